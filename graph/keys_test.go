@@ -1,0 +1,141 @@
+package graph
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestNodeID(t *testing.T) {
+	tests := []struct {
+		name    string
+		kind    NodeKind
+		key     string
+		want    string
+		wantErr string
+	}{
+		{"EVM lower-cased", KindWallet, "ETH:0x098B716B8Aaf21512996dC57EB0615e2383E2f96", "wallet:eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96", ""},
+		{"EVM bad EIP-55", KindWallet, "eth:0x098B716B8Aaf21512996dC57EB0615e2383E2F96", "", "EIP-55"},
+		{"EVM all lower accepted", KindWallet, "eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96", "wallet:eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96", ""},
+		{"EVM too short", KindWallet, "eth:0x098b", "", "40 hex"},
+		{"XBT is BTC", KindWallet, "XBT:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "wallet:btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", ""},
+		{"base58 lower-cased rejected", KindWallet, "btc:1a1zp1ep5qgefi2dmptftl5slmv7divfna", "", "base58"},
+		{"bech32 upper folded", KindWallet, "btc:BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", "wallet:btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", ""},
+		{"bech32m taproot", KindWallet, "btc:bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297", "wallet:btc:bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297", ""},
+		{"bech32 bad checksum", KindWallet, "btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdx", "", "checksum"},
+		{"tron", KindWallet, "trx:TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre", "wallet:trx:TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre", ""},
+		{"tron lower-cased", KindWallet, "trx:tbhtjqay4dhhhmt3dncejynrz4sdlofLre", "", ""},
+		{"wallet without chain", KindWallet, "0x098b716b8aaf21512996dc57eb0615e2383e2f96", "", "CHAIN:address"},
+		{"unknown chain kept", KindWallet, "XMR:4AbC", "wallet:xmr:4AbC", ""},
+		{"email", KindIdentifier, "email:Kim.Dev@Example.COM", "identifier:email:kim.dev@example.com", ""},
+		{"phone", KindIdentifier, "phone:+856 20 5555-0101", "identifier:phone:+8562055550101", ""},
+		{"phone with letters", KindIdentifier, "phone:+856 20 CALL-ME", "", "not a phone"},
+		{"bch cashaddr", KindWallet, "bch:bitcoincash:qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhq", "wallet:bch:qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhq", ""},
+		{"bch cashaddr bad checksum", KindWallet, "bch:qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhx", "", "checksum"},
+		{"ip", KindIdentifier, "ip:2001:DB8::1", "identifier:ip:2001:db8::1", ""},
+		{"handle", KindIdentifier, "handle:GitHub/@KimDev", "identifier:handle:github/kimdev", ""},
+		{"bad identifier type", KindIdentifier, "fax:123", "", "TYPE:value"},
+		{"slug", KindThreatGroup, "  Lazarus Group ", "threat_group:lazarus-group", ""},
+		{"slug keeps hangul", KindOrganization, "조선노동당 군수공업부", "organization:조선노동당-군수공업부", ""},
+		{"empty slug", KindService, " -- ", "", "no letters"},
+		{"tx hash lower", KindTransaction, "ETH:0xABCDEF", "transaction:eth:0xabcdef", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _, err := NodeID(tt.kind, tt.key)
+			if tt.wantErr != "" || tt.want == "" {
+				if err == nil {
+					t.Fatalf("NodeID(%s, %q) = %q, want an error", tt.kind, tt.key, got)
+				}
+				if !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %q does not mention %q", err, tt.wantErr)
+				}
+				if ErrorCode(err) != CodeInvalid {
+					t.Fatalf("code %s, want %s", ErrorCode(err), CodeInvalid)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("NodeID(%s, %q): %v", tt.kind, tt.key, err)
+			}
+			if got != tt.want {
+				t.Fatalf("NodeID(%s, %q) = %q, want %q", tt.kind, tt.key, got, tt.want)
+			}
+			kind, _, err := ParseNodeID(got)
+			if err != nil || kind != tt.kind {
+				t.Fatalf("ParseNodeID(%q) = %s, %v", got, kind, err)
+			}
+		})
+	}
+}
+
+// TestOFACAddressesValidate runs the validator over OFAC's case-preserving
+// lists: every Bitcoin, Litecoin, Tron and EVM address on the SDN list must
+// pass, and the same base58 addresses lower-cased must fail. OFAC files one
+// Tron address under XBT; it must be rejected for that chain, with a reason.
+func TestOFACAddressesValidate(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "data", "ofac", "addresses-by-currency")
+	for _, chain := range []string{"XBT", "LTC", "TRX", "ETH", "BCH", "DASH"} {
+		f, err := os.Open(filepath.Join(dir, "sanctioned_addresses_"+chain+".txt"))
+		if err != nil {
+			t.Fatalf("fixture: %v", err)
+		}
+		sc := bufio.NewScanner(f)
+		n := 0
+		for sc.Scan() {
+			addr := strings.TrimSpace(sc.Text())
+			if addr == "" {
+				continue
+			}
+			n++
+			_, err := NormalizeAddress(chain, addr)
+			if addr == "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq" && chain == "XBT" {
+				if err == nil || !strings.Contains(err.Error(), "version byte") {
+					t.Errorf("Tron address listed under XBT: got %v, want a version-byte error", err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("%s %s: %v", chain, addr, err)
+			}
+			if chain != "ETH" && !strings.HasPrefix(addr, "bc1") && !isCashAddr(addr) && strings.ToLower(addr) != addr {
+				if _, err := NormalizeAddress(chain, strings.ToLower(addr)); err == nil {
+					t.Errorf("%s %s lower-cased was accepted", chain, addr)
+				}
+			}
+		}
+		f.Close()
+		if n == 0 {
+			t.Fatalf("%s: no addresses read", chain)
+		}
+	}
+}
+
+func TestMergeNodeIsIdempotent(t *testing.T) {
+	n := Node{Kind: KindThreatGroup, Key: "lazarus-group", Label: "Lazarus Group", Aliases: []string{"Hidden Cobra"},
+		Sources: []Source{{Dataset: "a", Record: "1", Confidence: 60, Marking: TLPAmber}}}
+	if err := PrepareNode(&n); err != nil {
+		t.Fatal(err)
+	}
+	m, err := MergeNode(&n, &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Sources) != 1 || m.Label != "Lazarus Group" || len(m.Aliases) != 1 {
+		t.Fatalf("merging a node with itself changed it: %+v", m)
+	}
+	o := Node{Kind: KindThreatGroup, Key: "Lazarus Group", Label: "APT38",
+		Sources: []Source{{Dataset: "b", Record: "9", Confidence: 50}}}
+	if err := PrepareNode(&o); err != nil {
+		t.Fatal(err)
+	}
+	m, _ = MergeNode(m, &o)
+	if len(m.Sources) != 2 || m.Confidence != 60 || m.Marking != TLPClear {
+		t.Fatalf("merge of two sources: got %d sources, confidence %d, marking %s", len(m.Sources), m.Confidence, m.Marking)
+	}
+	if m.Label != "APT38" || len(m.Aliases) != 2 {
+		t.Fatalf("label %q aliases %v", m.Label, m.Aliases)
+	}
+}

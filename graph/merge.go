@@ -1,0 +1,235 @@
+package graph
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// edgeEndpoints constrains the node kinds an edge kind may join; kinds not
+// listed accept any endpoints.
+var edgeEndpoints = map[EdgeKind][2][]NodeKind{
+	EdgeTransfer:     {{KindWallet}, {KindWallet}},
+	EdgeInput:        {{KindWallet}, {KindTransaction}},
+	EdgeOutput:       {{KindTransaction}, {KindWallet}},
+	EdgeControls:     {nil, {KindWallet}},
+	EdgeUses:         {{KindPerson, KindOrganization, KindThreatGroup}, {KindIdentifier}},
+	EdgeStole:        {{KindIncident}, {KindWallet}},
+	EdgeDepositedAt:  {{KindWallet}, {KindService}},
+	EdgeSanctionedBy: {nil, {KindSanction}},
+	EdgeLocatedIn:    {nil, {KindLocation}},
+}
+
+// PrepareNode validates n and fills in what is derived: the normalised key
+// and ID, the label when missing, per-source confidence and marking from the
+// node's own, and the node's confidence and marking from its sources.
+func PrepareNode(n *Node) error {
+	if !n.Kind.Valid() {
+		return Errorf(CodeInvalid, "unknown node kind %q", n.Kind)
+	}
+	id, key, err := NodeID(n.Kind, n.Key)
+	if err != nil {
+		return err
+	}
+	if n.ID != "" && n.ID != id {
+		return Errorf(CodeInvalid, "id %q does not match kind %s and key %q (want %q)", n.ID, n.Kind, n.Key, id)
+	}
+	n.ID, n.Key = id, key
+	n.Label = strings.TrimSpace(n.Label)
+	if n.Label == "" {
+		n.Label = key
+	}
+	n.Aliases = normAliases(n.Aliases, n.Label)
+	src, conf, mark, err := prepareSources(n.Sources, n.Confidence, n.Marking)
+	if err != nil {
+		return err
+	}
+	n.Sources, n.Confidence, n.Marking = src, conf, mark
+	if !n.ValidTo.IsZero() && n.ValidTo.Before(n.ValidFrom) {
+		return Errorf(CodeInvalid, "validTo %s is before validFrom %s", n.ValidTo.Format("2006-01-02"), n.ValidFrom.Format("2006-01-02"))
+	}
+	return nil
+}
+
+// PrepareEdge validates e, checks that its endpoints are node IDs of kinds the
+// edge kind allows, and fills in its ID, confidence and marking.
+func PrepareEdge(e *Edge) error {
+	if !e.Kind.Valid() {
+		return Errorf(CodeInvalid, "unknown edge kind %q", e.Kind)
+	}
+	fk, _, err := ParseNodeID(e.From)
+	if err != nil {
+		return Errorf(CodeInvalid, "from: %v", err)
+	}
+	tk, _, err := ParseNodeID(e.To)
+	if err != nil {
+		return Errorf(CodeInvalid, "to: %v", err)
+	}
+	if rule, ok := edgeEndpoints[e.Kind]; ok {
+		if rule[0] != nil && !slices.Contains(rule[0], fk) {
+			return Errorf(CodeInvalid, "%s edge cannot start at a %s node", e.Kind, fk)
+		}
+		if rule[1] != nil && !slices.Contains(rule[1], tk) {
+			return Errorf(CodeInvalid, "%s edge cannot end at a %s node", e.Kind, tk)
+		}
+	}
+	e.Key = strings.TrimSpace(e.Key)
+	if e.Key == "" && e.TxHash != "" {
+		e.Key = e.TxHash
+	}
+	if strings.ContainsAny(e.Key, ">#\n") {
+		return Errorf(CodeInvalid, "edge key %q contains a reserved character", e.Key)
+	}
+	id := EdgeID(e.Kind, e.From, e.To, e.Key)
+	if e.ID != "" && e.ID != id {
+		return Errorf(CodeInvalid, "edge id %q does not match its endpoints, kind and key (want %q)", e.ID, id)
+	}
+	e.ID = id
+	e.Asset = NormalizeChain(e.Asset)
+	if e.Amount < 0 || e.ValueUSD < 0 {
+		return Errorf(CodeInvalid, "amounts cannot be negative")
+	}
+	src, conf, mark, err := prepareSources(e.Sources, e.Confidence, e.Marking)
+	if err != nil {
+		return err
+	}
+	e.Sources, e.Confidence, e.Marking = src, conf, mark
+	return nil
+}
+
+func prepareSources(in []Source, conf int, mark Marking) ([]Source, int, Marking, error) {
+	if conf < 0 || conf > 100 {
+		return nil, 0, "", Errorf(CodeInvalid, "confidence %d is outside 0–100", conf)
+	}
+	if mark != "" && !mark.Valid() {
+		return nil, 0, "", Errorf(CodeInvalid, "marking %q is not a TLP 2.0 marking", mark)
+	}
+	if len(in) == 0 {
+		return nil, 0, "", Errorf(CodeInvalid, "a fact needs at least one source")
+	}
+	out := make([]Source, 0, len(in))
+	for i, s := range in {
+		s.Dataset = strings.TrimSpace(s.Dataset)
+		if s.Dataset == "" {
+			return nil, 0, "", Errorf(CodeInvalid, "sources[%d]: dataset is required", i)
+		}
+		if s.Confidence == 0 {
+			s.Confidence = cmp.Or(conf, ConfidenceUnknown)
+		}
+		if s.Confidence < 0 || s.Confidence > 100 {
+			return nil, 0, "", Errorf(CodeInvalid, "sources[%d]: confidence %d is outside 0–100", i, s.Confidence)
+		}
+		if s.Marking == "" {
+			s.Marking = cmp.Or(mark, TLPClear)
+		}
+		if !s.Marking.Valid() {
+			return nil, 0, "", Errorf(CodeInvalid, "sources[%d]: marking %q is not a TLP 2.0 marking", i, s.Marking)
+		}
+		s.RetrievedAt = s.RetrievedAt.UTC()
+		out = append(out, s)
+	}
+	out = mergeSources(nil, out)
+	c, m := derive(out)
+	return out, c, m, nil
+}
+
+// mergeSources returns the union of two source lists; a source in b replaces
+// the one in a with the same dataset, record and agency. The result is sorted.
+func mergeSources(a, b []Source) []Source {
+	byKey := make(map[string]Source, len(a)+len(b))
+	for _, s := range a {
+		byKey[s.sourceKey()] = s
+	}
+	for _, s := range b {
+		byKey[s.sourceKey()] = s
+	}
+	out := slices.Collect(maps.Values(byKey))
+	slices.SortFunc(out, func(x, y Source) int { return strings.Compare(x.sourceKey(), y.sourceKey()) })
+	return out
+}
+
+// derive computes a fact's confidence (the highest of its sources) and
+// marking (the least restrictive: a fact one source may share openly is not
+// secret because another source marked it AMBER).
+func derive(src []Source) (int, Marking) {
+	conf, mark := 0, TLPRed
+	for _, s := range src {
+		conf = max(conf, s.Confidence)
+		if s.Marking.Rank() < mark.Rank() {
+			mark = s.Marking
+		}
+	}
+	return conf, mark
+}
+
+func normAliases(in []string, label string) []string {
+	var out []string
+	for _, a := range in {
+		a = strings.TrimSpace(a)
+		if a != "" && a != label && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// MergeNode folds an incoming, prepared node into the stored one: sources are
+// united, the newer label and properties win, aliases are united and validity
+// widened. Both must have the same ID.
+func MergeNode(old, in *Node) (*Node, error) {
+	if old.ID != in.ID {
+		return nil, fmt.Errorf("merge node %q into %q: different IDs", in.ID, old.ID)
+	}
+	m := *old
+	if in.Label != "" && in.Label != in.Key {
+		if m.Label != in.Label && m.Label != m.Key {
+			m.Aliases = append(slices.Clone(m.Aliases), m.Label)
+		}
+		m.Label = in.Label
+	}
+	m.Aliases = normAliases(append(slices.Clone(m.Aliases), in.Aliases...), m.Label)
+	m.Props = mergeProps(old.Props, in.Props)
+	m.Sources = mergeSources(old.Sources, in.Sources)
+	m.Confidence, m.Marking = derive(m.Sources)
+	m.ValidFrom = earliest(old.ValidFrom, in.ValidFrom)
+	m.ValidTo = latest(old.ValidTo, in.ValidTo)
+	return &m, nil
+}
+
+// MergeEdge folds an incoming, prepared edge into the stored one.
+func MergeEdge(old, in *Edge) (*Edge, error) {
+	if old.ID != in.ID {
+		return nil, fmt.Errorf("merge edge %q into %q: different IDs", in.ID, old.ID)
+	}
+	m := *old
+	if in.Amount != 0 {
+		m.Amount = in.Amount
+	}
+	m.Asset = cmp.Or(in.Asset, old.Asset)
+	if in.ValueUSD != 0 {
+		m.ValueUSD = in.ValueUSD
+	}
+	if !in.Time.IsZero() {
+		m.Time = in.Time
+	}
+	m.TxHash = cmp.Or(in.TxHash, old.TxHash)
+	m.Props = mergeProps(old.Props, in.Props)
+	m.Sources = mergeSources(old.Sources, in.Sources)
+	m.Confidence, m.Marking = derive(m.Sources)
+	m.ValidFrom = earliest(old.ValidFrom, in.ValidFrom)
+	m.ValidTo = latest(old.ValidTo, in.ValidTo)
+	return &m, nil
+}
+
+func mergeProps(a, b Props) Props {
+	if len(a) == 0 && len(b) == 0 {
+		return nil
+	}
+	out := make(Props, len(a)+len(b))
+	maps.Copy(out, a)
+	maps.Copy(out, b)
+	return out
+}

@@ -1,0 +1,119 @@
+package graph
+
+// Direction says which way a traversal follows edges.
+type Direction string
+
+// Directions.
+const (
+	Out  Direction = "OUT"
+	In   Direction = "IN"
+	Both Direction = "BOTH"
+)
+
+// Valid reports whether d is a known direction.
+func (d Direction) Valid() bool { return d == Out || d == In || d == Both }
+
+// Limits bound every query. Stores clamp requests to them and say in the
+// answer when they truncated; callers may lower them, never raise them past
+// the server's configuration.
+type Limits struct {
+	MaxDepth         int // neighbourhood depth
+	DefaultNeighbors int // neighbour nodes returned when the caller gives no limit
+	MaxNeighbors     int
+	MaxEdges         int // edges returned in one subgraph
+	DefaultHops      int // path length when the caller gives none
+	MaxHops          int
+	MaxVisited       int // nodes a path search may visit before it gives up
+	DefaultSearch    int
+	MaxSearch        int
+}
+
+// DefaultLimits are the limits a server uses unless configured otherwise.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxDepth:         3,
+		DefaultNeighbors: 200,
+		MaxNeighbors:     5000,
+		MaxEdges:         20000,
+		DefaultHops:      6,
+		MaxHops:          12,
+		MaxVisited:       2_000_000,
+		DefaultSearch:    20,
+		MaxSearch:        100,
+	}
+}
+
+// SearchQuery finds nodes by label, alias or key.
+type SearchQuery struct {
+	Text  string
+	Kinds []NodeKind // empty means all kinds
+	Limit int        // 0 means Limits.DefaultSearch
+	After string     // opaque cursor from a previous SearchResult
+}
+
+// SearchHit is a node found by a search, with its relevance score.
+type SearchHit struct {
+	Node   *Node
+	Score  float64
+	Cursor string
+}
+
+// SearchResult is one page of search hits, best first; ties broken by ID.
+type SearchResult struct {
+	Hits    []SearchHit
+	HasMore bool
+}
+
+// NeighborQuery asks for the neighbourhood of a node.
+//
+// Rules every store follows (the conformance suite checks them): nodes are
+// gathered breadth-first up to Depth hops following Direction and EdgeKinds;
+// within one hop distance nodes are taken in ID order; at most Limit nodes
+// besides the start are returned, and Truncated says when more existed.
+// Edges returned are those of the allowed kinds and direction that leave a
+// returned node at distance < Depth and reach a returned node, in ID order,
+// at most Limits.MaxEdges of them.
+type NeighborQuery struct {
+	ID        string
+	Depth     int // 0 means 1
+	Direction Direction
+	EdgeKinds []EdgeKind // empty means all kinds
+	Limit     int        // 0 means Limits.DefaultNeighbors
+}
+
+// Subgraph is a set of nodes and the edges among them.
+type Subgraph struct {
+	Nodes     []*Node
+	Edges     []*Edge
+	Truncated bool
+	Reason    string // why it was truncated, for people
+}
+
+// PathQuery asks for a shortest path.
+type PathQuery struct {
+	From, To  string
+	MaxHops   int // 0 means Limits.DefaultHops
+	Direction Direction
+	EdgeKinds []EdgeKind
+}
+
+// Path is a walk from one node to another: len(Edges) == len(Nodes)-1, and
+// Edges[i] joins Nodes[i] and Nodes[i+1]. An empty path (no nodes) means no
+// path exists within the bound.
+type Path struct {
+	Nodes     []*Node
+	Edges     []*Edge
+	Truncated bool   // the search stopped at a limit before it could rule a path out
+	Reason    string // why it was truncated
+}
+
+// Length is the number of edges in the path.
+func (p Path) Length() int { return len(p.Edges) }
+
+// Stats counts what a store holds.
+type Stats struct {
+	Nodes       int64
+	Edges       int64
+	NodesByKind map[NodeKind]int64
+	EdgesByKind map[EdgeKind]int64
+}
