@@ -1,0 +1,30 @@
+// Package gql holds the GraphQL resolvers: short functions that parse
+// arguments, call the store and map results. The executable schema they
+// plug into is generated into gql/generated (see gqlgen.yml at the root).
+package gql
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+// Store is what the resolvers need from a graph store: its read side.
+// Every graph.Store satisfies it.
+type Store interface {
+	Node(ctx context.Context, id string) (*graph.Node, error)
+	Nodes(ctx context.Context, ids []string) ([]*graph.Node, error)
+	Edge(ctx context.Context, id string) (*graph.Edge, error)
+	Search(ctx context.Context, q graph.SearchQuery) (graph.SearchResult, error)
+	Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Subgraph, error)
+	ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path, error)
+	Stats(ctx context.Context) (graph.Stats, error)
+}
+
+// Resolver is the dependency root of the resolvers.
+type Resolver struct {
+	Store  Store
+	Limits graph.Limits
+	Logger *slog.Logger
+}

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/rs/cors"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+const graphqlResponseJSON = "application/graphql-response+json"
+
+func (s *Server) routes(store Store, assets fs.FS, built bool) http.Handler {
+	api := graphqlHandler(store, s.cfg, s.logger)
+	graphiql := playground.Handler("Redthread GraphiQL", "/graphql")
+	endpoint := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A browser opening /graphql gets GraphiQL; GraphQL GETs carry a query.
+		if r.Method == http.MethodGet && r.URL.Query().Get("query") == "" && acceptsHTML(r) {
+			graphiql.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", s.cors(limitBody(endpoint)))
+	mux.Handle("/graphql/", http.NotFoundHandler())
+	mux.Handle("GET /healthz", healthz(store))
+	mux.Handle("/healthz/", http.NotFoundHandler())
+	mux.Handle("/", uiHandler(assets, built))
+	return s.logRequests(mux)
+}
+
+// cors lets the configured origins call the API from a browser. Without
+// any, no CORS headers are sent and browsers keep to same-origin.
+func (s *Server) cors(h http.Handler) http.Handler {
+	if len(s.cfg.CORSOrigins) == 0 {
+		return h
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: s.cfg.CORSOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: []string{"Content-Type", "Accept", "Authorization"},
+		MaxAge:         600,
+	}).Handler(h)
+}
+
+func acceptsHTML(r *http.Request) bool {
+	for part := range strings.SplitSeq(r.Header.Get("Accept"), ",") {
+		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == "text/html" {
+			return true
+		}
+	}
+	return false
+}
+
+// limitBody reads at most maxBodyBytes of a request body, answering 413
+// beyond: gqlgen would otherwise answer a truncated body with 200.
+func limitBody(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodOptions {
+			h.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		if err != nil {
+			status, msg := http.StatusBadRequest, "could not read the request body"
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				status, msg = http.StatusRequestEntityTooLarge, "request body larger than 1 MiB"
+			}
+			writeGraphQLError(w, status, graph.CodeLimit, msg)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.ServeHTTP(w, r)
+	})
+}
+
+func writeGraphQLError(w http.ResponseWriter, status int, code graph.Code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}},
+	})
+}
+
+// healthz answers 200 when the store answers a cheap query in time.
+func healthz(store Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+		defer cancel()
+		status, body := http.StatusOK, map[string]string{"status": "ok"}
+		if _, err := store.Stats(ctx); err != nil {
+			status = http.StatusServiceUnavailable
+			body = map[string]string{"status": "unavailable", "code": string(graph.ErrorCode(err))}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(body)
+	})
+}
+
+// requestInfo collects what the request log needs from deeper layers. It
+// is written and read on the request's goroutine only.
+type requestInfo struct {
+	operation string
+	rejected  bool // GraphQL request error: the operation was refused, not run
+}
+
+type requestInfoKey struct{}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return info
+}
+
+func markRejected(ctx context.Context) {
+	if info := requestInfoFrom(ctx); info != nil {
+		info.rejected = true
+	}
+}
+
+// statusWriter records the status and turns a 200 for a refused operation
+// into 400 when the answer is application/graphql-response+json.
+type statusWriter struct {
+	http.ResponseWriter
+	info   *requestInfo
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status != 0 {
+		return
+	}
+	if code == http.StatusOK && w.info.rejected && w.Header().Get("Content-Type") == graphqlResponseJSON {
+		code = http.StatusBadRequest
+	}
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) logRequests(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{}
+		sw := &statusWriter{ResponseWriter: w, info: info}
+		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		level := slog.LevelInfo
+		switch {
+		case sw.status >= 500:
+			level = slog.LevelError
+		case r.URL.Path == "/healthz":
+			level = slog.LevelDebug
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status),
+			slog.Duration("duration", time.Since(start)),
+		}
+		if info.operation != "" {
+			attrs = append(attrs, slog.String("operation", info.operation))
+		}
+		s.logger.LogAttrs(r.Context(), level, "http request", attrs...)
+	})
+}

@@ -1,0 +1,135 @@
+// Package server serves Redthread over HTTP: the GraphQL API at /graphql
+// (GraphiQL for browsers), a health check at /healthz and the embedded web
+// UI at /. Resolvers live in server/gql, generated code in
+// server/gql/generated.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/server/gql"
+	"github.com/redthread-dev/redthread/web"
+)
+
+// Store is what the server needs from a graph store: the read side of
+// graph.Store, which every graph.Store satisfies.
+type Store interface {
+	gql.Store
+}
+
+// Config tunes the server. Zero fields take DefaultConfig's values.
+type Config struct {
+	// Limits bound every query; arguments beyond them are clamped.
+	Limits graph.Limits
+	// QueryTimeout is the deadline of one GraphQL operation.
+	QueryTimeout time.Duration
+	// ComplexityLimit is the largest estimated cost of an operation (list
+	// fields cost their element cost times their size argument).
+	ComplexityLimit int
+	// DepthLimit is the deepest field nesting accepted (introspection aside).
+	DepthLimit int
+	// CORSOrigins may call the API from a browser; "*" allows any. Empty
+	// means same-origin only.
+	CORSOrigins []string
+}
+
+// DefaultConfig returns the configuration the server uses unless told
+// otherwise.
+func DefaultConfig() Config {
+	return Config{
+		Limits:       graph.DefaultLimits(),
+		QueryTimeout: 10 * time.Second,
+		// Roughly the number of values an answer may hold: a neighbourhood at
+		// the default limit of 200 nodes with a dozen fields per node and edge
+		// costs about 5,000; one at the maximum of 5,000 nodes about 130,000.
+		ComplexityLimit: 200_000,
+		DepthLimit:      12,
+	}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Limits == (graph.Limits{}) {
+		c.Limits = d.Limits
+	}
+	if c.QueryTimeout <= 0 {
+		c.QueryTimeout = d.QueryTimeout
+	}
+	if c.ComplexityLimit <= 0 {
+		c.ComplexityLimit = d.ComplexityLimit
+	}
+	if c.DepthLimit <= 0 {
+		c.DepthLimit = d.DepthLimit
+	}
+	return c
+}
+
+const (
+	maxBodyBytes    = 1 << 20 // a GraphQL request, variables included
+	healthTimeout   = 2 * time.Second
+	shutdownTimeout = 10 * time.Second
+)
+
+// Server is Redthread's HTTP server.
+type Server struct {
+	cfg     Config
+	logger  *slog.Logger
+	handler http.Handler
+}
+
+// New returns a server answering from store.
+func New(store Store, cfg Config, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cfg = cfg.withDefaults()
+	assets, built := web.Assets()
+	s := &Server{cfg: cfg, logger: logger}
+	s.handler = s.routes(store, assets, built)
+	return s
+}
+
+// Handler returns the server's HTTP handler, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve answers requests on ln until ctx is cancelled, then shuts down
+// gracefully: in-flight requests get shutdownTimeout to finish.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// An answer may take the whole query deadline, then be written.
+		WriteTimeout:   s.cfg.QueryTimeout + 30*time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	}
+	s.logger.Info("server stopped")
+	return nil
+}

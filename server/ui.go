@@ -1,0 +1,67 @@
+package server
+
+import (
+	"bytes"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+const uiNotBuilt = "UI not built: run make web\n"
+
+// uiHandler serves the built web UI. Unknown paths get index.html so that
+// the app's own routes survive a reload; hashed files under assets/ are
+// cached for a year, everything else is revalidated. A missing asset is a
+// 404, never index.html, so a stale page fails loudly instead of parsing
+// HTML as JavaScript.
+func uiHandler(assets fs.FS, built bool) http.Handler {
+	var index []byte
+	if built {
+		var err error
+		if index, err = fs.ReadFile(assets, "index.html"); err != nil {
+			built = false
+		}
+	}
+	if !built {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(uiNotBuilt))
+		})
+	}
+	files := http.FileServerFS(assets)
+	serveIndex := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeContent(w, r, "index.html", time.Time{}, bytes.NewReader(index))
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+		hashed := strings.HasPrefix(name, "assets/")
+		if name == "" || name == "index.html" {
+			serveIndex(w, r)
+			return
+		}
+		if st, err := fs.Stat(assets, name); err == nil && !st.IsDir() {
+			if hashed {
+				w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			} else {
+				w.Header().Set("Cache-Control", "no-cache")
+			}
+			files.ServeHTTP(w, r)
+			return
+		}
+		if hashed {
+			http.NotFound(w, r)
+			return
+		}
+		serveIndex(w, r)
+	})
+}
