@@ -182,6 +182,20 @@ func ParseNodeID(id string) (NodeKind, string, error) {
 	return "", "", Errorf(CodeInvalid, "%q is not a node ID (want e.g. wallet:eth:0x..., threat_group:lazarus-group)", id)
 }
 
+// NormalizeNodeID parses id and returns it with its key normalised, so that
+// wallet:ETH:0xABC… and wallet:eth:0xabc… name the same node.
+func NormalizeNodeID(id string) (string, NodeKind, error) {
+	kind, key, err := ParseNodeID(id)
+	if err != nil {
+		return "", "", err
+	}
+	norm, _, err := NodeID(kind, key)
+	if err != nil {
+		return "", "", err
+	}
+	return norm, kind, nil
+}
+
 // EdgeID returns the ID of an edge; key may be empty.
 func EdgeID(kind EdgeKind, from, to, key string) string {
 	id := from + ">" + string(kind) + ">" + to

@@ -59,14 +59,15 @@ func PrepareEdge(e *Edge) error {
 	if !e.Kind.Valid() {
 		return Errorf(CodeInvalid, "unknown edge kind %q", e.Kind)
 	}
-	fk, _, err := ParseNodeID(e.From)
+	from, fk, err := NormalizeNodeID(e.From)
 	if err != nil {
 		return Errorf(CodeInvalid, "from: %v", err)
 	}
-	tk, _, err := ParseNodeID(e.To)
+	to, tk, err := NormalizeNodeID(e.To)
 	if err != nil {
 		return Errorf(CodeInvalid, "to: %v", err)
 	}
+	e.From, e.To = from, to
 	if rule, ok := edgeEndpoints[e.Kind]; ok {
 		if rule[0] != nil && !slices.Contains(rule[0], fk) {
 			return Errorf(CodeInvalid, "%s edge cannot start at a %s node", e.Kind, fk)

@@ -75,8 +75,8 @@ type SearchResult struct {
 // at most Limits.MaxEdges of them.
 type NeighborQuery struct {
 	ID        string
-	Depth     int // 0 means 1
-	Direction Direction
+	Depth     int        // 0 means 1
+	Direction Direction  // empty means Both
 	EdgeKinds []EdgeKind // empty means all kinds
 	Limit     int        // 0 means Limits.DefaultNeighbors
 }
@@ -92,9 +92,9 @@ type Subgraph struct {
 // PathQuery asks for a shortest path.
 type PathQuery struct {
 	From, To  string
-	MaxHops   int // 0 means Limits.DefaultHops
-	Direction Direction
-	EdgeKinds []EdgeKind
+	MaxHops   int        // 0 means Limits.DefaultHops
+	Direction Direction  // empty means Both
+	EdgeKinds []EdgeKind // empty means all kinds
 }
 
 // Path is a walk from one node to another: len(Edges) == len(Nodes)-1, and
