@@ -48,11 +48,10 @@ func directionOr(d *graph.Direction, def graph.Direction) graph.Direction {
 // nodeID checks and normalises a node ID, so that `wallet:ETH:0xAbC…`
 // finds the node stored as `wallet:eth:0xabc…`.
 func nodeID(id string) (string, error) {
-	kind, key, err := graph.ParseNodeID(id)
-	if err != nil {
+	if _, _, err := graph.ParseNodeID(id); err != nil {
 		return "", err
 	}
-	norm, _, err := graph.NodeID(kind, key)
+	norm, _, err := graph.NormalizeNodeID(id)
 	if err != nil {
 		return "", graph.WrapError(graph.CodeInvalid, err, "%q is not a valid node ID: %s", id, graph.ErrorMessage(err))
 	}

@@ -1,0 +1,263 @@
+// Package algo holds graph algorithms over a compact in-memory topology:
+// breadth-first search, bidirectional shortest paths and union-find. It knows
+// nothing about node IDs, payloads or storage: nodes and edges are dense
+// uint32 indices and edge kinds small integers, so the embedded store and the
+// post-processing of Neo4j results can share the same code.
+package algo
+
+import (
+	"slices"
+)
+
+// None marks the absence of a node or edge index.
+const None = ^uint32(0)
+
+// Dir says which way a traversal follows edges.
+type Dir uint8
+
+// Directions: Out follows edges from source to target, In backwards, Both
+// ignores direction.
+const (
+	Out  Dir = 1
+	In   Dir = 2
+	Both Dir = Out | In
+)
+
+// Reverse returns the direction that walks the same edges the other way.
+func (d Dir) Reverse() Dir {
+	switch d {
+	case Out:
+		return In
+	case In:
+		return Out
+	}
+	return d
+}
+
+// KindMask selects edge kinds by bit (kind k is bit k, so at most 64 kinds).
+// The zero mask selects every kind.
+type KindMask uint64
+
+// Has reports whether the mask selects kind k.
+func (m KindMask) Has(k uint8) bool { return m == 0 || m&(1<<k) != 0 }
+
+// MaskOf returns the mask selecting kinds.
+func MaskOf(kinds ...uint8) KindMask {
+	var m KindMask
+	for _, k := range kinds {
+		m |= 1 << k
+	}
+	return m
+}
+
+// Arc is one step of a traversal: the edge followed and the node it reaches.
+type Arc struct {
+	Edge, Node uint32
+}
+
+// Adjacency is what the traversal algorithms need from a graph.
+type Adjacency interface {
+	NumNodes() int
+	// AppendArcs appends to buf the arcs leaving u in direction dir over
+	// edges whose kind mask selects, and returns the extended buffer.
+	AppendArcs(buf []Arc, u uint32, dir Dir, mask KindMask) []Arc
+}
+
+// Graph is a directed multigraph held as parallel arrays: edge endpoints and
+// kinds, a CSR (compressed sparse row) adjacency over the edges present at
+// the last compaction, and singly linked lists threaded through the edges
+// added since. Memory is about 9 bytes per edge in the arrays plus 8 per edge
+// of adjacency (4 out, 4 in) and 16 per node, with no pointers per edge or
+// per node, so tens of millions of edges stay cheap for the garbage
+// collector. Adding an edge is O(1); Compact folds the linked lists into the
+// CSR, and MaybeCompact does so when they have grown to a fraction of it,
+// which keeps the amortised cost of adding an edge constant.
+//
+// A Graph is not safe for concurrent mutation; callers guard it with a lock
+// (readers may share it while nobody writes).
+type Graph struct {
+	src, dst []uint32
+	kind     []uint8
+
+	nodes int
+	// CSR over edges [0, csrEdges): the edges leaving node u are
+	// outAdj[outOff[u]:outOff[u+1]], in edge index order; nodes added after
+	// the compaction have no CSR row.
+	csrEdges       int
+	outOff, inOff  []uint32
+	outAdj, inAdj  []uint32
+	csrNodes       int
+	outHead        []uint32 // per node: latest edge added since compaction, or None
+	inHead         []uint32
+	outNext        []uint32 // per edge added since compaction: the previous one of the same node
+	inNext         []uint32
+	compactMinimum int
+}
+
+// NewGraph returns an empty graph with capacity hints.
+func NewGraph(nodes, edges int) *Graph {
+	return &Graph{
+		src:            make([]uint32, 0, edges),
+		dst:            make([]uint32, 0, edges),
+		kind:           make([]uint8, 0, edges),
+		outHead:        make([]uint32, 0, nodes),
+		inHead:         make([]uint32, 0, nodes),
+		compactMinimum: 1 << 16,
+	}
+}
+
+// NumNodes returns the number of nodes.
+func (g *Graph) NumNodes() int { return g.nodes }
+
+// NumEdges returns the number of edges.
+func (g *Graph) NumEdges() int { return len(g.src) }
+
+// AddNode adds a node and returns its index.
+func (g *Graph) AddNode() uint32 {
+	g.outHead = append(g.outHead, None)
+	g.inHead = append(g.inHead, None)
+	g.nodes++
+	return uint32(g.nodes - 1)
+}
+
+// AddEdge adds an edge from src to dst of kind and returns its index. Both
+// nodes must exist.
+func (g *Graph) AddEdge(src, dst uint32, kind uint8) uint32 {
+	if int(src) >= g.nodes || int(dst) >= g.nodes {
+		panic("algo: AddEdge with an unknown node")
+	}
+	e := uint32(len(g.src))
+	g.src = append(g.src, src)
+	g.dst = append(g.dst, dst)
+	g.kind = append(g.kind, kind)
+	g.outNext = append(g.outNext, g.outHead[src])
+	g.outHead[src] = e
+	g.inNext = append(g.inNext, g.inHead[dst])
+	g.inHead[dst] = e
+	return e
+}
+
+// Edge returns the endpoints and kind of edge e.
+func (g *Graph) Edge(e uint32) (src, dst uint32, kind uint8) {
+	return g.src[e], g.dst[e], g.kind[e]
+}
+
+// Kind returns the kind of edge e.
+func (g *Graph) Kind(e uint32) uint8 { return g.kind[e] }
+
+// MaybeCompact compacts when the edges added since the last compaction
+// outnumber half of those in the CSR (and a minimum), so the cost of
+// compaction is amortised over the edges added.
+func (g *Graph) MaybeCompact() {
+	delta := len(g.src) - g.csrEdges
+	if delta > g.compactMinimum && delta > g.csrEdges/2 {
+		g.Compact()
+	}
+}
+
+// Compact rebuilds the CSR over every edge with two counting sorts, so each
+// node's edges are in edge index order.
+func (g *Graph) Compact() {
+	n, m := g.nodes, len(g.src)
+	g.outOff, g.outAdj = buildCSR(g.outOff, g.outAdj, g.src, n)
+	g.inOff, g.inAdj = buildCSR(g.inOff, g.inAdj, g.dst, n)
+	g.csrEdges, g.csrNodes = m, n
+	for i := range g.outHead {
+		g.outHead[i], g.inHead[i] = None, None
+	}
+	g.outNext, g.inNext = g.outNext[:0], g.inNext[:0]
+}
+
+func buildCSR(off, adj, key []uint32, n int) ([]uint32, []uint32) {
+	off = slices.Grow(off[:0], n+1)[:n+1]
+	clear(off)
+	for _, u := range key {
+		off[u+1]++
+	}
+	for i := 1; i <= n; i++ {
+		off[i] += off[i-1]
+	}
+	adj = slices.Grow(adj[:0], len(key))[:len(key)]
+	pos := slices.Clone(off[:n])
+	for e, u := range key {
+		adj[pos[u]] = uint32(e)
+		pos[u]++
+	}
+	return off, adj
+}
+
+// AppendArcs implements Adjacency. Arcs come CSR first (edge index order),
+// then the edges added since compaction, newest first; callers that need a
+// particular order sort.
+func (g *Graph) AppendArcs(buf []Arc, u uint32, dir Dir, mask KindMask) []Arc {
+	if dir&Out != 0 {
+		buf = g.appendArcs(buf, u, mask, g.outOff, g.outAdj, g.outHead, g.outNext, g.dst)
+	}
+	if dir&In != 0 {
+		buf = g.appendArcs(buf, u, mask, g.inOff, g.inAdj, g.inHead, g.inNext, g.src)
+	}
+	return buf
+}
+
+func (g *Graph) appendArcs(buf []Arc, u uint32, mask KindMask, off, adj, head, next, other []uint32) []Arc {
+	if int(u) < g.csrNodes {
+		for _, e := range adj[off[u]:off[u+1]] {
+			if mask.Has(g.kind[e]) {
+				buf = append(buf, Arc{Edge: e, Node: other[e]})
+			}
+		}
+	}
+	for e := head[u]; e != None; e = next[int(e)-g.csrEdges] {
+		if mask.Has(g.kind[e]) {
+			buf = append(buf, Arc{Edge: e, Node: other[e]})
+		}
+	}
+	return buf
+}
+
+// Degree returns the number of edges at u in direction dir, of any kind.
+func (g *Graph) Degree(u uint32, dir Dir) int {
+	d := 0
+	if dir&Out != 0 {
+		d += g.degree(u, g.outOff, g.outHead, g.outNext)
+	}
+	if dir&In != 0 {
+		d += g.degree(u, g.inOff, g.inHead, g.inNext)
+	}
+	return d
+}
+
+func (g *Graph) degree(u uint32, off, head, next []uint32) int {
+	d := 0
+	if int(u) < g.csrNodes {
+		d = int(off[u+1] - off[u])
+	}
+	for e := head[u]; e != None; e = next[int(e)-g.csrEdges] {
+		d++
+	}
+	return d
+}
+
+// EdgesBetween returns the edges that a traversal in direction dir may take
+// from u straight to v, with kinds the mask selects, in ascending edge index
+// order. It scans the endpoint with the smaller degree.
+func (g *Graph) EdgesBetween(u, v uint32, dir Dir, mask KindMask) []uint32 {
+	from, to, d := u, v, dir
+	if g.Degree(v, dir.Reverse()) < g.Degree(u, dir) {
+		from, to, d = v, u, dir.Reverse()
+	}
+	var out []uint32
+	for _, a := range g.AppendArcs(nil, from, d, mask) {
+		if a.Node == to {
+			out = append(out, a.Edge)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out) // a self-loop shows up twice under Both
+}
+
+// MemoryBytes estimates the heap held by the graph's arrays.
+func (g *Graph) MemoryBytes() int {
+	return 4*(cap(g.src)+cap(g.dst)+cap(g.outOff)+cap(g.inOff)+cap(g.outAdj)+cap(g.inAdj)+
+		cap(g.outHead)+cap(g.inHead)+cap(g.outNext)+cap(g.inNext)) + cap(g.kind)
+}

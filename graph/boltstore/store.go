@@ -1,0 +1,321 @@
+// Package boltstore is Redthread's embedded default graph store: records on
+// disk in a bbolt file (one ACID transaction per Write, fsynced on commit) and
+// the topology and search index in memory, rebuilt from the file on Open.
+package boltstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/algo"
+)
+
+// FileName is the name of the database file inside the data directory.
+const FileName = "redthread.db"
+
+// ErrIncompatible is wrapped by Open's error when the file was written by
+// another schema version or is not a Redthread store.
+var ErrIncompatible = errors.New("incompatible data file")
+
+// Options configure a Store. Zero values mean defaults.
+type Options struct {
+	Limits graph.Limits // zero fields take graph.DefaultLimits
+	Logger *slog.Logger // nil discards
+	// LockTimeout bounds the wait for the file lock held by another
+	// process; zero means one second.
+	LockTimeout time.Duration
+}
+
+// Store implements graph.Store on bbolt.
+type Store struct {
+	db     *bolt.DB
+	log    *slog.Logger
+	limits graph.Limits
+
+	wmu sync.Mutex // serialises writers, who alone mutate idx
+
+	mu     sync.RWMutex // guards idx and closed
+	idx    *index
+	closed bool
+}
+
+var _ graph.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store in data directory dir and
+// rebuilds the in-memory index from it.
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	start := time.Now()
+	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: timeout, FreelistType: bolt.FreelistMapType})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, graph.WrapError(graph.CodeUnavailable, err, "data file %s is locked by another process (waited %s)", path, timeout)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
+		return nil, fmt.Errorf("open %s: not a bbolt file (%w): %w", path, err, ErrIncompatible)
+	case err != nil:
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db, log: log, limits: withDefaults(opts.Limits)}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	idx, err := s.rebuild(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: rebuild index: %w", path, err)
+	}
+	s.idx = idx
+	log.Info("graph store opened", "path", path, "nodes", len(idx.ids), "edges", idx.g.NumEdges(), "took", time.Since(start))
+	return s, nil
+}
+
+func withDefaults(l graph.Limits) graph.Limits {
+	d := graph.DefaultLimits()
+	or := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	or(&l.MaxDepth, d.MaxDepth)
+	or(&l.DefaultNeighbors, d.DefaultNeighbors)
+	or(&l.MaxNeighbors, d.MaxNeighbors)
+	or(&l.MaxEdges, d.MaxEdges)
+	or(&l.DefaultHops, d.DefaultHops)
+	or(&l.MaxHops, d.MaxHops)
+	or(&l.MaxVisited, d.MaxVisited)
+	or(&l.DefaultSearch, d.DefaultSearch)
+	or(&l.MaxSearch, d.MaxSearch)
+	return l
+}
+
+// init checks the schema version, creating the buckets in an empty file.
+func (s *Store) init() error {
+	var version []byte
+	empty := true
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketMeta); b != nil {
+			version = append(version, b.Get(keySchema)...)
+		}
+		return tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case version != nil && string(version) != schemaVersion:
+		return fmt.Errorf("schema version %q, this build reads %q: %w", version, schemaVersion, ErrIncompatible)
+	case version == nil && !empty:
+		return fmt.Errorf("a bbolt file without a Redthread schema version: %w", ErrIncompatible)
+	case version != nil:
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketNodes, bucketEdges, bucketEID} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(schemaVersion))
+	})
+}
+
+// Close releases the file after in-flight calls finish.
+func (s *Store) Close() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.db.Close()
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// IndexMemory estimates the heap held by the in-memory index: topology
+// (adjacency, edge arrays, node IDs) and search.
+func (s *Store) IndexMemory() (topology, search int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return 0, 0
+	}
+	return s.idx.memoryBytes()
+}
+
+// begin checks ctx and takes the read lock; callers defer s.mu.RUnlock.
+func (s *Store) begin(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return timeout(err)
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return graph.Errorf(graph.CodeUnavailable, "the graph store is closed")
+	}
+	return nil
+}
+
+func timeout(err error) error {
+	return graph.WrapError(graph.CodeTimeout, err, "the query ran past its deadline or was cancelled")
+}
+
+// internal wraps a storage failure; its text never reaches API users.
+func internal(err error, what string) error {
+	return graph.WrapError(graph.CodeInternal, err, "graph store: %s failed", what)
+}
+
+// mapErr gives errors from the algorithms their domain code.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return timeout(err)
+	}
+	return err
+}
+
+// index is the in-memory part of the store: node IDs and kinds, the
+// topology over dense indices, the search index and counters.
+type index struct {
+	ids         []string // node index → ID
+	byID        map[string]uint32
+	nkind       []uint8 // node index → position in nodeKinds
+	g           *algo.Graph
+	search      *searchIndex
+	nodesByKind []int64
+	edgesByKind []int64
+}
+
+func newIndex() *index {
+	return &index{
+		byID:        map[string]uint32{},
+		g:           algo.NewGraph(0, 0),
+		search:      newSearchIndex(),
+		nodesByKind: make([]int64, len(nodeKinds)),
+		edgesByKind: make([]int64, len(edgeKinds)),
+	}
+}
+
+func (x *index) addNode(id string, kind graph.NodeKind, label string, aliases []string) uint32 {
+	i := x.g.AddNode()
+	x.ids = append(x.ids, id)
+	x.byID[id] = i
+	k := nodeKindCode(kind)
+	x.nkind = append(x.nkind, k)
+	x.nodesByKind[k]++
+	x.search.set(i, id, label, aliases)
+	return i
+}
+
+func (x *index) addEdge(from, to string, kind uint8) error {
+	f, ok1 := x.byID[from]
+	t, ok2 := x.byID[to]
+	if !ok1 || !ok2 {
+		return fmt.Errorf("edge between %q and %q: endpoint missing", from, to)
+	}
+	x.g.AddEdge(f, t, kind)
+	x.edgesByKind[kind]++
+	return nil
+}
+
+func (x *index) memoryBytes() (topology, search int) {
+	topology = x.g.MemoryBytes() + cap(x.nkind)
+	for _, id := range x.ids {
+		topology += 2*len(id) + 16 + 4 + 48 // slice entry, map key, value, map overhead
+	}
+	return topology, x.search.memoryBytes()
+}
+
+// rebuild scans the nodes in key order (so after a restart node indices
+// follow ID order), then the edges in sequence order, reading only the
+// compact heads of their values.
+func (s *Store) rebuild(ctx context.Context) (*index, error) {
+	x := newIndex()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n := 0
+		err := tx.Bucket(bucketNodes).ForEach(func(k, v []byte) error {
+			if n++; n%65536 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			id := string(k)
+			kind, _, err := graph.ParseNodeID(id)
+			if err != nil {
+				return fmt.Errorf("node %q: %w", id, err)
+			}
+			head, _, err := splitValue(v)
+			if err != nil {
+				return fmt.Errorf("node %q: %w", id, err)
+			}
+			label, aliases, err := decodeSearch(head)
+			if err != nil {
+				return fmt.Errorf("node %q: %w", id, err)
+			}
+			x.addNode(id, kind, label, aliases)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		want := uint64(1)
+		return tx.Bucket(bucketEdges).ForEach(func(k, v []byte) error {
+			if want%65536 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if len(k) != 8 || decodeSeq(k) != want {
+				return fmt.Errorf("edge sequence %x out of order (want %d)", k, want)
+			}
+			want++
+			id, _, err := splitValue(v)
+			if err != nil {
+				return fmt.Errorf("edge %d: %w", want-1, err)
+			}
+			from, kind, to, ok := parseEdgeID(string(id))
+			code, known := edgeKindCode(kind)
+			if !ok || !known {
+				return fmt.Errorf("malformed edge ID %q", id)
+			}
+			return x.addEdge(from, to, code)
+		})
+	})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	x.g.Compact()
+	return x, nil
+}
+
+func decodeSeq(k []byte) uint64 {
+	var v uint64
+	for _, b := range k {
+		v = v<<8 | uint64(b)
+	}
+	return v
+}
