@@ -236,29 +236,37 @@ func (s *searchIndex) candidates(q searchQuery) []uint32 {
 func (s *searchIndex) prefixRange(p string) []uint32 {
 	s.sortMu.Lock()
 	defer s.sortMu.Unlock()
-	if len(s.pending) > 0 {
-		cmp := func(a, b uint32) int { return strings.Compare(s.tokens[a], s.tokens[b]) }
-		slices.SortFunc(s.pending, cmp)
-		merged := make([]uint32, 0, len(s.sorted)+len(s.pending))
-		i, j := 0, 0
-		for i < len(s.sorted) && j < len(s.pending) {
-			if cmp(s.sorted[i], s.pending[j]) <= 0 {
-				merged = append(merged, s.sorted[i])
-				i++
-			} else {
-				merged = append(merged, s.pending[j])
-				j++
-			}
-		}
-		merged = append(append(merged, s.sorted[i:]...), s.pending[j:]...)
-		s.sorted, s.pending = merged, nil
-	}
+	s.sortPending()
 	lo, _ := slices.BinarySearchFunc(s.sorted, p, func(tid uint32, p string) int { return strings.Compare(s.tokens[tid], p) })
 	hi := lo
 	for hi < len(s.sorted) && strings.HasPrefix(s.tokens[s.sorted[hi]], p) {
 		hi++
 	}
 	return s.sorted[lo:hi:hi]
+}
+
+// sortPending merges the tokens added since the last search into the sorted
+// list: one sort of the new tokens and a linear merge, paid by the first
+// search after a write instead of by every write.
+func (s *searchIndex) sortPending() {
+	if len(s.pending) == 0 {
+		return
+	}
+	cmp := func(a, b uint32) int { return strings.Compare(s.tokens[a], s.tokens[b]) }
+	slices.SortFunc(s.pending, cmp)
+	merged := make([]uint32, 0, len(s.sorted)+len(s.pending))
+	i, j := 0, 0
+	for i < len(s.sorted) && j < len(s.pending) {
+		if cmp(s.sorted[i], s.pending[j]) <= 0 {
+			merged = append(merged, s.sorted[i])
+			i++
+		} else {
+			merged = append(merged, s.pending[j])
+			j++
+		}
+	}
+	merged = append(append(merged, s.sorted[i:]...), s.pending[j:]...)
+	s.sorted, s.pending = merged, nil
 }
 
 // hit is a scored node.

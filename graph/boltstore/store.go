@@ -309,6 +309,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 		return nil, mapErr(err)
 	}
 	x.g.Compact()
+	x.search.sortPending() // no reader yet: no lock needed
 	return x, nil
 }
 

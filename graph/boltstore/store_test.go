@@ -402,3 +402,52 @@ func TestCrashDurability(t *testing.T) {
 	// the store is writable after the crash
 	mustWrite(t, s, crashBatch(complete+1))
 }
+
+// TestReadersNeverSeeHalfBatches runs readers against a writer: every
+// snapshot they see holds whole batches only.
+func TestReadersNeverSeeHalfBatches(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	ctx := context.Background()
+	const batches = 15
+	done := make(chan error, 1)
+	go func() {
+		for k := 1; k <= batches; k++ {
+			if _, err := s.Write(ctx, crashBatch(k)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for finished := false; !finished; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished = true
+		default:
+		}
+		st, err := s.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Nodes%50 != 0 || st.Edges != st.Nodes/50*49 {
+			t.Fatalf("a reader saw %d nodes and %d edges: half a batch", st.Nodes, st.Edges)
+		}
+		k := int(st.Nodes / 50)
+		if k > 0 {
+			first := storetest.W(1_000_000 * k)
+			sub, err := s.Neighbors(ctx, graph.NeighborQuery{ID: first, Depth: 3, Direction: graph.Out})
+			if err != nil || len(sub.Nodes) != 4 || len(sub.Edges) != 3 {
+				t.Fatalf("batch %d seen partly: %d nodes %d edges, %v", k, len(sub.Nodes), len(sub.Edges), err)
+			}
+			if _, err := s.Search(ctx, graph.SearchQuery{Text: "eth"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if st, _ := s.Stats(ctx); st.Nodes != 50*batches {
+		t.Fatalf("final stats %+v", st)
+	}
+}
