@@ -1,0 +1,76 @@
+# Redthread — the two commands a newcomer needs:
+#   make run    build everything and serve the demo case at http://127.0.0.1:8080
+#   make test   run every test: Go (with -race), web unit tests, browser tests
+#
+# Everything they need (npm packages, Debian's chromium) is installed by the
+# targets themselves.
+
+SHELL        := /bin/bash
+.SHELLFLAGS  := -eu -o pipefail -c
+GO           ?= go
+NPM          ?= npm
+BIN          := bin/redthread
+ADDR         ?= 127.0.0.1:8080
+DATA         ?= .redthread-data
+CHROMIUM     ?= /usr/bin/chromium
+GO_SOURCES   := $(shell find . -name '*.go' -not -path './web/node_modules/*' 2>/dev/null) go.mod go.sum
+# npm packages may ship Go files (flatted does); keep them out of ./...
+GO_PACKAGES   = $$($(GO) list ./... | grep -v /node_modules/)
+WEB_SOURCES  := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
+
+.PHONY: run build web test test-go test-web test-e2e lint generate check-generated bench chromium clean help
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+run: build ## serve the UI and GraphQL API with the demo case at http://$(ADDR)
+	$(BIN) serve --addr $(ADDR) --data $(DATA) --demo
+
+build: $(BIN) ## build the binary with the web UI embedded
+
+$(BIN): web/dist/index.html $(GO_SOURCES)
+	$(GO) build -o $(BIN) ./cmd/redthread
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && $(NPM) ci --no-audit --no-fund
+
+web: web/dist/index.html ## build the web UI into web/dist
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && $(NPM) run build
+
+test: lint test-go test-web test-e2e ## run every test
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^web/node_modules/')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(GO_PACKAGES)
+
+test-go: web/dist/index.html ## Go unit, conformance, GraphQL and end-to-end tests (race detector on)
+	$(GO) test -race -count=1 $(GO_PACKAGES)
+
+test-web: web/node_modules/.package-lock.json ## web type checks, lint and unit tests
+	cd web && $(NPM) run check
+
+test-e2e: build chromium ## browser test: real binary, real Chromium
+	cd web && REDTHREAD_BIN=$(CURDIR)/$(BIN) CHROMIUM=$(CHROMIUM) $(NPM) run e2e
+
+chromium: ## install Debian's chromium when it is missing
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "installing chromium from Debian's packages"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+generate: ## regenerate the gqlgen code from schema.graphqls
+	$(GO) tool gqlgen generate
+
+check-generated: generate ## fail when generated code is out of date
+	@git diff --exit-code -- server/gql || { echo "generated code is stale: run make generate and commit"; exit 1; }
+
+bench: ## benchmarks: Go testing.B, then the bench/ table (demo case and 1 M generated transfers)
+	$(GO) test -run '^$$' -bench . -benchmem ./graph/... ./ingest/...
+	$(GO) run ./bench
+
+clean: ## remove build output
+	rm -rf bin web/dist/assets web/dist/index.html

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"log/slog"
+
+	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/server"
+)
+
+func (m Main) serve(ctx context.Context, args []string) error {
+	fs := m.newFlagSet("serve")
+	addr := fs.String("addr", m.env("REDTHREAD_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (port 0 picks a free one) [$REDTHREAD_ADDR]")
+	sf := m.storeFlags(fs)
+	demo := fs.Bool("demo", false, "load the demo case (DPRK thefts, laundering, IT workers) when the store is empty")
+	cors := fs.String("cors-origins", m.env("REDTHREAD_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from a browser, or * [$REDTHREAD_CORS_ORIGINS]")
+	timeout := fs.Duration("query-timeout", 10*time.Second, "deadline of one GraphQL operation")
+	complexity := fs.Int("max-complexity", server.DefaultConfig().ComplexityLimit, "largest query complexity accepted")
+	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "info"), "debug, info, warn or error [$REDTHREAD_LOG_LEVEL]")
+	logFormat := fs.String("log-format", "text", "text or json")
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected arguments %q", fs.Args())
+	}
+	logger, err := m.logger(*logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+
+	store, err := sf.open(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	if *demo {
+		if err := m.loadDemo(ctx, store, logger); err != nil {
+			return err
+		}
+	}
+
+	cfg := server.DefaultConfig()
+	cfg.Limits = sf.limits
+	cfg.QueryTimeout = *timeout
+	cfg.ComplexityLimit = *complexity
+	for _, o := range strings.Split(*cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	// Tests and scripts read this line to learn the port when --addr ends in :0.
+	fmt.Fprintf(m.Stdout, "redthread: listening on http://%s\n", ln.Addr())
+	logger.Info("serving", "url", "http://"+ln.Addr().String(), "store", sf.kind, "data", sf.dir)
+	return server.New(store, cfg, logger).Serve(ctx, ln)
+}
+
+// loadDemo writes the demo case into an empty store; a store that already
+// holds data is left alone so that --demo never mixes into real work.
+func (m Main) loadDemo(ctx context.Context, store graph.Store, logger *slog.Logger) error {
+	st, err := store.Stats(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if st.Nodes > 0 {
+		logger.Info("demo case not loaded: the store is not empty", "nodes", st.Nodes, "edges", st.Edges)
+		return nil
+	}
+	return m.ingestDemo(ctx, store, logger)
+}
