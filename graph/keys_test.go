@@ -139,3 +139,26 @@ func TestMergeNodeIsIdempotent(t *testing.T) {
 		t.Fatalf("label %q aliases %v", m.Label, m.Aliases)
 	}
 }
+
+func TestBase58RoundTrip(t *testing.T) {
+	for _, addr := range []string{"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "11111111111111111111BZbvjr", "TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre"} {
+		raw, err := base58Decode(addr)
+		if err != nil {
+			t.Fatalf("%s: %v", addr, err)
+		}
+		if got := base58Encode(raw); got != addr {
+			t.Fatalf("round trip of %s gave %s", addr, got)
+		}
+	}
+	if _, err := base58Decode("1é"); err == nil {
+		t.Fatal("non-ASCII accepted")
+	}
+}
+
+func BenchmarkNormalizeAddressBase58(b *testing.B) {
+	for b.Loop() {
+		if _, err := NormalizeAddress("BTC", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
