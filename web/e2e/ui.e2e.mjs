@@ -1,0 +1,331 @@
+// Browser test: the real redthread binary with the demo case, the built UI it
+// embeds, and Debian's Chromium driven by playwright-core.
+//
+//   npm run e2e          (after `make build`, or with REDTHREAD_BIN=/path/to/redthread)
+//
+// Environment: REDTHREAD_BIN (default ../bin/redthread), CHROMIUM (default
+// /usr/bin/chromium), E2E_TIMEOUT_MS (per-step deadline, default 20000).
+// Screenshots of each step go to web/screenshots/. Exits non-zero with a
+// message naming the failed step.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const BIN = resolve(webDir, process.env.REDTHREAD_BIN ?? "../bin/redthread");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const STEP_MS = Number(process.env.E2E_TIMEOUT_MS ?? 20000);
+const SHOTS = join(webDir, "screenshots");
+
+let step = "setup";
+const log = (msg) => console.log(`[e2e] ${msg}`);
+
+class E2EError extends Error {}
+function assert(cond, msg) {
+  if (!cond) throw new E2EError(msg);
+}
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** Polls fn until it returns a truthy value or the deadline passes. */
+async function until(what, fn, ms = STEP_MS, everyMs = 100) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new E2EError(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${last.message})` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function startServer(port, dataDir) {
+  const args = ["serve", "--addr", `127.0.0.1:${port}`, "--data", dataDir, "--demo"];
+  log(`starting ${BIN} ${args.join(" ")}`);
+  const proc = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const output = [];
+  const keep = (chunk) => {
+    output.push(chunk.toString());
+    if (output.length > 400) output.shift();
+  };
+  proc.stdout.on("data", keep);
+  proc.stderr.on("data", keep);
+  const exited = new Promise((r) => proc.on("exit", (code, signal) => r({ code, signal })));
+  proc.on("error", (err) => output.push(`spawn error: ${err.message}\n`));
+  // Interrupted (Ctrl-C, a CI timeout): take the server down too.
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.once(sig, () => {
+      proc.kill("SIGKILL");
+      process.exit(130);
+    });
+  }
+  return { proc, output, exited };
+}
+
+async function stopServer(server) {
+  if (!server || server.proc.exitCode !== null || server.proc.signalCode !== null) return;
+  server.proc.kill("SIGTERM");
+  const timer = setTimeout(() => server.proc.kill("SIGKILL"), 5000);
+  await server.exited;
+  clearTimeout(timer);
+}
+
+async function main() {
+  assert(existsSync(BIN), `no binary at ${BIN}: run \`make build\` (or set REDTHREAD_BIN)`);
+  assert(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM)`);
+  mkdirSync(SHOTS, { recursive: true });
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(join(tmpdir(), "redthread-e2e-"));
+  let server;
+  let browser;
+  let page;
+  const pageErrors = [];
+  try {
+    server = startServer(port, dataDir);
+    step = "server health";
+    await until(
+      "GET /healthz to answer 200",
+      async () => {
+        if (server.proc.exitCode !== null) {
+          throw new E2EError(`server exited with ${server.proc.exitCode}:\n${server.output.join("")}`);
+        }
+        const res = await fetch(`${base}/healthz`).catch(() => null);
+        return res?.ok;
+      },
+      60000,
+    );
+    const html = await (await fetch(`${base}/`)).text();
+    assert(html.includes('data-testid="graph-canvas"'), `GET / does not serve the built UI (run \`make build\`): ${html.slice(0, 200)}`);
+
+    step = "browser";
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--enable-unsafe-swiftshader",
+        "--use-angle=swiftshader",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(STEP_MS);
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    page.on("console", (msg) => {
+      // The aborted request of the "error and retry" step is logged on purpose.
+      if (msg.type() === "error" && step !== "error and retry") pageErrors.push(`console: ${msg.text()}`);
+    });
+    const shot = async (name) => {
+      await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+      log(`screenshot screenshots/${name}.png`);
+    };
+    const hook = (fn, arg) => page.evaluate(fn, arg);
+    const order = () => hook(() => window.__redthread.graph.order);
+    const waitIdle = () => page.waitForFunction(() => window.__redthread?.isIdle());
+    // Where a node is drawn, in page coordinates.
+    const nodePoint = async (id) => {
+      const box = await page.getByTestId("graph-canvas").boundingBox();
+      const p = await hook((nid) => {
+        const { graph, sigma } = window.__redthread;
+        const a = graph.getNodeAttributes(nid);
+        return sigma.graphToViewport({ x: a.x, y: a.y });
+      }, id);
+      return { x: box.x + p.x, y: box.y + p.y };
+    };
+
+    step = "load";
+    await page.goto(`${base}/?e2e`);
+    await page.waitForFunction(() => window.__redthread !== undefined);
+    await until("graph stats in the header", async () => /Graph [\d,]+ nodes/.test(await page.getByTestId("stats").innerText()));
+    const stats = await page.getByTestId("stats").innerText();
+    log(`header: ${stats.replace(/\s+/g, " ")}`);
+    assert((await order()) === 0, "canvas should start empty");
+    await shot("01-start");
+
+    step = "search Lazarus";
+    await page.getByTestId("search-input").fill("Lazarus");
+    const lazHit = page.getByTestId("search-result").filter({ hasText: "Lazarus Group" }).first();
+    await lazHit.waitFor();
+    const lazId = await lazHit.getAttribute("data-node-id");
+    assert(lazId, "search result has no data-node-id");
+    assert((await lazHit.innerText()).toLowerCase().includes("threat group"), `Lazarus result should show its kind: ${await lazHit.innerText()}`);
+    await shot("02-search-lazarus");
+    await lazHit.click();
+    await page.waitForFunction((id) => window.__redthread.graph.hasNode(id), lazId);
+    const details = page.getByTestId("details-panel");
+    await until("details to show Lazarus Group", async () => (await details.getByTestId("details-label").innerText()) === "Lazarus Group");
+    assert((await details.getByTestId("details-id").innerText()) === lazId, "details panel shows another ID");
+    const nSources = await details.getByTestId("source").count();
+    assert(nSources >= 1, "Lazarus Group should have at least one source in the details panel");
+    log(`Lazarus Group (${lazId}) on canvas with ${nSources} source(s)`);
+    await waitIdle();
+    await shot("03-lazarus-selected");
+
+    step = "expand Lazarus by double-click";
+    const before = await order();
+    const p = await nodePoint(lazId);
+    await page.mouse.dblclick(p.x, p.y);
+    await until("the node count to grow after the double-click", async () => (await order()) > before);
+    await waitIdle();
+    const afterExpand = await order();
+    log(`expanded: ${before} → ${afterExpand} nodes`);
+    await shot("04-lazarus-expanded");
+
+    step = "error and retry";
+    // A failed request shows the error with its code and a retry that works.
+    await page.route("**/graphql", (route) => {
+      const body = route.request().postData() ?? "";
+      if (body.includes("query Neighbors")) return route.abort("connectionrefused");
+      return route.continue();
+    });
+    await details.getByTestId("details-expand").click();
+    const err = page.getByTestId("error-notice");
+    await err.waitFor();
+    assert((await err.getByTestId("error-code").innerText()) === "NETWORK", `error notice should carry the code NETWORK: ${await err.innerText()}`);
+    await shot("05-error");
+    await page.unroute("**/graphql");
+    await err.getByTestId("retry").click();
+    await err.waitFor({ state: "detached" });
+    await waitIdle();
+    assert((await page.getByTestId("error-notice").count()) === 0, "an error is still shown after a successful retry");
+
+    step = "search the Russian exchange";
+    await page.getByTestId("search-input").fill("Russian");
+    const exHit = page.getByTestId("search-result").filter({ hasText: /Russian/i }).filter({ hasText: /service/i }).first();
+    await exHit.waitFor();
+    const exId = await exHit.getAttribute("data-node-id");
+    const exLabel = (await exHit.locator(".hit-label").innerText()).trim();
+    // Pick it with the keyboard: arrow down to it, then Enter.
+    const ids = await page.getByTestId("search-result").evaluateAll((els) => els.map((e) => e.getAttribute("data-node-id")));
+    const input = page.getByTestId("search-input");
+    for (let i = 0; i < ids.indexOf(exId); i++) await input.press("ArrowDown");
+    assert((await page.locator('[data-testid="search-result"][aria-selected="true"]').getAttribute("data-node-id")) === exId, "arrow keys should move to the exchange");
+    await input.press("Enter");
+    await page.waitForFunction((id) => window.__redthread.graph.hasNode(id), exId);
+    await until("details to show the exchange", async () => (await details.getByTestId("details-id").innerText()) === exId);
+    log(`exchange: ${exLabel} (${exId})`);
+    await details.getByTestId("details-path-to").click();
+    await until("the path's end to be set", async () => (await page.getByTestId("path-to").innerText()) === exLabel);
+
+    step = "pick Lazarus on the canvas as the path start";
+    await waitIdle();
+    const q = await nodePoint(lazId);
+    await page.mouse.click(q.x, q.y);
+    await until("a click on the canvas to select Lazarus", async () => (await details.getByTestId("details-id").innerText()) === lazId);
+    await details.getByTestId("details-path-from").click();
+    await until("the path's start to be set", async () => (await page.getByTestId("path-from").innerText()) === "Lazarus Group");
+    assert((await page.getByTestId("path-direction").inputValue()) === "BOTH", "path direction should default to BOTH");
+    await shot("06-path-ends");
+
+    step = "no path within too few hops";
+    const panel = page.getByTestId("path-panel");
+    await panel.getByTestId("path-max-hops").fill("3");
+    await panel.getByTestId("path-max-hops").press("Tab");
+    await page.getByTestId("path-find").click();
+    await until("the no-path message", async () => /^No path .* within 3 hops/.test(await panel.getByTestId("path-summary").innerText()));
+    assert((await panel.getByTestId("path-hop").count()) === 0, "no hops should be listed when there is no path");
+
+    step = "find the path";
+    await panel.getByTestId("path-max-hops").fill("12");
+    await panel.getByTestId("path-max-hops").press("Tab");
+    await page.getByTestId("path-find").click();
+    await until("the path's hops", async () => (await panel.getByTestId("path-hop").count()) > 0);
+    const summary = await panel.getByTestId("path-summary").innerText();
+    const hops = panel.getByTestId("path-hop");
+    const nHops = await hops.count();
+    assert(nHops >= 3, `expected several hops from Lazarus Group to the exchange, got ${nHops}: ${summary}`);
+    assert((await panel.getByTestId("path-start").getAttribute("data-testid")) === "path-start", "no start row");
+    assert((await hops.first().getAttribute("data-from")) === lazId, "the path should start at Lazarus Group");
+    assert((await hops.last().getAttribute("data-to")) === exId, "the path should end at the exchange");
+    const hopText = (await hops.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    log(`path: ${summary}\n  ${hopText.join("\n  ")}`);
+    const hl = await hook(() => {
+      const g = window.__redthread.graph;
+      return { on: g.filterNodes((_n, a) => a.onPath).length, dim: g.filterNodes((_n, a) => a.dimmed).length, order: g.order };
+    });
+    assert(hl.on === nHops + 1, `expected ${nHops + 1} highlighted nodes, got ${hl.on}`);
+    assert(hl.dim === hl.order - hl.on, "every node off the path should be dimmed");
+    await waitIdle();
+    await shot("07-path");
+
+    step = "clear the highlight";
+    await panel.getByTestId("path-clear-highlight").click();
+    const dimAfter = await hook(() => window.__redthread.graph.filterNodes((_n, a) => a.dimmed || a.onPath).length);
+    assert(dimAfter === 0, `${dimAfter} nodes still highlighted or dimmed after "Clear highlight"`);
+    assert(await panel.getByTestId("path-hop").count() === nHops, "the hop list should stay after clearing the highlight");
+    await shot("08-cleared");
+
+    step = "reopen the view from its link";
+    const link = page.url();
+    assert(link.includes("from=") && link.includes("to="), `the URL should carry the path's ends: ${link}`);
+    const page2 = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page2.setDefaultTimeout(STEP_MS);
+    page2.on("pageerror", (err) => pageErrors.push(`second page: ${err.message}`));
+    await page2.goto(link);
+    const panel2 = page2.getByTestId("path-panel");
+    await panel2.getByTestId("path-summary").waitFor();
+    const n2 = await panel2.getByTestId("path-hop").count();
+    assert(n2 === nHops, `the reopened link should show the same ${nHops}-hop path, shows ${n2}`);
+    assert((await panel2.getByTestId("path-hop").last().getAttribute("data-to")) === exId, "the reopened path should end at the exchange");
+    await page2.waitForFunction(() => window.__redthread?.isIdle());
+    await page2.screenshot({ path: join(SHOTS, "09-reopened-link.png") });
+    log("screenshot screenshots/09-reopened-link.png");
+    await page2.close();
+
+    step = "page errors";
+    assert(pageErrors.length === 0, `the page reported errors:\n${pageErrors.join("\n")}`);
+    log("passed");
+  } catch (err) {
+    if (page) {
+      await page.screenshot({ path: join(SHOTS, "failure.png") }).catch(() => {});
+      log("screenshot screenshots/failure.png");
+    }
+    if (pageErrors.length) console.error(`[e2e] page errors:\n${pageErrors.join("\n")}`);
+    if (server && !(err instanceof E2EError && step !== "server health")) {
+      console.error(`[e2e] server output (last lines):\n${server.output.join("").split("\n").slice(-40).join("\n")}`);
+    }
+    throw err;
+  } finally {
+    await browser?.close().catch(() => {});
+    await stopServer(server);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => {
+    console.log("1 passed, 0 failed");
+  },
+  (err) => {
+    console.error(`[e2e] FAILED at step "${step}": ${err instanceof Error ? err.message : String(err)}`);
+    if (!(err instanceof E2EError) && err instanceof Error && err.stack) console.error(err.stack);
+    console.log("0 passed, 1 failed");
+    process.exitCode = 1;
+  },
+);

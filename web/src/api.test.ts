@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { ApiError, NEIGHBORS_QUERY, RedthreadClient, type FetchFn } from "./api";
+
+interface Call {
+  url: string;
+  init: RequestInit;
+}
+
+function fakeFetch(status: number, body: string, contentType = "application/graphql-response+json"): { fetch: FetchFn; calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    fetch: (url, init) => {
+      calls.push({ url, init });
+      return Promise.resolve(new Response(body, { status, headers: { "Content-Type": contentType } }));
+    },
+  };
+}
+
+describe("RedthreadClient", () => {
+  it("POSTs the query and variables as JSON to /graphql and returns data", async () => {
+    const f = fakeFetch(200, JSON.stringify({ data: { stats: { nodes: 7, edges: 9 } } }));
+    const c = new RedthreadClient({ fetch: f.fetch });
+    await expect(c.stats()).resolves.toEqual({ nodes: 7, edges: 9 });
+    expect(f.calls).toHaveLength(1);
+    const call = f.calls[0]!;
+    expect(call.url).toBe("/graphql");
+    expect(call.init.method).toBe("POST");
+    expect((call.init.headers as Record<string, string>)["Content-Type"]).toBe("application/json");
+    const sent = JSON.parse(call.init.body as string) as { query: string; variables: unknown };
+    expect(sent.query).toContain("stats { nodes edges }");
+    expect(sent.variables).toEqual({});
+  });
+
+  it("sends the neighbour defaults the UI relies on", async () => {
+    const f = fakeFetch(200, JSON.stringify({ data: { neighbors: { nodes: [], edges: [], truncated: true, reason: "limit" } } }));
+    const c = new RedthreadClient({ fetch: f.fetch });
+    const sub = await c.neighbors("threat_group:lazarus-group");
+    expect(sub.truncated).toBe(true);
+    const sent = JSON.parse(f.calls[0]!.init.body as string) as { query: string; variables: unknown };
+    expect(sent.query).toBe(NEIGHBORS_QUERY);
+    expect(sent.variables).toEqual({ id: "threat_group:lazarus-group", depth: 1, direction: "BOTH", limit: 50 });
+  });
+
+  it("unwraps search hits and paths", async () => {
+    const hit = { score: 1, node: { id: "a", kind: "WALLET", label: "A" } };
+    const c1 = new RedthreadClient({ fetch: fakeFetch(200, JSON.stringify({ data: { search: { edges: [hit] } } })).fetch });
+    await expect(c1.search("a")).resolves.toEqual([hit]);
+    const f = fakeFetch(200, JSON.stringify({ data: { shortestPath: { nodes: [], edges: [], length: 0, truncated: false, reason: null } } }));
+    const c2 = new RedthreadClient({ fetch: f.fetch });
+    await expect(c2.shortestPath("a", "b", { direction: "OUT" })).resolves.toMatchObject({ length: 0 });
+    expect(JSON.parse(f.calls[0]!.init.body as string)).toMatchObject({ variables: { from: "a", to: "b", direction: "OUT", maxHops: 6 } });
+  });
+
+  it("turns a GraphQL error into an ApiError with message and code", async () => {
+    const body = { data: null, errors: [{ message: "node not found: x", path: ["neighbors"], extensions: { code: "NOT_FOUND" } }] };
+    const c = new RedthreadClient({ fetch: fakeFetch(200, JSON.stringify(body)).fetch });
+    const err = await c.neighbors("x").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ message: "node not found: x", code: "NOT_FOUND", status: 200, path: ["neighbors"] });
+  });
+
+  it("reads errors from non-2xx GraphQL responses (GraphQL over HTTP)", async () => {
+    const body = { errors: [{ message: "limit must be at most 5000", extensions: { code: "INVALID_ARGUMENT" } }] };
+    const c = new RedthreadClient({ fetch: fakeFetch(400, JSON.stringify(body)).fetch });
+    await expect(c.stats()).rejects.toMatchObject({ code: "INVALID_ARGUMENT", status: 400 });
+  });
+
+  it("reports HTTP failures without a GraphQL body", async () => {
+    const c = new RedthreadClient({ fetch: fakeFetch(502, "Bad Gateway", "text/plain").fetch });
+    await expect(c.stats()).rejects.toMatchObject({ code: "HTTP", status: 502, message: expect.stringContaining("502") as unknown });
+  });
+
+  it("reports a 200 that is not GraphQL JSON", async () => {
+    const c = new RedthreadClient({ fetch: fakeFetch(200, "<html>UI</html>", "text/html").fetch });
+    await expect(c.stats()).rejects.toMatchObject({ code: "BAD_RESPONSE" });
+  });
+
+  it("reports network failures", async () => {
+    const c = new RedthreadClient({ fetch: () => Promise.reject(new TypeError("Failed to fetch")) });
+    await expect(c.stats()).rejects.toMatchObject({ code: "NETWORK", message: "Cannot reach the server: Failed to fetch" });
+  });
+
+  it("lets aborts through untouched", async () => {
+    const c = new RedthreadClient({ fetch: () => Promise.reject(new DOMException("aborted", "AbortError")) });
+    await expect(c.stats()).rejects.toMatchObject({ name: "AbortError" });
+  });
+});

@@ -1,0 +1,166 @@
+// Search box with results as you type (debounced), an ARIA combobox: arrow
+// keys move through the results, Enter or a click picks one.
+import type { RedthreadClient } from "../api";
+import { kindLabel, nodeColor } from "../style";
+import type { GNode, SearchHit } from "../types";
+import { clear, h } from "./dom";
+import { describeError } from "./notices";
+
+export interface SearchOptions {
+  client: RedthreadClient;
+  onPick(node: GNode): void;
+  debounceMs?: number;
+}
+
+export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): void } {
+  const debounceMs = opts.debounceMs ?? 200;
+  const input = h("input", {
+    id: "search-input",
+    type: "search",
+    placeholder: "Search names, wallets, e-mails, handles…",
+    autocomplete: "off",
+    spellcheck: "false",
+    role: "combobox",
+    "aria-label": "Search the graph",
+    "aria-autocomplete": "list",
+    "aria-expanded": "false",
+    "aria-controls": "search-results",
+    "data-testid": "search-input",
+  });
+  const list = h("ul", { id: "search-results", class: "search-results", role: "listbox", "aria-label": "Search results", "data-testid": "search-results", hidden: true });
+  root.append(input, list);
+
+  let hits: SearchHit[] = [];
+  let active = -1;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let controller: AbortController | undefined;
+  let seq = 0;
+  // Enter pressed before the results came: pick the best hit when they do.
+  let pickWhenReady = false;
+
+  const setOpen = (open: boolean) => {
+    list.hidden = !open;
+    input.setAttribute("aria-expanded", String(open));
+    if (!open) input.removeAttribute("aria-activedescendant");
+  };
+
+  const message = (text: string | (Node | string)[], testid: string) => {
+    clear(list);
+    list.append(h("li", { class: "search-msg", role: "presentation", "data-testid": testid }, text));
+    setOpen(true);
+  };
+
+  const renderHits = () => {
+    clear(list);
+    if (hits.length === 0) {
+      message(`No match for “${input.value.trim()}”.`, "search-empty");
+      return;
+    }
+    hits.forEach((hit, i) => {
+      const n = hit.node;
+      const li = h(
+        "li",
+        {
+          id: `search-hit-${i}`,
+          role: "option",
+          "aria-selected": String(i === active),
+          "data-testid": "search-result",
+          "data-node-id": n.id,
+          title: n.id,
+        },
+        h("span", { class: "kind" }, h("span", { class: "dot", style: `background:${nodeColor(n.kind)}`, "aria-hidden": "true" }), kindLabel(n.kind)),
+        h("span", { class: "hit-label" }, n.label || n.key),
+        h("span", { class: "hit-id" }, n.id),
+      );
+      li.addEventListener("mousedown", (ev) => { ev.preventDefault(); }); // keep focus in the input
+      li.addEventListener("click", () => { pick(i); });
+      list.append(li);
+    });
+    if (active >= 0) input.setAttribute("aria-activedescendant", `search-hit-${active}`);
+    else input.removeAttribute("aria-activedescendant");
+    setOpen(true);
+  };
+
+  const run = async (q: string) => {
+    controller?.abort();
+    controller = new AbortController();
+    const mine = ++seq;
+    message("Searching…", "search-loading");
+    try {
+      const res = await opts.client.search(q, 10, controller.signal);
+      if (mine !== seq) return;
+      hits = res;
+      active = hits.length > 0 ? 0 : -1;
+      renderHits();
+      if (pickWhenReady && hits.length > 0) pick(0);
+      pickWhenReady = false;
+    } catch (err) {
+      if (mine !== seq || (err instanceof DOMException && err.name === "AbortError")) return;
+      const { message: msg, code } = describeError(err);
+      hits = [];
+      pickWhenReady = false;
+      message(
+        [
+          h("span", { role: "alert" }, `Search failed: ${msg} `, h("code", {}, code), " "),
+          h("button", { type: "button", class: "small", "data-testid": "search-retry", onclick: () => void run(q) }, "Retry"),
+        ],
+        "search-error",
+      );
+    }
+  };
+
+  const schedule = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    hits = []; // results of an older query must not be picked
+    pickWhenReady = false;
+    const q = input.value.trim();
+    if (q === "") {
+      seq++;
+      controller?.abort();
+      hits = [];
+      setOpen(false);
+      return;
+    }
+    timer = setTimeout(() => void run(q), debounceMs);
+  };
+
+  const pick = (i: number) => {
+    const hit = hits[i];
+    if (!hit) return;
+    setOpen(false);
+    opts.onPick(hit.node);
+  };
+
+  input.addEventListener("input", schedule);
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      if (hits.length === 0) return;
+      ev.preventDefault();
+      const d = ev.key === "ArrowDown" ? 1 : -1;
+      active = (active + d + hits.length) % hits.length;
+      renderHits();
+      document.getElementById(`search-hit-${active}`)?.scrollIntoView({ block: "nearest" });
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();
+      if (hits.length === 0) {
+        // Search right away instead of waiting for the debounce, then pick.
+        if (timer !== undefined) clearTimeout(timer);
+        const q = input.value.trim();
+        if (q) {
+          pickWhenReady = true;
+          void run(q);
+        }
+        return;
+      }
+      pick(active >= 0 ? active : 0);
+    } else if (ev.key === "Escape") {
+      setOpen(false);
+    }
+  });
+  input.addEventListener("focus", () => {
+    if (hits.length > 0 && input.value.trim() !== "") renderHits();
+  });
+  input.addEventListener("blur", () => { setOpen(false); });
+
+  return { focus: () => { input.focus(); } };
+}
