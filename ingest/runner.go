@@ -49,7 +49,7 @@ type Options struct {
 	// MaxReport caps the rejections kept in Result.Report (all are
 	// counted); 0 means 10,000, negative means no cap.
 	MaxReport int
-	Logger    *slog.Logger     // nil means slog.Default()
+	Logger    *slog.Logger     // nil discards
 	Now       func() time.Time // clock, for tests; nil means time.Now
 }
 
@@ -92,7 +92,7 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 	opts.ProgressInterval = cmp.Or(opts.ProgressInterval, 100*time.Millisecond)
 	opts.MaxReport = cmp.Or(opts.MaxReport, 10_000)
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
