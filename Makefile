@@ -2,8 +2,8 @@
 #   make run    build everything and serve the demo case at http://127.0.0.1:8080
 #   make test   run every test: Go (with -race), web unit tests, browser tests
 #
-# Everything they need (npm packages, Debian's chromium) is installed by the
-# targets themselves.
+# Everything they need (npm packages, Debian's chromium, Neo4j from Maven
+# Central) is installed by the targets themselves.
 
 SHELL        := /bin/bash
 .SHELLFLAGS  := -eu -o pipefail -c
@@ -13,12 +13,15 @@ BIN          := bin/redthread
 ADDR         ?= 127.0.0.1:8080
 DATA         ?= .redthread-data
 CHROMIUM     ?= /usr/bin/chromium
+NEO4J_SH     := scripts/neo4j.sh
+NEO4J_ENV     = $(or $(NEO4J_STATE_DIR),.neo4j)/env
 GO_SOURCES   := $(shell find . -name '*.go' -not -path './web/node_modules/*' 2>/dev/null) go.mod go.sum
 # npm packages may ship Go files (flatted does); keep them out of ./...
 GO_PACKAGES   = $$($(GO) list ./... | grep -v /node_modules/)
 WEB_SOURCES  := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
-.PHONY: run build web test test-go test-web test-e2e lint generate check-generated bench chromium clean help
+.PHONY: run build web test test-go test-web test-e2e lint generate check-generated bench chromium clean help \
+        neo4j neo4j-stop neo4j-status neo4j-for-tests
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -46,8 +49,27 @@ lint: ## gofmt and go vet
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(GO_PACKAGES)
 
-test-go: web/dist/index.html ## Go unit, conformance, GraphQL and end-to-end tests (race detector on)
-	$(GO) test -race -count=1 $(GO_PACKAGES)
+test-go: web/dist/index.html neo4j-for-tests ## Go unit, conformance, GraphQL and end-to-end tests (race detector on; Neo4j included)
+	@uri="$${NEO4J_URI:-$$(sed -n 's/^NEO4J_URI=//p' $(NEO4J_ENV))}"; \
+	  if [ -z "$$uri" ]; then echo "test-go: no Neo4j: $(NEO4J_ENV) holds no NEO4J_URI (see $(NEO4J_SH) status)" >&2; exit 1; fi; \
+	  echo "NEO4J_URI=$$uri $(GO) test -race -count=1 ./..."; \
+	  NEO4J_URI="$$uri" $(GO) test -race -count=1 $(GO_PACKAGES)
+
+# The Neo4j the Go tests use: NEO4J_URI from the environment (your own Neo4j or
+# Aura, with NEO4J_USER/NEO4J_PASSWORD), else the local one, started when it is
+# not running. A Neo4j that cannot start fails the run with the reason.
+neo4j-for-tests:
+	@if [ -n "$${NEO4J_URI:-}" ]; then echo "test-go: using NEO4J_URI=$$NEO4J_URI from the environment"; \
+	  else $(NEO4J_SH) start; fi
+
+neo4j: ## start a local Neo4j 5.26 in the background (built from Maven Central on first use); prints NEO4J_URI
+	@$(NEO4J_SH) start
+
+neo4j-stop: ## stop the local Neo4j
+	@$(NEO4J_SH) stop
+
+neo4j-status: ## is the local Neo4j running, and its NEO4J_URI
+	@$(NEO4J_SH) status || true
 
 test-web: web/node_modules/.package-lock.json ## web type checks, lint and unit tests
 	cd web && $(NPM) run check
