@@ -61,7 +61,7 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	}
 	// Tests and scripts read this line to learn the port when --addr ends in :0.
 	fmt.Fprintf(m.Stdout, "redthread: listening on http://%s\n", ln.Addr())
-	logger.Info("serving", "url", "http://"+ln.Addr().String(), "store", sf.kind, "data", sf.dir)
+	logger.Info("serving", "url", "http://"+ln.Addr().String(), "store", sf.kind, "at", sf.where())
 	return server.New(store, cfg, logger).Serve(ctx, ln)
 }
 

@@ -5,22 +5,30 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
+	"github.com/redthread-dev/redthread/graph/neo4jstore"
 )
 
 // storeFlags are the flags every command that opens a store shares.
 type storeFlags struct {
 	kind   string
 	dir    string
+	neo4j  neo4jstore.Config
 	limits graph.Limits
 }
 
 func (m Main) storeFlags(fs *flag.FlagSet) *storeFlags {
 	sf := &storeFlags{limits: graph.DefaultLimits()}
-	fs.StringVar(&sf.kind, "store", m.env("REDTHREAD_STORE", "embedded"), "graph store: embedded [$REDTHREAD_STORE]")
+	fs.StringVar(&sf.kind, "store", m.env("REDTHREAD_STORE", "embedded"), "graph store: embedded or neo4j [$REDTHREAD_STORE]")
 	fs.StringVar(&sf.dir, "data", m.env("REDTHREAD_DATA", ".redthread-data"), "data directory of the embedded store [$REDTHREAD_DATA]")
+	fs.StringVar(&sf.neo4j.URI, "neo4j-uri", m.env("NEO4J_URI", "bolt://127.0.0.1:7687"), "Neo4j URI: bolt://, neo4j://, neo4j+s:// for Aura [$NEO4J_URI]")
+	fs.StringVar(&sf.neo4j.User, "neo4j-user", m.env("NEO4J_USER", ""), "Neo4j user; empty for a server without auth [$NEO4J_USER]")
+	fs.StringVar(&sf.neo4j.Password, "neo4j-password", m.env("NEO4J_PASSWORD", ""), "Neo4j password [$NEO4J_PASSWORD]")
+	fs.StringVar(&sf.neo4j.Database, "neo4j-database", m.env("NEO4J_DATABASE", "neo4j"), "Neo4j database [$NEO4J_DATABASE]")
+	fs.DurationVar(&sf.neo4j.ConnectTimeout, "neo4j-connect-timeout", time.Minute, "how long to keep retrying an unreachable Neo4j at start")
 	return sf
 }
 
@@ -33,6 +41,22 @@ func (sf *storeFlags) open(ctx context.Context, logger *slog.Logger) (graph.Stor
 			return nil, fmt.Errorf("open embedded store in %s: %w", sf.dir, err)
 		}
 		return s, nil
+	case "neo4j":
+		cfg := sf.neo4j
+		cfg.Limits, cfg.Logger = sf.limits, logger
+		s, err := neo4jstore.Open(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open Neo4j store at %s: %w", cfg.URI, err)
+		}
+		return s, nil
 	}
-	return nil, usageErrorf("--store %q: the only store in this build is embedded", sf.kind)
+	return nil, usageErrorf("--store %q: want embedded or neo4j", sf.kind)
+}
+
+// where describes the store for logs.
+func (sf *storeFlags) where() string {
+	if sf.kind == "neo4j" {
+		return sf.neo4j.URI + " database " + sf.neo4j.Database
+	}
+	return sf.dir
 }

@@ -3,11 +3,11 @@ package boltstore
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/search"
 )
 
 // Node implements graph.Store.
@@ -168,9 +168,9 @@ func (s *Store) Stats(ctx context.Context) (graph.Stats, error) {
 // Search implements graph.Store; see searchIndex for the ranking.
 func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchResult, error) {
 	var res graph.SearchResult
-	toks := fold(q.Text)
-	if len(toks) == 0 {
-		return res, graph.Errorf(graph.CodeInvalid, "search text %q has no letters or digits", q.Text)
+	sq, err := search.ParseQuery(q.Text)
+	if err != nil {
+		return res, err
 	}
 	if q.Limit < 0 {
 		return res, graph.Errorf(graph.CodeInvalid, "negative search limit %d", q.Limit)
@@ -180,9 +180,9 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 		limit = s.limits.DefaultSearch
 	}
 	limit = min(limit, s.limits.MaxSearch)
-	var after *cursor
+	var after *search.Cursor
 	if q.After != "" {
-		c, err := decodeCursor(q.After)
+		c, err := search.ParseCursor(q.After)
 		if err != nil {
 			return res, err
 		}
@@ -201,7 +201,7 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 	defer s.mu.RUnlock()
 	x := s.idx
 	keep := func(i uint32) bool { return kinds == 0 || kinds&(1<<x.nkind[i]) != 0 }
-	hits := x.search.find(searchQuery{toks: toks, norm: strings.Join(toks, " ")}, after, limit+1, x.ids, keep)
+	hits := x.search.find(sq, after, limit+1, x.ids, keep)
 	if err := ctx.Err(); err != nil {
 		return res, timeout(err)
 	}
@@ -210,15 +210,15 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 	}
 	idx := make([]uint32, len(hits))
 	for i, h := range hits {
-		idx[i] = h.node
+		idx[i] = h.Ref
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		nodes, err := s.loadNodes(tx, idx)
 		for i, n := range nodes {
 			res.Hits = append(res.Hits, graph.SearchHit{
 				Node:   n,
-				Score:  float64(hits[i].tier),
-				Cursor: encodeCursor(cursor{hits[i].tier, x.ids[hits[i].node]}),
+				Score:  float64(hits[i].Tier),
+				Cursor: search.Cursor{Tier: hits[i].Tier, ID: hits[i].ID}.String(),
 			})
 		}
 		return err

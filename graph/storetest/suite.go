@@ -39,9 +39,22 @@ func Run(t *testing.T, open func(t *testing.T) graph.Store) { RunWith(t, Full(),
 
 // RunWith runs the suite against a store with the given capabilities.
 func RunWith(t *testing.T, caps Capabilities, open func(t *testing.T) graph.Store) {
+	run(t, caps, true, open)
+}
+
+// RunSerial is RunWith for stores whose instances share one backend, such
+// as the single user database of a Neo4j Community server: the cases run
+// one after another, and open returns the store emptied.
+func RunSerial(t *testing.T, caps Capabilities, open func(t *testing.T) graph.Store) {
+	run(t, caps, false, open)
+}
+
+func run(t *testing.T, caps Capabilities, parallel bool, open func(t *testing.T) graph.Store) {
 	for _, c := range cases() {
 		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
+			if parallel {
+				t.Parallel()
+			}
 			c.run(t, env{s: open(t), caps: caps})
 		})
 	}

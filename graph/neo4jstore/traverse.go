@@ -1,0 +1,245 @@
+package neo4jstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+// Neighbors implements graph.Store following the rules on
+// graph.NeighborQuery, with one query per level: Neo4j expands the
+// frontier, drops nodes already seen, and returns how many new nodes the
+// level holds and the least IDs among them, as many as the limit still
+// admits plus one (to tell whether there are more). A level is expanded
+// further only when it was complete, so a frontier never exceeds the
+// limit; a hub at the last level costs the server one pass over its
+// relationships and the client one page of IDs. The visit limit counts
+// whole levels: when the last level would pass it, the answer keeps that
+// level's least IDs (the embedded store keeps the least of those it saw
+// before stopping) and says so.
+func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Subgraph, error) {
+	var sub graph.Subgraph
+	pat, err := relPattern(q.Direction, q.EdgeKinds, "r", "")
+	if err != nil {
+		return sub, err
+	}
+	if q.Depth < 0 || q.Limit < 0 {
+		return sub, graph.Errorf(graph.CodeInvalid, "depth and limit cannot be negative")
+	}
+	depth := min(max(q.Depth, 1), s.limits.MaxDepth)
+	limit := q.Limit
+	if limit == 0 {
+		limit = s.limits.DefaultNeighbors
+	}
+	limit = min(limit, s.limits.MaxNeighbors)
+	if err := s.begin(ctx); err != nil {
+		return sub, err
+	}
+	level := "UNWIND $frontier AS fid MATCH (a:Node {id: fid})" + pat + "(m) WHERE NOT m.id IN $seen " +
+		"WITH DISTINCT m.id AS mid ORDER BY mid WITH collect(mid) AS found RETURN size(found), found[..$k]"
+	edges := "UNWIND $inner AS sid MATCH (a:Node {id: sid})" + pat + "(b) WHERE b.id IN $all " +
+		"WITH DISTINCT r ORDER BY r.id LIMIT $max RETURN startNode(r).id, endNode(r).id, type(r), properties(r)"
+
+	err = s.read(ctx, "neighbors", func(tx neo4j.ManagedTransaction) error {
+		sub = graph.Subgraph{}
+		start, err := loadNodes(ctx, tx, []string{q.ID})
+		if err != nil {
+			return err
+		}
+		if start[q.ID] == nil {
+			return graph.NotFound("node", q.ID)
+		}
+		ids := []string{q.ID}   // returned nodes: start, then by level and ID
+		inner := []any{q.ID}    // returned nodes at distance < depth
+		seen := []any{q.ID}     // every node of the complete levels
+		frontier := []any{q.ID} // the last complete level
+		var more, visitLimit bool
+		for d := 1; d <= depth && len(frontier) > 0; d++ {
+			room := limit - (len(ids) - 1)
+			recs, err := run(ctx, tx, level, map[string]any{"frontier": frontier, "seen": seen, "k": room + 1})
+			if err != nil {
+				return err
+			}
+			total := int(recs[0].Values[0].(int64))
+			got := recs[0].Values[1].([]any)
+			if total == 0 {
+				break
+			}
+			if len(seen)+total > s.limits.MaxVisited {
+				visitLimit = true
+			}
+			if total > room {
+				more = true
+				got = got[:room]
+			}
+			for _, id := range got {
+				ids = append(ids, id.(string))
+				if d < depth {
+					inner = append(inner, id)
+				}
+			}
+			if more || visitLimit {
+				break
+			}
+			seen = append(seen, got...)
+			frontier = got
+		}
+		switch {
+		case visitLimit:
+			sub.Truncated, sub.Reason = true, fmt.Sprintf("the search visited %d nodes, its limit; the farthest level is incomplete", s.limits.MaxVisited)
+		case more:
+			sub.Truncated, sub.Reason = true, fmt.Sprintf("more than %d neighbours within %d hops; kept the nearest, in ID order", limit, depth)
+		}
+		all := make([]any, len(ids))
+		for i, id := range ids {
+			all[i] = id
+		}
+		recs, err := run(ctx, tx, edges, map[string]any{"inner": inner, "all": all, "max": s.limits.MaxEdges + 1})
+		if err != nil {
+			return err
+		}
+		if len(recs) > s.limits.MaxEdges {
+			recs = recs[:s.limits.MaxEdges]
+			sub.Truncated = true
+			if sub.Reason != "" {
+				sub.Reason += "; "
+			}
+			sub.Reason += fmt.Sprintf("more than %d edges among the neighbours; kept the first in ID order", s.limits.MaxEdges)
+		}
+		if sub.Edges, err = decodeEdges(recs); err != nil {
+			return err
+		}
+		nodes, err := loadNodes(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		sub.Nodes, err = inOrder(nodes, ids)
+		return err
+	})
+	if err != nil {
+		return graph.Subgraph{}, err
+	}
+	return sub, nil
+}
+
+// decodeEdges decodes records of (from, to, type, properties).
+func decodeEdges(recs []*neo4j.Record) ([]*graph.Edge, error) {
+	out := make([]*graph.Edge, len(recs))
+	for i, r := range recs {
+		v := r.Values
+		e, err := decodeEdge(v[2].(string), v[0].(string), v[1].(string), v[3].(map[string]any))
+		if err != nil {
+			return nil, internal(err, "decode edge")
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+func inOrder(nodes map[string]*graph.Node, ids []string) ([]*graph.Node, error) {
+	out := make([]*graph.Node, len(ids))
+	for i, id := range ids {
+		if out[i] = nodes[id]; out[i] == nil {
+			return nil, internal(fmt.Errorf("node %q vanished", id), "load nodes")
+		}
+	}
+	return out, nil
+}
+
+// ShortestPath implements graph.Store with Cypher's shortestPath, a
+// bidirectional breadth-first search inside Neo4j bounded by the hop limit
+// and by the transaction timeout (the ctx deadline). Its length is always
+// the embedded store's; among several shortest paths Neo4j picks one by
+// its own adjacency order, so the nodes may differ (storetest's
+// CanonicalPaths is false). Between parallel edges it takes the least ID,
+// like the embedded store. The visit limit does not apply: the timeout
+// bounds the work instead. When the caller asked for more hops than the
+// server allows and no path was found, the answer is always marked
+// truncated; the embedded store can tell when its search exhausted a side
+// and then says nothing.
+func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path, error) {
+	var p graph.Path
+	if q.MaxHops < 0 {
+		return p, graph.Errorf(graph.CodeInvalid, "maxHops cannot be negative")
+	}
+	hops := q.MaxHops
+	if hops == 0 {
+		hops = s.limits.DefaultHops
+	}
+	clamped := hops > s.limits.MaxHops
+	hops = min(hops, s.limits.MaxHops)
+	// The hop bound cannot be a parameter; it is a validated integer.
+	pathPat, err := relPattern(q.Direction, q.EdgeKinds, "", fmt.Sprintf("*..%d", hops))
+	if err != nil {
+		return p, err
+	}
+	stepPat, err := relPattern(q.Direction, q.EdgeKinds, "r", "")
+	if err != nil {
+		return p, err
+	}
+	if err := s.begin(ctx); err != nil {
+		return p, err
+	}
+	find := "MATCH (a:Node {id: $from}) MATCH (b:Node {id: $to}) " +
+		"MATCH path = shortestPath((a)" + pathPat + "(b)) RETURN [n IN nodes(path) | n.id]"
+	steps := "UNWIND range(0, size($ids) - 2) AS i MATCH (x:Node {id: $ids[i]})" + stepPat + "(y:Node {id: $ids[i + 1]}) " +
+		"WITH i, r ORDER BY i, r.id WITH i, collect(r)[0] AS r " +
+		"RETURN startNode(r).id, endNode(r).id, type(r), properties(r) ORDER BY i"
+
+	err = s.read(ctx, "shortestPath", func(tx neo4j.ManagedTransaction) error {
+		p = graph.Path{}
+		ends, err := loadNodes(ctx, tx, []string{q.From, q.To})
+		if err != nil {
+			return err
+		}
+		for _, id := range []string{q.From, q.To} {
+			if ends[id] == nil {
+				return graph.NotFound("node", id)
+			}
+		}
+		if q.From == q.To {
+			p.Nodes, p.Edges = []*graph.Node{ends[q.From]}, []*graph.Edge{}
+			return nil
+		}
+		recs, err := run(ctx, tx, find, map[string]any{"from": q.From, "to": q.To})
+		if err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			if clamped {
+				p.Truncated, p.Reason = true, fmt.Sprintf("no path within %d hops, the server's limit; a longer one may exist", hops)
+			}
+			return nil
+		}
+		var ids []string
+		var anyIDs []any
+		for _, id := range recs[0].Values[0].([]any) {
+			ids = append(ids, id.(string))
+			anyIDs = append(anyIDs, id)
+		}
+		recs, err = run(ctx, tx, steps, map[string]any{"ids": anyIDs})
+		if err != nil {
+			return err
+		}
+		if len(recs) != len(ids)-1 {
+			return internal(fmt.Errorf("%d edges for a path of %d nodes", len(recs), len(ids)), "shortest path")
+		}
+		if p.Edges, err = decodeEdges(recs); err != nil {
+			return err
+		}
+		nodes, err := loadNodes(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		p.Nodes, err = inOrder(nodes, slices.Clip(ids))
+		return err
+	})
+	if err != nil {
+		return graph.Path{}, err
+	}
+	return p, nil
+}

@@ -1,0 +1,348 @@
+package neo4jstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+// prepared is a batch validated and folded in Go, before any query.
+type prepared struct {
+	nodes    []*graph.Node // unique by ID, merged in batch order
+	nodePos  map[string]int
+	rejected []graph.Rejection // nodes that failed validation
+	// edges[i] is Edges[i] prepared, nil when it failed validation (then
+	// edgeErr[i] says why); endpoints are checked against the store later.
+	edges   []*graph.Edge
+	edgeErr []error
+}
+
+// prepare validates the batch and merges repeated nodes, exactly as the
+// embedded store does.
+func prepare(b graph.Batch) *prepared {
+	p := &prepared{nodePos: make(map[string]int, len(b.Nodes)), edges: make([]*graph.Edge, len(b.Edges)), edgeErr: make([]error, len(b.Edges))}
+	for i := range b.Nodes {
+		n := b.Nodes[i]
+		if err := graph.PrepareNode(&n); err != nil {
+			p.rejected = append(p.rejected, graph.Rejection{Index: i, ID: n.ID, Err: err})
+			continue
+		}
+		if j, ok := p.nodePos[n.ID]; ok {
+			m, err := graph.MergeNode(p.nodes[j], &n)
+			if err != nil {
+				p.rejected = append(p.rejected, graph.Rejection{Index: i, ID: n.ID, Err: err})
+				continue
+			}
+			p.nodes[j] = m
+			continue
+		}
+		p.nodePos[n.ID] = len(p.nodes)
+		p.nodes = append(p.nodes, &n)
+	}
+	for i := range b.Edges {
+		e := b.Edges[i]
+		if err := graph.PrepareEdge(&e); err != nil {
+			p.edges[i], p.edgeErr[i] = &e, err
+			continue
+		}
+		p.edges[i] = &e
+	}
+	return p
+}
+
+// Write implements graph.Store. One managed write transaction per batch
+// reads the stored versions of the batch's records, merges in Go with
+// graph.MergeNode/MergeEdge (the embedded store's rules), leaves records
+// whose merged form equals the stored one alone, and writes the rest in
+// UNWIND batches per label and relationship type.
+//
+// Writers of one Store are serialised, like the embedded store's. Writers
+// in other processes are safe for creations (the uniqueness constraints
+// reject the second creator, whose transaction is then retried and merges
+// into the first's record) but two updating the same record at once may
+// lose one merge: run one ingesting process per database.
+func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, error) {
+	if err := s.begin(ctx); err != nil {
+		return graph.WriteResult{}, err
+	}
+	p := prepare(b)
+	if len(p.nodes) == 0 && len(p.edges) == 0 {
+		return graph.WriteResult{Rejected: p.rejected}, nil
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	var res graph.WriteResult
+	err := s.write(ctx, "write", func(tx neo4j.ManagedTransaction) error {
+		var err error
+		res, err = s.writeTx(ctx, tx, p)
+		var nerr *neo4j.Neo4jError
+		if errors.As(err, &nerr) && nerr.Code == "Neo.ClientError.Schema.ConstraintValidationFailed" {
+			// Another process created one of our records since we read:
+			// run the transaction again, which will merge into it.
+			nerr.MarkRetriable()
+		}
+		return err
+	})
+	if err != nil {
+		return graph.WriteResult{}, err
+	}
+	if len(res.Rejected) > 0 {
+		s.log.Debug("batch written with rejections", "rejected", len(res.Rejected), "first", res.Rejected[0].Err)
+	}
+	return res, nil
+}
+
+func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *prepared) (graph.WriteResult, error) {
+	res := graph.WriteResult{Rejected: slices.Clone(p.rejected)}
+
+	// Stored versions of the batch's nodes, and which other endpoints exist.
+	ids := make([]any, len(p.nodes))
+	for i, n := range p.nodes {
+		ids[i] = n.ID
+	}
+	storedNodes := map[string]*graph.Node{}
+	recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN properties(n) AS p", map[string]any{"ids": ids})
+	if err != nil {
+		return res, err
+	}
+	for _, r := range recs {
+		n, err := decodeNode(r.Values[0].(map[string]any))
+		if err != nil {
+			return res, internal(err, "decode node")
+		}
+		storedNodes[n.ID] = n
+	}
+	var ends []any
+	seen := map[string]bool{}
+	for i, e := range p.edges {
+		if p.edgeErr[i] != nil {
+			continue
+		}
+		for _, id := range []string{e.From, e.To} {
+			if _, ok := p.nodePos[id]; !ok && !seen[id] {
+				seen[id] = true
+				ends = append(ends, id)
+			}
+		}
+	}
+	exists := map[string]bool{}
+	if len(ends) > 0 {
+		recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id", map[string]any{"ids": ends})
+		if err != nil {
+			return res, err
+		}
+		for _, r := range recs {
+			exists[r.Values[0].(string)] = true
+		}
+	}
+
+	// Edges: validation, endpoints, repeats within the batch, in index
+	// order like the embedded store.
+	var edges []*graph.Edge
+	edgePos := map[string]int{}
+	for i, e := range p.edges {
+		if err := p.edgeErr[i]; err != nil {
+			res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
+			continue
+		}
+		missing := ""
+		for _, id := range []string{e.From, e.To} {
+			if _, ok := p.nodePos[id]; !ok && !exists[id] {
+				missing = id
+				break
+			}
+		}
+		if missing != "" {
+			res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID,
+				Err: graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, missing)})
+			continue
+		}
+		if j, ok := edgePos[e.ID]; ok {
+			m, err := graph.MergeEdge(edges[j], e)
+			if err != nil {
+				res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
+				continue
+			}
+			edges[j] = m
+			continue
+		}
+		edgePos[e.ID] = len(edges)
+		edges = append(edges, e)
+	}
+
+	// Stored versions of the edges, looked up per type through its index.
+	byType := map[graph.EdgeKind][]any{}
+	for _, e := range edges {
+		byType[e.Kind] = append(byType[e.Kind], e.ID)
+	}
+	storedEdges := map[string]*graph.Edge{}
+	for _, k := range graph.EdgeKinds() {
+		if len(byType[k]) == 0 {
+			continue
+		}
+		q := fmt.Sprintf("UNWIND $ids AS id MATCH (a)-[r:%s {id: id}]->(b) RETURN a.id, b.id, properties(r)", relTypes[k])
+		recs, err := run(ctx, tx, q, map[string]any{"ids": byType[k]})
+		if err != nil {
+			return res, err
+		}
+		for _, r := range recs {
+			e, err := decodeEdge(relTypes[k], r.Values[0].(string), r.Values[1].(string), r.Values[2].(map[string]any))
+			if err != nil {
+				return res, internal(err, "decode edge")
+			}
+			storedEdges[e.ID] = e
+		}
+	}
+
+	// Merge and classify.
+	createN := map[graph.NodeKind][]any{}
+	var updateN []any
+	for _, n := range p.nodes {
+		rec := n
+		old, ok := storedNodes[n.ID]
+		if ok {
+			if rec, err = graph.MergeNode(old, n); err != nil {
+				return res, internal(err, "merge node")
+			}
+			same, err := sameRecord(rec, old)
+			if err != nil {
+				return res, internal(err, "encode node")
+			}
+			if same {
+				res.NodesUnchanged++
+				continue
+			}
+		}
+		row, err := nodeProps(rec)
+		if err != nil {
+			return res, internal(err, "encode node")
+		}
+		if ok {
+			updateN = append(updateN, row)
+			res.NodesUpdated++
+		} else {
+			createN[n.Kind] = append(createN[n.Kind], row)
+			res.NodesCreated++
+		}
+	}
+	createE := map[graph.EdgeKind][]any{}
+	updateE := map[graph.EdgeKind][]any{}
+	for _, e := range edges {
+		rec := e
+		old, ok := storedEdges[e.ID]
+		if ok {
+			if rec, err = graph.MergeEdge(old, e); err != nil {
+				return res, internal(err, "merge edge")
+			}
+			same, err := sameRecord(rec, old)
+			if err != nil {
+				return res, internal(err, "encode edge")
+			}
+			if same {
+				res.EdgesUnchanged++
+				continue
+			}
+		}
+		props, err := edgeProps(rec)
+		if err != nil {
+			return res, internal(err, "encode edge")
+		}
+		if ok {
+			updateE[e.Kind] = append(updateE[e.Kind], props)
+			res.EdgesUpdated++
+		} else {
+			props["from"], props["to"] = e.From, e.To
+			createE[e.Kind] = append(createE[e.Kind], props)
+			res.EdgesCreated++
+		}
+	}
+
+	// Write: nodes before edges, so edges find endpoints of this batch.
+	for _, k := range graph.NodeKinds() {
+		if rows := createN[k]; len(rows) > 0 {
+			q := fmt.Sprintf("UNWIND $rows AS row CREATE (n:Node:%s {%s})", nodeLabels[k], propMap(nodeKeys))
+			if err := exec(ctx, tx, q, rows, len(rows), func(c neo4j.Counters) int { return c.NodesCreated() }); err != nil {
+				return res, err
+			}
+		}
+	}
+	if len(updateN) > 0 {
+		q := "UNWIND $rows AS row MATCH (n:Node {id: row.id}) SET " + propSets("n", nodeKeys[1:])
+		if err := exec(ctx, tx, q, updateN, -1, nil); err != nil {
+			return res, err
+		}
+	}
+	for _, k := range graph.EdgeKinds() {
+		if rows := createE[k]; len(rows) > 0 {
+			q := fmt.Sprintf("UNWIND $rows AS row MATCH (a:Node {id: row.from}) MATCH (b:Node {id: row.to}) CREATE (a)-[r:%s {%s}]->(b)", relTypes[k], propMap(edgeKeys))
+			if err := exec(ctx, tx, q, rows, len(rows), func(c neo4j.Counters) int { return c.RelationshipsCreated() }); err != nil {
+				return res, err
+			}
+		}
+		if rows := updateE[k]; len(rows) > 0 {
+			q := fmt.Sprintf("UNWIND $rows AS row MATCH ()-[r:%s {id: row.id}]->() SET %s", relTypes[k], propSets("r", edgeKeys[1:]))
+			if err := exec(ctx, tx, q, rows, -1, nil); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// propMap returns "k1: row.k1, k2: row.k2, ..." and propSets
+// "v.k1 = row.k1, ...": properties named explicitly, unlike SET v = row,
+// let the planner see that the writes cannot change what the statement
+// reads (the IDs it looks up), so it streams the rows instead of
+// materialising them all first (an Eager operator). A null value leaves
+// the property out on CREATE and removes it on SET.
+func propMap(keys []string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": row." + k
+	}
+	return strings.Join(parts, ", ")
+}
+
+func propSets(v string, keys []string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = v + "." + k + " = row." + k
+	}
+	return strings.Join(parts, ", ")
+}
+
+// exec runs a write statement over rows; when want >= 0 it checks that
+// the statement created want entities, as counted by created.
+func exec(ctx context.Context, tx neo4j.ManagedTransaction, cypher string, rows []any, want int, created func(neo4j.Counters) int) error {
+	res, err := tx.Run(ctx, cypher, map[string]any{"rows": rows})
+	if err != nil {
+		return err
+	}
+	sum, err := res.Consume(ctx)
+	if err != nil {
+		return err
+	}
+	if want >= 0 {
+		if got := created(sum.Counters()); got != want {
+			return internal(fmt.Errorf("created %d of %d", got, want), "write")
+		}
+	}
+	return nil
+}
+
+// sameRecord reports whether two records have the same JSON form, which is
+// what the embedded store compares to count a record unchanged.
+func sameRecord(a, b any) (bool, error) {
+	x, err := marshal(a)
+	if err != nil {
+		return false, err
+	}
+	y, err := marshal(b)
+	return x == y, err
+}
