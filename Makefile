@@ -14,14 +14,18 @@ ADDR         ?= 127.0.0.1:8080
 DATA         ?= .redthread-data
 CHROMIUM     ?= /usr/bin/chromium
 NEO4J_SH     := scripts/neo4j.sh
-NEO4J_ENV     = $(or $(NEO4J_STATE_DIR),.neo4j)/env
+# Tests get a Neo4j of their own (temporary data, port 7688 unless taken),
+# because they empty the database between cases: `make neo4j` (port 7687,
+# data kept in .neo4j/) is yours, and tests never touch it.
+NEO4J_TEST    := NEO4J_STATE_DIR=$(CURDIR)/.neo4j-test NEO4J_TMP_DATA=1 NEO4J_PORT=7688
+NEO4J_ENV     := .neo4j-test/env
 GO_SOURCES   := $(shell find . -name '*.go' -not -path './web/node_modules/*' 2>/dev/null) go.mod go.sum
 # npm packages may ship Go files (flatted does); keep them out of ./...
 GO_PACKAGES   = $$($(GO) list ./... | grep -v /node_modules/)
 WEB_SOURCES  := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
 .PHONY: run build web test test-go test-web test-e2e lint generate check-generated bench chromium clean help \
-        neo4j neo4j-stop neo4j-status neo4j-for-tests
+        neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -59,8 +63,11 @@ test-go: web/dist/index.html neo4j-for-tests ## Go unit, conformance, GraphQL an
 # Aura, with NEO4J_USER/NEO4J_PASSWORD), else the local one, started when it is
 # not running. A Neo4j that cannot start fails the run with the reason.
 neo4j-for-tests:
-	@if [ -n "$${NEO4J_URI:-}" ]; then echo "test-go: using NEO4J_URI=$$NEO4J_URI from the environment"; \
-	  else $(NEO4J_SH) start; fi
+	@if [ -n "$${NEO4J_URI:-}" ]; then echo "test-go: using NEO4J_URI=$$NEO4J_URI from the environment (its database is emptied)"; \
+	  else $(NEO4J_TEST) $(NEO4J_SH) start; fi
+
+neo4j-test-stop: ## stop the Neo4j that make test started
+	@$(NEO4J_TEST) $(NEO4J_SH) stop
 
 neo4j: ## start a local Neo4j 5.26 in the background (built from Maven Central on first use); prints NEO4J_URI
 	@$(NEO4J_SH) start
