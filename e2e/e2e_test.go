@@ -122,8 +122,8 @@ type gqlError struct {
 	Extensions map[string]any `json:"extensions"`
 }
 
-// query posts a GraphQL operation and decodes its data into out.
-func (s *server) query(q string, vars map[string]any, out any) {
+// try posts a GraphQL operation and returns its data and errors.
+func (s *server) try(q string, vars map[string]any) (json.RawMessage, []gqlError) {
 	s.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
 	resp, err := http.Post(s.url+"/graphql", "application/json", bytes.NewReader(body))
@@ -139,11 +139,18 @@ func (s *server) query(q string, vars map[string]any, out any) {
 	if err := json.Unmarshal(raw, &env); err != nil {
 		s.t.Fatalf("decode response (%d): %v\n%s", resp.StatusCode, err, raw)
 	}
-	if len(env.Errors) > 0 {
-		s.t.Fatalf("GraphQL errors: %+v", env.Errors)
+	return env.Data, env.Errors
+}
+
+// query posts a GraphQL operation and decodes its data into out.
+func (s *server) query(q string, vars map[string]any, out any) {
+	s.t.Helper()
+	data, errs := s.try(q, vars)
+	if len(errs) > 0 {
+		s.t.Fatalf("GraphQL errors: %+v", errs)
 	}
-	if err := json.Unmarshal(env.Data, out); err != nil {
-		s.t.Fatalf("decode data: %v\n%s", err, env.Data)
+	if err := json.Unmarshal(data, out); err != nil {
+		s.t.Fatalf("decode data: %v\n%s", err, data)
 	}
 }
 

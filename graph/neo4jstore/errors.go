@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -32,8 +33,20 @@ func (s *Store) mapErr(ctx context.Context, err error, op string) error {
 		return err
 	}
 	code := classify(err)
-	if ctx.Err() != nil && code != graph.CodeInvalid {
-		code = graph.CodeTimeout // whatever broke, it broke because the caller gave up
+	if ctx.Err() != nil {
+		switch code {
+		case graph.CodeInvalid:
+		case graph.CodeUnavailable:
+			// Cancelling a running query closes its connection, so a deadline
+			// looks like a lost connection. Ask the server: if it answers, the
+			// query was merely too slow; if not, the deadline only ended the
+			// driver's reconnection attempts and "unavailable" is the truth.
+			if s.reachable(ctx) {
+				code = graph.CodeTimeout
+			}
+		default:
+			code = graph.CodeTimeout // whatever broke, it broke because the caller gave up
+		}
 	}
 	switch code {
 	case graph.CodeTimeout:
@@ -47,6 +60,14 @@ func (s *Store) mapErr(ctx context.Context, err error, op string) error {
 	}
 	s.log.Error("neo4j query failed", "op", op, "err", err)
 	return internal(err, op)
+}
+
+// reachable reports whether Neo4j accepts a connection now, waiting at most
+// a second, whatever is left of ctx.
+func (s *Store) reachable(ctx context.Context) bool {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	return s.driver.VerifyConnectivity(pctx) == nil
 }
 
 // classify maps a driver error to a code. The driver retries transient
