@@ -97,8 +97,9 @@ generate: ## regenerate the gqlgen code from schema.graphqls
 check-generated: generate ## fail when generated code is out of date
 	@git diff --exit-code -- server/gql || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
-bench: ## benchmarks: Go testing.B, then the bench/ table (demo case and 1 M generated transfers)
-	$(GO) test -run '^$$' -bench . -benchmem ./graph/... ./ingest/...
+bench: ## benchmarks: Go testing.B, then the bench/ table (demo case; 1 M generated transfers in both stores)
+	$(NEO4J_TEST) $(NEO4J_SH) start >/dev/null
+	NEO4J_URI="$$(sed -n 's/^NEO4J_URI=//p' $(NEO4J_ENV))" $(GO) test -run '^$$' -bench . -benchmem ./graph/... ./ingest/...
 	$(GO) run ./bench
 
 clean: ## remove build output

@@ -31,9 +31,12 @@ type Main struct {
 const usage = `redthread — graph investigation platform
 
 Usage:
-  redthread serve  [--addr HOST:PORT] [--data DIR] [--demo] [flags]
-  redthread ingest [--data DIR] --format native FILE...
+  redthread serve  [--addr HOST:PORT] [--store embedded|neo4j] [--data DIR] [--demo] [flags]
+  redthread ingest [--store embedded|neo4j] [--data DIR] --format native FILE...
   redthread version
+
+The Neo4j store reads --neo4j-uri, --neo4j-user, --neo4j-password and
+--neo4j-database, or NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE.
 
 Run "redthread COMMAND -h" for a command's flags.
 `
