@@ -311,3 +311,40 @@ func cashAddrPolymod(v []byte) uint64 {
 	}
 	return c ^ 1
 }
+
+// tokens are assets that live on another chain; a wallet's key names the
+// chain, so a token ticker must be resolved to one.
+var tokens = map[string]bool{
+	"USDT": true, "USDC": true, "DAI": true, "BUSD": true, "TUSD": true, "WBTC": true, "WETH": true,
+}
+
+// WalletKey returns the natural key ("chain:address", normalised) of a
+// wallet that a source lists under currency, which may be a chain ticker
+// (BTC, XBT, ETH, TRX) or a token (USDT). A token's chain is inferred from
+// the address: 0x… is Ethereum, T… is Tron; anything else is an error, since
+// guessing would merge wallets of different chains. token is the token
+// ticker, or "" when currency is a chain.
+func WalletKey(currency, address string) (key, token string, err error) {
+	cur := NormalizeChain(currency)
+	chain := cur
+	if tokens[cur] {
+		token = cur
+		a := strings.TrimSpace(address)
+		switch {
+		case strings.HasPrefix(a, "0x") || strings.HasPrefix(a, "0X"):
+			chain = "ETH"
+		case strings.HasPrefix(a, "T"):
+			chain = "TRX"
+		default:
+			return "", "", Errorf(CodeInvalid, "cannot tell the chain of %s address %q", cur, address)
+		}
+	}
+	if chain == "" {
+		return "", "", Errorf(CodeInvalid, "no currency given for address %q", address)
+	}
+	norm, err := NormalizeAddress(chain, address)
+	if err != nil {
+		return "", "", Errorf(CodeInvalid, "%s address: %v", chain, err)
+	}
+	return strings.ToLower(chain) + ":" + norm, token, nil
+}

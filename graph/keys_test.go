@@ -162,3 +162,22 @@ func BenchmarkNormalizeAddressBase58(b *testing.B) {
 		}
 	}
 }
+
+func TestWalletKey(t *testing.T) {
+	tests := []struct {
+		currency, addr, key, token string
+		ok                         bool
+	}{
+		{"XBT", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "", true},
+		{"USDT", "TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre", "trx:TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre", "USDT", true},
+		{"USDT", "0x098B716B8Aaf21512996dC57EB0615e2383E2f96", "eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96", "USDT", true},
+		{"USDT", "ta3941ufavmvibskq6fmjxxmasnovx86mz", "", "", false},
+		{"", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "", "", false},
+	}
+	for _, tt := range tests {
+		key, token, err := WalletKey(tt.currency, tt.addr)
+		if (err == nil) != tt.ok || key != tt.key || token != tt.token {
+			t.Errorf("WalletKey(%q, %q) = %q, %q, %v", tt.currency, tt.addr, key, token, err)
+		}
+	}
+}
