@@ -33,6 +33,7 @@ const usage = `redthread — graph investigation platform
 Usage:
   redthread serve  [--addr HOST:PORT] [--store embedded|neo4j] [--data DIR] [--demo] [flags]
   redthread ingest [--store embedded|neo4j] [--data DIR] --format native FILE...
+  redthread generate --scale S|M|L [--seed N] --out DIR
   redthread version
 
 The Neo4j store reads --neo4j-uri, --neo4j-user, --neo4j-password and
@@ -56,6 +57,8 @@ func (m Main) Run(ctx context.Context, args []string) int {
 		err = m.serve(ctx, args[1:])
 	case "ingest":
 		err = m.ingest(ctx, args[1:])
+	case "generate":
+		err = m.generate(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(m.Stdout, "redthread", version())
 	case "help", "-h", "--help":
