@@ -1,0 +1,186 @@
+package incidents_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/incidents"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+const realFile = "../../../shared/data/incidents/dprk-thefts-2017-2024.csv"
+
+// render writes what a reader yields, one line per record or rejection.
+func render(t testing.TB, r ingest.Reader) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return out.Bytes()
+		}
+		var re *ingest.RecordError
+		switch {
+		case errors.As(err, &re):
+			fmt.Fprintf(&out, "reject %s\n", re)
+		case err != nil:
+			t.Fatalf("read: %v", err)
+		case rec.Node != nil:
+			fmt.Fprintf(&out, "node %s ", rec.Pos)
+			enc.Encode(rec.Node)
+		default:
+			fmt.Fprintf(&out, "edge %s ", rec.Pos)
+			enc.Encode(rec.Edge)
+		}
+	}
+}
+
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.csv")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := render(t, incidents.NewReader(bytes.NewReader(data), filepath.Base(f)))
+			golden := strings.TrimSuffix(f, ".csv") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+// TestRealFile reads the whole table: every row is an incident attributed
+// to the umbrella group, and the famous amounts are parsed.
+func TestRealFile(t *testing.T) {
+	f, err := os.Open(realFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := incidents.NewReader(f, realFile)
+	nodes := map[string]*graph.Node{}
+	edges, rejected := 0, 0
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var re *ingest.RecordError
+		switch {
+		case errors.As(err, &re):
+			rejected++
+			t.Errorf("rejected: %v", re)
+		case err != nil:
+			t.Fatal(err)
+		case rec.Node != nil:
+			nodes[rec.Node.ID] = rec.Node
+		default:
+			edges++
+			if rec.Edge.To != "threat_group:"+incidents.GroupKey || rec.Edge.Kind != graph.EdgeAttributedTo {
+				t.Errorf("edge %s", rec.Edge.ID)
+			}
+		}
+	}
+	t.Logf("%s: %d nodes, %d edges, %d rejected", filepath.Base(realFile), len(nodes), edges, rejected)
+	if len(nodes) != 85 || edges != 84 {
+		t.Errorf("%d nodes and %d edges, want 84 incidents + the group and 84 attributions", len(nodes), edges)
+	}
+	for id, usd := range map[string]float64{"incident:ronin-bridge-2022": 625e6, "incident:harmony-horizon-bridge-2022": 100e6, "incident:youbit-2017": 5.3e6} {
+		n := nodes[id]
+		if n == nil {
+			t.Errorf("%s missing", id)
+			continue
+		}
+		if got := n.Props["usdStolen"]; got != usd {
+			t.Errorf("%s usdStolen = %v, want %v", id, got, usd)
+		}
+		if n.Sources[0].Dataset != "incidents:dprk-thefts-2017-2024.csv" || n.Sources[0].Confidence != 50 {
+			t.Errorf("%s source = %+v", id, n.Sources[0])
+		}
+	}
+	if n := nodes["incident:wannacry-2017"]; n == nil || n.Props["usdStolen"] != nil {
+		t.Errorf("Wannacry ($Unknown) = %+v, want no usdStolen", n)
+	}
+}
+
+// FuzzParse: the reader never panics, ends, and yields only valid records
+// or positioned rejections.
+func FuzzParse(f *testing.F) {
+	for _, file := range []string{"testdata/excerpt.csv", "testdata/malformed.csv", realFile} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := incidents.NewReader(bytes.NewReader(data), "fuzz.csv")
+		limit := 3*bytes.Count(data, []byte("\n")) + 4
+		for i := 0; ; i++ {
+			if i > limit {
+				t.Fatal("more results than rows allow")
+			}
+			rec, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			var re *ingest.RecordError
+			if errors.As(err, &re) {
+				if re.Pos.File != "fuzz.csv" || re.Err == nil {
+					t.Fatalf("badly positioned rejection: %+v", re)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("Next: %v", err)
+			}
+			checkRecord(t, rec)
+		}
+	})
+}
+
+func checkRecord(t *testing.T, rec ingest.Record) {
+	t.Helper()
+	switch {
+	case rec.Node != nil && rec.Edge == nil:
+		n := *rec.Node
+		if err := graph.PrepareNode(&n); err != nil || n.ID != rec.Node.ID {
+			t.Fatalf("yielded invalid node %+v: %v", rec.Node, err)
+		}
+	case rec.Edge != nil && rec.Node == nil:
+		e := *rec.Edge
+		if err := graph.PrepareEdge(&e); err != nil || e.ID != rec.Edge.ID {
+			t.Fatalf("yielded invalid edge %+v: %v", rec.Edge, err)
+		}
+	default:
+		t.Fatal("record with neither or both of node and edge")
+	}
+}

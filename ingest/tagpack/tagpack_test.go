@@ -1,0 +1,187 @@
+package tagpack_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/tagpack"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+const fixtureActors = "testdata/actors.actorpack.yaml"
+
+// render writes what a reader yields, one line per record or rejection.
+func render(t testing.TB, r ingest.Reader) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return out.Bytes()
+		}
+		var re *ingest.RecordError
+		switch {
+		case errors.As(err, &re):
+			fmt.Fprintf(&out, "reject %s\n", re)
+		case err != nil:
+			t.Fatalf("read: %v", err)
+		case rec.Node != nil:
+			fmt.Fprintf(&out, "node %s ", rec.Pos)
+			enc.Encode(rec.Node)
+		default:
+			fmt.Fprintf(&out, "edge %s ", rec.Pos)
+			enc.Encode(rec.Edge)
+		}
+	}
+}
+
+// TestGolden reads every fixture with the fixture ActorPack, except
+// noactorpack-*.yaml, read without one.
+func TestGolden(t *testing.T) {
+	actors, err := tagpack.ReadActorsFile(fixtureActors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if actors.Len() != 5 {
+		t.Fatalf("fixture ActorPack has %d actors, want 5", actors.Len())
+	}
+	files, err := filepath.Glob("testdata/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := actors
+			if strings.HasPrefix(filepath.Base(f), "noactorpack-") {
+				a = nil
+			}
+			got := render(t, tagpack.NewReader(bytes.NewReader(data), filepath.Base(f), a))
+			golden := strings.TrimSuffix(f, ".yaml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+// TestActorKinds pins the category table (see FORMAT.md).
+func TestActorKinds(t *testing.T) {
+	data := `actors:
+- {id: lazarusgroup, label: Lazarus Group, categories: [phishing, ransomware, sanction, service_hack]}
+- {id: chatex, label: Chatex, categories: [service, defi, exchange, sanction]}
+- {id: hydramarket, label: Hydra Market, categories: [dark_web, market]}
+- {id: tornado, label: Tornado Cash, categories: [organization, mixing_service]}
+- {id: lockbit, label: LockBit, categories: [ransomware]}
+- {id: acme, label: Acme, categories: [organization]}
+- {id: bare, label: Bare, categories: []}
+`
+	want := []string{"threat_group:lazarus-group", "service:chatex", "service:hydra-market", "service:tornado-cash",
+		"threat_group:lockbit", "organization:acme", "organization:bare"}
+	r := tagpack.NewReader(strings.NewReader(data), "a.yaml", nil)
+	var got []string
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, rec.Node.ID)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("actors\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestConfidenceLevels(t *testing.T) {
+	for level, want := range map[string]int{"ownership": 100, "authority_data": 60, "service_data": 50, "forensic": 50, "web_crawl": 20, "heuristic": 10, "unknown": 5, "": 5, "75": 75} {
+		data := "title: x\ncreator: y\ncurrency: BTC\nconfidence: '" + level + "'\ntags:\n- address: 1MMJ2tWfzYZ2WBFL8hRsDMu2nyMe2m5Ake\n"
+		rec, err := tagpack.NewReader(strings.NewReader(data), "c.yaml", nil).Next()
+		if err != nil {
+			t.Fatalf("%q: %v", level, err)
+		}
+		if got := rec.Node.Sources[0].Confidence; got != want {
+			t.Errorf("confidence %q → %d, want %d", level, got, want)
+		}
+	}
+}
+
+// FuzzParse: the reader never panics, ends, and yields only valid records
+// or positioned rejections.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	actors, err := tagpack.ReadActorsFile(fixtureActors)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := tagpack.NewReader(bytes.NewReader(data), "fuzz.yaml", actors)
+		for i := 0; ; i++ {
+			if i > 4*len(data)+4 {
+				t.Fatal("more results than the input allows")
+			}
+			rec, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			var re *ingest.RecordError
+			if errors.As(err, &re) {
+				if re.Pos.File != "fuzz.yaml" || re.Err == nil {
+					t.Fatalf("badly positioned rejection: %+v", re)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("Next: %v", err)
+			}
+			switch {
+			case rec.Node != nil && rec.Edge == nil:
+				n := *rec.Node
+				if err := graph.PrepareNode(&n); err != nil || n.ID != rec.Node.ID {
+					t.Fatalf("yielded invalid node %+v: %v", rec.Node, err)
+				}
+			case rec.Edge != nil && rec.Node == nil:
+				e := *rec.Edge
+				if err := graph.PrepareEdge(&e); err != nil || e.ID != rec.Edge.ID {
+					t.Fatalf("yielded invalid edge %+v: %v", rec.Edge, err)
+				}
+			default:
+				t.Fatal("record with neither or both of node and edge")
+			}
+		}
+	})
+}
