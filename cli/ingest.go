@@ -2,34 +2,35 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/redthread-dev/redthread/examples/demo"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest"
-	"github.com/redthread-dev/redthread/ingest/native"
+	"github.com/redthread-dev/redthread/ingest/formats"
 )
-
-// formats maps --format names to the functions that open a file in them.
-var formats = map[string]func(path string) ingest.Source{
-	"native": native.File,
-}
 
 func (m Main) ingest(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("ingest")
 	sf := m.storeFlags(fs)
-	format := fs.String("format", "native", "input format: native (JSON lines, see ingest/native/FORMAT.md)")
+	format := fs.String("format", "native", "input format: "+strings.Join(formats.Names(), ", "))
 	batch := fs.Int("batch-size", ingest.DefaultBatchSize, "records written per transaction")
 	job := fs.String("job", "", "job ID stamped into the sources of what is loaded (default: generated)")
+	checkpoint := fs.String("checkpoint", "", "checkpoint file, saved after every committed batch so that a killed job resumes (default: one per store, format and input files, under the embedded store's data directory or .redthread-ingest/); none disables")
+	resume := fs.Bool("resume", true, "resume from the checkpoint when it was taken on the same inputs; false starts over")
 	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "warn"), "debug, info, warn or error")
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
-	open, ok := formats[*format]
+	open, ok := formats.Lookup(*format)
 	if !ok {
-		return usageErrorf("--format %q: the formats are native", *format)
+		return usageErrorf("--format %q: the formats are %s", *format, strings.Join(formats.Names(), ", "))
 	}
 	if fs.NArg() == 0 {
 		return usageErrorf("no input files")
@@ -49,6 +50,16 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 		sources = append(sources, open(path))
 	}
 
+	ckpt, err := checkpointPath(*checkpoint, sf, *format, *job, fs.Args())
+	if err != nil {
+		return err
+	}
+	if ckpt != "" && !*resume {
+		if err := ingest.RemoveCheckpoint(ckpt); err != nil {
+			return err
+		}
+	}
+
 	store, err := sf.open(ctx, logger)
 	if err != nil {
 		return err
@@ -56,15 +67,22 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 	defer store.Close()
 
 	res, err := ingest.Run(ctx, store, sources, ingest.Options{
-		JobID:     *job,
-		BatchSize: *batch,
-		Progress:  m.progress(),
-		Logger:    logger,
+		JobID:      *job,
+		BatchSize:  *batch,
+		Checkpoint: ckpt,
+		Progress:   m.progress(),
+		Logger:     logger,
 	})
+	if res.Resumed {
+		fmt.Fprintf(m.Stderr, "resumed job %s from checkpoint %s at record %d\n", res.JobID, ckpt, res.ResumedAt)
+	}
 	if werr := res.WriteReport(m.Stderr); werr != nil && err == nil {
 		err = werr
 	}
 	if err != nil {
+		if ckpt != "" {
+			return fmt.Errorf("job %s stopped after %d records (run the same command again to resume from %s): %w", res.JobID, res.Records, ckpt, err)
+		}
 		return fmt.Errorf("job %s stopped after %d records: %w", res.JobID, res.Records, err)
 	}
 	if res.Rejected > 0 {
@@ -98,4 +116,34 @@ func (m Main) ingestDemo(ctx context.Context, store graph.Store, logger *slog.Lo
 	}
 	logger.Info("demo case loaded", "nodes", res.Nodes.Total(), "edges", res.Edges.Total(), "elapsed", res.Elapsed)
 	return nil
+}
+
+// checkpointPath returns the checkpoint file of a job: flag when given
+// ("none": no checkpoint), else a name derived from everything that makes
+// the job the same job (the store, the format, the job ID if given and the
+// absolute input paths), so that the same command finds its checkpoint.
+// It lives in the embedded store's data directory, which a job resumes
+// into, or in .redthread-ingest/ for Neo4j.
+func checkpointPath(flag string, sf *storeFlags, format, job string, inputs []string) (string, error) {
+	switch flag {
+	case "none":
+		return "", nil
+	case "":
+	default:
+		return flag, nil
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", sf.kind, sf.where(), format, job)
+	for _, in := range inputs {
+		abs, err := filepath.Abs(in)
+		if err != nil {
+			return "", fmt.Errorf("input %s: %w", in, err)
+		}
+		fmt.Fprintf(h, "\x00%s", abs)
+	}
+	name := "ingest-" + hex.EncodeToString(h.Sum(nil)[:8]) + ".ckpt"
+	if sf.kind == "embedded" {
+		return filepath.Join(sf.dir, "checkpoints", name), nil
+	}
+	return filepath.Join(".redthread-ingest", name), nil
 }

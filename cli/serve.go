@@ -10,6 +10,7 @@ import (
 	"log/slog"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
 )
 
@@ -23,6 +24,7 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	complexity := fs.Int("max-complexity", server.DefaultConfig().ComplexityLimit, "largest query complexity accepted")
 	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "info"), "debug, info, warn or error [$REDTHREAD_LOG_LEVEL]")
 	logFormat := fs.String("log-format", "text", "text or json")
+	importDir := fs.String("import-dir", m.env("REDTHREAD_IMPORT_DIR", ""), "directory whose files the startIngest mutation may load (default: none, server-side ingest disabled) [$REDTHREAD_IMPORT_DIR]")
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
@@ -50,6 +52,12 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	cfg.Limits = sf.limits
 	cfg.QueryTimeout = *timeout
 	cfg.ComplexityLimit = *complexity
+	jm, err := jobs.New(store, jobs.Config{ImportDir: *importDir, Logger: logger})
+	if err != nil {
+		return usageErrorf("--import-dir: %v", err)
+	}
+	defer jm.Close()
+	cfg.Jobs = jm
 	for _, o := range strings.Split(*cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			cfg.CORSOrigins = append(cfg.CORSOrigins, o)

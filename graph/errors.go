@@ -19,6 +19,7 @@ const (
 	CodeTimeout     Code = "TIMEOUT"
 	CodeUnavailable Code = "UNAVAILABLE"
 	CodeConflict    Code = "CONFLICT"
+	CodeForbidden   Code = "FORBIDDEN" // the server is not configured to allow it
 	CodeInternal    Code = "INTERNAL"
 )
 

@@ -26,6 +26,7 @@ type Progress struct {
 	Rate       float64       // records per second
 	ETA        time.Duration // -1 when unknown
 	Done       bool
+	ResumedAt  int // records done before this run of a resumed job
 }
 
 func (j *job) progress(done bool) {
@@ -42,17 +43,18 @@ func (j *job) progress(done bool) {
 		Records: j.res.Records, Rejected: j.res.Rejected,
 		Nodes: j.res.Nodes, Edges: j.res.Edges,
 		Bytes: j.res.Bytes, TotalBytes: j.total,
-		Elapsed: now.Sub(j.start), ETA: -1, Done: done,
+		Elapsed: now.Sub(j.start), ETA: -1, Done: done, ResumedAt: j.baseRecords,
 	}
 	if done {
 		p.Phase, p.File, p.ETA = "done", "", 0
 	}
+	// Rates count this run only: a resumed job did the rest earlier.
 	if s := p.Elapsed.Seconds(); s > 0 {
-		p.Rate = float64(p.Records) / s
+		p.Rate = float64(p.Records-j.baseRecords) / s
 		// Bytes predict the remaining time better than records: the
 		// number of records is unknown until the end.
-		if !done && p.TotalBytes > 0 && p.Bytes > 0 {
-			rest := float64(p.TotalBytes-p.Bytes) / (float64(p.Bytes) / s)
+		if read := p.Bytes - j.baseBytes; !done && p.TotalBytes > 0 && read > 0 {
+			rest := float64(p.TotalBytes-p.Bytes) / (float64(read) / s)
 			p.ETA = time.Duration(max(rest, 0) * float64(time.Second)).Round(time.Second)
 		}
 	}
@@ -140,18 +142,21 @@ func (p Progress) Line(width int) string {
 
 // Summary is a one-line account of a finished job.
 func (p Progress) Summary() string {
-	return summary(p.JobID, p.Records, p.Rejected, p.Nodes, p.Edges, p.Elapsed)
+	return summary(p.JobID, p.Records, p.ResumedAt, p.Rejected, p.Nodes, p.Edges, p.Elapsed)
 }
 
 // Summary is a one-line account of the job.
 func (r Result) Summary() string {
-	return summary(r.JobID, r.Records, r.Rejected, r.Nodes, r.Edges, r.Elapsed)
+	return summary(r.JobID, r.Records, r.ResumedAt, r.Rejected, r.Nodes, r.Edges, r.Elapsed)
 }
 
-func summary(job string, records, rejected int, n, e Counts, elapsed time.Duration) string {
+func summary(job string, records, resumedAt, rejected int, n, e Counts, elapsed time.Duration) string {
 	rate := ""
 	if s := elapsed.Seconds(); s > 0 {
-		rate = fmt.Sprintf(" (%s rec/s)", thousands(int64(float64(records)/s)))
+		rate = fmt.Sprintf(" (%s rec/s)", thousands(int64(float64(records-resumedAt)/s)))
+	}
+	if resumedAt > 0 {
+		rate += fmt.Sprintf(", resumed at record %s", thousands(int64(resumedAt)))
 	}
 	return fmt.Sprintf("ingest %s: %s records in %s%s; nodes %d created, %d updated, %d unchanged; edges %d created, %d updated, %d unchanged; %d rejected",
 		job, thousands(int64(records)), elapsed.Round(time.Millisecond), rate,

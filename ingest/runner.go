@@ -49,8 +49,15 @@ type Options struct {
 	// MaxReport caps the rejections kept in Result.Report (all are
 	// counted); 0 means 10,000, negative means no cap.
 	MaxReport int
-	Logger    *slog.Logger     // nil discards
-	Now       func() time.Time // clock, for tests; nil means time.Now
+	// Checkpoint, when set, is the file where the job saves its state
+	// after every batch the store commits (see checkpoint.go). If the file
+	// holds a checkpoint of the same inputs (and of JobID, when set), the
+	// job resumes from it under the job ID it started with. A job that
+	// succeeds deletes its checkpoint; one that fails keeps it, so that
+	// running it again resumes.
+	Checkpoint string
+	Logger     *slog.Logger     // nil discards
+	Now        func() time.Time // clock, for tests; nil means time.Now
 }
 
 // Counts says what the store did with records of one sort.
@@ -73,7 +80,11 @@ type Result struct {
 	// Options.MaxReport of them.
 	Report  []RecordError
 	Bytes   int64
-	Elapsed time.Duration
+	Elapsed time.Duration // of this run, when resumed
+	// Resumed is set when the job went on from a checkpoint; ResumedAt is
+	// the number of records done before this run.
+	Resumed   bool
+	ResumedAt int
 }
 
 // Run reads every source in order, validates each record
@@ -97,12 +108,26 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.JobID == "" {
-		opts.JobID = NewJobID(opts.Now())
-	}
 	j := &job{w: w, opts: opts, start: opts.Now(), files: map[string]int{}}
+	if opts.Checkpoint != "" {
+		if err := j.openCheckpoint(ctx, sources); err != nil {
+			return j.res, fmt.Errorf("ingest job: %w", err)
+		}
+	}
+	if j.opts.JobID == "" {
+		j.opts.JobID = NewJobID(opts.Now())
+	}
+	opts = j.opts
 	j.lookup, _ = w.(Lookup)
 	j.res.JobID = opts.JobID
+	// A first checkpoint before any write fixes the job ID: records
+	// committed before a crash carry it, so the resumed job must too.
+	if j.ckpt != nil && j.resume == nil {
+		if err := j.save(); err != nil {
+			_ = j.ckpt.close()
+			return j.res, fmt.Errorf("ingest job %s: %w", opts.JobID, err)
+		}
+	}
 	for i, s := range sources {
 		j.files[s.Name()] = i
 		if n := s.Size(); n >= 0 && j.total >= 0 {
@@ -114,6 +139,13 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 	opts.Logger.DebugContext(ctx, "ingest job started", "job", opts.JobID, "sources", len(sources), "bytes", j.total)
 
 	err := j.run(ctx, sources)
+	if j.ckpt != nil {
+		if err == nil {
+			err = j.ckpt.remove()
+		} else {
+			_ = j.ckpt.close() // kept for the next run to resume
+		}
+	}
 	j.res.Elapsed = opts.Now().Sub(j.start)
 	slices.SortStableFunc(j.res.Report, func(a, b RecordError) int {
 		return cmp.Or(cmp.Compare(j.files[a.Pos.File], j.files[b.Pos.File]), cmp.Compare(a.Pos.Line, b.Pos.Line))
@@ -145,6 +177,21 @@ type job struct {
 	deferred []graph.Edge
 	deferPos []Pos
 
+	// checkpoint state: the source being read, its records done and its
+	// reader; edges written while linking; what the journal holds.
+	ckpt        *checkpointer
+	inputs      []input
+	resume      *checkpoint // the checkpoint this run goes on from
+	cur         int
+	curRecords  int
+	reader      Reader
+	linked      int
+	reported    int // entries of res.Report in the journal
+	newDeferred int // first entry of deferred not in the journal
+	journaled   int // deferred edges in the journal
+	baseRecords int // records and bytes done before this run, for rates
+	baseBytes   int64
+
 	files        map[string]int // file name → source index, to sort the report
 	start        time.Time
 	total        int64 // bytes in all sources, -1 when unknown
@@ -169,23 +216,36 @@ func (b *batch) reset() {
 }
 
 func (j *job) run(ctx context.Context, sources []Source) error {
-	j.phase = "reading"
-	for _, s := range sources {
-		if err := j.read(ctx, s); err != nil {
-			return err
+	first, linked := 0, 0
+	var at *checkpoint // where to resume in sources[first]
+	if ck := j.resume; ck != nil {
+		if ck.Phase == "linking" {
+			first, linked = len(sources), ck.Linked
+		} else {
+			first, at = ck.Source, ck
 		}
 	}
+	j.phase = "reading"
+	for i := first; i < len(sources); i++ {
+		if err := j.read(ctx, i, sources[i], at); err != nil {
+			return err
+		}
+		at = nil
+	}
+	// Every source is done: a checkpoint from here on resumes linking.
+	j.cur, j.curRecords, j.reader = len(sources), 0, nil
 	if err := j.flush(ctx, false); err != nil {
 		return err
 	}
 	j.phase, j.file = "linking", ""
 	j.res.Deferred = len(j.deferred)
 	edges, pos := j.deferred, j.deferPos
-	j.deferred, j.deferPos = nil, nil
-	for i := 0; i < len(edges); i += j.opts.BatchSize {
+	j.deferred, j.deferPos, j.newDeferred = nil, nil, 0
+	for i := linked; i < len(edges); i += j.opts.BatchSize {
 		end := min(i+j.opts.BatchSize, len(edges))
 		j.batch.edges = append(j.batch.edges, edges[i:end]...)
 		j.batch.edgePos = append(j.batch.edgePos, pos[i:end]...)
+		j.linked = end // saved by flush once the batch is committed
 		if err := j.flush(ctx, true); err != nil {
 			return err
 		}
@@ -193,12 +253,47 @@ func (j *job) run(ctx context.Context, sources []Source) error {
 	return nil
 }
 
-func (j *job) read(ctx context.Context, s Source) (err error) {
-	j.file = s.Name()
+// open opens source i, at the checkpoint at when it is set: seeking to the
+// next record when the source can, else re-reading from the top and
+// skipping the records done (their rejections are in the journal already).
+func (j *job) open(ctx context.Context, s Source, at *checkpoint) (Reader, error) {
+	if at == nil || at.SourceRecords == 0 {
+		return s.Open(ctx)
+	}
+	j.curRecords = at.SourceRecords
+	if rs, ok := s.(Resumer); ok && at.Position != nil {
+		return rs.OpenAt(ctx, *at.Position)
+	}
 	r, err := s.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for n := 0; n < at.SourceRecords; n++ {
+		_, err := r.Next()
+		var rerr *RecordError
+		switch {
+		case err == io.EOF:
+			err = fmt.Errorf("ends after %d records, before record %d where the checkpoint stands", n, at.SourceRecords+1)
+		case errors.As(err, &rerr):
+			err = nil
+		}
+		if err != nil {
+			if c, ok := r.(io.Closer); ok {
+				_ = c.Close()
+			}
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err error) {
+	j.file, j.cur, j.curRecords = s.Name(), i, 0
+	r, err := j.open(ctx, s, at)
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.Name(), err)
 	}
+	j.reader = r
 	if c, ok := r.(io.Closer); ok {
 		defer func() {
 			if cerr := c.Close(); cerr != nil && err == nil {
@@ -220,6 +315,7 @@ func (j *job) read(ctx context.Context, s Source) (err error) {
 		if err == io.EOF {
 			return nil
 		}
+		j.curRecords++
 		var rerr *RecordError
 		switch {
 		case errors.As(err, &rerr):
@@ -316,6 +412,9 @@ func (j *job) flush(ctx context.Context, final bool) error {
 		}
 	}
 	b.reset()
+	if err := j.save(); err != nil {
+		return err
+	}
 	j.progress(false)
 	return nil
 }
@@ -413,4 +512,104 @@ func (j *job) storedSources(ctx context.Context, b *batch) (map[string][]graph.S
 
 func needsJob(src []graph.Source) bool {
 	return slices.ContainsFunc(src, func(s graph.Source) bool { return s.Job == "" })
+}
+
+// openCheckpoint loads the checkpoint of Options.Checkpoint when it was
+// taken on the same inputs (and job ID, when one is given) and restores the
+// job's state from it; any other checkpoint there is removed.
+func (j *job) openCheckpoint(ctx context.Context, sources []Source) error {
+	path := j.opts.Checkpoint
+	inputs, err := inputsOf(sources)
+	if err != nil {
+		return err
+	}
+	ck, err := loadCheckpoint(path)
+	if err != nil {
+		return fmt.Errorf("%w (remove it to start over)", err)
+	}
+	if ck != nil && (!sameInputs(ck.Inputs, inputs) || j.opts.JobID != "" && ck.Job != j.opts.JobID) {
+		j.opts.Logger.WarnContext(ctx, "checkpoint taken on other inputs or another job: starting over", "checkpoint", path, "job", ck.Job)
+		if err := RemoveCheckpoint(path); err != nil {
+			return err
+		}
+		ck = nil
+	}
+	c, entries, err := openCheckpointer(path, ck)
+	if err != nil {
+		return err
+	}
+	j.ckpt, j.inputs = c, inputs
+	if ck == nil {
+		return nil
+	}
+	j.resume = ck
+	j.opts.JobID = ck.Job
+	j.res.Resumed, j.res.ResumedAt = true, ck.Records
+	j.res.Records, j.res.Rejected, j.res.Bytes = ck.Records, ck.Rejected, ck.Bytes
+	j.res.Nodes, j.res.Edges = ck.Nodes, ck.Edges
+	j.doneBytes, j.linked = ck.DoneBytes, ck.Linked
+	j.baseRecords, j.baseBytes = ck.Records, ck.Bytes
+	for _, e := range entries {
+		switch {
+		case e.Reject != nil:
+			r := e.Reject
+			j.res.Report = append(j.res.Report, RecordError{Pos: Pos{File: r.File, Line: r.Line}, ID: r.ID, Field: r.Field, Err: errors.New(r.Reason)})
+		case e.Defer != nil:
+			j.deferred = append(j.deferred, e.Defer.Edge)
+			j.deferPos = append(j.deferPos, Pos{File: e.Defer.File, Line: e.Defer.Line})
+		}
+	}
+	if len(j.res.Report) != ck.Reported || len(j.deferred) != ck.Deferred {
+		return fmt.Errorf("checkpoint journal %s holds %d rejections and %d deferred edges, the checkpoint says %d and %d (remove both files to start over)",
+			journalPath(path), len(j.res.Report), len(j.deferred), ck.Reported, ck.Deferred)
+	}
+	j.reported, j.journaled, j.newDeferred = len(j.res.Report), len(j.deferred), len(j.deferred)
+	j.opts.Logger.InfoContext(ctx, "ingest job resumed from its checkpoint", "job", ck.Job, "records", ck.Records, "phase", ck.Phase)
+	return nil
+}
+
+// save checkpoints the job after a committed batch, when it has a
+// checkpoint file.
+func (j *job) save() error {
+	if j.ckpt == nil {
+		return nil
+	}
+	var entries []journalEntry
+	for _, e := range j.res.Report[j.reported:] {
+		entries = append(entries, journalEntry{Reject: &rejectJSON{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Field: e.Field, Reason: e.Reason()}})
+	}
+	for i := j.newDeferred; i < len(j.deferred); i++ {
+		entries = append(entries, journalEntry{Defer: &deferJSON{Edge: j.deferred[i], File: j.deferPos[i].File, Line: j.deferPos[i].Line}})
+	}
+	phase := "reading"
+	if j.phase == "linking" {
+		phase = "linking"
+	}
+	ck := &checkpoint{
+		Version: checkpointVersion, Job: j.opts.JobID, Inputs: j.inputs,
+		Phase: phase, Source: j.cur, SourceRecords: j.curRecords, DoneBytes: j.doneBytes, Linked: j.linked,
+		Records: j.res.Records, Rejected: j.res.Rejected, Bytes: j.res.Bytes, Nodes: j.res.Nodes, Edges: j.res.Edges,
+		Reported: len(j.res.Report), Deferred: j.journaled + len(j.deferred) - j.newDeferred,
+	}
+	if p, ok := positionOf(j.reader); ok {
+		ck.Position = &p
+	}
+	if err := j.ckpt.save(ck, entries); err != nil {
+		return err
+	}
+	j.reported, j.journaled, j.newDeferred = ck.Reported, ck.Deferred, len(j.deferred)
+	return nil
+}
+
+// positionOf returns where r's next record starts, when r knows.
+func positionOf(r Reader) (Position, bool) {
+	switch r := r.(type) {
+	case nil:
+		return Position{}, false
+	case interface{ position() (Position, bool) }:
+		return r.position()
+	case Positioner:
+		return r.Position(), true
+	}
+	return Position{}, false
 }

@@ -24,8 +24,9 @@ import (
 // cannot exhaust memory.
 const MaxLineBytes = 16 << 20
 
-// File returns a Source reading the native file at path.
-func File(path string) ingest.Source { return ingest.File(path, Format) }
+// File returns a Source reading the native file at path. A job resumed
+// from a checkpoint seeks to its next line instead of re-reading the file.
+func File(path string) ingest.Source { return ingest.ResumableFile(path, FormatAt) }
 
 // Bytes returns a Source reading native records from data, such as an
 // embedded file; name is used in error reports.
@@ -34,11 +35,20 @@ func Bytes(name string, data []byte) ingest.Source { return ingest.Bytes(name, d
 // Format is the ingest.Format of native files.
 func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name) }
 
+// FormatAt is the ingest.ResumeFormat of native files: every line starts a
+// record, so reading can begin at any line.
+func FormatAt(r io.Reader, name string, at ingest.Position) ingest.Reader {
+	nr := NewReader(r, name)
+	nr.off, nr.line = at.Offset, at.Line
+	return nr
+}
+
 // Reader reads native records from a stream.
 type Reader struct {
 	r    *bufio.Reader
 	name string
 	line int
+	off  int64 // offset of the next unread line
 	buf  []byte
 }
 
@@ -46,6 +56,9 @@ type Reader struct {
 func NewReader(r io.Reader, name string) *Reader {
 	return &Reader{r: bufio.NewReaderSize(r, 64<<10), name: name}
 }
+
+// Position is where the line after the last one read starts.
+func (r *Reader) Position() ingest.Position { return ingest.Position{Offset: r.off, Line: r.line} }
 
 // Next returns the next record, a *ingest.RecordError for a malformed line
 // (call Next again to go on), io.EOF at the end, or a read error. Records
@@ -73,6 +86,7 @@ func (r *Reader) readLine() ([]byte, error) {
 	tooLong := false
 	for {
 		chunk, err := r.r.ReadSlice('\n')
+		r.off += int64(len(chunk))
 		if !tooLong {
 			if len(r.buf)+len(chunk) > MaxLineBytes {
 				tooLong, r.buf = true, r.buf[:0]
