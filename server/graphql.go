@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -22,13 +23,17 @@ import (
 // caches, limits, deadlines and error presentation.
 func graphqlHandler(store Store, cfg Config, logger *slog.Logger) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Logger: logger},
+		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Logger: logger, Jobs: cfg.Jobs},
 		Complexity: gql.Complexity(cfg.Limits),
 	})
 	srv := handler.New(schema)
 	// OPTIONS answers preflights that CORS did not (no CORS configured).
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodGet, http.MethodPost}})
 	srv.AddTransport(transport.GET{})
+	// Before POST, which would take the same requests: subscriptions
+	// (ingest progress) over server-sent events, for Accept:
+	// text/event-stream.
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: 10 * time.Second})
 	srv.AddTransport(transport.POST{})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))

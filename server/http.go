@@ -30,6 +30,11 @@ func (s *Server) routes(store Store, assets fs.FS, built bool) http.Handler {
 			graphiql.ServeHTTP(w, r)
 			return
 		}
+		// A progress stream lasts as long as its job, past the server's
+		// write timeout.
+		if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		}
 		api.ServeHTTP(w, r)
 	})
 
@@ -159,6 +164,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush lets server-sent events through as they are written.
+func (w *statusWriter) Flush() {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
 
 func (s *Server) logRequests(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server/gql"
 	"github.com/redthread-dev/redthread/web"
 )
@@ -38,6 +39,10 @@ type Config struct {
 	// CORSOrigins may call the API from a browser; "*" allows any. Empty
 	// means same-origin only.
 	CORSOrigins []string
+	// Jobs runs the API's ingest jobs; nil disables them. Serve closes it
+	// when its context ends, before the HTTP shutdown, so that running jobs
+	// stop and their progress streams end.
+	Jobs *jobs.Manager
 }
 
 // DefaultConfig returns the configuration the server uses unless told
@@ -120,6 +125,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
+	}
+	if s.cfg.Jobs != nil {
+		s.cfg.Jobs.Close()
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest/jobs"
 )
 
 // Store is what the resolvers need from a graph store: its read side.
@@ -27,4 +28,6 @@ type Resolver struct {
 	Store  Store
 	Limits graph.Limits
 	Logger *slog.Logger
+	// Jobs runs ingest jobs for the API; nil when the store is read-only.
+	Jobs *jobs.Manager
 }

@@ -24,6 +24,32 @@ func (r *edgeResolver) ToNode(ctx context.Context, obj *model.Edge) (model.Node,
 	return r.loadNode(ctx, obj.To())
 }
 
+// StartIngest is the resolver for the startIngest field.
+func (r *mutationResolver) StartIngest(ctx context.Context, format string, path string) (*model.IngestJob, error) {
+	m, err := r.jobs()
+	if err != nil {
+		return nil, err
+	}
+	j, err := m.Start(format, path)
+	if err != nil {
+		return nil, fmt.Errorf("startIngest: %w", err)
+	}
+	return model.NewIngestJob(j), nil
+}
+
+// CancelIngest is the resolver for the cancelIngest field.
+func (r *mutationResolver) CancelIngest(ctx context.Context, id string) (*model.IngestJob, error) {
+	m, err := r.jobs()
+	if err != nil {
+		return nil, err
+	}
+	j, err := m.Cancel(id)
+	if err != nil {
+		return nil, fmt.Errorf("cancelIngest: %w", err)
+	}
+	return model.NewIngestJob(j), nil
+}
+
 // Stats is the resolver for the stats field.
 func (r *queryResolver) Stats(ctx context.Context) (*model.Stats, error) {
 	st, err := r.Store.Stats(ctx)
@@ -31,6 +57,33 @@ func (r *queryResolver) Stats(ctx context.Context) (*model.Stats, error) {
 		return nil, fmt.Errorf("stats: %w", err)
 	}
 	return model.NewStats(st), nil
+}
+
+// IngestJob is the resolver for the ingestJob field.
+func (r *queryResolver) IngestJob(ctx context.Context, id string) (*model.IngestJob, error) {
+	m, err := r.jobs()
+	if err != nil {
+		return nil, err
+	}
+	j, ok := m.Job(id)
+	if !ok {
+		return nil, nil
+	}
+	return model.NewIngestJob(j), nil
+}
+
+// IngestJobs is the resolver for the ingestJobs field.
+func (r *queryResolver) IngestJobs(ctx context.Context) ([]*model.IngestJob, error) {
+	m, err := r.jobs()
+	if err != nil {
+		return nil, err
+	}
+	list := m.Jobs()
+	out := make([]*model.IngestJob, len(list))
+	for i, j := range list {
+		out[i] = model.NewIngestJob(j)
+	}
+	return out, nil
 }
 
 // Node is the resolver for the node field.
@@ -125,13 +178,36 @@ func (r *queryResolver) ShortestPath(ctx context.Context, from string, to string
 	return model.NewPath(p), nil
 }
 
+// IngestProgress is the resolver for the ingestProgress field.
+func (r *subscriptionResolver) IngestProgress(ctx context.Context, id string) (<-chan *model.IngestJob, error) {
+	m, err := r.jobs()
+	if err != nil {
+		return nil, err
+	}
+	updates, stop, err := m.Watch(id)
+	if err != nil {
+		return nil, fmt.Errorf("ingestProgress: %w", err)
+	}
+	out := make(chan *model.IngestJob, 1)
+	go forwardProgress(ctx, updates, stop, out)
+	return out, nil
+}
+
 // Edge returns generated.EdgeResolver implementation.
 func (r *Resolver) Edge() generated.EdgeResolver { return &edgeResolver{r} }
+
+// Mutation returns generated.MutationResolver implementation.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+// Subscription returns generated.SubscriptionResolver implementation.
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
-	edgeResolver  struct{ *Resolver }
-	queryResolver struct{ *Resolver }
+	edgeResolver         struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
 )

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server/gql/model"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -31,7 +32,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Edge() EdgeResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -72,9 +75,44 @@ type ComplexityRoot struct {
 		ValidTo    func(childComplexity int) int
 	}
 
+	IngestJob struct {
+		Created    func(childComplexity int) int
+		Error      func(childComplexity int) int
+		Finished   func(childComplexity int) int
+		Format     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Path       func(childComplexity int) int
+		Progress   func(childComplexity int) int
+		Rejected   func(childComplexity int) int
+		Rejections func(childComplexity int) int
+		Started    func(childComplexity int) int
+		State      func(childComplexity int) int
+	}
+
+	IngestProgress struct {
+		Bytes          func(childComplexity int) int
+		EdgesCreated   func(childComplexity int) int
+		EdgesUnchanged func(childComplexity int) int
+		EdgesUpdated   func(childComplexity int) int
+		ElapsedSeconds func(childComplexity int) int
+		EtaSeconds     func(childComplexity int) int
+		NodesCreated   func(childComplexity int) int
+		NodesUnchanged func(childComplexity int) int
+		NodesUpdated   func(childComplexity int) int
+		Phase          func(childComplexity int) int
+		Rate           func(childComplexity int) int
+		Records        func(childComplexity int) int
+		TotalBytes     func(childComplexity int) int
+	}
+
 	KindCount struct {
 		Count func(childComplexity int) int
 		Kind  func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CancelIngest func(childComplexity int, id string) int
+		StartIngest  func(childComplexity int, format string, path string) int
 	}
 
 	NodeConnection struct {
@@ -110,12 +148,22 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Edge         func(childComplexity int, id string) int
+		IngestJob    func(childComplexity int, id string) int
+		IngestJobs   func(childComplexity int) int
 		Neighbors    func(childComplexity int, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, limit *int) int
 		Node         func(childComplexity int, id string) int
 		Nodes        func(childComplexity int, ids []string) int
 		Search       func(childComplexity int, query string, kinds []graph.NodeKind, first *int, after *string) int
 		ShortestPath func(childComplexity int, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind) int
 		Stats        func(childComplexity int) int
+	}
+
+	Rejection struct {
+		Field    func(childComplexity int) int
+		File     func(childComplexity int) int
+		Line     func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		RecordID func(childComplexity int) int
 	}
 
 	Source struct {
@@ -144,6 +192,10 @@ type ComplexityRoot struct {
 		Truncated func(childComplexity int) int
 	}
 
+	Subscription struct {
+		IngestProgress func(childComplexity int, id string) int
+	}
+
 	Wallet struct {
 		Address    func(childComplexity int) int
 		Aliases    func(childComplexity int) int
@@ -169,14 +221,23 @@ type EdgeResolver interface {
 	FromNode(ctx context.Context, obj *model.Edge) (model.Node, error)
 	ToNode(ctx context.Context, obj *model.Edge) (model.Node, error)
 }
+type MutationResolver interface {
+	StartIngest(ctx context.Context, format string, path string) (*model.IngestJob, error)
+	CancelIngest(ctx context.Context, id string) (*model.IngestJob, error)
+}
 type QueryResolver interface {
 	Stats(ctx context.Context) (*model.Stats, error)
+	IngestJob(ctx context.Context, id string) (*model.IngestJob, error)
+	IngestJobs(ctx context.Context) ([]*model.IngestJob, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	Edge(ctx context.Context, id string) (*model.Edge, error)
 	Search(ctx context.Context, query string, kinds []graph.NodeKind, first *int, after *string) (*model.NodeConnection, error)
 	Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, limit *int) (*model.Subgraph, error)
 	ShortestPath(ctx context.Context, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind) (*model.Path, error)
+}
+type SubscriptionResolver interface {
+	IngestProgress(ctx context.Context, id string) (<-chan *model.IngestJob, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -367,6 +428,152 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Entity.ValidTo(childComplexity), true
 
+	case "IngestJob.created":
+		if e.ComplexityRoot.IngestJob.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Created(childComplexity), true
+	case "IngestJob.error":
+		if e.ComplexityRoot.IngestJob.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Error(childComplexity), true
+	case "IngestJob.finished":
+		if e.ComplexityRoot.IngestJob.Finished == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Finished(childComplexity), true
+	case "IngestJob.format":
+		if e.ComplexityRoot.IngestJob.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Format(childComplexity), true
+	case "IngestJob.id":
+		if e.ComplexityRoot.IngestJob.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.ID(childComplexity), true
+	case "IngestJob.path":
+		if e.ComplexityRoot.IngestJob.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Path(childComplexity), true
+	case "IngestJob.progress":
+		if e.ComplexityRoot.IngestJob.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Progress(childComplexity), true
+	case "IngestJob.rejected":
+		if e.ComplexityRoot.IngestJob.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Rejected(childComplexity), true
+	case "IngestJob.rejections":
+		if e.ComplexityRoot.IngestJob.Rejections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Rejections(childComplexity), true
+	case "IngestJob.started":
+		if e.ComplexityRoot.IngestJob.Started == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Started(childComplexity), true
+	case "IngestJob.state":
+		if e.ComplexityRoot.IngestJob.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.State(childComplexity), true
+
+	case "IngestProgress.bytes":
+		if e.ComplexityRoot.IngestProgress.Bytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.Bytes(childComplexity), true
+	case "IngestProgress.edgesCreated":
+		if e.ComplexityRoot.IngestProgress.EdgesCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.EdgesCreated(childComplexity), true
+	case "IngestProgress.edgesUnchanged":
+		if e.ComplexityRoot.IngestProgress.EdgesUnchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.EdgesUnchanged(childComplexity), true
+	case "IngestProgress.edgesUpdated":
+		if e.ComplexityRoot.IngestProgress.EdgesUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.EdgesUpdated(childComplexity), true
+	case "IngestProgress.elapsedSeconds":
+		if e.ComplexityRoot.IngestProgress.ElapsedSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.ElapsedSeconds(childComplexity), true
+	case "IngestProgress.etaSeconds":
+		if e.ComplexityRoot.IngestProgress.EtaSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.EtaSeconds(childComplexity), true
+	case "IngestProgress.nodesCreated":
+		if e.ComplexityRoot.IngestProgress.NodesCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.NodesCreated(childComplexity), true
+	case "IngestProgress.nodesUnchanged":
+		if e.ComplexityRoot.IngestProgress.NodesUnchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.NodesUnchanged(childComplexity), true
+	case "IngestProgress.nodesUpdated":
+		if e.ComplexityRoot.IngestProgress.NodesUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.NodesUpdated(childComplexity), true
+	case "IngestProgress.phase":
+		if e.ComplexityRoot.IngestProgress.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.Phase(childComplexity), true
+	case "IngestProgress.rate":
+		if e.ComplexityRoot.IngestProgress.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.Rate(childComplexity), true
+	case "IngestProgress.records":
+		if e.ComplexityRoot.IngestProgress.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.Records(childComplexity), true
+	case "IngestProgress.totalBytes":
+		if e.ComplexityRoot.IngestProgress.TotalBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.TotalBytes(childComplexity), true
+
 	case "KindCount.count":
 		if e.ComplexityRoot.KindCount.Count == nil {
 			break
@@ -379,6 +586,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
+
+	case "Mutation.cancelIngest":
+		if e.ComplexityRoot.Mutation.CancelIngest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelIngest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelIngest(childComplexity, args["id"].(string)), true
+	case "Mutation.startIngest":
+		if e.ComplexityRoot.Mutation.StartIngest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startIngest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartIngest(childComplexity, args["format"].(string), args["path"].(string)), true
 
 	case "NodeConnection.edges":
 		if e.ComplexityRoot.NodeConnection.Edges == nil {
@@ -492,6 +722,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Edge(childComplexity, args["id"].(string)), true
+	case "Query.ingestJob":
+		if e.ComplexityRoot.Query.IngestJob == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ingestJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IngestJob(childComplexity, args["id"].(string)), true
+	case "Query.ingestJobs":
+		if e.ComplexityRoot.Query.IngestJobs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.IngestJobs(childComplexity), true
 
 	case "Query.neighbors":
 		if e.ComplexityRoot.Query.Neighbors == nil {
@@ -554,6 +801,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Stats(childComplexity), true
+
+	case "Rejection.field":
+		if e.ComplexityRoot.Rejection.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rejection.Field(childComplexity), true
+	case "Rejection.file":
+		if e.ComplexityRoot.Rejection.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rejection.File(childComplexity), true
+	case "Rejection.line":
+		if e.ComplexityRoot.Rejection.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rejection.Line(childComplexity), true
+	case "Rejection.reason":
+		if e.ComplexityRoot.Rejection.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rejection.Reason(childComplexity), true
+	case "Rejection.recordId":
+		if e.ComplexityRoot.Rejection.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rejection.RecordID(childComplexity), true
 
 	case "Source.confidence":
 		if e.ComplexityRoot.Source.Confidence == nil {
@@ -659,6 +937,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subgraph.Truncated(childComplexity), true
+
+	case "Subscription.ingestProgress":
+		if e.ComplexityRoot.Subscription.IngestProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_ingestProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.IngestProgress(childComplexity, args["id"].(string)), true
 
 	case "Wallet.address":
 		if e.ComplexityRoot.Wallet.Address == nil {
@@ -780,6 +1070,38 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -818,7 +1140,7 @@ refused with INVALID_ARGUMENT; well-formed IDs are normalised, so
 ` + "`" + `wallet:ETH:0xABC…` + "`" + ` finds ` + "`" + `wallet:eth:0xabc…` + "`" + `.
 
 Errors carry a code in ` + "`" + `extensions.code` + "`" + `: INVALID_ARGUMENT, NOT_FOUND,
-LIMIT_EXCEEDED, TIMEOUT, UNAVAILABLE, INTERNAL. Operations refused before
+LIMIT_EXCEEDED, TIMEOUT, UNAVAILABLE, FORBIDDEN, INTERNAL. Operations refused before
 they run carry GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
 COMPLEXITY_LIMIT_EXCEEDED (list fields cost their element cost times their
 ` + "`" + `first` + "`" + `/` + "`" + `limit` + "`" + `/` + "`" + `maxHops` + "`" + `/` + "`" + `ids` + "`" + ` size), DEPTH_LIMIT_EXCEEDED (fields nested
@@ -829,6 +1151,8 @@ deadline (10 s by default) and fails with TIMEOUT past it.
 """
 schema {
   query: Query
+  mutation: Mutation
+  subscription: Subscription
 }
 
 "An RFC 3339 timestamp in UTC."
@@ -840,6 +1164,12 @@ scalar JSON
 type Query {
   "How many nodes and edges the graph holds, in all and by kind."
   stats: Stats!
+
+  "One ingest job started through the API; null when this server does not know it (jobs are kept in memory, the last 100 finished ones)."
+  ingestJob(id: ID!): IngestJob
+
+  "The ingest jobs this server knows, newest first."
+  ingestJobs: [IngestJob!]!
 
   "One node by its ID, such as ` + "`" + `threat_group:lazarus-group` + "`" + ` or ` + "`" + `wallet:eth:0x…` + "`" + `; null when it does not exist."
   node(
@@ -1117,6 +1447,98 @@ type PageInfo {
   startCursor: String
   endCursor: String
 }
+
+type Mutation {
+  """
+  Load a file on the server into the graph. The file must be inside the
+  server's import directory (` + "`" + `redthread serve --import-dir DIR` + "`" + `); without
+  one the answer is FORBIDDEN, and so is a path leading outside it. Jobs run
+  one at a time; the job is returned QUEUED or RUNNING.
+  """
+  startIngest(
+    "Input format, such as ` + "`" + `native` + "`" + ` (JSON lines); INVALID_ARGUMENT for an unknown one."
+    format: String!
+    "Path of the file, relative to the import directory."
+    path: String!
+  ): IngestJob!
+
+  "Stop a queued or running job (between two batches: what was written stays written); a finished job is returned unchanged."
+  cancelIngest(id: ID!): IngestJob!
+}
+
+type Subscription {
+  """
+  Progress of an ingest job: the current state at once, then at most a few
+  updates a second while it runs, ending with its final state. Served over
+  server-sent events: POST the operation to /graphql with
+  ` + "`" + `Accept: text/event-stream` + "`" + `.
+  """
+  ingestProgress(id: ID!): IngestJob!
+}
+
+"Where an ingest job is in its life."
+enum IngestState {
+  QUEUED
+  RUNNING
+  "Read to the end; some records may have been rejected (see ` + "`" + `rejected` + "`" + `)."
+  SUCCEEDED
+  FAILED
+  CANCELLED
+}
+
+"An ingest job started through the API."
+type IngestJob {
+  "The job ID, also stamped as ` + "`" + `job` + "`" + ` into the sources of what it loads."
+  id: ID!
+  format: String!
+  "The file, as given to startIngest."
+  path: String!
+  state: IngestState!
+  "Why it failed or was cancelled."
+  error: String
+  progress: IngestProgress!
+  "Records rejected, all of them counted."
+  rejected: Int!
+  "The first rejected records (up to 100), by line."
+  rejections: [Rejection!]!
+  created: Time!
+  started: Time
+  finished: Time
+}
+
+"Progress of an ingest job."
+type IngestProgress {
+  "reading, linking (retrying edges whose endpoint came later), done; queued before it starts."
+  phase: String!
+  "Records read, valid or not."
+  records: Int!
+  bytes: Int!
+  "Size of the input; null when unknown."
+  totalBytes: Int
+  "Records per second."
+  rate: Float!
+  "Estimated seconds left; null when unknown."
+  etaSeconds: Float
+  elapsedSeconds: Float!
+  nodesCreated: Int!
+  nodesUpdated: Int!
+  nodesUnchanged: Int!
+  edgesCreated: Int!
+  edgesUpdated: Int!
+  edgesUnchanged: Int!
+}
+
+"A record an ingest job rejected."
+type Rejection {
+  file: String!
+  "Line or record number; null when unknown."
+  line: Int
+  "Field at fault, when known, such as ` + "`" + `sources[0].marking` + "`" + `."
+  field: String
+  "ID of the record, when known."
+  recordId: String
+  reason: String!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1163,6 +1585,66 @@ func (ec *executionContext) childFields_Edge(ctx context.Context, field graphql.
 		return ec.fieldContext_Edge_toNode(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Edge", field.Name)
+}
+
+func (ec *executionContext) childFields_IngestJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IngestJob_id(ctx, field)
+	case "format":
+		return ec.fieldContext_IngestJob_format(ctx, field)
+	case "path":
+		return ec.fieldContext_IngestJob_path(ctx, field)
+	case "state":
+		return ec.fieldContext_IngestJob_state(ctx, field)
+	case "error":
+		return ec.fieldContext_IngestJob_error(ctx, field)
+	case "progress":
+		return ec.fieldContext_IngestJob_progress(ctx, field)
+	case "rejected":
+		return ec.fieldContext_IngestJob_rejected(ctx, field)
+	case "rejections":
+		return ec.fieldContext_IngestJob_rejections(ctx, field)
+	case "created":
+		return ec.fieldContext_IngestJob_created(ctx, field)
+	case "started":
+		return ec.fieldContext_IngestJob_started(ctx, field)
+	case "finished":
+		return ec.fieldContext_IngestJob_finished(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestJob", field.Name)
+}
+
+func (ec *executionContext) childFields_IngestProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "phase":
+		return ec.fieldContext_IngestProgress_phase(ctx, field)
+	case "records":
+		return ec.fieldContext_IngestProgress_records(ctx, field)
+	case "bytes":
+		return ec.fieldContext_IngestProgress_bytes(ctx, field)
+	case "totalBytes":
+		return ec.fieldContext_IngestProgress_totalBytes(ctx, field)
+	case "rate":
+		return ec.fieldContext_IngestProgress_rate(ctx, field)
+	case "etaSeconds":
+		return ec.fieldContext_IngestProgress_etaSeconds(ctx, field)
+	case "elapsedSeconds":
+		return ec.fieldContext_IngestProgress_elapsedSeconds(ctx, field)
+	case "nodesCreated":
+		return ec.fieldContext_IngestProgress_nodesCreated(ctx, field)
+	case "nodesUpdated":
+		return ec.fieldContext_IngestProgress_nodesUpdated(ctx, field)
+	case "nodesUnchanged":
+		return ec.fieldContext_IngestProgress_nodesUnchanged(ctx, field)
+	case "edgesCreated":
+		return ec.fieldContext_IngestProgress_edgesCreated(ctx, field)
+	case "edgesUpdated":
+		return ec.fieldContext_IngestProgress_edgesUpdated(ctx, field)
+	case "edgesUnchanged":
+		return ec.fieldContext_IngestProgress_edgesUnchanged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestProgress", field.Name)
 }
 
 func (ec *executionContext) childFields_KindCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1235,6 +1717,22 @@ func (ec *executionContext) childFields_Property(ctx context.Context, field grap
 		return ec.fieldContext_Property_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Property", field.Name)
+}
+
+func (ec *executionContext) childFields_Rejection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "file":
+		return ec.fieldContext_Rejection_file(ctx, field)
+	case "line":
+		return ec.fieldContext_Rejection_line(ctx, field)
+	case "field":
+		return ec.fieldContext_Rejection_field(ctx, field)
+	case "recordId":
+		return ec.fieldContext_Rejection_recordId(ctx, field)
+	case "reason":
+		return ec.fieldContext_Rejection_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rejection", field.Name)
 }
 
 func (ec *executionContext) childFields_Source(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1405,6 +1903,42 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_cancelIngest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startIngest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "path",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["path"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1420,6 +1954,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 }
 
 func (ec *executionContext) field_Query_edge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ingestJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -1588,6 +2136,20 @@ func (ec *executionContext) field_Query_shortestPath_args(ctx context.Context, r
 		return nil, err
 	}
 	args["edgeKinds"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_ingestProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2349,6 +2911,576 @@ func (ec *executionContext) fieldContext_Entity_validTo(_ context.Context, field
 	return graphql.NewScalarFieldContext("Entity", field, true, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _IngestJob_id(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _IngestJob_format(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IngestJob_path(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IngestJob_state(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v jobs.State) graphql.Marshaler {
+			return ec.marshalNIngestState2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋingestᚋjobsᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type IngestState does not have child fields"))
+}
+
+func (ec *executionContext) _IngestJob_error(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IngestJob_progress(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Progress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestProgress) graphql.Marshaler {
+			return ec.marshalNIngestProgress2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestProgress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestJob",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestProgress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IngestJob_rejected(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestJob_rejections(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_rejections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Rejection) graphql.Marshaler {
+			return ec.marshalNRejection2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRejectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_rejections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestJob",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rejection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IngestJob_created(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _IngestJob_started(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_started(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Started, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_started(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _IngestJob_finished(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_finished(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Finished, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_finished(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_phase(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_records(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_bytes(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_bytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_bytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_totalBytes(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_totalBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_totalBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_rate(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_etaSeconds(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_etaSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EtaSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_etaSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_elapsedSeconds(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_elapsedSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ElapsedSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_elapsedSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_nodesCreated(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_nodesCreated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodesCreated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_nodesCreated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_nodesUpdated(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_nodesUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodesUpdated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_nodesUpdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_nodesUnchanged(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_nodesUnchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodesUnchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_nodesUnchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_edgesCreated(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_edgesCreated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EdgesCreated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_edgesCreated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_edgesUpdated(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_edgesUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EdgesUpdated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_edgesUpdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_edgesUnchanged(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_edgesUnchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EdgesUnchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_edgesUnchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _KindCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2393,6 +3525,94 @@ func (ec *executionContext) _KindCount_count(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Mutation_startIngest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startIngest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartIngest(ctx, fc.Args["format"].(string), fc.Args["path"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
+			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startIngest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startIngest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelIngest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelIngest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelIngest(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
+			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelIngest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelIngest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _NodeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NodeConnection) (ret graphql.Marshaler) {
@@ -2840,6 +4060,82 @@ func (ec *executionContext) fieldContext_Query_stats(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_ingestJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ingestJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IngestJob(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
+			return ec.marshalOIngestJob2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ingestJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ingestJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ingestJobs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ingestJobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().IngestJobs(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IngestJob) graphql.Marshaler {
+			return ec.marshalNIngestJob2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJobᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ingestJobs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestJob(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3178,6 +4474,121 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Rejection_file(ctx context.Context, field graphql.CollectedField, obj *model.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rejection_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.File, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rejection_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rejection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Rejection_line(ctx context.Context, field graphql.CollectedField, obj *model.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rejection_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Rejection_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rejection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Rejection_field(ctx context.Context, field graphql.CollectedField, obj *model.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rejection_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Rejection_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rejection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Rejection_recordId(ctx context.Context, field graphql.CollectedField, obj *model.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rejection_recordId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Rejection_recordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rejection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Rejection_reason(ctx context.Context, field graphql.CollectedField, obj *model.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rejection_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rejection_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rejection", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Source_dataset(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
@@ -3605,6 +5016,50 @@ func (ec *executionContext) _Subgraph_reason(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Subgraph_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subgraph", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Subscription_ingestProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ingestProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().IngestProgress(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
+			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ingestProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ingestProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Wallet_id(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
@@ -5290,6 +6745,192 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var ingestJobImplementors = []string{"IngestJob"}
+
+func (ec *executionContext) _IngestJob(ctx context.Context, sel ast.SelectionSet, obj *model.IngestJob) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ingestJobImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IngestJob")
+		case "id":
+			out.Values[i] = ec._IngestJob_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._IngestJob_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._IngestJob_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._IngestJob_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._IngestJob_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "progress":
+			out.Values[i] = ec._IngestJob_progress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._IngestJob_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejections":
+			out.Values[i] = ec._IngestJob_rejections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._IngestJob_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "started":
+			out.Values[i] = ec._IngestJob_started(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "finished":
+			out.Values[i] = ec._IngestJob_finished(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var ingestProgressImplementors = []string{"IngestProgress"}
+
+func (ec *executionContext) _IngestProgress(ctx context.Context, sel ast.SelectionSet, obj *model.IngestProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ingestProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IngestProgress")
+		case "phase":
+			out.Values[i] = ec._IngestProgress_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._IngestProgress_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bytes":
+			out.Values[i] = ec._IngestProgress_bytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalBytes":
+			out.Values[i] = ec._IngestProgress_totalBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._IngestProgress_rate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "etaSeconds":
+			out.Values[i] = ec._IngestProgress_etaSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "elapsedSeconds":
+			out.Values[i] = ec._IngestProgress_elapsedSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodesCreated":
+			out.Values[i] = ec._IngestProgress_nodesCreated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodesUpdated":
+			out.Values[i] = ec._IngestProgress_nodesUpdated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodesUnchanged":
+			out.Values[i] = ec._IngestProgress_nodesUnchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edgesCreated":
+			out.Values[i] = ec._IngestProgress_edgesCreated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edgesUpdated":
+			out.Values[i] = ec._IngestProgress_edgesUpdated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edgesUnchanged":
+			out.Values[i] = ec._IngestProgress_edgesUnchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var kindCountImplementors = []string{"KindCount"}
 
 func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet, obj *model.KindCount) graphql.Marshaler {
@@ -5309,6 +6950,61 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 			}
 		case "count":
 			out.Values[i] = ec._KindCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "startIngest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startIngest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelIngest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelIngest(ctx, field)
+			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -5620,6 +7316,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "ingestJob":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_ingestJob(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "ingestJobs":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_ingestJobs(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "node":
 			field := field
 
@@ -5765,6 +7505,64 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var rejectionImplementors = []string{"Rejection"}
+
+func (ec *executionContext) _Rejection(ctx context.Context, sel ast.SelectionSet, obj *model.Rejection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rejectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rejection")
+		case "file":
+			out.Values[i] = ec._Rejection_file(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "line":
+			out.Values[i] = ec._Rejection_line(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._Rejection_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recordId":
+			out.Values[i] = ec._Rejection_recordId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Rejection_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -5969,6 +7767,26 @@ func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet,
 	})
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "ingestProgress":
+		return ec._Subscription_ingestProgress(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var walletImplementors = []string{"Wallet", "Node"}
@@ -6624,6 +8442,76 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) marshalNIngestJob2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IngestJob) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIngestJob2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJob(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIngestJob2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJob(ctx context.Context, sel ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._IngestJob(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIngestProgress2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestProgress(ctx context.Context, sel ast.SelectionSet, v *model.IngestProgress) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._IngestProgress(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIngestState2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋingestᚋjobsᚐState(ctx context.Context, v any) (jobs.State, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNIngestState2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋingestᚋjobsᚐState[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIngestState2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋingestᚋjobsᚐState(ctx context.Context, sel ast.SelectionSet, v jobs.State) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNIngestState2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋingestᚋjobsᚐState[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNIngestState2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋingestᚋjobsᚐState = map[string]jobs.State{
+		"QUEUED":    jobs.Queued,
+		"RUNNING":   jobs.Running,
+		"SUCCEEDED": jobs.Succeeded,
+		"FAILED":    jobs.Failed,
+		"CANCELLED": jobs.Cancelled,
+	}
+	marshalNIngestState2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋingestᚋjobsᚐState = map[jobs.State]string{
+		jobs.Queued:    "QUEUED",
+		jobs.Running:   "RUNNING",
+		jobs.Succeeded: "SUCCEEDED",
+		jobs.Failed:    "FAILED",
+		jobs.Cancelled: "CANCELLED",
+	}
+)
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -6862,6 +8750,32 @@ func (ec *executionContext) marshalNProperty2ᚖgithubᚗcomᚋredthreadᚑdev�
 	return ec._Property(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRejection2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRejectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Rejection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRejection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRejection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRejection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRejection(ctx context.Context, sel ast.SelectionSet, v *model.Rejection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Rejection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Source) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -6951,6 +8865,22 @@ func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋredthreadᚑdev�
 		return graphql.Null
 	}
 	return ec._Subgraph(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := model.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalTime(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -7213,6 +9143,13 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOIngestJob2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJob(ctx context.Context, sel ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IngestJob(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

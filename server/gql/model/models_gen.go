@@ -6,12 +6,58 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest/jobs"
 )
+
+// An ingest job started through the API.
+type IngestJob struct {
+	// The job ID, also stamped as `job` into the sources of what it loads.
+	ID     string `json:"id"`
+	Format string `json:"format"`
+	// The file, as given to startIngest.
+	Path  string     `json:"path"`
+	State jobs.State `json:"state"`
+	// Why it failed or was cancelled.
+	Error    *string         `json:"error,omitempty"`
+	Progress *IngestProgress `json:"progress"`
+	// Records rejected, all of them counted.
+	Rejected int `json:"rejected"`
+	// The first rejected records (up to 100), by line.
+	Rejections []*Rejection `json:"rejections"`
+	Created    time.Time    `json:"created"`
+	Started    *time.Time   `json:"started,omitempty"`
+	Finished   *time.Time   `json:"finished,omitempty"`
+}
+
+// Progress of an ingest job.
+type IngestProgress struct {
+	// reading, linking (retrying edges whose endpoint came later), done; queued before it starts.
+	Phase string `json:"phase"`
+	// Records read, valid or not.
+	Records int `json:"records"`
+	Bytes   int `json:"bytes"`
+	// Size of the input; null when unknown.
+	TotalBytes *int `json:"totalBytes,omitempty"`
+	// Records per second.
+	Rate float64 `json:"rate"`
+	// Estimated seconds left; null when unknown.
+	EtaSeconds     *float64 `json:"etaSeconds,omitempty"`
+	ElapsedSeconds float64  `json:"elapsedSeconds"`
+	NodesCreated   int      `json:"nodesCreated"`
+	NodesUpdated   int      `json:"nodesUpdated"`
+	NodesUnchanged int      `json:"nodesUnchanged"`
+	EdgesCreated   int      `json:"edgesCreated"`
+	EdgesUpdated   int      `json:"edgesUpdated"`
+	EdgesUnchanged int      `json:"edgesUnchanged"`
+}
 
 // A count for one kind.
 type KindCount struct {
 	Kind  string `json:"kind"`
 	Count int    `json:"count"`
+}
+
+type Mutation struct {
 }
 
 // A page of nodes (Relay connection).
@@ -55,6 +101,18 @@ type Property struct {
 type Query struct {
 }
 
+// A record an ingest job rejected.
+type Rejection struct {
+	File string `json:"file"`
+	// Line or record number; null when unknown.
+	Line *int `json:"line,omitempty"`
+	// Field at fault, when known, such as `sources[0].marking`.
+	Field *string `json:"field,omitempty"`
+	// ID of the record, when known.
+	RecordID *string `json:"recordId,omitempty"`
+	Reason   string  `json:"reason"`
+}
+
 // One assertion of a fact: who said it, where, under what marking.
 type Source struct {
 	// The dataset or document, e.g. an article or a sanctions list release.
@@ -91,4 +149,7 @@ type Subgraph struct {
 	Truncated bool `json:"truncated"`
 	// Why the answer was truncated.
 	Reason *string `json:"reason,omitempty"`
+}
+
+type Subscription struct {
 }

@@ -1,0 +1,50 @@
+package gql
+
+import (
+	"context"
+	"time"
+
+	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest/jobs"
+	"github.com/redthread-dev/redthread/server/gql/model"
+)
+
+// progressHeartbeat is how often a progress stream repeats the last state
+// when nothing changes (a job queued behind a long one): each event must
+// come within the operation deadline, and proxies close idle streams.
+const progressHeartbeat = 2 * time.Second
+
+func (r *Resolver) jobs() (*jobs.Manager, error) {
+	if r.Jobs == nil {
+		return nil, graph.Errorf(graph.CodeForbidden, "ingest jobs are not enabled on this server")
+	}
+	return r.Jobs, nil
+}
+
+// forwardProgress maps job snapshots onto a subscription's channel until
+// the job ends or the client goes away.
+func forwardProgress(ctx context.Context, updates <-chan jobs.Job, stop func(), out chan<- *model.IngestJob) {
+	defer close(out)
+	defer stop()
+	tick := time.NewTicker(progressHeartbeat)
+	defer tick.Stop()
+	var last jobs.Job
+	for {
+		select {
+		case j, ok := <-updates:
+			if !ok {
+				return
+			}
+			last = j
+			tick.Reset(progressHeartbeat)
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case out <- model.NewIngestJob(last):
+		case <-ctx.Done():
+			return
+		}
+	}
+}

@@ -1,0 +1,37 @@
+package model
+
+import "github.com/redthread-dev/redthread/ingest/jobs"
+
+// NewIngestJob maps a job snapshot.
+func NewIngestJob(j jobs.Job) *IngestJob {
+	p := j.Progress
+	out := &IngestJob{
+		ID: j.ID, Format: j.Format, Path: j.Path, State: j.State, Rejected: j.Rejected,
+		Created: j.Created, Started: optTime(j.Started), Finished: optTime(j.Finished),
+		Rejections: make([]*Rejection, 0, len(j.Rejections)),
+		Progress: &IngestProgress{
+			Phase: p.Phase, Records: p.Records, Bytes: int(p.Bytes), Rate: p.Rate,
+			ElapsedSeconds: p.Elapsed.Seconds(),
+			NodesCreated:   p.Nodes.Created, NodesUpdated: p.Nodes.Updated, NodesUnchanged: p.Nodes.Unchanged,
+			EdgesCreated: p.Edges.Created, EdgesUpdated: p.Edges.Updated, EdgesUnchanged: p.Edges.Unchanged,
+		},
+	}
+	out.Error = optString(j.Error)
+	if p.TotalBytes >= 0 {
+		n := int(p.TotalBytes)
+		out.Progress.TotalBytes = &n
+	}
+	if p.ETA >= 0 && !p.Done {
+		s := p.ETA.Seconds()
+		out.Progress.EtaSeconds = &s
+	}
+	for _, e := range j.Rejections {
+		r := &Rejection{File: e.Pos.File, Reason: e.Reason()}
+		if e.Pos.Line > 0 {
+			r.Line = &e.Pos.Line
+		}
+		r.Field, r.RecordID = optString(e.Field), optString(e.ID)
+		out.Rejections = append(out.Rejections, r)
+	}
+	return out
+}
