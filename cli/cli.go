@@ -32,7 +32,7 @@ const usage = `redthread — graph investigation platform
 
 Usage:
   redthread serve  [--addr HOST:PORT] [--store embedded|neo4j] [--data DIR] [--demo] [flags]
-  redthread ingest [--store embedded|neo4j] [--data DIR] --format native FILE...
+  redthread ingest [--store embedded|neo4j] [--data DIR] --format FORMAT [--checkpoint FILE] [--resume=false] FILE...
   redthread generate --scale S|M|L [--seed N] --out DIR
   redthread version
 

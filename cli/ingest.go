@@ -28,7 +28,7 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
-	open, ok := formats.Lookup(*format)
+	f, ok := formats.Lookup(*format)
 	if !ok {
 		return usageErrorf("--format %q: the formats are %s", *format, strings.Join(formats.Names(), ", "))
 	}
@@ -42,12 +42,14 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var sources []ingest.Source
 	for _, path := range fs.Args() {
 		if _, err := os.Stat(path); err != nil {
 			return fmt.Errorf("input: %w", err)
 		}
-		sources = append(sources, open(path))
+	}
+	sources, err := f.Sources(ctx, fs.Args()...)
+	if err != nil {
+		return fmt.Errorf("input: %w", err)
 	}
 
 	ckpt, err := checkpointPath(*checkpoint, sf, *format, *job, fs.Args())

@@ -4,33 +4,65 @@
 package formats
 
 import (
+	"cmp"
+	"context"
 	"slices"
-	"strings"
 
 	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/etlbtc"
+	"github.com/redthread-dev/redthread/ingest/etleth"
+	"github.com/redthread-dev/redthread/ingest/ftm"
+	"github.com/redthread-dev/redthread/ingest/incidents"
 	"github.com/redthread-dev/redthread/ingest/native"
+	"github.com/redthread-dev/redthread/ingest/ofaccsv"
+	"github.com/redthread-dev/redthread/ingest/personas"
+	"github.com/redthread-dev/redthread/ingest/stix"
+	"github.com/redthread-dev/redthread/ingest/tagpack"
 )
 
 // Format is a registered input format.
 type Format struct {
 	Name        string
 	Description string // one line, for usage texts
-	// Open returns a Source reading the file at path.
-	Open func(path string) ingest.Source
+	// Exactly one of these is set: most formats read each file on its own;
+	// some read their files together (TagPacks resolve actors from an
+	// ActorPack given beside them).
+	each  func(path string) ingest.Source
+	group func(ctx context.Context, paths ...string) ([]ingest.Source, error)
 }
 
-// registry lists the formats by name; read-only.
+// Sources returns the sources reading the files at paths, in a job's order.
+func (f Format) Sources(ctx context.Context, paths ...string) ([]ingest.Source, error) {
+	if f.group != nil {
+		return f.group(ctx, paths...)
+	}
+	out := make([]ingest.Source, len(paths))
+	for i, p := range paths {
+		out[i] = f.each(p)
+	}
+	return out, nil
+}
+
+// registry lists the formats; read-only.
 var registry = []Format{
-	{Name: "native", Description: "Redthread JSON lines (ingest/native/FORMAT.md)", Open: native.File},
+	{Name: "native", Description: "Redthread JSON lines (ingest/native/FORMAT.md)", each: native.File},
+	{Name: "ofac-csv", Description: "OFAC SDN CSV and its derived address lists (ingest/ofaccsv/FORMAT.md)", each: ofaccsv.File},
+	{Name: "ftm", Description: "FollowTheMoney JSON lines (ingest/ftm/FORMAT.md)", each: ftm.File},
+	{Name: "stix", Description: "STIX 2.0/2.1 bundles (ingest/stix/FORMAT.md)", each: stix.File},
+	{Name: "tagpack", Description: "GraphSense TagPacks and ActorPacks, read together (ingest/tagpack/FORMAT.md)", group: tagpack.Files},
+	{Name: "incidents", Description: "DPRK thefts table CSV (ingest/incidents/FORMAT.md)", each: incidents.File},
+	{Name: "etl-eth", Description: "ethereum-etl transactions.csv and token_transfers.csv (ingest/etleth/FORMAT.md)", each: etleth.File},
+	{Name: "etl-btc", Description: "bitcoin-etl transactions JSON lines (ingest/etlbtc/FORMAT.md)", each: etlbtc.File},
+	{Name: "personas", Description: "IT-worker personas CSV (ingest/personas/FORMAT.md)", each: personas.File},
 }
 
-// Lookup returns the function opening a file in the named format.
-func Lookup(name string) (func(path string) ingest.Source, bool) {
+// Lookup returns the named format.
+func Lookup(name string) (Format, bool) {
 	i := slices.IndexFunc(registry, func(f Format) bool { return f.Name == name })
 	if i < 0 {
-		return nil, false
+		return Format{}, false
 	}
-	return registry[i].Open, true
+	return registry[i], true
 }
 
 // Names returns the registered format names, sorted.
@@ -46,6 +78,6 @@ func Names() []string {
 // All returns the registered formats, sorted by name.
 func All() []Format {
 	out := slices.Clone(registry)
-	slices.SortFunc(out, func(a, b Format) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b Format) int { return cmp.Compare(a.Name, b.Name) })
 	return out
 }

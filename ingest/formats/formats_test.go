@@ -26,8 +26,12 @@ func TestLookup(t *testing.T) {
 	if _, ok := formats.Lookup("nope"); ok {
 		t.Error("Lookup(nope) succeeded")
 	}
-	open, _ := formats.Lookup("native")
-	r, err := open(path).Open(context.Background())
+	f, _ := formats.Lookup("native")
+	srcs, err := f.Sources(context.Background(), path)
+	if err != nil || len(srcs) != 1 {
+		t.Fatalf("Sources = %v, %v", srcs, err)
+	}
+	r, err := srcs[0].Open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

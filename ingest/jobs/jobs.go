@@ -86,7 +86,7 @@ type Manager struct {
 type job struct {
 	Job
 	cancel context.CancelFunc
-	open   func(string) ingest.Source
+	format formats.Format
 	real   string // resolved path
 	subs   map[chan Job]struct{}
 }
@@ -144,7 +144,7 @@ func (m *Manager) Close() {
 // Start queues a job reading the file at path, relative to the import
 // directory, in format.
 func (m *Manager) Start(format, path string) (Job, error) {
-	open, ok := formats.Lookup(format)
+	f, ok := formats.Lookup(format)
 	if !ok {
 		return Job{}, graph.Errorf(graph.CodeInvalid, "unknown format %q: the formats are %s", format, strings.Join(formats.Names(), ", "))
 	}
@@ -158,7 +158,7 @@ func (m *Manager) Start(format, path string) (Job, error) {
 		return Job{}, graph.Errorf(graph.CodeUnavailable, "the server is shutting down")
 	}
 	now := m.cfg.Now()
-	j := &job{Job: Job{ID: ingest.NewJobID(now), Format: format, Path: path, State: Queued, Created: now}, open: open, real: real, subs: map[chan Job]struct{}{}}
+	j := &job{Job: Job{ID: ingest.NewJobID(now), Format: format, Path: path, State: Queued, Created: now}, format: f, real: real, subs: map[chan Job]struct{}{}}
 	j.Progress = ingest.Progress{JobID: j.ID, Phase: "queued", TotalBytes: -1, ETA: -1}
 	select {
 	case m.queue <- j:
@@ -374,22 +374,11 @@ func (m *Manager) run(ctx context.Context, j *job) {
 
 	log := m.cfg.Logger.With("job", j.ID, "format", j.Format, "path", j.Path)
 	log.Info("ingest job started")
-	res, err := ingest.Run(ctx, m.w, []ingest.Source{j.open(j.real)}, ingest.Options{
-		JobID:     j.ID,
-		BatchSize: m.cfg.BatchSize,
-		MaxReport: m.cfg.MaxRejections,
-		Logger:    log,
-		Now:       m.cfg.Now,
-		Progress: func(p ingest.Progress) {
-			// Report names the file as the client gave it.
-			p.File = j.Path
-			m.mu.Lock()
-			j.Progress = p
-			j.Rejected = p.Rejected
-			m.notify(j)
-			m.mu.Unlock()
-		},
-	})
+	var res ingest.Result
+	sources, err := j.format.Sources(ctx, j.real)
+	if err == nil {
+		res, err = m.ingest(ctx, j, sources, log)
+	}
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -414,4 +403,24 @@ func (m *Manager) run(ctx context.Context, j *job) {
 		m.finish(j, Failed, graph.ErrorMessage(err))
 		log.Error("ingest job failed", "err", err)
 	}
+}
+
+// ingest runs the job's sources into the store, publishing progress.
+func (m *Manager) ingest(ctx context.Context, j *job, sources []ingest.Source, log *slog.Logger) (ingest.Result, error) {
+	return ingest.Run(ctx, m.w, sources, ingest.Options{
+		JobID:     j.ID,
+		BatchSize: m.cfg.BatchSize,
+		MaxReport: m.cfg.MaxRejections,
+		Logger:    log,
+		Now:       m.cfg.Now,
+		Progress: func(p ingest.Progress) {
+			// Report names the file as the client gave it.
+			p.File = j.Path
+			m.mu.Lock()
+			j.Progress = p
+			j.Rejected = p.Rejected
+			m.notify(j)
+			m.mu.Unlock()
+		},
+	})
 }
