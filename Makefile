@@ -25,7 +25,7 @@ GO_PACKAGES   = $$($(GO) list ./... | grep -v /node_modules/)
 WEB_SOURCES  := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
 .PHONY: run build web test test-go test-web test-e2e lint generate check-generated bench chromium clean help \
-        neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop
+        neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop fuzz
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -96,6 +96,18 @@ generate: ## regenerate the gqlgen code from schema.graphqls
 
 check-generated: generate ## fail when generated code is out of date
 	@git diff --exit-code -- server/gql || { echo "generated code is stale: run make generate and commit"; exit 1; }
+
+FUZZTIME ?= 10s
+# Every parser's fuzz target, for FUZZTIME each. -fuzzminimizetime stays
+# short: minimising the large real seed files would eat the whole budget.
+fuzz: ## run every parser's fuzz target for FUZZTIME (default 10s) each
+	@for file in $$(grep -rl --include='*_test.go' '^func Fuzz' ingest | sort); do \
+	  for target in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$file | sed 's/^func //'); do \
+	    echo "fuzz ./$$(dirname $$file) $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$(dirname $$file) \
+	      >/tmp/redthread-fuzz.log 2>&1 || { cat /tmp/redthread-fuzz.log; exit 1; }; \
+	  done; \
+	done
 
 bench: ## benchmarks: Go testing.B, then the bench/ table (demo case; 1 M generated transfers in both stores)
 	$(NEO4J_TEST) $(NEO4J_SH) start >/dev/null
