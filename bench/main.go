@@ -37,6 +37,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -202,7 +203,7 @@ func benchGenerated(ctx context.Context, t *table, name string, s graph.Store, c
 	records := float64(gen.Nodes() + gen.Edges())
 	batched := records / el.Seconds()
 	t.add(scen, "ingest, 10k-record batches", fmt.Sprintf("%.0f records/s", batched),
-		fmt.Sprintf("%d nodes + %d edges in %s = %.0f edges/s", gen.Nodes(), gen.Edges(), el.Round(time.Millisecond), float64(gen.Edges())/el.Seconds()))
+		fmt.Sprintf("%d nodes + %d edges in %s = %.0f edges/s; bench process peak RSS %s", gen.Nodes(), gen.Edges(), el.Round(time.Millisecond), float64(gen.Edges())/el.Seconds(), peakRSS()))
 
 	// Baseline: another generator's records (so each one is new), written
 	// one per transaction into the store that already holds the full graph.
@@ -308,6 +309,16 @@ func startNeo4j(tmp string) (stop func(), uri string, err error) {
 		cmd.Env, cmd.Stderr = env, os.Stderr
 		_ = cmd.Run()
 	}, uri, nil
+}
+
+// peakRSS is the bench process's largest resident set so far: the
+// embedded store's memory (Neo4j runs in its own JVM and is not counted).
+func peakRSS() string {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return "unknown"
+	}
+	return fmt.Sprintf("%d MiB", ru.Maxrss/1024) // Linux reports KiB
 }
 
 func rate(n float64, d time.Duration, unit string) string {

@@ -140,3 +140,20 @@ func BenchmarkStore(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkIngest measures batched ingest alone (10k-record batches into an
+// emptied database), the figure BenchmarkStore/ingest/batch=10k reports,
+// without the query benchmarks that follow it there.
+//
+//	NEO4J_URI=... go test ./graph/neo4jstore -run '^$' -bench Ingest -benchtime 1x
+func BenchmarkIngest(b *testing.B) {
+	cfg := testConfig(b)
+	edges := benchEdges(b)
+	g := storetest.NewGen(42, edges/4, edges)
+	var took time.Duration
+	for range b.N {
+		took += ingest(b, openEmpty(b, cfg), g, 10_000)
+	}
+	b.ReportMetric(float64(g.Edges())*float64(b.N)/took.Seconds(), "edges/s")
+	b.ReportMetric(float64(g.Nodes()+g.Edges())*float64(b.N)/took.Seconds(), "records/s")
+}
