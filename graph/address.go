@@ -321,7 +321,8 @@ var tokens = map[string]bool{
 // WalletKey returns the natural key ("chain:address", normalised) of a
 // wallet that a source lists under currency, which may be a chain ticker
 // (BTC, XBT, ETH, TRX) or a token (USDT). A token's chain is inferred from
-// the address: 0x… is Ethereum, T… is Tron; anything else is an error, since
+// the address: 0x… is Ethereum, T… is Tron, a USDT 1…/3… address is Omni on
+// Bitcoin; anything else is an error, since
 // guessing would merge wallets of different chains. token is the token
 // ticker, or "" when currency is a chain.
 func WalletKey(currency, address string) (key, token string, err error) {
@@ -335,6 +336,10 @@ func WalletKey(currency, address string) (key, token string, err error) {
 			chain = "ETH"
 		case strings.HasPrefix(a, "T"):
 			chain = "TRX"
+		case cur == "USDT" && (strings.HasPrefix(a, "1") || strings.HasPrefix(a, "3")):
+			// Tether's first issue lives on the Omni Layer, on Bitcoin
+			// addresses; OFAC lists some of them.
+			chain = "BTC"
 		default:
 			return "", "", Errorf(CodeInvalid, "cannot tell the chain of %s address %q", cur, address)
 		}

@@ -172,6 +172,8 @@ func TestWalletKey(t *testing.T) {
 		{"USDT", "TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre", "trx:TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre", "USDT", true},
 		{"USDT", "0x098B716B8Aaf21512996dC57EB0615e2383E2f96", "eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96", "USDT", true},
 		{"USDT", "ta3941ufavmvibskq6fmjxxmasnovx86mz", "", "", false},
+		{"USDT", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "USDT", true},
+		{"USDC", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "", "", false},
 		{"", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "", "", false},
 	}
 	for _, tt := range tests {
