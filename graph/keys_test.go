@@ -67,6 +67,11 @@ func TestNodeID(t *testing.T) {
 			if err != nil || kind != tt.kind {
 				t.Fatalf("ParseNodeID(%q) = %s, %v", got, kind, err)
 			}
+			// IDs are fixed points of normalisation: PrepareEdgeKnown
+			// relies on it to skip normalising the IDs of known nodes.
+			if again, kind, err := NormalizeNodeID(got); err != nil || again != got || kind != tt.kind {
+				t.Fatalf("NormalizeNodeID(%q) = %q, %s, %v; want it unchanged", got, again, kind, err)
+			}
 		})
 	}
 }

@@ -55,15 +55,23 @@ func PrepareNode(n *Node) error {
 
 // PrepareEdge validates e, checks that its endpoints are node IDs of kinds the
 // edge kind allows, and fills in its ID, confidence and marking.
-func PrepareEdge(e *Edge) error {
+func PrepareEdge(e *Edge) error { return PrepareEdgeKnown(e, false, false) }
+
+// PrepareEdgeKnown is PrepareEdge for a caller that has checked that e.From
+// (fromKnown) or e.To (toKnown) is, byte for byte, the ID of a node it
+// holds, prepared by PrepareNode. Such an ID came out of NodeID, and IDs
+// are fixed points of NormalizeNodeID, so normalising it again (for a
+// wallet, decoding and checksumming its address) is skipped; only its kind
+// is parsed. The result is the same as PrepareEdge's.
+func PrepareEdgeKnown(e *Edge, fromKnown, toKnown bool) error {
 	if !e.Kind.Valid() {
 		return Errorf(CodeInvalid, "unknown edge kind %q", e.Kind)
 	}
-	from, fk, err := NormalizeNodeID(e.From)
+	from, fk, err := endpointID(e.From, fromKnown)
 	if err != nil {
 		return Errorf(CodeInvalid, "from: %v", err)
 	}
-	to, tk, err := NormalizeNodeID(e.To)
+	to, tk, err := endpointID(e.To, toKnown)
 	if err != nil {
 		return Errorf(CodeInvalid, "to: %v", err)
 	}
@@ -98,6 +106,17 @@ func PrepareEdge(e *Edge) error {
 	}
 	e.Sources, e.Confidence, e.Marking = src, conf, mark
 	return nil
+}
+
+// endpointID normalises an edge endpoint, or only parses it when the caller
+// knows it for a prepared node's ID.
+func endpointID(id string, known bool) (string, NodeKind, error) {
+	if known {
+		if kind, _, err := ParseNodeID(id); err == nil {
+			return id, kind, nil
+		}
+	}
+	return NormalizeNodeID(id)
 }
 
 func prepareSources(in []Source, conf int, mark Marking) ([]Source, int, Marking, error) {
@@ -139,6 +158,9 @@ func prepareSources(in []Source, conf int, mark Marking) ([]Source, int, Marking
 // mergeSources returns the union of two source lists; a source in b replaces
 // the one in a with the same dataset, record and agency. The result is sorted.
 func mergeSources(a, b []Source) []Source {
+	if len(a)+len(b) == 1 { // the common case: nothing to merge or sort
+		return slices.Concat(a, b) // a fresh slice, like the merge below
+	}
 	byKey := make(map[string]Source, len(a)+len(b))
 	for _, s := range a {
 		byKey[s.sourceKey()] = s

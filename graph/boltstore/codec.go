@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"strings"
 
 	"github.com/redthread-dev/redthread/graph"
@@ -20,26 +19,27 @@ import (
 //	meta   "schema"       → schemaVersion
 //	nodes  node ID        → uvarint len, search record (label, aliases), JSON node
 //	edges  uint64 BE seq  → uvarint len, edge ID, JSON edge
-//	eid    fnv128a(ID)    → the seqs (uint64 BE) of the edges with that ID hash
 //
 // Edges are keyed by a sequence number, their dense in-memory index + 1, so
 // that edges are appended at the right edge of the B+tree (full pages, only
 // the new pages written per commit) and an adjacency list of indices finds
-// a payload with one lookup. Random inserts by ID go to the small eid
-// bucket: 16-byte hashes instead of ~150-byte IDs keep it a tenth of the
-// size. Node and edge JSON leave out what the key already says (node ID and
-// key; edge ID and endpoints) and get it back on decode.
+// a payload with one lookup. Finding an edge by ID goes through an index
+// held in memory only (edgeIndex), rebuilt on open from the IDs at the head
+// of the edge values: version 1 kept it on disk as a bucket keyed by ID
+// hashes, whose random inserts rewrote most of its pages on every commit.
+// Node and edge JSON leave out what the key or ID already says (node ID and
+// key; edge ID, endpoints, kind and key) and get it back on decode.
 var (
 	bucketMeta  = []byte("meta")
 	bucketNodes = []byte("nodes")
 	bucketEdges = []byte("edges")
-	bucketEID   = []byte("eid")
 	keySchema   = []byte("schema")
 )
 
 // schemaVersion changes whenever the layout above does; Open refuses files
-// written under another version rather than misreading them.
-const schemaVersion = "1"
+// written under another version rather than misreading them. Version 1 had
+// an "eid" bucket of edge ID hashes.
+const schemaVersion = "2"
 
 // fixed tables derived from the closed kind sets; never mutated.
 var (
@@ -88,12 +88,6 @@ func (e *encoder) encode(v any) ([]byte, error) {
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
-
-func eidKey(id string) []byte {
-	h := fnv.New128a()
-	h.Write([]byte(id))
-	return h.Sum(nil)
-}
 
 // encodeSearch packs a node's label and aliases, each length-prefixed.
 func encodeSearch(label string, aliases []string) []byte {
@@ -164,15 +158,14 @@ func decodeNode(id string, v []byte) (*graph.Node, error) {
 	return &n, nil
 }
 
-// encodeEdge returns the stored form of a prepared edge.
+// encodeEdge returns the stored form of a prepared edge: its ID, then the
+// JSON encoding/json would give of the edge without ID, kind, endpoints and
+// key (appendEdgeJSON).
 func (e *encoder) encodeEdge(ed *graph.Edge) ([]byte, error) {
-	c := *ed
-	c.ID, c.From, c.To = "", "", ""
-	body, err := e.encode(&c)
-	if err != nil {
-		return nil, err
-	}
-	return joinValue([]byte(ed.ID), body), nil
+	v := make([]byte, 0, 2+len(ed.ID)+320)
+	v = binary.AppendUvarint(v, uint64(len(ed.ID)))
+	v = append(v, ed.ID...)
+	return e.appendEdgeJSON(v, ed)
 }
 
 func decodeEdge(v []byte) (*graph.Edge, error) {
@@ -184,18 +177,19 @@ func decodeEdge(v []byte) (*graph.Edge, error) {
 	if err := json.Unmarshal(body, &e); err != nil {
 		return nil, err
 	}
-	from, _, to, ok := parseEdgeID(string(id))
+	from, kind, to, key, ok := parseEdgeID(string(id))
 	if !ok {
 		return nil, fmt.Errorf("malformed edge ID %q", id)
 	}
-	e.ID, e.From, e.To = string(id), from, to
+	e.ID, e.Kind, e.From, e.To, e.Key = string(id), kind, from, to, key
 	return &e, nil
 }
 
-// parseEdgeID splits "from>KIND>to#key"; node IDs never contain '>' or '#'.
-func parseEdgeID(id string) (from string, kind graph.EdgeKind, to string, ok bool) {
+// parseEdgeID splits "from>KIND>to#key"; node IDs never contain '>' or '#',
+// keys neither.
+func parseEdgeID(id string) (from string, kind graph.EdgeKind, to, key string, ok bool) {
 	from, rest, ok1 := strings.Cut(id, ">")
 	k, rest, ok2 := strings.Cut(rest, ">")
-	to, _, _ = strings.Cut(rest, "#")
-	return from, graph.EdgeKind(k), to, ok1 && ok2 && from != "" && to != ""
+	to, key, _ = strings.Cut(rest, "#")
+	return from, graph.EdgeKind(k), to, key, ok1 && ok2 && from != "" && to != ""
 }

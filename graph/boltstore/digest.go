@@ -1,11 +1,15 @@
 package boltstore
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,8 +25,9 @@ type Digest struct {
 	// SHA256 hashes every node, then every edge, as JSON without
 	// Source.Job: each run of a job stamps its own job ID, and two runs of
 	// one input must compare equal. Nodes come in ID order; edges in the
-	// order of the hash of their IDs (the eid bucket's order), which, like
-	// ID order, does not depend on the order they were written in.
+	// order of the FNV-1a hash of their IDs, then by ID, which, like ID
+	// order, does not depend on the order they were written in (and holds
+	// 16 bytes per edge while sorting, not the IDs).
 	SHA256 string
 	// Jobs are the distinct Source.Job values, sorted.
 	Jobs []string
@@ -65,39 +70,55 @@ func (s *Store) Digest(ctx context.Context) (Digest, error) {
 			return err
 		}
 		eb := tx.Bucket(bucketEdges)
-		return tx.Bucket(bucketEID).ForEach(func(k, seqs []byte) error {
-			if ctx.Err() != nil {
+		type ref struct {
+			h   uint64
+			seq uint64
+		}
+		refs := make([]ref, 0, eb.Sequence())
+		c := eb.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(refs)%65536 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			var edges []*graph.Edge // more than one only when IDs collide in the hash
-			for i := 0; i+8 <= len(seqs); i += 8 {
-				v := eb.Get(seqs[i : i+8])
-				if v == nil {
-					return fmt.Errorf("edge sequence %x indexed but not stored", seqs[i:i+8])
-				}
-				e, err := decodeEdge(v)
-				if err != nil {
-					return fmt.Errorf("edge sequence %x: %w", seqs[i:i+8], err)
-				}
-				edges = append(edges, e)
+			id, _, err := splitValue(v)
+			if err != nil {
+				return fmt.Errorf("edge sequence %x: %w", k, err)
 			}
-			slices.SortFunc(edges, func(a, b *graph.Edge) int {
-				switch {
-				case a.ID < b.ID:
-					return -1
-				case a.ID > b.ID:
-					return 1
-				}
-				return 0
-			})
-			for _, e := range edges {
-				d.Edges++
-				if err := write("E", e.ID, e, e.Sources); err != nil {
-					return err
-				}
+			h := fnv.New64a()
+			h.Write(id)
+			refs = append(refs, ref{h.Sum64(), binary.BigEndian.Uint64(k)})
+		}
+		var sortErr error
+		idOf := func(seq uint64) []byte {
+			id, _, err := splitValue(eb.Get(seqKey(seq)))
+			if err != nil && sortErr == nil {
+				sortErr = fmt.Errorf("edge sequence %d: %w", seq, err)
 			}
-			return nil
+			return id
+		}
+		slices.SortFunc(refs, func(a, b ref) int {
+			if c := cmp.Compare(a.h, b.h); c != 0 {
+				return c
+			}
+			return bytes.Compare(idOf(a.seq), idOf(b.seq)) // IDs that collide in the hash
 		})
+		if sortErr != nil {
+			return sortErr
+		}
+		for i, r := range refs {
+			if i%65536 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			e, err := decodeEdge(eb.Get(seqKey(r.seq)))
+			if err != nil {
+				return fmt.Errorf("edge sequence %d: %w", r.seq, err)
+			}
+			d.Edges++
+			if err := write("E", e.ID, e, e.Sources); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return Digest{}, mapErr(err)

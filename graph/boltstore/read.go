@@ -50,7 +50,7 @@ func (s *Store) Edge(ctx context.Context, id string) (*graph.Edge, error) {
 	var e *graph.Edge
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		e, err = getEdge(tx, id)
+		e, err = getEdge(tx, s.idx, id)
 		return err
 	})
 	if err == nil && e == nil {
@@ -73,9 +73,8 @@ func getNode(tx *bolt.Tx, id string) (*graph.Node, error) {
 }
 
 // getEdge returns the edge stored under id, or nil.
-func getEdge(tx *bolt.Tx, id string) (*graph.Edge, error) {
-	eb := tx.Bucket(bucketEdges)
-	_, v, err := findEdge(eb, tx.Bucket(bucketEID).Get(eidKey(id)), id)
+func getEdge(tx *bolt.Tx, x *index, id string) (*graph.Edge, error) {
+	_, v, err := x.findEdge(tx.Bucket(bucketEdges), x.eids.hash(id), id)
 	if err != nil {
 		return nil, internal(err, "find edge "+id)
 	}

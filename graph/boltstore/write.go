@@ -3,32 +3,34 @@ package boltstore
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/algo"
 )
 
-// findEdge returns the sequence number and stored value of the edge with
-// id among the candidates its ID hash names, or a nil value.
-func findEdge(eb *bolt.Bucket, seqs []byte, id string) (uint64, []byte, error) {
-	for ; len(seqs) >= 8; seqs = seqs[8:] {
-		v := eb.Get(seqs[:8])
+// findEdge returns the index and stored value of the edge with id, whose
+// hash is h, or a nil value.
+func (x *index) findEdge(eb *bolt.Bucket, h uint64, id string) (uint32, []byte, error) {
+	var v []byte
+	e, ok, err := x.eids.lookup(h, func(e uint32) (bool, error) {
+		v = eb.Get(seqKey(uint64(e) + 1))
 		if v == nil {
-			return 0, nil, fmt.Errorf("dangling edge hash entry")
+			return false, fmt.Errorf("edge %d indexed but not stored", e)
 		}
 		got, _, err := splitValue(v)
 		if err != nil {
-			return 0, nil, err
+			return false, err
 		}
-		if string(got) == id {
-			return binary.BigEndian.Uint64(seqs[:8]), v, nil
-		}
+		return string(got) == id, nil
+	})
+	if err != nil || !ok {
+		return 0, nil, err
 	}
-	return 0, nil, nil
+	return e, v, nil
 }
 
 // searchChange is a node whose indexed text must be (re)built after commit.
@@ -43,7 +45,9 @@ type searchChange struct {
 // newEdge is an edge created by the batch, in sequence order.
 type newEdge struct {
 	from, to string
+	f, t     uint32 // node indices of from and to, algo.None for nodes new in the batch
 	kind     uint8
+	hash     uint64 // of the ID, for idx.eids
 }
 
 // Write implements graph.Store. The whole batch is one bbolt transaction;
@@ -67,7 +71,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 	idx := s.idx
 
 	nodes, nodePos := prepareNodes(b.Nodes, &res)
-	edges := prepareEdges(idx, b.Edges, nodePos, &res)
+	edges, ends := prepareEdges(idx, b.Edges, nodePos, &res)
 
 	tx, err := s.db.Begin(true)
 	if err != nil {
@@ -75,7 +79,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	enc := newEncoder()
-	nb, eb, ib := tx.Bucket(bucketNodes), tx.Bucket(bucketEdges), tx.Bucket(bucketEID)
+	nb, eb := tx.Bucket(bucketNodes), tx.Bucket(bucketEdges)
 	eb.FillPercent = 1 // edges are appended in sequence order: fill pages
 	var changes []searchChange
 	for i, n := range nodes {
@@ -124,9 +128,8 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 		if i%1024 == 0 && ctx.Err() != nil {
 			return graph.WriteResult{}, timeout(ctx.Err())
 		}
-		hk := eidKey(e.ID)
-		seqs := ib.Get(hk)
-		seq, old, err := findEdge(eb, seqs, e.ID)
+		h := idx.eids.hash(e.ID)
+		ei, old, err := idx.findEdge(eb, h, e.ID)
 		if err != nil {
 			return graph.WriteResult{}, internal(err, "find edge "+e.ID)
 		}
@@ -147,7 +150,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 				res.EdgesUnchanged++
 				continue
 			}
-			if err := eb.Put(seqKey(seq), val); err != nil {
+			if err := eb.Put(seqKey(uint64(ei)+1), val); err != nil {
 				return graph.WriteResult{}, internal(err, "put edge")
 			}
 			res.EdgesUpdated++
@@ -157,18 +160,18 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 		if err != nil {
 			return graph.WriteResult{}, internal(err, "encode edge")
 		}
-		seq, err = eb.NextSequence()
+		seq, err := eb.NextSequence()
 		if err != nil {
 			return graph.WriteResult{}, internal(err, "edge sequence")
+		}
+		if seq != uint64(idx.g.NumEdges()+len(created))+1 {
+			return graph.WriteResult{}, internal(fmt.Errorf("sequence %d for edge %d", seq, idx.g.NumEdges()+len(created)), "edge sequence")
 		}
 		if err := eb.Put(seqKey(seq), val); err != nil {
 			return graph.WriteResult{}, internal(err, "put edge")
 		}
-		if err := ib.Put(hk, append(bytes.Clone(seqs), seqKey(seq)...)); err != nil {
-			return graph.WriteResult{}, internal(err, "put edge hash")
-		}
 		code, _ := edgeKindCode(e.Kind)
-		created = append(created, newEdge{e.From, e.To, code})
+		created = append(created, newEdge{e.From, e.To, ends[i][0], ends[i][1], code, h})
 		res.EdgesCreated++
 	}
 	if res.NodesCreated+res.NodesUpdated+res.EdgesCreated+res.EdgesUpdated == 0 {
@@ -192,7 +195,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 		}
 	}
 	for _, e := range created {
-		if err := idx.addEdge(e.from, e.to, e.kind); err != nil {
+		if err := idx.addEdgeAt(e.from, e.to, e.f, e.t, e.kind, e.hash); err != nil {
 			// Committed but not indexable: only a bug can get here.
 			return res, internal(err, "index edge")
 		}
@@ -231,29 +234,43 @@ func prepareNodes(in []graph.Node, res *graph.WriteResult) ([]*graph.Node, map[s
 }
 
 // prepareEdges validates the batch's edges, rejects those with an endpoint
-// neither stored nor among the batch's valid nodes, and merges repeats.
-func prepareEdges(idx *index, in []graph.Edge, nodePos map[string]int, res *graph.WriteResult) []*graph.Edge {
+// neither stored nor among the batch's valid nodes, and merges repeats. For
+// each edge returned it gives the indices of its endpoints among the stored
+// nodes, algo.None for nodes the batch creates.
+func prepareEdges(idx *index, in []graph.Edge, nodePos map[string]int, res *graph.WriteResult) ([]*graph.Edge, [][2]uint32) {
 	pos := make(map[string]int, len(in))
 	out := make([]*graph.Edge, 0, len(in))
-	exists := func(id string) bool {
-		if _, ok := nodePos[id]; ok {
-			return true
+	ends := make([][2]uint32, 0, len(in))
+	node := func(id string) (uint32, bool) {
+		if u, ok := idx.byID[id]; ok {
+			return u, true
 		}
-		_, ok := idx.byID[id]
-		return ok
+		_, ok := nodePos[id]
+		return algo.None, ok
 	}
+	exists := func(id string) bool { _, ok := node(id); return ok }
 	for i := range in {
 		e := in[i]
-		if err := graph.PrepareEdge(&e); err != nil {
+		// Endpoints are mostly IDs of stored or batch nodes as they are:
+		// those need no normalising, nor a second look-up.
+		f, fromOK := node(e.From)
+		t, toOK := node(e.To)
+		if err := graph.PrepareEdgeKnown(&e, fromOK, toOK); err != nil {
 			res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
 			continue
 		}
 		missing := ""
 		switch {
-		case !exists(e.From):
+		case !fromOK && !exists(e.From):
 			missing = e.From
-		case !exists(e.To):
+		case !toOK && !exists(e.To):
 			missing = e.To
+		}
+		if !fromOK {
+			f, _ = node(e.From) // normalised
+		}
+		if !toOK {
+			t, _ = node(e.To)
 		}
 		if missing != "" {
 			res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID,
@@ -271,6 +288,7 @@ func prepareEdges(idx *index, in []graph.Edge, nodePos map[string]int, res *grap
 		}
 		pos[e.ID] = len(out)
 		out = append(out, &e)
+		ends = append(ends, [2]uint32{f, t})
 	}
-	return out
+	return out, ends
 }
