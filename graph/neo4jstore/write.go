@@ -101,81 +101,52 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *prepared) (graph.WriteResult, error) {
 	res := graph.WriteResult{Rejected: slices.Clone(p.rejected)}
 
-	// Stored versions of the batch's nodes, and which other endpoints exist.
-	ids := make([]any, len(p.nodes))
-	for i, n := range p.nodes {
-		ids[i] = n.ID
-	}
+	// Stored versions of the batch's nodes.
 	storedNodes := map[string]*graph.Node{}
-	recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN properties(n) AS p", map[string]any{"ids": ids})
-	if err != nil {
-		return res, err
-	}
-	for _, r := range recs {
-		n, err := decodeNode(r.Values[0].(map[string]any))
-		if err != nil {
-			return res, internal(err, "decode node")
+	if len(p.nodes) > 0 {
+		ids := make([]any, len(p.nodes))
+		for i, n := range p.nodes {
+			ids[i] = n.ID
 		}
-		storedNodes[n.ID] = n
-	}
-	var ends []any
-	seen := map[string]bool{}
-	for i, e := range p.edges {
-		if p.edgeErr[i] != nil {
-			continue
-		}
-		for _, id := range []string{e.From, e.To} {
-			if _, ok := p.nodePos[id]; !ok && !seen[id] {
-				seen[id] = true
-				ends = append(ends, id)
-			}
-		}
-	}
-	exists := map[string]bool{}
-	if len(ends) > 0 {
-		recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id", map[string]any{"ids": ends})
+		recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN properties(n) AS p", map[string]any{"ids": ids})
 		if err != nil {
 			return res, err
 		}
 		for _, r := range recs {
-			exists[r.Values[0].(string)] = true
+			n, err := decodeNode(r.Values[0].(map[string]any))
+			if err != nil {
+				return res, internal(err, "decode node")
+			}
+			storedNodes[n.ID] = n
 		}
 	}
-
-	// Edges: validation, endpoints, repeats within the batch, in index
-	// order like the embedded store.
+	// Edges: validation and repeats within the batch, in index order like
+	// the embedded store. Endpoints are not looked up here: the CREATE
+	// below matches them, and only when it creates fewer edges than asked
+	// does a query find the ones whose endpoints are missing.
 	var edges []*graph.Edge
+	var edgeIdx [][]int // edgeIdx[j]: the batch indexes merged into edges[j]
+	var edgeRej []graph.Rejection
 	edgePos := map[string]int{}
 	for i, e := range p.edges {
 		if err := p.edgeErr[i]; err != nil {
-			res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
-			continue
-		}
-		missing := ""
-		for _, id := range []string{e.From, e.To} {
-			if _, ok := p.nodePos[id]; !ok && !exists[id] {
-				missing = id
-				break
-			}
-		}
-		if missing != "" {
-			res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID,
-				Err: graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, missing)})
+			edgeRej = append(edgeRej, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
 			continue
 		}
 		if j, ok := edgePos[e.ID]; ok {
 			m, err := graph.MergeEdge(edges[j], e)
 			if err != nil {
-				res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
+				edgeRej = append(edgeRej, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
 				continue
 			}
 			edges[j] = m
+			edgeIdx[j] = append(edgeIdx[j], i)
 			continue
 		}
 		edgePos[e.ID] = len(edges)
 		edges = append(edges, e)
+		edgeIdx = append(edgeIdx, []int{i})
 	}
-
 	// Stored versions of the edges, looked up per type through its index.
 	byType := map[graph.EdgeKind][]any{}
 	for _, e := range edges {
@@ -201,6 +172,7 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 	}
 
 	// Merge and classify.
+	var err error
 	createN := map[graph.NodeKind][]any{}
 	var updateN []any
 	for _, n := range p.nodes {
@@ -232,8 +204,9 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 		}
 	}
 	createE := map[graph.EdgeKind][]any{}
+	createJ := map[graph.EdgeKind][]int{} // createJ[k][i]: createE[k][i] is edges[createJ[k][i]]
 	updateE := map[graph.EdgeKind][]any{}
-	for _, e := range edges {
+	for j, e := range edges {
 		rec := e
 		old, ok := storedEdges[e.ID]
 		if ok {
@@ -259,6 +232,7 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 		} else {
 			props["from"], props["to"] = e.From, e.To
 			createE[e.Kind] = append(createE[e.Kind], props)
+			createJ[e.Kind] = append(createJ[e.Kind], j)
 			res.EdgesCreated++
 		}
 	}
@@ -280,9 +254,26 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 	}
 	for _, k := range graph.EdgeKinds() {
 		if rows := createE[k]; len(rows) > 0 {
+			// MATCH drops the rows whose endpoints are missing: an edge
+			// stored already has both, and so do edges whose endpoints are
+			// nodes of this batch (written above).
 			q := fmt.Sprintf("UNWIND $rows AS row MATCH (a:Node {id: row.from}) MATCH (b:Node {id: row.to}) CREATE (a)-[r:%s {%s}]->(b)", relTypes[k], propMap(edgeKeys))
-			if err := exec(ctx, tx, q, rows, len(rows), func(c neo4j.Counters) int { return c.RelationshipsCreated() }); err != nil {
+			got, err := execCount(ctx, tx, q, rows, func(c neo4j.Counters) int { return c.RelationshipsCreated() })
+			if err != nil {
 				return res, err
+			}
+			if got != len(rows) {
+				rej, err := danglingEdges(ctx, tx, edges, createJ[k], edgeIdx)
+				if err != nil {
+					return res, err
+				}
+				if got+len(rej) != len(rows) {
+					return res, internal(fmt.Errorf("created %d of %d, %d dangling", got, len(rows), len(rej)), "write")
+				}
+				res.EdgesCreated -= len(rej)
+				for _, r := range rej {
+					edgeRej = append(edgeRej, r...)
+				}
 			}
 		}
 		if rows := updateE[k]; len(rows) > 0 {
@@ -292,7 +283,55 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 			}
 		}
 	}
+	// Rejections in batch order: nodes, then edges by index.
+	slices.SortStableFunc(edgeRej, func(a, b graph.Rejection) int { return a.Index - b.Index })
+	res.Rejected = append(res.Rejected, edgeRej...)
 	return res, nil
+}
+
+// danglingEdges finds, among edges[js], those with an endpoint that is
+// neither in the store nor in the batch, and returns their rejections,
+// one slice per dangling edge, covering every batch index merged into it.
+func danglingEdges(ctx context.Context, tx neo4j.ManagedTransaction, edges []*graph.Edge, js []int, edgeIdx [][]int) ([][]graph.Rejection, error) {
+	var ids []any
+	seen := map[string]bool{}
+	for _, j := range js {
+		for _, id := range []string{edges[j].From, edges[j].To} {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id", map[string]any{"ids": ids})
+	if err != nil {
+		return nil, err
+	}
+	exists := make(map[string]bool, len(recs))
+	for _, r := range recs {
+		exists[r.Values[0].(string)] = true
+	}
+	var out [][]graph.Rejection
+	for _, j := range js {
+		e := edges[j]
+		missing := ""
+		for _, id := range []string{e.From, e.To} {
+			if !exists[id] {
+				missing = id
+				break
+			}
+		}
+		if missing == "" {
+			continue
+		}
+		err := graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, missing)
+		rej := make([]graph.Rejection, len(edgeIdx[j]))
+		for n, i := range edgeIdx[j] {
+			rej[n] = graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err}
+		}
+		out = append(out, rej)
+	}
+	return out, nil
 }
 
 // propMap returns "k1: row.k1, k2: row.k2, ..." and propSets
@@ -315,6 +354,20 @@ func propSets(v string, keys []string) string {
 		parts[i] = v + "." + k + " = row." + k
 	}
 	return strings.Join(parts, ", ")
+}
+
+// execCount runs a write statement over rows and returns the number of
+// entities it created, as counted by created.
+func execCount(ctx context.Context, tx neo4j.ManagedTransaction, cypher string, rows []any, created func(neo4j.Counters) int) (int, error) {
+	res, err := tx.Run(ctx, cypher, map[string]any{"rows": rows})
+	if err != nil {
+		return 0, err
+	}
+	sum, err := res.Consume(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return created(sum.Counters()), nil
 }
 
 // exec runs a write statement over rows; when want >= 0 it checks that

@@ -105,6 +105,9 @@ public final class Launcher {
                             duration(System.getProperty("redthread.txtimeout", "120s")))
                     // dbms.usage_report.enabled=false: no phone-home from a laptop or CI.
                     .setConfig(GraphDatabaseSettings.udc_enabled, false)
+                    // Tests and benchmarks load millions of records into
+                    // throw-away databases: keep little transaction log.
+                    .setConfig(GraphDatabaseSettings.keep_logical_logs, "256M size")
                     // Bolt's Netty event loops wait a quiet period of 5 s each on shutdown;
                     // a dev server has nothing to wait for (databases are checkpointed first).
                     .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
