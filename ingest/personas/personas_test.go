@@ -106,7 +106,7 @@ func TestErrors(t *testing.T) {
 	tests := []struct{ name, row, want string }{
 		{"identifier type", "identifier,p,,,,mail:x@example.com,,,,,,,,,,,", `f.csv:2: field "identifier": identifier key "mail:x@example.com" must be TYPE:value with TYPE one of email, phone, handle, ip, domain, photohash, url`},
 		{"eip55", "wallet,p,,,,,ETH,0x5AAEB6053f3e94c9b9a09f33669435e7ef1beaed,,,,,,,,,", `f.csv:2: field "address": ETH address: EVM address "0x5AAEB6053f3e94c9b9a09f33669435e7ef1beaed" fails its EIP-55 checksum`},
-		{"token chain", "wallet,p,,,,,USDT,1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2,,,,,,,,,", `f.csv:2: field "address": cannot tell the chain of USDT address "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"`},
+		{"token chain", "wallet,p,,,,,USDC,1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2,,,,,,,,,", `f.csv:2: field "address": cannot tell the chain of USDC address "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"`},
 		{"amount", `payment,p,,,,,USD,,Acme,"4,500",2022-05-01,,,,,,`, `f.csv:2: field "amount": "4,500" is not a number ≥ 0 (write 4500, not 4,500)`},
 		{"negative", `payment,p,,,,,USD,,Acme,-1,2022-05-01,,,,,,`, `f.csv:2: field "amount": "-1" is not a number ≥ 0 (write 4500, not 4,500)`},
 		{"fiat address", "payment,p,,,,,usd,0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed,Acme,1,2022-05-01,,,,,,", `f.csv:2: field "address": a USD payment is off-chain: it has no wallet address`},
