@@ -5,7 +5,6 @@
 package etlbtc
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -66,11 +65,9 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name) 
 
 // Reader reads bitcoin-etl transactions, one per line.
 type Reader struct {
-	r       *bufio.Reader
+	lines   *ingest.LineReader
 	name    string
 	dataset string
-	line    int
-	buf     []byte
 
 	pending []ingest.Record // records of the current transaction not yet returned
 	next    int
@@ -82,7 +79,7 @@ type Reader struct {
 // and its base name goes into Source.Dataset.
 func NewReader(r io.Reader, name string) *Reader {
 	return &Reader{
-		r: bufio.NewReaderSize(r, 64<<10), name: name, dataset: DatasetPrefix + filepath.Base(name),
+		lines: ingest.NewLineReader(r, MaxLineBytes), name: name, dataset: DatasetPrefix + filepath.Base(name),
 		seen: map[string]struct{}{}, skipped: map[string]int{},
 	}
 }
@@ -112,7 +109,7 @@ func (r *Reader) Next() (ingest.Record, error) {
 		if line == nil {
 			continue
 		}
-		pos := ingest.Pos{File: r.name, Line: r.line}
+		pos := ingest.Pos{File: r.name, Line: r.lines.Line}
 		if err := r.transaction(line, pos); err != nil {
 			r.pending = r.pending[:0]
 			re := &ingest.RecordError{Pos: pos, Err: err}
@@ -128,34 +125,18 @@ func (r *Reader) Next() (ingest.Record, error) {
 // readLine returns the next line, nil for a blank one, io.EOF at the end,
 // or a *RecordError for an over-long line (skipped).
 func (r *Reader) readLine() ([]byte, error) {
-	r.buf = r.buf[:0]
-	tooLong := false
-	for {
-		chunk, err := r.r.ReadSlice('\n')
-		if !tooLong {
-			if len(r.buf)+len(chunk) > MaxLineBytes {
-				tooLong, r.buf = true, r.buf[:0]
-			} else {
-				r.buf = append(r.buf, chunk...)
-			}
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err == io.EOF && len(chunk) == 0 && len(r.buf) == 0 && !tooLong {
-			return nil, io.EOF
-		}
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read %s line %d: %w", r.name, r.line+1, err)
-		}
-		break
+	raw, tooLong, err := r.lines.Next()
+	if err == io.EOF {
+		return nil, io.EOF
 	}
-	r.line++
+	if err != nil {
+		return nil, fmt.Errorf("read %s line %d: %w", r.name, r.lines.Line+1, err)
+	}
 	if tooLong {
-		return nil, ingest.Errorf(ingest.Pos{File: r.name, Line: r.line}, "", "line longer than %d bytes", MaxLineBytes)
+		return nil, ingest.Errorf(ingest.Pos{File: r.name, Line: r.lines.Line}, "", "line longer than %d bytes", MaxLineBytes)
 	}
-	line := bytes.TrimSpace(r.buf)
-	if r.line == 1 {
+	line := bytes.TrimSpace(raw)
+	if r.lines.Line == 1 {
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 	}
 	if len(line) == 0 {

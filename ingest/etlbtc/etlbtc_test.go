@@ -6,48 +6,24 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/etlbtc"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func readAll(t testing.TB, r *etlbtc.Reader) ([]ingest.Record, []*ingest.RecordError) {
-	t.Helper()
-	var recs []ingest.Record
-	var errs []*ingest.RecordError
-	for {
-		rec, err := r.Next()
-		var re *ingest.RecordError
-		switch {
-		case err == io.EOF:
-			return recs, errs
-		case errors.As(err, &re):
-			errs = append(errs, re)
-		case err != nil:
-			t.Fatalf("read: %v", err)
-		default:
-			recs = append(recs, rec)
-		}
-	}
-}
 
 func render(t *testing.T, name string, data []byte) []byte {
 	t.Helper()
 	r := etlbtc.NewReader(bytes.NewReader(data), name)
-	recs, errs := readAll(t, r)
+	recs, errs := ingesttest.ReadAll(t, r)
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false)
@@ -75,32 +51,7 @@ func render(t *testing.T, name string, data []byte) []byte {
 }
 
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := render(t, filepath.Base(f), data)
-			golden := strings.TrimSuffix(f, ".json") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
-			}
-		})
-	}
+	ingesttest.Golden(t, "testdata/*.json", render)
 }
 
 const (
@@ -153,7 +104,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			recs, errs := readAll(t, etlbtc.NewReader(strings.NewReader(tt.line+"\n"), "f.json"))
+			recs, errs := ingesttest.ReadAll(t, etlbtc.NewReader(strings.NewReader(tt.line+"\n"), "f.json"))
 			if len(errs) != 1 || len(recs) != 0 {
 				t.Fatalf("got %d records and rejections %v, want one rejection and nothing else", len(recs), errs)
 			}
@@ -206,7 +157,7 @@ func TestTransfers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			recs, errs := readAll(t, etlbtc.NewReader(strings.NewReader(tt.line), "f.json"))
+			recs, errs := ingesttest.ReadAll(t, etlbtc.NewReader(strings.NewReader(tt.line), "f.json"))
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}
@@ -236,7 +187,7 @@ func TestInputsForClustering(t *testing.T) {
 		`{"index":0,"spent_transaction_hash":"` + h2 + `","spent_output_index":1,"addresses":["` + p1 + `"],"value":5,"type":"pubkeyhash"},` +
 		`{"index":1,"spent_transaction_hash":"` + h2 + `","spent_output_index":2,"addresses":["` + p2 + `","` + p3 + `"],"value":5,"type":"multisig"}` +
 		`],"outputs":[]}`
-	recs, errs := readAll(t, etlbtc.NewReader(strings.NewReader(data), "f.json"))
+	recs, errs := ingesttest.ReadAll(t, etlbtc.NewReader(strings.NewReader(data), "f.json"))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -258,16 +209,9 @@ func TestInputsForClustering(t *testing.T) {
 // and checks the graph, then that a second run changes nothing.
 func TestIngest(t *testing.T) {
 	ctx := t.Context()
-	st, err := boltstore.Open(ctx, t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := ingesttest.OpenStore(t)
 	srcs := []ingest.Source{etlbtc.File("testdata/transactions.json"), etlbtc.File("testdata/bigquery.json")}
-	res, err := ingest.Run(ctx, st, srcs, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := ingesttest.Load(t, st, ingest.Options{}, srcs...)
 	if res.Rejected != 0 {
 		t.Fatalf("first run rejected: %+v", res.Report)
 	}
@@ -322,11 +266,8 @@ func TestIngest(t *testing.T) {
 		t.Errorf("transaction props %v", n.Props)
 	}
 
-	again, err := ingest.Run(ctx, st, srcs, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.Nodes.Created+again.Nodes.Updated+again.Edges.Created+again.Edges.Updated != 0 || again.Rejected != 0 {
+	again := ingesttest.Load(t, st, ingest.Options{}, srcs...)
+	if ingesttest.Changed(again) != 0 || again.Rejected != 0 {
 		t.Errorf("second run changed the store: %+v", again)
 	}
 	stats2, err := st.Stats(ctx)

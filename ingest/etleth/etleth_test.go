@@ -4,104 +4,35 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/etleth"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// readAll returns every record and rejection of data.
-func readAll(t testing.TB, r *etleth.Reader) ([]ingest.Record, []*ingest.RecordError) {
-	t.Helper()
-	var recs []ingest.Record
-	var errs []*ingest.RecordError
-	for {
-		rec, err := r.Next()
-		var re *ingest.RecordError
-		switch {
-		case err == io.EOF:
-			return recs, errs
-		case errors.As(err, &re):
-			errs = append(errs, re)
-		case err != nil:
-			t.Fatalf("read: %v", err)
-		default:
-			recs = append(recs, rec)
-		}
-	}
-}
 
 // render writes what a reader yields, one line per record or rejection,
 // then the skip counts.
 func render(t *testing.T, name string, data []byte) []byte {
 	t.Helper()
 	r := etleth.NewReader(bytes.NewReader(data), name, etleth.Options{})
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
+	out := bytes.NewBuffer(ingesttest.Render(t, r))
+	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		var re *ingest.RecordError
-		switch {
-		case errors.As(err, &re):
-			fmt.Fprintf(&out, "reject %s\n", re)
-		case err != nil:
-			t.Fatalf("read: %v", err)
-		case rec.Node != nil:
-			fmt.Fprintf(&out, "node %s ", rec.Pos)
-			enc.Encode(rec.Node)
-		default:
-			fmt.Fprintf(&out, "edge %s ", rec.Pos)
-			enc.Encode(rec.Edge)
-		}
-	}
-	fmt.Fprintf(&out, "kind %s skipped ", r.Kind())
+	fmt.Fprintf(out, "kind %s skipped ", r.Kind())
 	enc.Encode(r.Skipped())
 	return out.Bytes()
 }
 
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.csv")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := render(t, filepath.Base(f), data)
-			golden := strings.TrimSuffix(f, ".csv") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
-			}
-		})
-	}
+	ingesttest.Golden(t, "testdata/*.csv", render)
 }
 
 const (
@@ -137,7 +68,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			recs, errs := readAll(t, etleth.NewReader(strings.NewReader(tt.data), "f.csv", etleth.Options{}))
+			recs, errs := ingesttest.ReadAll(t, etleth.NewReader(strings.NewReader(tt.data), "f.csv", etleth.Options{}))
 			if len(errs) != 1 || len(recs) != 0 {
 				t.Fatalf("got %d records and rejections %v, want one rejection", len(recs), errs)
 			}
@@ -171,7 +102,7 @@ func TestAmounts(t *testing.T) {
 			if tt.file == tokenHead {
 				row = usdt + "," + addrA + "," + addrB + "," + tt.value + "," + hash + ",7\n"
 			}
-			recs, errs := readAll(t, etleth.NewReader(strings.NewReader(tt.file+row), "f.csv", tt.opts))
+			recs, errs := ingesttest.ReadAll(t, etleth.NewReader(strings.NewReader(tt.file+row), "f.csv", tt.opts))
 			if len(errs) > 0 || len(recs) != 3 || recs[2].Edge == nil {
 				t.Fatalf("records %v, rejections %v; want two wallets and a transfer", recs, errs)
 			}
@@ -215,7 +146,7 @@ func TestParseTime(t *testing.T) {
 func TestWalletsOnce(t *testing.T) {
 	h2 := strings.Replace(hash, "0x6", "0x7", 1)
 	data := txHead + hash + "," + addrA + "," + addrB + ",1,1\n" + h2 + "," + addrB + "," + addrA + ",2,2\n"
-	recs, errs := readAll(t, etleth.NewReader(strings.NewReader(data), "dir/f.csv", etleth.Options{}))
+	recs, errs := ingesttest.ReadAll(t, etleth.NewReader(strings.NewReader(data), "dir/f.csv", etleth.Options{}))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -240,16 +171,9 @@ func TestWalletsOnce(t *testing.T) {
 // and checks the graph, then that a second run changes nothing.
 func TestIngest(t *testing.T) {
 	ctx := t.Context()
-	st, err := boltstore.Open(ctx, t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := ingesttest.OpenStore(t)
 	srcs := []ingest.Source{etleth.File("testdata/transactions.csv"), etleth.File("testdata/token_transfers.csv")}
-	res, err := ingest.Run(ctx, st, srcs, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := ingesttest.Load(t, st, ingest.Options{}, srcs...)
 	if res.Rejected != 0 || res.Edges.Created != 7 {
 		t.Fatalf("first run: %+v", res)
 	}
@@ -299,11 +223,8 @@ func TestIngest(t *testing.T) {
 		t.Errorf("wallet %s: %+v, %v; want one source per file", b, nb, err)
 	}
 
-	again, err := ingest.Run(ctx, st, srcs, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.Nodes.Created+again.Nodes.Updated+again.Edges.Created+again.Edges.Updated != 0 || again.Rejected != 0 {
+	again := ingesttest.Load(t, st, ingest.Options{}, srcs...)
+	if ingesttest.Changed(again) != 0 || again.Rejected != 0 {
 		t.Errorf("second run changed the store: %+v", again)
 	}
 	stats2, err := st.Stats(ctx)

@@ -4,7 +4,6 @@
 package ftm
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -56,12 +55,10 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name, 
 
 // Reader yields the records of one FtM file.
 type Reader struct {
-	r       *bufio.Reader
+	lines   *ingest.LineReader
 	name    string
 	dataset string
 	opts    Options
-	line    int
-	buf     []byte
 	ids     map[string]string // FtM id → node ID, of entities that make nodes
 	pending []pendingEdge     // edges waiting for an endpoint defined later
 	queue   []item
@@ -95,7 +92,7 @@ func NewReader(r io.Reader, name string, opts Options) *Reader {
 		opts.Marking = graph.TLPClear
 	}
 	c := &countingReader{r: r}
-	return &Reader{r: bufio.NewReaderSize(c, 64<<10), name: name, opts: opts, count: c,
+	return &Reader{lines: ingest.NewLineReader(c, MaxLineBytes), name: name, opts: opts, count: c,
 		dataset: FormatName + ":" + filepath.Base(name), ids: map[string]string{}}
 }
 
@@ -143,7 +140,7 @@ func (r *Reader) Next() (ingest.Record, error) {
 			}
 			return ingest.Record{}, err
 		case line != nil:
-			r.entity(line, ingest.Pos{File: r.name, Line: r.line})
+			r.entity(line, ingest.Pos{File: r.name, Line: r.lines.Line})
 		}
 	}
 }
@@ -151,34 +148,18 @@ func (r *Reader) Next() (ingest.Record, error) {
 // readLine returns the next line, nil for a blank one, io.EOF at the end,
 // or a *RecordError for an over-long line.
 func (r *Reader) readLine() ([]byte, error) {
-	r.buf = r.buf[:0]
-	tooLong := false
-	for {
-		chunk, err := r.r.ReadSlice('\n')
-		if !tooLong {
-			if len(r.buf)+len(chunk) > MaxLineBytes {
-				tooLong, r.buf = true, r.buf[:0]
-			} else {
-				r.buf = append(r.buf, chunk...)
-			}
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err == io.EOF && len(chunk) == 0 && len(r.buf) == 0 && !tooLong {
-			return nil, io.EOF
-		}
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("%s: read line %d: %w", r.name, r.line+1, err)
-		}
-		break
+	raw, tooLong, err := r.lines.Next()
+	if err == io.EOF {
+		return nil, io.EOF
 	}
-	r.line++
+	if err != nil {
+		return nil, fmt.Errorf("%s: read line %d: %w", r.name, r.lines.Line+1, err)
+	}
 	if tooLong {
-		return nil, ingest.Errorf(ingest.Pos{File: r.name, Line: r.line}, "", "line too long: longer than %d bytes", MaxLineBytes)
+		return nil, ingest.Errorf(ingest.Pos{File: r.name, Line: r.lines.Line}, "", "line too long: longer than %d bytes", MaxLineBytes)
 	}
-	line := bytes.TrimSpace(r.buf)
-	if r.line == 1 {
+	line := bytes.TrimSpace(raw)
+	if r.lines.Line == 1 {
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 	}
 	if len(line) == 0 {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,13 +14,11 @@ import (
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/ftm"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 	"github.com/redthread-dev/redthread/ingest/ofaccsv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 const (
 	dataDir = "../../../shared/data/ofac"
@@ -69,45 +66,22 @@ func marshal(v any) ([]byte, error) {
 // TestGolden renders each fixture read in two passes (File, Bytes), and
 // checks that one pass over a stream (Format) yields the same records.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.jsonl")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
 	ctx := context.Background()
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			name := filepath.Base(f)
-			r, err := ftm.Bytes(name, data).Open(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines := render(t, r)
-			got := []byte(strings.Join(lines, "\n") + "\n")
-			golden := strings.TrimSuffix(f, ".jsonl") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
-			}
-			stream := render(t, ftm.Format(bytes.NewReader(data), name))
-			slices.Sort(lines)
-			slices.Sort(stream)
-			if !slices.Equal(lines, stream) {
-				t.Errorf("one pass differs from two:\n one: %q\n two: %q", stream, lines)
-			}
-		})
-	}
+	ingesttest.Golden(t, "testdata/*.jsonl", func(t *testing.T, name string, data []byte) []byte {
+		r, err := ftm.Bytes(name, data).Open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := render(t, r)
+		got := []byte(strings.Join(lines, "\n") + "\n")
+		stream := render(t, ftm.Format(bytes.NewReader(data), name))
+		slices.Sort(lines)
+		slices.Sort(stream)
+		if !slices.Equal(lines, stream) {
+			t.Errorf("one pass differs from two:\n one: %q\n two: %q", stream, lines)
+		}
+		return got
+	})
 }
 
 // TestEntities pins what each schema becomes.
@@ -188,16 +162,6 @@ func TestEntities(t *testing.T) {
 	}
 }
 
-func openStore(t *testing.T) *boltstore.Store {
-	t.Helper()
-	s, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // TestRealFile loads the real FtM file whole, twice, and then with the
 // OFAC SDN CSV and the attributed address list: OFAC entities, designations
 // and wallets from both formats are the same nodes.
@@ -206,12 +170,9 @@ func TestRealFile(t *testing.T) {
 		t.Skip("loads the real files")
 	}
 	ctx := context.Background()
-	s := openStore(t)
+	s := ingesttest.OpenStore(t)
 	src := ftm.File(filepath.Join(dataDir, ftmFile))
-	res, err := ingest.Run(ctx, s, []ingest.Source{src}, ingest.Options{MaxReport: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := ingesttest.Load(t, s, ingest.Options{MaxReport: -1}, src)
 	t.Logf("%s: %d records read, loaded %d nodes and %d edges, rejected %d", ftmFile, res.Records, res.Nodes.Created, res.Edges.Created, res.Rejected)
 	lower := 0
 	for _, re := range res.Report {
@@ -225,11 +186,8 @@ func TestRealFile(t *testing.T) {
 	if res.Nodes.Created != 326 || res.Edges.Created != 307 || res.Rejected != 68 || lower != 68 {
 		t.Errorf("nodes %d, edges %d, rejected %d (%d lower-cased); want 326, 307, 68 (68)", res.Nodes.Created, res.Edges.Created, res.Rejected, lower)
 	}
-	again, err := ingest.Run(ctx, s, []ingest.Source{src}, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.Nodes.Created+again.Nodes.Updated+again.Edges.Created+again.Edges.Updated != 0 {
+	again := ingesttest.Load(t, s, ingest.Options{}, src)
+	if ingesttest.Changed(again) != 0 {
 		t.Errorf("second run changed the store: nodes %+v, edges %+v", again.Nodes, again.Edges)
 	}
 

@@ -2,79 +2,24 @@ package incidents_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/incidents"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 const realFile = "../../../shared/data/incidents/dprk-thefts-2017-2024.csv"
 
-// render writes what a reader yields, one line per record or rejection.
-func render(t testing.TB, r ingest.Reader) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return out.Bytes()
-		}
-		var re *ingest.RecordError
-		switch {
-		case errors.As(err, &re):
-			fmt.Fprintf(&out, "reject %s\n", re)
-		case err != nil:
-			t.Fatalf("read: %v", err)
-		case rec.Node != nil:
-			fmt.Fprintf(&out, "node %s ", rec.Pos)
-			enc.Encode(rec.Node)
-		default:
-			fmt.Fprintf(&out, "edge %s ", rec.Pos)
-			enc.Encode(rec.Edge)
-		}
-	}
-}
-
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.csv")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := render(t, incidents.NewReader(bytes.NewReader(data), filepath.Base(f)))
-			golden := strings.TrimSuffix(f, ".csv") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
-			}
-		})
-	}
+	ingesttest.Golden(t, "testdata/*.csv", func(t *testing.T, name string, data []byte) []byte {
+		return ingesttest.Render(t, incidents.NewReader(bytes.NewReader(data), name))
+	})
 }
 
 // TestRealFile reads the whole table: every row is an incident attributed

@@ -4,7 +4,6 @@
 package native
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -39,26 +38,25 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name) 
 // record, so reading can begin at any line.
 func FormatAt(r io.Reader, name string, at ingest.Position) ingest.Reader {
 	nr := NewReader(r, name)
-	nr.off, nr.line = at.Offset, at.Line
+	nr.lines.Offset, nr.lines.Line = at.Offset, at.Line
 	return nr
 }
 
 // Reader reads native records from a stream.
 type Reader struct {
-	r    *bufio.Reader
-	name string
-	line int
-	off  int64 // offset of the next unread line
-	buf  []byte
+	lines *ingest.LineReader // counts lines and the offset of the next unread line
+	name  string
 }
 
 // NewReader returns a Reader of r; name is the file name in error reports.
 func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{r: bufio.NewReaderSize(r, 64<<10), name: name}
+	return &Reader{lines: ingest.NewLineReader(r, MaxLineBytes), name: name}
 }
 
 // Position is where the line after the last one read starts.
-func (r *Reader) Position() ingest.Position { return ingest.Position{Offset: r.off, Line: r.line} }
+func (r *Reader) Position() ingest.Position {
+	return ingest.Position{Offset: r.lines.Offset, Line: r.lines.Line}
+}
 
 // Next returns the next record, a *ingest.RecordError for a malformed line
 // (call Next again to go on), io.EOF at the end, or a read error. Records
@@ -73,7 +71,7 @@ func (r *Reader) Next() (ingest.Record, error) {
 		if line == nil {
 			continue // skipped: blank, comment, or over-long (reported)
 		}
-		return parseLine(line, ingest.Pos{File: r.name, Line: r.line})
+		return parseLine(line, ingest.Pos{File: r.name, Line: r.lines.Line})
 	}
 }
 
@@ -82,36 +80,19 @@ var errTooLong = errors.New("line too long")
 // readLine returns the next line without its terminator, nil for a line to
 // skip, io.EOF at the end, or a *RecordError for an over-long line.
 func (r *Reader) readLine() ([]byte, error) {
-	r.buf = r.buf[:0]
-	tooLong := false
-	for {
-		chunk, err := r.r.ReadSlice('\n')
-		r.off += int64(len(chunk))
-		if !tooLong {
-			if len(r.buf)+len(chunk) > MaxLineBytes {
-				tooLong, r.buf = true, r.buf[:0]
-			} else {
-				r.buf = append(r.buf, chunk...)
-			}
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err == io.EOF && len(chunk) == 0 && len(r.buf) == 0 && !tooLong {
-			return nil, io.EOF
-		}
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read line %d: %w", r.line+1, err)
-		}
-		break
+	raw, tooLong, err := r.lines.Next()
+	if err == io.EOF {
+		return nil, io.EOF
 	}
-	r.line++
+	if err != nil {
+		return nil, fmt.Errorf("read line %d: %w", r.lines.Line+1, err)
+	}
 	if tooLong {
-		return nil, ingest.Errorf(ingest.Pos{File: r.name, Line: r.line}, "", "%v: longer than %d bytes", errTooLong, MaxLineBytes)
+		return nil, ingest.Errorf(ingest.Pos{File: r.name, Line: r.lines.Line}, "", "%v: longer than %d bytes", errTooLong, MaxLineBytes)
 	}
-	line := bytes.TrimSuffix(r.buf, []byte("\n"))
+	line := bytes.TrimSuffix(raw, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))
-	if r.line == 1 {
+	if r.lines.Line == 1 {
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // UTF-8 BOM
 	}
 	trimmed := bytes.TrimSpace(line)

@@ -3,10 +3,7 @@ package native_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,66 +13,18 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 	"github.com/redthread-dev/redthread/ingest/native"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // render writes what a reader yields, one line per record or rejection.
 func render(t *testing.T, name string, data []byte) []byte {
 	t.Helper()
-	r := native.NewReader(bytes.NewReader(data), name)
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false) // keep edge IDs' '>' readable
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return out.Bytes()
-		}
-		var re *ingest.RecordError
-		switch {
-		case errors.As(err, &re):
-			fmt.Fprintf(&out, "reject %s\n", re)
-		case err != nil:
-			t.Fatalf("read: %v", err)
-		case rec.Node != nil:
-			fmt.Fprintf(&out, "node %s ", rec.Pos)
-			enc.Encode(rec.Node)
-		default:
-			fmt.Fprintf(&out, "edge %s ", rec.Pos)
-			enc.Encode(rec.Edge)
-		}
-	}
+	return ingesttest.Render(t, native.NewReader(bytes.NewReader(data), name))
 }
 
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.jsonl")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := render(t, filepath.Base(f), data)
-			golden := strings.TrimSuffix(f, ".jsonl") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
-			}
-		})
-	}
+	ingesttest.Golden(t, "testdata/*.jsonl", render)
 }
 
 const (

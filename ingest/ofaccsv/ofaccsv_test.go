@@ -3,9 +3,7 @@ package ofaccsv_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,42 +13,22 @@ import (
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 	"github.com/redthread-dev/redthread/ingest/ofaccsv"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
 const dataDir = "../../../shared/data/ofac"
 
-// render writes what a reader yields, one line per record or rejection.
+// render writes what a reader yields, one line per record or rejection,
+// and the error that ended it, if any.
 func render(t *testing.T, name string, data []byte) []byte {
 	t.Helper()
-	r := ofaccsv.NewReader(bytes.NewReader(data), name)
 	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return out.Bytes()
-		}
-		var re *ingest.RecordError
-		switch {
-		case errors.As(err, &re):
-			fmt.Fprintf(&out, "reject %s\n", re)
-		case err != nil:
-			fmt.Fprintf(&out, "error %v\n", err)
-			return out.Bytes()
-		case rec.Node != nil:
-			fmt.Fprintf(&out, "node %s ", rec.Pos)
-			enc.Encode(rec.Node)
-		default:
-			fmt.Fprintf(&out, "edge %s ", rec.Pos)
-			enc.Encode(rec.Edge)
-		}
+	if err := ingesttest.Lines(&out, ofaccsv.NewReader(bytes.NewReader(data), name)); err != nil {
+		fmt.Fprintf(&out, "error %v\n", err)
 	}
+	return out.Bytes()
 }
 
 func fixtures(t testing.TB) []string {
@@ -72,20 +50,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := render(t, filepath.Base(f), data)
-			golden := f + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
-			}
+			ingesttest.Check(t, f+".golden", render(t, filepath.Base(f), data))
 		})
 	}
 }
@@ -260,31 +225,17 @@ var realFiles = []struct {
 	{"addresses-by-currency/sanctioned_addresses_USDT.json", 27, 26, 0, 0},
 }
 
-func openStore(t *testing.T) *boltstore.Store {
-	t.Helper()
-	s, err := boltstore.Open(context.Background(), t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // TestRealFiles loads every real file whole into the embedded store, twice:
 // the second run must change nothing.
 func TestRealFiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads the real OFAC files")
 	}
-	ctx := context.Background()
 	for _, f := range realFiles {
 		t.Run(filepath.Base(f.path), func(t *testing.T) {
 			path := filepath.Join(dataDir, f.path)
-			s := openStore(t)
-			res, err := ingest.Run(ctx, s, []ingest.Source{ofaccsv.File(path)}, ingest.Options{MaxReport: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := ingesttest.OpenStore(t)
+			res := ingesttest.Load(t, s, ingest.Options{MaxReport: -1}, ofaccsv.File(path))
 			lower := 0
 			for _, re := range res.Report {
 				if strings.Contains(re.Reason(), "lower-cased upstream") {
@@ -299,11 +250,8 @@ func TestRealFiles(t *testing.T) {
 			if res.Rejected != f.rejected || lower != f.lowercasedReject {
 				t.Errorf("rejected %d (%d lower-cased), want %d (%d)", res.Rejected, lower, f.rejected, f.lowercasedReject)
 			}
-			again, err := ingest.Run(ctx, s, []ingest.Source{ofaccsv.File(path)}, ingest.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if again.Nodes.Created+again.Nodes.Updated+again.Edges.Created+again.Edges.Updated != 0 || again.Rejected != res.Rejected {
+			again := ingesttest.Load(t, s, ingest.Options{}, ofaccsv.File(path))
+			if ingesttest.Changed(again) != 0 || again.Rejected != res.Rejected {
 				t.Errorf("second run changed the store: nodes %+v, edges %+v, rejected %d", again.Nodes, again.Edges, again.Rejected)
 			}
 		})
@@ -317,16 +265,13 @@ func TestRealGraph(t *testing.T) {
 		t.Skip("loads the real OFAC files")
 	}
 	ctx := context.Background()
-	s := openStore(t)
+	s := ingesttest.OpenStore(t)
 	var srcs []ingest.Source
 	for _, f := range []string{"sdn-2024-05-03.csv", "ofac_sdn_20260820_crypto_addresses_attributed.csv",
 		"sanctioned-addresses-2026-08-20.json", "evm-addresses-2026-06-25.csv", "addresses-by-currency/sanctioned_addresses_XBT.txt"} {
 		srcs = append(srcs, ofaccsv.File(filepath.Join(dataDir, f)))
 	}
-	res, err := ingest.Run(ctx, s, srcs, ingest.Options{MaxReport: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := ingesttest.Load(t, s, ingest.Options{MaxReport: -1}, srcs...)
 	t.Logf("together: %d records, nodes %+v, edges %+v, rejected %d", res.Records, res.Nodes, res.Edges, res.Rejected)
 
 	// Find, from the file itself, a DPRK3 entry with a Bitcoin address.

@@ -3,100 +3,29 @@ package personas_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 	"github.com/redthread-dev/redthread/ingest/personas"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // readAll returns every record and rejection of data.
 func readAll(t testing.TB, name string, data []byte) ([]ingest.Record, []*ingest.RecordError) {
 	t.Helper()
-	r := personas.NewReader(bytes.NewReader(data), name)
-	var recs []ingest.Record
-	var errs []*ingest.RecordError
-	for {
-		rec, err := r.Next()
-		var re *ingest.RecordError
-		switch {
-		case err == io.EOF:
-			return recs, errs
-		case errors.As(err, &re):
-			errs = append(errs, re)
-		case err != nil:
-			t.Fatalf("read: %v", err)
-		default:
-			recs = append(recs, rec)
-		}
-	}
+	return ingesttest.ReadAll(t, personas.NewReader(bytes.NewReader(data), name))
 }
 
 // render writes what a reader yields, one line per record or rejection.
 func render(t *testing.T, name string, data []byte) []byte {
 	t.Helper()
-	r := personas.NewReader(bytes.NewReader(data), name)
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	for {
-		rec, err := r.Next()
-		var re *ingest.RecordError
-		switch {
-		case err == io.EOF:
-			return out.Bytes()
-		case errors.As(err, &re):
-			fmt.Fprintf(&out, "reject %s\n", re)
-		case err != nil:
-			t.Fatalf("read: %v", err)
-		case rec.Node != nil:
-			fmt.Fprintf(&out, "node %s ", rec.Pos)
-			enc.Encode(rec.Node)
-		default:
-			fmt.Fprintf(&out, "edge %s ", rec.Pos)
-			enc.Encode(rec.Edge)
-		}
-	}
+	return ingesttest.Render(t, personas.NewReader(bytes.NewReader(data), name))
 }
 
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.csv")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := render(t, filepath.Base(f), data)
-			golden := strings.TrimSuffix(f, ".csv") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
-			}
-		})
-	}
+	ingesttest.Golden(t, "testdata/*.csv", render)
 }
 
 // TestErrors pins the message of each kind of rejection: file, line,
@@ -200,15 +129,8 @@ func fixtures(t *testing.T) []ingest.Source {
 // changes nothing.
 func TestStore(t *testing.T) {
 	ctx := context.Background()
-	store, err := boltstore.Open(ctx, t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	res, err := ingest.Run(ctx, store, fixtures(t), ingest.Options{JobID: "first"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := ingesttest.OpenStore(t)
+	res := ingesttest.Load(t, store, ingest.Options{JobID: "first"}, fixtures(t)...)
 	if res.Rejected != 0 {
 		t.Fatalf("rejected %d: %v", res.Rejected, res.Report)
 	}
@@ -232,11 +154,8 @@ func TestStore(t *testing.T) {
 		}
 	}
 
-	again, err := ingest.Run(ctx, store, fixtures(t), ingest.Options{JobID: "second"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.Rejected != 0 || again.Nodes.Created+again.Nodes.Updated+again.Edges.Created+again.Edges.Updated != 0 {
+	again := ingesttest.Load(t, store, ingest.Options{JobID: "second"}, fixtures(t)...)
+	if again.Rejected != 0 || ingesttest.Changed(again) != 0 {
 		t.Errorf("second run changed the store: nodes %+v, edges %+v, rejected %d", again.Nodes, again.Edges, again.Rejected)
 	}
 	if again.Nodes.Unchanged != res.Nodes.Total() || again.Edges.Unchanged != res.Edges.Total() {

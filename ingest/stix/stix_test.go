@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,10 +14,9 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 	"github.com/redthread-dev/redthread/ingest/stix"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 const realFile = "../../../shared/data/mitre-attack/dprk-enterprise-attack-v18.1.json"
 
@@ -26,31 +24,10 @@ const realFile = "../../../shared/data/mitre-attack/dprk-enterprise-attack-v18.1
 // then the skip counts.
 func render(t testing.TB, r *stix.Reader) []byte {
 	t.Helper()
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		var re *ingest.RecordError
-		switch {
-		case errors.As(err, &re):
-			fmt.Fprintf(&out, "reject %s\n", re)
-		case err != nil:
-			t.Fatalf("read: %v", err)
-		case rec.Node != nil:
-			fmt.Fprintf(&out, "node %s ", rec.Pos)
-			enc.Encode(rec.Node)
-		default:
-			fmt.Fprintf(&out, "edge %s ", rec.Pos)
-			enc.Encode(rec.Edge)
-		}
-	}
+	out := bytes.NewBuffer(ingesttest.Render(t, r))
 	skipped := r.Skipped()
 	for _, k := range slices.Sorted(mapsKeys(skipped)) {
-		fmt.Fprintf(&out, "skipped %d: %s\n", skipped[k], k)
+		fmt.Fprintf(out, "skipped %d: %s\n", skipped[k], k)
 	}
 	return out.Bytes()
 }
@@ -66,32 +43,9 @@ func mapsKeys(m map[string]int) func(func(string) bool) {
 }
 
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := render(t, stix.NewReader(bytes.NewReader(data), filepath.Base(f)))
-			golden := strings.TrimSuffix(f, ".json") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
-			}
-		})
-	}
+	ingesttest.Golden(t, "testdata/*.json", func(t *testing.T, name string, data []byte) []byte {
+		return render(t, stix.NewReader(bytes.NewReader(data), name))
+	})
 }
 
 func readAll(t *testing.T, r *stix.Reader) (map[string]*graph.Node, map[string]*graph.Edge, []*ingest.RecordError) {

@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/incidents"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 	"github.com/redthread-dev/redthread/ingest/stix"
 	"github.com/redthread-dev/redthread/ingest/tagpack"
 )
@@ -79,16 +79,9 @@ func TestRealData(t *testing.T) {
 	ctx := context.Background()
 	srcs := realSources(t)
 	logCounts(t, srcs)
-	store, err := boltstore.Open(ctx, t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := ingesttest.OpenStore(t)
 
-	res, err := ingest.Run(ctx, store, srcs, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := ingesttest.Load(t, store, ingest.Options{}, srcs...)
 	t.Logf("first run: %d records, nodes %+v, edges %+v, %d rejected", res.Records, res.Nodes, res.Edges, res.Rejected)
 	for _, re := range res.Report {
 		t.Errorf("rejected: %v", &re)
@@ -138,11 +131,8 @@ func TestRealData(t *testing.T) {
 		}
 	}
 
-	again, err := ingest.Run(ctx, store, srcs, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.Nodes.Created+again.Nodes.Updated+again.Edges.Created+again.Edges.Updated != 0 || again.Rejected != 0 {
+	again := ingesttest.Load(t, store, ingest.Options{}, srcs...)
+	if ingesttest.Changed(again) != 0 || again.Rejected != 0 {
 		t.Errorf("second run changed the store: nodes %+v, edges %+v, %d rejected", again.Nodes, again.Edges, again.Rejected)
 	}
 }
@@ -151,14 +141,8 @@ func TestRealData(t *testing.T) {
 // stored nodes, edges and sources.
 func TestMarkingsStored(t *testing.T) {
 	ctx := context.Background()
-	store, err := boltstore.Open(ctx, t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := ingest.Run(ctx, store, []ingest.Source{stix.File("../stix/testdata/stix21-tlp.json")}, ingest.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	store := ingesttest.OpenStore(t)
+	ingesttest.Load(t, store, ingest.Options{}, stix.File("../stix/testdata/stix21-tlp.json"))
 	n, err := store.Node(ctx, lazarus)
 	if err != nil {
 		t.Fatal(err)

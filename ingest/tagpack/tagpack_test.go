@@ -2,9 +2,7 @@ package tagpack_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,39 +12,11 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 	"github.com/redthread-dev/redthread/ingest/tagpack"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
 const fixtureActors = "testdata/actors.actorpack.yaml"
-
-// render writes what a reader yields, one line per record or rejection.
-func render(t testing.TB, r ingest.Reader) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return out.Bytes()
-		}
-		var re *ingest.RecordError
-		switch {
-		case errors.As(err, &re):
-			fmt.Fprintf(&out, "reject %s\n", re)
-		case err != nil:
-			t.Fatalf("read: %v", err)
-		case rec.Node != nil:
-			fmt.Fprintf(&out, "node %s ", rec.Pos)
-			enc.Encode(rec.Node)
-		default:
-			fmt.Fprintf(&out, "edge %s ", rec.Pos)
-			enc.Encode(rec.Edge)
-		}
-	}
-}
 
 // TestGolden reads every fixture with the fixture ActorPack, except
 // noactorpack-*.yaml, read without one.
@@ -58,36 +28,13 @@ func TestGolden(t *testing.T) {
 	if actors.Len() != 5 {
 		t.Fatalf("fixture ActorPack has %d actors, want 5", actors.Len())
 	}
-	files, err := filepath.Glob("testdata/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a := actors
-			if strings.HasPrefix(filepath.Base(f), "noactorpack-") {
-				a = nil
-			}
-			got := render(t, tagpack.NewReader(bytes.NewReader(data), filepath.Base(f), a))
-			golden := strings.TrimSuffix(f, ".yaml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n got:\n%s\nwant:\n%s", golden, got, want)
-			}
-		})
-	}
+	ingesttest.Golden(t, "testdata/*.yaml", func(t *testing.T, name string, data []byte) []byte {
+		a := actors
+		if strings.HasPrefix(name, "noactorpack-") {
+			a = nil
+		}
+		return ingesttest.Render(t, tagpack.NewReader(bytes.NewReader(data), name, a))
+	})
 }
 
 // TestActorKinds pins the category table (see FORMAT.md).
