@@ -188,3 +188,12 @@ func TestWalletKey(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitsOrDefaults(t *testing.T) {
+	got := Limits{MaxHops: 4, MaxSearch: -1}.OrDefaults()
+	want := DefaultLimits()
+	want.MaxHops = 4
+	if got != want {
+		t.Fatalf("OrDefaults = %+v, want %+v", got, want)
+	}
+}

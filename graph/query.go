@@ -43,6 +43,27 @@ func DefaultLimits() Limits {
 	}
 }
 
+// OrDefaults returns l with every unset (zero or negative) limit taken from
+// DefaultLimits, so a store can be configured with only what differs.
+func (l Limits) OrDefaults() Limits {
+	d := DefaultLimits()
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{
+		{&l.MaxDepth, d.MaxDepth}, {&l.DefaultNeighbors, d.DefaultNeighbors},
+		{&l.MaxNeighbors, d.MaxNeighbors}, {&l.MaxEdges, d.MaxEdges},
+		{&l.DefaultHops, d.DefaultHops}, {&l.MaxHops, d.MaxHops},
+		{&l.MaxVisited, d.MaxVisited}, {&l.DefaultSearch, d.DefaultSearch},
+		{&l.MaxSearch, d.MaxSearch},
+	} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
+	}
+	return l
+}
+
 // SearchQuery finds nodes by label, alias or key.
 type SearchQuery struct {
 	Text  string

@@ -84,7 +84,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, log: log, limits: withDefaults(opts.Limits)}
+	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults()}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -97,25 +97,6 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s.idx = idx
 	log.Info("graph store opened", "path", path, "nodes", len(idx.ids), "edges", idx.g.NumEdges(), "took", time.Since(start))
 	return s, nil
-}
-
-func withDefaults(l graph.Limits) graph.Limits {
-	d := graph.DefaultLimits()
-	or := func(v *int, def int) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	or(&l.MaxDepth, d.MaxDepth)
-	or(&l.DefaultNeighbors, d.DefaultNeighbors)
-	or(&l.MaxNeighbors, d.MaxNeighbors)
-	or(&l.MaxEdges, d.MaxEdges)
-	or(&l.DefaultHops, d.DefaultHops)
-	or(&l.MaxHops, d.MaxHops)
-	or(&l.MaxVisited, d.MaxVisited)
-	or(&l.DefaultSearch, d.DefaultSearch)
-	or(&l.MaxSearch, d.MaxSearch)
-	return l
 }
 
 // init checks the schema version, creating the buckets in an empty file.

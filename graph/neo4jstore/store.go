@@ -91,7 +91,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, graph.WrapError(graph.CodeInvalid, err, "neo4j: invalid URI %q", cfg.URI)
 	}
-	s := &Store{driver: driver, db: cfg.Database, log: log, limits: withDefaults(cfg.Limits)}
+	s := &Store{driver: driver, db: cfg.Database, log: log, limits: cfg.Limits.OrDefaults()}
 	start := time.Now()
 	if err := s.connect(ctx, cfg.URI, cfg.ConnectTimeout); err != nil {
 		driver.Close(context.WithoutCancel(ctx))
@@ -230,25 +230,6 @@ func (s *Store) Close() error {
 		return nil
 	}
 	return s.driver.Close(context.Background())
-}
-
-func withDefaults(l graph.Limits) graph.Limits {
-	d := graph.DefaultLimits()
-	or := func(v *int, def int) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	or(&l.MaxDepth, d.MaxDepth)
-	or(&l.DefaultNeighbors, d.DefaultNeighbors)
-	or(&l.MaxNeighbors, d.MaxNeighbors)
-	or(&l.MaxEdges, d.MaxEdges)
-	or(&l.DefaultHops, d.DefaultHops)
-	or(&l.MaxHops, d.MaxHops)
-	or(&l.MaxVisited, d.MaxVisited)
-	or(&l.DefaultSearch, d.DefaultSearch)
-	or(&l.MaxSearch, d.MaxSearch)
-	return l
 }
 
 // txConfig derives the transaction timeout from ctx's deadline, so that
