@@ -167,26 +167,11 @@ func (s *Store) Stats(ctx context.Context) (graph.Stats, error) {
 // Search implements graph.Store; see searchIndex for the ranking.
 func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchResult, error) {
 	var res graph.SearchResult
-	sq, err := search.ParseQuery(q.Text)
+	req, err := search.ParseRequest(q, s.limits)
 	if err != nil {
 		return res, err
 	}
-	if q.Limit < 0 {
-		return res, graph.Errorf(graph.CodeInvalid, "negative search limit %d", q.Limit)
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = s.limits.DefaultSearch
-	}
-	limit = min(limit, s.limits.MaxSearch)
-	var after *search.Cursor
-	if q.After != "" {
-		c, err := search.ParseCursor(q.After)
-		if err != nil {
-			return res, err
-		}
-		after = &c
-	}
+	sq, limit, after := req.Query, req.Limit, req.After
 	var kinds uint32
 	for _, k := range q.Kinds {
 		if !k.Valid() {

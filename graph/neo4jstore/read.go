@@ -157,26 +157,11 @@ const maxLuceneToken = 255
 // is not full yet. Every candidate is ranked in Go by search.Query.Tier.
 func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchResult, error) {
 	var res graph.SearchResult
-	sq, err := search.ParseQuery(q.Text)
+	req, err := search.ParseRequest(q, s.limits)
 	if err != nil {
 		return res, err
 	}
-	if q.Limit < 0 {
-		return res, graph.Errorf(graph.CodeInvalid, "negative search limit %d", q.Limit)
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = s.limits.DefaultSearch
-	}
-	limit = min(limit, s.limits.MaxSearch)
-	var after *search.Cursor
-	if q.After != "" {
-		c, err := search.ParseCursor(q.After)
-		if err != nil {
-			return res, err
-		}
-		after = &c
-	}
+	sq, limit, after := req.Query, req.Limit, req.After
 	kinds := []any{}
 	for _, k := range q.Kinds {
 		if !k.Valid() {

@@ -169,6 +169,40 @@ func (q Query) Tier(text string) int {
 	return 0
 }
 
+// Request is a graph.SearchQuery checked and resolved against limits, the
+// same way in every store.
+type Request struct {
+	Query Query
+	Limit int     // page size, defaulted and clamped
+	After *Cursor // nil on the first page
+}
+
+// ParseRequest checks q: its text, a non-negative limit (0 means
+// limits.DefaultSearch, clamped to limits.MaxSearch) and its cursor.
+func ParseRequest(q graph.SearchQuery, limits graph.Limits) (Request, error) {
+	var r Request
+	var err error
+	if r.Query, err = ParseQuery(q.Text); err != nil {
+		return r, err
+	}
+	if q.Limit < 0 {
+		return r, graph.Errorf(graph.CodeInvalid, "negative search limit %d", q.Limit)
+	}
+	r.Limit = q.Limit
+	if r.Limit == 0 {
+		r.Limit = limits.DefaultSearch
+	}
+	r.Limit = min(r.Limit, limits.MaxSearch)
+	if q.After != "" {
+		c, err := ParseCursor(q.After)
+		if err != nil {
+			return r, err
+		}
+		r.After = &c
+	}
+	return r, nil
+}
+
 // Cursor is the position after the last hit of a page: pages hold hits that
 // rank strictly after it, so writes between pages never repeat a hit.
 type Cursor struct {

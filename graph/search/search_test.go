@@ -98,3 +98,29 @@ func TestTop(t *testing.T) {
 		t.Fatalf("page after (2, a): %q", got)
 	}
 }
+
+func TestParseRequest(t *testing.T) {
+	lim := graph.DefaultLimits()
+	tests := []struct {
+		q       graph.SearchQuery
+		limit   int
+		wantErr graph.Code
+	}{
+		{graph.SearchQuery{Text: "lazarus"}, lim.DefaultSearch, ""},
+		{graph.SearchQuery{Text: "lazarus", Limit: 5}, 5, ""},
+		{graph.SearchQuery{Text: "lazarus", Limit: 10_000}, lim.MaxSearch, ""},
+		{graph.SearchQuery{Text: "lazarus", Limit: -1}, 0, graph.CodeInvalid},
+		{graph.SearchQuery{Text: "  "}, 0, graph.CodeInvalid},
+		{graph.SearchQuery{Text: "lazarus", After: "not a cursor"}, 0, graph.CodeInvalid},
+	}
+	for _, tt := range tests {
+		r, err := ParseRequest(tt.q, lim)
+		if graph.ErrorCode(err) != tt.wantErr {
+			t.Errorf("ParseRequest(%+v): error %v, want code %q", tt.q, err, tt.wantErr)
+			continue
+		}
+		if err == nil && (r.Limit != tt.limit || r.After != nil) {
+			t.Errorf("ParseRequest(%+v) = limit %d, after %v; want %d, nil", tt.q, r.Limit, r.After, tt.limit)
+		}
+	}
+}
