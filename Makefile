@@ -98,10 +98,10 @@ check-generated: generate ## fail when generated code is out of date
 	@git diff --exit-code -- server/gql || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
 FUZZTIME ?= 10s
-# Every parser's fuzz target, for FUZZTIME each. -fuzzminimizetime stays
+# Every parser's (and the store codec's) fuzz target, for FUZZTIME each. -fuzzminimizetime stays
 # short: minimising the large real seed files would eat the whole budget.
-fuzz: ## run every parser's fuzz target for FUZZTIME (default 10s) each
-	@for file in $$(grep -rl --include='*_test.go' '^func Fuzz' ingest | sort); do \
+fuzz: ## run every parser's and decoder's fuzz target for FUZZTIME (default 10s) each
+	@for file in $$(grep -rl --include='*_test.go' '^func Fuzz' ingest graph | sort); do \
 	  for target in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$file | sed 's/^func //'); do \
 	    echo "fuzz ./$$(dirname $$file) $$target ($(FUZZTIME))"; \
 	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$(dirname $$file) \

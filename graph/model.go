@@ -94,6 +94,9 @@ var markings = []Marking{TLPClear, TLPGreen, TLPAmber, TLPAmberStrict, TLPRed}
 // Rank orders markings from least (0) to most restrictive; -1 if unknown.
 func (m Marking) Rank() int { return slices.Index(markings, m) }
 
+// Markings returns the TLP 2.0 markings from least to most restrictive.
+func Markings() []Marking { return slices.Clone(markings) }
+
 // Valid reports whether m is a known TLP marking.
 func (m Marking) Valid() bool { return m.Rank() >= 0 }
 

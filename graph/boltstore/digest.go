@@ -1,7 +1,6 @@
 package boltstore
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -11,6 +10,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -60,7 +60,7 @@ func (s *Store) Digest(ctx context.Context) (Digest, error) {
 			if d.Nodes++; d.Nodes%65536 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			n, err := decodeNode(string(k), v)
+			n, err := decodeNode(s.idx.srcs, string(k), v)
 			if err != nil {
 				return fmt.Errorf("node %q: %w", k, err)
 			}
@@ -80,17 +80,17 @@ func (s *Store) Digest(ctx context.Context) (Digest, error) {
 			if len(refs)%65536 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			id, _, err := splitValue(v)
+			id, err := edgeIDOf(s.idx.ids, v)
 			if err != nil {
 				return fmt.Errorf("edge sequence %x: %w", k, err)
 			}
 			h := fnv.New64a()
-			h.Write(id)
+			h.Write([]byte(id))
 			refs = append(refs, ref{h.Sum64(), binary.BigEndian.Uint64(k)})
 		}
 		var sortErr error
-		idOf := func(seq uint64) []byte {
-			id, _, err := splitValue(eb.Get(seqKey(seq)))
+		idOf := func(seq uint64) string {
+			id, err := edgeIDOf(s.idx.ids, eb.Get(seqKey(seq)))
 			if err != nil && sortErr == nil {
 				sortErr = fmt.Errorf("edge sequence %d: %w", seq, err)
 			}
@@ -100,7 +100,7 @@ func (s *Store) Digest(ctx context.Context) (Digest, error) {
 			if c := cmp.Compare(a.h, b.h); c != 0 {
 				return c
 			}
-			return bytes.Compare(idOf(a.seq), idOf(b.seq)) // IDs that collide in the hash
+			return strings.Compare(idOf(a.seq), idOf(b.seq)) // IDs that collide in the hash
 		})
 		if sortErr != nil {
 			return sortErr
@@ -109,7 +109,7 @@ func (s *Store) Digest(ctx context.Context) (Digest, error) {
 			if i%65536 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			e, err := decodeEdge(eb.Get(seqKey(r.seq)))
+			e, err := decodeEdge(s.idx.srcs, s.idx.ids, eb.Get(seqKey(r.seq)))
 			if err != nil {
 				return fmt.Errorf("edge sequence %d: %w", r.seq, err)
 			}

@@ -1,11 +1,12 @@
 package boltstore
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 )
 
-// edgeIndex maps edge IDs to dense edge indices. It lives only in memory
+// edgeIndex maps edge identities (edgeHead) to dense edge indices. It lives only in memory
 // and is rebuilt on open with the topology: a B+tree keyed by hashed IDs
 // on disk took random inserts all over the tree, so every commit rewrote
 // most of its pages.
@@ -44,7 +45,16 @@ func (x *edgeIndex) alloc(size int) {
 	x.shift = uint(64 - bits.TrailingZeros(uint(size)))
 }
 
-func (x *edgeIndex) hash(id string) uint64 { return maphash.String(x.seed, id) }
+// hash hashes an edge's identity: its endpoints' numbers, kind and key
+// determine its ID, and hashing them needs no ID to be built.
+func (x *edgeIndex) hash(h edgeHead) uint64 {
+	var buf [64]byte
+	b := binary.LittleEndian.AppendUint32(buf[:0], h.from)
+	b = binary.LittleEndian.AppendUint32(b, h.to)
+	b = append(b, h.kind)
+	b = append(b, h.key...)
+	return maphash.Bytes(x.seed, b)
+}
 
 // home returns the first slot to probe for a tag.
 func (x *edgeIndex) home(tag uint32) int { return int(uint64(tag) << 32 >> x.shift) }

@@ -14,7 +14,7 @@ func TestEdgeIndex(t *testing.T) {
 	hashes := make([]uint64, n)
 	for i := range n {
 		ids[i] = fmt.Sprintf("edge-%d", i)
-		hashes[i] = x.hash(ids[i])
+		hashes[i] = x.hash(edgeHead{from: uint32(i), to: uint32(i / 3), kind: uint8(i % 7), key: ids[i]})
 		switch i % 10 {
 		case 1: // the same hash as the edge before
 			hashes[i] = hashes[i-1]

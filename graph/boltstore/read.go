@@ -32,7 +32,7 @@ func (s *Store) Nodes(ctx context.Context, ids []string) ([]*graph.Node, error) 
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
 		for i, id := range ids {
-			if out[i], err = getNode(tx, id); err != nil {
+			if out[i], err = getNode(tx, s.idx, id); err != nil {
 				return err
 			}
 		}
@@ -60,12 +60,12 @@ func (s *Store) Edge(ctx context.Context, id string) (*graph.Edge, error) {
 }
 
 // getNode returns the node stored under id, or nil.
-func getNode(tx *bolt.Tx, id string) (*graph.Node, error) {
+func getNode(tx *bolt.Tx, x *index, id string) (*graph.Node, error) {
 	v := tx.Bucket(bucketNodes).Get([]byte(id))
 	if v == nil {
 		return nil, nil
 	}
-	n, err := decodeNode(id, v)
+	n, err := decodeNode(x.srcs, id, v)
 	if err != nil {
 		return nil, internal(err, "decode node "+id)
 	}
@@ -74,14 +74,22 @@ func getNode(tx *bolt.Tx, id string) (*graph.Node, error) {
 
 // getEdge returns the edge stored under id, or nil.
 func getEdge(tx *bolt.Tx, x *index, id string) (*graph.Edge, error) {
-	_, v, err := x.findEdge(tx.Bucket(bucketEdges), x.eids.hash(id), id)
+	from, kind, to, key, ok := parseEdgeID(id)
+	code, known := edgeKindCode(kind)
+	f, ok1 := x.byID[from]
+	t, ok2 := x.byID[to]
+	if !ok || !known || !ok1 || !ok2 {
+		return nil, nil
+	}
+	h := edgeHead{from: f, to: t, kind: code, key: key}
+	_, v, err := x.findEdge(tx.Bucket(bucketEdges), x.eids.hash(h), h)
 	if err != nil {
 		return nil, internal(err, "find edge "+id)
 	}
 	if v == nil {
 		return nil, nil
 	}
-	e, err := decodeEdge(v)
+	e, err := decodeEdge(x.srcs, x.ids, v)
 	if err != nil {
 		return nil, internal(err, "decode edge "+id)
 	}
@@ -97,24 +105,25 @@ func edgeValue(tx *bolt.Tx, e uint32) ([]byte, error) {
 	return v, nil
 }
 
-// edgeID returns the ID of the edge with dense index e, decoding no JSON.
-func edgeID(tx *bolt.Tx, e uint32) (string, error) {
+// edgeID returns the ID of the edge with dense index e, decoding its head
+// only.
+func edgeID(tx *bolt.Tx, x *index, e uint32) (string, error) {
 	v, err := edgeValue(tx, e)
 	if err != nil {
 		return "", err
 	}
-	id, _, err := splitValue(v)
+	id, err := edgeIDOf(x.ids, v)
 	if err != nil {
 		return "", internal(err, "edge lookup")
 	}
-	return string(id), nil
+	return id, nil
 }
 
 // loadNodes reads the payloads of nodes by index, in order.
 func (s *Store) loadNodes(tx *bolt.Tx, idx []uint32) ([]*graph.Node, error) {
 	out := make([]*graph.Node, len(idx))
 	for i, u := range idx {
-		n, err := getNode(tx, s.idx.ids[u])
+		n, err := getNode(tx, s.idx, s.idx.ids[u])
 		if err != nil {
 			return nil, err
 		}
@@ -127,14 +136,14 @@ func (s *Store) loadNodes(tx *bolt.Tx, idx []uint32) ([]*graph.Node, error) {
 }
 
 // loadEdges reads the payloads of edges by index, in order.
-func loadEdges(tx *bolt.Tx, idx []uint32) ([]*graph.Edge, error) {
+func loadEdges(tx *bolt.Tx, x *index, idx []uint32) ([]*graph.Edge, error) {
 	out := make([]*graph.Edge, len(idx))
 	for i, e := range idx {
 		v, err := edgeValue(tx, e)
 		if err != nil {
 			return nil, err
 		}
-		if out[i], err = decodeEdge(v); err != nil {
+		if out[i], err = decodeEdge(x.srcs, x.ids, v); err != nil {
 			return nil, internal(err, "decode edge")
 		}
 	}

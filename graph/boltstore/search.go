@@ -36,6 +36,11 @@ func newSearchIndex() *searchIndex {
 // set indexes node i (new when i == len(text)).
 func (s *searchIndex) set(i uint32, id, label string, aliases []string) {
 	text, toks := search.Fields(id, label, aliases)
+	s.setFields(i, text, toks)
+}
+
+// setFields is set for search.Fields computed by the caller.
+func (s *searchIndex) setFields(i uint32, text string, toks []string) {
 	var old string
 	if int(i) == len(s.text) {
 		s.text = append(s.text, text)

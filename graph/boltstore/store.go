@@ -19,6 +19,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/algo"
+	"github.com/redthread-dev/redthread/graph/search"
 )
 
 // FileName is the name of the database file inside the data directory.
@@ -121,7 +122,7 @@ func (s *Store) init() error {
 		return nil
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketNodes, bucketEdges} {
+		for _, name := range [][]byte{bucketMeta, bucketNodes, bucketEdges, bucketSources} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -199,6 +200,7 @@ type index struct {
 	g           *algo.Graph
 	eids        *edgeIndex // edge ID hash → edge index
 	search      *searchIndex
+	srcs        *sourceDict
 	nodesByKind []int64
 	edgesByKind []int64
 }
@@ -209,39 +211,34 @@ func newIndex(edges int) *index {
 		g:           algo.NewGraph(0, 0),
 		eids:        newEdgeIndex(edges),
 		search:      newSearchIndex(),
+		srcs:        newSourceDict(),
 		nodesByKind: make([]int64, len(nodeKinds)),
 		edgesByKind: make([]int64, len(edgeKinds)),
 	}
 }
 
 func (x *index) addNode(id string, kind graph.NodeKind, label string, aliases []string) uint32 {
+	text, toks := search.Fields(id, label, aliases)
+	return x.addNodeFields(id, kind, text, toks)
+}
+
+// addNodeFields is addNode for search.Fields computed by the caller.
+func (x *index) addNodeFields(id string, kind graph.NodeKind, text string, toks []string) uint32 {
 	i := x.g.AddNode()
 	x.ids = append(x.ids, id)
 	x.byID[id] = i
 	k := nodeKindCode(kind)
 	x.nkind = append(x.nkind, k)
 	x.nodesByKind[k]++
-	x.search.set(i, id, label, aliases)
+	x.search.setFields(i, text, toks)
 	return i
 }
 
-// addEdge adds an edge whose ID hashes to h (x.eids.hash).
-func (x *index) addEdge(from, to string, kind uint8, h uint64) error {
-	return x.addEdgeAt(from, to, algo.None, algo.None, kind, h)
-}
-
-// addEdgeAt is addEdge for a caller that knows the endpoints' indices, or
-// passes algo.None to have them looked up.
-func (x *index) addEdgeAt(from, to string, f, t uint32, kind uint8, h uint64) error {
-	ok1, ok2 := true, true
-	if f == algo.None {
-		f, ok1 = x.byID[from]
-	}
-	if t == algo.None {
-		t, ok2 = x.byID[to]
-	}
-	if !ok1 || !ok2 {
-		return fmt.Errorf("edge between %q and %q: endpoint missing", from, to)
+// addEdge adds an edge between node numbers f and t; h is the hash of its
+// identity (x.eids.hash).
+func (x *index) addEdge(f, t uint32, kind uint8, h uint64) error {
+	if int(f) >= len(x.ids) || int(t) >= len(x.ids) {
+		return fmt.Errorf("edge between nodes %d and %d: endpoint missing (%d nodes)", f, t, len(x.ids))
 	}
 	x.eids.insert(h, x.g.AddEdge(f, t, kind))
 	x.edgesByKind[kind]++
@@ -256,15 +253,25 @@ func (x *index) memoryBytes() (topology, search int) {
 	return topology, x.search.memoryBytes()
 }
 
-// rebuild scans the nodes in key order (so after a restart node indices
-// follow ID order), then the edges in sequence order, reading only the
-// compact heads of their values.
+// rebuild reads the source contexts, then the heads of the nodes (in key
+// order, placed by number), then the heads of the edges in sequence order.
 func (s *Store) rebuild(ctx context.Context) (*index, error) {
 	var x *index
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		x = newIndex(int(tx.Bucket(bucketEdges).Sequence()))
+		if err := x.srcs.load(tx.Bucket(bucketSources)); err != nil {
+			return err
+		}
+		nb := tx.Bucket(bucketNodes)
+		type stub struct {
+			id   string
+			kind graph.NodeKind
+			head nodeHead
+			set  bool
+		}
+		stubs := make([]stub, nb.Sequence())
 		n := 0
-		err = tx.Bucket(bucketNodes).ForEach(func(k, v []byte) error {
+		err = nb.ForEach(func(k, v []byte) error {
 			if n++; n%65536 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -273,19 +280,26 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 			if err != nil {
 				return fmt.Errorf("node %q: %w", id, err)
 			}
-			head, _, err := splitValue(v)
+			h, err := decodeNodeHead(v)
 			if err != nil {
 				return fmt.Errorf("node %q: %w", id, err)
 			}
-			label, aliases, err := decodeSearch(head)
-			if err != nil {
-				return fmt.Errorf("node %q: %w", id, err)
+			if int(h.num) >= len(stubs) || stubs[h.num].set {
+				return fmt.Errorf("node %q: number %d reused or beyond the sequence %d", id, h.num, len(stubs))
 			}
-			x.addNode(id, kind, label, aliases)
+			stubs[h.num] = stub{id, kind, h, true}
 			return nil
 		})
 		if err != nil {
 			return err
+		}
+		if n != len(stubs) {
+			return fmt.Errorf("%d nodes for a node sequence at %d", n, len(stubs))
+		}
+		for i := range stubs {
+			st := &stubs[i]
+			x.addNode(st.id, st.kind, st.head.label, st.head.aliases)
+			*st = stub{} // let the collector have it
 		}
 		want := uint64(1)
 		eb := tx.Bucket(bucketEdges)
@@ -302,17 +316,11 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 				return fmt.Errorf("edge sequence %x out of order (want %d)", k, want)
 			}
 			want++
-			id, _, err := splitValue(v)
+			h, err := decodeEdgeHead(v)
 			if err != nil {
 				return fmt.Errorf("edge %d: %w", want-1, err)
 			}
-			sid := string(id)
-			from, kind, to, _, ok := parseEdgeID(sid)
-			code, known := edgeKindCode(kind)
-			if !ok || !known {
-				return fmt.Errorf("malformed edge ID %q", id)
-			}
-			return x.addEdge(from, to, code, x.eids.hash(sid))
+			return x.addEdge(h.from, h.to, h.kind, x.eids.hash(h))
 		})
 	})
 	if err != nil {
@@ -321,12 +329,4 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 	x.g.Compact()
 	x.search.sortPending() // no reader yet: no lock needed
 	return x, nil
-}
-
-func decodeSeq(k []byte) uint64 {
-	var v uint64
-	for _, b := range k {
-		v = v<<8 | uint64(b)
-	}
-	return v
 }

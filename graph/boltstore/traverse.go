@@ -142,7 +142,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 		ids := make([]string, len(cand))
 		for i, e := range cand {
 			var err error
-			if ids[i], err = edgeID(tx, e); err != nil {
+			if ids[i], err = edgeID(tx, s.idx, e); err != nil {
 				return err
 			}
 		}
@@ -167,7 +167,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 		if sub.Nodes, err = s.loadNodes(tx, nodes); err != nil {
 			return err
 		}
-		sub.Edges, err = loadEdges(tx, sorted)
+		sub.Edges, err = loadEdges(tx, s.idx, sorted)
 		return err
 	})
 	if err != nil {
@@ -238,7 +238,7 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 		for i := 0; i+1 < len(res.Nodes); i++ {
 			best, bestID := algo.None, ""
 			for _, e := range x.g.EdgesBetween(res.Nodes[i], res.Nodes[i+1], dir, mask) {
-				id, err := edgeID(tx, e)
+				id, err := edgeID(tx, s.idx, e)
 				if err != nil {
 					return err
 				}
@@ -248,7 +248,7 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 			}
 			chosen = append(chosen, best)
 		}
-		p.Edges, err = loadEdges(tx, chosen)
+		p.Edges, err = loadEdges(tx, s.idx, chosen)
 		return err
 	})
 	if err != nil {

@@ -4,28 +4,27 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/algo"
+	"github.com/redthread-dev/redthread/graph/search"
 )
 
-// findEdge returns the index and stored value of the edge with id, whose
-// hash is h, or a nil value.
-func (x *index) findEdge(eb *bolt.Bucket, h uint64, id string) (uint32, []byte, error) {
+// findEdge returns the index and stored value of the edge h, whose hash
+// is hh, or a nil value.
+func (x *index) findEdge(eb *bolt.Bucket, hh uint64, h edgeHead) (uint32, []byte, error) {
 	var v []byte
-	e, ok, err := x.eids.lookup(h, func(e uint32) (bool, error) {
+	e, ok, err := x.eids.lookup(hh, func(e uint32) (bool, error) {
 		v = eb.Get(seqKey(uint64(e) + 1))
 		if v == nil {
 			return false, fmt.Errorf("edge %d indexed but not stored", e)
 		}
-		got, _, err := splitValue(v)
-		if err != nil {
-			return false, err
-		}
-		return string(got) == id, nil
+		return sameHead(v, h), nil
 	})
 	if err != nil || !ok {
 		return 0, nil, err
@@ -36,18 +35,20 @@ func (x *index) findEdge(eb *bolt.Bucket, h uint64, id string) (uint32, []byte, 
 // searchChange is a node whose indexed text must be (re)built after commit.
 type searchChange struct {
 	id      string
+	num     uint32
 	kind    graph.NodeKind
 	label   string
 	aliases []string
 	created bool
+	text    string   // search.Fields, computed while the commit syncs
+	toks    []string // idem
 }
 
 // newEdge is an edge created by the batch, in sequence order.
 type newEdge struct {
-	from, to string
-	f, t     uint32 // node indices of from and to, algo.None for nodes new in the batch
+	from, to uint32
 	kind     uint8
-	hash     uint64 // of the ID, for idx.eids
+	hash     uint64 // of its identity, for idx.eids
 }
 
 // Write implements graph.Store. The whole batch is one bbolt transaction;
@@ -78,25 +79,31 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 		return graph.WriteResult{}, internal(err, "begin write")
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	enc := newEncoder()
+	enc := newEncoder(idx.srcs)
 	nb, eb := tx.Bucket(bucketNodes), tx.Bucket(bucketEdges)
 	eb.FillPercent = 1 // edges are appended in sequence order: fill pages
 	var changes []searchChange
+	nums := make([]uint32, len(nodes)) // node numbers, by position in nodes
 	for i, n := range nodes {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return graph.WriteResult{}, timeout(ctx.Err())
 		}
 		key := []byte(n.ID)
-		rec := n
 		if old := nb.Get(key); old != nil {
-			stored, err := decodeNode(n.ID, old)
+			stored, err := decodeNode(idx.srcs, n.ID, old)
 			if err != nil {
 				return graph.WriteResult{}, internal(err, "decode node "+n.ID)
 			}
-			if rec, err = graph.MergeNode(stored, n); err != nil {
+			num, ok := idx.byID[n.ID]
+			if !ok {
+				return graph.WriteResult{}, internal(fmt.Errorf("node %s stored but not indexed", n.ID), "write")
+			}
+			nums[i] = num
+			rec, err := graph.MergeNode(stored, n)
+			if err != nil {
 				return graph.WriteResult{}, internal(err, "merge node")
 			}
-			val, err := enc.encodeNode(rec)
+			val, err := enc.encodeNode(num, rec)
 			if err != nil {
 				return graph.WriteResult{}, internal(err, "encode node")
 			}
@@ -109,11 +116,20 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 			}
 			res.NodesUpdated++
 			if rec.Label != stored.Label || !slices.Equal(rec.Aliases, stored.Aliases) {
-				changes = append(changes, searchChange{id: n.ID, kind: n.Kind, label: rec.Label, aliases: rec.Aliases})
+				changes = append(changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: rec.Label, aliases: rec.Aliases})
 			}
 			continue
 		}
-		val, err := enc.encodeNode(rec)
+		seq, err := nb.NextSequence()
+		if err != nil {
+			return graph.WriteResult{}, internal(err, "node sequence")
+		}
+		num := uint32(seq - 1)
+		if int(num) != len(idx.ids)+res.NodesCreated {
+			return graph.WriteResult{}, internal(fmt.Errorf("sequence %d for node %d", seq, len(idx.ids)+res.NodesCreated), "node sequence")
+		}
+		nums[i] = num
+		val, err := enc.encodeNode(num, n)
 		if err != nil {
 			return graph.WriteResult{}, internal(err, "encode node")
 		}
@@ -121,42 +137,55 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 			return graph.WriteResult{}, internal(err, "put node")
 		}
 		res.NodesCreated++
-		changes = append(changes, searchChange{id: n.ID, kind: n.Kind, label: rec.Label, aliases: rec.Aliases, created: true})
+		changes = append(changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: n.Label, aliases: n.Aliases, created: true})
 	}
 	var created []newEdge
 	for i, e := range edges {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return graph.WriteResult{}, timeout(ctx.Err())
 		}
-		h := idx.eids.hash(e.ID)
-		ei, old, err := idx.findEdge(eb, h, e.ID)
-		if err != nil {
-			return graph.WriteResult{}, internal(err, "find edge "+e.ID)
+		code, _ := edgeKindCode(e.Kind)
+		f, t := ends[i][0], ends[i][1]
+		// An edge with an endpoint the batch created cannot be stored yet.
+		isNew := f == algo.None || t == algo.None
+		if f == algo.None {
+			f = nums[nodePos[e.From]]
 		}
-		if old != nil {
-			stored, err := decodeEdge(old)
+		if t == algo.None {
+			t = nums[nodePos[e.To]]
+		}
+		h := edgeHead{from: f, to: t, kind: code, key: e.Key}
+		hh := idx.eids.hash(h)
+		if !isNew {
+			ei, old, err := idx.findEdge(eb, hh, h)
 			if err != nil {
-				return graph.WriteResult{}, internal(err, "decode edge "+e.ID)
+				return graph.WriteResult{}, internal(err, "find edge "+e.ID)
 			}
-			rec, err := graph.MergeEdge(stored, e)
-			if err != nil {
-				return graph.WriteResult{}, internal(err, "merge edge")
-			}
-			val, err := enc.encodeEdge(rec)
-			if err != nil {
-				return graph.WriteResult{}, internal(err, "encode edge")
-			}
-			if bytes.Equal(val, old) {
-				res.EdgesUnchanged++
+			if old != nil {
+				stored, err := decodeEdge(idx.srcs, idx.ids, old)
+				if err != nil {
+					return graph.WriteResult{}, internal(err, "decode edge "+e.ID)
+				}
+				rec, err := graph.MergeEdge(stored, e)
+				if err != nil {
+					return graph.WriteResult{}, internal(err, "merge edge")
+				}
+				val, err := enc.encodeEdge(h, rec)
+				if err != nil {
+					return graph.WriteResult{}, internal(err, "encode edge")
+				}
+				if bytes.Equal(val, old) {
+					res.EdgesUnchanged++
+					continue
+				}
+				if err := eb.Put(seqKey(uint64(ei)+1), val); err != nil {
+					return graph.WriteResult{}, internal(err, "put edge")
+				}
+				res.EdgesUpdated++
 				continue
 			}
-			if err := eb.Put(seqKey(uint64(ei)+1), val); err != nil {
-				return graph.WriteResult{}, internal(err, "put edge")
-			}
-			res.EdgesUpdated++
-			continue
 		}
-		val, err := enc.encodeEdge(e)
+		val, err := enc.encodeEdge(h, e)
 		if err != nil {
 			return graph.WriteResult{}, internal(err, "encode edge")
 		}
@@ -170,32 +199,51 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 		if err := eb.Put(seqKey(seq), val); err != nil {
 			return graph.WriteResult{}, internal(err, "put edge")
 		}
-		code, _ := edgeKindCode(e.Kind)
-		created = append(created, newEdge{e.From, e.To, ends[i][0], ends[i][1], code, h})
+		created = append(created, newEdge{f, t, code, hh})
 		res.EdgesCreated++
 	}
 	if res.NodesCreated+res.NodesUpdated+res.EdgesCreated+res.EdgesUpdated == 0 {
 		return res, nil // deferred rollback: the file is untouched
 	}
+	if err := enc.put(tx.Bucket(bucketSources)); err != nil {
+		return graph.WriteResult{}, internal(err, "put source contexts")
+	}
 	if err := ctx.Err(); err != nil {
 		return graph.WriteResult{}, timeout(err)
 	}
-	if err := tx.Commit(); err != nil {
+	// The commit waits on the disk: meanwhile, the other CPUs work out the
+	// search text of the nodes it adds or relabels.
+	fields := make(chan struct{})
+	go func() {
+		defer close(fields)
+		parallel(len(changes), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				c := &changes[i]
+				c.text, c.toks = search.Fields(c.id, c.label, c.aliases)
+			}
+		})
+	}()
+	err = tx.Commit()
+	<-fields
+	if err != nil {
 		return graph.WriteResult{}, internal(err, "commit")
 	}
 
 	// Readers see the whole batch or none of it.
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	enc.commit()
 	for _, c := range changes {
-		if c.created {
-			idx.addNode(c.id, c.kind, c.label, c.aliases)
-		} else {
-			idx.search.set(idx.byID[c.id], c.id, c.label, c.aliases)
+		if !c.created {
+			idx.search.setFields(c.num, c.text, c.toks)
+			continue
+		}
+		if got := idx.addNodeFields(c.id, c.kind, c.text, c.toks); got != c.num {
+			return res, internal(fmt.Errorf("node %s numbered %d, indexed %d", c.id, c.num, got), "index node")
 		}
 	}
 	for _, e := range created {
-		if err := idx.addEdgeAt(e.from, e.to, e.f, e.t, e.kind, e.hash); err != nil {
+		if err := idx.addEdge(e.from, e.to, e.kind, e.hash); err != nil {
 			// Committed but not indexable: only a bug can get here.
 			return res, internal(err, "index edge")
 		}
@@ -207,19 +255,48 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 	return res, nil
 }
 
+// parallelMin is the batch size from which preparing records is split
+// across CPUs: validation (address checksums, source lists) and endpoint
+// look-ups in the node map are independent per record and were a third of
+// a bulk write's time on one core.
+const parallelMin = 4096
+
+// parallel calls fn over [0, n) in contiguous chunks, one per CPU when n
+// is large enough to pay for the goroutines.
+func parallel(n int, fn func(lo, hi int)) {
+	p := min(runtime.GOMAXPROCS(0), n/(parallelMin/2))
+	if p <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for c := range p {
+		lo, hi := c*n/p, (c+1)*n/p
+		wg.Go(func() { fn(lo, hi) })
+	}
+	wg.Wait()
+}
+
 // prepareNodes validates the batch's nodes and merges repeats of one ID in
 // order. It returns the unique nodes and the position of each ID.
 func prepareNodes(in []graph.Node, res *graph.WriteResult) ([]*graph.Node, map[string]int) {
+	prep := slices.Clone(in)
+	errs := make([]error, len(in))
+	parallel(len(in), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			errs[i] = graph.PrepareNode(&prep[i])
+		}
+	})
 	pos := make(map[string]int, len(in))
 	out := make([]*graph.Node, 0, len(in))
-	for i := range in {
-		n := in[i]
-		if err := graph.PrepareNode(&n); err != nil {
-			res.Rejected = append(res.Rejected, graph.Rejection{Index: i, ID: n.ID, Err: err})
+	for i := range prep {
+		n := &prep[i]
+		if errs[i] != nil {
+			res.Rejected = append(res.Rejected, graph.Rejection{Index: i, ID: n.ID, Err: errs[i]})
 			continue
 		}
 		if j, ok := pos[n.ID]; ok {
-			m, err := graph.MergeNode(out[j], &n)
+			m, err := graph.MergeNode(out[j], n)
 			if err != nil {
 				res.Rejected = append(res.Rejected, graph.Rejection{Index: i, ID: n.ID, Err: err})
 				continue
@@ -228,19 +305,16 @@ func prepareNodes(in []graph.Node, res *graph.WriteResult) ([]*graph.Node, map[s
 			continue
 		}
 		pos[n.ID] = len(out)
-		out = append(out, &n)
+		out = append(out, n)
 	}
 	return out, pos
 }
 
 // prepareEdges validates the batch's edges, rejects those with an endpoint
 // neither stored nor among the batch's valid nodes, and merges repeats. For
-// each edge returned it gives the indices of its endpoints among the stored
+// each edge returned it gives the numbers of its endpoints among the stored
 // nodes, algo.None for nodes the batch creates.
 func prepareEdges(idx *index, in []graph.Edge, nodePos map[string]int, res *graph.WriteResult) ([]*graph.Edge, [][2]uint32) {
-	pos := make(map[string]int, len(in))
-	out := make([]*graph.Edge, 0, len(in))
-	ends := make([][2]uint32, 0, len(in))
 	node := func(id string) (uint32, bool) {
 		if u, ok := idx.byID[id]; ok {
 			return u, true
@@ -248,37 +322,48 @@ func prepareEdges(idx *index, in []graph.Edge, nodePos map[string]int, res *grap
 		_, ok := nodePos[id]
 		return algo.None, ok
 	}
-	exists := func(id string) bool { _, ok := node(id); return ok }
-	for i := range in {
-		e := in[i]
-		// Endpoints are mostly IDs of stored or batch nodes as they are:
-		// those need no normalising, nor a second look-up.
-		f, fromOK := node(e.From)
-		t, toOK := node(e.To)
-		if err := graph.PrepareEdgeKnown(&e, fromOK, toOK); err != nil {
-			res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
-			continue
+	prep := slices.Clone(in)
+	errs := make([]error, len(in))
+	allEnds := make([][2]uint32, len(in))
+	// Only this writer mutates idx.byID, and not before commit: the
+	// workers may read it.
+	parallel(len(in), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			e := &prep[i]
+			// Endpoints are mostly IDs of stored or batch nodes as they
+			// are: those need no normalising, nor a second look-up.
+			f, fromOK := node(e.From)
+			t, toOK := node(e.To)
+			if errs[i] = graph.PrepareEdgeKnown(e, fromOK, toOK); errs[i] != nil {
+				continue
+			}
+			var ok bool
+			if !fromOK {
+				if f, ok = node(e.From); !ok { // normalised
+					errs[i] = graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.From)
+					continue
+				}
+			}
+			if !toOK {
+				if t, ok = node(e.To); !ok {
+					errs[i] = graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.To)
+					continue
+				}
+			}
+			allEnds[i] = [2]uint32{f, t}
 		}
-		missing := ""
-		switch {
-		case !fromOK && !exists(e.From):
-			missing = e.From
-		case !toOK && !exists(e.To):
-			missing = e.To
-		}
-		if !fromOK {
-			f, _ = node(e.From) // normalised
-		}
-		if !toOK {
-			t, _ = node(e.To)
-		}
-		if missing != "" {
-			res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID,
-				Err: graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, missing)})
+	})
+	pos := make(map[string]int, len(in))
+	out := make([]*graph.Edge, 0, len(in))
+	ends := make([][2]uint32, 0, len(in))
+	for i := range prep {
+		e := &prep[i]
+		if errs[i] != nil {
+			res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: errs[i]})
 			continue
 		}
 		if j, ok := pos[e.ID]; ok {
-			m, err := graph.MergeEdge(out[j], &e)
+			m, err := graph.MergeEdge(out[j], e)
 			if err != nil {
 				res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
 				continue
@@ -287,8 +372,8 @@ func prepareEdges(idx *index, in []graph.Edge, nodePos map[string]int, res *grap
 			continue
 		}
 		pos[e.ID] = len(out)
-		out = append(out, &e)
-		ends = append(ends, [2]uint32{f, t})
+		out = append(out, e)
+		ends = append(ends, allEnds[i])
 	}
 	return out, ends
 }
