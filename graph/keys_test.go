@@ -2,10 +2,15 @@ package graph
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNodeID(t *testing.T) {
@@ -140,9 +145,93 @@ func TestMergeNodeIsIdempotent(t *testing.T) {
 	if len(m.Sources) != 2 || m.Confidence != 60 || m.Marking != TLPClear {
 		t.Fatalf("merge of two sources: got %d sources, confidence %d, marking %s", len(m.Sources), m.Confidence, m.Marking)
 	}
-	if m.Label != "APT38" || len(m.Aliases) != 2 {
+	if m.Label != "Lazarus Group" || !slices.Equal(m.Aliases, []string{"APT38", "Hidden Cobra"}) {
 		t.Fatalf("label %q aliases %v", m.Label, m.Aliases)
 	}
+}
+
+// permutations returns every order of 0..n-1.
+func permutations(n int) [][]int {
+	if n == 0 {
+		return [][]int{{}}
+	}
+	var out [][]int
+	for _, p := range permutations(n - 1) {
+		for i := 0; i <= len(p); i++ {
+			out = append(out, slices.Insert(slices.Clone(p), i, n-1))
+		}
+	}
+	return out
+}
+
+// TestMergeIsOrderIndependent: sources that disagree on labels, aliases,
+// properties, amounts, times and validity merge to the same record in
+// every order, and merging any of them again changes nothing.
+func TestMergeIsOrderIndependent(t *testing.T) {
+	kst := time.FixedZone("KST", 9*3600)
+	at := func(d int, loc *time.Location) time.Time { return time.Date(2022, 3, d, 12, 0, 0, 0, time.UTC).In(loc) }
+	src := func(ds string) []Source { return []Source{{Dataset: ds, Record: "r"}} }
+	nodes := []Node{
+		{Kind: KindThreatGroup, Key: "lazarus-group", Label: "LAZARUS GROUP", Props: Props{"country": "KP", "n": 1.0}, Sources: src("ofac")},
+		{Kind: KindThreatGroup, Key: "lazarus-group", Label: "Lazarus Group", Aliases: []string{"APT38"}, Props: Props{"country": "DPRK", "list": []any{"a"}}, Sources: src("mitre"), ValidFrom: at(1, time.UTC)},
+		{Kind: KindThreatGroup, Key: "lazarus-group", Aliases: []string{"Hidden Cobra"}, Props: Props{"n": 2.0, "list": []any{"a", "b"}, "x": nil}, Sources: src("tags"), ValidFrom: at(1, kst), ValidTo: at(9, time.UTC)},
+		{Kind: KindThreatGroup, Key: "lazarus-group", Label: "Guardians of Peace", Props: Props{"x": "y"}, Sources: src("fbi"), ValidTo: at(9, kst)},
+	}
+	edges := []Edge{
+		{Kind: EdgeTransfer, From: "wallet:eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96", To: "wallet:eth:0xa0e1c89ef1a489c9c7de96311ed5ce5d32c20e4b", Key: "t1", Amount: 10, Asset: "ETH", Time: at(3, time.UTC), Sources: src("a")},
+		{Kind: EdgeTransfer, From: "wallet:eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96", To: "wallet:eth:0xa0e1c89ef1a489c9c7de96311ed5ce5d32c20e4b", Key: "t1", Amount: 12, ValueUSD: 3, Time: at(3, kst), TxHash: "0xbb", Sources: src("b")},
+		{Kind: EdgeTransfer, From: "wallet:eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96", To: "wallet:eth:0xa0e1c89ef1a489c9c7de96311ed5ce5d32c20e4b", Key: "t1", Asset: "USDT", Time: at(2, time.UTC), TxHash: "0xaa", ValueUSD: 5, Sources: src("c")},
+	}
+	for i := range nodes {
+		if err := PrepareNode(&nodes[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range edges {
+		if err := PrepareEdge(&edges[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(t *testing.T, what string, n int, merge func(order []int) (any, error)) {
+		var want []byte
+		for _, order := range permutations(n) {
+			rec, err := merge(order)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.Marshal(rec)
+			if want == nil {
+				want = got
+				t.Logf("%s: %s", what, got)
+			} else if !bytes.Equal(got, want) {
+				t.Fatalf("%s merged in order %v:\n got %s\nwant %s", what, order, got, want)
+			}
+		}
+	}
+	check(t, "node", len(nodes), func(order []int) (any, error) {
+		m := &nodes[order[0]]
+		for _, i := range order[1:] {
+			var err error
+			if m, err = MergeNode(m, &nodes[i]); err != nil {
+				return nil, err
+			}
+		}
+		again, err := MergeNode(m, &nodes[order[0]])
+		if a, b := fmt.Sprint(again), fmt.Sprint(m); err == nil && a != b {
+			return nil, fmt.Errorf("merging %d again changed %s into %s", order[0], b, a)
+		}
+		return m, err
+	})
+	check(t, "edge", len(edges), func(order []int) (any, error) {
+		m := &edges[order[0]]
+		for _, i := range order[1:] {
+			var err error
+			if m, err = MergeEdge(m, &edges[i]); err != nil {
+				return nil, err
+			}
+		}
+		return m, nil
+	})
 }
 
 func TestBase58RoundTrip(t *testing.T) {

@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -199,21 +201,31 @@ func normAliases(in []string, label string) []string {
 	return out
 }
 
-// MergeNode folds an incoming, prepared node into the stored one: sources are
-// united, the newer label and properties win, aliases are united and validity
+// Merging is order-independent: MergeNode(MergeNode(x, y), z) gives the
+// same record whatever the order of x, y and z, so loading sources in any
+// order, or again, converges on one graph, and a reload that brings nothing
+// new counts its records unchanged. Where sources disagree on a value the
+// merge keeps the preferred one by a fixed rule (a preference order, an
+// earliest time, a largest amount), never "the last one loaded"; a losing
+// label stays searchable as an alias, and every source stays listed.
+
+// MergeNode folds an incoming, prepared node into the stored one: sources
+// are united, the preferred label kept (preferLabel) with every other
+// label among the aliases, properties united (mergeProps), validity
 // widened. Both must have the same ID.
 func MergeNode(old, in *Node) (*Node, error) {
 	if old.ID != in.ID {
 		return nil, fmt.Errorf("merge node %q into %q: different IDs", in.ID, old.ID)
 	}
 	m := *old
-	if in.Label != "" && in.Label != in.Key {
-		if m.Label != in.Label && m.Label != m.Key {
-			m.Aliases = append(slices.Clone(m.Aliases), m.Label)
+	m.Label = preferLabel(old.Label, in.Label, old.Key)
+	aliases := slices.Concat(old.Aliases, in.Aliases)
+	for _, l := range []string{old.Label, in.Label} {
+		if l != old.Key {
+			aliases = append(aliases, l)
 		}
-		m.Label = in.Label
 	}
-	m.Aliases = normAliases(append(slices.Clone(m.Aliases), in.Aliases...), m.Label)
+	m.Aliases = normAliases(aliases, m.Label)
 	m.Props = mergeProps(old.Props, in.Props)
 	m.Sources = mergeSources(old.Sources, in.Sources)
 	m.Confidence, m.Marking = derive(m.Sources)
@@ -222,23 +234,53 @@ func MergeNode(old, in *Node) (*Node, error) {
 	return &m, nil
 }
 
-// MergeEdge folds an incoming, prepared edge into the stored one.
+// preferLabel chooses between two labels of one node: a name over the bare
+// key (PrepareNode's fallback), then the name the key was made from
+// ("Lazarus Group" for threat_group:lazarus-group, over "Guardians of
+// Peace"), then a name in mixed case ("Lazarus Group" from MITRE over
+// "LAZARUS GROUP" from the SDN list), then the smaller in byte order: a
+// total order, so the choice is the same in any load order.
+func preferLabel(a, b, key string) string {
+	rank := func(l string) int {
+		r := 0
+		if l != key && l != "" {
+			r += 4
+		}
+		if slug, err := Slug(l); err == nil && slug == key {
+			r += 2
+		}
+		if strings.ToUpper(l) != l && strings.ToLower(l) != l {
+			r++
+		}
+		return r
+	}
+	switch ra, rb := rank(a), rank(b); {
+	case ra != rb:
+		if ra > rb {
+			return a
+		}
+		return b
+	case b < a:
+		return b
+	}
+	return a
+}
+
+// MergeEdge folds an incoming, prepared edge into the stored one. Values
+// given by one side only are kept; where both give one and they differ,
+// the larger amount, the earlier time and the smaller asset or hash in
+// byte order are kept (sources disagreeing on one transfer are listed in
+// Sources for an investigator to weigh).
 func MergeEdge(old, in *Edge) (*Edge, error) {
 	if old.ID != in.ID {
 		return nil, fmt.Errorf("merge edge %q into %q: different IDs", in.ID, old.ID)
 	}
 	m := *old
-	if in.Amount != 0 {
-		m.Amount = in.Amount
-	}
-	m.Asset = cmp.Or(in.Asset, old.Asset)
-	if in.ValueUSD != 0 {
-		m.ValueUSD = in.ValueUSD
-	}
-	if !in.Time.IsZero() {
-		m.Time = in.Time
-	}
-	m.TxHash = cmp.Or(in.TxHash, old.TxHash)
+	m.Amount = max(old.Amount, in.Amount)
+	m.ValueUSD = max(old.ValueUSD, in.ValueUSD)
+	m.Time = earliest(old.Time, in.Time)
+	m.Asset = minNonEmpty(old.Asset, in.Asset)
+	m.TxHash = minNonEmpty(old.TxHash, in.TxHash)
 	m.Props = mergeProps(old.Props, in.Props)
 	m.Sources = mergeSources(old.Sources, in.Sources)
 	m.Confidence, m.Marking = derive(m.Sources)
@@ -247,12 +289,54 @@ func MergeEdge(old, in *Edge) (*Edge, error) {
 	return &m, nil
 }
 
+func minNonEmpty(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return min(a, b)
+}
+
+// mergeProps unites two property maps. A key both give with different
+// values keeps the preferred value (preferValue).
 func mergeProps(a, b Props) Props {
 	if len(a) == 0 && len(b) == 0 {
 		return nil
 	}
 	out := make(Props, len(a)+len(b))
 	maps.Copy(out, a)
-	maps.Copy(out, b)
+	for k, v := range b {
+		if w, ok := out[k]; ok {
+			v = preferValue(w, v)
+		}
+		out[k] = v
+	}
 	return out
+}
+
+// preferValue chooses between two values of one property: a value over
+// null, then the one whose JSON is larger in byte order (for numbers of one
+// sign and digit count, the larger; for lists, the one that is longer at
+// the first difference): arbitrary between real disagreements, but a total
+// order, hence the same in any load order.
+func preferValue(a, b any) any {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	if x, ok := a.(string); ok {
+		if y, ok := b.(string); ok {
+			return max(x, y)
+		}
+	}
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil || bytes.Compare(x, y) >= 0 {
+		return a
+	}
+	return b
 }

@@ -233,6 +233,7 @@ const (
 	fProps
 	fValidFrom
 	fValidTo
+	fTxHashIsKey // a transfer keyed by its tx hash stores the hash once
 )
 
 // encoder writes records; it resolves source contexts against the store's
@@ -456,7 +457,10 @@ func (e *encoder) encodeEdge(h edgeHead, ed *graph.Edge) ([]byte, error) {
 	if !ed.Time.IsZero() {
 		flags |= fTime
 	}
-	if ed.TxHash != "" {
+	switch {
+	case ed.TxHash != "" && ed.TxHash == h.key:
+		flags |= fTxHashIsKey
+	case ed.TxHash != "":
 		flags |= fTxHash
 	}
 	b = binary.AppendUvarint(b, flags)
@@ -504,7 +508,10 @@ func decodeEdge(d *sourceDict, ids []string, v []byte) (*graph.Edge, error) {
 	if flags&fTime != 0 {
 		e.Time = r.time()
 	}
-	if flags&fTxHash != 0 {
+	switch {
+	case flags&fTxHashIsKey != 0:
+		e.TxHash = h.key
+	case flags&fTxHash != 0:
 		e.TxHash = r.str()
 	}
 	e.Props, e.ValidFrom, e.ValidTo, e.Confidence, e.Marking, e.Sources = readBody(&r, d, flags)

@@ -109,7 +109,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	f := []float64{1, 0.1, 1e-7, 1e21, 123456789.123456, 5e-324, math.MaxFloat64}
 	for i, s := range odd {
 		edges = append(edges, graph.Edge{Kind: graph.EdgeTransfer, From: tr.From, To: tr.To,
-			Key: "k" + string(rune('a'+i)), Amount: f[i%len(f)], ValueUSD: f[(i+3)%len(f)], Asset: s, TxHash: s + "h",
+			Key: "k" + string(rune('a'+i)), Amount: f[i%len(f)], ValueUSD: f[(i+3)%len(f)], Asset: s, TxHash: []string{s + "h", "k" + string(rune('a'+i))}[i%2],
 			Time:    time.Date(2024, 2, 29, 23, 59, 59, 123456789*(i%2), seoul),
 			Props:   graph.Props{"note": s, "list": []any{"a", 1.0}, "nested": map[string]any{"z": true, "a": nil}},
 			Sources: []graph.Source{{Dataset: s + "d", Record: s}, {Dataset: "b", Marking: graph.TLPRed}}})

@@ -238,6 +238,21 @@ func TestRealFile(t *testing.T) {
 			t.Errorf("%s: sources from %v, want %v", c.id, got, c.want)
 		}
 	}
+
+	// Merging is order-independent: the files loaded again, in another
+	// order, leave every record as it is, although they disagree on names
+	// and properties of the entities they share.
+	for _, round := range [][]ingest.Source{
+		{src, ofaccsv.File(filepath.Join(dataDir, "sdn-2024-05-03.csv")), ofaccsv.File(filepath.Join(dataDir, "ofac_sdn_20260820_crypto_addresses_attributed.csv"))},
+		{ofaccsv.File(filepath.Join(dataDir, "ofac_sdn_20260820_crypto_addresses_attributed.csv")), src, ofaccsv.File(filepath.Join(dataDir, "sdn-2024-05-03.csv"))},
+	} {
+		for _, one := range round {
+			res := ingesttest.Load(t, s, ingest.Options{}, one)
+			if ingesttest.Changed(res) != 0 {
+				t.Errorf("%s again changed the store: nodes %+v, edges %+v", one.Name(), res.Nodes, res.Edges)
+			}
+		}
+	}
 }
 
 func datasets(src []graph.Source) []string {
