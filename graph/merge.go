@@ -157,22 +157,71 @@ func prepareSources(in []Source, conf int, mark Marking) ([]Source, int, Marking
 	return out, c, m, nil
 }
 
-// mergeSources returns the union of two source lists; a source in b replaces
-// the one in a with the same dataset, record and agency. The result is sorted.
+// mergeSources returns the union of two source lists, sorted. Two sources
+// with one key (dataset, record, agency) are one assertion: when they differ
+// only in their job, the earlier job (job IDs sort by start time) is kept,
+// so a rerun that confirms a record leaves it unchanged; otherwise the one
+// retrieved later is kept, then the one the later job loaded. No choice
+// depends on which list came first.
 func mergeSources(a, b []Source) []Source {
 	if len(a)+len(b) == 1 { // the common case: nothing to merge or sort
 		return slices.Concat(a, b) // a fresh slice, like the merge below
 	}
 	byKey := make(map[string]Source, len(a)+len(b))
-	for _, s := range a {
-		byKey[s.sourceKey()] = s
-	}
-	for _, s := range b {
-		byKey[s.sourceKey()] = s
+	for _, list := range [][]Source{a, b} {
+		for _, s := range list {
+			k := s.sourceKey()
+			if o, ok := byKey[k]; ok {
+				s = preferSource(o, s)
+			}
+			byKey[k] = s
+		}
 	}
 	out := slices.Collect(maps.Values(byKey))
 	slices.SortFunc(out, func(x, y Source) int { return strings.Compare(x.sourceKey(), y.sourceKey()) })
 	return out
+}
+
+// sameButJob reports whether two prepared sources are equal except for Job.
+func sameButJob(a, b Source) bool {
+	return a.Dataset == b.Dataset && a.Record == b.Record && a.Agency == b.Agency &&
+		a.RetrievedAt.Equal(b.RetrievedAt) && a.URL == b.URL && a.Excerpt == b.Excerpt &&
+		a.Confidence == b.Confidence && a.Marking == b.Marking && a.Illustrative == b.Illustrative
+}
+
+// preferSource chooses between two sources with one key.
+func preferSource(a, b Source) Source {
+	if c := a.RetrievedAt.Compare(b.RetrievedAt); c != 0 {
+		if c > 0 {
+			return a
+		}
+		return b
+	}
+	if sameButJob(a, b) {
+		// The same assertion: keep the first job to load it. A source
+		// without a job is one a job has not stamped yet.
+		switch {
+		case a.Job == "":
+			return b
+		case b.Job == "" || a.Job < b.Job:
+			return a
+		}
+		return b
+	}
+	// A real difference (excerpt, confidence, marking...): the later job's
+	// assertion, then any fixed order.
+	if a.Job != b.Job {
+		if a.Job > b.Job {
+			return a
+		}
+		return b
+	}
+	xa, _ := json.Marshal(a)
+	xb, _ := json.Marshal(b)
+	if bytes.Compare(xa, xb) <= 0 {
+		return a
+	}
+	return b
 }
 
 // derive computes a fact's confidence (the highest of its sources) and
