@@ -31,9 +31,11 @@ type Main struct {
 const usage = `redthread — graph investigation platform
 
 Usage:
-  redthread serve  [--addr HOST:PORT] [--store embedded|neo4j] [--data DIR] [--demo] [flags]
+  redthread serve  [--addr HOST:PORT] [--store embedded|neo4j] [--data DIR] [--demo]
+                   [--import-dir DIR] [--state-dir DIR] [--max-upload-size SIZE] [flags]
   redthread ingest [--store embedded|neo4j] [--data DIR] --format FORMAT [--checkpoint FILE] [--resume=false] FILE...
   redthread generate --scale S|M|L [--seed N] --out DIR
+  redthread neo4j-import --format FORMAT --out DIR FILE...   (CSV files for a new Neo4j database: scripts/neo4j.sh import DIR)
   redthread version
 
 The Neo4j store reads --neo4j-uri, --neo4j-user, --neo4j-password and
@@ -59,6 +61,8 @@ func (m Main) Run(ctx context.Context, args []string) int {
 		err = m.ingest(ctx, args[1:])
 	case "generate":
 		err = m.generate(ctx, args[1:])
+	case "neo4j-import":
+		err = m.neo4jImport(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(m.Stdout, "redthread", version())
 	case "help", "-h", "--help":

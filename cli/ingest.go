@@ -81,6 +81,9 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 	if werr := res.WriteReport(m.Stderr); werr != nil && err == nil {
 		err = werr
 	}
+	if werr := res.WriteSkipped(m.Stderr); werr != nil && err == nil {
+		err = werr
+	}
 	if err != nil {
 		if ckpt != "" {
 			return fmt.Errorf("job %s stopped after %d records (run the same command again to resume from %s): %w", res.JobID, res.Records, ckpt, err)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -24,7 +25,15 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	complexity := fs.Int("max-complexity", server.DefaultConfig().ComplexityLimit, "largest query complexity accepted")
 	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "info"), "debug, info, warn or error [$REDTHREAD_LOG_LEVEL]")
 	logFormat := fs.String("log-format", "text", "text or json")
-	importDir := fs.String("import-dir", m.env("REDTHREAD_IMPORT_DIR", ""), "directory whose files the startIngest mutation may load (default: none, server-side ingest disabled) [$REDTHREAD_IMPORT_DIR]")
+	importDir := fs.String("import-dir", m.env("REDTHREAD_IMPORT_DIR", ""), "directory whose files the startIngest mutation may load (default: none, server-side files disabled) [$REDTHREAD_IMPORT_DIR]")
+	stateDir := fs.String("state-dir", m.env("REDTHREAD_STATE_DIR", ""), "directory of the server's state: ingest jobs, their checkpoints and uploads, under jobs/ (default: the --data directory, with either store) [$REDTHREAD_STATE_DIR]")
+	maxUpload := byteSize(jobs.DefaultMaxUploadBytes)
+	if v := m.env("REDTHREAD_MAX_UPLOAD_SIZE", ""); v != "" {
+		if err := maxUpload.Set(v); err != nil {
+			return usageErrorf("$REDTHREAD_MAX_UPLOAD_SIZE: %v", err)
+		}
+	}
+	fs.Var(&maxUpload, "max-upload-size", "largest upload startIngest accepts in one request, all files together, such as 1GiB or 500MB; 0 disables uploads [$REDTHREAD_MAX_UPLOAD_SIZE]")
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
@@ -52,9 +61,24 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	cfg.Limits = sf.limits
 	cfg.QueryTimeout = *timeout
 	cfg.ComplexityLimit = *complexity
-	jm, err := jobs.New(store, jobs.Config{ImportDir: *importDir, Logger: logger})
+	// The state directory outlives the store's choice: with Neo4j the
+	// data directory holds only the server's state.
+	state := cmp.Or(*stateDir, sf.dir)
+	limit := int64(maxUpload)
+	if limit == 0 {
+		limit = -1 // jobs.Config: 0 is the default, negative disables
+	}
+	jcfg := jobs.Config{ImportDir: *importDir, StateDir: state, MaxUploadBytes: limit, Logger: logger}
+	jm, err := jobs.New(store, jcfg)
+	if err != nil && *stateDir == "" && sf.kind != "embedded" {
+		// A Neo4j deployment may run where the default directory is not
+		// writable (a container): serve, without what needs the state.
+		logger.Warn("ingest jobs kept in memory, without uploads or resumption: set --state-dir to a writable directory", "dir", state, "err", err)
+		jcfg.StateDir = ""
+		jm, err = jobs.New(store, jcfg)
+	}
 	if err != nil {
-		return usageErrorf("--import-dir: %v", err)
+		return fmt.Errorf("ingest jobs: %w", err)
 	}
 	defer jm.Close()
 	cfg.Jobs = jm
@@ -69,7 +93,7 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	}
 	// Tests and scripts read this line to learn the port when --addr ends in :0.
 	fmt.Fprintf(m.Stdout, "redthread: listening on http://%s\n", ln.Addr())
-	logger.Info("serving", "url", "http://"+ln.Addr().String(), "store", sf.kind, "at", sf.where())
+	logger.Info("serving", "url", "http://"+ln.Addr().String(), "store", sf.kind, "at", sf.where(), "state", state, "max_upload", jobs.FormatBytes(max(limit, 0)))
 	return server.New(store, cfg, logger).Serve(ctx, ln)
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/redthread-dev/redthread/graph"
 )
@@ -55,6 +56,11 @@ type checkpoint struct {
 	Bytes    int64  `json:"bytes"`
 	Nodes    Counts `json:"nodes"`
 	Edges    Counts `json:"edges"`
+
+	// Skip counts (Skipper) of the sources before Source, and of the
+	// records of Source done; absent from checkpoints of older builds.
+	Skipped       map[string]int `json:"skipped,omitempty"`
+	SourceSkipped map[string]int `json:"sourceSkipped,omitempty"`
 
 	Journal  int64 `json:"journal"`  // valid length of the journal
 	Reported int   `json:"reported"` // rejections in it
@@ -232,13 +238,7 @@ func (c *checkpointer) save(ck *checkpoint, entries []journalEntry) error {
 // remove deletes the checkpoint of a finished job.
 func (c *checkpointer) remove() error {
 	c.journal.Close()
-	if err := os.Remove(c.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove checkpoint: %w", err)
-	}
-	if err := os.Remove(journalPath(c.path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove checkpoint journal: %w", err)
-	}
-	return nil
+	return RemoveCheckpoint(c.path)
 }
 
 func (c *checkpointer) close() error { return c.journal.Close() }
@@ -277,10 +277,19 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// RemoveCheckpoint deletes the checkpoint at path and its journal, so that
-// the next run of the job starts over.
+// RemoveCheckpoint deletes the checkpoint at path, its journal and the
+// temporary files of a save a crash interrupted, so that the next run of
+// the job starts over.
 func RemoveCheckpoint(path string) error {
-	for _, p := range []string{path, journalPath(path)} {
+	paths := []string{path, journalPath(path)}
+	if ents, err := os.ReadDir(filepath.Dir(path)); err == nil {
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), filepath.Base(path)+".tmp") {
+				paths = append(paths, filepath.Join(filepath.Dir(path), e.Name()))
+			}
+		}
+	}
+	for _, p := range paths {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove checkpoint: %w", err)
 		}

@@ -216,3 +216,23 @@ func TestCheckpointOtherInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckpointTempFilesRemoved: a save killed between writing its
+// temporary file and renaming it leaves the file; the job's end removes it
+// with the checkpoint.
+func TestCheckpointTempFilesRemoved(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "job.ckpt")
+	stale := ckpt + ".tmp123456"
+	if err := os.WriteFile(stale, []byte(`{"version":1,"jo`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := opts(2)
+	o.Checkpoint = ckpt
+	if _, err := ingest.Run(context.Background(), newMemWriter(), []ingest.Source{src("a.jsonl", nodeLine("PERSON", "p1"))}, o); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Errorf("files left after the job: %v", left)
+	}
+}

@@ -18,6 +18,7 @@ type Progress struct {
 	File       string // source being read
 	Records    int    // records read so far
 	Rejected   int
+	Skipped    int // input passed over on purpose (Skipper), all reasons
 	Nodes      Counts
 	Edges      Counts
 	Bytes      int64 // bytes read so far
@@ -40,7 +41,7 @@ func (j *job) progress(done bool) {
 	j.lastProgress = now
 	p := Progress{
 		JobID: j.res.JobID, Phase: j.phase, File: j.file,
-		Records: j.res.Records, Rejected: j.res.Rejected,
+		Records: j.res.Records, Rejected: j.res.Rejected, Skipped: SkippedTotal(j.skipped()),
 		Nodes: j.res.Nodes, Edges: j.res.Edges,
 		Bytes: j.res.Bytes, TotalBytes: j.total,
 		Elapsed: now.Sub(j.start), ETA: -1, Done: done, ResumedAt: j.baseRecords,
@@ -116,6 +117,9 @@ func (p Progress) Line(width int) string {
 	if p.Rejected > 0 {
 		stats += fmt.Sprintf("  %s rejected", thousands(int64(p.Rejected)))
 	}
+	if p.Skipped > 0 {
+		stats += fmt.Sprintf("  %s skipped", thousands(int64(p.Skipped)))
+	}
 	if p.Phase == "linking" {
 		stats += "  linking deferred edges"
 	}
@@ -142,15 +146,17 @@ func (p Progress) Line(width int) string {
 
 // Summary is a one-line account of a finished job.
 func (p Progress) Summary() string {
-	return summary(p.JobID, p.Records, p.ResumedAt, p.Rejected, p.Nodes, p.Edges, p.Elapsed)
+	return summary(p.JobID, p.Records, p.ResumedAt, p.Rejected, p.Skipped, p.Nodes, p.Edges, p.Elapsed)
 }
 
 // Summary is a one-line account of the job.
 func (r Result) Summary() string {
-	return summary(r.JobID, r.Records, r.ResumedAt, r.Rejected, r.Nodes, r.Edges, r.Elapsed)
+	return summary(r.JobID, r.Records, r.ResumedAt, r.Rejected, SkippedTotal(r.Skipped), r.Nodes, r.Edges, r.Elapsed)
 }
 
-func summary(job string, records, resumedAt, rejected int, n, e Counts, elapsed time.Duration) string {
+// summary ends with "; N skipped" only when the formats skipped something,
+// which most never do.
+func summary(job string, records, resumedAt, rejected, skipped int, n, e Counts, elapsed time.Duration) string {
 	rate := ""
 	if s := elapsed.Seconds(); s > 0 {
 		rate = fmt.Sprintf(" (%s rec/s)", thousands(int64(float64(records-resumedAt)/s)))
@@ -158,9 +164,24 @@ func summary(job string, records, resumedAt, rejected int, n, e Counts, elapsed 
 	if resumedAt > 0 {
 		rate += fmt.Sprintf(", resumed at record %s", thousands(int64(resumedAt)))
 	}
-	return fmt.Sprintf("ingest %s: %s records in %s%s; nodes %d created, %d updated, %d unchanged; edges %d created, %d updated, %d unchanged; %d rejected",
+	s := fmt.Sprintf("ingest %s: %s records in %s%s; nodes %d created, %d updated, %d unchanged; edges %d created, %d updated, %d unchanged; %d rejected",
 		job, thousands(int64(records)), elapsed.Round(time.Millisecond), rate,
 		n.Created, n.Updated, n.Unchanged, e.Created, e.Updated, e.Unchanged, rejected)
+	if skipped > 0 {
+		s += fmt.Sprintf("; %s skipped", thousands(int64(skipped)))
+	}
+	return s
+}
+
+// WriteSkipped writes one line per skip reason, most frequent first:
+// `skipped 12: zero value`.
+func (r Result) WriteSkipped(w io.Writer) error {
+	for _, s := range SkipList(r.Skipped) {
+		if _, err := fmt.Fprintf(w, "skipped %s: %s\n", thousands(int64(s.Count)), s.Reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WriteReport writes one line per rejected record, `file:line: field "x":

@@ -56,8 +56,13 @@ type Options struct {
 	// succeeds deletes its checkpoint; one that fails keeps it, so that
 	// running it again resumes.
 	Checkpoint string
-	Logger     *slog.Logger     // nil discards
-	Now        func() time.Time // clock, for tests; nil means time.Now
+	// KeepCheckpoint leaves the checkpoint of a job that succeeded for the
+	// caller to remove (RemoveCheckpoint) once it has recorded the job's
+	// end, so that a crash in between finds the job resumable rather than
+	// done but unrecorded.
+	KeepCheckpoint bool
+	Logger         *slog.Logger     // nil discards
+	Now            func() time.Time // clock, for tests; nil means time.Now
 }
 
 // Counts says what the store did with records of one sort.
@@ -76,6 +81,9 @@ type Result struct {
 	Edges    Counts // edges written
 	Rejected int    // records rejected, whether or not Report kept them
 	Deferred int    // edges retried at the end because an endpoint came later
+	// Skipped counts, by reason, the input the formats passed over on
+	// purpose (Skipper): neither written nor rejected.
+	Skipped map[string]int
 	// Report lists rejected records by file and line, at most
 	// Options.MaxReport of them.
 	Report  []RecordError
@@ -95,9 +103,9 @@ type Result struct {
 // input is written and only reported if it still dangles, so files load
 // completely in any order.
 //
-// Run stops between batches when ctx is cancelled, and on an error reading
-// a source or writing to the store; it then returns what it did so far with
-// the error.
+// Run stops between batches, or every few hundred records while reading,
+// when ctx is cancelled, and on an error reading a source or writing to the
+// store; it then returns what it did so far with the error.
 func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result, error) {
 	opts.BatchSize = cmp.Or(opts.BatchSize, DefaultBatchSize)
 	opts.ProgressInterval = cmp.Or(opts.ProgressInterval, 100*time.Millisecond)
@@ -139,8 +147,9 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 	opts.Logger.DebugContext(ctx, "ingest job started", "job", opts.JobID, "sources", len(sources), "bytes", j.total)
 
 	err := j.run(ctx, sources)
+	j.res.Skipped = j.skipped()
 	if j.ckpt != nil {
-		if err == nil {
+		if err == nil && !opts.KeepCheckpoint {
 			err = j.ckpt.remove()
 		} else {
 			_ = j.ckpt.close() // kept for the next run to resume
@@ -191,6 +200,9 @@ type job struct {
 	journaled   int // deferred edges in the journal
 	baseRecords int // records and bytes done before this run, for rates
 	baseBytes   int64
+	// skipped by the sources read to the end, and by the part of the
+	// current one a resumed job did not read again (it seeked past it)
+	skipDone, skipCur map[string]int
 
 	files        map[string]int // file name → source index, to sort the report
 	start        time.Time
@@ -262,6 +274,9 @@ func (j *job) open(ctx context.Context, s Source, at *checkpoint) (Reader, error
 	}
 	j.curRecords = at.SourceRecords
 	if rs, ok := s.(Resumer); ok && at.Position != nil {
+		// Skip counts of the records before the position are not met
+		// again; re-reading from the top (below) counts them anew.
+		j.skipCur = addSkipped(nil, at.SourceSkipped)
 		return rs.OpenAt(ctx, *at.Position)
 	}
 	r, err := s.Open(ctx)
@@ -288,7 +303,7 @@ func (j *job) open(ctx context.Context, s Source, at *checkpoint) (Reader, error
 }
 
 func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err error) {
-	j.file, j.cur, j.curRecords = s.Name(), i, 0
+	j.file, j.cur, j.curRecords, j.skipCur = s.Name(), i, 0, nil
 	r, err := j.open(ctx, s, at)
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.Name(), err)
@@ -313,6 +328,10 @@ func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err er
 	for {
 		rec, err := r.Next()
 		if err == io.EOF {
+			// The source is done: its skips move to the total, and a
+			// checkpoint from here on starts at the next source.
+			j.skipDone = addSkipped(j.skipDone, j.currentSkipped())
+			j.cur, j.curRecords, j.reader, j.skipCur = i+1, 0, nil, nil
 			return nil
 		}
 		j.curRecords++
@@ -336,6 +355,13 @@ func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err er
 			}
 		}
 		if j.res.Records%256 == 0 {
+			// Rejected records never fill a batch, so cancellation is
+			// checked here too: a file of garbage must not hold up a
+			// shutdown. What is pending is dropped, as in a crash; a
+			// checkpointed job reads it again.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			j.progress(false)
 		}
 	}
@@ -548,6 +574,7 @@ func (j *job) openCheckpoint(ctx context.Context, sources []Source) error {
 	j.res.Records, j.res.Rejected, j.res.Bytes = ck.Records, ck.Rejected, ck.Bytes
 	j.res.Nodes, j.res.Edges = ck.Nodes, ck.Edges
 	j.doneBytes, j.linked = ck.DoneBytes, ck.Linked
+	j.skipDone = addSkipped(nil, ck.Skipped)
 	j.baseRecords, j.baseBytes = ck.Records, ck.Bytes
 	for _, e := range entries {
 		switch {
@@ -590,6 +617,7 @@ func (j *job) save() error {
 		Phase: phase, Source: j.cur, SourceRecords: j.curRecords, DoneBytes: j.doneBytes, Linked: j.linked,
 		Records: j.res.Records, Rejected: j.res.Rejected, Bytes: j.res.Bytes, Nodes: j.res.Nodes, Edges: j.res.Edges,
 		Reported: len(j.res.Report), Deferred: j.journaled + len(j.deferred) - j.newDeferred,
+		Skipped: j.skipDone, SourceSkipped: j.currentSkipped(),
 	}
 	if p, ok := positionOf(j.reader); ok {
 		ck.Position = &p
@@ -600,6 +628,18 @@ func (j *job) save() error {
 	j.reported, j.journaled, j.newDeferred = ck.Reported, ck.Deferred, len(j.deferred)
 	return nil
 }
+
+// currentSkipped is what the source being read has skipped so far.
+func (j *job) currentSkipped() map[string]int {
+	var r map[string]int
+	if j.reader != nil {
+		r = skippedOf(j.reader)
+	}
+	return addSkipped(j.skipCur, r)
+}
+
+// skipped is what the job has skipped so far, by reason.
+func (j *job) skipped() map[string]int { return addSkipped(j.skipDone, j.currentSkipped()) }
 
 // positionOf returns where r's next record starts, when r knows.
 func positionOf(r Reader) (Position, bool) {

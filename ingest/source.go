@@ -171,6 +171,10 @@ func (r *streamReader) position() (Position, bool) {
 	return p.Position(), true
 }
 
+// Skipped passes on the format's skip counts; the embedded Reader's
+// methods are not promoted through the interface field.
+func (r *streamReader) Skipped() map[string]int { return skippedOf(r.Reader) }
+
 func (r *streamReader) Close() error {
 	if r.closer == nil {
 		return nil

@@ -35,6 +35,8 @@ func graphqlHandler(store Store, cfg Config, logger *slog.Logger) http.Handler {
 	// text/event-stream.
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: 10 * time.Second})
 	srv.AddTransport(transport.POST{})
+	// Multipart requests: startIngest's uploads.
+	srv.AddTransport(uploadTransport{jobs: cfg.Jobs, timeout: cfg.UploadTimeout, write: cfg.QueryTimeout + 30*time.Second, logger: logger})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetErrorPresenter(errorPresenter(logger))

@@ -56,7 +56,7 @@ func (s *Server) cors(h http.Handler) http.Handler {
 	return cors.New(cors.Options{
 		AllowedOrigins: s.cfg.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Content-Type", "Accept", "Authorization"},
+		AllowedHeaders: append([]string{"Content-Type", "Accept", "Authorization"}, preflightHeaders...),
 		MaxAge:         600,
 	}).Handler(h)
 }
@@ -74,7 +74,8 @@ func acceptsHTML(r *http.Request) bool {
 // beyond: gqlgen would otherwise answer a truncated body with 200.
 func limitBody(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodOptions {
+		// Uploads are streamed and bounded by the upload transport.
+		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodOptions || (uploadTransport{}).Supports(r) {
 			h.ServeHTTP(w, r)
 			return
 		}

@@ -41,8 +41,12 @@ type Config struct {
 	CORSOrigins []string
 	// Jobs runs the API's ingest jobs; nil disables them. Serve closes it
 	// when its context ends, before the HTTP shutdown, so that running jobs
-	// stop and their progress streams end.
+	// stop (to go on at the next start, when it keeps a state directory)
+	// and their progress streams end.
 	Jobs *jobs.Manager
+	// UploadTimeout bounds the time to receive one multipart request
+	// (uploads for startIngest), in place of the server's read timeout.
+	UploadTimeout time.Duration
 }
 
 // DefaultConfig returns the configuration the server uses unless told
@@ -56,6 +60,8 @@ func DefaultConfig() Config {
 		// costs about 5,000; one at the maximum of 5,000 nodes about 130,000.
 		ComplexityLimit: 200_000,
 		DepthLimit:      12,
+		// A gigabyte at 2.5 Mbit/s.
+		UploadTimeout: time.Hour,
 	}
 }
 
@@ -72,6 +78,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DepthLimit <= 0 {
 		c.DepthLimit = d.DepthLimit
+	}
+	if c.UploadTimeout <= 0 {
+		c.UploadTimeout = d.UploadTimeout
 	}
 	return c
 }

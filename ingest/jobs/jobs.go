@@ -1,14 +1,19 @@
-// Package jobs runs ingest jobs for the API: one at a time per store, in a
-// worker that stops with the server, on files inside one configured import
-// directory, with their state and progress kept in memory for status
-// queries and progress streams.
+// Package jobs runs ingest jobs for the API: one at a time, in a worker
+// that stops with the server, on files inside one configured import
+// directory or uploaded with the request.
+//
+// With a state directory (Config.StateDir) the job list, each job's
+// checkpoint and its uploads live on disk: the list survives a restart, and
+// a job the server stopped during (a crash, kill -9, a shutdown) goes on
+// from its last checkpoint when the server starts again, under the same ID,
+// and ends with the graph and counts of an uninterrupted run. Without one,
+// jobs live in memory and a shutdown cancels them.
 package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -37,35 +42,85 @@ const (
 // Final reports whether a job in state s is over.
 func (s State) Final() bool { return s == Succeeded || s == Failed || s == Cancelled }
 
+// DefaultMaxUploadBytes bounds the bytes uploaded for one job unless
+// Config says otherwise: large enough for a blockchain-etl export of a few
+// million transactions, small enough that a mistaken upload does not fill
+// a disk.
+const DefaultMaxUploadBytes = 1 << 30
+
+// MaxFiles is the most files one job reads, paths and uploads together.
+const MaxFiles = 64
+
 // Config configures a Manager. Zero values take defaults.
 type Config struct {
-	// ImportDir is the only directory jobs may read files from (symbolic
-	// links resolved); empty disables server-side files.
+	// ImportDir is the only directory jobs may read server files from
+	// (symbolic links resolved); empty disables them.
 	ImportDir string
+	// StateDir holds the jobs (StateDir/jobs/: the job list, checkpoints
+	// and uploads). Empty keeps jobs in memory only, and disables uploads
+	// and resumption.
+	StateDir string
+	// MaxUploadBytes bounds the bytes uploaded for one job, all files
+	// together; 0 means DefaultMaxUploadBytes, negative disables uploads.
+	MaxUploadBytes int64
 	// MaxRejections is the number of rejected records kept per job
 	// (all are counted); default 100.
 	MaxRejections int
 	// MaxQueued bounds the jobs waiting to run; default 16.
 	MaxQueued int
 	// KeepFinished is the number of finished jobs remembered; default 100.
+	// A job pushed out of the history takes its uploads with it.
 	KeepFinished int
 	BatchSize    int              // records per write; 0: ingest's default
 	Logger       *slog.Logger     // nil discards
 	Now          func() time.Time // nil: time.Now
 }
 
+// Input is one file of a job.
+type Input struct {
+	// Name is the file as the client gave it: a path relative to the
+	// import directory, or the (sanitised) name of an upload. Error
+	// reports and progress name it so, never by the server's path.
+	Name   string `json:"name"`
+	Upload bool   `json:"upload,omitempty"`
+	Size   int64  `json:"size"`
+}
+
 // Job is a snapshot of a job.
 type Job struct {
 	ID, Format string
-	Path       string // as asked, relative to the import directory
+	Inputs     []Input
 	State      State
 	Progress   ingest.Progress
 	Rejected   int
 	Rejections []ingest.RecordError // the first Config.MaxRejections, by file and line
-	Error      string               // why a job failed or was cancelled
-	Created    time.Time
-	Started    time.Time // zero until it runs
-	Finished   time.Time // zero until it is over
+	// Skipped counts, by reason, the input the formats passed over on
+	// purpose (complete once the job is over; Progress.Skipped is the
+	// running total).
+	Skipped map[string]int
+	// Resumed is the number of times the job went on from its checkpoint
+	// after the server stopped while it ran.
+	Resumed  int
+	Error    string // why a job failed or was cancelled
+	Created  time.Time
+	Started  time.Time // zero until it runs
+	Finished time.Time // zero until it is over
+}
+
+// Request is what a job reads: Paths in the import directory, then
+// Uploads, in Format.
+type Request struct {
+	Format  string
+	Paths   []string
+	Uploads []Upload
+}
+
+// Upload is a file sent by the client.
+type Upload struct {
+	Name string // as the client named it; only its sanitised base is used
+	// File is the content. An *os.File inside the directory StageUploads
+	// returned is moved into the job's upload directory, not copied.
+	File io.Reader
 }
 
 // Manager queues and runs jobs.
@@ -73,25 +128,31 @@ type Manager struct {
 	w     ingest.Writer
 	cfg   Config
 	dir   string // ImportDir, absolute with links resolved
-	queue chan *job
+	state *state // nil without StateDir
+	wake  chan struct{}
 	stop  context.CancelFunc
 	done  chan struct{}
 
 	mu     sync.Mutex
 	jobs   map[string]*job
 	order  []string // IDs, oldest first
+	queue  []*job   // waiting to run, in order; cancelled ones are skipped
+	seq    uint64   // of the newest job, to keep the order across restarts
 	closed bool
 }
 
 type job struct {
 	Job
+	seq    uint64
 	cancel context.CancelFunc
 	format formats.Format
-	real   string // resolved path
+	paths  []string // the files to read, index for index with Inputs
 	subs   map[chan Job]struct{}
 }
 
-// New returns a Manager writing to w; its worker runs until Close.
+// New returns a Manager writing to w; its worker runs until Close. With a
+// state directory it loads the jobs kept there and queues again those the
+// server stopped during, first the one that was running.
 func New(w ingest.Writer, cfg Config) (*Manager, error) {
 	if cfg.MaxRejections <= 0 {
 		cfg.MaxRejections = 100
@@ -102,13 +163,16 @@ func New(w ingest.Writer, cfg Config) (*Manager, error) {
 	if cfg.KeepFinished <= 0 {
 		cfg.KeepFinished = 100
 	}
+	if cfg.MaxUploadBytes == 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	m := &Manager{w: w, cfg: cfg, queue: make(chan *job, cfg.MaxQueued), done: make(chan struct{}), jobs: map[string]*job{}}
+	m := &Manager{w: w, cfg: cfg, wake: make(chan struct{}, 1), done: make(chan struct{}), jobs: map[string]*job{}}
 	if cfg.ImportDir != "" {
 		abs, err := filepath.Abs(cfg.ImportDir)
 		if err == nil {
@@ -122,13 +186,26 @@ func New(w ingest.Writer, cfg Config) (*Manager, error) {
 		}
 		m.dir = abs
 	}
+	if cfg.StateDir != "" {
+		st, recs, err := openState(cfg.StateDir, cfg.Logger)
+		if err != nil {
+			return nil, err
+		}
+		m.state = st
+		if err := m.restore(recs); err != nil {
+			st.close()
+			return nil, err
+		}
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	m.stop = stop
 	go m.work(ctx)
 	return m, nil
 }
 
-// Close cancels the running and queued jobs and waits for the worker.
+// Close stops the worker and waits for it. Without a state directory the
+// running and queued jobs are cancelled; with one they stay as they are on
+// disk, and go on when a Manager opens the directory again.
 func (m *Manager) Close() {
 	m.mu.Lock()
 	if m.closed {
@@ -139,86 +216,126 @@ func (m *Manager) Close() {
 	m.mu.Unlock()
 	m.stop()
 	<-m.done
+	if m.state != nil {
+		if err := m.state.close(); err != nil {
+			m.cfg.Logger.Error("close the job list", "err", err)
+		}
+	}
 }
 
-// Start queues a job reading the file at path, relative to the import
-// directory, in format.
-func (m *Manager) Start(format, path string) (Job, error) {
-	f, ok := formats.Lookup(format)
+// Start queues a job reading req's files. Uploads are stored under the
+// state directory before it returns.
+func (m *Manager) Start(ctx context.Context, req Request) (Job, error) {
+	f, ok := formats.Lookup(req.Format)
 	if !ok {
-		return Job{}, graph.Errorf(graph.CodeInvalid, "unknown format %q: the formats are %s", format, strings.Join(formats.Names(), ", "))
+		return Job{}, graph.Errorf(graph.CodeInvalid, "unknown format %q: the formats are %s", req.Format, strings.Join(formats.Names(), ", "))
 	}
-	real, err := m.resolve(path)
+	switch n := len(req.Paths) + len(req.Uploads); {
+	case n == 0:
+		return Job{}, graph.Errorf(graph.CodeInvalid, "no files: give paths in the import directory or upload files")
+	case n > MaxFiles:
+		return Job{}, graph.Errorf(graph.CodeLimit, "%d files: a job reads at most %d", n, MaxFiles)
+	}
+	var inputs []Input
+	var paths []string
+	for _, p := range req.Paths {
+		real, err := m.resolve(p)
+		if err != nil {
+			return Job{}, err
+		}
+		in := Input{Name: p, Size: -1}
+		if fi, err := os.Stat(real); err == nil {
+			in.Size = fi.Size()
+		}
+		inputs, paths = append(inputs, in), append(paths, real)
+	}
+	names, err := m.uploadNames(req.Uploads)
 	if err != nil {
 		return Job{}, err
 	}
+	if err := m.admit(); err != nil { // before receiving gigabytes in vain
+		return Job{}, err
+	}
+	id := ingest.NewJobID(m.cfg.Now())
+	if len(req.Uploads) > 0 {
+		sizes, err := m.receive(ctx, id, names, req.Uploads)
+		if err != nil {
+			m.state.removeJob(id)
+			return Job{}, err
+		}
+		for i, name := range names {
+			inputs = append(inputs, Input{Name: name, Upload: true, Size: sizes[i]})
+			paths = append(paths, m.state.upload(id, name))
+		}
+	}
+
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
-		return Job{}, graph.Errorf(graph.CodeUnavailable, "the server is shutting down")
+	if err := m.admitLocked(); err != nil {
+		if m.state != nil {
+			m.state.removeJob(id)
+		}
+		return Job{}, err
 	}
-	now := m.cfg.Now()
-	j := &job{Job: Job{ID: ingest.NewJobID(now), Format: format, Path: path, State: Queued, Created: now}, format: f, real: real, subs: map[chan Job]struct{}{}}
+	m.seq++
+	j := &job{
+		Job:    Job{ID: id, Format: req.Format, Inputs: inputs, State: Queued, Created: m.cfg.Now()},
+		seq:    m.seq,
+		format: f, paths: paths, subs: map[chan Job]struct{}{},
+	}
 	j.Progress = ingest.Progress{JobID: j.ID, Phase: "queued", TotalBytes: -1, ETA: -1}
-	select {
-	case m.queue <- j:
-	default:
-		return Job{}, graph.Errorf(graph.CodeUnavailable, "%d jobs are queued already: try again when one has finished", m.cfg.MaxQueued)
+	if err := m.save(j); err != nil { // only with a state directory
+		m.state.removeJob(id)
+		return Job{}, graph.WrapError(graph.CodeUnavailable, err, "the job could not be recorded: try again later")
 	}
 	m.jobs[j.ID] = j
 	m.order = append(m.order, j.ID)
-	m.forget()
+	m.queue = append(m.queue, j)
+	m.signal()
 	return j.snapshot(), nil
 }
 
-// resolve maps a path given by a client to a regular file inside the
-// import directory, refusing anything outside it, through symbolic links
-// too. Errors quote the client's path, never the server's.
-func (m *Manager) resolve(path string) (string, error) {
-	if m.dir == "" {
-		return "", graph.Errorf(graph.CodeForbidden, "reading files on the server is disabled: start the server with --import-dir DIR and put the files there")
-	}
-	if strings.TrimSpace(path) == "" || strings.ContainsRune(path, 0) {
-		return "", graph.Errorf(graph.CodeInvalid, "path: want a file name inside the import directory")
-	}
-	full := path
-	if !filepath.IsAbs(full) {
-		full = filepath.Join(m.dir, full)
-	}
-	// Refuse on the path as written first, so that nothing outside the
-	// directory is even looked at.
-	if !inside(m.dir, filepath.Clean(full)) {
-		return "", graph.Errorf(graph.CodeForbidden, "path %q is outside the import directory", path)
-	}
-	real, err := filepath.EvalSymlinks(full)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", graph.Errorf(graph.CodeNotFound, "no file %q in the import directory", path)
-	}
-	if err != nil {
-		return "", graph.WrapError(graph.CodeInvalid, err, "path %q cannot be read", path)
-	}
-	if !inside(m.dir, real) {
-		return "", graph.Errorf(graph.CodeForbidden, "path %q leads outside the import directory", path)
-	}
-	if fi, err := os.Stat(real); err != nil || !fi.Mode().IsRegular() {
-		return "", graph.Errorf(graph.CodeInvalid, "path %q is not a regular file", path)
-	}
-	return real, nil
+// admit refuses a job when the server is closing or the queue is full.
+func (m *Manager) admit() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.admitLocked()
 }
 
-func inside(dir, path string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+func (m *Manager) admitLocked() error {
+	if m.closed {
+		return graph.Errorf(graph.CodeUnavailable, "the server is shutting down")
+	}
+	queued := 0
+	for _, j := range m.queue {
+		if j.State == Queued {
+			queued++
+		}
+	}
+	if queued >= m.cfg.MaxQueued {
+		return graph.Errorf(graph.CodeUnavailable, "%d jobs are queued already: try again when one has finished", m.cfg.MaxQueued)
+	}
+	return nil
 }
 
-// forget drops the oldest finished jobs beyond KeepFinished; m.mu held.
-func (m *Manager) forget() {
+// signal wakes the worker; m.mu held.
+func (m *Manager) signal() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// forget drops the oldest finished jobs beyond KeepFinished and returns
+// their IDs; m.mu held.
+func (m *Manager) forget() []string {
 	finished := 0
 	for _, id := range m.order {
 		if m.jobs[id].State.Final() {
 			finished++
 		}
 	}
+	var dropped []string
 	for i := 0; finished > m.cfg.KeepFinished && i < len(m.order); {
 		id := m.order[i]
 		if !m.jobs[id].State.Final() {
@@ -227,8 +344,10 @@ func (m *Manager) forget() {
 		}
 		delete(m.jobs, id)
 		m.order = slices.Delete(m.order, i, i+1)
+		dropped = append(dropped, id)
 		finished--
 	}
+	return dropped
 }
 
 // Job returns the job with id.
@@ -262,10 +381,14 @@ func (m *Manager) Cancel(id string) (Job, error) {
 	if !ok {
 		return Job{}, graph.NotFound("ingest job", id)
 	}
-	switch j.State {
-	case Queued:
+	switch {
+	case j.State.Final():
+	case m.closed:
+		return Job{}, graph.Errorf(graph.CodeUnavailable, "the server is shutting down")
+	case j.State == Queued:
 		m.finish(j, Cancelled, "cancelled before it started")
-	case Running:
+		m.removeCheckpoint(j) // of a job queued again after a restart
+	case j.cancel != nil:
 		j.cancel() // the worker records the end
 	}
 	return j.snapshot(), nil
@@ -273,7 +396,8 @@ func (m *Manager) Cancel(id string) (Job, error) {
 
 // Watch returns a channel of snapshots of job id: the current one at once,
 // then the latest after each change (intermediate ones may be skipped),
-// closed after the final one. stop releases the channel early.
+// closed after the final one, or when the manager closes. stop releases
+// the channel early.
 func (m *Manager) Watch(id string) (updates <-chan Job, stop func(), err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -283,7 +407,7 @@ func (m *Manager) Watch(id string) (updates <-chan Job, stop func(), err error) 
 	}
 	ch := make(chan Job, 1)
 	ch <- j.snapshot()
-	if j.State.Final() {
+	if j.State.Final() || m.closed {
 		close(ch)
 		return ch, func() {}, nil
 	}
@@ -300,8 +424,21 @@ func (m *Manager) Watch(id string) (updates <-chan Job, stop func(), err error) 
 
 func (j *job) snapshot() Job {
 	s := j.Job
+	s.Inputs = slices.Clone(j.Inputs)
 	s.Rejections = slices.Clone(j.Rejections)
+	s.Skipped = cloneCounts(j.Skipped)
 	return s
+}
+
+func cloneCounts(m map[string]int) map[string]int {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // notify sends the job's latest snapshot to its watchers, replacing one
@@ -321,106 +458,47 @@ func (m *Manager) notify(j *job) {
 	}
 }
 
-// finish records the end of a job; m.mu held.
+// release ends the watches of a job that stays unfinished because the
+// manager is closing; m.mu held.
+func (m *Manager) release(j *job) {
+	for ch := range j.subs {
+		close(ch)
+		delete(j.subs, ch)
+	}
+}
+
+// finish records the end of a job, and drops from the history (with their
+// files) the jobs it pushes out; m.mu held.
 func (m *Manager) finish(j *job, st State, msg string) {
 	j.State, j.Error, j.Finished = st, msg, m.cfg.Now()
 	j.Progress.Done = true
+	j.cancel = nil
+	dropped := m.forget()
+	if err := m.save(j, dropped...); err != nil {
+		m.cfg.Logger.Error("record the end of an ingest job", "job", j.ID, "state", st, "err", err)
+	}
 	m.notify(j)
-	m.forget()
-}
-
-func (m *Manager) work(ctx context.Context) {
-	defer close(m.done)
-	for {
-		select {
-		case <-ctx.Done():
-			m.drain()
-			return
-		case j := <-m.queue:
-			m.run(ctx, j)
+	for _, id := range dropped {
+		if m.state != nil {
+			m.state.removeJob(id)
 		}
 	}
 }
 
-// drain cancels the jobs still queued at shutdown.
-func (m *Manager) drain() {
-	for {
-		select {
-		case j := <-m.queue:
-			m.mu.Lock()
-			if !j.State.Final() {
-				m.finish(j, Cancelled, "the server shut down")
-			}
-			m.mu.Unlock()
-		default:
-			return
-		}
+// save records j, and forgets the jobs dropped, when there is a state
+// directory; m.mu held.
+func (m *Manager) save(j *job, dropped ...string) error {
+	if m.state == nil {
+		return nil
 	}
+	return m.state.put(recordOf(j), dropped)
 }
 
-func (m *Manager) run(ctx context.Context, j *job) {
-	m.mu.Lock()
-	if j.State != Queued { // cancelled while queued
-		m.mu.Unlock()
+func (m *Manager) removeCheckpoint(j *job) {
+	if m.state == nil {
 		return
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	j.cancel = cancel
-	j.State, j.Started = Running, m.cfg.Now()
-	j.Progress.Phase = "reading"
-	m.notify(j)
-	m.mu.Unlock()
-
-	log := m.cfg.Logger.With("job", j.ID, "format", j.Format, "path", j.Path)
-	log.Info("ingest job started")
-	var res ingest.Result
-	sources, err := j.format.Sources(ctx, j.real)
-	if err == nil {
-		res, err = m.ingest(ctx, j, sources, log)
+	if err := ingest.RemoveCheckpoint(m.state.checkpoint(j.ID)); err != nil {
+		m.cfg.Logger.Warn("remove the checkpoint of a finished job", "job", j.ID, "err", err)
 	}
-
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	j.Rejected = res.Rejected
-	j.Rejections = make([]ingest.RecordError, len(res.Report))
-	for i, e := range res.Report {
-		e.Pos.File = j.Path
-		j.Rejections[i] = e
-	}
-	switch {
-	case err == nil:
-		m.finish(j, Succeeded, "")
-		log.Info("ingest job finished", "records", res.Records, "rejected", res.Rejected)
-	case errors.Is(err, context.Canceled):
-		msg := "cancelled"
-		if m.closed {
-			msg = "the server shut down"
-		}
-		m.finish(j, Cancelled, msg)
-		log.Info("ingest job cancelled", "records", res.Records)
-	default:
-		m.finish(j, Failed, graph.ErrorMessage(err))
-		log.Error("ingest job failed", "err", err)
-	}
-}
-
-// ingest runs the job's sources into the store, publishing progress.
-func (m *Manager) ingest(ctx context.Context, j *job, sources []ingest.Source, log *slog.Logger) (ingest.Result, error) {
-	return ingest.Run(ctx, m.w, sources, ingest.Options{
-		JobID:     j.ID,
-		BatchSize: m.cfg.BatchSize,
-		MaxReport: m.cfg.MaxRejections,
-		Logger:    log,
-		Now:       m.cfg.Now,
-		Progress: func(p ingest.Progress) {
-			// Report names the file as the client gave it.
-			p.File = j.Path
-			m.mu.Lock()
-			j.Progress = p
-			j.Rejected = p.Rejected
-			m.notify(j)
-			m.mu.Unlock()
-		},
-	})
 }

@@ -78,7 +78,7 @@ func TestStartRefusesPaths(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			_, err := m.Start("native", tt.path)
+			_, err := m.Start(t.Context(), jobs.Request{Format: "native", Paths: []string{tt.path}})
 			if got := graph.ErrorCode(err); got != tt.code {
 				t.Fatalf("Start(%q) = %v (code %q), want code %q", tt.path, err, got, tt.code)
 			}
@@ -87,14 +87,14 @@ func TestStartRefusesPaths(t *testing.T) {
 			}
 		})
 	}
-	if _, err := m.Start("nope", "ok.jsonl"); graph.ErrorCode(err) != graph.CodeInvalid {
+	if _, err := m.Start(t.Context(), jobs.Request{Format: "nope", Paths: []string{"ok.jsonl"}}); graph.ErrorCode(err) != graph.CodeInvalid {
 		t.Errorf("unknown format: %v", err)
 	}
 }
 
 func TestStartDisabled(t *testing.T) {
 	m := newManager(t, "")
-	_, err := m.Start("native", "ok.jsonl")
+	_, err := m.Start(t.Context(), jobs.Request{Format: "native", Paths: []string{"ok.jsonl"}})
 	if graph.ErrorCode(err) != graph.CodeForbidden || !strings.Contains(err.Error(), "--import-dir") {
 		t.Errorf("err = %v, want FORBIDDEN naming --import-dir", err)
 	}
@@ -105,7 +105,7 @@ func TestRunWatch(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "f.jsonl"), good+"not json\n")
 	m := newManager(t, dir)
-	j, err := m.Start("native", "f.jsonl")
+	j, err := m.Start(t.Context(), jobs.Request{Format: "native", Paths: []string{"f.jsonl"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,12 +188,12 @@ func TestCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running, err := m.Start("native", "f.jsonl")
+	running, err := m.Start(t.Context(), jobs.Request{Format: "native", Paths: []string{"f.jsonl"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	<-w.writing
-	queued, err := m.Start("native", "f.jsonl")
+	queued, err := m.Start(t.Context(), jobs.Request{Format: "native", Paths: []string{"f.jsonl"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestCancel(t *testing.T) {
 		t.Errorf("cancelled running job ended %s (%q)", got.State, got.Error)
 	}
 
-	third, err := m.Start("native", "f.jsonl")
+	third, err := m.Start(t.Context(), jobs.Request{Format: "native", Paths: []string{"f.jsonl"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestCancel(t *testing.T) {
 	if got, _ := m.Job(third.ID); got.State != jobs.Cancelled || got.Error != "the server shut down" {
 		t.Errorf("after Close: %s (%q), want CANCELLED by shutdown", got.State, got.Error)
 	}
-	if _, err := m.Start("native", "f.jsonl"); graph.ErrorCode(err) != graph.CodeUnavailable {
+	if _, err := m.Start(t.Context(), jobs.Request{Format: "native", Paths: []string{"f.jsonl"}}); graph.ErrorCode(err) != graph.CodeUnavailable {
 		t.Errorf("Start after Close: %v", err)
 	}
 

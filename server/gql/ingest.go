@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server/gql/model"
@@ -19,6 +21,21 @@ func (r *Resolver) jobs() (*jobs.Manager, error) {
 		return nil, graph.Errorf(graph.CodeForbidden, "ingest jobs are not enabled on this server")
 	}
 	return r.Jobs, nil
+}
+
+// ingestRequest maps startIngest's arguments.
+func ingestRequest(format string, path *string, paths []string, uploads []*graphql.Upload) (jobs.Request, error) {
+	req := jobs.Request{Format: format, Paths: paths}
+	if path != nil {
+		if len(paths) > 0 {
+			return req, graph.Errorf(graph.CodeInvalid, "give path or paths, not both")
+		}
+		req.Paths = []string{*path}
+	}
+	for _, u := range uploads {
+		req.Uploads = append(req.Uploads, jobs.Upload{Name: u.Filename, File: u.File})
+	}
+	return req, nil
 }
 
 // forwardProgress maps job snapshots onto a subscription's channel until

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/server/gql/generated"
 	"github.com/redthread-dev/redthread/server/gql/model"
@@ -25,12 +26,16 @@ func (r *edgeResolver) ToNode(ctx context.Context, obj *model.Edge) (model.Node,
 }
 
 // StartIngest is the resolver for the startIngest field.
-func (r *mutationResolver) StartIngest(ctx context.Context, format string, path string) (*model.IngestJob, error) {
+func (r *mutationResolver) StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload) (*model.IngestJob, error) {
 	m, err := r.jobs()
 	if err != nil {
 		return nil, err
 	}
-	j, err := m.Start(format, path)
+	req, err := ingestRequest(format, path, paths, uploads)
+	if err != nil {
+		return nil, err
+	}
+	j, err := m.Start(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("startIngest: %w", err)
 	}

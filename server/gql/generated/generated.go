@@ -75,18 +75,28 @@ type ComplexityRoot struct {
 		ValidTo    func(childComplexity int) int
 	}
 
+	IngestInput struct {
+		Bytes    func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Uploaded func(childComplexity int) int
+	}
+
 	IngestJob struct {
-		Created    func(childComplexity int) int
-		Error      func(childComplexity int) int
-		Finished   func(childComplexity int) int
-		Format     func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Path       func(childComplexity int) int
-		Progress   func(childComplexity int) int
-		Rejected   func(childComplexity int) int
-		Rejections func(childComplexity int) int
-		Started    func(childComplexity int) int
-		State      func(childComplexity int) int
+		Created         func(childComplexity int) int
+		Error           func(childComplexity int) int
+		Finished        func(childComplexity int) int
+		Format          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Inputs          func(childComplexity int) int
+		Path            func(childComplexity int) int
+		Progress        func(childComplexity int) int
+		Rejected        func(childComplexity int) int
+		Rejections      func(childComplexity int) int
+		Resumed         func(childComplexity int) int
+		Skipped         func(childComplexity int) int
+		SkippedByReason func(childComplexity int) int
+		Started         func(childComplexity int) int
+		State           func(childComplexity int) int
 	}
 
 	IngestProgress struct {
@@ -102,6 +112,7 @@ type ComplexityRoot struct {
 		Phase          func(childComplexity int) int
 		Rate           func(childComplexity int) int
 		Records        func(childComplexity int) int
+		ResumedAt      func(childComplexity int) int
 		TotalBytes     func(childComplexity int) int
 	}
 
@@ -112,7 +123,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		CancelIngest func(childComplexity int, id string) int
-		StartIngest  func(childComplexity int, format string, path string) int
+		StartIngest  func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload) int
 	}
 
 	NodeConnection struct {
@@ -164,6 +175,11 @@ type ComplexityRoot struct {
 		Line     func(childComplexity int) int
 		Reason   func(childComplexity int) int
 		RecordID func(childComplexity int) int
+	}
+
+	SkipCount struct {
+		Count  func(childComplexity int) int
+		Reason func(childComplexity int) int
 	}
 
 	Source struct {
@@ -222,7 +238,7 @@ type EdgeResolver interface {
 	ToNode(ctx context.Context, obj *model.Edge) (model.Node, error)
 }
 type MutationResolver interface {
-	StartIngest(ctx context.Context, format string, path string) (*model.IngestJob, error)
+	StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload) (*model.IngestJob, error)
 	CancelIngest(ctx context.Context, id string) (*model.IngestJob, error)
 }
 type QueryResolver interface {
@@ -428,6 +444,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Entity.ValidTo(childComplexity), true
 
+	case "IngestInput.bytes":
+		if e.ComplexityRoot.IngestInput.Bytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestInput.Bytes(childComplexity), true
+	case "IngestInput.name":
+		if e.ComplexityRoot.IngestInput.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestInput.Name(childComplexity), true
+	case "IngestInput.uploaded":
+		if e.ComplexityRoot.IngestInput.Uploaded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestInput.Uploaded(childComplexity), true
+
 	case "IngestJob.created":
 		if e.ComplexityRoot.IngestJob.Created == nil {
 			break
@@ -458,6 +493,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestJob.ID(childComplexity), true
+	case "IngestJob.inputs":
+		if e.ComplexityRoot.IngestJob.Inputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Inputs(childComplexity), true
 	case "IngestJob.path":
 		if e.ComplexityRoot.IngestJob.Path == nil {
 			break
@@ -482,6 +523,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestJob.Rejections(childComplexity), true
+	case "IngestJob.resumed":
+		if e.ComplexityRoot.IngestJob.Resumed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Resumed(childComplexity), true
+	case "IngestJob.skipped":
+		if e.ComplexityRoot.IngestJob.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.Skipped(childComplexity), true
+	case "IngestJob.skippedByReason":
+		if e.ComplexityRoot.IngestJob.SkippedByReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.SkippedByReason(childComplexity), true
 	case "IngestJob.started":
 		if e.ComplexityRoot.IngestJob.Started == nil {
 			break
@@ -567,6 +626,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestProgress.Records(childComplexity), true
+	case "IngestProgress.resumedAt":
+		if e.ComplexityRoot.IngestProgress.ResumedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.ResumedAt(childComplexity), true
 	case "IngestProgress.totalBytes":
 		if e.ComplexityRoot.IngestProgress.TotalBytes == nil {
 			break
@@ -608,7 +673,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.StartIngest(childComplexity, args["format"].(string), args["path"].(string)), true
+		return e.ComplexityRoot.Mutation.StartIngest(childComplexity, args["format"].(string), args["path"].(*string), args["paths"].([]string), args["uploads"].([]*graphql.Upload)), true
 
 	case "NodeConnection.edges":
 		if e.ComplexityRoot.NodeConnection.Edges == nil {
@@ -832,6 +897,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rejection.RecordID(childComplexity), true
+
+	case "SkipCount.count":
+		if e.ComplexityRoot.SkipCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkipCount.Count(childComplexity), true
+	case "SkipCount.reason":
+		if e.ComplexityRoot.SkipCount.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkipCount.Reason(childComplexity), true
 
 	case "Source.confidence":
 		if e.ComplexityRoot.Source.Confidence == nil {
@@ -1161,11 +1239,18 @@ scalar Time
 "Any JSON value."
 scalar JSON
 
+"""
+A file sent with the request as a part of a multipart form, following the
+GraphQL multipart request spec
+(https://github.com/jaydenseric/graphql-multipart-request-spec).
+"""
+scalar Upload
+
 type Query {
   "How many nodes and edges the graph holds, in all and by kind."
   stats: Stats!
 
-  "One ingest job started through the API; null when this server does not know it (jobs are kept in memory, the last 100 finished ones)."
+  "One ingest job started through the API; null when this server does not know it (it keeps the unfinished jobs and the last 100 finished ones, across restarts)."
   ingestJob(id: ID!): IngestJob
 
   "The ingest jobs this server knows, newest first."
@@ -1450,16 +1535,37 @@ type PageInfo {
 
 type Mutation {
   """
-  Load a file on the server into the graph. The file must be inside the
-  server's import directory (` + "`" + `redthread serve --import-dir DIR` + "`" + `); without
-  one the answer is FORBIDDEN, and so is a path leading outside it. Jobs run
-  one at a time; the job is returned QUEUED or RUNNING.
+  Load files into the graph: files on the server, inside its import
+  directory (` + "`" + `redthread serve --import-dir DIR` + "`" + `; without one the answer is
+  FORBIDDEN, and so is a path leading outside it), and files uploaded with
+  the request. Give at least one file; a job reads ` + "`" + `path` + "`" + ` or ` + "`" + `paths` + "`" + ` first,
+  then ` + "`" + `uploads` + "`" + `, in order, as the command line reads its arguments (some
+  formats read their files together: a TagPack job takes its ActorPack
+  among them).
+
+  Uploads need a multipart request (GraphQL multipart request spec) with
+  the header ` + "`" + `GraphQL-Require-Preflight` + "`" + ` (any value), which keeps other web
+  pages from posting files through a visitor's browser. The server streams
+  them to its state directory, at most ` + "`" + `--max-upload-size` + "`" + ` bytes (1 GiB by
+  default) for all the files of a request: beyond, the request is refused
+  with LIMIT_EXCEEDED and nothing is kept. Only the base name of an upload's
+  file name is used, made safe (other characters than letters, digits and
+  ` + "`" + `._-+()[]@,=` + "`" + ` become ` + "`" + `_` + "`" + `); two uploads of a job may not share it. An
+  upload is deleted when its job leaves the history.
+
+  Jobs run one at a time; the job is returned QUEUED or RUNNING. A job the
+  server stopped during (a crash, a restart) goes on from its last
+  checkpoint when the server starts again, under the same ID.
   """
   startIngest(
-    "Input format, such as ` + "`" + `native` + "`" + ` (JSON lines); INVALID_ARGUMENT for an unknown one."
+    "Input format, such as ` + "`" + `native` + "`" + ` (JSON lines) or ` + "`" + `stix` + "`" + `; INVALID_ARGUMENT for an unknown one."
     format: String!
-    "Path of the file, relative to the import directory."
-    path: String!
+    "A file in the import directory, relative to it: the same as ` + "`" + `paths: [path]` + "`" + `."
+    path: String
+    "Files in the import directory, relative to it."
+    paths: [String!]
+    "Files sent with the request (multipart), read after ` + "`" + `path` + "`" + ` and ` + "`" + `paths` + "`" + `."
+    uploads: [Upload!]
   ): IngestJob!
 
   "Stop a queued or running job (between two batches: what was written stays written); a finished job is returned unchanged."
@@ -1491,8 +1597,10 @@ type IngestJob {
   "The job ID, also stamped as ` + "`" + `job` + "`" + ` into the sources of what it loads."
   id: ID!
   format: String!
-  "The file, as given to startIngest."
-  path: String!
+  "The files it reads, in order."
+  inputs: [IngestInput!]!
+  "The first file's name, as given to startIngest."
+  path: String! @deprecated(reason: "A job may read several files: use ` + "`" + `inputs` + "`" + `.")
   state: IngestState!
   "Why it failed or was cancelled."
   error: String
@@ -1501,9 +1609,38 @@ type IngestJob {
   rejected: Int!
   "The first rejected records (up to 100), by line."
   rejections: [Rejection!]!
+  """
+  Input the formats passed over on purpose, neither loaded nor rejected:
+  STIX objects of types Redthread does not map, revoked or deprecated ones;
+  Ethereum contract creations, failed and zero-value transactions; Bitcoin
+  coinbase inputs, nonstandard scripts, transactions too wide to apportion.
+  """
+  skipped: Int!
+  "` + "`" + `skipped` + "`" + ` by reason, most frequent first; complete once the job is over."
+  skippedByReason: [SkipCount!]!
+  "How many times the job went on from its checkpoint after the server stopped while it ran."
+  resumed: Int!
   created: Time!
   started: Time
   finished: Time
+}
+
+"A file an ingest job reads."
+type IngestInput {
+  "The path in the import directory as given, or the upload's file name as stored (made safe)."
+  name: String!
+  "Whether the file was uploaded with the request."
+  uploaded: Boolean!
+  "Size in bytes; null when unknown."
+  bytes: Int
+}
+
+"A number of skipped input items sharing a reason."
+type SkipCount {
+  "Why the reader passed over them, such as ` + "`" + `zero value` + "`" + ` or ` + "`" + `coinbase input` + "`" + `."
+  reason: String!
+  "How many."
+  count: Int!
 }
 
 "Progress of an ingest job."
@@ -1512,6 +1649,8 @@ type IngestProgress {
   phase: String!
   "Records read, valid or not."
   records: Int!
+  "Records done before the server restarted, when the job went on from its checkpoint; 0 otherwise."
+  resumedAt: Int!
   bytes: Int!
   "Size of the input; null when unknown."
   totalBytes: Int
@@ -1587,12 +1726,26 @@ func (ec *executionContext) childFields_Edge(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Edge", field.Name)
 }
 
+func (ec *executionContext) childFields_IngestInput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_IngestInput_name(ctx, field)
+	case "uploaded":
+		return ec.fieldContext_IngestInput_uploaded(ctx, field)
+	case "bytes":
+		return ec.fieldContext_IngestInput_bytes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestInput", field.Name)
+}
+
 func (ec *executionContext) childFields_IngestJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_IngestJob_id(ctx, field)
 	case "format":
 		return ec.fieldContext_IngestJob_format(ctx, field)
+	case "inputs":
+		return ec.fieldContext_IngestJob_inputs(ctx, field)
 	case "path":
 		return ec.fieldContext_IngestJob_path(ctx, field)
 	case "state":
@@ -1605,6 +1758,12 @@ func (ec *executionContext) childFields_IngestJob(ctx context.Context, field gra
 		return ec.fieldContext_IngestJob_rejected(ctx, field)
 	case "rejections":
 		return ec.fieldContext_IngestJob_rejections(ctx, field)
+	case "skipped":
+		return ec.fieldContext_IngestJob_skipped(ctx, field)
+	case "skippedByReason":
+		return ec.fieldContext_IngestJob_skippedByReason(ctx, field)
+	case "resumed":
+		return ec.fieldContext_IngestJob_resumed(ctx, field)
 	case "created":
 		return ec.fieldContext_IngestJob_created(ctx, field)
 	case "started":
@@ -1621,6 +1780,8 @@ func (ec *executionContext) childFields_IngestProgress(ctx context.Context, fiel
 		return ec.fieldContext_IngestProgress_phase(ctx, field)
 	case "records":
 		return ec.fieldContext_IngestProgress_records(ctx, field)
+	case "resumedAt":
+		return ec.fieldContext_IngestProgress_resumedAt(ctx, field)
 	case "bytes":
 		return ec.fieldContext_IngestProgress_bytes(ctx, field)
 	case "totalBytes":
@@ -1733,6 +1894,16 @@ func (ec *executionContext) childFields_Rejection(ctx context.Context, field gra
 		return ec.fieldContext_Rejection_reason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rejection", field.Name)
+}
+
+func (ec *executionContext) childFields_SkipCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_SkipCount_reason(ctx, field)
+	case "count":
+		return ec.fieldContext_SkipCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkipCount", field.Name)
 }
 
 func (ec *executionContext) childFields_Source(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1929,13 +2100,29 @@ func (ec *executionContext) field_Mutation_startIngest_args(ctx context.Context,
 	}
 	args["format"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "path",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["path"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "paths",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["paths"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "uploads",
+		func(ctx context.Context, v any) ([]*graphql.Upload, error) {
+			return ec.unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uploads"] = arg3
 	return args, nil
 }
 
@@ -2911,6 +3098,75 @@ func (ec *executionContext) fieldContext_Entity_validTo(_ context.Context, field
 	return graphql.NewScalarFieldContext("Entity", field, true, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _IngestInput_name(ctx context.Context, field graphql.CollectedField, obj *model.IngestInput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestInput_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestInput_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestInput", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IngestInput_uploaded(ctx context.Context, field graphql.CollectedField, obj *model.IngestInput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestInput_uploaded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uploaded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestInput_uploaded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestInput", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _IngestInput_bytes(ctx context.Context, field graphql.CollectedField, obj *model.IngestInput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestInput_bytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestInput_bytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestInput", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _IngestJob_id(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2955,6 +3211,38 @@ func (ec *executionContext) _IngestJob_format(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_IngestJob_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IngestJob_inputs(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_inputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IngestInput) graphql.Marshaler {
+			return ec.marshalNIngestInput2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestInputᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_inputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestJob",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestInput(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _IngestJob_path(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
@@ -3113,6 +3401,84 @@ func (ec *executionContext) fieldContext_IngestJob_rejections(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _IngestJob_skipped(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestJob_skippedByReason(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_skippedByReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SkippedByReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkipCount) graphql.Marshaler {
+			return ec.marshalNSkipCount2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSkipCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_skippedByReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestJob",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkipCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IngestJob_resumed(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_resumed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resumed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_resumed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _IngestJob_created(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3225,6 +3591,29 @@ func (ec *executionContext) _IngestProgress_records(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_IngestProgress_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_resumedAt(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_resumedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResumedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_resumedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
@@ -3537,7 +3926,7 @@ func (ec *executionContext) _Mutation_startIngest(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().StartIngest(ctx, fc.Args["format"].(string), fc.Args["path"].(string))
+			return ec.Resolvers.Mutation().StartIngest(ctx, fc.Args["format"].(string), fc.Args["path"].(*string), fc.Args["paths"].([]string), fc.Args["uploads"].([]*graphql.Upload))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
@@ -4589,6 +4978,52 @@ func (ec *executionContext) _Rejection_reason(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Rejection_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Rejection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SkipCount_reason(ctx context.Context, field graphql.CollectedField, obj *model.SkipCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkipCount_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkipCount_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkipCount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SkipCount_count(ctx context.Context, field graphql.CollectedField, obj *model.SkipCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkipCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkipCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkipCount", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Source_dataset(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
@@ -6745,6 +7180,54 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var ingestInputImplementors = []string{"IngestInput"}
+
+func (ec *executionContext) _IngestInput(ctx context.Context, sel ast.SelectionSet, obj *model.IngestInput) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ingestInputImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IngestInput")
+		case "name":
+			out.Values[i] = ec._IngestInput_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploaded":
+			out.Values[i] = ec._IngestInput_uploaded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bytes":
+			out.Values[i] = ec._IngestInput_bytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var ingestJobImplementors = []string{"IngestJob"}
 
 func (ec *executionContext) _IngestJob(ctx context.Context, sel ast.SelectionSet, obj *model.IngestJob) graphql.Marshaler {
@@ -6764,6 +7247,11 @@ func (ec *executionContext) _IngestJob(ctx context.Context, sel ast.SelectionSet
 			}
 		case "format":
 			out.Values[i] = ec._IngestJob_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inputs":
+			out.Values[i] = ec._IngestJob_inputs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6794,6 +7282,21 @@ func (ec *executionContext) _IngestJob(ctx context.Context, sel ast.SelectionSet
 			}
 		case "rejections":
 			out.Values[i] = ec._IngestJob_rejections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skipped":
+			out.Values[i] = ec._IngestJob_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skippedByReason":
+			out.Values[i] = ec._IngestJob_skippedByReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resumed":
+			out.Values[i] = ec._IngestJob_resumed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6852,6 +7355,11 @@ func (ec *executionContext) _IngestProgress(ctx context.Context, sel ast.Selecti
 			}
 		case "records":
 			out.Values[i] = ec._IngestProgress_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resumedAt":
+			out.Values[i] = ec._IngestProgress_resumedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7561,6 +8069,49 @@ func (ec *executionContext) _Rejection(ctx context.Context, sel ast.SelectionSet
 			}
 		case "reason":
 			out.Values[i] = ec._Rejection_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var skipCountImplementors = []string{"SkipCount"}
+
+func (ec *executionContext) _SkipCount(ctx context.Context, sel ast.SelectionSet, obj *model.SkipCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skipCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkipCount")
+		case "reason":
+			out.Values[i] = ec._SkipCount_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._SkipCount_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8442,6 +8993,32 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) marshalNIngestInput2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestInputᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IngestInput) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIngestInput2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestInput(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIngestInput2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestInput(ctx context.Context, sel ast.SelectionSet, v *model.IngestInput) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._IngestInput(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNIngestJob2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IngestJob) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -8776,6 +9353,32 @@ func (ec *executionContext) marshalNRejection2ᚖgithubᚗcomᚋredthreadᚑdev�
 	return ec._Rejection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSkipCount2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSkipCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkipCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkipCount2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSkipCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSkipCount2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSkipCount(ctx context.Context, sel ast.SelectionSet, v *model.SkipCount) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SkipCount(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Source) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -8875,6 +9478,28 @@ func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v an
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
 	res := model.MarshalTime(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v *graphql.Upload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalUpload(*v)
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -9231,6 +9856,41 @@ func (ec *executionContext) marshalONodeKind2ᚕgithubᚗcomᚋredthreadᚑdev�
 	return ret
 }
 
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -9265,6 +9925,41 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := model.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, v any) ([]*graphql.Upload, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*graphql.Upload, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, sel ast.SelectionSet, v []*graphql.Upload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

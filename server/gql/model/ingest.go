@@ -1,20 +1,38 @@
 package model
 
-import "github.com/redthread-dev/redthread/ingest/jobs"
+import (
+	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/jobs"
+)
 
 // NewIngestJob maps a job snapshot.
 func NewIngestJob(j jobs.Job) *IngestJob {
 	p := j.Progress
 	out := &IngestJob{
-		ID: j.ID, Format: j.Format, Path: j.Path, State: j.State, Rejected: j.Rejected,
+		ID: j.ID, Format: j.Format, State: j.State, Rejected: j.Rejected,
+		Skipped: p.Skipped, SkippedByReason: []*SkipCount{}, Resumed: j.Resumed,
 		Created: j.Created, Started: optTime(j.Started), Finished: optTime(j.Finished),
+		Inputs:     make([]*IngestInput, len(j.Inputs)),
 		Rejections: make([]*Rejection, 0, len(j.Rejections)),
 		Progress: &IngestProgress{
-			Phase: p.Phase, Records: p.Records, Bytes: int(p.Bytes), Rate: p.Rate,
+			Phase: p.Phase, Records: p.Records, ResumedAt: p.ResumedAt, Bytes: int(p.Bytes), Rate: p.Rate,
 			ElapsedSeconds: p.Elapsed.Seconds(),
 			NodesCreated:   p.Nodes.Created, NodesUpdated: p.Nodes.Updated, NodesUnchanged: p.Nodes.Unchanged,
 			EdgesCreated: p.Edges.Created, EdgesUpdated: p.Edges.Updated, EdgesUnchanged: p.Edges.Unchanged,
 		},
+	}
+	for i, in := range j.Inputs {
+		out.Inputs[i] = &IngestInput{Name: in.Name, Uploaded: in.Upload}
+		if in.Size >= 0 {
+			n := int(in.Size)
+			out.Inputs[i].Bytes = &n
+		}
+	}
+	if len(j.Inputs) > 0 {
+		out.Path = j.Inputs[0].Name
+	}
+	for _, s := range ingest.SkipList(j.Skipped) {
+		out.SkippedByReason = append(out.SkippedByReason, &SkipCount{Reason: s.Reason, Count: s.Count})
 	}
 	out.Error = optString(j.Error)
 	if p.TotalBytes >= 0 {

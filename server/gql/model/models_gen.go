@@ -9,12 +9,24 @@ import (
 	"github.com/redthread-dev/redthread/ingest/jobs"
 )
 
+// A file an ingest job reads.
+type IngestInput struct {
+	// The path in the import directory as given, or the upload's file name as stored (made safe).
+	Name string `json:"name"`
+	// Whether the file was uploaded with the request.
+	Uploaded bool `json:"uploaded"`
+	// Size in bytes; null when unknown.
+	Bytes *int `json:"bytes,omitempty"`
+}
+
 // An ingest job started through the API.
 type IngestJob struct {
 	// The job ID, also stamped as `job` into the sources of what it loads.
 	ID     string `json:"id"`
 	Format string `json:"format"`
-	// The file, as given to startIngest.
+	// The files it reads, in order.
+	Inputs []*IngestInput `json:"inputs"`
+	// The first file's name, as given to startIngest.
 	Path  string     `json:"path"`
 	State jobs.State `json:"state"`
 	// Why it failed or was cancelled.
@@ -24,9 +36,18 @@ type IngestJob struct {
 	Rejected int `json:"rejected"`
 	// The first rejected records (up to 100), by line.
 	Rejections []*Rejection `json:"rejections"`
-	Created    time.Time    `json:"created"`
-	Started    *time.Time   `json:"started,omitempty"`
-	Finished   *time.Time   `json:"finished,omitempty"`
+	// Input the formats passed over on purpose, neither loaded nor rejected:
+	// STIX objects of types Redthread does not map, revoked or deprecated ones;
+	// Ethereum contract creations, failed and zero-value transactions; Bitcoin
+	// coinbase inputs, nonstandard scripts, transactions too wide to apportion.
+	Skipped int `json:"skipped"`
+	// `skipped` by reason, most frequent first; complete once the job is over.
+	SkippedByReason []*SkipCount `json:"skippedByReason"`
+	// How many times the job went on from its checkpoint after the server stopped while it ran.
+	Resumed  int        `json:"resumed"`
+	Created  time.Time  `json:"created"`
+	Started  *time.Time `json:"started,omitempty"`
+	Finished *time.Time `json:"finished,omitempty"`
 }
 
 // Progress of an ingest job.
@@ -35,7 +56,9 @@ type IngestProgress struct {
 	Phase string `json:"phase"`
 	// Records read, valid or not.
 	Records int `json:"records"`
-	Bytes   int `json:"bytes"`
+	// Records done before the server restarted, when the job went on from its checkpoint; 0 otherwise.
+	ResumedAt int `json:"resumedAt"`
+	Bytes     int `json:"bytes"`
 	// Size of the input; null when unknown.
 	TotalBytes *int `json:"totalBytes,omitempty"`
 	// Records per second.
@@ -111,6 +134,14 @@ type Rejection struct {
 	// ID of the record, when known.
 	RecordID *string `json:"recordId,omitempty"`
 	Reason   string  `json:"reason"`
+}
+
+// A number of skipped input items sharing a reason.
+type SkipCount struct {
+	// Why the reader passed over them, such as `zero value` or `coinbase input`.
+	Reason string `json:"reason"`
+	// How many.
+	Count int `json:"count"`
 }
 
 // One assertion of a fact: who said it, where, under what marking.
