@@ -158,11 +158,8 @@ func prepareSources(in []Source, conf int, mark Marking) ([]Source, int, Marking
 }
 
 // mergeSources returns the union of two source lists, sorted. Two sources
-// with one key (dataset, record, agency) are one assertion: when they differ
-// only in their job, the earlier job (job IDs sort by start time) is kept,
-// so a rerun that confirms a record leaves it unchanged; otherwise the one
-// retrieved later is kept, then the one the later job loaded. No choice
-// depends on which list came first.
+// with one key (dataset, record, agency) are one assertion, of which one is
+// kept (preferSource); no choice depends on which list came first.
 func mergeSources(a, b []Source) []Source {
 	if len(a)+len(b) == 1 { // the common case: nothing to merge or sort
 		return slices.Concat(a, b) // a fresh slice, like the merge below
@@ -189,7 +186,13 @@ func sameButJob(a, b Source) bool {
 		a.Confidence == b.Confidence && a.Marking == b.Marking && a.Illustrative == b.Illustrative
 }
 
-// preferSource chooses between two sources with one key.
+// preferSource chooses between two sources with one key: the one retrieved
+// later; else, when they differ only in their job, the earlier job (job IDs
+// sort by start time), so a rerun that confirms a record leaves it
+// unchanged; else the larger by its JSON without the job. The last rule is
+// arbitrary but fixed: a file may give one record several excerpts, and a
+// rule like "the later job wins" would make every rerun an update. A
+// source that must replace an older one says so with a later retrievedAt.
 func preferSource(a, b Source) Source {
 	if c := a.RetrievedAt.Compare(b.RetrievedAt); c != 0 {
 		if c > 0 {
@@ -197,28 +200,20 @@ func preferSource(a, b Source) Source {
 		}
 		return b
 	}
-	if sameButJob(a, b) {
-		// The same assertion: keep the first job to load it. A source
-		// without a job is one a job has not stamped yet.
-		switch {
-		case a.Job == "":
-			return b
-		case b.Job == "" || a.Job < b.Job:
+	if !sameButJob(a, b) {
+		x, y := a, b
+		x.Job, y.Job = "", ""
+		jx, _ := json.Marshal(x)
+		jy, _ := json.Marshal(y)
+		if bytes.Compare(jx, jy) >= 0 {
 			return a
 		}
 		return b
 	}
-	// A real difference (excerpt, confidence, marking...): the later job's
-	// assertion, then any fixed order.
-	if a.Job != b.Job {
-		if a.Job > b.Job {
-			return a
-		}
+	switch { // a source without a job is one no job has stamped yet
+	case a.Job == "":
 		return b
-	}
-	xa, _ := json.Marshal(a)
-	xb, _ := json.Marshal(b)
-	if bytes.Compare(xa, xb) <= 0 {
+	case b.Job == "" || a.Job < b.Job:
 		return a
 	}
 	return b

@@ -18,7 +18,7 @@ import (
 // crashWriter fails batch n (0-based), before or after applying it, like a
 // process killed around the store's commit.
 type crashWriter struct {
-	lookupWriter
+	*memWriter
 	n, calls int
 	after    bool
 }
@@ -30,7 +30,7 @@ func (c *crashWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteResu
 	if c.calls == c.n && !c.after {
 		return graph.WriteResult{}, errCrash
 	}
-	res, err := c.lookupWriter.Write(ctx, b)
+	res, err := c.memWriter.Write(ctx, b)
 	if c.calls == c.n {
 		return graph.WriteResult{}, errCrash
 	}
@@ -95,7 +95,7 @@ func TestCheckpointResume(t *testing.T) {
 		return out
 	}
 
-	clean := lookupWriter{newMemWriter()}
+	clean := newMemWriter()
 	want, err := ingest.Run(context.Background(), clean, sources(native.File), opts(2))
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestCheckpointResume(t *testing.T) {
 				for _, torn := range []bool{false, true} {
 					t.Run(fmt.Sprintf("%s/batch %d/after commit %v/torn %v", f.name, n, after, torn), func(t *testing.T) {
 						ckpt := filepath.Join(t.TempDir(), "job.ckpt")
-						w := &crashWriter{lookupWriter: lookupWriter{newMemWriter()}, n: n, after: after}
+						w := &crashWriter{memWriter: newMemWriter(), n: n, after: after}
 						o := opts(2)
 						o.JobID, o.Checkpoint = "", ckpt
 						crashed, err := ingest.Run(context.Background(), w, sources(f.open), o)
@@ -195,7 +195,7 @@ func TestCheckpointOtherInputs(t *testing.T) {
 			dir := t.TempDir()
 			paths := checkpointInput(t, dir)
 			ckpt := filepath.Join(dir, "job.ckpt")
-			w := &crashWriter{lookupWriter: lookupWriter{newMemWriter()}, n: 3}
+			w := &crashWriter{memWriter: newMemWriter(), n: 3}
 			o := opts(2)
 			o.Checkpoint = ckpt
 			if _, err := ingest.Run(context.Background(), w, []ingest.Source{native.File(paths[0]), native.File(paths[1])}, o); !errors.Is(err, errCrash) {

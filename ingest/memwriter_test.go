@@ -3,7 +3,6 @@ package ingest_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"maps"
 	"slices"
 	"sync"
@@ -152,29 +151,4 @@ func (m *memWriter) edgeIDs() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Sorted(maps.Keys(m.edges))
-}
-
-// lookupWriter adds the optional ingest.Lookup to memWriter.
-type lookupWriter struct{ *memWriter }
-
-func (l lookupWriter) Nodes(ctx context.Context, ids []string) ([]*graph.Node, error) {
-	out := make([]*graph.Node, len(ids))
-	for i, id := range ids {
-		out[i] = l.node(id)
-	}
-	return out, nil
-}
-
-func (l lookupWriter) Edge(ctx context.Context, id string) (*graph.Edge, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.edges[id]
-	if !ok {
-		return nil, graph.NotFound("edge", id)
-	}
-	var e graph.Edge
-	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, errors.New("corrupt edge")
-	}
-	return &e, nil
 }

@@ -20,16 +20,6 @@ type Writer interface {
 	Write(ctx context.Context, b graph.Batch) (graph.WriteResult, error)
 }
 
-// Lookup is optional for a Writer (graph.Store has it). With it, the runner
-// keeps the job of sources the store already holds unchanged, so that
-// re-running a job on identical input leaves the store's bytes unchanged and
-// counts every record as unchanged. Without it every record is stamped with
-// the new job, and a rerun counts as updated (only Source.Job differs).
-type Lookup interface {
-	Nodes(ctx context.Context, ids []string) ([]*graph.Node, error)
-	Edge(ctx context.Context, id string) (*graph.Edge, error)
-}
-
 // DefaultBatchSize is the number of records written in one store transaction
 // unless Options say otherwise.
 const DefaultBatchSize = 5000
@@ -126,7 +116,6 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 		j.opts.JobID = NewJobID(opts.Now())
 	}
 	opts = j.opts
-	j.lookup, _ = w.(Lookup)
 	j.res.JobID = opts.JobID
 	// A first checkpoint before any write fixes the job ID: records
 	// committed before a crash carry it, so the resumed job must too.
@@ -169,18 +158,20 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 }
 
 // NewJobID returns a job ID that sorts by start time and is unique in
-// practice: UTC time plus 24 random bits, e.g. "20240503T101500Z-9f3a1c".
+// practice: UTC time to the microsecond plus 24 random bits, e.g.
+// "20240503T101500.250000Z-9f3a1c". The order matters: a source that a
+// later job confirms keeps the earlier job (graph.MergeNode), so two jobs
+// started within one second must not compare by chance.
 func NewJobID(now time.Time) string {
 	var b [3]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return now.UTC().Format("20060102T150405.000000Z") + "-" + hex.EncodeToString(b[:])
 }
 
 type job struct {
-	w      Writer
-	lookup Lookup
-	opts   Options
-	res    Result
+	w    Writer
+	opts Options
+	res  Result
 
 	batch    batch
 	deferred []graph.Edge
@@ -409,9 +400,7 @@ func (j *job) flush(ctx context.Context, final bool) error {
 		return err
 	}
 	b := &j.batch
-	if err := j.stamp(ctx, b); err != nil {
-		return err
-	}
+	j.stamp(b)
 	wr, err := j.w.Write(ctx, graph.Batch{Nodes: b.nodes, Edges: b.edges})
 	if err != nil {
 		return fmt.Errorf("write batch: %w", err)
@@ -445,25 +434,19 @@ func (j *job) flush(ctx context.Context, final bool) error {
 	return nil
 }
 
-// stamp sets Source.Job on every source that has none. A source the store
-// already holds, equal but for its job, keeps the stored job: graph.Merge
-// replaces a source by its key (dataset, record, agency), so stamping the
-// new job would turn an identical rerun into an update of every record.
-func (j *job) stamp(ctx context.Context, b *batch) error {
-	stored, err := j.storedSources(ctx, b)
-	if err != nil {
-		return err
-	}
+// stamp sets Source.Job on every source that has none. Rerunning a job on
+// identical input still leaves the store unchanged: graph.MergeNode and
+// MergeEdge keep the earlier job of a source that differs only in its job.
+func (j *job) stamp(b *batch) {
 	for i := range b.nodes {
-		b.nodes[i].Sources = j.stampSources(b.nodes[i].Sources, stored[b.nodes[i].ID])
+		b.nodes[i].Sources = j.stampSources(b.nodes[i].Sources)
 	}
 	for i := range b.edges {
-		b.edges[i].Sources = j.stampSources(b.edges[i].Sources, stored[b.edges[i].ID])
+		b.edges[i].Sources = j.stampSources(b.edges[i].Sources)
 	}
-	return nil
 }
 
-func (j *job) stampSources(in, stored []graph.Source) []graph.Source {
+func (j *job) stampSources(in []graph.Source) []graph.Source {
 	var out []graph.Source // copied on first change: the record's slice may be shared with its reader
 	for i, s := range in {
 		if s.Job != "" {
@@ -473,71 +456,11 @@ func (j *job) stampSources(in, stored []graph.Source) []graph.Source {
 			out = slices.Clone(in)
 		}
 		out[i].Job = j.opts.JobID
-		for _, old := range stored {
-			if sameButJob(old, s) {
-				out[i].Job = old.Job
-				break
-			}
-		}
 	}
 	if out == nil {
 		return in
 	}
 	return out
-}
-
-// sameButJob reports whether two prepared sources are equal except for Job.
-func sameButJob(a, b graph.Source) bool {
-	return a.Dataset == b.Dataset && a.Record == b.Record && a.Agency == b.Agency &&
-		a.RetrievedAt.Equal(b.RetrievedAt) && a.URL == b.URL && a.Excerpt == b.Excerpt &&
-		a.Confidence == b.Confidence && a.Marking == b.Marking && a.Illustrative == b.Illustrative
-}
-
-// storedSources returns, by record ID, the sources the store holds for the
-// records of b that have a source without a job.
-func (j *job) storedSources(ctx context.Context, b *batch) (map[string][]graph.Source, error) {
-	if j.lookup == nil {
-		return nil, nil
-	}
-	out := map[string][]graph.Source{}
-	var ids []string
-	for _, n := range b.nodes {
-		if needsJob(n.Sources) {
-			ids = append(ids, n.ID)
-		}
-	}
-	if len(ids) > 0 {
-		slices.Sort(ids)
-		ids = slices.Compact(ids)
-		nodes, err := j.lookup.Nodes(ctx, ids)
-		if err != nil {
-			return nil, fmt.Errorf("look up stored nodes: %w", err)
-		}
-		for _, n := range nodes {
-			if n != nil {
-				out[n.ID] = n.Sources
-			}
-		}
-	}
-	for _, e := range b.edges {
-		if _, seen := out[e.ID]; seen || !needsJob(e.Sources) {
-			continue
-		}
-		old, err := j.lookup.Edge(ctx, e.ID)
-		switch {
-		case graph.ErrorCode(err) == graph.CodeNotFound:
-			out[e.ID] = nil
-		case err != nil:
-			return nil, fmt.Errorf("look up stored edge %s: %w", e.ID, err)
-		default:
-			out[e.ID] = old.Sources
-		}
-	}
-	return out, nil
-}
-
-func needsJob(src []graph.Source) bool {
-	return slices.ContainsFunc(src, func(s graph.Source) bool { return s.Job == "" })
 }
 
 // openCheckpoint loads the checkpoint of Options.Checkpoint when it was

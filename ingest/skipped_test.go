@@ -107,7 +107,7 @@ func TestSkippedCounts(t *testing.T) {
 	for _, f := range formats {
 		for n := range 4 {
 			t.Run(fmt.Sprintf("%s/crash at batch %d", f.name, n), func(t *testing.T) {
-				w := &crashWriter{lookupWriter: lookupWriter{newMemWriter()}, n: n, after: true}
+				w := &crashWriter{memWriter: newMemWriter(), n: n, after: true}
 				o := opts(2)
 				o.Checkpoint = filepath.Join(t.TempDir(), "job.ckpt")
 				if _, err := ingest.Run(context.Background(), w, sources(f.open), o); !errors.Is(err, errCrash) {

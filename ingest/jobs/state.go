@@ -212,8 +212,9 @@ func (s *state) sweep(known, live map[string]bool, log *slog.Logger) {
 	}
 	if ents, err := os.ReadDir(filepath.Join(s.root, "checkpoints")); err == nil {
 		for _, e := range ents {
-			id, _, _ := strings.Cut(e.Name(), ".")
-			if !live[id] {
+			// ID.ckpt, its journal and temporary files; IDs hold dots.
+			id, _, ok := strings.Cut(e.Name(), ".ckpt")
+			if !ok || !live[id] {
 				_ = os.Remove(filepath.Join(s.root, "checkpoints", e.Name()))
 			}
 		}
