@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/redthread-dev/redthread/examples/demo"
@@ -25,8 +26,16 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 	checkpoint := fs.String("checkpoint", "", "checkpoint file, saved after every committed batch so that a killed job resumes (default: one per store, format and input files, under the embedded store's data directory or .redthread-ingest/); none disables")
 	resume := fs.Bool("resume", true, "resume from the checkpoint when it was taken on the same inputs; false starts over")
 	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "warn"), "debug, info, warn or error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the job to this file (go tool pprof)")
 	if err := m.parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	f, ok := formats.Lookup(*format)
 	if !ok {
@@ -94,6 +103,22 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 		return exitCode(ExitRejected)
 	}
 	return nil
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // progress draws a bar when stderr is a terminal and prints only the final

@@ -286,3 +286,30 @@ func TestLimitsOrDefaults(t *testing.T) {
 		t.Fatalf("OrDefaults = %+v, want %+v", got, want)
 	}
 }
+
+// TestPrepareNodeKnown: with the prepared IDs known, nodes come out as
+// PrepareNode makes them, whether their key is the normalised one or not.
+func TestPrepareNodeKnown(t *testing.T) {
+	stored := map[string]bool{
+		"wallet:eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96": true,
+		"threat_group:lazarus-group":                          true,
+	}
+	known := func(id string) bool { return stored[id] }
+	for _, n := range []Node{
+		{Kind: KindWallet, Key: "eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96"},
+		{Kind: KindWallet, Key: "ETH:0x098B716B8Aaf21512996dC57EB0615e2383E2f96"},
+		{Kind: KindWallet, Key: "eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96", ID: "wallet:eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96"},
+		{Kind: KindWallet, Key: "eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96", ID: "wallet:eth:0xother"},
+		{Kind: KindThreatGroup, Key: "lazarus-group", Label: " Lazarus Group "},
+		{Kind: KindThreatGroup, Key: "Lazarus Group"},
+		{Kind: KindPerson, Key: "kim"},
+		{Kind: "NOPE", Key: "lazarus-group"},
+	} {
+		n.Sources = []Source{{Dataset: "d"}}
+		a, b := n, n
+		errA, errB := PrepareNode(&a), PrepareNodeKnown(&b, known)
+		if fmt.Sprint(errA) != fmt.Sprint(errB) || fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Errorf("%s %q: PrepareNode %+v, %v; PrepareNodeKnown %+v, %v", n.Kind, n.Key, a, errA, b, errB)
+		}
+	}
+}

@@ -27,13 +27,29 @@ var edgeEndpoints = map[EdgeKind][2][]NodeKind{
 // PrepareNode validates n and fills in what is derived: the normalised key
 // and ID, the label when missing, per-source confidence and marking from the
 // node's own, and the node's confidence and marking from its sources.
-func PrepareNode(n *Node) error {
+func PrepareNode(n *Node) error { return PrepareNodeKnown(n, nil) }
+
+// PrepareNodeKnown is PrepareNode for a caller that holds prepared nodes:
+// when the node's kind and key make, byte for byte, the ID of one of them
+// (known reports it), the key is normalised already (IDs are fixed points
+// of normalising) and is not normalised again: for a wallet, decoding and
+// checksumming its address, which readers of transfers send with every
+// transfer. The result is the same as PrepareNode's.
+func PrepareNodeKnown(n *Node, known func(id string) bool) error {
 	if !n.Kind.Valid() {
 		return Errorf(CodeInvalid, "unknown node kind %q", n.Kind)
 	}
-	id, key, err := NodeID(n.Kind, n.Key)
-	if err != nil {
-		return err
+	var id, key string
+	if known != nil {
+		if cand := idPrefix[n.Kind] + ":" + n.Key; (n.ID == "" || n.ID == cand) && known(cand) {
+			id, key = cand, n.Key
+		}
+	}
+	if id == "" {
+		var err error
+		if id, key, err = NodeID(n.Kind, n.Key); err != nil {
+			return err
+		}
 	}
 	if n.ID != "" && n.ID != id {
 		return Errorf(CodeInvalid, "id %q does not match kind %s and key %q (want %q)", n.ID, n.Kind, n.Key, id)
@@ -285,6 +301,9 @@ func MergeNode(old, in *Node) (*Node, error) {
 // "LAZARUS GROUP" from the SDN list), then the smaller in byte order: a
 // total order, so the choice is the same in any load order.
 func preferLabel(a, b, key string) string {
+	if a == b { // most merges: a record confirmed again
+		return a
+	}
 	rank := func(l string) int {
 		r := 0
 		if l != key && l != "" {
@@ -362,9 +381,9 @@ func mergeProps(a, b Props) Props {
 
 // preferValue chooses between two values of one property: a value over
 // null, then the one whose JSON is larger in byte order (for numbers of one
-// sign and digit count, the larger; for lists, the one that is longer at
-// the first difference): arbitrary between real disagreements, but a total
-// order, hence the same in any load order.
+// sign and digit count, the larger): arbitrary between real disagreements,
+// but one total order for every type, so that merging is associative and
+// the choice is the same in any load order.
 func preferValue(a, b any) any {
 	switch {
 	case a == nil:
@@ -373,8 +392,8 @@ func preferValue(a, b any) any {
 		return a
 	}
 	if x, ok := a.(string); ok {
-		if y, ok := b.(string); ok {
-			return max(x, y)
+		if y, ok := b.(string); ok && x == y {
+			return a
 		}
 	}
 	x, err1 := json.Marshal(a)

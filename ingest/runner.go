@@ -120,7 +120,7 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 	// A first checkpoint before any write fixes the job ID: records
 	// committed before a crash carry it, so the resumed job must too.
 	if j.ckpt != nil && j.resume == nil {
-		if err := j.save(); err != nil {
+		if err := j.save(j.cutNow()); err != nil {
 			_ = j.ckpt.close()
 			return j.res, fmt.Errorf("ingest job %s: %w", opts.JobID, err)
 		}
@@ -177,6 +177,15 @@ type job struct {
 	deferred []graph.Edge
 	deferPos []Pos
 
+	// The pipeline: while the store writes one batch (inflight), the
+	// reader fills the next. Rejections met while reading wait in pending
+	// (the first MaxReport of them, all counted) and join the report when
+	// their batch is applied, so the report, the counts and every
+	// checkpoint are those of a run that wrote each batch before reading on.
+	inflight *inflight
+	pending  []RecordError
+	pendingN int
+
 	// checkpoint state: the source being read, its records done and its
 	// reader; edges written while linking; what the journal holds.
 	ckpt        *checkpointer
@@ -203,6 +212,30 @@ type job struct {
 	lastProgress time.Time
 }
 
+// inflight is a batch handed to the store, with what the reader met while
+// reading it and the checkpoint to take once it is committed.
+type inflight struct {
+	b        batch
+	final    bool
+	rejects  []RecordError // met while reading the batch, at most MaxReport
+	rejected int           // how many were met
+	at       cut
+	done     chan struct{} // closed when the write returns
+	wr       graph.WriteResult
+	err      error
+}
+
+// cut is where the reader stood when a batch was handed over: what a
+// checkpoint taken once the batch is committed must say.
+type cut struct {
+	phase             string
+	cur, curRecords   int
+	pos               *Position
+	doneBytes, bytes  int64
+	records, linked   int
+	skipDone, skipCur map[string]int
+}
+
 // batch is the records of one Write with their positions, index for index.
 type batch struct {
 	nodes   []graph.Node
@@ -218,7 +251,14 @@ func (b *batch) reset() {
 	b.edges, b.edgePos = b.edges[:0], b.edgePos[:0]
 }
 
-func (j *job) run(ctx context.Context, sources []Source) error {
+func (j *job) run(ctx context.Context, sources []Source) (err error) {
+	defer func() {
+		// Never return while the store is still writing a batch (the
+		// caller may close it); an error of that write is the job's.
+		if werr := j.wait(); err == nil {
+			err = werr
+		}
+	}()
 	first, linked := 0, 0
 	var at *checkpoint // where to resume in sources[first]
 	if ck := j.resume; ck != nil {
@@ -238,6 +278,9 @@ func (j *job) run(ctx context.Context, sources []Source) error {
 	// Every source is done: a checkpoint from here on resumes linking.
 	j.cur, j.curRecords, j.reader = len(sources), 0, nil
 	if err := j.flush(ctx, false); err != nil {
+		return err
+	}
+	if err := j.wait(); err != nil { // every deferred edge is known
 		return err
 	}
 	j.phase, j.file = "linking", ""
@@ -358,53 +401,101 @@ func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err er
 	}
 }
 
-// add validates a record and queues it for the next batch.
+// add queues a record for the next batch. The store validates it (and
+// reports it by index, which maps back to its position): validating here
+// too would check every address twice.
 func (j *job) add(rec Record) {
 	switch {
 	case rec.Node != nil && rec.Edge == nil:
-		n := *rec.Node
-		if err := graph.PrepareNode(&n); err != nil {
-			j.reject(RecordError{Pos: rec.Pos, ID: n.ID, Err: err})
-			return
-		}
-		j.batch.nodes = append(j.batch.nodes, n)
+		j.batch.nodes = append(j.batch.nodes, *rec.Node)
 		j.batch.nodePos = append(j.batch.nodePos, rec.Pos)
 	case rec.Edge != nil && rec.Node == nil:
-		e := *rec.Edge
-		if err := graph.PrepareEdge(&e); err != nil {
-			j.reject(RecordError{Pos: rec.Pos, ID: e.ID, Err: err})
-			return
-		}
-		j.batch.edges = append(j.batch.edges, e)
+		j.batch.edges = append(j.batch.edges, *rec.Edge)
 		j.batch.edgePos = append(j.batch.edgePos, rec.Pos)
 	default:
 		j.reject(RecordError{Pos: rec.Pos, Err: errors.New("record must hold exactly one node or edge")})
 	}
 }
 
+// reject notes a record rejected while reading; it is reported when the
+// batch being read is applied.
 func (j *job) reject(e RecordError) {
+	j.pendingN++
+	if j.opts.MaxReport < 0 || len(j.pending) < j.opts.MaxReport {
+		j.pending = append(j.pending, e)
+	}
+}
+
+// report counts a rejection and keeps it within MaxReport.
+func (j *job) report(e RecordError) {
 	j.res.Rejected++
 	if j.opts.MaxReport < 0 || len(j.res.Report) < j.opts.MaxReport {
 		j.res.Report = append(j.res.Report, e)
 	}
 }
 
-// flush writes the pending batch. Cancellation is checked here, so a job
-// stops between batches and never leaves one half-sent. On the final pass
-// (linking) dangling edges are reported instead of deferred.
+// cutNow is the reader's state, for the checkpoint of the batch handed over now.
+func (j *job) cutNow() cut {
+	c := cut{phase: "reading", cur: j.cur, curRecords: j.curRecords, doneBytes: j.doneBytes,
+		bytes: j.res.Bytes, records: j.res.Records, linked: j.linked,
+		skipDone: addSkipped(nil, j.skipDone), skipCur: j.currentSkipped()}
+	if j.phase == "linking" {
+		c.phase = "linking"
+	}
+	if p, ok := positionOf(j.reader); ok {
+		c.pos = &p
+	}
+	return c
+}
+
+// flush hands the pending batch to the store, to be written while the
+// reader goes on, once the batch before it is committed and applied.
+// Cancellation is checked here, so a job stops between batches and never
+// leaves one half-sent. On the final pass (linking) dangling edges are
+// reported instead of deferred.
 func (j *job) flush(ctx context.Context, final bool) error {
-	if j.batch.len() == 0 {
+	if err := j.wait(); err != nil {
+		return err
+	}
+	if j.batch.len() == 0 && j.pendingN == 0 {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b := &j.batch
-	j.stamp(b)
-	wr, err := j.w.Write(ctx, graph.Batch{Nodes: b.nodes, Edges: b.edges})
-	if err != nil {
-		return fmt.Errorf("write batch: %w", err)
+	in := &inflight{b: j.batch, final: final, rejects: j.pending, rejected: j.pendingN, at: j.cutNow(), done: make(chan struct{})}
+	j.batch, j.pending, j.pendingN = batch{}, nil, 0
+	j.inflight = in
+	if in.b.len() == 0 {
+		close(in.done) // only rejections to report
+		return nil
 	}
+	j.stamp(&in.b)
+	go func() {
+		defer close(in.done)
+		in.wr, in.err = j.w.Write(ctx, graph.Batch{Nodes: in.b.nodes, Edges: in.b.edges})
+	}()
+	return nil
+}
+
+// wait waits for the batch in flight, if any, and applies its outcome:
+// counts, rejections (the reader's, then the store's), deferred edges, and
+// a checkpoint at its cut.
+func (j *job) wait() error {
+	in := j.inflight
+	if in == nil {
+		return nil
+	}
+	<-in.done
+	j.inflight = nil
+	if in.err != nil {
+		return fmt.Errorf("write batch: %w", in.err)
+	}
+	for _, e := range in.rejects {
+		j.report(e)
+	}
+	j.res.Rejected += in.rejected - len(in.rejects) // met but beyond MaxReport
+	b, wr := &in.b, in.wr
 	j.res.Nodes.Created += wr.NodesCreated
 	j.res.Nodes.Updated += wr.NodesUpdated
 	j.res.Nodes.Unchanged += wr.NodesUnchanged
@@ -414,20 +505,19 @@ func (j *job) flush(ctx context.Context, final bool) error {
 	for _, rj := range wr.Rejected {
 		switch {
 		case rj.Edge && rj.Index >= 0 && rj.Index < len(b.edges):
-			if !final && graph.ErrorCode(rj.Err) == graph.CodeNotFound {
+			if !in.final && graph.ErrorCode(rj.Err) == graph.CodeNotFound {
 				j.deferred = append(j.deferred, b.edges[rj.Index])
 				j.deferPos = append(j.deferPos, b.edgePos[rj.Index])
 				continue
 			}
-			j.reject(RecordError{Pos: b.edgePos[rj.Index], ID: cmp.Or(rj.ID, b.edges[rj.Index].ID), Err: rj.Err})
+			j.report(RecordError{Pos: b.edgePos[rj.Index], ID: cmp.Or(rj.ID, b.edges[rj.Index].ID), Err: rj.Err})
 		case !rj.Edge && rj.Index >= 0 && rj.Index < len(b.nodes):
-			j.reject(RecordError{Pos: b.nodePos[rj.Index], ID: cmp.Or(rj.ID, b.nodes[rj.Index].ID), Err: rj.Err})
+			j.report(RecordError{Pos: b.nodePos[rj.Index], ID: cmp.Or(rj.ID, b.nodes[rj.Index].ID), Err: rj.Err})
 		default:
 			return fmt.Errorf("write batch: store rejected record %d of a batch of %d nodes and %d edges", rj.Index, len(b.nodes), len(b.edges))
 		}
 	}
-	b.reset()
-	if err := j.save(); err != nil {
+	if err := j.save(in.at); err != nil {
 		return err
 	}
 	j.progress(false)
@@ -520,7 +610,7 @@ func (j *job) openCheckpoint(ctx context.Context, sources []Source) error {
 
 // save checkpoints the job after a committed batch, when it has a
 // checkpoint file.
-func (j *job) save() error {
+func (j *job) save(c cut) error {
 	if j.ckpt == nil {
 		return nil
 	}
@@ -531,19 +621,12 @@ func (j *job) save() error {
 	for i := j.newDeferred; i < len(j.deferred); i++ {
 		entries = append(entries, journalEntry{Defer: &deferJSON{Edge: j.deferred[i], File: j.deferPos[i].File, Line: j.deferPos[i].Line}})
 	}
-	phase := "reading"
-	if j.phase == "linking" {
-		phase = "linking"
-	}
 	ck := &checkpoint{
 		Version: checkpointVersion, Job: j.opts.JobID, Inputs: j.inputs,
-		Phase: phase, Source: j.cur, SourceRecords: j.curRecords, DoneBytes: j.doneBytes, Linked: j.linked,
-		Records: j.res.Records, Rejected: j.res.Rejected, Bytes: j.res.Bytes, Nodes: j.res.Nodes, Edges: j.res.Edges,
+		Phase: c.phase, Source: c.cur, SourceRecords: c.curRecords, DoneBytes: c.doneBytes, Linked: c.linked,
+		Records: c.records, Rejected: j.res.Rejected, Bytes: c.bytes, Nodes: j.res.Nodes, Edges: j.res.Edges,
 		Reported: len(j.res.Report), Deferred: j.journaled + len(j.deferred) - j.newDeferred,
-		Skipped: j.skipDone, SourceSkipped: j.currentSkipped(),
-	}
-	if p, ok := positionOf(j.reader); ok {
-		ck.Position = &p
+		Skipped: c.skipDone, SourceSkipped: c.skipCur, Position: c.pos,
 	}
 	if err := j.ckpt.save(ck, entries); err != nil {
 		return err

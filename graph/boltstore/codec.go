@@ -242,6 +242,14 @@ type encoder struct {
 	dict    *sourceDict
 	pending []sourceCtx // new contexts, numbered from len(dict.list)
 	pendIDs map[sourceCtx]uint32
+	// usedPending is set when an encoding refers to a pending context,
+	// whose number means nothing until the batch commits.
+	usedPending bool
+	scratch     []byte
+	// last is the context ref resolved last: a job's records share one.
+	last    sourceCtx
+	lastRef uint32
+	hasLast bool
 }
 
 func newEncoder(d *sourceDict) *encoder {
@@ -249,9 +257,14 @@ func newEncoder(d *sourceDict) *encoder {
 }
 
 func (e *encoder) ref(c sourceCtx) uint32 {
+	if e.hasLast && c == e.last && int(e.lastRef) < len(e.dict.list) {
+		return e.lastRef
+	}
 	if id, ok := e.dict.ids[c]; ok {
+		e.last, e.lastRef, e.hasLast = c, id, true
 		return id
 	}
+	e.usedPending = true
 	if id, ok := e.pendIDs[c]; ok {
 		return id
 	}
@@ -262,13 +275,14 @@ func (e *encoder) ref(c sourceCtx) uint32 {
 }
 
 // appendBody encodes what nodes and edges share after their own fields.
-func (e *encoder) appendBody(b []byte, props graph.Props, from, to time.Time, conf int, m graph.Marking, src []graph.Source) ([]byte, error) {
+func (e *encoder) appendBody(b []byte, props graph.Props, from, to time.Time, conf int, m graph.Marking, src []graph.Source) (_ []byte, err error) {
 	if len(props) > 0 {
-		j, err := json.Marshal(props) // sorted keys: deterministic
+		e.scratch, err = appendProps(e.scratch[:0], props) // sorted keys: deterministic
 		if err != nil {
 			return nil, fmt.Errorf("props: %w", err)
 		}
-		b = appendStr(b, string(j))
+		b = binary.AppendUvarint(b, uint64(len(e.scratch)))
+		b = append(b, e.scratch...)
 	}
 	if !from.IsZero() {
 		b = appendTime(b, from)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"os"
@@ -194,13 +195,19 @@ func mapErr(err error) error {
 // index is the in-memory part of the store: node IDs and kinds, the
 // topology over dense indices, edge IDs, the search index and counters.
 type index struct {
-	ids         []string // node index → ID
-	byID        map[string]uint32
-	nkind       []uint8 // node index → position in nodeKinds
-	g           *algo.Graph
-	eids        *edgeIndex // edge ID hash → edge index
-	search      *searchIndex
-	srcs        *sourceDict
+	ids    []string // node index → ID
+	byID   map[string]uint32
+	nkind  []uint8 // node index → position in nodeKinds
+	g      *algo.Graph
+	eids   *edgeIndex // edge ID hash → edge index
+	search *searchIndex
+	srcs   *sourceDict
+	// merged[i] is a hash of an incoming record last merged into node i
+	// (0: none yet). Merging is idempotent (graph.MergeNode is a join),
+	// so a node sent again as it was, as readers of transfers send each
+	// wallet with every transfer, is unchanged without reading the record.
+	merged      []uint64
+	mergeSeed   maphash.Seed
 	nodesByKind []int64
 	edgesByKind []int64
 }
@@ -212,6 +219,7 @@ func newIndex(edges int) *index {
 		eids:        newEdgeIndex(edges),
 		search:      newSearchIndex(),
 		srcs:        newSourceDict(),
+		mergeSeed:   maphash.MakeSeed(),
 		nodesByKind: make([]int64, len(nodeKinds)),
 		edgesByKind: make([]int64, len(edgeKinds)),
 	}
@@ -226,6 +234,7 @@ func (x *index) addNode(id string, kind graph.NodeKind, label string, aliases []
 func (x *index) addNodeFields(id string, kind graph.NodeKind, text string, toks []string) uint32 {
 	i := x.g.AddNode()
 	x.ids = append(x.ids, id)
+	x.merged = append(x.merged, 0)
 	x.byID[id] = i
 	k := nodeKindCode(kind)
 	x.nkind = append(x.nkind, k)
@@ -246,7 +255,7 @@ func (x *index) addEdge(f, t uint32, kind uint8, h uint64) error {
 }
 
 func (x *index) memoryBytes() (topology, search int) {
-	topology = x.g.MemoryBytes() + cap(x.nkind) + x.eids.memoryBytes()
+	topology = x.g.MemoryBytes() + cap(x.nkind) + 8*cap(x.merged) + x.eids.memoryBytes()
 	for _, id := range x.ids {
 		topology += 2*len(id) + 16 + 4 + 48 // slice entry, map key, value, map overhead
 	}

@@ -451,3 +451,49 @@ func TestReadersNeverSeeHalfBatches(t *testing.T) {
 		t.Fatalf("final stats %+v", st)
 	}
 }
+
+// TestNodeSentAgainSkipsTheRead: a node sent again as it was is counted
+// unchanged (without reading its record); anything new in it is merged,
+// including a source whose context number an earlier, rolled-back batch
+// had given to another context.
+func TestNodeSentAgainSkipsTheRead(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	ctx := context.Background()
+	node := func(key, dataset, job string) graph.Node {
+		return graph.Node{Kind: graph.KindPerson, Key: key, Label: "Persona " + key,
+			Sources: []graph.Source{{Dataset: dataset, Record: "r1", Job: job}}}
+	}
+	counts := func(r graph.WriteResult) [3]int { return [3]int{r.NodesCreated, r.NodesUpdated, r.NodesUnchanged} }
+	steps := []struct {
+		name string
+		in   graph.Node
+		want [3]int
+	}{
+		{"first", node("a", "d1", "j1"), [3]int{1, 0, 0}},
+		{"again", node("a", "d1", "j1"), [3]int{0, 0, 1}},
+		// The same assertion from a later job: unchanged, and the batch
+		// is rolled back with the new context it numbered.
+		{"later job", node("a", "d1", "j2"), [3]int{0, 0, 1}},
+		{"later job again", node("a", "d1", "j2"), [3]int{0, 0, 1}},
+		// Another node takes that context number for its own context.
+		{"other node", node("b", "d2", "j2"), [3]int{1, 0, 0}},
+		// Node a with that context: encoded as the rolled-back batch was,
+		// but a new source.
+		{"new source", node("a", "d2", "j2"), [3]int{0, 1, 0}},
+		{"new source again", node("a", "d2", "j2"), [3]int{0, 0, 1}},
+		{"first again", node("a", "d1", "j1"), [3]int{0, 0, 1}},
+	}
+	for _, st := range steps {
+		res := mustWrite(t, s, graph.Batch{Nodes: []graph.Node{st.in}})
+		if got := counts(res); got != st.want {
+			t.Fatalf("%s: created, updated, unchanged = %v, want %v", st.name, got, st.want)
+		}
+	}
+	n, err := s.Node(ctx, "person:a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Sources) != 2 || n.Sources[0].Dataset != "d1" || n.Sources[0].Job != "j1" || n.Sources[1].Dataset != "d2" {
+		t.Fatalf("sources %+v", n.Sources)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"sync"
@@ -71,7 +72,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 	// safe until we take s.mu to apply the batch.
 	idx := s.idx
 
-	nodes, nodePos := prepareNodes(b.Nodes, &res)
+	nodes, nodePos := prepareNodes(idx, b.Nodes, &res)
 	edges, ends := prepareEdges(idx, b.Edges, nodePos, &res)
 
 	tx, err := s.db.Begin(true)
@@ -83,10 +84,24 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 	nb, eb := tx.Bucket(bucketNodes), tx.Bucket(bucketEdges)
 	eb.FillPercent = 1 // edges are appended in sequence order: fill pages
 	var changes []searchChange
-	nums := make([]uint32, len(nodes)) // node numbers, by position in nodes
+	nums := make([]uint32, len(nodes))   // node numbers, by position in nodes
+	hashes := make([]uint64, len(nodes)) // of the incoming nodes, for idx.merged
 	for i, n := range nodes {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return graph.WriteResult{}, timeout(ctx.Err())
+		}
+		enc.usedPending = false
+		in, err := enc.encodeNode(0, n)
+		if err != nil {
+			return graph.WriteResult{}, internal(err, "encode node")
+		}
+		if !enc.usedPending { // else the bytes may mean another record later
+			hashes[i] = maphash.Bytes(idx.mergeSeed, in) | 1 // never 0, which means none
+		}
+		if num, ok := idx.byID[n.ID]; ok && hashes[i] != 0 && idx.merged[num] == hashes[i] {
+			nums[i] = num
+			res.NodesUnchanged++
+			continue
 		}
 		key := []byte(n.ID)
 		if old := nb.Get(key); old != nil {
@@ -202,7 +217,18 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 		created = append(created, newEdge{f, t, code, hh})
 		res.EdgesCreated++
 	}
+	// Once the batch is in the file (or changed nothing), each of its
+	// nodes is merged into its record.
+	// (Only writers use idx.merged: no lock.)
+	remember := func() {
+		for i, h := range hashes {
+			if h != 0 {
+				idx.merged[nums[i]] = h
+			}
+		}
+	}
 	if res.NodesCreated+res.NodesUpdated+res.EdgesCreated+res.EdgesUpdated == 0 {
+		remember()
 		return res, nil // deferred rollback: the file is untouched
 	}
 	if err := enc.put(tx.Bucket(bucketSources)); err != nil {
@@ -242,6 +268,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 			return res, internal(fmt.Errorf("node %s numbered %d, indexed %d", c.id, c.num, got), "index node")
 		}
 	}
+	remember()
 	for _, e := range created {
 		if err := idx.addEdge(e.from, e.to, e.kind, e.hash); err != nil {
 			// Committed but not indexable: only a bug can get here.
@@ -279,12 +306,15 @@ func parallel(n int, fn func(lo, hi int)) {
 
 // prepareNodes validates the batch's nodes and merges repeats of one ID in
 // order. It returns the unique nodes and the position of each ID.
-func prepareNodes(in []graph.Node, res *graph.WriteResult) ([]*graph.Node, map[string]int) {
+func prepareNodes(idx *index, in []graph.Node, res *graph.WriteResult) ([]*graph.Node, map[string]int) {
 	prep := slices.Clone(in)
 	errs := make([]error, len(in))
+	// Only this writer mutates idx.byID, and not before commit: the
+	// workers may read it.
+	known := func(id string) bool { _, ok := idx.byID[id]; return ok }
 	parallel(len(in), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			errs[i] = graph.PrepareNode(&prep[i])
+			errs[i] = graph.PrepareNodeKnown(&prep[i], known)
 		}
 	})
 	pos := make(map[string]int, len(in))
