@@ -292,7 +292,7 @@ func TestLimitsOrDefaults(t *testing.T) {
 func TestPrepareNodeKnown(t *testing.T) {
 	stored := map[string]bool{
 		"wallet:eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96": true,
-		"threat_group:lazarus-group":                          true,
+		"threat_group:lazarus-group":                            true,
 	}
 	known := func(id string) bool { return stored[id] }
 	for _, n := range []Node{
