@@ -12,10 +12,13 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 COPY --from=web /src/web/dist ./web/dist
-RUN CGO_ENABLED=0 go build -trimpath -o /out/redthread ./cmd/redthread
+RUN CGO_ENABLED=0 go build -trimpath -o /out/redthread ./cmd/redthread && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/redthread /usr/local/bin/redthread
+# The data directory (embedded store, or the server's state with Neo4j)
+# must belong to the nonroot user the server runs as.
+COPY --from=build --chown=nonroot:nonroot /out/data /data
 VOLUME /data
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/redthread"]
