@@ -18,7 +18,7 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/redthread /usr/local/bin/redthread
 # The data directory (embedded store, or the server's state with Neo4j)
 # must belong to the nonroot user the server runs as.
-COPY --from=build --chown=nonroot:nonroot /out/data /data
+COPY --from=build --chown=65532:65532 /out/data /data
 VOLUME /data
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/redthread"]
