@@ -25,7 +25,7 @@ GO_PACKAGES   = $$($(GO) list ./... | grep -v /node_modules/)
 WEB_SOURCES  := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
 .PHONY: run build web test test-go test-web test-e2e lint generate check-generated bench chromium clean help \
-        neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop fuzz
+        neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop fuzz test-kill-m
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -96,6 +96,9 @@ generate: ## regenerate the gqlgen code from schema.graphqls
 
 check-generated: generate ## fail when generated code is out of date
 	@git diff --exit-code -- server/gql || { echo "generated code is stale: run make generate and commit"; exit 1; }
+
+test-kill-m: ## the ingest kill test at M scale (5 M transfers; about 10 min and 11 GiB at peak here)
+	$(GO) test -v -count=1 -timeout 60m -run 'TestIngestSurvivesKill$$' ./e2e/ -args -kill-transfers=5000000
 
 FUZZTIME ?= 10s
 # Every parser's (and the store codec's) fuzz target, for FUZZTIME each. -fuzzminimizetime stays

@@ -310,9 +310,20 @@ func TestDemoCaseOverHTTP(t *testing.T) {
 }
 
 // ingest runs `redthread ingest` and returns its exit code and stderr.
+// runTimeout bounds one run of the binary: two minutes, or what is left of
+// the test's deadline when that is longer (an M-scale run under -timeout).
+func runTimeout(t *testing.T) time.Duration {
+	if d, ok := t.Deadline(); ok {
+		if left := time.Until(d) - 30*time.Second; left > 2*time.Minute {
+			return left
+		}
+	}
+	return 2 * time.Minute
+}
+
 func ingest(t *testing.T, bin, data string, files ...string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout(t))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, append([]string{"ingest", "--data", data, "--format", "native"}, files...)...)
 	var stderr bytes.Buffer

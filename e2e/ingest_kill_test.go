@@ -26,7 +26,7 @@ import (
 )
 
 var (
-	killTransfers = flag.Int("kill-transfers", 200_000, "transfers in TestIngestSurvivesKill's generated data (1000000 for the M-scale run)")
+	killTransfers = flag.Int("kill-transfers", 200_000, "transfers in TestIngestSurvivesKill's generated data (5000000 for the M-scale run: make test-kill-m)")
 	killSeed      = flag.Uint64("kill-seed", 1, "seed of TestIngestSurvivesKill's kill points")
 )
 
@@ -283,7 +283,7 @@ func runMaybeKill(t *testing.T, bin, data string, args []string, reached func(ki
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	deadline := time.After(2 * time.Minute)
+	deadline := time.After(runTimeout(t))
 	poll := time.NewTicker(2 * time.Millisecond) // polling interval, bounded by the deadline
 	defer poll.Stop()
 	var res runResult
