@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,11 +13,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
 )
@@ -412,27 +411,6 @@ func TestUploadRefusals(t *testing.T) {
 	}
 }
 
-// stallStore writes the first `after` batches, then holds every write
-// until its context ends: a server stopped in the middle of a job.
-type stallStore struct {
-	graph.Store
-	after   int32
-	n       atomic.Int32
-	stalled chan struct{}
-}
-
-func (s *stallStore) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, error) {
-	if s.n.Add(1) > s.after {
-		select {
-		case s.stalled <- struct{}{}:
-		default:
-		}
-		<-ctx.Done()
-		return graph.WriteResult{}, ctx.Err()
-	}
-	return s.Store.Write(ctx, b)
-}
-
 // TestJobsSurviveRestart stops the server (its job manager) during an
 // upload job and starts a new one on the same state directory: the job is
 // listed with its ID, runs again from its checkpoint and succeeds with the
@@ -454,7 +432,7 @@ func TestJobsSurviveRestart(t *testing.T) {
 	}
 	nodes0, edges0 := stats(t, start(t, store, server.DefaultConfig()))
 
-	stall := &stallStore{Store: store, after: 3, stalled: make(chan struct{}, 1)}
+	stall := ingesttest.NewStallStore(store, 3)
 	jm1, err := jobs.New(stall, jobs.Config{StateDir: state, BatchSize: 8})
 	if err != nil {
 		t.Fatal(err)
@@ -463,7 +441,7 @@ func TestJobsSurviveRestart(t *testing.T) {
 	cfg.Jobs = jm1
 	ts1 := httptest.NewServer(server.New(store, cfg, testLogger(t)).Handler())
 	id := startJob(ts1, "restart.jsonl")
-	<-stall.stalled
+	<-stall.Stalled
 	jm1.Close() // what Serve does when its context ends
 	ts1.Close()
 

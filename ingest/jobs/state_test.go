@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/ingesttest"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 )
 
@@ -51,27 +51,6 @@ func openStore(t *testing.T) *boltstore.Store {
 	return s
 }
 
-// stallWriter writes the first `after` batches, then holds every write
-// until its context ends, like a server stopped mid-job.
-type stallWriter struct {
-	graph.Store
-	after   int32
-	n       atomic.Int32
-	stalled chan struct{}
-}
-
-func (s *stallWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, error) {
-	if s.n.Add(1) > s.after {
-		select {
-		case s.stalled <- struct{}{}:
-		default:
-		}
-		<-ctx.Done()
-		return graph.WriteResult{}, ctx.Err()
-	}
-	return s.Store.Write(ctx, b)
-}
-
 func digest(t *testing.T, s *boltstore.Store) boltstore.Digest {
 	t.Helper()
 	d, err := s.Digest(context.Background())
@@ -104,14 +83,14 @@ func TestRestartResumes(t *testing.T) {
 	final(t, clean, start(clean, "b.jsonl").ID)
 
 	store := openStore(t)
-	w := &stallWriter{Store: store, after: 3, stalled: make(chan struct{}, 1)}
+	w := ingesttest.NewStallStore(store, 3)
 	cfg := jobs.Config{ImportDir: imp, StateDir: state, BatchSize: 7}
 	m1, err := jobs.New(w, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, b := start(m1, "a.jsonl"), start(m1, "b.jsonl")
-	<-w.stalled
+	<-w.Stalled
 	m1.Close()
 	if got, _ := m1.Job(a.ID); got.State != jobs.Running {
 		t.Fatalf("after Close the running job is %s, want RUNNING (left to resume)", got.State)
