@@ -7,7 +7,10 @@
 //   - a generated transfer graph (1 M transfers by default) loaded into each
 //     store in 10k-record batches, against one record per transaction on a
 //     sample written into the same, full store; then shortest paths and
-//     neighbourhoods between random seeded wallets.
+//     neighbourhoods between random seeded wallets;
+//   - the same graph loaded into a new Neo4j database offline: CSV files
+//     (neo4jstore.ImportWriter), Neo4j's importer (scripts/neo4j.sh import),
+//     then start-up and index population, against the same baseline.
 //
 // Neo4j: with -neo4j-uri the bench uses that (empty) database; otherwise it
 // starts a Neo4j of its own with scripts/neo4j.sh in a temporary directory
@@ -58,6 +61,7 @@ type config struct {
 	seed               int64
 	neo4j              bool
 	neo4jURI           string
+	neo4jImport        bool
 }
 
 func main() {
@@ -70,6 +74,7 @@ func main() {
 	flag.Int64Var(&c.seed, "seed", 1, "generator and query seed")
 	flag.BoolVar(&c.neo4j, "neo4j", true, "measure the Neo4j store too")
 	flag.StringVar(&c.neo4jURI, "neo4j-uri", os.Getenv("REDTHREAD_BENCH_NEO4J_URI"), "an empty Neo4j to measure (default: start one)")
+	flag.BoolVar(&c.neo4jImport, "neo4j-import", true, "measure the offline import into a new Neo4j database too (starts one with scripts/neo4j.sh)")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, c); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -111,7 +116,7 @@ func run(ctx context.Context, out io.Writer, c config) error {
 	if err != nil {
 		return err
 	}
-	if err := benchGenerated(ctx, t, "embedded", emb, c, c.queries); err != nil {
+	if _, err := benchGenerated(ctx, t, "embedded", emb, c, c.queries); err != nil {
 		return fmt.Errorf("embedded: %w", err)
 	}
 	emb.Close()
@@ -122,7 +127,7 @@ func run(ctx context.Context, out io.Writer, c config) error {
 	if c.neo4j {
 		uri := c.neo4jURI
 		if uri == "" {
-			stop, u, err := startNeo4j(tmp)
+			stop, u, err := startNeo4j(tmp, "neo4j", nil)
 			if err != nil {
 				return err
 			}
@@ -137,8 +142,14 @@ func run(ctx context.Context, out io.Writer, c config) error {
 		if st, err := neo.Stats(ctx); err != nil || st.Nodes > 0 {
 			return fmt.Errorf("the Neo4j at %s must be empty (nodes: %d, err: %v)", uri, st.Nodes, err)
 		}
-		if err := benchGenerated(ctx, t, "neo4j", neo, c, max(c.queries/5, 100)); err != nil {
+		base, err := benchGenerated(ctx, t, "neo4j", neo, c, max(c.queries/5, 100))
+		if err != nil {
 			return fmt.Errorf("neo4j: %w", err)
+		}
+		if c.neo4jImport {
+			if err := benchNeo4jImport(ctx, t, tmp, c, base, quiet); err != nil {
+				return fmt.Errorf("neo4j import: %w", err)
+			}
 		}
 	}
 	return t.print(out)
@@ -189,14 +200,15 @@ func benchDemo(ctx context.Context, t *table, tmp string, queries int, quiet *sl
 
 // benchGenerated loads the generated graph into s in 10k-record batches,
 // then writes a sample of other records one per transaction (the baseline),
-// then times queries between random wallets.
-func benchGenerated(ctx context.Context, t *table, name string, s graph.Store, c config, queries int) error {
+// then times queries between random wallets. It returns the baseline's
+// records/s.
+func benchGenerated(ctx context.Context, t *table, name string, s graph.Store, c config, queries int) (float64, error) {
 	scen := fmt.Sprintf("%s, %s transfers", name, short(c.transfers))
 	gen := storetest.NewGen(c.seed, c.wallets, c.transfers)
 	start := time.Now()
 	for b := range gen.Batches(10_000) {
 		if _, err := s.Write(ctx, b); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	el := time.Since(start)
@@ -212,7 +224,7 @@ func benchGenerated(ctx context.Context, t *table, name string, s graph.Store, c
 	start = time.Now()
 	for b := range base.Batches(1) {
 		if _, err := s.Write(ctx, b); err != nil {
-			return err
+			return 0, err
 		}
 		n++
 	}
@@ -238,7 +250,7 @@ func benchGenerated(ctx context.Context, t *table, name string, s graph.Store, c
 			return err
 		})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		t.add(scen, fmt.Sprintf("shortestPath %s, ≤6 hops", dir), l.String(),
 			fmt.Sprintf("%d random pairs, %d connected, mean %.1f hops", queries, found, float64(hops)/float64(max(found, 1))))
@@ -248,10 +260,10 @@ func benchGenerated(ctx context.Context, t *table, name string, s graph.Store, c
 		return err
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	t.add(scen, "neighbors BOTH depth 2, limit 200", l.String(), fmt.Sprintf("%d random wallets", queries))
-	return nil
+	return perRecord, nil
 }
 
 // benchReopen times opening the embedded store: the in-memory index is
@@ -275,9 +287,81 @@ func benchReopen(ctx context.Context, t *table, dir string, quiet *slog.Logger) 
 	return nil
 }
 
+// benchNeo4jImport loads the generated graph into a new Neo4j database the
+// offline way and times it whole: CSV files written by the store's own
+// encoders, Neo4j's importer, then start-up and the store's Open, which
+// creates the constraints and indexes and waits until they are online.
+func benchNeo4jImport(ctx context.Context, t *table, tmp string, c config, baseline float64, quiet *slog.Logger) error {
+	scen := fmt.Sprintf("neo4j, %s transfers", short(c.transfers))
+	dir, data := filepath.Join(tmp, "neo4j-csv"), filepath.Join(tmp, "neo4j-import-data")
+	gen := storetest.NewGen(c.seed, c.wallets, c.transfers)
+	start := time.Now()
+	w, err := neo4jstore.NewImportWriter(dir)
+	if err != nil {
+		return err
+	}
+	for b := range gen.Batches(10_000) {
+		if res, err := w.Write(ctx, b); err != nil || len(res.Rejected) > 0 {
+			w.Close()
+			return fmt.Errorf("CSV: %v %v", err, res.Rejected)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	csvTook := time.Since(start)
+	env := []string{"NEO4J_DATA_DIR=" + data, "NEO4J_TMP_DATA=0"}
+	if err := neo4jScript(tmp, "neo4j-import", env, "import", dir); err != nil {
+		return err
+	}
+	importTook := time.Since(start) - csvTook
+	os.RemoveAll(dir)
+	stop, uri, err := startNeo4j(tmp, "neo4j-import", env)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	s, err := neo4jstore.Open(ctx, neo4jstore.Config{URI: uri, Logger: quiet, ConnectTimeout: time.Minute})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	el := time.Since(start)
+	st, err := s.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	if st.Nodes != int64(gen.Nodes()) || st.Edges != int64(gen.Edges()) {
+		return fmt.Errorf("imported %d nodes and %d edges, want %d and %d", st.Nodes, st.Edges, gen.Nodes(), gen.Edges())
+	}
+	records := float64(gen.Nodes() + gen.Edges())
+	t.add(scen, "ingest, offline import into a new database", fmt.Sprintf("%.0f records/s", records/el.Seconds()),
+		fmt.Sprintf("%.0f edges/s, %.0f× the baseline: CSV %s, importer %s, start and indexes %s",
+			float64(gen.Edges())/el.Seconds(), records/el.Seconds()/baseline, csvTook.Round(time.Millisecond),
+			importTook.Round(time.Millisecond), (el-csvTook-importTook).Round(time.Millisecond)))
+	return nil
+}
+
+// neo4jScript runs scripts/neo4j.sh with the bench's state directory name
+// and extra environment.
+func neo4jScript(tmp, name string, env []string, args ...string) error {
+	script, err := filepath.Abs(filepath.Join("scripts", "neo4j.sh"))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(script, args...)
+	cmd.Env = append(append([]string{"NEO4J_HEAP=2g"}, os.Environ()...), append([]string{"NEO4J_STATE_DIR=" + filepath.Join(tmp, name)}, env...)...)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("scripts/neo4j.sh %s: %w", strings.Join(args, " "), err)
+	}
+	return nil
+}
+
 // startNeo4j starts a Neo4j of the bench's own with the project's script,
-// with temporary data, on a free port.
-func startNeo4j(tmp string) (stop func(), uri string, err error) {
+// in the state directory tmp/name, on a free port; its data is temporary
+// unless env says otherwise.
+func startNeo4j(tmp, name string, env []string) (stop func(), uri string, err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", err
@@ -288,8 +372,10 @@ func startNeo4j(tmp string) (stop func(), uri string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
-	env := append(os.Environ(), "NEO4J_STATE_DIR="+filepath.Join(tmp, "neo4j"), "NEO4J_TMP_DATA=1",
-		"NEO4J_PORT="+strconv.Itoa(port), "NEO4J_HEAP=2g", "NEO4J_PAGECACHE=1g")
+	// Heap and page cache: the caller's NEO4J_HEAP and NEO4J_PAGECACHE, else
+	// 2g and 1g (a 5 M-transfer store needs more page cache to stay fast).
+	env = append(append([]string{"NEO4J_HEAP=2g", "NEO4J_PAGECACHE=1g"}, os.Environ()...),
+		append([]string{"NEO4J_STATE_DIR=" + filepath.Join(tmp, name), "NEO4J_TMP_DATA=1", "NEO4J_PORT=" + strconv.Itoa(port)}, env...)...)
 	cmd := exec.Command(script, "start")
 	cmd.Env, cmd.Stderr = env, os.Stderr
 	outb, err := cmd.Output()

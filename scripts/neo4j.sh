@@ -7,6 +7,12 @@
 #   scripts/neo4j.sh stop      stop it (SIGTERM, then SIGKILL after a deadline)
 #   scripts/neo4j.sh status    running or not, and the URI (exit 3 when not running)
 #   scripts/neo4j.sh restart   stop, then start
+#   scripts/neo4j.sh import DIR
+#                              load the CSV files of `redthread neo4j-import --out DIR` into
+#                              a new database with Neo4j's offline importer (neo4j-admin
+#                              database import full); Neo4j must be stopped, and the data
+#                              directory kept (not NEO4J_TMP_DATA). `start` then serves it;
+#                              the store creates its indexes on first open.
 #
 # stdout carries only NEO4J_URI=bolt://127.0.0.1:PORT (start, status); progress and
 # errors go to stderr. The URI is also written to $STATE/env. Usable from any cwd.
@@ -24,6 +30,10 @@
 #   NEO4J_TX_TIMEOUT      default transaction timeout (default 120s; 0 = none)
 #   NEO4J_START_TIMEOUT   seconds to wait for readiness (default 120)
 #   NEO4J_STOP_TIMEOUT    seconds to wait for a clean stop before SIGKILL (default 60)
+#   NEO4J_IMPORT_OVERWRITE=1  let import replace a database that holds data
+#   NEO4J_IMPORT_MEMORY   the importer's off-heap memory (default 2g; it takes 90% of
+#                         free RAM unless told, too much on a shared machine)
+#   NEO4J_IMPORT_OPTS     extra options for the importer, e.g. --threads=8
 #   NEO4J_JAVA_OPTS       extra JVM options
 #   JAVA_HOME             Java to use (default: java on PATH)
 set -euo pipefail
@@ -294,6 +304,42 @@ cmd_stop() {
   say "stopped in $((SECONDS - started))s"
 }
 
+# cmd_import runs Neo4j's own importer, from the same Maven Central jars as
+# the launcher, on a data directory laid out as the launcher's (the launcher's
+# home directory holds data/databases and data/transactions).
+cmd_import() {
+  local dir="${1:-}"
+  [ -n "$dir" ] || die "usage: $0 import DIR (the --out directory of redthread neo4j-import)"
+  dir="$(cd "$dir" 2>/dev/null && pwd)" || die "import: no directory $1"
+  [ -f "$dir/import.args" ] || die "import: $dir/import.args is missing: write the files with redthread neo4j-import --out $dir"
+  [ "${NEO4J_TMP_DATA:-0}" = 1 ] && die "import: NEO4J_TMP_DATA=1 would throw the imported database away at start; set NEO4J_DATA_DIR"
+  lock
+  [ -z "$(our_pid)" ] || die "import: Neo4j is running on $STATE_DIR; stop it first (the importer writes a new database)"
+  build
+  local data="${NEO4J_DATA_DIR:-$STATE_DIR/data}"
+  mkdir -p "$data"
+  data="$(cd "$data" && pwd)"
+  local -a overwrite=()
+  if [ -n "$(ls -A "$data/data/databases/neo4j" 2>/dev/null)" ]; then
+    [ "${NEO4J_IMPORT_OVERWRITE:-0}" = 1 ] || die "import: $data already holds a database neo4j; set NEO4J_IMPORT_OVERWRITE=1 to replace it"
+    overwrite=(--overwrite-destination)
+  fi
+  local conf="$STATE_DIR/import-conf"
+  mkdir -p "$conf"
+  printf 'server.directories.data=%s/data\nserver.directories.logs=%s/logs\n' "$data" "$STATE_DIR" >"$conf/neo4j.conf"
+  local java started=$SECONDS
+  java="$(java_bin)"
+  say "importing $dir into $data"
+  NEO4J_HOME="$data" NEO4J_CONF="$conf" "$java" -Xmx"${NEO4J_HEAP:-1g}" \
+    --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
+    --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+    -cp "$TARGET/lib/*" org.neo4j.cli.AdminTool database import full \
+    --max-off-heap-memory="${NEO4J_IMPORT_MEMORY:-2g}" --report-file="$STATE_DIR/import.report" \
+    ${overwrite[@]+"${overwrite[@]}"} ${NEO4J_IMPORT_OPTS:-} "@$dir/import.args" neo4j >&2 \
+    || die "import failed (report in $STATE_DIR/import.report)"
+  say "imported in $((SECONDS - started))s"
+}
+
 cmd_status() {
   local pid
   pid="$(our_pid)"
@@ -311,5 +357,6 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   restart) cmd_stop; cmd_start ;;
-  *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
+  import) shift; cmd_import "$@" ;;
+  *) echo "usage: $0 start|stop|status|restart|import DIR" >&2; exit 2 ;;
 esac

@@ -2,8 +2,10 @@ package neo4jstore
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,15 +19,29 @@ import (
 // Labels and types come only from these fixed tables, never from input:
 // they are the one part of a Cypher string that cannot be a parameter.
 //
-// Node properties: id, kind, key, label, aliases (list), confidence,
-// marking, validFrom/validTo (datetime), sources and props (JSON text:
-// Neo4j properties cannot hold maps), search_text (search.Fields text:
-// decides match tiers, trigram TEXT index for substring matches) and
-// search_tokens (its tokens, space-separated, full-text index).
-// Relationship properties: id, key, amount, asset, valueUSD, time
-// (datetime, so that time windows compare natively), txHash, confidence,
-// marking, validFrom/validTo, sources and props (JSON). Zero values are
-// left out, like the API's JSON leaves them out.
+// Schema 2 keeps as native properties only what Cypher looks up, filters
+// or ranks on, and folds the rest of a record into one compact JSON text,
+// d (see nodeData, edgeData): every property costs Neo4j a record block,
+// every string longer than a block a 128-byte dynamic record, in the
+// store, in the transaction log and at commit, and ingest is bound by that
+// commit (a generated transfer had 9 properties and 6 dynamic records in
+// schema 1, and has 6 and 3).
+//
+// Node properties: id, kind, label (left out when it is the key),
+// marking, agencies (the sources' agencies, when any), search_text
+// (search.Fields text: decides match tiers, trigram TEXT index for
+// substring matches), search_tokens (its tokens, space-separated,
+// full-text index), d.
+// Relationship properties: id, marking, agencies, asset, amount, valueUSD,
+// time (datetime, so that time windows compare natively), d. The key is
+// the ID's tail and the kind the type. Zero values are left out, like the
+// API's JSON leaves them out.
+//
+// Schema 1 (every field a property, sources and props as JSON text) still
+// reads: decoders tell the layouts apart by d, and updates remove the
+// schema 1 properties (legacyNodeKeys, legacyEdgeKeys), so a database
+// written by an older Redthread converts record by record as it is
+// written to.
 var (
 	nodeLabels = map[graph.NodeKind]string{
 		graph.KindWallet: "Wallet", graph.KindTransaction: "Transaction", graph.KindService: "Service",
@@ -54,10 +70,12 @@ var (
 
 // The properties nodeProps and edgeProps may set, id first.
 var (
-	nodeKeys = []string{"id", "kind", "key", "label", "aliases", "confidence", "marking", "sources", "props",
-		"validFrom", "validTo", "search_text", "search_tokens"}
-	edgeKeys = []string{"id", "key", "asset", "txHash", "amount", "valueUSD", "time", "confidence", "marking",
-		"sources", "props", "validFrom", "validTo"}
+	nodeKeys = []string{"id", "kind", "label", "marking", "agencies", "search_text", "search_tokens", "d"}
+	edgeKeys = []string{"id", "marking", "agencies", "asset", "amount", "valueUSD", "time", "d"}
+	// Schema 1 properties that schema 2 folds into d: an update sets them
+	// to null, which removes them.
+	legacyNodeKeys = []string{"key", "aliases", "confidence", "sources", "props", "validFrom", "validTo"}
+	legacyEdgeKeys = []string{"key", "txHash", "confidence", "sources", "props", "validFrom", "validTo"}
 )
 
 // relPattern returns the relationship pattern for a traversal, e.g.
@@ -104,42 +122,152 @@ func setTime(p map[string]any, name string, t time.Time) {
 	}
 }
 
+// source is a graph.Source in d, under short names. Prepared sources
+// always carry a confidence and a marking; TLP:CLEAR, the common marking,
+// is left out.
+type source struct {
+	Dataset      string        `json:"d"`
+	Record       string        `json:"r,omitempty"`
+	Job          string        `json:"j,omitempty"`
+	RetrievedAt  time.Time     `json:"t,omitzero"`
+	URL          string        `json:"u,omitempty"`
+	Excerpt      string        `json:"e,omitempty"`
+	Confidence   int           `json:"c,omitempty"`
+	Marking      graph.Marking `json:"m,omitempty"`
+	Agency       string        `json:"a,omitempty"`
+	Illustrative bool          `json:"i,omitempty"`
+}
+
+func packSources(in []graph.Source) []source {
+	out := make([]source, len(in))
+	for i, s := range in {
+		out[i] = source{s.Dataset, s.Record, s.Job, s.RetrievedAt, s.URL, s.Excerpt, s.Confidence, s.Marking, s.Agency, s.Illustrative}
+		if s.Marking == graph.TLPClear {
+			out[i].Marking = ""
+		}
+	}
+	return out
+}
+
+func unpackSources(in []source) []graph.Source {
+	if in == nil {
+		return nil
+	}
+	out := make([]graph.Source, len(in))
+	for i, s := range in {
+		out[i] = graph.Source{Dataset: s.Dataset, Record: s.Record, Job: s.Job, RetrievedAt: s.RetrievedAt, URL: s.URL,
+			Excerpt: s.Excerpt, Confidence: s.Confidence, Marking: cmp.Or(s.Marking, graph.TLPClear), Agency: s.Agency, Illustrative: s.Illustrative}
+	}
+	return out
+}
+
+// topConfidence is the sources' highest confidence, which a prepared or
+// merged record's own confidence is: d stores a record's confidence only
+// when it differs.
+func topConfidence(src []graph.Source) int {
+	c := 0
+	for _, s := range src {
+		c = max(c, s.Confidence)
+	}
+	return c
+}
+
+// agencies lists the agencies of src, sorted, or nil when every source is
+// public: a native property for access control to filter on.
+func agencies(src []graph.Source) []string {
+	var out []string
+	for _, s := range src {
+		if s.Agency != "" && !slices.Contains(out, s.Agency) {
+			out = append(out, s.Agency)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// nodeData is what a node keeps in d.
+type nodeData struct {
+	Aliases    []string    `json:"a,omitempty"`
+	Confidence *int        `json:"c,omitempty"` // nil: topConfidence(sources)
+	Props      graph.Props `json:"p,omitempty"`
+	Sources    []source    `json:"s"`
+	ValidFrom  time.Time   `json:"f,omitzero"`
+	ValidTo    time.Time   `json:"v,omitzero"`
+}
+
+// edgeData is what an edge keeps in d.
+type edgeData struct {
+	// TxHash: nil when empty, "" when it is the key up to its first ':'
+	// (a transfer's key is its hash and output or log index).
+	TxHash     *string     `json:"x,omitempty"`
+	Confidence *int        `json:"c,omitempty"` // nil: topConfidence(sources)
+	Props      graph.Props `json:"p,omitempty"`
+	Sources    []source    `json:"s"`
+	ValidFrom  time.Time   `json:"f,omitzero"`
+	ValidTo    time.Time   `json:"v,omitzero"`
+}
+
+// txOfKey is the transaction hash a transfer's key starts with.
+func txOfKey(key string) string {
+	tx, _, _ := strings.Cut(key, ":")
+	return tx
+}
+
+// nodeKey is the key inside a node ID ("kind:key").
+func nodeKey(id string) string {
+	_, key, _ := strings.Cut(id, ":")
+	return key
+}
+
+// edgeKey is the key at the end of an edge ID ("from>KIND>to#key").
+func edgeKey(id, from, to string, kind graph.EdgeKind) string {
+	return strings.TrimPrefix(strings.TrimPrefix(id, graph.EdgeID(kind, from, to, "")), "#")
+}
+
 // nodeProps returns the stored properties of a prepared node.
 func nodeProps(n *graph.Node) (map[string]any, error) {
-	sources, err := marshal(n.Sources)
+	d := nodeData{Aliases: n.Aliases, Props: n.Props, Sources: packSources(n.Sources), ValidFrom: n.ValidFrom.UTC(), ValidTo: n.ValidTo.UTC()}
+	if n.Confidence != topConfidence(n.Sources) {
+		d.Confidence = &n.Confidence
+	}
+	dj, err := marshal(d)
 	if err != nil {
 		return nil, err
 	}
 	text, toks := search.Fields(n.ID, n.Label, n.Aliases)
 	p := map[string]any{
-		"id": n.ID, "kind": string(n.Kind), "key": n.Key, "label": n.Label,
-		"confidence": int64(n.Confidence), "marking": string(n.Marking), "sources": sources,
-		"search_text": text, "search_tokens": strings.Join(toks, " "),
+		"id": n.ID, "kind": string(n.Kind), "marking": string(n.Marking),
+		"search_text": text, "search_tokens": strings.Join(toks, " "), "d": dj,
 	}
-	if len(n.Aliases) > 0 {
-		p["aliases"] = n.Aliases
+	if n.Label != n.Key {
+		p["label"] = n.Label
 	}
-	if len(n.Props) > 0 {
-		if p["props"], err = marshal(n.Props); err != nil {
-			return nil, err
-		}
+	if a := agencies(n.Sources); a != nil {
+		p["agencies"] = a
 	}
-	setTime(p, "validFrom", n.ValidFrom)
-	setTime(p, "validTo", n.ValidTo)
 	return p, nil
 }
 
 // edgeProps returns the stored properties of a prepared edge.
 func edgeProps(e *graph.Edge) (map[string]any, error) {
-	sources, err := marshal(e.Sources)
+	d := edgeData{Props: e.Props, Sources: packSources(e.Sources), ValidFrom: e.ValidFrom.UTC(), ValidTo: e.ValidTo.UTC()}
+	switch {
+	case e.TxHash == "":
+	case e.TxHash == txOfKey(e.Key):
+		d.TxHash = new(string)
+	default:
+		d.TxHash = &e.TxHash
+	}
+	if e.Confidence != topConfidence(e.Sources) {
+		d.Confidence = &e.Confidence
+	}
+	dj, err := marshal(d)
 	if err != nil {
 		return nil, err
 	}
-	p := map[string]any{"id": e.ID, "confidence": int64(e.Confidence), "marking": string(e.Marking), "sources": sources}
-	for name, v := range map[string]string{"key": e.Key, "asset": e.Asset, "txHash": e.TxHash} {
-		if v != "" {
-			p[name] = v
-		}
+	p := map[string]any{"id": e.ID, "marking": string(e.Marking), "d": dj}
+	if e.Asset != "" {
+		p["asset"] = e.Asset
 	}
 	if e.Amount != 0 {
 		p["amount"] = e.Amount
@@ -147,14 +275,10 @@ func edgeProps(e *graph.Edge) (map[string]any, error) {
 	if e.ValueUSD != 0 {
 		p["valueUSD"] = e.ValueUSD
 	}
-	if len(e.Props) > 0 {
-		if p["props"], err = marshal(e.Props); err != nil {
-			return nil, err
-		}
-	}
 	setTime(p, "time", e.Time)
-	setTime(p, "validFrom", e.ValidFrom)
-	setTime(p, "validTo", e.ValidTo)
+	if a := agencies(e.Sources); a != nil {
+		p["agencies"] = a
+	}
 	return p, nil
 }
 
@@ -249,8 +373,65 @@ func (p *props) json(name string, dst any) {
 	}
 }
 
-// decodeNode rebuilds a node from its stored properties.
+// decodeNode rebuilds a node from its stored properties, in either
+// schema.
 func decodeNode(m map[string]any) (*graph.Node, error) {
+	p := props{m: m}
+	if _, ok := m["d"]; !ok {
+		return decodeNodeV1(m)
+	}
+	n := &graph.Node{ID: p.str("id"), Kind: graph.NodeKind(p.str("kind")), Marking: graph.Marking(p.str("marking"))}
+	n.Key = nodeKey(n.ID)
+	n.Label = cmp.Or(p.str("label"), n.Key)
+	var d nodeData
+	p.json("d", &d)
+	n.Aliases, n.Props, n.Sources = d.Aliases, d.Props, unpackSources(d.Sources)
+	n.ValidFrom, n.ValidTo = d.ValidFrom, d.ValidTo
+	n.Confidence = topConfidence(n.Sources)
+	if d.Confidence != nil {
+		n.Confidence = *d.Confidence
+	}
+	if p.err != nil {
+		return nil, fmt.Errorf("node %q: %w", n.ID, p.err)
+	}
+	return n, nil
+}
+
+// decodeEdge rebuilds an edge from its type, endpoints and properties, in
+// either schema.
+func decodeEdge(typ, from, to string, m map[string]any) (*graph.Edge, error) {
+	kind, ok := edgeKindOf[typ]
+	if !ok {
+		return nil, fmt.Errorf("relationship type %q is not an edge kind", typ)
+	}
+	if _, ok := m["d"]; !ok {
+		return decodeEdgeV1(kind, from, to, m)
+	}
+	p := props{m: m}
+	e := &graph.Edge{
+		ID: p.str("id"), Kind: kind, From: from, To: to,
+		Amount: p.float("amount"), Asset: p.str("asset"), ValueUSD: p.float("valueUSD"), Time: p.time("time"),
+		Marking: graph.Marking(p.str("marking")),
+	}
+	e.Key = edgeKey(e.ID, from, to, kind)
+	var d edgeData
+	p.json("d", &d)
+	e.Props, e.Sources, e.ValidFrom, e.ValidTo = d.Props, unpackSources(d.Sources), d.ValidFrom, d.ValidTo
+	if d.TxHash != nil {
+		e.TxHash = cmp.Or(*d.TxHash, txOfKey(e.Key))
+	}
+	e.Confidence = topConfidence(e.Sources)
+	if d.Confidence != nil {
+		e.Confidence = *d.Confidence
+	}
+	if p.err != nil {
+		return nil, fmt.Errorf("edge %q: %w", e.ID, p.err)
+	}
+	return e, nil
+}
+
+// decodeNodeV1 reads a node written in schema 1.
+func decodeNodeV1(m map[string]any) (*graph.Node, error) {
 	p := props{m: m}
 	n := &graph.Node{
 		ID: p.str("id"), Kind: graph.NodeKind(p.str("kind")), Key: p.str("key"), Label: p.str("label"),
@@ -265,12 +446,8 @@ func decodeNode(m map[string]any) (*graph.Node, error) {
 	return n, nil
 }
 
-// decodeEdge rebuilds an edge from its type, endpoints and properties.
-func decodeEdge(typ, from, to string, m map[string]any) (*graph.Edge, error) {
-	kind, ok := edgeKindOf[typ]
-	if !ok {
-		return nil, fmt.Errorf("relationship type %q is not an edge kind", typ)
-	}
+// decodeEdgeV1 reads an edge written in schema 1.
+func decodeEdgeV1(kind graph.EdgeKind, from, to string, m map[string]any) (*graph.Edge, error) {
 	p := props{m: m}
 	e := &graph.Edge{
 		ID: p.str("id"), Kind: kind, From: from, To: to, Key: p.str("key"),

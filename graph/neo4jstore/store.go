@@ -157,6 +157,7 @@ func (s *Store) createSchema(ctx context.Context) error {
 		// Trigram text index: substring (CONTAINS) candidates.
 		"CREATE TEXT INDEX " + indexText + " IF NOT EXISTS FOR (n:Node) ON (n.search_text)",
 	}
+	stmts = append(stmts, "CREATE CONSTRAINT redthread_schema_name IF NOT EXISTS FOR (m:"+schemaLabel+") REQUIRE m.name IS UNIQUE")
 	for _, k := range graph.EdgeKinds() {
 		t := relTypes[k]
 		stmts = append(stmts, fmt.Sprintf("CREATE CONSTRAINT redthread_rel_id_%s IF NOT EXISTS FOR ()-[r:%s]-() REQUIRE r.id IS UNIQUE", t, t))
@@ -169,12 +170,49 @@ func (s *Store) createSchema(ctx context.Context) error {
 	if err := s.checkSearchIndexes(ctx); err != nil {
 		return err
 	}
+	if err := s.checkSchemaVersion(ctx); err != nil {
+		return err
+	}
 	wait := 300
 	if dl, ok := ctx.Deadline(); ok {
 		wait = max(1, int(time.Until(dl).Seconds()))
 	}
 	if err := s.autocommit(ctx, "CALL db.awaitIndexes($seconds)", map[string]any{"seconds": wait}); err != nil {
 		return fmt.Errorf("neo4j schema: waiting for indexes: %w", err)
+	}
+	return nil
+}
+
+// schemaVersion is the layout of the records this store writes (see
+// model.go); it reads every layout up to it. schemaLabel marks the one
+// node that records the layout a database holds.
+const (
+	schemaVersion = 2
+	schemaLabel   = "RedthreadSchema"
+)
+
+// checkSchemaVersion records the layout in a new database and refuses
+// one written by a newer Redthread, whose records this one would misread
+// and overwrite. An older layout is fine: decoders read it, and updates
+// convert its records.
+func (s *Store) checkSchemaVersion(ctx context.Context) error {
+	var version int64
+	err := s.write(ctx, "schema", func(tx neo4j.ManagedTransaction) error {
+		recs, err := run(ctx, tx, "MERGE (m:"+schemaLabel+" {name: 'graph'}) ON CREATE SET m.version = $v "+
+			"SET m.version = CASE WHEN m.version < $v THEN $v ELSE m.version END RETURN m.version",
+			map[string]any{"v": int64(schemaVersion)})
+		if err != nil {
+			return err
+		}
+		version, _ = recs[0].Values[0].(int64)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("neo4j schema: %w", err)
+	}
+	if version > schemaVersion {
+		return graph.Errorf(graph.CodeUnavailable, "neo4j schema: database %s holds records in Redthread's schema %d; "+
+			"this Redthread reads schemas up to %d: upgrade it", s.db, version, schemaVersion)
 	}
 	return nil
 }

@@ -24,8 +24,11 @@ type prepared struct {
 }
 
 // prepare validates the batch and merges repeated nodes, exactly as the
-// embedded store does.
-func prepare(b graph.Batch) *prepared {
+// embedded store does. An edge endpoint that is a node ID of the batch, or
+// one known reports as a stored node's, is not normalised again
+// (graph.PrepareEdgeKnown): a wallet's checksum costs more than the rest
+// of an edge.
+func prepare(b graph.Batch, known func(id string) bool) *prepared {
 	p := &prepared{nodePos: make(map[string]int, len(b.Nodes)), edges: make([]*graph.Edge, len(b.Edges)), edgeErr: make([]error, len(b.Edges))}
 	for i := range b.Nodes {
 		n := b.Nodes[i]
@@ -45,15 +48,55 @@ func prepare(b graph.Batch) *prepared {
 		p.nodePos[n.ID] = len(p.nodes)
 		p.nodes = append(p.nodes, &n)
 	}
+	isKnown := func(id string) bool {
+		if _, ok := p.nodePos[id]; ok {
+			return true
+		}
+		return known != nil && known(id)
+	}
 	for i := range b.Edges {
 		e := b.Edges[i]
-		if err := graph.PrepareEdge(&e); err != nil {
+		if err := graph.PrepareEdgeKnown(&e, isKnown(e.From), isKnown(e.To)); err != nil {
 			p.edges[i], p.edgeErr[i] = &e, err
 			continue
 		}
 		p.edges[i] = &e
 	}
 	return p
+}
+
+// creates reports whether the batch creates node id: it holds it, and the
+// store does not.
+func (p *prepared) creates(id string, stored map[string]*graph.Node) bool {
+	_, inBatch := p.nodePos[id]
+	return inBatch && stored[id] == nil
+}
+
+// foldEdges merges the batch's repeated edges in index order, like the
+// embedded store: edges[j] merges the batch's Edges[edgeIdx[j]...], and
+// rej holds the edges that failed validation or merging.
+func (p *prepared) foldEdges() (edges []*graph.Edge, edgeIdx [][]int, rej []graph.Rejection) {
+	edgePos := map[string]int{}
+	for i, e := range p.edges {
+		if err := p.edgeErr[i]; err != nil {
+			rej = append(rej, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
+			continue
+		}
+		if j, ok := edgePos[e.ID]; ok {
+			m, err := graph.MergeEdge(edges[j], e)
+			if err != nil {
+				rej = append(rej, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
+				continue
+			}
+			edges[j] = m
+			edgeIdx[j] = append(edgeIdx[j], i)
+			continue
+		}
+		edgePos[e.ID] = len(edges)
+		edges = append(edges, e)
+		edgeIdx = append(edgeIdx, []int{i})
+	}
+	return edges, edgeIdx, rej
 }
 
 // Write implements graph.Store. One managed write transaction per batch
@@ -71,7 +114,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 	if err := s.begin(ctx); err != nil {
 		return graph.WriteResult{}, err
 	}
-	p := prepare(b)
+	p := prepare(b, nil)
 	if len(p.nodes) == 0 && len(p.edges) == 0 {
 		return graph.WriteResult{Rejected: p.rejected}, nil
 	}
@@ -120,37 +163,19 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 			storedNodes[n.ID] = n
 		}
 	}
-	// Edges: validation and repeats within the batch, in index order like
-	// the embedded store. Endpoints are not looked up here: the CREATE
-	// below matches them, and only when it creates fewer edges than asked
-	// does a query find the ones whose endpoints are missing.
-	var edges []*graph.Edge
-	var edgeIdx [][]int // edgeIdx[j]: the batch indexes merged into edges[j]
-	var edgeRej []graph.Rejection
-	edgePos := map[string]int{}
-	for i, e := range p.edges {
-		if err := p.edgeErr[i]; err != nil {
-			edgeRej = append(edgeRej, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
-			continue
-		}
-		if j, ok := edgePos[e.ID]; ok {
-			m, err := graph.MergeEdge(edges[j], e)
-			if err != nil {
-				edgeRej = append(edgeRej, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
-				continue
-			}
-			edges[j] = m
-			edgeIdx[j] = append(edgeIdx[j], i)
-			continue
-		}
-		edgePos[e.ID] = len(edges)
-		edges = append(edges, e)
-		edgeIdx = append(edgeIdx, []int{i})
-	}
-	// Stored versions of the edges, looked up per type through its index.
+	// Edges are not looked up here: the CREATE below matches their
+	// endpoints, and only when it creates fewer edges than asked does a
+	// query find the ones whose endpoints are missing.
+	edges, edgeIdx, edgeRej := p.foldEdges()
+	// Stored versions of the edges, looked up per type through its index;
+	// an edge with an endpoint that this batch creates cannot be stored
+	// yet (a rival creator of that node makes this transaction fail on the
+	// node constraint, and its retry sees the node stored).
 	byType := map[graph.EdgeKind][]any{}
 	for _, e := range edges {
-		byType[e.Kind] = append(byType[e.Kind], e.ID)
+		if !p.creates(e.From, storedNodes) && !p.creates(e.To, storedNodes) {
+			byType[e.Kind] = append(byType[e.Kind], e.ID)
+		}
 	}
 	storedEdges := map[string]*graph.Edge{}
 	for _, k := range graph.EdgeKinds() {
@@ -247,7 +272,7 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 		}
 	}
 	if len(updateN) > 0 {
-		q := "UNWIND $rows AS row MATCH (n:Node {id: row.id}) SET " + propSets("n", nodeKeys[1:])
+		q := "UNWIND $rows AS row MATCH (n:Node {id: row.id}) SET " + propSets("n", nodeKeys[1:]) + ", " + propNulls("n", legacyNodeKeys)
 		if err := exec(ctx, tx, q, updateN, -1, nil); err != nil {
 			return res, err
 		}
@@ -277,7 +302,7 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 			}
 		}
 		if rows := updateE[k]; len(rows) > 0 {
-			q := fmt.Sprintf("UNWIND $rows AS row MATCH ()-[r:%s {id: row.id}]->() SET %s", relTypes[k], propSets("r", edgeKeys[1:]))
+			q := fmt.Sprintf("UNWIND $rows AS row MATCH ()-[r:%s {id: row.id}]->() SET %s, %s", relTypes[k], propSets("r", edgeKeys[1:]), propNulls("r", legacyEdgeKeys))
 			if err := exec(ctx, tx, q, rows, -1, nil); err != nil {
 				return res, err
 			}
@@ -352,6 +377,16 @@ func propSets(v string, keys []string) string {
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = v + "." + k + " = row." + k
+	}
+	return strings.Join(parts, ", ")
+}
+
+// propNulls returns "v.k1 = null, ...": it removes schema 1 properties
+// from a record written anew in schema 2.
+func propNulls(v string, keys []string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = v + "." + k + " = null"
 	}
 	return strings.Join(parts, ", ")
 }
