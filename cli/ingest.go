@@ -37,28 +37,16 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 		}
 		defer stop()
 	}
-	f, ok := formats.Lookup(*format)
-	if !ok {
-		return usageErrorf("--format %q: the formats are %s", *format, strings.Join(formats.Names(), ", "))
-	}
-	if fs.NArg() == 0 {
-		return usageErrorf("no input files")
-	}
 	if *batch <= 0 {
 		return usageErrorf("--batch-size must be positive")
+	}
+	sources, err := inputSources(ctx, *format, fs.Args())
+	if err != nil {
+		return err
 	}
 	logger, err := m.logger(*logLevel, "text")
 	if err != nil {
 		return err
-	}
-	for _, path := range fs.Args() {
-		if _, err := os.Stat(path); err != nil {
-			return fmt.Errorf("input: %w", err)
-		}
-	}
-	sources, err := f.Sources(ctx, fs.Args()...)
-	if err != nil {
-		return fmt.Errorf("input: %w", err)
 	}
 
 	ckpt, err := checkpointPath(*checkpoint, sf, *format, *job, fs.Args())
@@ -103,6 +91,27 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 		return exitCode(ExitRejected)
 	}
 	return nil
+}
+
+// inputSources opens the input files of an ingest command in format.
+func inputSources(ctx context.Context, format string, paths []string) ([]ingest.Source, error) {
+	f, ok := formats.Lookup(format)
+	if !ok {
+		return nil, usageErrorf("--format %q: the formats are %s", format, strings.Join(formats.Names(), ", "))
+	}
+	if len(paths) == 0 {
+		return nil, usageErrorf("no input files")
+	}
+	for _, path := range paths {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("input: %w", err)
+		}
+	}
+	sources, err := f.Sources(ctx, paths...)
+	if err != nil {
+		return nil, fmt.Errorf("input: %w", err)
+	}
+	return sources, nil
 }
 
 // startCPUProfile profiles the process into path until stop is called.

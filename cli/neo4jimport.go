@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
@@ -24,31 +23,19 @@ func (m Main) neo4jImport(ctx context.Context, args []string) error {
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
-	f, ok := formats.Lookup(*format)
-	if !ok {
-		return usageErrorf("--format %q: the formats are %s", *format, strings.Join(formats.Names(), ", "))
-	}
 	if *out == "" {
 		return usageErrorf("--out DIR is required")
-	}
-	if fs.NArg() == 0 {
-		return usageErrorf("no input files")
 	}
 	if *batch <= 0 {
 		return usageErrorf("--batch-size must be positive")
 	}
-	logger, err := m.logger(*logLevel, "text")
+	sources, err := inputSources(ctx, *format, fs.Args())
 	if err != nil {
 		return err
 	}
-	for _, path := range fs.Args() {
-		if _, err := os.Stat(path); err != nil {
-			return fmt.Errorf("input: %w", err)
-		}
-	}
-	sources, err := f.Sources(ctx, fs.Args()...)
+	logger, err := m.logger(*logLevel, "text")
 	if err != nil {
-		return fmt.Errorf("input: %w", err)
+		return err
 	}
 	w, err := neo4jstore.NewImportWriter(*out)
 	if err != nil {
