@@ -301,7 +301,7 @@ func runMaybeKill(t *testing.T, bin, data string, args []string, reached func(ki
 			return res
 		case <-deadline:
 			_ = cmd.Process.Kill()
-			t.Fatalf("ingest did not finish within 2 minutes:\n%s", tail(stderr.String()))
+			t.Fatalf("ingest did not finish within %s:\n%s", runTimeout(t), tail(stderr.String()))
 		case <-poll.C:
 			s, ok := readCheckpoint(data)
 			if ok {
@@ -316,6 +316,12 @@ func runMaybeKill(t *testing.T, bin, data string, args []string, reached func(ki
 				done <- err
 				continue
 			case <-time.After(delay):
+			}
+			if _, ok := readCheckpoint(data); !ok {
+				// The job has finished and removed its checkpoint: a kill
+				// now would land between the end of the job and the end of
+				// the process, which a rerun rightly treats as a new job.
+				continue
 			}
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
