@@ -305,20 +305,7 @@ func FuzzFTM(f *testing.F) {
 				if err != nil {
 					t.Fatalf("Next: %v", err)
 				}
-				switch {
-				case rec.Node != nil && rec.Edge == nil:
-					n := *rec.Node
-					if err := graph.PrepareNode(&n); err != nil || n.ID != rec.Node.ID {
-						t.Fatalf("invalid node %+v: %v", rec.Node, err)
-					}
-				case rec.Edge != nil && rec.Node == nil:
-					e := *rec.Edge
-					if err := graph.PrepareEdge(&e); err != nil || e.ID != rec.Edge.ID {
-						t.Fatalf("invalid edge %+v: %v", rec.Edge, err)
-					}
-				default:
-					t.Fatalf("record with %v node and %v edge", rec.Node != nil, rec.Edge != nil)
-				}
+				ingesttest.CheckRecord(t, rec)
 			}
 		}
 	})

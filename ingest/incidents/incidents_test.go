@@ -114,18 +114,5 @@ func FuzzParse(f *testing.F) {
 
 func checkRecord(t *testing.T, rec ingest.Record) {
 	t.Helper()
-	switch {
-	case rec.Node != nil && rec.Edge == nil:
-		n := *rec.Node
-		if err := graph.PrepareNode(&n); err != nil || n.ID != rec.Node.ID {
-			t.Fatalf("yielded invalid node %+v: %v", rec.Node, err)
-		}
-	case rec.Edge != nil && rec.Node == nil:
-		e := *rec.Edge
-		if err := graph.PrepareEdge(&e); err != nil || e.ID != rec.Edge.ID {
-			t.Fatalf("yielded invalid edge %+v: %v", rec.Edge, err)
-		}
-	default:
-		t.Fatal("record with neither or both of node and edge")
-	}
+	ingesttest.CheckRecord(t, rec)
 }

@@ -206,26 +206,7 @@ func FuzzParse(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Next: %v", err)
 			}
-			switch {
-			case rec.Node != nil && rec.Edge == nil:
-				n := *rec.Node
-				if err := graph.PrepareNode(&n); err != nil {
-					t.Fatalf("yielded invalid node %+v: %v", rec.Node, err)
-				}
-				if n.ID != rec.Node.ID {
-					t.Fatalf("re-preparing changed the ID: %s → %s", rec.Node.ID, n.ID)
-				}
-			case rec.Edge != nil && rec.Node == nil:
-				e := *rec.Edge
-				if err := graph.PrepareEdge(&e); err != nil {
-					t.Fatalf("yielded invalid edge %+v: %v", rec.Edge, err)
-				}
-				if e.ID != rec.Edge.ID {
-					t.Fatalf("re-preparing changed the ID: %s → %s", rec.Edge.ID, e.ID)
-				}
-			default:
-				t.Fatalf("record with %v node and %v edge", rec.Node != nil, rec.Edge != nil)
-			}
+			ingesttest.CheckRecord(t, rec)
 		}
 	})
 }

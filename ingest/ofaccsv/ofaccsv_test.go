@@ -400,18 +400,5 @@ func FuzzOFACCSV(f *testing.F) {
 
 func checkRecord(t *testing.T, rec ingest.Record) {
 	t.Helper()
-	switch {
-	case rec.Node != nil && rec.Edge == nil:
-		n := *rec.Node
-		if err := graph.PrepareNode(&n); err != nil || n.ID != rec.Node.ID {
-			t.Fatalf("invalid node %+v: %v", rec.Node, err)
-		}
-	case rec.Edge != nil && rec.Node == nil:
-		e := *rec.Edge
-		if err := graph.PrepareEdge(&e); err != nil || e.ID != rec.Edge.ID {
-			t.Fatalf("invalid edge %+v: %v", rec.Edge, err)
-		}
-	default:
-		t.Fatalf("record with %v node and %v edge", rec.Node != nil, rec.Edge != nil)
-	}
+	ingesttest.CheckRecord(t, rec)
 }
