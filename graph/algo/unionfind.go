@@ -37,6 +37,18 @@ func (uf *UnionFind) Find(x uint32) uint32 {
 	return x
 }
 
+// Root returns the representative of x's set like Find, without
+// compressing the path: safe for concurrent readers while nobody writes.
+func (uf *UnionFind) Root(x uint32) uint32 {
+	for uf.parent[x] != x {
+		x = uf.parent[x]
+	}
+	return x
+}
+
+// RootSize returns the size of the set whose representative is r.
+func (uf *UnionFind) RootSize(r uint32) int { return int(uf.size[r]) }
+
 // Union merges the sets of a and b and reports whether they were apart.
 func (uf *UnionFind) Union(a, b uint32) bool {
 	ra, rb := uf.Find(a), uf.Find(b)

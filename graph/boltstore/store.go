@@ -210,6 +210,13 @@ type index struct {
 	mergeSeed   maphash.Seed
 	nodesByKind []int64
 	edgesByKind []int64
+	facts       *facts // per edge and node, for investigation queries
+	// cospend joins every wallet with the transactions it is an input of
+	// (INPUT edges), so wallets spent together in one transaction share a
+	// set: the co-spend address clusters, kept as edges arrive.
+	cospend *algo.UnionFind
+	srcSeen []uint32  // first-seen time per source context, for rebuild
+	seenC   seenCache // job times parsed while rebuilding
 }
 
 func newIndex(edges int) *index {
@@ -222,6 +229,8 @@ func newIndex(edges int) *index {
 		mergeSeed:   maphash.MakeSeed(),
 		nodesByKind: make([]int64, len(nodeKinds)),
 		edgesByKind: make([]int64, len(edgeKinds)),
+		facts:       newFacts(),
+		cospend:     algo.NewUnionFind(0),
 	}
 }
 
@@ -240,22 +249,31 @@ func (x *index) addNodeFields(id string, kind graph.NodeKind, text string, toks 
 	x.nkind = append(x.nkind, k)
 	x.nodesByKind[k]++
 	x.search.setFields(i, text, toks)
+	x.facts.nseen = append(x.facts.nseen, 0)
+	x.cospend.Add()
 	return i
 }
 
 // addEdge adds an edge between node numbers f and t; h is the hash of its
 // identity (x.eids.hash).
-func (x *index) addEdge(f, t uint32, kind uint8, h uint64) error {
+func (x *index) addEdge(f, t uint32, kind uint8, h uint64, ef edgeFact) error {
 	if int(f) >= len(x.ids) || int(t) >= len(x.ids) {
 		return fmt.Errorf("edge between nodes %d and %d: endpoint missing (%d nodes)", f, t, len(x.ids))
 	}
 	x.eids.insert(h, x.g.AddEdge(f, t, kind))
 	x.edgesByKind[kind]++
+	x.facts.addEdge(ef)
+	if kind == inputCode {
+		x.cospend.Union(f, t)
+	}
 	return nil
 }
 
+// inputCode is the kind code of INPUT edges, which co-spend clustering follows.
+var inputCode, _ = edgeKindCode(graph.EdgeInput)
+
 func (x *index) memoryBytes() (topology, search int) {
-	topology = x.g.MemoryBytes() + cap(x.nkind) + 8*cap(x.merged) + x.eids.memoryBytes()
+	topology = x.g.MemoryBytes() + cap(x.nkind) + 8*cap(x.merged) + x.eids.memoryBytes() + x.facts.memoryBytes() + 8*x.cospend.Len()
 	for _, id := range x.ids {
 		topology += 2*len(id) + 16 + 4 + 48 // slice entry, map key, value, map overhead
 	}
@@ -276,6 +294,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 			id   string
 			kind graph.NodeKind
 			head nodeHead
+			seen uint32
 			set  bool
 		}
 		stubs := make([]stub, nb.Sequence())
@@ -296,7 +315,11 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 			if int(h.num) >= len(stubs) || stubs[h.num].set {
 				return fmt.Errorf("node %q: number %d reused or beyond the sequence %d", id, h.num, len(stubs))
 			}
-			stubs[h.num] = stub{id, kind, h, true}
+			seen, err := x.readNodeSeen(v)
+			if err != nil {
+				return fmt.Errorf("node %q: %w", id, err)
+			}
+			stubs[h.num] = stub{id, kind, h, seen, true}
 			return nil
 		})
 		if err != nil {
@@ -307,7 +330,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 		}
 		for i := range stubs {
 			st := &stubs[i]
-			x.addNode(st.id, st.kind, st.head.label, st.head.aliases)
+			x.facts.nseen[x.addNode(st.id, st.kind, st.head.label, st.head.aliases)] = st.seen
 			*st = stub{} // let the collector have it
 		}
 		want := uint64(1)
@@ -329,7 +352,11 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 			if err != nil {
 				return fmt.Errorf("edge %d: %w", want-1, err)
 			}
-			return x.addEdge(h.from, h.to, h.kind, x.eids.hash(h))
+			ef, err := x.readEdgeFact(v)
+			if err != nil {
+				return fmt.Errorf("edge %d: %w", want-1, err)
+			}
+			return x.addEdge(h.from, h.to, h.kind, x.eids.hash(h), ef)
 		})
 	})
 	if err != nil {

@@ -50,6 +50,18 @@ type newEdge struct {
 	from, to uint32
 	kind     uint8
 	hash     uint64 // of its identity, for idx.eids
+	fact     edgeFact
+}
+
+// factUpdate is a stored edge whose facts a merge changed.
+type factUpdate struct {
+	edge uint32
+	fact edgeFact
+}
+
+// seenUpdate is a node's first-seen time after the batch.
+type seenUpdate struct {
+	num, seen uint32
 }
 
 // Write implements graph.Store. The whole batch is one bbolt transaction;
@@ -84,6 +96,9 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 	nb, eb := tx.Bucket(bucketNodes), tx.Bucket(bucketEdges)
 	eb.FillPercent = 1 // edges are appended in sequence order: fill pages
 	var changes []searchChange
+	var seenUpd []seenUpdate
+	var factUpd []factUpdate
+	var seenC seenCache
 	nums := make([]uint32, len(nodes))   // node numbers, by position in nodes
 	hashes := make([]uint64, len(nodes)) // of the incoming nodes, for idx.merged
 	for i, n := range nodes {
@@ -130,6 +145,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 				return graph.WriteResult{}, internal(err, "put node")
 			}
 			res.NodesUpdated++
+			seenUpd = append(seenUpd, seenUpdate{num, seenC.of(rec.Sources)})
 			if rec.Label != stored.Label || !slices.Equal(rec.Aliases, stored.Aliases) {
 				changes = append(changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: rec.Label, aliases: rec.Aliases})
 			}
@@ -152,6 +168,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 			return graph.WriteResult{}, internal(err, "put node")
 		}
 		res.NodesCreated++
+		seenUpd = append(seenUpd, seenUpdate{num, seenC.of(n.Sources)})
 		changes = append(changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: n.Label, aliases: n.Aliases, created: true})
 	}
 	var created []newEdge
@@ -196,6 +213,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 				if err := eb.Put(seqKey(uint64(ei)+1), val); err != nil {
 					return graph.WriteResult{}, internal(err, "put edge")
 				}
+				factUpd = append(factUpd, factUpdate{ei, factOf(rec, seenC.of(rec.Sources))})
 				res.EdgesUpdated++
 				continue
 			}
@@ -214,7 +232,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 		if err := eb.Put(seqKey(seq), val); err != nil {
 			return graph.WriteResult{}, internal(err, "put edge")
 		}
-		created = append(created, newEdge{f, t, code, hh})
+		created = append(created, newEdge{f, t, code, hh, factOf(e, seenC.of(e.Sources))})
 		res.EdgesCreated++
 	}
 	// Once the batch is in the file (or changed nothing), each of its
@@ -269,8 +287,14 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 		}
 	}
 	remember()
+	for _, u := range seenUpd {
+		idx.facts.nseen[u.num] = u.seen
+	}
+	for _, u := range factUpd {
+		idx.facts.setEdge(u.edge, u.fact)
+	}
 	for _, e := range created {
-		if err := idx.addEdge(e.from, e.to, e.kind, e.hash); err != nil {
+		if err := idx.addEdge(e.from, e.to, e.kind, e.hash, e.fact); err != nil {
 			// Committed but not indexable: only a bug can get here.
 			return res, internal(err, "index edge")
 		}

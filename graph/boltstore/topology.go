@@ -1,0 +1,148 @@
+package boltstore
+
+import (
+	"context"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/algo"
+	"github.com/redthread-dev/redthread/graph/investigate"
+)
+
+var _ investigate.Opener = (*Store)(nil)
+
+// Topology implements investigate.Opener: a view of the in-memory index
+// whose handles are the store's node and edge numbers. It holds the read
+// lock until release, so the view is one consistent snapshot; queries are
+// bounded by their deadlines, and writers wait at most that long.
+func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, nil, err
+	}
+	var once sync.Once
+	return &topology{s: s, x: s.idx}, func() { once.Do(s.mu.RUnlock) }, nil
+}
+
+type topology struct {
+	s    *Store
+	x    *index
+	arcs []algo.Arc
+}
+
+func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) {
+	out := make([]uint32, len(ids))
+	for i, id := range ids {
+		u, ok := t.x.byID[id]
+		if !ok {
+			u = investigate.None
+		}
+		out[i] = u
+	}
+	return out, nil
+}
+
+func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.NodeInfo, error) {
+	x := t.x
+	out := make([]investigate.NodeInfo, len(nodes))
+	for i, u := range nodes {
+		if int(u) >= len(x.ids) {
+			return nil, graph.Errorf(graph.CodeInvalid, "unknown node handle %d", u)
+		}
+		out[i] = investigate.NodeInfo{ID: x.ids[u], Kind: nodeKinds[x.nkind[u]], Degree: x.g.Degree(u, algo.Both), Seen: int64(x.facts.nseen[u])}
+	}
+	return out, nil
+}
+
+func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Filter) ([][]investigate.Arc, error) {
+	dir, err := direction(f.Dir)
+	if err != nil {
+		return nil, err
+	}
+	mask, err := kindMask(f.Kinds)
+	if err != nil {
+		return nil, err
+	}
+	x := t.x
+	fa := x.facts
+	out := make([][]investigate.Arc, len(nodes))
+	work := 0
+	for i, u := range nodes {
+		if int(u) >= len(x.ids) {
+			return nil, graph.Errorf(graph.CodeInvalid, "unknown node handle %d", u)
+		}
+		t.arcs = x.g.AppendArcs(t.arcs[:0], u, dir, mask)
+		if work += len(t.arcs) + 1; work > 1<<14 {
+			work = 0
+			if err := ctx.Err(); err != nil {
+				return nil, timeout(err)
+			}
+		}
+		var list []investigate.Arc
+		for _, a := range t.arcs {
+			src, dst, kind := x.g.Edge(a.Edge)
+			if dir == algo.Both && src == dst && listed(list, a.Edge) {
+				continue // a self-loop shows up from both ends; list it once
+			}
+			arc := investigate.Arc{
+				Edge: a.Edge, From: src, To: dst, Kind: edgeKinds[kind],
+				Time: int64(fa.etime[a.Edge]), Value: fa.evalue[a.Edge], Amount: fa.eamount[a.Edge],
+				Asset: fa.assets[fa.easset[a.Edge]], Seen: int64(fa.eseen[a.Edge]),
+			}
+			if f.Pass(&arc) {
+				list = append(list, arc)
+			}
+		}
+		out[i] = list
+	}
+	return out, nil
+}
+
+func (t *topology) Nodes(ctx context.Context, nodes []uint32) ([]*graph.Node, error) {
+	for _, u := range nodes {
+		if int(u) >= len(t.x.ids) {
+			return nil, graph.Errorf(graph.CodeInvalid, "unknown node handle %d", u)
+		}
+	}
+	var out []*graph.Node
+	err := t.s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = t.s.loadNodes(tx, nodes)
+		return err
+	})
+	return out, err
+}
+
+func (t *topology) Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, error) {
+	for _, e := range edges {
+		if int(e) >= t.x.g.NumEdges() {
+			return nil, graph.Errorf(graph.CodeInvalid, "unknown edge handle %d", e)
+		}
+	}
+	var out []*graph.Edge
+	err := t.s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = loadEdges(tx, t.x, edges)
+		return err
+	})
+	return out, err
+}
+
+// CoSpendSet returns a label shared by exactly the nodes of u's co-spend
+// set (wallets and the transactions they are inputs of), kept by union-find
+// as INPUT edges are written, and the set's size. It serves cluster totals
+// and recall measurements without walking the set.
+func (t *topology) CoSpendSet(u uint32) (label uint32, size int) {
+	r := t.x.cospend.Root(u) // Find would compress paths: a write under a read lock
+	return r, t.x.cospend.RootSize(r)
+}
+
+func listed(list []investigate.Arc, e uint32) bool {
+	for i := range list {
+		if list[i].Edge == e {
+			return true
+		}
+	}
+	return false
+}
