@@ -71,6 +71,10 @@ type suiteCase struct {
 }
 
 func cases() []suiteCase {
+	return append(baseCases(), investigateCases()...)
+}
+
+func baseCases() []suiteCase {
 	return []suiteCase{
 		{"RoundTripNode", testRoundTripNode},
 		{"RoundTripEdge", testRoundTripEdge},

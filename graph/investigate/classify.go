@@ -1,0 +1,121 @@
+package investigate
+
+import (
+	"context"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+// class is what a node is, as far as money is concerned: part of a service
+// (the service node itself, a wallet it controls, or a deposit address
+// credited to it), sanctioned (itself or through a controller), or a
+// wallet that received loot from an incident.
+type class struct {
+	service    uint32 // the SERVICE node, or None
+	category   string // the service's props.category: exchange, mixer, bridge, otc...
+	sanctioned bool
+	incident   uint32 // the INCIDENT whose loot it received (STOLE), or None
+}
+
+// isService reports whether the node belongs to a service.
+func (c class) isService() bool { return c.service != None }
+
+var classKinds = []graph.EdgeKind{graph.EdgeControls, graph.EdgeDepositedAt, graph.EdgeSanctionedBy, graph.EdgeStole}
+
+// classify makes sure nodes are classified, in a few batches for all of
+// them: their ownership and sanction edges, their controllers' sanction
+// edges, and the categories of the services found.
+func (v *view) classify(ctx context.Context, nodes []uint32) error {
+	if v.class == nil {
+		v.class = map[uint32]class{}
+		v.category = map[uint32]string{}
+	}
+	var todo []uint32
+	for _, u := range nodes {
+		if _, ok := v.class[u]; !ok {
+			todo = append(todo, u)
+			v.class[u] = class{service: None, incident: None}
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if err := v.describe(ctx, todo); err != nil {
+		return err
+	}
+	lists, err := v.expand(ctx, todo, Filter{Kinds: classKinds, AsOf: v.asOf})
+	if err != nil {
+		return err
+	}
+	controllers := map[uint32][]uint32{} // controller → nodes it controls
+	var ctrl, services []uint32
+	for i, u := range todo {
+		c := v.class[u]
+		if v.info[u].Kind == graph.KindService {
+			c.service = u
+		}
+		for _, a := range lists[i] {
+			o := a.Other(u)
+			switch {
+			case a.Kind == graph.EdgeSanctionedBy && a.From == u:
+				c.sanctioned = true
+			case a.Kind == graph.EdgeStole && a.To == u && v.info[o].Kind == graph.KindIncident:
+				if c.incident == None || v.id(o) < v.id(c.incident) {
+					c.incident = o
+				}
+			case a.Kind == graph.EdgeControls && a.To == u && v.info[o].Kind == graph.KindService,
+				a.Kind == graph.EdgeDepositedAt && a.From == u && v.info[o].Kind == graph.KindService:
+				if c.service == None || v.id(o) < v.id(c.service) {
+					c.service = o
+				}
+			case a.Kind == graph.EdgeControls && a.To == u:
+				if len(controllers[o]) == 0 {
+					ctrl = append(ctrl, o)
+				}
+				controllers[o] = append(controllers[o], u)
+			}
+		}
+		if c.service != None {
+			if _, ok := v.category[c.service]; !ok {
+				v.category[c.service] = ""
+				services = append(services, c.service)
+			}
+		}
+		v.class[u] = c
+	}
+	if len(ctrl) > 0 {
+		lists, err := v.expand(ctx, ctrl, Filter{Dir: graph.Out, Kinds: []graph.EdgeKind{graph.EdgeSanctionedBy}, AsOf: v.asOf})
+		if err != nil {
+			return err
+		}
+		for i, o := range ctrl {
+			if len(lists[i]) == 0 {
+				continue
+			}
+			for _, u := range controllers[o] {
+				c := v.class[u]
+				c.sanctioned = true
+				v.class[u] = c
+			}
+		}
+	}
+	if len(services) > 0 {
+		ns, err := v.t.Nodes(ctx, services)
+		if err != nil {
+			return err
+		}
+		for i, s := range services {
+			if cat, ok := ns[i].Props["category"].(string); ok {
+				v.category[s] = cat
+			}
+		}
+	}
+	for _, u := range todo {
+		c := v.class[u]
+		if c.service != None {
+			c.category = v.category[c.service]
+			v.class[u] = c
+		}
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package investigate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+// Limits bound every investigation query. A server configures them; a
+// caller may ask for less, never for more. Work is bounded three ways: by
+// these counts, by the context's deadline (checked between batches and
+// inside long loops) and, for Neo4j, by the transaction timeout the
+// deadline sets.
+type Limits struct {
+	DefaultHops int // path and flow length when the caller gives none
+	MaxHops     int
+	MaxPaths    int // paths returned by one paths query
+	MaxRoutes   int // money-flow routes returned
+	MaxVisited  int // nodes one query may discover
+	MaxArcs     int // arcs one query may read
+	// HubDegree is the default degree above which a node is not expanded
+	// (it may still be a path's end): an exchange's hot wallet with a
+	// million transfers joins everything to everything and explains
+	// nothing. Callers may raise it up to MaxHubDegree.
+	HubDegree    int
+	MaxHubDegree int
+	MaxMembers   int // members of one address or persona cluster
+	MaxSubgraph  int // nodes given to communities
+}
+
+// DefaultLimits are the limits a server uses unless configured otherwise.
+func DefaultLimits() Limits {
+	return Limits{
+		DefaultHops: 6, MaxHops: 12, MaxPaths: 100, MaxRoutes: 1000,
+		MaxVisited: 200_000, MaxArcs: 2_000_000, HubDegree: 1000, MaxHubDegree: 100_000,
+		MaxMembers: 10_000, MaxSubgraph: 20_000,
+	}
+}
+
+// OrDefaults returns l with unset (zero or negative) fields from DefaultLimits.
+func (l Limits) OrDefaults() Limits {
+	d := DefaultLimits()
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{
+		{&l.DefaultHops, d.DefaultHops}, {&l.MaxHops, d.MaxHops}, {&l.MaxPaths, d.MaxPaths},
+		{&l.MaxRoutes, d.MaxRoutes}, {&l.MaxVisited, d.MaxVisited}, {&l.MaxArcs, d.MaxArcs},
+		{&l.HubDegree, d.HubDegree}, {&l.MaxHubDegree, d.MaxHubDegree},
+		{&l.MaxMembers, d.MaxMembers}, {&l.MaxSubgraph, d.MaxSubgraph},
+	} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
+	}
+	return l
+}
+
+// hops returns the hop bound for a request of n (0: the default), clamped,
+// and whether it was clamped.
+func (l Limits) hops(n int) (int, bool, error) {
+	switch {
+	case n < 0:
+		return 0, false, graph.Errorf(graph.CodeInvalid, "maxHops cannot be negative")
+	case n == 0:
+		return l.DefaultHops, false, nil
+	case n > l.MaxHops:
+		return l.MaxHops, true, nil
+	}
+	return n, false, nil
+}
+
+// hub returns the hub degree for a request of n (0: the default; negative:
+// the largest allowed), clamped to MaxHubDegree.
+func (l Limits) hub(n int) int {
+	switch {
+	case n == 0:
+		return l.HubDegree
+	case n < 0 || n > l.MaxHubDegree:
+		return l.MaxHubDegree
+	}
+	return n
+}
+
+// Truncation says whether and why an answer is incomplete. Reasons are for
+// people; a query collects every reason that applied.
+type Truncation struct {
+	Truncated bool
+	Reasons   []string
+}
+
+// Add records a reason once.
+func (t *Truncation) Add(format string, args ...any) {
+	r := fmt.Sprintf(format, args...)
+	for _, x := range t.Reasons {
+		if x == r {
+			return
+		}
+	}
+	t.Truncated = true
+	t.Reasons = append(t.Reasons, r)
+}
+
+// errBudget stops a search that has used its allowance; the caller turns it
+// into a truncation.
+var errBudget = errors.New("budget exhausted")
+
+// budget counts the work of one query against its limits.
+type budget struct {
+	ctx                 context.Context
+	visited, arcs       int
+	maxVisited, maxArcs int
+	trunc               *Truncation
+}
+
+func newBudget(ctx context.Context, l Limits, trunc *Truncation) *budget {
+	return &budget{ctx: ctx, maxVisited: l.MaxVisited, maxArcs: l.MaxArcs, trunc: trunc}
+}
+
+// visit counts n newly discovered nodes.
+func (b *budget) visit(n int) error {
+	b.visited += n
+	if b.visited > b.maxVisited {
+		b.trunc.Add("the query visited %d nodes, its limit", b.maxVisited)
+		return errBudget
+	}
+	return nil
+}
+
+// read counts n arcs read and checks the deadline.
+func (b *budget) read(n int) error {
+	b.arcs += n
+	if b.arcs > b.maxArcs {
+		b.trunc.Add("the query read %d edges, its limit", b.maxArcs)
+		return errBudget
+	}
+	if err := b.ctx.Err(); err != nil {
+		return graph.WrapError(graph.CodeTimeout, err, "the query ran out of time")
+	}
+	return nil
+}

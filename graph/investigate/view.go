@@ -1,0 +1,122 @@
+package investigate
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+// view wraps a Topology for one query: it remembers what Describe said, so
+// that every algorithm can order nodes by ID (the one order both stores
+// share) and test kinds and degrees without asking twice, and it counts the
+// query's work against its budget.
+type view struct {
+	t     Topology
+	info  map[uint32]NodeInfo
+	b     *budget
+	trunc *Truncation
+	// class and category are filled by classify.
+	class    map[uint32]class
+	category map[uint32]string // service node → category
+	asOf     int64             // the query's as-of cut-off, for classify
+}
+
+func newView(ctx context.Context, t Topology, l Limits, trunc *Truncation) *view {
+	return &view{t: t, info: map[uint32]NodeInfo{}, b: newBudget(ctx, l, trunc), trunc: trunc}
+}
+
+// describe makes sure nodes are described, in one batch for those not yet.
+func (v *view) describe(ctx context.Context, nodes []uint32) error {
+	var missing []uint32
+	for _, u := range nodes {
+		if _, ok := v.info[u]; !ok && !slices.Contains(missing, u) {
+			missing = append(missing, u)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	infos, err := v.t.Describe(ctx, missing)
+	if err != nil {
+		return err
+	}
+	for i, u := range missing {
+		v.info[u] = infos[i]
+	}
+	return nil
+}
+
+// id returns a described node's ID.
+func (v *view) id(u uint32) string { return v.info[u].ID }
+
+// byID orders described nodes by ID.
+func (v *view) byID(a, b uint32) int { return cmp.Compare(v.info[a].ID, v.info[b].ID) }
+
+// sortByID sorts described nodes by ID.
+func (v *view) sortByID(nodes []uint32) { slices.SortFunc(nodes, v.byID) }
+
+// resolve maps IDs to handles and describes them; a missing node, or one
+// first seen after asOf (when asOf is set), is a NOT_FOUND error.
+func (v *view) resolve(ctx context.Context, ids []string, asOf int64) ([]uint32, error) {
+	hs, err := v.t.Resolve(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, h := range hs {
+		if h == None {
+			return nil, graph.NotFound("node", ids[i])
+		}
+	}
+	if err := v.describe(ctx, hs); err != nil {
+		return nil, err
+	}
+	for i, h := range hs {
+		if asOf != 0 && v.info[h].Seen > asOf {
+			return nil, graph.NotFound("node", ids[i])
+		}
+	}
+	return hs, nil
+}
+
+// expand reads arcs of nodes under f, counts them against the budget,
+// describes every node they reach and drops arcs to nodes first seen after
+// f.AsOf. Each node's arcs come sorted by (other end's ID, kind, time,
+// value, amount), an order both stores share.
+func (v *view) expand(ctx context.Context, nodes []uint32, f Filter) ([][]Arc, error) {
+	if len(nodes) == 0 {
+		return nil, nil
+	}
+	lists, err := v.t.Expand(ctx, nodes, f)
+	if err != nil {
+		return nil, err
+	}
+	var ends []uint32
+	n := 0
+	for i, list := range lists {
+		n += len(list)
+		for _, a := range list {
+			ends = append(ends, a.Other(nodes[i]))
+		}
+	}
+	if err := v.b.read(n); err != nil {
+		return nil, err
+	}
+	if err := v.describe(ctx, ends); err != nil {
+		return nil, err
+	}
+	for i, list := range lists {
+		u := nodes[i]
+		if f.AsOf != 0 {
+			list = slices.DeleteFunc(list, func(a Arc) bool { return v.info[a.Other(u)].Seen > f.AsOf })
+		}
+		slices.SortFunc(list, func(a, b Arc) int {
+			return cmp.Or(v.byID(a.Other(u), b.Other(u)), cmp.Compare(a.Kind, b.Kind),
+				cmp.Compare(a.Time, b.Time), cmp.Compare(a.Value, b.Value), cmp.Compare(a.Amount, b.Amount),
+				cmp.Compare(v.info[a.From].ID, v.info[b.From].ID))
+		})
+		lists[i] = list
+	}
+	return lists, nil
+}

@@ -1,0 +1,3 @@
+package storetest
+
+func clusterCases() []suiteCase { return nil }

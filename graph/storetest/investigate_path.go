@@ -1,0 +1,3 @@
+package storetest
+
+func pathCases() []suiteCase { return nil }
