@@ -164,6 +164,9 @@ func Paths(ctx context.Context, t Topology, q PathsQuery, l Limits) (PathsResult
 			continue
 		}
 		maxLen := ps.fwd.depth + ps.bwd.depth
+		if err := ps.prepare(ctx); err != nil {
+			return PathsResult{}, err
+		}
 		if q.All {
 			found, err = ps.allSimple(ctx, maxLen, k+1)
 		} else {
@@ -217,6 +220,26 @@ func (ps *pathSearch) expandable(u uint32) bool {
 		return !ps.v.class[u].isService()
 	}
 	return true
+}
+
+// prepare classifies every node of the local graph when the service
+// policy needs it, so that passable can judge nodes that were reached from
+// both sides but never expanded.
+func (ps *pathSearch) prepare(ctx context.Context) error {
+	if ps.q.Services != ServicesStop && ps.q.Services != ServicesAvoid {
+		return nil
+	}
+	var nodes []uint32
+	for u := range ps.adj {
+		nodes = append(nodes, u)
+	}
+	return ps.v.classify(ctx, nodes)
+}
+
+// passable reports whether a path may continue from u: the local graph
+// holds edges read from the far side of nodes search did not expand.
+func (ps *pathSearch) passable(u uint32) bool {
+	return u == ps.from || ps.expandable(u)
 }
 
 // grow expands one level of the side with the lighter frontier; false when
@@ -347,6 +370,9 @@ func (ps *pathSearch) bfs(src uint32, maxLen int, banNode map[uint32]bool, banSt
 	for d := 0; d < maxLen && len(level) > 0; d++ {
 		var next []uint32
 		for _, u := range level {
+			if !ps.passable(u) {
+				continue
+			}
 			for _, s := range ps.adj[u] {
 				if seen[s.to] || banNode[s.to] || banStep[stepKey{s.edge, u}] {
 					continue
@@ -497,7 +523,7 @@ func (ps *pathSearch) allSimple(ctx context.Context, maxLen, want int) ([][]step
 			}
 			return nil
 		}
-		if u == ps.to {
+		if u == ps.to || !ps.passable(u) {
 			return nil
 		}
 		for _, s := range ps.adj[u] {
