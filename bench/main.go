@@ -16,8 +16,13 @@
 // starts a Neo4j of its own with scripts/neo4j.sh in a temporary directory
 // and stops it at the end. -neo4j=false measures the embedded store alone.
 //
+// -queries measures investigation queries instead (see queries.go): the
+// embedded store's native shortest path and the investigate engine on the
+// embedded store and Neo4j, against networkx on the same graph.
+//
 //	go run ./bench
 //	go run ./bench -transfers 5000000 -wallets 1000000
+//	go run ./bench -queries -transfers 5000000 -wallets 1000000 -n 1000 -data /tmp/rt-bench
 package main
 
 import (
@@ -62,21 +67,27 @@ type config struct {
 	neo4j              bool
 	neo4jURI           string
 	neo4jImport        bool
+	q                  queryConfig // -queries mode
 }
 
 func main() {
 	var c config
 	flag.IntVar(&c.wallets, "wallets", 250_000, "wallets in the generated graph")
 	flag.IntVar(&c.transfers, "transfers", 1_000_000, "transfers in the generated graph")
-	flag.IntVar(&c.queries, "queries", 1000, "queries per measured operation (Neo4j runs a fifth of them, at least 100)")
+	flag.IntVar(&c.queries, "n", 1000, "queries per measured operation (Neo4j runs a fifth of them, at least 100, unless -queries)")
 	flag.IntVar(&c.baseWallets, "baseline-wallets", 500, "wallets of the baseline sample, written one record per transaction")
 	flag.IntVar(&c.baseTransfers, "baseline-transfers", 2000, "transfers of the baseline sample")
 	flag.Int64Var(&c.seed, "seed", 1, "generator and query seed")
 	flag.BoolVar(&c.neo4j, "neo4j", true, "measure the Neo4j store too")
 	flag.StringVar(&c.neo4jURI, "neo4j-uri", os.Getenv("REDTHREAD_BENCH_NEO4J_URI"), "an empty Neo4j to measure (default: start one)")
 	flag.BoolVar(&c.neo4jImport, "neo4j-import", true, "measure the offline import into a new Neo4j database too (starts one with scripts/neo4j.sh)")
+	c.q.flags()
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, c); err != nil {
+	runner := run
+	if c.q.on {
+		runner = runQueries
+	}
+	if err := runner(context.Background(), os.Stdout, c); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

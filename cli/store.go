@@ -9,6 +9,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
 )
 
@@ -32,8 +33,15 @@ func (m Main) storeFlags(fs *flag.FlagSet) *storeFlags {
 	return sf
 }
 
+// store is what every Redthread store offers: the graph.Store contract and
+// a view for the investigation queries.
+type store interface {
+	graph.Store
+	investigate.Opener
+}
+
 // open opens the configured store.
-func (sf *storeFlags) open(ctx context.Context, logger *slog.Logger) (graph.Store, error) {
+func (sf *storeFlags) open(ctx context.Context, logger *slog.Logger) (store, error) {
 	switch sf.kind {
 	case "embedded":
 		s, err := boltstore.Open(ctx, sf.dir, boltstore.Options{Limits: sf.limits, Logger: logger})

@@ -23,7 +23,7 @@ import (
 // caches, limits, deadlines and error presentation.
 func graphqlHandler(store Store, cfg Config, logger *slog.Logger) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Logger: logger, Jobs: cfg.Jobs},
+		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: writerOf(store), Logger: logger, Jobs: cfg.Jobs},
 		Complexity: gql.Complexity(cfg.Limits),
 	})
 	srv := handler.New(schema)
@@ -102,4 +102,12 @@ func (r rejecting) MutateOperationContext(ctx context.Context, op *graphql.Opera
 		markRejected(ctx)
 	}
 	return err
+}
+
+// writerOf returns the store's write side, or nil when it has none.
+func writerOf(store Store) gql.Writer {
+	if w, ok := store.(gql.Writer); ok {
+		return w
+	}
+	return nil
 }

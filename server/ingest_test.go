@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
 )
@@ -22,7 +23,7 @@ import (
 // gatedWriter holds the first write until the test opens the gate, so
 // that a job is seen running.
 type gatedWriter struct {
-	graph.Store
+	fullStore
 	once    sync.Once
 	writing chan struct{}
 	gate    chan struct{}
@@ -33,7 +34,7 @@ func (g *gatedWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteResu
 		close(g.writing)
 		<-g.gate
 	})
-	return g.Store.Write(ctx, b)
+	return g.fullStore.Write(ctx, b)
 }
 
 const evidence = `{"type":"node","kind":"THREAT_GROUP","key":"kimsuky","label":"Kimsuky","sources":[{"dataset":"api-test"}]}
@@ -141,7 +142,7 @@ func TestIngestOverAPI(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "evidence.jsonl"), []byte(evidence), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w := &gatedWriter{Store: store, writing: make(chan struct{}), gate: make(chan struct{})}
+	w := &gatedWriter{fullStore: store, writing: make(chan struct{}), gate: make(chan struct{})}
 	jm, err := jobs.New(w, jobs.Config{ImportDir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -263,4 +264,10 @@ func TestIngestDisabled(t *testing.T) {
 	if r.code() != "FORBIDDEN" {
 		t.Errorf("no job runner: %+v", r.Errors)
 	}
+}
+
+// fullStore is what a Redthread store offers the server and the jobs.
+type fullStore interface {
+	graph.Store
+	investigate.Opener
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server/gql"
 	"github.com/redthread-dev/redthread/web"
@@ -29,6 +30,10 @@ type Store interface {
 type Config struct {
 	// Limits bound every query; arguments beyond them are clamped.
 	Limits graph.Limits
+	// Investigate bounds the investigation queries (paths, moneyFlow,
+	// cluster, exposure, personaCluster, communities); zero fields take
+	// investigate.DefaultLimits.
+	Investigate investigate.Limits
 	// QueryTimeout is the deadline of one GraphQL operation.
 	QueryTimeout time.Duration
 	// ComplexityLimit is the largest estimated cost of an operation (list

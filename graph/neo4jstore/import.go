@@ -50,8 +50,8 @@ const (
 // property. IDs share one ID space, Node, which the id column also stores
 // as the property id.
 var (
-	nodeColumns = []string{"id:ID(Node)", ":LABEL", "kind", "label", "marking", "agencies:string[]", "search_text", "search_tokens", "d"}
-	edgeColumns = []string{":START_ID(Node)", ":END_ID(Node)", ":TYPE", "id", "marking", "agencies:string[]", "asset", "amount:double", "valueUSD:double", "time:datetime", "d"}
+	nodeColumns = []string{"id:ID(Node)", ":LABEL", "kind", "label", "marking", "agencies:string[]", "search_text", "search_tokens", "seen:long", "d"}
+	edgeColumns = []string{":START_ID(Node)", ":END_ID(Node)", ":TYPE", "id", "marking", "agencies:string[]", "asset", "amount:double", "valueUSD:double", "time:datetime", "seen:long", "d"}
 )
 
 // NewImportWriter creates the CSV files in dir, which must not hold an
@@ -308,6 +308,8 @@ func appendField(b []byte, v any, typ string) ([]byte, error) {
 		return appendQuoted(b, v), nil
 	case float64:
 		return strconv.AppendFloat(b, v, 'g', -1, 64), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
 	case time.Time:
 		// The zone ID, not only the offset: Write stores Go's UTC times as
 		// datetimes in the zone UTC, and the rows must give the same values.
@@ -381,6 +383,12 @@ func readRow(r *bufio.Reader, columns []string) (map[string]any, error) {
 		}
 		s := string(field)
 		switch typ {
+		case "long":
+			i, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("column %s: %w", c, err)
+			}
+			m[name] = i
 		case "double":
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {

@@ -31,11 +31,18 @@ import (
 // marking, agencies (the sources' agencies, when any), search_text
 // (search.Fields text: decides match tiers, trigram TEXT index for
 // substring matches), search_tokens (its tokens, space-separated,
-// full-text index), d.
+// full-text index), seen, d.
 // Relationship properties: id, marking, agencies, asset, amount, valueUSD,
-// time (datetime, so that time windows compare natively), d. The key is
-// the ID's tail and the kind the type. Zero values are left out, like the
-// API's JSON leaves them out.
+// time (datetime, so that time windows compare natively), seen, d. The key
+// is the ID's tail and the kind the type. Zero values are left out, like
+// the API's JSON leaves them out.
+//
+// seen is when Redthread first knew the record, in unix seconds (see
+// firstSeen), for investigations with an as-of date to filter on (see
+// Topology); left out when no source tells. It is derived, not read back:
+// every write that changes a record recomputes it from the merged sources
+// (the import files carry it too). Records written before it existed lack
+// it, and count as seen since always (unknown) until a write changes them.
 //
 // Schema 1 (every field a property, sources and props as JSON text) still
 // reads: decoders tell the layouts apart by d, and updates remove the
@@ -70,8 +77,8 @@ var (
 
 // The properties nodeProps and edgeProps may set, id first.
 var (
-	nodeKeys = []string{"id", "kind", "label", "marking", "agencies", "search_text", "search_tokens", "d"}
-	edgeKeys = []string{"id", "marking", "agencies", "asset", "amount", "valueUSD", "time", "d"}
+	nodeKeys = []string{"id", "kind", "label", "marking", "agencies", "search_text", "search_tokens", "seen", "d"}
+	edgeKeys = []string{"id", "marking", "agencies", "asset", "amount", "valueUSD", "time", "seen", "d"}
 	// Schema 1 properties that schema 2 folds into d: an update sets them
 	// to null, which removes them.
 	legacyNodeKeys = []string{"key", "aliases", "confidence", "sources", "props", "validFrom", "validTo"}
@@ -120,6 +127,29 @@ func setTime(p map[string]any, name string, t time.Time) {
 	if !t.IsZero() {
 		p[name] = t.UTC()
 	}
+}
+
+// setSeen sets the property seen, firstSeen of the sources, left out when
+// no source tells.
+func setSeen(p map[string]any, src []graph.Source) {
+	if t := firstSeen(src); t != 0 {
+		p["seen"] = t
+	}
+}
+
+// firstSeen is graph.FirstSeen in unix seconds as the embedded store
+// computes it: the least of the sources' graph.SourceSeen seconds that are
+// after 1970, 0 when there is none.
+func firstSeen(src []graph.Source) int64 {
+	var first int64
+	for i := range src {
+		if t := graph.SourceSeen(&src[i]); !t.IsZero() {
+			if u := t.Unix(); u > 0 && (first == 0 || u < first) {
+				first = u
+			}
+		}
+	}
+	return first
 }
 
 // source is a graph.Source in d, under short names. Prepared sources
@@ -245,6 +275,7 @@ func nodeProps(n *graph.Node) (map[string]any, error) {
 	if a := agencies(n.Sources); a != nil {
 		p["agencies"] = a
 	}
+	setSeen(p, n.Sources)
 	return p, nil
 }
 
@@ -279,6 +310,7 @@ func edgeProps(e *graph.Edge) (map[string]any, error) {
 	if a := agencies(e.Sources); a != nil {
 		p["agencies"] = a
 	}
+	setSeen(p, e.Sources)
 	return p, nil
 }
 

@@ -101,7 +101,8 @@ func TestComplexityScalesLists(t *testing.T) {
 		{"search default page", c.Query.Search(4, "x", nil, nil, nil), 1 + 4*l.DefaultSearch},
 		{"search clamped page", c.Query.Search(4, "x", nil, ptr(10_000), nil), 1 + 4*l.MaxSearch},
 		{"neighbors limit", c.Query.Neighbors(5, "x", nil, nil, nil, ptr(50)), 1 + 5*50},
-		{"path hops", c.Query.ShortestPath(2, "a", "b", ptr(3), nil, nil), 1 + 2*4},
+		{"path hops", c.Query.ShortestPath(2, "a", "b", ptr(3), nil, nil, nil, nil, nil, nil, nil, nil), 1 + 2*4},
+		{"k paths", c.Query.Paths(2, "a", "b", ptr(3), ptr(10), nil, nil, nil, nil, nil, nil, nil, nil, nil), 1 + 2*4*10},
 		{"saturates", scaled(math.MaxInt/2, 3), math.MaxInt},
 	}
 	for _, tt := range tests {

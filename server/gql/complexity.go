@@ -2,8 +2,10 @@ package gql
 
 import (
 	"math"
+	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/server/gql/generated"
 )
 
@@ -21,8 +23,11 @@ func Complexity(l graph.Limits) generated.ComplexityRoot {
 	c.Query.Neighbors = func(child int, _ string, _ *int, _ *graph.Direction, _ []graph.EdgeKind, limit *int) int {
 		return scaled(child, NeighborLimit(l, limit))
 	}
-	c.Query.ShortestPath = func(child int, _, _ string, maxHops *int, _ *graph.Direction, _ []graph.EdgeKind) int {
+	c.Query.ShortestPath = func(child int, _, _ string, maxHops *int, _ *graph.Direction, _ []graph.EdgeKind, _, _ *time.Time, _ *float64, _ *time.Time, _ *investigate.ServicePolicy, _ *int) int {
 		return scaled(child, PathHops(l, maxHops)+1)
+	}
+	c.Query.Paths = func(child int, _, _ string, maxHops, limit *int, _ *bool, _ *graph.Direction, _ []graph.EdgeKind, _, _ *time.Time, _ *float64, _ *time.Time, _ *investigate.ServicePolicy, _ *int) int {
+		return scaled(child, (PathHops(l, maxHops)+1)*max(intOr(limit, 5), 1))
 	}
 	return c
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 )
 
@@ -21,12 +22,19 @@ type Store interface {
 	Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Subgraph, error)
 	ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path, error)
 	Stats(ctx context.Context) (graph.Stats, error)
+	// Topology opens a view for the investigation queries (graph/investigate).
+	Topology(ctx context.Context) (investigate.Topology, func(), error)
 }
 
 // Resolver is the dependency root of the resolvers.
 type Resolver struct {
 	Store  Store
 	Limits graph.Limits
+	// Investigate bounds the investigation queries; zero fields take
+	// investigate.DefaultLimits.
+	Investigate investigate.Limits
+	// Writer records analysts' judgements; nil when the store is read-only.
+	Writer Writer
 	Logger *slog.Logger
 	// Jobs runs ingest jobs for the API; nil when the store is read-only.
 	Jobs *jobs.Manager

@@ -8,9 +8,11 @@ package gql
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/server/gql/generated"
 	"github.com/redthread-dev/redthread/server/gql/model"
 )
@@ -23,6 +25,16 @@ func (r *edgeResolver) FromNode(ctx context.Context, obj *model.Edge) (model.Nod
 // ToNode is the resolver for the toNode field.
 func (r *edgeResolver) ToNode(ctx context.Context, obj *model.Edge) (model.Node, error) {
 	return r.loadNode(ctx, obj.To())
+}
+
+// ConfirmSameAs is the resolver for the confirmSameAs field.
+func (r *mutationResolver) ConfirmSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error) {
+	return r.judge(ctx, a, b, investigate.JudgementSame, by, reason)
+}
+
+// RejectSameAs is the resolver for the rejectSameAs field.
+func (r *mutationResolver) RejectSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error) {
+	return r.judge(ctx, a, b, investigate.JudgementDifferent, by, reason)
 }
 
 // StartIngest is the resolver for the startIngest field.
@@ -164,23 +176,127 @@ func (r *queryResolver) Neighbors(ctx context.Context, id string, depth *int, di
 }
 
 // ShortestPath is the resolver for the shortestPath field.
-func (r *queryResolver) ShortestPath(ctx context.Context, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind) (*model.Path, error) {
-	ids, err := nodeIDs([]string{from, to})
+func (r *queryResolver) ShortestPath(ctx context.Context, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.Path, error) {
+	q, err := pathArgs{from, to, maxHops, direction, graph.Out, edgeKinds, since, until, minAmount, asOf, services, hubDegree}.query()
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.Store.ShortestPath(ctx, graph.PathQuery{
-		From:      ids[0],
-		To:        ids[1],
-		MaxHops:   PathHops(r.Limits, maxHops),
-		Direction: directionOr(direction, graph.Out),
-		EdgeKinds: edgeKinds,
+	q.Limit = 1
+	res, err := investigateWith(ctx, r.Resolver, "shortest path "+q.From+" to "+q.To, func(t investigate.Topology, l investigate.Limits) (investigate.PathsResult, error) {
+		return investigate.Paths(ctx, t, q, l)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("shortest path %s to %s: %w", ids[0], ids[1], err)
+		return nil, err
 	}
-	r.prime(ctx, p.Nodes)
-	return model.NewPath(p), nil
+	if len(res.Paths) > 0 {
+		r.prime(ctx, res.Paths[0].Nodes)
+	}
+	return model.NewShortestPath(res), nil
+}
+
+// Paths is the resolver for the paths field.
+func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.PathList, error) {
+	q, err := pathArgs{from, to, maxHops, direction, graph.Both, edgeKinds, since, until, minAmount, asOf, services, hubDegree}.query()
+	if err != nil {
+		return nil, err
+	}
+	q.Limit, q.All = intOr(limit, 5), all != nil && *all
+	res, err := investigateWith(ctx, r.Resolver, "paths "+q.From+" to "+q.To, func(t investigate.Topology, l investigate.Limits) (investigate.PathsResult, error) {
+		return investigate.Paths(ctx, t, q, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return model.NewPathList(res), nil
+}
+
+// MoneyFlow is the resolver for the moneyFlow field.
+func (r *queryResolver) MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int) (*model.MoneyFlow, error) {
+	src, err := nodeIDs(from)
+	if err != nil {
+		return nil, err
+	}
+	sinks, err := nodeIDs(to)
+	if err != nil {
+		return nil, err
+	}
+	q := investigate.FlowQuery{From: src, To: sinks, MaxHops: intOr(maxHops, 0), Since: unix(since), Until: unix(until),
+		MinValue: floatOr(minAmount, 0), Through: through, Limit: intOr(limit, 0), AsOf: unix(asOf), HubDegree: intOr(hubDegree, 0)}
+	if taint != nil {
+		q.Taint = *taint
+	}
+	res, err := investigateWith(ctx, r.Resolver, "moneyFlow", func(t investigate.Topology, l investigate.Limits) (investigate.FlowResult, error) {
+		return investigate.Flow(ctx, t, q, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return model.NewMoneyFlow(res), nil
+}
+
+// Cluster is the resolver for the cluster field.
+func (r *queryResolver) Cluster(ctx context.Context, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) (*model.AddressCluster, error) {
+	id, err := nodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	q := investigate.ClusterQuery{ID: id, Heuristics: heuristics, MaxMembers: intOr(maxMembers, 0), Counterparties: intOr(counterparties, 0), AsOf: unix(asOf)}
+	res, err := investigateWith(ctx, r.Resolver, "cluster of "+id, func(t investigate.Topology, l investigate.Limits) (investigate.ClusterResult, error) {
+		return investigate.Cluster(ctx, t, q, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return model.NewAddressCluster(res), nil
+}
+
+// Exposure is the resolver for the exposure field.
+func (r *queryResolver) Exposure(ctx context.Context, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) (*model.Exposure, error) {
+	id, err := nodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	q := investigate.ExposureQuery{ID: id, MaxHops: intOr(maxHops, 0), Direction: directionOr(direction, graph.Both),
+		Since: unix(since), Until: unix(until), AsOf: unix(asOf), HubDegree: intOr(hubDegree, 0)}
+	res, err := investigateWith(ctx, r.Resolver, "exposure of "+id, func(t investigate.Topology, l investigate.Limits) (investigate.ExposureResult, error) {
+		return investigate.Exposure(ctx, t, q, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return model.NewExposure(res), nil
+}
+
+// PersonaCluster is the resolver for the personaCluster field.
+func (r *queryResolver) PersonaCluster(ctx context.Context, id string, minScore *float64, maxMembers *int, asOf *time.Time) (*model.PersonaCluster, error) {
+	id, err := nodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	q := investigate.PersonaQuery{Start: id, MinScore: floatOr(minScore, 0), MaxMembers: intOr(maxMembers, 0), AsOf: unix(asOf)}
+	res, err := investigateWith(ctx, r.Resolver, "personaCluster of "+id, func(t investigate.Topology, l investigate.Limits) (investigate.PersonaClusterResult, error) {
+		return investigate.PersonaCluster(ctx, t, q, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return model.NewPersonaCluster(res), nil
+}
+
+// Communities is the resolver for the communities field.
+func (r *queryResolver) Communities(ctx context.Context, ids []string, edgeKinds []graph.EdgeKind, resolution *float64, asOf *time.Time) (*model.Communities, error) {
+	ids, err := nodeIDs(ids)
+	if err != nil {
+		return nil, err
+	}
+	q := investigate.CommunitiesQuery{IDs: ids, Kinds: edgeKinds, Resolution: floatOr(resolution, 0), AsOf: unix(asOf)}
+	res, err := investigateWith(ctx, r.Resolver, "communities", func(t investigate.Topology, l investigate.Limits) (investigate.CommunitiesResult, error) {
+		return investigate.Communities(ctx, t, q, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return model.NewCommunities(res), nil
 }
 
 // IngestProgress is the resolver for the ingestProgress field.

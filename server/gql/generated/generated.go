@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server/gql/model"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -41,6 +42,63 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AddressCluster struct {
+		Attributions   func(childComplexity int) int
+		Counterparties func(childComplexity int) int
+		FirstActivity  func(childComplexity int) int
+		LastActivity   func(childComplexity int) int
+		Members        func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		Received       func(childComplexity int) int
+		Sent           func(childComplexity int) int
+		Size           func(childComplexity int) int
+		Truncated      func(childComplexity int) int
+	}
+
+	AssetAmount struct {
+		Amount func(childComplexity int) int
+		Asset  func(childComplexity int) int
+	}
+
+	Attribution struct {
+		Confidence func(childComplexity int) int
+		Edge       func(childComplexity int) int
+		Entity     func(childComplexity int) int
+		Wallet     func(childComplexity int) int
+	}
+
+	ClusterMember struct {
+		Heuristic func(childComplexity int) int
+		Hops      func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Partner   func(childComplexity int) int
+		Via       func(childComplexity int) int
+	}
+
+	Communities struct {
+		Communities func(childComplexity int) int
+		Components  func(childComplexity int) int
+		Hidden      func(childComplexity int) int
+		Modularity  func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		Truncated   func(childComplexity int) int
+	}
+
+	Community struct {
+		ID            func(childComplexity int) int
+		InternalEdges func(childComplexity int) int
+		Members       func(childComplexity int) int
+		TotalDegree   func(childComplexity int) int
+	}
+
+	Counterparty struct {
+		Category func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Received func(childComplexity int) int
+		Sent     func(childComplexity int) int
+		Service  func(childComplexity int) int
+	}
+
 	Edge struct {
 		Amount     func(childComplexity int) int
 		Asset      func(childComplexity int) int
@@ -73,6 +131,60 @@ type ComplexityRoot struct {
 		Sources    func(childComplexity int) int
 		ValidFrom  func(childComplexity int) int
 		ValidTo    func(childComplexity int) int
+	}
+
+	Exposure struct {
+		Reason    func(childComplexity int) int
+		Received  func(childComplexity int) int
+		Sent      func(childComplexity int) int
+		Truncated func(childComplexity int) int
+	}
+
+	ExposureRoute struct {
+		Nodes func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	ExposureShare struct {
+		Category func(childComplexity int) int
+		Routes   func(childComplexity int) int
+		Share    func(childComplexity int) int
+		Value    func(childComplexity int) int
+	}
+
+	ExposureSide struct {
+		Categories   func(childComplexity int) int
+		Total        func(childComplexity int) int
+		Unattributed func(childComplexity int) int
+	}
+
+	FlowHop struct {
+		Edge    func(childComplexity int) int
+		From    func(childComplexity int) int
+		Service func(childComplexity int) int
+		Tainted func(childComplexity int) int
+		Time    func(childComplexity int) int
+		To      func(childComplexity int) int
+		Value   func(childComplexity int) int
+	}
+
+	FlowRoute struct {
+		Hops  func(childComplexity int) int
+		Sink  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	FlowSink struct {
+		Amounts      func(childComplexity int) int
+		Category     func(childComplexity int) int
+		FirstArrival func(childComplexity int) int
+		LastArrival  func(childComplexity int) int
+		Node         func(childComplexity int) int
+		Routes       func(childComplexity int) int
+		Summary      func(childComplexity int) int
+		Value        func(childComplexity int) int
+		ValueUsd     func(childComplexity int) int
+		Wallets      func(childComplexity int) int
 	}
 
 	IngestInput struct {
@@ -121,9 +233,23 @@ type ComplexityRoot struct {
 		Kind  func(childComplexity int) int
 	}
 
+	MoneyFlow struct {
+		Reason      func(childComplexity int) int
+		RouteCount  func(childComplexity int) int
+		Routes      func(childComplexity int) int
+		Sinks       func(childComplexity int) int
+		SourceValue func(childComplexity int) int
+		Sources     func(childComplexity int) int
+		Stolen      func(childComplexity int) int
+		Taint       func(childComplexity int) int
+		Truncated   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		CancelIngest func(childComplexity int, id string) int
-		StartIngest  func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload) int
+		CancelIngest  func(childComplexity int, id string) int
+		ConfirmSameAs func(childComplexity int, a string, b string, reason string, by string) int
+		RejectSameAs  func(childComplexity int, a string, b string, reason string, by string) int
+		StartIngest   func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload) int
 	}
 
 	NodeConnection struct {
@@ -152,21 +278,64 @@ type ComplexityRoot struct {
 		Truncated func(childComplexity int) int
 	}
 
+	PathList struct {
+		Paths       func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		SkippedHubs func(childComplexity int) int
+		Truncated   func(childComplexity int) int
+	}
+
+	PersonaCluster struct {
+		Links     func(childComplexity int) int
+		Members   func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		Rejected  func(childComplexity int) int
+		Start     func(childComplexity int) int
+		Truncated func(childComplexity int) int
+	}
+
+	PersonaEvidence struct {
+		Edges      func(childComplexity int) int
+		Identifier func(childComplexity int) int
+		Type       func(childComplexity int) int
+		Weight     func(childComplexity int) int
+	}
+
+	PersonaLink struct {
+		A         func(childComplexity int) int
+		B         func(childComplexity int) int
+		Evidence  func(childComplexity int) int
+		Judgement func(childComplexity int) int
+		Score     func(childComplexity int) int
+	}
+
+	PersonaMember struct {
+		Hops  func(childComplexity int) int
+		ID    func(childComplexity int) int
+		Label func(childComplexity int) int
+	}
+
 	Property struct {
 		Key   func(childComplexity int) int
 		Value func(childComplexity int) int
 	}
 
 	Query struct {
-		Edge         func(childComplexity int, id string) int
-		IngestJob    func(childComplexity int, id string) int
-		IngestJobs   func(childComplexity int) int
-		Neighbors    func(childComplexity int, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, limit *int) int
-		Node         func(childComplexity int, id string) int
-		Nodes        func(childComplexity int, ids []string) int
-		Search       func(childComplexity int, query string, kinds []graph.NodeKind, first *int, after *string) int
-		ShortestPath func(childComplexity int, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind) int
-		Stats        func(childComplexity int) int
+		Cluster        func(childComplexity int, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) int
+		Communities    func(childComplexity int, ids []string, edgeKinds []graph.EdgeKind, resolution *float64, asOf *time.Time) int
+		Edge           func(childComplexity int, id string) int
+		Exposure       func(childComplexity int, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) int
+		IngestJob      func(childComplexity int, id string) int
+		IngestJobs     func(childComplexity int) int
+		MoneyFlow      func(childComplexity int, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int) int
+		Neighbors      func(childComplexity int, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, limit *int) int
+		Node           func(childComplexity int, id string) int
+		Nodes          func(childComplexity int, ids []string) int
+		Paths          func(childComplexity int, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
+		PersonaCluster func(childComplexity int, id string, minScore *float64, maxMembers *int, asOf *time.Time) int
+		Search         func(childComplexity int, query string, kinds []graph.NodeKind, first *int, after *string) int
+		ShortestPath   func(childComplexity int, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
+		Stats          func(childComplexity int) int
 	}
 
 	Rejection struct {
@@ -175,6 +344,14 @@ type ComplexityRoot struct {
 		Line     func(childComplexity int) int
 		Reason   func(childComplexity int) int
 		RecordID func(childComplexity int) int
+	}
+
+	SameAsJudgement struct {
+		At       func(childComplexity int) int
+		By       func(childComplexity int) int
+		Decision func(childComplexity int) int
+		Edge     func(childComplexity int) int
+		Reason   func(childComplexity int) int
 	}
 
 	SkipCount struct {
@@ -238,6 +415,8 @@ type EdgeResolver interface {
 	ToNode(ctx context.Context, obj *model.Edge) (model.Node, error)
 }
 type MutationResolver interface {
+	ConfirmSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error)
+	RejectSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error)
 	StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload) (*model.IngestJob, error)
 	CancelIngest(ctx context.Context, id string) (*model.IngestJob, error)
 }
@@ -250,7 +429,13 @@ type QueryResolver interface {
 	Edge(ctx context.Context, id string) (*model.Edge, error)
 	Search(ctx context.Context, query string, kinds []graph.NodeKind, first *int, after *string) (*model.NodeConnection, error)
 	Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, limit *int) (*model.Subgraph, error)
-	ShortestPath(ctx context.Context, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind) (*model.Path, error)
+	ShortestPath(ctx context.Context, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.Path, error)
+	Paths(ctx context.Context, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.PathList, error)
+	MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int) (*model.MoneyFlow, error)
+	Cluster(ctx context.Context, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) (*model.AddressCluster, error)
+	Exposure(ctx context.Context, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) (*model.Exposure, error)
+	PersonaCluster(ctx context.Context, id string, minScore *float64, maxMembers *int, asOf *time.Time) (*model.PersonaCluster, error)
+	Communities(ctx context.Context, ids []string, edgeKinds []graph.EdgeKind, resolution *float64, asOf *time.Time) (*model.Communities, error)
 }
 type SubscriptionResolver interface {
 	IngestProgress(ctx context.Context, id string) (<-chan *model.IngestJob, error)
@@ -273,6 +458,229 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AddressCluster.attributions":
+		if e.ComplexityRoot.AddressCluster.Attributions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.Attributions(childComplexity), true
+	case "AddressCluster.counterparties":
+		if e.ComplexityRoot.AddressCluster.Counterparties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.Counterparties(childComplexity), true
+	case "AddressCluster.firstActivity":
+		if e.ComplexityRoot.AddressCluster.FirstActivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.FirstActivity(childComplexity), true
+	case "AddressCluster.lastActivity":
+		if e.ComplexityRoot.AddressCluster.LastActivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.LastActivity(childComplexity), true
+	case "AddressCluster.members":
+		if e.ComplexityRoot.AddressCluster.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.Members(childComplexity), true
+	case "AddressCluster.reason":
+		if e.ComplexityRoot.AddressCluster.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.Reason(childComplexity), true
+	case "AddressCluster.received":
+		if e.ComplexityRoot.AddressCluster.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.Received(childComplexity), true
+	case "AddressCluster.sent":
+		if e.ComplexityRoot.AddressCluster.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.Sent(childComplexity), true
+	case "AddressCluster.size":
+		if e.ComplexityRoot.AddressCluster.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.Size(childComplexity), true
+	case "AddressCluster.truncated":
+		if e.ComplexityRoot.AddressCluster.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.Truncated(childComplexity), true
+
+	case "AssetAmount.amount":
+		if e.ComplexityRoot.AssetAmount.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetAmount.Amount(childComplexity), true
+	case "AssetAmount.asset":
+		if e.ComplexityRoot.AssetAmount.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetAmount.Asset(childComplexity), true
+
+	case "Attribution.confidence":
+		if e.ComplexityRoot.Attribution.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attribution.Confidence(childComplexity), true
+	case "Attribution.edge":
+		if e.ComplexityRoot.Attribution.Edge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attribution.Edge(childComplexity), true
+	case "Attribution.entity":
+		if e.ComplexityRoot.Attribution.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attribution.Entity(childComplexity), true
+	case "Attribution.wallet":
+		if e.ComplexityRoot.Attribution.Wallet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attribution.Wallet(childComplexity), true
+
+	case "ClusterMember.heuristic":
+		if e.ComplexityRoot.ClusterMember.Heuristic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterMember.Heuristic(childComplexity), true
+	case "ClusterMember.hops":
+		if e.ComplexityRoot.ClusterMember.Hops == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterMember.Hops(childComplexity), true
+	case "ClusterMember.id":
+		if e.ComplexityRoot.ClusterMember.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterMember.ID(childComplexity), true
+	case "ClusterMember.partner":
+		if e.ComplexityRoot.ClusterMember.Partner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterMember.Partner(childComplexity), true
+	case "ClusterMember.via":
+		if e.ComplexityRoot.ClusterMember.Via == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterMember.Via(childComplexity), true
+
+	case "Communities.communities":
+		if e.ComplexityRoot.Communities.Communities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Communities.Communities(childComplexity), true
+	case "Communities.components":
+		if e.ComplexityRoot.Communities.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Communities.Components(childComplexity), true
+	case "Communities.hidden":
+		if e.ComplexityRoot.Communities.Hidden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Communities.Hidden(childComplexity), true
+	case "Communities.modularity":
+		if e.ComplexityRoot.Communities.Modularity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Communities.Modularity(childComplexity), true
+	case "Communities.reason":
+		if e.ComplexityRoot.Communities.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Communities.Reason(childComplexity), true
+	case "Communities.truncated":
+		if e.ComplexityRoot.Communities.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Communities.Truncated(childComplexity), true
+
+	case "Community.id":
+		if e.ComplexityRoot.Community.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Community.ID(childComplexity), true
+	case "Community.internalEdges":
+		if e.ComplexityRoot.Community.InternalEdges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Community.InternalEdges(childComplexity), true
+	case "Community.members":
+		if e.ComplexityRoot.Community.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Community.Members(childComplexity), true
+	case "Community.totalDegree":
+		if e.ComplexityRoot.Community.TotalDegree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Community.TotalDegree(childComplexity), true
+
+	case "Counterparty.category":
+		if e.ComplexityRoot.Counterparty.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Counterparty.Category(childComplexity), true
+	case "Counterparty.id":
+		if e.ComplexityRoot.Counterparty.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Counterparty.ID(childComplexity), true
+	case "Counterparty.received":
+		if e.ComplexityRoot.Counterparty.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Counterparty.Received(childComplexity), true
+	case "Counterparty.sent":
+		if e.ComplexityRoot.Counterparty.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Counterparty.Sent(childComplexity), true
+	case "Counterparty.service":
+		if e.ComplexityRoot.Counterparty.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Counterparty.Service(childComplexity), true
 
 	case "Edge.amount":
 		if e.ComplexityRoot.Edge.Amount == nil {
@@ -443,6 +851,211 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.ValidTo(childComplexity), true
+
+	case "Exposure.reason":
+		if e.ComplexityRoot.Exposure.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exposure.Reason(childComplexity), true
+	case "Exposure.received":
+		if e.ComplexityRoot.Exposure.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exposure.Received(childComplexity), true
+	case "Exposure.sent":
+		if e.ComplexityRoot.Exposure.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exposure.Sent(childComplexity), true
+	case "Exposure.truncated":
+		if e.ComplexityRoot.Exposure.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exposure.Truncated(childComplexity), true
+
+	case "ExposureRoute.nodes":
+		if e.ComplexityRoot.ExposureRoute.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureRoute.Nodes(childComplexity), true
+	case "ExposureRoute.value":
+		if e.ComplexityRoot.ExposureRoute.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureRoute.Value(childComplexity), true
+
+	case "ExposureShare.category":
+		if e.ComplexityRoot.ExposureShare.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureShare.Category(childComplexity), true
+	case "ExposureShare.routes":
+		if e.ComplexityRoot.ExposureShare.Routes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureShare.Routes(childComplexity), true
+	case "ExposureShare.share":
+		if e.ComplexityRoot.ExposureShare.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureShare.Share(childComplexity), true
+	case "ExposureShare.value":
+		if e.ComplexityRoot.ExposureShare.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureShare.Value(childComplexity), true
+
+	case "ExposureSide.categories":
+		if e.ComplexityRoot.ExposureSide.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureSide.Categories(childComplexity), true
+	case "ExposureSide.total":
+		if e.ComplexityRoot.ExposureSide.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureSide.Total(childComplexity), true
+	case "ExposureSide.unattributed":
+		if e.ComplexityRoot.ExposureSide.Unattributed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureSide.Unattributed(childComplexity), true
+
+	case "FlowHop.edge":
+		if e.ComplexityRoot.FlowHop.Edge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.Edge(childComplexity), true
+	case "FlowHop.from":
+		if e.ComplexityRoot.FlowHop.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.From(childComplexity), true
+	case "FlowHop.service":
+		if e.ComplexityRoot.FlowHop.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.Service(childComplexity), true
+	case "FlowHop.tainted":
+		if e.ComplexityRoot.FlowHop.Tainted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.Tainted(childComplexity), true
+	case "FlowHop.time":
+		if e.ComplexityRoot.FlowHop.Time == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.Time(childComplexity), true
+	case "FlowHop.to":
+		if e.ComplexityRoot.FlowHop.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.To(childComplexity), true
+	case "FlowHop.value":
+		if e.ComplexityRoot.FlowHop.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.Value(childComplexity), true
+
+	case "FlowRoute.hops":
+		if e.ComplexityRoot.FlowRoute.Hops == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowRoute.Hops(childComplexity), true
+	case "FlowRoute.sink":
+		if e.ComplexityRoot.FlowRoute.Sink == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowRoute.Sink(childComplexity), true
+	case "FlowRoute.value":
+		if e.ComplexityRoot.FlowRoute.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowRoute.Value(childComplexity), true
+
+	case "FlowSink.amounts":
+		if e.ComplexityRoot.FlowSink.Amounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.Amounts(childComplexity), true
+	case "FlowSink.category":
+		if e.ComplexityRoot.FlowSink.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.Category(childComplexity), true
+	case "FlowSink.firstArrival":
+		if e.ComplexityRoot.FlowSink.FirstArrival == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.FirstArrival(childComplexity), true
+	case "FlowSink.lastArrival":
+		if e.ComplexityRoot.FlowSink.LastArrival == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.LastArrival(childComplexity), true
+	case "FlowSink.node":
+		if e.ComplexityRoot.FlowSink.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.Node(childComplexity), true
+	case "FlowSink.routes":
+		if e.ComplexityRoot.FlowSink.Routes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.Routes(childComplexity), true
+	case "FlowSink.summary":
+		if e.ComplexityRoot.FlowSink.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.Summary(childComplexity), true
+	case "FlowSink.value":
+		if e.ComplexityRoot.FlowSink.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.Value(childComplexity), true
+	case "FlowSink.valueUSD":
+		if e.ComplexityRoot.FlowSink.ValueUsd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.ValueUsd(childComplexity), true
+	case "FlowSink.wallets":
+		if e.ComplexityRoot.FlowSink.Wallets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.Wallets(childComplexity), true
 
 	case "IngestInput.bytes":
 		if e.ComplexityRoot.IngestInput.Bytes == nil {
@@ -652,6 +1265,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
 
+	case "MoneyFlow.reason":
+		if e.ComplexityRoot.MoneyFlow.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Reason(childComplexity), true
+	case "MoneyFlow.routeCount":
+		if e.ComplexityRoot.MoneyFlow.RouteCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.RouteCount(childComplexity), true
+	case "MoneyFlow.routes":
+		if e.ComplexityRoot.MoneyFlow.Routes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Routes(childComplexity), true
+	case "MoneyFlow.sinks":
+		if e.ComplexityRoot.MoneyFlow.Sinks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Sinks(childComplexity), true
+	case "MoneyFlow.sourceValue":
+		if e.ComplexityRoot.MoneyFlow.SourceValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.SourceValue(childComplexity), true
+	case "MoneyFlow.sources":
+		if e.ComplexityRoot.MoneyFlow.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Sources(childComplexity), true
+	case "MoneyFlow.stolen":
+		if e.ComplexityRoot.MoneyFlow.Stolen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Stolen(childComplexity), true
+	case "MoneyFlow.taint":
+		if e.ComplexityRoot.MoneyFlow.Taint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Taint(childComplexity), true
+	case "MoneyFlow.truncated":
+		if e.ComplexityRoot.MoneyFlow.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Truncated(childComplexity), true
+
 	case "Mutation.cancelIngest":
 		if e.ComplexityRoot.Mutation.CancelIngest == nil {
 			break
@@ -663,6 +1331,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelIngest(childComplexity, args["id"].(string)), true
+	case "Mutation.confirmSameAs":
+		if e.ComplexityRoot.Mutation.ConfirmSameAs == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmSameAs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmSameAs(childComplexity, args["a"].(string), args["b"].(string), args["reason"].(string), args["by"].(string)), true
+	case "Mutation.rejectSameAs":
+		if e.ComplexityRoot.Mutation.RejectSameAs == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectSameAs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectSameAs(childComplexity, args["a"].(string), args["b"].(string), args["reason"].(string), args["by"].(string)), true
 	case "Mutation.startIngest":
 		if e.ComplexityRoot.Mutation.StartIngest == nil {
 			break
@@ -763,6 +1453,143 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Path.Truncated(childComplexity), true
 
+	case "PathList.paths":
+		if e.ComplexityRoot.PathList.Paths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathList.Paths(childComplexity), true
+	case "PathList.reason":
+		if e.ComplexityRoot.PathList.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathList.Reason(childComplexity), true
+	case "PathList.skippedHubs":
+		if e.ComplexityRoot.PathList.SkippedHubs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathList.SkippedHubs(childComplexity), true
+	case "PathList.truncated":
+		if e.ComplexityRoot.PathList.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathList.Truncated(childComplexity), true
+
+	case "PersonaCluster.links":
+		if e.ComplexityRoot.PersonaCluster.Links == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaCluster.Links(childComplexity), true
+	case "PersonaCluster.members":
+		if e.ComplexityRoot.PersonaCluster.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaCluster.Members(childComplexity), true
+	case "PersonaCluster.reason":
+		if e.ComplexityRoot.PersonaCluster.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaCluster.Reason(childComplexity), true
+	case "PersonaCluster.rejected":
+		if e.ComplexityRoot.PersonaCluster.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaCluster.Rejected(childComplexity), true
+	case "PersonaCluster.start":
+		if e.ComplexityRoot.PersonaCluster.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaCluster.Start(childComplexity), true
+	case "PersonaCluster.truncated":
+		if e.ComplexityRoot.PersonaCluster.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaCluster.Truncated(childComplexity), true
+
+	case "PersonaEvidence.edges":
+		if e.ComplexityRoot.PersonaEvidence.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaEvidence.Edges(childComplexity), true
+	case "PersonaEvidence.identifier":
+		if e.ComplexityRoot.PersonaEvidence.Identifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaEvidence.Identifier(childComplexity), true
+	case "PersonaEvidence.type":
+		if e.ComplexityRoot.PersonaEvidence.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaEvidence.Type(childComplexity), true
+	case "PersonaEvidence.weight":
+		if e.ComplexityRoot.PersonaEvidence.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaEvidence.Weight(childComplexity), true
+
+	case "PersonaLink.a":
+		if e.ComplexityRoot.PersonaLink.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaLink.A(childComplexity), true
+	case "PersonaLink.b":
+		if e.ComplexityRoot.PersonaLink.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaLink.B(childComplexity), true
+	case "PersonaLink.evidence":
+		if e.ComplexityRoot.PersonaLink.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaLink.Evidence(childComplexity), true
+	case "PersonaLink.judgement":
+		if e.ComplexityRoot.PersonaLink.Judgement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaLink.Judgement(childComplexity), true
+	case "PersonaLink.score":
+		if e.ComplexityRoot.PersonaLink.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaLink.Score(childComplexity), true
+
+	case "PersonaMember.hops":
+		if e.ComplexityRoot.PersonaMember.Hops == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaMember.Hops(childComplexity), true
+	case "PersonaMember.id":
+		if e.ComplexityRoot.PersonaMember.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaMember.ID(childComplexity), true
+	case "PersonaMember.label":
+		if e.ComplexityRoot.PersonaMember.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaMember.Label(childComplexity), true
+
 	case "Property.key":
 		if e.ComplexityRoot.Property.Key == nil {
 			break
@@ -776,6 +1603,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Property.Value(childComplexity), true
 
+	case "Query.cluster":
+		if e.ComplexityRoot.Query.Cluster == nil {
+			break
+		}
+
+		args, err := ec.field_Query_cluster_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Cluster(childComplexity, args["id"].(string), args["heuristics"].([]investigate.Heuristic), args["maxMembers"].(*int), args["counterparties"].(*int), args["asOf"].(*time.Time)), true
+	case "Query.communities":
+		if e.ComplexityRoot.Query.Communities == nil {
+			break
+		}
+
+		args, err := ec.field_Query_communities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Communities(childComplexity, args["ids"].([]string), args["edgeKinds"].([]graph.EdgeKind), args["resolution"].(*float64), args["asOf"].(*time.Time)), true
 	case "Query.edge":
 		if e.ComplexityRoot.Query.Edge == nil {
 			break
@@ -787,6 +1636,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Edge(childComplexity, args["id"].(string)), true
+	case "Query.exposure":
+		if e.ComplexityRoot.Query.Exposure == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exposure_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Exposure(childComplexity, args["id"].(string), args["maxHops"].(*int), args["direction"].(*graph.Direction), args["since"].(*time.Time), args["until"].(*time.Time), args["asOf"].(*time.Time), args["hubDegree"].(*int)), true
 	case "Query.ingestJob":
 		if e.ComplexityRoot.Query.IngestJob == nil {
 			break
@@ -805,6 +1665,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.IngestJobs(childComplexity), true
 
+	case "Query.moneyFlow":
+		if e.ComplexityRoot.Query.MoneyFlow == nil {
+			break
+		}
+
+		args, err := ec.field_Query_moneyFlow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MoneyFlow(childComplexity, args["from"].([]string), args["to"].([]string), args["maxHops"].(*int), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["taint"].(*investigate.TaintModel), args["through"].([]string), args["limit"].(*int), args["asOf"].(*time.Time), args["hubDegree"].(*int)), true
 	case "Query.neighbors":
 		if e.ComplexityRoot.Query.Neighbors == nil {
 			break
@@ -838,6 +1709,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.paths":
+		if e.ComplexityRoot.Query.Paths == nil {
+			break
+		}
+
+		args, err := ec.field_Query_paths_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Paths(childComplexity, args["from"].(string), args["to"].(string), args["maxHops"].(*int), args["limit"].(*int), args["all"].(*bool), args["direction"].(*graph.Direction), args["edgeKinds"].([]graph.EdgeKind), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["asOf"].(*time.Time), args["services"].(*investigate.ServicePolicy), args["hubDegree"].(*int)), true
+	case "Query.personaCluster":
+		if e.ComplexityRoot.Query.PersonaCluster == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personaCluster_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonaCluster(childComplexity, args["id"].(string), args["minScore"].(*float64), args["maxMembers"].(*int), args["asOf"].(*time.Time)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -859,7 +1752,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ShortestPath(childComplexity, args["from"].(string), args["to"].(string), args["maxHops"].(*int), args["direction"].(*graph.Direction), args["edgeKinds"].([]graph.EdgeKind)), true
+		return e.ComplexityRoot.Query.ShortestPath(childComplexity, args["from"].(string), args["to"].(string), args["maxHops"].(*int), args["direction"].(*graph.Direction), args["edgeKinds"].([]graph.EdgeKind), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["asOf"].(*time.Time), args["services"].(*investigate.ServicePolicy), args["hubDegree"].(*int)), true
 	case "Query.stats":
 		if e.ComplexityRoot.Query.Stats == nil {
 			break
@@ -897,6 +1790,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rejection.RecordID(childComplexity), true
+
+	case "SameAsJudgement.at":
+		if e.ComplexityRoot.SameAsJudgement.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsJudgement.At(childComplexity), true
+	case "SameAsJudgement.by":
+		if e.ComplexityRoot.SameAsJudgement.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsJudgement.By(childComplexity), true
+	case "SameAsJudgement.decision":
+		if e.ComplexityRoot.SameAsJudgement.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsJudgement.Decision(childComplexity), true
+	case "SameAsJudgement.edge":
+		if e.ComplexityRoot.SameAsJudgement.Edge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsJudgement.Edge(childComplexity), true
+	case "SameAsJudgement.reason":
+		if e.ComplexityRoot.SameAsJudgement.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsJudgement.Reason(childComplexity), true
 
 	case "SkipCount.count":
 		if e.ComplexityRoot.SkipCount.Count == nil {
@@ -1297,7 +2221,12 @@ type Query {
     limit: Int
   ): Subgraph!
 
-  "A shortest path between two nodes, or an empty path when none exists within ` + "`" + `maxHops` + "`" + `."
+  """
+  A shortest path between two nodes, or an empty path when none exists within
+  ` + "`" + `maxHops` + "`" + `. Among several shortest paths the answer is the canonical one
+  (levels in ID order), the same from every store. Nodes with more edges than
+  ` + "`" + `hubDegree` + "`" + ` are not passed through (they may end the path).
+  """
   shortestPath(
     "The node the path starts at."
     from: ID!
@@ -1309,7 +2238,383 @@ type Query {
     direction: Direction
     "Only these edge kinds (default all)."
     edgeKinds: [EdgeKind!]
+    "Only edges with a time at or after this (edges without a time pass)."
+    since: Time
+    "Only edges with a time at or before this."
+    until: Time
+    "Only edges worth at least this many USD (edges without a USD value pass)."
+    minAmount: Float
+    "Ignore facts first seen after this date."
+    asOf: Time
+    "What the path does at services (default THROUGH)."
+    services: ServicePolicy
+    "Degree above which a node is not passed through (default 1000; -1 for the server's maximum)."
+    hubDegree: Int
   ): Path!
+
+  "Several paths between two nodes: the k shortest simple paths, or all simple paths up to ` + "`" + `maxHops` + "`" + `, shortest first."
+  paths(
+    from: ID!
+    to: ID!
+    "Longest path (default 6; clamped to 1–12)."
+    maxHops: Int
+    "How many paths (default 5; at most the server's limit, 100)."
+    limit: Int
+    "All simple paths up to maxHops, shortest first, instead of the k shortest."
+    all: Boolean
+    "Default BOTH."
+    direction: Direction
+    edgeKinds: [EdgeKind!]
+    since: Time
+    until: Time
+    minAmount: Float
+    asOf: Time
+    services: ServicePolicy
+    hubDegree: Int
+  ): PathList!
+
+  """
+  Where value from some sources went: time-respecting routes (each transfer no
+  earlier than the one before it) to services (named: the place to send legal
+  process) or to given sinks, the value that reached each under a taint model,
+  and a summary per sink.
+  """
+  moneyFlow(
+    "Sources: wallets; an incident stands for the wallets that received its loot, another entity for the wallets it controls."
+    from: [ID!]!
+    "Sinks: wallets or services (default: any service not followed through)."
+    to: [ID!]
+    "Transfers on a route (default 6; clamped to 1–12)."
+    maxHops: Int
+    since: Time
+    until: Time
+    "Only transfers worth at least this many USD."
+    minAmount: Float
+    "Default HAIRCUT."
+    taint: TaintModel
+    "Service categories followed through rather than stopped at (default bridge and mixer)."
+    through: [String!]
+    "Routes listed (default 100; at most 1000)."
+    limit: Int
+    asOf: Time
+    "Degree above which a wallet is not followed (default 1000)."
+    hubDegree: Int
+  ): MoneyFlow!
+
+  "The address cluster of a wallet: wallets one owner controls by the heuristics chosen, each membership explained."
+  cluster(
+    id: ID!
+    "Default CO_SPEND."
+    heuristics: [ClusterHeuristic!]
+    "Default and maximum 10000."
+    maxMembers: Int
+    "Counterparties listed (default 10)."
+    counterparties: Int
+    asOf: Time
+  ): AddressCluster!
+
+  "The share of value a wallet received from, and sent to, each risk category within some hops, with the routes that contribute most."
+  exposure(
+    id: ID!
+    "Default 3."
+    maxHops: Int
+    "IN: received from; OUT: sent to; default BOTH."
+    direction: Direction
+    since: Time
+    until: Time
+    asOf: Time
+    hubDegree: Int
+  ): Exposure!
+
+  """
+  Personas linked to one through shared identifiers (email, phone, handle, IP,
+  photo hash, payout wallet) and analysts' same-as judgements, each link with
+  its evidence and score. Links are judgements, never silent merges: see
+  confirmSameAs and rejectSameAs.
+  """
+  personaCluster(
+    "A PERSON node."
+    id: ID!
+    "Links scoring below this are not followed (default 0.5)."
+    minScore: Float
+    "Default and maximum 10000."
+    maxMembers: Int
+    asOf: Time
+  ): PersonaCluster!
+
+  "Connected components and modularity communities (Louvain) of the subgraph among the given nodes, for grouping a view."
+  communities(
+    "The subgraph's nodes (at most 20000)."
+    ids: [ID!]!
+    "Edges considered (default all)."
+    edgeKinds: [EdgeKind!]
+    "Louvain resolution: above 1 more, smaller communities (default 1)."
+    resolution: Float
+    asOf: Time
+  ): Communities!
+}
+
+"Personas one person may be behind, with the evidence."
+type PersonaCluster {
+  start: ID!
+  "Members by links from the start, then ID."
+  members: [PersonaMember!]!
+  "The links followed."
+  links: [PersonaLink!]!
+  "Links an analyst rejected: shown, not followed."
+  rejected: [PersonaLink!]!
+  truncated: Boolean!
+  reason: String
+}
+
+"A persona of a cluster."
+type PersonaMember {
+  id: ID!
+  label: String!
+  hops: Int!
+}
+
+"A scored link between two personas."
+type PersonaLink {
+  a: ID!
+  b: ID!
+  "1 - Π(1 - weight) over the evidence; 1 for a confirmed judgement."
+  score: Float!
+  evidence: [PersonaEvidence!]!
+  "The latest analyst judgement on the pair, if any."
+  judgement: SameAsJudgement
+}
+
+"One shared identifier (or other fact) behind a persona link."
+type PersonaEvidence {
+  "The identifier, wallet or edge the two personas share."
+  identifier: ID!
+  "email, phone, handle, ip, domain, photo, wallet, same-as..."
+  type: String!
+  weight: Float!
+  "The edges that show it."
+  edges: [ID!]!
+}
+
+"An analyst's judgement that two personas are, or are not, one person."
+type SameAsJudgement {
+  decision: SameAsDecision!
+  by: String!
+  reason: String!
+  at: Time!
+  "The SAME_AS edge that records it."
+  edge: ID!
+}
+
+"A same-as decision."
+enum SameAsDecision {
+  SAME
+  DIFFERENT
+}
+
+"Components and communities of a subgraph."
+type Communities {
+  "Weakly connected components, largest first."
+  components: [[ID!]!]!
+  communities: [Community!]!
+  "Newman's modularity of the communities."
+  modularity: Float!
+  "Nodes given but first seen after asOf, left out."
+  hidden: [ID!]!
+  truncated: Boolean!
+  reason: String
+}
+
+"A community of a subgraph."
+type Community {
+  id: Int!
+  members: [ID!]!
+  internalEdges: Int!
+  totalDegree: Int!
+}
+
+"What path search does at a service (an exchange, mixer, bridge... or a wallet one controls)."
+enum ServicePolicy {
+  "Services are like any other node."
+  THROUGH
+  "A path may end at a service, never pass through one."
+  STOP
+  "Paths never touch a service except at their ends."
+  AVOID
+}
+
+"How value is traced through a wallet holding both tainted and clean funds."
+enum TaintModel {
+  "Anything sent by a wallet holding any tainted value is tainted in full."
+  POISON
+  "Each transfer out carries the wallet's tainted share of its balance at that moment."
+  HAIRCUT
+  "Transfers out spend receipts first in, first out."
+  FIFO
+}
+
+"An address-clustering rule."
+enum ClusterHeuristic {
+  "Addresses spent together as inputs of one transaction have one owner."
+  CO_SPEND
+  "In a two-output transaction, an output address appearing only there is the spender's change."
+  ONE_TIME_CHANGE
+}
+
+"Paths, shortest first."
+type PathList {
+  paths: [Path!]!
+  "Nodes reached but not passed through because of their degree, in ID order (at most 20)."
+  skippedHubs: [ID!]!
+  truncated: Boolean!
+  reason: String
+}
+
+"The answer to moneyFlow."
+type MoneyFlow {
+  taint: TaintModel!
+  "The source wallets, in ID order."
+  sources: [Node!]!
+  "What the sources sent (USD where transfers have a USD value, else in their own units)."
+  sourceValue: Float!
+  "The sum of the source incidents' reported amountUSD, when they report one."
+  stolen: Float
+  "Where the value came to rest, most first."
+  sinks: [FlowSink!]!
+  "Routes, the ones delivering the most first."
+  routes: [FlowRoute!]!
+  "Routes found (may exceed the routes listed)."
+  routeCount: Int!
+  truncated: Boolean!
+  reason: String
+}
+
+"A place traced value came to rest: a service, or a sink wallet."
+type FlowSink {
+  node: Node!
+  "The service's category, if a service."
+  category: String
+  "Its wallets that received value."
+  wallets: [ID!]!
+  "Tainted value that reached it under the model."
+  value: Float!
+  "The part of value from transfers with a USD value."
+  valueUSD: Float!
+  "Tainted amounts by asset."
+  amounts: [AssetAmount!]!
+  routes: Int!
+  firstArrival: Time
+  lastArrival: Time
+  "For people: of X stolen, Y reached E by N routes under MODEL."
+  summary: String!
+}
+
+"An amount of one asset."
+type AssetAmount {
+  asset: String!
+  amount: Float!
+}
+
+"A time-respecting route from a source to a sink."
+type FlowRoute {
+  hops: [FlowHop!]!
+  "Tainted value its last transfer delivered."
+  value: Float!
+  sink: ID!
+}
+
+"One step of a route: a transfer, or a crossing inside a service followed through (edge null, service set)."
+type FlowHop {
+  from: ID!
+  to: ID!
+  edge: Edge
+  service: ID
+  time: Time
+  value: Float!
+  "The tainted part of the transfer's value."
+  tainted: Float!
+}
+
+"An explained address cluster."
+type AddressCluster {
+  members: [ClusterMember!]!
+  size: Int!
+  "Value into the cluster from outside it."
+  received: Float!
+  "Value out of the cluster to outside it."
+  sent: Float!
+  firstActivity: Time
+  lastActivity: Time
+  "Entities said to control or be behind members, most confident first."
+  attributions: [Attribution!]!
+  "Wallets outside the cluster it exchanged most value with."
+  counterparties: [Counterparty!]!
+  truncated: Boolean!
+  reason: String
+}
+
+"A wallet of a cluster and why it belongs."
+type ClusterMember {
+  id: ID!
+  "Links from the queried wallet."
+  hops: Int!
+  "The transaction that links it (null for the queried wallet)."
+  via: ID
+  "The member it was linked to through ` + "`" + `via` + "`" + `."
+  partner: ID
+  heuristic: ClusterHeuristic
+}
+
+"An entity said to be behind a wallet."
+type Attribution {
+  entity: Node!
+  wallet: ID!
+  edge: Edge!
+  confidence: Int!
+}
+
+"A wallet outside a cluster that transacted with it."
+type Counterparty {
+  id: ID!
+  service: ID
+  category: String
+  "Value it received from the cluster."
+  received: Float!
+  "Value it sent to the cluster."
+  sent: Float!
+}
+
+"Exposure of a wallet to risk categories."
+type Exposure {
+  received: ExposureSide
+  sent: ExposureSide
+  truncated: Boolean!
+  reason: String
+}
+
+"""
+Exposure in one direction. Value is split at every wallet without a category
+in proportion to what it moved, so shares add up to at most 1.
+"""
+type ExposureSide {
+  total: Float!
+  categories: [ExposureShare!]!
+  "Value that reached no category within the hops, or stopped at a hub."
+  unattributed: Float!
+}
+
+"The part of a total that came from (or went to) one category: sanctioned, theft, or a service category."
+type ExposureShare {
+  category: String!
+  value: Float!
+  share: Float!
+  routes: [ExposureRoute!]!
+}
+
+"A route contributing to an exposure share."
+type ExposureRoute {
+  nodes: [ID!]!
+  value: Float!
 }
 
 "Which way a traversal follows edges."
@@ -1535,6 +2840,15 @@ type PageInfo {
 
 type Mutation {
   """
+  Record that two personas are one person. The judgement is a SAME_AS edge
+  naming who decided and why; the latest judgement on a pair wins, and every
+  one stays in the graph, so it can be reversed and audited.
+  """
+  confirmSameAs(a: ID!, b: ID!, reason: String!, "Who decides (until API tokens name the user)." by: String!): SameAsJudgement!
+  "Record that two personas are not one person: the link is no longer followed, whatever the evidence."
+  rejectSameAs(a: ID!, b: ID!, reason: String!, "Who decides (until API tokens name the user)." by: String!): SameAsJudgement!
+
+  """
   Load files into the graph: files on the server, inside its import
   directory (` + "`" + `redthread serve --import-dir DIR` + "`" + `; without one the answer is
   FORBIDDEN, and so is a path leading outside it), and files uploaded with
@@ -1686,6 +3000,120 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AddressCluster(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "members":
+		return ec.fieldContext_AddressCluster_members(ctx, field)
+	case "size":
+		return ec.fieldContext_AddressCluster_size(ctx, field)
+	case "received":
+		return ec.fieldContext_AddressCluster_received(ctx, field)
+	case "sent":
+		return ec.fieldContext_AddressCluster_sent(ctx, field)
+	case "firstActivity":
+		return ec.fieldContext_AddressCluster_firstActivity(ctx, field)
+	case "lastActivity":
+		return ec.fieldContext_AddressCluster_lastActivity(ctx, field)
+	case "attributions":
+		return ec.fieldContext_AddressCluster_attributions(ctx, field)
+	case "counterparties":
+		return ec.fieldContext_AddressCluster_counterparties(ctx, field)
+	case "truncated":
+		return ec.fieldContext_AddressCluster_truncated(ctx, field)
+	case "reason":
+		return ec.fieldContext_AddressCluster_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddressCluster", field.Name)
+}
+
+func (ec *executionContext) childFields_AssetAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asset":
+		return ec.fieldContext_AssetAmount_asset(ctx, field)
+	case "amount":
+		return ec.fieldContext_AssetAmount_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssetAmount", field.Name)
+}
+
+func (ec *executionContext) childFields_Attribution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entity":
+		return ec.fieldContext_Attribution_entity(ctx, field)
+	case "wallet":
+		return ec.fieldContext_Attribution_wallet(ctx, field)
+	case "edge":
+		return ec.fieldContext_Attribution_edge(ctx, field)
+	case "confidence":
+		return ec.fieldContext_Attribution_confidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Attribution", field.Name)
+}
+
+func (ec *executionContext) childFields_ClusterMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ClusterMember_id(ctx, field)
+	case "hops":
+		return ec.fieldContext_ClusterMember_hops(ctx, field)
+	case "via":
+		return ec.fieldContext_ClusterMember_via(ctx, field)
+	case "partner":
+		return ec.fieldContext_ClusterMember_partner(ctx, field)
+	case "heuristic":
+		return ec.fieldContext_ClusterMember_heuristic(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClusterMember", field.Name)
+}
+
+func (ec *executionContext) childFields_Communities(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "components":
+		return ec.fieldContext_Communities_components(ctx, field)
+	case "communities":
+		return ec.fieldContext_Communities_communities(ctx, field)
+	case "modularity":
+		return ec.fieldContext_Communities_modularity(ctx, field)
+	case "hidden":
+		return ec.fieldContext_Communities_hidden(ctx, field)
+	case "truncated":
+		return ec.fieldContext_Communities_truncated(ctx, field)
+	case "reason":
+		return ec.fieldContext_Communities_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Communities", field.Name)
+}
+
+func (ec *executionContext) childFields_Community(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Community_id(ctx, field)
+	case "members":
+		return ec.fieldContext_Community_members(ctx, field)
+	case "internalEdges":
+		return ec.fieldContext_Community_internalEdges(ctx, field)
+	case "totalDegree":
+		return ec.fieldContext_Community_totalDegree(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Community", field.Name)
+}
+
+func (ec *executionContext) childFields_Counterparty(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Counterparty_id(ctx, field)
+	case "service":
+		return ec.fieldContext_Counterparty_service(ctx, field)
+	case "category":
+		return ec.fieldContext_Counterparty_category(ctx, field)
+	case "received":
+		return ec.fieldContext_Counterparty_received(ctx, field)
+	case "sent":
+		return ec.fieldContext_Counterparty_sent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Counterparty", field.Name)
+}
+
 func (ec *executionContext) childFields_Edge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1724,6 +3152,114 @@ func (ec *executionContext) childFields_Edge(ctx context.Context, field graphql.
 		return ec.fieldContext_Edge_toNode(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Edge", field.Name)
+}
+
+func (ec *executionContext) childFields_Exposure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "received":
+		return ec.fieldContext_Exposure_received(ctx, field)
+	case "sent":
+		return ec.fieldContext_Exposure_sent(ctx, field)
+	case "truncated":
+		return ec.fieldContext_Exposure_truncated(ctx, field)
+	case "reason":
+		return ec.fieldContext_Exposure_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Exposure", field.Name)
+}
+
+func (ec *executionContext) childFields_ExposureRoute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_ExposureRoute_nodes(ctx, field)
+	case "value":
+		return ec.fieldContext_ExposureRoute_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExposureRoute", field.Name)
+}
+
+func (ec *executionContext) childFields_ExposureShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_ExposureShare_category(ctx, field)
+	case "value":
+		return ec.fieldContext_ExposureShare_value(ctx, field)
+	case "share":
+		return ec.fieldContext_ExposureShare_share(ctx, field)
+	case "routes":
+		return ec.fieldContext_ExposureShare_routes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExposureShare", field.Name)
+}
+
+func (ec *executionContext) childFields_ExposureSide(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_ExposureSide_total(ctx, field)
+	case "categories":
+		return ec.fieldContext_ExposureSide_categories(ctx, field)
+	case "unattributed":
+		return ec.fieldContext_ExposureSide_unattributed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExposureSide", field.Name)
+}
+
+func (ec *executionContext) childFields_FlowHop(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_FlowHop_from(ctx, field)
+	case "to":
+		return ec.fieldContext_FlowHop_to(ctx, field)
+	case "edge":
+		return ec.fieldContext_FlowHop_edge(ctx, field)
+	case "service":
+		return ec.fieldContext_FlowHop_service(ctx, field)
+	case "time":
+		return ec.fieldContext_FlowHop_time(ctx, field)
+	case "value":
+		return ec.fieldContext_FlowHop_value(ctx, field)
+	case "tainted":
+		return ec.fieldContext_FlowHop_tainted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FlowHop", field.Name)
+}
+
+func (ec *executionContext) childFields_FlowRoute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hops":
+		return ec.fieldContext_FlowRoute_hops(ctx, field)
+	case "value":
+		return ec.fieldContext_FlowRoute_value(ctx, field)
+	case "sink":
+		return ec.fieldContext_FlowRoute_sink(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FlowRoute", field.Name)
+}
+
+func (ec *executionContext) childFields_FlowSink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_FlowSink_node(ctx, field)
+	case "category":
+		return ec.fieldContext_FlowSink_category(ctx, field)
+	case "wallets":
+		return ec.fieldContext_FlowSink_wallets(ctx, field)
+	case "value":
+		return ec.fieldContext_FlowSink_value(ctx, field)
+	case "valueUSD":
+		return ec.fieldContext_FlowSink_valueUSD(ctx, field)
+	case "amounts":
+		return ec.fieldContext_FlowSink_amounts(ctx, field)
+	case "routes":
+		return ec.fieldContext_FlowSink_routes(ctx, field)
+	case "firstArrival":
+		return ec.fieldContext_FlowSink_firstArrival(ctx, field)
+	case "lastArrival":
+		return ec.fieldContext_FlowSink_lastArrival(ctx, field)
+	case "summary":
+		return ec.fieldContext_FlowSink_summary(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FlowSink", field.Name)
 }
 
 func (ec *executionContext) childFields_IngestInput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1818,6 +3354,30 @@ func (ec *executionContext) childFields_KindCount(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type KindCount", field.Name)
 }
 
+func (ec *executionContext) childFields_MoneyFlow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "taint":
+		return ec.fieldContext_MoneyFlow_taint(ctx, field)
+	case "sources":
+		return ec.fieldContext_MoneyFlow_sources(ctx, field)
+	case "sourceValue":
+		return ec.fieldContext_MoneyFlow_sourceValue(ctx, field)
+	case "stolen":
+		return ec.fieldContext_MoneyFlow_stolen(ctx, field)
+	case "sinks":
+		return ec.fieldContext_MoneyFlow_sinks(ctx, field)
+	case "routes":
+		return ec.fieldContext_MoneyFlow_routes(ctx, field)
+	case "routeCount":
+		return ec.fieldContext_MoneyFlow_routeCount(ctx, field)
+	case "truncated":
+		return ec.fieldContext_MoneyFlow_truncated(ctx, field)
+	case "reason":
+		return ec.fieldContext_MoneyFlow_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MoneyFlow", field.Name)
+}
+
 func (ec *executionContext) childFields_NodeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -1870,6 +3430,80 @@ func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Path", field.Name)
 }
 
+func (ec *executionContext) childFields_PathList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "paths":
+		return ec.fieldContext_PathList_paths(ctx, field)
+	case "skippedHubs":
+		return ec.fieldContext_PathList_skippedHubs(ctx, field)
+	case "truncated":
+		return ec.fieldContext_PathList_truncated(ctx, field)
+	case "reason":
+		return ec.fieldContext_PathList_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PathList", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonaCluster(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_PersonaCluster_start(ctx, field)
+	case "members":
+		return ec.fieldContext_PersonaCluster_members(ctx, field)
+	case "links":
+		return ec.fieldContext_PersonaCluster_links(ctx, field)
+	case "rejected":
+		return ec.fieldContext_PersonaCluster_rejected(ctx, field)
+	case "truncated":
+		return ec.fieldContext_PersonaCluster_truncated(ctx, field)
+	case "reason":
+		return ec.fieldContext_PersonaCluster_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonaCluster", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonaEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "identifier":
+		return ec.fieldContext_PersonaEvidence_identifier(ctx, field)
+	case "type":
+		return ec.fieldContext_PersonaEvidence_type(ctx, field)
+	case "weight":
+		return ec.fieldContext_PersonaEvidence_weight(ctx, field)
+	case "edges":
+		return ec.fieldContext_PersonaEvidence_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonaEvidence", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonaLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_PersonaLink_a(ctx, field)
+	case "b":
+		return ec.fieldContext_PersonaLink_b(ctx, field)
+	case "score":
+		return ec.fieldContext_PersonaLink_score(ctx, field)
+	case "evidence":
+		return ec.fieldContext_PersonaLink_evidence(ctx, field)
+	case "judgement":
+		return ec.fieldContext_PersonaLink_judgement(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonaLink", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonaMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PersonaMember_id(ctx, field)
+	case "label":
+		return ec.fieldContext_PersonaMember_label(ctx, field)
+	case "hops":
+		return ec.fieldContext_PersonaMember_hops(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonaMember", field.Name)
+}
+
 func (ec *executionContext) childFields_Property(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -1894,6 +3528,22 @@ func (ec *executionContext) childFields_Rejection(ctx context.Context, field gra
 		return ec.fieldContext_Rejection_reason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rejection", field.Name)
+}
+
+func (ec *executionContext) childFields_SameAsJudgement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "decision":
+		return ec.fieldContext_SameAsJudgement_decision(ctx, field)
+	case "by":
+		return ec.fieldContext_SameAsJudgement_by(ctx, field)
+	case "reason":
+		return ec.fieldContext_SameAsJudgement_reason(ctx, field)
+	case "at":
+		return ec.fieldContext_SameAsJudgement_at(ctx, field)
+	case "edge":
+		return ec.fieldContext_SameAsJudgement_edge(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SameAsJudgement", field.Name)
 }
 
 func (ec *executionContext) childFields_SkipCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2088,6 +3738,82 @@ func (ec *executionContext) field_Mutation_cancelIngest_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_confirmSameAs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "a",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["a"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "b",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["b"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectSameAs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "a",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["a"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "b",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["b"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_startIngest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2140,6 +3866,90 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_cluster_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "heuristics",
+		func(ctx context.Context, v any) ([]investigate.Heuristic, error) {
+			return ec.unmarshalOClusterHeuristic2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristicᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["heuristics"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxMembers",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxMembers"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "counterparties",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["counterparties"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_communities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "edgeKinds",
+		func(ctx context.Context, v any) ([]graph.EdgeKind, error) {
+			return ec.unmarshalOEdgeKind2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐEdgeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["edgeKinds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "resolution",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["resolution"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_edge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2154,6 +3964,68 @@ func (ec *executionContext) field_Query_edge_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_exposure_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "maxHops",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxHops"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*graph.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "hubDegree",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["hubDegree"] = arg6
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_ingestJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2165,6 +4037,100 @@ func (ec *executionContext) field_Query_ingestJob_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_moneyFlow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxHops",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxHops"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "minAmount",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minAmount"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "taint",
+		func(ctx context.Context, v any) (*investigate.TaintModel, error) {
+			return ec.unmarshalOTaintModel2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐTaintModel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["taint"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "through",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["through"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "hubDegree",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["hubDegree"] = arg10
 	return args, nil
 }
 
@@ -2239,6 +4205,154 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxHops",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxHops"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "all",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["all"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*graph.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "edgeKinds",
+		func(ctx context.Context, v any) ([]graph.EdgeKind, error) {
+			return ec.unmarshalOEdgeKind2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐEdgeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["edgeKinds"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "minAmount",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minAmount"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg10
+	arg11, err := graphql.ProcessArgField(ctx, rawArgs, "services",
+		func(ctx context.Context, v any) (*investigate.ServicePolicy, error) {
+			return ec.unmarshalOServicePolicy2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐServicePolicy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["services"] = arg11
+	arg12, err := graphql.ProcessArgField(ctx, rawArgs, "hubDegree",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["hubDegree"] = arg12
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personaCluster_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minScore",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minScore"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxMembers",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxMembers"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
 	return args, nil
 }
 
@@ -2323,6 +4437,54 @@ func (ec *executionContext) field_Query_shortestPath_args(ctx context.Context, r
 		return nil, err
 	}
 	args["edgeKinds"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "minAmount",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minAmount"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "services",
+		func(ctx context.Context, v any) (*investigate.ServicePolicy, error) {
+			return ec.unmarshalOServicePolicy2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐServicePolicy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["services"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "hubDegree",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["hubDegree"] = arg10
 	return args, nil
 }
 
@@ -2399,6 +4561,888 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AddressCluster_members(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClusterMember) graphql.Marshaler {
+			return ec.marshalNClusterMember2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐClusterMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddressCluster",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClusterMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddressCluster_size(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddressCluster", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _AddressCluster_received(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddressCluster", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _AddressCluster_sent(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddressCluster", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _AddressCluster_firstActivity(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_firstActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstActivity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_firstActivity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddressCluster", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _AddressCluster_lastActivity(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_lastActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_lastActivity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddressCluster", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _AddressCluster_attributions(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_attributions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attributions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Attribution) graphql.Marshaler {
+			return ec.marshalNAttribution2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAttributionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_attributions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddressCluster",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Attribution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddressCluster_counterparties(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_counterparties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counterparties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Counterparty) graphql.Marshaler {
+			return ec.marshalNCounterparty2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCounterpartyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_counterparties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddressCluster",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Counterparty(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddressCluster_truncated(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddressCluster", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _AddressCluster_reason(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddressCluster", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AssetAmount_asset(ctx context.Context, field graphql.CollectedField, obj *model.AssetAmount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetAmount_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetAmount_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetAmount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AssetAmount_amount(ctx context.Context, field graphql.CollectedField, obj *model.AssetAmount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetAmount_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetAmount_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetAmount", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Attribution_entity(ctx context.Context, field graphql.CollectedField, obj *model.Attribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attribution_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attribution_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Attribution",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Attribution_wallet(ctx context.Context, field graphql.CollectedField, obj *model.Attribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attribution_wallet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Wallet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attribution_wallet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attribution", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Attribution_edge(ctx context.Context, field graphql.CollectedField, obj *model.Attribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attribution_edge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Edge) graphql.Marshaler {
+			return ec.marshalNEdge2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdge(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attribution_edge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Attribution",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Edge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Attribution_confidence(ctx context.Context, field graphql.CollectedField, obj *model.Attribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attribution_confidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attribution_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attribution", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ClusterMember_id(ctx context.Context, field graphql.CollectedField, obj *model.ClusterMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterMember_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterMember_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterMember", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ClusterMember_hops(ctx context.Context, field graphql.CollectedField, obj *model.ClusterMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterMember_hops(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hops, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterMember_hops(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterMember", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ClusterMember_via(ctx context.Context, field graphql.CollectedField, obj *model.ClusterMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterMember_via(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Via, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterMember_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterMember", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ClusterMember_partner(ctx context.Context, field graphql.CollectedField, obj *model.ClusterMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterMember_partner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Partner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterMember_partner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterMember", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ClusterMember_heuristic(ctx context.Context, field graphql.CollectedField, obj *model.ClusterMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterMember_heuristic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Heuristic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *investigate.Heuristic) graphql.Marshaler {
+			return ec.marshalOClusterHeuristic2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristic(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterMember_heuristic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterMember", field, false, false, errors.New("field of type ClusterHeuristic does not have child fields"))
+}
+
+func (ec *executionContext) _Communities_components(ctx context.Context, field graphql.CollectedField, obj *model.Communities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Communities_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]string) graphql.Marshaler {
+			return ec.marshalNID2ᚕᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Communities_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Communities", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Communities_communities(ctx context.Context, field graphql.CollectedField, obj *model.Communities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Communities_communities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Communities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Community) graphql.Marshaler {
+			return ec.marshalNCommunity2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCommunityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Communities_communities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Communities",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Communities_modularity(ctx context.Context, field graphql.CollectedField, obj *model.Communities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Communities_modularity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modularity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Communities_modularity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Communities", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Communities_hidden(ctx context.Context, field graphql.CollectedField, obj *model.Communities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Communities_hidden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hidden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Communities_hidden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Communities", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Communities_truncated(ctx context.Context, field graphql.CollectedField, obj *model.Communities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Communities_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Communities_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Communities", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Communities_reason(ctx context.Context, field graphql.CollectedField, obj *model.Communities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Communities_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Communities_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Communities", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Community_id(ctx context.Context, field graphql.CollectedField, obj *model.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Community", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Community_members(ctx context.Context, field graphql.CollectedField, obj *model.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Community", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Community_internalEdges(ctx context.Context, field graphql.CollectedField, obj *model.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_internalEdges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InternalEdges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_internalEdges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Community", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Community_totalDegree(ctx context.Context, field graphql.CollectedField, obj *model.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_totalDegree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalDegree, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Community_totalDegree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Community", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Counterparty_id(ctx context.Context, field graphql.CollectedField, obj *model.Counterparty) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Counterparty_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Counterparty_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Counterparty", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Counterparty_service(ctx context.Context, field graphql.CollectedField, obj *model.Counterparty) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Counterparty_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Counterparty_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Counterparty", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Counterparty_category(ctx context.Context, field graphql.CollectedField, obj *model.Counterparty) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Counterparty_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Counterparty_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Counterparty", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Counterparty_received(ctx context.Context, field graphql.CollectedField, obj *model.Counterparty) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Counterparty_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Counterparty_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Counterparty", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Counterparty_sent(ctx context.Context, field graphql.CollectedField, obj *model.Counterparty) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Counterparty_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Counterparty_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Counterparty", field, false, false, errors.New("field of type Float does not have child fields"))
+}
 
 func (ec *executionContext) _Edge_id(ctx context.Context, field graphql.CollectedField, obj *model.Edge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3096,6 +6140,837 @@ func (ec *executionContext) _Entity_validTo(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Entity_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Entity", field, true, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Exposure_received(ctx context.Context, field graphql.CollectedField, obj *model.Exposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exposure_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExposureSide) graphql.Marshaler {
+			return ec.marshalOExposureSide2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureSide(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Exposure_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Exposure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExposureSide(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Exposure_sent(ctx context.Context, field graphql.CollectedField, obj *model.Exposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exposure_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExposureSide) graphql.Marshaler {
+			return ec.marshalOExposureSide2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureSide(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Exposure_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Exposure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExposureSide(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Exposure_truncated(ctx context.Context, field graphql.CollectedField, obj *model.Exposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exposure_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exposure_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exposure", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Exposure_reason(ctx context.Context, field graphql.CollectedField, obj *model.Exposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exposure_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Exposure_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exposure", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExposureRoute_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ExposureRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureRoute_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureRoute_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExposureRoute", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ExposureRoute_value(ctx context.Context, field graphql.CollectedField, obj *model.ExposureRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureRoute_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureRoute_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExposureRoute", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ExposureShare_category(ctx context.Context, field graphql.CollectedField, obj *model.ExposureShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureShare_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureShare_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExposureShare", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExposureShare_value(ctx context.Context, field graphql.CollectedField, obj *model.ExposureShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureShare_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureShare_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExposureShare", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ExposureShare_share(ctx context.Context, field graphql.CollectedField, obj *model.ExposureShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureShare_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureShare_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExposureShare", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ExposureShare_routes(ctx context.Context, field graphql.CollectedField, obj *model.ExposureShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureShare_routes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Routes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ExposureRoute) graphql.Marshaler {
+			return ec.marshalNExposureRoute2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureRouteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureShare_routes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExposureShare",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExposureRoute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExposureSide_total(ctx context.Context, field graphql.CollectedField, obj *model.ExposureSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureSide_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureSide_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExposureSide", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ExposureSide_categories(ctx context.Context, field graphql.CollectedField, obj *model.ExposureSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureSide_categories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Categories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ExposureShare) graphql.Marshaler {
+			return ec.marshalNExposureShare2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureShareᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureSide_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExposureSide",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExposureShare(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExposureSide_unattributed(ctx context.Context, field graphql.CollectedField, obj *model.ExposureSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureSide_unattributed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unattributed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureSide_unattributed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExposureSide", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHop_from(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHop", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHop_to(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHop", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHop_edge(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_edge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Edge) graphql.Marshaler {
+			return ec.marshalOEdge2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_edge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowHop",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Edge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FlowHop_service(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHop", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHop_time(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_time(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Time, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHop", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHop_value(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHop", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHop_tainted(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_tainted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tainted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_tainted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHop", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowRoute_hops(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowRoute_hops(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hops, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FlowHop) graphql.Marshaler {
+			return ec.marshalNFlowHop2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowHopᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowRoute_hops(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowRoute",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlowHop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FlowRoute_value(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowRoute_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowRoute_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowRoute", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowRoute_sink(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowRoute_sink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sink, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowRoute_sink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowRoute", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FlowSink_node(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowSink",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FlowSink_category(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FlowSink_wallets(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_wallets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Wallets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_wallets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FlowSink_value(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowSink_valueUSD(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_valueUSD(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueUsd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_valueUSD(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowSink_amounts(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_amounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AssetAmount) graphql.Marshaler {
+			return ec.marshalNAssetAmount2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAssetAmountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_amounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowSink",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssetAmount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FlowSink_routes(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_routes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Routes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_routes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _FlowSink_firstArrival(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_firstArrival(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstArrival, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_firstArrival(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _FlowSink_lastArrival(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_lastArrival(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastArrival, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_lastArrival(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _FlowSink_summary(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _IngestInput_name(ctx context.Context, field graphql.CollectedField, obj *model.IngestInput) (ret graphql.Marshaler) {
@@ -3916,6 +7791,328 @@ func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _MoneyFlow_taint(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_taint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Taint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v investigate.TaintModel) graphql.Marshaler {
+			return ec.marshalNTaintModel2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐTaintModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_taint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type TaintModel does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_sources(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoneyFlow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MoneyFlow_sourceValue(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_sourceValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_sourceValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_stolen(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_stolen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stolen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_stolen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_sinks(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_sinks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sinks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FlowSink) graphql.Marshaler {
+			return ec.marshalNFlowSink2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowSinkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_sinks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoneyFlow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlowSink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MoneyFlow_routes(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_routes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Routes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FlowRoute) graphql.Marshaler {
+			return ec.marshalNFlowRoute2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowRouteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_routes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoneyFlow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlowRoute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MoneyFlow_routeCount(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_routeCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RouteCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_routeCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_truncated(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_reason(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Mutation_confirmSameAs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmSameAs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmSameAs(ctx, fc.Args["a"].(string), fc.Args["b"].(string), fc.Args["reason"].(string), fc.Args["by"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
+			return ec.marshalNSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmSameAs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SameAsJudgement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmSameAs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectSameAs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectSameAs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectSameAs(ctx, fc.Args["a"].(string), fc.Args["b"].(string), fc.Args["reason"].(string), fc.Args["by"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
+			return ec.marshalNSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectSameAs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SameAsJudgement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectSameAs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_startIngest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4371,6 +8568,566 @@ func (ec *executionContext) fieldContext_Path_reason(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Path", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _PathList_paths(ctx context.Context, field graphql.CollectedField, obj *model.PathList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathList_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Path) graphql.Marshaler {
+			return ec.marshalNPath2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathList_paths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathList",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Path(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PathList_skippedHubs(ctx context.Context, field graphql.CollectedField, obj *model.PathList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathList_skippedHubs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SkippedHubs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathList_skippedHubs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathList", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PathList_truncated(ctx context.Context, field graphql.CollectedField, obj *model.PathList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathList_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathList_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathList", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PathList_reason(ctx context.Context, field graphql.CollectedField, obj *model.PathList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathList_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PathList_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathList", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaCluster_start(ctx context.Context, field graphql.CollectedField, obj *model.PersonaCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaCluster_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaCluster_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaCluster", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaCluster_members(ctx context.Context, field graphql.CollectedField, obj *model.PersonaCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaCluster_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PersonaMember) graphql.Marshaler {
+			return ec.marshalNPersonaMember2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaCluster_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonaCluster",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonaMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonaCluster_links(ctx context.Context, field graphql.CollectedField, obj *model.PersonaCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaCluster_links(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Links, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PersonaLink) graphql.Marshaler {
+			return ec.marshalNPersonaLink2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaLinkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaCluster_links(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonaCluster",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonaLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonaCluster_rejected(ctx context.Context, field graphql.CollectedField, obj *model.PersonaCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaCluster_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PersonaLink) graphql.Marshaler {
+			return ec.marshalNPersonaLink2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaLinkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaCluster_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonaCluster",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonaLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonaCluster_truncated(ctx context.Context, field graphql.CollectedField, obj *model.PersonaCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaCluster_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaCluster_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaCluster", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaCluster_reason(ctx context.Context, field graphql.CollectedField, obj *model.PersonaCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaCluster_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaCluster_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaCluster", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaEvidence_identifier(ctx context.Context, field graphql.CollectedField, obj *model.PersonaEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaEvidence_identifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identifier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaEvidence_identifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaEvidence", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaEvidence_type(ctx context.Context, field graphql.CollectedField, obj *model.PersonaEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaEvidence_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaEvidence_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaEvidence", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaEvidence_weight(ctx context.Context, field graphql.CollectedField, obj *model.PersonaEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaEvidence_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaEvidence_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaEvidence", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaEvidence_edges(ctx context.Context, field graphql.CollectedField, obj *model.PersonaEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaEvidence_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaEvidence_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaEvidence", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaLink_a(ctx context.Context, field graphql.CollectedField, obj *model.PersonaLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaLink_a(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.A, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaLink_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaLink", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaLink_b(ctx context.Context, field graphql.CollectedField, obj *model.PersonaLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaLink_b(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.B, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaLink_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaLink", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaLink_score(ctx context.Context, field graphql.CollectedField, obj *model.PersonaLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaLink_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaLink_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaLink", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaLink_evidence(ctx context.Context, field graphql.CollectedField, obj *model.PersonaLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaLink_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PersonaEvidence) graphql.Marshaler {
+			return ec.marshalNPersonaEvidence2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaLink_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonaLink",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonaEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonaLink_judgement(ctx context.Context, field graphql.CollectedField, obj *model.PersonaLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaLink_judgement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Judgement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
+			return ec.marshalOSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaLink_judgement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonaLink",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SameAsJudgement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonaMember_id(ctx context.Context, field graphql.CollectedField, obj *model.PersonaMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaMember_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaMember_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaMember", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaMember_label(ctx context.Context, field graphql.CollectedField, obj *model.PersonaMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaMember_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaMember_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaMember", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaMember_hops(ctx context.Context, field graphql.CollectedField, obj *model.PersonaMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaMember_hops(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hops, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaMember_hops(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaMember", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _Property_key(ctx context.Context, field graphql.CollectedField, obj *model.Property) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4755,7 +9512,7 @@ func (ec *executionContext) _Query_shortestPath(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ShortestPath(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["direction"].(*graph.Direction), fc.Args["edgeKinds"].([]graph.EdgeKind))
+			return ec.Resolvers.Query().ShortestPath(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["direction"].(*graph.Direction), fc.Args["edgeKinds"].([]graph.EdgeKind), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["minAmount"].(*float64), fc.Args["asOf"].(*time.Time), fc.Args["services"].(*investigate.ServicePolicy), fc.Args["hubDegree"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Path) graphql.Marshaler {
@@ -4783,6 +9540,270 @@ func (ec *executionContext) fieldContext_Query_shortestPath(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_shortestPath_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Paths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["limit"].(*int), fc.Args["all"].(*bool), fc.Args["direction"].(*graph.Direction), fc.Args["edgeKinds"].([]graph.EdgeKind), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["minAmount"].(*float64), fc.Args["asOf"].(*time.Time), fc.Args["services"].(*investigate.ServicePolicy), fc.Args["hubDegree"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PathList) graphql.Marshaler {
+			return ec.marshalNPathList2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPathList(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PathList(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_paths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_moneyFlow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_moneyFlow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MoneyFlow(ctx, fc.Args["from"].([]string), fc.Args["to"].([]string), fc.Args["maxHops"].(*int), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["minAmount"].(*float64), fc.Args["taint"].(*investigate.TaintModel), fc.Args["through"].([]string), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time), fc.Args["hubDegree"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MoneyFlow) graphql.Marshaler {
+			return ec.marshalNMoneyFlow2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐMoneyFlow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_moneyFlow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MoneyFlow(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_moneyFlow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_cluster(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_cluster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Cluster(ctx, fc.Args["id"].(string), fc.Args["heuristics"].([]investigate.Heuristic), fc.Args["maxMembers"].(*int), fc.Args["counterparties"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AddressCluster) graphql.Marshaler {
+			return ec.marshalNAddressCluster2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAddressCluster(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_cluster(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddressCluster(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_cluster_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exposure(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exposure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Exposure(ctx, fc.Args["id"].(string), fc.Args["maxHops"].(*int), fc.Args["direction"].(*graph.Direction), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["asOf"].(*time.Time), fc.Args["hubDegree"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Exposure) graphql.Marshaler {
+			return ec.marshalNExposure2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exposure(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Exposure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exposure_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personaCluster(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personaCluster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonaCluster(ctx, fc.Args["id"].(string), fc.Args["minScore"].(*float64), fc.Args["maxMembers"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PersonaCluster) graphql.Marshaler {
+			return ec.marshalNPersonaCluster2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaCluster(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personaCluster(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonaCluster(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personaCluster_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_communities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_communities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Communities(ctx, fc.Args["ids"].([]string), fc.Args["edgeKinds"].([]graph.EdgeKind), fc.Args["resolution"].(*float64), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Communities) graphql.Marshaler {
+			return ec.marshalNCommunities2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCommunities(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_communities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Communities(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_communities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4978,6 +9999,121 @@ func (ec *executionContext) _Rejection_reason(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Rejection_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Rejection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsJudgement_decision(ctx context.Context, field graphql.CollectedField, obj *model.SameAsJudgement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsJudgement_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SameAsDecision) graphql.Marshaler {
+			return ec.marshalNSameAsDecision2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsDecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsJudgement_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsJudgement", field, false, false, errors.New("field of type SameAsDecision does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsJudgement_by(ctx context.Context, field graphql.CollectedField, obj *model.SameAsJudgement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsJudgement_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsJudgement_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsJudgement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsJudgement_reason(ctx context.Context, field graphql.CollectedField, obj *model.SameAsJudgement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsJudgement_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsJudgement_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsJudgement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsJudgement_at(ctx context.Context, field graphql.CollectedField, obj *model.SameAsJudgement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsJudgement_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsJudgement_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsJudgement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsJudgement_edge(ctx context.Context, field graphql.CollectedField, obj *model.SameAsJudgement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsJudgement_edge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsJudgement_edge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsJudgement", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _SkipCount_reason(ctx context.Context, field graphql.CollectedField, obj *model.SkipCount) (ret graphql.Marshaler) {
@@ -6908,6 +12044,417 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var addressClusterImplementors = []string{"AddressCluster"}
+
+func (ec *executionContext) _AddressCluster(ctx context.Context, sel ast.SelectionSet, obj *model.AddressCluster) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addressClusterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddressCluster")
+		case "members":
+			out.Values[i] = ec._AddressCluster_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "size":
+			out.Values[i] = ec._AddressCluster_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "received":
+			out.Values[i] = ec._AddressCluster_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sent":
+			out.Values[i] = ec._AddressCluster_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstActivity":
+			out.Values[i] = ec._AddressCluster_firstActivity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastActivity":
+			out.Values[i] = ec._AddressCluster_lastActivity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attributions":
+			out.Values[i] = ec._AddressCluster_attributions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "counterparties":
+			out.Values[i] = ec._AddressCluster_counterparties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._AddressCluster_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._AddressCluster_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var assetAmountImplementors = []string{"AssetAmount"}
+
+func (ec *executionContext) _AssetAmount(ctx context.Context, sel ast.SelectionSet, obj *model.AssetAmount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assetAmountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssetAmount")
+		case "asset":
+			out.Values[i] = ec._AssetAmount_asset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._AssetAmount_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var attributionImplementors = []string{"Attribution"}
+
+func (ec *executionContext) _Attribution(ctx context.Context, sel ast.SelectionSet, obj *model.Attribution) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attributionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Attribution")
+		case "entity":
+			out.Values[i] = ec._Attribution_entity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "wallet":
+			out.Values[i] = ec._Attribution_wallet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edge":
+			out.Values[i] = ec._Attribution_edge(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confidence":
+			out.Values[i] = ec._Attribution_confidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var clusterMemberImplementors = []string{"ClusterMember"}
+
+func (ec *executionContext) _ClusterMember(ctx context.Context, sel ast.SelectionSet, obj *model.ClusterMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clusterMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClusterMember")
+		case "id":
+			out.Values[i] = ec._ClusterMember_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hops":
+			out.Values[i] = ec._ClusterMember_hops(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "via":
+			out.Values[i] = ec._ClusterMember_via(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "partner":
+			out.Values[i] = ec._ClusterMember_partner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "heuristic":
+			out.Values[i] = ec._ClusterMember_heuristic(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var communitiesImplementors = []string{"Communities"}
+
+func (ec *executionContext) _Communities(ctx context.Context, sel ast.SelectionSet, obj *model.Communities) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, communitiesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Communities")
+		case "components":
+			out.Values[i] = ec._Communities_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "communities":
+			out.Values[i] = ec._Communities_communities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modularity":
+			out.Values[i] = ec._Communities_modularity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hidden":
+			out.Values[i] = ec._Communities_hidden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._Communities_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Communities_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var communityImplementors = []string{"Community"}
+
+func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet, obj *model.Community) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, communityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Community")
+		case "id":
+			out.Values[i] = ec._Community_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._Community_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "internalEdges":
+			out.Values[i] = ec._Community_internalEdges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalDegree":
+			out.Values[i] = ec._Community_totalDegree(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var counterpartyImplementors = []string{"Counterparty"}
+
+func (ec *executionContext) _Counterparty(ctx context.Context, sel ast.SelectionSet, obj *model.Counterparty) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, counterpartyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Counterparty")
+		case "id":
+			out.Values[i] = ec._Counterparty_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "service":
+			out.Values[i] = ec._Counterparty_service(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._Counterparty_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "received":
+			out.Values[i] = ec._Counterparty_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sent":
+			out.Values[i] = ec._Counterparty_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var edgeImplementors = []string{"Edge"}
 
 func (ec *executionContext) _Edge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge) graphql.Marshaler {
@@ -7157,6 +12704,402 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 		case "validTo":
 			out.Values[i] = ec._Entity_validTo(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var exposureImplementors = []string{"Exposure"}
+
+func (ec *executionContext) _Exposure(ctx context.Context, sel ast.SelectionSet, obj *model.Exposure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exposureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Exposure")
+		case "received":
+			out.Values[i] = ec._Exposure_received(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sent":
+			out.Values[i] = ec._Exposure_sent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._Exposure_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Exposure_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var exposureRouteImplementors = []string{"ExposureRoute"}
+
+func (ec *executionContext) _ExposureRoute(ctx context.Context, sel ast.SelectionSet, obj *model.ExposureRoute) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exposureRouteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExposureRoute")
+		case "nodes":
+			out.Values[i] = ec._ExposureRoute_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ExposureRoute_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var exposureShareImplementors = []string{"ExposureShare"}
+
+func (ec *executionContext) _ExposureShare(ctx context.Context, sel ast.SelectionSet, obj *model.ExposureShare) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exposureShareImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExposureShare")
+		case "category":
+			out.Values[i] = ec._ExposureShare_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ExposureShare_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "share":
+			out.Values[i] = ec._ExposureShare_share(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "routes":
+			out.Values[i] = ec._ExposureShare_routes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var exposureSideImplementors = []string{"ExposureSide"}
+
+func (ec *executionContext) _ExposureSide(ctx context.Context, sel ast.SelectionSet, obj *model.ExposureSide) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exposureSideImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExposureSide")
+		case "total":
+			out.Values[i] = ec._ExposureSide_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "categories":
+			out.Values[i] = ec._ExposureSide_categories(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unattributed":
+			out.Values[i] = ec._ExposureSide_unattributed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var flowHopImplementors = []string{"FlowHop"}
+
+func (ec *executionContext) _FlowHop(ctx context.Context, sel ast.SelectionSet, obj *model.FlowHop) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, flowHopImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FlowHop")
+		case "from":
+			out.Values[i] = ec._FlowHop_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._FlowHop_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edge":
+			out.Values[i] = ec._FlowHop_edge(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "service":
+			out.Values[i] = ec._FlowHop_service(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "time":
+			out.Values[i] = ec._FlowHop_time(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._FlowHop_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tainted":
+			out.Values[i] = ec._FlowHop_tainted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var flowRouteImplementors = []string{"FlowRoute"}
+
+func (ec *executionContext) _FlowRoute(ctx context.Context, sel ast.SelectionSet, obj *model.FlowRoute) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, flowRouteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FlowRoute")
+		case "hops":
+			out.Values[i] = ec._FlowRoute_hops(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._FlowRoute_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sink":
+			out.Values[i] = ec._FlowRoute_sink(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var flowSinkImplementors = []string{"FlowSink"}
+
+func (ec *executionContext) _FlowSink(ctx context.Context, sel ast.SelectionSet, obj *model.FlowSink) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, flowSinkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FlowSink")
+		case "node":
+			out.Values[i] = ec._FlowSink_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._FlowSink_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "wallets":
+			out.Values[i] = ec._FlowSink_wallets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._FlowSink_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "valueUSD":
+			out.Values[i] = ec._FlowSink_valueUSD(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amounts":
+			out.Values[i] = ec._FlowSink_amounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "routes":
+			out.Values[i] = ec._FlowSink_routes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstArrival":
+			out.Values[i] = ec._FlowSink_firstArrival(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastArrival":
+			out.Values[i] = ec._FlowSink_lastArrival(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._FlowSink_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -7482,6 +13425,84 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var moneyFlowImplementors = []string{"MoneyFlow"}
+
+func (ec *executionContext) _MoneyFlow(ctx context.Context, sel ast.SelectionSet, obj *model.MoneyFlow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyFlowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MoneyFlow")
+		case "taint":
+			out.Values[i] = ec._MoneyFlow_taint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sources":
+			out.Values[i] = ec._MoneyFlow_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceValue":
+			out.Values[i] = ec._MoneyFlow_sourceValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stolen":
+			out.Values[i] = ec._MoneyFlow_stolen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sinks":
+			out.Values[i] = ec._MoneyFlow_sinks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "routes":
+			out.Values[i] = ec._MoneyFlow_routes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "routeCount":
+			out.Values[i] = ec._MoneyFlow_routeCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._MoneyFlow_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._MoneyFlow_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -7502,6 +13523,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "confirmSameAs":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmSameAs(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectSameAs":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectSameAs(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "startIngest":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_startIngest(ctx, field)
@@ -7716,6 +13751,281 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 		case "reason":
 			out.Values[i] = ec._Path_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pathListImplementors = []string{"PathList"}
+
+func (ec *executionContext) _PathList(ctx context.Context, sel ast.SelectionSet, obj *model.PathList) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathListImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PathList")
+		case "paths":
+			out.Values[i] = ec._PathList_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skippedHubs":
+			out.Values[i] = ec._PathList_skippedHubs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._PathList_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PathList_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var personaClusterImplementors = []string{"PersonaCluster"}
+
+func (ec *executionContext) _PersonaCluster(ctx context.Context, sel ast.SelectionSet, obj *model.PersonaCluster) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personaClusterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonaCluster")
+		case "start":
+			out.Values[i] = ec._PersonaCluster_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._PersonaCluster_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "links":
+			out.Values[i] = ec._PersonaCluster_links(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._PersonaCluster_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._PersonaCluster_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PersonaCluster_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var personaEvidenceImplementors = []string{"PersonaEvidence"}
+
+func (ec *executionContext) _PersonaEvidence(ctx context.Context, sel ast.SelectionSet, obj *model.PersonaEvidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personaEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonaEvidence")
+		case "identifier":
+			out.Values[i] = ec._PersonaEvidence_identifier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._PersonaEvidence_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._PersonaEvidence_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._PersonaEvidence_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var personaLinkImplementors = []string{"PersonaLink"}
+
+func (ec *executionContext) _PersonaLink(ctx context.Context, sel ast.SelectionSet, obj *model.PersonaLink) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personaLinkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonaLink")
+		case "a":
+			out.Values[i] = ec._PersonaLink_a(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "b":
+			out.Values[i] = ec._PersonaLink_b(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._PersonaLink_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._PersonaLink_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "judgement":
+			out.Values[i] = ec._PersonaLink_judgement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var personaMemberImplementors = []string{"PersonaMember"}
+
+func (ec *executionContext) _PersonaMember(ctx context.Context, sel ast.SelectionSet, obj *model.PersonaMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personaMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonaMember")
+		case "id":
+			out.Values[i] = ec._PersonaMember_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._PersonaMember_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hops":
+			out.Values[i] = ec._PersonaMember_hops(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -8000,6 +14310,138 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "paths":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_paths(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "moneyFlow":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_moneyFlow(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "cluster":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_cluster(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "exposure":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_exposure(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "personaCluster":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_personaCluster(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "communities":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_communities(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -8069,6 +14511,64 @@ func (ec *executionContext) _Rejection(ctx context.Context, sel ast.SelectionSet
 			}
 		case "reason":
 			out.Values[i] = ec._Rejection_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var sameAsJudgementImplementors = []string{"SameAsJudgement"}
+
+func (ec *executionContext) _SameAsJudgement(ctx context.Context, sel ast.SelectionSet, obj *model.SameAsJudgement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sameAsJudgementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SameAsJudgement")
+		case "decision":
+			out.Values[i] = ec._SameAsJudgement_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "by":
+			out.Values[i] = ec._SameAsJudgement_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._SameAsJudgement_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._SameAsJudgement_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edge":
+			out.Values[i] = ec._SameAsJudgement_edge(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8830,6 +15330,68 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAddressCluster2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAddressCluster(ctx context.Context, sel ast.SelectionSet, v *model.AddressCluster) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AddressCluster(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAssetAmount2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAssetAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AssetAmount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssetAmount2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAssetAmount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAssetAmount2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAssetAmount(ctx context.Context, sel ast.SelectionSet, v *model.AssetAmount) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AssetAmount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAttribution2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAttributionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Attribution) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttribution2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAttribution(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAttribution2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAttribution(ctx context.Context, sel ast.SelectionSet, v *model.Attribution) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Attribution(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8844,6 +15406,111 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNClusterHeuristic2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristic(ctx context.Context, v any) (investigate.Heuristic, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.Heuristic(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClusterHeuristic2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristic(ctx context.Context, sel ast.SelectionSet, v investigate.Heuristic) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNClusterMember2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐClusterMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClusterMember) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClusterMember2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐClusterMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNClusterMember2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐClusterMember(ctx context.Context, sel ast.SelectionSet, v *model.ClusterMember) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ClusterMember(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCommunities2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCommunities(ctx context.Context, sel ast.SelectionSet, v *model.Communities) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Communities(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCommunity2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCommunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Community) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCommunity2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCommunity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCommunity2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCommunity(ctx context.Context, sel ast.SelectionSet, v *model.Community) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Community(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCounterparty2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCounterpartyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Counterparty) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCounterparty2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCounterparty(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCounterparty2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCounterparty(ctx context.Context, sel ast.SelectionSet, v *model.Counterparty) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Counterparty(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEdge2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge) graphql.Marshaler {
@@ -8932,6 +15599,68 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNExposure2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposure(ctx context.Context, sel ast.SelectionSet, v *model.Exposure) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Exposure(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExposureRoute2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureRouteᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ExposureRoute) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExposureRoute2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureRoute(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExposureRoute2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureRoute(ctx context.Context, sel ast.SelectionSet, v *model.ExposureRoute) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ExposureRoute(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExposureShare2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureShareᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ExposureShare) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExposureShare2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureShare(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExposureShare2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureShare(ctx context.Context, sel ast.SelectionSet, v *model.ExposureShare) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ExposureShare(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8946,6 +15675,84 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		}
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNFlowHop2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowHopᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FlowHop) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFlowHop2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowHop(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFlowHop2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowHop(ctx context.Context, sel ast.SelectionSet, v *model.FlowHop) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._FlowHop(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFlowRoute2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowRouteᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FlowRoute) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFlowRoute2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowRoute(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFlowRoute2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowRoute(ctx context.Context, sel ast.SelectionSet, v *model.FlowRoute) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._FlowRoute(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFlowSink2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowSinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FlowSink) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFlowSink2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowSink(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFlowSink2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowSink(ctx context.Context, sel ast.SelectionSet, v *model.FlowSink) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._FlowSink(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -8982,6 +15789,35 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	ret := make(graphql.Array, len(v))
 	for i := range v {
 		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNID2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2ᚕstringᚄ(ctx, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -9165,6 +16001,16 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNMoneyFlow2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐMoneyFlow(ctx context.Context, sel ast.SelectionSet, v *model.MoneyFlow) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MoneyFlow(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -9291,6 +16137,22 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋredthreadᚑdev�
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPath2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPath(ctx context.Context, sel ast.SelectionSet, v *model.Path) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -9299,6 +16161,104 @@ func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋredthreadᚑdevᚋred
 		return graphql.Null
 	}
 	return ec._Path(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPathList2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPathList(ctx context.Context, sel ast.SelectionSet, v *model.PathList) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PathList(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersonaCluster2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaCluster(ctx context.Context, sel ast.SelectionSet, v *model.PersonaCluster) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PersonaCluster(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersonaEvidence2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PersonaEvidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersonaEvidence2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPersonaEvidence2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaEvidence(ctx context.Context, sel ast.SelectionSet, v *model.PersonaEvidence) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PersonaEvidence(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersonaLink2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PersonaLink) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersonaLink2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaLink(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPersonaLink2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaLink(ctx context.Context, sel ast.SelectionSet, v *model.PersonaLink) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PersonaLink(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersonaMember2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PersonaMember) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersonaMember2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPersonaMember2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPersonaMember(ctx context.Context, sel ast.SelectionSet, v *model.PersonaMember) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PersonaMember(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNProperty2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPropertyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Property) graphql.Marshaler {
@@ -9351,6 +16311,26 @@ func (ec *executionContext) marshalNRejection2ᚖgithubᚗcomᚋredthreadᚑdev�
 		return graphql.Null
 	}
 	return ec._Rejection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSameAsDecision2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsDecision(ctx context.Context, v any) (model.SameAsDecision, error) {
+	var res model.SameAsDecision
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSameAsDecision2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsDecision(ctx context.Context, sel ast.SelectionSet, v model.SameAsDecision) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx context.Context, sel ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SameAsJudgement(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSkipCount2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSkipCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkipCount) graphql.Marshaler {
@@ -9468,6 +16448,23 @@ func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋredthreadᚑdev�
 		return graphql.Null
 	}
 	return ec._Subgraph(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTaintModel2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐTaintModel(ctx context.Context, v any) (investigate.TaintModel, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.TaintModel(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTaintModel2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐTaintModel(ctx context.Context, sel ast.SelectionSet, v investigate.TaintModel) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -9678,6 +16675,61 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOClusterHeuristic2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristicᚄ(ctx context.Context, v any) ([]investigate.Heuristic, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]investigate.Heuristic, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNClusterHeuristic2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristic(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOClusterHeuristic2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristicᚄ(ctx context.Context, sel ast.SelectionSet, v []investigate.Heuristic) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClusterHeuristic2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristic(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOClusterHeuristic2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristic(ctx context.Context, v any) (*investigate.Heuristic, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.Heuristic(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOClusterHeuristic2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristic(ctx context.Context, sel ast.SelectionSet, v *investigate.Heuristic) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) unmarshalODirection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐDirection(ctx context.Context, v any) (*graph.Direction, error) {
 	if v == nil {
 		return nil, nil
@@ -9753,6 +16805,13 @@ func (ec *executionContext) marshalOEdgeKind2ᚕgithubᚗcomᚋredthreadᚑdev�
 	return ret
 }
 
+func (ec *executionContext) marshalOExposureSide2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐExposureSide(ctx context.Context, sel ast.SelectionSet, v *model.ExposureSide) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ExposureSide(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -9768,6 +16827,59 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
 }
 
 func (ec *executionContext) marshalOIngestJob2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJob(ctx context.Context, sel ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
@@ -9856,6 +16968,32 @@ func (ec *executionContext) marshalONodeKind2ᚕgithubᚗcomᚋredthreadᚑdev�
 	return ret
 }
 
+func (ec *executionContext) marshalOSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx context.Context, sel ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SameAsJudgement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOServicePolicy2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐServicePolicy(ctx context.Context, v any) (*investigate.ServicePolicy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.ServicePolicy(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOServicePolicy2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐServicePolicy(ctx context.Context, sel ast.SelectionSet, v *investigate.ServicePolicy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -9906,6 +17044,25 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOTaintModel2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐTaintModel(ctx context.Context, v any) (*investigate.TaintModel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.TaintModel(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTaintModel2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐTaintModel(ctx context.Context, sel ast.SelectionSet, v *investigate.TaintModel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
 	return res
 }
 

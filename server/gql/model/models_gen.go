@@ -3,11 +3,163 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 )
+
+// An explained address cluster.
+type AddressCluster struct {
+	Members []*ClusterMember `json:"members"`
+	Size    int              `json:"size"`
+	// Value into the cluster from outside it.
+	Received float64 `json:"received"`
+	// Value out of the cluster to outside it.
+	Sent          float64    `json:"sent"`
+	FirstActivity *time.Time `json:"firstActivity,omitempty"`
+	LastActivity  *time.Time `json:"lastActivity,omitempty"`
+	// Entities said to control or be behind members, most confident first.
+	Attributions []*Attribution `json:"attributions"`
+	// Wallets outside the cluster it exchanged most value with.
+	Counterparties []*Counterparty `json:"counterparties"`
+	Truncated      bool            `json:"truncated"`
+	Reason         *string         `json:"reason,omitempty"`
+}
+
+// An amount of one asset.
+type AssetAmount struct {
+	Asset  string  `json:"asset"`
+	Amount float64 `json:"amount"`
+}
+
+// An entity said to be behind a wallet.
+type Attribution struct {
+	Entity     Node   `json:"entity"`
+	Wallet     string `json:"wallet"`
+	Edge       *Edge  `json:"edge"`
+	Confidence int    `json:"confidence"`
+}
+
+// A wallet of a cluster and why it belongs.
+type ClusterMember struct {
+	ID string `json:"id"`
+	// Links from the queried wallet.
+	Hops int `json:"hops"`
+	// The transaction that links it (null for the queried wallet).
+	Via *string `json:"via,omitempty"`
+	// The member it was linked to through `via`.
+	Partner   *string                `json:"partner,omitempty"`
+	Heuristic *investigate.Heuristic `json:"heuristic,omitempty"`
+}
+
+// Components and communities of a subgraph.
+type Communities struct {
+	// Weakly connected components, largest first.
+	Components  [][]string   `json:"components"`
+	Communities []*Community `json:"communities"`
+	// Newman's modularity of the communities.
+	Modularity float64 `json:"modularity"`
+	// Nodes given but first seen after asOf, left out.
+	Hidden    []string `json:"hidden"`
+	Truncated bool     `json:"truncated"`
+	Reason    *string  `json:"reason,omitempty"`
+}
+
+// A community of a subgraph.
+type Community struct {
+	ID            int      `json:"id"`
+	Members       []string `json:"members"`
+	InternalEdges int      `json:"internalEdges"`
+	TotalDegree   int      `json:"totalDegree"`
+}
+
+// A wallet outside a cluster that transacted with it.
+type Counterparty struct {
+	ID       string  `json:"id"`
+	Service  *string `json:"service,omitempty"`
+	Category *string `json:"category,omitempty"`
+	// Value it received from the cluster.
+	Received float64 `json:"received"`
+	// Value it sent to the cluster.
+	Sent float64 `json:"sent"`
+}
+
+// Exposure of a wallet to risk categories.
+type Exposure struct {
+	Received  *ExposureSide `json:"received,omitempty"`
+	Sent      *ExposureSide `json:"sent,omitempty"`
+	Truncated bool          `json:"truncated"`
+	Reason    *string       `json:"reason,omitempty"`
+}
+
+// A route contributing to an exposure share.
+type ExposureRoute struct {
+	Nodes []string `json:"nodes"`
+	Value float64  `json:"value"`
+}
+
+// The part of a total that came from (or went to) one category: sanctioned, theft, or a service category.
+type ExposureShare struct {
+	Category string           `json:"category"`
+	Value    float64          `json:"value"`
+	Share    float64          `json:"share"`
+	Routes   []*ExposureRoute `json:"routes"`
+}
+
+// Exposure in one direction. Value is split at every wallet without a category
+// in proportion to what it moved, so shares add up to at most 1.
+type ExposureSide struct {
+	Total      float64          `json:"total"`
+	Categories []*ExposureShare `json:"categories"`
+	// Value that reached no category within the hops, or stopped at a hub.
+	Unattributed float64 `json:"unattributed"`
+}
+
+// One step of a route: a transfer, or a crossing inside a service followed through (edge null, service set).
+type FlowHop struct {
+	From    string     `json:"from"`
+	To      string     `json:"to"`
+	Edge    *Edge      `json:"edge,omitempty"`
+	Service *string    `json:"service,omitempty"`
+	Time    *time.Time `json:"time,omitempty"`
+	Value   float64    `json:"value"`
+	// The tainted part of the transfer's value.
+	Tainted float64 `json:"tainted"`
+}
+
+// A time-respecting route from a source to a sink.
+type FlowRoute struct {
+	Hops []*FlowHop `json:"hops"`
+	// Tainted value its last transfer delivered.
+	Value float64 `json:"value"`
+	Sink  string  `json:"sink"`
+}
+
+// A place traced value came to rest: a service, or a sink wallet.
+type FlowSink struct {
+	Node Node `json:"node"`
+	// The service's category, if a service.
+	Category *string `json:"category,omitempty"`
+	// Its wallets that received value.
+	Wallets []string `json:"wallets"`
+	// Tainted value that reached it under the model.
+	Value float64 `json:"value"`
+	// The part of value from transfers with a USD value.
+	ValueUsd float64 `json:"valueUSD"`
+	// Tainted amounts by asset.
+	Amounts      []*AssetAmount `json:"amounts"`
+	Routes       int            `json:"routes"`
+	FirstArrival *time.Time     `json:"firstArrival,omitempty"`
+	LastArrival  *time.Time     `json:"lastArrival,omitempty"`
+	// For people: of X stolen, Y reached E by N routes under MODEL.
+	Summary string `json:"summary"`
+}
 
 // A file an ingest job reads.
 type IngestInput struct {
@@ -80,6 +232,25 @@ type KindCount struct {
 	Count int    `json:"count"`
 }
 
+// The answer to moneyFlow.
+type MoneyFlow struct {
+	Taint investigate.TaintModel `json:"taint"`
+	// The source wallets, in ID order.
+	Sources []Node `json:"sources"`
+	// What the sources sent (USD where transfers have a USD value, else in their own units).
+	SourceValue float64 `json:"sourceValue"`
+	// The sum of the source incidents' reported amountUSD, when they report one.
+	Stolen *float64 `json:"stolen,omitempty"`
+	// Where the value came to rest, most first.
+	Sinks []*FlowSink `json:"sinks"`
+	// Routes, the ones delivering the most first.
+	Routes []*FlowRoute `json:"routes"`
+	// Routes found (may exceed the routes listed).
+	RouteCount int     `json:"routeCount"`
+	Truncated  bool    `json:"truncated"`
+	Reason     *string `json:"reason,omitempty"`
+}
+
 type Mutation struct {
 }
 
@@ -115,6 +286,57 @@ type Path struct {
 	Reason    *string `json:"reason,omitempty"`
 }
 
+// Paths, shortest first.
+type PathList struct {
+	Paths []*Path `json:"paths"`
+	// Nodes reached but not passed through because of their degree, in ID order (at most 20).
+	SkippedHubs []string `json:"skippedHubs"`
+	Truncated   bool     `json:"truncated"`
+	Reason      *string  `json:"reason,omitempty"`
+}
+
+// Personas one person may be behind, with the evidence.
+type PersonaCluster struct {
+	Start string `json:"start"`
+	// Members by links from the start, then ID.
+	Members []*PersonaMember `json:"members"`
+	// The links followed.
+	Links []*PersonaLink `json:"links"`
+	// Links an analyst rejected: shown, not followed.
+	Rejected  []*PersonaLink `json:"rejected"`
+	Truncated bool           `json:"truncated"`
+	Reason    *string        `json:"reason,omitempty"`
+}
+
+// One shared identifier (or other fact) behind a persona link.
+type PersonaEvidence struct {
+	// The identifier, wallet or edge the two personas share.
+	Identifier string `json:"identifier"`
+	// email, phone, handle, ip, domain, photo, wallet, same-as...
+	Type   string  `json:"type"`
+	Weight float64 `json:"weight"`
+	// The edges that show it.
+	Edges []string `json:"edges"`
+}
+
+// A scored link between two personas.
+type PersonaLink struct {
+	A string `json:"a"`
+	B string `json:"b"`
+	// 1 - Π(1 - weight) over the evidence; 1 for a confirmed judgement.
+	Score    float64            `json:"score"`
+	Evidence []*PersonaEvidence `json:"evidence"`
+	// The latest analyst judgement on the pair, if any.
+	Judgement *SameAsJudgement `json:"judgement,omitempty"`
+}
+
+// A persona of a cluster.
+type PersonaMember struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	Hops  int    `json:"hops"`
+}
+
 // A named property of a node or edge.
 type Property struct {
 	Key   string `json:"key"`
@@ -134,6 +356,16 @@ type Rejection struct {
 	// ID of the record, when known.
 	RecordID *string `json:"recordId,omitempty"`
 	Reason   string  `json:"reason"`
+}
+
+// An analyst's judgement that two personas are, or are not, one person.
+type SameAsJudgement struct {
+	Decision SameAsDecision `json:"decision"`
+	By       string         `json:"by"`
+	Reason   string         `json:"reason"`
+	At       time.Time      `json:"at"`
+	// The SAME_AS edge that records it.
+	Edge string `json:"edge"`
 }
 
 // A number of skipped input items sharing a reason.
@@ -183,4 +415,60 @@ type Subgraph struct {
 }
 
 type Subscription struct {
+}
+
+// A same-as decision.
+type SameAsDecision string
+
+const (
+	SameAsDecisionSame      SameAsDecision = "SAME"
+	SameAsDecisionDifferent SameAsDecision = "DIFFERENT"
+)
+
+var AllSameAsDecision = []SameAsDecision{
+	SameAsDecisionSame,
+	SameAsDecisionDifferent,
+}
+
+func (e SameAsDecision) IsValid() bool {
+	switch e {
+	case SameAsDecisionSame, SameAsDecisionDifferent:
+		return true
+	}
+	return false
+}
+
+func (e SameAsDecision) String() string {
+	return string(e)
+}
+
+func (e *SameAsDecision) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SameAsDecision(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SameAsDecision", str)
+	}
+	return nil
+}
+
+func (e SameAsDecision) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SameAsDecision) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SameAsDecision) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

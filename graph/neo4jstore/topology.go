@@ -1,0 +1,436 @@
+package neo4jstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
+)
+
+var _ investigate.Opener = (*Store)(nil)
+
+// Topology implements investigate.Opener. Handles number the nodes and
+// edges the topology has seen so far, in the order it saw them; each of its
+// calls is one Cypher query for the whole batch (none when there is nothing
+// to ask), in its own read transaction with the store's timeout and error
+// mapping. Nothing is held between calls, so release does nothing, and a
+// call sees what was written before it (the embedded store's view is one
+// snapshot; Redthread never deletes, so a handle stays valid).
+func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, nil, err
+	}
+	t := &topology{s: s, nodeH: map[string]uint32{}, edgeH: map[string]uint32{}}
+	return t, func() {}, nil
+}
+
+// topology interns node and edge IDs into dense handles. The mutex guards
+// the tables only: a query may call it from several goroutines.
+type topology struct {
+	s     *Store
+	mu    sync.Mutex
+	nodes []string
+	nodeH map[string]uint32
+	edges []edgeRef
+	edgeH map[string]uint32
+}
+
+// edgeRef is an interned edge: its kind picks the relationship type (and
+// so the index) that Edges looks it up in.
+type edgeRef struct {
+	id   string
+	kind graph.EdgeKind
+}
+
+func (t *topology) internNode(id string) uint32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	h, ok := t.nodeH[id]
+	if !ok {
+		h = uint32(len(t.nodes))
+		t.nodes = append(t.nodes, id)
+		t.nodeH[id] = h
+	}
+	return h
+}
+
+func (t *topology) internEdge(id string, kind graph.EdgeKind) uint32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	h, ok := t.edgeH[id]
+	if !ok {
+		h = uint32(len(t.edges))
+		t.edges = append(t.edges, edgeRef{id, kind})
+		t.edgeH[id] = h
+	}
+	return h
+}
+
+// nodeIDs returns the distinct IDs of handles, as query parameters, and
+// for each handle its position among them.
+func (t *topology) nodeIDs(handles []uint32) (ids []any, pos []int, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	pos = make([]int, len(handles))
+	at := make(map[uint32]int, len(handles))
+	for i, h := range handles {
+		if h >= uint32(len(t.nodes)) {
+			return nil, nil, graph.Errorf(graph.CodeInvalid, "no node has handle %d in this investigation", h)
+		}
+		j, ok := at[h]
+		if !ok {
+			j = len(ids)
+			at[h] = j
+			ids = append(ids, t.nodes[h])
+		}
+		pos[i] = j
+	}
+	return ids, pos, nil
+}
+
+// Resolve implements investigate.Topology: IDs interned already are
+// answered from memory, the others with one query.
+func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) {
+	if err := t.s.begin(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]uint32, len(ids))
+	var ask []any
+	asked := map[string]bool{}
+	t.mu.Lock()
+	for i, id := range ids {
+		h, ok := t.nodeH[id]
+		if !ok {
+			h = investigate.None
+			if !asked[id] {
+				asked[id] = true
+				ask = append(ask, id)
+			}
+		}
+		out[i] = h
+	}
+	t.mu.Unlock()
+	if len(ask) == 0 {
+		return out, nil
+	}
+	found := map[string]bool{}
+	err := t.s.read(ctx, "topology.resolve", func(tx neo4j.ManagedTransaction) error {
+		clear(found)
+		recs, err := run(ctx, tx, topoResolve, map[string]any{"ids": ask})
+		for _, r := range recs {
+			found[r.Values[0].(string)] = true
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		if out[i] == investigate.None && found[id] {
+			out[i] = t.internNode(id)
+		}
+	}
+	return out, nil
+}
+
+// The statements of a topology. $ids holds distinct node IDs; rows carry
+// an ID's index in it rather than the ID. Each ID is one seek in the index
+// of the uniqueness constraint on Node.id.
+//
+// Times and first-seen times are whole unix seconds, as in investigate.Arc
+// and as the embedded store keeps them: in 32 unsigned bits, so that a time
+// outside (1970, 2106] reads as unknown (0) in both stores (maxUnix).
+const (
+	maxUnix     = 1<<32 - 1
+	topoResolve = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id"
+	// COUNT { (n)--() } is answered from the node's degree store, without
+	// visiting a relationship; a self-loop counts once.
+	topoDescribe = "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id}) " +
+		"RETURN i, n.kind, COUNT { (n)--() }, n.seen"
+	// topoExpand states investigate.Filter.Pass in Cypher (%s is the
+	// relationship pattern, from relPattern): the window applies to
+	// relationships with a time, the minimum to those with a value, the
+	// as-of date to those with a seen; a null parameter is an open bound.
+	// Times compare as Arc.Time does, in whole seconds (epochSeconds rounds
+	// down, like Go's Unix): a transfer at 12:00:00.5 is inside a window
+	// that ends at 12:00:00 in both stores.
+	topoExpand = "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id})%s(m) " +
+		"WITH i, n, r, m, r.time.epochSeconds AS t, r.valueUSD AS v, r.seen AS seen " +
+		"WITH i, n, r, m, v, CASE WHEN 0 < t <= 4294967295 THEN t ELSE 0 END AS t, CASE WHEN 0 < seen <= 4294967295 THEN seen ELSE 0 END AS seen " +
+		"WHERE (t = 0 OR (($since IS NULL OR t >= $since) AND ($until IS NULL OR t <= $until))) " +
+		"AND ($min IS NULL OR v IS NULL OR v = 0 OR v >= $min) " +
+		"AND ($asOf IS NULL OR seen = 0 OR seen <= $asOf) " +
+		"RETURN i, r.id, type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen"
+)
+
+// unixSeconds reads an optional time in unix seconds as the statements do.
+func unixSeconds(v any) int64 {
+	if t := asInt(v); t > 0 && t <= maxUnix {
+		return t
+	}
+	return 0
+}
+
+// Describe implements investigate.Topology.
+func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.NodeInfo, error) {
+	if err := t.s.begin(ctx); err != nil {
+		return nil, err
+	}
+	ids, pos, err := t.nodeIDs(nodes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]investigate.NodeInfo, len(nodes))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	info := make([]investigate.NodeInfo, len(ids))
+	got := make([]bool, len(ids))
+	err = t.s.read(ctx, "topology.describe", func(tx neo4j.ManagedTransaction) error {
+		clear(got)
+		res, err := tx.Run(ctx, topoDescribe, map[string]any{"ids": ids})
+		if err != nil {
+			return err
+		}
+		for res.Next(ctx) {
+			v := res.Record().Values
+			i := int(v[0].(int64))
+			kind, _ := v[1].(string)
+			info[i] = investigate.NodeInfo{ID: ids[i].(string), Kind: graph.NodeKind(kind), Degree: int(v[2].(int64)), Seen: unixSeconds(v[3])}
+			got[i] = true
+		}
+		return res.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, j := range pos {
+		if !got[j] {
+			return nil, internal(fmt.Errorf("node %q vanished", ids[j]), "topology.describe")
+		}
+		out[i] = info[j]
+	}
+	return out, nil
+}
+
+// Expand implements investigate.Topology with one query for the batch:
+// kinds and direction pick the relationship pattern, the rest of the
+// filter is parameters.
+func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Filter) ([][]investigate.Arc, error) {
+	kinds := make([]graph.EdgeKind, 0, len(f.Kinds))
+	for _, k := range f.Kinds {
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	slices.Sort(kinds) // one query text, one cached plan, per set of kinds
+	pat, err := relPattern(f.Dir, kinds, "r", "")
+	if err != nil {
+		return nil, err
+	}
+	if err := t.s.begin(ctx); err != nil {
+		return nil, err
+	}
+	ids, pos, err := t.nodeIDs(nodes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]investigate.Arc, len(nodes))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	params := map[string]any{"ids": ids, "since": nil, "until": nil, "min": nil, "asOf": nil}
+	if f.Since != 0 {
+		params["since"] = f.Since
+	}
+	if f.Until != 0 {
+		params["until"] = f.Until
+	}
+	if f.MinValue > 0 {
+		params["min"] = f.MinValue
+	}
+	if f.AsOf != 0 {
+		params["asOf"] = f.AsOf
+	}
+	// Node handles of the batch, so that rows need not intern them again.
+	self := make([]uint32, len(ids))
+	for i, id := range ids {
+		self[i] = t.internNode(id.(string))
+	}
+	q := fmt.Sprintf(topoExpand, pat)
+	arcs := make([][]investigate.Arc, len(ids))
+	err = t.s.read(ctx, "topology.expand", func(tx neo4j.ManagedTransaction) error {
+		clear(arcs)
+		res, err := tx.Run(ctx, q, params)
+		if err != nil {
+			return err
+		}
+		for res.Next(ctx) {
+			v := res.Record().Values
+			i := int(v[0].(int64))
+			typ := v[2].(string)
+			kind, ok := edgeKindOf[typ]
+			if !ok {
+				return internal(fmt.Errorf("relationship type %q is not an edge kind", typ), "topology.expand")
+			}
+			mid := v[3].(string)
+			u := self[i]
+			a := investigate.Arc{Edge: t.internEdge(v[1].(string), kind), Kind: kind,
+				Time: asInt(v[5]), Value: asFloat(v[6]), Amount: asFloat(v[7]), Seen: asInt(v[9])}
+			a.Asset, _ = v[8].(string)
+			if mid == ids[i] {
+				// A self-loop: an undirected pattern may meet it from both
+				// ends.
+				if slices.ContainsFunc(arcs[i], func(b investigate.Arc) bool { return b.Edge == a.Edge }) {
+					continue
+				}
+				a.From, a.To = u, u
+			} else if w := t.internNode(mid); v[4].(bool) {
+				a.From, a.To = u, w
+			} else {
+				a.From, a.To = w, u
+			}
+			arcs[i] = append(arcs[i], a)
+		}
+		return res.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	used := make([]bool, len(ids))
+	for i, j := range pos {
+		if used[j] {
+			out[i] = slices.Clone(arcs[j]) // a repeated node gets its own slice
+		} else {
+			out[i], used[j] = arcs[j], true
+		}
+	}
+	return out, nil
+}
+
+// Nodes implements investigate.Topology.
+func (t *topology) Nodes(ctx context.Context, nodes []uint32) ([]*graph.Node, error) {
+	if err := t.s.begin(ctx); err != nil {
+		return nil, err
+	}
+	ids, pos, err := t.nodeIDs(nodes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*graph.Node, len(nodes))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = id.(string)
+	}
+	var byID map[string]*graph.Node
+	err = t.s.read(ctx, "topology.nodes", func(tx neo4j.ManagedTransaction) error {
+		var err error
+		byID, err = loadNodes(ctx, tx, strs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, j := range pos {
+		if out[i] = byID[strs[j]]; out[i] == nil {
+			return nil, internal(fmt.Errorf("node %q vanished", strs[j]), "topology.nodes")
+		}
+	}
+	return out, nil
+}
+
+// Edges implements investigate.Topology: one query, a UNION ALL with a
+// branch per relationship type among the edges, each an index seek per ID.
+func (t *topology) Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, error) {
+	if err := t.s.begin(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]*graph.Edge, len(edges))
+	if len(edges) == 0 {
+		return out, nil
+	}
+	byKind := map[graph.EdgeKind][]any{}
+	asked := map[uint32]bool{}
+	t.mu.Lock()
+	for _, h := range edges {
+		if h >= uint32(len(t.edges)) {
+			t.mu.Unlock()
+			return nil, graph.Errorf(graph.CodeInvalid, "no edge has handle %d in this investigation", h)
+		}
+		if !asked[h] {
+			asked[h] = true
+			e := t.edges[h]
+			byKind[e.kind] = append(byKind[e.kind], e.id)
+		}
+	}
+	refs := make([]edgeRef, len(edges))
+	for i, h := range edges {
+		refs[i] = t.edges[h]
+	}
+	t.mu.Unlock()
+	var parts []string
+	params := map[string]any{}
+	for _, k := range graph.EdgeKinds() {
+		if ids := byKind[k]; len(ids) > 0 {
+			p := fmt.Sprintf("ids%d", len(parts))
+			parts = append(parts, fmt.Sprintf("UNWIND $%s AS id MATCH (a)-[r:%s {id: id}]->(b) RETURN a.id AS a, b.id AS b, type(r) AS t, properties(r) AS p", p, relTypes[k]))
+			params[p] = ids
+		}
+	}
+	q := strings.Join(parts, " UNION ALL ")
+	var byID map[string]*graph.Edge
+	err := t.s.read(ctx, "topology.edges", func(tx neo4j.ManagedTransaction) error {
+		recs, err := run(ctx, tx, q, params)
+		if err != nil {
+			return err
+		}
+		es, err := decodeEdges(recs)
+		if err != nil {
+			return err
+		}
+		byID = make(map[string]*graph.Edge, len(es))
+		for _, e := range es {
+			byID[e.ID] = e
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range refs {
+		if out[i] = byID[r.id]; out[i] == nil {
+			return nil, internal(fmt.Errorf("edge %q vanished", r.id), "topology.edges")
+		}
+	}
+	return out, nil
+}
+
+// asInt and asFloat read optional numeric values (null is 0).
+func asInt(v any) int64 {
+	switch v := v.(type) {
+	case int64:
+		return v
+	case float64:
+		return int64(v)
+	}
+	return 0
+}
+
+func asFloat(v any) float64 {
+	switch v := v.(type) {
+	case float64:
+		return v
+	case int64:
+		return float64(v)
+	}
+	return 0
+}

@@ -1,0 +1,168 @@
+package model
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/redthread-dev/redthread/graph/investigate"
+)
+
+// Mappings from the investigation engine's answers to the schema's types.
+
+func reason(t investigate.Truncation) *string { return optString(strings.Join(t.Reasons, "; ")) }
+
+func optUnix(sec int64) *time.Time {
+	if sec == 0 {
+		return nil
+	}
+	t := time.Unix(sec, 0).UTC()
+	return &t
+}
+
+func optID(s string) *string { return optString(s) }
+
+// NewPathList maps a paths answer.
+func NewPathList(r investigate.PathsResult) *PathList {
+	out := &PathList{Paths: []*Path{}, SkippedHubs: nonNilStrings(r.SkippedHubs), Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	for _, p := range r.Paths {
+		out.Paths = append(out.Paths, &Path{Nodes: nonNil(p.Nodes), Edges: NewEdges(p.Edges), Length: len(p.Edges)})
+	}
+	return out
+}
+
+// NewShortestPath maps a one-path answer to the Path type, empty when no
+// path was found.
+func NewShortestPath(r investigate.PathsResult) *Path {
+	p := &Path{Nodes: []Node{}, Edges: []*Edge{}, Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	if len(r.Paths) > 0 {
+		p.Nodes, p.Edges, p.Length = nonNil(r.Paths[0].Nodes), NewEdges(r.Paths[0].Edges), len(r.Paths[0].Edges)
+	}
+	return p
+}
+
+// NewMoneyFlow maps a money-flow answer.
+func NewMoneyFlow(r investigate.FlowResult) *MoneyFlow {
+	out := &MoneyFlow{Taint: r.Taint, Sources: nonNil(r.Sources), SourceValue: r.SourceValue, Sinks: []*FlowSink{}, Routes: []*FlowRoute{},
+		RouteCount: r.RouteCount, Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	if r.Stolen > 0 {
+		out.Stolen = &r.Stolen
+	}
+	for _, s := range r.Sinks {
+		fs := &FlowSink{Node: NewNode(s.Node), Category: optString(s.Category), Wallets: nonNilStrings(s.Wallets), Value: s.Value, ValueUsd: s.ValueUSD,
+			Amounts: []*AssetAmount{}, Routes: s.Routes, FirstArrival: optUnix(s.First), LastArrival: optUnix(s.Last), Summary: s.Summary}
+		for asset, amt := range s.Amounts {
+			fs.Amounts = append(fs.Amounts, &AssetAmount{Asset: asset, Amount: amt})
+		}
+		slices.SortFunc(fs.Amounts, func(a, b *AssetAmount) int { return cmp.Compare(a.Asset, b.Asset) })
+		out.Sinks = append(out.Sinks, fs)
+	}
+	for _, rt := range r.Routes {
+		fr := &FlowRoute{Value: rt.Value, Sink: rt.Sink}
+		for _, h := range rt.Hops {
+			fh := &FlowHop{From: h.From, To: h.To, Service: optID(h.Service), Time: optUnix(h.Time), Value: h.Value, Tainted: h.Tainted}
+			if h.Edge != nil {
+				fh.Edge = NewEdge(h.Edge)
+			}
+			fr.Hops = append(fr.Hops, fh)
+		}
+		out.Routes = append(out.Routes, fr)
+	}
+	return out
+}
+
+// NewAddressCluster maps a cluster answer.
+func NewAddressCluster(r investigate.ClusterResult) *AddressCluster {
+	out := &AddressCluster{Size: len(r.Members), Received: r.Received, Sent: r.Sent, FirstActivity: optUnix(r.First), LastActivity: optUnix(r.Last),
+		Members: []*ClusterMember{}, Attributions: []*Attribution{}, Counterparties: []*Counterparty{}, Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	for _, m := range r.Members {
+		cm := &ClusterMember{ID: m.ID, Hops: m.Hops, Via: optID(m.Via), Partner: optID(m.Partner)}
+		if m.Heuristic != "" {
+			h := m.Heuristic
+			cm.Heuristic = &h
+		}
+		out.Members = append(out.Members, cm)
+	}
+	for _, a := range r.Attributions {
+		out.Attributions = append(out.Attributions, &Attribution{Entity: NewNode(a.Entity), Wallet: a.Wallet, Edge: NewEdge(a.Edge), Confidence: confidence(a.Confidence)})
+	}
+	for _, c := range r.Counterparties {
+		out.Counterparties = append(out.Counterparties, &Counterparty{ID: c.ID, Service: optID(c.Service), Category: optString(c.Category), Received: c.Received, Sent: c.Sent})
+	}
+	return out
+}
+
+// NewExposure maps an exposure answer.
+func NewExposure(r investigate.ExposureResult) *Exposure {
+	return &Exposure{Received: exposureSide(r.Received), Sent: exposureSide(r.Sent), Truncated: r.Truncated, Reason: reason(r.Truncation)}
+}
+
+func exposureSide(s *investigate.ExposureSide) *ExposureSide {
+	if s == nil {
+		return nil
+	}
+	out := &ExposureSide{Total: s.Total, Unattributed: s.Unattributed, Categories: []*ExposureShare{}}
+	for _, c := range s.Categories {
+		sh := &ExposureShare{Category: c.Category, Value: c.Value, Share: c.Share, Routes: []*ExposureRoute{}}
+		for _, r := range c.Routes {
+			sh.Routes = append(sh.Routes, &ExposureRoute{Nodes: r.Nodes, Value: r.Value})
+		}
+		out.Categories = append(out.Categories, sh)
+	}
+	return out
+}
+
+// NewCommunities maps a communities answer.
+func NewCommunities(r investigate.CommunitiesResult) *Communities {
+	out := &Communities{Components: [][]string{}, Communities: []*Community{}, Modularity: r.Modularity, Hidden: nonNilStrings(r.Hidden),
+		Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	for _, c := range r.Components {
+		out.Components = append(out.Components, c)
+	}
+	for _, c := range r.Communities {
+		out.Communities = append(out.Communities, &Community{ID: c.ID, Members: c.Members, InternalEdges: c.InternalEdges, TotalDegree: c.TotalDegree})
+	}
+	return out
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// NewPersonaCluster maps a persona-cluster answer.
+func NewPersonaCluster(r investigate.PersonaClusterResult) *PersonaCluster {
+	out := &PersonaCluster{Start: r.Start, Members: []*PersonaMember{}, Links: personaLinks(r.Links), Rejected: personaLinks(r.Rejected),
+		Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	for _, m := range r.Members {
+		out.Members = append(out.Members, &PersonaMember{ID: m.ID, Label: m.Label, Hops: m.Hops})
+	}
+	return out
+}
+
+func personaLinks(links []investigate.PersonaLink) []*PersonaLink {
+	out := []*PersonaLink{}
+	for _, l := range links {
+		pl := &PersonaLink{A: l.A, B: l.B, Score: l.Score, Evidence: []*PersonaEvidence{}, Judgement: NewJudgement(l.Judgement)}
+		for _, e := range l.Evidence {
+			id := e.Identifier
+			if id == "" && len(e.Edges) > 0 {
+				id = e.Edges[0]
+			}
+			pl.Evidence = append(pl.Evidence, &PersonaEvidence{Identifier: id, Type: e.Type, Weight: e.Weight, Edges: nonNilStrings(e.Edges)})
+		}
+		out = append(out, pl)
+	}
+	return out
+}
+
+// NewJudgement maps a judgement; nil stays nil.
+func NewJudgement(j *investigate.JudgementInfo) *SameAsJudgement {
+	if j == nil {
+		return nil
+	}
+	return &SameAsJudgement{Decision: SameAsDecision(j.Decision), By: j.By, Reason: j.Reason, At: j.At, Edge: j.Edge}
+}
