@@ -30,8 +30,10 @@ func newView(ctx context.Context, t Topology, l Limits, trunc *Truncation) *view
 // describe makes sure nodes are described, in one batch for those not yet.
 func (v *view) describe(ctx context.Context, nodes []uint32) error {
 	var missing []uint32
+	asked := map[uint32]bool{}
 	for _, u := range nodes {
-		if _, ok := v.info[u]; !ok && !slices.Contains(missing, u) {
+		if _, ok := v.info[u]; !ok && !asked[u] {
+			asked[u] = true
 			missing = append(missing, u)
 		}
 	}
