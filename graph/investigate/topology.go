@@ -45,7 +45,7 @@ type Topology interface {
 type NodeInfo struct {
 	ID     string
 	Kind   graph.NodeKind
-	Degree int   // edges at the node, of every kind and direction
+	Degree int   // edge ends at the node, of every kind and direction (a self-loop counts twice)
 	Seen   int64 // first seen (unix seconds; see graph.FirstSeen), 0 if unknown
 }
 

@@ -149,10 +149,11 @@ func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) 
 const (
 	maxUnix     = 1<<32 - 1
 	topoResolve = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id"
-	// COUNT { (n)--() } is answered from the node's degree store, without
-	// visiting a relationship; a self-loop counts once.
+	// Both counts are answered from the node's degree store, without
+	// visiting a relationship; a self-loop counts twice, once per end, as
+	// in the embedded store's adjacency.
 	topoDescribe = "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id}) " +
-		"RETURN i, n.kind, COUNT { (n)--() }, n.seen"
+		"RETURN i, n.kind, COUNT { (n)-->() } + COUNT { (n)<--() }, n.seen"
 	// topoExpand states investigate.Filter.Pass in Cypher (%s is the
 	// relationship pattern, from relPattern): the window applies to
 	// relationships with a time, the minimum to those with a value, the
