@@ -24,7 +24,7 @@ import (
 func graphqlHandler(store Store, cfg Config, logger *slog.Logger) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{
 		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: writerOf(store), Logger: logger, Jobs: cfg.Jobs},
-		Complexity: gql.Complexity(cfg.Limits),
+		Complexity: gql.Complexity(cfg.Limits, cfg.Investigate),
 	})
 	srv := handler.New(schema)
 	// OPTIONS answers preflights that CORS did not (no CORS configured).

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -91,7 +92,7 @@ func TestEdgeID(t *testing.T) {
 
 func TestComplexityScalesLists(t *testing.T) {
 	l := graph.DefaultLimits()
-	c := Complexity(l)
+	c := Complexity(l, investigate.Limits{})
 	tests := []struct {
 		name string
 		got  int
@@ -103,6 +104,10 @@ func TestComplexityScalesLists(t *testing.T) {
 		{"neighbors limit", c.Query.Neighbors(5, "x", nil, nil, nil, ptr(50)), 1 + 5*50},
 		{"path hops", c.Query.ShortestPath(2, "a", "b", ptr(3), nil, nil, nil, nil, nil, nil, nil, nil), 1 + 2*4},
 		{"k paths", c.Query.Paths(2, "a", "b", ptr(3), ptr(10), nil, nil, nil, nil, nil, nil, nil, nil, nil), 1 + 2*4*10},
+		{"money flow routes", c.Query.MoneyFlow(3, nil, nil, nil, nil, nil, nil, nil, nil, ptr(50), nil, nil), 1 + 3*50},
+		{"money flow clamped", c.Query.MoneyFlow(3, nil, nil, nil, nil, nil, nil, nil, nil, ptr(1_000_000), nil, nil), 1 + 3*1000},
+		{"cluster members", c.Query.Cluster(2, "x", nil, ptr(100), nil, nil), 1 + 2*110},
+		{"communities", c.Query.Communities(2, []string{"a", "b", "c"}, nil, nil, nil), 1 + 2*3},
 		{"saturates", scaled(math.MaxInt/2, 3), math.MaxInt},
 	}
 	for _, tt := range tests {

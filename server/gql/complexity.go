@@ -12,7 +12,8 @@ import (
 // Complexity estimates the cost of list fields as the cost of one element
 // times the number of elements they may return, using the same clamping as
 // the resolvers; gqlgen's default counts a list as one element.
-func Complexity(l graph.Limits) generated.ComplexityRoot {
+func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot {
+	il = il.OrDefaults()
 	var c generated.ComplexityRoot
 	c.Query.Nodes = func(child int, ids []string) int {
 		return scaled(child, len(ids))
@@ -28,6 +29,22 @@ func Complexity(l graph.Limits) generated.ComplexityRoot {
 	}
 	c.Query.Paths = func(child int, _, _ string, maxHops, limit *int, _ *bool, _ *graph.Direction, _ []graph.EdgeKind, _, _ *time.Time, _ *float64, _ *time.Time, _ *investigate.ServicePolicy, _ *int) int {
 		return scaled(child, (PathHops(l, maxHops)+1)*max(intOr(limit, 5), 1))
+	}
+	// Investigation answers are as large as their result bounds.
+	c.Query.MoneyFlow = func(child int, _, _ []string, _ *int, _, _ *time.Time, _ *float64, _ *investigate.TaintModel, _ []string, limit *int, _ *time.Time, _ *int) int {
+		return scaled(child, min(max(intOr(limit, 100), 1), il.MaxRoutes))
+	}
+	c.Query.Cluster = func(child int, _ string, _ []investigate.Heuristic, maxMembers, counterparties *int, _ *time.Time) int {
+		return scaled(child, min(max(intOr(maxMembers, il.MaxMembers), 1), il.MaxMembers)+max(intOr(counterparties, 10), 1))
+	}
+	c.Query.PersonaCluster = func(child int, _ string, _ *float64, maxMembers *int, _ *time.Time) int {
+		return scaled(child, min(max(intOr(maxMembers, il.MaxMembers), 1), il.MaxMembers))
+	}
+	c.Query.Communities = func(child int, ids []string, _ []graph.EdgeKind, _ *float64, _ *time.Time) int {
+		return scaled(child, len(ids))
+	}
+	c.Query.Exposure = func(child int, _ string, maxHops *int, _ *graph.Direction, _, _, _ *time.Time, _ *int) int {
+		return scaled(child, 3*max(intOr(maxHops, 3), 1))
 	}
 	return c
 }
