@@ -21,10 +21,12 @@ type view struct {
 	class    map[uint32]class
 	category map[uint32]string // service node → category
 	asOf     int64             // the query's as-of cut-off, for classify
+	ctx      context.Context
+	edgeIDs  map[uint32]string // edge IDs read to break ties (compareArcs)
 }
 
 func newView(ctx context.Context, t Topology, l Limits, trunc *Truncation) *view {
-	return &view{t: t, info: map[uint32]NodeInfo{}, b: newBudget(ctx, l, trunc), trunc: trunc}
+	return &view{t: t, info: map[uint32]NodeInfo{}, b: newBudget(ctx, l, trunc), trunc: trunc, ctx: ctx, edgeIDs: map[uint32]string{}}
 }
 
 // describe makes sure nodes are described, in one batch for those not yet.
@@ -58,6 +60,24 @@ func (v *view) byID(a, b uint32) int { return cmp.Compare(v.info[a].ID, v.info[b
 
 // sortByID sorts described nodes by ID.
 func (v *view) sortByID(nodes []uint32) { slices.SortFunc(nodes, v.byID) }
+
+// edgeID returns an edge's ID, reading it from the store the first time.
+// A crossing (None) has none. Should the read fail, ties fall back to
+// handle order, and the store's error surfaces at the query's next read.
+func (v *view) edgeID(e uint32) string {
+	if e == None {
+		return ""
+	}
+	if id, ok := v.edgeIDs[e]; ok {
+		return id
+	}
+	var id string
+	if es, err := v.t.Edges(v.ctx, []uint32{e}); err == nil && len(es) == 1 {
+		id = es[0].ID
+	}
+	v.edgeIDs[e] = id
+	return id
+}
 
 // resolve maps IDs to handles and describes them; a missing node, or one
 // first seen after asOf (when asOf is set), is a NOT_FOUND error.
@@ -113,12 +133,43 @@ func (v *view) expand(ctx context.Context, nodes []uint32, f Filter) ([][]Arc, e
 		if f.AsOf != 0 {
 			list = slices.DeleteFunc(list, func(a Arc) bool { return v.info[a.Other(u)].Seen > f.AsOf })
 		}
-		slices.SortFunc(list, func(a, b Arc) int {
-			return cmp.Or(v.byID(a.Other(u), b.Other(u)), cmp.Compare(a.Kind, b.Kind),
-				cmp.Compare(a.Time, b.Time), cmp.Compare(a.Value, b.Value), cmp.Compare(a.Amount, b.Amount),
-				cmp.Compare(v.info[a.From].ID, v.info[b.From].ID))
-		})
+		byFacts := func(a, b Arc) int { return cmp.Or(v.byID(a.Other(u), b.Other(u)), compareFacts(v, a, b)) }
+		slices.SortFunc(list, byFacts)
 		lists[i] = list
+	}
+	// Parallel edges alike in every fact are ordered by edge ID: read the
+	// IDs of all such ties in one batch, then sort those lists again.
+	var tied []uint32
+	var again []int
+	for i, list := range lists {
+		u, tie := nodes[i], false
+		for j := 1; j < len(list); j++ {
+			if a, b := list[j-1], list[j]; a.Other(u) == b.Other(u) && compareFacts(v, a, b) == 0 {
+				tie = true
+				for _, e := range []uint32{a.Edge, b.Edge} {
+					if _, ok := v.edgeIDs[e]; !ok {
+						tied = append(tied, e)
+						v.edgeIDs[e] = ""
+					}
+				}
+			}
+		}
+		if tie {
+			again = append(again, i)
+		}
+	}
+	if len(tied) > 0 {
+		es, err := v.t.Edges(ctx, tied)
+		if err != nil {
+			return nil, err
+		}
+		for k, e := range tied {
+			v.edgeIDs[e] = es[k].ID
+		}
+	}
+	for _, i := range again {
+		u := nodes[i]
+		slices.SortFunc(lists[i], func(a, b Arc) int { return cmp.Or(v.byID(a.Other(u), b.Other(u)), compareArcs(v, a, b)) })
 	}
 	return lists, nil
 }
