@@ -26,7 +26,7 @@ func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), err
 	if err := s.begin(ctx); err != nil {
 		return nil, nil, err
 	}
-	t := &topology{s: s, nodeH: map[string]uint32{}, edgeH: map[string]uint32{}}
+	t := &topology{s: s, nodeH: map[string]uint32{}, edgeH: map[string]uint32{}, info: map[uint32]investigate.NodeInfo{}}
 	return t, func() {}, nil
 }
 
@@ -39,6 +39,9 @@ type topology struct {
 	nodeH map[string]uint32
 	edges []edgeRef
 	edgeH map[string]uint32
+	// info holds what Expand learnt of the nodes it reached, so that
+	// Describe, which the engine calls on them next, costs no round trip.
+	info map[uint32]investigate.NodeInfo
 }
 
 // edgeRef is an interned edge: its kind picks the relationship type (and
@@ -167,7 +170,8 @@ const (
 		"WHERE (t = 0 OR (($since IS NULL OR t >= $since) AND ($until IS NULL OR t <= $until))) " +
 		"AND ($min IS NULL OR v IS NULL OR v = 0 OR v >= $min) " +
 		"AND ($asOf IS NULL OR seen = 0 OR seen <= $asOf) " +
-		"RETURN i, r.id, type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen"
+		"RETURN i, r.id, type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen, " +
+		"m.kind, COUNT { (m)-->() } + COUNT { (m)<--() }, m.seen"
 )
 
 // unixSeconds reads an optional time in unix seconds as the statements do.
@@ -183,11 +187,23 @@ func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.
 	if err := t.s.begin(ctx); err != nil {
 		return nil, err
 	}
-	ids, pos, err := t.nodeIDs(nodes)
+	out := make([]investigate.NodeInfo, len(nodes))
+	var rest []uint32
+	var restAt []int
+	t.mu.Lock()
+	for i, h := range nodes {
+		if in, ok := t.info[h]; ok {
+			out[i] = in
+		} else {
+			rest = append(rest, h)
+			restAt = append(restAt, i)
+		}
+	}
+	t.mu.Unlock()
+	ids, pos, err := t.nodeIDs(rest)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]investigate.NodeInfo, len(nodes))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -211,11 +227,14 @@ func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.
 	if err != nil {
 		return nil, err
 	}
-	for i, j := range pos {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, j := range pos {
 		if !got[j] {
 			return nil, internal(fmt.Errorf("node %q vanished", ids[j]), "topology.describe")
 		}
-		out[i] = info[j]
+		out[restAt[k]] = info[j]
+		t.info[rest[k]] = info[j]
 	}
 	return out, nil
 }
@@ -294,8 +313,10 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 				a.From, a.To = u, u
 			} else if w := t.internNode(mid); v[4].(bool) {
 				a.From, a.To = u, w
+				t.learn(w, mid, v[10:13])
 			} else {
 				a.From, a.To = w, u
+				t.learn(w, mid, v[10:13])
 			}
 			arcs[i] = append(arcs[i], a)
 		}
@@ -313,6 +334,14 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 		}
 	}
 	return out, nil
+}
+
+// learn keeps what an Expand row says of the node it reached.
+func (t *topology) learn(h uint32, id string, v []any) {
+	kind, _ := v[0].(string)
+	t.mu.Lock()
+	t.info[h] = investigate.NodeInfo{ID: id, Kind: graph.NodeKind(kind), Degree: int(asInt(v[1])), Seen: unixSeconds(v[2])}
+	t.mu.Unlock()
 }
 
 // Nodes implements investigate.Topology.
