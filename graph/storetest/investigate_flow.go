@@ -52,7 +52,7 @@ func moneyFixture() graph.Batch {
 }
 
 func flowCases() []suiteCase {
-	return []suiteCase{{"MoneyFlow", testMoneyFlow}, {"MoneyFlowInvalid", testMoneyFlowInvalid}, {"Exposure", testExposure}}
+	return []suiteCase{{"MoneyFlow", testMoneyFlow}, {"MoneyFlowInvalid", testMoneyFlowInvalid}, {"Exposure", testExposure}, {"AsOf", testAsOf}}
 }
 
 func testMoneyFlow(t *testing.T, e env) {
@@ -211,5 +211,36 @@ func testExposure(t *testing.T, e env) {
 	}
 	if res.Received.Total != 200 || math.Abs(got["mixer"]-150) > 1e-9 || len(got) != 1 {
 		t.Errorf("received: total %v shares %v", res.Received.Total, got)
+	}
+}
+
+// testAsOf: a transfer first seen in 2030 (its source was retrieved then)
+// counts in today's answers and not in answers as of 2029.
+func testAsOf(t *testing.T, e env) {
+	write(t, e.s, moneyFixture())
+	late := graph.Edge{Kind: graph.EdgeTransfer, From: mC, To: mX1, Key: "late", Amount: 5.0 / 2000, Asset: "ETH", ValueUSD: 5,
+		Time: mT0.Add(9 * time.Hour), Sources: []graph.Source{{Dataset: "later", RetrievedAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}}}
+	write(t, e.s, graph.Batch{Edges: []graph.Edge{late}})
+	ctx := context.Background()
+	asOf := time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	// After C→X1 at hour 5, C holds 5 USD of which 25 - 25·50/55 tainted.
+	extra := 25 - 25.0/55*50
+	for _, tt := range []struct {
+		asOf  int64
+		value float64
+		paths int
+	}{{0, 25.0/55*50 + 75 + extra, 2}, {asOf, 25.0/55*50 + 75, 1}} {
+		res, err := investigate.Flow(ctx, topology(t, e), investigate.FlowQuery{From: []string{mHeist}, AsOf: tt.asOf}, investigate.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Sinks) == 0 || math.Abs(res.Sinks[0].Value-tt.value) > 1e-9 {
+			t.Errorf("as of %d: sinks %+v, want value %v", tt.asOf, res.Sinks, tt.value)
+		}
+		// Two parallel C→X1 edges make two one-hop paths from C.
+		p, err := investigate.Paths(ctx, topology(t, e), investigate.PathsQuery{From: mC, To: mX1, Limit: 5, MaxHops: 1, AsOf: tt.asOf}, investigate.Limits{})
+		if err != nil || len(p.Paths) != tt.paths {
+			t.Errorf("as of %d: %d one-hop paths (%v), want %d", tt.asOf, len(p.Paths), err, tt.paths)
+		}
 	}
 }
