@@ -61,42 +61,41 @@ func TestRecovery(t *testing.T) {
 		}
 	}
 
-	// Clusters: from each actor's first Bitcoin wallet, by co-spend alone
-	// and with the one-time-change rule, which follows peel chains.
+	// Clusters, pairwise: from every Bitcoin wallet of every actor, the
+	// members found are pairs claimed one owner's; the truth's pairs are
+	// every two Bitcoin wallets of one actor. By co-spend alone and with
+	// the one-time-change rule, which follows peel chains.
 	var cp, cr float64
 	for _, heur := range [][]investigate.Heuristic{{investigate.CoSpend}, {investigate.CoSpend, investigate.OneTimeChange}} {
-		var hit, found, want int
+		var hit, claimed, pairs int
 		for _, a := range truth.Actors {
 			var btc []string
+			mine := map[string]bool{}
 			for _, w := range a.Wallets {
 				if strings.HasPrefix(w, "btc:") {
 					btc = append(btc, "wallet:"+w)
+					mine["wallet:"+w] = true
 				}
 			}
-			if len(btc) < 2 {
-				continue
-			}
-			mine := map[string]bool{}
+			pairs += len(btc) * (len(btc) - 1)
 			for _, w := range btc {
-				mine[w] = true
-			}
-			query(func(top investigate.Topology) error {
-				res, err := investigate.Cluster(ctx, top, investigate.ClusterQuery{ID: btc[0], Heuristics: heur}, investigate.Limits{})
-				for _, m := range res.Members {
-					found++
-					if mine[m.ID] {
-						hit++
+				query(func(top investigate.Topology) error {
+					res, err := investigate.Cluster(ctx, top, investigate.ClusterQuery{ID: w, Heuristics: heur}, investigate.Limits{})
+					for _, m := range res.Members[1:] {
+						claimed++
+						if mine[m.ID] {
+							hit++
+						}
 					}
-				}
-				return err
-			})
-			want += len(btc)
+					return err
+				})
+			}
 		}
-		if want == 0 {
-			t.Fatal("no actor has two Bitcoin wallets")
+		if pairs == 0 || claimed == 0 {
+			t.Fatalf("nothing to measure: %d true pairs, %d claimed", pairs, claimed)
 		}
-		cp, cr = float64(hit)/float64(found), float64(hit)/float64(want)
-		t.Logf("clusters %v: precision %.3f (%d of %d members are the actor's), recall %.3f (%d of %d actor wallets)", heur, cp, hit, found, cr, hit, want)
+		cp, cr = float64(hit)/float64(claimed), float64(hit)/float64(pairs)
+		t.Logf("clusters %v: pairwise precision %.3f (%d of %d pairs claimed are one actor's), recall %.3f (of %d true pairs)", heur, cp, hit, claimed, cr, pairs)
 	}
 
 	// Money flow: from each incident, the transfers of its laundering route.
@@ -113,12 +112,10 @@ func TestRecovery(t *testing.T) {
 		}
 		seen := map[string]bool{}
 		query(func(top investigate.Topology) error {
-			res, err := investigate.Flow(ctx, top, investigate.FlowQuery{From: []string{"incident:" + r.Incident}, MaxHops: 8, Limit: 1000}, investigate.Limits{})
-			for _, rt := range res.Routes {
-				for _, h := range rt.Hops {
-					if h.Edge != nil && h.Edge.TxHash != "" {
-						seen[strings.ToLower(h.Edge.TxHash)] = true
-					}
+			res, err := investigate.Flow(ctx, top, investigate.FlowQuery{From: []string{"incident:" + r.Incident}, MaxHops: 12, Limit: 1000}, investigate.Limits{})
+			for _, tr := range res.Tainted {
+				if tr.Edge.TxHash != "" {
+					seen[strings.ToLower(tr.Edge.TxHash)] = true
 				}
 			}
 			return err
@@ -132,11 +129,12 @@ func TestRecovery(t *testing.T) {
 		want += len(laid)
 	}
 	fp, fr := float64(hit)/float64(max(found, 1)), float64(hit)/float64(max(want, 1))
-	t.Logf("money flow: precision %.3f (%d of %d route transfers were laid by the thieves), recall %.3f (%d of %d laid transfers found)", fp, hit, found, fr, hit, want)
-	// Floors just under what this seed gives (see the issue 5 note): co-spend
-	// links few of the actors' Bitcoin wallets, which the scenario moves by
-	// peel chains and single-input sweeps.
-	if cp < 0.95 || cr < 0.05 || fp < 0.85 || fr < 0.35 {
+	t.Logf("money flow: precision %.3f (%d of %d tainted transfers were laid by the thieves), recall %.3f (%d of %d laid transfers found)", fp, hit, found, fr, hit, want)
+	// Floors just under what this seed gives (see the issue 5 note). The
+	// scenario moves an actor's Bitcoin through consolidations into fresh
+	// addresses and single-input sweeps, which neither heuristic links, so
+	// pairwise cluster recall is low by design; what they do link is right.
+	if cp < 0.95 || cr < 0.015 || fp < 0.85 || fr < 0.95 {
 		t.Errorf("recovery below the floor: clusters P %.3f R %.3f, flow P %.3f R %.3f", cp, cr, fp, fr)
 	}
 }

@@ -42,7 +42,7 @@ func TestInvestigationQueries(t *testing.T) {
 		check func(t *testing.T, data map[string]any)
 	}{
 		{"moneyFlow", `query($from: [ID!]!) { moneyFlow(from: $from, maxHops: 8) {
-			taint stolen routeCount sinks { node { id } category valueUSD routes summary amounts { asset amount } }
+			taint stolen routeCount tainted { edge { id } tainted } sinks { node { id } category valueUSD routes summary amounts { asset amount } }
 			routes { value sink hops { from to service value tainted edge { id } } } truncated } }`,
 			map[string]any{"from": []string{"incident:coincheck-theft"}},
 			func(t *testing.T, d map[string]any) {
@@ -56,6 +56,9 @@ func TestInvestigationQueries(t *testing.T) {
 				if f["taint"] != "HAIRCUT" || f["stolen"] != 534e6 || ru == nil || ru["valueUSD"].(float64) < 21.8e6 ||
 					!strings.HasPrefix(ru["summary"].(string), "of 534 M stolen, 21.9 M reached Unnamed Russian exchange") {
 					t.Errorf("moneyFlow: %v", f)
+				}
+				if len(f["tainted"].([]any)) == 0 {
+					t.Error("no tainted transfers listed")
 				}
 				crossed := false
 				for _, r := range f["routes"].([]any) {

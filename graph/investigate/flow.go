@@ -66,6 +66,9 @@ type FlowResult struct {
 	Sinks      []FlowSink // by value reached, largest first
 	Routes     []Route    // by value delivered, largest first
 	RouteCount int        // routes found (may exceed len(Routes))
+	// Tainted are the transfers that carried tainted value, most first: the
+	// flow's subgraph, to draw or to export (at most ten per route asked).
+	Tainted []TaintedTransfer
 	Truncation
 }
 
@@ -85,6 +88,12 @@ type FlowSink struct {
 	First    int64              // first and last arrival (unix seconds)
 	Last     int64
 	Summary  string // for people: "of 534 M USD stolen, 21.9 M USD reached …"
+}
+
+// TaintedTransfer is a transfer of the flow and the tainted value it carried.
+type TaintedTransfer struct {
+	Edge    *graph.Edge
+	Tainted float64
 }
 
 // Route is one time-respecting route from a source to a sink.
@@ -675,17 +684,34 @@ func (fs *flowSearch) answer(ctx context.Context, res *FlowResult, limit int) (F
 	for _, sk := range sinkOrder {
 		addNode(sk)
 	}
+	addEdge := func(e uint32) {
+		if _, ok := ei[e]; !ok {
+			ei[e] = len(edges)
+			edges = append(edges, e)
+		}
+	}
 	for _, r := range routes {
 		for _, st := range r.steps {
 			if st.arc.Edge != None {
-				if _, ok := ei[st.arc.Edge]; !ok {
-					ei[st.arc.Edge] = len(edges)
-					edges = append(edges, st.arc.Edge)
-				}
+				addEdge(st.arc.Edge)
 			} else {
 				addNode(st.service)
 			}
 		}
+	}
+	var tainted []*flowStep
+	for _, st := range fs.steps {
+		if st.arc.Edge != None && st.taint > 0 {
+			tainted = append(tainted, st)
+		}
+	}
+	slices.SortFunc(tainted, func(a, b *flowStep) int { return cmp.Or(cmp.Compare(b.taint, a.taint), compareArcs(v, a.arc, b.arc)) })
+	if len(tainted) > 10*limit {
+		res.Add("%d transfers carried tainted value; listed the %d that carried the most", len(tainted), 10*limit)
+		tainted = tainted[:10*limit]
+	}
+	for _, st := range tainted {
+		addEdge(st.arc.Edge)
 	}
 	ns, err := v.t.Nodes(ctx, nodes)
 	if err != nil {
@@ -697,6 +723,9 @@ func (fs *flowSearch) answer(ctx context.Context, res *FlowResult, limit int) (F
 	}
 	for _, s := range fs.sources {
 		res.Sources = append(res.Sources, ns[ni[s]])
+	}
+	for _, st := range tainted {
+		res.Tainted = append(res.Tainted, TaintedTransfer{Edge: es[ei[st.arc.Edge]], Tainted: st.taint})
 	}
 	for _, sk := range sinkOrder {
 		s := sinks[sk]

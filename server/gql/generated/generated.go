@@ -242,6 +242,7 @@ type ComplexityRoot struct {
 		Sources     func(childComplexity int) int
 		Stolen      func(childComplexity int) int
 		Taint       func(childComplexity int) int
+		Tainted     func(childComplexity int) int
 		Truncated   func(childComplexity int) int
 	}
 
@@ -387,6 +388,11 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		IngestProgress func(childComplexity int, id string) int
+	}
+
+	TaintedTransfer struct {
+		Edge    func(childComplexity int) int
+		Tainted func(childComplexity int) int
 	}
 
 	Wallet struct {
@@ -1313,6 +1319,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MoneyFlow.Taint(childComplexity), true
+	case "MoneyFlow.tainted":
+		if e.ComplexityRoot.MoneyFlow.Tainted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Tainted(childComplexity), true
 	case "MoneyFlow.truncated":
 		if e.ComplexityRoot.MoneyFlow.Truncated == nil {
 			break
@@ -1952,6 +1964,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.IngestProgress(childComplexity, args["id"].(string)), true
 
+	case "TaintedTransfer.edge":
+		if e.ComplexityRoot.TaintedTransfer.Edge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaintedTransfer.Edge(childComplexity), true
+	case "TaintedTransfer.tainted":
+		if e.ComplexityRoot.TaintedTransfer.Tainted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaintedTransfer.Tainted(childComplexity), true
+
 	case "Wallet.address":
 		if e.ComplexityRoot.Wallet.Address == nil {
 			break
@@ -2485,6 +2510,8 @@ type MoneyFlow {
   routes: [FlowRoute!]!
   "Routes found (may exceed the routes listed)."
   routeCount: Int!
+  "The transfers that carried tainted value, most first: the flow's subgraph (at most ten per route asked)."
+  tainted: [TaintedTransfer!]!
   truncated: Boolean!
   reason: String
 }
@@ -2507,6 +2534,12 @@ type FlowSink {
   lastArrival: Time
   "For people: of X stolen, Y reached E by N routes under MODEL."
   summary: String!
+}
+
+"A transfer of a money flow and the tainted value it carried."
+type TaintedTransfer {
+  edge: Edge!
+  tainted: Float!
 }
 
 "An amount of one asset."
@@ -3370,6 +3403,8 @@ func (ec *executionContext) childFields_MoneyFlow(ctx context.Context, field gra
 		return ec.fieldContext_MoneyFlow_routes(ctx, field)
 	case "routeCount":
 		return ec.fieldContext_MoneyFlow_routeCount(ctx, field)
+	case "tainted":
+		return ec.fieldContext_MoneyFlow_tainted(ctx, field)
 	case "truncated":
 		return ec.fieldContext_MoneyFlow_truncated(ctx, field)
 	case "reason":
@@ -3606,6 +3641,16 @@ func (ec *executionContext) childFields_Subgraph(ctx context.Context, field grap
 		return ec.fieldContext_Subgraph_reason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Subgraph", field.Name)
+}
+
+func (ec *executionContext) childFields_TaintedTransfer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edge":
+		return ec.fieldContext_TaintedTransfer_edge(ctx, field)
+	case "tainted":
+		return ec.fieldContext_TaintedTransfer_tainted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaintedTransfer", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7979,6 +8024,38 @@ func (ec *executionContext) fieldContext_MoneyFlow_routeCount(_ context.Context,
 	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _MoneyFlow_tainted(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_tainted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tainted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TaintedTransfer) graphql.Marshaler {
+			return ec.marshalNTaintedTransfer2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐTaintedTransferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_tainted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoneyFlow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaintedTransfer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _MoneyFlow_truncated(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10631,6 +10708,61 @@ func (ec *executionContext) fieldContext_Subscription_ingestProgress(ctx context
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TaintedTransfer_edge(ctx context.Context, field graphql.CollectedField, obj *model.TaintedTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaintedTransfer_edge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Edge) graphql.Marshaler {
+			return ec.marshalNEdge2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdge(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaintedTransfer_edge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaintedTransfer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Edge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaintedTransfer_tainted(ctx context.Context, field graphql.CollectedField, obj *model.TaintedTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaintedTransfer_tainted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tainted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaintedTransfer_tainted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaintedTransfer", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
 func (ec *executionContext) _Wallet_id(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
@@ -13472,6 +13604,11 @@ func (ec *executionContext) _MoneyFlow(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "tainted":
+			out.Values[i] = ec._MoneyFlow_tainted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "truncated":
 			out.Values[i] = ec._MoneyFlow_truncated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14838,6 +14975,49 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var taintedTransferImplementors = []string{"TaintedTransfer"}
+
+func (ec *executionContext) _TaintedTransfer(ctx context.Context, sel ast.SelectionSet, obj *model.TaintedTransfer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, taintedTransferImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TaintedTransfer")
+		case "edge":
+			out.Values[i] = ec._TaintedTransfer_edge(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tainted":
+			out.Values[i] = ec._TaintedTransfer_tainted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
 }
 
 var walletImplementors = []string{"Wallet", "Node"}
@@ -16465,6 +16645,32 @@ func (ec *executionContext) marshalNTaintModel2githubᚗcomᚋredthreadᚑdevᚋ
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTaintedTransfer2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐTaintedTransferᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TaintedTransfer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTaintedTransfer2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐTaintedTransfer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTaintedTransfer2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐTaintedTransfer(ctx context.Context, sel ast.SelectionSet, v *model.TaintedTransfer) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TaintedTransfer(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {

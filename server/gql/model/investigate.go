@@ -44,7 +44,7 @@ func NewShortestPath(r investigate.PathsResult) *Path {
 
 // NewMoneyFlow maps a money-flow answer.
 func NewMoneyFlow(r investigate.FlowResult) *MoneyFlow {
-	out := &MoneyFlow{Taint: r.Taint, Sources: nonNil(r.Sources), SourceValue: r.SourceValue, Sinks: []*FlowSink{}, Routes: []*FlowRoute{},
+	out := &MoneyFlow{Taint: r.Taint, Sources: nonNil(r.Sources), SourceValue: r.SourceValue, Sinks: []*FlowSink{}, Routes: []*FlowRoute{}, Tainted: []*TaintedTransfer{},
 		RouteCount: r.RouteCount, Truncated: r.Truncated, Reason: reason(r.Truncation)}
 	if r.Stolen > 0 {
 		out.Stolen = &r.Stolen
@@ -57,6 +57,9 @@ func NewMoneyFlow(r investigate.FlowResult) *MoneyFlow {
 		}
 		slices.SortFunc(fs.Amounts, func(a, b *AssetAmount) int { return cmp.Compare(a.Asset, b.Asset) })
 		out.Sinks = append(out.Sinks, fs)
+	}
+	for _, tr := range r.Tainted {
+		out.Tainted = append(out.Tainted, &TaintedTransfer{Edge: NewEdge(tr.Edge), Tainted: tr.Tainted})
 	}
 	for _, rt := range r.Routes {
 		fr := &FlowRoute{Value: rt.Value, Sink: rt.Sink}

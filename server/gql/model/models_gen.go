@@ -246,9 +246,11 @@ type MoneyFlow struct {
 	// Routes, the ones delivering the most first.
 	Routes []*FlowRoute `json:"routes"`
 	// Routes found (may exceed the routes listed).
-	RouteCount int     `json:"routeCount"`
-	Truncated  bool    `json:"truncated"`
-	Reason     *string `json:"reason,omitempty"`
+	RouteCount int `json:"routeCount"`
+	// The transfers that carried tainted value, most first: the flow's subgraph (at most ten per route asked).
+	Tainted   []*TaintedTransfer `json:"tainted"`
+	Truncated bool               `json:"truncated"`
+	Reason    *string            `json:"reason,omitempty"`
 }
 
 type Mutation struct {
@@ -415,6 +417,12 @@ type Subgraph struct {
 }
 
 type Subscription struct {
+}
+
+// A transfer of a money flow and the tainted value it carried.
+type TaintedTransfer struct {
+	Edge    *Edge   `json:"edge"`
+	Tainted float64 `json:"tainted"`
 }
 
 // A same-as decision.
