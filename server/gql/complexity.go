@@ -32,7 +32,7 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	}
 	// Investigation answers are as large as their result bounds.
 	c.Query.MoneyFlow = func(child int, _, _ []string, _ *int, _, _ *time.Time, _ *float64, _ *investigate.TaintModel, _ []string, limit *int, _ *time.Time, _ *int) int {
-		return scaled(child, min(max(intOr(limit, 100), 1), il.MaxRoutes))
+		return scaled(child, 10*min(max(intOr(limit, 100), 1), il.MaxRoutes)) // tainted lists ten per route
 	}
 	c.Query.Cluster = func(child int, _ string, _ []investigate.Heuristic, maxMembers, counterparties *int, _ *time.Time) int {
 		return scaled(child, min(max(intOr(maxMembers, il.MaxMembers), 1), il.MaxMembers)+max(intOr(counterparties, 10), 1))
