@@ -134,7 +134,7 @@ func exposureSide(ctx context.Context, v *view, start uint32, dir graph.Directio
 	defer func() {
 		for cat, s := range byCat {
 			cs := contribs[cat]
-			slices.SortFunc(cs, func(a, b contribution) int { return cmp.Compare(b.value, a.value) })
+			slices.SortStableFunc(cs, func(a, b contribution) int { return cmp.Compare(b.value, a.value) })
 			for _, c := range cs[:min(len(cs), q.Routes)] {
 				r := ExposureRoute{Value: c.value}
 				for _, u := range c.route {

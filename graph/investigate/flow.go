@@ -137,6 +137,7 @@ type flowSearch struct {
 	steps    []*flowStep
 	out      map[uint32][]*flowStep
 	members  map[uint32][]uint32 // followed-through service → its wallets
+	have     map[flowKey]*flowStep
 	hubs     map[uint32]bool
 }
 
@@ -181,7 +182,7 @@ func Flow(ctx context.Context, t Topology, q FlowQuery, l Limits) (FlowResult, e
 	v.asOf = q.AsOf
 	fs := &flowSearch{v: v, q: q, l: l, hub: l.hub(q.HubDegree), through: map[string]bool{},
 		isSource: map[uint32]bool{}, sinkNode: map[uint32]uint32{}, sinkSvc: map[uint32]bool{},
-		arrival: map[uint32]int64{}, out: map[uint32][]*flowStep{}, members: map[uint32][]uint32{}, hubs: map[uint32]bool{}}
+		arrival: map[uint32]int64{}, out: map[uint32][]*flowStep{}, have: map[flowKey]*flowStep{}, members: map[uint32][]uint32{}, hubs: map[uint32]bool{}}
 	for _, c := range through {
 		fs.through[c] = true
 	}
@@ -320,7 +321,7 @@ func (fs *flowSearch) explore(ctx context.Context, hops int) error {
 				nodes = append(nodes, u)
 			}
 		}
-		lists, err := v.expand(ctx, nodes, f)
+		lists, err := v.expandAny(ctx, nodes, f) // answer and replay sort what they use
 		if err != nil {
 			return err
 		}
@@ -411,16 +412,21 @@ func (fs *flowSearch) explore(ctx context.Context, hops int) error {
 }
 
 func (fs *flowSearch) addStep(s *flowStep) {
-	for _, o := range fs.out[s.from] {
-		if o.to == s.to && o.arc.Edge == s.arc.Edge && (s.arc.Edge != None || o.service == s.service) {
-			if s.arc.Edge == None && s.arc.Time < o.arc.Time {
-				o.arc.Time = s.arc.Time
-			}
-			return
+	k := flowKey{s.from, s.to, s.arc.Edge}
+	if o, ok := fs.have[k]; ok {
+		if s.arc.Edge == None && s.arc.Time < o.arc.Time {
+			o.arc.Time = s.arc.Time // a crossing reached earlier
 		}
+		return
 	}
+	fs.have[k] = s
 	fs.steps = append(fs.steps, s)
 	fs.out[s.from] = append(fs.out[s.from], s)
+}
+
+// flowKey identifies a step: a transfer from its sending end, or a crossing.
+type flowKey struct {
+	from, to, edge uint32
 }
 
 // value is what the flow counts of a transfer: its USD value when known,
@@ -457,7 +463,7 @@ func (fs *flowSearch) replay(ctx context.Context) error {
 	v.sortByID(mids)
 	var inflow []Arc
 	if len(mids) > 0 {
-		lists, err := v.expand(ctx, mids, Filter{Dir: graph.In, Kinds: []graph.EdgeKind{graph.EdgeTransfer}, Until: fs.q.Until, MinValue: fs.q.MinValue, AsOf: fs.q.AsOf})
+		lists, err := v.expandAny(ctx, mids, Filter{Dir: graph.In, Kinds: []graph.EdgeKind{graph.EdgeTransfer}, Until: fs.q.Until, MinValue: fs.q.MinValue, AsOf: fs.q.AsOf})
 		if err != nil && !errors.Is(err, errBudget) {
 			return err
 		}
@@ -569,11 +575,14 @@ func (p *pool) receive(amt, frac float64) {
 // answer lists sinks and routes.
 func (fs *flowSearch) answer(ctx context.Context, res *FlowResult, limit int) (FlowResult, error) {
 	v := fs.v
-	for _, s := range fs.sources {
-		for _, st := range fs.out[s] {
-			if st.arc.Edge != None {
-				res.SourceValue += value(&st.arc)
-			}
+	// Steps came in the stores' adjacency order: put them in one both
+	// share, so that sums add up in the same order to the last bit.
+	slices.SortFunc(fs.steps, func(a, b *flowStep) int {
+		return cmp.Or(cmp.Compare(a.arc.Time, b.arc.Time), v.byID(a.from, b.from), v.byID(a.to, b.to), compareArcs(v, a.arc, b.arc))
+	})
+	for _, st := range fs.steps {
+		if fs.isSource[st.from] && st.arc.Edge != None {
+			res.SourceValue += value(&st.arc)
 		}
 	}
 	sinks := map[uint32]*FlowSink{}

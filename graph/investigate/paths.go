@@ -272,7 +272,7 @@ func (ps *pathSearch) grow(ctx context.Context) (bool, error) {
 	}
 	f := ps.f
 	f.Dir = s.dir
-	lists, err := ps.v.expand(ctx, nodes, f)
+	lists, err := ps.v.expandAny(ctx, nodes, f) // sortAdj orders the local graph
 	if err != nil {
 		return false, err
 	}
