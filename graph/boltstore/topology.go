@@ -67,6 +67,7 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 	x := t.x
 	fa := x.facts
 	out := make([][]investigate.Arc, len(nodes))
+	var all []investigate.Arc // one backing array for the batch's lists
 	work := 0
 	for i, u := range nodes {
 		if int(u) >= len(x.ids) {
@@ -79,10 +80,10 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 				return nil, timeout(err)
 			}
 		}
-		var list []investigate.Arc
+		start := len(all)
 		for _, a := range t.arcs {
 			src, dst, kind := x.g.Edge(a.Edge)
-			if dir == algo.Both && src == dst && listed(list, a.Edge) {
+			if dir == algo.Both && src == dst && listed(all[start:], a.Edge) {
 				continue // a self-loop shows up from both ends; list it once
 			}
 			arc := investigate.Arc{
@@ -91,10 +92,17 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 				Asset: fa.assets[fa.easset[a.Edge]], Seen: int64(fa.eseen[a.Edge]),
 			}
 			if f.Pass(&arc) {
-				list = append(list, arc)
+				all = append(all, arc)
 			}
 		}
-		out[i] = list
+		out[i] = all[start:len(all):len(all)]
+	}
+	// all may have moved as it grew: cut the lists from its final array.
+	at := 0
+	for i := range out {
+		n := len(out[i])
+		out[i] = all[at : at+n : at+n]
+		at += n
 	}
 	return out, nil
 }

@@ -76,6 +76,7 @@ type pside struct {
 	dist     map[uint32]int
 	frontier []uint32
 	depth    int
+	parent   map[uint32]parentLink // single searches only
 }
 
 // pathSearch explores the region around two nodes breadth-first from both
@@ -96,6 +97,17 @@ type pathSearch struct {
 	have      map[stepKey]bool
 	hubs      map[uint32]bool
 	sortedAdj bool
+	// single: one shortest path is wanted, found from parent links
+	// without building the local graph (most of a search's time).
+	single bool
+	meets  []uint32 // nodes both sides reached, found by the last grow
+}
+
+// parentLink is how a side first reached a node: from the least node of
+// the level before, over the least of the parallel arcs.
+type parentLink struct {
+	node uint32
+	arc  Arc
 }
 
 // Paths answers a PathsQuery.
@@ -135,9 +147,10 @@ func Paths(ctx context.Context, t Topology, q PathsQuery, l Limits) (PathsResult
 	ps := &pathSearch{
 		v: v, q: q, hub: l.hub(q.HubDegree), from: ends[0], to: ends[1],
 		f:   Filter{Kinds: q.Kinds, Since: q.Since, Until: q.Until, MinValue: q.MinValue, AsOf: q.AsOf},
-		fwd: &pside{dir: dir, dist: map[uint32]int{ends[0]: 0}, frontier: []uint32{ends[0]}},
-		bwd: &pside{dir: reverse(dir), dist: map[uint32]int{ends[1]: 0}, frontier: []uint32{ends[1]}},
+		fwd: &pside{dir: dir, dist: map[uint32]int{ends[0]: 0}, frontier: []uint32{ends[0]}, parent: map[uint32]parentLink{}},
+		bwd: &pside{dir: reverse(dir), dist: map[uint32]int{ends[1]: 0}, frontier: []uint32{ends[1]}, parent: map[uint32]parentLink{}},
 		adj: map[uint32][]step{}, radj: map[uint32][]uint32{}, have: map[stepKey]bool{}, hubs: map[uint32]bool{},
+		single: k == 1 && !q.All,
 	}
 	var found [][]step
 	if ps.from == ps.to {
@@ -160,6 +173,16 @@ func Paths(ctx context.Context, t Topology, q PathsQuery, l Limits) (PathsResult
 		if !grew {
 			break
 		}
+		if ps.single {
+			p, err := ps.joinMeets(ctx)
+			if err != nil {
+				return PathsResult{}, err
+			}
+			if p != nil {
+				found = [][]step{p}
+			}
+			continue
+		}
 		if !ps.met() {
 			continue
 		}
@@ -179,6 +202,9 @@ func Paths(ctx context.Context, t Topology, q PathsQuery, l Limits) (PathsResult
 	if q.All && len(found) > k {
 		found = found[:k]
 		res.Add("more than %d paths within %d hops; kept the shortest, in ID order", k, hops)
+	}
+	if len(ps.hubs) > 0 && len(found) < k {
+		res.Add("%d nodes with more than %d edges (hubs) were not passed through; raise hubDegree to follow them", len(ps.hubs), ps.hub)
 	}
 	for _, h := range ps.sortedHubs() {
 		if len(res.SkippedHubs) == 20 {
@@ -288,20 +314,35 @@ func (ps *pathSearch) grow(ctx context.Context) (bool, error) {
 		}
 	}
 	var next []uint32
-	for i, u := range nodes {
+	other := ps.bwd
+	if s == ps.bwd {
+		other = ps.fwd
+	}
+	ps.meets = ps.meets[:0]
+	for i, u := range nodes { // in ID order: the first to reach a node is the least
 		for _, a := range lists[i] {
 			w := a.Other(u)
 			if ps.q.Services == ServicesAvoid && w != ps.from && w != ps.to && ps.v.class[w].isService() {
 				continue
 			}
-			if s == ps.fwd {
-				ps.addStep(u, w, a)
-			} else {
-				ps.addStep(w, u, a)
+			if !ps.single {
+				if s == ps.fwd {
+					ps.addStep(u, w, a)
+				} else {
+					ps.addStep(w, u, a)
+				}
 			}
 			if _, ok := s.dist[w]; !ok {
 				s.dist[w] = s.depth + 1
 				next = append(next, w)
+				if ps.single {
+					s.parent[w] = parentLink{u, a}
+					if _, ok := other.dist[w]; ok {
+						ps.meets = append(ps.meets, w)
+					}
+				}
+			} else if pl, ok := s.parent[w]; ps.single && ok && pl.node == u && compareArcs(ps.v, a, pl.arc) < 0 {
+				s.parent[w] = parentLink{u, a} // the least of parallel arcs
 			}
 		}
 	}
@@ -322,6 +363,46 @@ func (ps *pathSearch) addStep(u, w uint32, a Arc) {
 	ps.adj[u] = append(ps.adj[u], step{a.Edge, w, a})
 	ps.radj[w] = append(ps.radj[w], u)
 	ps.sortedAdj = false
+}
+
+// joinMeets returns the canonical shortest path through the nodes both
+// sides reached in the last grow, or nil when none may be passed through:
+// the shortest, then the one through the least meeting node.
+func (ps *pathSearch) joinMeets(ctx context.Context) ([]step, error) {
+	if len(ps.meets) == 0 {
+		return nil, nil
+	}
+	if ps.q.Services == ServicesStop || ps.q.Services == ServicesAvoid {
+		if err := ps.v.classify(ctx, ps.meets); err != nil {
+			return nil, err
+		}
+	}
+	best, bestLen := None, 0
+	for _, m := range ps.meets {
+		if !ps.passable(m) && m != ps.to {
+			continue
+		}
+		n := ps.fwd.dist[m] + ps.bwd.dist[m]
+		if best == None || n < bestLen || (n == bestLen && ps.v.byID(m, best) < 0) {
+			best, bestLen = m, n
+		}
+	}
+	if best == None {
+		return nil, nil
+	}
+	var path []step
+	for w := best; w != ps.from; {
+		pl := ps.fwd.parent[w]
+		path = append(path, step{pl.arc.Edge, w, pl.arc})
+		w = pl.node
+	}
+	slices.Reverse(path)
+	for w := best; w != ps.to; {
+		pl := ps.bwd.parent[w]
+		path = append(path, step{pl.arc.Edge, pl.node, pl.arc})
+		w = pl.node
+	}
+	return path, nil
 }
 
 // met reports whether the two sides share a node.

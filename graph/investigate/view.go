@@ -58,8 +58,25 @@ func (v *view) id(u uint32) string { return v.info[u].ID }
 // byID orders described nodes by ID.
 func (v *view) byID(a, b uint32) int { return cmp.Compare(v.info[a].ID, v.info[b].ID) }
 
-// sortByID sorts described nodes by ID.
-func (v *view) sortByID(nodes []uint32) { slices.SortFunc(nodes, v.byID) }
+// sortByID sorts described nodes by ID, looking each ID up once.
+func (v *view) sortByID(nodes []uint32) {
+	if len(nodes) < 16 {
+		slices.SortFunc(nodes, v.byID)
+		return
+	}
+	type keyed struct {
+		id string
+		h  uint32
+	}
+	ks := make([]keyed, len(nodes))
+	for i, u := range nodes {
+		ks[i] = keyed{v.info[u].ID, u}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return cmp.Compare(a.id, b.id) })
+	for i := range ks {
+		nodes[i] = ks[i].h
+	}
+}
 
 // edgeID returns an edge's ID, reading it from the store the first time.
 // A crossing (None) has none. Should the read fail, ties fall back to
