@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -44,8 +43,7 @@ type topology struct {
 	info map[uint32]investigate.NodeInfo
 }
 
-// edgeRef is an interned edge: its kind picks the relationship type (and
-// so the index) that Edges looks it up in.
+// edgeRef is an interned relationship: its element ID and kind.
 type edgeRef struct {
 	id   string
 	kind graph.EdgeKind
@@ -152,6 +150,8 @@ func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) 
 const (
 	maxUnix     = 1<<32 - 1
 	topoResolve = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id"
+	topoEdges   = "UNWIND range(0, size($eids) - 1) AS i MATCH (a)-[r]->(b) WHERE elementId(r) = $eids[i] " +
+		"RETURN i, a.id, b.id, type(r), properties(r)"
 	// Both counts are answered from the node's degree store, without
 	// visiting a relationship; a self-loop counts twice, once per end, as
 	// in the embedded store's adjacency.
@@ -170,7 +170,7 @@ const (
 		"WHERE (t = 0 OR (($since IS NULL OR t >= $since) AND ($until IS NULL OR t <= $until))) " +
 		"AND ($min IS NULL OR v IS NULL OR v = 0 OR v >= $min) " +
 		"AND ($asOf IS NULL OR seen = 0 OR seen <= $asOf) " +
-		"RETURN i, r.id, type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen, " +
+		"RETURN i, elementId(r), type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen, " +
 		"m.kind, COUNT { (m)-->() } + COUNT { (m)<--() }, m.seen"
 )
 
@@ -378,8 +378,10 @@ func (t *topology) Nodes(ctx context.Context, nodes []uint32) ([]*graph.Node, er
 	return out, nil
 }
 
-// Edges implements investigate.Topology: one query, a UNION ALL with a
-// branch per relationship type among the edges, each an index seek per ID.
+// Edges implements investigate.Topology with one query: the topology
+// interns relationships by their element IDs (a path search reads many
+// relationships and loads few, and an element ID is a fraction of the size
+// of Redthread's readable edge ID), each a direct seek.
 func (t *topology) Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, error) {
 	if err := t.s.begin(ctx); err != nil {
 		return nil, err
@@ -388,57 +390,43 @@ func (t *topology) Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, er
 	if len(edges) == 0 {
 		return out, nil
 	}
-	byKind := map[graph.EdgeKind][]any{}
-	asked := map[uint32]bool{}
+	var eids []any
+	at := map[uint32]int{}
 	t.mu.Lock()
 	for _, h := range edges {
 		if h >= uint32(len(t.edges)) {
 			t.mu.Unlock()
 			return nil, graph.Errorf(graph.CodeInvalid, "no edge has handle %d in this investigation", h)
 		}
-		if !asked[h] {
-			asked[h] = true
-			e := t.edges[h]
-			byKind[e.kind] = append(byKind[e.kind], e.id)
+		if _, ok := at[h]; !ok {
+			at[h] = len(eids)
+			eids = append(eids, t.edges[h].id)
 		}
-	}
-	refs := make([]edgeRef, len(edges))
-	for i, h := range edges {
-		refs[i] = t.edges[h]
 	}
 	t.mu.Unlock()
-	var parts []string
-	params := map[string]any{}
-	for _, k := range graph.EdgeKinds() {
-		if ids := byKind[k]; len(ids) > 0 {
-			p := fmt.Sprintf("ids%d", len(parts))
-			parts = append(parts, fmt.Sprintf("UNWIND $%s AS id MATCH (a)-[r:%s {id: id}]->(b) RETURN a.id AS a, b.id AS b, type(r) AS t, properties(r) AS p", p, relTypes[k]))
-			params[p] = ids
-		}
-	}
-	q := strings.Join(parts, " UNION ALL ")
-	var byID map[string]*graph.Edge
+	got := make([]*graph.Edge, len(eids))
 	err := t.s.read(ctx, "topology.edges", func(tx neo4j.ManagedTransaction) error {
-		recs, err := run(ctx, tx, q, params)
+		clear(got)
+		res, err := tx.Run(ctx, topoEdges, map[string]any{"eids": eids})
 		if err != nil {
 			return err
 		}
-		es, err := decodeEdges(recs)
-		if err != nil {
-			return err
+		for res.Next(ctx) {
+			v := res.Record().Values
+			e, err := decodeEdge(v[3].(string), v[1].(string), v[2].(string), v[4].(map[string]any))
+			if err != nil {
+				return internal(err, "decode edge")
+			}
+			got[int(v[0].(int64))] = e
 		}
-		byID = make(map[string]*graph.Edge, len(es))
-		for _, e := range es {
-			byID[e.ID] = e
-		}
-		return nil
+		return res.Err()
 	})
 	if err != nil {
 		return nil, err
 	}
-	for i, r := range refs {
-		if out[i] = byID[r.id]; out[i] == nil {
-			return nil, internal(fmt.Errorf("edge %q vanished", r.id), "topology.edges")
+	for i, h := range edges {
+		if out[i] = got[at[h]]; out[i] == nil {
+			return nil, internal(fmt.Errorf("relationship %v vanished", eids[at[h]]), "topology.edges")
 		}
 	}
 	return out, nil

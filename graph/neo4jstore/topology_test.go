@@ -823,10 +823,11 @@ func TestTopologyPlans(t *testing.T) {
 		{topoResolve, []string{"NodeUniqueIndexSeek"}},
 		{topoDescribe, []string{"NodeUniqueIndexSeek", "getDegree"}},
 		{fmt.Sprintf(topoExpand, pat), []string{"NodeUniqueIndexSeek", "Expand(All)"}},
+		{topoEdges, []string{"RelationshipByElementIdSeek"}},
 	} {
 		var plan []string
 		err := s.read(ctx, "test", func(tx neo4j.ManagedTransaction) error {
-			res, err := tx.Run(ctx, "EXPLAIN "+c.q, map[string]any{"ids": []any{"x"}, "since": 1, "until": 2, "min": 1.5, "asOf": 3})
+			res, err := tx.Run(ctx, "EXPLAIN "+c.q, map[string]any{"ids": []any{"x"}, "eids": []any{"x"}, "since": 1, "until": 2, "min": 1.5, "asOf": 3})
 			if err != nil {
 				return err
 			}
