@@ -11,10 +11,6 @@ import (
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest"
-	"github.com/redthread-dev/redthread/ingest/etlbtc"
-	"github.com/redthread-dev/redthread/ingest/etleth"
-	"github.com/redthread-dev/redthread/ingest/native"
-	"github.com/redthread-dev/redthread/ingest/personas"
 	"github.com/redthread-dev/redthread/scenario"
 )
 
@@ -35,10 +31,7 @@ func TestRecovery(t *testing.T) {
 	}
 	t.Cleanup(func() { store.Close() })
 	p := func(name string) string { return filepath.Join(dir, name) }
-	if _, err := ingest.Run(ctx, store, []ingest.Source{
-		native.File(p(scenario.NativeFile)), etleth.File(p(scenario.ETHTransactionFile)), etleth.File(p(scenario.ETHTokenFile)),
-		etlbtc.File(p(scenario.BTCTransactionFile)), personas.File(p(scenario.PersonasFile)),
-	}, ingest.Options{BatchSize: 20_000}); err != nil {
+	if _, err := ingest.Run(ctx, store, scenario.Sources(dir), ingest.Options{BatchSize: 20_000}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(p(scenario.TruthFile))

@@ -15,8 +15,6 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/ingest"
-	"github.com/redthread-dev/redthread/ingest/etlbtc"
-	"github.com/redthread-dev/redthread/ingest/etleth"
 	"github.com/redthread-dev/redthread/ingest/native"
 	"github.com/redthread-dev/redthread/ingest/personas"
 	"github.com/redthread-dev/redthread/scenario"
@@ -101,13 +99,7 @@ func TestIngest(t *testing.T) {
 	}
 	t.Cleanup(func() { store.Close() })
 	p := func(name string) string { return filepath.Join(dir, name) }
-	sources := []ingest.Source{
-		native.File(p(scenario.NativeFile)),
-		etleth.File(p(scenario.ETHTransactionFile)),
-		etleth.File(p(scenario.ETHTokenFile)),
-		etlbtc.File(p(scenario.BTCTransactionFile)),
-		personas.File(p(scenario.PersonasFile)),
-	}
+	sources := scenario.Sources(dir)
 	res, err := ingest.Run(ctx, store, sources, ingest.Options{BatchSize: 20_000})
 	if err != nil {
 		t.Fatal(err)

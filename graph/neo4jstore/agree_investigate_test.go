@@ -14,10 +14,6 @@ import (
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	rtingest "github.com/redthread-dev/redthread/ingest"
-	"github.com/redthread-dev/redthread/ingest/etlbtc"
-	"github.com/redthread-dev/redthread/ingest/etleth"
-	"github.com/redthread-dev/redthread/ingest/native"
-	"github.com/redthread-dev/redthread/ingest/personas"
 	"github.com/redthread-dev/redthread/scenario"
 )
 
@@ -45,14 +41,10 @@ func TestInvestigationAgrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := func(name string) string { return filepath.Join(dir, name) }
-	sources := func() []rtingest.Source {
-		return []rtingest.Source{native.File(p(scenario.NativeFile)), etleth.File(p(scenario.ETHTransactionFile)), etleth.File(p(scenario.ETHTokenFile)),
-			etlbtc.File(p(scenario.BTCTransactionFile)), personas.File(p(scenario.PersonasFile))}
-	}
 	// One job ID for both loads, so that the sources compare equal.
 	opts := rtingest.Options{BatchSize: 5000, Logger: slog.New(slog.DiscardHandler), JobID: rtingest.NewJobID(time.Now())}
 	for _, st := range []rtingest.Writer{bolt, neo} {
-		if _, err := rtingest.Run(ctx, st, sources(), opts); err != nil {
+		if _, err := rtingest.Run(ctx, st, scenario.Sources(dir), opts); err != nil {
 			t.Fatal(err)
 		}
 	}
