@@ -116,6 +116,11 @@ type PathQuery struct {
 	MaxHops   int        // 0 means Limits.DefaultHops
 	Direction Direction  // empty means Both
 	EdgeKinds []EdgeKind // empty means all kinds
+	// HubDegree: nodes with more edge ends than this (a self-loop counts
+	// twice) are not passed through, though they may end the path; an
+	// exchange's hot wallet joins everything to everything. 0 means no
+	// limit.
+	HubDegree int
 }
 
 // Path is a walk from one node to another: len(Edges) == len(Nodes)-1, and

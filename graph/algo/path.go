@@ -20,6 +20,10 @@ type PathOptions struct {
 	// adjacency lists, so the same graph always yields the same path.
 	// Nil means index order.
 	Less func(a, b uint32) bool
+	// Pass reports whether a path may go through a node (its ends always
+	// may); nil means every node. Nodes it refuses are reached but never
+	// expanded, and never a meeting point.
+	Pass func(u uint32) bool
 }
 
 // PathResult is the outcome of ShortestPath.
@@ -63,6 +67,7 @@ func ShortestPath(ctx context.Context, g Adjacency, src, dst uint32, opts PathOp
 	if less == nil {
 		less = func(a, b uint32) bool { return a < b }
 	}
+	pass := func(u uint32) bool { return u == src || u == dst || opts.Pass == nil || opts.Pass(u) }
 	fwd := &side{dir: opts.Dir, seen: map[uint32]visit{src: {None, 0}}, frontier: []uint32{src}}
 	bwd := &side{dir: opts.Dir.Reverse(), seen: map[uint32]visit{dst: {None, 0}}, frontier: []uint32{dst}}
 	tk := ticker{ctx: ctx}
@@ -79,6 +84,9 @@ func ShortestPath(ctx context.Context, g Adjacency, src, dst uint32, opts PathOp
 		d := uint32(s.depth + 1)
 		var next, meets []uint32
 		for _, u := range s.frontier {
+			if !pass(u) {
+				continue
+			}
 			arcs = g.AppendArcs(arcs[:0], u, s.dir, opts.Mask)
 			if err := tk.tick(len(arcs) + 1); err != nil {
 				return res, err
@@ -97,7 +105,7 @@ func ShortestPath(ctx context.Context, g Adjacency, src, dst uint32, opts PathOp
 				}
 				s.seen[v] = visit{u, d}
 				next = append(next, v)
-				if _, ok := other.seen[v]; ok {
+				if _, ok := other.seen[v]; ok && pass(v) {
 					meets = append(meets, v)
 				}
 			}

@@ -190,8 +190,8 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	if err != nil {
 		return p, err
 	}
-	if q.MaxHops < 0 {
-		return p, graph.Errorf(graph.CodeInvalid, "maxHops cannot be negative")
+	if q.MaxHops < 0 || q.HubDegree < 0 {
+		return p, graph.Errorf(graph.CodeInvalid, "maxHops and hubDegree cannot be negative")
 	}
 	hops := q.MaxHops
 	if hops == 0 {
@@ -212,14 +212,28 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	if !ok {
 		return p, graph.NotFound("node", q.To)
 	}
-	res, err := algo.ShortestPath(ctx, x.g, from, to, algo.PathOptions{
+	hubs := 0
+	opts := algo.PathOptions{
 		Dir: dir, Mask: mask, MaxHops: hops, MaxVisited: s.limits.MaxVisited,
 		Less: func(a, b uint32) bool { return x.ids[a] < x.ids[b] },
-	})
+	}
+	if q.HubDegree > 0 {
+		opts.Pass = func(u uint32) bool {
+			if x.g.Degree(u, algo.Both) > q.HubDegree {
+				hubs++
+				return false
+			}
+			return true
+		}
+	}
+	res, err := algo.ShortestPath(ctx, x.g, from, to, opts)
 	if err != nil {
 		return p, mapErr(err)
 	}
 	switch {
+	case res.Nodes == nil && hubs > 0:
+		p.Truncated, p.Reason = true, fmt.Sprintf("no path within %d hops avoiding nodes with more than %d edges (hubs); raise hubDegree to pass through them", hops, q.HubDegree)
+		return p, nil
 	case res.VisitLimit:
 		p.Truncated, p.Reason = true, fmt.Sprintf("the search visited %d nodes, its limit, without finding a path", s.limits.MaxVisited)
 		return p, nil

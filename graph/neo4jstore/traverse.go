@@ -163,8 +163,8 @@ func inOrder(nodes map[string]*graph.Node, ids []string) ([]*graph.Node, error) 
 // and then says nothing.
 func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path, error) {
 	var p graph.Path
-	if q.MaxHops < 0 {
-		return p, graph.Errorf(graph.CodeInvalid, "maxHops cannot be negative")
+	if q.MaxHops < 0 || q.HubDegree < 0 {
+		return p, graph.Errorf(graph.CodeInvalid, "maxHops and hubDegree cannot be negative")
 	}
 	hops := q.MaxHops
 	if hops == 0 {
@@ -184,8 +184,16 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	if err := s.begin(ctx); err != nil {
 		return p, err
 	}
+	// The hub condition is stated on every node, ends excepted, so that
+	// Neo4j checks it during its search (a condition on a slice of the
+	// path would make it enumerate paths); the degree counts edge ends,
+	// as the embedded store does.
+	hubs := ""
+	if q.HubDegree > 0 {
+		hubs = "WHERE all(n IN nodes(path) WHERE n = a OR n = b OR COUNT { (n)-->() } + COUNT { (n)<--() } <= $hub) "
+	}
 	find := "MATCH (a:Node {id: $from}) MATCH (b:Node {id: $to}) " +
-		"MATCH path = shortestPath((a)" + pathPat + "(b)) RETURN [n IN nodes(path) | n.id]"
+		"MATCH path = shortestPath((a)" + pathPat + "(b)) " + hubs + "RETURN [n IN nodes(path) | n.id]"
 	steps := "UNWIND range(0, size($ids) - 2) AS i MATCH (x:Node {id: $ids[i]})" + stepPat + "(y:Node {id: $ids[i + 1]}) " +
 		"WITH i, r ORDER BY i, r.id WITH i, collect(r)[0] AS r " +
 		"RETURN startNode(r).id, endNode(r).id, type(r), properties(r) ORDER BY i"
@@ -205,12 +213,17 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 			p.Nodes, p.Edges = []*graph.Node{ends[q.From]}, []*graph.Edge{}
 			return nil
 		}
-		recs, err := run(ctx, tx, find, map[string]any{"from": q.From, "to": q.To})
+		recs, err := run(ctx, tx, find, map[string]any{"from": q.From, "to": q.To, "hub": q.HubDegree})
 		if err != nil {
 			return err
 		}
 		if len(recs) == 0 {
-			if clamped {
+			switch {
+			case q.HubDegree > 0:
+				// Neo4j does not tell whether a hub was in the way: say
+				// that one may have been.
+				p.Truncated, p.Reason = true, fmt.Sprintf("no path within %d hops avoiding nodes with more than %d edges (hubs); raise hubDegree to pass through them", hops, q.HubDegree)
+			case clamped:
 				p.Truncated, p.Reason = true, fmt.Sprintf("no path within %d hops, the server's limit; a longer one may exist", hops)
 			}
 			return nil

@@ -91,6 +91,7 @@ func baseCases() []suiteCase {
 		{"Neighbors", testNeighbors},
 		{"NeighborsInvalid", testNeighborsInvalid},
 		{"ShortestPath", testShortestPath},
+		{"ShortestPathHubs", testShortestPathHubs},
 		{"ShortestPathInvalid", testShortestPathInvalid},
 		{"Cancelled", testCancelled},
 	}
@@ -651,6 +652,9 @@ func testShortestPath(t *testing.T, e env) {
 		{"transfers only stop before the exchange", graph.PathQuery{From: fa, To: fSvc, Direction: graph.Both, EdgeKinds: transfers}, -1, nil, nil},
 		{"same node", graph.PathQuery{From: fc, To: fc, Direction: graph.Out}, 0, []string{fc}, []string{}},
 		{"isolated", graph.PathQuery{From: fa, To: fg, Direction: graph.Both}, -1, nil, nil},
+		// b and d have 3 edge ends each; the ends of a path never count.
+		{"hubs at the limit pass", graph.PathQuery{From: fa, To: fe, Direction: graph.Out, HubDegree: 3}, 3, []string{fa, fb, fd, fe}, []string{eAB1, eBD, eDE}},
+		{"a hub may end a path", graph.PathQuery{From: fb, To: fd, Direction: graph.Out, HubDegree: 1}, 1, []string{fb, fd}, []string{eBD}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -682,6 +686,21 @@ func testShortestPath(t *testing.T, e env) {
 
 // checkPath checks what every store promises: ends, length, and that each
 // edge joins its two nodes in the allowed direction with an allowed kind.
+// Every way from a to e passes d (3 edge ends): above a hub degree of 2
+// there is no path, and the answer says hubs may be why.
+func testShortestPathHubs(t *testing.T, e env) {
+	write(t, e.s, flowFixture())
+	p, err := e.s.ShortestPath(context.Background(), graph.PathQuery{From: fa, To: fe, Direction: graph.Out, HubDegree: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Nodes) != 0 || !p.Truncated || !strings.Contains(p.Reason, "hubDegree") {
+		t.Fatalf("path %q truncated %v (%q): want none, cut short by hubs", nodeIDs(p.Nodes), p.Truncated, p.Reason)
+	}
+	_, err = e.s.ShortestPath(context.Background(), graph.PathQuery{From: fa, To: fe, HubDegree: -1})
+	wantCode(t, "negative hub degree", err, graph.CodeInvalid)
+}
+
 func checkPath(t *testing.T, p graph.Path, q graph.PathQuery, length int) {
 	t.Helper()
 	ids := nodeIDs(p.Nodes)

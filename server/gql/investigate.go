@@ -129,3 +129,17 @@ func (r *Resolver) judge(ctx context.Context, a, b string, d investigate.Judgeme
 	r.Logger.Info("same-as judgement", "a", ids[0], "b", ids[1], "decision", d, "by", by)
 	return &model.SameAsJudgement{Decision: model.SameAsDecision(d), By: by, Reason: reason, At: at, Edge: stored.ID}, nil
 }
+
+// hubDegree is the hub degree of a store's own path search: the caller's,
+// else the server's default; -1 (or more than allowed) means the largest
+// the server allows.
+func (r *Resolver) hubDegree(asked *int) int {
+	l := r.Investigate.OrDefaults()
+	switch {
+	case asked == nil || *asked == 0:
+		return l.HubDegree
+	case *asked < 0 || *asked > l.MaxHubDegree:
+		return l.MaxHubDegree
+	}
+	return *asked
+}

@@ -181,6 +181,17 @@ func (r *queryResolver) ShortestPath(ctx context.Context, from string, to string
 	if err != nil {
 		return nil, err
 	}
+	if since == nil && until == nil && minAmount == nil && asOf == nil && services == nil {
+		// Nothing only the engine can do: the store's own search, one
+		// query on Neo4j.
+		p, err := r.Store.ShortestPath(ctx, graph.PathQuery{From: q.From, To: q.To, MaxHops: PathHops(r.Limits, maxHops),
+			Direction: q.Direction, EdgeKinds: edgeKinds, HubDegree: r.hubDegree(hubDegree)})
+		if err != nil {
+			return nil, fmt.Errorf("shortest path %s to %s: %w", q.From, q.To, err)
+		}
+		r.prime(ctx, p.Nodes)
+		return model.NewPath(p), nil
+	}
 	q.Limit = 1
 	res, err := investigateWith(ctx, r.Resolver, "shortest path "+q.From+" to "+q.To, func(t investigate.Topology, l investigate.Limits) (investigate.PathsResult, error) {
 		return investigate.Paths(ctx, t, q, l)

@@ -2248,9 +2248,11 @@ type Query {
 
   """
   A shortest path between two nodes, or an empty path when none exists within
-  ` + "`" + `maxHops` + "`" + `. Among several shortest paths the answer is the canonical one
-  (levels in ID order), the same from every store. Nodes with more edges than
-  ` + "`" + `hubDegree` + "`" + ` are not passed through (they may end the path).
+  ` + "`" + `maxHops` + "`" + `. Nodes with more edges than ` + "`" + `hubDegree` + "`" + ` are not passed through
+  (they may end the path). Without ` + "`" + `since` + "`" + `, ` + "`" + `until` + "`" + `, ` + "`" + `minAmount` + "`" + `, ` + "`" + `asOf` + "`" + ` and
+  ` + "`" + `services` + "`" + ` the store's own search answers (one query on Neo4j, which may
+  pick another of several equally short paths); with any of them the
+  investigation engine does, and its answer is the same from every store.
   """
   shortestPath(
     "The node the path starts at."
