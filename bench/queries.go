@@ -30,11 +30,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -157,6 +159,9 @@ type answer struct {
 func measure(ctx context.Context, query, system, impl, sizeOf string, n int, timeout time.Duration, f func(ctx context.Context, i int) answer) *qrow {
 	r := &qrow{query: query, system: system, impl: impl, sizeOf: sizeOf, d: make([]time.Duration, 0, n)}
 	for i := range n {
+		if ctx.Err() != nil {
+			break // interrupted: the caller returns ctx.Err()
+		}
 		qctx, cancel := context.WithTimeout(ctx, timeout)
 		start := time.Now()
 		a := f(qctx, i)
@@ -190,6 +195,10 @@ func measure(ctx context.Context, query, system, impl, sizeOf string, n int, tim
 }
 
 func runQueries(ctx context.Context, out io.Writer, c config) error {
+	// Ctrl-C or SIGTERM ends the run through its deferred clean-up, which
+	// stops the bench's Neo4j.
+	ctx, cancelSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer cancelSignals()
 	quiet := slog.New(slog.DiscardHandler)
 	q := c.q
 	dir := q.data
@@ -249,6 +258,9 @@ func runQueries(ctx context.Context, out io.Writer, c config) error {
 	}
 
 	r.rows = append(r.rows, queryStore(ctx, "embedded", emb, emb, pairs, c)...)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 
 	if q.networkx {
 		if err := runNetworkx(ctx, r, c, dir, venv, edgesPath, nodes, handles); err != nil {
@@ -273,10 +285,13 @@ func runQueries(ctx context.Context, out io.Writer, c config) error {
 		}
 		opener, _ := any(neo).(investigate.Opener)
 		r.rows = append(r.rows, queryStore(ctx, "neo4j", neo, opener, pairs[:n], c)...)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	} else {
 		r.notes = append(r.notes, "neo4j: not measured (-neo4j=false)")
 	}
-	r.notes = append(r.notes, fmt.Sprintf("whole run %s; bench process peak RSS %s", time.Since(began).Round(time.Second), peakRSS()))
+	r.notes = append(r.notes, fmt.Sprintf("whole run %s; bench process peak RSS %s (Neo4j and Python run in processes of their own)", time.Since(began).Round(time.Second), procStatus("VmHWM:")))
 	return r.print(out)
 }
 
@@ -330,7 +345,7 @@ func openEmbedded(ctx context.Context, r *qreport, dir string, gen *storetest.Ge
 		return nil, fmt.Errorf("%s holds %d nodes and %d edges, want %d and %d (removed its mark: run again to rebuild)", path, st.Nodes, st.Edges, want.Nodes, want.Edges)
 	}
 	runtime.GC()
-	r.shot("load the whole graph into memory", "embedded", el, "boltstore.Open: in-memory index rebuilt from the file; process RSS now "+rss())
+	r.shot("load the whole graph into memory", "embedded", el, "boltstore.Open: in-memory index rebuilt from the file; process RSS now "+procStatus("VmRSS:"))
 	return s, nil
 }
 
@@ -451,6 +466,12 @@ func queryStore(ctx context.Context, name string, s graph.Store, opener investig
 			p, err := s.ShortestPath(ctx, graph.PathQuery{From: pairs[i][0], To: pairs[i][1], Direction: dir, MaxHops: hops})
 			return answer{found: len(p.Nodes) > 0, truncated: p.Truncated, size: p.Length(), err: err}
 		}))
+		// What GraphQL's shortestPath runs without filters: the store's
+		// search, passing no node with more than the default hub degree.
+		rows = append(rows, measure(ctx, query, name+", Store.ShortestPath hubDegree 1000", "native", "hops", n, q.timeout, func(ctx context.Context, i int) answer {
+			p, err := s.ShortestPath(ctx, graph.PathQuery{From: pairs[i][0], To: pairs[i][1], Direction: dir, MaxHops: hops, HubDegree: limits.HubDegree})
+			return answer{found: len(p.Nodes) > 0, truncated: p.Truncated, size: p.Length(), err: err}
+		}))
 	}
 	engine := func(query, impl, sizeOf string, f func(ctx context.Context, top investigate.Topology, i int) answer) *qrow {
 		if opener == nil {
@@ -488,6 +509,20 @@ func queryStore(ctx context.Context, name string, s graph.Store, opener investig
 	rows = append(rows, engine(fmt.Sprintf("money flow HAIRCUT ≤%d, 1 source wallet", q.flowHops), "investigate.Flow", "sinks", func(ctx context.Context, top investigate.Topology, i int) answer {
 		res, err := investigate.Flow(ctx, top, investigate.FlowQuery{From: []string{pairs[i][0]}, MaxHops: q.flowHops, Taint: investigate.Haircut}, limits)
 		return answer{found: len(res.Sinks) > 0, truncated: res.Truncated, size: len(res.Sinks), err: err}
+	}))
+	rows = append(rows, engine("exposure BOTH ≤3, 1 wallet", "investigate.Exposure", "categories", func(ctx context.Context, top investigate.Topology, i int) answer {
+		res, err := investigate.Exposure(ctx, top, investigate.ExposureQuery{ID: pairs[i][0], MaxHops: 3, Direction: graph.Both}, limits)
+		cats := 0
+		for _, side := range []*investigate.ExposureSide{res.Received, res.Sent} {
+			if side != nil {
+				cats += len(side.Categories)
+			}
+		}
+		return answer{found: cats > 0, truncated: res.Truncated, size: cats, err: err}
+	}))
+	rows = append(rows, engine("address cluster CO_SPEND, 1 wallet", "investigate.Cluster", "members", func(ctx context.Context, top investigate.Topology, i int) answer {
+		res, err := investigate.Cluster(ctx, top, investigate.ClusterQuery{ID: pairs[i][0], Heuristics: []investigate.Heuristic{investigate.CoSpend}}, limits)
+		return answer{found: len(res.Members) > 1, truncated: res.Truncated, size: len(res.Members), err: err} // found: more than the wallet itself
 	}))
 	return rows
 }
@@ -827,14 +862,15 @@ func meminfo(key string) string {
 	return "unknown"
 }
 
-// rss is the bench process's resident set now.
-func rss() string {
+// procStatus reads a memory figure of the bench process (VmRSS: now,
+// VmHWM: its peak) from /proc/self/status.
+func procStatus(key string) string {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return "unknown"
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, key); ok {
 			if kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64); err == nil {
 				return fmt.Sprintf("%.0f MiB", kb/1024)
 			}
