@@ -351,6 +351,9 @@ func (fs *flowSearch) explore(ctx context.Context, hops int) error {
 			}
 		}
 		for i, u := range nodes {
+			if err := v.b.tick(len(lists[i]) + 1); err != nil {
+				return err
+			}
 			for _, a := range lists[i] {
 				if a.From != u || a.To == u || a.Time < fs.arrival[u] && a.Time != 0 {
 					continue

@@ -110,7 +110,7 @@ var errBudget = errors.New("budget exhausted")
 // budget counts the work of one query against its limits.
 type budget struct {
 	ctx                 context.Context
-	visited, arcs       int
+	visited, arcs, work int
 	maxVisited, maxArcs int
 	trunc               *Truncation
 }
@@ -136,6 +136,21 @@ func (b *budget) read(n int) error {
 		b.trunc.Add("the query read %d edges, its limit", b.maxArcs)
 		return errBudget
 	}
+	if err := b.ctx.Err(); err != nil {
+		return graph.WrapError(graph.CodeTimeout, err, "the query ran out of time")
+	}
+	return nil
+}
+
+// tick counts n units of in-memory work (map updates, comparisons) and
+// checks the deadline every 16k of them, so that a query stops within a
+// few milliseconds of it even inside one huge level.
+func (b *budget) tick(n int) error {
+	b.work += n
+	if b.work < 1<<14 {
+		return nil
+	}
+	b.work = 0
 	if err := b.ctx.Err(); err != nil {
 		return graph.WrapError(graph.CodeTimeout, err, "the query ran out of time")
 	}

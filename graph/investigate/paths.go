@@ -320,6 +320,9 @@ func (ps *pathSearch) grow(ctx context.Context) (bool, error) {
 	}
 	ps.meets = ps.meets[:0]
 	for i, u := range nodes { // in ID order: the first to reach a node is the least
+		if err := ps.v.b.tick(len(lists[i]) + 1); err != nil {
+			return false, err
+		}
 		for _, a := range lists[i] {
 			w := a.Other(u)
 			if ps.q.Services == ServicesAvoid && w != ps.from && w != ps.to && ps.v.class[w].isService() {
@@ -466,6 +469,9 @@ func (ps *pathSearch) bfs(src uint32, maxLen int, banNode map[uint32]bool, banSt
 		for _, u := range level {
 			if !ps.passable(u) {
 				continue
+			}
+			if ps.v.b.tick(len(ps.adj[u])+1) != nil {
+				return nil // out of time: kShortest reports it at its next check
 			}
 			for _, s := range ps.adj[u] {
 				if seen[s.to] || banNode[s.to] || banStep[stepKey{s.edge, u}] {

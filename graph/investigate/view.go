@@ -33,10 +33,15 @@ func newView(ctx context.Context, t Topology, l Limits, trunc *Truncation) *view
 func (v *view) describe(ctx context.Context, nodes []uint32) error {
 	var missing []uint32
 	asked := map[uint32]bool{}
-	for _, u := range nodes {
+	for i, u := range nodes {
 		if _, ok := v.info[u]; !ok && !asked[u] {
 			asked[u] = true
 			missing = append(missing, u)
+		}
+		if i&0xfff == 0 {
+			if err := v.b.tick(1 << 12); err != nil {
+				return err
+			}
 		}
 	}
 	if len(missing) == 0 {
@@ -49,7 +54,7 @@ func (v *view) describe(ctx context.Context, nodes []uint32) error {
 	for i, u := range missing {
 		v.info[u] = infos[i]
 	}
-	return nil
+	return v.b.tick(len(missing))
 }
 
 // id returns a described node's ID.
