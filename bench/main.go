@@ -298,15 +298,9 @@ func benchReopen(ctx context.Context, t *table, dir string, quiet *slog.Logger) 
 	return nil
 }
 
-// benchNeo4jImport loads the generated graph into a new Neo4j database the
-// offline way and times it whole: CSV files written by the store's own
-// encoders, Neo4j's importer, then start-up and the store's Open, which
-// creates the constraints and indexes and waits until they are online.
-func benchNeo4jImport(ctx context.Context, t *table, tmp string, c config, baseline float64, quiet *slog.Logger) error {
-	scen := fmt.Sprintf("neo4j, %s transfers", short(c.transfers))
-	dir, data := filepath.Join(tmp, "neo4j-csv"), filepath.Join(tmp, "neo4j-import-data")
-	gen := storetest.NewGen(c.seed, c.wallets, c.transfers)
-	start := time.Now()
+// writeImportCSV writes the generated graph as CSV files for Neo4j's
+// importer with the store's own encoders (neo4jstore.ImportWriter).
+func writeImportCSV(ctx context.Context, dir string, gen *storetest.Gen) error {
 	w, err := neo4jstore.NewImportWriter(dir)
 	if err != nil {
 		return err
@@ -317,7 +311,19 @@ func benchNeo4jImport(ctx context.Context, t *table, tmp string, c config, basel
 			return fmt.Errorf("CSV: %v %v", err, res.Rejected)
 		}
 	}
-	if err := w.Close(); err != nil {
+	return w.Close()
+}
+
+// benchNeo4jImport loads the generated graph into a new Neo4j database the
+// offline way and times it whole: CSV files written by the store's own
+// encoders, Neo4j's importer, then start-up and the store's Open, which
+// creates the constraints and indexes and waits until they are online.
+func benchNeo4jImport(ctx context.Context, t *table, tmp string, c config, baseline float64, quiet *slog.Logger) error {
+	scen := fmt.Sprintf("neo4j, %s transfers", short(c.transfers))
+	dir, data := filepath.Join(tmp, "neo4j-csv"), filepath.Join(tmp, "neo4j-import-data")
+	gen := storetest.NewGen(c.seed, c.wallets, c.transfers)
+	start := time.Now()
+	if err := writeImportCSV(ctx, dir, gen); err != nil {
 		return err
 	}
 	csvTook := time.Since(start)

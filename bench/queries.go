@@ -596,17 +596,7 @@ func importNeo4j(ctx context.Context, r *qreport, dir, data string, env []string
 	os.RemoveAll(csvDir)
 	defer os.RemoveAll(csvDir)
 	start := time.Now()
-	w, err := neo4jstore.NewImportWriter(csvDir)
-	if err != nil {
-		return err
-	}
-	for b := range gen.Batches(10_000) {
-		if res, err := w.Write(ctx, b); err != nil || len(res.Rejected) > 0 {
-			w.Close()
-			return fmt.Errorf("CSV: %v %v", err, res.Rejected)
-		}
-	}
-	if err := w.Close(); err != nil {
+	if err := writeImportCSV(ctx, csvDir, gen); err != nil {
 		return err
 	}
 	csvTook := time.Since(start)
