@@ -104,13 +104,7 @@ FUZZTIME ?= 10s
 # Every parser's (and the store codec's) fuzz target, for FUZZTIME each. -fuzzminimizetime stays
 # short: minimising the large real seed files would eat the whole budget.
 fuzz: ## run every parser's and decoder's fuzz target for FUZZTIME (default 10s) each
-	@for file in $$(grep -rl --include='*_test.go' '^func Fuzz' ingest graph | sort); do \
-	  for target in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$file | sed 's/^func //'); do \
-	    echo "fuzz ./$$(dirname $$file) $$target ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$(dirname $$file) \
-	      >/tmp/redthread-fuzz.log 2>&1 || { cat /tmp/redthread-fuzz.log; exit 1; }; \
-	  done; \
-	done
+	@GO="$(GO)" FUZZTIME="$(FUZZTIME)" scripts/fuzz.sh
 
 bench: ## benchmarks: Go testing.B, then the bench/ table (demo case; 1 M generated transfers in both stores)
 	$(NEO4J_TEST) $(NEO4J_SH) start >/dev/null
