@@ -2,16 +2,10 @@ package scenario_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/investigate"
-	"github.com/redthread-dev/redthread/ingest"
-	"github.com/redthread-dev/redthread/scenario"
 )
 
 // TestRecovery measures how well the investigation queries recover what
@@ -23,25 +17,8 @@ func TestRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and ingests the S scenario")
 	}
-	dir, _ := generate(t, 1)
 	ctx := context.Background()
-	store, err := boltstore.Open(ctx, t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	p := func(name string) string { return filepath.Join(dir, name) }
-	if _, err := ingest.Run(ctx, store, scenario.Sources(dir), ingest.Options{BatchSize: 20_000}); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(p(scenario.TruthFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var truth scenario.Truth
-	if err := json.Unmarshal(data, &truth); err != nil {
-		t.Fatal(err)
-	}
+	_, store, _, truth := loadS(t)
 	query := func(f func(investigate.Topology) error) {
 		t.Helper()
 		top, release, err := store.Topology(ctx)

@@ -83,6 +83,31 @@ func TestParseScale(t *testing.T) {
 	}
 }
 
+// loadS generates the S scenario (seed 1), loads it through the real
+// parsers into a new embedded store and reads its ground truth.
+func loadS(t *testing.T) (scenario.Stats, *boltstore.Store, ingest.Result, scenario.Truth) {
+	t.Helper()
+	dir, st := generate(t, 1)
+	store, err := boltstore.Open(t.Context(), t.TempDir(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	res, err := ingest.Run(t.Context(), store, scenario.Sources(dir), ingest.Options{BatchSize: 20_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, scenario.TruthFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth scenario.Truth
+	if err := json.Unmarshal(data, &truth); err != nil {
+		t.Fatal(err)
+	}
+	return st, store, res, truth
+}
+
 // TestIngest loads the S output through the real parsers into the embedded
 // store: nothing is rejected or dangles, and the ground truth is in the
 // graph — every actor wallet, personas sharing identifiers, routes that
@@ -91,19 +116,8 @@ func TestIngest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("ingests 50k transfers")
 	}
-	dir, st := generate(t, 1)
 	ctx := context.Background()
-	store, err := boltstore.Open(ctx, t.TempDir(), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	p := func(name string) string { return filepath.Join(dir, name) }
-	sources := scenario.Sources(dir)
-	res, err := ingest.Run(ctx, store, sources, ingest.Options{BatchSize: 20_000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, store, res, truth := loadS(t)
 	if res.Rejected != 0 {
 		t.Fatalf("%d records rejected, first: %v", res.Rejected, res.Report[:min(5, len(res.Report))])
 	}
@@ -114,14 +128,6 @@ func TestIngest(t *testing.T) {
 	}
 	t.Logf("ingested %+v nodes, %+v edges; TRANSFER edges %d of %d generated", res.Nodes, res.Edges, transfers, st.Transfers)
 
-	data, err := os.ReadFile(p(scenario.TruthFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var truth scenario.Truth
-	if err := json.Unmarshal(data, &truth); err != nil {
-		t.Fatal(err)
-	}
 	if len(truth.Actors) == 0 || len(truth.People) == 0 || len(truth.Routes) == 0 || len(truth.Dormant) == 0 {
 		t.Fatalf("thin truth: %d actors, %d people, %d routes, %d dormant", len(truth.Actors), len(truth.People), len(truth.Routes), len(truth.Dormant))
 	}
