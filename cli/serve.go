@@ -10,6 +10,7 @@ import (
 
 	"log/slog"
 
+	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
@@ -26,7 +27,7 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "info"), "debug, info, warn or error [$REDTHREAD_LOG_LEVEL]")
 	logFormat := fs.String("log-format", "text", "text or json")
 	importDir := fs.String("import-dir", m.env("REDTHREAD_IMPORT_DIR", ""), "directory whose files the startIngest mutation may load (default: none, server-side files disabled) [$REDTHREAD_IMPORT_DIR]")
-	stateDir := fs.String("state-dir", m.env("REDTHREAD_STATE_DIR", ""), "directory of the server's state: ingest jobs, their checkpoints and uploads, under jobs/ (default: the --data directory, with either store) [$REDTHREAD_STATE_DIR]")
+	stateDir := fs.String("state-dir", m.env("REDTHREAD_STATE_DIR", ""), "directory of the server's state: ingest jobs, their checkpoints and uploads, under jobs/, and saved cases, in cases.db (default: the --data directory, with either store) [$REDTHREAD_STATE_DIR]")
 	maxUpload := byteSize(jobs.DefaultMaxUploadBytes)
 	if v := m.env("REDTHREAD_MAX_UPLOAD_SIZE", ""); v != "" {
 		if err := maxUpload.Set(v); err != nil {
@@ -82,6 +83,14 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	}
 	defer jm.Close()
 	cfg.Jobs = jm
+	if jcfg.StateDir != "" {
+		cs, err := cases.Open(jcfg.StateDir)
+		if err != nil {
+			return fmt.Errorf("cases: %w", err)
+		}
+		defer cs.Close()
+		cfg.Cases = cs
+	}
 	for _, o := range strings.Split(*cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			cfg.CORSOrigins = append(cfg.CORSOrigins, o)

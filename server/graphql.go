@@ -23,7 +23,7 @@ import (
 // caches, limits, deadlines and error presentation.
 func graphqlHandler(store Store, cfg Config, logger *slog.Logger) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: writerOf(store), Logger: logger, Jobs: cfg.Jobs},
+		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: writerOf(store), Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases},
 		Complexity: gql.Complexity(cfg.Limits, cfg.Investigate),
 	})
 	srv := handler.New(schema)

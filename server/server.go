@@ -49,6 +49,9 @@ type Config struct {
 	// stop (to go on at the next start, when it keeps a state directory)
 	// and their progress streams end.
 	Jobs *jobs.Manager
+	// Cases keeps investigators' saved views; nil disables the case API.
+	// The caller closes it.
+	Cases gql.CaseStore
 	// UploadTimeout bounds the time to receive one multipart request
 	// (uploads for startIngest), in place of the server's read timeout.
 	UploadTimeout time.Duration

@@ -15,7 +15,7 @@ import (
 // graph; the answers expected are the same for every store.
 func investigateCases() []suiteCase {
 	var out []suiteCase
-	for _, group := range [][]suiteCase{pathCases(), flowCases(), clusterCases(), communityCases(), personaCases(), hubCases()} {
+	for _, group := range [][]suiteCase{pathCases(), flowCases(), clusterCases(), communityCases(), personaCases(), hubCases(), neighborhoodCases()} {
 		out = append(out, group...)
 	}
 	return out

@@ -101,7 +101,7 @@ func TestComplexityScalesLists(t *testing.T) {
 		{"nodes by ids", c.Query.Nodes(3, []string{"a", "b"}), 1 + 3*2},
 		{"search default page", c.Query.Search(4, "x", nil, nil, nil), 1 + 4*l.DefaultSearch},
 		{"search clamped page", c.Query.Search(4, "x", nil, ptr(10_000), nil), 1 + 4*l.MaxSearch},
-		{"neighbors limit", c.Query.Neighbors(5, "x", nil, nil, nil, ptr(50)), 1 + 5*50},
+		{"neighbors limit", c.Query.Neighbors(5, "x", nil, nil, nil, nil, nil, nil, nil, nil, ptr(50)), 1 + 5*50},
 		{"path hops", c.Query.ShortestPath(2, "a", "b", ptr(3), nil, nil, nil, nil, nil, nil, nil, nil), 1 + 2*4},
 		{"k paths", c.Query.Paths(2, "a", "b", ptr(3), ptr(10), nil, nil, nil, nil, nil, nil, nil, nil, nil), 1 + 2*4*10},
 		{"money flow routes", c.Query.MoneyFlow(3, nil, nil, nil, nil, nil, nil, nil, nil, ptr(50), nil, nil), 1 + 3*500},

@@ -18,10 +18,13 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	c.Query.Nodes = func(child int, ids []string) int {
 		return scaled(child, len(ids))
 	}
+	c.Query.Edges = func(child int, ids []string) int {
+		return scaled(child, len(ids))
+	}
 	c.Query.Search = func(child int, _ string, _ []graph.NodeKind, first *int, _ *string) int {
 		return scaled(child, SearchSize(l, first))
 	}
-	c.Query.Neighbors = func(child int, _ string, _ *int, _ *graph.Direction, _ []graph.EdgeKind, limit *int) int {
+	c.Query.Neighbors = func(child int, _ string, _ *int, _ *graph.Direction, _ []graph.EdgeKind, _ []graph.NodeKind, _, _ *time.Time, _ *float64, _ *time.Time, limit *int) int {
 		return scaled(child, NeighborLimit(l, limit))
 	}
 	c.Query.ShortestPath = func(child int, _, _ string, maxHops *int, _ *graph.Direction, _ []graph.EdgeKind, _, _ *time.Time, _ *float64, _ *time.Time, _ *investigate.ServicePolicy, _ *int) int {

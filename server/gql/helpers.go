@@ -40,6 +40,10 @@ func (r *Resolver) loadNode(ctx context.Context, id string) (model.Node, error) 
 // them cost no further store call.
 func (r *Resolver) prime(ctx context.Context, nodes []*graph.Node) {
 	if l := loaderFrom(ctx); l != nil {
-		l.Prime(nodes...)
+		for _, n := range nodes {
+			if n != nil {
+				l.Prime(n.ID, n)
+			}
+		}
 	}
 }

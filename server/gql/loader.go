@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 )
 
 // Loader batching: gqlgen resolves the elements of a list concurrently, so
@@ -18,57 +19,115 @@ const (
 	loaderMaxBatch = 500
 )
 
-// NodeLoader batches and caches node lookups for one GraphQL operation.
-type NodeLoader struct {
+// Loader batches and caches keyed lookups (nodes, degrees) for one GraphQL
+// operation.
+type Loader[T any] struct {
 	ctx      context.Context // the operation's: its deadline bounds every batch
-	fetch    func(ctx context.Context, ids []string) ([]*graph.Node, error)
+	fetch    func(ctx context.Context, ids []string) ([]T, error)
+	what     string // for errors: "nodes", "degrees"
 	wait     time.Duration
 	maxBatch int
 
 	mu      sync.Mutex
-	cache   map[string]*loadResult
-	pending *loadBatch
+	cache   map[string]*loadResult[T]
+	pending *loadBatch[T]
 }
 
-type loadResult struct {
+// NodeLoader batches and caches node lookups.
+type NodeLoader = Loader[*graph.Node]
+
+type loadResult[T any] struct {
 	done chan struct{}
-	node *graph.Node
+	v    T
 	err  error
 }
 
-type loadBatch struct {
+type loadBatch[T any] struct {
 	ids     []string
-	results []*loadResult
+	results []*loadResult[T]
 	timer   *time.Timer
 }
 
 // NewNodeLoader returns a loader whose batches run under ctx.
 func NewNodeLoader(ctx context.Context, s Store) *NodeLoader {
-	return newNodeLoader(ctx, s.Nodes, loaderWait, loaderMaxBatch)
+	return newLoader(ctx, "nodes", s.Nodes, loaderWait, loaderMaxBatch)
 }
 
-func newNodeLoader(ctx context.Context, fetch func(context.Context, []string) ([]*graph.Node, error), wait time.Duration, maxBatch int) *NodeLoader {
-	return &NodeLoader{ctx: ctx, fetch: fetch, wait: wait, maxBatch: maxBatch, cache: map[string]*loadResult{}}
+func newLoader[T any](ctx context.Context, what string, fetch func(context.Context, []string) ([]T, error), wait time.Duration, maxBatch int) *Loader[T] {
+	return &Loader[T]{ctx: ctx, what: what, fetch: fetch, wait: wait, maxBatch: maxBatch, cache: map[string]*loadResult[T]{}}
+}
+
+// loaders are the batch loaders of one operation.
+type loaders struct {
+	nodes   *NodeLoader
+	degrees *Loader[int]
 }
 
 type loaderKey struct{}
 
-// WithNodeLoader returns ctx carrying a new loader over s for one operation.
+// WithNodeLoader returns ctx carrying new loaders over s for one operation:
+// nodes, and node degrees (through the store's Topology).
 func WithNodeLoader(ctx context.Context, s Store) context.Context {
-	return context.WithValue(ctx, loaderKey{}, NewNodeLoader(ctx, s))
+	return context.WithValue(ctx, loaderKey{}, &loaders{
+		nodes:   NewNodeLoader(ctx, s),
+		degrees: newLoader(ctx, "degrees", func(ctx context.Context, ids []string) ([]int, error) { return degrees(ctx, s, ids) }, loaderWait, loaderMaxBatch),
+	})
 }
 
 func loaderFrom(ctx context.Context) *NodeLoader {
-	l, _ := ctx.Value(loaderKey{}).(*NodeLoader)
-	return l
+	if l, _ := ctx.Value(loaderKey{}).(*loaders); l != nil {
+		return l.nodes
+	}
+	return nil
 }
 
-// Load returns the node with id, or nil when it does not exist.
-func (l *NodeLoader) Load(ctx context.Context, id string) (*graph.Node, error) {
+func degreeLoaderFrom(ctx context.Context) *Loader[int] {
+	if l, _ := ctx.Value(loaderKey{}).(*loaders); l != nil {
+		return l.degrees
+	}
+	return nil
+}
+
+// degrees counts the edge ends at each node (0 for a node that does not
+// exist), one Topology batch for all of them.
+func degrees(ctx context.Context, s Store, ids []string) ([]int, error) {
+	t, release, err := s.Topology(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	hs, err := t.Resolve(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, len(ids))
+	known := make([]uint32, 0, len(hs))
+	at := make([]int, 0, len(hs))
+	for i, h := range hs {
+		if h != investigate.None {
+			known = append(known, h)
+			at = append(at, i)
+		}
+	}
+	if len(known) == 0 {
+		return out, nil
+	}
+	infos, err := t.Describe(ctx, known)
+	if err != nil {
+		return nil, err
+	}
+	for j, info := range infos {
+		out[at[j]] = info.Degree
+	}
+	return out, nil
+}
+
+// Load returns the value for id (the zero value when it does not exist).
+func (l *Loader[T]) Load(ctx context.Context, id string) (T, error) {
 	l.mu.Lock()
 	r, ok := l.cache[id]
 	if !ok {
-		r = &loadResult{done: make(chan struct{})}
+		r = &loadResult[T]{done: make(chan struct{})}
 		l.cache[id] = r
 		l.enqueue(id, r)
 	}
@@ -76,35 +135,31 @@ func (l *NodeLoader) Load(ctx context.Context, id string) (*graph.Node, error) {
 
 	select {
 	case <-r.done:
-		return r.node, r.err
+		return r.v, r.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
 }
 
-// Prime caches nodes the caller already holds, such as the nodes of a
+// Prime caches a value the caller already holds, such as the nodes of a
 // subgraph whose edges will ask for their endpoints.
-func (l *NodeLoader) Prime(nodes ...*graph.Node) {
+func (l *Loader[T]) Prime(id string, v T) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, n := range nodes {
-		if n == nil {
-			continue
-		}
-		if _, ok := l.cache[n.ID]; ok {
-			continue
-		}
-		r := &loadResult{done: make(chan struct{}), node: n}
-		close(r.done)
-		l.cache[n.ID] = r
+	if _, ok := l.cache[id]; ok {
+		return
 	}
+	r := &loadResult[T]{done: make(chan struct{}), v: v}
+	close(r.done)
+	l.cache[id] = r
 }
 
 // enqueue adds id to the open batch, opening one if needed; l.mu is held.
-func (l *NodeLoader) enqueue(id string, r *loadResult) {
+func (l *Loader[T]) enqueue(id string, r *loadResult[T]) {
 	b := l.pending
 	if b == nil {
-		b = &loadBatch{}
+		b = &loadBatch[T]{}
 		l.pending = b
 		b.timer = time.AfterFunc(l.wait, func() { l.flush(b) })
 	}
@@ -116,7 +171,7 @@ func (l *NodeLoader) enqueue(id string, r *loadResult) {
 	}
 }
 
-func (l *NodeLoader) flush(b *loadBatch) {
+func (l *Loader[T]) flush(b *loadBatch[T]) {
 	l.mu.Lock()
 	if l.pending == b {
 		l.pending = nil
@@ -125,16 +180,16 @@ func (l *NodeLoader) flush(b *loadBatch) {
 	l.run(b)
 }
 
-func (l *NodeLoader) run(b *loadBatch) {
-	nodes, err := l.fetch(l.ctx, b.ids)
-	if err == nil && len(nodes) != len(b.ids) {
-		err = graph.Errorf(graph.CodeInternal, "store returned %d nodes for %d ids", len(nodes), len(b.ids))
+func (l *Loader[T]) run(b *loadBatch[T]) {
+	vs, err := l.fetch(l.ctx, b.ids)
+	if err == nil && len(vs) != len(b.ids) {
+		err = graph.Errorf(graph.CodeInternal, "store returned %d %s for %d ids", len(vs), l.what, len(b.ids))
 	}
 	for i, r := range b.results {
 		if err != nil {
 			r.err = err
 		} else {
-			r.node = nodes[i]
+			r.v = vs[i]
 		}
 		close(r.done)
 	}

@@ -85,10 +85,10 @@ func TestNodeLoader(t *testing.T) {
 			distinct := slices.Compact(slices.Sorted(slices.Values(tt.load)))
 			// A batch fills at the number of distinct ids, so the test never
 			// depends on the timing window (an hour here).
-			l := newNodeLoader(t.Context(), f.fetch, time.Hour, len(distinct))
+			l := newLoader(t.Context(), "nodes", f.fetch, time.Hour, len(distinct))
 			primed := testNodes(tt.primed...)
 			for _, id := range tt.primed {
-				l.Prime(primed[id])
+				l.Prime(id, primed[id])
 			}
 
 			type answer struct {
@@ -137,7 +137,7 @@ func TestNodeLoader(t *testing.T) {
 
 func TestNodeLoaderFlushesAfterWait(t *testing.T) {
 	f := &fakeFetch{nodes: testNodes("person:a")}
-	l := newNodeLoader(t.Context(), f.fetch, time.Millisecond, 100)
+	l := newLoader(t.Context(), "nodes", f.fetch, time.Millisecond, 100)
 	n, err := l.Load(t.Context(), "person:a")
 	if err != nil || n == nil || n.ID != "person:a" {
 		t.Fatalf("Load = %v, %v; want person:a", n, err)
@@ -153,7 +153,7 @@ func TestNodeLoaderFlushesAfterWait(t *testing.T) {
 
 func TestNodeLoaderCallerDeadline(t *testing.T) {
 	f := &fakeFetch{nodes: testNodes("person:a")}
-	l := newNodeLoader(t.Context(), f.fetch, time.Hour, 100)
+	l := newLoader(t.Context(), "nodes", f.fetch, time.Hour, 100)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, err := l.Load(ctx, "person:a"); !errors.Is(err, context.Canceled) {

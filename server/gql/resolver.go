@@ -36,6 +36,8 @@ type Resolver struct {
 	// Writer records analysts' judgements; nil when the store is read-only.
 	Writer Writer
 	Logger *slog.Logger
+	// Cases keeps saved views; nil when the server has no state directory.
+	Cases CaseStore
 	// Jobs runs ingest jobs for the API; nil when the store is read-only.
 	Jobs *jobs.Manager
 }

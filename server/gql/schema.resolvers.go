@@ -27,6 +27,21 @@ func (r *edgeResolver) ToNode(ctx context.Context, obj *model.Edge) (model.Node,
 	return r.loadNode(ctx, obj.To())
 }
 
+// Degree is the resolver for the degree field.
+func (r *entityResolver) Degree(ctx context.Context, obj *model.Entity) (int, error) {
+	return r.degree(ctx, obj.ID())
+}
+
+// SaveCase is the resolver for the saveCase field.
+func (r *mutationResolver) SaveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int, by *string) (*model.Case, error) {
+	return r.saveCase(ctx, id, name, view, expectedVersion, by)
+}
+
+// DeleteCase is the resolver for the deleteCase field.
+func (r *mutationResolver) DeleteCase(ctx context.Context, id string) (bool, error) {
+	return r.deleteCase(ctx, id)
+}
+
 // ConfirmSameAs is the resolver for the confirmSameAs field.
 func (r *mutationResolver) ConfirmSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error) {
 	return r.judge(ctx, a, b, investigate.JudgementSame, by, reason)
@@ -129,6 +144,21 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 	return model.NewNodes(ns), nil
 }
 
+// Edges is the resolver for the edges field.
+func (r *queryResolver) Edges(ctx context.Context, ids []string) ([]*model.Edge, error) {
+	return r.edges(ctx, ids)
+}
+
+// Case is the resolver for the case field.
+func (r *queryResolver) Case(ctx context.Context, id string) (*model.Case, error) {
+	return r.getCase(ctx, id)
+}
+
+// Cases is the resolver for the cases field.
+func (r *queryResolver) Cases(ctx context.Context, first *int) ([]*model.Case, error) {
+	return r.listCases(ctx, first)
+}
+
 // Edge is the resolver for the edge field.
 func (r *queryResolver) Edge(ctx context.Context, id string) (*model.Edge, error) {
 	id, err := edgeID(id)
@@ -156,18 +186,22 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []graph.
 }
 
 // Neighbors is the resolver for the neighbors field.
-func (r *queryResolver) Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, limit *int) (*model.Subgraph, error) {
+func (r *queryResolver) Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) (*model.Subgraph, error) {
 	id, err := nodeID(id)
 	if err != nil {
 		return nil, err
 	}
-	sub, err := r.Store.Neighbors(ctx, graph.NeighborQuery{
+	q := graph.NeighborQuery{
 		ID:        id,
 		Depth:     NeighborDepth(r.Limits, depth),
 		Direction: directionOr(direction, graph.Both),
 		EdgeKinds: edgeKinds,
 		Limit:     NeighborLimit(r.Limits, limit),
-	})
+	}
+	if a := (neighborArgs{nodeKinds, since, until, minAmount, asOf}); a.any() {
+		return r.filteredNeighbors(ctx, q, a)
+	}
+	sub, err := r.Store.Neighbors(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("neighbors of %s: %w", id, err)
 	}
@@ -325,8 +359,16 @@ func (r *subscriptionResolver) IngestProgress(ctx context.Context, id string) (<
 	return out, nil
 }
 
+// Degree is the resolver for the degree field.
+func (r *walletResolver) Degree(ctx context.Context, obj *model.Wallet) (int, error) {
+	return r.degree(ctx, obj.ID())
+}
+
 // Edge returns generated.EdgeResolver implementation.
 func (r *Resolver) Edge() generated.EdgeResolver { return &edgeResolver{r} }
+
+// Entity returns generated.EntityResolver implementation.
+func (r *Resolver) Entity() generated.EntityResolver { return &entityResolver{r} }
 
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
@@ -337,9 +379,14 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 // Subscription returns generated.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
+// Wallet returns generated.WalletResolver implementation.
+func (r *Resolver) Wallet() generated.WalletResolver { return &walletResolver{r} }
+
 type (
 	edgeResolver         struct{ *Resolver }
+	entityResolver       struct{ *Resolver }
 	mutationResolver     struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 	subscriptionResolver struct{ *Resolver }
+	walletResolver       struct{ *Resolver }
 )

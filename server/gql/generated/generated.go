@@ -33,9 +33,11 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Edge() EdgeResolver
+	Entity() EntityResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
+	Wallet() WalletResolver
 }
 
 type DirectiveRoot struct {
@@ -65,6 +67,18 @@ type ComplexityRoot struct {
 		Edge       func(childComplexity int) int
 		Entity     func(childComplexity int) int
 		Wallet     func(childComplexity int) int
+	}
+
+	Case struct {
+		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		NodeCount func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		UpdatedBy func(childComplexity int) int
+		Version   func(childComplexity int) int
+		View      func(childComplexity int) int
 	}
 
 	ClusterMember struct {
@@ -122,6 +136,7 @@ type ComplexityRoot struct {
 	Entity struct {
 		Aliases    func(childComplexity int) int
 		Confidence func(childComplexity int) int
+		Degree     func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Key        func(childComplexity int) int
 		Kind       func(childComplexity int) int
@@ -249,7 +264,9 @@ type ComplexityRoot struct {
 	Mutation struct {
 		CancelIngest  func(childComplexity int, id string) int
 		ConfirmSameAs func(childComplexity int, a string, b string, reason string, by string) int
+		DeleteCase    func(childComplexity int, id string) int
 		RejectSameAs  func(childComplexity int, a string, b string, reason string, by string) int
+		SaveCase      func(childComplexity int, id *string, name string, view any, expectedVersion *int, by *string) int
 		StartIngest   func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload) int
 	}
 
@@ -322,14 +339,17 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Case           func(childComplexity int, id string) int
+		Cases          func(childComplexity int, first *int) int
 		Cluster        func(childComplexity int, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) int
 		Communities    func(childComplexity int, ids []string, edgeKinds []graph.EdgeKind, resolution *float64, asOf *time.Time) int
 		Edge           func(childComplexity int, id string) int
+		Edges          func(childComplexity int, ids []string) int
 		Exposure       func(childComplexity int, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) int
 		IngestJob      func(childComplexity int, id string) int
 		IngestJobs     func(childComplexity int) int
 		MoneyFlow      func(childComplexity int, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int) int
-		Neighbors      func(childComplexity int, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, limit *int) int
+		Neighbors      func(childComplexity int, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) int
 		Node           func(childComplexity int, id string) int
 		Nodes          func(childComplexity int, ids []string) int
 		Paths          func(childComplexity int, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
@@ -400,6 +420,7 @@ type ComplexityRoot struct {
 		Aliases    func(childComplexity int) int
 		Chain      func(childComplexity int) int
 		Confidence func(childComplexity int) int
+		Degree     func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Key        func(childComplexity int) int
 		Kind       func(childComplexity int) int
@@ -420,7 +441,12 @@ type EdgeResolver interface {
 	FromNode(ctx context.Context, obj *model.Edge) (model.Node, error)
 	ToNode(ctx context.Context, obj *model.Edge) (model.Node, error)
 }
+type EntityResolver interface {
+	Degree(ctx context.Context, obj *model.Entity) (int, error)
+}
 type MutationResolver interface {
+	SaveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int, by *string) (*model.Case, error)
+	DeleteCase(ctx context.Context, id string) (bool, error)
 	ConfirmSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error)
 	RejectSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error)
 	StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload) (*model.IngestJob, error)
@@ -432,9 +458,12 @@ type QueryResolver interface {
 	IngestJobs(ctx context.Context) ([]*model.IngestJob, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
+	Edges(ctx context.Context, ids []string) ([]*model.Edge, error)
+	Case(ctx context.Context, id string) (*model.Case, error)
+	Cases(ctx context.Context, first *int) ([]*model.Case, error)
 	Edge(ctx context.Context, id string) (*model.Edge, error)
 	Search(ctx context.Context, query string, kinds []graph.NodeKind, first *int, after *string) (*model.NodeConnection, error)
-	Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, limit *int) (*model.Subgraph, error)
+	Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) (*model.Subgraph, error)
 	ShortestPath(ctx context.Context, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.Path, error)
 	Paths(ctx context.Context, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.PathList, error)
 	MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int) (*model.MoneyFlow, error)
@@ -445,6 +474,9 @@ type QueryResolver interface {
 }
 type SubscriptionResolver interface {
 	IngestProgress(ctx context.Context, id string) (<-chan *model.IngestJob, error)
+}
+type WalletResolver interface {
+	Degree(ctx context.Context, obj *model.Wallet) (int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -563,6 +595,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Attribution.Wallet(childComplexity), true
+
+	case "Case.createdAt":
+		if e.ComplexityRoot.Case.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.CreatedAt(childComplexity), true
+	case "Case.createdBy":
+		if e.ComplexityRoot.Case.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.CreatedBy(childComplexity), true
+	case "Case.id":
+		if e.ComplexityRoot.Case.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.ID(childComplexity), true
+	case "Case.name":
+		if e.ComplexityRoot.Case.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.Name(childComplexity), true
+	case "Case.nodeCount":
+		if e.ComplexityRoot.Case.NodeCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.NodeCount(childComplexity), true
+	case "Case.updatedAt":
+		if e.ComplexityRoot.Case.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.UpdatedAt(childComplexity), true
+	case "Case.updatedBy":
+		if e.ComplexityRoot.Case.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.UpdatedBy(childComplexity), true
+	case "Case.version":
+		if e.ComplexityRoot.Case.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.Version(childComplexity), true
+	case "Case.view":
+		if e.ComplexityRoot.Case.View == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.View(childComplexity), true
 
 	case "ClusterMember.heuristic":
 		if e.ComplexityRoot.ClusterMember.Heuristic == nil {
@@ -803,6 +890,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.Confidence(childComplexity), true
+	case "Entity.degree":
+		if e.ComplexityRoot.Entity.Degree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entity.Degree(childComplexity), true
 	case "Entity.id":
 		if e.ComplexityRoot.Entity.ID == nil {
 			break
@@ -1354,6 +1447,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmSameAs(childComplexity, args["a"].(string), args["b"].(string), args["reason"].(string), args["by"].(string)), true
+	case "Mutation.deleteCase":
+		if e.ComplexityRoot.Mutation.DeleteCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCase(childComplexity, args["id"].(string)), true
 	case "Mutation.rejectSameAs":
 		if e.ComplexityRoot.Mutation.RejectSameAs == nil {
 			break
@@ -1365,6 +1469,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectSameAs(childComplexity, args["a"].(string), args["b"].(string), args["reason"].(string), args["by"].(string)), true
+	case "Mutation.saveCase":
+		if e.ComplexityRoot.Mutation.SaveCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveCase(childComplexity, args["id"].(*string), args["name"].(string), args["view"].(any), args["expectedVersion"].(*int), args["by"].(*string)), true
 	case "Mutation.startIngest":
 		if e.ComplexityRoot.Mutation.StartIngest == nil {
 			break
@@ -1615,6 +1730,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Property.Value(childComplexity), true
 
+	case "Query.case":
+		if e.ComplexityRoot.Query.Case == nil {
+			break
+		}
+
+		args, err := ec.field_Query_case_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Case(childComplexity, args["id"].(string)), true
+	case "Query.cases":
+		if e.ComplexityRoot.Query.Cases == nil {
+			break
+		}
+
+		args, err := ec.field_Query_cases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Cases(childComplexity, args["first"].(*int)), true
 	case "Query.cluster":
 		if e.ComplexityRoot.Query.Cluster == nil {
 			break
@@ -1648,6 +1785,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Edge(childComplexity, args["id"].(string)), true
+	case "Query.edges":
+		if e.ComplexityRoot.Query.Edges == nil {
+			break
+		}
+
+		args, err := ec.field_Query_edges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Edges(childComplexity, args["ids"].([]string)), true
 	case "Query.exposure":
 		if e.ComplexityRoot.Query.Exposure == nil {
 			break
@@ -1698,7 +1846,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Neighbors(childComplexity, args["id"].(string), args["depth"].(*int), args["direction"].(*graph.Direction), args["edgeKinds"].([]graph.EdgeKind), args["limit"].(*int)), true
+		return e.ComplexityRoot.Query.Neighbors(childComplexity, args["id"].(string), args["depth"].(*int), args["direction"].(*graph.Direction), args["edgeKinds"].([]graph.EdgeKind), args["nodeKinds"].([]graph.NodeKind), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["asOf"].(*time.Time), args["limit"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2001,6 +2149,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Wallet.Confidence(childComplexity), true
+	case "Wallet.degree":
+		if e.ComplexityRoot.Wallet.Degree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Wallet.Degree(childComplexity), true
 	case "Wallet.id":
 		if e.ComplexityRoot.Wallet.ID == nil {
 			break
@@ -2214,6 +2368,18 @@ type Query {
   "Several nodes by ID, in the order asked; null where one does not exist."
   nodes(ids: [ID!]!): [Node]!
 
+  "Several edges by ID, in the order asked; null where one does not exist (at most the server's edge limit, 20000 by default)."
+  edges(ids: [ID!]!): [Edge]!
+
+  "A saved case; null when it does not exist."
+  case(id: ID!): Case
+
+  "Saved cases, most recently saved first, without their views."
+  cases(
+    "At most this many (default 100; clamped to 1–1000)."
+    first: Int
+  ): [Case!]!
+
   "One edge by its ID; null when it does not exist."
   edge(
     "An edge ID ` + "`" + `FROM>KIND>TO` + "`" + ` or ` + "`" + `FROM>KIND>TO#key` + "`" + `; INVALID_ARGUMENT when it is not one."
@@ -2242,6 +2408,16 @@ type Query {
     direction: Direction
     "Only these edge kinds (default all)."
     edgeKinds: [EdgeKind!]
+    "Only nodes of these kinds are reached and passed through (default all)."
+    nodeKinds: [NodeKind!]
+    "Only edges with a time at or after this (edges without a time pass)."
+    since: Time
+    "Only edges with a time at or before this."
+    until: Time
+    "Only edges worth at least this many USD (edges without a USD value pass)."
+    minAmount: Float
+    "Ignore facts first seen after this date."
+    asOf: Time
     "At most this many nodes besides the start (default 200; clamped to 1–5000)."
     limit: Int
   ): Subgraph!
@@ -2771,6 +2947,8 @@ interface Node {
   marking: Marking!
   validFrom: Time
   validTo: Time
+  "Edge ends at this node, of every kind and direction (a self-loop counts twice): how much an expansion would bring. An exchange's hot wallet has millions."
+  degree: Int!
 }
 
 "A blockchain address."
@@ -2786,6 +2964,8 @@ type Wallet implements Node {
   marking: Marking!
   validFrom: Time
   validTo: Time
+  "Edge ends at this node, of every kind and direction (a self-loop counts twice): how much an expansion would bring. An exchange's hot wallet has millions."
+  degree: Int!
   "Chain ticker, e.g. BTC, ETH, TRX."
   chain: String!
   "Normalised address."
@@ -2805,6 +2985,25 @@ type Entity implements Node {
   marking: Marking!
   validFrom: Time
   validTo: Time
+  "Edge ends at this node, of every kind and direction (a self-loop counts twice): how much an expansion would bring. An exchange's hot wallet has millions."
+  degree: Int!
+}
+
+"An investigator's saved view."
+type Case {
+  "Unguessable ID: ` + "`" + `#case=ID` + "`" + ` in the visualizer's URL opens it."
+  id: ID!
+  name: String!
+  "The view document as saved; null in lists."
+  view: JSON
+  "Counts the saves that changed it, from 1."
+  version: Int!
+  "Nodes the view holds."
+  nodeCount: Int!
+  createdAt: Time!
+  updatedAt: Time!
+  createdBy: String
+  updatedBy: String
 }
 
 "A directed relation between two nodes."
@@ -2874,6 +3073,24 @@ type PageInfo {
 }
 
 type Mutation {
+  """
+  Save the current view as a case: a new case without ` + "`" + `id` + "`" + `, else an update
+  of that case. Saving what is stored already changes nothing. With
+  ` + "`" + `expectedVersion` + "`" + `, a case someone else saved meanwhile is not overwritten:
+  the answer is CONFLICT, naming who saved it and when.
+  """
+  saveCase(
+    id: ID
+    name: String!
+    "The client's view document (web/src/caseView.ts): a JSON object of at most 8 MiB holding node IDs, positions, filters, groups and notes, never node data."
+    view: JSON!
+    expectedVersion: Int
+    "Who saves (until API tokens name the user)."
+    by: String
+  ): Case!
+  "Delete a case; NOT_FOUND when there is none."
+  deleteCase(id: ID!): Boolean!
+
   """
   Record that two personas are one person. The judgement is a SAME_AS edge
   naming who decided and why; the latest judgement on a pair wins, and every
@@ -3083,6 +3300,30 @@ func (ec *executionContext) childFields_Attribution(ctx context.Context, field g
 		return ec.fieldContext_Attribution_confidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Attribution", field.Name)
+}
+
+func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Case_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Case_name(ctx, field)
+	case "view":
+		return ec.fieldContext_Case_view(ctx, field)
+	case "version":
+		return ec.fieldContext_Case_version(ctx, field)
+	case "nodeCount":
+		return ec.fieldContext_Case_nodeCount(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Case_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Case_updatedAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Case_createdBy(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_Case_updatedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Case", field.Name)
 }
 
 func (ec *executionContext) childFields_ClusterMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3823,6 +4064,20 @@ func (ec *executionContext) field_Mutation_confirmSameAs_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_rejectSameAs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3858,6 +4113,52 @@ func (ec *executionContext) field_Mutation_rejectSameAs_args(ctx context.Context
 		return nil, err
 	}
 	args["by"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_saveCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "view",
+		func(ctx context.Context, v any) (any, error) {
+			return ec.unmarshalNJSON2interface(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["view"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg4
 	return args, nil
 }
 
@@ -3910,6 +4211,34 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_case_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_cases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -4008,6 +4337,20 @@ func (ec *executionContext) field_Query_edge_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_edges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -4216,14 +4559,54 @@ func (ec *executionContext) field_Query_neighbors_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["edgeKinds"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "nodeKinds",
+		func(ctx context.Context, v any) ([]graph.NodeKind, error) {
+			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nodeKinds"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "minAmount",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minAmount"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["limit"] = arg4
+	args["limit"] = arg9
 	return args, nil
 }
 
@@ -5020,6 +5403,213 @@ func (ec *executionContext) _Attribution_confidence(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Attribution_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attribution", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Case_id(ctx context.Context, field graphql.CollectedField, obj *model.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Case_name(ctx context.Context, field graphql.CollectedField, obj *model.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Case_view(ctx context.Context, field graphql.CollectedField, obj *model.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_view(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.View(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_view(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, false, errors.New("field of type JSON does not have child fields"))
+}
+
+func (ec *executionContext) _Case_version(ctx context.Context, field graphql.CollectedField, obj *model.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Case_nodeCount(ctx context.Context, field graphql.CollectedField, obj *model.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_nodeCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_nodeCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Case_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Case_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Case_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Case_updatedBy(ctx context.Context, field graphql.CollectedField, obj *model.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_updatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedBy(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_updatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ClusterMember_id(ctx context.Context, field graphql.CollectedField, obj *model.ClusterMember) (ret graphql.Marshaler) {
@@ -6187,6 +6777,29 @@ func (ec *executionContext) _Entity_validTo(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Entity_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Entity", field, true, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Entity_degree(ctx context.Context, field graphql.CollectedField, obj *model.Entity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_degree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entity().Degree(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_degree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entity", field, true, true, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Exposure_received(ctx context.Context, field graphql.CollectedField, obj *model.Exposure) (ret graphql.Marshaler) {
@@ -8104,6 +8717,100 @@ func (ec *executionContext) fieldContext_MoneyFlow_reason(_ context.Context, fie
 	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Mutation_saveCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveCase(ctx, fc.Args["id"].(*string), fc.Args["name"].(string),
+				func() any {
+					if fc.Args["view"] == nil {
+						return nil
+					}
+					return fc.Args["view"].(any)
+				}(), fc.Args["expectedVersion"].(*int), fc.Args["by"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Case) graphql.Marshaler {
+			return ec.marshalNCase2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveCase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCase(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_confirmSameAs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9449,6 +10156,138 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_edges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Edges(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge) graphql.Marshaler {
+			return ec.marshalNEdge2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdge(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_edges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Edge(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_edges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_case(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_case(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Case(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Case) graphql.Marshaler {
+			return ec.marshalOCase2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCase(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_case(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_case_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_cases(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_cases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Cases(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Case) graphql.Marshaler {
+			return ec.marshalNCase2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCaseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_cases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_cases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_edge(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9547,7 +10386,7 @@ func (ec *executionContext) _Query_neighbors(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Neighbors(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["direction"].(*graph.Direction), fc.Args["edgeKinds"].([]graph.EdgeKind), fc.Args["limit"].(*int))
+			return ec.Resolvers.Query().Neighbors(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["direction"].(*graph.Direction), fc.Args["edgeKinds"].([]graph.EdgeKind), fc.Args["nodeKinds"].([]graph.NodeKind), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["minAmount"].(*float64), fc.Args["asOf"].(*time.Time), fc.Args["limit"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Subgraph) graphql.Marshaler {
@@ -11038,6 +11877,29 @@ func (ec *executionContext) fieldContext_Wallet_validTo(_ context.Context, field
 	return graphql.NewScalarFieldContext("Wallet", field, true, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Wallet_degree(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Wallet_degree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Wallet().Degree(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Wallet_degree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Wallet", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _Wallet_chain(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12357,6 +13219,84 @@ func (ec *executionContext) _Attribution(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var caseImplementors = []string{"Case"}
+
+func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj *model.Case) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Case")
+		case "id":
+			out.Values[i] = ec._Case_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Case_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "view":
+			out.Values[i] = ec._Case_view(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._Case_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodeCount":
+			out.Values[i] = ec._Case_nodeCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Case_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Case_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdBy":
+			out.Values[i] = ec._Case_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updatedBy":
+			out.Values[i] = ec._Case_updatedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var clusterMemberImplementors = []string{"ClusterMember"}
 
 func (ec *executionContext) _ClusterMember(ctx context.Context, sel ast.SelectionSet, obj *model.ClusterMember) graphql.Marshaler {
@@ -12788,58 +13728,96 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Entity_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._Entity_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "key":
 			out.Values[i] = ec._Entity_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
 			out.Values[i] = ec._Entity_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
 			out.Values[i] = ec._Entity_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "properties":
 			out.Values[i] = ec._Entity_properties(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sources":
 			out.Values[i] = ec._Entity_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "confidence":
 			out.Values[i] = ec._Entity_confidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "marking":
 			out.Values[i] = ec._Entity_marking(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "validFrom":
 			out.Values[i] = ec._Entity_validFrom(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "validTo":
 			out.Values[i] = ec._Entity_validTo(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "degree":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Entity_degree(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13662,6 +14640,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "saveCase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveCase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "confirmSameAs":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_confirmSameAs(ctx, field)
@@ -14361,6 +15353,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "edges":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_edges(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "case":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_case(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "cases":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_cases(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "edge":
 			field := field
 
@@ -15037,67 +16095,105 @@ func (ec *executionContext) _Wallet(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Wallet_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._Wallet_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "key":
 			out.Values[i] = ec._Wallet_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
 			out.Values[i] = ec._Wallet_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "aliases":
 			out.Values[i] = ec._Wallet_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "properties":
 			out.Values[i] = ec._Wallet_properties(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sources":
 			out.Values[i] = ec._Wallet_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "confidence":
 			out.Values[i] = ec._Wallet_confidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "marking":
 			out.Values[i] = ec._Wallet_marking(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "validFrom":
 			out.Values[i] = ec._Wallet_validFrom(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "validTo":
 			out.Values[i] = ec._Wallet_validTo(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "degree":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Wallet_degree(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "chain":
 			out.Values[i] = ec._Wallet_chain(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "address":
 			out.Values[i] = ec._Wallet_address(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15590,6 +16686,32 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCase2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCaseᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Case) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCase2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCase(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCase2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCase(ctx context.Context, sel ast.SelectionSet, v *model.Case) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Case(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNClusterHeuristic2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristic(ctx context.Context, v any) (investigate.Heuristic, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := investigate.Heuristic(tmp)
@@ -15693,6 +16815,16 @@ func (ec *executionContext) marshalNCounterparty2ᚖgithubᚗcomᚋredthreadᚑd
 		return graphql.Null
 	}
 	return ec._Counterparty(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEdge2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v []*model.Edge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOEdge2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalNEdge2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge) graphql.Marshaler {
@@ -16115,6 +17247,28 @@ func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNJSON2interface(ctx context.Context, v any) (any, error) {
+	res, err := model.UnmarshalJSON(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJSON2interface(ctx context.Context, sel ast.SelectionSet, v any) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := model.MarshalJSON(v)
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -16881,6 +18035,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOCase2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCase(ctx context.Context, sel ast.SelectionSet, v *model.Case) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Case(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOClusterHeuristic2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐHeuristicᚄ(ctx context.Context, v any) ([]investigate.Heuristic, error) {
