@@ -11,6 +11,15 @@ import (
 
 const uiNotBuilt = "UI not built: run make web\n"
 
+// uiPolicy is the Content-Security-Policy of the UI's pages: scripts,
+// styles and API calls from this origin only (a saved case or a source
+// excerpt can never run code); the layout's worker and the node icons
+// come from blob: and data: URLs; inline style attributes position the
+// hover card and the brush. No framing: a case is never shown inside
+// another site.
+const uiPolicy = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; img-src 'self' data: blob:; " +
+	"style-src 'self'; style-src-attr 'unsafe-inline'; connect-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
 // uiHandler serves the built web UI. Unknown paths get index.html so that
 // the app's own routes survive a reload; hashed files under assets/ are
 // cached for a year, everything else is revalidated. A missing asset is a
@@ -38,6 +47,9 @@ func uiHandler(assets fs.FS, built bool) http.Handler {
 		http.ServeContent(w, r, "index.html", time.Time{}, bytes.NewReader(index))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", uiPolicy)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

@@ -126,6 +126,9 @@ func TestUIHandler(t *testing.T) {
 			if got := rec.Header().Get("Cache-Control"); got != tt.wantCache {
 				t.Errorf("Cache-Control = %q, want %q", got, tt.wantCache)
 			}
+			if csp := rec.Header().Get("Content-Security-Policy"); tt.built && (!strings.Contains(csp, "script-src 'self';") || !strings.Contains(csp, "frame-ancestors 'none'")) {
+				t.Errorf("Content-Security-Policy = %q", csp)
+			}
 		})
 	}
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, NEIGHBORS_QUERY, RedthreadClient, type FetchFn } from "./api";
+import { ApiError, FLOW_QUERY, NEIGHBORS_QUERY, RedthreadClient, SAVE_CASE_MUTATION, type FetchFn } from "./api";
 
 interface Call {
   url: string;
@@ -40,6 +40,45 @@ describe("RedthreadClient", () => {
     const sent = JSON.parse(f.calls[0]!.init.body as string) as { query: string; variables: unknown };
     expect(sent.query).toBe(NEIGHBORS_QUERY);
     expect(sent.variables).toEqual({ id: "threat_group:lazarus-group", depth: 1, direction: "BOTH", limit: 50 });
+  });
+
+  it("sends expansion filters and leaves unset ones to the server", async () => {
+    const body = JSON.stringify({ data: { neighbors: { nodes: [], edges: [], truncated: false, reason: null } } });
+    const tests: { name: string; opts: Parameters<RedthreadClient["neighbors"]>[1]; want: Record<string, unknown> }[] = [
+      {
+        name: "every filter",
+        opts: { direction: "OUT", edgeKinds: ["TRANSFER"], nodeKinds: ["WALLET"], since: "2018-01-26T00:00:00Z", until: "2018-02-01T00:00:00Z", minAmount: 10000, limit: 500, depth: 2 },
+        want: { id: "x", direction: "OUT", edgeKinds: ["TRANSFER"], nodeKinds: ["WALLET"], since: "2018-01-26T00:00:00Z", until: "2018-02-01T00:00:00Z", minAmount: 10000, limit: 500, depth: 2 },
+      },
+      { name: "empty lists dropped", opts: { edgeKinds: [], nodeKinds: [] }, want: { id: "x", depth: 1, direction: "BOTH", limit: 50 } },
+      { name: "zero amount kept", opts: { minAmount: 0 }, want: { id: "x", depth: 1, direction: "BOTH", limit: 50, minAmount: 0 } },
+    ];
+    for (const tt of tests) {
+      const f = fakeFetch(200, body);
+      await new RedthreadClient({ fetch: f.fetch }).neighbors("x", tt.opts);
+      const sent = JSON.parse(f.calls[0]!.init.body as string) as { variables: unknown };
+      expect(sent.variables, tt.name).toEqual(tt.want);
+    }
+  });
+
+  it("asks a money flow with its sources and options", async () => {
+    const flow = { taint: "FIFO", sources: [], sourceValue: 0, stolen: null, sinks: [], routes: [], routeCount: 0, tainted: [], truncated: false, reason: null };
+    const f = fakeFetch(200, JSON.stringify({ data: { moneyFlow: flow } }));
+    await expect(new RedthreadClient({ fetch: f.fetch }).moneyFlow(["incident:coincheck-theft"], { taint: "FIFO", maxHops: 8 })).resolves.toEqual(flow);
+    const sent = JSON.parse(f.calls[0]!.init.body as string) as { query: string; variables: unknown };
+    expect(sent.query).toBe(FLOW_QUERY);
+    expect(sent.variables).toEqual({ from: ["incident:coincheck-theft"], taint: "FIFO", maxHops: 8 });
+  });
+
+  it("saves a case and reports a conflicting save with its code", async () => {
+    const saved = { id: "abc", name: "Coincheck", version: 2, nodeCount: 1, createdAt: "", updatedAt: "", createdBy: null, updatedBy: null, view: {} };
+    const ok = fakeFetch(200, JSON.stringify({ data: { saveCase: saved } }));
+    await expect(new RedthreadClient({ fetch: ok.fetch }).saveCase({ id: "abc", name: "Coincheck", view: { v: 1 }, expectedVersion: 1 })).resolves.toEqual(saved);
+    const sent = JSON.parse(ok.calls[0]!.init.body as string) as { query: string; variables: unknown };
+    expect(sent.query).toBe(SAVE_CASE_MUTATION);
+    expect(sent.variables).toEqual({ id: "abc", name: "Coincheck", view: { v: 1 }, expectedVersion: 1 });
+    const conflict = fakeFetch(200, JSON.stringify({ data: null, errors: [{ message: "case abc is at version 3, not 1", extensions: { code: "CONFLICT" } }] }));
+    await expect(new RedthreadClient({ fetch: conflict.fetch }).saveCase({ name: "x", view: {} })).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
   it("unwraps search hits and paths", async () => {

@@ -76,6 +76,8 @@ export interface GNode {
   marking: Marking;
   validFrom: string | null;
   validTo: string | null;
+  /** Edge ends at the node in the whole graph (not only on the canvas): a hub has thousands. */
+  degree: number;
   chain?: string;
   address?: string;
 }
@@ -129,4 +131,102 @@ export interface Path {
 export interface SearchHit {
   node: GNode;
   score: number;
+}
+
+/** Several paths between two nodes, shortest first. */
+export interface PathList {
+  paths: Path[];
+  /** Nodes reached but not passed through because of their degree. */
+  skippedHubs: string[];
+  truncated: boolean;
+  reason: string | null;
+}
+
+export type TaintModel = "POISON" | "HAIRCUT" | "FIFO";
+
+export interface FlowHop {
+  from: string;
+  to: string;
+  /** Null for a crossing inside a service followed through (a bridge, a mixer). */
+  edge: { id: string } | null;
+  service: string | null;
+  time: string | null;
+  value: number;
+  tainted: number;
+}
+
+export interface FlowRoute {
+  hops: FlowHop[];
+  value: number;
+  sink: string;
+}
+
+export interface FlowSink {
+  node: GNode;
+  category: string | null;
+  wallets: string[];
+  value: number;
+  valueUSD: number;
+  routes: number;
+  firstArrival: string | null;
+  lastArrival: string | null;
+  summary: string;
+}
+
+/** A tainted transfer with both its ends, so the flow can be drawn. */
+export interface TaintedTransfer {
+  tainted: number;
+  edge: GEdge & { fromNode: GNode | null; toNode: GNode | null };
+}
+
+export interface MoneyFlow {
+  taint: TaintModel;
+  sources: GNode[];
+  sourceValue: number;
+  stolen: number | null;
+  sinks: FlowSink[];
+  routes: FlowRoute[];
+  routeCount: number;
+  tainted: TaintedTransfer[];
+  truncated: boolean;
+  reason: string | null;
+}
+
+export type ClusterHeuristic = "CO_SPEND" | "ONE_TIME_CHANGE";
+
+export interface AddressCluster {
+  members: { id: string; hops: number; via: string | null; partner: string | null; heuristic: ClusterHeuristic | null }[];
+  size: number;
+  received: number;
+  sent: number;
+  truncated: boolean;
+  reason: string | null;
+}
+
+export interface PersonaCluster {
+  start: string;
+  members: { id: string; label: string; hops: number }[];
+  truncated: boolean;
+  reason: string | null;
+}
+
+export interface Communities {
+  components: string[][];
+  communities: { id: number; members: string[] }[];
+  modularity: number;
+  truncated: boolean;
+  reason: string | null;
+}
+
+/** A saved case; `view` is the caseView document (null in lists). */
+export interface SavedCase {
+  id: string;
+  name: string;
+  view: unknown;
+  version: number;
+  nodeCount: number;
+  createdAt: string;
+  updatedAt: string;
+  createdBy: string | null;
+  updatedBy: string | null;
 }
