@@ -1,5 +1,6 @@
-// Browser test: the real redthread binary with the demo case, the built UI it
-// embeds, and Debian's Chromium driven by playwright-core.
+// Browser test of the first investigation steps: the real redthread binary
+// with the demo case, the built UI it embeds, and Debian's Chromium driven
+// by playwright-core (see lib.mjs).
 //
 //   npm run e2e          (after `make build`, or with REDTHREAD_BIN=/path/to/redthread)
 //
@@ -7,159 +8,44 @@
 // /usr/bin/chromium), E2E_TIMEOUT_MS (per-step deadline, default 20000).
 // Screenshots of each step go to web/screenshots/. Exits non-zero with a
 // message naming the failed step.
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import {
+  assert,
+  checkPrerequisites,
+  E2EError,
+  launchBrowser,
+  log,
+  openPage,
+  run,
+  serverTail,
+  SHOTS,
+  startServer,
+  stopServer,
+  tempDir,
+  until,
+} from "./lib.mjs";
 
-const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = resolve(webDir, process.env.REDTHREAD_BIN ?? "../bin/redthread");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const STEP_MS = Number(process.env.E2E_TIMEOUT_MS ?? 20000);
-const SHOTS = join(webDir, "screenshots");
-
-let step = "setup";
-const log = (msg) => console.log(`[e2e] ${msg}`);
-
-class E2EError extends Error {}
-function assert(cond, msg) {
-  if (!cond) throw new E2EError(msg);
-}
-
-async function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
-
-/** Polls fn until it returns a truthy value or the deadline passes. */
-async function until(what, fn, ms = STEP_MS, everyMs = 100) {
-  const deadline = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new E2EError(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${last.message})` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-function startServer(port, dataDir) {
-  const args = ["serve", "--addr", `127.0.0.1:${port}`, "--data", dataDir, "--demo"];
-  log(`starting ${BIN} ${args.join(" ")}`);
-  const proc = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
-  const output = [];
-  const keep = (chunk) => {
-    output.push(chunk.toString());
-    if (output.length > 400) output.shift();
-  };
-  proc.stdout.on("data", keep);
-  proc.stderr.on("data", keep);
-  const exited = new Promise((r) => proc.on("exit", (code, signal) => r({ code, signal })));
-  proc.on("error", (err) => output.push(`spawn error: ${err.message}\n`));
-  // Interrupted (Ctrl-C, a CI timeout): take the server down too.
-  for (const sig of ["SIGINT", "SIGTERM"]) {
-    process.once(sig, () => {
-      proc.kill("SIGKILL");
-      process.exit(130);
-    });
-  }
-  return { proc, output, exited };
-}
-
-async function stopServer(server) {
-  if (!server || server.proc.exitCode !== null || server.proc.signalCode !== null) return;
-  server.proc.kill("SIGTERM");
-  const timer = setTimeout(() => server.proc.kill("SIGKILL"), 5000);
-  await server.exited;
-  clearTimeout(timer);
-}
+const state = { step: "setup" };
 
 async function main() {
-  assert(existsSync(BIN), `no binary at ${BIN}: run \`make build\` (or set REDTHREAD_BIN)`);
-  assert(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM)`);
-  mkdirSync(SHOTS, { recursive: true });
-
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const dataDir = mkdtempSync(join(tmpdir(), "redthread-e2e-"));
+  checkPrerequisites();
+  const data = tempDir("redthread-e2e-");
   let server;
   let browser;
   let page;
   const pageErrors = [];
   try {
-    server = startServer(port, dataDir);
-    step = "server health";
-    await until(
-      "GET /healthz to answer 200",
-      async () => {
-        if (server.proc.exitCode !== null) {
-          throw new E2EError(`server exited with ${server.proc.exitCode}:\n${server.output.join("")}`);
-        }
-        const res = await fetch(`${base}/healthz`).catch(() => null);
-        return res?.ok;
-      },
-      60000,
-    );
-    const html = await (await fetch(`${base}/`)).text();
-    assert(html.includes('data-testid="graph-canvas"'), `GET / does not serve the built UI (run \`make build\`): ${html.slice(0, 200)}`);
+    state.step = "server health";
+    server = await startServer({ dataDir: data.dir });
+    const base = server.base;
+    state.step = "browser";
+    browser = await launchBrowser();
+    // The aborted request of the "error and retry" step is logged on purpose.
+    const p1 = await openPage(browser, { errors: pageErrors, quiet: () => state.step === "error and retry" });
+    page = p1.page;
+    const { hook, order, waitIdle, nodePoint, shot } = p1;
 
-    step = "browser";
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--enable-unsafe-swiftshader",
-        "--use-angle=swiftshader",
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.setDefaultTimeout(STEP_MS);
-    page.on("pageerror", (err) => pageErrors.push(err.message));
-    page.on("console", (msg) => {
-      // The aborted request of the "error and retry" step is logged on purpose.
-      if (msg.type() === "error" && step !== "error and retry") pageErrors.push(`console: ${msg.text()}`);
-    });
-    const shot = async (name) => {
-      await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-      log(`screenshot screenshots/${name}.png`);
-    };
-    const hook = (fn, arg) => page.evaluate(fn, arg);
-    const order = () => hook(() => window.__redthread.graph.order);
-    const waitIdle = () => page.waitForFunction(() => window.__redthread?.isIdle());
-    // Where a node is drawn, in page coordinates.
-    const nodePoint = async (id) => {
-      const box = await page.getByTestId("graph-canvas").boundingBox();
-      const p = await hook((nid) => {
-        const { graph, sigma } = window.__redthread;
-        const a = graph.getNodeAttributes(nid);
-        return sigma.graphToViewport({ x: a.x, y: a.y });
-      }, id);
-      return { x: box.x + p.x, y: box.y + p.y };
-    };
-
-    step = "load";
+    state.step = "load";
     await page.goto(`${base}/?e2e`);
     await page.waitForFunction(() => window.__redthread !== undefined);
     await until("graph stats in the header", async () => /Graph [\d,]+ nodes/.test(await page.getByTestId("stats").innerText()));
@@ -168,7 +54,7 @@ async function main() {
     assert((await order()) === 0, "canvas should start empty");
     await shot("01-start");
 
-    step = "search Lazarus";
+    state.step = "search Lazarus";
     await page.getByTestId("search-input").fill("Lazarus");
     const lazHit = page.getByTestId("search-result").filter({ hasText: "Lazarus Group" }).first();
     await lazHit.waitFor();
@@ -187,7 +73,7 @@ async function main() {
     await waitIdle();
     await shot("03-lazarus-selected");
 
-    step = "expand Lazarus by double-click";
+    state.step = "expand Lazarus by double-click";
     const before = await order();
     const p = await nodePoint(lazId);
     await page.mouse.dblclick(p.x, p.y);
@@ -197,7 +83,7 @@ async function main() {
     log(`expanded: ${before} → ${afterExpand} nodes`);
     await shot("04-lazarus-expanded");
 
-    step = "error and retry";
+    state.step = "error and retry";
     // A failed request shows the error with its code and a retry that works.
     await page.route("**/graphql", (route) => {
       const body = route.request().postData() ?? "";
@@ -205,6 +91,7 @@ async function main() {
       return route.continue();
     });
     await details.getByTestId("details-expand").click();
+    await page.getByTestId("expand-confirm").click();
     const err = page.getByTestId("error-notice");
     await err.waitFor();
     assert((await err.getByTestId("error-code").innerText()) === "NETWORK", `error notice should carry the code NETWORK: ${await err.innerText()}`);
@@ -215,7 +102,7 @@ async function main() {
     await waitIdle();
     assert((await page.getByTestId("error-notice").count()) === 0, "an error is still shown after a successful retry");
 
-    step = "search the Russian exchange";
+    state.step = "search the Russian exchange";
     await page.getByTestId("search-input").fill("Russian");
     const exHit = page.getByTestId("search-result").filter({ hasText: /Russian/i }).filter({ hasText: /service/i }).first();
     await exHit.waitFor();
@@ -233,7 +120,7 @@ async function main() {
     await details.getByTestId("details-path-to").click();
     await until("the path's end to be set", async () => (await page.getByTestId("path-to").innerText()) === exLabel);
 
-    step = "pick Lazarus on the canvas as the path start";
+    state.step = "pick Lazarus on the canvas as the path start";
     await waitIdle();
     const q = await nodePoint(lazId);
     await page.mouse.click(q.x, q.y);
@@ -243,7 +130,7 @@ async function main() {
     assert((await page.getByTestId("path-direction").inputValue()) === "BOTH", "path direction should default to BOTH");
     await shot("06-path-ends");
 
-    step = "no path within too few hops";
+    state.step = "no path within too few hops";
     const panel = page.getByTestId("path-panel");
     await panel.getByTestId("path-max-hops").fill("3");
     await panel.getByTestId("path-max-hops").press("Tab");
@@ -251,7 +138,7 @@ async function main() {
     await until("the no-path message", async () => /^No path .* within 3 hops/.test(await panel.getByTestId("path-summary").innerText()));
     assert((await panel.getByTestId("path-hop").count()) === 0, "no hops should be listed when there is no path");
 
-    step = "find the path";
+    state.step = "find the path";
     await panel.getByTestId("path-max-hops").fill("12");
     await panel.getByTestId("path-max-hops").press("Tab");
     await page.getByTestId("path-find").click();
@@ -274,19 +161,17 @@ async function main() {
     await waitIdle();
     await shot("07-path");
 
-    step = "clear the highlight";
+    state.step = "clear the highlight";
     await panel.getByTestId("path-clear-highlight").click();
     const dimAfter = await hook(() => window.__redthread.graph.filterNodes((_n, a) => a.dimmed || a.onPath).length);
     assert(dimAfter === 0, `${dimAfter} nodes still highlighted or dimmed after "Clear highlight"`);
     assert(await panel.getByTestId("path-hop").count() === nHops, "the hop list should stay after clearing the highlight");
     await shot("08-cleared");
 
-    step = "reopen the view from its link";
+    state.step = "reopen the view from its link";
     const link = page.url();
-    assert(link.includes("from=") && link.includes("to="), `the URL should carry the path's ends: ${link}`);
-    const page2 = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page2.setDefaultTimeout(STEP_MS);
-    page2.on("pageerror", (err) => pageErrors.push(`second page: ${err.message}`));
+    assert(link.includes("#v="), `the URL should carry the view (nodes, positions, the path search): ${link}`);
+    const { page: page2 } = await openPage(browser, { errors: pageErrors, name: "second page" });
     await page2.goto(link);
     const panel2 = page2.getByTestId("path-panel");
     await panel2.getByTestId("path-summary").waitFor();
@@ -298,34 +183,21 @@ async function main() {
     log("screenshot screenshots/09-reopened-link.png");
     await page2.close();
 
-    step = "page errors";
+    state.step = "page errors";
     assert(pageErrors.length === 0, `the page reported errors:\n${pageErrors.join("\n")}`);
-    log("passed");
   } catch (err) {
     if (page) {
       await page.screenshot({ path: join(SHOTS, "failure.png") }).catch(() => {});
       log("screenshot screenshots/failure.png");
     }
     if (pageErrors.length) console.error(`[e2e] page errors:\n${pageErrors.join("\n")}`);
-    if (server && !(err instanceof E2EError && step !== "server health")) {
-      console.error(`[e2e] server output (last lines):\n${server.output.join("").split("\n").slice(-40).join("\n")}`);
-    }
+    if (server && !(err instanceof E2EError && state.step !== "server health")) console.error(`[e2e] server output (last lines):\n${serverTail(server)}`);
     throw err;
   } finally {
     await browser?.close().catch(() => {});
     await stopServer(server);
-    rmSync(dataDir, { recursive: true, force: true });
+    data.remove();
   }
 }
 
-main().then(
-  () => {
-    console.log("1 passed, 0 failed");
-  },
-  (err) => {
-    console.error(`[e2e] FAILED at step "${step}": ${err instanceof Error ? err.message : String(err)}`);
-    if (!(err instanceof E2EError) && err instanceof Error && err.stack) console.error(err.stack);
-    console.log("0 passed, 1 failed");
-    process.exitCode = 1;
-  },
-);
+run("first steps", main, state);

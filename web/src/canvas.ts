@@ -1,121 +1,295 @@
-// The sigma renderer over the graphology graph: reducers turn the graph's
-// attributes (kind colour, onPath, dimmed) and the current selection into
-// what is drawn, so highlighting never rebuilds the graph.
+// The sigma renderer over the graphology graph. Reducers turn the graph's
+// attributes (graphModel's contract: kind colour, visibility, onPath, dimmed,
+// pinned, annotation, group, badges) and the selection into what is drawn,
+// so highlighting, filtering and collapsing never rebuild the graph.
+//
+// Nodes are one WebGL program: a disc with rings (@sigma/node-border: the
+// pinned ring, two badge rings, a gap in the background colour so a red ring
+// shows on a red disc, the kind colour) with the kind's glyph on top
+// (@sigma/node-image). Reducers run for every node and edge on each full
+// refresh — every ForceAtlas2 step — so they allocate nothing but label
+// strings, and look up nothing in the graph but the edge's ends.
+import { createNodeBorderProgram } from "@sigma/node-border";
+import { createNodeImageProgram } from "@sigma/node-image";
 import Sigma from "sigma";
+import { createNodeCompoundProgram, type NodeProgramType } from "sigma/rendering";
 import type { EdgeDisplayData, NodeDisplayData } from "sigma/types";
-import type { EdgeAttrs, NodeAttrs, RGraph } from "./graphModel";
-import { drawHover, drawLabel } from "./labels";
-import { DIM_EDGE_COLOR, DIM_NODE_COLOR, PATH_COLOR } from "./style";
+import { edgeVisible, nodeVisible, type EdgeAttrs, type NodeAttrs, type RGraph } from "./graphModel";
+import { createHoverCard } from "./hoverCard";
+import { iconUrl, nodeIcon } from "./icons";
+import { createLabelDrawers } from "./labels";
+import { PALETTES, type CanvasPalette, type Theme } from "./style";
+import { currentTheme } from "./theme";
 
+/** A hovered or focused node with more edges than this gets no edge labels: they would pile up. */
 const MAX_LABELLED_EDGES = 16;
+/** Labels longer than this are shortened in the middle (wallet addresses), except on focused nodes. */
+const LABEL_MAX = 30;
+/** Badged nodes are drawn this much larger, so their disc keeps its size inside the rings. */
+const BADGE_GROWTH = 1.3;
 
 export type Selection = { type: "node"; id: string } | { type: "edge"; id: string } | null;
 
+/** Modifier keys of a click; `ctrlKey` is true for Ctrl and for ⌘ (macOS). */
+export interface ClickModifiers {
+  shiftKey: boolean;
+  ctrlKey: boolean;
+}
+
 export interface CanvasHandlers {
-  clickNode(id: string, ev: { shiftKey: boolean }): void;
+  clickNode(id: string, ev: ClickModifiers): void;
   doubleClickNode(id: string): void;
-  clickEdge(id: string): void;
+  clickEdge(id: string, ev: ClickModifiers): void;
   clickStage(): void;
-  /** A node was dragged to a new place. */
+  /** A node was dragged to a new place (its x/y are set; pinned or not is the controller's business). */
   dragged(id: string): void;
   dragStart(): void;
 }
 
 export interface Canvas {
   sigma: Sigma<NodeAttrs, EdgeAttrs>;
+  /** Redraws everything from the attributes and the selection: call after changing either. */
   refresh(): void;
   fit(): void;
+  /** Switches the drawing's colours (labels, dimming, rings, hover boxes) to a theme. */
+  setTheme(t: Theme): void;
   kill(): void;
 }
 
+/** What the reducers add to sigma's display data for the node program. */
+interface NodeLook extends Partial<NodeDisplayData> {
+  image?: string;
+  glyphColor?: string;
+  pinColor?: string;
+  ringOuter?: string;
+  ringInner?: string;
+  ringGap?: string;
+}
+type NodeDraw = Omit<NodeAttrs, "label"> & NodeLook;
+type EdgeDraw = Omit<EdgeAttrs, "label"> & Partial<EdgeDisplayData>;
+
+// One program class for all canvases: its texture of glyphs is shared, so a
+// second canvas (or re-mounting) does not load them again. Created on first
+// use, since building it needs WebGL.
+let iconProgram: NodeProgramType<NodeAttrs, EdgeAttrs> | undefined;
+
+function nodeProgram(): NodeProgramType<NodeAttrs, EdgeAttrs> {
+  iconProgram ??= createNodeCompoundProgram<NodeAttrs, EdgeAttrs>([
+    createNodeBorderProgram<NodeAttrs, EdgeAttrs>({
+      borders: [
+        { size: { value: 2, mode: "pixels" }, color: { attribute: "pinColor" } },
+        { size: { value: 0.12 }, color: { attribute: "ringOuter" } },
+        { size: { value: 0.1 }, color: { attribute: "ringInner" } },
+        { size: { value: 0.06 }, color: { attribute: "ringGap" } },
+        { size: { fill: true }, color: { attribute: "color" } },
+      ],
+    }),
+    createNodeImageProgram<NodeAttrs, EdgeAttrs>({
+      drawingMode: "color",
+      keepWithinCircle: false,
+      padding: 0.2,
+      colorAttribute: "glyphColor",
+      imageAttribute: "image",
+      correctCentering: false,
+      size: { mode: "force", value: 96 },
+      // 18 glyphs of 96 px fit twice over; the default (4096²) costs 64 MB.
+      maxTextureSize: 1024,
+      // Glyphs load together on the first refresh: one texture upload, soon.
+      debounceTimeout: 50,
+    }),
+  ]);
+  return iconProgram;
+}
+
+/** A long label shortened in the middle: `0x04f270eb08…29e3dae4`. */
+function shorten(s: string): string {
+  if (s.length <= LABEL_MAX) return s;
+  const keep = (LABEL_MAX - 1) / 2;
+  return `${s.slice(0, Math.ceil(keep))}…${s.slice(s.length - Math.floor(keep))}`;
+}
+
+function nodeLabel(a: NodeAttrs, full: boolean): string {
+  let text = full ? a.label : shorten(a.label);
+  if (a.group) text = `${text} (${a.group.members.length.toLocaleString("en-US")})`;
+  if (a.annotation) text = `${text} ✎`;
+  return text;
+}
+
+function modifiers(e: MouseEvent | TouchEvent): ClickModifiers {
+  return { shiftKey: e.shiftKey, ctrlKey: e.ctrlKey || e.metaKey };
+}
+
+/**
+ * Mounts sigma in `container` (whose parent must be positioned: the hover
+ * card goes there). `getSelected` gives the selected node and edge IDs,
+ * `getFocus` the one item the details panel shows; both are read on every
+ * refresh, so call canvas.refresh() after changing them.
+ */
 export function createCanvas(
   container: HTMLElement,
   graph: RGraph,
   handlers: CanvasHandlers,
-  getSelection: () => Selection,
+  getSelected: () => ReadonlySet<string>,
+  getFocus: () => Selection,
 ): Canvas {
+  let palette: CanvasPalette = PALETTES[currentTheme()];
   let hovered: string | null = null;
+  // Edges at the hovered and focused nodes, and whether to label them;
+  // gathered when those change, so the edge reducer needs one lookup.
+  const emphasis = new Map<string, boolean>();
+  const labels = createLabelDrawers(() => palette);
 
-  const nodeReducer = (id: string, a: NodeAttrs): Partial<NodeDisplayData> => {
-    const sel = getSelection();
-    const out: Partial<NodeDisplayData> = { ...a, zIndex: 1 };
-    if (a.dimmed) {
-      out.color = DIM_NODE_COLOR;
-      out.label = null;
-      out.zIndex = 0;
-    }
-    if (a.onPath) {
-      out.forceLabel = true;
-      out.zIndex = 2;
-    }
-    if ((sel?.type === "node" && sel.id === id) || hovered === id) {
-      out.highlighted = true;
-      out.forceLabel = true;
-      out.zIndex = 3;
-      if (a.dimmed) out.color = a.color;
-      out.label = a.label;
-    }
-    return out;
+  const collectEmphasis = () => {
+    emphasis.clear();
+    const add = (node: string) => {
+      if (!graph.hasNode(node)) return;
+      const label = graph.degree(node) <= MAX_LABELLED_EDGES;
+      graph.forEachEdge(node, (e) => {
+        emphasis.set(e, label || emphasis.get(e) === true);
+      });
+    };
+    const f = getFocus();
+    if (f?.type === "node") add(f.id);
+    if (hovered !== null) add(hovered);
   };
 
-  const edgeReducer = (id: string, a: EdgeAttrs): Partial<EdgeDisplayData> => {
-    const sel = getSelection();
-    const out: Partial<EdgeDisplayData> = { ...a, label: null, zIndex: 1 };
-    if (a.dimmed) {
-      out.color = DIM_EDGE_COLOR;
-      out.zIndex = 0;
+  const nodeReducer = (id: string, attrs: NodeAttrs): Partial<NodeDisplayData> => {
+    // sigma hands the reducer a shallow copy of the attributes: reuse it.
+    const d = attrs as NodeDraw;
+    if (!nodeVisible(attrs)) {
+      d.hidden = true;
+      return d;
     }
-    if (a.onPath) {
-      out.color = PATH_COLOR;
-      out.size = 3.5;
-      out.label = a.label;
-      out.forceLabel = true;
-      out.zIndex = 2;
+    const p = palette;
+    const focused = id === hovered || getSelected().has(id);
+    d.image = iconUrl(nodeIcon(attrs));
+    d.label = nodeLabel(attrs, focused);
+    d.zIndex = 1;
+    if (attrs.dimmed && !focused) {
+      d.color = p.dimNode;
+      d.glyphColor = p.dimGlyph;
+      d.pinColor = d.ringOuter = d.ringInner = d.ringGap = p.dimNode;
+      d.label = null;
+      d.zIndex = 0;
+      return d;
     }
-    // Label the selected node's edges, unless it has so many that they would pile up.
-    const touchesSelected =
-      sel?.type === "node" &&
-      !a.dimmed &&
-      (graph.source(id) === sel.id || graph.target(id) === sel.id) &&
-      graph.degree(sel.id) <= MAX_LABELLED_EDGES;
-    const touchesHovered = hovered !== null && (graph.source(id) === hovered || graph.target(id) === hovered);
-    if ((sel?.type === "edge" && sel.id === id) || touchesHovered || touchesSelected) {
-      out.size = Math.max(out.size ?? a.size, 2.5);
-      out.label = a.label;
-      out.zIndex = 3;
-      if (sel?.type === "edge" && sel.id === id) {
-        out.size = 4;
-        out.forceLabel = true;
+    d.glyphColor = p.glyph;
+    const badges = attrs.badges;
+    if (badges && badges.length > 0) {
+      const sanctioned = badges.includes("sanctioned");
+      const risky = badges.includes("high-risk");
+      d.ringOuter = sanctioned ? p.sanctioned : p.highRisk;
+      d.ringInner = risky ? p.highRisk : p.sanctioned;
+      d.ringGap = p.background;
+      d.size = attrs.size * BADGE_GROWTH;
+    } else {
+      d.ringOuter = d.ringInner = d.ringGap = attrs.color;
+    }
+    d.pinColor = attrs.pinned ? p.pin : d.ringOuter;
+    if (attrs.onPath) {
+      d.forceLabel = true;
+      d.zIndex = 2;
+    }
+    if (focused) {
+      d.highlighted = true;
+      d.forceLabel = true;
+      d.zIndex = 3;
+    }
+    return d;
+  };
+
+  const edgeReducer = (id: string, attrs: EdgeAttrs): Partial<EdgeDisplayData> => {
+    const d = attrs as EdgeDraw;
+    if (!edgeVisible(graph, id, attrs)) {
+      d.hidden = true;
+      return d;
+    }
+    const selected = getSelected().has(id);
+    const emph = attrs.dimmed ? undefined : emphasis.get(id);
+    d.label = null;
+    d.zIndex = 1;
+    if (attrs.dimmed && !selected) {
+      d.color = palette.dimEdge;
+      d.zIndex = 0;
+    }
+    if (attrs.onPath) {
+      d.color = palette.path;
+      d.size = Math.max(attrs.size, 3);
+      d.label = attrs.label;
+      d.forceLabel = true;
+      d.zIndex = 2;
+    }
+    if (selected || emph !== undefined) {
+      d.size = Math.max(d.size, 2.5);
+      if (selected || emph) d.label = attrs.label;
+      d.zIndex = 3;
+      if (selected) {
+        d.size = Math.max(attrs.size + 1.5, 4);
+        d.forceLabel = true;
       }
     }
-    return out;
+    return d;
   };
 
+  const font = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
   const sigma = new Sigma<NodeAttrs, EdgeAttrs>(graph, container, {
+    nodeProgramClasses: { icon: nodeProgram() },
+    defaultNodeType: "icon",
     defaultEdgeType: "arrow",
     renderEdgeLabels: true,
     enableEdgeEvents: true,
     zIndex: true,
-    labelFont: "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
-    labelSize: 12,
+    labelFont: font,
+    labelSize: 13,
     labelWeight: "500",
-    labelColor: { color: "#1d232a" },
-    labelDensity: 0.6,
-    labelGridCellSize: 90,
-    labelRenderedSizeThreshold: 5,
-    edgeLabelFont: "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
-    edgeLabelSize: 10,
-    edgeLabelColor: { color: "#5d6773" },
+    labelColor: { color: palette.label },
+    // One label candidate per 100 px cell at the initial zoom (more as one
+    // zooms in); labels.ts drops the ones that would still overlap.
+    labelDensity: 1,
+    labelGridCellSize: 100,
+    labelRenderedSizeThreshold: 6,
+    edgeLabelFont: font,
+    edgeLabelSize: 12,
+    edgeLabelColor: { color: palette.edgeLabel },
     stagePadding: 70,
     minCameraRatio: 0.05,
     maxCameraRatio: 10,
-    defaultDrawNodeLabel: drawLabel,
-    defaultDrawNodeHover: drawHover,
+    defaultDrawNodeLabel: labels.drawLabel,
+    defaultDrawNodeHover: labels.drawHover,
     nodeReducer,
     edgeReducer,
   });
+  sigma.on("beforeRender", labels.reset);
 
-  // Dragging a node moves it (and pins the view while dragging).
+  const host = container.parentElement ?? container;
+  const card = createHoverCard(host, sigma);
+  sigma.on("afterRender", card.follow);
+
+  /**
+   * Re-reduces the given nodes and their edges in place (hover changes only
+   * their look, not the drawing order). Items added since the last full
+   * render cannot be repainted in place: sigma throws, and a full refresh
+   * does it instead.
+   */
+  const refreshAround = (nodes: (string | null)[]) => {
+    const ns = nodes.filter((n): n is string => n !== null && graph.hasNode(n));
+    const es = new Set<string>();
+    for (const n of ns) graph.forEachEdge(n, (e) => es.add(e));
+    try {
+      sigma.refresh({ partialGraph: { nodes: ns, edges: [...es] }, skipIndexation: true });
+    } catch {
+      sigma.refresh();
+    }
+  };
+
+  const setHovered = (node: string | null) => {
+    const prev = hovered;
+    hovered = node;
+    collectEmphasis();
+    refreshAround([prev, node]);
+  };
+
+  // Dragging a node moves it (and holds the camera still while dragging).
   let dragged: string | null = null;
   let moved = false;
   sigma.on("downNode", ({ node }) => {
@@ -124,7 +298,10 @@ export function createCanvas(
   });
   sigma.getMouseCaptor().on("mousemovebody", (e) => {
     if (dragged === null) return;
-    if (!moved) handlers.dragStart();
+    if (!moved) {
+      handlers.dragStart();
+      card.hide();
+    }
     moved = true;
     const p = sigma.viewportToGraph(e);
     graph.mergeNodeAttributes(dragged, { x: p.x, y: p.y });
@@ -141,38 +318,39 @@ export function createCanvas(
 
   sigma.on("clickNode", ({ node, event }) => {
     if (moved) return;
-    handlers.clickNode(node, { shiftKey: event.original.shiftKey });
+    handlers.clickNode(node, modifiers(event.original));
   });
   sigma.on("doubleClickNode", (e) => {
-    const { node } = e;
     e.preventSigmaDefault(); // no zoom on double-click: it expands instead
-    handlers.doubleClickNode(node);
+    handlers.doubleClickNode(e.node);
   });
-  sigma.on("clickEdge", ({ edge }) => {
-    handlers.clickEdge(edge);
+  sigma.on("clickEdge", ({ edge, event }) => {
+    handlers.clickEdge(edge, modifiers(event.original));
   });
   sigma.on("clickStage", () => {
     handlers.clickStage();
   });
   sigma.on("enterNode", ({ node }) => {
-    hovered = node;
     container.style.cursor = "pointer";
-    sigma.refresh();
+    setHovered(node);
+    if (dragged === null) card.showNode(node);
   });
   sigma.on("leaveNode", () => {
-    hovered = null;
     container.style.cursor = "";
-    sigma.refresh();
+    card.hide();
+    setHovered(null);
   });
-  sigma.on("enterEdge", () => {
+  sigma.on("enterEdge", ({ edge }) => {
     container.style.cursor = "pointer";
+    if (dragged === null) card.showEdge(edge);
   });
   sigma.on("leaveEdge", () => {
     container.style.cursor = "";
+    card.hide();
   });
 
   // Sigma only follows window resizes; the canvas also changes size when the
-  // legend under it appears or wraps.
+  // legend or the timeline under it appears or wraps.
   const observer = new ResizeObserver(() => {
     sigma.resize();
     sigma.refresh();
@@ -182,13 +360,21 @@ export function createCanvas(
   return {
     sigma,
     refresh: () => {
+      if (hovered !== null && !graph.hasNode(hovered)) hovered = null;
+      collectEmphasis();
       sigma.refresh();
     },
     fit: () => {
       void sigma.getCamera().animatedReset({ duration: 400 });
     },
+    setTheme: (t) => {
+      palette = PALETTES[t];
+      // setSettings re-runs the reducers (a full refresh) on the next frame.
+      sigma.setSettings({ labelColor: { color: palette.label }, edgeLabelColor: { color: palette.edgeLabel } });
+    },
     kill: () => {
       observer.disconnect();
+      card.destroy();
       sigma.kill();
     },
   };

@@ -5,6 +5,26 @@ import Graph from "graphology";
 import { edgeColor, nodeColor, nodeSize } from "./style";
 import type { EdgeKind, GEdge, GNode, NodeKind, Path } from "./types";
 
+// The attribute contract between the transforms (graphModel, visibility,
+// groups, timeline, history, caseView) and the renderer (canvas reducers).
+// Everything a filter, highlight, hide, pin or collapse changes is one of
+// these attributes: the graph is never rebuilt for them.
+
+/** Why a node wears a badge: a sanctions designation, or a high-risk role. */
+export type Badge = "sanctioned" | "high-risk";
+
+/** What a group node (a collapsed cluster) stands for. */
+export interface GroupInfo {
+  /** The member node IDs, in the order given. */
+  members: string[];
+  /** Where the grouping came from. */
+  origin: "cluster" | "community" | "persona" | "manual";
+  /** A title for people, e.g. "Co-spend cluster of 14 wallets". */
+  title: string;
+  /** True while the members are folded into this node; false when it is open (the group node is then hidden). */
+  collapsed: boolean;
+}
+
 export interface NodeAttrs {
   x: number;
   y: number;
@@ -12,23 +32,59 @@ export interface NodeAttrs {
   color: string;
   label: string;
   kind: NodeKind;
+  /** The node as the API gave it; for a group node, a synthesized GNode (id = the group's ID). */
   data: GNode;
-  /** On the highlighted path. */
+  /** On the highlighted path (or money flow). */
   onPath?: boolean;
   /** Faded because a path is highlighted and this node is not on it. */
   dimmed?: boolean;
+  /** Pinned by the user: the layout does not move it (ForceAtlas2 reads `fixed`). */
+  pinned?: boolean;
+  fixed?: boolean;
+  /** Hidden by the user. */
+  userHidden?: boolean;
+  /** Hidden by the view's filters (timeline window, hidden kinds). */
+  filteredOut?: boolean;
+  /** Folded into this group node (its ID) while that group is collapsed. */
+  collapsedInto?: string;
+  /** The user's note on this node. */
+  annotation?: string;
+  /** Set on group nodes only. */
+  group?: GroupInfo;
+  /** Sanctioned / high-risk markers drawn on the node. */
+  badges?: Badge[];
 }
 
 export interface EdgeAttrs {
   kind: EdgeKind;
   color: string;
+  /** Width: grows with the edge's USD value (style.edgeSize). */
   size: number;
   label: string;
+  /** The edge as the API gave it; for an aggregate edge, a synthesized GEdge (amount and valueUSD summed). */
   data: GEdge;
   onPath?: boolean;
   dimmed?: boolean;
+  /** Outside the timeline window (edges without a time are never filtered out). */
+  filteredOut?: boolean;
+  /** Replaced by an aggregate edge of this group node (its ID) while the group is collapsed. */
+  collapsedInto?: string;
+  /** Set on the edges that stand in for collapsed ones: the real edges they sum up. */
+  aggregate?: { edgeIds: string[] };
   /** Never stored: set by the renderer's reducer; named here for sigma's update hints. */
   zIndex?: number;
+}
+
+/** Whether a node is drawn: not hidden by the user, the filters or a collapsed group (nor an open group's own node). */
+export function nodeVisible(a: NodeAttrs): boolean {
+  if (a.userHidden || a.filteredOut || a.collapsedInto !== undefined) return false;
+  return !(a.group && !a.group.collapsed);
+}
+
+/** Whether an edge is drawn: both ends visible, not filtered out, not folded into an aggregate. */
+export function edgeVisible(graph: RGraph, id: string, a: EdgeAttrs): boolean {
+  if (a.filteredOut || a.collapsedInto !== undefined) return false;
+  return nodeVisible(graph.getSourceAttributes(id)) && nodeVisible(graph.getTargetAttributes(id));
 }
 
 export type RGraph = Graph<NodeAttrs, EdgeAttrs>;

@@ -11,5 +11,6 @@ if (new URLSearchParams(window.location.search).has("e2e")) {
     graph: app.graph,
     sigma: app.canvas.sigma,
     isIdle: () => app.isIdle(),
+    app,
   };
 }

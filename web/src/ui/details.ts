@@ -1,21 +1,143 @@
 // The details panel: everything known about the selected node or edge, with
-// the provenance of each assertion.
-import { formatAmount } from "../graphModel";
-import { formatTime, formatUSD, formatValue, kindWords, markingLabel, safeUrl } from "../format";
+// the provenance of each assertion, the user's note, and what can be done
+// with the node (trace, expand, pin, hide, group). A multi-selection shows a
+// summary and the actions that apply to all of it.
+import type { Selection } from "../canvas";
+import { edgeVisible, formatAmount, type Badge, type EdgeAttrs, type GroupInfo, type NodeAttrs, type RGraph } from "../graphModel";
+import { formatTime, formatUSD, formatValue, kindWords, markingLabel, plural, safeUrl } from "../format";
 import { kindLabel, nodeColor } from "../style";
 import type { GEdge, GNode, Marking, Property, Source } from "../types";
 import { clear, h } from "./dom";
+import { HUB_WARNING_DEGREE } from "./expandDialog";
+import { summarizeSelection } from "./forms";
+import "./panels.css";
+
+/** What the details panel shows for a node. */
+export interface NodeDetailsView {
+  /** The node's attributes (graphModel's contract): data, pinned, userHidden, filteredOut, collapsedInto, annotation, group, badges. */
+  attrs: NodeAttrs;
+  /** Edges at the node on the canvas (graph.degree(id)); attrs.data.degree counts the whole graph. */
+  canvasDegree: number;
+}
+
+/** What the details panel shows for several selected nodes. */
+export interface SelectionView {
+  nodes: GNode[];
+  /** The edges the selection covers: those selected, and the visible ones joining selected nodes. Their USD is summed. */
+  edges: GEdge[];
+  /** Whether every selected node is pinned ("Unpin selected" then). */
+  allPinned: boolean;
+}
 
 export interface DetailsActions {
+  /** "Expand…": the controller opens openExpandDialog and expands with its answer. */
   expand(id: string): void;
   pathFrom(id: string): void;
   pathTo(id: string): void;
-  remove(id: string): void;
+  addFlowSource(id: string): void;
+  addFlowSink(id: string): void;
+  remove(ids: string[]): void;
+  hide(ids: string[]): void;
+  /** Puts hidden nodes back (a hidden node can still be selected: from search, a group's members). */
+  show(ids: string[]): void;
+  pin(ids: string[], on: boolean): void;
+  /** Saves the note; "" deletes it. */
+  annotate(id: string, text: string): void;
+  /** Wallets: collapse the wallet's address (co-spend) cluster into a group. */
+  cluster(id: string): void;
+  /** Persons: collapse the persona cluster into a group. */
+  personas(id: string): void;
+  /** Group nodes: collapse an open group, open a collapsed one. */
+  toggleGroup(id: string): void;
+  ungroup(id: string): void;
+  /** Groups the selected nodes. */
+  group(): void;
+  /** Exports the selected nodes and the edges among them. */
+  exportSelection(): void;
+  /** Selects one node: an edge's end, a group's member, one of a multi-selection. */
   select(id: string): void;
   /** Label of a node on the canvas, if it is there. */
   labelOf(id: string): string | undefined;
   /** Whether the node is on the canvas. */
   hasNode(id: string): boolean;
+}
+
+const BADGES: Record<Badge, { text: string; title: string }> = {
+  sanctioned: { text: "Sanctioned", title: "Designated on a sanctions list: dealing with it is prohibited" },
+  "high-risk": { text: "High risk", title: "A high-risk role: mixer, theft wallet, laundering service…" },
+};
+
+const ORIGINS: Record<GroupInfo["origin"], string> = {
+  cluster: "Address cluster",
+  community: "Community",
+  persona: "Persona cluster",
+  manual: "Group",
+};
+
+/** Members listed before "and N more": a cluster can hold thousands. */
+const MEMBERS_SHOWN = 50;
+
+/**
+ * Rebuilds a panel's content without losing the user's place: the focused
+ * control (and its caret), unsaved text of fields marked `data-draft`, open
+ * `<details>` and the scroll position survive when the same keys are
+ * rendered again (key: data-key, else data-testid, else id). When the
+ * focused control is gone, focus goes to the element marked
+ * `data-focus-fallback` rather than to the page.
+ */
+export function rebuild(root: HTMLElement, build: () => void): void {
+  const keyOf = (el: Element): string | null => el.getAttribute("data-key") ?? el.getAttribute("data-testid") ?? (el.id || null);
+  const active = document.activeElement;
+  const hadFocus = active !== null && active !== root && root.contains(active);
+  const focusKey = hadFocus ? keyOf(active) : null;
+  const caret = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement ? [active.selectionStart, active.selectionEnd] : null;
+  const open = new Map<string, boolean>();
+  for (const d of root.querySelectorAll<HTMLDetailsElement>("details[data-key]")) open.set(keyOf(d) ?? "", d.open);
+  const drafts = new Map<string, string>();
+  for (const f of root.querySelectorAll<HTMLTextAreaElement | HTMLInputElement>("[data-draft]")) drafts.set(keyOf(f) ?? "", f.value);
+  const scroll = root.scrollTop;
+
+  clear(root);
+  build();
+
+  for (const f of root.querySelectorAll<HTMLTextAreaElement | HTMLInputElement>("[data-draft]")) {
+    const v = drafts.get(keyOf(f) ?? "");
+    if (v !== undefined && v !== f.value) {
+      f.value = v;
+      // The field's own listener recomputes what depends on it (Save enabled).
+      f.dispatchEvent(new Event("input"));
+    }
+  }
+  for (const d of root.querySelectorAll<HTMLDetailsElement>("details[data-key]")) {
+    const was = open.get(keyOf(d) ?? "");
+    if (was !== undefined) d.open = was;
+  }
+  root.scrollTop = scroll;
+  if (!hadFocus) return;
+  let target: HTMLElement | null = null;
+  if (focusKey !== null) {
+    for (const el of root.querySelectorAll<HTMLElement>("[data-key], [data-testid], [id]")) {
+      if (keyOf(el) === focusKey) {
+        // A control that became disabled cannot take the focus back.
+        if (!(el instanceof HTMLButtonElement && el.disabled)) target = el;
+        break;
+      }
+    }
+  }
+  target ??= root.querySelector<HTMLElement>("[data-focus-fallback]");
+  target?.focus({ preventScroll: true });
+  if (target && caret && (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) && typeof caret[0] === "number" && typeof caret[1] === "number") {
+    target.setSelectionRange(caret[0], caret[1]);
+  }
+}
+
+/** Appends what is there: optional parts of a panel are null when absent. */
+function fill(root: HTMLElement, ...parts: (Node | null)[]): void {
+  for (const p of parts) if (p) root.append(p);
+}
+
+function heading(): HTMLElement {
+  return h("h2", { id: "details-title", tabindex: -1, "data-focus-fallback": true }, "Details");
 }
 
 function marking(m: Marking): HTMLElement {
@@ -70,8 +192,9 @@ function sources(list: Source[]): HTMLElement[] {
             s.record ? h("span", {}, "record ", h("span", { class: "mono" }, s.record)) : null,
             s.retrievedAt ? h("span", {}, `retrieved ${formatTime(s.retrievedAt)}`) : null,
             s.job ? h("span", {}, `job ${s.job}`) : null,
+            // Only http(s): a javascript: or data: URL from a dataset must not become a link.
             url
-              ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, "open source ↗")
+              ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", "data-testid": "source-link", "aria-label": `Open the source record of ${s.dataset} in a new tab` }, "open source ↗")
               : s.url
                 ? h("span", { class: "mono" }, s.url)
                 : null,
@@ -87,72 +210,368 @@ function validity(from: string | null, to: string | null): string {
   return `${from ? formatTime(from) : "…"} – ${to ? formatTime(to) : "…"}`;
 }
 
-export function renderNodeDetails(root: HTMLElement, n: GNode, actions: DetailsActions): void {
-  clear(root);
-  root.append(
-    h("h2", { id: "details-title" }, "Details"),
-    h("span", { class: "kind", "data-testid": "details-kind" }, h("span", { class: "dot", style: `background:${nodeColor(n.kind)}`, "aria-hidden": "true" }), kindLabel(n.kind)),
-    h("p", { class: "details-title", "data-testid": "details-label" }, n.label || n.key),
-    h("div", { class: "mono", "data-testid": "details-id" }, n.id),
-    h(
-      "div",
-      { class: "actions" },
-      h("button", { type: "button", class: "primary", "data-testid": "details-expand", "aria-label": `Expand the neighbours of ${n.label}`, onclick: () => { actions.expand(n.id); } }, "Expand neighbours"),
-      h("button", { type: "button", "data-testid": "details-path-from", "aria-label": `Path from ${n.label}`, onclick: () => { actions.pathFrom(n.id); } }, "Path from here"),
-      h("button", { type: "button", "data-testid": "details-path-to", "aria-label": `Path to ${n.label}`, onclick: () => { actions.pathTo(n.id); } }, "Path to here"),
-      h("button", { type: "button", "aria-label": `Remove ${n.label} from the canvas`, onclick: () => { actions.remove(n.id); } }, "Remove"),
-    ),
-    kv([
-      ["Confidence", confidence(n.confidence)],
-      ["Marking", marking(n.marking)],
-      ["Chain", n.chain],
-      ["Address", n.address ? h("span", { class: "mono" }, n.address) : null],
-      ["Key", h("span", { class: "mono" }, n.key)],
-      ["Valid", validity(n.validFrom, n.validTo)],
-    ]),
-    n.aliases.length > 0
-      ? h("div", {}, h("h3", { class: "section-title" }, "Aliases"), h("div", { class: "chips", "data-testid": "aliases" }, ...n.aliases.map((a) => h("span", { class: "chip" }, a))))
-      : "",
-    ...properties(n.properties),
-    ...sources(n.sources),
+function button(label: string, attrs: Record<string, string | boolean | undefined>, onclick: () => void): HTMLButtonElement {
+  return h("button", { type: "button", ...attrs, onclick }, label);
+}
+
+function badges(list: Badge[] | undefined, hub: boolean): HTMLElement | null {
+  const items = (list ?? []).map((b) => h("span", { class: `dp-badge dp-badge-${b}`, title: BADGES[b].title, "data-testid": `badge-${b}` }, BADGES[b].text));
+  if (hub) items.push(h("span", { class: "dp-badge dp-badge-hub", title: `More than ${HUB_WARNING_DEGREE} connections: expand it with filters`, "data-testid": "badge-hub" }, "Hub"));
+  return items.length > 0 ? h("div", { class: "dp-badges", "aria-label": "Markers" }, items) : null;
+}
+
+/** Why a selected node may not be drawn, and the way back. */
+function visibilityNotes(a: NodeAttrs, actions: DetailsActions): HTMLElement | null {
+  const notes: HTMLElement[] = [];
+  if (a.userHidden) notes.push(h("p", {}, "Hidden on the canvas: “Show” puts it back."));
+  if (a.filteredOut) notes.push(h("p", {}, "Not drawn: outside the timeline window or of a hidden kind."));
+  const folded = a.collapsedInto;
+  if (folded !== undefined) {
+    notes.push(
+      h("p", {}, `Folded into the group ${actions.labelOf(folded) ?? folded}. `, button("Open the group", { class: "link", "data-testid": "details-open-folding-group" }, () => { actions.toggleGroup(folded); })),
+    );
+  }
+  return notes.length > 0 ? h("div", { class: "dp-notes", role: "note" }, notes) : null;
+}
+
+function annotation(a: NodeAttrs, actions: DetailsActions): HTMLElement {
+  const id = a.data.id;
+  const saved = a.annotation ?? "";
+  const fieldId = "dp-annotation";
+  const hint = h("span", { class: "dp-hint", id: "dp-annotation-hint" }, "Ctrl+Enter saves · Esc undoes the edit");
+  const area = h("textarea", {
+    id: fieldId,
+    class: "dp-annotation",
+    rows: 3,
+    placeholder: "Your note: why it matters, what to check next…",
+    "data-testid": "annotation",
+    // Keyed by node: an unsaved note survives a re-render, never moves to another node.
+    "data-key": `annotation:${id}`,
+    "data-draft": true,
+    "aria-describedby": "dp-annotation-hint",
+  });
+  area.value = saved;
+  const save = button("Save note", { class: "small", "data-testid": "annotation-save", disabled: true }, () => {
+    // Saving re-renders the panel and disables this button: keep the focus in the note.
+    area.focus();
+    commit();
+  });
+  const cancel = button("Cancel", { class: "small", "data-testid": "annotation-cancel", disabled: true }, () => {
+    area.value = saved;
+    sync();
+    area.focus();
+  });
+  const sync = () => {
+    const dirty = area.value.trim() !== saved;
+    save.disabled = !dirty;
+    cancel.disabled = !dirty;
+  };
+  const commit = () => {
+    const text = area.value.trim();
+    if (text === saved) return;
+    area.value = text;
+    actions.annotate(id, text);
+  };
+  area.addEventListener("input", sync);
+  area.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      commit();
+    } else if (ev.key === "Escape" && area.value.trim() !== saved) {
+      // Handled here, so the page's Esc shortcut does not also fire.
+      ev.preventDefault();
+      area.value = saved;
+      sync();
+    }
+  });
+  return h(
+    "div",
+    { class: "dp-annotation-box" },
+    h("label", { for: fieldId, class: "section-title" }, "Note"),
+    area,
+    h("div", { class: "dp-row" }, save, cancel, hint),
   );
 }
 
-export function renderEdgeDetails(root: HTMLElement, e: GEdge, actions: DetailsActions): void {
-  clear(root);
-  const end = (id: string) =>
-    actions.hasNode(id)
-      ? h("button", { type: "button", class: "link", onclick: () => { actions.select(id); } }, actions.labelOf(id) ?? id)
-      : h("span", { class: "mono" }, id);
-  root.append(
-    h("h2", { id: "details-title" }, "Details"),
-    h("span", { class: "kind", "data-testid": "details-kind" }, "Edge"),
-    h("p", { class: "details-title", "data-testid": "details-label" }, kindWords(e.kind)),
-    h("div", { class: "mono", "data-testid": "details-id" }, e.id),
+function kindLine(n: GNode, text: string): HTMLElement {
+  return h("span", { class: "kind", "data-testid": "details-kind" }, h("span", { class: "dot", style: `background:${nodeColor(n.kind)}`, "aria-hidden": "true" }), text);
+}
+
+function groupDetails(root: HTMLElement, v: NodeDetailsView, g: GroupInfo, actions: DetailsActions): void {
+  const a = v.attrs;
+  const id = a.data.id;
+  const shown = g.members.slice(0, MEMBERS_SHOWN);
+  fill(
+    root,
+    heading(),
+    kindLine(a.data, `${ORIGINS[g.origin]} · ${plural(g.members.length, "member")}`),
+    h("p", { class: "details-title", "data-testid": "details-label" }, a.label),
+    g.title !== a.label ? h("p", { class: "dp-sub" }, g.title) : null,
+    h("div", { class: "mono", "data-testid": "details-id" }, id),
+    badges(a.badges, false),
+    visibilityNotes(a, actions),
+    h(
+      "div",
+      { class: "dp-actions", role: "group", "aria-label": "Group actions" },
+      button(
+        g.collapsed ? "Open group" : "Collapse group",
+        { class: "primary", "data-testid": "details-group-toggle", "aria-label": g.collapsed ? `Open ${a.label}: show its members` : `Collapse ${a.label} into one node` },
+        () => { actions.toggleGroup(id); },
+      ),
+      button("Ungroup", { "data-testid": "details-ungroup", "aria-label": `Ungroup ${a.label}: keep the members, drop the group` }, () => { actions.ungroup(id); }),
+      pinButton(a, actions),
+      hideButton(a, actions),
+    ),
     kv([
-      ["From", end(e.from)],
-      ["To", end(e.to)],
-      ["Amount", e.amount != null ? `${formatAmount(e.amount)}${e.asset ? ` ${e.asset}` : ""}` : null],
-      ["USD then", formatUSD(e.valueUSD)],
-      ["Time", formatTime(e.time)],
-      ["Tx hash", e.txHash ? h("span", { class: "mono" }, e.txHash) : null],
-      ["Confidence", confidence(e.confidence)],
-      ["Marking", marking(e.marking)],
-      ["Valid", validity(e.validFrom, e.validTo)],
+      ["State", g.collapsed ? "Collapsed: the members are folded into this node" : "Open: the members are on the canvas"],
+      ["On the canvas", plural(v.canvasDegree, "edge")],
+      ["Marking", marking(a.data.marking)],
     ]),
-    ...properties(e.properties),
-    ...sources(e.sources),
+    annotation(a, actions),
+    h("h3", { class: "section-title", id: "dp-members-title" }, `Members (${g.members.length.toLocaleString("en-US")})`),
+    h(
+      "ul",
+      { class: "dp-members", "aria-labelledby": "dp-members-title", "data-testid": "group-members" },
+      shown.map((m) =>
+        h(
+          "li",
+          {},
+          button(actions.labelOf(m) ?? m, { class: "link", title: m, "data-testid": "group-member", "data-key": `member:${m}`, "data-node-id": m }, () => { actions.select(m); }),
+        ),
+      ),
+    ),
+    g.members.length > shown.length ? h("p", { class: "placeholder" }, `and ${(g.members.length - shown.length).toLocaleString("en-US")} more`) : null,
+    ...properties(a.data.properties),
+    ...(a.data.sources.length > 0 ? sources(a.data.sources) : []),
   );
+}
+
+function pinButton(a: NodeAttrs, actions: DetailsActions): HTMLButtonElement {
+  const pinned = a.pinned === true;
+  return button(
+    pinned ? "Unpin" : "Pin",
+    { "data-testid": "details-pin", "aria-label": pinned ? `Unpin ${a.label}: let the layout move it` : `Pin ${a.label} where it is` },
+    () => { actions.pin([a.data.id], !pinned); },
+  );
+}
+
+function hideButton(a: NodeAttrs, actions: DetailsActions): HTMLButtonElement {
+  const hidden = a.userHidden === true;
+  return button(
+    hidden ? "Show" : "Hide",
+    { "data-testid": "details-hide", "aria-label": hidden ? `Show ${a.label} on the canvas` : `Hide ${a.label} from the canvas` },
+    () => {
+      if (hidden) actions.show([a.data.id]);
+      else actions.hide([a.data.id]);
+    },
+  );
+}
+
+/** What is selected: node and edge IDs, and the one in focus (the last clicked). */
+export interface DetailsSelection {
+  selected: string[];
+  focus: Selection;
+}
+
+/**
+ * Renders the panel for the selection on `graph`: a summary for several
+ * nodes, else the focused node or edge, else a hint. Reads the graph only.
+ */
+export function renderDetails(root: HTMLElement, graph: RGraph, sel: DetailsSelection, actions: DetailsActions): void {
+  const nodeIds = sel.selected.filter((id) => graph.hasNode(id));
+  if (nodeIds.length >= 2) {
+    const inSel = new Set(nodeIds);
+    const edgeIds = new Set(sel.selected.filter((id) => graph.hasEdge(id)));
+    // Visible edges only: an aggregate edge and the edges folded into it must not both count.
+    graph.forEachEdge((id, a, s, t) => {
+      if (inSel.has(s) && inSel.has(t) && edgeVisible(graph, id, a)) edgeIds.add(id);
+    });
+    renderSelectionDetails(
+      root,
+      {
+        nodes: nodeIds.map((id) => graph.getNodeAttribute(id, "data")),
+        edges: [...edgeIds].map((id) => graph.getEdgeAttribute(id, "data")),
+        allPinned: nodeIds.every((id) => graph.getNodeAttribute(id, "pinned") === true),
+      },
+      actions,
+    );
+    return;
+  }
+  const f = sel.focus;
+  const nodeId = f?.type === "node" ? f.id : f === null ? nodeIds[0] : undefined;
+  if (nodeId !== undefined && graph.hasNode(nodeId)) {
+    renderNodeDetails(root, { attrs: graph.getNodeAttributes(nodeId), canvasDegree: graph.degree(nodeId) }, actions);
+  } else if (f?.type === "edge" && graph.hasEdge(f.id)) {
+    renderEdgeDetails(root, graph.getEdgeAttributes(f.id), actions);
+  } else {
+    renderNoSelection(root, graph.order === 0);
+  }
+}
+
+export function renderNodeDetails(root: HTMLElement, v: NodeDetailsView, actions: DetailsActions): void {
+  rebuild(root, () => {
+    const a = v.attrs;
+    if (a.group) {
+      groupDetails(root, v, a.group, actions);
+      return;
+    }
+    const n = a.data;
+    const name = n.label || n.key;
+    const hub = n.degree > HUB_WARNING_DEGREE;
+    fill(
+    root,
+      heading(),
+      kindLine(n, kindLabel(n.kind)),
+      h("p", { class: "details-title", "data-testid": "details-label" }, name),
+      h("div", { class: "mono", "data-testid": "details-id" }, n.id),
+      badges(a.badges, hub),
+      visibilityNotes(a, actions),
+      h(
+        "div",
+        { class: "dp-actions", role: "group", "aria-label": "Trace" },
+        button("Expand…", { class: "primary", "data-testid": "details-expand", "aria-haspopup": "dialog", "aria-label": `Expand the neighbours of ${name}, with filters` }, () => { actions.expand(n.id); }),
+        button("Path from here", { "data-testid": "details-path-from", "aria-label": `Path from ${name}` }, () => { actions.pathFrom(n.id); }),
+        button("Path to here", { "data-testid": "details-path-to", "aria-label": `Path to ${name}` }, () => { actions.pathTo(n.id); }),
+        button("Add to flow sources", { "data-testid": "details-flow-source", "aria-label": `Trace the money flow out of ${name}` }, () => { actions.addFlowSource(n.id); }),
+        button("Add to flow sinks", { "data-testid": "details-flow-sink", "aria-label": `Follow the money flow to ${name}` }, () => { actions.addFlowSink(n.id); }),
+      ),
+      h(
+        "div",
+        { class: "dp-actions", role: "group", "aria-label": "Canvas" },
+        n.kind === "WALLET"
+          ? button("Address cluster", { "data-testid": "details-address-cluster", "aria-label": `Collapse the co-spend cluster of ${name}` }, () => { actions.cluster(n.id); })
+          : null,
+        n.kind === "PERSON"
+          ? button("Persona cluster", { "data-testid": "details-persona-cluster", "aria-label": `Collapse the persona cluster of ${name}` }, () => { actions.personas(n.id); })
+          : null,
+        pinButton(a, actions),
+        hideButton(a, actions),
+        button("Remove", { class: "dp-danger", "data-testid": "details-remove", "aria-label": `Remove ${name} from the canvas` }, () => { actions.remove([n.id]); }),
+      ),
+      kv([
+        [
+          "Connections",
+          h(
+            "span",
+            { "data-testid": "details-degree" },
+            `${n.degree.toLocaleString("en-US")} in the graph · ${v.canvasDegree.toLocaleString("en-US")} on the canvas`,
+          ),
+        ],
+        ["Confidence", confidence(n.confidence)],
+        ["Marking", marking(n.marking)],
+        ["Chain", n.chain],
+        ["Address", n.address ? h("span", { class: "mono" }, n.address) : null],
+        ["Key", h("span", { class: "mono" }, n.key)],
+        ["Valid", validity(n.validFrom, n.validTo)],
+      ]),
+      annotation(a, actions),
+      n.aliases.length > 0
+        ? h("div", {}, h("h3", { class: "section-title" }, "Aliases"), h("div", { class: "chips", "data-testid": "aliases" }, ...n.aliases.map((x) => h("span", { class: "chip" }, x))))
+        : null,
+      ...properties(n.properties),
+      ...sources(n.sources),
+    );
+  });
+}
+
+export function renderEdgeDetails(root: HTMLElement, attrs: EdgeAttrs, actions: Pick<DetailsActions, "select" | "labelOf" | "hasNode">): void {
+  rebuild(root, () => {
+    const e = attrs.data;
+    const end = (id: string) =>
+      actions.hasNode(id)
+        ? button(actions.labelOf(id) ?? id, { class: "link", title: id, "data-key": `end:${id}` }, () => { actions.select(id); })
+        : h("span", { class: "mono" }, id);
+    const folded = attrs.aggregate?.edgeIds.length;
+    fill(
+    root,
+      heading(),
+      h("span", { class: "kind", "data-testid": "details-kind" }, folded ? "Edges of a group" : "Edge"),
+      h("p", { class: "details-title", "data-testid": "details-label" }, kindWords(e.kind)),
+      h("div", { class: "mono", "data-testid": "details-id" }, e.id),
+      folded
+        ? h("p", { class: "dp-notes", role: "note", "data-testid": "details-aggregate" }, `The sum of ${plural(folded, "edge")} folded into a group; open the group to see each one.`)
+        : null,
+      kv([
+        ["From", end(e.from)],
+        ["To", end(e.to)],
+        ["Amount", e.amount != null ? `${formatAmount(e.amount)}${e.asset ? ` ${e.asset}` : ""}` : null],
+        ["USD then", formatUSD(e.valueUSD)],
+        ["Time", formatTime(e.time)],
+        ["Tx hash", e.txHash ? h("span", { class: "mono" }, e.txHash) : null],
+        ["Confidence", confidence(e.confidence)],
+        ["Marking", marking(e.marking)],
+        ["Valid", validity(e.validFrom, e.validTo)],
+      ]),
+      ...properties(e.properties),
+      ...sources(e.sources),
+    );
+  });
+}
+
+export function renderSelectionDetails(root: HTMLElement, v: SelectionView, actions: Pick<DetailsActions, "select" | "group" | "hide" | "pin" | "exportSelection">): void {
+  rebuild(root, () => {
+    const s = summarizeSelection(v.nodes, v.edges);
+    const ids = v.nodes.map((n) => n.id);
+    const shown = v.nodes.slice(0, MEMBERS_SHOWN);
+    fill(
+    root,
+      heading(),
+      h("p", { class: "details-title", "data-testid": "details-label" }, `${plural(v.nodes.length, "node")} selected`),
+      h(
+        "ul",
+        { class: "dp-kind-counts", "data-testid": "selection-kinds", "aria-label": "Selected nodes by kind" },
+        s.byKind.map((k) =>
+          h("li", {}, h("span", { class: "dot", style: `background:${nodeColor(k.kind)}`, "aria-hidden": "true" }), plural(k.count, kindLabel(k.kind).toLowerCase())),
+        ),
+      ),
+      kv([
+        ["Edges", plural(v.edges.length, "edge")],
+        [
+          "Total USD",
+          h(
+            "span",
+            { "data-testid": "selection-usd" },
+            formatUSD(s.totalUSD),
+            s.edgesWithUSD < v.edges.length ? ` (${plural(v.edges.length - s.edgesWithUSD, "edge")} without a USD value)` : "",
+          ),
+        ],
+      ]),
+      h(
+        "div",
+        { class: "dp-actions", role: "group", "aria-label": "Selection actions", "data-testid": "selection-actions" },
+        button("Group selected", { class: "primary", "data-testid": "selection-group", disabled: v.nodes.length < 2 }, () => { actions.group(); }),
+        button(v.allPinned ? "Unpin selected" : "Pin selected", { "data-testid": "selection-pin" }, () => { actions.pin(ids, !v.allPinned); }),
+        button("Hide selected", { "data-testid": "selection-hide" }, () => { actions.hide(ids); }),
+        button("Export selection", { "data-testid": "selection-export" }, () => { actions.exportSelection(); }),
+      ),
+      h("h3", { class: "section-title", id: "dp-selected-title" }, "Selected"),
+      h(
+        "ul",
+        { class: "dp-members", "aria-labelledby": "dp-selected-title", "data-testid": "selection-nodes" },
+        shown.map((n) =>
+          h(
+            "li",
+            {},
+            h("span", { class: "dot", style: `background:${nodeColor(n.kind)}`, "aria-hidden": "true" }),
+            button(n.label || n.key, { class: "link", title: `${kindLabel(n.kind)} · ${n.id}`, "data-key": `sel:${n.id}`, "aria-label": `Select only ${n.label || n.key}` }, () => { actions.select(n.id); }),
+          ),
+        ),
+      ),
+      v.nodes.length > shown.length ? h("p", { class: "placeholder" }, `and ${(v.nodes.length - shown.length).toLocaleString("en-US")} more`) : null,
+    );
+  });
 }
 
 export function renderNoSelection(root: HTMLElement, canvasEmpty: boolean): void {
-  clear(root);
-  root.append(
-    h("h2", { id: "details-title" }, "Details"),
-    h(
-      "p",
-      { class: "placeholder", "data-testid": "details-empty" },
-      canvasEmpty ? "Search for an entity to put it on the canvas." : "Click a node or an edge to see what is known about it and where it comes from.",
-    ),
-  );
+  rebuild(root, () => {
+    fill(
+    root,
+      heading(),
+      h(
+        "p",
+        { class: "placeholder", "data-testid": "details-empty" },
+        canvasEmpty ? "Search for an entity to put it on the canvas." : "Click a node or an edge to see what is known about it and where it comes from.",
+      ),
+    );
+  });
 }

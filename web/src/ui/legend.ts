@@ -1,24 +1,92 @@
-// Legend strip under the canvas: colours of the node kinds and edge groups
-// that are on the canvas (hidden while the canvas is empty).
-import { EDGE_LEGEND, NODE_COLORS, NODE_KIND_LABELS } from "../style";
-import { NODE_KINDS } from "../types";
+// Legend strip under the canvas: the glyphs and colours of what is on the
+// canvas (services and identifiers by category), the markers in use (badge
+// rings, pins, notes, groups) and the edge colour groups; hidden while the
+// canvas is empty. Read from the graph itself, so it cannot drift from the
+// drawing.
+import { nodeVisible, type RGraph } from "../graphModel";
+import { iconUrl, nodeIcon, type IconName } from "../icons";
+import { EDGE_LEGEND, NODE_COLORS, kindLabel } from "../style";
+import { NODE_KINDS, type NodeKind } from "../types";
 import { clear, h } from "./dom";
 
-export function renderLegend(root: HTMLElement, present: { nodeKinds: ReadonlySet<string>; edgeColors: ReadonlySet<string> }): void {
+/** Words for the glyphs that split a kind (services, identifiers). */
+const SUBTYPES: Partial<Record<IconName, string>> = {
+  exchange: "exchange",
+  mixer: "mixer",
+  bridge: "bridge",
+  service: "other",
+  email: "e-mail",
+  phone: "phone",
+  handle: "handle",
+  ip: "IP / domain",
+};
+
+const SPLIT_KINDS = new Set<NodeKind>(["SERVICE", "IDENTIFIER"]);
+
+function glyph(color: string, icon: IconName): HTMLElement {
+  return h("span", { class: "glyph", style: `background:${color}`, "aria-hidden": "true" }, h("img", { src: iconUrl(icon), alt: "" }));
+}
+
+export function renderLegend(root: HTMLElement, graph: RGraph): void {
   clear(root);
-  root.hidden = present.nodeKinds.size === 0;
-  const kinds = NODE_KINDS.filter((k) => present.nodeKinds.has(k));
-  const edges = EDGE_LEGEND.filter((r) => present.edgeColors.has(r.color));
-  root.append(
-    h("h2", {}, "Nodes"),
-    ...kinds.map((k) =>
-      h("span", { class: "row" }, h("span", { class: "dot", style: `background:${NODE_COLORS[k]}`, "aria-hidden": "true" }), NODE_KIND_LABELS[k]),
-    ),
-  );
+  const kinds = new Map<NodeKind, Set<IconName>>();
+  let sanctioned = false;
+  let risky = false;
+  let pinned = false;
+  let noted = false;
+  let grouped = false;
+  for (const { attributes: a } of graph.nodeEntries()) {
+    if (!nodeVisible(a)) continue;
+    if (a.group) {
+      grouped = true;
+    } else {
+      let icons = kinds.get(a.kind);
+      if (!icons) kinds.set(a.kind, (icons = new Set()));
+      icons.add(nodeIcon(a));
+    }
+    sanctioned ||= a.badges?.includes("sanctioned") === true;
+    risky ||= a.badges?.includes("high-risk") === true;
+    pinned ||= a.pinned === true;
+    noted ||= a.annotation !== undefined && a.annotation !== "";
+  }
+  const edgeColors = new Set<string>();
+  let valued = false;
+  for (const { attributes: a } of graph.edgeEntries()) {
+    edgeColors.add(a.color);
+    valued ||= a.data.valueUSD !== null;
+  }
+
+  root.hidden = graph.order === 0;
+  if (root.hidden) return;
+
+  const nodeRows: HTMLElement[] = [];
+  for (const k of NODE_KINDS) {
+    const icons = kinds.get(k);
+    if (!icons) continue;
+    for (const icon of icons) {
+      const sub = SPLIT_KINDS.has(k) ? SUBTYPES[icon] : undefined;
+      nodeRows.push(h("span", { class: "row" }, glyph(NODE_COLORS[k], icon), sub ? `${kindLabel(k)}: ${sub}` : kindLabel(k)));
+    }
+  }
+  if (grouped) nodeRows.push(h("span", { class: "row" }, glyph("var(--muted)", "group"), "Group (members)"));
+  root.append(h("h2", {}, "Nodes"), ...nodeRows);
+
+  const markers = [
+    sanctioned ? h("span", { class: "row" }, h("span", { class: "ring sanctioned", "aria-hidden": "true" }), "Sanctioned") : null,
+    risky ? h("span", { class: "row" }, h("span", { class: "ring high-risk", "aria-hidden": "true" }), "High risk") : null,
+    pinned ? h("span", { class: "row" }, h("span", { class: "ring pinned", "aria-hidden": "true" }), "Pinned") : null,
+    noted ? h("span", { class: "row" }, h("span", { class: "note", "aria-hidden": "true" }, "✎"), "Has a note") : null,
+  ].filter((m): m is HTMLElement => m !== null);
+  if (markers.length > 0) {
+    root.append(h("span", { class: "sep", "aria-hidden": "true" }), h("h2", {}, "Markers"), ...markers);
+  }
+
+  const edges = EDGE_LEGEND.filter((r) => edgeColors.has(r.color));
   if (edges.length === 0) return;
   root.append(
     h("span", { class: "sep", "aria-hidden": "true" }),
     h("h2", {}, "Edges"),
     ...edges.map((r) => h("span", { class: "row" }, h("span", { class: "line", style: `background:${r.color}`, "aria-hidden": "true" }), r.label)),
   );
+  if (valued) root.append(h("span", { class: "row" }, h("span", { class: "widths", "aria-hidden": "true" }), "Width: USD value (log scale)"));
 }

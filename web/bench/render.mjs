@@ -1,0 +1,152 @@
+// Render benchmark: the built bench page (dist/bench.html, src/bench/*) in
+// Debian's Chromium, for investigation-shaped subgraphs of several sizes.
+//
+//   npm run build && node bench/render.mjs [--sizes 1000,10000,50000] [--pan-ms 3000]
+//                                          [--layout-cap-ms 30000] [--seed 1] [--json]
+//
+// For each size, in a fresh page (1280×800): time to first frame (from
+// handing the subgraph to mergeSubgraph + createCanvas, as the app does, to
+// the first frame on screen), time until the ForceAtlas2 worker layout
+// settles (mean node movement over 500 ms below 0.5% of the drawing's
+// diagonal twice in a row; capped), and frames per second while the camera
+// pans for --pan-ms (mean fps, 95th percentile frame time). The same pan on
+// an empty canvas is the baseline. One Chromium at a time; headless Chromium
+// has no GPU here, so WebGL runs on SwiftShader (CPU) and absolute numbers
+// are far below a desktop GPU's.
+// Environment: CHROMIUM (default /usr/bin/chromium).
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { dirname, extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { chromium } from "playwright-core";
+
+const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(webDir, "dist");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--enable-unsafe-swiftshader",
+  "--use-angle=swiftshader",
+];
+const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json", ".png": "image/png" };
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1000,10000,50000" },
+    "pan-ms": { type: "string", default: "3000" },
+    "layout-cap-ms": { type: "string", default: "30000" },
+    seed: { type: "string", default: "1" },
+    json: { type: "boolean", default: false },
+  },
+});
+const sizes = args.sizes.split(",").map((s) => Number(s.trim()));
+const panMs = Number(args["pan-ms"]);
+const layoutCapMs = Number(args["layout-cap-ms"]);
+const seed = Number(args.seed);
+if (sizes.some((n) => !Number.isInteger(n) || n <= 0) || !(panMs > 0) || !(layoutCapMs > 0) || !Number.isInteger(seed)) {
+  console.error("usage: node bench/render.mjs [--sizes 1000,10000,50000] [--pan-ms 3000] [--layout-cap-ms 30000] [--seed 1] [--json]");
+  process.exit(2);
+}
+if (!existsSync(join(dist, "bench.html"))) {
+  console.error("dist/bench.html is missing: run `npm run build` first");
+  process.exit(2);
+}
+if (!existsSync(CHROMIUM)) {
+  console.error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM)`);
+  process.exit(2);
+}
+
+/** Serves dist/ on a free local port. */
+function serve() {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    if (path === "/favicon.ico") {
+      res.writeHead(204).end(); // the page has none; a 404 would count as a page error
+      return;
+    }
+    const file = join(dist, path);
+    if (!file.startsWith(dist + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+const ms = (v) => (v === null ? "—" : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
+
+async function main() {
+  const server = await serve();
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const version = browser.version();
+  const results = [];
+  try {
+    for (const nodes of [0, ...sizes]) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const errors = [];
+      page.on("pageerror", (err) => errors.push(err.message));
+      page.on("console", (msg) => {
+        if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
+      });
+      await page.goto(`${base}/bench.html`);
+      await page.waitForFunction(() => window.__bench !== undefined);
+      const renderer = await page.evaluate(() => {
+        const gl = document.createElement("canvas").getContext("webgl");
+        const info = gl?.getExtension("WEBGL_debug_renderer_info");
+        return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : "unknown";
+      });
+      if (!args.json) process.stderr.write(`${nodes === 0 ? "empty canvas" : `${nodes} nodes`}… `);
+      const r = await page.evaluate((o) => window.__bench.run(o), { nodes, seed, panMs, layoutCapMs });
+      await page.close();
+      if (errors.length > 0) throw new Error(`page errors at ${nodes} nodes:\n${errors.join("\n")}`);
+      if (!args.json) process.stderr.write("done\n");
+      results.push({ ...r, renderer });
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+
+  const [empty, ...rows] = results;
+  const out = {
+    chromium: version,
+    renderer: empty.renderer,
+    viewport: "1280x800",
+    panMs,
+    layoutCapMs,
+    seed,
+    baseline: { panFps: empty.panFps, panP95Ms: empty.panP95Ms },
+    runs: rows.map((r) => ({ ...r, fpsVsEmpty: empty.panFps > 0 ? r.panFps / empty.panFps : null })),
+  };
+  if (args.json) {
+    console.log(JSON.stringify(out, null, 2));
+    return;
+  }
+  console.log(`Render benchmark — Chromium ${version}, headless, no GPU: WebGL on SwiftShader (${empty.renderer}), viewport 1280×800, ${panMs} ms pan, seed ${seed}`);
+  console.log(`Baseline (empty canvas): ${empty.panFps.toFixed(1)} fps, p95 frame ${empty.panP95Ms.toFixed(1)} ms`);
+  console.log("");
+  console.log("| nodes | edges | first frame | of which merge | layout settled | pan fps (mean) | pan p95 frame | fps vs empty |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of out.runs) {
+    const settled = r.layoutSettleMs === null ? `> ${ms(layoutCapMs)} (cap)` : ms(r.layoutSettleMs);
+    const ratio = r.fpsVsEmpty === null ? "—" : `${(r.fpsVsEmpty * 100).toFixed(0)}%`;
+    console.log(
+      `| ${r.nodes.toLocaleString("en-US")} | ${r.edges.toLocaleString("en-US")} | ${ms(r.firstFrameMs)} | ${ms(r.mergeMs)} | ${settled} | ${r.panFps.toFixed(1)} | ${r.panP95Ms.toFixed(1)} ms | ${ratio} |`,
+    );
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,367 @@
+// The expand dialog: before putting a node's neighbours on the canvas, pick
+// which ones (direction, edge and node kinds, a time window, a minimum USD
+// value, how many, how deep). A hub (an exchange has hundreds of thousands of
+// edges) gets a plain warning: an unfiltered expansion shows an arbitrary
+// handful of its connections. Also home of the form pieces the path panel
+// shares: labelled fields with their error text, and kind pickers.
+import { kindWords, plural } from "../format";
+import { kindLabel } from "../style";
+import { NODE_KINDS, type Direction, type EdgeKind, type GNode, type NodeKind } from "../types";
+import { h } from "./dom";
+import {
+  DEFAULT_EXPAND,
+  EDGE_KIND_GROUPS,
+  EXPAND_LIMIT_MAX,
+  expandDraft,
+  expandFilterCount,
+  hubWarning,
+  parseExpandDraft,
+  parseIntInRange,
+  type ExpandDraft,
+  type ExpandField,
+  type ExpandFilters,
+} from "./forms";
+import "./panels.css";
+
+export type { ExpandFilters } from "./forms";
+
+/** Above this many connections (GNode.degree) a node is a hub: the dialog warns before expanding it. */
+export const HUB_WARNING_DEGREE = 200;
+
+let uid = 0;
+/** A prefix for element IDs, unique per rendered form (several may coexist). */
+function uniqueId(base: string): string {
+  uid += 1;
+  return `${base}-${uid}`;
+}
+
+/** A labelled input with a hint and an error line that screen readers read with it. */
+export interface Field<E extends HTMLElement> {
+  el: HTMLElement;
+  input: E;
+  /** Shows (or, with undefined, clears) the field's error. */
+  setError: (message: string | undefined) => void;
+}
+
+export function field<E extends HTMLInputElement | HTMLSelectElement>(label: string, input: E, hint?: string): Field<E> {
+  const id = input.id || uniqueId("fm");
+  input.id = id;
+  const error = h("span", { class: "fm-error", id: `${id}-err` });
+  const hintEl = hint ? h("span", { class: "fm-hint", id: `${id}-hint` }, hint) : null;
+  input.setAttribute("aria-describedby", [hintEl ? `${id}-hint` : "", `${id}-err`].filter(Boolean).join(" "));
+  const el = h("div", { class: "fm-field" }, h("label", { for: id }, label), input, hintEl, error);
+  return {
+    el,
+    input,
+    setError: (message) => {
+      error.textContent = message ?? "";
+      if (message) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    },
+  };
+}
+
+/** A group of checkboxes for kinds, in sub-groups with a tri-state box each, plus All / None. */
+export interface KindPicker {
+  el: HTMLFieldSetElement;
+  setError: (message: string | undefined) => void;
+  /** Focuses the first checkbox. */
+  focus: () => void;
+}
+
+export function kindPicker<K extends string>(o: {
+  legend: string;
+  groups: readonly { label: string; kinds: readonly K[] }[];
+  picked: readonly K[];
+  words(kind: K): string;
+  onChange(picked: K[]): void;
+  testid: string;
+}): KindPicker {
+  const id = uniqueId(o.testid);
+  const error = h("span", { class: "fm-error", id: `${id}-err` });
+  const boxes: HTMLInputElement[] = [];
+  const groupBoxes: { box: HTMLInputElement; members: HTMLInputElement[] }[] = [];
+  const picked = new Set(o.picked);
+  const read = () => boxes.filter((b) => b.checked).map((b) => b.value as K);
+  // A group's box is checked when all its kinds are, mixed when some are.
+  const syncGroups = () => {
+    for (const g of groupBoxes) {
+      const n = g.members.filter((m) => m.checked).length;
+      g.box.checked = n === g.members.length;
+      g.box.indeterminate = n > 0 && n < g.members.length;
+    }
+  };
+  const changed = () => {
+    syncGroups();
+    o.onChange(read());
+  };
+  const tools = h(
+    "div",
+    { class: "fm-kinds-tools" },
+    h("button", { type: "button", class: "small", "aria-label": `All ${o.legend.toLowerCase()}`, onclick: () => { boxes.forEach((b) => (b.checked = true)); changed(); } }, "All"),
+    h("button", { type: "button", class: "small", "aria-label": `No ${o.legend.toLowerCase()}`, onclick: () => { boxes.forEach((b) => (b.checked = false)); changed(); } }, "None"),
+  );
+  const el = h("fieldset", { class: "fm-kinds", "data-testid": o.testid, "aria-describedby": `${id}-err` }, h("legend", {}, o.legend), tools);
+  const grouped = o.groups.length > 1;
+  for (const g of o.groups) {
+    const members = g.kinds.map((k) => {
+      const box = h("input", { type: "checkbox", value: k, checked: picked.has(k), "data-kind": k, onchange: changed });
+      boxes.push(box);
+      return box;
+    });
+    const items = members.map((box, i) => h("label", { class: "fm-check" }, box, o.words(g.kinds[i] as K)));
+    if (!grouped) {
+      el.append(h("div", { class: "fm-kind-items" }, items));
+      continue;
+    }
+    const box = h("input", {
+      type: "checkbox",
+      "data-group": g.label,
+      onchange: (ev: Event) => {
+        const on = (ev.currentTarget as HTMLInputElement).checked;
+        members.forEach((m) => (m.checked = on));
+        changed();
+      },
+    });
+    groupBoxes.push({ box, members });
+    el.append(
+      h(
+        "div",
+        { class: "fm-kind-group", role: "group", "aria-label": g.label },
+        h("label", { class: "fm-check fm-kind-group-label" }, box, g.label, h("span", { class: "fm-sr" }, " (all)")),
+        h("div", { class: "fm-kind-items" }, items),
+      ),
+    );
+  }
+  el.append(error);
+  syncGroups();
+  return {
+    el,
+    setError: (message) => {
+      error.textContent = message ?? "";
+    },
+    focus: () => {
+      boxes[0]?.focus();
+    },
+  };
+}
+
+/** A group of radio buttons (arrow keys move between them: the platform's). */
+export function radios<V extends string>(o: {
+  legend: string;
+  options: readonly { value: V; label: string; hint?: string }[];
+  value: V;
+  onChange(v: V): void;
+  testid: string;
+}): HTMLFieldSetElement {
+  const name = uniqueId(o.testid);
+  return h(
+    "fieldset",
+    { class: "fm-radios", "data-testid": o.testid },
+    h("legend", {}, o.legend),
+    o.options.map((opt) =>
+      h(
+        "label",
+        { class: "fm-check" },
+        h("input", {
+          type: "radio",
+          name,
+          value: opt.value,
+          checked: opt.value === o.value,
+          "data-testid": `${o.testid}-${opt.value.toLowerCase()}`,
+          onchange: () => { o.onChange(opt.value); },
+        }),
+        h("span", {}, opt.label, opt.hint ? h("span", { class: "fm-hint" }, ` — ${opt.hint}`) : null),
+      ),
+    ),
+  );
+}
+
+const DIRECTIONS: { value: Direction; label: string; hint: string }[] = [
+  { value: "BOTH", label: "Either way", hint: "everything linked to it" },
+  { value: "OUT", label: "Outgoing", hint: "what it sent, controls, is attributed to" },
+  { value: "IN", label: "Incoming", hint: "what sent to it, controls it" },
+];
+
+const DEPTHS = [
+  { value: "1", label: "1 — its neighbours" },
+  { value: "2", label: "2 — and theirs", hint: "grows fast" },
+] as const;
+
+/**
+ * Opens the expand dialog for a node, prefilled with `initial`. Resolves with
+ * the chosen filters, or null when cancelled (Cancel, Esc). The platform's
+ * modal dialog traps focus; focus returns to where it was.
+ */
+export function openExpandDialog(host: HTMLElement, node: GNode, initial: ExpandFilters): Promise<ExpandFilters | null> {
+  return new Promise((resolve) => {
+    const returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const name = node.label || node.key;
+    const hub = node.degree > HUB_WARNING_DEGREE;
+    const ids = { title: uniqueId("xd-title"), about: uniqueId("xd-about"), warn: uniqueId("xd-warn") };
+    let result: ExpandFilters | null = null;
+    const dialog = h("dialog", {
+      class: "xd",
+      "aria-labelledby": ids.title,
+      "aria-describedby": hub ? `${ids.about} ${ids.warn}` : ids.about,
+      "data-testid": "expand-dialog",
+    });
+
+    /** Puts a fresh form for `start` in the dialog ("Reset filters" mounts the defaults). */
+    const mount = (start: ExpandDraft): void => {
+      let draft = start;
+      let submitted = false;
+      const touched = new Set<ExpandField>();
+      const update = (patch: Partial<ExpandDraft>) => {
+        draft = { ...draft, ...patch };
+        validate();
+      };
+
+      const direction = radios({ legend: "Direction", options: DIRECTIONS, value: draft.direction, onChange: (v) => { update({ direction: v }); }, testid: "expand-direction" });
+      const edgeKinds = kindPicker<EdgeKind>({
+        legend: "Edge kinds",
+        groups: EDGE_KIND_GROUPS,
+        picked: draft.edgeKinds,
+        words: kindWords,
+        onChange: (k) => {
+          touched.add("edgeKinds");
+          update({ edgeKinds: k });
+        },
+        testid: "expand-edge-kinds",
+      });
+      const nodeKinds = kindPicker<NodeKind>({
+        legend: "Node kinds",
+        groups: [{ label: "Node kinds", kinds: NODE_KINDS }],
+        picked: draft.nodeKinds,
+        words: kindLabel,
+        onChange: (k) => {
+          touched.add("nodeKinds");
+          update({ nodeKinds: k });
+        },
+        testid: "expand-node-kinds",
+      });
+      const textField = (key: "since" | "until" | "minUSD" | "limit", label: string, attrs: Record<string, string | number>, hint?: string) => {
+        const input = h("input", { ...attrs, value: draft[key], "data-testid": `expand-${key === "minUSD" ? "min-usd" : key}` });
+        input.addEventListener("input", () => { update({ [key]: input.value }); });
+        input.addEventListener("change", () => {
+          touched.add(key);
+          validate();
+        });
+        return field(label, input, hint);
+      };
+      const since = textField("since", "Since", { type: "date" });
+      const until = textField("until", "Until", { type: "date" });
+      const minUSD = textField("minUSD", "Minimum USD", { type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "e.g. 10k or 1.5M" }, "Edges without a USD value pass.");
+      const limit = textField("limit", "At most", { type: "number", min: 1, max: EXPAND_LIMIT_MAX, step: 1 }, `neighbours (1–${EXPAND_LIMIT_MAX.toLocaleString("en-US")})`);
+      const depth = radios({ legend: "Depth", options: DEPTHS, value: draft.depth === "2" ? "2" : "1", onChange: (v) => { update({ depth: v }); }, testid: "expand-depth" });
+
+      const warningText = h("span", {});
+      const filterCount = h("span", { class: "fm-hint", "aria-live": "polite", "data-testid": "expand-filter-count" });
+      // A date input reports a half-typed date as an empty value: ask its validity.
+      const incomplete = (f: Field<HTMLInputElement>) => (f.input.validity.badInput ? "Incomplete date: finish it or clear it." : undefined);
+      // In the order shown, so the first invalid one gets the focus.
+      const slots: [ExpandField, { setError: (m: string | undefined) => void; focus: () => void }][] = [
+        ["edgeKinds", edgeKinds],
+        ["nodeKinds", nodeKinds],
+        ["since", { setError: since.setError, focus: () => { since.input.focus(); } }],
+        ["until", { setError: until.setError, focus: () => { until.input.focus(); } }],
+        ["minUSD", { setError: minUSD.setError, focus: () => { minUSD.input.focus(); } }],
+        ["limit", { setError: limit.setError, focus: () => { limit.input.focus(); } }],
+      ];
+
+      function validate(): { value: ExpandFilters | null; firstError: (() => void) | null } {
+        const parsed = parseExpandDraft(draft);
+        const errors: Partial<Record<ExpandField, string>> = parsed.ok ? {} : { ...parsed.errors };
+        const badSince = incomplete(since);
+        const badUntil = incomplete(until);
+        if (badSince) errors.since = badSince;
+        if (badUntil) errors.until = badUntil;
+        let firstError: (() => void) | null = null;
+        for (const [k, slot] of slots) {
+          slot.setError(submitted || touched.has(k) ? errors[k] : undefined);
+          if (errors[k] !== undefined) firstError ??= slot.focus;
+        }
+        const lim = parseIntInRange(draft.limit, 1, EXPAND_LIMIT_MAX);
+        warningText.textContent = hubWarning(name, node.degree, lim.ok ? lim.value : initial.limit);
+        const n = parsed.ok ? expandFilterCount(parsed.value) : 0;
+        filterCount.textContent = n > 0 ? `${plural(n, "filter")} set` : "No filter set";
+        return { value: parsed.ok && !firstError ? parsed.value : null, firstError };
+      }
+
+      const form = h(
+        "form",
+        {
+          class: "xd-form",
+          novalidate: true,
+          onsubmit: (ev: Event) => {
+            ev.preventDefault();
+            submitted = true;
+            const r = validate();
+            if (r.value === null) {
+              r.firstError?.();
+              return;
+            }
+            result = r.value;
+            dialog.close();
+          },
+        },
+        h(
+          "header",
+          { class: "xd-head" },
+          h("h2", { id: ids.title }, `Expand ${name}`),
+          h(
+            "p",
+            { id: ids.about, class: "xd-about" },
+            `${kindLabel(node.kind)} · `,
+            h("strong", { "data-testid": "expand-degree" }, plural(node.degree, "connection")),
+            " in the graph",
+          ),
+          hub ? h("p", { class: "xd-warning", id: ids.warn, "data-testid": "hub-warning" }, h("strong", {}, "Hub. "), warningText) : null,
+        ),
+        h(
+          "div",
+          { class: "xd-body" },
+          h("div", { class: "xd-col" }, direction, edgeKinds.el),
+          h(
+            "div",
+            { class: "xd-col" },
+            nodeKinds.el,
+            h("fieldset", { class: "fm-group" }, h("legend", {}, "Time and value"), h("div", { class: "fm-row" }, since.el, until.el), minUSD.el),
+            h("fieldset", { class: "fm-group" }, h("legend", {}, "Size"), limit.el, depth),
+          ),
+        ),
+        h(
+          "footer",
+          { class: "xd-foot" },
+          h(
+            "button",
+            {
+              type: "button",
+              "data-testid": "expand-reset",
+              onclick: () => {
+                mount(expandDraft(DEFAULT_EXPAND));
+                dialog.querySelector<HTMLElement>("[data-testid='expand-reset']")?.focus();
+              },
+            },
+            "Reset filters",
+          ),
+          filterCount,
+          h("span", { class: "xd-spacer" }),
+          h("button", { type: "button", "data-testid": "expand-cancel", onclick: () => { dialog.close(); } }, "Cancel"),
+          h("button", { type: "submit", class: "primary", "data-testid": "expand-confirm" }, hub ? "Expand anyway" : "Expand"),
+        ),
+      );
+      dialog.replaceChildren(form);
+      validate();
+    };
+
+    mount(expandDraft(initial));
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      if (returnTo?.isConnected) returnTo.focus();
+      resolve(result);
+    });
+    host.append(dialog);
+    dialog.showModal();
+  });
+}
