@@ -22,9 +22,9 @@ NEO4J_ENV     := .neo4j-test/env
 GO_SOURCES   := $(shell find . -name '*.go' -not -path './web/node_modules/*' 2>/dev/null) go.mod go.sum
 # npm packages may ship Go files (flatted does); keep them out of ./...
 GO_PACKAGES   = $$($(GO) list ./... | grep -v /node_modules/)
-WEB_SOURCES  := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
+WEB_SOURCES  := $(shell find web/src web/index.html web/bench.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
-.PHONY: run build web test test-go test-web test-e2e lint generate check-generated bench chromium clean help \
+.PHONY: run build web test test-go test-web test-e2e lint generate check-generated bench bench-web chromium clean help \
         neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop fuzz test-kill-m
 
 help: ## list targets
@@ -81,7 +81,7 @@ neo4j-status: ## is the local Neo4j running, and its NEO4J_URI
 test-web: web/node_modules/.package-lock.json ## web type checks, lint and unit tests
 	cd web && $(NPM) run check
 
-test-e2e: build chromium ## browser test: real binary, real Chromium
+test-e2e: build chromium ## browser tests: real binary (demo case and generated data), real Chromium
 	cd web && REDTHREAD_BIN=$(CURDIR)/$(BIN) CHROMIUM=$(CHROMIUM) $(NPM) run e2e
 
 chromium: ## install Debian's chromium when it is missing
@@ -110,6 +110,9 @@ bench: ## benchmarks: Go testing.B, then the bench/ table (demo case; 1 M genera
 	$(NEO4J_TEST) $(NEO4J_SH) start >/dev/null
 	NEO4J_URI="$$(sed -n 's/^NEO4J_URI=//p' $(NEO4J_ENV))" $(GO) test -run '^$$' -bench . -benchmem ./graph/... ./ingest/...
 	$(GO) run ./bench
+
+bench-web: build chromium ## render benchmark: 1k/10k/50k-node subgraphs in Chromium (WebGL on SwiftShader)
+	cd web && CHROMIUM=$(CHROMIUM) node bench/render.mjs
 
 clean: ## remove build output
 	rm -rf bin web/dist/assets web/dist/index.html

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 
 // The Go server serves the built app and /graphql from the same origin. In
@@ -7,8 +8,23 @@ import { defineConfig } from "vitest/config";
 const api = process.env.REDTHREAD_API ?? "http://127.0.0.1:8080";
 const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
+/**
+ * @sigma/node-image builds two ready-made programs when imported, which we
+ * never use: each costs a throwaway WebGL context and a 4096² texture canvas
+ * (64 MB). Marking those two calls pure lets the bundler drop them. (Rollup's
+ * manualPureFunctions would also drop calls on what the factory returns.)
+ */
+const pureNodeImagePresets: Plugin = {
+  name: "pure-node-image-presets",
+  transform(code, id) {
+    if (!id.includes("@sigma/node-image")) return null;
+    return { code: code.replace(/= createNodeImageProgram\(/g, "= /*#__PURE__*/ createNodeImageProgram("), map: null };
+  },
+};
+
 export default defineConfig({
   base: "./",
+  plugins: [pureNodeImagePresets],
   build: {
     outDir: "dist",
     emptyOutDir: true,
@@ -18,12 +34,6 @@ export default defineConfig({
     rollupOptions: {
       // The app, and the render benchmark's page (bench/render.mjs serves dist/).
       input: { main: page("index.html"), bench: page("bench.html") },
-      treeshake: {
-        // @sigma/node-image builds two programs at import time that we never
-        // use, each with a throwaway WebGL context and a 4096² texture canvas
-        // (64 MB); marking the factory pure lets the bundler drop them.
-        manualPureFunctions: ["createNodeImageProgram"],
-      },
     },
   },
   server: {

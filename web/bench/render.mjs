@@ -7,10 +7,12 @@
 // For each size, in a fresh page (1280×800): time to first frame (from
 // handing the subgraph to mergeSubgraph + createCanvas, as the app does, to
 // the first frame on screen), time until the ForceAtlas2 worker layout
-// settles (mean node movement over 500 ms below 0.5% of the drawing's
-// diagonal twice in a row; capped), and frames per second while the camera
-// pans for --pan-ms (mean fps, 95th percentile frame time). The same pan on
-// an empty canvas is the baseline. One Chromium at a time; headless Chromium
+// settles (the app's LayoutController; settled when the mean node movement
+// over 500 ms stays below 1% of the drawing's diagonal twice in a row, counting
+// only periods in which a layout step reached the graph; capped), and frames
+// per second while panning for --pan-ms: a mouse drag on the stage, one move
+// per animation frame, through sigma's own drag handling (mean fps, 95th
+// percentile frame time). The same pan on an empty canvas is the baseline. One Chromium at a time; headless Chromium
 // has no GPU here, so WebGL runs on SwiftShader (CPU) and absolute numbers
 // are far below a desktop GPU's.
 // Environment: CHROMIUM (default /usr/bin/chromium).

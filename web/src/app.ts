@@ -14,6 +14,7 @@ import {
   type CasePath,
   type CaseView,
 } from "./caseView";
+import { assignBadges } from "./badges";
 import { exportPNG } from "./exportImage";
 import { toCSV, toGraphML, toJSON, toSVG } from "./exporters";
 import {
@@ -33,7 +34,7 @@ import { History, restore, snapshot, type ViewSnapshot } from "./history";
 import { LayoutController } from "./layout";
 import { fetchView, sinkEdgeIds } from "./session";
 import { PALETTES } from "./style";
-import { currentTheme, applyTheme, type ThemeChoice } from "./theme";
+import { applyTheme, currentTheme, storedTheme, type ThemeChoice } from "./theme";
 import { histogram, snapWindow, timeExtent, type TimeWindow } from "./timeline";
 import type { GEdge, GNode, Path } from "./types";
 import { openCasesDialog } from "./ui/casesDialog";
@@ -108,7 +109,10 @@ export class App {
           else this.select({ type: "node", id });
         },
         doubleClickNode: (id) => { void this.expand(id); },
-        clickEdge: (id) => { this.select({ type: "edge", id }); },
+        clickEdge: (id, ev) => {
+          if (ev.ctrlKey) this.toggleSelected(id);
+          else this.select({ type: "edge", id });
+        },
         clickStage: () => { this.select(null); },
         dragStart: () => { this.layout.stop(); },
         dragged: () => { this.commit(); },
@@ -124,7 +128,8 @@ export class App {
       this.graph.on(ev, () => { this.scheduleCounts(); });
     }
     this.canvas.sigma.getCamera().on("updated", () => { this.scheduleUrl(); });
-    this.canvas.setTheme(currentTheme());
+    // The stored choice ("system" follows the OS, canvas included).
+    applyTheme(storedTheme(), (t) => { this.canvas.setTheme(t); });
     this.registerShortcuts();
     this.mountToolbar();
     this.history.push(this.snap());
@@ -228,6 +233,7 @@ export class App {
 
   /** After new nodes or edges: badges and sizes, groups folded, filters applied. */
   private afterMerge(): void {
+    assignBadges(this.graph);
     refreshGroups(this.graph);
     applyFilters(this.graph, this.filters);
     this.refreshTimeline();
@@ -660,6 +666,7 @@ export class App {
     this.layout.stop();
     const { nodes, edges } = await fetchView(this.client, view.nodes.map((n) => n.id), view.edges);
     const r = applyCaseView(this.graph, view, { nodes, edges });
+    assignBadges(this.graph);
     this.filters = view.filters;
     this.timeline.setWindow(this.filters.window ?? null);
     this.refreshTimeline();
@@ -966,8 +973,7 @@ export class App {
 
   toggleTheme(): void {
     const next: ThemeChoice = currentTheme() === "dark" ? "light" : "dark";
-    applyTheme(next);
-    this.canvas.setTheme(currentTheme());
+    applyTheme(next, (t) => { this.canvas.setTheme(t); });
     this.renderToolbar();
   }
 

@@ -96,7 +96,7 @@ export function badgesOf(node: Pick<GNode, "kind" | "properties">, links: Iterab
 }
 
 /** The links of a node on the canvas, for badgesOf. */
-export function linksOf(graph: RGraph, id: string): Link[] {
+function linksOf(graph: RGraph, id: string): Link[] {
   const out: Link[] = [];
   graph.forEachEdge(id, (_e, a, source, _target, sa, ta) => {
     const outgoing = source === id;

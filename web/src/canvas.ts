@@ -3,17 +3,17 @@
 // pinned, annotation, group, badges) and the selection into what is drawn,
 // so highlighting, filtering and collapsing never rebuild the graph.
 //
-// Nodes are one WebGL program: a disc with rings (@sigma/node-border: the
-// pinned ring, two badge rings, a gap in the background colour so a red ring
-// shows on a red disc, the kind colour) with the kind's glyph on top
-// (@sigma/node-image). Reducers run for every node and edge on each full
-// refresh — every ForceAtlas2 step — so they allocate nothing but label
-// strings, and look up nothing in the graph but the edge's ends.
+// Nodes are one WebGL program in three passes (see nodeProgram): the disc,
+// the kind's glyph on it (@sigma/node-image), and the rings of pinned and
+// badged nodes (@sigma/node-border). Reducers run for every node and edge on
+// each full refresh — every ForceAtlas2 step — so they allocate nothing but
+// label strings, and look up nothing in the graph but the edge's ends.
 import { createNodeBorderProgram } from "@sigma/node-border";
 import { createNodeImageProgram } from "@sigma/node-image";
 import Sigma from "sigma";
-import { createNodeCompoundProgram, type NodeProgramType } from "sigma/rendering";
-import type { EdgeDisplayData, NodeDisplayData } from "sigma/types";
+import { createNodeCompoundProgram, NodeCircleProgram, type NodeProgramType } from "sigma/rendering";
+import type { ProgramDefinition } from "sigma/rendering";
+import type { EdgeDisplayData, NodeDisplayData, RenderParams } from "sigma/types";
 import { edgeVisible, nodeVisible, type EdgeAttrs, type NodeAttrs, type RGraph } from "./graphModel";
 import { createHoverCard } from "./hoverCard";
 import { iconUrl, nodeIcon } from "./icons";
@@ -23,10 +23,20 @@ import { currentTheme } from "./theme";
 
 /** A hovered or focused node with more edges than this gets no edge labels: they would pile up. */
 const MAX_LABELLED_EDGES = 16;
-/** Labels longer than this are shortened in the middle (wallet addresses), except on focused nodes. */
-const LABEL_MAX = 30;
+/** Longer labels are shortened, except on hovered and selected nodes: words at the end, identifiers (addresses, hashes) in the middle. */
+const LABEL_MAX_WORDS = 40;
+const LABEL_MAX_ID = 24;
+/** Glyphs are drawn on nodes at least this big on screen (radius, px): smaller ones would be a blur. */
+const MIN_GLYPH_RADIUS = 6;
 /** Badged nodes are drawn this much larger, so their disc keeps its size inside the rings. */
 const BADGE_GROWTH = 1.3;
+/**
+ * With more edges than this, edges and labels are not drawn while the
+ * camera moves: panning stays fluid on weak GPUs (edges are most of what is
+ * drawn), and a canvas of a few thousand edges — most investigations —
+ * keeps its edges in view while panning.
+ */
+const HIDE_ON_MOVE_EDGES = 10_000;
 
 export type Selection = { type: "node"; id: string } | { type: "edge"; id: string } | null;
 
@@ -59,7 +69,8 @@ export interface Canvas {
 /** What the reducers add to sigma's display data for the node program. */
 interface NodeLook extends Partial<NodeDisplayData> {
   image?: string;
-  glyphColor?: string;
+  /** The glyph disc's radius as a share of the node's: inside the rings. */
+  glyphScale?: number;
   pinColor?: string;
   ringOuter?: string;
   ringInner?: string;
@@ -68,44 +79,134 @@ interface NodeLook extends Partial<NodeDisplayData> {
 type NodeDraw = Omit<NodeAttrs, "label"> & NodeLook;
 type EdgeDraw = Omit<EdgeAttrs, "label"> & Partial<EdgeDisplayData>;
 
+// Ring widths, as shares of the node's radius, from the outside in.
+const PIN_RING = 0.1;
+const BADGE_RINGS = 0.12 + 0.1 + 0.06; // outer, inner, gap
+/** A colour the passes treat as "nothing to draw". */
+const NONE = "#00000000";
+
 // One program class for all canvases: its texture of glyphs is shared, so a
 // second canvas (or re-mounting) does not load them again. Created on first
 // use, since building it needs WebGL.
 let iconProgram: NodeProgramType<NodeAttrs, EdgeAttrs> | undefined;
 
+type GlyphData = NodeDisplayData & { glyphScale?: number };
+type ProgramInternals = {
+  getDefinition: (this: unknown) => ProgramDefinition;
+  processVisibleItem: (this: unknown, nodeIndex: number, offset: number, data: GlyphData) => void;
+};
+
+/** Whether sigma is moving the camera (its own test for hideEdgesOnMove). */
+function moving(sigma: Sigma<NodeAttrs, EdgeAttrs>): boolean {
+  const mouse = sigma.getMouseCaptor();
+  return sigma.getCamera().isAnimated() || mouse.isMoving || mouse.draggedEvents > 0 || mouse.currentWheelDirection !== 0;
+}
+
+/** A vertex shader with `statement` added at the end of main(). */
+function patchVertex(def: ProgramDefinition, statement: string): ProgramDefinition {
+  return { ...def, VERTEX_SHADER_SOURCE: def.VERTEX_SHADER_SOURCE.replace(/\}\s*$/, `  ${statement}\n}`) };
+}
+
+/** Moves a node's triangle out of the clip volume: nothing is rasterised. */
+const SKIP = "gl_Position = vec4(0.0, 0.0, 2.0, 1.0);";
+
+/**
+ * The node program. sigma draws a compound program pass by pass, each pass
+ * over all nodes, so what a pass draws lands on every node of the passes
+ * before it; hence:
+ * 1. discs (sigma's circle program), which also answer picking (which node is
+ *    under the pointer);
+ * 2. glyphs: each node's disc again, in its colour, with its glyph (white in
+ *    the SVG), shrunk inside its rings (glyphScale). Redrawing the disc keeps
+ *    discs in order where nodes overlap; a bare glyph overlay put the glyphs
+ *    of nodes below over the discs of nodes above. Skipped in the vertex
+ *    shader for nodes under MIN_GLYPH_RADIUS on screen (a blur, and texture
+ *    lookups for nothing), and, like edges, not drawn while the camera moves
+ *    on a big canvas (hideEdgesOnMove, see tuneForSize): sampling the texture
+ *    is most of the cost of a node without a GPU;
+ * 3. rings of pinned and badged nodes — pin ring, two badge rings, a gap in
+ *    the background colour so a red ring shows on a red disc — last, so a
+ *    badge stays visible even under a neighbour. Skipped in the vertex
+ *    shader for nodes without any (their pin and outer ring colours are NONE).
+ * Passes 2 and 3 stay out of the picking buffer.
+ */
 function nodeProgram(): NodeProgramType<NodeAttrs, EdgeAttrs> {
-  iconProgram ??= createNodeCompoundProgram<NodeAttrs, EdgeAttrs>([
-    createNodeBorderProgram<NodeAttrs, EdgeAttrs>({
-      borders: [
-        { size: { value: 2, mode: "pixels" }, color: { attribute: "pinColor" } },
-        { size: { value: 0.12 }, color: { attribute: "ringOuter" } },
-        { size: { value: 0.1 }, color: { attribute: "ringInner" } },
-        { size: { value: 0.06 }, color: { attribute: "ringGap" } },
-        { size: { fill: true }, color: { attribute: "color" } },
-      ],
-    }),
-    createNodeImageProgram<NodeAttrs, EdgeAttrs>({
-      drawingMode: "color",
-      keepWithinCircle: false,
-      padding: 0.2,
-      colorAttribute: "glyphColor",
-      imageAttribute: "image",
-      correctCentering: false,
-      size: { mode: "force", value: 96 },
-      // 18 glyphs of 96 px fit twice over; the default (4096²) costs 64 MB.
-      maxTextureSize: 1024,
-      // Glyphs load together on the first refresh: one texture upload, soon.
-      debounceTimeout: 50,
-    }),
-  ]);
+  if (iconProgram) return iconProgram;
+  const Glyphs = createNodeImageProgram<NodeAttrs, EdgeAttrs>({
+    drawingMode: "background",
+    keepWithinCircle: true,
+    padding: 0.22,
+    colorAttribute: "color",
+    imageAttribute: "image",
+    correctCentering: false,
+    size: { mode: "force", value: 96 },
+    // 18 glyphs of 96 px fit twice over; the default (4096²) costs 64 MB.
+    maxTextureSize: 1024,
+    // Glyphs load together on the first refresh: one texture upload, soon.
+    debounceTimeout: 50,
+  });
+  const glyphs = Glyphs.prototype as unknown as ProgramInternals;
+  class GlyphPass extends Glyphs {
+    private readonly sigma: Sigma<NodeAttrs, EdgeAttrs>;
+    constructor(gl: WebGLRenderingContext, _picking: WebGLFramebuffer | null, renderer: Sigma<NodeAttrs, EdgeAttrs>) {
+      super(gl, null, renderer);
+      this.sigma = renderer;
+    }
+    getDefinition(): ProgramDefinition {
+      // keepWithinCircle: the program's u_sizeRatio is sigma's, so this is the on-screen radius.
+      return patchVertex(glyphs.getDefinition.call(this), `if (a_size / u_sizeRatio < ${MIN_GLYPH_RADIUS.toFixed(1)}) ${SKIP}`);
+    }
+    processVisibleItem(nodeIndex: number, offset: number, data: GlyphData): void {
+      const size = data.size;
+      data.size = size * (data.glyphScale ?? 1);
+      glyphs.processVisibleItem.call(this, nodeIndex, offset, data);
+      data.size = size;
+    }
+    override render(params: RenderParams): void {
+      if (this.sigma.getSetting("hideEdgesOnMove") && moving(this.sigma)) return;
+      super.render(params);
+    }
+  }
+  const Rings = createNodeBorderProgram<NodeAttrs, EdgeAttrs>({
+    borders: [
+      { size: { value: PIN_RING }, color: { attribute: "pinColor" } },
+      { size: { value: 0.12 }, color: { attribute: "ringOuter" } },
+      { size: { value: 0.1 }, color: { attribute: "ringInner" } },
+      { size: { value: 0.06 }, color: { attribute: "ringGap" } },
+      { size: { fill: true }, color: { transparent: true } },
+    ],
+  });
+  const rings = Rings.prototype as unknown as ProgramInternals;
+  class RingPass extends Rings {
+    constructor(gl: WebGLRenderingContext, _picking: WebGLFramebuffer | null, renderer: Sigma<NodeAttrs, EdgeAttrs>) {
+      super(gl, null, renderer);
+    }
+    getDefinition(): ProgramDefinition {
+      // a_borderColor_1 and _2: the pin ring and the outer badge ring.
+      return patchVertex(rings.getDefinition.call(this), `#ifndef PICKING_MODE\n  if (a_borderColor_1.a == 0.0 && a_borderColor_2.a == 0.0) ${SKIP}\n  #endif`);
+    }
+  }
+  iconProgram = createNodeCompoundProgram<NodeAttrs, EdgeAttrs>([NodeCircleProgram, GlyphPass, RingPass]);
   return iconProgram;
 }
 
-/** A long label shortened in the middle: `0x04f270eb08…29e3dae4`. */
+// Shortened labels are remembered: reducers run on every refresh, and most
+// wallets are labelled with their (long) address.
+const shortened = new Map<string, string>();
+const SHORTENED_MAX = 100_000;
+
+/** A long label shortened: `Unnamed Laos-based company (munitions ind…`, `0x04f270eb08…a929e3dae4`. */
 function shorten(s: string): string {
-  if (s.length <= LABEL_MAX) return s;
-  const keep = (LABEL_MAX - 1) / 2;
-  return `${s.slice(0, Math.ceil(keep))}…${s.slice(s.length - Math.floor(keep))}`;
+  if (s.length <= LABEL_MAX_ID) return s;
+  let out = shortened.get(s);
+  if (out === undefined) {
+    const keep = (LABEL_MAX_ID - 1) / 2;
+    if (!s.includes(" ")) out = `${s.slice(0, Math.ceil(keep))}…${s.slice(s.length - Math.floor(keep))}`;
+    else out = s.length <= LABEL_MAX_WORDS ? s : `${s.slice(0, LABEL_MAX_WORDS - 1)}…`;
+    if (shortened.size >= SHORTENED_MAX) shortened.clear();
+    shortened.set(s, out);
+  }
+  return out;
 }
 
 function nodeLabel(a: NodeAttrs, full: boolean): string {
@@ -162,18 +263,19 @@ export function createCanvas(
     }
     const p = palette;
     const focused = id === hovered || getSelected().has(id);
-    d.image = iconUrl(nodeIcon(attrs));
     d.label = nodeLabel(attrs, focused);
     d.zIndex = 1;
     if (attrs.dimmed && !focused) {
+      // A dimmed node is background: a plain pale disc, no glyph, no rings.
       d.color = p.dimNode;
-      d.glyphColor = p.dimGlyph;
-      d.pinColor = d.ringOuter = d.ringInner = d.ringGap = p.dimNode;
+      d.pinColor = d.ringOuter = d.ringInner = d.ringGap = NONE;
+      d.image = undefined;
       d.label = null;
       d.zIndex = 0;
       return d;
     }
-    d.glyphColor = p.glyph;
+    d.image = iconUrl(nodeIcon(attrs));
+    let inset = 0;
     const badges = attrs.badges;
     if (badges && badges.length > 0) {
       const sanctioned = badges.includes("sanctioned");
@@ -182,10 +284,17 @@ export function createCanvas(
       d.ringInner = risky ? p.highRisk : p.sanctioned;
       d.ringGap = p.background;
       d.size = attrs.size * BADGE_GROWTH;
+      inset += BADGE_RINGS;
     } else {
-      d.ringOuter = d.ringInner = d.ringGap = attrs.color;
+      d.ringOuter = d.ringInner = d.ringGap = NONE;
     }
-    d.pinColor = attrs.pinned ? p.pin : d.ringOuter;
+    if (attrs.pinned) {
+      d.pinColor = p.pin;
+      inset += PIN_RING;
+    } else {
+      d.pinColor = d.ringOuter;
+    }
+    d.glyphScale = 1 - inset;
     if (attrs.onPath) {
       d.forceLabel = true;
       d.zIndex = 2;
@@ -260,6 +369,12 @@ export function createCanvas(
     edgeReducer,
   });
   sigma.on("beforeRender", labels.reset);
+
+  const tuneForSize = () => {
+    const big = graph.size > HIDE_ON_MOVE_EDGES;
+    if (sigma.getSetting("hideEdgesOnMove") !== big) sigma.setSettings({ hideEdgesOnMove: big, hideLabelsOnMove: big });
+  };
+  tuneForSize();
 
   const host = container.parentElement ?? container;
   const card = createHoverCard(host, sigma);
@@ -362,6 +477,7 @@ export function createCanvas(
     refresh: () => {
       if (hovered !== null && !graph.hasNode(hovered)) hovered = null;
       collectEmphasis();
+      tuneForSize();
       sigma.refresh();
     },
     fit: () => {

@@ -2,7 +2,7 @@
 // answers without duplicates, placing new nodes, highlighting a path. No DOM
 // here, so everything is unit-tested in Node.
 import Graph from "graphology";
-import { edgeColor, nodeColor, nodeSize } from "./style";
+import { edgeColor, edgeSize, nodeColor, nodeSize } from "./style";
 import type { EdgeKind, GEdge, GNode, NodeKind, Path } from "./types";
 
 // The attribute contract between the transforms (graphModel, visibility,
@@ -288,7 +288,7 @@ export function mergeSubgraph(
   const skippedEdges: string[] = [];
   for (const e of sub.edges) {
     if (graph.hasEdge(e.id)) {
-      graph.mergeEdgeAttributes(e.id, { data: e });
+      graph.mergeEdgeAttributes(e.id, { data: e, size: edgeSize(e), label: edgeLabel(e) });
       continue;
     }
     if (!graph.hasNode(e.from) || !graph.hasNode(e.to)) {
@@ -298,7 +298,7 @@ export function mergeSubgraph(
     graph.addDirectedEdgeWithKey(e.id, e.from, e.to, {
       kind: e.kind,
       color: edgeColor(e.kind),
-      size: 1.5,
+      size: edgeSize(e),
       label: edgeLabel(e),
       data: e,
     });
@@ -321,9 +321,12 @@ export function edgeLabel(e: Pick<GEdge, "kind" | "amount" | "asset">): string {
   return kind;
 }
 
+// toLocaleString builds a formatter per call: most of a 10k-edge merge's time.
+const WHOLE = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const FINE = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 });
+
 export function formatAmount(v: number): string {
-  if (Math.abs(v) >= 1000) return v.toLocaleString("en-US", { maximumFractionDigits: 0 });
-  return v.toLocaleString("en-US", { maximumFractionDigits: 6 });
+  return (Math.abs(v) >= 1000 ? WHOLE : FINE).format(v);
 }
 
 /** Removes a node and its edges from the canvas. */

@@ -5,7 +5,7 @@
 // and never takes the pointer (pointer-events: none in styles.css).
 import type Sigma from "sigma";
 import { formatAmount, type EdgeAttrs, type NodeAttrs } from "./graphModel";
-import { formatTime, formatUSD, kindWords, markingLabel } from "./format";
+import { formatTime, formatUSD, kindWords, markingLabel, plural } from "./format";
 import { kindLabel } from "./style";
 import { clear, h } from "./ui/dom";
 
@@ -44,18 +44,26 @@ export function createHoverCard(host: HTMLElement, sigma: Sigma<NodeAttrs, EdgeA
 
   const row = (...children: (Node | string | null)[]) => h("div", { class: "hc-row" }, ...children);
 
+  const hide = () => {
+    current = null;
+    el.hidden = true;
+    sigma.getContainer().removeAttribute("aria-describedby");
+  };
+
   const place = () => {
     if (!current) return;
+    if (current.type === "node" ? !graph.hasNode(current.id) : !graph.hasEdge(current.id)) {
+      hide(); // removed while hovered
+      return;
+    }
     let x: number;
     let y: number;
     let r = 0;
     if (current.type === "node") {
-      if (!graph.hasNode(current.id)) return;
       const a = graph.getNodeAttributes(current.id);
       ({ x, y } = sigma.graphToViewport(a));
       r = sigma.scaleSize(sigma.getNodeDisplayData(current.id)?.size ?? a.size);
     } else {
-      if (!graph.hasEdge(current.id)) return;
       const s = graph.getSourceAttributes(current.id);
       const t = graph.getTargetAttributes(current.id);
       ({ x, y } = sigma.graphToViewport({ x: (s.x + t.x) / 2, y: (s.y + t.y) / 2 }));
@@ -95,10 +103,8 @@ export function createHoverCard(host: HTMLElement, sigma: Sigma<NodeAttrs, EdgeA
         h("div", { class: "hc-title" }, group ? group.title : a.label),
         !group && key && key !== a.label ? h("div", { class: "hc-key mono" }, d.chain ? `${d.chain} · ${key}` : key) : null,
         row(
-          group
-            ? `${group.members.length.toLocaleString("en-US")} members · `
-            : "",
-          `${graph.degree(id).toLocaleString("en-US")} edges on canvas`,
+          group ? `${plural(group.members.length, "member")} · ` : "",
+          `${plural(graph.degree(id), "edge")} on canvas`,
           d.degree > graph.degree(id) ? ` of ${d.degree.toLocaleString("en-US")}` : "",
         ),
         a.badges?.length
@@ -123,11 +129,7 @@ export function createHoverCard(host: HTMLElement, sigma: Sigma<NodeAttrs, EdgeA
         row(h("span", { class: `marking ${e.marking}` }, markingLabel(e.marking)), " ", confidence(e.confidence)),
       ]);
     },
-    hide() {
-      current = null;
-      el.hidden = true;
-      sigma.getContainer().removeAttribute("aria-describedby");
-    },
+    hide,
     follow: place,
     destroy() {
       el.remove();

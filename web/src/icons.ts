@@ -124,12 +124,12 @@ function lower(v: JSONValue | undefined): string {
 }
 
 /** The glyph of a service: by its `category` property (exchange, mixer, bridge...). */
-export function serviceIcon(n: GNode): IconName {
+function serviceIcon(n: GNode): IconName {
   return SERVICE_ICONS[lower(prop(n, "category"))] ?? "service";
 }
 
 /** The glyph of an identifier: by its `type` property, else its key's prefix (`email:…`, `phone:…`). */
-export function identifierIcon(n: GNode): IconName {
+function identifierIcon(n: GNode): IconName {
   const typed = IDENTIFIER_ICONS[lower(prop(n, "type"))];
   if (typed) return typed;
   const colon = n.key.indexOf(":");

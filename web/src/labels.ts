@@ -5,9 +5,12 @@
 // - No two labels overlap: sigma's label grid keeps about one candidate per
 //   cell (the biggest node first), but long labels from neighbouring cells
 //   still collided at 10k nodes. Each frame the labels placed so far are
-//   remembered; a later one that would overlap is skipped, except a forced
-//   label (path, selection), which clears the labels it covers instead —
-//   sigma draws forced labels last.
+//   remembered; a label that would overlap one tries the node's other side,
+//   and is skipped if that is taken too. A forced label (path, selection)
+//   only avoids other forced labels, and clears the unforced ones it covers —
+//   sigma draws forced labels last. Forced labels never hide each other:
+//   every hop of a path keeps its name, on the side (or just above or below
+//   the node) with room if there is one.
 // - Colours come from the theme's palette, read at draw time.
 import type { Settings } from "sigma/settings";
 import type { NodeDisplayData, PartialButFor } from "sigma/types";
@@ -34,6 +37,7 @@ interface Box {
   y: number;
   w: number;
   h: number;
+  forced: boolean;
 }
 
 /** Space kept free around a label, in pixels. */
@@ -65,36 +69,54 @@ export function createLabelDrawers(palette: () => CanvasPalette): LabelDrawers {
     return w;
   };
 
-  /** Where the text starts, and its width; null without a label. */
+  /** Where the text starts on its preferred side (and on the other), its width; null without a label. */
   const layout = (ctx: CanvasRenderingContext2D, data: LabelData, s: AnySettings) => {
     if (!data.label) return null;
     const w = measure(ctx, font(s), data.label);
     const left = overflowsRight(data.x, data.size, w, ctx.canvas.clientWidth);
-    return { text: data.label, w, left, x: left ? data.x - data.size - GAP - w : data.x + data.size + GAP };
+    const leftX = data.x - data.size - GAP - w;
+    const rightX = data.x + data.size + GAP;
+    return { text: data.label, w, left, x: left ? leftX : rightX, otherX: left ? rightX : leftX };
   };
 
-  const fill = (ctx: CanvasRenderingContext2D, text: string, x: number, data: LabelData, s: AnySettings) => {
-    ctx.fillStyle = palette().label;
+  // A halo in the background colour keeps labels readable over edges and
+  // nodes (and on a projector).
+  const fill = (ctx: CanvasRenderingContext2D, text: string, x: number, middle: number, s: AnySettings, halo: string) => {
+    const y = middle + s.labelSize / 3;
     ctx.font = font(s);
-    ctx.fillText(text, x, data.y + s.labelSize / 3);
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = halo;
+    ctx.strokeText(text, x, y);
+    ctx.fillStyle = palette().label;
+    ctx.fillText(text, x, y);
   };
 
   const drawLabel: Draw = (ctx, data, s) => {
     const l = layout(ctx, data, s);
     if (!l) return;
-    const box: Box = { x: l.x - MARGIN, y: data.y - s.labelSize / 2 - MARGIN - 1, w: l.w + 2 * MARGIN, h: s.labelSize + 2 * MARGIN + 2 };
-    if (data.forceLabel) {
+    const forced = data.forceLabel === true;
+    const h = s.labelSize + 2 * MARGIN + 2;
+    const boxAt = (x: number, dy: number): Box => ({ x: x - MARGIN, y: data.y + dy - h / 2, w: l.w + 2 * MARGIN, h, forced });
+    // A forced label only has to avoid other forced ones: it clears the rest.
+    const free = (b: Box) => b.x >= 0 && b.x + b.w <= ctx.canvas.clientWidth && !placed.some((p) => (p.forced || !forced) && overlaps(p, b));
+    // Beside the node on its preferred side, then the other side; a forced
+    // label also tries just above and below the node (a path's hops crowd).
+    const candidates = [boxAt(l.x, 0), boxAt(l.otherX, 0)];
+    if (forced) candidates.push(boxAt(l.x, -h), boxAt(l.x, h));
+    const first = candidates[0] as Box;
+    const box = candidates.find(free) ?? (forced ? first : undefined);
+    if (!box) return;
+    if (forced) {
       const kept: Box[] = [];
       for (const b of placed) {
-        if (overlaps(b, box)) ctx.clearRect(b.x, b.y, b.w, b.h);
+        if (!b.forced && overlaps(b, box)) ctx.clearRect(b.x, b.y, b.w, b.h);
         else kept.push(b);
       }
       placed = kept;
-    } else if (placed.some((b) => overlaps(b, box))) {
-      return;
     }
     placed.push(box);
-    fill(ctx, l.text, l.x, data, s);
+    fill(ctx, l.text, box.x + MARGIN, box.y + h / 2, s, palette().background);
   };
 
   const drawHover: Draw = (ctx, data, s) => {
@@ -127,7 +149,7 @@ export function createLabelDrawers(palette: () => CanvasPalette): LabelDrawers {
     ctx.closePath();
     ctx.fill();
     ctx.shadowBlur = 0;
-    if (l) fill(ctx, l.text, l.x, data, s);
+    if (l) fill(ctx, l.text, l.x, data.y, s, p.hoverBox);
   };
 
   return {

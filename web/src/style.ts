@@ -83,9 +83,6 @@ export interface CanvasPalette {
   hoverShadow: string;
   dimNode: string;
   dimEdge: string;
-  /** The glyph on a node's disc, normal and dimmed. */
-  glyph: string;
-  dimGlyph: string;
   /** Path (and money flow) edges. */
   path: string;
   /** Badge rings: sanctioned and high-risk. */
@@ -104,8 +101,6 @@ export const PALETTES: Record<Theme, CanvasPalette> = {
     hoverShadow: "rgba(0, 0, 0, 0.55)",
     dimNode: "#dfe3e8",
     dimEdge: "#eceff2",
-    glyph: "#ffffff",
-    dimGlyph: "#f4f6f8",
     path: "#c8102e",
     sanctioned: "#c8001e",
     highRisk: "#a65f00",
@@ -119,8 +114,6 @@ export const PALETTES: Record<Theme, CanvasPalette> = {
     hoverShadow: "rgba(0, 0, 0, 0.9)",
     dimNode: "#2b323b",
     dimEdge: "#20262d",
-    glyph: "#ffffff",
-    dimGlyph: "#3a424c",
     path: "#ff5c6c",
     sanctioned: "#ff6e6e",
     highRisk: "#f2b01e",
@@ -157,9 +150,9 @@ export function kindLabel(kind: string): string {
 }
 
 /** Edge width without a USD value (relations, transfers of unpriced assets). */
-export const EDGE_SIZE_DEFAULT = 1.5;
-export const EDGE_SIZE_MIN = 1;
-export const EDGE_SIZE_MAX = 8;
+const EDGE_SIZE_DEFAULT = 1.5;
+const EDGE_SIZE_MIN = 1;
+const EDGE_SIZE_MAX = 8;
 // $100 or less draws the thinnest line, $1bn or more the thickest; in between
 // the width follows log10(USD): laundering amounts span seven orders of
 // magnitude, so a linear scale would leave all but the largest hairline-thin.

@@ -26,7 +26,7 @@ export function storedTheme(): ThemeChoice {
 }
 
 /** The theme a choice stands for right now. */
-export function resolveTheme(choice: ThemeChoice): Theme {
+function resolveTheme(choice: ThemeChoice): Theme {
   if (choice !== "system") return choice;
   return window.matchMedia(DARK_QUERY).matches ? "dark" : "light";
 }
