@@ -18,25 +18,12 @@
 // Environment: CHROMIUM (default /usr/bin/chromium).
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
-import { dirname, extname, join, normalize, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { extname, join, normalize, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, webDir } from "../e2e/lib.mjs";
 
-const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(webDir, "dist");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--enable-unsafe-swiftshader",
-  "--use-angle=swiftshader",
-];
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json", ".png": "image/png" };
 
 const { values: args } = parseArgs({
