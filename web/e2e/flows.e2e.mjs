@@ -1,6 +1,7 @@
 // Browser test of an investigation from start to finish, against the real
 // binary: on the demo case, search → expand with filters → k paths → money
-// flow → collapse a persona cluster → timeline brush and play → annotate,
+// flow → collapse a persona cluster → timeline brush and play → hide a kind
+// from the legend → annotate,
 // undo and redo → save the case → reopen it from its link → export; then on
 // generated data (the scenario's S scale), the hub warning before expanding
 // an exchange and the timeline over thousands of transfers; and the dark
@@ -139,6 +140,14 @@ async function demoFlow(browser, errors, tmp) {
     await page.getByTestId("timeline-play").click();
     await page.getByTestId("timeline-reset").click();
     await until("the whole timeline again", () => hook(() => window.__redthread.graph.filterEdges((_e, a) => a.filteredOut).length === 0));
+
+    state.step = "hide a kind from the legend";
+    const incidents = page.getByTestId("legend-kind-INCIDENT");
+    await incidents.click();
+    await until("incidents filtered out", () => hook(() => window.__redthread.graph.filterNodes((_n, a) => a.kind === "INCIDENT" && a.filteredOut).length > 0));
+    assert((await incidents.getAttribute("aria-pressed")) === "false", "the legend should show incidents as hidden");
+    await incidents.click();
+    await until("incidents shown again", () => hook(() => window.__redthread.graph.filterNodes((_n, a) => a.filteredOut).length === 0));
 
     state.step = "annotate, undo, redo";
     await hook((id) => window.__redthread.app.select({ type: "node", id }), COINCHECK);

@@ -36,7 +36,7 @@ import { fetchView, sinkEdgeIds } from "./session";
 import { PALETTES } from "./style";
 import { applyTheme, currentTheme, storedTheme, type ThemeChoice } from "./theme";
 import { histogram, snapWindow, timeExtent, type TimeWindow } from "./timeline";
-import type { GEdge, GNode, Path } from "./types";
+import type { GEdge, GNode, NodeKind, Path } from "./types";
 import { openCasesDialog } from "./ui/casesDialog";
 import { renderDetails, type DetailsActions } from "./ui/details";
 import { byId, clear, h } from "./ui/dom";
@@ -529,6 +529,20 @@ export class App {
     this.scheduleUrl();
   }
 
+  /** Hides or shows a node kind (a view filter, like the timeline: not an undo step). */
+  toggleKind(kind: NodeKind): void {
+    const hidden = new Set(this.filters.hiddenKinds);
+    if (hidden.has(kind)) hidden.delete(kind);
+    else hidden.add(kind);
+    const rest = { ...this.filters };
+    delete rest.hiddenKinds;
+    this.filters = hidden.size > 0 ? { ...rest, hiddenKinds: [...hidden] } : rest;
+    applyFilters(this.graph, this.filters);
+    this.canvas.refresh();
+    this.renderCounts();
+    this.scheduleUrl();
+  }
+
   private refreshTimeline(): void {
     const raw = timeExtent(this.graph);
     const t = raw ? timelineBins(raw) : null;
@@ -907,7 +921,7 @@ export class App {
         : []),
     );
     this.emptyHint.hidden = this.graph.order > 0;
-    renderLegend(this.legend, this.graph);
+    renderLegend(this.legend, this.graph, { hidden: new Set(this.filters.hiddenKinds), toggle: (k) => { this.toggleKind(k); } });
   }
 
   private renderCaseBar(): void {

@@ -27,7 +27,18 @@ function glyph(color: string, icon: IconName): HTMLElement {
   return h("span", { class: "glyph", style: `background:${color}`, "aria-hidden": "true" }, h("img", { src: iconUrl(icon), alt: "" }));
 }
 
-export function renderLegend(root: HTMLElement, graph: RGraph): void {
+/** Hiding node kinds from the legend: which are hidden, and how to switch one. */
+export interface KindToggles {
+  hidden: ReadonlySet<string>;
+  toggle(kind: NodeKind): void;
+}
+
+/**
+ * Draws the legend. With `toggles`, each node kind is a button that hides or
+ * shows that kind (a filter: the nodes stay on the canvas), and hidden kinds
+ * stay listed so they can be shown again.
+ */
+export function renderLegend(root: HTMLElement, graph: RGraph, toggles?: KindToggles): void {
   clear(root);
   const kinds = new Map<NodeKind, Set<IconName>>();
   let sanctioned = false;
@@ -36,7 +47,8 @@ export function renderLegend(root: HTMLElement, graph: RGraph): void {
   let noted = false;
   let grouped = false;
   for (const { attributes: a } of graph.nodeEntries()) {
-    if (!nodeVisible(a)) continue;
+    const hiddenKind = toggles?.hidden.has(a.kind) === true && a.userHidden !== true && a.collapsedInto === undefined && !a.group;
+    if (!nodeVisible(a) && !hiddenKind) continue;
     if (a.group) {
       grouped = true;
     } else {
@@ -65,7 +77,27 @@ export function renderLegend(root: HTMLElement, graph: RGraph): void {
     if (!icons) continue;
     for (const icon of icons) {
       const sub = SPLIT_KINDS.has(k) ? SUBTYPES[icon] : undefined;
-      nodeRows.push(h("span", { class: "row" }, glyph(NODE_COLORS[k], icon), sub ? `${kindLabel(k)}: ${sub}` : kindLabel(k)));
+      const label = sub ? `${kindLabel(k)}: ${sub}` : kindLabel(k);
+      if (toggles) {
+        const shown = !toggles.hidden.has(k);
+        nodeRows.push(
+          h(
+            "button",
+            {
+              type: "button",
+              class: "row kind-toggle",
+              "aria-pressed": String(shown),
+              title: shown ? `Hide every ${kindLabel(k).toLowerCase()} (a filter)` : `Show ${kindLabel(k).toLowerCase()} nodes again`,
+              "data-testid": `legend-kind-${k}`,
+              onclick: () => { toggles.toggle(k); },
+            },
+            glyph(NODE_COLORS[k], icon),
+            label,
+          ),
+        );
+      } else {
+        nodeRows.push(h("span", { class: "row" }, glyph(NODE_COLORS[k], icon), label));
+      }
     }
   }
   if (grouped) nodeRows.push(h("span", { class: "row" }, glyph("var(--muted)", "group"), "Group (members)"));
