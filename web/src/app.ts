@@ -108,7 +108,11 @@ export class App {
           else if (ev.ctrlKey) this.toggleSelected(id);
           else this.select({ type: "node", id });
         },
-        doubleClickNode: (id) => { void this.expand(id); },
+        // A group opens (or folds) on a double-click: it has no neighbours of its own to ask for.
+        doubleClickNode: (id) => {
+          if (this.graph.getNodeAttribute(id, "group")) this.toggleGroup(id);
+          else void this.expand(id);
+        },
         clickEdge: (id, ev) => {
           if (ev.ctrlKey) this.toggleSelected(id);
           else this.select({ type: "edge", id });
@@ -225,6 +229,10 @@ export class App {
 
   async expandWithDialog(id: string): Promise<void> {
     if (!this.graph.hasNode(id)) return;
+    if (this.graph.getNodeAttribute(id, "group")) {
+      this.toggleGroup(id);
+      return;
+    }
     const f = await openExpandDialog(document.body, this.graph.getNodeAttribute(id, "data"), this.expandDefaults);
     if (!f) return;
     this.expandDefaults = f;
