@@ -1,11 +1,11 @@
 // Browser test of an investigation from start to finish, against the real
 // binary: on the demo case, search → expand with filters → k paths → money
 // flow → collapse a persona cluster → timeline brush and play → hide a kind
-// from the legend → annotate,
-// undo and redo → save the case → reopen it from its link → export; then on
-// generated data (the scenario's S scale), the hub warning before expanding
-// an exchange and the timeline over thousands of transfers; and the dark
-// theme. Every step saves a screenshot in web/screenshots/.
+// from the legend → annotate, undo and redo → save the case → reopen it from
+// its link → export → collapse the communities and undo it → the dark theme;
+// then on generated data (the scenario's S scale), the hub warning before
+// expanding an exchange and the timeline over thousands of transfers. Every
+// step saves a screenshot in web/screenshots/.
 //
 //   node e2e/flows.e2e.mjs    (after `make build`; environment as in lib.mjs)
 import { readFileSync } from "node:fs";
@@ -214,12 +214,23 @@ async function demoFlow(browser, errors, tmp) {
     assert(json.bytes.toString().includes(COINCHECK), "JSON export should hold the selection");
     log(`exports: ${[png, svg, graphml, json].map((f) => `${f.name} (${f.bytes.length} bytes)`).join(", ")}`);
 
+    state.step = "communities";
+    await page.getByTestId("group-communities").click();
+    const communities = await until("community groups", () =>
+      hook(() => window.__redthread.graph.filterNodes((_n, a) => a.group?.origin === "community" && a.group.collapsed).length),
+    );
+    log(`communities: ${communities} collapsed`);
+    await waitIdle();
+    await shot("flow-10-communities");
+    await page.getByTestId("undo").click();
+    await until("undo to open the communities again", () => hook(() => window.__redthread.graph.filterNodes((_n, a) => a.group?.origin === "community").length === 0));
+
     state.step = "dark theme";
     await page.keyboard.press("Escape");
     await page.getByTestId("theme-toggle").click();
     await until("the dark theme", async () => (await page.evaluate(() => document.documentElement.dataset.theme)) === "dark");
     await waitIdle();
-    await shot("flow-10-dark");
+    await shot("flow-11-dark");
   } catch (err) {
     await onFailure(ui, server, "flow-failure");
     throw err;

@@ -305,7 +305,7 @@ export class App {
       this.notices.warn("Select two or more nodes to group them (Ctrl-click adds to the selection).");
       return;
     }
-    this.collapse(members, "manual", `Group of ${members.length}`);
+    this.collapse(members, "manual", "Group");
   }
 
   /** Collapses the address cluster (co-spend, one-time change) of a wallet. */
@@ -317,7 +317,7 @@ export class App {
         return;
       }
       await this.addMissing(c.members.map((m) => m.id), id);
-      this.collapse(c.members.map((m) => m.id), "cluster", `Address cluster of ${c.size} wallets`);
+      this.collapse(c.members.map((m) => m.id), "cluster", `Address cluster of ${this.labelOf(id) ?? id}`);
       if (c.truncated) this.notices.warn(`The cluster was cut short: ${c.reason ?? "a limit was reached"}.`, "truncated-notice");
     });
   }
@@ -331,7 +331,7 @@ export class App {
         return;
       }
       await this.addMissing(c.members.map((m) => m.id), id);
-      this.collapse(c.members.map((m) => m.id), "persona", `${c.members.length} personas, one person?`);
+      this.collapse(c.members.map((m) => m.id), "persona", `Personas linked to ${this.labelOf(id) ?? id}`);
     });
   }
 
@@ -345,7 +345,7 @@ export class App {
       for (const com of c.communities) {
         const members = com.members.filter((m) => this.graph.hasNode(m) && groupOf(this.graph, m) === undefined);
         if (members.length < 3) continue;
-        collapseGroup(this.graph, { members, origin: "community", title: `Community ${com.id + 1} (${members.length})` });
+        collapseGroup(this.graph, { members, origin: "community", title: `Community ${com.id + 1}` });
         made++;
       }
       this.notices.warn(made ? `${made} communities collapsed (modularity ${c.modularity.toFixed(2)}).` : "No community of three or more nodes.", "community-notice");
@@ -904,9 +904,8 @@ export class App {
     let visible = 0;
     let hidden = 0;
     this.graph.forEachNode((_id, a) => {
-      if (a.group) return;
       if (nodeVisible(a)) visible++;
-      else if (a.userHidden) hidden++;
+      else if (a.userHidden && !a.group) hidden++;
     });
     this.statsEl.append(
       s
