@@ -599,14 +599,13 @@ export class App {
   /** The view as a case document. */
   captureView(): CaseView {
     const cam = this.canvas.sigma.getCamera().getState();
-    const view = captureView(this.graph, {
+    return captureView(this.graph, {
       filters: this.filters,
       path: this.casePath(),
       camera: { x: round(cam.x, 4), y: round(cam.y, 4), ratio: round(cam.ratio, 4) },
       selected: [...this.selected],
       focus: this.focus?.id,
     });
-    return view;
   }
 
   private casePath(): CasePath | undefined {

@@ -4,6 +4,7 @@
 // a few services (exchanges, mixers, bridges) as hubs that wallets deposit at;
 // entities around them (threat groups, incidents, sanctions, persons,
 // organizations, identifiers, locations). About 3 edges per node.
+import { edge } from "../testing/fixtures";
 import type { EdgeKind, GEdge, GNode, NodeKind } from "../types";
 
 /** mulberry32: a small, fast, seeded PRNG (same seed, same graph). */
@@ -53,23 +54,16 @@ export function benchSubgraph(n: number, seed = 1): { nodes: GNode[]; edges: GEd
   };
   const link = (from: string, kind: EdgeKind, to: string, money?: { usd: number; time: number }) => {
     const eth = money ? money.usd / 1800 : null;
-    edges.push({
-      id: `e${edges.length}`,
-      kind,
-      from,
-      to,
-      amount: eth,
-      asset: money ? "ETH" : null,
-      valueUSD: money ? money.usd : null,
-      time: money ? new Date(money.time).toISOString() : null,
-      txHash: money ? `0x${hex(64)}` : null,
-      properties: [],
-      sources: [],
-      confidence: 50,
-      marking: "TLP_CLEAR",
-      validFrom: null,
-      validTo: null,
-    });
+    edges.push(
+      edge(from, kind, to, {
+        id: `e${edges.length}`,
+        amount: eth,
+        asset: money ? "ETH" : null,
+        valueUSD: money ? money.usd : null,
+        time: money ? new Date(money.time).toISOString() : null,
+        txHash: money ? `0x${hex(64)}` : null,
+      }),
+    );
   };
   // Log-uniform USD values, $10 to $100M.
   const usd = () => Math.round(10 ** (1 + rnd() * 7));
