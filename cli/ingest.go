@@ -27,7 +27,12 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 	resume := fs.Bool("resume", true, "resume from the checkpoint when it was taken on the same inputs; false starts over")
 	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "warn"), "debug, info, warn or error")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the job to this file (go tool pprof)")
+	maxValue := m.maxValueSizeFlag(fs)
 	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	valueLimit, err := maxValue.limit()
+	if err != nil {
 		return err
 	}
 	if *cpuProfile != "" {
@@ -66,11 +71,12 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 	defer store.Close()
 
 	res, err := ingest.Run(ctx, store, sources, ingest.Options{
-		JobID:      *job,
-		BatchSize:  *batch,
-		Checkpoint: ckpt,
-		Progress:   m.progress(),
-		Logger:     logger,
+		JobID:         *job,
+		BatchSize:     *batch,
+		MaxValueBytes: valueLimit,
+		Checkpoint:    ckpt,
+		Progress:      m.progress(),
+		Logger:        logger,
 	})
 	if res.Resumed {
 		fmt.Fprintf(m.Stderr, "resumed job %s from checkpoint %s at record %d\n", res.JobID, ckpt, res.ResumedAt)

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,7 +82,7 @@ func inputsOf(sources []Source) ([]input, error) {
 		if f, ok := s.(Fingerprinter); ok {
 			fp, err := f.Fingerprint()
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", s.Name(), err)
+				return nil, &SourceError{File: s.Name(), Err: err}
 			}
 			out[i].Fingerprint = fp
 		} else {
@@ -110,11 +111,17 @@ type journalEntry struct {
 }
 
 type rejectJSON struct {
-	File   string `json:"file"`
-	Line   int    `json:"line,omitempty"`
-	ID     string `json:"id,omitempty"`
-	Field  string `json:"field,omitempty"`
-	Reason string `json:"reason"`
+	File   string     `json:"file"`
+	Line   int        `json:"line,omitempty"`
+	ID     string     `json:"id,omitempty"`
+	Field  string     `json:"field,omitempty"`
+	Code   graph.Code `json:"code,omitempty"` // absent from journals of older builds
+	Reason string     `json:"reason"`
+}
+
+// err is the rejection's reason with its code.
+func (r *rejectJSON) err() error {
+	return &graph.Error{Code: cmp.Or(r.Code, graph.CodeInvalid), Message: r.Reason}
 }
 
 type deferJSON struct {

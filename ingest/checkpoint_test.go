@@ -50,6 +50,7 @@ func checkpointInput(t *testing.T, dir string) []string {
 		edgeLine("EMPLOYS", "person:p0", "person:p9"), // p9 never comes
 		nodeLine("PERSON", "p1"),
 		`not json`,
+		`{"type":"node","kind":"PERSON","key":"big","label":"` + strings.Repeat("l", 70<<10) + `","sources":[{"dataset":"t"}]}`, // over the value limit
 		edgeLine("EMPLOYS", "person:p0", "person:p1"),
 		nodeLine("PERSON", "p2"),
 	}
@@ -100,8 +101,8 @@ func TestCheckpointResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want.Deferred != 3 || want.Rejected != 4 {
-		t.Fatalf("clean run: %s, %d deferred; the input should defer 3 edges and reject 4 records:\n%s", want.Summary(), want.Deferred, report(want))
+	if want.Deferred != 3 || want.Rejected != 5 {
+		t.Fatalf("clean run: %s, %d deferred; the input should defer 3 edges and reject 5 records:\n%s", want.Summary(), want.Deferred, report(want))
 	}
 	batches := len(clean.batches)
 
@@ -141,6 +142,9 @@ func TestCheckpointResume(t *testing.T) {
 						if g, w := report(got), report(want); g != w {
 							t.Errorf("report:\n%s\nwant:\n%s", g, w)
 						}
+						if g, w := codes(got), codes(want); g != w {
+							t.Errorf("codes of the rejections: %s, want %s", g, w)
+						}
 						if got.Records != want.Records || got.Rejected != want.Rejected || got.Deferred != want.Deferred ||
 							got.Nodes.Total() != want.Nodes.Total() || got.Edges.Total() != want.Edges.Total() || got.Bytes != want.Bytes {
 							t.Errorf("resumed: %s, %d deferred, %d bytes\nwant:    %s, %d deferred, %d bytes",
@@ -162,6 +166,16 @@ func TestCheckpointResume(t *testing.T) {
 			}
 		}
 	}
+}
+
+// codes lists the codes of the rejections in r's report: a resumed job
+// reads them from its journal.
+func codes(r ingest.Result) string {
+	var out []string
+	for _, e := range r.Report {
+		out = append(out, string(e.Code()))
+	}
+	return strings.Join(out, " ")
 }
 
 // stripJob replaces the job ID in stored records, so that runs under two
@@ -210,8 +224,8 @@ func TestCheckpointOtherInputs(t *testing.T) {
 			if got.Resumed || got.ResumedAt != 0 || got.JobID != o.JobID {
 				t.Errorf("resumed = %v at %d as %s; want a fresh job %s", got.Resumed, got.ResumedAt, got.JobID, o.JobID)
 			}
-			if got.Rejected != 4 {
-				t.Errorf("rejected %d, want the 4 of the whole input:\n%s", got.Rejected, report(got))
+			if got.Rejected != 5 {
+				t.Errorf("rejected %d, want the 5 of the whole input:\n%s", got.Rejected, report(got))
 			}
 		})
 	}

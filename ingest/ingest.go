@@ -66,6 +66,19 @@ func (e *RecordError) Reason() string {
 
 func (e *RecordError) Unwrap() error { return e.Err }
 
+// SourceError is an error that ended a job while it opened or read one
+// source: the file cannot be read, or is not of its format at all. A
+// format says why with a *graph.Error (its message names neither the file
+// nor a path: File does), so that a caller can show the reason to users.
+type SourceError struct {
+	File string // the source's Name
+	Err  error
+}
+
+func (e *SourceError) Error() string { return e.File + ": " + e.Err.Error() }
+
+func (e *SourceError) Unwrap() error { return e.Err }
+
 // Reader yields the records of one source.
 //
 // Next returns the next record, or io.EOF at the end. A malformed record is

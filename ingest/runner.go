@@ -39,6 +39,11 @@ type Options struct {
 	// MaxReport caps the rejections kept in Result.Report (all are
 	// counted); 0 means 10,000, negative means no cap.
 	MaxReport int
+	// MaxValueBytes bounds each value of a record (a label, a property, a
+	// source's excerpt...): a record holding a longer one is rejected,
+	// naming the field, and never written. 0 means DefaultMaxValueBytes,
+	// negative means no limit.
+	MaxValueBytes int
 	// Checkpoint, when set, is the file where the job saves its state
 	// after every batch the store commits (see checkpoint.go). If the file
 	// holds a checkpoint of the same inputs (and of JobID, when set), the
@@ -100,6 +105,7 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 	opts.BatchSize = cmp.Or(opts.BatchSize, DefaultBatchSize)
 	opts.ProgressInterval = cmp.Or(opts.ProgressInterval, 100*time.Millisecond)
 	opts.MaxReport = cmp.Or(opts.MaxReport, 10_000)
+	opts.MaxValueBytes = cmp.Or(opts.MaxValueBytes, DefaultMaxValueBytes)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -340,13 +346,13 @@ func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err er
 	j.file, j.cur, j.curRecords, j.skipCur = s.Name(), i, 0, nil
 	r, err := j.open(ctx, s, at)
 	if err != nil {
-		return fmt.Errorf("%s: %w", s.Name(), err)
+		return &SourceError{File: s.Name(), Err: err}
 	}
 	j.reader = r
 	if c, ok := r.(io.Closer); ok {
 		defer func() {
 			if cerr := c.Close(); cerr != nil && err == nil {
-				err = fmt.Errorf("%s: close: %w", s.Name(), cerr)
+				err = &SourceError{File: s.Name(), Err: fmt.Errorf("close: %w", cerr)}
 			}
 		}()
 	}
@@ -375,10 +381,14 @@ func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err er
 			j.res.Records++
 			j.reject(*rerr)
 		case err != nil:
-			return fmt.Errorf("%s: %w", s.Name(), err)
+			return &SourceError{File: s.Name(), Err: err}
 		default:
 			j.res.Records++
-			j.add(rec)
+			if rerr := checkValues(rec, j.opts.MaxValueBytes); rerr != nil {
+				j.reject(*rerr)
+			} else {
+				j.add(rec)
+			}
 		}
 		if counter != nil {
 			j.res.Bytes = j.doneBytes + counter.BytesRead()
@@ -422,15 +432,15 @@ func (j *job) add(rec Record) {
 func (j *job) reject(e RecordError) {
 	j.pendingN++
 	if j.opts.MaxReport < 0 || len(j.pending) < j.opts.MaxReport {
-		j.pending = append(j.pending, e)
+		j.pending = append(j.pending, e.bounded())
 	}
 }
 
-// report counts a rejection and keeps it within MaxReport.
+// report counts a rejection and keeps it, bounded, within MaxReport.
 func (j *job) report(e RecordError) {
 	j.res.Rejected++
 	if j.opts.MaxReport < 0 || len(j.res.Report) < j.opts.MaxReport {
-		j.res.Report = append(j.res.Report, e)
+		j.res.Report = append(j.res.Report, e.bounded())
 	}
 }
 
@@ -593,7 +603,7 @@ func (j *job) openCheckpoint(ctx context.Context, sources []Source) error {
 		switch {
 		case e.Reject != nil:
 			r := e.Reject
-			j.res.Report = append(j.res.Report, RecordError{Pos: Pos{File: r.File, Line: r.Line}, ID: r.ID, Field: r.Field, Err: errors.New(r.Reason)})
+			j.res.Report = append(j.res.Report, RecordError{Pos: Pos{File: r.File, Line: r.Line}, ID: r.ID, Field: r.Field, Err: r.err()})
 		case e.Defer != nil:
 			j.deferred = append(j.deferred, e.Defer.Edge)
 			j.deferPos = append(j.deferPos, Pos{File: e.Defer.File, Line: e.Defer.Line})
@@ -616,7 +626,7 @@ func (j *job) save(c cut) error {
 	}
 	var entries []journalEntry
 	for _, e := range j.res.Report[j.reported:] {
-		entries = append(entries, journalEntry{Reject: &rejectJSON{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Field: e.Field, Reason: e.Reason()}})
+		entries = append(entries, journalEntry{Reject: &rejectJSON{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Field: e.Field, Code: e.Code(), Reason: e.Reason()}})
 	}
 	for i := j.newDeferred; i < len(j.deferred); i++ {
 		entries = append(entries, journalEntry{Defer: &deferJSON{Edge: j.deferred[i], File: j.deferPos[i].File, Line: j.deferPos[i].Line}})

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 )
@@ -50,15 +51,46 @@ type Fingerprinter interface {
 	Fingerprint() (string, error)
 }
 
+// Opener opens and stats the files of Sources. An *os.Root is one: it
+// refuses, when the file is opened, a path or symbolic link that leads out
+// of its directory, so that a file swapped for a link after a job was
+// accepted is not followed. OSFiles, the default, opens any path.
+type Opener interface {
+	Open(name string) (*os.File, error)
+	Stat(name string) (fs.FileInfo, error)
+}
+
+// OSFiles is the Opener of os.Open and os.Stat.
+type OSFiles struct{}
+
+func (OSFiles) Open(name string) (*os.File, error)    { return os.Open(name) }
+func (OSFiles) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+
+// OpenerOr returns o, or OSFiles when o is nil.
+func OpenerOr(o Opener) Opener {
+	if o == nil {
+		return OSFiles{}
+	}
+	return o
+}
+
 // File returns a Source reading the file at path in format f. The path is
 // the name used in error reports.
-func File(path string, f Format) Source { return &fileSource{path: path, format: f} }
+func File(path string, f Format) Source { return FileFrom(nil, path, f) }
+
+// FileFrom is File opening the file through o (nil: OS).
+func FileFrom(o Opener, path string, f Format) Source {
+	return &fileSource{files: OpenerOr(o), path: path, format: f}
+}
 
 // ResumableFile is File for a format that can resume mid-file: a job that
 // resumes from a checkpoint seeks to the next record instead of re-reading
 // the file.
-func ResumableFile(path string, f ResumeFormat) Source {
-	return &resumableFile{fileSource{path: path, format: func(r io.Reader, name string) Reader { return f(r, name, Position{}) }}, f}
+func ResumableFile(path string, f ResumeFormat) Source { return ResumableFileFrom(nil, path, f) }
+
+// ResumableFileFrom is ResumableFile opening the file through o (nil: OS).
+func ResumableFileFrom(o Opener, path string, f ResumeFormat) Source {
+	return &resumableFile{fileSource{files: OpenerOr(o), path: path, format: func(r io.Reader, name string) Reader { return f(r, name, Position{}) }}, f}
 }
 
 // Bytes returns a Source reading data in format f, such as a file embedded
@@ -68,6 +100,7 @@ func Bytes(name string, data []byte, f Format) Source {
 }
 
 type fileSource struct {
+	files  Opener
 	path   string
 	format Format
 }
@@ -75,7 +108,7 @@ type fileSource struct {
 func (s *fileSource) Name() string { return s.path }
 
 func (s *fileSource) Size() int64 {
-	fi, err := os.Stat(s.path)
+	fi, err := s.files.Stat(s.path)
 	if err != nil || !fi.Mode().IsRegular() {
 		return -1
 	}
@@ -83,7 +116,7 @@ func (s *fileSource) Size() int64 {
 }
 
 func (s *fileSource) Open(ctx context.Context) (Reader, error) {
-	f, err := os.Open(s.path)
+	f, err := s.files.Open(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("open source: %w", err)
 	}
@@ -98,7 +131,7 @@ const fingerprintPrefix = 1 << 20
 
 // Fingerprint is the size, modification time and a hash of the first MiB.
 func (s *fileSource) Fingerprint() (string, error) {
-	f, err := os.Open(s.path)
+	f, err := s.files.Open(s.path)
 	if err != nil {
 		return "", fmt.Errorf("fingerprint: %w", err)
 	}
@@ -120,7 +153,7 @@ type resumableFile struct {
 }
 
 func (s *resumableFile) OpenAt(ctx context.Context, at Position) (Reader, error) {
-	f, err := os.Open(s.path)
+	f, err := s.files.Open(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("open source: %w", err)
 	}

@@ -56,6 +56,9 @@ const maxSeen = 1 << 16
 // File returns a Source reading the bitcoin-etl transactions file at path.
 func File(path string) ingest.Source { return ingest.File(path, Format) }
 
+// FileFrom is File opening the file through o (nil: ingest.OSFiles).
+func FileFrom(o ingest.Opener, path string) ingest.Source { return ingest.FileFrom(o, path, Format) }
+
 // Bytes returns a Source reading transactions from data; name is used in
 // error reports.
 func Bytes(name string, data []byte) ingest.Source { return ingest.Bytes(name, data, Format) }
@@ -133,7 +136,8 @@ func (r *Reader) readLine() ([]byte, error) {
 		return nil, fmt.Errorf("read %s line %d: %w", r.name, r.lines.Line+1, err)
 	}
 	if tooLong {
-		return nil, ingest.Errorf(ingest.Pos{File: r.name, Line: r.lines.Line}, "", "line longer than %d bytes", MaxLineBytes)
+		return nil, &ingest.RecordError{Pos: ingest.Pos{File: r.name, Line: r.lines.Line},
+			Err: ingest.TooLarge("the line", MaxLineBytes, true, MaxLineBytes)}
 	}
 	line := bytes.TrimSpace(raw)
 	if r.lines.Line == 1 {

@@ -54,6 +54,9 @@ type Options struct {
 // File returns a Source reading the blockchain-etl Ethereum CSV at path.
 func File(path string) ingest.Source { return ingest.File(path, Format) }
 
+// FileFrom is File opening the file through o (nil: ingest.OSFiles).
+func FileFrom(o ingest.Opener, path string) ingest.Source { return ingest.FileFrom(o, path, Format) }
+
 // Bytes returns a Source reading CSV data; name is used in error reports.
 func Bytes(name string, data []byte) ingest.Source { return ingest.Bytes(name, data, Format) }
 
@@ -107,13 +110,14 @@ type columns struct {
 
 // Reader reads one blockchain-etl Ethereum CSV file.
 type Reader struct {
-	csv     *csv.Reader
+	csv     *ingest.CSVReader
 	name    string
 	dataset string
 	tokens  map[string]Token
 	kind    Kind
 	col     columns
-	width   int // fields in the header
+	width   int      // fields in the header
+	names   []string // column names, lower case
 	started bool
 	done    bool
 
@@ -127,7 +131,7 @@ type Reader struct {
 // NewReader returns a Reader of r; name is the file name in error reports,
 // and its base name goes into Source.Dataset.
 func NewReader(r io.Reader, name string, opts Options) *Reader {
-	cr := csv.NewReader(r)
+	cr := ingest.NewCSVReader(r) // a row over ingest.MaxRecordBytes is rejected unread
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	tokens := KnownTokens()
@@ -180,7 +184,16 @@ func (r *Reader) Next() (ingest.Record, error) {
 			return ingest.Record{}, io.EOF
 		}
 		var perr *csv.ParseError
-		if errors.As(err, &perr) {
+		var tl *ingest.RowTooLargeError
+		switch {
+		case errors.As(err, &perr) && errors.As(perr.Err, &tl):
+			pos := ingest.Pos{File: r.name, Line: perr.StartLine}
+			field := ""
+			if tl.Field < len(r.names) {
+				field = r.names[tl.Field]
+			}
+			return ingest.Record{}, &ingest.RecordError{Pos: pos, Field: field, Err: tl.Err}
+		case errors.As(err, &perr):
 			pos := ingest.Pos{File: r.name, Line: perr.StartLine}
 			return ingest.Record{}, &ingest.RecordError{Pos: pos, Err: fmt.Errorf("malformed CSV: %w", perr.Err)}
 		}
@@ -204,7 +217,11 @@ func (r *Reader) header() error {
 		return ingest.Errorf(pos, "", "empty file: want a transactions.csv or token_transfers.csv header")
 	}
 	var perr *csv.ParseError
-	if errors.As(err, &perr) {
+	var tl *ingest.RowTooLargeError
+	switch {
+	case errors.As(err, &perr) && errors.As(perr.Err, &tl):
+		return &ingest.RecordError{Pos: pos, Err: tl.Err}
+	case errors.As(err, &perr):
 		return &ingest.RecordError{Pos: pos, Err: fmt.Errorf("malformed CSV header: %w", perr.Err)}
 	}
 	if err != nil {
@@ -220,6 +237,7 @@ func (r *Reader) header() error {
 			return ingest.Errorf(pos, h, "column given twice in the header")
 		}
 		idx[h] = i
+		r.names = append(r.names, h)
 	}
 	col := func(name string) int {
 		if i, ok := idx[name]; ok {

@@ -27,33 +27,40 @@ type Format struct {
 	// Exactly one of these is set: most formats read each file on its own;
 	// some read their files together (TagPacks resolve actors from an
 	// ActorPack given beside them).
-	each  func(path string) ingest.Source
-	group func(ctx context.Context, paths ...string) ([]ingest.Source, error)
+	each  func(o ingest.Opener, path string) ingest.Source
+	group func(ctx context.Context, o ingest.Opener, paths ...string) ([]ingest.Source, error)
 }
 
 // Sources returns the sources reading the files at paths, in a job's order.
 func (f Format) Sources(ctx context.Context, paths ...string) ([]ingest.Source, error) {
+	return f.SourcesFrom(ctx, nil, paths...)
+}
+
+// SourcesFrom is Sources opening the files through o (nil:
+// ingest.OSFiles), such as an *os.Root that keeps them inside a directory
+// when they are opened, not only when they were named.
+func (f Format) SourcesFrom(ctx context.Context, o ingest.Opener, paths ...string) ([]ingest.Source, error) {
 	if f.group != nil {
-		return f.group(ctx, paths...)
+		return f.group(ctx, o, paths...)
 	}
 	out := make([]ingest.Source, len(paths))
 	for i, p := range paths {
-		out[i] = f.each(p)
+		out[i] = f.each(o, p)
 	}
 	return out, nil
 }
 
 // registry lists the formats; read-only.
 var registry = []Format{
-	{Name: "native", Description: "Redthread JSON lines (ingest/native/FORMAT.md)", each: native.File},
-	{Name: "ofac-csv", Description: "OFAC SDN CSV and its derived address lists (ingest/ofaccsv/FORMAT.md)", each: ofaccsv.File},
-	{Name: "ftm", Description: "FollowTheMoney JSON lines (ingest/ftm/FORMAT.md)", each: ftm.File},
-	{Name: "stix", Description: "STIX 2.0/2.1 bundles (ingest/stix/FORMAT.md)", each: stix.File},
-	{Name: "tagpack", Description: "GraphSense TagPacks and ActorPacks, read together (ingest/tagpack/FORMAT.md)", group: tagpack.Files},
-	{Name: "incidents", Description: "DPRK thefts table CSV (ingest/incidents/FORMAT.md)", each: incidents.File},
-	{Name: "etl-eth", Description: "ethereum-etl transactions.csv and token_transfers.csv (ingest/etleth/FORMAT.md)", each: etleth.File},
-	{Name: "etl-btc", Description: "bitcoin-etl transactions JSON lines (ingest/etlbtc/FORMAT.md)", each: etlbtc.File},
-	{Name: "personas", Description: "IT-worker personas CSV (ingest/personas/FORMAT.md)", each: personas.File},
+	{Name: "native", Description: "Redthread JSON lines (ingest/native/FORMAT.md)", each: native.FileFrom},
+	{Name: "ofac-csv", Description: "OFAC SDN CSV and its derived address lists (ingest/ofaccsv/FORMAT.md)", each: ofaccsv.FileFrom},
+	{Name: "ftm", Description: "FollowTheMoney JSON lines (ingest/ftm/FORMAT.md)", each: ftm.FileFrom},
+	{Name: "stix", Description: "STIX 2.0/2.1 bundles (ingest/stix/FORMAT.md)", each: stix.FileFrom},
+	{Name: "tagpack", Description: "GraphSense TagPacks and ActorPacks, read together (ingest/tagpack/FORMAT.md)", group: tagpack.FilesFrom},
+	{Name: "incidents", Description: "DPRK thefts table CSV (ingest/incidents/FORMAT.md)", each: incidents.FileFrom},
+	{Name: "etl-eth", Description: "ethereum-etl transactions.csv and token_transfers.csv (ingest/etleth/FORMAT.md)", each: etleth.FileFrom},
+	{Name: "etl-btc", Description: "bitcoin-etl transactions JSON lines (ingest/etlbtc/FORMAT.md)", each: etlbtc.FileFrom},
+	{Name: "personas", Description: "IT-worker personas CSV (ingest/personas/FORMAT.md)", each: personas.FileFrom},
 }
 
 // Lookup returns the named format.

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -42,7 +41,12 @@ type Options struct {
 // twice: first to learn the kind of every entity (an id → node ID map, the
 // only state kept), then to yield records, so that a reference to an
 // entity defined later in the file resolves without holding edges back.
-func File(path string) ingest.Source { return &source{name: path, path: path} }
+func File(path string) ingest.Source { return FileFrom(nil, path) }
+
+// FileFrom is File opening the file through o (nil: ingest.OSFiles).
+func FileFrom(o ingest.Opener, path string) ingest.Source {
+	return &source{name: path, path: path, files: ingest.OpenerOr(o)}
+}
 
 // Bytes returns a Source reading FtM entities from data in two passes like
 // File; name is used in error reports.
@@ -156,7 +160,8 @@ func (r *Reader) readLine() ([]byte, error) {
 		return nil, fmt.Errorf("%s: read line %d: %w", r.name, r.lines.Line+1, err)
 	}
 	if tooLong {
-		return nil, ingest.Errorf(ingest.Pos{File: r.name, Line: r.lines.Line}, "", "line too long: longer than %d bytes", MaxLineBytes)
+		return nil, &ingest.RecordError{Pos: ingest.Pos{File: r.name, Line: r.lines.Line},
+			Err: ingest.TooLarge("the line", MaxLineBytes, true, MaxLineBytes)}
 	}
 	line := bytes.TrimSpace(raw)
 	if r.lines.Line == 1 {
@@ -562,6 +567,7 @@ func parseDate(s string) (time.Time, error) {
 // source is a File or Bytes source: two passes over the same bytes.
 type source struct {
 	name, path string
+	files      ingest.Opener // of path
 	data       []byte
 	opts       Options
 }
@@ -572,7 +578,7 @@ func (s *source) Size() int64 {
 	if s.path == "" {
 		return int64(len(s.data))
 	}
-	fi, err := os.Stat(s.path)
+	fi, err := s.files.Stat(s.path)
 	if err != nil || !fi.Mode().IsRegular() {
 		return -1
 	}
@@ -583,7 +589,7 @@ func (s *source) open() (io.ReadCloser, error) {
 	if s.path == "" {
 		return io.NopCloser(bytes.NewReader(s.data)), nil
 	}
-	f, err := os.Open(s.path)
+	f, err := s.files.Open(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("open source: %w", err)
 	}

@@ -38,6 +38,9 @@ const Confidence = graph.ConfidenceForensic
 // File returns a Source reading the incidents CSV at path.
 func File(path string) ingest.Source { return ingest.File(path, Format) }
 
+// FileFrom is File opening the file through o (nil: ingest.OSFiles).
+func FileFrom(o ingest.Opener, path string) ingest.Source { return ingest.FileFrom(o, path, Format) }
+
 // Bytes returns a Source reading an incidents CSV from data.
 func Bytes(name string, data []byte) ingest.Source { return ingest.Bytes(name, data, Format) }
 
@@ -46,7 +49,7 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name) 
 
 // Reader reads incidents one row at a time.
 type Reader struct {
-	csv     *csv.Reader
+	csv     *ingest.CSVReader
 	name    string
 	dataset string
 	cols    map[string]int
@@ -66,8 +69,8 @@ var required = []string{"date", "incident", "usd_stolen_raw"}
 // NewReader returns a Reader of r; name is the file name used in error
 // reports and provenance (incidents:<base name>).
 func NewReader(r io.Reader, name string) *Reader {
-	c := csv.NewReader(r)
-	c.FieldsPerRecord = -1 // checked per row, to report the row
+	c := ingest.NewCSVReader(r) // a row over ingest.MaxRecordBytes is rejected unread
+	c.FieldsPerRecord = -1      // checked per row, to report the row
 	c.ReuseRecord = true
 	return &Reader{csv: c, name: name, dataset: "incidents:" + filepath.Base(name)}
 }
@@ -109,6 +112,11 @@ func (r *Reader) row() error {
 		if !r.started {
 			r.done = true
 		}
+		var tl *ingest.RowTooLargeError
+		if errors.As(perr.Err, &tl) {
+			r.reject(ingest.Pos{File: r.name, Line: perr.Line}, "", r.colName(tl.Field), tl.Err)
+			return nil
+		}
 		r.reject(ingest.Pos{File: r.name, Line: perr.Line}, "", "", fmt.Errorf("invalid CSV: %v", perr.Err))
 		return nil
 	}
@@ -142,6 +150,16 @@ func (r *Reader) header(fields []string) error {
 		Sources: []graph.Source{{Dataset: r.dataset, Record: "attribution", Confidence: Confidence, Marking: graph.TLPClear,
 			Excerpt: "table of DPRK-attributed thefts"}}}, ingest.Pos{File: r.name, Line: 1})
 	return nil
+}
+
+// colName is the header's name of column i, "" when it has none.
+func (r *Reader) colName(i int) string {
+	for name, j := range r.cols {
+		if i == j {
+			return name
+		}
+	}
+	return ""
 }
 
 func (r *Reader) col(fields []string, name string) string {

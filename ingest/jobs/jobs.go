@@ -66,6 +66,11 @@ type Config struct {
 	// MaxRejections is the number of rejected records kept per job
 	// (all are counted); default 100.
 	MaxRejections int
+	// MaxValueBytes bounds each value of a record a job loads (a cell, a
+	// property, a label): a record with a longer one is rejected
+	// (ingest.Options.MaxValueBytes); 0 means ingest.DefaultMaxValueBytes,
+	// negative means no limit.
+	MaxValueBytes int
 	// MaxQueued bounds the jobs waiting to run; default 16.
 	MaxQueued int
 	// KeepFinished is the number of finished jobs remembered; default 100.
@@ -100,11 +105,15 @@ type Job struct {
 	Skipped map[string]int
 	// Resumed is the number of times the job went on from its checkpoint
 	// after the server stopped while it ran.
-	Resumed  int
-	Error    string // why a job failed or was cancelled
-	Created  time.Time
-	Started  time.Time // zero until it runs
-	Finished time.Time // zero until it is over
+	Resumed int
+	// Error says why a job failed or was cancelled, for users: it names
+	// the file as the client knows it, never the server's path nor Go's
+	// error text (the log has those). ErrorCode classifies a failure.
+	Error     string
+	ErrorCode graph.Code
+	Created   time.Time
+	Started   time.Time // zero until it runs
+	Finished  time.Time // zero until it is over
 }
 
 // Request is what a job reads: Paths in the import directory, then
@@ -127,8 +136,9 @@ type Upload struct {
 type Manager struct {
 	w     ingest.Writer
 	cfg   Config
-	dir   string // ImportDir, absolute with links resolved
-	state *state // nil without StateDir
+	dir   string   // ImportDir, absolute with links resolved
+	root  *os.Root // of dir, through which the worker opens its files
+	state *state   // nil without StateDir
 	wake  chan struct{}
 	stop  context.CancelFunc
 	done  chan struct{}
@@ -184,16 +194,22 @@ func New(w ingest.Writer, cfg Config) (*Manager, error) {
 		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("import directory %s is not a directory", cfg.ImportDir)
 		}
-		m.dir = abs
+		root, err := os.OpenRoot(abs)
+		if err != nil {
+			return nil, fmt.Errorf("import directory: %w", err)
+		}
+		m.dir, m.root = abs, root
 	}
 	if cfg.StateDir != "" {
 		st, recs, err := openState(cfg.StateDir, cfg.Logger)
 		if err != nil {
+			m.closeRoot()
 			return nil, err
 		}
 		m.state = st
 		if err := m.restore(recs); err != nil {
 			st.close()
+			m.closeRoot()
 			return nil, err
 		}
 	}
@@ -221,7 +237,17 @@ func (m *Manager) Close() {
 			m.cfg.Logger.Error("close the job list", "err", err)
 		}
 	}
+	m.closeRoot()
 }
+
+func (m *Manager) closeRoot() {
+	if m.root != nil {
+		_ = m.root.Close() // read-only: nothing to lose
+	}
+}
+
+// files is the Opener of the worker's files.
+func (m *Manager) files() files { return files{root: m.root, dir: m.dir} }
 
 // Start queues a job reading req's files. Uploads are stored under the
 // state directory before it returns.
@@ -386,7 +412,7 @@ func (m *Manager) Cancel(id string) (Job, error) {
 	case m.closed:
 		return Job{}, graph.Errorf(graph.CodeUnavailable, "the server is shutting down")
 	case j.State == Queued:
-		m.finish(j, Cancelled, "cancelled before it started")
+		m.finish(j, Cancelled, "", "cancelled before it started")
 		m.removeCheckpoint(j) // of a job queued again after a restart
 	case j.cancel != nil:
 		j.cancel() // the worker records the end
@@ -467,10 +493,11 @@ func (m *Manager) release(j *job) {
 	}
 }
 
-// finish records the end of a job, and drops from the history (with their
-// files) the jobs it pushes out; m.mu held.
-func (m *Manager) finish(j *job, st State, msg string) {
-	j.State, j.Error, j.Finished = st, msg, m.cfg.Now()
+// finish records the end of a job, with the code and message of a
+// failure, and drops from the history (with their files) the jobs it
+// pushes out; m.mu held.
+func (m *Manager) finish(j *job, st State, code graph.Code, msg string) {
+	j.State, j.ErrorCode, j.Error, j.Finished = st, code, msg, m.cfg.Now()
 	j.Progress.Done = true
 	j.cancel = nil
 	dropped := m.forget()

@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest"
 )
 
@@ -51,6 +52,7 @@ type record struct {
 	Inputs     []Input         `json:"inputs"`
 	State      State           `json:"state"`
 	Error      string          `json:"error,omitempty"`
+	ErrorCode  graph.Code      `json:"errorCode,omitempty"`
 	Progress   ingest.Progress `json:"progress"` // field names as in Go; durations in nanoseconds
 	Rejected   int             `json:"rejected"`
 	Rejections []rejection     `json:"rejections,omitempty"`
@@ -62,33 +64,35 @@ type record struct {
 }
 
 type rejection struct {
-	File   string `json:"file"`
-	Line   int    `json:"line,omitempty"`
-	ID     string `json:"id,omitempty"`
-	Field  string `json:"field,omitempty"`
-	Reason string `json:"reason"`
+	File   string     `json:"file"`
+	Line   int        `json:"line,omitempty"`
+	ID     string     `json:"id,omitempty"`
+	Field  string     `json:"field,omitempty"`
+	Code   graph.Code `json:"code,omitempty"` // absent from records of older builds
+	Reason string     `json:"reason"`
 }
 
 func recordOf(j *job) record {
 	r := record{
 		Version: recordVersion, Seq: j.seq, ID: j.ID, Format: j.Format, Inputs: j.Inputs,
-		State: j.State, Error: j.Error, Progress: j.Progress, Rejected: j.Rejected,
+		State: j.State, Error: j.Error, ErrorCode: j.ErrorCode, Progress: j.Progress, Rejected: j.Rejected,
 		Skipped: j.Skipped, Resumed: j.Resumed, Created: j.Created, Started: j.Started, Finished: j.Finished,
 	}
 	for _, e := range j.Rejections {
-		r.Rejections = append(r.Rejections, rejection{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Field: e.Field, Reason: e.Reason()})
+		r.Rejections = append(r.Rejections, rejection{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Field: e.Field, Code: e.Code(), Reason: e.Reason()})
 	}
 	return r
 }
 
 func (r record) job() *job {
 	j := &job{Job: Job{
-		ID: r.ID, Format: r.Format, Inputs: r.Inputs, State: r.State, Error: r.Error,
+		ID: r.ID, Format: r.Format, Inputs: r.Inputs, State: r.State, Error: r.Error, ErrorCode: r.ErrorCode,
 		Progress: r.Progress, Rejected: r.Rejected, Skipped: r.Skipped, Resumed: r.Resumed,
 		Created: r.Created, Started: r.Started, Finished: r.Finished,
 	}, seq: r.Seq, subs: map[chan Job]struct{}{}}
 	for _, e := range r.Rejections {
-		j.Rejections = append(j.Rejections, ingest.RecordError{Pos: ingest.Pos{File: e.File, Line: e.Line}, ID: e.ID, Field: e.Field, Err: errors.New(e.Reason)})
+		j.Rejections = append(j.Rejections, ingest.RecordError{Pos: ingest.Pos{File: e.File, Line: e.Line}, ID: e.ID, Field: e.Field,
+			Err: &graph.Error{Code: cmp.Or(e.Code, graph.CodeInvalid), Message: e.Reason}})
 	}
 	return j
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest"
 )
 
 // maxNameBytes bounds an upload's file name, well under the 255 bytes
@@ -224,14 +225,4 @@ func syncDir(dir string) error {
 }
 
 // FormatBytes renders n in binary units: "1 GiB", "512 MiB", "1.5 KiB".
-func FormatBytes(n int64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	v, u := float64(n), 0
-	for v >= 1024 && u < len(units)-1 {
-		v, u = v/1024, u+1
-	}
-	if u == 0 || v == float64(int64(v)) {
-		return fmt.Sprintf("%d %s", int64(v), units[u])
-	}
-	return fmt.Sprintf("%.1f %s", v, units[u])
-}
+func FormatBytes(n int64) string { return ingest.FormatBytes(n) }

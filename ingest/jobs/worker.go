@@ -54,7 +54,7 @@ func (m *Manager) drain() {
 		switch {
 		case j.State.Final():
 		case m.state == nil:
-			m.finish(j, Cancelled, "the server shut down")
+			m.finish(j, Cancelled, "", "the server shut down")
 		default:
 			m.release(j)
 		}
@@ -89,7 +89,7 @@ func (m *Manager) run(ctx context.Context, j *job) {
 		log.Info("ingest job started")
 	}
 	var res ingest.Result
-	sources, err := j.format.Sources(ctx, j.paths...)
+	sources, err := j.format.SourcesFrom(ctx, m.files(), j.paths...)
 	if err == nil {
 		res, err = m.ingest(ctx, j, sources, log)
 	}
@@ -107,7 +107,7 @@ func (m *Manager) run(ctx context.Context, j *job) {
 	j.Progress.Skipped = ingest.SkippedTotal(res.Skipped)
 	switch {
 	case err == nil:
-		m.finish(j, Succeeded, "")
+		m.finish(j, Succeeded, "", "")
 		m.removeCheckpoint(j)
 		log.Info("ingest job finished", "records", res.Records, "rejected", res.Rejected, "skipped", j.Progress.Skipped)
 	case errors.Is(err, context.Canceled) && m.closed && m.state != nil:
@@ -120,13 +120,14 @@ func (m *Manager) run(ctx context.Context, j *job) {
 		if m.closed {
 			msg = "the server shut down"
 		}
-		m.finish(j, Cancelled, msg)
+		m.finish(j, Cancelled, "", msg)
 		m.removeCheckpoint(j)
 		log.Info("ingest job cancelled", "records", res.Records)
 	default:
-		m.finish(j, Failed, graph.ErrorMessage(err))
+		code, msg := failure(err, names)
+		m.finish(j, Failed, code, msg)
 		m.removeCheckpoint(j)
-		log.Error("ingest job failed", "err", err)
+		log.Error("ingest job failed", "err", err, "code", code, "reason", msg)
 	}
 }
 
@@ -135,11 +136,12 @@ func (m *Manager) run(ctx context.Context, j *job) {
 func (m *Manager) ingest(ctx context.Context, j *job, sources []ingest.Source, log *slog.Logger) (ingest.Result, error) {
 	names := j.names()
 	opts := ingest.Options{
-		JobID:     j.ID,
-		BatchSize: m.cfg.BatchSize,
-		MaxReport: m.cfg.MaxRejections,
-		Logger:    log,
-		Now:       m.cfg.Now,
+		JobID:         j.ID,
+		BatchSize:     m.cfg.BatchSize,
+		MaxReport:     m.cfg.MaxRejections,
+		MaxValueBytes: m.cfg.MaxValueBytes,
+		Logger:        log,
+		Now:           m.cfg.Now,
 		Progress: func(p ingest.Progress) {
 			// Progress names the file as the client gave it.
 			p.File = names.of(p.File)
@@ -155,6 +157,31 @@ func (m *Manager) ingest(ctx context.Context, j *job, sources []ingest.Source, l
 		opts.Checkpoint, opts.KeepCheckpoint = m.state.checkpoint(j.ID), true
 	}
 	return ingest.Run(ctx, m.w, sources, opts)
+}
+
+// failure returns the code and message of the error that ended a job, for
+// users: the coded message a format, the store or the file opener gave,
+// after the client's name of the file it concerns; never the server's
+// paths nor Go's error text, which the log has.
+func failure(err error, names fileNames) (graph.Code, string) {
+	var se *ingest.SourceError
+	file := ""
+	if errors.As(err, &se) {
+		file = names.of(se.File)
+	}
+	code, msg := graph.ErrorCode(err), graph.ErrorMessage(err)
+	var ge *graph.Error
+	switch {
+	case errors.As(err, &ge):
+	case file != "":
+		msg = "the file could not be read (the server log says why)"
+	default:
+		msg = "internal error (the server log says why)"
+	}
+	if file != "" {
+		msg = file + ": " + msg
+	}
+	return code, ingest.BoundReason(msg)
 }
 
 // fileNames maps the server's paths of a job's files to the names the
@@ -197,7 +224,7 @@ func (m *Manager) restore(recs []record) error {
 		}
 		if err := m.reopen(j); err != nil {
 			j.Progress.Phase = "done"
-			m.finish(j, Failed, "the server restarted during the job, which cannot go on: "+graph.ErrorMessage(err))
+			m.finish(j, Failed, graph.ErrorCode(err), "the server restarted during the job, which cannot go on: "+graph.ErrorMessage(err))
 			m.cfg.Logger.Warn("ingest job cannot resume after the restart", "job", j.ID, "err", err)
 			continue
 		}

@@ -27,6 +27,11 @@ const MaxLineBytes = 16 << 20
 // from a checkpoint seeks to its next line instead of re-reading the file.
 func File(path string) ingest.Source { return ingest.ResumableFile(path, FormatAt) }
 
+// FileFrom is File opening the file through o (nil: ingest.OSFiles).
+func FileFrom(o ingest.Opener, path string) ingest.Source {
+	return ingest.ResumableFileFrom(o, path, FormatAt)
+}
+
 // Bytes returns a Source reading native records from data, such as an
 // embedded file; name is used in error reports.
 func Bytes(name string, data []byte) ingest.Source { return ingest.Bytes(name, data, Format) }
@@ -88,7 +93,8 @@ func (r *Reader) readLine() ([]byte, error) {
 		return nil, fmt.Errorf("read line %d: %w", r.lines.Line+1, err)
 	}
 	if tooLong {
-		return nil, ingest.Errorf(ingest.Pos{File: r.name, Line: r.lines.Line}, "", "%v: longer than %d bytes", errTooLong, MaxLineBytes)
+		return nil, &ingest.RecordError{Pos: ingest.Pos{File: r.name, Line: r.lines.Line},
+			Err: graph.WrapError(graph.CodeLimit, errTooLong, "line too long: longer than %s, the limit", ingest.FormatBytes(MaxLineBytes))}
 	}
 	line := bytes.TrimSuffix(raw, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))

@@ -7,12 +7,13 @@ import (
 	"io"
 	"strings"
 
+	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest"
 )
 
 // table reads CSV rows, by column name when the file has a header.
 type table struct {
-	c      *csv.Reader
+	c      *ingest.CSVReader
 	file   string
 	cols   map[string]int // header column → index; nil without a header
 	ncols  int
@@ -20,16 +21,24 @@ type table struct {
 }
 
 func (r *Reader) newTable(header bool) (*table, error) {
-	c := csv.NewReader(r.r)
-	c.FieldsPerRecord = -1 // checked per row, so a short row is a positioned rejection
+	c := ingest.NewCSVReader(r.r) // a row over ingest.MaxRecordBytes is rejected unread
+	c.FieldsPerRecord = -1        // checked per row, so a short row is a positioned rejection
 	c.ReuseRecord = true
 	t := &table{c: c, file: r.em.file}
 	if !header {
 		return t, nil
 	}
 	row, err := c.Read()
-	if err != nil {
-		return nil, fmt.Errorf("%s: read header: %w", r.em.file, err)
+	var pe *csv.ParseError
+	switch {
+	case errors.As(err, &pe) && ingest.IsTooLarge(pe.Err):
+		return nil, graph.WrapError(graph.CodeLimit, err, "the header: %s", graph.ErrorMessage(pe.Err))
+	case errors.As(err, &pe):
+		return nil, graph.WrapError(graph.CodeInvalid, err, "the header is not valid CSV (line %d, column %d)", pe.Line, pe.Column)
+	case err == io.EOF:
+		return nil, graph.Errorf(graph.CodeInvalid, "the file ends before its header")
+	case err != nil:
+		return nil, fmt.Errorf("read header: %w", err)
 	}
 	t.cols = map[string]int{}
 	for i, h := range row {
@@ -50,7 +59,16 @@ func (t *table) row() ([]string, ingest.Pos, error) {
 			return nil, ingest.Pos{}, io.EOF
 		}
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
+		var tl *ingest.RowTooLargeError
+		switch {
+		case errors.As(err, &pe) && errors.As(pe.Err, &tl):
+			pos := ingest.Pos{File: t.file, Line: pe.StartLine}
+			field := ""
+			if tl.Field < len(t.header) {
+				field = t.header[tl.Field]
+			}
+			return nil, pos, &ingest.RecordError{Pos: pos, Field: field, Err: tl.Err}
+		case errors.As(err, &pe):
 			pos := ingest.Pos{File: t.file, Line: pe.StartLine}
 			return nil, pos, &ingest.RecordError{Pos: pos, Err: fmt.Errorf("malformed CSV: %v", pe.Err)}
 		}

@@ -243,21 +243,23 @@ func (r *Reader) startListText() error {
 	if err != nil {
 		return err
 	}
-	line, listed := 0, false
+	lines, listed := ingest.NewLineReader(r.r, ingest.MaxRecordBytes), false
 	r.fill = func() error {
-		s, err := r.r.ReadString('\n')
-		if err != nil && (err != io.EOF || s == "") {
-			if err == io.EOF {
-				return io.EOF
-			}
-			return fmt.Errorf("%s: read: %w", r.em.file, err)
+		s, tooLong, err := lines.Next()
+		switch {
+		case err == io.EOF:
+			return io.EOF
+		case err != nil:
+			return fmt.Errorf("read line %d: %w", lines.Line+1, err)
+		case tooLong:
+			r.em.reject(ingest.Pos{File: r.em.file, Line: lines.Line}, "", "", ingest.TooLarge("the line", ingest.MaxRecordBytes, true, ingest.MaxRecordBytes))
+			return nil
 		}
-		line++
-		addr := strings.TrimSpace(s)
+		addr := strings.TrimSpace(string(s))
 		if addr == "" || strings.HasPrefix(addr, "#") {
 			return nil
 		}
-		pos := ingest.Pos{File: r.em.file, Line: line}
+		pos := ingest.Pos{File: r.em.file, Line: lines.Line}
 		if !listed {
 			r.em.listSanctionNode(pos, "list")
 			listed = true
@@ -276,12 +278,14 @@ func (r *Reader) startListJSON() error {
 		return err
 	}
 	lines := &lineTracker{r: r.r}
-	dec := json.NewDecoder(lines)
+	budget := ingest.NewBudgetReader(lines, ingest.MaxRecordBytes, "a value")
+	dec := json.NewDecoder(budget)
 	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("%s: %w", r.em.file, err)
+		return jsonFailure(err, 1)
 	}
 	listed := false
 	r.fill = func() error {
+		budget.Reset()
 		if !dec.More() {
 			return io.EOF
 		}
@@ -294,7 +298,7 @@ func (r *Reader) startListJSON() error {
 				r.em.reject(pos, "", "", fmt.Errorf("want an address string, got a JSON %s", te.Value))
 				return nil
 			}
-			return fmt.Errorf("%s:%d: invalid JSON: %w", r.em.file, pos.Line, err)
+			return jsonFailure(err, pos.Line)
 		}
 		if !listed {
 			r.em.listSanctionNode(pos, "list")
@@ -325,19 +329,22 @@ type sdnJSONAddress struct {
 // checked as a lower-cased address (see checkLowercased).
 func (r *Reader) startSDNJSON() error {
 	lines := &lineTracker{r: r.r}
-	dec := json.NewDecoder(lines)
+	budget := ingest.NewBudgetReader(lines, ingest.MaxRecordBytes, "a value")
+	dec := json.NewDecoder(budget)
+	at := func() int { return lines.lineAt(dec.InputOffset()) }
 	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("%s: %w", r.em.file, err)
+		return jsonFailure(err, 1)
 	}
 	seen := once{}
 	inAddresses := false
 	r.fill = func() error {
+		budget.Reset()
 		if inAddresses {
 			if dec.More() {
 				return r.sdnJSONAddress(dec, lines, seen)
 			}
 			if _, err := dec.Token(); err != nil { // closing '}' of addresses
-				return fmt.Errorf("%s: invalid JSON: %w", r.em.file, err)
+				return jsonFailure(err, at())
 			}
 			inAddresses = false
 		}
@@ -346,7 +353,7 @@ func (r *Reader) startSDNJSON() error {
 		}
 		tok, err := dec.Token()
 		if err != nil {
-			return fmt.Errorf("%s: invalid JSON: %w", r.em.file, err)
+			return jsonFailure(err, at())
 		}
 		switch tok {
 		case "metadata":
@@ -354,20 +361,20 @@ func (r *Reader) startSDNJSON() error {
 				LastUpdated string `json:"lastUpdated"`
 			}
 			if err := dec.Decode(&md); err != nil {
-				return fmt.Errorf("%s: metadata: %w", r.em.file, err)
+				return jsonFailure(err, at())
 			}
 			if t, err := time.Parse(time.RFC3339Nano, md.LastUpdated); err == nil {
 				r.em.retrievedAt = t.UTC()
 			}
 		case "addresses":
 			if d, err := dec.Token(); err != nil || d != json.Delim('{') {
-				return fmt.Errorf("%s: addresses: want an object of addresses", r.em.file)
+				return graph.Errorf(graph.CodeInvalid, "line %d: addresses: want an object of addresses", at())
 			}
 			inAddresses = true
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return fmt.Errorf("%s: invalid JSON: %w", r.em.file, err)
+				return jsonFailure(err, at())
 			}
 		}
 		return nil
@@ -375,15 +382,33 @@ func (r *Reader) startSDNJSON() error {
 	return nil
 }
 
+// jsonFailure is the error that ends a JSON file at line, in words (the
+// decoder's error is kept as the cause, for the log).
+func jsonFailure(err error, line int) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case ingest.IsTooLarge(err):
+		return graph.WrapError(graph.CodeLimit, err, "line %d: %s; the rest of the file cannot be read", line, graph.ErrorMessage(err))
+	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
+		return graph.WrapError(graph.CodeInvalid, err, "the JSON ends before it is complete, after line %d", line)
+	case errors.As(err, &syn):
+		return graph.WrapError(graph.CodeInvalid, err, "invalid JSON at line %d", line)
+	case errors.As(err, &typ):
+		return graph.WrapError(graph.CodeInvalid, err, "line %d: want %s, got a JSON %s", line, typ.Type, typ.Value)
+	}
+	return fmt.Errorf("read: %w", err)
+}
+
 func (r *Reader) sdnJSONAddress(dec *json.Decoder, lines *lineTracker, seen once) error {
 	em := r.em
 	tok, err := dec.Token()
 	if err != nil {
-		return fmt.Errorf("%s: invalid JSON: %w", em.file, err)
+		return jsonFailure(err, lines.lineAt(dec.InputOffset()))
 	}
 	addr, _ := tok.(string)
 	pos := ingest.Pos{File: em.file, Line: lines.lineAt(dec.InputOffset())}
-	field := fmt.Sprintf("addresses[%q]", addr)
+	field := fmt.Sprintf("addresses[%q]", ingest.Excerpt(addr, ingest.MaxExcerpt))
 	var a sdnJSONAddress
 	if err := dec.Decode(&a); err != nil {
 		var te *json.UnmarshalTypeError
@@ -391,7 +416,7 @@ func (r *Reader) sdnJSONAddress(dec *json.Decoder, lines *lineTracker, seen once
 			em.reject(pos, "", field, fmt.Errorf("want {type, entries}: %v", err))
 			return nil
 		}
-		return fmt.Errorf("%s:%d: invalid JSON: %w", em.file, pos.Line, err)
+		return jsonFailure(err, pos.Line)
 	}
 	cur, ok := strings.CutPrefix(a.Type, "Digital Currency Address - ")
 	if !ok || cur == "" {

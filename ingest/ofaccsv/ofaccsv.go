@@ -28,6 +28,9 @@ const FormatName = "ofac-csv"
 // File returns a Source reading the OFAC file at path.
 func File(path string) ingest.Source { return ingest.File(path, Format) }
 
+// FileFrom is File opening the file through o (nil: ingest.OSFiles).
+func FileFrom(o ingest.Opener, path string) ingest.Source { return ingest.FileFrom(o, path, Format) }
+
 // Bytes returns a Source reading OFAC data from data; name is used in error
 // reports and, for the per-currency address lists, tells the currency.
 func Bytes(name string, data []byte) ingest.Source { return ingest.Bytes(name, data, Format) }
@@ -127,7 +130,7 @@ func (r *Reader) detect() error {
 	case len(cols) == 1 && head != "":
 		return r.startListText()
 	}
-	return fmt.Errorf("%s: not an OFAC file this format knows: first line %q (see ingest/ofaccsv/FORMAT.md)", r.em.file, truncate(head, 80))
+	return graph.Errorf(graph.CodeInvalid, "not an OFAC file this format knows: first line %q (see ingest/ofaccsv/FORMAT.md)", truncate(head, 80))
 }
 
 func (r *Reader) firstByte() (byte, error) {
@@ -181,7 +184,7 @@ func (r *Reader) listTicker() (string, error) {
 	if m := listName.FindStringSubmatch(filepath.Base(r.em.file)); m != nil {
 		return strings.ToUpper(m[1]), nil
 	}
-	return "", fmt.Errorf("%s: a plain address list does not say its currency: name it sanctioned_addresses_<TICKER>.txt or use AddressListFormat", r.em.file)
+	return "", graph.Errorf(graph.CodeInvalid, "a plain address list does not say its currency: name it sanctioned_addresses_<TICKER>.txt")
 }
 
 // item is one result of Next.

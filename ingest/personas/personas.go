@@ -25,6 +25,9 @@ import (
 // File returns a Source reading the personas file at path.
 func File(path string) ingest.Source { return ingest.File(path, Format) }
 
+// FileFrom is File opening the file through o (nil: ingest.OSFiles).
+func FileFrom(o ingest.Opener, path string) ingest.Source { return ingest.FileFrom(o, path, Format) }
+
 // Bytes returns a Source reading personas rows from data; name is used in
 // error reports.
 func Bytes(name string, data []byte) ingest.Source { return ingest.Bytes(name, data, Format) }
@@ -87,7 +90,7 @@ func known(col string) bool {
 // Reader reads personas records from a stream. One row makes several
 // records (nodes, then edges), which Next returns one at a time.
 type Reader struct {
-	cr      *csv.Reader
+	cr      *ingest.CSVReader
 	name    string
 	dataset string
 	cols    map[string]int // column name → cell index
@@ -103,7 +106,7 @@ func NewReader(r io.Reader, name string) *Reader {
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	cr := ingest.NewCSVReader(br) // a row over ingest.MaxRecordBytes is rejected unread
 	cr.Comment = '#'
 	cr.ReuseRecord = true
 	return &Reader{cr: cr, name: name, dataset: "personas:" + filepath.Base(name)}
@@ -192,6 +195,14 @@ func (r *Reader) csvError(err error) error {
 		return fmt.Errorf("read %s: %w", r.name, err)
 	}
 	pos := ingest.Pos{File: r.name, Line: pe.Line}
+	var tl *ingest.RowTooLargeError
+	if errors.As(pe.Err, &tl) {
+		col := ""
+		if tl.Field < len(r.header) {
+			col = r.header[tl.Field]
+		}
+		return &ingest.RecordError{Pos: pos, Field: col, Err: tl.Err}
+	}
 	if errors.Is(pe.Err, csv.ErrFieldCount) {
 		pos.Line = pe.StartLine
 		return ingest.Errorf(pos, "", "the row has a different number of cells than the header (%d)", len(r.header))

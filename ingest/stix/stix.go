@@ -2,7 +2,8 @@
 // MITRE ATT&CK) into graph records. FORMAT.md describes the mapping.
 //
 // The bundle's "objects" array is decoded one object at a time with a
-// streaming json.Decoder, so a big bundle is never held whole. Three things
+// streaming json.Decoder, so a big bundle is never held whole; an object
+// over ingest.MaxRecordBytes is rejected and passed over unread (skip.go). Three things
 // are kept until the end of the stream, because STIX lets a reference come
 // before the object it names:
 //   - an index of STIX id → node IDs (ids and keys only) and the names of
@@ -39,6 +40,9 @@ const maxExcerpt = 500
 // File returns a Source reading the STIX bundle at path.
 func File(path string) ingest.Source { return ingest.File(path, Format) }
 
+// FileFrom is File opening the file through o (nil: ingest.OSFiles).
+func FileFrom(o ingest.Opener, path string) ingest.Source { return ingest.FileFrom(o, path, Format) }
+
 // Bytes returns a Source reading a STIX bundle from data; name is used in
 // error reports and provenance.
 func Bytes(name string, data []byte) ingest.Source { return ingest.Bytes(name, data, Format) }
@@ -48,7 +52,10 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name) 
 
 // Reader reads the records of one STIX bundle.
 type Reader struct {
+	src     io.Reader
 	dec     *json.Decoder
+	budget  *ingest.BudgetReader // bounds what dec holds of one object
+	max     int64                // the budget: ingest.MaxRecordBytes
 	name    string
 	dataset string
 	state   int
@@ -108,11 +115,15 @@ type deferredObject struct {
 
 // NewReader returns a Reader of the bundle in r; name is the file name used
 // in error reports, and its base name names the dataset (stix:<file>).
-func NewReader(r io.Reader, name string) *Reader {
-	dec := json.NewDecoder(r)
+func NewReader(r io.Reader, name string) *Reader { return newReader(r, name, ingest.MaxRecordBytes) }
+
+// newReader is NewReader holding at most max bytes of one object.
+func newReader(r io.Reader, name string, max int64) *Reader {
+	budget := ingest.NewBudgetReader(r, max, "the object")
+	dec := json.NewDecoder(budget)
 	dec.UseNumber()
 	return &Reader{
-		dec: dec, name: name, dataset: "stix:" + filepath.Base(name),
+		src: r, dec: dec, budget: budget, max: max, name: name, dataset: "stix:" + filepath.Base(name),
 		refs: map[string][]string{}, caps: map[string]capability{}, markings: map[string]graph.Marking{},
 		skipped: map[string]string{}, revoked: map[string]string{}, heldByID: map[string]*heldNode{},
 		counts: map[string]int{},
@@ -154,6 +165,7 @@ func (r *Reader) Next() (ingest.Record, error) {
 
 // step advances the token stream by one bundle key or one object.
 func (r *Reader) step() error {
+	r.budget.Reset()
 	switch r.state {
 	case stateStart:
 		tok, err := r.dec.Token()
@@ -214,7 +226,14 @@ func (r *Reader) step() error {
 		var raw json.RawMessage
 		r.index++
 		if err := r.dec.Decode(&raw); err != nil {
-			return r.jsonErr(err)
+			if !ingest.IsTooLarge(err) {
+				return r.jsonErr(err)
+			}
+			r.reject(r.pos(), "", "", graph.Errorf(graph.CodeLimit, "%s: skipped", graph.ErrorMessage(err)))
+			if err := r.skipObject(); err != nil {
+				return ingest.Errorf(r.pos(), "", "invalid JSON in or after the object over the limit; rest of the file skipped")
+			}
+			return nil
 		}
 		r.object(raw, r.pos(), false)
 	}
@@ -265,6 +284,9 @@ func (r *Reader) count(reason string) { r.counts[reason]++ }
 func (r *Reader) jsonErr(err error) error {
 	var syn *json.SyntaxError
 	switch {
+	case ingest.IsTooLarge(err):
+		// json.Decoder cannot skip a value it has not read.
+		return &ingest.RecordError{Pos: r.pos(), Err: graph.Errorf(graph.CodeLimit, "%s; rest of the file skipped", graph.ErrorMessage(err))}
 	case errors.As(err, &syn):
 		return ingest.Errorf(r.pos(), "", "invalid JSON at byte %d: %s; rest of the file skipped", syn.Offset, strings.TrimPrefix(syn.Error(), "json: "))
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):

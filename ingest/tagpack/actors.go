@@ -80,14 +80,24 @@ func ParseActors(r io.Reader, name string) (*Actors, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(data) > MaxBytes {
-		return nil, fmt.Errorf("%s: larger than %d bytes", name, MaxBytes)
+		return nil, fmt.Errorf("%s: %w", name, ingest.TooLarge("the pack", MaxBytes, true, MaxBytes))
 	}
-	var h header
-	if err := yaml.Unmarshal(data, &h); err != nil {
+	a, err := parseActors(data)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	return a, nil
+}
+
+// parseActors parses an ActorPack; its errors are coded (*graph.Error).
+func parseActors(data []byte) (*Actors, error) {
+	var h header
+	if err := yaml.Unmarshal(data, &h); err != nil {
+		line, _ := yamlError(err)
+		return nil, graph.WrapError(graph.CodeInvalid, err, "not a valid ActorPack: invalid YAML at line %d", line)
+	}
 	if h.Actors.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("%s: not an ActorPack: no list of actors", name)
+		return nil, graph.Errorf(graph.CodeInvalid, "not an ActorPack: no list of actors")
 	}
 	out := &Actors{byID: map[string]*Actor{}, byAlias: map[string]*Actor{}}
 	for _, item := range h.Actors.Content {
@@ -105,9 +115,9 @@ func ParseActors(r io.Reader, name string) (*Actors, error) {
 
 // ReadActorsFile reads the ActorPack at path.
 func ReadActorsFile(path string) (*Actors, error) {
-	data, err := readLimited(path)
+	data, err := readLimited(ingest.OSFiles{}, path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return ParseActors(bytes.NewReader(data), path)
 }
@@ -125,6 +135,11 @@ func (a *Actors) Format(r io.Reader, name string) ingest.Reader { return NewRead
 
 // File returns a Source reading the pack at path with a's actors.
 func (a *Actors) File(path string) ingest.Source { return ingest.File(path, a.Format) }
+
+// FileFrom is File opening the pack through o (nil: ingest.OSFiles).
+func (a *Actors) FileFrom(o ingest.Opener, path string) ingest.Source {
+	return ingest.FileFrom(o, path, a.Format)
+}
 
 // Bytes returns a Source reading a pack from data with a's actors.
 func (a *Actors) Bytes(name string, data []byte) ingest.Source {

@@ -8,13 +8,11 @@
 package tagpack
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -45,46 +43,54 @@ func Bytes(name string, data []byte) ingest.Source { return ingest.Bytes(name, d
 // top-level "actors" list) are loaded first and used to resolve the actors
 // of every TagPack, and are ingested themselves, first.
 func Files(ctx context.Context, paths ...string) ([]ingest.Source, error) {
+	return FilesFrom(ctx, nil, paths...)
+}
+
+// FilesFrom is Files opening the files through o (nil: ingest.OSFiles). A
+// file that cannot be read, or an ActorPack that cannot be parsed, is an
+// *ingest.SourceError.
+func FilesFrom(ctx context.Context, o ingest.Opener, paths ...string) ([]ingest.Source, error) {
+	o = ingest.OpenerOr(o)
 	var actorPaths, packPaths []string
 	actors := &Actors{byID: map[string]*Actor{}, byAlias: map[string]*Actor{}}
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		data, err := readLimited(p)
+		data, err := readLimited(o, p)
 		if err != nil {
-			return nil, err
+			return nil, &ingest.SourceError{File: p, Err: err}
 		}
 		if !isActorPack(data) {
 			packPaths = append(packPaths, p)
 			continue
 		}
-		a, err := ParseActors(bytes.NewReader(data), p)
+		a, err := parseActors(data)
 		if err != nil {
-			return nil, err
+			return nil, &ingest.SourceError{File: p, Err: err}
 		}
 		actors.add(a)
 		actorPaths = append(actorPaths, p)
 	}
 	var out []ingest.Source
 	for _, p := range slices.Concat(actorPaths, packPaths) {
-		out = append(out, actors.File(p))
+		out = append(out, actors.FileFrom(o, p))
 	}
 	return out, nil
 }
 
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
+func readLimited(o ingest.Opener, path string) ([]byte, error) {
+	f, err := o.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("read: %w", err)
 	}
 	if len(data) > MaxBytes {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, MaxBytes)
+		return nil, ingest.TooLarge("the pack", MaxBytes, true, MaxBytes)
 	}
 	return data, nil
 }
@@ -147,7 +153,7 @@ func (r *Reader) load() error {
 		return fmt.Errorf("read %s: %w", r.name, err)
 	}
 	if len(data) > MaxBytes {
-		r.reject(0, "", "", fmt.Errorf("pack larger than %d bytes", MaxBytes))
+		r.reject(0, "", "", ingest.TooLarge("the pack", MaxBytes, true, MaxBytes))
 		return nil
 	}
 	var doc yaml.Node
