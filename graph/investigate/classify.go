@@ -100,7 +100,7 @@ func (v *view) classify(ctx context.Context, nodes []uint32) error {
 		}
 	}
 	if len(services) > 0 {
-		ns, err := v.t.Nodes(ctx, services)
+		ns, err := v.nodes(ctx, services)
 		if err != nil {
 			return err
 		}

@@ -278,11 +278,11 @@ func describeCluster(ctx context.Context, v *view, members []uint32, member map[
 	if len(attrEdges) == 0 {
 		return nil
 	}
-	es, err := v.t.Edges(ctx, attrEdges)
+	es, err := v.edges(ctx, attrEdges)
 	if err != nil {
 		return err
 	}
-	ns, err := v.t.Nodes(ctx, attrNodes)
+	ns, err := v.nodes(ctx, attrNodes)
 	if err != nil {
 		return err
 	}

@@ -233,7 +233,7 @@ func (fs *flowSearch) resolveEnds(ctx context.Context, res *FlowResult) error {
 				}
 			}
 			if v.info[e].Kind == graph.KindIncident {
-				ns, err := v.t.Nodes(ctx, []uint32{e})
+				ns, err := v.nodes(ctx, []uint32{e})
 				if err != nil {
 					return err
 				}
@@ -361,6 +361,9 @@ func (fs *flowSearch) explore(ctx context.Context, hops int) error {
 				fs.addStep(&flowStep{from: u, to: a.To, arc: a, service: None})
 				better(a.To, a.Time)
 			}
+		}
+		if err := v.b.failed(); err != nil {
+			return err // the operation's budget, which better cannot return
 		}
 		if v.b.visited > v.b.maxVisited {
 			return errBudget
@@ -725,11 +728,11 @@ func (fs *flowSearch) answer(ctx context.Context, res *FlowResult, limit int) (F
 	for _, st := range tainted {
 		addEdge(st.arc.Edge)
 	}
-	ns, err := v.t.Nodes(ctx, nodes)
+	ns, err := v.nodes(ctx, nodes)
 	if err != nil {
 		return *res, err
 	}
-	es, err := v.t.Edges(ctx, edges)
+	es, err := v.edges(ctx, edges)
 	if err != nil {
 		return *res, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/redthread-dev/redthread/graph"
+	opbudget "github.com/redthread-dev/redthread/graph/budget"
 )
 
 // Limits bound every investigation query. A server configures them; a
@@ -107,21 +108,45 @@ func (t *Truncation) Add(format string, args ...any) {
 // into a truncation.
 var errBudget = errors.New("budget exhausted")
 
-// budget counts the work of one query against its limits.
+// budget counts the work of one query against its limits, and charges it
+// to the operation's memory budget (graph/budget) when the context carries
+// one: discovered nodes as nodes, arcs read as edges. The query's own
+// limits truncate its answer; the operation's, shared by every field of
+// the operation, stop it with LIMIT_EXCEEDED, since more of the same
+// operation would be over them too.
 type budget struct {
 	ctx                 context.Context
 	visited, arcs, work int
 	maxVisited, maxArcs int
 	trunc               *Truncation
+	op                  *opbudget.Operation
+	// Charged to op so far: ahead of the counts, a batch at a time, so
+	// that op's atomics are not hit per node by searches that count one
+	// at a time, and nothing counted is left uncharged when a query ends.
+	opNodes, opArcs int
 }
 
+// The batches charged ahead: a query holds at most this much more of the
+// operation's budget than it has used.
+const (
+	opNodeBatch = 256
+	opArcBatch  = 4096
+)
+
 func newBudget(ctx context.Context, l Limits, trunc *Truncation) *budget {
-	return &budget{ctx: ctx, maxVisited: l.MaxVisited, maxArcs: l.MaxArcs, trunc: trunc}
+	return &budget{ctx: ctx, maxVisited: l.MaxVisited, maxArcs: l.MaxArcs, trunc: trunc, op: opbudget.FromContext(ctx)}
 }
 
 // visit counts n newly discovered nodes.
 func (b *budget) visit(n int) error {
 	b.visited += n
+	if b.op != nil && b.visited > b.opNodes {
+		chunk := max(b.visited-b.opNodes, opNodeBatch)
+		if err := b.op.Nodes(chunk); err != nil {
+			return err
+		}
+		b.opNodes += chunk
+	}
 	if b.visited > b.maxVisited {
 		b.trunc.Add("the query visited %d nodes, its limit", b.maxVisited)
 		return errBudget
@@ -132,6 +157,13 @@ func (b *budget) visit(n int) error {
 // read counts n arcs read and checks the deadline.
 func (b *budget) read(n int) error {
 	b.arcs += n
+	if b.op != nil && b.arcs > b.opArcs {
+		chunk := max(b.arcs-b.opArcs, opArcBatch)
+		if err := b.op.Edges(chunk); err != nil {
+			return err
+		}
+		b.opArcs += chunk
+	}
 	if b.arcs > b.maxArcs {
 		b.trunc.Add("the query read %d edges, its limit", b.maxArcs)
 		return errBudget
@@ -140,6 +172,34 @@ func (b *budget) read(n int) error {
 		return graph.WrapError(graph.CodeTimeout, err, "the query ran out of time")
 	}
 	return nil
+}
+
+// failed returns the operation's error once it is over its budget, for
+// the searches that count inside callbacks which cannot return one.
+func (b *budget) failed() error { return b.op.Err() }
+
+// load charges the operation for n whole nodes and m whole edges about to
+// be loaded for an answer; loaded charges their bytes once they are in
+// memory. Counting first refuses an answer over budget before it is read.
+func (b *budget) load(n, m int) error {
+	if err := b.op.Nodes(n); err != nil {
+		return err
+	}
+	return b.op.Edges(m)
+}
+
+func (b *budget) loaded(ns []*graph.Node, es []*graph.Edge) error {
+	if b.op == nil {
+		return nil
+	}
+	var size int64
+	for _, n := range ns {
+		size += opbudget.NodeBytes(n)
+	}
+	for _, e := range es {
+		size += opbudget.EdgeBytes(e)
+	}
+	return b.op.Bytes(size)
 }
 
 // tick counts n units of in-memory work (map updates, comparisons) and

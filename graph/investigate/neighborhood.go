@@ -87,8 +87,12 @@ func Neighborhood(ctx context.Context, t Topology, q NeighborhoodQuery, l Limits
 			full = true
 			next = next[:max(room, 0)]
 		}
-		if err := v.b.visit(len(next)); err != nil {
+		err = v.b.visit(len(next))
+		if errors.Is(err, errBudget) {
 			break
+		}
+		if err != nil {
+			return res, err
 		}
 		for _, u := range next {
 			in[u] = true
@@ -110,10 +114,10 @@ func Neighborhood(ctx context.Context, t Topology, q NeighborhoodQuery, l Limits
 			edges = append(edges, a.Edge)
 		}
 	}
-	if res.Nodes, err = t.Nodes(ctx, order); err != nil {
+	if res.Nodes, err = v.nodes(ctx, order); err != nil {
 		return res, err
 	}
-	if res.Edges, err = t.Edges(ctx, edges); err != nil {
+	if res.Edges, err = v.edges(ctx, edges); err != nil {
 		return res, err
 	}
 	slices.SortFunc(res.Edges, func(a, b *graph.Edge) int { return cmp.Compare(a.ID, b.ID) })

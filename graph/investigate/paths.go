@@ -678,11 +678,11 @@ func (ps *pathSearch) load(ctx context.Context, paths [][]step) ([]Path, error) 
 			}
 		}
 	}
-	ns, err := ps.v.t.Nodes(ctx, nodes)
+	ns, err := ps.v.nodes(ctx, nodes)
 	if err != nil {
 		return nil, err
 	}
-	es, err := ps.v.t.Edges(ctx, edges)
+	es, err := ps.v.edges(ctx, edges)
 	if err != nil {
 		return nil, err
 	}

@@ -424,7 +424,7 @@ func (ps *personaSearch) loadSameAs(ctx context.Context, edges []uint32) error {
 	if len(edges) == 0 {
 		return nil
 	}
-	es, err := ps.v.t.Edges(ctx, edges)
+	es, err := ps.v.edges(ctx, edges)
 	if err != nil {
 		return err
 	}
@@ -538,7 +538,7 @@ func (ps *personaSearch) answer(ctx context.Context, res *PersonaClusterResult) 
 	edges = slices.Compact(edges)
 	edgeID := map[uint32]string{}
 	if len(edges) > 0 {
-		es, err := v.t.Edges(ctx, edges)
+		es, err := v.edges(ctx, edges)
 		if err != nil {
 			return err
 		}
@@ -571,7 +571,7 @@ func (ps *personaSearch) answer(ctx context.Context, res *PersonaClusterResult) 
 	slices.SortFunc(res.Links, byPair)
 	slices.SortFunc(res.Rejected, byPair)
 
-	nodes, err := v.t.Nodes(ctx, ps.members)
+	nodes, err := v.nodes(ctx, ps.members)
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,32 @@ func (v *view) describe(ctx context.Context, nodes []uint32) error {
 	return v.b.tick(len(missing))
 }
 
+// nodes loads whole nodes for an answer, charged to the operation's
+// budget.
+func (v *view) nodes(ctx context.Context, hs []uint32) ([]*graph.Node, error) {
+	if err := v.b.load(len(hs), 0); err != nil {
+		return nil, err
+	}
+	ns, err := v.t.Nodes(ctx, hs)
+	if err != nil {
+		return nil, err
+	}
+	return ns, v.b.loaded(ns, nil)
+}
+
+// edges loads whole edges for an answer, charged to the operation's
+// budget.
+func (v *view) edges(ctx context.Context, hs []uint32) ([]*graph.Edge, error) {
+	if err := v.b.load(0, len(hs)); err != nil {
+		return nil, err
+	}
+	es, err := v.t.Edges(ctx, hs)
+	if err != nil {
+		return nil, err
+	}
+	return es, v.b.loaded(nil, es)
+}
+
 // id returns a described node's ID.
 func (v *view) id(u uint32) string { return v.info[u].ID }
 
@@ -202,7 +228,7 @@ func (v *view) order(ctx context.Context, nodes []uint32, lists [][]Arc) error {
 		}
 	}
 	if len(tied) > 0 {
-		es, err := v.t.Edges(ctx, tied)
+		es, err := v.edges(ctx, tied)
 		if err != nil {
 			return err
 		}

@@ -1,11 +1,9 @@
 package gql
 
 import (
-	"math"
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/investigate"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -86,33 +84,6 @@ func TestEdgeID(t *testing.T) {
 			}
 		case err != nil || got != tt.want:
 			t.Errorf("edgeID(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-		}
-	}
-}
-
-func TestComplexityScalesLists(t *testing.T) {
-	l := graph.DefaultLimits()
-	c := Complexity(l, investigate.Limits{})
-	tests := []struct {
-		name string
-		got  int
-		want int
-	}{
-		{"nodes by ids", c.Query.Nodes(3, []string{"a", "b"}), 1 + 3*2},
-		{"search default page", c.Query.Search(4, "x", nil, nil, nil), 1 + 4*l.DefaultSearch},
-		{"search clamped page", c.Query.Search(4, "x", nil, ptr(10_000), nil), 1 + 4*l.MaxSearch},
-		{"neighbors limit", c.Query.Neighbors(5, "x", nil, nil, nil, nil, nil, nil, nil, nil, ptr(50)), 1 + 5*50},
-		{"path hops", c.Query.ShortestPath(2, "a", "b", ptr(3), nil, nil, nil, nil, nil, nil, nil, nil), 1 + 2*4},
-		{"k paths", c.Query.Paths(2, "a", "b", ptr(3), ptr(10), nil, nil, nil, nil, nil, nil, nil, nil, nil), 1 + 2*4*10},
-		{"money flow routes", c.Query.MoneyFlow(3, nil, nil, nil, nil, nil, nil, nil, nil, ptr(50), nil, nil), 1 + 3*500},
-		{"money flow clamped", c.Query.MoneyFlow(3, nil, nil, nil, nil, nil, nil, nil, nil, ptr(1_000_000), nil, nil), 1 + 3*10000},
-		{"cluster members", c.Query.Cluster(2, "x", nil, ptr(100), nil, nil), 1 + 2*110},
-		{"communities", c.Query.Communities(2, []string{"a", "b", "c"}, nil, nil, nil), 1 + 2*3},
-		{"saturates", scaled(math.MaxInt/2, 3), math.MaxInt},
-	}
-	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("%s: got %d, want %d", tt.name, tt.got, tt.want)
 		}
 	}
 }

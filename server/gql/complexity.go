@@ -9,11 +9,51 @@ import (
 	"github.com/redthread-dev/redthread/server/gql/generated"
 )
 
-// Complexity estimates the cost of list fields as the cost of one element
-// times the number of elements they may return, using the same clamping as
-// the resolvers; gqlgen's default counts a list as one element.
+// Pricing (docs/investigate.md, "What a query costs"). An operation costs
+// the sum of its fields, every alias counted, so N aliases of a field cost
+// N times one. A field costs:
+//
+//   - its answer: the cost of its selection times the most elements its
+//     lists may return, clamped as the resolvers clamp them (gqlgen's
+//     default counts a list as one element);
+//   - and, for a field that searches the graph, the work the search may do
+//     under the server's limits. An investigation (graph/investigate) may
+//     discover Limits.MaxVisited nodes and read Limits.MaxArcs arcs:
+//     MaxVisited/8 + MaxArcs/80, 25,000 + 25,000 = 50,000 at the default
+//     limits. The store's own breadth-first search (neighbors, shortestPath
+//     without filters) may discover graph.Limits.MaxVisited nodes, at a
+//     fifth of the memory each: MaxVisited/40, 50,000 at the default.
+//
+// Neither hops nor hubDegree lowers the work: the ends of a search are
+// expanded whatever their degree, and a store completes the first level
+// of a neighbourhood however large, so one hop from a hub may already
+// reach the limits. With the default complexity limit of 200,000 an
+// operation holds at most four searches, whatever it selects; the
+// memory budget (graph/budget) bounds what they actually build.
+const (
+	nodesPerUnit      = 10  // nodes an investigation may discover, per unit
+	arcsPerUnit       = 100 // arcs it may read, per unit
+	storeNodesPerUnit = 40  // nodes the store's own search may discover, per unit
+)
+
+// EngineWork is the price of the work one investigation may do.
+func EngineWork(il investigate.Limits) int {
+	il = il.OrDefaults()
+	return ceilDiv(il.MaxVisited, nodesPerUnit) + ceilDiv(il.MaxArcs, arcsPerUnit)
+}
+
+// StoreWork is the price of the work of one of the store's own searches
+// (neighbors; shortestPath without filters). An operation costing no more
+// than StoreWork plus its answer holds at most one such search.
+func StoreWork(l graph.Limits) int {
+	return ceilDiv(l.OrDefaults().MaxVisited, storeNodesPerUnit)
+}
+
+// Complexity prices every field that searches the graph or returns a
+// list by its bounds (see Pricing above).
 func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot {
 	il = il.OrDefaults()
+	engine, store := EngineWork(il), StoreWork(l)
 	var c generated.ComplexityRoot
 	c.Query.Nodes = func(child int, ids []string) int {
 		return scaled(child, len(ids))
@@ -24,30 +64,42 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	c.Query.Search = func(child int, _ string, _ []graph.NodeKind, first *int, _ *string) int {
 		return scaled(child, SearchSize(l, first))
 	}
-	c.Query.Neighbors = func(child int, _ string, _ *int, _ *graph.Direction, _ []graph.EdgeKind, _ []graph.NodeKind, _, _ *time.Time, _ *float64, _ *time.Time, limit *int) int {
-		return scaled(child, NeighborLimit(l, limit))
+	c.Query.Neighbors = func(child int, _ string, _ *int, _ *graph.Direction, _ []graph.EdgeKind, nodeKinds []graph.NodeKind, since, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) int {
+		work := store
+		if (neighborArgs{nodeKinds, since, until, minAmount, asOf}).any() {
+			work = engine // filters: the engine answers (filteredNeighbors)
+		}
+		return plus(work, scaled(child, NeighborLimit(l, limit)))
 	}
-	c.Query.ShortestPath = func(child int, _, _ string, maxHops *int, _ *graph.Direction, _ []graph.EdgeKind, _, _ *time.Time, _ *float64, _ *time.Time, _ *investigate.ServicePolicy, _ *int) int {
-		return scaled(child, PathHops(l, maxHops)+1)
+	c.Query.ShortestPath = func(child int, _, _ string, maxHops *int, _ *graph.Direction, _ []graph.EdgeKind, since, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, _ *int) int {
+		work := engine
+		if since == nil && until == nil && minAmount == nil && asOf == nil && services == nil {
+			work = store // as the resolver decides
+		}
+		return plus(work, scaled(child, PathHops(l, maxHops)+1))
 	}
 	c.Query.Paths = func(child int, _, _ string, maxHops, limit *int, _ *bool, _ *graph.Direction, _ []graph.EdgeKind, _, _ *time.Time, _ *float64, _ *time.Time, _ *investigate.ServicePolicy, _ *int) int {
-		return scaled(child, (PathHops(l, maxHops)+1)*max(intOr(limit, 5), 1))
+		return plus(engine, scaled(child, (PathHops(l, maxHops)+1)*clamp(limit, 5, 1, il.MaxPaths)))
 	}
-	// Investigation answers are as large as their result bounds.
+	// A money flow's answer is per route: at most `limit` routes, each
+	// with at most one sink and 2×MaxHops hops (transfers and service
+	// crossings), and ten tainted transfers listed per route.
 	c.Query.MoneyFlow = func(child int, _, _ []string, _ *int, _, _ *time.Time, _ *float64, _ *investigate.TaintModel, _ []string, limit *int, _ *time.Time, _ *int) int {
-		return scaled(child, 10*min(max(intOr(limit, 100), 1), il.MaxRoutes)) // tainted lists ten per route
+		return plus(engine, scaled(child, clamp(limit, 100, 1, il.MaxRoutes)))
 	}
+	c.MoneyFlow.Tainted = func(child int) int { return scaled(child, 10) }
+	c.FlowRoute.Hops = func(child int) int { return scaled(child, 2*il.MaxHops) }
 	c.Query.Cluster = func(child int, _ string, _ []investigate.Heuristic, maxMembers, counterparties *int, _ *time.Time) int {
-		return scaled(child, min(max(intOr(maxMembers, il.MaxMembers), 1), il.MaxMembers)+max(intOr(counterparties, 10), 1))
+		return plus(engine, scaled(child, clamp(maxMembers, il.MaxMembers, 1, il.MaxMembers)+max(intOr(counterparties, 10), 1)))
 	}
 	c.Query.PersonaCluster = func(child int, _ string, _ *float64, maxMembers *int, _ *time.Time) int {
-		return scaled(child, min(max(intOr(maxMembers, il.MaxMembers), 1), il.MaxMembers))
+		return plus(engine, scaled(child, clamp(maxMembers, il.MaxMembers, 1, il.MaxMembers)))
 	}
 	c.Query.Communities = func(child int, ids []string, _ []graph.EdgeKind, _ *float64, _ *time.Time) int {
-		return scaled(child, len(ids))
+		return plus(engine, scaled(child, min(len(ids), il.MaxSubgraph)))
 	}
 	c.Query.Exposure = func(child int, _ string, maxHops *int, _ *graph.Direction, _, _, _ *time.Time, _ *int) int {
-		return scaled(child, 3*max(intOr(maxHops, 3), 1))
+		return plus(engine, scaled(child, 3*clamp(maxHops, 3, 1, il.MaxHops)))
 	}
 	return c
 }
@@ -61,3 +113,13 @@ func scaled(child, n int) int {
 	}
 	return 1 + child*n
 }
+
+// plus adds two costs, saturating.
+func plus(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }

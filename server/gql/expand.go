@@ -110,5 +110,14 @@ func (r *Resolver) edges(ctx context.Context, ids []string) ([]*model.Edge, erro
 			return nil, err
 		}
 	}
+	es := make([]*graph.Edge, 0, len(out))
+	for _, e := range out {
+		if e != nil {
+			es = append(es, e.Graph())
+		}
+	}
+	if err := chargeAnswer(ctx, "edges", nil, es); err != nil {
+		return nil, err
+	}
 	return out, nil
 }

@@ -48,9 +48,17 @@ type loadBatch[T any] struct {
 	timer   *time.Timer
 }
 
-// NewNodeLoader returns a loader whose batches run under ctx.
+// NewNodeLoader returns a loader whose batches run under ctx and are
+// charged to the memory budget ctx carries (graph/budget).
 func NewNodeLoader(ctx context.Context, s Store) *NodeLoader {
-	return newLoader(ctx, "nodes", s.Nodes, loaderWait, loaderMaxBatch)
+	fetch := func(ctx context.Context, ids []string) ([]*graph.Node, error) {
+		ns, err := s.Nodes(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		return ns, chargeAnswer(ctx, "nodes", ns, nil)
+	}
+	return newLoader(ctx, "nodes", fetch, loaderWait, loaderMaxBatch)
 }
 
 func newLoader[T any](ctx context.Context, what string, fetch func(context.Context, []string) ([]T, error), wait time.Duration, maxBatch int) *Loader[T] {

@@ -128,6 +128,9 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	if err != nil {
 		return nil, missingIsNull(fmt.Errorf("node %s: %w", id, err))
 	}
+	if err := chargeAnswer(ctx, "node "+id, []*graph.Node{n}, nil); err != nil {
+		return nil, err
+	}
 	return model.NewNode(n), nil
 }
 
@@ -140,6 +143,9 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 	ns, err := r.Store.Nodes(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("nodes: %w", err)
+	}
+	if err := chargeAnswer(ctx, "nodes", ns, nil); err != nil {
+		return nil, err
 	}
 	return model.NewNodes(ns), nil
 }
@@ -169,6 +175,9 @@ func (r *queryResolver) Edge(ctx context.Context, id string) (*model.Edge, error
 	if err != nil {
 		return nil, missingIsNull(fmt.Errorf("edge %s: %w", id, err))
 	}
+	if err := chargeAnswer(ctx, "edge "+id, nil, []*graph.Edge{e}); err != nil {
+		return nil, err
+	}
 	return model.NewEdge(e), nil
 }
 
@@ -181,6 +190,9 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []graph.
 	res, err := r.Store.Search(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", query, err)
+	}
+	if err := chargeSearch(ctx, "search", res); err != nil {
+		return nil, err
 	}
 	return model.NewNodeConnection(res, q.After != ""), nil
 }
@@ -205,6 +217,9 @@ func (r *queryResolver) Neighbors(ctx context.Context, id string, depth *int, di
 	if err != nil {
 		return nil, fmt.Errorf("neighbors of %s: %w", id, err)
 	}
+	if err := chargeAnswer(ctx, "neighbors of "+id, sub.Nodes, sub.Edges); err != nil {
+		return nil, err
+	}
 	r.prime(ctx, sub.Nodes)
 	return model.NewSubgraph(sub), nil
 }
@@ -222,6 +237,9 @@ func (r *queryResolver) ShortestPath(ctx context.Context, from string, to string
 			Direction: q.Direction, EdgeKinds: edgeKinds, HubDegree: r.hubDegree(hubDegree)})
 		if err != nil {
 			return nil, fmt.Errorf("shortest path %s to %s: %w", q.From, q.To, err)
+		}
+		if err := chargeAnswer(ctx, "shortest path "+q.From+" to "+q.To, p.Nodes, p.Edges); err != nil {
+			return nil, err
 		}
 		r.prime(ctx, p.Nodes)
 		return model.NewPath(p), nil
