@@ -1,14 +1,12 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -37,12 +35,25 @@ var preflightHeaders = []string{"GraphQL-Require-Preflight", "Apollo-Require-Pre
 // one streams each file to the job manager's staging directory (on the file
 // system of the jobs' uploads, so starting the job moves the file rather
 // than copies it), counts the bytes as they come and stops reading at the
-// limit, answering LIMIT_EXCEEDED.
+// limit, answering LIMIT_EXCEEDED. A client that sends too slowly (idle,
+// or under the minimum rate) is answered TIMEOUT and hung up on. Every
+// refusal names the part and the reason; Go's error text stays in the log.
 type uploadTransport struct {
 	jobs    *jobs.Manager // nil: uploads disabled
 	timeout time.Duration // to receive the whole request
 	write   time.Duration // to run the operation and answer, once received
 	logger  *slog.Logger
+
+	// idleTimeout is the longest wait for the next byte of the body
+	// (Config.UploadIdleTimeout); zero means 30 s, negative no limit.
+	idleTimeout time.Duration
+	// minRate is the slowest a body may come, in bytes per second averaged
+	// over rateWindow of waiting for the client, once rateGrace of waiting
+	// has passed (Config.UploadMinRate); zero means 32 KiB/s, negative no
+	// limit. Zero window and grace mean 30 s and 10 s.
+	minRate    int64
+	rateWindow time.Duration
+	rateGrace  time.Duration
 }
 
 func (uploadTransport) Supports(r *http.Request) bool {
@@ -50,11 +61,16 @@ func (uploadTransport) Supports(r *http.Request) bool {
 	return err == nil && r.Method == http.MethodPost && mt == "multipart/form-data"
 }
 
+func (t uploadTransport) pace() pace {
+	return pace{idle: t.idleTimeout, minRate: t.minRate, window: t.rateWindow, grace: t.rateGrace}.orDefaults()
+}
+
 // uploadError is a refusal of the request itself, before any operation.
 type uploadError struct {
 	status int
 	code   graph.Code
 	msg    string
+	slow   bool // the client sent too slowly
 }
 
 func (e *uploadError) Error() string { return e.msg }
@@ -63,38 +79,44 @@ func refuse(status int, code graph.Code, format string, args ...any) *uploadErro
 	return &uploadError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
 }
 
+// staged is what a request has put in its staging directory.
+type staged struct {
+	dir   string
+	files []*os.File
+}
+
+// discard closes the files and removes the directory: what a job took
+// was moved out of it already.
+func (s *staged) discard() {
+	for _, f := range s.files {
+		_ = f.Close()
+	}
+	s.files = nil
+	if s.dir != "" {
+		_ = os.RemoveAll(s.dir)
+		s.dir = ""
+	}
+}
+
 func (t uploadTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	start := graphql.Now()
 	rc := http.NewResponseController(w)
 	// The server's read and write timeouts suit small requests; an upload
-	// of a gigabyte takes minutes.
-	_ = rc.SetReadDeadline(time.Now().Add(t.timeout))
+	// of a gigabyte takes minutes, as long as it keeps coming.
 	_ = rc.SetWriteDeadline(time.Now().Add(t.timeout + t.write))
-
-	var stage string
-	defer func() {
-		if stage != "" {
-			_ = os.RemoveAll(stage) // what the job took was moved out
-		}
-	}()
-	params, files, err := t.receive(r, &stage)
-	defer func() {
-		for _, f := range files {
-			_ = f.Close()
-		}
-	}()
+	body := newPacedBody(r.Body, rc, t.pace(), t.timeout)
+	if body.deadlineErr != nil {
+		t.logger.WarnContext(r.Context(), "upload without read deadlines: idle clients are not cut", "err", body.deadlineErr)
+	}
+	var st staged
+	defer st.discard()
+	params, err := t.receive(r, body, &st)
 	if err != nil {
-		var ue *uploadError
-		if !errors.As(err, &ue) {
-			t.logger.ErrorContext(r.Context(), "receive upload", "err", err)
-			ue = refuse(http.StatusInternalServerError, graph.CodeInternal, "the upload could not be stored")
-		}
-		// Unread bytes would be read by the HTTP server to reuse the
-		// connection; close it instead.
-		w.Header().Set("Connection", "close")
-		writeGraphQLError(w, ue.status, ue.code, ue.msg)
+		st.discard() // before answering: nothing of a refused request stays
+		t.reject(w, r, body, err)
 		return
 	}
+	body.done()
 	_ = rc.SetWriteDeadline(time.Now().Add(t.write))
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
@@ -119,118 +141,134 @@ func (t uploadTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	writeJSON(w, responses(ctx))
 }
 
+// reject answers a request refused while it was received, and hangs up:
+// the rest of its body is never read, however slowly it comes.
+func (t uploadTransport) reject(w http.ResponseWriter, r *http.Request, body *pacedBody, err error) {
+	ue, ok := errors.AsType[*uploadError](err)
+	switch {
+	case !ok:
+		t.logger.ErrorContext(r.Context(), "receive upload", "err", err)
+		ue = refuse(http.StatusInternalServerError, graph.CodeInternal, "the upload could not be stored")
+	case ue.slow:
+		t.logger.WarnContext(r.Context(), "upload refused: the client sent too slowly",
+			"reason", ue.msg, "remote", r.RemoteAddr, "bytes", body.total, "waited", body.waited.Round(time.Millisecond))
+	}
+	hangUp(w, ue)
+}
+
 func writeJSON(w io.Writer, resp *graphql.Response) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
 // receive reads the operations and map parts, then streams the files into
-// a staging directory (set in *stage as soon as it exists), and returns
-// the operation with each file in place of its variable.
-func (t uploadTransport) receive(r *http.Request, stage *string) (*graphql.RawParams, []*os.File, error) {
+// a staging directory (recorded in st as it fills), and returns the
+// operation with each file in place of its variable.
+func (t uploadTransport) receive(r *http.Request, body *pacedBody, st *staged) (*graphql.RawParams, error) {
 	if t.jobs == nil || t.jobs.UploadLimit() == 0 {
-		return nil, nil, refuse(http.StatusForbidden, graph.CodeForbidden, "uploads are disabled on this server")
+		return nil, refuse(http.StatusForbidden, graph.CodeForbidden, "uploads are disabled on this server")
 	}
 	if !hasPreflightHeader(r) {
-		return nil, nil, refuse(http.StatusBadRequest, graph.CodeInvalid,
+		return nil, refuse(http.StatusBadRequest, graph.CodeInvalid,
 			"a multipart request must carry the header GraphQL-Require-Preflight (any value): it keeps other web pages from posting files through a visitor's browser")
 	}
 	limit := t.jobs.UploadLimit()
-	tooLarge := func() error {
-		return refuse(http.StatusRequestEntityTooLarge, graph.CodeLimit, "%s", graph.ErrorMessage(jobs.TooLarge(limit)))
-	}
+	tooLarge := refuse(http.StatusRequestEntityTooLarge, graph.CodeLimit, "%s", graph.ErrorMessage(jobs.TooLarge(limit)))
 	// Refuse at once what cannot fit: the files plus the two JSON parts
 	// and the multipart framing. The files are counted exactly below.
 	bodyLimit := limit + 2*maxBodyBytes + 1<<20
 	if r.ContentLength > bodyLimit {
-		return nil, nil, tooLarge()
+		return nil, tooLarge
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, bodyLimit)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, nil, refuse(http.StatusBadRequest, graph.CodeInvalid, "malformed multipart request: %v", err)
+	_, ps, _ := mime.ParseMediaType(r.Header.Get("Content-Type")) // Supports parsed it
+	boundary := ps["boundary"]
+	if boundary == "" {
+		return nil, refuse(http.StatusBadRequest, graph.CodeBadRequest, "multipart request: the Content-Type header names no boundary (multipart/form-data; boundary=...)")
 	}
+	mr := newPartReader(http.MaxBytesReader(nil, io.NopCloser(body), bodyLimit), boundary, body, tooLarge)
+
 	var params graphql.RawParams
-	if err := readJSONPart(mr, "operations", &params); err != nil {
-		return nil, nil, err
+	if err := mr.readJSON("operations", &params, operationsShape); err != nil {
+		return nil, err
 	}
-	var fileMap map[string][]string
-	if err := readJSONPart(mr, "map", &fileMap); err != nil {
-		return nil, nil, err
+	var rawMap map[string]any
+	if err := mr.readJSON("map", &rawMap, mapShape); err != nil {
+		return nil, err
 	}
-	if len(fileMap) > jobs.MaxFiles {
-		return nil, nil, refuse(http.StatusBadRequest, graph.CodeLimit, "%d files: a request carries at most %d", len(fileMap), jobs.MaxFiles)
+	fileMap, err := fileMapOf(rawMap)
+	if err != nil {
+		return nil, err
 	}
 	if params.Variables == nil {
 		params.Variables = map[string]any{}
 	}
-	for key, paths := range fileMap {
-		if len(paths) == 0 {
-			return nil, nil, refuse(http.StatusBadRequest, graph.CodeInvalid, "map: file %q goes nowhere", key)
-		}
-		for _, p := range paths {
-			if !strings.HasPrefix(p, "variables.") {
-				return nil, nil, refuse(http.StatusBadRequest, graph.CodeInvalid, "map: path %q of file %q: files go into variables", p, key)
-			}
-		}
-	}
 
 	dir, err := t.jobs.StageUploads()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	*stage = dir
-	var files []*os.File
+	st.dir = dir
 	var total int64
 	got := map[string]bool{}
 	for {
-		part, err := mr.NextPart()
+		at := "after the last file"
+		if len(got) < len(fileMap) {
+			at = fmt.Sprintf("at file part %d of %d", len(got)+1, len(fileMap))
+		}
+		part, err := mr.next(at)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, files, readError(err, tooLarge)
+			return nil, err
 		}
 		key := part.FormName()
 		paths, ok := fileMap[key]
-		if !ok || got[key] {
-			part.Close()
-			return nil, files, refuse(http.StatusBadRequest, graph.CodeInvalid, "part %q is not in the map, or comes twice", key)
+		switch {
+		case !ok:
+			return nil, refuse(http.StatusBadRequest, graph.CodeInvalid, "multipart request: part %s is not in the map", quoted(key))
+		case got[key]:
+			return nil, refuse(http.StatusBadRequest, graph.CodeInvalid, "multipart request: file %s comes twice", quoted(key))
 		}
 		got[key] = true
 		// Staged under its index: the client's name is only data.
-		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(len(files))), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(len(st.files))), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
 		if err != nil {
-			return nil, files, fmt.Errorf("stage upload: %w", err)
+			return nil, fmt.Errorf("stage upload: %w", err)
 		}
-		files = append(files, f)
-		n, err := io.Copy(f, io.LimitReader(part, limit-total+1))
+		st.files = append(st.files, f)
+		n, readErr, writeErr := copyPart(f, io.LimitReader(part, limit-total+1))
 		total += n
 		switch {
-		case err != nil:
-			return nil, files, readError(err, tooLarge)
+		case readErr != nil:
+			return nil, mr.refusal(readErr, "in file "+quoted(key))
+		case writeErr != nil:
+			return nil, fmt.Errorf("stage upload: %w", writeErr)
 		case total > limit:
-			return nil, files, tooLarge()
+			return nil, tooLarge
 		}
 		// Durable before the job's record says the file is there.
 		if err := f.Sync(); err != nil {
-			return nil, files, fmt.Errorf("stage upload: %w", err)
+			return nil, fmt.Errorf("stage upload: %w", err)
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, files, fmt.Errorf("stage upload: %w", err)
+			return nil, fmt.Errorf("stage upload: %w", err)
 		}
 		up := graphql.Upload{File: f, Filename: part.FileName(), Size: n, ContentType: part.Header.Get("Content-Type")}
 		for _, p := range paths {
 			if err := setVariable(params.Variables, strings.TrimPrefix(p, "variables."), up); err != nil {
-				return nil, files, refuse(http.StatusBadRequest, graph.CodeInvalid, "map: path %q of file %q: %v", p, key, err)
+				return nil, refuse(http.StatusBadRequest, graph.CodeInvalid, "map: path %s of file %s: %v", quoted(p), quoted(key), err)
 			}
 		}
 	}
+	if err := mr.finish(); err != nil {
+		return nil, err
+	}
 	for key := range fileMap {
 		if !got[key] {
-			return nil, files, refuse(http.StatusBadRequest, graph.CodeInvalid, "map names file %q, which the request does not carry", key)
+			return nil, refuse(http.StatusBadRequest, graph.CodeInvalid, "map names file %s, which the request does not carry", quoted(key))
 		}
 	}
-	return &params, files, nil
+	return &params, nil
 }
 
 func hasPreflightHeader(r *http.Request) bool {
@@ -240,79 +278,4 @@ func hasPreflightHeader(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-// readError maps an error reading the request body.
-func readError(err error, tooLarge func() error) error {
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return tooLarge()
-	}
-	return refuse(http.StatusBadRequest, graph.CodeInvalid, "the request body could not be read: %v", err)
-}
-
-// readJSONPart decodes the next part, which must be the field name, at
-// most maxBodyBytes of JSON.
-func readJSONPart(mr *multipart.Reader, name string, v any) error {
-	part, err := mr.NextPart()
-	if err != nil {
-		return refuse(http.StatusBadRequest, graph.CodeInvalid, "multipart request: want the %q field first (GraphQL multipart request spec): %v", name, err)
-	}
-	defer part.Close()
-	if part.FormName() != name {
-		return refuse(http.StatusBadRequest, graph.CodeInvalid, "multipart request: field %q where %q belongs (GraphQL multipart request spec)", part.FormName(), name)
-	}
-	data, err := io.ReadAll(io.LimitReader(part, maxBodyBytes+1))
-	if err != nil {
-		return refuse(http.StatusBadRequest, graph.CodeInvalid, "multipart request: %s: %v", name, err)
-	}
-	if len(data) > maxBodyBytes {
-		return refuse(http.StatusRequestEntityTooLarge, graph.CodeLimit, "multipart request: %s larger than 1 MiB", name)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		msg := err.Error()
-		if bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")) && name == "operations" {
-			msg = "batched operations are not supported"
-		}
-		return refuse(http.StatusBadRequest, graph.CodeInvalid, "multipart request: %s: %s", name, msg)
-	}
-	return nil
-}
-
-// setVariable puts v at path ("uploads.0", "file") in vars, where the
-// client left null.
-func setVariable(vars map[string]any, path string, v any) error {
-	keys := strings.Split(path, ".")
-	var cur any = vars
-	for i, k := range keys {
-		last := i == len(keys)-1
-		switch c := cur.(type) {
-		case map[string]any:
-			if last {
-				if x, ok := c[k]; !ok || x != nil {
-					return errors.New("want a null there")
-				}
-				c[k] = v
-				return nil
-			}
-			cur = c[k]
-		case []any:
-			n, err := strconv.Atoi(k)
-			if err != nil || n < 0 || n >= len(c) {
-				return fmt.Errorf("no element %s", k)
-			}
-			if last {
-				if c[n] != nil {
-					return errors.New("want a null there")
-				}
-				c[n] = v
-				return nil
-			}
-			cur = c[n]
-		default:
-			return fmt.Errorf("no %s there", k)
-		}
-	}
-	return errors.New("empty path")
 }
