@@ -26,6 +26,7 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	complexity := fs.Int("max-complexity", server.DefaultConfig().ComplexityLimit, "largest query complexity accepted")
 	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "info"), "debug, info, warn or error [$REDTHREAD_LOG_LEVEL]")
 	logFormat := fs.String("log-format", "text", "text or json")
+	debugAddr := m.debugFlag(fs)
 	importDir := fs.String("import-dir", m.env("REDTHREAD_IMPORT_DIR", ""), "directory whose files the startIngest mutation may load (default: none, server-side files disabled) [$REDTHREAD_IMPORT_DIR]")
 	stateDir := fs.String("state-dir", m.env("REDTHREAD_STATE_DIR", ""), "directory of the server's state: ingest jobs, their checkpoints and uploads, under jobs/, and saved cases, in cases.db (default: the --data directory, with either store) [$REDTHREAD_STATE_DIR]")
 	maxUpload := byteSize(jobs.DefaultMaxUploadBytes)
@@ -33,6 +34,11 @@ func (m Main) serve(ctx context.Context, args []string) error {
 		if err := maxUpload.Set(v); err != nil {
 			return usageErrorf("$REDTHREAD_MAX_UPLOAD_SIZE: %v", err)
 		}
+	}
+	maxValue := m.maxValueSizeFlag(fs)
+	limits, err := m.serverLimitFlags(fs)
+	if err != nil {
+		return err
 	}
 	fs.Var(&maxUpload, "max-upload-size", "largest upload startIngest accepts in one request, all files together, such as 1GiB or 500MB; 0 disables uploads [$REDTHREAD_MAX_UPLOAD_SIZE]")
 	if err := m.parse(fs, args); err != nil {
@@ -45,6 +51,11 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopDebug, err := m.startDebug(ctx, *debugAddr, logger)
+	if err != nil {
+		return err
+	}
+	defer stopDebug()
 
 	store, err := sf.open(ctx, logger)
 	if err != nil {
@@ -62,6 +73,9 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	cfg.Limits = sf.limits
 	cfg.QueryTimeout = *timeout
 	cfg.ComplexityLimit = *complexity
+	if err := limits.apply(&cfg); err != nil {
+		return err
+	}
 	// The state directory outlives the store's choice: with Neo4j the
 	// data directory holds only the server's state.
 	state := cmp.Or(*stateDir, sf.dir)
@@ -69,7 +83,11 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	if limit == 0 {
 		limit = -1 // jobs.Config: 0 is the default, negative disables
 	}
-	jcfg := jobs.Config{ImportDir: *importDir, StateDir: state, MaxUploadBytes: limit, Logger: logger}
+	valueLimit, err := maxValue.limit()
+	if err != nil {
+		return err
+	}
+	jcfg := jobs.Config{ImportDir: *importDir, StateDir: state, MaxUploadBytes: limit, MaxValueBytes: valueLimit, Logger: logger}
 	jm, err := jobs.New(store, jcfg)
 	if err != nil && *stateDir == "" && sf.kind != "embedded" {
 		// A Neo4j deployment may run where the default directory is not

@@ -19,7 +19,9 @@ const (
 	CodeTimeout     Code = "TIMEOUT"
 	CodeUnavailable Code = "UNAVAILABLE"
 	CodeConflict    Code = "CONFLICT"
-	CodeForbidden   Code = "FORBIDDEN" // the server is not configured to allow it
+	CodeForbidden   Code = "FORBIDDEN"         // the server is not configured to allow it
+	CodeTooMany     Code = "TOO_MANY_REQUESTS" // the client has too many requests running
+	CodeBadRequest  Code = "BAD_REQUEST"       // the HTTP request is not a GraphQL request
 	CodeInternal    Code = "INTERNAL"
 )
 

@@ -15,45 +15,67 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/redthread-dev/redthread/graph/budget"
+	"github.com/redthread-dev/redthread/server/admission"
 	"github.com/redthread-dev/redthread/server/gql"
 	"github.com/redthread-dev/redthread/server/gql/generated"
 )
 
 // graphqlHandler builds the GraphQL executor with explicit transports,
-// caches, limits, deadlines and error presentation.
-func graphqlHandler(store Store, cfg Config, logger *slog.Logger) http.Handler {
+// caches, limits, admission, deadlines, budgets and error presentation.
+func graphqlHandler(store Store, cfg Config, admit *admission.Controller, pool *budget.Pool, logger *slog.Logger) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{
 		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: writerOf(store), Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases},
 		Complexity: gql.Complexity(cfg.Limits, cfg.Investigate),
 	})
 	srv := handler.New(schema)
+	mem := &memoryReturner{large: budget.Limits{Nodes: 50_000, Edges: 250_000, Bytes: 16 << 20}, interval: 2 * time.Second}
 	// OPTIONS answers preflights that CORS did not (no CORS configured).
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodGet, http.MethodPost}})
-	srv.AddTransport(transport.GET{})
-	// Before POST, which would take the same requests: subscriptions
-	// (ingest progress) over server-sent events, for Accept:
-	// text/event-stream.
-	srv.AddTransport(transport.SSE{KeepAlivePingInterval: 10 * time.Second})
-	srv.AddTransport(transport.POST{})
 	// Multipart requests: startIngest's uploads.
-	srv.AddTransport(uploadTransport{jobs: cfg.Jobs, timeout: cfg.UploadTimeout, write: cfg.QueryTimeout + 30*time.Second, logger: logger})
+	srv.AddTransport(uploadTransport{jobs: cfg.Jobs, timeout: cfg.UploadTimeout, idleTimeout: cfg.UploadIdleTimeout, minRate: cfg.UploadMinRate, write: cfg.QueryTimeout + 30*time.Second, logger: logger})
+	// GET, POST and server-sent events (ingest progress), every refusal
+	// coded and every write bounded.
+	srv.AddTransport(httpTransport{admit: admit, writeStall: cfg.WriteStall, keepAlive: cfg.StreamKeepAlive, logger: logger})
 
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	cache := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(cache)
+	srv.SetParserTokenLimit(cfg.Shape.Tokens)
+	srv.SetValidationRulesFn(cappedRules(cfg.Shape.Errors))
 	srv.SetErrorPresenter(errorPresenter(logger))
 	srv.SetRecoverFunc(recoverFunc(logger))
 
 	srv.Use(operationName{})
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	// After persisted queries resolve the text, before gqlgen parses it.
+	srv.Use(shapeGuard{limits: cfg.Shape, cache: cache})
 	srv.Use(depthLimit{max: cfg.DepthLimit})
 	srv.Use(rejecting{extension.FixedComplexityLimit(cfg.ComplexityLimit)})
+	// Last: an operation waits for a slot only once it is known to be
+	// acceptable, and its cost chooses the lane.
+	srv.Use(admitter{ctl: admit, heavyCost: gql.StoreWork(cfg.Limits) + heavyCost})
 
-	// One deadline and one node loader per operation. Execution happens
-	// inside the response handler, so that is where the deadline must live.
+	// One deadline, one memory budget and one node loader per operation.
+	// Execution happens inside the response handler, so that is where
+	// they must live.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		ctx, cancel := context.WithTimeout(ctx, cfg.QueryTimeout)
 		defer cancel()
-		return next(gql.WithNodeLoader(ctx, store))
+		op := pool.Start(cfg.OperationBudget)
+		defer func() {
+			used := op.Used()
+			op.Close()
+			mem.after(used)
+		}()
+		resp := next(gql.WithNodeLoader(budget.WithOperation(ctx, op), store))
+		if resp != nil && len(resp.Data) > 0 {
+			if err := op.Bytes(int64(len(resp.Data))); err != nil {
+				// Built, but over the budget: do not send it.
+				resp = &graphql.Response{Errors: gqlerror.List{errorPresenter(logger)(ctx, err)}}
+			}
+		}
+		return resp
 	})
 	// A resolver that starts after the deadline fails at once instead of
 	// calling the store.

@@ -1,14 +1,12 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"io/fs"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -17,12 +15,13 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/server/admission"
 )
 
 const graphqlResponseJSON = "application/graphql-response+json"
 
 func (s *Server) routes(store Store, assets fs.FS, built bool) http.Handler {
-	api := graphqlHandler(store, s.cfg, s.logger)
+	api := graphqlHandler(store, s.cfg, s.admit, s.budget, s.logger)
 	graphiql := playground.Handler("Redthread GraphiQL", "/graphql")
 	endpoint := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A browser opening /graphql gets GraphiQL; GraphQL GETs carry a query.
@@ -30,21 +29,39 @@ func (s *Server) routes(store Store, assets fs.FS, built bool) http.Handler {
 			graphiql.ServeHTTP(w, r)
 			return
 		}
-		// A progress stream lasts as long as its job, past the server's
-		// write timeout.
-		if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-			_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		switch r.Method {
+		case http.MethodGet, http.MethodPost, http.MethodOptions:
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			writeGraphQLError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "GraphQL is served over GET and POST")
+			return
+		}
+		// One client's requests in flight are bounded before any work.
+		info := requestInfoFrom(r.Context())
+		leave, err := s.admit.Enter(info.client)
+		if err != nil {
+			writeRefusal(w, err)
+			return
+		}
+		defer leave()
+		defer releaseSlot(r.Context())
+		// Parsing, validation and admission count against the operation's
+		// deadline too; streams and uploads set their own.
+		if !acceptsEventStream(r) && !(uploadTransport{}).Supports(r) {
+			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.QueryTimeout)
+			defer cancel()
+			r = r.WithContext(ctx)
 		}
 		api.ServeHTTP(w, r)
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.cors(limitBody(endpoint)))
+	mux.Handle("/graphql", s.cors(endpoint))
 	mux.Handle("/graphql/", http.NotFoundHandler())
 	mux.Handle("GET /healthz", healthz(store))
 	mux.Handle("/healthz/", http.NotFoundHandler())
 	mux.Handle("/", uiHandler(assets, built))
-	return s.logRequests(mux)
+	return s.logRequests(s.allowHosts(mux))
 }
 
 // cors lets the configured origins call the API from a browser. Without
@@ -68,29 +85,6 @@ func acceptsHTML(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-// limitBody reads at most maxBodyBytes of a request body, answering 413
-// beyond: gqlgen would otherwise answer a truncated body with 200.
-func limitBody(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Uploads are streamed and bounded by the upload transport.
-		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodOptions || (uploadTransport{}).Supports(r) {
-			h.ServeHTTP(w, r)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-		if err != nil {
-			status, msg := http.StatusBadRequest, "could not read the request body"
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				status, msg = http.StatusRequestEntityTooLarge, "request body larger than 1 MiB"
-			}
-			writeGraphQLError(w, status, graph.CodeLimit, msg)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		h.ServeHTTP(w, r)
-	})
 }
 
 func writeGraphQLError(w http.ResponseWriter, status int, code graph.Code, msg string) {
@@ -122,7 +116,14 @@ func healthz(store Store) http.Handler {
 // is written and read on the request's goroutine only.
 type requestInfo struct {
 	operation string
-	rejected  bool // GraphQL request error: the operation was refused, not run
+	rejected  bool   // GraphQL request error: the operation was refused, not run
+	client    string // the admission key: the client's address
+	class     string // the admission lane the operation ran in
+	// refusal is admission's answer when it turned the operation away.
+	refusal *admission.Refusal
+	// release gives back the operation's admission slot; the transport
+	// calls it once the answer is built, the HTTP layer in any case.
+	release func()
 }
 
 type requestInfoKey struct{}
@@ -130,6 +131,14 @@ type requestInfoKey struct{}
 func requestInfoFrom(ctx context.Context) *requestInfo {
 	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
 	return info
+}
+
+// releaseSlot gives back the request's admission slot, if it holds one.
+func releaseSlot(ctx context.Context) {
+	if info := requestInfoFrom(ctx); info != nil && info.release != nil {
+		info.release()
+		info.release = nil
+	}
 }
 
 func markRejected(ctx context.Context) {
@@ -166,18 +175,18 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// Flush lets server-sent events through as they are written.
-func (w *statusWriter) Flush() {
+// FlushError lets server-sent events through as they are written.
+func (w *statusWriter) FlushError() error {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 func (s *Server) logRequests(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{}
+		info := &requestInfo{client: clientKey(r)}
 		sw := &statusWriter{ResponseWriter: w, info: info}
 		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
 		if sw.status == 0 {
@@ -199,6 +208,20 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 		if info.operation != "" {
 			attrs = append(attrs, slog.String("operation", info.operation))
 		}
+		if info.class != "" {
+			attrs = append(attrs, slog.String("lane", info.class))
+		}
+		attrs = append(attrs, slog.String("client", info.client))
 		s.logger.LogAttrs(r.Context(), level, "http request", attrs...)
 	})
+}
+
+// clientKey names the client for admission: its IP address. Behind a
+// proxy every request shares the proxy's address; see README.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -11,11 +11,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
+	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/budget"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest/jobs"
+	"github.com/redthread-dev/redthread/server/admission"
 	"github.com/redthread-dev/redthread/server/gql"
 	"github.com/redthread-dev/redthread/web"
 )
@@ -55,6 +59,29 @@ type Config struct {
 	// UploadTimeout bounds the time to receive one multipart request
 	// (uploads for startIngest), in place of the server's read timeout.
 	UploadTimeout time.Duration
+	// UploadIdleTimeout ends an upload that sends nothing for this long;
+	// UploadMinRate one slower than this many bytes a second over a
+	// window (see uploadTransport). Zero takes their defaults.
+	UploadIdleTimeout time.Duration
+	UploadMinRate     int64
+	// AllowedHosts are the Host names the server answers to (see
+	// hostMatcher); empty means loopback names only.
+	AllowedHosts []string
+	// Shape bounds a GraphQL document before it is validated.
+	Shape ShapeLimits
+	// Admission bounds the operations running at once, overall, by lane
+	// and per client; zero fields take admission.DefaultConfig's values.
+	Admission admission.Config
+	// OperationBudget is what one operation may build in memory (nodes,
+	// edges and bytes of answers), ServerBudget what all running
+	// operations together may; zero fields take DefaultConfig's values.
+	OperationBudget, ServerBudget budget.Limits
+	// WriteStall is the longest one write may wait on a client that does
+	// not read, server-sent events included.
+	WriteStall time.Duration
+	// StreamKeepAlive is the interval of comment pings on an idle
+	// server-sent event stream.
+	StreamKeepAlive time.Duration
 }
 
 // DefaultConfig returns the configuration the server uses unless told
@@ -70,6 +97,15 @@ func DefaultConfig() Config {
 		DepthLimit:      12,
 		// A gigabyte at 2.5 Mbit/s.
 		UploadTimeout: time.Hour,
+		AllowedHosts:  DefaultAllowedHosts(),
+		Shape:         DefaultShapeLimits(),
+		// A node or edge answered or visited costs a few hundred bytes
+		// with its properties and bookkeeping: an operation may build
+		// about 200 MB, all of them together about 1 GB.
+		OperationBudget: budget.Limits{Nodes: 500_000, Edges: 2_500_000, Bytes: 128 << 20},
+		ServerBudget:    budget.Limits{Nodes: 2_000_000, Edges: 10_000_000, Bytes: 512 << 20},
+		WriteStall:      30 * time.Second,
+		StreamKeepAlive: 10 * time.Second,
 	}
 }
 
@@ -90,20 +126,49 @@ func (c Config) withDefaults() Config {
 	if c.UploadTimeout <= 0 {
 		c.UploadTimeout = d.UploadTimeout
 	}
+	if len(c.AllowedHosts) == 0 {
+		c.AllowedHosts = d.AllowedHosts
+	}
+	c.Shape = c.Shape.orDefaults()
+	c.OperationBudget = orLimits(c.OperationBudget, d.OperationBudget)
+	c.ServerBudget = orLimits(c.ServerBudget, d.ServerBudget)
+	if c.WriteStall <= 0 {
+		c.WriteStall = d.WriteStall
+	}
+	if c.StreamKeepAlive <= 0 {
+		c.StreamKeepAlive = d.StreamKeepAlive
+	}
 	return c
 }
 
 const (
-	maxBodyBytes    = 1 << 20 // a GraphQL request, variables included
-	healthTimeout   = 2 * time.Second
-	shutdownTimeout = 10 * time.Second
+	// maxBodyBytes bounds a GraphQL request, variables included: a case
+	// view of cases.MaxViewBytes with room for the rest.
+	maxBodyBytes    int64 = cases.MaxViewBytes + 1<<20
+	healthTimeout         = 2 * time.Second
+	shutdownTimeout       = 10 * time.Second
 )
+
+func orLimits(l, d budget.Limits) budget.Limits {
+	if l.Nodes <= 0 {
+		l.Nodes = d.Nodes
+	}
+	if l.Edges <= 0 {
+		l.Edges = d.Edges
+	}
+	if l.Bytes <= 0 {
+		l.Bytes = d.Bytes
+	}
+	return l
+}
 
 // Server is Redthread's HTTP server.
 type Server struct {
 	cfg     Config
 	logger  *slog.Logger
 	handler http.Handler
+	admit   *admission.Controller
+	budget  *budget.Pool
 }
 
 // New returns a server answering from store.
@@ -113,13 +178,20 @@ func New(store Store, cfg Config, logger *slog.Logger) *Server {
 	}
 	cfg = cfg.withDefaults()
 	assets, built := web.Assets()
-	s := &Server{cfg: cfg, logger: logger}
+	s := &Server{
+		cfg: cfg, logger: logger,
+		admit:  admission.New(cfg.Admission, runtime.GOMAXPROCS(0)),
+		budget: budget.NewPool(cfg.ServerBudget),
+	}
 	s.handler = s.routes(store, assets, built)
 	return s
 }
 
 // Handler returns the server's HTTP handler, for tests and embedding.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// Admission returns the server's admission controller, for metrics.
+func (s *Server) Admission() *admission.Controller { return s.admit }
 
 // Serve answers requests on ln until ctx is cancelled, then shuts down
 // gracefully: in-flight requests get shutdownTimeout to finish.

@@ -71,7 +71,7 @@ func testBatch() graph.Batch {
 	}
 }
 
-func openStore(t *testing.T) *boltstore.Store {
+func openStore(t testing.TB) *boltstore.Store {
 	t.Helper()
 	st, err := boltstore.Open(t.Context(), t.TempDir(), boltstore.Options{})
 	if err != nil {
@@ -663,7 +663,7 @@ func TestHTTP(t *testing.T) {
 	if uiBuilt {
 		uiStatus, uiType, uiBody = http.StatusOK, "text/html", "<"
 	}
-	bigQuery := `{ stats { nodes } }` + strings.Repeat(" ", 1<<20)
+	bigQuery := `{ stats { nodes } }` + strings.Repeat(" ", 10<<20)
 	statsQuery := "/graphql?query=" + strings.ReplaceAll("{ stats { nodes } }", " ", "%20")
 
 	tests := []struct {

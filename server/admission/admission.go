@@ -1,0 +1,320 @@
+// Package admission decides which requests the server works on now, which
+// wait a moment and which it turns away at once. Operations run in lanes by
+// cost, so that a node look-up never waits behind a money-flow search; each
+// lane has a bounded number of running operations and a short queue; each
+// client has a bounded number of requests in flight; answers waiting to be
+// written hold a bounded number of bytes. A refusal is fast and says when to
+// try again (429 for one client's excess, 503 when the server is full).
+package admission
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+// Class is an operation's lane.
+type Class int
+
+// Lanes, by cost.
+const (
+	// Cheap operations: look-ups, search, small neighbourhoods, case
+	// load and save. Many at once, each short.
+	Cheap Class = iota
+	// Heavy operations: path, flow and cluster queries, large answers.
+	// Few at once: each may take a core for seconds.
+	Heavy
+	// Streams: subscriptions (ingest progress). They wait on a job, not
+	// on the CPU, but each holds a connection and a goroutine.
+	Stream
+	numClasses
+)
+
+func (c Class) String() string {
+	switch c {
+	case Cheap:
+		return "cheap"
+	case Heavy:
+		return "heavy"
+	case Stream:
+		return "stream"
+	}
+	return fmt.Sprintf("class(%d)", int(c))
+}
+
+// Lane bounds one class of operations.
+type Lane struct {
+	Running int           // operations at once
+	Queue   int           // operations waiting for a slot beyond Running
+	MaxWait time.Duration // longest wait in the queue before a 503
+}
+
+// Config bounds the server's work. Zero fields take DefaultConfig's values.
+type Config struct {
+	Lanes [numClasses]Lane
+	// PerClient is the number of requests one client may have in flight
+	// (running, queued or being written), and PerClientHeavy the number
+	// of heavy operations among them.
+	PerClient, PerClientHeavy int
+	// ResponseBytes bounds the answers held in memory while they are
+	// written to their clients, all clients together.
+	ResponseBytes int64
+}
+
+// DefaultConfig sizes the lanes for a machine with procs cores.
+func DefaultConfig(procs int) Config {
+	procs = max(procs, 1)
+	return Config{
+		Lanes: [numClasses]Lane{
+			Cheap:  {Running: 4 * procs, Queue: 512, MaxWait: 2 * time.Second},
+			Heavy:  {Running: max(procs/2, 1), Queue: 4 * procs, MaxWait: 5 * time.Second},
+			Stream: {Running: 64, Queue: 0, MaxWait: 0},
+		},
+		PerClient:      16,
+		PerClientHeavy: 2,
+		ResponseBytes:  256 << 20,
+	}
+}
+
+func (c Config) withDefaults(procs int) Config {
+	d := DefaultConfig(procs)
+	for i := range c.Lanes {
+		if c.Lanes[i].Running <= 0 {
+			c.Lanes[i].Running = d.Lanes[i].Running
+		}
+		if c.Lanes[i].Queue < 0 {
+			c.Lanes[i].Queue = 0
+		}
+		if c.Lanes[i].Queue > 0 && c.Lanes[i].MaxWait <= 0 {
+			c.Lanes[i].MaxWait = d.Lanes[i].MaxWait
+		}
+	}
+	if c.PerClient <= 0 {
+		c.PerClient = d.PerClient
+	}
+	if c.PerClientHeavy <= 0 {
+		c.PerClientHeavy = d.PerClientHeavy
+	}
+	if c.ResponseBytes <= 0 {
+		c.ResponseBytes = d.ResponseBytes
+	}
+	return c
+}
+
+// Refusal is a request turned away: its HTTP status, when to try again and
+// a coded message for the client.
+type Refusal struct {
+	Status     int
+	RetryAfter time.Duration
+	Code       graph.Code
+	Message    string
+}
+
+func (r *Refusal) Error() string { return r.Message }
+
+// RetryAfterSeconds is the Retry-After header's value: whole seconds, at
+// least one.
+func (r *Refusal) RetryAfterSeconds() int {
+	return max(int((r.RetryAfter+time.Second-1)/time.Second), 1)
+}
+
+// Stats is a snapshot of the controller, for logs, metrics and tests.
+type Stats struct {
+	Running, Waiting [numClasses]int64
+	Refused          [numClasses]int64 // 503s by lane
+	RefusedClients   int64             // 429s
+	Clients          int               // clients with requests in flight
+	ResponseBytes    int64             // held by answers being written
+}
+
+// Controller admits requests. It is safe for concurrent use.
+type Controller struct {
+	cfg   Config
+	lanes [numClasses]*lane
+
+	mu      sync.Mutex
+	clients map[string]*client
+
+	refusedClients atomic.Int64
+	respBytes      atomic.Int64
+}
+
+type lane struct {
+	class   Class
+	cfg     Lane
+	slots   chan struct{}
+	waiting atomic.Int64
+	refused atomic.Int64
+}
+
+type client struct{ all, heavy int }
+
+// New returns a controller; procs sizes the default lanes (use
+// runtime.GOMAXPROCS(0)).
+func New(cfg Config, procs int) *Controller {
+	cfg = cfg.withDefaults(procs)
+	c := &Controller{cfg: cfg, clients: map[string]*client{}}
+	for i := range c.lanes {
+		c.lanes[i] = &lane{class: Class(i), cfg: cfg.Lanes[i], slots: make(chan struct{}, cfg.Lanes[i].Running)}
+	}
+	return c
+}
+
+// Config returns the controller's configuration, defaults applied.
+func (c *Controller) Config() Config { return c.cfg }
+
+// Enter counts a request of client in flight until leave is called
+// (exactly once). Past the client's allowance it refuses at once with 429.
+func (c *Controller) Enter(key string) (leave func(), err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.clients[key]
+	if cl == nil {
+		cl = &client{}
+		c.clients[key] = cl
+	}
+	if cl.all >= c.cfg.PerClient {
+		c.refusedClients.Add(1)
+		return nil, &Refusal{
+			Status: http.StatusTooManyRequests, RetryAfter: time.Second, Code: graph.CodeTooMany,
+			Message: fmt.Sprintf("this client already has %d requests in flight, its limit; wait for one to finish", c.cfg.PerClient),
+		}
+	}
+	cl.all++
+	return once(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		cl.all--
+		if cl.all == 0 && cl.heavy == 0 {
+			delete(c.clients, key)
+		}
+	}), nil
+}
+
+// Admit waits for a slot in class's lane, within its queue and wait
+// bounds and ctx, and returns the function that gives it back (call it
+// exactly once). key names the client, for the per-client heavy bound.
+func (c *Controller) Admit(ctx context.Context, key string, class Class) (release func(), err error) {
+	l := c.lanes[class]
+	heavyDone := func() {}
+	if class == Heavy {
+		if err := c.enterHeavy(key); err != nil {
+			return nil, err
+		}
+		heavyDone = func() { c.leaveHeavy(key) }
+	}
+	if err := l.acquire(ctx); err != nil {
+		heavyDone()
+		return nil, err
+	}
+	return once(func() {
+		<-l.slots
+		heavyDone()
+	}), nil
+}
+
+func (c *Controller) enterHeavy(key string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.clients[key]
+	if cl == nil {
+		cl = &client{}
+		c.clients[key] = cl
+	}
+	if cl.heavy >= c.cfg.PerClientHeavy {
+		c.refusedClients.Add(1)
+		return &Refusal{
+			Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Second, Code: graph.CodeTooMany,
+			Message: fmt.Sprintf("this client already runs %d path, flow or cluster queries, its limit; wait for one to finish", c.cfg.PerClientHeavy),
+		}
+	}
+	cl.heavy++
+	return nil
+}
+
+func (c *Controller) leaveHeavy(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl := c.clients[key]; cl != nil {
+		cl.heavy--
+		if cl.all == 0 && cl.heavy == 0 {
+			delete(c.clients, key)
+		}
+	}
+}
+
+// acquire takes a slot now, or waits in the queue for one.
+func (l *lane) acquire(ctx context.Context) error {
+	select {
+	case l.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	if l.waiting.Add(1) > int64(l.cfg.Queue) {
+		l.waiting.Add(-1)
+		return l.busy("its queue is full")
+	}
+	defer l.waiting.Add(-1)
+	t := time.NewTimer(l.cfg.MaxWait)
+	defer t.Stop()
+	// Blocked senders on a channel are served in order: the queue is FIFO.
+	select {
+	case l.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return l.busy(fmt.Sprintf("no slot freed within %s", l.cfg.MaxWait))
+	case <-ctx.Done():
+		return graph.WrapError(graph.CodeTimeout, ctx.Err(), "the request ran out of time waiting for the server")
+	}
+}
+
+func (l *lane) busy(why string) *Refusal {
+	l.refused.Add(1)
+	what := map[Class]string{Cheap: "queries", Heavy: "path, flow and cluster queries", Stream: "progress streams"}[l.class]
+	return &Refusal{
+		Status: http.StatusServiceUnavailable, RetryAfter: max(l.cfg.MaxWait, time.Second), Code: graph.CodeUnavailable,
+		Message: fmt.Sprintf("the server is busy with other %s (%s); try again shortly", what, why),
+	}
+}
+
+// Hold reserves n bytes for an answer being written, or refuses with 503
+// when the answers already held use the server's allowance. An answer
+// larger than the whole allowance is always refused.
+func (c *Controller) Hold(n int64) (release func(), err error) {
+	if c.respBytes.Add(n) > c.cfg.ResponseBytes {
+		c.respBytes.Add(-n)
+		return nil, &Refusal{
+			Status: http.StatusServiceUnavailable, RetryAfter: 2 * time.Second, Code: graph.CodeUnavailable,
+			Message: "the server is busy writing other large answers; try again shortly",
+		}
+	}
+	return once(func() { c.respBytes.Add(-n) }), nil
+}
+
+// Stats returns a snapshot of the controller.
+func (c *Controller) Stats() Stats {
+	var s Stats
+	for i, l := range c.lanes {
+		s.Running[i] = int64(len(l.slots))
+		s.Waiting[i] = l.waiting.Load()
+		s.Refused[i] = l.refused.Load()
+	}
+	s.RefusedClients = c.refusedClients.Load()
+	s.ResponseBytes = c.respBytes.Load()
+	c.mu.Lock()
+	s.Clients = len(c.clients)
+	c.mu.Unlock()
+	return s
+}
+
+// once makes a release function safe to call more than once: a deferred
+// safety net beside the early release on the normal path.
+func once(f func()) func() {
+	var o sync.Once
+	return func() { o.Do(f) }
+}
