@@ -196,6 +196,10 @@ func TestHostileRequestsAgainstTheBinary(t *testing.T) {
 		// most the goroutine that waits on an idle connection remains
 		// (until the idle timeout), never a handler and its answer.
 		deadline := time.Now().Add(30 * time.Second)
+		// First see them taken on: a connection and a handler each.
+		for goroutines(t, debug)-baseline < n && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
 		var held int
 		for {
 			held = goroutines(t, debug) - baseline

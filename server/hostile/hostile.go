@@ -153,9 +153,13 @@ func Corpus() []Request {
 	add(Request{Name: "mutation over GET", Method: http.MethodGet, Path: "/graphql?query=" + urlEscape(`mutation{saveCase(name:"x",view:{}){id}}`), Status: []int{405, 200, 400}, Code: []string{"BAD_REQUEST", "GRAPHQL_VALIDATION_FAILED"}})
 	add(Request{Name: "PUT", Method: http.MethodPut, Body: gql("stats{nodes}"), Status: []int{405}, Code: []string{"BAD_REQUEST"}})
 	add(Request{Name: "Upload variable sent as JSON", Body: mustJSON(map[string]any{
-		"query":     `mutation($f: Upload!){ startIngest(format: OFAC_CSV, upload: $f){ id } }`,
-		"variables": map[string]any{"f": "x"},
-	}), Status: []int{200, 400, 422}, Code: []string{"INVALID_ARGUMENT", "GRAPHQL_VALIDATION_FAILED", "BAD_REQUEST"}})
+		"query":     `mutation($f: [Upload!]){ startIngest(format: "ofac-csv", uploads: $f){ id } }`,
+		"variables": map[string]any{"f": []any{"x"}},
+	}), Status: []int{200, 400, 422}, Code: []string{"INVALID_ARGUMENT"}})
+	add(Request{Name: "Time variable of the wrong JSON type", Body: mustJSON(map[string]any{
+		"query":     `query($t: Time){ neighbors(id: "threat_group:lazarus-group", since: $t){ truncated } }`,
+		"variables": map[string]any{"t": map[string]any{"x": 1}},
+	}), Status: []int{200, 400, 422}, Code: []string{"INVALID_ARGUMENT"}})
 	add(Request{Name: "multipart without a boundary", Header: map[string]string{"Content-Type": "multipart/form-data", "GraphQL-Require-Preflight": "1"}, Body: []byte("--x\r\n"), Status: []int{400, 403, 415}, Code: []string{"BAD_REQUEST", "INVALID_ARGUMENT", "FORBIDDEN"}})
 	add(Request{Name: "multipart truncated", Header: map[string]string{"Content-Type": "multipart/form-data; boundary=x", "GraphQL-Require-Preflight": "1"}, Body: []byte("--x\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{\"query\":"), Status: []int{400, 403}, Code: []string{"BAD_REQUEST", "INVALID_ARGUMENT", "FORBIDDEN"}})
 	add(Request{Name: "multipart malformed part header", Header: map[string]string{"Content-Type": "multipart/form-data; boundary=x", "GraphQL-Require-Preflight": "1"}, Body: []byte("--x\r\nthis is not a header\r\n\r\n{}\r\n--x--\r\n"), Status: []int{400, 403}, Code: []string{"BAD_REQUEST", "INVALID_ARGUMENT", "FORBIDDEN"}})

@@ -25,7 +25,7 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, graph.Errorf(graph.CodeInvalid, "Time must be an RFC 3339 string, got %T", v)
+		return time.Time{}, graph.Errorf(graph.CodeInvalid, "Time must be an RFC 3339 string, such as 2018-01-26T00:00:00Z, got %s", jsonKind(v))
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -49,3 +49,21 @@ func MarshalJSON(v any) graphql.Marshaler {
 
 // UnmarshalJSON accepts any value a GraphQL input can hold.
 func UnmarshalJSON(v any) (any, error) { return v, nil }
+
+// jsonKind names the JSON type of a decoded value, in the client's terms
+// (never a Go type name).
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case string:
+		return "a string"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return "a number"
+}
