@@ -43,19 +43,20 @@ const evidence = `{"type":"node","kind":"THREAT_GROUP","key":"kimsuky","label":"
 {"type":"edge","kind":"PART_OF","from":"person:api-persona","to":"threat_group:kimsuky","sources":[{"dataset":"api-test"}]}
 `
 
-const jobFields = `id state error rejected path format started finished
-  rejections { file line field recordId reason }
+const jobFields = `id state error errorCode rejected path format started finished
+  rejections { file line field recordId code reason }
   progress { phase records bytes totalBytes rate etaSeconds nodesCreated edgesCreated }`
 
 type apiJob struct {
 	ID, State, Path, Format string
-	Error                   *string
+	Error, ErrorCode        *string
 	Rejected                int
 	Started, Finished       *time.Time
 	Rejections              []struct {
 		File   string
 		Line   *int
 		Field  *string
+		Code   string
 		Reason string
 	}
 	Progress struct {
@@ -197,7 +198,7 @@ func TestIngestOverAPI(t *testing.T) {
 		t.Fatalf("rejections = %d %+v, want the WALET line", job.Rejected, job.Rejections)
 	}
 	rj := job.Rejections[0]
-	if rj.File != "evidence.jsonl" || rj.Line == nil || *rj.Line != 3 || rj.Field == nil || *rj.Field != "kind" || !strings.Contains(rj.Reason, "WALET") {
+	if rj.File != "evidence.jsonl" || rj.Line == nil || *rj.Line != 3 || rj.Field == nil || *rj.Field != "kind" || rj.Code != "INVALID_ARGUMENT" || !strings.Contains(rj.Reason, "WALET") {
 		t.Errorf("rejection = %+v, want evidence.jsonl:3 field kind", rj)
 	}
 	if job.Progress.NodesCreated != 2 || job.Progress.EdgesCreated != 1 || job.Progress.Records != 4 ||
@@ -270,4 +271,38 @@ func TestIngestDisabled(t *testing.T) {
 type fullStore interface {
 	graph.Store
 	investigate.Opener
+}
+
+// TestFailedJobReasonOverAPI: a job that fails as a whole says why in its
+// record, with a code, and names no server path.
+func TestFailedJobReasonOverAPI(t *testing.T) {
+	store := openStore(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "list.csv"), []byte("hello,world,again\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jm, err := jobs.New(store, jobs.Config{ImportDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(jm.Close)
+	cfg := server.DefaultConfig()
+	cfg.Jobs = jm
+	ts := start(t, store, cfg)
+
+	job := decodeJob(t, query(t, ts, `mutation { startIngest(format: "ofac-csv", path: "list.csv") { `+jobFields+` } }`, nil), "startIngest")
+	deadline := time.Now().Add(30 * time.Second)
+	for job.State == "QUEUED" || job.State == "RUNNING" {
+		if time.Now().After(deadline) {
+			t.Fatalf("job still %s after 30 s", job.State)
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval, bounded by the deadline
+		job = decodeJob(t, query(t, ts, `query($id: ID!) { ingestJob(id: $id) { `+jobFields+` } }`, map[string]any{"id": job.ID}), "ingestJob")
+	}
+	if job.State != "FAILED" || job.Error == nil || job.ErrorCode == nil || *job.ErrorCode == "INTERNAL" {
+		t.Fatalf("job = %+v, want FAILED with a coded reason", job)
+	}
+	if !strings.Contains(*job.Error, "list.csv") || strings.Contains(*job.Error, dir) {
+		t.Errorf("error %q: want the file's name and no server path", *job.Error)
+	}
 }

@@ -211,6 +211,7 @@ type ComplexityRoot struct {
 	IngestJob struct {
 		Created         func(childComplexity int) int
 		Error           func(childComplexity int) int
+		ErrorCode       func(childComplexity int) int
 		Finished        func(childComplexity int) int
 		Format          func(childComplexity int) int
 		ID              func(childComplexity int) int
@@ -360,6 +361,7 @@ type ComplexityRoot struct {
 	}
 
 	Rejection struct {
+		Code     func(childComplexity int) int
 		Field    func(childComplexity int) int
 		File     func(childComplexity int) int
 		Line     func(childComplexity int) int
@@ -1187,6 +1189,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestJob.Error(childComplexity), true
+	case "IngestJob.errorCode":
+		if e.ComplexityRoot.IngestJob.ErrorCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.ErrorCode(childComplexity), true
 	case "IngestJob.finished":
 		if e.ComplexityRoot.IngestJob.Finished == nil {
 			break
@@ -1920,6 +1928,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Stats(childComplexity), true
 
+	case "Rejection.code":
+		if e.ComplexityRoot.Rejection.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rejection.Code(childComplexity), true
 	case "Rejection.field":
 		if e.ComplexityRoot.Rejection.Field == nil {
 			break
@@ -3170,6 +3184,8 @@ type IngestJob {
   state: IngestState!
   "Why it failed or was cancelled."
   error: String
+  "The failure's code (such as INVALID_ARGUMENT, FORBIDDEN, NOT_FOUND or LIMIT_EXCEEDED); null unless it failed."
+  errorCode: String
   progress: IngestProgress!
   "Records rejected, all of them counted."
   rejected: Int!
@@ -3242,6 +3258,9 @@ type Rejection {
   field: String
   "ID of the record, when known."
   recordId: String
+  "What kind of fault: INVALID_ARGUMENT, or LIMIT_EXCEEDED for a value or row over the server's size limits."
+  code: String!
+  "Why, quoting at most a short excerpt of the value."
   reason: String!
 }
 `, BuiltIn: false},
@@ -3564,6 +3583,8 @@ func (ec *executionContext) childFields_IngestJob(ctx context.Context, field gra
 		return ec.fieldContext_IngestJob_state(ctx, field)
 	case "error":
 		return ec.fieldContext_IngestJob_error(ctx, field)
+	case "errorCode":
+		return ec.fieldContext_IngestJob_errorCode(ctx, field)
 	case "progress":
 		return ec.fieldContext_IngestJob_progress(ctx, field)
 	case "rejected":
@@ -3802,6 +3823,8 @@ func (ec *executionContext) childFields_Rejection(ctx context.Context, field gra
 		return ec.fieldContext_Rejection_field(ctx, field)
 	case "recordId":
 		return ec.fieldContext_Rejection_recordId(ctx, field)
+	case "code":
+		return ec.fieldContext_Rejection_code(ctx, field)
 	case "reason":
 		return ec.fieldContext_Rejection_reason(ctx, field)
 	}
@@ -7849,6 +7872,29 @@ func (ec *executionContext) fieldContext_IngestJob_error(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _IngestJob_errorCode(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_errorCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_errorCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _IngestJob_progress(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10893,6 +10939,29 @@ func (ec *executionContext) _Rejection_recordId(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Rejection_recordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rejection", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Rejection_code(ctx context.Context, field graphql.CollectedField, obj *model.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rejection_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rejection_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Rejection", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
@@ -14325,6 +14394,11 @@ func (ec *executionContext) _IngestJob(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "errorCode":
+			out.Values[i] = ec._IngestJob_errorCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "progress":
 			out.Values[i] = ec._IngestJob_progress(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15704,6 +15778,11 @@ func (ec *executionContext) _Rejection(ctx context.Context, sel ast.SelectionSet
 		case "recordId":
 			out.Values[i] = ec._Rejection_recordId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._Rejection_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "reason":

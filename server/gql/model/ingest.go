@@ -35,6 +35,7 @@ func NewIngestJob(j jobs.Job) *IngestJob {
 		out.SkippedByReason = append(out.SkippedByReason, &SkipCount{Reason: s.Reason, Count: s.Count})
 	}
 	out.Error = optString(j.Error)
+	out.ErrorCode = optString(string(j.ErrorCode))
 	if p.TotalBytes >= 0 {
 		n := int(p.TotalBytes)
 		out.Progress.TotalBytes = &n
@@ -44,7 +45,7 @@ func NewIngestJob(j jobs.Job) *IngestJob {
 		out.Progress.EtaSeconds = &s
 	}
 	for _, e := range j.Rejections {
-		r := &Rejection{File: e.Pos.File, Reason: e.Reason()}
+		r := &Rejection{File: e.Pos.File, Code: string(e.Code()), Reason: e.Reason()}
 		if e.Pos.Line > 0 {
 			r.Line = &e.Pos.Line
 		}

@@ -182,8 +182,10 @@ type IngestJob struct {
 	Path  string     `json:"path"`
 	State jobs.State `json:"state"`
 	// Why it failed or was cancelled.
-	Error    *string         `json:"error,omitempty"`
-	Progress *IngestProgress `json:"progress"`
+	Error *string `json:"error,omitempty"`
+	// The failure's code (such as INVALID_ARGUMENT, FORBIDDEN, NOT_FOUND or LIMIT_EXCEEDED); null unless it failed.
+	ErrorCode *string         `json:"errorCode,omitempty"`
+	Progress  *IngestProgress `json:"progress"`
 	// Records rejected, all of them counted.
 	Rejected int `json:"rejected"`
 	// The first rejected records (up to 100), by line.
@@ -357,7 +359,10 @@ type Rejection struct {
 	Field *string `json:"field,omitempty"`
 	// ID of the record, when known.
 	RecordID *string `json:"recordId,omitempty"`
-	Reason   string  `json:"reason"`
+	// What kind of fault: INVALID_ARGUMENT, or LIMIT_EXCEEDED for a value or row over the server's size limits.
+	Code string `json:"code"`
+	// Why, quoting at most a short excerpt of the value.
+	Reason string `json:"reason"`
 }
 
 // An analyst's judgement that two personas are, or are not, one person.
