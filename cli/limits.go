@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -55,8 +56,13 @@ func (l *serverLimits) apply(cfg *server.Config) error {
 	if *l.heavy < 0 || *l.perClient < 0 {
 		return usageErrorf("--heavy-queries and --per-client cannot be negative")
 	}
-	cfg.Admission.Lanes[admission.Heavy].Running = *l.heavy
-	cfg.Admission.PerClient = *l.perClient
+	cfg.Admission = admission.DefaultConfig(runtime.GOMAXPROCS(0))
+	if *l.heavy > 0 {
+		cfg.Admission.Lanes[admission.Heavy].Running = *l.heavy
+	}
+	if *l.perClient > 0 {
+		cfg.Admission.PerClient = *l.perClient
+	}
 	if *l.writeStall <= 0 {
 		return usageErrorf("--write-stall must be positive")
 	}

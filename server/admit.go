@@ -14,11 +14,14 @@ import (
 	"github.com/redthread-dev/redthread/server/admission"
 )
 
-// heavyFields are the root fields that search the graph rather than look
-// it up: each may take a core for seconds.
-var heavyFields = map[string]bool{
-	"shortestPath": true, "paths": true, "moneyFlow": true, "cluster": true,
-	"personaCluster": true, "communities": true, "exposure": true,
+// laneOf is the lane of root fields that search the graph rather than look
+// it up: the store's own bounded searches take tens of milliseconds, the
+// investigation engine's may take a core for seconds. Other fields are
+// cheap.
+var laneOf = map[string]admission.Class{
+	"neighbors": admission.Standard, "shortestPath": admission.Standard,
+	"paths": admission.Heavy, "moneyFlow": admission.Heavy, "cluster": admission.Heavy,
+	"personaCluster": admission.Heavy, "communities": admission.Heavy, "exposure": admission.Heavy,
 }
 
 // heavyCost is the estimated complexity, beyond the price of one store
@@ -72,14 +75,11 @@ func (a admitter) classify(ctx context.Context, op *graphql.OperationContext) ad
 	if stats := extension.GetComplexityStats(ctx); stats != nil && stats.Complexity > a.heavyCost {
 		return admission.Heavy
 	}
-	heavy := false
+	class := admission.Cheap
 	walkRootFields(op.Doc, op.Operation.SelectionSet, func(name string) {
-		heavy = heavy || heavyFields[name]
+		class = max(class, laneOf[name])
 	})
-	if heavy {
-		return admission.Heavy
-	}
-	return admission.Cheap
+	return class
 }
 
 // walkRootFields calls f with the name of each root field, through inline

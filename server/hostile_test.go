@@ -85,7 +85,7 @@ func TestAdmission(t *testing.T) {
 	store := gatedTopology{Store: openStore(t), armed: armed, entered: make(chan struct{}, 1), gate: make(chan struct{})}
 	cfg := server.DefaultConfig()
 	cfg.Admission = admission.Config{
-		Lanes:     [3]admission.Lane{admission.Heavy: {Running: 1, Queue: 0}},
+		Lanes:     [admission.NumClasses]admission.Lane{admission.Heavy: {Running: 1, Queue: 0}},
 		PerClient: 1, PerClientHeavy: 1,
 	}
 	ts := start(t, store, cfg)

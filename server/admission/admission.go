@@ -23,22 +23,29 @@ type Class int
 
 // Lanes, by cost.
 const (
-	// Cheap operations: look-ups, search, small neighbourhoods, case
-	// load and save. Many at once, each short.
+	// Cheap operations: look-ups, search, case load and save. Many at
+	// once, each short.
 	Cheap Class = iota
-	// Heavy operations: path, flow and cluster queries, large answers.
-	// Few at once: each may take a core for seconds.
+	// Standard operations: neighbourhoods and shortest paths, the store's
+	// own bounded searches: tens of milliseconds, sometimes more.
+	Standard
+	// Heavy operations: the investigation engine's path, flow and
+	// cluster queries, and large answers. Few at once: each may take a
+	// core for seconds.
 	Heavy
 	// Streams: subscriptions (ingest progress). They wait on a job, not
 	// on the CPU, but each holds a connection and a goroutine.
 	Stream
-	numClasses
+	// NumClasses is the number of lanes.
+	NumClasses
 )
 
 func (c Class) String() string {
 	switch c {
 	case Cheap:
 		return "cheap"
+	case Standard:
+		return "standard"
 	case Heavy:
 		return "heavy"
 	case Stream:
@@ -56,7 +63,7 @@ type Lane struct {
 
 // Config bounds the server's work. Zero fields take DefaultConfig's values.
 type Config struct {
-	Lanes [numClasses]Lane
+	Lanes [NumClasses]Lane
 	// PerClient is the number of requests one client may have in flight
 	// (running, queued or being written), and PerClientHeavy the number
 	// of heavy operations among them.
@@ -70,10 +77,11 @@ type Config struct {
 func DefaultConfig(procs int) Config {
 	procs = max(procs, 1)
 	return Config{
-		Lanes: [numClasses]Lane{
-			Cheap:  {Running: 4 * procs, Queue: 512, MaxWait: 2 * time.Second},
-			Heavy:  {Running: max(procs/2, 1), Queue: 4 * procs, MaxWait: 5 * time.Second},
-			Stream: {Running: 64, Queue: 0, MaxWait: 0},
+		Lanes: [NumClasses]Lane{
+			Cheap:    {Running: 4 * procs, Queue: 256, MaxWait: time.Second},
+			Standard: {Running: 2 * procs, Queue: 128, MaxWait: time.Second},
+			Heavy:    {Running: max(procs/2, 1), Queue: 4 * procs, MaxWait: 5 * time.Second},
+			Stream:   {Running: 64, Queue: 0, MaxWait: 0},
 		},
 		PerClient:      16,
 		PerClientHeavy: 2,
@@ -84,7 +92,10 @@ func DefaultConfig(procs int) Config {
 func (c Config) withDefaults(procs int) Config {
 	d := DefaultConfig(procs)
 	for i := range c.Lanes {
-		if c.Lanes[i].Running <= 0 {
+		switch {
+		case c.Lanes[i] == Lane{}:
+			c.Lanes[i] = d.Lanes[i] // unset: the default lane, queue included
+		case c.Lanes[i].Running <= 0:
 			c.Lanes[i].Running = d.Lanes[i].Running
 		}
 		if c.Lanes[i].Queue < 0 {
@@ -125,8 +136,8 @@ func (r *Refusal) RetryAfterSeconds() int {
 
 // Stats is a snapshot of the controller, for logs, metrics and tests.
 type Stats struct {
-	Running, Waiting [numClasses]int64
-	Refused          [numClasses]int64 // 503s by lane
+	Running, Waiting [NumClasses]int64
+	Refused          [NumClasses]int64 // 503s by lane
 	RefusedClients   int64             // 429s
 	Clients          int               // clients with requests in flight
 	ResponseBytes    int64             // held by answers being written
@@ -135,21 +146,13 @@ type Stats struct {
 // Controller admits requests. It is safe for concurrent use.
 type Controller struct {
 	cfg   Config
-	lanes [numClasses]*lane
+	lanes [NumClasses]*lane
 
 	mu      sync.Mutex
 	clients map[string]*client
 
 	refusedClients atomic.Int64
 	respBytes      atomic.Int64
-}
-
-type lane struct {
-	class   Class
-	cfg     Lane
-	slots   chan struct{}
-	waiting atomic.Int64
-	refused atomic.Int64
 }
 
 type client struct{ all, heavy int }
@@ -160,7 +163,7 @@ func New(cfg Config, procs int) *Controller {
 	cfg = cfg.withDefaults(procs)
 	c := &Controller{cfg: cfg, clients: map[string]*client{}}
 	for i := range c.lanes {
-		c.lanes[i] = &lane{class: Class(i), cfg: cfg.Lanes[i], slots: make(chan struct{}, cfg.Lanes[i].Running)}
+		c.lanes[i] = newLane(Class(i), cfg.Lanes[i])
 	}
 	return c
 }
@@ -198,7 +201,9 @@ func (c *Controller) Enter(key string) (leave func(), err error) {
 
 // Admit waits for a slot in class's lane, within its queue and wait
 // bounds and ctx, and returns the function that gives it back (call it
-// exactly once). key names the client, for the per-client heavy bound.
+// exactly once). key names the client: for the per-client heavy bound,
+// and because a freed slot goes to the waiting client that used the lane
+// least of late.
 func (c *Controller) Admit(ctx context.Context, key string, class Class) (release func(), err error) {
 	l := c.lanes[class]
 	heavyDone := func() {}
@@ -208,12 +213,13 @@ func (c *Controller) Admit(ctx context.Context, key string, class Class) (releas
 		}
 		heavyDone = func() { c.leaveHeavy(key) }
 	}
-	if err := l.acquire(ctx); err != nil {
+	if err := l.acquire(ctx, key); err != nil {
 		heavyDone()
 		return nil, err
 	}
+	began := time.Now()
 	return once(func() {
-		<-l.slots
+		l.release(key, time.Since(began))
 		heavyDone()
 	}), nil
 }
@@ -248,40 +254,6 @@ func (c *Controller) leaveHeavy(key string) {
 	}
 }
 
-// acquire takes a slot now, or waits in the queue for one.
-func (l *lane) acquire(ctx context.Context) error {
-	select {
-	case l.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	if l.waiting.Add(1) > int64(l.cfg.Queue) {
-		l.waiting.Add(-1)
-		return l.busy("its queue is full")
-	}
-	defer l.waiting.Add(-1)
-	t := time.NewTimer(l.cfg.MaxWait)
-	defer t.Stop()
-	// Blocked senders on a channel are served in order: the queue is FIFO.
-	select {
-	case l.slots <- struct{}{}:
-		return nil
-	case <-t.C:
-		return l.busy(fmt.Sprintf("no slot freed within %s", l.cfg.MaxWait))
-	case <-ctx.Done():
-		return graph.WrapError(graph.CodeTimeout, ctx.Err(), "the request ran out of time waiting for the server")
-	}
-}
-
-func (l *lane) busy(why string) *Refusal {
-	l.refused.Add(1)
-	what := map[Class]string{Cheap: "queries", Heavy: "path, flow and cluster queries", Stream: "progress streams"}[l.class]
-	return &Refusal{
-		Status: http.StatusServiceUnavailable, RetryAfter: max(l.cfg.MaxWait, time.Second), Code: graph.CodeUnavailable,
-		Message: fmt.Sprintf("the server is busy with other %s (%s); try again shortly", what, why),
-	}
-}
-
 // Hold reserves n bytes for an answer being written, or refuses with 503
 // when the answers already held use the server's allowance. An answer
 // larger than the whole allowance is always refused.
@@ -300,8 +272,7 @@ func (c *Controller) Hold(n int64) (release func(), err error) {
 func (c *Controller) Stats() Stats {
 	var s Stats
 	for i, l := range c.lanes {
-		s.Running[i] = int64(len(l.slots))
-		s.Waiting[i] = l.waiting.Load()
+		s.Running[i], s.Waiting[i] = l.counts()
 		s.Refused[i] = l.refused.Load()
 	}
 	s.RefusedClients = c.refusedClients.Load()

@@ -13,10 +13,11 @@ import (
 
 func small() Config {
 	return Config{
-		Lanes: [numClasses]Lane{
-			Cheap:  {Running: 2, Queue: 1, MaxWait: 5 * time.Second},
-			Heavy:  {Running: 1, Queue: 1, MaxWait: 50 * time.Millisecond},
-			Stream: {Running: 1},
+		Lanes: [NumClasses]Lane{
+			Cheap:    {Running: 2, Queue: 1, MaxWait: 5 * time.Second},
+			Standard: {Running: 1, Queue: 1, MaxWait: 5 * time.Second},
+			Heavy:    {Running: 1, Queue: 1, MaxWait: 50 * time.Millisecond},
+			Stream:   {Running: 1},
 		},
 		PerClient: 3, PerClientHeavy: 1, ResponseBytes: 100,
 	}
@@ -180,7 +181,7 @@ func TestConcurrentUse(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				class := Class((i + j) % 2)
+				class := Class((i + j) % 3)
 				if rel, err := c.Admit(context.Background(), "k", class); err == nil {
 					rel()
 				}
@@ -190,7 +191,47 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 	s := c.Stats()
-	if s.Clients != 0 || s.Running != [numClasses]int64{} || s.Waiting != [numClasses]int64{} {
+	if s.Clients != 0 || s.Running != [NumClasses]int64{} || s.Waiting != [NumClasses]int64{} {
 		t.Fatalf("state left after all released: %+v", s)
+	}
+}
+
+// TestFreedSlotGoesToTheLightestClient: a client that kept the lane busy
+// waits behind one that has not used it, though it came first.
+func TestFreedSlotGoesToTheLightestClient(t *testing.T) {
+	l := newLane(Heavy, Lane{Running: 1, Queue: 4, MaxWait: 5 * time.Second})
+	ctx := context.Background()
+	if err := l.acquire(ctx, "hog"); err != nil {
+		t.Fatal(err)
+	}
+	l.release("hog", 20*time.Second) // twenty seconds of flows just now
+	if err := l.acquire(ctx, "other"); err != nil {
+		t.Fatal(err)
+	}
+	order := make(chan string, 2)
+	var wg sync.WaitGroup
+	for i, key := range []string{"hog", "light"} {
+		wg.Go(func() {
+			if err := l.acquire(ctx, key); err != nil {
+				t.Error(err)
+				return
+			}
+			order <- key
+			l.release(key, time.Millisecond)
+		})
+		for { // queue them in this order
+			if _, waiting := l.counts(); waiting == int64(i+1) {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	l.release("other", time.Millisecond)
+	wg.Wait()
+	if first := <-order; first != "light" {
+		t.Fatalf("the freed slot went to %q, want the client that had not used the lane", first)
+	}
+	if running, waiting := l.counts(); running != 0 || waiting != 0 {
+		t.Fatalf("left running %d, waiting %d", running, waiting)
 	}
 }

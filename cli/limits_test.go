@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"flag"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/redthread-dev/redthread/server"
+	"github.com/redthread-dev/redthread/server/admission"
+)
+
+func TestServerLimitFlags(t *testing.T) {
+	def := admission.DefaultConfig(runtime.GOMAXPROCS(0))
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+		check   func(t *testing.T, cfg server.Config)
+	}{
+		{name: "defaults keep every lane's queue", check: func(t *testing.T, cfg server.Config) {
+			if cfg.Admission.Lanes != def.Lanes || cfg.Admission.PerClient != def.PerClient {
+				t.Errorf("admission = %+v, want the defaults %+v", cfg.Admission, def)
+			}
+			if strings.Join(cfg.AllowedHosts, ",") != "localhost,127.0.0.1,::1" {
+				t.Errorf("allowed hosts = %q", cfg.AllowedHosts)
+			}
+		}},
+		{name: "heavy and per-client set only those", args: []string{"--heavy-queries", "3", "--per-client", "4"}, check: func(t *testing.T, cfg server.Config) {
+			h := cfg.Admission.Lanes[admission.Heavy]
+			if h.Running != 3 || h.Queue != def.Lanes[admission.Heavy].Queue || cfg.Admission.PerClient != 4 {
+				t.Errorf("heavy lane %+v, per client %d", h, cfg.Admission.PerClient)
+			}
+			if cfg.Admission.Lanes[admission.Cheap] != def.Lanes[admission.Cheap] {
+				t.Errorf("cheap lane changed: %+v", cfg.Admission.Lanes[admission.Cheap])
+			}
+		}},
+		{name: "hosts from the environment", env: map[string]string{"REDTHREAD_ALLOWED_HOSTS": "redthread.example.org, *.agency.example"}, check: func(t *testing.T, cfg server.Config) {
+			if strings.Join(cfg.AllowedHosts, ",") != "redthread.example.org,*.agency.example" {
+				t.Errorf("allowed hosts = %q", cfg.AllowedHosts)
+			}
+		}},
+		{name: "no hosts", args: []string{"--allowed-hosts", " , "}, wantErr: "at least one host"},
+		{name: "negative heavy", args: []string{"--heavy-queries", "-1"}, wantErr: "cannot be negative"},
+		{name: "zero write stall", args: []string{"--write-stall", "0s"}, wantErr: "must be positive"},
+		{name: "bad memory limit", env: map[string]string{"REDTHREAD_MEMORY_LIMIT": "lots"}, wantErr: "REDTHREAD_MEMORY_LIMIT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return tt.env[k] }}
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			l, err := m.serverLimitFlags(fs)
+			if err == nil {
+				if err = fs.Parse(tt.args); err == nil {
+					cfg := server.DefaultConfig()
+					// No memory limit here: the test must not change the
+					// test binary's runtime settings.
+					l.memory = 0
+					err = l.apply(&cfg)
+					if err == nil && tt.check != nil {
+						tt.check(t, cfg)
+					}
+				}
+			}
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
