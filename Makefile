@@ -25,7 +25,7 @@ GO_PACKAGES   = $$($(GO) list ./... | grep -v /node_modules/)
 WEB_SOURCES  := $(shell find web/src web/index.html web/bench.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
 .PHONY: run build web test test-go test-web test-e2e lint generate check-generated bench bench-web chromium clean help \
-        neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop fuzz test-kill-m
+        neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop fuzz test-kill-m load soak
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -110,6 +110,13 @@ bench: ## benchmarks: Go testing.B, then the bench/ table (demo case; 1 M genera
 	$(NEO4J_TEST) $(NEO4J_SH) start >/dev/null
 	NEO4J_URI="$$(sed -n 's/^NEO4J_URI=//p' $(NEO4J_ENV))" $(GO) test -run '^$$' -bench . -benchmem ./graph/... ./ingest/...
 	$(GO) run ./bench
+
+LOAD_FLAGS ?=
+load: build ## load test: 50 and 200 clients, alone and with 5 heavy, 60 s each, embedded store and Neo4j; into bench/LOAD.md
+	$(GO) run ./bench/load -bin $(BIN) -stores embedded,neo4j -runs 50,50+5,200,200+5 -duration 60s -out bench/LOAD.md -section latest -title "Latest load run" $(LOAD_FLAGS)
+
+soak: build ## 10-minute soak: 50 clients + 2 heavy on the embedded store, RSS and goroutines every 10 s; into bench/LOAD.md
+	$(GO) run ./bench/load -bin $(BIN) -stores embedded -runs 50+2 -duration 10m -curve-every 10s -out bench/LOAD.md -section soak -title "Soak" $(LOAD_FLAGS)
 
 bench-web: build chromium ## render benchmark: 1k/10k/50k-node subgraphs in Chromium (WebGL on SwiftShader)
 	cd web && CHROMIUM=$(CHROMIUM) node bench/render.mjs
