@@ -246,8 +246,8 @@ describe("expansion filters", () => {
   it.each([
     ["no edge kind", { edgeKinds: [] }, { edgeKinds: "Pick at least one edge kind." }],
     ["no node kind", { nodeKinds: [] }, { nodeKinds: "Pick at least one node kind." }],
-    ["limit too high", { limit: "5001" }, { limit: "Out of range: enter a whole number from 1 to 5000." }],
-    ["limit empty", { limit: "" }, { limit: "Required: a whole number from 1 to 5000." }],
+    ["limit too high", { limit: "2501" }, { limit: "Out of range: enter a whole number from 1 to 2500." }],
+    ["limit empty", { limit: "" }, { limit: "Required: a whole number from 1 to 2500." }],
     ["depth 3", { depth: "3" }, { depth: "Out of range: enter a whole number from 1 to 2." }],
     ["reversed window", { since: "2018-02-01", until: "2018-01-26" }, { until: "“Until” is before “Since”." }],
     ["bad amount", { minUSD: "a lot" }, { minUSD: expect.stringMatching(/Not an amount/) as unknown }],
