@@ -174,6 +174,17 @@ func (c *Controller) Config() Config { return c.cfg }
 // Enter counts a request of client in flight until leave is called
 // (exactly once). Past the client's allowance it refuses at once with 429.
 func (c *Controller) Enter(key string) (leave func(), err error) {
+	if err := c.count(key, func(cl *client) *int { return &cl.all }, c.cfg.PerClient, time.Second,
+		"this client already has %d requests in flight, its limit; wait for one to finish"); err != nil {
+		return nil, err
+	}
+	return once(func() { c.uncount(key, func(cl *client) *int { return &cl.all }) }), nil
+}
+
+// count adds one to the client's counter that field picks, unless it is
+// at limit already: then it refuses with 429, the message formatted with
+// the limit.
+func (c *Controller) count(key string, field func(*client) *int, limit int, retry time.Duration, msg string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cl := c.clients[key]
@@ -181,22 +192,27 @@ func (c *Controller) Enter(key string) (leave func(), err error) {
 		cl = &client{}
 		c.clients[key] = cl
 	}
-	if cl.all >= c.cfg.PerClient {
+	n := field(cl)
+	if *n >= limit {
 		c.refusedClients.Add(1)
-		return nil, &Refusal{
-			Status: http.StatusTooManyRequests, RetryAfter: time.Second, Code: graph.CodeTooMany,
-			Message: fmt.Sprintf("this client already has %d requests in flight, its limit; wait for one to finish", c.cfg.PerClient),
-		}
-	}
-	cl.all++
-	return once(func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		cl.all--
 		if cl.all == 0 && cl.heavy == 0 {
 			delete(c.clients, key)
 		}
-	}), nil
+		return &Refusal{Status: http.StatusTooManyRequests, RetryAfter: retry, Code: graph.CodeTooMany, Message: fmt.Sprintf(msg, limit)}
+	}
+	*n++
+	return nil
+}
+
+func (c *Controller) uncount(key string, field func(*client) *int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl := c.clients[key]; cl != nil {
+		*field(cl)--
+		if cl.all == 0 && cl.heavy == 0 {
+			delete(c.clients, key)
+		}
+	}
 }
 
 // Admit waits for a slot in class's lane, within its queue and wait
@@ -208,10 +224,12 @@ func (c *Controller) Admit(ctx context.Context, key string, class Class) (releas
 	l := c.lanes[class]
 	heavyDone := func() {}
 	if class == Heavy {
-		if err := c.enterHeavy(key); err != nil {
+		heavy := func(cl *client) *int { return &cl.heavy }
+		if err := c.count(key, heavy, c.cfg.PerClientHeavy, 2*time.Second,
+			"this client already runs %d path, flow or cluster queries, its limit; wait for one to finish"); err != nil {
 			return nil, err
 		}
-		heavyDone = func() { c.leaveHeavy(key) }
+		heavyDone = func() { c.uncount(key, heavy) }
 	}
 	if err := l.acquire(ctx, key); err != nil {
 		heavyDone()
@@ -222,36 +240,6 @@ func (c *Controller) Admit(ctx context.Context, key string, class Class) (releas
 		l.release(key, time.Since(began))
 		heavyDone()
 	}), nil
-}
-
-func (c *Controller) enterHeavy(key string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	cl := c.clients[key]
-	if cl == nil {
-		cl = &client{}
-		c.clients[key] = cl
-	}
-	if cl.heavy >= c.cfg.PerClientHeavy {
-		c.refusedClients.Add(1)
-		return &Refusal{
-			Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Second, Code: graph.CodeTooMany,
-			Message: fmt.Sprintf("this client already runs %d path, flow or cluster queries, its limit; wait for one to finish", c.cfg.PerClientHeavy),
-		}
-	}
-	cl.heavy++
-	return nil
-}
-
-func (c *Controller) leaveHeavy(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cl := c.clients[key]; cl != nil {
-		cl.heavy--
-		if cl.all == 0 && cl.heavy == 0 {
-			delete(c.clients, key)
-		}
-	}
 }
 
 // Hold reserves n bytes for an answer being written, or refuses with 503
