@@ -3184,7 +3184,7 @@ type IngestJob {
   state: IngestState!
   "Why it failed or was cancelled."
   error: String
-  "The failure's code (such as INVALID_ARGUMENT, FORBIDDEN, NOT_FOUND or LIMIT_EXCEEDED); null unless it failed."
+  "The code of ` + "`" + `error` + "`" + ` (such as INVALID_ARGUMENT, FORBIDDEN, NOT_FOUND or LIMIT_EXCEEDED); null when there is no error."
   errorCode: String
   progress: IngestProgress!
   "Records rejected, all of them counted."

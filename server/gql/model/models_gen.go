@@ -183,7 +183,7 @@ type IngestJob struct {
 	State jobs.State `json:"state"`
 	// Why it failed or was cancelled.
 	Error *string `json:"error,omitempty"`
-	// The failure's code (such as INVALID_ARGUMENT, FORBIDDEN, NOT_FOUND or LIMIT_EXCEEDED); null unless it failed.
+	// The code of `error` (such as INVALID_ARGUMENT, FORBIDDEN, NOT_FOUND or LIMIT_EXCEEDED); null when there is no error.
 	ErrorCode *string         `json:"errorCode,omitempty"`
 	Progress  *IngestProgress `json:"progress"`
 	// Records rejected, all of them counted.
