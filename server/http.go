@@ -87,12 +87,22 @@ func acceptsHTML(r *http.Request) bool {
 	return false
 }
 
+// writeGraphQLError answers an HTTP-level refusal in the shape of a
+// GraphQL response, like every other error the server gives.
 func writeGraphQLError(w http.ResponseWriter, status int, code graph.Code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	_, _ = w.Write(errorJSON(code, msg))
+}
+
+// errorJSON is a GraphQL response holding one coded error: the one shape
+// of every error the HTTP layer writes itself (the error presenter shapes
+// those of operations).
+func errorJSON(code graph.Code, msg string) []byte {
+	b, _ := json.Marshal(map[string]any{
 		"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}},
 	})
+	return append(b, '\n')
 }
 
 // healthz answers 200 when the store answers a cheap query in time.

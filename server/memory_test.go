@@ -17,7 +17,7 @@ func TestMemoryReturner(t *testing.T) {
 		free:     func() { freed.Add(1); done <- struct{}{} },
 	}
 	m.after(budget.Limits{Nodes: 99, Edges: 999, Bytes: 1<<20 - 1}) // small: nothing to return
-	m.after(budget.Limits{Edges: 5000})                               // large: returned
+	m.after(budget.Limits{Edges: 5000})                             // large: returned
 	<-done
 	m.after(budget.Limits{Nodes: 500}) // large again, within the interval: not again
 	if n := freed.Load(); n != 1 {

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -227,13 +225,4 @@ func linger(conn net.Conn) {
 	if err == nil && n == lingerBytes {
 		time.Sleep(time.Until(deadline))
 	}
-}
-
-// errorJSON is a GraphQL response holding one coded error.
-func errorJSON(code graph.Code, msg string) []byte {
-	var buf bytes.Buffer
-	_ = json.NewEncoder(&buf).Encode(map[string]any{
-		"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}},
-	})
-	return buf.Bytes()
 }

@@ -136,6 +136,9 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	if max := r.Limits.OrDefaults().MaxEdges; len(ids) > max {
+		return nil, graph.Errorf(graph.CodeLimit, "%d node IDs asked, at most %d", len(ids), max)
+	}
 	ids, err := nodeIDs(ids)
 	if err != nil {
 		return nil, err

@@ -2379,7 +2379,7 @@ type Query {
     id: ID!
   ): Node
 
-  "Several nodes by ID, in the order asked; null where one does not exist."
+  "Several nodes by ID, in the order asked; null where one does not exist (at most the server's edge limit, 20000 by default, and what the complexity limit allows with the fields asked)."
   nodes(ids: [ID!]!): [Node]!
 
   "Several edges by ID, in the order asked; null where one does not exist (at most the server's edge limit, 20000 by default)."
