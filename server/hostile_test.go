@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/server"
 	"github.com/redthread-dev/redthread/server/admission"
@@ -241,4 +242,23 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("%s %q: the answer leaks %q: %.300s", method, path, m, rec.Body.Bytes())
 		}
 	})
+}
+
+// TestListArgumentsBounded: lists of IDs are bounded by the server's
+// limits, not only by the request's size.
+func TestListArgumentsBounded(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.Limits = graph.Limits{MaxEdges: 2}
+	ts := start(t, openStore(t), cfg)
+	for _, q := range []string{
+		`{ nodes(ids: ["` + idA + `", "` + idB + `", "` + idC + `"]) { id } }`,
+		`{ edges(ids: ["a:b>TRANSFER>c:d", "a:b>TRANSFER>c:e", "a:b>TRANSFER>c:f"]) { id } }`,
+	} {
+		if resp := query(t, ts, q, nil); resp.code() != "LIMIT_EXCEEDED" {
+			t.Errorf("%s: errors %+v, want LIMIT_EXCEEDED", q, resp.Errors)
+		}
+	}
+	if resp := query(t, ts, `{ nodes(ids: ["`+idA+`", "`+idB+`"]) { id } }`, nil); len(resp.Errors) > 0 {
+		t.Errorf("two nodes within the limit: %+v", resp.Errors)
+	}
 }
