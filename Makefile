@@ -24,7 +24,7 @@ GO_SOURCES   := $(shell find . -name '*.go' -not -path './web/node_modules/*' 2>
 GO_PACKAGES   = $$($(GO) list ./... | grep -v /node_modules/)
 WEB_SOURCES  := $(shell find web/src web/index.html web/bench.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
-.PHONY: run build web test test-go test-web test-e2e lint generate check-generated bench bench-web chromium clean help \
+.PHONY: run build web test test-go test-web test-e2e lint generate check-generated check-tidy bench bench-web chromium clean help \
         neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop fuzz test-kill-m load soak
 
 help: ## list targets
@@ -90,6 +90,10 @@ chromium: ## install Debian's chromium when it is missing
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
+
+check-tidy: ## fail when go mod tidy would change go.mod or go.sum
+	$(GO) mod tidy
+	@git diff --exit-code -- go.mod go.sum || { echo "go.mod is not tidy: run go mod tidy and commit"; exit 1; }
 
 generate: ## regenerate the gqlgen code from schema.graphqls
 	$(GO) tool gqlgen generate
