@@ -25,6 +25,12 @@ const (
 	CodeInternal    Code = "INTERNAL"
 )
 
+// Codes returns every code, for documentation checks.
+func Codes() []Code {
+	return []Code{CodeInvalid, CodeNotFound, CodeLimit, CodeTimeout, CodeUnavailable,
+		CodeConflict, CodeForbidden, CodeTooMany, CodeBadRequest, CodeInternal}
+}
+
 // Error is an application error with a code and a message fit for users.
 type Error struct {
 	Code    Code

@@ -2335,14 +2335,22 @@ refused with INVALID_ARGUMENT; well-formed IDs are normalised, so
 ` + "`" + `wallet:ETH:0xABC…` + "`" + ` finds ` + "`" + `wallet:eth:0xabc…` + "`" + `.
 
 Errors carry a code in ` + "`" + `extensions.code` + "`" + `: INVALID_ARGUMENT, NOT_FOUND,
-LIMIT_EXCEEDED, TIMEOUT, UNAVAILABLE, FORBIDDEN, INTERNAL. Operations refused before
-they run carry GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
-COMPLEXITY_LIMIT_EXCEEDED (list fields cost their element cost times their
-` + "`" + `first` + "`" + `/` + "`" + `limit` + "`" + `/` + "`" + `maxHops` + "`" + `/` + "`" + `ids` + "`" + ` size), DEPTH_LIMIT_EXCEEDED (fields nested
-more than 12 levels, introspection aside) or PERSISTED_QUERY_NOT_FOUND
-(automatic persisted queries); over HTTP they answer 400 when the client
-accepts ` + "`" + `application/graphql-response+json` + "`" + `. Every operation runs under a
-deadline (10 s by default) and fails with TIMEOUT past it.
+LIMIT_EXCEEDED, TIMEOUT, UNAVAILABLE, CONFLICT, FORBIDDEN, TOO_MANY_REQUESTS,
+BAD_REQUEST, INTERNAL. Operations refused before they run carry
+GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, LIMIT_EXCEEDED (a
+document over a shape limit: size, tokens, fields, aliases, fragments,
+directives), COMPLEXITY_LIMIT_EXCEEDED (every alias priced; list fields
+cost their element cost times their ` + "`" + `first` + "`" + `/` + "`" + `limit` + "`" + `/` + "`" + `ids` + "`" + ` size, searches
+the work they may do), DEPTH_LIMIT_EXCEEDED (fields nested more than 12
+levels, introspection aside) or PERSISTED_QUERY_NOT_FOUND (automatic
+persisted queries); over HTTP they answer 400 when the client accepts
+` + "`" + `application/graphql-response+json` + "`" + `. A busy server answers 503
+(UNAVAILABLE) and a client with too many requests in flight 429
+(TOO_MANY_REQUESTS), both with ` + "`" + `Retry-After` + "`" + `; a request that is not
+GraphQL at all answers 400 or 415 (BAD_REQUEST), an unknown ` + "`" + `Host` + "`" + ` 421
+(FORBIDDEN). Every operation runs under a deadline (10 s by default) and
+fails with TIMEOUT past it; it may build at most its memory budget, past
+which it fails with LIMIT_EXCEEDED naming the budget.
 """
 schema {
   query: Query
