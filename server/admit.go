@@ -54,7 +54,6 @@ func (a admitter) MutateOperationContext(ctx context.Context, op *graphql.Operat
 	info.class = class.String()
 	release, err := a.ctl.Admit(ctx, info.client, class)
 	if err != nil {
-		markRejected(ctx)
 		code, msg := graph.ErrorCode(err), graph.ErrorMessage(err)
 		if ref, ok := errors.AsType[*admission.Refusal](err); ok {
 			info.refusal = ref

@@ -40,7 +40,6 @@ func (d depthLimit) MutateOperationContext(ctx context.Context, op *graphql.Oper
 	}
 	err := gqlerror.Errorf("operation nests fields deeper than the limit of %d levels", d.max)
 	errcode.Set(err, codeDepthLimit)
-	markRejected(ctx)
 	return err
 }
 

@@ -51,7 +51,7 @@ func graphqlHandler(store Store, cfg Config, admit *admission.Controller, pool *
 	// After persisted queries resolve the text, before gqlgen parses it.
 	srv.Use(shapeGuard{limits: cfg.Shape, cache: cache})
 	srv.Use(depthLimit{max: cfg.DepthLimit})
-	srv.Use(rejecting{extension.FixedComplexityLimit(cfg.ComplexityLimit)})
+	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	// Last: an operation waits for a slot only once it is known to be
 	// acceptable, and its cost chooses the lane.
 	srv.Use(admitter{ctl: admit, heavyCost: gql.StoreWork(cfg.Limits) + heavyCost})
@@ -108,22 +108,6 @@ func (operationName) MutateOperationContext(ctx context.Context, op *graphql.Ope
 		}
 	}
 	return nil
-}
-
-// rejecting marks the request as rejected when the wrapped limit refuses
-// the operation, so the HTTP layer can answer 400 as GraphQL over HTTP
-// requires for application/graphql-response+json. (gqlgen's own way,
-// errcode.RegisterErrorType, writes a package-level map.)
-type rejecting struct {
-	*extension.ComplexityLimit
-}
-
-func (r rejecting) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
-	err := r.ComplexityLimit.MutateOperationContext(ctx, op)
-	if err != nil {
-		markRejected(ctx)
-	}
-	return err
 }
 
 // writerOf returns the store's write side, or nil when it has none.

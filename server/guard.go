@@ -95,7 +95,6 @@ func (g shapeGuard) MutateOperationParameters(ctx context.Context, params *graph
 		}
 	}
 	if err := checkShape(ctx, params.Query, g.limits); err != nil {
-		markRejected(ctx)
 		return err
 	}
 	return nil
@@ -162,6 +161,9 @@ func checkShape(ctx context.Context, query string, l ShapeLimits) *gqlerror.Erro
 	}
 	for _, op := range doc.Operations {
 		if name, n := m.sameName([]ast.SelectionSet{op.SelectionSet}); n > l.SameName {
+			if len(name) > 64 {
+				name = name[:64] + "…" // the client's own text: quote a little of it
+			}
 			return shapeError("the query has %d fields answering as %q in one selection, over the limit of %d: give them distinct aliases", n, name, l.SameName)
 		}
 	}

@@ -126,7 +126,6 @@ func healthz(store Store) http.Handler {
 // is written and read on the request's goroutine only.
 type requestInfo struct {
 	operation string
-	rejected  bool   // GraphQL request error: the operation was refused, not run
 	client    string // the admission key: the client's address
 	class     string // the admission lane the operation ran in
 	// refusal is admission's answer when it turned the operation away.
@@ -151,26 +150,16 @@ func releaseSlot(ctx context.Context) {
 	}
 }
 
-func markRejected(ctx context.Context) {
-	if info := requestInfoFrom(ctx); info != nil {
-		info.rejected = true
-	}
-}
-
-// statusWriter records the status and turns a 200 for a refused operation
-// into 400 when the answer is application/graphql-response+json.
+// statusWriter records the status for the request log. (The transports
+// choose GraphQL over HTTP's statuses themselves.)
 type statusWriter struct {
 	http.ResponseWriter
-	info   *requestInfo
 	status int
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status != 0 {
 		return
-	}
-	if code == http.StatusOK && w.info.rejected && w.Header().Get("Content-Type") == graphqlResponseJSON {
-		code = http.StatusBadRequest
 	}
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
@@ -197,7 +186,7 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{client: clientKey(r)}
-		sw := &statusWriter{ResponseWriter: w, info: info}
+		sw := &statusWriter{ResponseWriter: w}
 		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
 		if sw.status == 0 {
 			sw.status = http.StatusOK

@@ -16,6 +16,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
+	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
 )
@@ -144,14 +145,7 @@ func TestIngestOverAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := &gatedWriter{fullStore: store, writing: make(chan struct{}), gate: make(chan struct{})}
-	jm, err := jobs.New(w, jobs.Config{ImportDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(jm.Close)
-	cfg := server.DefaultConfig()
-	cfg.Jobs = jm
-	ts := start(t, store, cfg)
+	ts := startWithJobs(t, store, w, dir)
 	nodes0, edges0 := stats(t, ts)
 
 	job := decodeJob(t, query(t, ts, `mutation($p: String!) { startIngest(format: "native", path: $p) { `+jobFields+` } }`,
@@ -281,14 +275,7 @@ func TestFailedJobReasonOverAPI(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "list.csv"), []byte("hello,world,again\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	jm, err := jobs.New(store, jobs.Config{ImportDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(jm.Close)
-	cfg := server.DefaultConfig()
-	cfg.Jobs = jm
-	ts := start(t, store, cfg)
+	ts := startWithJobs(t, store, store, dir)
 
 	job := decodeJob(t, query(t, ts, `mutation { startIngest(format: "ofac-csv", path: "list.csv") { `+jobFields+` } }`, nil), "startIngest")
 	deadline := time.Now().Add(30 * time.Second)
@@ -305,4 +292,18 @@ func TestFailedJobReasonOverAPI(t *testing.T) {
 	if !strings.Contains(*job.Error, "list.csv") || strings.Contains(*job.Error, dir) {
 		t.Errorf("error %q: want the file's name and no server path", *job.Error)
 	}
+}
+
+// startWithJobs serves store with ingest jobs that write through w and
+// read the import directory dir.
+func startWithJobs(t *testing.T, store server.Store, w ingest.Writer, dir string) *httptest.Server {
+	t.Helper()
+	jm, err := jobs.New(w, jobs.Config{ImportDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(jm.Close)
+	cfg := server.DefaultConfig()
+	cfg.Jobs = jm
+	return start(t, store, cfg)
 }

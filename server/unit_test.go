@@ -133,25 +133,32 @@ func TestUIHandler(t *testing.T) {
 	}
 }
 
+// TestRejectedStatus: an operation refused before it runs (here by the
+// shape guard) answers 400 under application/graphql-response+json and
+// 200 under legacy application/json, as GraphQL over HTTP says; the
+// transport chooses, for every refusal.
 func TestRejectedStatus(t *testing.T) {
+	refused := `{"query":"{` + strings.Repeat("a:__typename ", 17) + `}"}`
 	tests := []struct {
-		name        string
-		contentType string
-		rejected    bool
-		want        int
+		name   string
+		accept string
+		body   string
+		want   int
 	}{
-		{"refused, graphql-response+json", graphqlResponseJSON, true, http.StatusBadRequest},
-		{"refused, legacy application/json keeps 200", "application/json", true, http.StatusOK},
-		{"accepted", graphqlResponseJSON, false, http.StatusOK},
+		{"refused, graphql-response+json", graphqlResponseJSON, refused, http.StatusBadRequest},
+		{"refused, legacy application/json keeps 200", "application/json", refused, http.StatusOK},
+		{"accepted", graphqlResponseJSON, `{"query":"{__typename}"}`, http.StatusOK},
 	}
+	h := New(nil, DefaultConfig(), nil).Handler()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1/graphql", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", tt.accept)
 			rec := httptest.NewRecorder()
-			w := &statusWriter{ResponseWriter: rec, info: &requestInfo{rejected: tt.rejected}}
-			w.Header().Set("Content-Type", tt.contentType)
-			w.WriteHeader(http.StatusOK)
-			if rec.Code != tt.want || w.status != tt.want {
-				t.Errorf("status = %d (recorded %d), want %d", rec.Code, w.status, tt.want)
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.want {
+				t.Errorf("status = %d, want %d: %s", rec.Code, tt.want, rec.Body)
 			}
 		})
 	}
