@@ -150,7 +150,7 @@ func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) 
 const (
 	maxUnix     = 1<<32 - 1
 	topoResolve = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id"
-	topoEdges   = "UNWIND range(0, size($eids) - 1) AS i MATCH (a)-[r]->(b) WHERE elementId(r) = $eids[i] " +
+	topoEdges   = "UNWIND range(0, size($eids) - 1) AS i WITH i, $eids[i] AS eid MATCH (a)-[r]->(b) WHERE elementId(r) = eid " +
 		"RETURN i, a.id, b.id, type(r), properties(r)"
 	// Both counts are answered from the node's degree store, without
 	// visiting a relationship; a self-loop counts twice, once per end, as
