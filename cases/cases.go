@@ -109,8 +109,7 @@ type record struct {
 }
 
 func (r record) toCase() Case {
-	return Case{ID: r.ID, Name: r.Name, View: r.View, Version: r.Version, Nodes: r.Nodes,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy}
+	return Case(r)
 }
 
 // Save creates or updates a case. Saving what is already stored (same name

@@ -33,7 +33,7 @@ const usage = `redthread — graph investigation platform
 Usage:
   redthread serve  [--addr HOST:PORT] [--store embedded|neo4j] [--data DIR] [--demo]
                    [--import-dir DIR] [--state-dir DIR] [--max-upload-size SIZE] [flags]
-  redthread ingest [--store embedded|neo4j] [--data DIR] --format FORMAT [--checkpoint FILE] [--resume=false] FILE...
+  redthread ingest [--store embedded|neo4j] [--data DIR] --format FORMAT [--checkpoint FILE] [--resume=false] [flags] FILE...
   redthread generate --scale S|M|L [--seed N] --out DIR
   redthread neo4j-import --format FORMAT --out DIR FILE...   (CSV files for a new Neo4j database: scripts/neo4j.sh import DIR)
   redthread version
@@ -94,6 +94,15 @@ type exitCode int
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 type usageError struct{ error }
+
+// closeInto closes c when a command ends and adds its error to the
+// command's: a store that cannot sync on close has lost writes, which the
+// exit status must say.
+func closeInto(err *error, what string, c io.Closer) {
+	if cerr := c.Close(); cerr != nil {
+		*err = errors.Join(*err, fmt.Errorf("close %s: %w", what, cerr))
+	}
+}
 
 func usageErrorf(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}

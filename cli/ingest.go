@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,7 +19,7 @@ import (
 	"github.com/redthread-dev/redthread/ingest/formats"
 )
 
-func (m Main) ingest(ctx context.Context, args []string) error {
+func (m Main) ingest(ctx context.Context, args []string) (err error) {
 	fs := m.newFlagSet("ingest")
 	sf := m.storeFlags(fs)
 	format := fs.String("format", "native", "input format: "+strings.Join(formats.Names(), ", "))
@@ -36,7 +38,7 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 		return err
 	}
 	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
+		stop, err := startCPUProfile(*cpuProfile, m.Stderr)
 		if err != nil {
 			return err
 		}
@@ -68,7 +70,7 @@ func (m Main) ingest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeInto(&err, "store", store)
 
 	res, err := ingest.Run(ctx, store, sources, ingest.Options{
 		JobID:         *job,
@@ -121,18 +123,19 @@ func inputSources(ctx context.Context, format string, paths []string) ([]ingest.
 }
 
 // startCPUProfile profiles the process into path until stop is called.
-func startCPUProfile(path string) (stop func(), err error) {
+func startCPUProfile(path string, stderr io.Writer) (stop func(), err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("--cpuprofile: %w", err)
+		return nil, errors.Join(fmt.Errorf("--cpuprofile: %w", err), f.Close())
 	}
 	return func() {
 		pprof.StopCPUProfile()
-		f.Close()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(stderr, "redthread ingest: --cpuprofile: %v\n", err)
+		}
 	}, nil
 }
 

@@ -16,7 +16,7 @@ import (
 	"github.com/redthread-dev/redthread/server"
 )
 
-func (m Main) serve(ctx context.Context, args []string) error {
+func (m Main) serve(ctx context.Context, args []string) (err error) {
 	fs := m.newFlagSet("serve")
 	addr := fs.String("addr", m.env("REDTHREAD_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (port 0 picks a free one) [$REDTHREAD_ADDR]")
 	sf := m.storeFlags(fs)
@@ -61,7 +61,7 @@ func (m Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeInto(&err, "store", store)
 
 	if *demo {
 		if err := m.loadDemo(ctx, store, logger); err != nil {
@@ -106,7 +106,7 @@ func (m Main) serve(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("cases: %w", err)
 		}
-		defer cs.Close()
+		defer closeInto(&err, "cases", cs)
 		cfg.Cases = cs
 	}
 	for _, o := range strings.Split(*cors, ",") {

@@ -94,7 +94,7 @@ func serve(t *testing.T, bin, data string, extra ...string) *server {
 		if time.Now().After(deadline) {
 			t.Fatalf("healthz not ready: %v\n%s", err, logs)
 		}
-		time.Sleep(50 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(50 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 	}
 }
 
@@ -212,7 +212,7 @@ func checkPath(t *testing.T, p path, from, to string) {
 	}
 	for i, e := range p.Edges {
 		a, b := p.Nodes[i].ID, p.Nodes[i+1].ID
-		if !(e.From == a && e.To == b || e.From == b && e.To == a) {
+		if (e.From != a || e.To != b) && (e.From != b || e.To != a) {
 			t.Fatalf("edge %d (%s) does not join %s and %s", i, e.ID, a, b)
 		}
 	}

@@ -198,7 +198,7 @@ func TestHostileRequestsAgainstTheBinary(t *testing.T) {
 		deadline := time.Now().Add(30 * time.Second)
 		// First see them taken on: a connection and a handler each.
 		for goroutines(t, debug)-baseline < n && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond) //nolint:forbidigo // polling state no signal announces
 		}
 		var held int
 		for {
@@ -206,7 +206,7 @@ func TestHostileRequestsAgainstTheBinary(t *testing.T) {
 			if held <= n+4 || time.Now().After(deadline) {
 				break
 			}
-			time.Sleep(100 * time.Millisecond) // polling, bounded by the deadline
+			time.Sleep(100 * time.Millisecond) //nolint:forbidigo // polling, bounded by the deadline
 		}
 		released := time.Since(began)
 		if held > n+4 {

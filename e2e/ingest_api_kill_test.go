@@ -145,7 +145,7 @@ func (s *server) waitJob(id string) apiJob {
 		if time.Now().After(deadline) {
 			s.t.Fatalf("job %s still %s after 3 minutes", id, j.State)
 		}
-		time.Sleep(20 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(20 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 	}
 }
 
@@ -175,7 +175,7 @@ func (s *server) waitCheckpoint(data, id string, reached func(killState) bool) k
 				return st
 			}
 		}
-		time.Sleep(2 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(2 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 	}
 	s.t.Fatalf("checkpoint of job %s never reached the point to kill at; job %+v", id, s.job(id))
 	return killState{}
@@ -219,7 +219,7 @@ func TestAPIIngestSurvivesKill(t *testing.T) {
 	}{{3, 0}, {2, 40 * time.Millisecond}} {
 		target := clean.Progress.Records / k.frac
 		at := s.waitCheckpoint(data, job.ID, func(st killState) bool { return st.Records >= target })
-		time.Sleep(k.delay)
+		time.Sleep(k.delay) //nolint:forbidigo // kills at a different point of the write
 		logs := s.kill()
 		kills = append(kills, at)
 		t.Logf("killed run %d at checkpoint %+v", i+1, at)
@@ -241,7 +241,7 @@ func TestAPIIngestSurvivesKill(t *testing.T) {
 		if j.State != "QUEUED" || time.Now().After(deadline) {
 			t.Fatalf("after the last restart the job went %s without being seen RUNNING", j.State)
 		}
-		time.Sleep(2 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(2 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 	}
 	got := s.waitJob(job.ID)
 	s.stop()

@@ -99,7 +99,7 @@ func (n *neo4j) kill9() {
 		if time.Now().After(deadline) {
 			n.t.Fatalf("Neo4j port %d still open 30s after kill -9", n.port)
 		}
-		time.Sleep(100 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(100 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 	}
 }
 
@@ -212,7 +212,7 @@ func TestNeo4jServeMatchesEmbeddedAndSurvivesACrash(t *testing.T) {
 		if ctx.Err() != nil {
 			t.Fatalf("server did not recover within 2 minutes of Neo4j's restart: %s %+v\n%s", data, errs, s.logs)
 		}
-		time.Sleep(200 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(200 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 	}
 	sameAnswers(t, "neo4j after restart", ask(t, s), want)
 }

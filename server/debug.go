@@ -62,7 +62,7 @@ func readRSS(path string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("rss: %w", err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read only
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:")

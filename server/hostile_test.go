@@ -177,7 +177,7 @@ func TestStreamToANonReader(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("streams to non-readers still in flight after 20 s: %+v", s)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) //nolint:forbidigo // polling state no signal announces
 	}
 	// The server still streams to a client that reads.
 	resp, err := ts.Client().Post(ts.URL+"/graphql", "application/json", strings.NewReader(`{"query":"{ stats { nodes } }"}`))

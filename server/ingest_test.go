@@ -185,7 +185,7 @@ func TestIngestOverAPI(t *testing.T) {
 		if time.Now().After(deadline) || job.State == "FAILED" || job.State == "CANCELLED" {
 			t.Fatalf("job = %+v", job)
 		}
-		time.Sleep(10 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(10 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 		job = decodeJob(t, query(t, ts, `query($id: ID!) { ingestJob(id: $id) { `+jobFields+` } }`, map[string]any{"id": job.ID}), "ingestJob")
 	}
 	if job.Rejected != 1 || len(job.Rejections) != 1 {
@@ -283,7 +283,7 @@ func TestFailedJobReasonOverAPI(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("job still %s after 30 s", job.State)
 		}
-		time.Sleep(10 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(10 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 		job = decodeJob(t, query(t, ts, `query($id: ID!) { ingestJob(id: $id) { `+jobFields+` } }`, map[string]any{"id": job.ID}), "ingestJob")
 	}
 	if job.State != "FAILED" || job.Error == nil || job.ErrorCode == nil || *job.ErrorCode == "INTERNAL" {

@@ -24,7 +24,7 @@ func TestMemoryReturner(t *testing.T) {
 		t.Fatalf("memory returned %d times, want once", n)
 	}
 	for m.running.Load() { // the first return is still finishing
-		time.Sleep(time.Millisecond)
+		time.Sleep(time.Millisecond) //nolint:forbidigo // polling state no signal announces
 	}
 	m.last.Store(time.Now().Add(-2 * time.Hour).UnixNano()) // the interval has passed
 	m.after(budget.Limits{Bytes: 2 << 20})

@@ -215,7 +215,7 @@ func hangUp(w http.ResponseWriter, e *uploadError) {
 // its writes block until the close instead of failing before it has read
 // the answer (as net/http's closeWriteAndWait).
 func linger(conn net.Conn) {
-	defer conn.Close()
+	defer conn.Close() //nolint:errcheck // given up on: nothing to tell anyone
 	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
 		_ = cw.CloseWrite()
 	}

@@ -118,7 +118,6 @@ func (t httpTransport) write(w http.ResponseWriter, r *http.Request, contentType
 	}
 	release, err := t.admit.Hold(int64(len(b)))
 	if err != nil {
-		b = nil // let it go before waiting on the client
 		writeRefusal(w, err)
 		return
 	}

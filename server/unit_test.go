@@ -40,7 +40,7 @@ func TestSelectionDepth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc, errs := gqlparser.LoadQuery(schema, tt.query)
+			doc, errs := gqlparser.LoadQueryWithRules(schema, tt.query, nil) // nil: the default rules
 			if errs != nil {
 				t.Fatal(errs)
 			}

@@ -86,7 +86,7 @@ func noStaging(t *testing.T, state string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("files left after a refused upload: %q", left)
 		}
-		time.Sleep(5 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(5 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 	}
 }
 

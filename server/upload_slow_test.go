@@ -110,7 +110,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("still not %s after 10s", what)
 		}
-		time.Sleep(5 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(5 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 	}
 }
 

@@ -166,7 +166,7 @@ func waitJob(t *testing.T, ts *httptest.Server, id string) uploadJob {
 		if time.Now().After(deadline) {
 			t.Fatalf("job %s still %s after 60s", id, j.State)
 		}
-		time.Sleep(10 * time.Millisecond) // polling interval, bounded by the deadline
+		time.Sleep(10 * time.Millisecond) //nolint:forbidigo // polling interval, bounded by the deadline
 	}
 }
 

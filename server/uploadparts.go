@@ -158,7 +158,7 @@ func (m *partReader) readJSON(name string, v any, shape string) error {
 	if err != nil {
 		return err
 	}
-	defer part.Close()
+	defer part.Close() //nolint:errcheck // it only drains what is left of the part
 	if got := part.FormName(); got != name {
 		return refuse(http.StatusBadRequest, graph.CodeBadRequest,
 			"multipart request: part %s where the %s part belongs: the GraphQL multipart request spec wants the parts operations, map, then the files", quoted(got), name)

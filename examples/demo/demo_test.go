@@ -285,5 +285,5 @@ func TestSource(t *testing.T) {
 	if src.Name() != demo.FileName || src.Size() != int64(len(demo.Data())) {
 		t.Errorf("source %s of %d bytes", src.Name(), src.Size())
 	}
-	var _ ingest.Source = src
+	var _ ingest.Source = src //nolint:staticcheck // the point: src is an ingest.Source at compile time
 }

@@ -81,7 +81,7 @@ func TestLanes(t *testing.T) {
 	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for c.Stats().Waiting[Heavy] != 1 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+		time.Sleep(time.Millisecond) //nolint:forbidigo // polling state no signal announces
 	}
 	start := time.Now()
 	_, err = c.Admit(ctx, "c", Heavy)
@@ -125,7 +125,7 @@ func TestQueueIsServedInOrderAndCancelled(t *testing.T) {
 		got <- rel
 	}()
 	for c.Stats().Waiting[Cheap] != 1 {
-		time.Sleep(time.Millisecond)
+		time.Sleep(time.Millisecond) //nolint:forbidigo // polling state no signal announces
 	}
 	a()
 	(<-got)()
@@ -223,7 +223,7 @@ func TestFreedSlotGoesToTheLightestClient(t *testing.T) {
 			if _, waiting := l.counts(); waiting == int64(i+1) {
 				break
 			}
-			time.Sleep(time.Millisecond)
+			time.Sleep(time.Millisecond) //nolint:forbidigo // polling state no signal announces
 		}
 	}
 	l.release("other", time.Millisecond)

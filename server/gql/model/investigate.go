@@ -118,11 +118,8 @@ func exposureSide(s *investigate.ExposureSide) *ExposureSide {
 
 // NewCommunities maps a communities answer.
 func NewCommunities(r investigate.CommunitiesResult) *Communities {
-	out := &Communities{Components: [][]string{}, Communities: []*Community{}, Modularity: r.Modularity, Hidden: nonNilStrings(r.Hidden),
+	out := &Communities{Components: append([][]string{}, r.Components...), Communities: []*Community{}, Modularity: r.Modularity, Hidden: nonNilStrings(r.Hidden),
 		Truncated: r.Truncated, Reason: reason(r.Truncation)}
-	for _, c := range r.Components {
-		out.Components = append(out.Components, c)
-	}
 	for _, c := range r.Communities {
 		out.Communities = append(out.Communities, &Community{ID: c.ID, Members: c.Members, InternalEdges: c.InternalEdges, TotalDegree: c.TotalDegree})
 	}
