@@ -23,6 +23,22 @@ func (ps *pathSearch) local(ctx context.Context, k int) ([][]step, error) {
 	return ps.kShortest(ctx, maxLen, k)
 }
 
+// prepare classifies every node of the local graph when the service
+// policy needs it, so that passable can judge nodes that were reached from
+// both sides but never expanded.
+func (ps *pathSearch) prepare(ctx context.Context) error {
+	if !ps.classifies() {
+		return nil
+	}
+	var nodes []uint32
+	for u := range ps.adj {
+		nodes = append(nodes, u)
+	}
+	return ps.v.classify(ctx, nodes)
+}
+
+// sortAdj puts each node's steps in the canonical order searches follow:
+// by the node they lead to, then by arc.
 func (ps *pathSearch) sortAdj() {
 	if ps.sortedAdj {
 		return

@@ -16,6 +16,8 @@ type step struct {
 
 type stepKey struct{ edge, from uint32 }
 
+// pside is one side of the search: how far each node it reached is from
+// its end, and the nodes to expand next.
 type pside struct {
 	dir      graph.Direction
 	dist     map[uint32]int
@@ -83,20 +85,6 @@ func (ps *pathSearch) expandable(u uint32) bool {
 		return !ps.v.class[u].isService()
 	}
 	return true
-}
-
-// prepare classifies every node of the local graph when the service
-// policy needs it, so that passable can judge nodes that were reached from
-// both sides but never expanded.
-func (ps *pathSearch) prepare(ctx context.Context) error {
-	if !ps.classifies() {
-		return nil
-	}
-	var nodes []uint32
-	for u := range ps.adj {
-		nodes = append(nodes, u)
-	}
-	return ps.v.classify(ctx, nodes)
 }
 
 // passable reports whether a path may continue from u: the local graph
