@@ -22,7 +22,11 @@ func storeWith(t *testing.T, b graph.Batch) *boltstore.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	res, err := s.Write(ctx, b)
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +263,11 @@ func BenchmarkCommunities(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	b.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			b.Error(err)
+		}
+	})
 	g := storetest.NewGen(7, 20_000, 80_000)
 	for batch := range g.Batches(10_000) {
 		if _, err := s.Write(ctx, batch); err != nil {

@@ -242,3 +242,20 @@ func (v *view) order(ctx context.Context, nodes []uint32, lists [][]Arc) error {
 	}
 	return nil
 }
+
+// handles lists node or edge handles once each, in the order first added,
+// so that an answer reads each once.
+type handles struct {
+	list []uint32
+	at   map[uint32]int
+}
+
+func (h *handles) add(u uint32) {
+	if h.at == nil {
+		h.at = map[uint32]int{}
+	}
+	if _, ok := h.at[u]; !ok {
+		h.at[u] = len(h.list)
+		h.list = append(h.list, u)
+	}
+}

@@ -1,0 +1,175 @@
+package investigate
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"math"
+	"slices"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+// pool is the balance of a wallet (or of a service followed through, whose
+// wallets share one) as the replay goes.
+type pool struct {
+	balance, taint float64
+	lots           []lot // FIFO receipts not yet spent
+	source         bool
+}
+
+type lot struct{ amount, taint float64 }
+
+// flowEvent is a transfer the replay runs: a step of the region, or (step
+// nil) a receipt from outside it.
+type flowEvent struct {
+	arc  Arc
+	step *flowStep
+}
+
+// replay runs every transfer into and out of the region's wallets in time
+// order and sets each region transfer's tainted value.
+func (fs *flowSearch) replay(ctx context.Context) error {
+	inflow, err := fs.inflow(ctx)
+	if err != nil {
+		return err
+	}
+	evs := fs.events(inflow)
+	pools := map[uint32]*pool{}
+	for i, e := range evs {
+		if i%4096 == 0 && ctx.Err() != nil {
+			return graph.WrapError(graph.CodeTimeout, ctx.Err(), "the query ran out of time")
+		}
+		amt := value(&e.arc)
+		var frac float64
+		if e.step != nil {
+			frac = fs.poolOf(pools, e.arc.From).spend(fs.q.Taint, amt)
+			e.step.taint = frac * amt
+		}
+		if e.step != nil || !fs.isSource[e.arc.To] {
+			fs.poolOf(pools, e.arc.To).receive(amt, frac)
+		}
+	}
+	return nil
+}
+
+// inflow reads every transfer into the wallets the region passes through
+// (not sources, not sinks): clean receipts dilute them. Out of budget, it
+// returns what it read.
+func (fs *flowSearch) inflow(ctx context.Context) ([]Arc, error) {
+	v := fs.v
+	var mids []uint32
+	for u := range fs.out {
+		if !fs.isSource[u] {
+			mids = append(mids, u)
+		}
+	}
+	v.sortByID(mids)
+	var inflow []Arc
+	if len(mids) > 0 {
+		lists, err := v.expandAny(ctx, mids, Filter{Dir: graph.In, Kinds: []graph.EdgeKind{graph.EdgeTransfer}, Until: fs.q.Until, MinValue: fs.q.MinValue, AsOf: fs.q.AsOf})
+		if err != nil && !errors.Is(err, errBudget) {
+			return nil, err
+		}
+		for _, list := range lists {
+			inflow = append(inflow, list...)
+		}
+	}
+	return inflow, nil
+}
+
+// events puts the region's transfers and the receipts from outside it in
+// the one time order both stores share.
+func (fs *flowSearch) events(inflow []Arc) []flowEvent {
+	v := fs.v
+	var evs []flowEvent
+	inRegion := map[uint32]*flowStep{}
+	for _, s := range fs.steps {
+		if s.arc.Edge != None {
+			inRegion[s.arc.Edge] = s
+			evs = append(evs, flowEvent{s.arc, s})
+		}
+	}
+	for _, a := range inflow {
+		if _, ok := inRegion[a.Edge]; !ok {
+			evs = append(evs, flowEvent{a, nil})
+		}
+	}
+	slices.SortFunc(evs, func(a, b flowEvent) int {
+		return cmp.Or(cmp.Compare(a.arc.Time, b.arc.Time), v.byID(a.arc.From, b.arc.From), v.byID(a.arc.To, b.arc.To), compareArcs(v, a.arc, b.arc))
+	})
+	return evs
+}
+
+// poolOf returns u's pool, its service's for a wallet of a service
+// followed through.
+func (fs *flowSearch) poolOf(pools map[uint32]*pool, u uint32) *pool {
+	key := u
+	if svc, ok := fs.crossing(u); ok {
+		key = svc
+	}
+	p := pools[key]
+	if p == nil {
+		p = &pool{source: fs.isSource[u]}
+		pools[key] = p
+	}
+	return p
+}
+
+// spend takes amt out of the pool and returns the tainted fraction of it.
+// What a wallet sends beyond the receipts the replay saw came from funds it
+// held before: clean, except for sources, whose funds are all tainted.
+func (p *pool) spend(model TaintModel, amt float64) float64 {
+	if p.source {
+		return 1
+	}
+	if amt <= 0 {
+		return 0
+	}
+	var frac float64
+	switch model {
+	case Poison:
+		if p.taint > 0 {
+			frac = 1
+		}
+		p.balance = math.Max(0, p.balance-amt)
+		return frac
+	case Haircut:
+		frac = p.taint / math.Max(p.balance, amt)
+		p.taint = math.Max(0, p.taint-frac*amt)
+		p.balance = math.Max(0, p.balance-amt)
+	case FIFO:
+		tainted := p.spendLots(amt)
+		frac = tainted / amt
+		p.taint = math.Max(0, p.taint-tainted)
+		p.balance = math.Max(0, p.balance-amt)
+	}
+	return math.Min(1, frac)
+}
+
+// spendLots spends amt of the receipts first in, first out, and returns the
+// tainted value spent.
+func (p *pool) spendLots(amt float64) float64 {
+	left, tainted := amt, 0.0
+	for left > 0 && len(p.lots) > 0 {
+		l := &p.lots[0]
+		take := math.Min(left, l.amount)
+		share := l.taint / l.amount
+		tainted += take * share
+		l.taint -= take * share
+		l.amount -= take
+		left -= take
+		if l.amount <= 1e-12 {
+			p.lots = p.lots[1:]
+		}
+	}
+	return tainted
+}
+
+func (p *pool) receive(amt, frac float64) {
+	p.balance += amt
+	p.taint += frac * amt
+	if amt > 0 {
+		p.lots = append(p.lots, lot{amt, frac * amt})
+	}
+}

@@ -1,0 +1,286 @@
+package investigate
+
+import (
+	"context"
+	"slices"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+// step is an edge usable forward from one node to the next.
+type step struct {
+	edge uint32
+	to   uint32
+	arc  Arc
+}
+
+type stepKey struct{ edge, from uint32 }
+
+// pside is one side of the search: how far each node it reached is from
+// its end, and the nodes to expand next.
+type pside struct {
+	dir      graph.Direction
+	dist     map[uint32]int
+	frontier []uint32
+	depth    int
+	parent   map[uint32]parentLink // single searches only
+}
+
+// pathSearch explores the region around two nodes breadth-first from both
+// ends, always growing the side whose frontier has fewer edges, and keeps
+// every edge it reads as a local graph. After sides of depths a and b the
+// region holds every path of length ≤ a+b that passes the filters (a node
+// at position i on such a path is within a of the start or within b of the
+// end, and so is each edge), so paths are computed exactly in memory.
+type pathSearch struct {
+	v         *view
+	q         PathsQuery
+	f         Filter
+	hub       int
+	from, to  uint32
+	fwd, bwd  *pside
+	adj       map[uint32][]step
+	radj      map[uint32][]uint32 // predecessors, for distances to the end
+	have      map[stepKey]bool
+	hubs      map[uint32]bool
+	sortedAdj bool
+	// single: one shortest path is wanted, found from parent links
+	// without building the local graph (most of a search's time).
+	single bool
+	meets  []uint32 // nodes both sides reached, found by the last grow
+}
+
+// parentLink is how a side first reached a node: from the least node of
+// the level before, over the least of the parallel arcs.
+type parentLink struct {
+	node uint32
+	arc  Arc
+}
+
+func newPathSearch(v *view, q PathsQuery, l Limits, from, to uint32, k int) *pathSearch {
+	dir := q.Direction
+	if dir == "" {
+		dir = graph.Both
+	}
+	return &pathSearch{
+		v: v, q: q, hub: l.hub(q.HubDegree), from: from, to: to,
+		f:   Filter{Kinds: q.Kinds, Since: q.Since, Until: q.Until, MinValue: q.MinValue, AsOf: q.AsOf},
+		fwd: &pside{dir: dir, dist: map[uint32]int{from: 0}, frontier: []uint32{from}, parent: map[uint32]parentLink{}},
+		bwd: &pside{dir: reverse(dir), dist: map[uint32]int{to: 0}, frontier: []uint32{to}, parent: map[uint32]parentLink{}},
+		adj: map[uint32][]step{}, radj: map[uint32][]uint32{}, have: map[stepKey]bool{}, hubs: map[uint32]bool{},
+		single: k == 1 && !q.All,
+	}
+}
+
+// expandable reports whether search may continue from u.
+func (ps *pathSearch) expandable(u uint32) bool {
+	if u == ps.from || u == ps.to {
+		return true
+	}
+	if ps.v.info[u].Degree > ps.hub {
+		ps.hubs[u] = true
+		return false
+	}
+	if ps.classifies() {
+		return !ps.v.class[u].isService()
+	}
+	return true
+}
+
+// passable reports whether a path may continue from u: the local graph
+// holds edges read from the far side of nodes search did not expand.
+func (ps *pathSearch) passable(u uint32) bool {
+	return u == ps.from || ps.expandable(u)
+}
+
+// classifies reports whether the service policy needs to know which nodes
+// are services.
+func (ps *pathSearch) classifies() bool {
+	return ps.q.Services == ServicesStop || ps.q.Services == ServicesAvoid
+}
+
+// grow expands one level of the side with the lighter frontier; false when
+// neither side can grow.
+func (ps *pathSearch) grow(ctx context.Context) (bool, error) {
+	s, other := ps.lighter()
+	if len(s.frontier) == 0 {
+		return false, nil
+	}
+	nodes, lists, err := ps.expandSide(ctx, s)
+	if err != nil {
+		return false, err
+	}
+	next, err := ps.record(s, other, nodes, lists)
+	if err != nil {
+		return false, err
+	}
+	if err := ps.v.b.visit(len(next)); err != nil {
+		return false, err
+	}
+	ps.v.sortByID(next)
+	s.frontier, s.depth = next, s.depth+1
+	return true, nil
+}
+
+// lighter returns the side whose frontier has fewer edges (the forward
+// side on a tie, or the side that has a frontier), and the other side.
+func (ps *pathSearch) lighter() (s, other *pside) {
+	weight := func(s *pside) int {
+		w := 0
+		for _, u := range s.frontier {
+			w += ps.v.info[u].Degree
+		}
+		return w
+	}
+	if len(ps.bwd.frontier) > 0 && (len(ps.fwd.frontier) == 0 || weight(ps.bwd) < weight(ps.fwd)) {
+		return ps.bwd, ps.fwd
+	}
+	return ps.fwd, ps.bwd
+}
+
+// expandSide reads the arcs of the side's frontier nodes that search may
+// continue from; it returns those nodes and their arcs.
+func (ps *pathSearch) expandSide(ctx context.Context, s *pside) ([]uint32, [][]Arc, error) {
+	if ps.classifies() {
+		if err := ps.v.classify(ctx, s.frontier); err != nil {
+			return nil, nil, err
+		}
+	}
+	var nodes []uint32
+	for _, u := range s.frontier {
+		if ps.expandable(u) {
+			nodes = append(nodes, u)
+		}
+	}
+	f := ps.f
+	f.Dir = s.dir
+	lists, err := ps.v.expandAny(ctx, nodes, f) // sortAdj orders the local graph
+	if err != nil {
+		return nil, nil, err
+	}
+	if ps.q.Services == ServicesAvoid {
+		var ends []uint32
+		for i, u := range nodes {
+			for _, a := range lists[i] {
+				ends = append(ends, a.Other(u))
+			}
+		}
+		if err := ps.v.classify(ctx, ends); err != nil {
+			return nil, nil, err
+		}
+	}
+	return nodes, lists, nil
+}
+
+// record adds the arcs read from side s to the local graph (or, for a
+// single path, to the parent links and meeting nodes) and returns the nodes
+// reached for the first time, in the order reached.
+func (ps *pathSearch) record(s, other *pside, nodes []uint32, lists [][]Arc) ([]uint32, error) {
+	var next []uint32
+	ps.meets = ps.meets[:0]
+	for i, u := range nodes { // in ID order: the first to reach a node is the least
+		if err := ps.v.b.tick(len(lists[i]) + 1); err != nil {
+			return nil, err
+		}
+		for _, a := range lists[i] {
+			w := a.Other(u)
+			if ps.q.Services == ServicesAvoid && w != ps.from && w != ps.to && ps.v.class[w].isService() {
+				continue
+			}
+			if !ps.single {
+				if s == ps.fwd {
+					ps.addStep(u, w, a)
+				} else {
+					ps.addStep(w, u, a)
+				}
+			}
+			if _, ok := s.dist[w]; !ok {
+				s.dist[w] = s.depth + 1
+				next = append(next, w)
+				if ps.single {
+					s.parent[w] = parentLink{u, a}
+					if _, ok := other.dist[w]; ok {
+						ps.meets = append(ps.meets, w)
+					}
+				}
+			} else if pl, ok := s.parent[w]; ps.single && ok && pl.node == u && compareArcs(ps.v, a, pl.arc) < 0 {
+				s.parent[w] = parentLink{u, a} // the least of parallel arcs
+			}
+		}
+	}
+	return next, nil
+}
+
+func (ps *pathSearch) addStep(u, w uint32, a Arc) {
+	k := stepKey{a.Edge, u}
+	if ps.have[k] {
+		return
+	}
+	ps.have[k] = true
+	ps.adj[u] = append(ps.adj[u], step{a.Edge, w, a})
+	ps.radj[w] = append(ps.radj[w], u)
+	ps.sortedAdj = false
+}
+
+// joinMeets returns the canonical shortest path through the nodes both
+// sides reached in the last grow, or nil when none may be passed through:
+// the shortest, then the one through the least meeting node.
+func (ps *pathSearch) joinMeets(ctx context.Context) ([]step, error) {
+	if len(ps.meets) == 0 {
+		return nil, nil
+	}
+	if ps.classifies() {
+		if err := ps.v.classify(ctx, ps.meets); err != nil {
+			return nil, err
+		}
+	}
+	best, bestLen := None, 0
+	for _, m := range ps.meets {
+		if !ps.passable(m) && m != ps.to {
+			continue
+		}
+		n := ps.fwd.dist[m] + ps.bwd.dist[m]
+		if best == None || n < bestLen || (n == bestLen && ps.v.byID(m, best) < 0) {
+			best, bestLen = m, n
+		}
+	}
+	if best == None {
+		return nil, nil
+	}
+	var path []step
+	for w := best; w != ps.from; {
+		pl := ps.fwd.parent[w]
+		path = append(path, step{pl.arc.Edge, w, pl.arc})
+		w = pl.node
+	}
+	slices.Reverse(path)
+	for w := best; w != ps.to; {
+		pl := ps.bwd.parent[w]
+		path = append(path, step{pl.arc.Edge, pl.node, pl.arc})
+		w = pl.node
+	}
+	return path, nil
+}
+
+// met reports whether the two sides share a node.
+func (ps *pathSearch) met() bool {
+	small, big := ps.fwd.dist, ps.bwd.dist
+	if len(big) < len(small) {
+		small, big = big, small
+	}
+	for u := range small {
+		if _, ok := big[u]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (ps *pathSearch) sortedHubs() []uint32 {
+	var out []uint32
+	for h := range ps.hubs {
+		out = append(out, h)
+	}
+	ps.v.sortByID(out)
+	return out
+}
