@@ -68,12 +68,10 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name) 
 
 // Reader reads bitcoin-etl transactions, one per line.
 type Reader struct {
-	lines   *ingest.LineReader
-	name    string
+	lines   *ingest.JSONLines
 	dataset string
 
-	pending []ingest.Record // records of the current transaction not yet returned
-	next    int
+	queue   ingest.Queue // records of the current transaction not yet returned
 	seen    map[string]struct{}
 	skipped map[string]int
 }
@@ -82,7 +80,7 @@ type Reader struct {
 // and its base name goes into Source.Dataset.
 func NewReader(r io.Reader, name string) *Reader {
 	return &Reader{
-		lines: ingest.NewLineReader(r, MaxLineBytes), name: name, dataset: DatasetPrefix + filepath.Base(name),
+		lines: ingest.NewJSONLines(r, name, MaxLineBytes), dataset: DatasetPrefix + filepath.Base(name),
 		seen: map[string]struct{}{}, skipped: map[string]int{},
 	}
 }
@@ -96,57 +94,26 @@ func (r *Reader) Skipped() map[string]int { return maps.Clone(r.skipped) }
 // OUTPUT and TRANSFER edges. A malformed line is a *ingest.RecordError and
 // yields nothing; io.EOF is the end; any other error is a read error.
 // Records are prepared (graph.PrepareNode/PrepareEdge).
-func (r *Reader) Next() (ingest.Record, error) {
-	for {
-		if r.next < len(r.pending) {
-			rec := r.pending[r.next]
-			r.pending[r.next] = ingest.Record{}
-			r.next++
-			return rec, nil
-		}
-		r.pending, r.next = r.pending[:0], 0
-		line, err := r.readLine()
-		if err != nil {
-			return ingest.Record{}, err
-		}
-		if line == nil {
-			continue
-		}
-		pos := ingest.Pos{File: r.name, Line: r.lines.Line}
-		if err := r.transaction(line, pos); err != nil {
-			r.pending = r.pending[:0]
-			re := &ingest.RecordError{Pos: pos, Err: err}
-			var fe *fieldError
-			if errors.As(err, &fe) {
-				re.Field, re.Err = fe.field, fe.err
-			}
-			return ingest.Record{}, re
-		}
-	}
-}
+func (r *Reader) Next() (ingest.Record, error) { return r.queue.Next(r.fill) }
 
-// readLine returns the next line, nil for a blank one, io.EOF at the end,
-// or a *RecordError for an over-long line (skipped).
-func (r *Reader) readLine() ([]byte, error) {
-	raw, tooLong, err := r.lines.Next()
-	if err == io.EOF {
-		return nil, io.EOF
-	}
+// fill queues the records of the next transaction, or returns its
+// rejection.
+func (r *Reader) fill() error {
+	line, err := r.lines.Next()
 	if err != nil {
-		return nil, fmt.Errorf("read %s line %d: %w", r.name, r.lines.Line+1, err)
+		return err
 	}
-	if tooLong {
-		return nil, &ingest.RecordError{Pos: ingest.Pos{File: r.name, Line: r.lines.Line},
-			Err: ingest.TooLarge("the line", MaxLineBytes, true, MaxLineBytes)}
+	pos := r.lines.Pos()
+	if err := r.transaction(line, pos); err != nil {
+		r.queue.Reset()
+		re := &ingest.RecordError{Pos: pos, Err: err}
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			re.Field, re.Err = fe.field, fe.err
+		}
+		return re
 	}
-	line := bytes.TrimSpace(raw)
-	if r.lines.Line == 1 {
-		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
-	}
-	if len(line) == 0 {
-		return nil, nil
-	}
-	return line, nil
+	return nil
 }
 
 // fieldError is an error about one field; its JSON path becomes
@@ -532,12 +499,12 @@ func (r *Reader) add(pos ingest.Pos, n *graph.Node, e *graph.Edge) {
 			n.ID = "transaction:" + n.Key
 		}
 		n.Label, n.Confidence, n.Marking = n.Key, graph.ConfidenceOwnership, graph.TLPClear
-		r.pending = append(r.pending, ingest.Record{Node: n, Pos: pos})
+		r.queue.Push(ingest.Record{Node: n, Pos: pos})
 		return
 	}
 	e.ID = graph.EdgeID(e.Kind, e.From, e.To, e.Key)
 	e.Confidence, e.Marking = graph.ConfidenceOwnership, graph.TLPClear
-	r.pending = append(r.pending, ingest.Record{Edge: e, Pos: pos})
+	r.queue.Push(ingest.Record{Edge: e, Pos: pos})
 }
 
 // maxEqual returns the most outputs that share one value: CoinJoins pay

@@ -59,23 +59,17 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name, 
 
 // Reader yields the records of one FtM file.
 type Reader struct {
-	lines   *ingest.LineReader
+	lines   *ingest.JSONLines
 	name    string
 	dataset string
 	opts    Options
 	ids     map[string]string // FtM id → node ID, of entities that make nodes
 	pending []pendingEdge     // edges waiting for an endpoint defined later
-	queue   []item
-	head    int
+	queue   ingest.Queue
 	eof     bool
 	prepass bool // ids holds the whole file: nothing to wait for
-	count   *countingReader
+	count   *ingest.CountingReader
 	closer  io.Closer
-}
-
-type item struct {
-	rec ingest.Record
-	err error
 }
 
 // pendingEdge is an edge whose endpoints are still FtM ids.
@@ -95,13 +89,13 @@ func NewReader(r io.Reader, name string, opts Options) *Reader {
 	if opts.Marking == "" {
 		opts.Marking = graph.TLPClear
 	}
-	c := &countingReader{r: r}
-	return &Reader{lines: ingest.NewLineReader(c, MaxLineBytes), name: name, opts: opts, count: c,
+	c := ingest.NewCountingReader(r, 0)
+	return &Reader{lines: ingest.NewJSONLines(c, name, MaxLineBytes), name: name, opts: opts, count: c,
 		dataset: FormatName + ":" + filepath.Base(name), ids: map[string]string{}}
 }
 
 // BytesRead reports progress to the ingest runner.
-func (r *Reader) BytesRead() int64 { return r.count.n }
+func (r *Reader) BytesRead() int64 { return r.count.BytesRead() }
 
 // Close closes the file a File source opened.
 func (r *Reader) Close() error {
@@ -114,63 +108,31 @@ func (r *Reader) Close() error {
 // Next returns the next record, a *ingest.RecordError for an entity that
 // cannot be loaded (call Next again to go on), io.EOF at the end, or a read
 // error. Records are returned prepared (graph.PrepareNode/PrepareEdge).
-func (r *Reader) Next() (ingest.Record, error) {
-	for {
-		if r.head < len(r.queue) {
-			it := r.queue[r.head]
-			r.queue[r.head] = item{}
-			r.head++
-			return it.rec, it.err
-		}
-		r.queue, r.head = r.queue[:0], 0
-		if r.eof {
-			if r.pending == nil {
-				return ingest.Record{}, io.EOF
-			}
-			for _, p := range r.pending {
-				r.resolve(p, true)
-			}
-			r.pending = nil
-			continue
-		}
-		line, err := r.readLine()
-		switch {
-		case err == io.EOF:
-			r.eof = true
-		case err != nil:
-			var re *ingest.RecordError
-			if errors.As(err, &re) {
-				return ingest.Record{}, re
-			}
-			return ingest.Record{}, err
-		case line != nil:
-			r.entity(line, ingest.Pos{File: r.name, Line: r.lines.Line})
-		}
-	}
-}
+func (r *Reader) Next() (ingest.Record, error) { return r.queue.Next(r.fill) }
 
-// readLine returns the next line, nil for a blank one, io.EOF at the end,
-// or a *RecordError for an over-long line.
-func (r *Reader) readLine() ([]byte, error) {
-	raw, tooLong, err := r.lines.Next()
+// fill queues the records of the next entity, or at the end of the stream
+// the edges still waiting for an endpoint.
+func (r *Reader) fill() error {
+	if r.eof {
+		if r.pending == nil {
+			return io.EOF
+		}
+		for _, p := range r.pending {
+			r.resolve(p, true)
+		}
+		r.pending = nil
+		return nil
+	}
+	line, err := r.lines.Next()
 	if err == io.EOF {
-		return nil, io.EOF
+		r.eof = true
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: read line %d: %w", r.name, r.lines.Line+1, err)
+		return err
 	}
-	if tooLong {
-		return nil, &ingest.RecordError{Pos: ingest.Pos{File: r.name, Line: r.lines.Line},
-			Err: ingest.TooLarge("the line", MaxLineBytes, true, MaxLineBytes)}
-	}
-	line := bytes.TrimSpace(raw)
-	if r.lines.Line == 1 {
-		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
-	}
-	if len(line) == 0 {
-		return nil, nil
-	}
-	return line, nil
+	r.entity(line, r.lines.Pos())
+	return nil
 }
 
 // entityJSON is one FtM entity. Property values are strings, or nested
@@ -371,7 +333,7 @@ func (r *Reader) entity(line []byte, pos ingest.Pos) {
 		r.reject(pos, n.ID, "", err)
 		return
 	}
-	r.queue = append(r.queue, item{rec: ingest.Record{Node: n, Pos: pos}})
+	r.queue.Push(ingest.Record{Node: n, Pos: pos})
 
 	switch n.Kind {
 	case graph.KindWallet:
@@ -499,12 +461,12 @@ func (r *Reader) resolve(p pendingEdge, final bool) bool {
 		r.reject(p.pos, e.ID, p.fromField, err)
 		return true
 	}
-	r.queue = append(r.queue, item{rec: ingest.Record{Edge: &e, Pos: p.pos}})
+	r.queue.Push(ingest.Record{Edge: &e, Pos: p.pos})
 	return true
 }
 
 func (r *Reader) reject(pos ingest.Pos, id, field string, err error) {
-	r.queue = append(r.queue, item{err: &ingest.RecordError{Pos: pos, ID: id, Field: field, Err: err}})
+	r.queue.Reject(&ingest.RecordError{Pos: pos, ID: id, Field: field, Err: err})
 }
 
 func (r *Reader) source(e *ftmEntity) []graph.Source {
@@ -602,7 +564,7 @@ func (s *source) Open(ctx context.Context) (ingest.Reader, error) {
 		return nil, err
 	}
 	ids, err := scanIDs(ctx, f, s.name)
-	f.Close()
+	_ = f.Close() // read only: the second pass opens the file again
 	if err != nil {
 		return nil, err
 	}
@@ -622,7 +584,7 @@ func scanIDs(ctx context.Context, f io.Reader, name string) (map[string]string, 
 		if n%4096 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		line, err := r.readLine()
+		line, err := r.lines.Next()
 		var re *ingest.RecordError
 		switch {
 		case err == io.EOF:
@@ -631,8 +593,6 @@ func scanIDs(ctx context.Context, f io.Reader, name string) (map[string]string, 
 			continue // reported by the second pass
 		case err != nil:
 			return nil, err
-		case line == nil:
-			continue
 		}
 		e, _, err := decode(line)
 		if err != nil || nodeSchemas[e.schema] == "" {
@@ -642,15 +602,4 @@ func scanIDs(ctx context.Context, f io.Reader, name string) (map[string]string, 
 			ids[e.id] = n.ID
 		}
 	}
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -43,69 +43,39 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name) 
 // record, so reading can begin at any line.
 func FormatAt(r io.Reader, name string, at ingest.Position) ingest.Reader {
 	nr := NewReader(r, name)
-	nr.lines.Offset, nr.lines.Line = at.Offset, at.Line
+	nr.lines.SetPosition(at)
 	return nr
 }
 
 // Reader reads native records from a stream.
 type Reader struct {
-	lines *ingest.LineReader // counts lines and the offset of the next unread line
-	name  string
-}
-
-// NewReader returns a Reader of r; name is the file name in error reports.
-func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{lines: ingest.NewLineReader(r, MaxLineBytes), name: name}
-}
-
-// Position is where the line after the last one read starts.
-func (r *Reader) Position() ingest.Position {
-	return ingest.Position{Offset: r.lines.Offset, Line: r.lines.Line}
-}
-
-// Next returns the next record, a *ingest.RecordError for a malformed line
-// (call Next again to go on), io.EOF at the end, or a read error. Records
-// are returned prepared (graph.PrepareNode/PrepareEdge): IDs filled in,
-// keys and endpoint IDs normalised.
-func (r *Reader) Next() (ingest.Record, error) {
-	for {
-		line, err := r.readLine()
-		if err != nil {
-			return ingest.Record{}, err
-		}
-		if line == nil {
-			continue // skipped: blank, comment, or over-long (reported)
-		}
-		return parseLine(line, ingest.Pos{File: r.name, Line: r.lines.Line})
-	}
+	lines *ingest.JSONLines // counts lines and the offset of the next unread line
 }
 
 var errTooLong = errors.New("line too long")
 
-// readLine returns the next line without its terminator, nil for a line to
-// skip, io.EOF at the end, or a *RecordError for an over-long line.
-func (r *Reader) readLine() ([]byte, error) {
-	raw, tooLong, err := r.lines.Next()
-	if err == io.EOF {
-		return nil, io.EOF
-	}
+// NewReader returns a Reader of r; name is the file name in error reports.
+func NewReader(r io.Reader, name string) *Reader {
+	lines := ingest.NewJSONLines(r, name, MaxLineBytes)
+	lines.Comments = true
+	lines.TooLong = graph.WrapError(graph.CodeLimit, errTooLong, "line too long: longer than %s, the limit", ingest.FormatBytes(MaxLineBytes))
+	return &Reader{lines: lines}
+}
+
+// Position is where the line after the last one read starts.
+func (r *Reader) Position() ingest.Position { return r.lines.Position() }
+
+// Next returns the next record, a *ingest.RecordError for a malformed line
+// (call Next again to go on), io.EOF at the end, or a read error. Blank
+// lines and comments ("//") are skipped. Records are returned prepared
+// (graph.PrepareNode/PrepareEdge): IDs filled in, keys and endpoint IDs
+// normalised.
+func (r *Reader) Next() (ingest.Record, error) {
+	line, err := r.lines.Next()
 	if err != nil {
-		return nil, fmt.Errorf("read line %d: %w", r.lines.Line+1, err)
+		return ingest.Record{}, err
 	}
-	if tooLong {
-		return nil, &ingest.RecordError{Pos: ingest.Pos{File: r.name, Line: r.lines.Line},
-			Err: graph.WrapError(graph.CodeLimit, errTooLong, "line too long: longer than %s, the limit", ingest.FormatBytes(MaxLineBytes))}
-	}
-	line := bytes.TrimSuffix(raw, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	if r.lines.Line == 1 {
-		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // UTF-8 BOM
-	}
-	trimmed := bytes.TrimSpace(line)
-	if len(trimmed) == 0 || bytes.HasPrefix(trimmed, []byte("//")) {
-		return nil, nil
-	}
-	return trimmed, nil
+	return parseLine(line, r.lines.Pos())
 }
 
 // fields of each record type; anything else is an error naming the field.

@@ -21,7 +21,7 @@ func (r *Reader) rows(t *table, each func(row []string, pos ingest.Pos)) func() 
 		var re *ingest.RecordError
 		switch {
 		case errors.As(err, &re):
-			r.em.queue = append(r.em.queue, item{err: re})
+			r.em.queue.Reject(re)
 		case err != nil:
 			return err
 		default:
@@ -79,7 +79,7 @@ func (r *Reader) startAddresses() error {
 			em.reject(pos, "", "address", err)
 			return
 		}
-		em.queue = append(em.queue, item{rec: ingest.Record{Node: w, Pos: pos}})
+		em.queue.Push(ingest.Record{Node: w, Pos: pos})
 		em.edge(pos, "", &graph.Edge{Kind: graph.EdgeControls, From: id, To: w.ID,
 			Props: graph.Props{"currency": strings.ToUpper(cur)}, Sources: em.source(uid, url, excerpt)})
 		em.edge(pos, "", &graph.Edge{Kind: graph.EdgeSanctionedBy, From: w.ID, To: sanctionID(uid), Sources: em.source(uid, url, excerpt)})
@@ -185,7 +185,7 @@ func (r *Reader) listedWallet(pos ingest.Pos, field, cur, addr, rec, sanction, u
 		em.reject(pos, "", field, err)
 		return nil
 	}
-	em.queue = append(em.queue, item{rec: ingest.Record{Node: w, Pos: pos}})
+	em.queue.Push(ingest.Record{Node: w, Pos: pos})
 	em.edge(pos, "", &graph.Edge{Kind: graph.EdgeSanctionedBy, From: w.ID, To: sanction, Sources: em.source(rec, url, excerpt)})
 	return w
 }

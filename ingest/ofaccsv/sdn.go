@@ -80,7 +80,7 @@ func (r *Reader) startSDN(header bool) error {
 		if err != nil {
 			var re *ingest.RecordError
 			if errors.As(err, &re) {
-				r.em.queue = append(r.em.queue, item{err: re})
+				r.em.queue.Reject(re)
 				return nil
 			}
 			return err
@@ -203,7 +203,7 @@ func (r *Reader) sdnRow(st *sdnState, e *sdnEntry) {
 			continue
 		}
 		seen = append(seen, w.ID)
-		em.queue = append(em.queue, item{rec: ingest.Record{Node: w, Pos: e.pos}})
+		em.queue.Push(ingest.Record{Node: w, Pos: e.pos})
 		em.edge(e.pos, remarksField, &graph.Edge{Kind: graph.EdgeControls, From: id, To: w.ID,
 			Props: graph.Props{"currency": strings.ToUpper(ticker)}, Sources: em.source(e.entNum, url, excerpt)})
 		em.edge(e.pos, remarksField, &graph.Edge{Kind: graph.EdgeSanctionedBy, From: w.ID, To: sanction,

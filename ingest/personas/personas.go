@@ -96,7 +96,7 @@ type Reader struct {
 	cols    map[string]int // column name → cell index
 	header  []string       // column names in file order
 	done    bool
-	queue   []ingest.Record
+	queue   ingest.Queue
 }
 
 // NewReader returns a Reader of r; name is the file name in error reports
@@ -115,35 +115,34 @@ func NewReader(r io.Reader, name string) *Reader {
 // Next returns the next record, a *ingest.RecordError for a bad row (call
 // Next again to go on), io.EOF at the end, or a read error. Records are
 // returned prepared (graph.PrepareNode/PrepareEdge).
-func (r *Reader) Next() (ingest.Record, error) {
-	for len(r.queue) == 0 {
-		if r.done {
-			return ingest.Record{}, io.EOF
-		}
-		if r.cols == nil {
-			if err := r.readHeader(); err != nil {
-				return ingest.Record{}, err
-			}
-			continue
-		}
-		cells, err := r.cr.Read()
-		if err != nil {
-			if err == io.EOF {
-				r.done = true
-				continue
-			}
-			return ingest.Record{}, r.csvError(err)
-		}
-		line, _ := r.cr.FieldPos(0)
-		recs, err := r.row(cells, line)
-		if err != nil {
-			return ingest.Record{}, err
-		}
-		r.queue = recs
+func (r *Reader) Next() (ingest.Record, error) { return r.queue.Next(r.fill) }
+
+// fill reads the header, or queues the records of the next row and
+// returns its rejection.
+func (r *Reader) fill() error {
+	if r.done {
+		return io.EOF
 	}
-	rec := r.queue[0]
-	r.queue = r.queue[1:]
-	return rec, nil
+	if r.cols == nil {
+		return r.readHeader()
+	}
+	cells, err := r.cr.Read()
+	if err == io.EOF {
+		r.done = true
+		return io.EOF
+	}
+	if err != nil {
+		return r.csvError(err)
+	}
+	line, _ := r.cr.FieldPos(0)
+	recs, err := r.row(cells, line)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		r.queue.Push(rec)
+	}
+	return nil
 }
 
 // readHeader reads the header row. A bad header rejects the file: it is
