@@ -175,18 +175,18 @@ func openCheckpointer(path string, resume *checkpoint) (*checkpointer, []journal
 		c.size = resume.Journal
 		entries, err = readJournal(f, resume.Journal)
 		if err != nil {
-			f.Close()
+			_ = f.Close() // the read error is the one to report
 			return nil, nil, fmt.Errorf("checkpoint journal %s: %w", journalPath(path), err)
 		}
 	}
 	// Cut what was appended after the last checkpoint: those records are
 	// read again.
 	if err := f.Truncate(c.size); err != nil {
-		f.Close()
+		_ = f.Close() // the truncate error is the one to report
 		return nil, nil, fmt.Errorf("truncate checkpoint journal: %w", err)
 	}
 	if _, err := f.Seek(c.size, io.SeekStart); err != nil {
-		f.Close()
+		_ = f.Close() // the seek error is the one to report
 		return nil, nil, fmt.Errorf("seek checkpoint journal: %w", err)
 	}
 	return c, entries, nil
@@ -245,7 +245,7 @@ func (c *checkpointer) save(ck *checkpoint, entries []journalEntry) error {
 
 // remove deletes the checkpoint of a finished job.
 func (c *checkpointer) remove() error {
-	c.journal.Close()
+	_ = c.journal.Close() // deleted next: nothing in it matters
 	return RemoveCheckpoint(c.path)
 }
 
@@ -259,13 +259,13 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
+	defer func() { _ = os.Remove(tmp.Name()) }() // after a successful rename, a no-op
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // removed; the write error is the one to report
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // removed; the sync error is the one to report
 		return fmt.Errorf("sync checkpoint: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -278,7 +278,7 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("sync checkpoint directory: %w", err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // opened only to sync: Sync reports what matters
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("sync checkpoint directory: %w", err)
 	}

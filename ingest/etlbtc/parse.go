@@ -219,7 +219,7 @@ func parseHash(s string) (string, error) {
 	if h == "" {
 		return "", errors.New("missing")
 	}
-	if len(h) != 64 || strings.IndexFunc(h, func(c rune) bool { return !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') }) >= 0 {
+	if len(h) != 64 || strings.IndexFunc(h, func(c rune) bool { return (c < '0' || c > '9') && (c < 'a' || c > 'f') }) >= 0 {
 		return "", fmt.Errorf("%q is not a transaction hash (64 hex digits)", truncate(s))
 	}
 	return h, nil

@@ -106,7 +106,7 @@ func (r *Reader) startLinked() error {
 			return
 		}
 		if dst == "" {
-			em.reject(pos, "", "dst_uid", fmt.Errorf("Linked To: %q was not resolved to an SDN entry (empty dst_uid); the edge is left out", dstName))
+			em.reject(pos, "", "dst_uid", fmt.Errorf("the Linked To target %q was not resolved to an SDN entry (empty dst_uid); the edge is left out", dstName))
 			return
 		}
 		if !isDigits(dst) {
@@ -453,7 +453,6 @@ type lineTracker struct {
 	read int64   // bytes read so far
 	nl   []int64 // offsets of newlines not yet passed
 	line int     // 1-based line of the last position asked for
-	last int64
 }
 
 func (l *lineTracker) Read(p []byte) (int, error) {
