@@ -8,7 +8,7 @@
 // ingest/stix, ingest/ftm...; ingest/formats registers them by name) that
 // turns a byte stream into prepared records: it provides a Format, and
 // File or Bytes make a Source of it. This package holds what the formats
-// share: bounded line, CSV and JSON readers (JSONLines, CSVReader,
+// share: bounded line, CSV and JSON readers (Lines, CSVReader,
 // BudgetReader), the Queue of records a unit of input makes, and the
 // limits. CONVENTIONS.md says how a format derives keys, provenance and
 // errors. ingest/jobs runs jobs for the API, one at a time, through Run.

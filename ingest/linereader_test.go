@@ -40,30 +40,31 @@ func TestLineReader(t *testing.T) {
 	}
 }
 
-func TestJSONLines(t *testing.T) {
+func TestLines(t *testing.T) {
 	custom := errors.New("custom reason")
 	tests := []struct {
-		name     string
-		in       string
-		comments bool
-		tooLong  error
-		want     []string // a line, or "reject N: reason"
+		name    string
+		in      string
+		comment string
+		tooLong error
+		want    []string // a line, or "reject N: reason"
 	}{
-		{"trimmed, blank lines skipped", "\xef\xbb\xbf {\"a\":1} \r\n\n  \n{}\n", false, nil,
+		{"trimmed, blank lines skipped", "\xef\xbb\xbf {\"a\":1} \r\n\n  \n{}\n", "", nil,
 			[]string{`1: {"a":1}`, "4: {}"}},
-		{"a byte order mark only at the top", "{}\n\xef\xbb\xbf{}\n", false, nil,
+		{"a byte order mark only at the top", "{}\n\xef\xbb\xbf{}\n", "", nil,
 			[]string{"1: {}", "2: \xef\xbb\xbf{}"}},
-		{"comments kept", "// c\n{}\n", false, nil, []string{"1: // c", "2: {}"}},
-		{"comments skipped", "// c\n  // d\n{}\n", true, nil, []string{"3: {}"}},
-		{"over-long line", "{}\n" + strings.Repeat("x", 17) + "\n{}", false, nil,
+		{"comments kept", "// c\n{}\n", "", nil, []string{"1: // c", "2: {}"}},
+		{"comments skipped", "// c\n  // d\n{}\n", "//", nil, []string{"3: {}"}},
+		{"other comments", "# c\n// d\n", "#", nil, []string{"2: // d"}},
+		{"over-long line", "{}\n" + strings.Repeat("x", 17) + "\n{}", "", nil,
 			[]string{"1: {}", "reject 2: the line is larger than 16 B, the limit", "3: {}"}},
-		{"over-long line, the format's reason", strings.Repeat("x", 17), false, custom,
+		{"over-long line, the format's reason", strings.Repeat("x", 17), "", custom,
 			[]string{"reject 1: custom reason"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j := NewJSONLines(strings.NewReader(tt.in), "f.jsonl", 16)
-			j.Comments, j.TooLong = tt.comments, tt.tooLong
+			j := NewLines(strings.NewReader(tt.in), "f.jsonl", 16)
+			j.Comment, j.TooLong = tt.comment, tt.tooLong
 			var got []string
 			for {
 				line, err := j.Next()
@@ -93,9 +94,9 @@ func TestJSONLines(t *testing.T) {
 	}
 }
 
-func TestJSONLinesResume(t *testing.T) {
+func TestLinesResume(t *testing.T) {
 	in := "{\"a\":1}\n{\"b\":2}\n\n{\"c\":3}\n"
-	j := NewJSONLines(strings.NewReader(in[8:]), "f.jsonl", 100)
+	j := NewLines(strings.NewReader(in[8:]), "f.jsonl", 100)
 	j.SetPosition(Position{Offset: 8, Line: 1})
 	if line, err := j.Next(); err != nil || string(line) != `{"b":2}` || j.Pos().Line != 2 || j.Position() != (Position{Offset: 16, Line: 2}) {
 		t.Errorf("first line after resuming: %q, %v at %v, next at %+v", line, err, j.Pos(), j.Position())
@@ -105,7 +106,7 @@ func TestJSONLinesResume(t *testing.T) {
 	}
 
 	boom := errors.New("boom")
-	j = NewJSONLines(iotest.ErrReader(boom), "f.jsonl", 100)
+	j = NewLines(iotest.ErrReader(boom), "f.jsonl", 100)
 	if _, err := j.Next(); !errors.Is(err, boom) || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("read error %v, want boom at line 1", err)
 	}

@@ -64,7 +64,7 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name) 
 
 // Reader reads bitcoin-etl transactions, one per line.
 type Reader struct {
-	lines   *ingest.JSONLines
+	lines   *ingest.Lines
 	dataset string
 
 	queue   ingest.Queue // records of the current transaction not yet returned
@@ -76,7 +76,7 @@ type Reader struct {
 // and its base name goes into Source.Dataset.
 func NewReader(r io.Reader, name string) *Reader {
 	return &Reader{
-		lines: ingest.NewJSONLines(r, name, MaxLineBytes), dataset: DatasetPrefix + filepath.Base(name),
+		lines: ingest.NewLines(r, name, MaxLineBytes), dataset: DatasetPrefix + filepath.Base(name),
 		seen: map[string]struct{}{}, skipped: map[string]int{},
 	}
 }

@@ -55,7 +55,7 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name, 
 
 // Reader yields the records of one FtM file.
 type Reader struct {
-	lines   *ingest.JSONLines
+	lines   *ingest.Lines
 	name    string
 	dataset string
 	opts    Options
@@ -86,7 +86,7 @@ func NewReader(r io.Reader, name string, opts Options) *Reader {
 		opts.Marking = graph.TLPClear
 	}
 	c := ingest.NewCountingReader(r, 0)
-	return &Reader{lines: ingest.NewJSONLines(c, name, MaxLineBytes), name: name, opts: opts, count: c,
+	return &Reader{lines: ingest.NewLines(c, name, MaxLineBytes), name: name, opts: opts, count: c,
 		dataset: FormatName + ":" + filepath.Base(name), ids: map[string]string{}}
 }
 

@@ -45,15 +45,15 @@ func FormatAt(r io.Reader, name string, at ingest.Position) ingest.Reader {
 
 // Reader reads native records from a stream.
 type Reader struct {
-	lines *ingest.JSONLines // counts lines and the offset of the next unread line
+	lines *ingest.Lines // counts lines and the offset of the next unread line
 }
 
 var errTooLong = errors.New("line too long")
 
 // NewReader returns a Reader of r; name is the file name in error reports.
 func NewReader(r io.Reader, name string) *Reader {
-	lines := ingest.NewJSONLines(r, name, MaxLineBytes)
-	lines.Comments = true
+	lines := ingest.NewLines(r, name, MaxLineBytes)
+	lines.Comment = "//"
 	lines.TooLong = graph.WrapError(graph.CodeLimit, errTooLong, "line too long: longer than %s, the limit", ingest.FormatBytes(MaxLineBytes))
 	return &Reader{lines: lines}
 }

@@ -243,23 +243,19 @@ func (r *Reader) startListText() error {
 	if err != nil {
 		return err
 	}
-	lines, listed := ingest.NewLineReader(r.r, ingest.MaxRecordBytes), false
+	lines, listed := ingest.NewLines(r.r, r.em.file, ingest.MaxRecordBytes), false
+	lines.Comment = "#"
 	r.fill = func() error {
-		s, tooLong, err := lines.Next()
+		s, err := lines.Next()
+		var re *ingest.RecordError
 		switch {
-		case err == io.EOF:
-			return io.EOF
+		case errors.As(err, &re):
+			r.em.queue.Reject(re)
+			return nil
 		case err != nil:
-			return fmt.Errorf("read line %d: %w", lines.Line+1, err)
-		case tooLong:
-			r.em.reject(ingest.Pos{File: r.em.file, Line: lines.Line}, "", "", ingest.TooLarge("the line", ingest.MaxRecordBytes, true, ingest.MaxRecordBytes))
-			return nil
+			return err
 		}
-		addr := strings.TrimSpace(string(s))
-		if addr == "" || strings.HasPrefix(addr, "#") {
-			return nil
-		}
-		pos := ingest.Pos{File: r.em.file, Line: lines.Line}
+		addr, pos := string(s), lines.Pos()
 		if !listed {
 			r.em.listSanctionNode(pos, "list")
 			listed = true
