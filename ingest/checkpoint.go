@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -174,18 +175,18 @@ func openCheckpointer(path string, resume *checkpoint) (*checkpointer, []journal
 		c.size = resume.Journal
 		entries, err = readJournal(f, resume.Journal)
 		if err != nil {
-			f.Close()
+			_ = f.Close() // the read error is the one to report
 			return nil, nil, fmt.Errorf("checkpoint journal %s: %w", journalPath(path), err)
 		}
 	}
 	// Cut what was appended after the last checkpoint: those records are
 	// read again.
 	if err := f.Truncate(c.size); err != nil {
-		f.Close()
+		_ = f.Close() // the truncate error is the one to report
 		return nil, nil, fmt.Errorf("truncate checkpoint journal: %w", err)
 	}
 	if _, err := f.Seek(c.size, io.SeekStart); err != nil {
-		f.Close()
+		_ = f.Close() // the seek error is the one to report
 		return nil, nil, fmt.Errorf("seek checkpoint journal: %w", err)
 	}
 	return c, entries, nil
@@ -244,7 +245,7 @@ func (c *checkpointer) save(ck *checkpoint, entries []journalEntry) error {
 
 // remove deletes the checkpoint of a finished job.
 func (c *checkpointer) remove() error {
-	c.journal.Close()
+	_ = c.journal.Close() // deleted next: nothing in it matters
 	return RemoveCheckpoint(c.path)
 }
 
@@ -258,13 +259,13 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
+	defer func() { _ = os.Remove(tmp.Name()) }() // after a successful rename, a no-op
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // removed; the write error is the one to report
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // removed; the sync error is the one to report
 		return fmt.Errorf("sync checkpoint: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -277,7 +278,7 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("sync checkpoint directory: %w", err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // opened only to sync: Sync reports what matters
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("sync checkpoint directory: %w", err)
 	}
@@ -301,5 +302,87 @@ func RemoveCheckpoint(path string) error {
 			return fmt.Errorf("remove checkpoint: %w", err)
 		}
 	}
+	return nil
+}
+
+// openCheckpoint loads the checkpoint of Options.Checkpoint when it was
+// taken on the same inputs (and job ID, when one is given) and restores the
+// job's state from it; any other checkpoint there is removed.
+func (j *job) openCheckpoint(ctx context.Context, sources []Source) error {
+	path := j.opts.Checkpoint
+	inputs, err := inputsOf(sources)
+	if err != nil {
+		return err
+	}
+	ck, err := loadCheckpoint(path)
+	if err != nil {
+		return fmt.Errorf("%w (remove it to start over)", err)
+	}
+	if ck != nil && (!sameInputs(ck.Inputs, inputs) || j.opts.JobID != "" && ck.Job != j.opts.JobID) {
+		j.opts.Logger.WarnContext(ctx, "checkpoint taken on other inputs or another job: starting over", "checkpoint", path, "job", ck.Job)
+		if err := RemoveCheckpoint(path); err != nil {
+			return err
+		}
+		ck = nil
+	}
+	c, entries, err := openCheckpointer(path, ck)
+	if err != nil {
+		return err
+	}
+	j.ckpt, j.inputs = c, inputs
+	if ck == nil {
+		return nil
+	}
+	j.resume = ck
+	j.opts.JobID = ck.Job
+	j.res.Resumed, j.res.ResumedAt = true, ck.Records
+	j.res.Records, j.res.Rejected, j.res.Bytes = ck.Records, ck.Rejected, ck.Bytes
+	j.res.Nodes, j.res.Edges = ck.Nodes, ck.Edges
+	j.doneBytes, j.linked = ck.DoneBytes, ck.Linked
+	j.skipDone = addSkipped(nil, ck.Skipped)
+	j.baseRecords, j.baseBytes = ck.Records, ck.Bytes
+	for _, e := range entries {
+		switch {
+		case e.Reject != nil:
+			r := e.Reject
+			j.res.Report = append(j.res.Report, RecordError{Pos: Pos{File: r.File, Line: r.Line}, ID: r.ID, Field: r.Field, Err: r.err()})
+		case e.Defer != nil:
+			j.deferred = append(j.deferred, e.Defer.Edge)
+			j.deferPos = append(j.deferPos, Pos{File: e.Defer.File, Line: e.Defer.Line})
+		}
+	}
+	if len(j.res.Report) != ck.Reported || len(j.deferred) != ck.Deferred {
+		return fmt.Errorf("checkpoint journal %s holds %d rejections and %d deferred edges, the checkpoint says %d and %d (remove both files to start over)",
+			journalPath(path), len(j.res.Report), len(j.deferred), ck.Reported, ck.Deferred)
+	}
+	j.reported, j.journaled, j.newDeferred = len(j.res.Report), len(j.deferred), len(j.deferred)
+	j.opts.Logger.InfoContext(ctx, "ingest job resumed from its checkpoint", "job", ck.Job, "records", ck.Records, "phase", ck.Phase)
+	return nil
+}
+
+// save checkpoints the job after a committed batch, when it has a
+// checkpoint file.
+func (j *job) save(c cut) error {
+	if j.ckpt == nil {
+		return nil
+	}
+	var entries []journalEntry
+	for _, e := range j.res.Report[j.reported:] {
+		entries = append(entries, journalEntry{Reject: &rejectJSON{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Field: e.Field, Code: e.Code(), Reason: e.Reason()}})
+	}
+	for i := j.newDeferred; i < len(j.deferred); i++ {
+		entries = append(entries, journalEntry{Defer: &deferJSON{Edge: j.deferred[i], File: j.deferPos[i].File, Line: j.deferPos[i].Line}})
+	}
+	ck := &checkpoint{
+		Version: checkpointVersion, Job: j.opts.JobID, Inputs: j.inputs,
+		Phase: c.phase, Source: c.cur, SourceRecords: c.curRecords, DoneBytes: c.doneBytes, Linked: c.linked,
+		Records: c.records, Rejected: j.res.Rejected, Bytes: c.bytes, Nodes: j.res.Nodes, Edges: j.res.Edges,
+		Reported: len(j.res.Report), Deferred: j.journaled + len(j.deferred) - j.newDeferred,
+		Skipped: c.skipDone, SourceSkipped: c.skipCur, Position: c.pos,
+	}
+	if err := j.ckpt.save(ck, entries); err != nil {
+		return err
+	}
+	j.reported, j.journaled, j.newDeferred = ck.Reported, ck.Deferred, len(j.deferred)
 	return nil
 }

@@ -161,105 +161,28 @@ func (l *csvLimiter) Read(p []byte) (int, error) {
 // bytes inside a field take a fast path: only quotes, commas and newlines
 // move the scanner's state.
 func (l *csvLimiter) scan(b []byte) (same bool) {
-	comma, comment := byte(','), byte(0)
-	if l.cfg.Comma > 0 && l.cfg.Comma < 0x80 {
-		comma = byte(l.cfg.Comma)
-	}
-	if l.cfg.Comment > 0 && l.cfg.Comment < 0x80 {
-		comment = byte(l.cfg.Comment)
-	}
-	if l.stops[comma]&stopUnquoted == 0 {
-		l.stops = [256]uint8{'\n': stopUnquoted | stopQuoted, '"': stopUnquoted | stopQuoted}
-		l.stops[comma] |= stopUnquoted
-	}
-	stops := &l.stops
+	comma, comment := l.delimiters()
 	seg := 0 // start of the bytes of b to pass on; -1 while cutting
 	if l.cutting {
 		seg = -1
 	}
 	for i := 0; i < len(b); {
-		if l.st == csvUnquoted || l.st == csvQuoted {
-			j, stop := i, stopQuoted
-			if l.st == csvUnquoted {
-				stop = stopUnquoted
-			}
-			for j < len(b) && stops[b[j]]&stop == 0 {
-				j++
-			}
-			if j > i {
-				if !l.cutting && l.recBytes+int64(j-i) > l.max {
-					k := i + int(l.max-l.recBytes) // the first byte past the limit
-					l.out = append(l.out, b[seg:k]...)
-					seg = -1
-					l.startCut()
-				}
-				l.recBytes += int64(j - i)
-				i = j
-				continue
-			}
+		if j := l.run(b, i); j > i {
+			seg = l.count(b, i, j, seg)
+			i = j
+			continue
 		}
 		c := b[i]
-		if l.st == csvLineStart {
-			l.field, l.recBytes, l.recStart = 0, 0, l.outLines+1
-			switch {
-			case c == '\n': // an empty line
-				l.outLines++
-				i++
-				continue
-			case comment != 0 && c == comment:
-				l.st = csvComment
-			default:
-				l.st = csvFieldStart
-			}
+		if l.st == csvLineStart && l.startLine(c, comment) {
+			i++
+			continue
 		}
 		if l.recBytes++; l.recBytes > l.max && !l.cutting {
 			l.out = append(l.out, b[seg:i]...)
 			seg = -1
 			l.startCut()
 		}
-		end := false
-		switch l.st {
-		case csvFieldStart, csvUnquoted:
-			switch {
-			case c == comma:
-				l.st = csvFieldStart
-				l.field++
-			case c == '\n':
-				end = true
-			case c == '"' && l.st == csvFieldStart:
-				l.st = csvQuoted
-			case c == '"':
-				l.st = csvBadLine
-			default:
-				l.st = csvUnquoted
-			}
-		case csvQuoted:
-			if c == '"' {
-				l.st = csvQuoteInQuote
-			}
-		case csvQuoteInQuote:
-			switch c {
-			case '"':
-				l.st = csvQuoted
-			case comma:
-				l.st = csvFieldStart
-				l.field++
-			case '\n':
-				end = true
-			case '\r':
-				l.st = csvQuoteCR
-			default:
-				l.st = csvBadLine
-			}
-		case csvQuoteCR:
-			if c == '\n' {
-				end = true
-			} else {
-				l.st = csvBadLine
-			}
-		case csvBadLine, csvComment:
-			end = c == '\n'
-		}
+		end := l.step(c, comma)
 		switch {
 		case end && l.cutting:
 			l.endCut()
@@ -280,6 +203,119 @@ func (l *csvLimiter) scan(b []byte) (same bool) {
 	}
 	if seg > 0 {
 		l.out = append(l.out, b[seg:]...)
+	}
+	return false
+}
+
+// delimiters returns the comma and comment bytes of the csv.Reader (0: no
+// comments), and sets the stops for them.
+func (l *csvLimiter) delimiters() (comma, comment byte) {
+	comma = ','
+	if l.cfg.Comma > 0 && l.cfg.Comma < 0x80 {
+		comma = byte(l.cfg.Comma)
+	}
+	if l.cfg.Comment > 0 && l.cfg.Comment < 0x80 {
+		comment = byte(l.cfg.Comment)
+	}
+	if l.stops[comma]&stopUnquoted == 0 {
+		l.stops = [256]uint8{'\n': stopUnquoted | stopQuoted, '"': stopUnquoted | stopQuoted}
+		l.stops[comma] |= stopUnquoted
+	}
+	return comma, comment
+}
+
+// run returns the end of the run of bytes from b[i] that cannot change the
+// state (i when there is none): inside a field, anything but the bytes
+// that may end it.
+func (l *csvLimiter) run(b []byte, i int) int {
+	var stop uint8
+	switch l.st {
+	case csvUnquoted:
+		stop = stopUnquoted
+	case csvQuoted:
+		stop = stopQuoted
+	default:
+		return i
+	}
+	j := i
+	for j < len(b) && l.stops[b[j]]&stop == 0 {
+		j++
+	}
+	return j
+}
+
+// count adds the run b[i:j] to the record, starting a cut at its first
+// byte past the limit; it returns the start of what to pass on (seg, or -1
+// once cutting).
+func (l *csvLimiter) count(b []byte, i, j, seg int) int {
+	if !l.cutting && l.recBytes+int64(j-i) > l.max {
+		k := i + int(l.max-l.recBytes) // the first byte past the limit
+		l.out = append(l.out, b[seg:k]...)
+		seg = -1
+		l.startCut()
+	}
+	l.recBytes += int64(j - i)
+	return seg
+}
+
+// startLine starts a record at c, the first byte of a line, and reports
+// whether the line is empty (c is its newline): no record.
+func (l *csvLimiter) startLine(c, comment byte) (empty bool) {
+	l.field, l.recBytes, l.recStart = 0, 0, l.outLines+1
+	switch {
+	case c == '\n':
+		l.outLines++
+		return true
+	case comment != 0 && c == comment:
+		l.st = csvComment
+	default:
+		l.st = csvFieldStart
+	}
+	return false
+}
+
+// step moves the state past c and reports whether c ends the record.
+func (l *csvLimiter) step(c, comma byte) (end bool) {
+	switch l.st {
+	case csvFieldStart, csvUnquoted:
+		switch {
+		case c == comma:
+			l.st = csvFieldStart
+			l.field++
+		case c == '\n':
+			return true
+		case c == '"' && l.st == csvFieldStart:
+			l.st = csvQuoted
+		case c == '"':
+			l.st = csvBadLine
+		default:
+			l.st = csvUnquoted
+		}
+	case csvQuoted:
+		if c == '"' {
+			l.st = csvQuoteInQuote
+		}
+	case csvQuoteInQuote:
+		switch c {
+		case '"':
+			l.st = csvQuoted
+		case comma:
+			l.st = csvFieldStart
+			l.field++
+		case '\n':
+			return true
+		case '\r':
+			l.st = csvQuoteCR
+		default:
+			l.st = csvBadLine
+		}
+	case csvQuoteCR:
+		if c != '\n' {
+			l.st = csvBadLine
+		}
+		return c == '\n'
+	case csvBadLine, csvComment:
+		return c == '\n'
 	}
 	return false
 }

@@ -1,10 +1,17 @@
-// Package ingest runs ingest jobs: it reads records from sources, validates
-// them, writes them to a store in batches, and reports what it wrote and
-// what it rejected, with the file and line of every rejected record.
+// Package ingest runs one ingest job (Run): it reads records from sources,
+// rejects those holding an oversized value, writes the rest to a store in
+// batches (reading the next batch while the store writes one), checkpoints
+// the job so that it can resume, and reports what it wrote, skipped and
+// rejected, with the file and line of every rejected record.
 //
-// A source format is one subpackage (ingest/native, later OFAC, STIX...)
-// that turns a byte stream into records: it provides a Format function, and
-// File or Bytes make a Source of it.
+// A source format is one subpackage (ingest/native, ingest/ofaccsv,
+// ingest/stix, ingest/ftm...; ingest/formats registers them by name) that
+// turns a byte stream into prepared records: it provides a Format, and
+// File or Bytes make a Source of it. This package holds what the formats
+// share: bounded line, CSV and JSON readers (Lines, CSVReader,
+// BudgetReader), the Queue of records a unit of input makes, and the
+// limits. CONVENTIONS.md says how a format derives keys, provenance and
+// errors. ingest/jobs runs jobs for the API, one at a time, through Run.
 package ingest
 
 import (
@@ -84,7 +91,9 @@ func (e *SourceError) Unwrap() error { return e.Err }
 // Next returns the next record, or io.EOF at the end. A malformed record is
 // returned as a *RecordError and Next may be called again; any other error
 // ends the source and the job. A Reader that implements io.Closer is closed
-// by the runner; one that has BytesRead() int64 reports its progress.
+// by the runner; one that has BytesRead() int64 reports its progress; a
+// Positioner lets a checkpointed job resume mid-file, a Skipper counts the
+// input it passed over.
 type Reader interface {
 	Next() (Record, error)
 }

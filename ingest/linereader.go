@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -58,4 +60,69 @@ func (l *LineReader) Next() (line []byte, tooLong bool, err error) {
 		return nil, true, nil
 	}
 	return l.buf, false, nil
+}
+
+// Lines reads a file of one record a line (JSON lines, a plain list of
+// addresses) for a format: it returns each line to parse trimmed, skips
+// blank lines and comments, and rejects an over-long line at its line
+// number, so that every line-oriented format reports limits and positions
+// alike.
+type Lines struct {
+	lines *LineReader
+	name  string
+	max   int
+	// Comment, when set, starts the lines to skip ("//", "#").
+	Comment string
+	// TooLong is the reason an over-long line is rejected with; nil means
+	// TooLarge's "the line is larger than …, the limit".
+	TooLong error
+}
+
+// NewLines returns a Lines of r for lines of at most max bytes;
+// name is the file name in its rejections.
+func NewLines(r io.Reader, name string, max int) *Lines {
+	return &Lines{lines: NewLineReader(r, max), name: name, max: max}
+}
+
+// SetPosition says that r starts at, not at the top of the input: lines
+// and offsets count on from there.
+func (j *Lines) SetPosition(at Position) { j.lines.Offset, j.lines.Line = at.Offset, at.Line }
+
+// Position is where the line after the last one read starts.
+func (j *Lines) Position() Position {
+	return Position{Offset: j.lines.Offset, Line: j.lines.Line}
+}
+
+// Pos is the position of the line last read, for a record or rejection.
+func (j *Lines) Pos() Pos { return Pos{File: j.name, Line: j.lines.Line} }
+
+// Next returns the next line to parse, without surrounding white space
+// (nor, on the first line, a UTF-8 byte order mark) and valid until the
+// next call. It returns a *RecordError for an over-long line (call Next
+// again to go on), io.EOF at the end, or a read error.
+func (j *Lines) Next() ([]byte, error) {
+	for {
+		raw, tooLong, err := j.lines.Next()
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read line %d: %w", j.lines.Line+1, err)
+		}
+		if tooLong {
+			reason := j.TooLong
+			if reason == nil {
+				reason = TooLarge("the line", int64(j.max), true, int64(j.max))
+			}
+			return nil, &RecordError{Pos: j.Pos(), Err: reason}
+		}
+		if j.lines.Line == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // UTF-8 BOM
+		}
+		line := bytes.TrimSpace(raw)
+		if len(line) == 0 || j.Comment != "" && bytes.HasPrefix(line, []byte(j.Comment)) {
+			continue
+		}
+		return line, nil
+	}
 }

@@ -63,7 +63,10 @@ type Opener interface {
 // OSFiles is the Opener of os.Open and os.Stat.
 type OSFiles struct{}
 
-func (OSFiles) Open(name string) (*os.File, error)    { return os.Open(name) }
+// Open opens the file at name with os.Open.
+func (OSFiles) Open(name string) (*os.File, error) { return os.Open(name) }
+
+// Stat describes the file at name with os.Stat.
 func (OSFiles) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 
 // OpenerOr returns o, or OSFiles when o is nil.
@@ -120,7 +123,7 @@ func (s *fileSource) Open(ctx context.Context) (Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open source: %w", err)
 	}
-	c := &countingReader{r: f}
+	c := NewCountingReader(f, 0)
 	return &streamReader{Reader: s.format(c, s.path), count: c, closer: f}, nil
 }
 
@@ -135,7 +138,7 @@ func (s *fileSource) Fingerprint() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("fingerprint: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: a close error loses nothing
 	fi, err := f.Stat()
 	if err != nil {
 		return "", fmt.Errorf("fingerprint: %w", err)
@@ -158,10 +161,10 @@ func (s *resumableFile) OpenAt(ctx context.Context, at Position) (Reader, error)
 		return nil, fmt.Errorf("open source: %w", err)
 	}
 	if _, err := f.Seek(at.Offset, io.SeekStart); err != nil {
-		f.Close()
+		_ = f.Close() // read only, and the seek error is the one to report
 		return nil, fmt.Errorf("seek source to byte %d: %w", at.Offset, err)
 	}
-	c := &countingReader{r: f, n: at.Offset}
+	c := NewCountingReader(f, at.Offset)
 	return &streamReader{Reader: s.at(c, s.path, at), count: c, closer: f}, nil
 }
 
@@ -175,7 +178,7 @@ func (s *bytesSource) Name() string { return s.name }
 func (s *bytesSource) Size() int64  { return int64(len(s.data)) }
 
 func (s *bytesSource) Open(ctx context.Context) (Reader, error) {
-	c := &countingReader{r: bytes.NewReader(s.data)}
+	c := NewCountingReader(bytes.NewReader(s.data), 0)
 	return &streamReader{Reader: s.format(c, s.name), count: c}, nil
 }
 
@@ -188,11 +191,11 @@ func (s *bytesSource) Fingerprint() (string, error) {
 // formats only parse.
 type streamReader struct {
 	Reader
-	count  *countingReader
+	count  *CountingReader
 	closer io.Closer
 }
 
-func (r *streamReader) BytesRead() int64 { return r.count.n }
+func (r *streamReader) BytesRead() int64 { return r.count.BytesRead() }
 
 // position reports the format's Position when it has one; the embedded
 // Reader's methods are not promoted through the interface field.
@@ -213,18 +216,4 @@ func (r *streamReader) Close() error {
 		return nil
 	}
 	return r.closer.Close()
-}
-
-// countingReader counts the bytes read through it (from n, the offset it
-// starts at). Formats buffer ahead, so the count runs up to one buffer ahead
-// of the records returned: close enough for a progress bar.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

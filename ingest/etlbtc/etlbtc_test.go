@@ -39,14 +39,14 @@ func render(t *testing.T, name string, data []byte) []byte {
 		i++
 		if rec.Node != nil {
 			fmt.Fprintf(&out, "node %s ", rec.Pos)
-			enc.Encode(rec.Node)
+			must(t, enc.Encode(rec.Node))
 		} else {
 			fmt.Fprintf(&out, "edge %s ", rec.Pos)
-			enc.Encode(rec.Edge)
+			must(t, enc.Encode(rec.Edge))
 		}
 	}
 	fmt.Fprint(&out, "skipped ")
-	enc.Encode(r.Skipped())
+	must(t, enc.Encode(r.Skipped()))
 	return out.Bytes()
 }
 
@@ -387,4 +387,11 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

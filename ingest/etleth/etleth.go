@@ -121,8 +121,7 @@ type Reader struct {
 	started bool
 	done    bool
 
-	pending []ingest.Record // records of the current row not yet returned
-	next    int
+	queue   ingest.Queue // records of the current row not yet returned
 	seen    map[string]struct{}
 	skipped map[string]int
 	pow10   map[int]*big.Int
@@ -158,54 +157,46 @@ func (r *Reader) Skipped() map[string]int { return maps.Clone(r.skipped) }
 // *ingest.RecordError (a bad header ends the file); io.EOF is the end; any
 // other error is a read error. Records are prepared
 // (graph.PrepareNode/PrepareEdge).
-func (r *Reader) Next() (ingest.Record, error) {
-	for {
-		if r.next < len(r.pending) {
-			rec := r.pending[r.next]
-			r.pending[r.next] = ingest.Record{}
-			r.next++
-			return rec, nil
-		}
-		r.pending, r.next = r.pending[:0], 0
-		if r.done {
-			return ingest.Record{}, io.EOF
-		}
-		if !r.started {
-			r.started = true
-			if err := r.header(); err != nil {
-				r.done = true
-				return ingest.Record{}, err
-			}
-			continue
-		}
-		row, err := r.csv.Read()
-		if err == io.EOF {
-			r.done = true
-			return ingest.Record{}, io.EOF
-		}
-		var perr *csv.ParseError
-		var tl *ingest.RowTooLargeError
-		switch {
-		case errors.As(err, &perr) && errors.As(perr.Err, &tl):
-			pos := ingest.Pos{File: r.name, Line: perr.StartLine}
-			field := ""
-			if tl.Field < len(r.names) {
-				field = r.names[tl.Field]
-			}
-			return ingest.Record{}, &ingest.RecordError{Pos: pos, Field: field, Err: tl.Err}
-		case errors.As(err, &perr):
-			pos := ingest.Pos{File: r.name, Line: perr.StartLine}
-			return ingest.Record{}, &ingest.RecordError{Pos: pos, Err: fmt.Errorf("malformed CSV: %w", perr.Err)}
-		}
-		if err != nil {
-			return ingest.Record{}, fmt.Errorf("read %s: %w", r.name, err)
-		}
-		line, _ := r.csv.FieldPos(0) // only valid after a successful Read
-		pos := ingest.Pos{File: r.name, Line: line}
-		if err := r.row(row, pos); err != nil {
-			return ingest.Record{}, err
-		}
+func (r *Reader) Next() (ingest.Record, error) { return r.queue.Next(r.fill) }
+
+// fill reads the header, or queues the records of the next row and
+// returns its rejection.
+func (r *Reader) fill() error {
+	if r.done {
+		return io.EOF
 	}
+	if !r.started {
+		r.started = true
+		if err := r.header(); err != nil {
+			r.done = true
+			return err
+		}
+		return nil
+	}
+	row, err := r.csv.Read()
+	if err == io.EOF {
+		r.done = true
+		return io.EOF
+	}
+	var perr *csv.ParseError
+	var tl *ingest.RowTooLargeError
+	switch {
+	case errors.As(err, &perr) && errors.As(perr.Err, &tl):
+		pos := ingest.Pos{File: r.name, Line: perr.StartLine}
+		field := ""
+		if tl.Field < len(r.names) {
+			field = r.names[tl.Field]
+		}
+		return &ingest.RecordError{Pos: pos, Field: field, Err: tl.Err}
+	case errors.As(err, &perr):
+		pos := ingest.Pos{File: r.name, Line: perr.StartLine}
+		return &ingest.RecordError{Pos: pos, Err: fmt.Errorf("malformed CSV: %w", perr.Err)}
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", r.name, err)
+	}
+	line, _ := r.csv.FieldPos(0) // only valid after a successful Read
+	return r.row(row, ingest.Pos{File: r.name, Line: line})
 }
 
 // header reads line 1 and finds the columns; the file's kind follows from
@@ -294,7 +285,7 @@ func (r *Reader) row(row []string, pos ingest.Pos) error {
 	if err == nil {
 		return nil
 	}
-	r.pending = r.pending[:0]
+	r.queue.Reset()
 	var fe *fieldError
 	if errors.As(err, &fe) {
 		return &ingest.RecordError{Pos: pos, Field: fe.col, Err: fe.err}
@@ -430,7 +421,7 @@ func (r *Reader) emit(c common, pos ingest.Pos, key, asset string, amount float6
 			clear(r.seen)
 		}
 		r.seen[w] = struct{}{}
-		r.pending = append(r.pending, ingest.Record{Node: n, Pos: pos})
+		r.queue.Push(ingest.Record{Node: n, Pos: pos})
 	}
 	e := &graph.Edge{
 		Kind: graph.EdgeTransfer, From: "wallet:" + c.from, To: "wallet:" + c.to, Key: key,
@@ -439,7 +430,7 @@ func (r *Reader) emit(c common, pos ingest.Pos, key, asset string, amount float6
 	if err := graph.PrepareEdge(e); err != nil {
 		return err
 	}
-	r.pending = append(r.pending, ingest.Record{Edge: e, Pos: pos})
+	r.queue.Push(ingest.Record{Edge: e, Pos: pos})
 	return nil
 }
 
@@ -491,7 +482,7 @@ func parseHash(s string) (string, error) {
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}
 	}

@@ -27,7 +27,9 @@ func render(t *testing.T, name string, data []byte) []byte {
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	fmt.Fprintf(out, "kind %s skipped ", r.Kind())
-	enc.Encode(r.Skipped())
+	if err := enc.Encode(r.Skipped()); err != nil {
+		t.Fatal(err)
+	}
 	return out.Bytes()
 }
 

@@ -4,10 +4,6 @@
 package ftm
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -59,23 +55,17 @@ func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name, 
 
 // Reader yields the records of one FtM file.
 type Reader struct {
-	lines   *ingest.LineReader
+	lines   *ingest.Lines
 	name    string
 	dataset string
 	opts    Options
 	ids     map[string]string // FtM id → node ID, of entities that make nodes
 	pending []pendingEdge     // edges waiting for an endpoint defined later
-	queue   []item
-	head    int
+	queue   ingest.Queue
 	eof     bool
 	prepass bool // ids holds the whole file: nothing to wait for
-	count   *countingReader
+	count   *ingest.CountingReader
 	closer  io.Closer
-}
-
-type item struct {
-	rec ingest.Record
-	err error
 }
 
 // pendingEdge is an edge whose endpoints are still FtM ids.
@@ -95,13 +85,13 @@ func NewReader(r io.Reader, name string, opts Options) *Reader {
 	if opts.Marking == "" {
 		opts.Marking = graph.TLPClear
 	}
-	c := &countingReader{r: r}
-	return &Reader{lines: ingest.NewLineReader(c, MaxLineBytes), name: name, opts: opts, count: c,
+	c := ingest.NewCountingReader(r, 0)
+	return &Reader{lines: ingest.NewLines(c, name, MaxLineBytes), name: name, opts: opts, count: c,
 		dataset: FormatName + ":" + filepath.Base(name), ids: map[string]string{}}
 }
 
 // BytesRead reports progress to the ingest runner.
-func (r *Reader) BytesRead() int64 { return r.count.n }
+func (r *Reader) BytesRead() int64 { return r.count.BytesRead() }
 
 // Close closes the file a File source opened.
 func (r *Reader) Close() error {
@@ -114,230 +104,31 @@ func (r *Reader) Close() error {
 // Next returns the next record, a *ingest.RecordError for an entity that
 // cannot be loaded (call Next again to go on), io.EOF at the end, or a read
 // error. Records are returned prepared (graph.PrepareNode/PrepareEdge).
-func (r *Reader) Next() (ingest.Record, error) {
-	for {
-		if r.head < len(r.queue) {
-			it := r.queue[r.head]
-			r.queue[r.head] = item{}
-			r.head++
-			return it.rec, it.err
-		}
-		r.queue, r.head = r.queue[:0], 0
-		if r.eof {
-			if r.pending == nil {
-				return ingest.Record{}, io.EOF
-			}
-			for _, p := range r.pending {
-				r.resolve(p, true)
-			}
-			r.pending = nil
-			continue
-		}
-		line, err := r.readLine()
-		switch {
-		case err == io.EOF:
-			r.eof = true
-		case err != nil:
-			var re *ingest.RecordError
-			if errors.As(err, &re) {
-				return ingest.Record{}, re
-			}
-			return ingest.Record{}, err
-		case line != nil:
-			r.entity(line, ingest.Pos{File: r.name, Line: r.lines.Line})
-		}
-	}
-}
+func (r *Reader) Next() (ingest.Record, error) { return r.queue.Next(r.fill) }
 
-// readLine returns the next line, nil for a blank one, io.EOF at the end,
-// or a *RecordError for an over-long line.
-func (r *Reader) readLine() ([]byte, error) {
-	raw, tooLong, err := r.lines.Next()
+// fill queues the records of the next entity, or at the end of the stream
+// the edges still waiting for an endpoint.
+func (r *Reader) fill() error {
+	if r.eof {
+		if r.pending == nil {
+			return io.EOF
+		}
+		for _, p := range r.pending {
+			r.resolve(p, true)
+		}
+		r.pending = nil
+		return nil
+	}
+	line, err := r.lines.Next()
 	if err == io.EOF {
-		return nil, io.EOF
+		r.eof = true
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: read line %d: %w", r.name, r.lines.Line+1, err)
+		return err
 	}
-	if tooLong {
-		return nil, &ingest.RecordError{Pos: ingest.Pos{File: r.name, Line: r.lines.Line},
-			Err: ingest.TooLarge("the line", MaxLineBytes, true, MaxLineBytes)}
-	}
-	line := bytes.TrimSpace(raw)
-	if r.lines.Line == 1 {
-		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
-	}
-	if len(line) == 0 {
-		return nil, nil
-	}
-	return line, nil
-}
-
-// entityJSON is one FtM entity. Property values are strings, or nested
-// entities of which only the id is read.
-type entityJSON struct {
-	ID         string                       `json:"id"`
-	Schema     string                       `json:"schema"`
-	Properties map[string][]json.RawMessage `json:"properties"`
-}
-
-// ftmEntity is a decoded entity with its properties as strings.
-type ftmEntity struct {
-	id, schema string
-	props      map[string][]string
-}
-
-func (e *ftmEntity) first(p string) string {
-	if v := e.props[p]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-// decode parses one line; the error names the JSON path at fault.
-func decode(line []byte) (*ftmEntity, string, error) {
-	var ej entityJSON
-	if err := json.Unmarshal(line, &ej); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			return nil, "", fmt.Errorf("invalid JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
-		case errors.As(err, &te) && te.Field != "":
-			return nil, te.Field, fmt.Errorf("want %s, got a JSON %s", te.Type, te.Value)
-		case errors.As(err, &te):
-			return nil, "", errors.New("an entity must be a JSON object")
-		}
-		return nil, "", fmt.Errorf("invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	e := &ftmEntity{id: strings.TrimSpace(ej.ID), schema: strings.TrimSpace(ej.Schema), props: map[string][]string{}}
-	if e.id == "" {
-		return nil, "id", errors.New("missing: every entity has an id")
-	}
-	if e.schema == "" {
-		return e, "schema", errors.New("missing")
-	}
-	for name, vals := range ej.Properties {
-		for i, raw := range vals {
-			var s string
-			if err := json.Unmarshal(raw, &s); err == nil {
-				if s = strings.TrimSpace(s); s != "" {
-					e.props[name] = append(e.props[name], s)
-				}
-				continue
-			}
-			var nested struct {
-				ID string `json:"id"`
-			}
-			if err := json.Unmarshal(raw, &nested); err == nil && nested.ID != "" {
-				e.props[name] = append(e.props[name], nested.ID) // a nested entity stands for its id
-				continue
-			}
-			return e, fmt.Sprintf("properties.%s[%d]", name, i), errors.New("want a string or an entity with an id")
-		}
-	}
-	return e, "", nil
-}
-
-// Schemas and the node kinds they become; interval schemas become edges.
-var nodeSchemas = map[string]graph.NodeKind{
-	"Person":       graph.KindPerson,
-	"Organization": graph.KindOrganization, "Company": graph.KindOrganization,
-	"LegalEntity": graph.KindOrganization, "PublicBody": graph.KindOrganization,
-	"Vessel": graph.KindOrganization, "Airplane": graph.KindOrganization,
-	"CryptoWallet": graph.KindWallet, "Sanction": graph.KindSanction, "UserAccount": graph.KindIdentifier,
-}
-
-// edgeSchemas: the properties holding the two ends, and the edge kind.
-var edgeSchemas = map[string]struct {
-	from, to string
-	kind     graph.EdgeKind
-}{
-	"Ownership":    {"owner", "asset", graph.EdgeOwns},
-	"Directorship": {"director", "organization", graph.EdgeDirects},
-	"Employment":   {"employer", "employee", graph.EdgeEmploys},
-	"Payment":      {"payer", "beneficiary", graph.EdgePays},
-}
-
-// Properties that become the node's name, key or edges, not props.
-var consumed = map[string]bool{
-	"name": true, "alias": true, "weakAlias": true, "previousName": true,
-	"publicKey": true, "holder": true, "entity": true, "owner": true, "sourceUrl": true,
-}
-
-// nodeOf returns the node an entity makes, without sources, or an error
-// naming the property at fault. It is all the first pass needs.
-func nodeOf(e *ftmEntity) (*graph.Node, string, error) {
-	kind, ok := nodeSchemas[e.schema]
-	if !ok {
-		return nil, "schema", fmt.Errorf("%q is not a schema this format loads", e.schema)
-	}
-	n := &graph.Node{Kind: kind}
-	switch kind {
-	case graph.KindWallet:
-		addr, cur := e.first("publicKey"), e.first("currency")
-		if addr == "" {
-			return nil, "properties.publicKey", errors.New("missing: a CryptoWallet needs its address")
-		}
-		key, _, err := graph.WalletKey(cur, addr)
-		if err != nil {
-			if addr == strings.ToLower(addr) && strings.ContainsAny(addr, "abcdefghijklmnopqrstuvwxyz") {
-				err = fmt.Errorf("%w (the address is all lower-case: a base58 address lower-cased upstream fails its checksum and is not fixed by guessing)", err)
-			}
-			field := "properties.publicKey"
-			if cur == "" {
-				field = "properties.currency"
-			}
-			return nil, field, err
-		}
-		n.Key = key
-	case graph.KindSanction:
-		n.Key = e.id
-		if id := e.first("authorityId"); isOFAC(e.props["authority"]) && isDigits(id) {
-			// The key and label the ofac-csv format gives the same designation.
-			n.Key, n.Label = "ofac-"+id, "OFAC SDN #"+id
-		}
-	case graph.KindIdentifier:
-		user, service, email := e.first("username"), e.first("service"), e.first("email")
-		switch {
-		case user != "" && service != "":
-			n.Key, n.Label = "handle:"+service+"/"+user, user
-		case email != "":
-			n.Key = "email:" + email
-		default:
-			return nil, "properties.username", errors.New("a UserAccount needs a username and service, or an email")
-		}
-	default:
-		n.Key = e.id // OFAC's FtM export uses ofac-sdn-<ent_num>, the SDN CSV's key
-		n.Label = e.first("name")
-		var aliases []string
-		for _, p := range []string{"name", "alias", "weakAlias", "previousName"} {
-			aliases = append(aliases, e.props[p]...)
-		}
-		n.Aliases = aliases
-	}
-	id, _, err := graph.NodeID(n.Kind, n.Key)
-	if err != nil {
-		return nil, "id", err
-	}
-	n.ID = id
-	return n, "", nil
-}
-
-func isOFAC(authorities []string) bool {
-	return slices.ContainsFunc(authorities, func(a string) bool {
-		a = strings.ToLower(a)
-		return a == "ofac" || strings.Contains(a, "foreign assets control")
-	})
-}
-
-func isDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
+	r.entity(line, r.lines.Pos())
+	return nil
 }
 
 // entity queues the records of one line.
@@ -371,7 +162,7 @@ func (r *Reader) entity(line []byte, pos ingest.Pos) {
 		r.reject(pos, n.ID, "", err)
 		return
 	}
-	r.queue = append(r.queue, item{rec: ingest.Record{Node: n, Pos: pos}})
+	r.queue.Push(ingest.Record{Node: n, Pos: pos})
 
 	switch n.Kind {
 	case graph.KindWallet:
@@ -499,158 +290,15 @@ func (r *Reader) resolve(p pendingEdge, final bool) bool {
 		r.reject(p.pos, e.ID, p.fromField, err)
 		return true
 	}
-	r.queue = append(r.queue, item{rec: ingest.Record{Edge: &e, Pos: p.pos}})
+	r.queue.Push(ingest.Record{Edge: &e, Pos: p.pos})
 	return true
 }
 
 func (r *Reader) reject(pos ingest.Pos, id, field string, err error) {
-	r.queue = append(r.queue, item{err: &ingest.RecordError{Pos: pos, ID: id, Field: field, Err: err}})
+	r.queue.Reject(&ingest.RecordError{Pos: pos, ID: id, Field: field, Err: err})
 }
 
 func (r *Reader) source(e *ftmEntity) []graph.Source {
 	return []graph.Source{{Dataset: r.dataset, Record: e.id, URL: e.first("sourceUrl"),
 		Confidence: r.opts.Confidence, Marking: r.opts.Marking}}
-}
-
-// leftover returns the properties not consumed as names, keys or edges,
-// under their FtM names: one value as a string, several as a list.
-func leftover(e *ftmEntity) graph.Props {
-	props := graph.Props{}
-	for k, v := range e.props {
-		if consumed[k] || len(v) == 0 {
-			continue
-		}
-		switch {
-		case e.schema == "CryptoWallet" && k == "currency":
-			continue // in the key and on the CONTROLS edge
-		case len(v) == 1:
-			props[k] = v[0]
-		default:
-			props[k] = slices.Clone(v)
-		}
-	}
-	if len(props) == 0 {
-		return nil
-	}
-	return props
-}
-
-// sanctionProps names a designation's facts as the OFAC CSV does, so that
-// both files describe it with the same props.
-func sanctionProps(e *ftmEntity, props graph.Props) graph.Props {
-	if props == nil {
-		props = graph.Props{}
-	}
-	if isOFAC(e.props["authority"]) {
-		props["authority"] = "OFAC"
-	}
-	if p := e.props["program"]; len(p) > 0 {
-		programs := slices.Clone(p)
-		slices.Sort(programs)
-		props["programs"] = slices.Compact(programs)
-		delete(props, "program")
-	}
-	return props
-}
-
-// parseDate reads FtM's dates, which may be partial: 2022, 2022-05,
-// 2022-05-03, or a full time.
-func parseDate(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02", "2006-01", "2006"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a date", s)
-}
-
-// source is a File or Bytes source: two passes over the same bytes.
-type source struct {
-	name, path string
-	files      ingest.Opener // of path
-	data       []byte
-	opts       Options
-}
-
-func (s *source) Name() string { return s.name }
-
-func (s *source) Size() int64 {
-	if s.path == "" {
-		return int64(len(s.data))
-	}
-	fi, err := s.files.Stat(s.path)
-	if err != nil || !fi.Mode().IsRegular() {
-		return -1
-	}
-	return fi.Size()
-}
-
-func (s *source) open() (io.ReadCloser, error) {
-	if s.path == "" {
-		return io.NopCloser(bytes.NewReader(s.data)), nil
-	}
-	f, err := s.files.Open(s.path)
-	if err != nil {
-		return nil, fmt.Errorf("open source: %w", err)
-	}
-	return f, nil
-}
-
-func (s *source) Open(ctx context.Context) (ingest.Reader, error) {
-	f, err := s.open()
-	if err != nil {
-		return nil, err
-	}
-	ids, err := scanIDs(ctx, f, s.name)
-	f.Close()
-	if err != nil {
-		return nil, err
-	}
-	if f, err = s.open(); err != nil {
-		return nil, err
-	}
-	r := NewReader(f, s.name, s.opts)
-	r.ids, r.prepass, r.closer = ids, true, f
-	return r, nil
-}
-
-// scanIDs is the first pass: the node ID of every entity that makes a node.
-func scanIDs(ctx context.Context, f io.Reader, name string) (map[string]string, error) {
-	r := NewReader(f, name, Options{})
-	ids := map[string]string{}
-	for n := 0; ; n++ {
-		if n%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		line, err := r.readLine()
-		var re *ingest.RecordError
-		switch {
-		case err == io.EOF:
-			return ids, nil
-		case errors.As(err, &re):
-			continue // reported by the second pass
-		case err != nil:
-			return nil, err
-		case line == nil:
-			continue
-		}
-		e, _, err := decode(line)
-		if err != nil || nodeSchemas[e.schema] == "" {
-			continue
-		}
-		if n, _, err := nodeOf(e); err == nil {
-			ids[e.id] = n.ID
-		}
-	}
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

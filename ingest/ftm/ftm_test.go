@@ -120,7 +120,7 @@ func TestEntities(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, pass := range []string{"two passes", "one pass"} {
-				var r ingest.Reader = ftm.Format(strings.NewReader(tt.in), "f.jsonl")
+				r := ftm.Format(strings.NewReader(tt.in), "f.jsonl")
 				if pass == "two passes" {
 					var err error
 					if r, err = ftm.Bytes("f.jsonl", []byte(tt.in)).Open(ctx); err != nil {

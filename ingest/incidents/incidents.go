@@ -55,12 +55,7 @@ type Reader struct {
 	cols    map[string]int
 	started bool
 	done    bool
-	queue   []result
-}
-
-type result struct {
-	rec ingest.Record
-	err error
+	queue   ingest.Queue
 }
 
 // required are the columns the reader needs; vector_icon is optional.
@@ -78,17 +73,12 @@ func NewReader(r io.Reader, name string) *Reader {
 // Next returns the next record, a *ingest.RecordError for a bad row (call
 // Next again), or io.EOF.
 func (r *Reader) Next() (ingest.Record, error) {
-	for len(r.queue) == 0 {
+	return r.queue.Next(func() error {
 		if r.done {
-			return ingest.Record{}, io.EOF
+			return io.EOF
 		}
-		if err := r.row(); err != nil {
-			return ingest.Record{}, err
-		}
-	}
-	res := r.queue[0]
-	r.queue = r.queue[1:]
-	return res.rec, res.err
+		return r.row()
+	})
 }
 
 func (r *Reader) pos() ingest.Pos {
@@ -97,7 +87,7 @@ func (r *Reader) pos() ingest.Pos {
 }
 
 func (r *Reader) reject(pos ingest.Pos, id, field string, err error) {
-	r.queue = append(r.queue, result{err: &ingest.RecordError{Pos: pos, ID: id, Field: field, Err: err}})
+	r.queue.Reject(&ingest.RecordError{Pos: pos, ID: id, Field: field, Err: err})
 }
 
 // row reads one CSV row and queues its records.
@@ -215,7 +205,7 @@ func (r *Reader) incident(fields []string, pos ingest.Pos) {
 		r.reject(pos, name, "", err)
 		return
 	}
-	r.queue = append(r.queue, result{rec: ingest.Record{Edge: e, Pos: pos}})
+	r.queue.Push(ingest.Record{Edge: e, Pos: pos})
 }
 
 func (r *Reader) emitNode(n *graph.Node, pos ingest.Pos) bool {
@@ -223,7 +213,7 @@ func (r *Reader) emitNode(n *graph.Node, pos ingest.Pos) bool {
 		r.reject(pos, n.Key, "", err)
 		return false
 	}
-	r.queue = append(r.queue, result{rec: ingest.Record{Node: n, Pos: pos}})
+	r.queue.Push(ingest.Record{Node: n, Pos: pos})
 	return true
 }
 

@@ -41,10 +41,14 @@ func Lines(out *bytes.Buffer, r ingest.Reader) error {
 			return err
 		case rec.Node != nil:
 			fmt.Fprintf(out, "node %s ", rec.Pos)
-			enc.Encode(rec.Node)
+			if err := enc.Encode(rec.Node); err != nil {
+				return err
+			}
 		default:
 			fmt.Fprintf(out, "edge %s ", rec.Pos)
-			enc.Encode(rec.Edge)
+			if err := enc.Encode(rec.Edge); err != nil {
+				return err
+			}
 		}
 	}
 }
@@ -106,7 +110,11 @@ func OpenStore(t testing.TB) *boltstore.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return s
 }
 

@@ -208,7 +208,7 @@ func New(w ingest.Writer, cfg Config) (*Manager, error) {
 		}
 		m.state = st
 		if err := m.restore(recs); err != nil {
-			st.close()
+			_ = st.close() // the restore error is the one to report
 			m.closeRoot()
 			return nil, err
 		}

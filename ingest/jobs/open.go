@@ -52,7 +52,7 @@ func (f files) Open(name string) (*os.File, error) {
 		return nil, openError(err, imported)
 	}
 	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
-		file.Close()
+		_ = file.Close() // read only, and refused
 		return nil, graph.WrapError(graph.CodeForbidden, err, "it is no longer a regular file: refused")
 	}
 	return file, nil

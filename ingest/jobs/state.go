@@ -133,7 +133,7 @@ func openState(dir string, log *slog.Logger) (*state, []record, error) {
 		})
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the read error is the one to report
 		return nil, nil, fmt.Errorf("read job list %s: %w", path, err)
 	}
 	slices.SortFunc(recs, func(a, b record) int {

@@ -251,7 +251,11 @@ func TestUploads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer os.RemoveAll(stage)
+		defer func() {
+			if err := os.RemoveAll(stage); err != nil {
+				t.Error(err)
+			}
+		}()
 		p := filepath.Join(stage, "0")
 		write(t, p, good)
 		f, err := os.Open(p)

@@ -217,7 +217,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", filepath.Base(dir), err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // opened only to sync: Sync reports what matters
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", filepath.Base(dir), err)
 	}

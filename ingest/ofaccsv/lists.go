@@ -21,7 +21,7 @@ func (r *Reader) rows(t *table, each func(row []string, pos ingest.Pos)) func() 
 		var re *ingest.RecordError
 		switch {
 		case errors.As(err, &re):
-			r.em.queue = append(r.em.queue, item{err: re})
+			r.em.queue.Reject(re)
 		case err != nil:
 			return err
 		default:
@@ -79,7 +79,7 @@ func (r *Reader) startAddresses() error {
 			em.reject(pos, "", "address", err)
 			return
 		}
-		em.queue = append(em.queue, item{rec: ingest.Record{Node: w, Pos: pos}})
+		em.queue.Push(ingest.Record{Node: w, Pos: pos})
 		em.edge(pos, "", &graph.Edge{Kind: graph.EdgeControls, From: id, To: w.ID,
 			Props: graph.Props{"currency": strings.ToUpper(cur)}, Sources: em.source(uid, url, excerpt)})
 		em.edge(pos, "", &graph.Edge{Kind: graph.EdgeSanctionedBy, From: w.ID, To: sanctionID(uid), Sources: em.source(uid, url, excerpt)})
@@ -106,7 +106,7 @@ func (r *Reader) startLinked() error {
 			return
 		}
 		if dst == "" {
-			em.reject(pos, "", "dst_uid", fmt.Errorf("Linked To: %q was not resolved to an SDN entry (empty dst_uid); the edge is left out", dstName))
+			em.reject(pos, "", "dst_uid", fmt.Errorf("the Linked To target %q was not resolved to an SDN entry (empty dst_uid); the edge is left out", dstName))
 			return
 		}
 		if !isDigits(dst) {
@@ -185,7 +185,7 @@ func (r *Reader) listedWallet(pos ingest.Pos, field, cur, addr, rec, sanction, u
 		em.reject(pos, "", field, err)
 		return nil
 	}
-	em.queue = append(em.queue, item{rec: ingest.Record{Node: w, Pos: pos}})
+	em.queue.Push(ingest.Record{Node: w, Pos: pos})
 	em.edge(pos, "", &graph.Edge{Kind: graph.EdgeSanctionedBy, From: w.ID, To: sanction, Sources: em.source(rec, url, excerpt)})
 	return w
 }
@@ -243,23 +243,19 @@ func (r *Reader) startListText() error {
 	if err != nil {
 		return err
 	}
-	lines, listed := ingest.NewLineReader(r.r, ingest.MaxRecordBytes), false
+	lines, listed := ingest.NewLines(r.r, r.em.file, ingest.MaxRecordBytes), false
+	lines.Comment = "#"
 	r.fill = func() error {
-		s, tooLong, err := lines.Next()
+		s, err := lines.Next()
+		var re *ingest.RecordError
 		switch {
-		case err == io.EOF:
-			return io.EOF
+		case errors.As(err, &re):
+			r.em.queue.Reject(re)
+			return nil
 		case err != nil:
-			return fmt.Errorf("read line %d: %w", lines.Line+1, err)
-		case tooLong:
-			r.em.reject(ingest.Pos{File: r.em.file, Line: lines.Line}, "", "", ingest.TooLarge("the line", ingest.MaxRecordBytes, true, ingest.MaxRecordBytes))
-			return nil
+			return err
 		}
-		addr := strings.TrimSpace(string(s))
-		if addr == "" || strings.HasPrefix(addr, "#") {
-			return nil
-		}
-		pos := ingest.Pos{File: r.em.file, Line: lines.Line}
+		addr, pos := string(s), lines.Pos()
 		if !listed {
 			r.em.listSanctionNode(pos, "list")
 			listed = true
@@ -453,7 +449,6 @@ type lineTracker struct {
 	read int64   // bytes read so far
 	nl   []int64 // offsets of newlines not yet passed
 	line int     // 1-based line of the last position asked for
-	last int64
 }
 
 func (l *lineTracker) Read(p []byte) (int, error) {

@@ -73,24 +73,22 @@ func newReader(r io.Reader, name string) *Reader {
 // cannot be loaded (call Next again to go on), io.EOF at the end, or an
 // error that ends the file (unreadable, or not an OFAC variant). Records
 // are returned prepared (graph.PrepareNode/PrepareEdge).
-func (r *Reader) Next() (ingest.Record, error) {
-	for {
-		if it, ok := r.em.pop(); ok {
-			return it.rec, it.err
-		}
-		if r.err != nil {
-			return ingest.Record{}, r.err
-		}
-		if !r.started {
-			r.started = true
-			if r.err = r.detect(); r.err != nil {
-				continue
-			}
-		}
-		if err := r.fill(); err != nil {
-			r.err = err
-		}
+func (r *Reader) Next() (ingest.Record, error) { return r.em.queue.Next(r.next) }
+
+// next detects the variant, then reads one input record a call. Its error
+// (io.EOF at the end) sticks, and is returned once what was queued before
+// it has been.
+func (r *Reader) next() error {
+	if r.err != nil {
+		return r.err
 	}
+	if !r.started {
+		r.started = true
+		r.err = r.detect()
+	} else {
+		r.err = r.fill()
+	}
+	return nil
 }
 
 // detect picks the variant from the first bytes and sets r.fill.
@@ -187,30 +185,12 @@ func (r *Reader) listTicker() (string, error) {
 	return "", graph.Errorf(graph.CodeInvalid, "a plain address list does not say its currency: name it sanctioned_addresses_<TICKER>.txt")
 }
 
-// item is one result of Next.
-type item struct {
-	rec ingest.Record
-	err error
-}
-
 // emitter builds prepared records with this file's provenance and queues
 // them, or their rejections, for Next.
 type emitter struct {
 	file, dataset string
 	retrievedAt   time.Time // when the file says it was made, if it does
-	queue         []item
-	head          int
-}
-
-func (e *emitter) pop() (item, bool) {
-	if e.head == len(e.queue) {
-		e.queue, e.head = e.queue[:0], 0
-		return item{}, false
-	}
-	it := e.queue[e.head]
-	e.queue[e.head] = item{}
-	e.head++
-	return it, true
+	queue         ingest.Queue
 }
 
 // source is the provenance of a fact from record rec of this file.
@@ -226,7 +206,7 @@ func (e *emitter) node(pos ingest.Pos, field string, n *graph.Node) bool {
 		e.reject(pos, n.ID, field, err)
 		return false
 	}
-	e.queue = append(e.queue, item{rec: ingest.Record{Node: n, Pos: pos}})
+	e.queue.Push(ingest.Record{Node: n, Pos: pos})
 	return true
 }
 
@@ -235,11 +215,11 @@ func (e *emitter) edge(pos ingest.Pos, field string, ed *graph.Edge) {
 		e.reject(pos, ed.ID, field, err)
 		return
 	}
-	e.queue = append(e.queue, item{rec: ingest.Record{Edge: ed, Pos: pos}})
+	e.queue.Push(ingest.Record{Edge: ed, Pos: pos})
 }
 
 func (e *emitter) reject(pos ingest.Pos, id, field string, err error) {
-	e.queue = append(e.queue, item{err: &ingest.RecordError{Pos: pos, ID: id, Field: field, Err: err}})
+	e.queue.Reject(&ingest.RecordError{Pos: pos, ID: id, Field: field, Err: err})
 }
 
 // searchURL is OFAC's page for one SDN entry.

@@ -289,7 +289,7 @@ func (r *Reader) observable(ob observable, stixID, field string, src graph.Sourc
 		return
 	}
 	r.refs[stixID] = append(r.refs[stixID], n.ID)
-	r.queue = append(r.queue, result{rec: ingest.Record{Node: n, Pos: pos}})
+	r.queue.Push(ingest.Record{Node: n, Pos: pos})
 }
 
 // observableNode returns the node of an observable, nil for a type

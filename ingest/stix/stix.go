@@ -61,7 +61,7 @@ type Reader struct {
 	state   int
 	index   int // 1-based number of the current object in "objects"
 
-	queue []result // records and rejections ready to return
+	queue ingest.Queue // records and rejections ready to return
 
 	refs     map[string][]string      // STIX id → node IDs
 	caps     map[string]capability    // STIX id → malware, tool or attack pattern
@@ -82,11 +82,6 @@ const (
 	stateTail   // stream read: emit what was held back
 	stateDone
 )
-
-type result struct {
-	rec ingest.Record
-	err error
-}
 
 type capability struct {
 	prop string // props key on the user: malware, tools, techniques
@@ -138,29 +133,29 @@ func (r *Reader) Skipped() map[string]int { return maps.Clone(r.counts) }
 
 // Next returns the next record, a *ingest.RecordError for an object that
 // cannot be mapped (call Next again), or io.EOF.
-func (r *Reader) Next() (ingest.Record, error) {
-	for len(r.queue) == 0 {
-		if r.state == stateDone {
-			return ingest.Record{}, io.EOF
-		}
-		if r.state == stateTail {
-			r.finish()
-			continue
-		}
-		if err := r.step(); err != nil {
-			var re *ingest.RecordError
-			if !errors.As(err, &re) {
-				return ingest.Record{}, err
-			}
-			// The stream cannot be resynchronised after a JSON error:
-			// report it, then emit what was gathered so far.
-			r.queue = append(r.queue, result{err: re})
-			r.finish()
-		}
+func (r *Reader) Next() (ingest.Record, error) { return r.queue.Next(r.fill) }
+
+// fill steps through the stream until something is queued, then at its
+// end queues what was held back.
+func (r *Reader) fill() error {
+	switch r.state {
+	case stateDone:
+		return io.EOF
+	case stateTail:
+		r.finish()
+		return nil
 	}
-	res := r.queue[0]
-	r.queue = r.queue[1:]
-	return res.rec, res.err
+	if err := r.step(); err != nil {
+		var re *ingest.RecordError
+		if !errors.As(err, &re) {
+			return err
+		}
+		// The stream cannot be resynchronised after a JSON error:
+		// report it, then emit what was gathered so far.
+		r.queue.Reject(re)
+		r.finish()
+	}
+	return nil
 }
 
 // step advances the token stream by one bundle key or one object.
@@ -300,7 +295,7 @@ func (r *Reader) jsonErr(err error) error {
 }
 
 func (r *Reader) reject(pos ingest.Pos, id, field string, err error) {
-	r.queue = append(r.queue, result{err: &ingest.RecordError{Pos: pos, ID: id, Field: field, Err: err}})
+	r.queue.Reject(&ingest.RecordError{Pos: pos, ID: id, Field: field, Err: err})
 }
 
 func (r *Reader) emitNode(n *graph.Node, pos ingest.Pos) {
@@ -308,7 +303,7 @@ func (r *Reader) emitNode(n *graph.Node, pos ingest.Pos) {
 		r.reject(pos, n.ID, "", err)
 		return
 	}
-	r.queue = append(r.queue, result{rec: ingest.Record{Node: n, Pos: pos}})
+	r.queue.Push(ingest.Record{Node: n, Pos: pos})
 }
 
 func (r *Reader) emitEdge(e *graph.Edge, pos ingest.Pos, stixID string) {
@@ -316,7 +311,7 @@ func (r *Reader) emitEdge(e *graph.Edge, pos ingest.Pos, stixID string) {
 		r.reject(pos, stixID, "", err)
 		return
 	}
-	r.queue = append(r.queue, result{rec: ingest.Record{Edge: e, Pos: pos}})
+	r.queue.Push(ingest.Record{Edge: e, Pos: pos})
 }
 
 // parseTime accepts STIX timestamps (RFC 3339 with optional fraction).

@@ -84,7 +84,7 @@ func readLimited(o ingest.Opener, path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: a close error loses nothing
 	data, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
@@ -111,12 +111,7 @@ type Reader struct {
 	name   string
 	actors *Actors
 	read   bool
-	queue  []result
-}
-
-type result struct {
-	rec ingest.Record
-	err error
+	queue  ingest.Queue
 }
 
 // NewReader returns a Reader of the pack in r; name is the file name used in
@@ -129,18 +124,13 @@ func NewReader(r io.Reader, name string, actors *Actors) *Reader {
 // Next returns the next record, a *ingest.RecordError for a tag or actor
 // that cannot be mapped (call Next again), or io.EOF.
 func (r *Reader) Next() (ingest.Record, error) {
-	if !r.read {
-		r.read = true
-		if err := r.load(); err != nil {
-			return ingest.Record{}, err
+	return r.queue.Next(func() error {
+		if r.read {
+			return io.EOF
 		}
-	}
-	if len(r.queue) == 0 {
-		return ingest.Record{}, io.EOF
-	}
-	res := r.queue[0]
-	r.queue = r.queue[1:]
-	return res.rec, res.err
+		r.read = true
+		return r.load()
+	})
 }
 
 func (r *Reader) dataset() string { return "tagpack:" + filepath.Base(r.name) }
@@ -185,7 +175,7 @@ func (r *Reader) load() error {
 }
 
 func (r *Reader) reject(line int, id, field string, err error) {
-	r.queue = append(r.queue, result{err: &ingest.RecordError{Pos: ingest.Pos{File: r.name, Line: line}, ID: id, Field: field, Err: err}})
+	r.queue.Reject(&ingest.RecordError{Pos: ingest.Pos{File: r.name, Line: line}, ID: id, Field: field, Err: err})
 }
 
 func (r *Reader) emitNode(n *graph.Node, line int, field string) {
@@ -193,7 +183,7 @@ func (r *Reader) emitNode(n *graph.Node, line int, field string) {
 		r.reject(line, n.ID, field, err)
 		return
 	}
-	r.queue = append(r.queue, result{rec: ingest.Record{Node: n, Pos: ingest.Pos{File: r.name, Line: line}}})
+	r.queue.Push(ingest.Record{Node: n, Pos: ingest.Pos{File: r.name, Line: line}})
 }
 
 func (r *Reader) emitEdge(e *graph.Edge, line int, field string) {
@@ -201,7 +191,7 @@ func (r *Reader) emitEdge(e *graph.Edge, line int, field string) {
 		r.reject(line, e.ID, field, err)
 		return
 	}
-	r.queue = append(r.queue, result{rec: ingest.Record{Edge: e, Pos: ingest.Pos{File: r.name, Line: line}}})
+	r.queue.Push(ingest.Record{Edge: e, Pos: ingest.Pos{File: r.name, Line: line}})
 }
 
 // yamlError splits "yaml: line 3: did not find…" into its line and reason.
