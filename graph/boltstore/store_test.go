@@ -20,6 +20,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/storetest"
 )
 
@@ -34,7 +35,7 @@ func open(t *testing.T, dir string, opts Options) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) graph.Store { return open(t, t.TempDir(), Options{}) })
+	storetest.Run(t, func(t *testing.T) investigate.Store { return open(t, t.TempDir(), Options{}) })
 }
 
 func mustWrite(t *testing.T, s graph.Store, b graph.Batch) graph.WriteResult {

@@ -263,14 +263,9 @@ func openTopologies(t *testing.T, batches []graph.Batch) (*Store, []*topoStore) 
 	var stores []*topoStore
 	for _, c := range []struct {
 		name string
-		s    graph.Store
+		s    investigate.Store
 	}{{"neo4j", neo}, {"embedded", bolt}} {
-		op, ok := c.s.(investigate.Opener)
-		if !ok {
-			t.Logf("%s: no investigate.Opener; checked against the reference only", c.name)
-			continue
-		}
-		top, release, err := op.Topology(ctx)
+		top, release, err := c.s.Topology(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

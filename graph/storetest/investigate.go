@@ -24,11 +24,7 @@ func investigateCases() []suiteCase {
 // topology opens the store's investigation view for one query.
 func topology(t *testing.T, e env) investigate.Topology {
 	t.Helper()
-	o, ok := e.s.(investigate.Opener)
-	if !ok {
-		t.Fatalf("%T does not implement investigate.Opener", e.s)
-	}
-	top, release, err := o.Topology(context.Background())
+	top, release, err := e.s.Topology(context.Background())
 	if err != nil {
 		t.Fatalf("open topology: %v", err)
 	}

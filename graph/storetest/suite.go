@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 )
 
 // Capabilities declare where a store's answers may legitimately differ from
@@ -35,21 +36,21 @@ func Full() Capabilities { return Capabilities{RankedSearch: true, CanonicalPath
 // Run runs the suite against a store with every capability. open returns a
 // new, empty store configured with graph.DefaultLimits and registers its
 // Close with t.Cleanup.
-func Run(t *testing.T, open func(t *testing.T) graph.Store) { RunWith(t, Full(), open) }
+func Run(t *testing.T, open func(t *testing.T) investigate.Store) { RunWith(t, Full(), open) }
 
 // RunWith runs the suite against a store with the given capabilities.
-func RunWith(t *testing.T, caps Capabilities, open func(t *testing.T) graph.Store) {
+func RunWith(t *testing.T, caps Capabilities, open func(t *testing.T) investigate.Store) {
 	run(t, caps, true, open)
 }
 
 // RunSerial is RunWith for stores whose instances share one backend, such
 // as the single user database of a Neo4j Community server: the cases run
 // one after another, and open returns the store emptied.
-func RunSerial(t *testing.T, caps Capabilities, open func(t *testing.T) graph.Store) {
+func RunSerial(t *testing.T, caps Capabilities, open func(t *testing.T) investigate.Store) {
 	run(t, caps, false, open)
 }
 
-func run(t *testing.T, caps Capabilities, parallel bool, open func(t *testing.T) graph.Store) {
+func run(t *testing.T, caps Capabilities, parallel bool, open func(t *testing.T) investigate.Store) {
 	for _, c := range cases() {
 		t.Run(c.name, func(t *testing.T) {
 			if parallel {
@@ -61,7 +62,7 @@ func run(t *testing.T, caps Capabilities, parallel bool, open func(t *testing.T)
 }
 
 type env struct {
-	s    graph.Store
+	s    investigate.Store
 	caps Capabilities
 }
 
