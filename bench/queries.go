@@ -41,7 +41,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/algo"
+	"github.com/redthread-dev/redthread/graph/boltstore/algo"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"

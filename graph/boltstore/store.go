@@ -19,7 +19,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/algo"
+	"github.com/redthread-dev/redthread/graph/boltstore/algo"
 	"github.com/redthread-dev/redthread/graph/search"
 )
 
