@@ -53,7 +53,7 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/server"
 )
@@ -215,7 +215,7 @@ func benchDemo(ctx context.Context, t *table, tmp string, queries int, quiet *sl
 // records/s.
 func benchGenerated(ctx context.Context, t *table, name string, s graph.Store, c config, queries int) (float64, error) {
 	scen := fmt.Sprintf("%s, %s transfers", name, short(c.transfers))
-	gen := storetest.NewGen(c.seed, c.wallets, c.transfers)
+	gen := synth.NewGen(c.seed, c.wallets, c.transfers)
 	start := time.Now()
 	for b := range gen.Batches(10_000) {
 		if _, err := s.Write(ctx, b); err != nil {
@@ -230,7 +230,7 @@ func benchGenerated(ctx context.Context, t *table, name string, s graph.Store, c
 
 	// Baseline: another generator's records (so each one is new), written
 	// one per transaction into the store that already holds the full graph.
-	base := storetest.NewGen(c.seed+1000, c.baseWallets, c.baseTransfers)
+	base := synth.NewGen(c.seed+1000, c.baseWallets, c.baseTransfers)
 	n := 0
 	start = time.Now()
 	for b := range base.Batches(1) {
@@ -300,7 +300,7 @@ func benchReopen(ctx context.Context, t *table, dir string, quiet *slog.Logger) 
 
 // writeImportCSV writes the generated graph as CSV files for Neo4j's
 // importer with the store's own encoders (neo4jstore.ImportWriter).
-func writeImportCSV(ctx context.Context, dir string, gen *storetest.Gen) error {
+func writeImportCSV(ctx context.Context, dir string, gen *synth.Gen) error {
 	w, err := neo4jstore.NewImportWriter(dir)
 	if err != nil {
 		return err
@@ -321,7 +321,7 @@ func writeImportCSV(ctx context.Context, dir string, gen *storetest.Gen) error {
 func benchNeo4jImport(ctx context.Context, t *table, tmp string, c config, baseline float64, quiet *slog.Logger) error {
 	scen := fmt.Sprintf("neo4j, %s transfers", short(c.transfers))
 	dir, data := filepath.Join(tmp, "neo4j-csv"), filepath.Join(tmp, "neo4j-import-data")
-	gen := storetest.NewGen(c.seed, c.wallets, c.transfers)
+	gen := synth.NewGen(c.seed, c.wallets, c.transfers)
 	start := time.Now()
 	if err := writeImportCSV(ctx, dir, gen); err != nil {
 		return err

@@ -41,11 +41,11 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/boltstore/algo"
 	"github.com/redthread-dev/redthread/graph/boltstore"
+	"github.com/redthread-dev/redthread/graph/boltstore/algo"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 //go:embed networkx.py
@@ -226,11 +226,11 @@ func runQueries(ctx context.Context, out io.Writer, c config) error {
 		venv = filepath.Join(dir, "venv")
 	}
 	began := time.Now()
-	gen := storetest.NewGen(c.seed, c.wallets, c.transfers)
+	gen := synth.NewGen(c.seed, c.wallets, c.transfers)
 	want := graphMark{Seed: c.seed, Wallets: c.wallets, Transfers: c.transfers, Nodes: gen.Nodes(), Edges: gen.Edges()}
 	r := &qreport{}
 	r.header = append(r.header,
-		fmt.Sprintf("graph: storetest.NewGen(seed %d, %d wallets, %d transfers): %d nodes, %d edges (%d transfers, %d DEPOSITED_AT)",
+		fmt.Sprintf("graph: synth.NewGen(seed %d, %d wallets, %d transfers): %d nodes, %d edges (%d transfers, %d DEPOSITED_AT)",
 			c.seed, gen.Wallets(), c.transfers, gen.Nodes(), gen.Edges(), c.transfers, gen.Edges()-c.transfers),
 		fmt.Sprintf("queries: %d random wallet pairs (seed %d); deadline %s each; paths ≤ %d hops, flow ≤ %d hops; engine limits investigate.DefaultLimits()",
 			c.queries, c.seed, q.timeout, q.maxHops, q.flowHops),
@@ -298,7 +298,7 @@ func runQueries(ctx context.Context, out io.Writer, c config) error {
 // openEmbedded opens the embedded store of dir/embedded, building it first
 // when it does not hold the wanted graph; it times the open (the in-memory
 // index rebuilt from the file) either way.
-func openEmbedded(ctx context.Context, r *qreport, dir string, gen *storetest.Gen, want graphMark, quiet *slog.Logger) (*boltstore.Store, error) {
+func openEmbedded(ctx context.Context, r *qreport, dir string, gen *synth.Gen, want graphMark, quiet *slog.Logger) (*boltstore.Store, error) {
 	path, markPath := filepath.Join(dir, "embedded"), filepath.Join(dir, "embedded.json")
 	if m, ok := readMark(markPath); !ok || m != want {
 		os.Remove(markPath)
@@ -531,7 +531,7 @@ func queryStore(ctx context.Context, name string, s graph.Store, opener investig
 // -neo4j-uri (which must hold it already), else the bench's own in
 // dir/neo4j-data, loaded with the offline importer unless a previous run
 // left it there, and started on -neo4j-port.
-func openNeo4j(ctx context.Context, r *qreport, c config, dir string, gen *storetest.Gen, want graphMark, quiet *slog.Logger) (*neo4jstore.Store, func(), error) {
+func openNeo4j(ctx context.Context, r *qreport, c config, dir string, gen *synth.Gen, want graphMark, quiet *slog.Logger) (*neo4jstore.Store, func(), error) {
 	var stop func()
 	uri := c.neo4jURI
 	if uri == "" {
@@ -591,7 +591,7 @@ func checkNeo4j(ctx context.Context, neo *neo4jstore.Store, want graphMark) erro
 // importNeo4j writes the graph as CSV files with the store's own encoders
 // (neo4jstore.ImportWriter) and loads them into a new database with Neo4j's
 // importer (scripts/neo4j.sh import), replacing what data held.
-func importNeo4j(ctx context.Context, r *qreport, dir, data string, env []string, gen *storetest.Gen, want graphMark) error {
+func importNeo4j(ctx context.Context, r *qreport, dir, data string, env []string, gen *synth.Gen, want graphMark) error {
 	csvDir := filepath.Join(dir, "neo4j-csv")
 	os.RemoveAll(csvDir)
 	defer os.RemoveAll(csvDir)

@@ -22,6 +22,7 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 func open(t *testing.T, dir string, opts Options) *Store {
@@ -61,7 +62,7 @@ func fileHash(t *testing.T, path string) [32]byte {
 
 func TestRewriteLeavesFileUntouched(t *testing.T) {
 	s := open(t, t.TempDir(), Options{})
-	b := storetest.Generate(1, 100, 400)
+	b := synth.Generate(1, 100, 400)
 	mustWrite(t, s, b)
 	before := fileHash(t, s.Path())
 	res := mustWrite(t, s, b)
@@ -74,7 +75,7 @@ func TestRewriteLeavesFileUntouched(t *testing.T) {
 }
 
 // snapshot captures what a reader sees, to compare stores.
-func snapshot(t *testing.T, s graph.Store, g *storetest.Gen) string {
+func snapshot(t *testing.T, s graph.Store, g *synth.Gen) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
@@ -117,7 +118,7 @@ func snapshot(t *testing.T, s graph.Store, g *storetest.Gen) string {
 // like the one maintained by writes, and that answers do not depend on the
 // order or batching in which the same records arrived.
 func TestReopenAndInsertionOrder(t *testing.T) {
-	g := storetest.NewGen(7, 300, 1500)
+	g := synth.NewGen(7, 300, 1500)
 	dir := t.TempDir()
 	s1 := open(t, dir, Options{})
 	for b := range g.Batches(97) {
@@ -133,7 +134,7 @@ func TestReopenAndInsertionOrder(t *testing.T) {
 	}
 
 	// the same records, nodes in reverse and edges shuffled, in one batch
-	all := storetest.Generate(7, 300, 1500)
+	all := synth.Generate(7, 300, 1500)
 	slices.Reverse(all.Nodes)
 	r := rand.New(rand.NewPCG(1, 1))
 	r.Shuffle(len(all.Edges), func(i, j int) { all.Edges[i], all.Edges[j] = all.Edges[j], all.Edges[i] })
@@ -212,7 +213,7 @@ func TestClosed(t *testing.T) {
 	if graph.ErrorCode(err) != graph.CodeUnavailable {
 		t.Fatalf("Stats after Close: %v", err)
 	}
-	_, err = s.Write(context.Background(), storetest.Generate(1, 40, 1))
+	_, err = s.Write(context.Background(), synth.Generate(1, 40, 1))
 	if graph.ErrorCode(err) != graph.CodeUnavailable {
 		t.Fatalf("Write after Close: %v", err)
 	}

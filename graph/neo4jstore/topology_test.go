@@ -16,6 +16,7 @@ import (
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 // The topology tests write one graph into Neo4j and into the embedded
@@ -536,7 +537,7 @@ func TestTopologyFixture(t *testing.T) {
 // merged sources.
 func TestTopologyAgreesWithEmbeddedStore(t *testing.T) {
 	ctx := context.Background()
-	g := storetest.NewGen(23, 1200, 5000)
+	g := synth.NewGen(23, 1200, 5000)
 	epoch := time.Date(2022, 3, 23, 0, 0, 0, 0, time.UTC) // the generator's
 	r := rand.New(rand.NewPCG(3, 4))
 	seenAt := func() []graph.Source {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 // investigateCases check the investigation queries (graph/investigate) on
@@ -39,7 +40,7 @@ func hubCases() []suiteCase { return []suiteCase{{"HubDeadline", testHubDeadline
 // not expand where it matters); asked to expand hubs under a deadline that
 // has passed, each stops with TIMEOUT rather than running on.
 func testHubDeadline(t *testing.T, e env) {
-	g := NewGen(7, 400, 6000)
+	g := synth.NewGen(7, 400, 6000)
 	for b := range g.Batches(3000) {
 		write(t, e.s, b)
 	}

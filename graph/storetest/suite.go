@@ -1,7 +1,6 @@
-// Package storetest is the conformance suite every graph.Store passes with
-// the same expectations, plus a deterministic generator of large transfer
-// graphs for benchmarks. Fixtures are small graphs drawn in the comments of
-// fixtures.go.
+// Package storetest is the conformance suite every investigate.Store passes
+// with the same expectations. Fixtures are small graphs drawn in the
+// comments of fixtures.go; large generated graphs come from graph/synth.
 package storetest
 
 import (
@@ -25,7 +24,7 @@ type Capabilities struct {
 	// it the suite checks the hit set and the best hit only.
 	RankedSearch bool
 	// CanonicalPaths: among several shortest paths the store returns the
-	// canonical one (see algo.PathOptions) and the least edge ID between
+	// canonical one (see boltstore/algo.PathOptions) and the least edge ID between
 	// parallel edges. Without it any valid shortest path passes.
 	CanonicalPaths bool
 }
