@@ -29,6 +29,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -106,13 +107,13 @@ func (t *table) print(w io.Writer) error {
 	return tw.Flush()
 }
 
-func run(ctx context.Context, out io.Writer, c config) error {
+func run(ctx context.Context, out io.Writer, c config) (err error) {
 	quiet := slog.New(slog.DiscardHandler)
 	tmp, err := os.MkdirTemp("", "redthread-bench-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer removeTemp(tmp)
 	t := &table{}
 
 	if err := benchDemo(ctx, t, tmp, c.queries, quiet); err != nil {
@@ -124,9 +125,11 @@ func run(ctx context.Context, out io.Writer, c config) error {
 		return err
 	}
 	if _, err := benchGenerated(ctx, t, "embedded", emb, c, c.queries); err != nil {
-		return fmt.Errorf("embedded: %w", err)
+		return errors.Join(fmt.Errorf("embedded: %w", err), emb.Close())
 	}
-	emb.Close()
+	if err := emb.Close(); err != nil {
+		return fmt.Errorf("embedded: close: %w", err)
+	}
 	if err := benchReopen(ctx, t, filepath.Join(tmp, "gen"), quiet); err != nil {
 		return err
 	}
@@ -145,7 +148,7 @@ func run(ctx context.Context, out io.Writer, c config) error {
 		if err != nil {
 			return err
 		}
-		defer neo.Close()
+		defer closeInto(&err, "neo4j", neo)
 		if st, err := neo.Stats(ctx); err != nil || st.Nodes > 0 {
 			return fmt.Errorf("the Neo4j at %s must be empty (nodes: %d, err: %v)", uri, st.Nodes, err)
 		}
@@ -164,12 +167,12 @@ func run(ctx context.Context, out io.Writer, c config) error {
 
 // benchDemo loads the demo case with the real runner and times the
 // laundering-route query from the store and through GraphQL over HTTP.
-func benchDemo(ctx context.Context, t *table, tmp string, queries int, quiet *slog.Logger) error {
+func benchDemo(ctx context.Context, t *table, tmp string, queries int, quiet *slog.Logger) (err error) {
 	ds, err := boltstore.Open(ctx, filepath.Join(tmp, "demo"), boltstore.Options{Logger: quiet})
 	if err != nil {
 		return err
 	}
-	defer ds.Close()
+	defer closeInto(&err, "demo store", ds)
 	res, err := ingest.Run(ctx, ds, []ingest.Source{demo.Source()}, ingest.Options{Logger: quiet})
 	if err != nil {
 		return err
@@ -287,8 +290,10 @@ func benchReopen(ctx context.Context, t *table, dir string, quiet *slog.Logger) 
 	el := time.Since(start)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	st, _ := s.Stats(ctx)
-	s.Close()
+	st, err := s.Stats(ctx)
+	if err := errors.Join(err, s.Close()); err != nil {
+		return err
+	}
 	t.add("embedded", "open (rebuild in-memory index)", el.Round(time.Millisecond).String(),
 		fmt.Sprintf("%d nodes, %d edges; heap %+.0f MiB after GC", st.Nodes, st.Edges, float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20)))
 	return nil
@@ -345,7 +350,7 @@ func post(url, query string) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end: nothing left to report
 	var env struct {
 		Errors []struct{ Message string } `json:"errors"`
 	}
@@ -356,4 +361,21 @@ func post(url, query string) error {
 		return fmt.Errorf("graphql: %s", env.Errors[0].Message)
 	}
 	return nil
+}
+
+// closeInto closes c when a function ends and adds its error to the
+// function's: a store that cannot close cleanly may have lost what the run
+// measured.
+func closeInto(err *error, what string, c io.Closer) {
+	if cerr := c.Close(); cerr != nil {
+		*err = errors.Join(*err, fmt.Errorf("close %s: %w", what, cerr))
+	}
+}
+
+// removeTemp removes a run's temporary directory, and says so when it
+// cannot: a generated graph left behind may take gigabytes.
+func removeTemp(dir string) {
+	if err := os.RemoveAll(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: remove temporary data:", err)
+	}
 }

@@ -27,7 +27,7 @@ func writeImportCSV(ctx context.Context, dir string, gen *synth.Gen) error {
 	}
 	for b := range gen.Batches(10_000) {
 		if res, err := w.Write(ctx, b); err != nil || len(res.Rejected) > 0 {
-			w.Close()
+			_ = w.Close() // the CSV files are incomplete whatever Close says
 			return fmt.Errorf("CSV: %v %v", err, res.Rejected)
 		}
 	}
@@ -38,7 +38,7 @@ func writeImportCSV(ctx context.Context, dir string, gen *synth.Gen) error {
 // offline way and times it whole: CSV files written by the store's own
 // encoders, Neo4j's importer, then start-up and the store's Open, which
 // creates the constraints and indexes and waits until they are online.
-func benchNeo4jImport(ctx context.Context, t *table, tmp string, c config, baseline float64, quiet *slog.Logger) error {
+func benchNeo4jImport(ctx context.Context, t *table, tmp string, c config, baseline float64, quiet *slog.Logger) (err error) {
 	scen := fmt.Sprintf("neo4j, %s transfers", short(c.transfers))
 	dir, data := filepath.Join(tmp, "neo4j-csv"), filepath.Join(tmp, "neo4j-import-data")
 	gen := synth.NewGen(c.seed, c.wallets, c.transfers)
@@ -52,7 +52,9 @@ func benchNeo4jImport(ctx context.Context, t *table, tmp string, c config, basel
 		return err
 	}
 	importTook := time.Since(start) - csvTook
-	os.RemoveAll(dir)
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
 	stop, uri, err := startNeo4j(tmp, "neo4j-import", env)
 	if err != nil {
 		return err
@@ -62,7 +64,7 @@ func benchNeo4jImport(ctx context.Context, t *table, tmp string, c config, basel
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer closeInto(&err, "neo4j", s)
 	el := time.Since(start)
 	st, err := s.Stats(ctx)
 	if err != nil {
@@ -104,7 +106,9 @@ func startNeo4j(tmp, name string, env []string) (stop func(), uri string, err er
 		return nil, "", err
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	if err := ln.Close(); err != nil { // free the port for Neo4j
+		return nil, "", err
+	}
 	script, err := filepath.Abs(filepath.Join("scripts", "neo4j.sh"))
 	if err != nil {
 		return nil, "", err

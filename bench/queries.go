@@ -26,9 +26,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -88,12 +90,21 @@ func readMark(path string) (graphMark, bool) {
 	return m, true
 }
 
+// removeMark removes a directory's mark before its graph is rebuilt, so
+// that a run stopped halfway leaves no mark claiming the old graph.
+func removeMark(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 func writeMark(path string, m graphMark) error {
 	b, _ := json.Marshal(m)
 	return os.WriteFile(path, b, 0o644)
 }
 
-func runQueries(ctx context.Context, out io.Writer, c config) error {
+func runQueries(ctx context.Context, out io.Writer, c config) (err error) {
 	// Ctrl-C or SIGTERM ends the run through its deferred clean-up, which
 	// stops the bench's Neo4j.
 	ctx, cancelSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -107,7 +118,7 @@ func runQueries(ctx context.Context, out io.Writer, c config) error {
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(tmp)
+		defer removeTemp(tmp)
 		dir = tmp
 		if home, err := os.UserHomeDir(); err == nil {
 			venv = filepath.Join(home, ".cache", "redthread-bench-venv")
@@ -117,7 +128,7 @@ func runQueries(ctx context.Context, out io.Writer, c config) error {
 			return err
 		}
 	}
-	dir, err := filepath.Abs(dir)
+	dir, err = filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
@@ -139,7 +150,7 @@ func runQueries(ctx context.Context, out io.Writer, c config) error {
 	if err != nil {
 		return fmt.Errorf("embedded: %w", err)
 	}
-	defer emb.Close()
+	defer closeInto(&err, "embedded", emb)
 
 	// The same pairs for every system; flow starts at the first wallet of each.
 	rng := rand.New(rand.NewPCG(uint64(c.seed), 3))
@@ -177,7 +188,7 @@ func runQueries(ctx context.Context, out io.Writer, c config) error {
 		if err != nil {
 			return fmt.Errorf("neo4j: %w", err)
 		}
-		defer neo.Close()
+		defer closeInto(&err, "neo4j", neo)
 		n := c.queries
 		if q.neo4jN > 0 && q.neo4jN < n {
 			n = q.neo4jN

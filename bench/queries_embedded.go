@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -24,8 +25,7 @@ import (
 func openEmbedded(ctx context.Context, r *qreport, dir string, gen *synth.Gen, want graphMark, quiet *slog.Logger) (*boltstore.Store, error) {
 	path, markPath := filepath.Join(dir, "embedded"), filepath.Join(dir, "embedded.json")
 	if m, ok := readMark(markPath); !ok || m != want {
-		os.Remove(markPath)
-		if err := os.RemoveAll(path); err != nil {
+		if err := errors.Join(removeMark(markPath), os.RemoveAll(path)); err != nil {
 			return nil, err
 		}
 		s, err := boltstore.Open(ctx, path, boltstore.Options{Logger: quiet})
@@ -35,8 +35,7 @@ func openEmbedded(ctx context.Context, r *qreport, dir string, gen *synth.Gen, w
 		start := time.Now()
 		for b := range gen.Batches(10_000) {
 			if _, err := s.Write(ctx, b); err != nil {
-				s.Close()
-				return nil, err
+				return nil, errors.Join(err, s.Close())
 			}
 		}
 		el := time.Since(start)
@@ -59,13 +58,11 @@ func openEmbedded(ctx context.Context, r *qreport, dir string, gen *synth.Gen, w
 	el := time.Since(start)
 	st, err := s.Stats(ctx)
 	if err != nil {
-		s.Close()
-		return nil, err
+		return nil, errors.Join(err, s.Close())
 	}
 	if st.Nodes != int64(want.Nodes) || st.Edges != int64(want.Edges) {
-		s.Close()
-		os.Remove(markPath)
-		return nil, fmt.Errorf("%s holds %d nodes and %d edges, want %d and %d (removed its mark: run again to rebuild)", path, st.Nodes, st.Edges, want.Nodes, want.Edges)
+		return nil, errors.Join(fmt.Errorf("%s holds %d nodes and %d edges, want %d and %d (removed its mark: run again to rebuild)", path, st.Nodes, st.Edges, want.Nodes, want.Edges),
+			s.Close(), removeMark(markPath))
 	}
 	runtime.GC()
 	r.shot("load the whole graph into memory", "embedded", el, "boltstore.Open: in-memory index rebuilt from the file; process RSS now "+procStatus("VmRSS:"))
@@ -95,7 +92,7 @@ func exportEdges(ctx context.Context, r *qreport, s *boltstore.Store, path strin
 	if err != nil {
 		return 0, nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // for the error paths: the end closes f and checks
 	w := bufio.NewWriterSize(f, 1<<20)
 	g := algo.NewGraph(n, int(st.Edges))
 	for range n {
@@ -120,7 +117,9 @@ func exportEdges(ctx context.Context, r *qreport, s *boltstore.Store, path strin
 				line = append(line, '\t')
 				line = strconv.AppendUint(line, uint64(a.To), 10)
 				line = append(line, '\n')
-				w.Write(line)
+				if _, err := w.Write(line); err != nil {
+					return 0, nil, err
+				}
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -25,7 +26,9 @@ func openNeo4j(ctx context.Context, r *qreport, c config, dir string, gen *synth
 		data, markPath := filepath.Join(dir, "neo4j-data"), filepath.Join(dir, "neo4j.json")
 		env := []string{"NEO4J_DATA_DIR=" + data, "NEO4J_TMP_DATA=0", "NEO4J_PORT=" + strconv.Itoa(c.q.neo4jPort)}
 		if m, ok := readMark(markPath); !ok || m != want {
-			os.Remove(markPath)
+			if err := removeMark(markPath); err != nil {
+				return nil, nil, err
+			}
 			if err := importNeo4j(ctx, r, dir, data, env, gen, want); err != nil {
 				return nil, nil, err
 			}
@@ -44,12 +47,10 @@ func openNeo4j(ctx context.Context, r *qreport, c config, dir string, gen *synth
 		}
 		r.shot("start Neo4j on its database", "neo4j", time.Since(start), "scripts/neo4j.sh start and neo4jstore.Open (indexes online) at "+uri)
 		if err := checkNeo4j(ctx, neo, want); err != nil {
-			neo.Close()
-			return nil, stop, err
+			return nil, stop, errors.Join(err, neo.Close())
 		}
 		if err := writeMark(markPath, want); err != nil {
-			neo.Close()
-			return nil, stop, err
+			return nil, stop, errors.Join(err, neo.Close())
 		}
 		return neo, stop, nil
 	}
@@ -58,8 +59,7 @@ func openNeo4j(ctx context.Context, r *qreport, c config, dir string, gen *synth
 		return nil, nil, err
 	}
 	if err := checkNeo4j(ctx, neo, want); err != nil {
-		neo.Close()
-		return nil, nil, fmt.Errorf("%s: %w (with -queries, -neo4j-uri names a database that holds the generated graph already)", uri, err)
+		return nil, nil, errors.Join(fmt.Errorf("%s: %w (with -queries, -neo4j-uri names a database that holds the generated graph already)", uri, err), neo.Close())
 	}
 	return neo, nil, nil
 }
@@ -80,8 +80,10 @@ func checkNeo4j(ctx context.Context, neo *neo4jstore.Store, want graphMark) erro
 // importer (scripts/neo4j.sh import), replacing what data held.
 func importNeo4j(ctx context.Context, r *qreport, dir, data string, env []string, gen *synth.Gen, want graphMark) error {
 	csvDir := filepath.Join(dir, "neo4j-csv")
-	os.RemoveAll(csvDir)
-	defer os.RemoveAll(csvDir)
+	if err := os.RemoveAll(csvDir); err != nil {
+		return err
+	}
+	defer removeTemp(csvDir)
 	start := time.Now()
 	if err := writeImportCSV(ctx, csvDir, gen); err != nil {
 		return err

@@ -4,7 +4,9 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,7 +84,9 @@ func runNetworkx(ctx context.Context, r *qreport, c config, dir, venv, edgesPath
 		return err
 	}
 	resultPath := filepath.Join(dir, "networkx.json")
-	os.Remove(resultPath)
+	if err := os.Remove(resultPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err // a stale result would pass for this run's
+	}
 	cmd := exec.CommandContext(ctx, py, script, "--edges", edgesPath, "--nodes", strconv.Itoa(nodes), "--pairs", pairsPath,
 		"--cutoff", strconv.Itoa(q.maxHops), "--timeout", strconv.FormatFloat(q.timeout.Seconds(), 'f', -1, 64), "--out", resultPath)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
