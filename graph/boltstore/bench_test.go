@@ -69,8 +69,8 @@ func BenchmarkStore(b *testing.B) {
 					b.Fatal(err)
 				}
 				built = true
-			} else {
-				os.RemoveAll(d)
+			} else if err := os.RemoveAll(d); err != nil {
+				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(g.Edges())*float64(b.N)/took.Seconds(), "edges/s")

@@ -304,24 +304,26 @@ func crashBatch(k int) graph.Batch {
 	return b
 }
 
+// crashChild is the child process: it tells the parent on stdout how far
+// it has written.
 func crashChild(dir string) {
 	s, err := Open(context.Background(), dir, Options{})
 	if err != nil {
-		fmt.Println("error:", err)
+		fmt.Fprintln(os.Stdout, "error:", err)
 		os.Exit(2)
 	}
 	if _, err := s.Write(context.Background(), crashBatch(1)); err != nil {
-		fmt.Println("error:", err)
+		fmt.Fprintln(os.Stdout, "error:", err)
 		os.Exit(2)
 	}
-	fmt.Println("written")
+	fmt.Fprintln(os.Stdout, "written")
 	for k := 2; ; k++ {
 		if _, err := s.Write(context.Background(), crashBatch(k)); err != nil {
-			fmt.Println("error:", err)
+			fmt.Fprintln(os.Stdout, "error:", err)
 			os.Exit(2)
 		}
 		if k == 3 {
-			fmt.Println("writing on")
+			fmt.Fprintln(os.Stdout, "writing on")
 		}
 	}
 }
@@ -347,15 +349,15 @@ func TestCrashDurability(t *testing.T) {
 	lines := bufio.NewScanner(out)
 	for _, want := range []string{"written", "writing on"} {
 		if !lines.Scan() || lines.Text() != want {
-			cmd.Process.Kill()
-			cmd.Wait()
+			_ = cmd.Process.Kill() // the test fails whatever the child does now
+			_ = cmd.Wait()
 			t.Fatalf("child said %q (%v), want %q", lines.Text(), lines.Err(), want)
 		}
 	}
 	if err := cmd.Process.Kill(); err != nil { // SIGKILL on Unix
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, out)
+	_, _ = io.Copy(io.Discard, out) // until the kill closes the pipe
 	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Fatalf("child exited with %v, want killed", err)
 	}
