@@ -35,16 +35,13 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -53,7 +50,7 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/server"
 )
@@ -110,13 +107,13 @@ func (t *table) print(w io.Writer) error {
 	return tw.Flush()
 }
 
-func run(ctx context.Context, out io.Writer, c config) error {
+func run(ctx context.Context, out io.Writer, c config) (err error) {
 	quiet := slog.New(slog.DiscardHandler)
 	tmp, err := os.MkdirTemp("", "redthread-bench-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer removeTemp(tmp)
 	t := &table{}
 
 	if err := benchDemo(ctx, t, tmp, c.queries, quiet); err != nil {
@@ -128,9 +125,11 @@ func run(ctx context.Context, out io.Writer, c config) error {
 		return err
 	}
 	if _, err := benchGenerated(ctx, t, "embedded", emb, c, c.queries); err != nil {
-		return fmt.Errorf("embedded: %w", err)
+		return errors.Join(fmt.Errorf("embedded: %w", err), emb.Close())
 	}
-	emb.Close()
+	if err := emb.Close(); err != nil {
+		return fmt.Errorf("embedded: close: %w", err)
+	}
 	if err := benchReopen(ctx, t, filepath.Join(tmp, "gen"), quiet); err != nil {
 		return err
 	}
@@ -149,7 +148,7 @@ func run(ctx context.Context, out io.Writer, c config) error {
 		if err != nil {
 			return err
 		}
-		defer neo.Close()
+		defer closeInto(&err, "neo4j", neo)
 		if st, err := neo.Stats(ctx); err != nil || st.Nodes > 0 {
 			return fmt.Errorf("the Neo4j at %s must be empty (nodes: %d, err: %v)", uri, st.Nodes, err)
 		}
@@ -168,12 +167,12 @@ func run(ctx context.Context, out io.Writer, c config) error {
 
 // benchDemo loads the demo case with the real runner and times the
 // laundering-route query from the store and through GraphQL over HTTP.
-func benchDemo(ctx context.Context, t *table, tmp string, queries int, quiet *slog.Logger) error {
+func benchDemo(ctx context.Context, t *table, tmp string, queries int, quiet *slog.Logger) (err error) {
 	ds, err := boltstore.Open(ctx, filepath.Join(tmp, "demo"), boltstore.Options{Logger: quiet})
 	if err != nil {
 		return err
 	}
-	defer ds.Close()
+	defer closeInto(&err, "demo store", ds)
 	res, err := ingest.Run(ctx, ds, []ingest.Source{demo.Source()}, ingest.Options{Logger: quiet})
 	if err != nil {
 		return err
@@ -215,7 +214,7 @@ func benchDemo(ctx context.Context, t *table, tmp string, queries int, quiet *sl
 // records/s.
 func benchGenerated(ctx context.Context, t *table, name string, s graph.Store, c config, queries int) (float64, error) {
 	scen := fmt.Sprintf("%s, %s transfers", name, short(c.transfers))
-	gen := storetest.NewGen(c.seed, c.wallets, c.transfers)
+	gen := synth.NewGen(c.seed, c.wallets, c.transfers)
 	start := time.Now()
 	for b := range gen.Batches(10_000) {
 		if _, err := s.Write(ctx, b); err != nil {
@@ -230,7 +229,7 @@ func benchGenerated(ctx context.Context, t *table, name string, s graph.Store, c
 
 	// Baseline: another generator's records (so each one is new), written
 	// one per transaction into the store that already holds the full graph.
-	base := storetest.NewGen(c.seed+1000, c.baseWallets, c.baseTransfers)
+	base := synth.NewGen(c.seed+1000, c.baseWallets, c.baseTransfers)
 	n := 0
 	start = time.Now()
 	for b := range base.Batches(1) {
@@ -291,127 +290,13 @@ func benchReopen(ctx context.Context, t *table, dir string, quiet *slog.Logger) 
 	el := time.Since(start)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	st, _ := s.Stats(ctx)
-	s.Close()
+	st, err := s.Stats(ctx)
+	if err := errors.Join(err, s.Close()); err != nil {
+		return err
+	}
 	t.add("embedded", "open (rebuild in-memory index)", el.Round(time.Millisecond).String(),
 		fmt.Sprintf("%d nodes, %d edges; heap %+.0f MiB after GC", st.Nodes, st.Edges, float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20)))
 	return nil
-}
-
-// writeImportCSV writes the generated graph as CSV files for Neo4j's
-// importer with the store's own encoders (neo4jstore.ImportWriter).
-func writeImportCSV(ctx context.Context, dir string, gen *storetest.Gen) error {
-	w, err := neo4jstore.NewImportWriter(dir)
-	if err != nil {
-		return err
-	}
-	for b := range gen.Batches(10_000) {
-		if res, err := w.Write(ctx, b); err != nil || len(res.Rejected) > 0 {
-			w.Close()
-			return fmt.Errorf("CSV: %v %v", err, res.Rejected)
-		}
-	}
-	return w.Close()
-}
-
-// benchNeo4jImport loads the generated graph into a new Neo4j database the
-// offline way and times it whole: CSV files written by the store's own
-// encoders, Neo4j's importer, then start-up and the store's Open, which
-// creates the constraints and indexes and waits until they are online.
-func benchNeo4jImport(ctx context.Context, t *table, tmp string, c config, baseline float64, quiet *slog.Logger) error {
-	scen := fmt.Sprintf("neo4j, %s transfers", short(c.transfers))
-	dir, data := filepath.Join(tmp, "neo4j-csv"), filepath.Join(tmp, "neo4j-import-data")
-	gen := storetest.NewGen(c.seed, c.wallets, c.transfers)
-	start := time.Now()
-	if err := writeImportCSV(ctx, dir, gen); err != nil {
-		return err
-	}
-	csvTook := time.Since(start)
-	env := []string{"NEO4J_DATA_DIR=" + data, "NEO4J_TMP_DATA=0"}
-	if err := neo4jScript(tmp, "neo4j-import", env, "import", dir); err != nil {
-		return err
-	}
-	importTook := time.Since(start) - csvTook
-	os.RemoveAll(dir)
-	stop, uri, err := startNeo4j(tmp, "neo4j-import", env)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	s, err := neo4jstore.Open(ctx, neo4jstore.Config{URI: uri, Logger: quiet, ConnectTimeout: time.Minute})
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	el := time.Since(start)
-	st, err := s.Stats(ctx)
-	if err != nil {
-		return err
-	}
-	if st.Nodes != int64(gen.Nodes()) || st.Edges != int64(gen.Edges()) {
-		return fmt.Errorf("imported %d nodes and %d edges, want %d and %d", st.Nodes, st.Edges, gen.Nodes(), gen.Edges())
-	}
-	records := float64(gen.Nodes() + gen.Edges())
-	t.add(scen, "ingest, offline import into a new database", fmt.Sprintf("%.0f records/s", records/el.Seconds()),
-		fmt.Sprintf("%.0f edges/s, %.0f× the baseline: CSV %s, importer %s, start and indexes %s",
-			float64(gen.Edges())/el.Seconds(), records/el.Seconds()/baseline, csvTook.Round(time.Millisecond),
-			importTook.Round(time.Millisecond), (el-csvTook-importTook).Round(time.Millisecond)))
-	return nil
-}
-
-// neo4jScript runs scripts/neo4j.sh with the bench's state directory name
-// and extra environment.
-func neo4jScript(tmp, name string, env []string, args ...string) error {
-	script, err := filepath.Abs(filepath.Join("scripts", "neo4j.sh"))
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(script, args...)
-	cmd.Env = append(append([]string{"NEO4J_HEAP=2g"}, os.Environ()...), append([]string{"NEO4J_STATE_DIR=" + filepath.Join(tmp, name)}, env...)...)
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("scripts/neo4j.sh %s: %w", strings.Join(args, " "), err)
-	}
-	return nil
-}
-
-// startNeo4j starts a Neo4j of the bench's own with the project's script,
-// in the state directory tmp/name, on a free port; its data is temporary
-// unless env says otherwise.
-func startNeo4j(tmp, name string, env []string) (stop func(), uri string, err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	script, err := filepath.Abs(filepath.Join("scripts", "neo4j.sh"))
-	if err != nil {
-		return nil, "", err
-	}
-	// Heap and page cache: the caller's NEO4J_HEAP and NEO4J_PAGECACHE, else
-	// 2g and 1g (a 5 M-transfer store needs more page cache to stay fast).
-	env = append(append([]string{"NEO4J_HEAP=2g", "NEO4J_PAGECACHE=1g"}, os.Environ()...),
-		append([]string{"NEO4J_STATE_DIR=" + filepath.Join(tmp, name), "NEO4J_TMP_DATA=1", "NEO4J_PORT=" + strconv.Itoa(port)}, env...)...)
-	cmd := exec.Command(script, "start")
-	cmd.Env, cmd.Stderr = env, os.Stderr
-	outb, err := cmd.Output()
-	if err != nil {
-		return nil, "", fmt.Errorf("start Neo4j (run the bench from the repository root): %w", err)
-	}
-	for _, line := range strings.Split(string(outb), "\n") {
-		if u, ok := strings.CutPrefix(line, "NEO4J_URI="); ok {
-			uri = strings.TrimSpace(u)
-		}
-	}
-	if uri == "" {
-		return nil, "", errors.New("neo4j.sh start printed no NEO4J_URI")
-	}
-	return func() {
-		cmd := exec.Command(script, "stop")
-		cmd.Env, cmd.Stderr = env, os.Stderr
-		_ = cmd.Run()
-	}, uri, nil
 }
 
 // peakRSS is the bench process's largest resident set so far: the
@@ -465,7 +350,7 @@ func post(url, query string) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end: nothing left to report
 	var env struct {
 		Errors []struct{ Message string } `json:"errors"`
 	}
@@ -476,4 +361,21 @@ func post(url, query string) error {
 		return fmt.Errorf("graphql: %s", env.Errors[0].Message)
 	}
 	return nil
+}
+
+// closeInto closes c when a function ends and adds its error to the
+// function's: a store that cannot close cleanly may have lost what the run
+// measured.
+func closeInto(err *error, what string, c io.Closer) {
+	if cerr := c.Close(); cerr != nil {
+		*err = errors.Join(*err, fmt.Errorf("close %s: %w", what, cerr))
+	}
+}
+
+// removeTemp removes a run's temporary directory, and says so when it
+// cannot: a generated graph left behind may take gigabytes.
+func removeTemp(dir string) {
+	if err := os.RemoveAll(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: remove temporary data:", err)
+	}
 }

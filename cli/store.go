@@ -33,15 +33,8 @@ func (m Main) storeFlags(fs *flag.FlagSet) *storeFlags {
 	return sf
 }
 
-// store is what every Redthread store offers: the graph.Store contract and
-// a view for the investigation queries.
-type store interface {
-	graph.Store
-	investigate.Opener
-}
-
 // open opens the configured store.
-func (sf *storeFlags) open(ctx context.Context, logger *slog.Logger) (store, error) {
+func (sf *storeFlags) open(ctx context.Context, logger *slog.Logger) (investigate.Store, error) {
 	switch sf.kind {
 	case "embedded":
 		s, err := boltstore.Open(ctx, sf.dir, boltstore.Options{Limits: sf.limits, Logger: logger})

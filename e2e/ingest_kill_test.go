@@ -22,7 +22,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 var (
@@ -35,7 +35,7 @@ var (
 // opens with a tenth of the transfers, before any wallet (deferred edges,
 // linked at the end), both files hold malformed lines and edges to wallets
 // that never come (the error report).
-func writeKillInput(t *testing.T, dir string, g *storetest.Gen) (files []string, nodes, edges int) {
+func writeKillInput(t *testing.T, dir string, g *synth.Gen) (files []string, nodes, edges int) {
 	t.Helper()
 	var ns []graph.Node
 	var es []graph.Edge
@@ -175,7 +175,7 @@ func TestIngestSurvivesKill(t *testing.T) {
 	}
 	start := time.Now()
 	bin := binary(t)
-	g := storetest.NewGen(42, max(*killTransfers/6, 40), *killTransfers)
+	g := synth.NewGen(42, max(*killTransfers/6, 40), *killTransfers)
 	files, nodes, edges := writeKillInput(t, t.TempDir(), g)
 	args := append([]string{"--format", "native", "--batch-size", "5000"}, files...)
 	t.Logf("input: %d nodes, %d edges in %d files (%s)", nodes, edges, len(files), time.Since(start).Round(time.Millisecond))

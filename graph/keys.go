@@ -207,7 +207,7 @@ func EdgeID(kind EdgeKind, from, to, key string) string {
 
 func isHex(s string) bool {
 	for _, r := range s {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
 			return false
 		}
 	}

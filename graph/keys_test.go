@@ -278,15 +278,6 @@ func TestWalletKey(t *testing.T) {
 	}
 }
 
-func TestLimitsOrDefaults(t *testing.T) {
-	got := Limits{MaxHops: 4, MaxSearch: -1}.OrDefaults()
-	want := DefaultLimits()
-	want.MaxHops = 4
-	if got != want {
-		t.Fatalf("OrDefaults = %+v, want %+v", got, want)
-	}
-}
-
 // TestPrepareNodeKnown: with the prepared IDs known, nodes come out as
 // PrepareNode makes them, whether their key is the normalised one or not.
 func TestPrepareNodeKnown(t *testing.T) {

@@ -13,57 +13,6 @@ const (
 // Valid reports whether d is a known direction.
 func (d Direction) Valid() bool { return d == Out || d == In || d == Both }
 
-// Limits bound every query. Stores clamp requests to them and say in the
-// answer when they truncated; callers may lower them, never raise them past
-// the server's configuration.
-type Limits struct {
-	MaxDepth         int // neighbourhood depth
-	DefaultNeighbors int // neighbour nodes returned when the caller gives no limit
-	MaxNeighbors     int
-	MaxEdges         int // edges returned in one subgraph
-	DefaultHops      int // path length when the caller gives none
-	MaxHops          int
-	MaxVisited       int // nodes a path search may visit before it gives up
-	DefaultSearch    int
-	MaxSearch        int
-}
-
-// DefaultLimits are the limits a server uses unless configured otherwise.
-func DefaultLimits() Limits {
-	return Limits{
-		MaxDepth:         3,
-		DefaultNeighbors: 200,
-		MaxNeighbors:     5000,
-		MaxEdges:         20000,
-		DefaultHops:      6,
-		MaxHops:          12,
-		MaxVisited:       2_000_000,
-		DefaultSearch:    20,
-		MaxSearch:        100,
-	}
-}
-
-// OrDefaults returns l with every unset (zero or negative) limit taken from
-// DefaultLimits, so a store can be configured with only what differs.
-func (l Limits) OrDefaults() Limits {
-	d := DefaultLimits()
-	for _, f := range []struct {
-		v   *int
-		def int
-	}{
-		{&l.MaxDepth, d.MaxDepth}, {&l.DefaultNeighbors, d.DefaultNeighbors},
-		{&l.MaxNeighbors, d.MaxNeighbors}, {&l.MaxEdges, d.MaxEdges},
-		{&l.DefaultHops, d.DefaultHops}, {&l.MaxHops, d.MaxHops},
-		{&l.MaxVisited, d.MaxVisited}, {&l.DefaultSearch, d.DefaultSearch},
-		{&l.MaxSearch, d.MaxSearch},
-	} {
-		if *f.v <= 0 {
-			*f.v = f.def
-		}
-	}
-	return l
-}
-
 // SearchQuery finds nodes by label, alias or key.
 type SearchQuery struct {
 	Text  string

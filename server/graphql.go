@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/redthread-dev/redthread/graph/budget"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/server/admission"
 	"github.com/redthread-dev/redthread/server/gql"
 	"github.com/redthread-dev/redthread/server/gql/generated"
@@ -23,9 +24,9 @@ import (
 
 // graphqlHandler builds the GraphQL executor with explicit transports,
 // caches, limits, admission, deadlines, budgets and error presentation.
-func graphqlHandler(store Store, cfg Config, admit *admission.Controller, pool *budget.Pool, logger *slog.Logger) http.Handler {
+func graphqlHandler(store investigate.Store, cfg Config, admit *admission.Controller, pool *budget.Pool, logger *slog.Logger) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: writerOf(store), Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases},
+		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: store, Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases},
 		Complexity: gql.Complexity(cfg.Limits, cfg.Investigate),
 	})
 	srv := handler.New(schema)
@@ -106,14 +107,6 @@ func (operationName) MutateOperationContext(ctx context.Context, op *graphql.Ope
 		if info.operation == "" && op.Operation != nil {
 			info.operation = op.Operation.Name
 		}
-	}
-	return nil
-}
-
-// writerOf returns the store's write side, or nil when it has none.
-func writerOf(store Store) gql.Writer {
-	if w, ok := store.(gql.Writer); ok {
-		return w
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ func TestHostileCorpus(t *testing.T) {
 // gatedTopology blocks the next investigation query until the gate
 // opens, so that a test can hold the heavy lane full.
 type gatedTopology struct {
-	server.Store
+	investigate.Store
 	armed   *atomic.Bool
 	entered chan struct{}
 	gate    chan struct{}

@@ -15,12 +15,13 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/server/admission"
 )
 
 const graphqlResponseJSON = "application/graphql-response+json"
 
-func (s *Server) routes(store Store, assets fs.FS, built bool) http.Handler {
+func (s *Server) routes(store investigate.Store, assets fs.FS, built bool) http.Handler {
 	api := graphqlHandler(store, s.cfg, s.admit, s.budget, s.logger)
 	graphiql := playground.Handler("Redthread GraphiQL", "/graphql")
 	endpoint := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -106,7 +107,7 @@ func errorJSON(code graph.Code, msg string) []byte {
 }
 
 // healthz answers 200 when the store answers a cheap query in time.
-func healthz(store Store) http.Handler {
+func healthz(store investigate.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 		defer cancel()

@@ -24,7 +24,7 @@ import (
 // gatedWriter holds the first write until the test opens the gate, so
 // that a job is seen running.
 type gatedWriter struct {
-	fullStore
+	investigate.Store
 	once    sync.Once
 	writing chan struct{}
 	gate    chan struct{}
@@ -35,7 +35,7 @@ func (g *gatedWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteResu
 		close(g.writing)
 		<-g.gate
 	})
-	return g.fullStore.Write(ctx, b)
+	return g.Store.Write(ctx, b)
 }
 
 const evidence = `{"type":"node","kind":"THREAT_GROUP","key":"kimsuky","label":"Kimsuky","sources":[{"dataset":"api-test"}]}
@@ -144,7 +144,7 @@ func TestIngestOverAPI(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "evidence.jsonl"), []byte(evidence), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w := &gatedWriter{fullStore: store, writing: make(chan struct{}), gate: make(chan struct{})}
+	w := &gatedWriter{Store: store, writing: make(chan struct{}), gate: make(chan struct{})}
 	ts := startWithJobs(t, store, w, dir)
 	nodes0, edges0 := stats(t, ts)
 
@@ -261,12 +261,6 @@ func TestIngestDisabled(t *testing.T) {
 	}
 }
 
-// fullStore is what a Redthread store offers the server and the jobs.
-type fullStore interface {
-	graph.Store
-	investigate.Opener
-}
-
 // TestFailedJobReasonOverAPI: a job that fails as a whole says why in its
 // record, with a code, and names no server path.
 func TestFailedJobReasonOverAPI(t *testing.T) {
@@ -296,7 +290,7 @@ func TestFailedJobReasonOverAPI(t *testing.T) {
 
 // startWithJobs serves store with ingest jobs that write through w and
 // read the import directory dir.
-func startWithJobs(t *testing.T, store server.Store, w ingest.Writer, dir string) *httptest.Server {
+func startWithJobs(t *testing.T, store investigate.Store, w ingest.Writer, dir string) *httptest.Server {
 	t.Helper()
 	jm, err := jobs.New(w, jobs.Config{ImportDir: dir})
 	if err != nil {

@@ -24,12 +24,6 @@ import (
 	"github.com/redthread-dev/redthread/web"
 )
 
-// Store is what the server needs from a graph store: the read side of
-// graph.Store, which every graph.Store satisfies.
-type Store interface {
-	gql.Store
-}
-
 // Config tunes the server. Zero fields take DefaultConfig's values.
 type Config struct {
 	// Limits bound every query; arguments beyond them are clamped.
@@ -171,8 +165,9 @@ type Server struct {
 	budget  *budget.Pool
 }
 
-// New returns a server answering from store.
-func New(store Store, cfg Config, logger *slog.Logger) *Server {
+// New returns a server answering from store and recording analysts'
+// judgements into it.
+func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/server"
 	"github.com/redthread-dev/redthread/web"
 )
@@ -93,7 +94,7 @@ func testLogger(t *testing.T) *slog.Logger {
 }
 
 // start serves store with cfg over real HTTP.
-func start(t *testing.T, store server.Store, cfg server.Config) *httptest.Server {
+func start(t *testing.T, store investigate.Store, cfg server.Config) *httptest.Server {
 	t.Helper()
 	ts := httptest.NewServer(server.New(store, cfg, testLogger(t)).Handler())
 	t.Cleanup(ts.Close)

@@ -73,7 +73,7 @@ func newUploadHarness(t testing.TB, tr uploadTransport) uploadHarness {
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
-		Resolvers: &gql.Resolver{Store: store, Limits: graph.DefaultLimits(), Writer: writerOf(store), Logger: logger, Jobs: jm},
+		Resolvers: &gql.Resolver{Store: store, Limits: graph.DefaultLimits(), Writer: store, Logger: logger, Jobs: jm},
 	}))
 	tr.jobs, tr.logger = jm, logger
 	if tr.timeout == 0 {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest/ingesttest"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
@@ -185,7 +186,7 @@ func personLines(prefix string, n int) string {
 }
 
 // uploadServer serves store with a job manager configured by cfg.
-func uploadServer(t *testing.T, store fullStore, cfg jobs.Config) (*httptest.Server, *jobs.Manager) {
+func uploadServer(t *testing.T, store investigate.Store, cfg jobs.Config) (*httptest.Server, *jobs.Manager) {
 	t.Helper()
 	jm, err := jobs.New(store, cfg)
 	if err != nil {

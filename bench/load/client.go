@@ -174,7 +174,7 @@ func (l *loader) do(ctx context.Context, hc *http.Client, rq request, timeout ti
 		res.latency, res.codes = time.Since(began), []string{"TRANSPORT"}
 		return res, 0
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end: nothing left to report
 	buf.Reset()
 	_, err = buf.ReadFrom(resp.Body)
 	res.latency, res.status = time.Since(began), resp.StatusCode
@@ -238,7 +238,7 @@ func (l *loader) post(ctx context.Context, query string, vars map[string]any, ou
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end: nothing left to report
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err

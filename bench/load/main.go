@@ -139,7 +139,11 @@ func run(ctx context.Context, c config, command string) error {
 		if work, err = os.MkdirTemp("", "redthread-load-"); err != nil {
 			return err
 		}
-		defer os.RemoveAll(work)
+		defer func() {
+			if err := os.RemoveAll(work); err != nil {
+				fmt.Fprintln(os.Stderr, "load: remove the work directory:", err)
+			}
+		}()
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "load: "+format+"\n", args...) }
 

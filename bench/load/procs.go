@@ -104,11 +104,11 @@ func startServer(ctx context.Context, bin string, args []string, logPath string)
 	cmd.Stderr = logf
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		logf.Close()
+		_ = logf.Close() // nothing written yet
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		logf.Close()
+		_ = logf.Close() // nothing written yet
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	s := &serverProc{cmd: cmd, logPath: logPath, done: make(chan struct{})}
@@ -135,7 +135,7 @@ func startServer(ctx context.Context, bin string, args []string, logPath string)
 	go func() {
 		copying.Wait() // Wait closes stdout: read it all first
 		s.exitErr = cmd.Wait()
-		logf.Close()
+		_ = logf.Close() // the server's log, for people: the run's answer does not depend on it
 		close(s.done)
 	}()
 	select {
@@ -165,7 +165,7 @@ func waitHealthy(ctx context.Context, url string, done <-chan struct{}) error {
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(url); err == nil {
-			res.Body.Close()
+			_ = res.Body.Close() // the status is the answer
 			if res.StatusCode == http.StatusOK {
 				return nil
 			}
@@ -226,7 +226,9 @@ func startNeo4j(ctx context.Context, script, dir string) (uri string, pid int, s
 		return "", 0, nil, err
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	if err := ln.Close(); err != nil { // free the port for Neo4j
+		return "", 0, nil, err
+	}
 	// The caller's NEO4J_HEAP and NEO4J_PAGECACHE win over these.
 	env := append(append([]string{"NEO4J_HEAP=1g", "NEO4J_PAGECACHE=512m"}, os.Environ()...),
 		"NEO4J_STATE_DIR="+dir, "NEO4J_TMP_DATA=1", "NEO4J_PORT="+strconv.Itoa(port))

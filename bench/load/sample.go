@@ -44,7 +44,7 @@ func (s sampler) once(ctx context.Context) (sample, error) {
 	if err != nil {
 		return sample{}, fmt.Errorf("debug vars: %w", err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }() // read-only: nothing to lose
 	if res.StatusCode != http.StatusOK {
 		return sample{}, fmt.Errorf("debug vars: %s", res.Status)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 // benchEdges is the size of the benchmark graph: 1M transfers unless
@@ -27,7 +27,7 @@ func benchEdges(b *testing.B) int {
 	return 1_000_000
 }
 
-func ingest(b *testing.B, dir string, g *storetest.Gen, batch int) time.Duration {
+func ingest(b *testing.B, dir string, g *synth.Gen, batch int) time.Duration {
 	ctx := context.Background()
 	s, err := Open(ctx, dir, Options{})
 	if err != nil {
@@ -54,7 +54,7 @@ func ingest(b *testing.B, dir string, g *storetest.Gen, batch int) time.Duration
 //	go test ./graph/boltstore -run '^$' -bench 'Store/(shortest|neigh)'
 func BenchmarkStore(b *testing.B) {
 	edges := benchEdges(b)
-	g := storetest.NewGen(42, edges/4, edges)
+	g := synth.NewGen(42, edges/4, edges)
 	root := b.TempDir()
 	dir := filepath.Join(root, "main")
 	built := false
@@ -69,8 +69,8 @@ func BenchmarkStore(b *testing.B) {
 					b.Fatal(err)
 				}
 				built = true
-			} else {
-				os.RemoveAll(d)
+			} else if err := os.RemoveAll(d); err != nil {
+				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(g.Edges())*float64(b.N)/took.Seconds(), "edges/s")
@@ -78,7 +78,7 @@ func BenchmarkStore(b *testing.B) {
 	})
 	b.Run("ingest/perRecord", func(b *testing.B) {
 		// A 1k-transfer sample, every node and edge its own transaction.
-		small := storetest.NewGen(43, 1_000/4, 1_000)
+		small := synth.NewGen(43, 1_000/4, 1_000)
 		ctx := context.Background()
 		var took time.Duration
 		for i := range b.N {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 // fields lists a struct's field names.
@@ -58,7 +58,7 @@ func same(t *testing.T, a, b any) bool {
 func TestCodecRoundTrip(t *testing.T) {
 	seoul := time.FixedZone("KST", 9*3600)
 	odd := []string{"plain", "", `quo"te\back`, "tab\tnew\nline\r\x01", "<a&b>", "한국어 ✓", "\x7f"}
-	batch := storetest.Generate(3, 50, 200)
+	batch := synth.Generate(3, 50, 200)
 	ids := make([]string, 0, len(batch.Nodes)+2)
 	nums := map[string]uint32{}
 	num := func(id string) uint32 {
@@ -161,7 +161,7 @@ func TestCodecRoundTrip(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	dict := newSourceDict()
 	enc := newEncoder(dict)
-	b := storetest.Generate(1, 4, 4)
+	b := synth.Generate(1, 4, 4)
 	n := b.Nodes[0]
 	if err := graph.PrepareNode(&n); err != nil {
 		f.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 // withJob stamps job into every source of b.
@@ -31,7 +31,7 @@ func withJob(b graph.Batch, job string) graph.Batch {
 // has the same digest; one changed amount changes it.
 func TestDigest(t *testing.T) {
 	ctx := context.Background()
-	all := storetest.Generate(7, 300, 2000)
+	all := synth.Generate(7, 300, 2000)
 
 	a := open(t, t.TempDir(), Options{})
 	mustWrite(t, a, withJob(all, "job-a"))

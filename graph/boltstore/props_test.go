@@ -15,7 +15,7 @@ func TestPropsMatchEncodingJSON(t *testing.T) {
 	for i, p := range []graph.Props{
 		{"valueRaw": "6314395900610000000000", "tokenAddress": "0xdac17f958d2ee523a2206206994597c13d831ec7", "logIndex": 30},
 		{"s": "", "q": `quo"te\back`, "html": "<a&b>", "ctl": "tab\tnew\nline\x01", "kr": "한국어 ✓", "bad": "bad\xffutf8", "sep": "a\u2028b"},
-		{"f": 0.1, "g": 1e-7, "h": 1e21, "i": 123456789.123456, "j": 5e-324, "k": math.MaxFloat64, "l": -2.5e-10, "m": 0.0, "n": -0.0},
+		{"f": 0.1, "g": 1e-7, "h": 1e21, "i": 123456789.123456, "j": 5e-324, "k": math.MaxFloat64, "l": -2.5e-10, "m": 0.0, "n": math.Copysign(0, -1)},
 		{"b": true, "c": false, "nil": nil, "i64": int64(-7), "list": []any{"a", 1.0, nil, []any{}, map[string]any{}},
 			"nested": map[string]any{"z": true, "a": []any{map[string]any{"y": 1.5}}}, "nilList": []any(nil), "nilMap": map[string]any(nil)},
 		{"custom": custom{A: 1}, "strs": []string{"x", "y"}, "u8": uint8(3)},

@@ -33,13 +33,8 @@ func newSearchIndex() *searchIndex {
 	return &searchIndex{tokenID: map[string]uint32{}}
 }
 
-// set indexes node i (new when i == len(text)).
-func (s *searchIndex) set(i uint32, id, label string, aliases []string) {
-	text, toks := search.Fields(id, label, aliases)
-	s.setFields(i, text, toks)
-}
-
-// setFields is set for search.Fields computed by the caller.
+// setFields indexes node i (new when i == len(text)) under the text and
+// tokens search.Fields gave for it.
 func (s *searchIndex) setFields(i uint32, text string, toks []string) {
 	var old string
 	if int(i) == len(s.text) {

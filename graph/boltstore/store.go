@@ -19,7 +19,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/algo"
+	"github.com/redthread-dev/redthread/graph/boltstore/algo"
 	"github.com/redthread-dev/redthread/graph/search"
 )
 
@@ -88,13 +88,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults()}
 	if err := s.init(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
 	}
 	idx, err := s.rebuild(ctx)
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: rebuild index: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("open %s: rebuild index: %w", path, err), db.Close())
 	}
 	s.idx = idx
 	log.Info("graph store opened", "path", path, "nodes", len(idx.ids), "edges", idx.g.NumEdges(), "took", time.Since(start))

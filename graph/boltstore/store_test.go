@@ -20,7 +20,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 func open(t *testing.T, dir string, opts Options) *Store {
@@ -34,7 +36,7 @@ func open(t *testing.T, dir string, opts Options) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) graph.Store { return open(t, t.TempDir(), Options{}) })
+	storetest.Run(t, func(t *testing.T) investigate.Store { return open(t, t.TempDir(), Options{}) })
 }
 
 func mustWrite(t *testing.T, s graph.Store, b graph.Batch) graph.WriteResult {
@@ -60,7 +62,7 @@ func fileHash(t *testing.T, path string) [32]byte {
 
 func TestRewriteLeavesFileUntouched(t *testing.T) {
 	s := open(t, t.TempDir(), Options{})
-	b := storetest.Generate(1, 100, 400)
+	b := synth.Generate(1, 100, 400)
 	mustWrite(t, s, b)
 	before := fileHash(t, s.Path())
 	res := mustWrite(t, s, b)
@@ -73,7 +75,7 @@ func TestRewriteLeavesFileUntouched(t *testing.T) {
 }
 
 // snapshot captures what a reader sees, to compare stores.
-func snapshot(t *testing.T, s graph.Store, g *storetest.Gen) string {
+func snapshot(t *testing.T, s graph.Store, g *synth.Gen) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
@@ -116,7 +118,7 @@ func snapshot(t *testing.T, s graph.Store, g *storetest.Gen) string {
 // like the one maintained by writes, and that answers do not depend on the
 // order or batching in which the same records arrived.
 func TestReopenAndInsertionOrder(t *testing.T) {
-	g := storetest.NewGen(7, 300, 1500)
+	g := synth.NewGen(7, 300, 1500)
 	dir := t.TempDir()
 	s1 := open(t, dir, Options{})
 	for b := range g.Batches(97) {
@@ -132,7 +134,7 @@ func TestReopenAndInsertionOrder(t *testing.T) {
 	}
 
 	// the same records, nodes in reverse and edges shuffled, in one batch
-	all := storetest.Generate(7, 300, 1500)
+	all := synth.Generate(7, 300, 1500)
 	slices.Reverse(all.Nodes)
 	r := rand.New(rand.NewPCG(1, 1))
 	r.Shuffle(len(all.Edges), func(i, j int) { all.Edges[i], all.Edges[j] = all.Edges[j], all.Edges[i] })
@@ -211,7 +213,7 @@ func TestClosed(t *testing.T) {
 	if graph.ErrorCode(err) != graph.CodeUnavailable {
 		t.Fatalf("Stats after Close: %v", err)
 	}
-	_, err = s.Write(context.Background(), storetest.Generate(1, 40, 1))
+	_, err = s.Write(context.Background(), synth.Generate(1, 40, 1))
 	if graph.ErrorCode(err) != graph.CodeUnavailable {
 		t.Fatalf("Write after Close: %v", err)
 	}
@@ -302,24 +304,26 @@ func crashBatch(k int) graph.Batch {
 	return b
 }
 
+// crashChild is the child process: it tells the parent on stdout how far
+// it has written.
 func crashChild(dir string) {
 	s, err := Open(context.Background(), dir, Options{})
 	if err != nil {
-		fmt.Println("error:", err)
+		fmt.Fprintln(os.Stdout, "error:", err)
 		os.Exit(2)
 	}
 	if _, err := s.Write(context.Background(), crashBatch(1)); err != nil {
-		fmt.Println("error:", err)
+		fmt.Fprintln(os.Stdout, "error:", err)
 		os.Exit(2)
 	}
-	fmt.Println("written")
+	fmt.Fprintln(os.Stdout, "written")
 	for k := 2; ; k++ {
 		if _, err := s.Write(context.Background(), crashBatch(k)); err != nil {
-			fmt.Println("error:", err)
+			fmt.Fprintln(os.Stdout, "error:", err)
 			os.Exit(2)
 		}
 		if k == 3 {
-			fmt.Println("writing on")
+			fmt.Fprintln(os.Stdout, "writing on")
 		}
 	}
 }
@@ -345,15 +349,15 @@ func TestCrashDurability(t *testing.T) {
 	lines := bufio.NewScanner(out)
 	for _, want := range []string{"written", "writing on"} {
 		if !lines.Scan() || lines.Text() != want {
-			cmd.Process.Kill()
-			cmd.Wait()
+			_ = cmd.Process.Kill() // the test fails whatever the child does now
+			_ = cmd.Wait()
 			t.Fatalf("child said %q (%v), want %q", lines.Text(), lines.Err(), want)
 		}
 	}
 	if err := cmd.Process.Kill(); err != nil { // SIGKILL on Unix
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, out)
+	_, _ = io.Copy(io.Discard, out) // until the kill closes the pipe
 	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Fatalf("child exited with %v, want killed", err)
 	}

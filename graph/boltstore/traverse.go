@@ -9,7 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/algo"
+	"github.com/redthread-dev/redthread/graph/boltstore/algo"
 )
 
 // direction maps a query direction; empty means Both.
@@ -85,12 +85,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 	if q.Depth < 0 || q.Limit < 0 {
 		return sub, graph.Errorf(graph.CodeInvalid, "depth and limit cannot be negative")
 	}
-	depth := min(max(q.Depth, 1), s.limits.MaxDepth)
-	limit := q.Limit
-	if limit == 0 {
-		limit = s.limits.DefaultNeighbors
-	}
-	limit = min(limit, s.limits.MaxNeighbors)
+	depth, limit := s.limits.NeighborDepth(q.Depth), s.limits.NeighborLimit(q.Limit)
 	if err := s.begin(ctx); err != nil {
 		return sub, err
 	}
@@ -193,12 +188,7 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	if q.MaxHops < 0 || q.HubDegree < 0 {
 		return p, graph.Errorf(graph.CodeInvalid, "maxHops and hubDegree cannot be negative")
 	}
-	hops := q.MaxHops
-	if hops == 0 {
-		hops = s.limits.DefaultHops
-	}
-	clamped := hops > s.limits.MaxHops
-	hops = min(hops, s.limits.MaxHops)
+	hops, clamped := s.limits.PathHops(q.MaxHops)
 	if err := s.begin(ctx); err != nil {
 		return p, err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/investigate"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 // storeWith opens an embedded store in a temporary directory holding b.
@@ -268,7 +268,7 @@ func BenchmarkCommunities(b *testing.B) {
 			b.Error(err)
 		}
 	})
-	g := storetest.NewGen(7, 20_000, 80_000)
+	g := synth.NewGen(7, 20_000, 80_000)
 	for batch := range g.Batches(10_000) {
 		if _, err := s.Write(ctx, batch); err != nil {
 			b.Fatal(err)

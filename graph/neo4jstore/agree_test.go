@@ -8,7 +8,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 // TestAgreesWithEmbeddedStore loads one generated graph, hubs and peel
@@ -23,7 +23,7 @@ func TestAgreesWithEmbeddedStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer bolt.Close()
-	g := storetest.NewGen(11, 1500, 6000)
+	g := synth.NewGen(11, 1500, 6000)
 	for b := range g.Batches(2500) {
 		rb, err1 := bolt.Write(ctx, b)
 		rn, err2 := neo.Write(ctx, b)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 // benchEdges is the size of the benchmark graph: 1M transfers unless
@@ -27,7 +27,7 @@ func benchEdges(b *testing.B) int {
 	return 1_000_000
 }
 
-func ingest(b *testing.B, s *Store, g *storetest.Gen, batch int) time.Duration {
+func ingest(b *testing.B, s *Store, g *synth.Gen, batch int) time.Duration {
 	ctx := context.Background()
 	var took time.Duration // in Write only: generating the records is not ingest
 	for bt := range g.Batches(batch) {
@@ -49,12 +49,12 @@ func ingest(b *testing.B, s *Store, g *storetest.Gen, batch int) time.Duration {
 func BenchmarkStore(b *testing.B) {
 	cfg := testConfig(b)
 	edges := benchEdges(b)
-	g := storetest.NewGen(42, edges/4, edges)
+	g := synth.NewGen(42, edges/4, edges)
 	ctx := context.Background()
 
 	b.Run("ingest/perRecord", func(b *testing.B) {
 		// A 1k-transfer sample, every node and edge its own transaction.
-		small := storetest.NewGen(43, 1_000/4, 1_000)
+		small := synth.NewGen(43, 1_000/4, 1_000)
 		var took time.Duration
 		for range b.N {
 			s := openEmpty(b, cfg)
@@ -149,7 +149,7 @@ func BenchmarkStore(b *testing.B) {
 func BenchmarkIngest(b *testing.B) {
 	cfg := testConfig(b)
 	edges := benchEdges(b)
-	g := storetest.NewGen(42, edges/4, edges)
+	g := synth.NewGen(42, edges/4, edges)
 	var took time.Duration
 	for range b.N {
 		took += ingest(b, openEmpty(b, cfg), g, 10_000)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 // proxy forwards TCP connections to a target and can drop them all, which
@@ -85,7 +85,7 @@ func (p *proxy) stop() {
 func TestConnectionLostAndRecovered(t *testing.T) {
 	cfg := testConfig(t)
 	direct := openEmpty(t, cfg)
-	g := storetest.NewGen(3, 200, 1000)
+	g := synth.NewGen(3, 200, 1000)
 	for b := range g.Batches(5000) {
 		if _, err := direct.Write(context.Background(), b); err != nil {
 			t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/storetest"
 )
 
@@ -65,7 +66,7 @@ func TestConformance(t *testing.T) {
 	// Neo4j's shortestPath picks one of several shortest paths by its own
 	// adjacency order, not by the embedded store's canonical rule.
 	caps.CanonicalPaths = false
-	storetest.RunSerial(t, caps, func(t *testing.T) graph.Store { return openEmpty(t, cfg) })
+	storetest.RunSerial(t, caps, func(t *testing.T) investigate.Store { return openEmpty(t, cfg) })
 }
 
 func TestOpenUnreachable(t *testing.T) {

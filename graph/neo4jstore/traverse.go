@@ -30,12 +30,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 	if q.Depth < 0 || q.Limit < 0 {
 		return sub, graph.Errorf(graph.CodeInvalid, "depth and limit cannot be negative")
 	}
-	depth := min(max(q.Depth, 1), s.limits.MaxDepth)
-	limit := q.Limit
-	if limit == 0 {
-		limit = s.limits.DefaultNeighbors
-	}
-	limit = min(limit, s.limits.MaxNeighbors)
+	depth, limit := s.limits.NeighborDepth(q.Depth), s.limits.NeighborLimit(q.Limit)
 	if err := s.begin(ctx); err != nil {
 		return sub, err
 	}
@@ -166,12 +161,7 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	if q.MaxHops < 0 || q.HubDegree < 0 {
 		return p, graph.Errorf(graph.CodeInvalid, "maxHops and hubDegree cannot be negative")
 	}
-	hops := q.MaxHops
-	if hops == 0 {
-		hops = s.limits.DefaultHops
-	}
-	clamped := hops > s.limits.MaxHops
-	hops = min(hops, s.limits.MaxHops)
+	hops, clamped := s.limits.PathHops(q.MaxHops)
 	// The hop bound cannot be a parameter; it is a validated integer.
 	pathPat, err := relPattern(q.Direction, q.EdgeKinds, "", fmt.Sprintf("*..%d", hops))
 	if err != nil {

@@ -188,11 +188,7 @@ func ParseRequest(q graph.SearchQuery, limits graph.Limits) (Request, error) {
 	if q.Limit < 0 {
 		return r, graph.Errorf(graph.CodeInvalid, "negative search limit %d", q.Limit)
 	}
-	r.Limit = q.Limit
-	if r.Limit == 0 {
-		r.Limit = limits.DefaultSearch
-	}
-	r.Limit = min(r.Limit, limits.MaxSearch)
+	r.Limit = limits.SearchSize(q.Limit)
 	if q.After != "" {
 		c, err := ParseCursor(q.After)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
+	"github.com/redthread-dev/redthread/graph/synth"
 )
 
 // investigateCases check the investigation queries (graph/investigate) on
@@ -24,11 +25,7 @@ func investigateCases() []suiteCase {
 // topology opens the store's investigation view for one query.
 func topology(t *testing.T, e env) investigate.Topology {
 	t.Helper()
-	o, ok := e.s.(investigate.Opener)
-	if !ok {
-		t.Fatalf("%T does not implement investigate.Opener", e.s)
-	}
-	top, release, err := o.Topology(context.Background())
+	top, release, err := e.s.Topology(context.Background())
 	if err != nil {
 		t.Fatalf("open topology: %v", err)
 	}
@@ -43,7 +40,7 @@ func hubCases() []suiteCase { return []suiteCase{{"HubDeadline", testHubDeadline
 // not expand where it matters); asked to expand hubs under a deadline that
 // has passed, each stops with TIMEOUT rather than running on.
 func testHubDeadline(t *testing.T, e env) {
-	g := NewGen(7, 400, 6000)
+	g := synth.NewGen(7, 400, 6000)
 	for b := range g.Batches(3000) {
 		write(t, e.s, b)
 	}

@@ -6,10 +6,23 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 )
 
-// Arguments outside the server's limits are clamped rather than refused, so
-// a client written against one server's limits still works on another; the
-// clamping is shared with the complexity estimates so both agree.
+// The GraphQL arguments are optional where the graph's queries take 0 for
+// the default: an absent argument asks for the default, and a present one
+// is at least 1 (0 asks for one result, not the default). graph.Limits
+// clamps them, and the complexity estimates use the same functions so that
+// both agree.
 
+// asked is an optional argument as a graph query asks for it.
+func asked(v *int) int {
+	if v == nil {
+		return 0
+	}
+	return max(*v, 1)
+}
+
+// clamp bounds an optional argument outside graph.Limits (case lists and
+// the investigation queries' estimates): def when absent, else within
+// [lo, hi].
 func clamp(v *int, def, lo, hi int) int {
 	n := def
 	if v != nil {
@@ -19,23 +32,18 @@ func clamp(v *int, def, lo, hi int) int {
 }
 
 // SearchSize is the page size a search with `first` asks the store for.
-func SearchSize(l graph.Limits, first *int) int {
-	return clamp(first, l.DefaultSearch, 1, l.MaxSearch)
-}
+func SearchSize(l graph.Limits, first *int) int { return l.SearchSize(asked(first)) }
 
 // NeighborDepth is the number of hops a neighbourhood query expands.
-func NeighborDepth(l graph.Limits, depth *int) int {
-	return clamp(depth, 1, 1, l.MaxDepth)
-}
+func NeighborDepth(l graph.Limits, depth *int) int { return l.NeighborDepth(asked(depth)) }
 
 // NeighborLimit is the number of nodes a neighbourhood query may return.
-func NeighborLimit(l graph.Limits, limit *int) int {
-	return clamp(limit, l.DefaultNeighbors, 1, l.MaxNeighbors)
-}
+func NeighborLimit(l graph.Limits, limit *int) int { return l.NeighborLimit(asked(limit)) }
 
 // PathHops is the longest path a shortest-path query looks for.
 func PathHops(l graph.Limits, maxHops *int) int {
-	return clamp(maxHops, l.DefaultHops, 1, l.MaxHops)
+	hops, _ := l.PathHops(asked(maxHops))
+	return hops
 }
 
 func directionOr(d *graph.Direction, def graph.Direction) graph.Direction {

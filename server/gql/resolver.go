@@ -12,8 +12,9 @@ import (
 	"github.com/redthread-dev/redthread/ingest/jobs"
 )
 
-// Store is what the resolvers need from a graph store: its read side.
-// Every graph.Store satisfies it.
+// Store is what the resolvers read from a graph store: the read side of
+// investigate.Store, which satisfies it. Writes go through Resolver.Writer,
+// which stays nil for a read-only store.
 type Store interface {
 	Node(ctx context.Context, id string) (*graph.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]*graph.Node, error)
@@ -22,8 +23,8 @@ type Store interface {
 	Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Subgraph, error)
 	ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path, error)
 	Stats(ctx context.Context) (graph.Stats, error)
-	// Topology opens a view for the investigation queries (graph/investigate).
-	Topology(ctx context.Context) (investigate.Topology, func(), error)
+	// Opener opens a view for the investigation queries (graph/investigate).
+	investigate.Opener
 }
 
 // Resolver is the dependency root of the resolvers.

@@ -1,4 +1,8 @@
-package storetest
+// Package synth generates large synthetic transfer graphs, deterministic
+// for a seed and sizes, for benchmarks and for tests that need volume: the
+// bench command, the stores' benchmarks and the conformance suite's hub
+// cases. It imports no testing code, so a command can link it.
+package synth
 
 import (
 	"crypto/sha256"
@@ -70,7 +74,7 @@ func (g *Gen) WalletKey(i int) string {
 func (g *Gen) WalletID(i int) string {
 	id, _, err := graph.NodeID(graph.KindWallet, g.WalletKey(i))
 	if err != nil {
-		panic(fmt.Sprintf("storetest: generated an invalid wallet key: %v", err))
+		panic(fmt.Sprintf("synth: generated an invalid wallet key: %v", err))
 	}
 	return id
 }
@@ -84,6 +88,9 @@ func (g *Gen) chainRange(i int) (lo, hi int) {
 
 var genEpoch = time.Date(2022, 3, 23, 0, 0, 0, 0, time.UTC) // the Ronin bridge theft
 
+// genSource names the generator's dataset as it did when the generator
+// lived in graph/storetest, so that graphs generated before and after the
+// move are the same records.
 func genSource(record string) []graph.Source {
 	return []graph.Source{{Dataset: "synthetic/storetest-gen", Record: record, Confidence: graph.ConfidenceForensic, Illustrative: true}}
 }

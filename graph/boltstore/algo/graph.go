@@ -1,8 +1,15 @@
-// Package algo holds graph algorithms over a compact in-memory topology:
-// breadth-first search, bidirectional shortest paths and union-find. It knows
-// nothing about node IDs, payloads or storage: nodes and edges are dense
-// uint32 indices and edge kinds small integers, so the embedded store and the
-// post-processing of Neo4j results can share the same code.
+// Package algo is the embedded store's in-memory topology and the
+// algorithms it runs on it: a compact adjacency (Graph), level-by-level
+// breadth-first search (Levels, behind Neighbors), bidirectional shortest
+// paths (ShortestPath) and union-find (UnionFind, which keeps the store's
+// co-spend clusters, and Components). Nodes and edges are dense uint32
+// numbers and edge kinds small integers; it knows nothing of IDs, payloads
+// or storage.
+//
+// Users: graph/boltstore, and bench, which times Components against
+// networkx. Neo4j answers in Cypher and the investigation queries run
+// graph/investigate's own searches over a store's Topology, so neither uses
+// it.
 package algo
 
 import (
