@@ -57,8 +57,8 @@ func (p *proxy) start(t *testing.T, addr string) {
 			p.conns = append(p.conns, c, up)
 			p.mu.Unlock()
 			p.wg.Add(2)
-			go func() { defer p.wg.Done(); io.Copy(up, c); up.Close() }()
-			go func() { defer p.wg.Done(); io.Copy(c, up); c.Close() }()
+			go func() { defer p.wg.Done(); _, _ = io.Copy(up, c); up.Close() }() // a proxy: either side closing ends it
+			go func() { defer p.wg.Done(); _, _ = io.Copy(c, up); c.Close() }()
 		}
 	}()
 }

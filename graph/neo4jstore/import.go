@@ -71,8 +71,7 @@ func NewImportWriter(dir string) (*ImportWriter, error) {
 		return nil, err
 	}
 	if w.edges, err = newCSVTable(filepath.Join(dir, importEdges), edgeColumns); err != nil {
-		w.nodes.f.Close()
-		return nil, err
+		return nil, errors.Join(err, w.nodes.f.Close())
 	}
 	return w, nil
 }
@@ -418,8 +417,7 @@ func readRow(r *bufio.Reader, columns []string) (map[string]any, error) {
 // without them.
 func (t *csvTable) finish() error {
 	if err := t.w.Flush(); err != nil {
-		t.f.Close()
-		return fmt.Errorf("import: %w", err)
+		return errors.Join(fmt.Errorf("import: %w", err), t.f.Close())
 	}
 	if len(t.dead) == 0 {
 		return t.f.Close()
@@ -427,8 +425,7 @@ func (t *csvTable) finish() error {
 	tmp := t.path + ".tmp"
 	out, err := os.Create(tmp)
 	if err != nil {
-		t.f.Close()
-		return fmt.Errorf("import: %w", err)
+		return errors.Join(fmt.Errorf("import: %w", err), t.f.Close())
 	}
 	bw := bufio.NewWriterSize(out, 1<<20)
 	r := bufio.NewReaderSize(io.NewSectionReader(t.f, 0, t.size), 1<<20)
@@ -453,8 +450,7 @@ func (t *csvTable) finish() error {
 		err = os.Rename(tmp, t.path)
 	}
 	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("import: leave out replaced rows: %w", err)
+		return errors.Join(fmt.Errorf("import: leave out replaced rows: %w", err), os.Remove(tmp))
 	}
 	return nil
 }

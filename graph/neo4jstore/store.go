@@ -94,12 +94,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{driver: driver, db: cfg.Database, log: log, limits: cfg.Limits.OrDefaults()}
 	start := time.Now()
 	if err := s.connect(ctx, cfg.URI, cfg.ConnectTimeout); err != nil {
-		driver.Close(context.WithoutCancel(ctx))
-		return nil, err
+		return nil, errors.Join(err, driver.Close(context.WithoutCancel(ctx)))
 	}
 	if err := s.createSchema(ctx); err != nil {
-		driver.Close(context.WithoutCancel(ctx))
-		return nil, err
+		return nil, errors.Join(err, driver.Close(context.WithoutCancel(ctx)))
 	}
 	log.Info("graph store opened", "neo4j", cfg.URI, "database", cfg.Database, "took", time.Since(start))
 	return s, nil
@@ -254,7 +252,7 @@ func (s *Store) checkSearchIndexes(ctx context.Context) error {
 // commands and CALL … IN TRANSACTIONS need one).
 func (s *Store) autocommit(ctx context.Context, cypher string, params map[string]any) error {
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db})
-	defer sess.Close(context.WithoutCancel(ctx))
+	defer sess.Close(context.WithoutCancel(ctx)) //nolint:errcheck // the work's own error says how it went
 	res, err := sess.Run(ctx, cypher, params)
 	if err == nil {
 		_, err = res.Consume(ctx)
@@ -317,7 +315,7 @@ func (s *Store) execute(ctx context.Context, op string, mode neo4j.AccessMode, w
 		return err
 	}
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: mode})
-	defer sess.Close(context.WithoutCancel(ctx))
+	defer sess.Close(context.WithoutCancel(ctx)) //nolint:errcheck // the work's own error says how it went
 	fn := func(tx neo4j.ManagedTransaction) (any, error) { return nil, work(tx) }
 	if mode == neo4j.AccessModeRead {
 		_, err = sess.ExecuteRead(ctx, fn, cfg...)
