@@ -465,6 +465,30 @@ func prepareNodes(idx *index, in []graph.Node, res *graph.WriteResult) ([]*graph
 	return out, pos
 }
 
+// prepareEdge validates e and returns the numbers of its endpoints, as
+// node gives them.
+func prepareEdge(e *graph.Edge, node func(id string) (uint32, bool)) ([2]uint32, error) {
+	// Endpoints are mostly IDs of stored or batch nodes as they are: those
+	// need no normalising, nor a second look-up.
+	f, fromOK := node(e.From)
+	t, toOK := node(e.To)
+	if err := graph.PrepareEdgeKnown(e, fromOK, toOK); err != nil {
+		return [2]uint32{}, err
+	}
+	var ok bool
+	if !fromOK {
+		if f, ok = node(e.From); !ok { // normalised
+			return [2]uint32{}, graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.From)
+		}
+	}
+	if !toOK {
+		if t, ok = node(e.To); !ok {
+			return [2]uint32{}, graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.To)
+		}
+	}
+	return [2]uint32{f, t}, nil
+}
+
 // prepareEdges validates the batch's edges, rejects those with an endpoint
 // neither stored nor among the batch's valid nodes, and merges repeats. For
 // each edge returned it gives the numbers of its endpoints among the stored
@@ -484,28 +508,7 @@ func prepareEdges(idx *index, in []graph.Edge, nodePos map[string]int, res *grap
 	// workers may read it.
 	parallel(len(in), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			e := &prep[i]
-			// Endpoints are mostly IDs of stored or batch nodes as they
-			// are: those need no normalising, nor a second look-up.
-			f, fromOK := node(e.From)
-			t, toOK := node(e.To)
-			if errs[i] = graph.PrepareEdgeKnown(e, fromOK, toOK); errs[i] != nil {
-				continue
-			}
-			var ok bool
-			if !fromOK {
-				if f, ok = node(e.From); !ok { // normalised
-					errs[i] = graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.From)
-					continue
-				}
-			}
-			if !toOK {
-				if t, ok = node(e.To); !ok {
-					errs[i] = graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.To)
-					continue
-				}
-			}
-			allEnds[i] = [2]uint32{f, t}
+			allEnds[i], errs[i] = prepareEdge(&prep[i], node)
 		}
 	})
 	pos := make(map[string]int, len(in))
