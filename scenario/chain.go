@@ -187,7 +187,7 @@ func (g *gen) ethTx(ts int64, from wallet, to string, gwei uint64) string {
 	}
 	b = strconv.AppendInt(b, ts, 10)
 	b = append(b, ",40000000000,1500000000,2\n"...)
-	g.out.eth.w.Write(b)
+	g.out.eth.write(b)
 	g.buf = b
 	g.out.eth.n++
 	g.mark(from)
@@ -223,7 +223,7 @@ func (g *gen) usdt(ts int64, from, to wallet, micro uint64) string {
 	b = append(b, ',')
 	b = strconv.AppendInt(b, g.ethBlock(ts), 10)
 	b = append(b, '\n')
-	g.out.tok.w.Write(b)
+	g.out.tok.write(b)
 	g.buf = b
 	g.out.tok.n++
 	g.transfers++
@@ -324,7 +324,7 @@ func (g *gen) btcTx(ts int64, ins []outpoint, outs []btcOut) []outpoint {
 		}
 	}
 	b = append(b, "]}\n"...)
-	g.out.btc.w.Write(b)
+	g.out.btc.write(b)
 	g.buf = b
 	g.out.btc.n++
 	return res

@@ -28,6 +28,12 @@ func create(dir, name string) (*file, error) {
 	return &file{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
 }
 
+// write appends b. An error sticks in the bufio.Writer and surfaces at
+// close, so the hot paths that call this need not check it.
+func (f *file) write(b []byte) {
+	_, _ = f.w.Write(b)
+}
+
 func (f *file) close() error {
 	err := f.w.Flush()
 	return errors.Join(err, f.f.Close())
@@ -58,17 +64,17 @@ func openOutputs(dir string) (*outputs, error) {
 		name string
 	}{{&o.native, NativeFile}, {&o.eth, ETHTransactionFile}, {&o.tok, ETHTokenFile}, {&o.btc, BTCTransactionFile}, {&o.personas, PersonasFile}} {
 		if *f.p, err = create(dir, f.name); err != nil {
-			o.close()
+			_ = o.close() // the files opened so far hold nothing yet
 			return nil, err
 		}
 	}
-	o.eth.w.WriteString(ethHeader)
-	o.tok.w.WriteString(tokHeader)
+	o.eth.write([]byte(ethHeader))
+	o.tok.write([]byte(tokHeader))
 	o.nat = json.NewEncoder(o.native.w)
 	o.nat.SetEscapeHTML(false)
 	o.pcsv = csv.NewWriter(o.personas.w)
 	if err := o.pcsv.Write(personasHeader); err != nil {
-		o.close()
+		_ = o.close() // the header's error is the one to report
 		return nil, fmt.Errorf("write personas header: %w", err)
 	}
 	return o, nil

@@ -64,6 +64,24 @@ type seenUpdate struct {
 	num, seen uint32
 }
 
+// batchTx is one batch's write transaction: the records it puts, and what
+// the in-memory index must learn once it commits.
+type batchTx struct {
+	idx    *index
+	tx     *bolt.Tx
+	enc    *encoder
+	nb, eb *bolt.Bucket
+	res    *graph.WriteResult
+	seenC  seenCache
+	nums   []uint32 // node numbers, by position in the batch's nodes
+	hashes []uint64 // of the incoming nodes, for idx.merged
+
+	changes []searchChange
+	seenUpd []seenUpdate
+	factUpd []factUpdate
+	created []newEdge
+}
+
 // Write implements graph.Store. The whole batch is one bbolt transaction;
 // when nothing in it changes a record the transaction is rolled back, so
 // rewriting a batch leaves the file byte for byte as it was.
@@ -92,218 +110,301 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 		return graph.WriteResult{}, internal(err, "begin write")
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	enc := newEncoder(idx.srcs)
-	nb, eb := tx.Bucket(bucketNodes), tx.Bucket(bucketEdges)
-	eb.FillPercent = 1 // edges are appended in sequence order: fill pages
-	var changes []searchChange
-	var seenUpd []seenUpdate
-	var factUpd []factUpdate
-	var seenC seenCache
-	nums := make([]uint32, len(nodes))   // node numbers, by position in nodes
-	hashes := make([]uint64, len(nodes)) // of the incoming nodes, for idx.merged
+	w := newBatchTx(idx, tx, &res, len(nodes))
+	if err := w.putNodes(ctx, nodes); err != nil {
+		return graph.WriteResult{}, err
+	}
+	if err := w.putEdges(ctx, edges, ends, nodePos); err != nil {
+		return graph.WriteResult{}, err
+	}
+	if res.NodesCreated+res.NodesUpdated+res.EdgesCreated+res.EdgesUpdated == 0 {
+		w.remember()
+		return res, nil // deferred rollback: the file is untouched
+	}
+	if err := w.commit(ctx); err != nil {
+		return graph.WriteResult{}, err
+	}
+
+	// Readers see the whole batch or none of it.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := w.apply(); err != nil {
+		return res, err
+	}
+	if len(res.Rejected) > 0 {
+		s.log.Debug("batch written with rejections", "rejected", len(res.Rejected), "first", res.Rejected[0].Err)
+	}
+	return res, nil
+}
+
+func newBatchTx(idx *index, tx *bolt.Tx, res *graph.WriteResult, nodes int) *batchTx {
+	w := &batchTx{
+		idx: idx, tx: tx, res: res, enc: newEncoder(idx.srcs),
+		nb: tx.Bucket(bucketNodes), eb: tx.Bucket(bucketEdges),
+		nums: make([]uint32, nodes), hashes: make([]uint64, nodes),
+	}
+	w.eb.FillPercent = 1 // edges are appended in sequence order: fill pages
+	return w
+}
+
+// putNodes writes the batch's unique nodes, in order: each is left alone
+// when its merge with the stored record changes nothing, else updated or
+// created.
+func (w *batchTx) putNodes(ctx context.Context, nodes []*graph.Node) error {
 	for i, n := range nodes {
 		if i%1024 == 0 && ctx.Err() != nil {
-			return graph.WriteResult{}, timeout(ctx.Err())
+			return timeout(ctx.Err())
 		}
-		enc.usedPending = false
-		in, err := enc.encodeNode(0, n)
-		if err != nil {
-			return graph.WriteResult{}, internal(err, "encode node")
+		if err := w.putNode(i, n); err != nil {
+			return err
 		}
-		if !enc.usedPending { // else the bytes may mean another record later
-			hashes[i] = maphash.Bytes(idx.mergeSeed, in) | 1 // never 0, which means none
-		}
-		if num, ok := idx.byID[n.ID]; ok && hashes[i] != 0 && idx.merged[num] == hashes[i] {
-			nums[i] = num
-			res.NodesUnchanged++
-			continue
-		}
-		key := []byte(n.ID)
-		if old := nb.Get(key); old != nil {
-			stored, err := decodeNode(idx.srcs, n.ID, old)
-			if err != nil {
-				return graph.WriteResult{}, internal(err, "decode node "+n.ID)
-			}
-			num, ok := idx.byID[n.ID]
-			if !ok {
-				return graph.WriteResult{}, internal(fmt.Errorf("node %s stored but not indexed", n.ID), "write")
-			}
-			nums[i] = num
-			rec, err := graph.MergeNode(stored, n)
-			if err != nil {
-				return graph.WriteResult{}, internal(err, "merge node")
-			}
-			val, err := enc.encodeNode(num, rec)
-			if err != nil {
-				return graph.WriteResult{}, internal(err, "encode node")
-			}
-			if bytes.Equal(val, old) {
-				res.NodesUnchanged++
-				continue
-			}
-			if err := nb.Put(key, val); err != nil {
-				return graph.WriteResult{}, internal(err, "put node")
-			}
-			res.NodesUpdated++
-			seenUpd = append(seenUpd, seenUpdate{num, seenC.of(rec.Sources)})
-			if rec.Label != stored.Label || !slices.Equal(rec.Aliases, stored.Aliases) {
-				changes = append(changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: rec.Label, aliases: rec.Aliases})
-			}
-			continue
-		}
-		seq, err := nb.NextSequence()
-		if err != nil {
-			return graph.WriteResult{}, internal(err, "node sequence")
-		}
-		num := uint32(seq - 1)
-		if int(num) != len(idx.ids)+res.NodesCreated {
-			return graph.WriteResult{}, internal(fmt.Errorf("sequence %d for node %d", seq, len(idx.ids)+res.NodesCreated), "node sequence")
-		}
-		nums[i] = num
-		val, err := enc.encodeNode(num, n)
-		if err != nil {
-			return graph.WriteResult{}, internal(err, "encode node")
-		}
-		if err := nb.Put(key, val); err != nil {
-			return graph.WriteResult{}, internal(err, "put node")
-		}
-		res.NodesCreated++
-		seenUpd = append(seenUpd, seenUpdate{num, seenC.of(n.Sources)})
-		changes = append(changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: n.Label, aliases: n.Aliases, created: true})
 	}
-	var created []newEdge
+	return nil
+}
+
+func (w *batchTx) putNode(i int, n *graph.Node) error {
+	idx := w.idx
+	w.enc.usedPending = false
+	in, err := w.enc.encodeNode(0, n)
+	if err != nil {
+		return internal(err, "encode node")
+	}
+	if !w.enc.usedPending { // else the bytes may mean another record later
+		w.hashes[i] = maphash.Bytes(idx.mergeSeed, in) | 1 // never 0, which means none
+	}
+	// The node as it comes was merged into its record already: its
+	// merge cannot change the record.
+	if num, ok := idx.byID[n.ID]; ok && w.hashes[i] != 0 && idx.merged[num] == w.hashes[i] {
+		w.nums[i] = num
+		w.res.NodesUnchanged++
+		return nil
+	}
+	key := []byte(n.ID)
+	if old := w.nb.Get(key); old != nil {
+		return w.updateNode(i, n, key, old)
+	}
+	return w.createNode(i, n, key)
+}
+
+// updateNode merges n into its stored record old.
+func (w *batchTx) updateNode(i int, n *graph.Node, key, old []byte) error {
+	idx := w.idx
+	stored, err := decodeNode(idx.srcs, n.ID, old)
+	if err != nil {
+		return internal(err, "decode node "+n.ID)
+	}
+	num, ok := idx.byID[n.ID]
+	if !ok {
+		return internal(fmt.Errorf("node %s stored but not indexed", n.ID), "write")
+	}
+	w.nums[i] = num
+	rec, err := graph.MergeNode(stored, n)
+	if err != nil {
+		return internal(err, "merge node")
+	}
+	val, err := w.enc.encodeNode(num, rec)
+	if err != nil {
+		return internal(err, "encode node")
+	}
+	if bytes.Equal(val, old) {
+		w.res.NodesUnchanged++
+		return nil
+	}
+	if err := w.nb.Put(key, val); err != nil {
+		return internal(err, "put node")
+	}
+	w.res.NodesUpdated++
+	w.seenUpd = append(w.seenUpd, seenUpdate{num, w.seenC.of(rec.Sources)})
+	if rec.Label != stored.Label || !slices.Equal(rec.Aliases, stored.Aliases) {
+		w.changes = append(w.changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: rec.Label, aliases: rec.Aliases})
+	}
+	return nil
+}
+
+// createNode stores n under the next node number.
+func (w *batchTx) createNode(i int, n *graph.Node, key []byte) error {
+	seq, err := w.nb.NextSequence()
+	if err != nil {
+		return internal(err, "node sequence")
+	}
+	num := uint32(seq - 1)
+	if want := len(w.idx.ids) + w.res.NodesCreated; int(num) != want {
+		return internal(fmt.Errorf("sequence %d for node %d", seq, want), "node sequence")
+	}
+	w.nums[i] = num
+	val, err := w.enc.encodeNode(num, n)
+	if err != nil {
+		return internal(err, "encode node")
+	}
+	if err := w.nb.Put(key, val); err != nil {
+		return internal(err, "put node")
+	}
+	w.res.NodesCreated++
+	w.seenUpd = append(w.seenUpd, seenUpdate{num, w.seenC.of(n.Sources)})
+	w.changes = append(w.changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: n.Label, aliases: n.Aliases, created: true})
+	return nil
+}
+
+// putEdges writes the batch's unique edges, in order, after its nodes:
+// ends[i] holds the stored numbers of edges[i]'s endpoints, algo.None for
+// a node the batch created, found through nodePos.
+func (w *batchTx) putEdges(ctx context.Context, edges []*graph.Edge, ends [][2]uint32, nodePos map[string]int) error {
 	for i, e := range edges {
 		if i%1024 == 0 && ctx.Err() != nil {
-			return graph.WriteResult{}, timeout(ctx.Err())
+			return timeout(ctx.Err())
 		}
 		code, _ := edgeKindCode(e.Kind)
 		f, t := ends[i][0], ends[i][1]
 		// An edge with an endpoint the batch created cannot be stored yet.
 		isNew := f == algo.None || t == algo.None
 		if f == algo.None {
-			f = nums[nodePos[e.From]]
+			f = w.nums[nodePos[e.From]]
 		}
 		if t == algo.None {
-			t = nums[nodePos[e.To]]
+			t = w.nums[nodePos[e.To]]
 		}
 		h := edgeHead{from: f, to: t, kind: code, key: e.Key}
-		hh := idx.eids.hash(h)
+		hh := w.idx.eids.hash(h)
 		if !isNew {
-			ei, old, err := idx.findEdge(eb, hh, h)
+			stored, err := w.updateEdge(e, h, hh)
 			if err != nil {
-				return graph.WriteResult{}, internal(err, "find edge "+e.ID)
+				return err
 			}
-			if old != nil {
-				stored, err := decodeEdge(idx.srcs, idx.ids, old)
-				if err != nil {
-					return graph.WriteResult{}, internal(err, "decode edge "+e.ID)
-				}
-				rec, err := graph.MergeEdge(stored, e)
-				if err != nil {
-					return graph.WriteResult{}, internal(err, "merge edge")
-				}
-				val, err := enc.encodeEdge(h, rec)
-				if err != nil {
-					return graph.WriteResult{}, internal(err, "encode edge")
-				}
-				if bytes.Equal(val, old) {
-					res.EdgesUnchanged++
-					continue
-				}
-				if err := eb.Put(seqKey(uint64(ei)+1), val); err != nil {
-					return graph.WriteResult{}, internal(err, "put edge")
-				}
-				factUpd = append(factUpd, factUpdate{ei, factOf(rec, seenC.of(rec.Sources))})
-				res.EdgesUpdated++
+			if stored {
 				continue
 			}
 		}
-		val, err := enc.encodeEdge(h, e)
-		if err != nil {
-			return graph.WriteResult{}, internal(err, "encode edge")
-		}
-		seq, err := eb.NextSequence()
-		if err != nil {
-			return graph.WriteResult{}, internal(err, "edge sequence")
-		}
-		if seq != uint64(idx.g.NumEdges()+len(created))+1 {
-			return graph.WriteResult{}, internal(fmt.Errorf("sequence %d for edge %d", seq, idx.g.NumEdges()+len(created)), "edge sequence")
-		}
-		if err := eb.Put(seqKey(seq), val); err != nil {
-			return graph.WriteResult{}, internal(err, "put edge")
-		}
-		created = append(created, newEdge{f, t, code, hh, factOf(e, seenC.of(e.Sources))})
-		res.EdgesCreated++
-	}
-	// Once the batch is in the file (or changed nothing), each of its
-	// nodes is merged into its record.
-	// (Only writers use idx.merged: no lock.)
-	remember := func() {
-		for i, h := range hashes {
-			if h != 0 {
-				idx.merged[nums[i]] = h
-			}
+		if err := w.createEdge(e, h, hh); err != nil {
+			return err
 		}
 	}
-	if res.NodesCreated+res.NodesUpdated+res.EdgesCreated+res.EdgesUpdated == 0 {
-		remember()
-		return res, nil // deferred rollback: the file is untouched
+	return nil
+}
+
+// updateEdge merges e into its stored record, if there is one, and
+// reports whether there was.
+func (w *batchTx) updateEdge(e *graph.Edge, h edgeHead, hh uint64) (bool, error) {
+	idx := w.idx
+	ei, old, err := idx.findEdge(w.eb, hh, h)
+	if err != nil {
+		return false, internal(err, "find edge "+e.ID)
 	}
-	if err := enc.put(tx.Bucket(bucketSources)); err != nil {
-		return graph.WriteResult{}, internal(err, "put source contexts")
+	if old == nil {
+		return false, nil
+	}
+	stored, err := decodeEdge(idx.srcs, idx.ids, old)
+	if err != nil {
+		return false, internal(err, "decode edge "+e.ID)
+	}
+	rec, err := graph.MergeEdge(stored, e)
+	if err != nil {
+		return false, internal(err, "merge edge")
+	}
+	val, err := w.enc.encodeEdge(h, rec)
+	if err != nil {
+		return false, internal(err, "encode edge")
+	}
+	if bytes.Equal(val, old) {
+		w.res.EdgesUnchanged++
+		return true, nil
+	}
+	if err := w.eb.Put(seqKey(uint64(ei)+1), val); err != nil {
+		return false, internal(err, "put edge")
+	}
+	w.factUpd = append(w.factUpd, factUpdate{ei, factOf(rec, w.seenC.of(rec.Sources))})
+	w.res.EdgesUpdated++
+	return true, nil
+}
+
+// createEdge appends e, whose head is h, under the next edge number.
+func (w *batchTx) createEdge(e *graph.Edge, h edgeHead, hh uint64) error {
+	val, err := w.enc.encodeEdge(h, e)
+	if err != nil {
+		return internal(err, "encode edge")
+	}
+	seq, err := w.eb.NextSequence()
+	if err != nil {
+		return internal(err, "edge sequence")
+	}
+	if want := w.idx.g.NumEdges() + len(w.created); seq != uint64(want)+1 {
+		return internal(fmt.Errorf("sequence %d for edge %d", seq, want), "edge sequence")
+	}
+	if err := w.eb.Put(seqKey(seq), val); err != nil {
+		return internal(err, "put edge")
+	}
+	w.created = append(w.created, newEdge{h.from, h.to, h.kind, hh, factOf(e, w.seenC.of(e.Sources))})
+	w.res.EdgesCreated++
+	return nil
+}
+
+// remember records that each of the batch's nodes is merged into its
+// record, once the batch is in the file (or changed nothing).
+// (Only writers use idx.merged: no lock.)
+func (w *batchTx) remember() {
+	for i, h := range w.hashes {
+		if h != 0 {
+			w.idx.merged[w.nums[i]] = h
+		}
+	}
+}
+
+// commit puts the batch's new source contexts and commits.
+func (w *batchTx) commit(ctx context.Context) error {
+	if err := w.enc.put(w.tx.Bucket(bucketSources)); err != nil {
+		return internal(err, "put source contexts")
 	}
 	if err := ctx.Err(); err != nil {
-		return graph.WriteResult{}, timeout(err)
+		return timeout(err)
 	}
 	// The commit waits on the disk: meanwhile, the other CPUs work out the
 	// search text of the nodes it adds or relabels.
 	fields := make(chan struct{})
 	go func() {
 		defer close(fields)
-		parallel(len(changes), func(lo, hi int) {
+		parallel(len(w.changes), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				c := &changes[i]
+				c := &w.changes[i]
 				c.text, c.toks = search.Fields(c.id, c.label, c.aliases)
 			}
 		})
 	}()
-	err = tx.Commit()
+	err := w.tx.Commit()
 	<-fields
 	if err != nil {
-		return graph.WriteResult{}, internal(err, "commit")
+		return internal(err, "commit")
 	}
+	return nil
+}
 
-	// Readers see the whole batch or none of it.
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	enc.commit()
-	for _, c := range changes {
+// apply brings the in-memory index up to the committed batch; the caller
+// holds the store's lock, so readers see the whole batch or none of it.
+func (w *batchTx) apply() error {
+	idx := w.idx
+	w.enc.commit()
+	for _, c := range w.changes {
 		if !c.created {
 			idx.search.setFields(c.num, c.text, c.toks)
 			continue
 		}
 		if got := idx.addNodeFields(c.id, c.kind, c.text, c.toks); got != c.num {
-			return res, internal(fmt.Errorf("node %s numbered %d, indexed %d", c.id, c.num, got), "index node")
+			return internal(fmt.Errorf("node %s numbered %d, indexed %d", c.id, c.num, got), "index node")
 		}
 	}
-	remember()
-	for _, u := range seenUpd {
+	w.remember()
+	for _, u := range w.seenUpd {
 		idx.facts.nseen[u.num] = u.seen
 	}
-	for _, u := range factUpd {
+	for _, u := range w.factUpd {
 		idx.facts.setEdge(u.edge, u.fact)
 	}
-	for _, e := range created {
+	for _, e := range w.created {
 		if err := idx.addEdge(e.from, e.to, e.kind, e.hash, e.fact); err != nil {
 			// Committed but not indexable: only a bug can get here.
-			return res, internal(err, "index edge")
+			return internal(err, "index edge")
 		}
 	}
 	idx.g.MaybeCompact()
-	if len(res.Rejected) > 0 {
-		s.log.Debug("batch written with rejections", "rejected", len(res.Rejected), "first", res.Rejected[0].Err)
-	}
-	return res, nil
+	return nil
 }
 
 // parallelMin is the batch size from which preparing records is split
@@ -364,6 +465,30 @@ func prepareNodes(idx *index, in []graph.Node, res *graph.WriteResult) ([]*graph
 	return out, pos
 }
 
+// prepareEdge validates e and returns the numbers of its endpoints, as
+// node gives them.
+func prepareEdge(e *graph.Edge, node func(id string) (uint32, bool)) ([2]uint32, error) {
+	// Endpoints are mostly IDs of stored or batch nodes as they are: those
+	// need no normalising, nor a second look-up.
+	f, fromOK := node(e.From)
+	t, toOK := node(e.To)
+	if err := graph.PrepareEdgeKnown(e, fromOK, toOK); err != nil {
+		return [2]uint32{}, err
+	}
+	var ok bool
+	if !fromOK {
+		if f, ok = node(e.From); !ok { // normalised
+			return [2]uint32{}, graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.From)
+		}
+	}
+	if !toOK {
+		if t, ok = node(e.To); !ok {
+			return [2]uint32{}, graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.To)
+		}
+	}
+	return [2]uint32{f, t}, nil
+}
+
 // prepareEdges validates the batch's edges, rejects those with an endpoint
 // neither stored nor among the batch's valid nodes, and merges repeats. For
 // each edge returned it gives the numbers of its endpoints among the stored
@@ -383,28 +508,7 @@ func prepareEdges(idx *index, in []graph.Edge, nodePos map[string]int, res *grap
 	// workers may read it.
 	parallel(len(in), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			e := &prep[i]
-			// Endpoints are mostly IDs of stored or batch nodes as they
-			// are: those need no normalising, nor a second look-up.
-			f, fromOK := node(e.From)
-			t, toOK := node(e.To)
-			if errs[i] = graph.PrepareEdgeKnown(e, fromOK, toOK); errs[i] != nil {
-				continue
-			}
-			var ok bool
-			if !fromOK {
-				if f, ok = node(e.From); !ok { // normalised
-					errs[i] = graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.From)
-					continue
-				}
-			}
-			if !toOK {
-				if t, ok = node(e.To); !ok {
-					errs[i] = graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.To)
-					continue
-				}
-			}
-			allEnds[i] = [2]uint32{f, t}
+			allEnds[i], errs[i] = prepareEdge(&prep[i], node)
 		}
 	})
 	pos := make(map[string]int, len(in))

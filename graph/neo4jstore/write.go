@@ -141,43 +141,82 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 	return res, nil
 }
 
+// writeTx writes p in tx: it reads the stored versions of the batch's
+// records, merges the batch into them and writes those that changed.
 func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *prepared) (graph.WriteResult, error) {
 	res := graph.WriteResult{Rejected: slices.Clone(p.rejected)}
-
-	// Stored versions of the batch's nodes.
-	storedNodes := map[string]*graph.Node{}
-	if len(p.nodes) > 0 {
-		ids := make([]any, len(p.nodes))
-		for i, n := range p.nodes {
-			ids[i] = n.ID
-		}
-		recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN properties(n) AS p", map[string]any{"ids": ids})
-		if err != nil {
-			return res, err
-		}
-		for _, r := range recs {
-			n, err := decodeNode(r.Values[0].(map[string]any))
-			if err != nil {
-				return res, internal(err, "decode node")
-			}
-			storedNodes[n.ID] = n
-		}
+	storedNodes, err := readNodes(ctx, tx, p.nodes)
+	if err != nil {
+		return res, err
 	}
 	// Edges are not looked up here: the CREATE below matches their
 	// endpoints, and only when it creates fewer edges than asked does a
 	// query find the ones whose endpoints are missing.
 	edges, edgeIdx, edgeRej := p.foldEdges()
-	// Stored versions of the edges, looked up per type through its index;
-	// an edge with an endpoint that this batch creates cannot be stored
-	// yet (a rival creator of that node makes this transaction fail on the
-	// node constraint, and its retry sees the node stored).
+	storedEdges, err := readEdges(ctx, tx, p, edges, storedNodes)
+	if err != nil {
+		return res, err
+	}
+	nw, err := classifyNodes(p.nodes, storedNodes, &res)
+	if err != nil {
+		return res, err
+	}
+	ew, err := classifyEdges(edges, storedEdges, &res)
+	if err != nil {
+		return res, err
+	}
+	// Nodes before edges, so edges find endpoints of this batch.
+	if err := nw.write(ctx, tx); err != nil {
+		return res, err
+	}
+	rej, err := ew.write(ctx, tx, edges, edgeIdx, &res)
+	if err != nil {
+		return res, err
+	}
+	edgeRej = append(edgeRej, rej...)
+	// Rejections in batch order: nodes, then edges by index.
+	slices.SortStableFunc(edgeRej, func(a, b graph.Rejection) int { return a.Index - b.Index })
+	res.Rejected = append(res.Rejected, edgeRej...)
+	return res, nil
+}
+
+// readNodes returns the stored versions of nodes, by ID.
+func readNodes(ctx context.Context, tx neo4j.ManagedTransaction, nodes []*graph.Node) (map[string]*graph.Node, error) {
+	stored := map[string]*graph.Node{}
+	if len(nodes) == 0 {
+		return stored, nil
+	}
+	ids := make([]any, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+	}
+	recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN properties(n) AS p", map[string]any{"ids": ids})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		n, err := decodeNode(r.Values[0].(map[string]any))
+		if err != nil {
+			return nil, internal(err, "decode node")
+		}
+		stored[n.ID] = n
+	}
+	return stored, nil
+}
+
+// readEdges returns the stored versions of edges, by ID, looked up per
+// type through its index. An edge with an endpoint that this batch
+// creates cannot be stored yet (a rival creator of that node makes this
+// transaction fail on the node constraint, and its retry sees the node
+// stored).
+func readEdges(ctx context.Context, tx neo4j.ManagedTransaction, p *prepared, edges []*graph.Edge, storedNodes map[string]*graph.Node) (map[string]*graph.Edge, error) {
 	byType := map[graph.EdgeKind][]any{}
 	for _, e := range edges {
 		if !p.creates(e.From, storedNodes) && !p.creates(e.To, storedNodes) {
 			byType[e.Kind] = append(byType[e.Kind], e.ID)
 		}
 	}
-	storedEdges := map[string]*graph.Edge{}
+	stored := map[string]*graph.Edge{}
 	for _, k := range graph.EdgeKinds() {
 		if len(byType[k]) == 0 {
 			continue
@@ -185,133 +224,180 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 		q := fmt.Sprintf("UNWIND $ids AS id MATCH (a)-[r:%s {id: id}]->(b) RETURN a.id, b.id, properties(r)", relTypes[k])
 		recs, err := run(ctx, tx, q, map[string]any{"ids": byType[k]})
 		if err != nil {
-			return res, err
+			return nil, err
 		}
 		for _, r := range recs {
 			e, err := decodeEdge(relTypes[k], r.Values[0].(string), r.Values[1].(string), r.Values[2].(map[string]any))
 			if err != nil {
-				return res, internal(err, "decode edge")
+				return nil, internal(err, "decode edge")
 			}
-			storedEdges[e.ID] = e
+			stored[e.ID] = e
 		}
 	}
+	return stored, nil
+}
 
-	// Merge and classify.
-	var err error
-	createN := map[graph.NodeKind][]any{}
-	var updateN []any
-	for _, n := range p.nodes {
-		rec := n
-		old, ok := storedNodes[n.ID]
-		if ok {
-			if rec, err = graph.MergeNode(old, n); err != nil {
-				return res, internal(err, "merge node")
-			}
-			same, err := sameRecord(rec, old)
-			if err != nil {
-				return res, internal(err, "encode node")
-			}
-			if same {
-				res.NodesUnchanged++
-				continue
-			}
+// mergeStored merges rec into its stored version old, if ok, and reports
+// whether that leaves the stored record as it was.
+func mergeStored[R any](rec, old *R, ok bool, merge func(old, rec *R) (*R, error), what string) (*R, bool, error) {
+	if !ok {
+		return rec, false, nil
+	}
+	rec, err := merge(old, rec)
+	if err != nil {
+		return nil, false, internal(err, "merge "+what)
+	}
+	same, err := sameRecord(rec, old)
+	if err != nil {
+		return nil, false, internal(err, "encode "+what)
+	}
+	return rec, same, nil
+}
+
+// nodeWrites are the property rows of the nodes a batch creates, by kind,
+// and of those it updates.
+type nodeWrites struct {
+	create map[graph.NodeKind][]any
+	update []any
+}
+
+// classifyNodes merges nodes into their stored versions and sorts them
+// into creations and updates, counting them (and those unchanged) in res.
+func classifyNodes(nodes []*graph.Node, stored map[string]*graph.Node, res *graph.WriteResult) (nodeWrites, error) {
+	w := nodeWrites{create: map[graph.NodeKind][]any{}}
+	for _, n := range nodes {
+		old, ok := stored[n.ID]
+		rec, same, err := mergeStored(n, old, ok, graph.MergeNode, "node")
+		if err != nil {
+			return w, err
+		}
+		if same {
+			res.NodesUnchanged++
+			continue
 		}
 		row, err := nodeProps(rec)
 		if err != nil {
-			return res, internal(err, "encode node")
+			return w, internal(err, "encode node")
 		}
 		if ok {
-			updateN = append(updateN, row)
+			w.update = append(w.update, row)
 			res.NodesUpdated++
 		} else {
-			createN[n.Kind] = append(createN[n.Kind], row)
+			w.create[n.Kind] = append(w.create[n.Kind], row)
 			res.NodesCreated++
 		}
 	}
-	createE := map[graph.EdgeKind][]any{}
-	createJ := map[graph.EdgeKind][]int{} // createJ[k][i]: createE[k][i] is edges[createJ[k][i]]
-	updateE := map[graph.EdgeKind][]any{}
+	return w, nil
+}
+
+// write creates the nodes, one statement per label, then updates.
+func (w nodeWrites) write(ctx context.Context, tx neo4j.ManagedTransaction) error {
+	for _, k := range graph.NodeKinds() {
+		if rows := w.create[k]; len(rows) > 0 {
+			q := fmt.Sprintf("UNWIND $rows AS row CREATE (n:Node:%s {%s})", nodeLabels[k], propMap(nodeKeys))
+			if err := exec(ctx, tx, q, rows, len(rows), func(c neo4j.Counters) int { return c.NodesCreated() }); err != nil {
+				return err
+			}
+		}
+	}
+	if len(w.update) > 0 {
+		q := "UNWIND $rows AS row MATCH (n:Node {id: row.id}) SET " + propSets("n", nodeKeys[1:]) + ", " + propNulls("n", legacyNodeKeys)
+		if err := exec(ctx, tx, q, w.update, -1, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// edgeWrites are the property rows of the edges a batch creates and of
+// those it updates, by kind; createJ[k][i] is the position among the
+// folded edges of the edge of create[k][i].
+type edgeWrites struct {
+	create  map[graph.EdgeKind][]any
+	createJ map[graph.EdgeKind][]int
+	update  map[graph.EdgeKind][]any
+}
+
+// classifyEdges merges edges into their stored versions and sorts them
+// into creations and updates, counting them (and those unchanged) in res.
+func classifyEdges(edges []*graph.Edge, stored map[string]*graph.Edge, res *graph.WriteResult) (edgeWrites, error) {
+	w := edgeWrites{create: map[graph.EdgeKind][]any{}, createJ: map[graph.EdgeKind][]int{}, update: map[graph.EdgeKind][]any{}}
 	for j, e := range edges {
-		rec := e
-		old, ok := storedEdges[e.ID]
-		if ok {
-			if rec, err = graph.MergeEdge(old, e); err != nil {
-				return res, internal(err, "merge edge")
-			}
-			same, err := sameRecord(rec, old)
-			if err != nil {
-				return res, internal(err, "encode edge")
-			}
-			if same {
-				res.EdgesUnchanged++
-				continue
-			}
+		old, ok := stored[e.ID]
+		rec, same, err := mergeStored(e, old, ok, graph.MergeEdge, "edge")
+		if err != nil {
+			return w, err
+		}
+		if same {
+			res.EdgesUnchanged++
+			continue
 		}
 		props, err := edgeProps(rec)
 		if err != nil {
-			return res, internal(err, "encode edge")
+			return w, internal(err, "encode edge")
 		}
 		if ok {
-			updateE[e.Kind] = append(updateE[e.Kind], props)
+			w.update[e.Kind] = append(w.update[e.Kind], props)
 			res.EdgesUpdated++
 		} else {
 			props["from"], props["to"] = e.From, e.To
-			createE[e.Kind] = append(createE[e.Kind], props)
-			createJ[e.Kind] = append(createJ[e.Kind], j)
+			w.create[e.Kind] = append(w.create[e.Kind], props)
+			w.createJ[e.Kind] = append(w.createJ[e.Kind], j)
 			res.EdgesCreated++
 		}
 	}
+	return w, nil
+}
 
-	// Write: nodes before edges, so edges find endpoints of this batch.
-	for _, k := range graph.NodeKinds() {
-		if rows := createN[k]; len(rows) > 0 {
-			q := fmt.Sprintf("UNWIND $rows AS row CREATE (n:Node:%s {%s})", nodeLabels[k], propMap(nodeKeys))
-			if err := exec(ctx, tx, q, rows, len(rows), func(c neo4j.Counters) int { return c.NodesCreated() }); err != nil {
-				return res, err
-			}
-		}
-	}
-	if len(updateN) > 0 {
-		q := "UNWIND $rows AS row MATCH (n:Node {id: row.id}) SET " + propSets("n", nodeKeys[1:]) + ", " + propNulls("n", legacyNodeKeys)
-		if err := exec(ctx, tx, q, updateN, -1, nil); err != nil {
-			return res, err
-		}
-	}
+// write creates then updates the edges of each type, type after type, and
+// returns the rejections of the edges it could not create for a missing
+// endpoint, uncounting them from res.
+func (w edgeWrites) write(ctx context.Context, tx neo4j.ManagedTransaction, edges []*graph.Edge, edgeIdx [][]int, res *graph.WriteResult) ([]graph.Rejection, error) {
+	var rej []graph.Rejection
 	for _, k := range graph.EdgeKinds() {
-		if rows := createE[k]; len(rows) > 0 {
-			// MATCH drops the rows whose endpoints are missing: an edge
-			// stored already has both, and so do edges whose endpoints are
-			// nodes of this batch (written above).
-			q := fmt.Sprintf("UNWIND $rows AS row MATCH (a:Node {id: row.from}) MATCH (b:Node {id: row.to}) CREATE (a)-[r:%s {%s}]->(b)", relTypes[k], propMap(edgeKeys))
-			got, err := execCount(ctx, tx, q, rows, func(c neo4j.Counters) int { return c.RelationshipsCreated() })
+		if rows := w.create[k]; len(rows) > 0 {
+			r, err := createEdges(ctx, tx, k, rows, edges, w.createJ[k], edgeIdx)
 			if err != nil {
-				return res, err
+				return nil, err
 			}
-			if got != len(rows) {
-				rej, err := danglingEdges(ctx, tx, edges, createJ[k], edgeIdx)
-				if err != nil {
-					return res, err
-				}
-				if got+len(rej) != len(rows) {
-					return res, internal(fmt.Errorf("created %d of %d, %d dangling", got, len(rows), len(rej)), "write")
-				}
-				res.EdgesCreated -= len(rej)
-				for _, r := range rej {
-					edgeRej = append(edgeRej, r...)
-				}
+			res.EdgesCreated -= len(r)
+			for _, r := range r {
+				rej = append(rej, r...)
 			}
 		}
-		if rows := updateE[k]; len(rows) > 0 {
+		if rows := w.update[k]; len(rows) > 0 {
 			q := fmt.Sprintf("UNWIND $rows AS row MATCH ()-[r:%s {id: row.id}]->() SET %s, %s", relTypes[k], propSets("r", edgeKeys[1:]), propNulls("r", legacyEdgeKeys))
 			if err := exec(ctx, tx, q, rows, -1, nil); err != nil {
-				return res, err
+				return nil, err
 			}
 		}
 	}
-	// Rejections in batch order: nodes, then edges by index.
-	slices.SortStableFunc(edgeRej, func(a, b graph.Rejection) int { return a.Index - b.Index })
-	res.Rejected = append(res.Rejected, edgeRej...)
-	return res, nil
+	return rej, nil
+}
+
+// createEdges creates the edges of kind k whose rows are rows and which
+// are edges[js]; it returns the rejections of those with a missing
+// endpoint, one slice per edge (see danglingEdges).
+func createEdges(ctx context.Context, tx neo4j.ManagedTransaction, k graph.EdgeKind, rows []any, edges []*graph.Edge, js []int, edgeIdx [][]int) ([][]graph.Rejection, error) {
+	// MATCH drops the rows whose endpoints are missing: an edge stored
+	// already has both, and so do edges whose endpoints are nodes of this
+	// batch (written before).
+	q := fmt.Sprintf("UNWIND $rows AS row MATCH (a:Node {id: row.from}) MATCH (b:Node {id: row.to}) CREATE (a)-[r:%s {%s}]->(b)", relTypes[k], propMap(edgeKeys))
+	got, err := execCount(ctx, tx, q, rows, func(c neo4j.Counters) int { return c.RelationshipsCreated() })
+	if err != nil {
+		return nil, err
+	}
+	if got == len(rows) {
+		return nil, nil
+	}
+	rej, err := danglingEdges(ctx, tx, edges, js, edgeIdx)
+	if err != nil {
+		return nil, err
+	}
+	if got+len(rej) != len(rows) {
+		return nil, internal(fmt.Errorf("created %d of %d, %d dangling", got, len(rows), len(rej)), "write")
+	}
+	return rej, nil
 }
 
 // danglingEdges finds, among edges[js], those with an endpoint that is
