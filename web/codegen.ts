@@ -11,7 +11,7 @@ const config: CodegenConfig = {
   schema: "../schema.graphqls",
   documents: ["src/**/*.ts", "!src/gql/**", "!src/**/*.test.ts"],
   ignoreNoDocuments: false,
-  silent: true,
+  errorsOnly: true,
   // Enum values and types in the schema's order, not sorted: NODE_KINDS and
   // EDGE_KINDS list the kinds as the schema does.
   config: { sort: false },
