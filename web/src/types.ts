@@ -3,14 +3,8 @@
 // and the documents in api.ts. Nothing here is written by hand but the names
 // and one flattening: a node is one object type with the wallet-only fields
 // optional, not a union by __typename.
-import {
-  ClusterHeuristic,
-  Direction,
-  EdgeKind,
-  Marking,
-  NodeKind,
-  TaintModel,
-} from "./gql/enums";
+import { EdgeKind, NodeKind } from "./gql/enums";
+import type { ClusterHeuristic, Direction, Marking, TaintModel } from "./gql/enums";
 import type {
   CaseFieldsFragment,
   ClusterQuery,
