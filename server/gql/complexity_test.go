@@ -28,7 +28,7 @@ const defaultComplexityLimit = 200_000
 func cost(t *testing.T, query string, vars map[string]any) int {
 	t.Helper()
 	es := generated.NewExecutableSchema(generated.Config{Complexity: Complexity(graph.DefaultLimits(), investigate.Limits{})})
-	doc, errs := gqlparser.LoadQuery(es.Schema(), query)
+	doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, nil) // nil: the default rules
 	if errs != nil {
 		t.Fatalf("invalid query: %v\n%s", errs, query)
 	}
