@@ -95,11 +95,21 @@ check-tidy: ## fail when go mod tidy would change go.mod or go.sum
 	$(GO) mod tidy
 	@git diff --exit-code -- go.mod go.sum || { echo "go.mod is not tidy: run go mod tidy and commit"; exit 1; }
 
-generate: ## regenerate the gqlgen code from schema.graphqls
-	$(GO) tool gqlgen generate
+# Code generated from schema.graphqls: gqlgen's Go (server/gql) and, from the
+# same schema and the documents in web/src/api.ts, the web client's TypeScript
+# types and typed documents (web/src/gql, GraphQL Code Generator from
+# node_modules: no network).
+GENERATED    := server/gql web/src/gql
 
-check-generated: generate ## fail when generated code is out of date
-	@git diff --exit-code -- server/gql || { echo "generated code is stale: run make generate and commit"; exit 1; }
+generate: web/node_modules/.package-lock.json ## regenerate the Go and TypeScript code from schema.graphqls (and web/src's GraphQL documents)
+	$(GO) tool gqlgen generate
+	cd web && $(NPM) run --silent codegen
+
+# git status, not git diff: a file generate adds or removes is stale too.
+check-generated: generate ## fail when generated code (server/gql, web/src/gql) is out of date
+	@stale=$$(git status --porcelain --untracked-files=all -- $(GENERATED)); \
+	  if [ -n "$$stale" ]; then git --no-pager diff --stat -- $(GENERATED); echo "$$stale"; \
+	    echo "generated code is stale: run make generate and commit"; exit 1; fi
 
 test-kill-m: ## the ingest kill test at M scale (5 M transfers; about 10 min and 11 GiB at peak here)
 	$(GO) test -v -count=1 -timeout 60m -run 'TestIngestSurvivesKill$$' ./e2e/ -args -kill-transfers=5000000

@@ -219,35 +219,37 @@ func TestWebQueriesWithinLimit(t *testing.T) {
 	}
 }
 
-// webDocuments returns the GraphQL documents of the web client by
-// constant name, their ${...} interpolations expanded.
+// webDocuments returns the GraphQL documents of the web client by the name
+// of their constant in web/src/api.ts (const FLOW_QUERY = graphql(`query
+// MoneyFlow …`)), each as the client sends it: the text GraphQL Code
+// Generator wrote for the operation in web/src/gql/graphql.ts
+// (MoneyFlowDocument), with the fragments it spreads.
 func webDocuments(t *testing.T) map[string]string {
 	t.Helper()
 	src, err := os.ReadFile("../../web/src/api.ts")
 	if err != nil {
 		t.Fatal(err)
 	}
-	consts := map[string]string{}
-	for _, m := range regexp.MustCompile("(?s)const (\\w+) = `([^`]*)`").FindAllStringSubmatch(string(src), -1) {
-		consts[m[1]] = m[2]
+	generated, err := os.ReadFile("../../web/src/gql/graphql.ts")
+	if err != nil {
+		t.Fatal(err)
 	}
-	interp := regexp.MustCompile(`\$\{(\w+)\}`)
-	var expand func(s string, depth int) string
-	expand = func(s string, depth int) string {
-		return interp.ReplaceAllStringFunc(s, func(x string) string {
-			name := x[2 : len(x)-1]
-			v, ok := consts[name]
-			if !ok || depth > 4 {
-				t.Fatalf("cannot expand %s in web/src/api.ts", x)
-			}
-			return expand(v, depth+1)
-		})
+	texts := map[string]string{}
+	for _, m := range regexp.MustCompile("(?s)export const (\\w+)Document = new TypedDocumentString\\(`([^`]*)`").FindAllStringSubmatch(string(generated), -1) {
+		texts[m[1]] = m[2]
 	}
+	operation := regexp.MustCompile(`^\s*(?:query|mutation)\s+(\w+)`)
 	docs := map[string]string{}
-	for name, v := range consts {
-		if s := strings.TrimSpace(v); strings.HasPrefix(s, "query") || strings.HasPrefix(s, "mutation") {
-			docs[name] = expand(v, 0)
+	for _, m := range regexp.MustCompile("(?s)const (\\w+) = graphql\\(`([^`]*)`\\)").FindAllStringSubmatch(string(src), -1) {
+		op := operation.FindStringSubmatch(m[2])
+		if op == nil {
+			continue // a fragment
 		}
+		text, ok := texts[op[1]]
+		if !ok {
+			t.Fatalf("web/src/gql/graphql.ts has no %sDocument for %s: run make generate", op[1], m[1])
+		}
+		docs[m[1]] = text
 	}
 	return docs
 }

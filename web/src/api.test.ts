@@ -28,7 +28,7 @@ describe("RedthreadClient", () => {
     expect(call.init.method).toBe("POST");
     expect((call.init.headers as Record<string, string>)["Content-Type"]).toBe("application/json");
     const sent = JSON.parse(call.init.body as string) as { query: string; variables: unknown };
-    expect(sent.query).toContain("stats { nodes edges }");
+    expect(sent.query.replace(/\s+/g, " ")).toContain("stats { nodes edges }");
     expect(sent.variables).toEqual({});
   });
 
@@ -38,7 +38,7 @@ describe("RedthreadClient", () => {
     const sub = await c.neighbors("threat_group:lazarus-group");
     expect(sub.truncated).toBe(true);
     const sent = JSON.parse(f.calls[0]!.init.body as string) as { query: string; variables: unknown };
-    expect(sent.query).toBe(NEIGHBORS_QUERY);
+    expect(sent.query).toBe(NEIGHBORS_QUERY.toString());
     expect(sent.variables).toEqual({ id: "threat_group:lazarus-group", depth: 1, direction: "BOTH", limit: 50 });
   });
 
@@ -66,7 +66,7 @@ describe("RedthreadClient", () => {
     const f = fakeFetch(200, JSON.stringify({ data: { moneyFlow: flow } }));
     await expect(new RedthreadClient({ fetch: f.fetch }).moneyFlow(["incident:coincheck-theft"], { taint: "FIFO", maxHops: 8 })).resolves.toEqual(flow);
     const sent = JSON.parse(f.calls[0]!.init.body as string) as { query: string; variables: unknown };
-    expect(sent.query).toBe(FLOW_QUERY);
+    expect(sent.query).toBe(FLOW_QUERY.toString());
     expect(sent.variables).toEqual({ from: ["incident:coincheck-theft"], taint: "FIFO", maxHops: 8 });
   });
 
@@ -75,7 +75,7 @@ describe("RedthreadClient", () => {
     const ok = fakeFetch(200, JSON.stringify({ data: { saveCase: saved } }));
     await expect(new RedthreadClient({ fetch: ok.fetch }).saveCase({ id: "abc", name: "Coincheck", view: { v: 1 }, expectedVersion: 1 })).resolves.toEqual(saved);
     const sent = JSON.parse(ok.calls[0]!.init.body as string) as { query: string; variables: unknown };
-    expect(sent.query).toBe(SAVE_CASE_MUTATION);
+    expect(sent.query).toBe(SAVE_CASE_MUTATION.toString());
     expect(sent.variables).toEqual({ id: "abc", name: "Coincheck", view: { v: 1 }, expectedVersion: 1 });
     const conflict = fakeFetch(200, JSON.stringify({ data: null, errors: [{ message: "case abc is at version 3, not 1", extensions: { code: "CONFLICT" } }] }));
     await expect(new RedthreadClient({ fetch: conflict.fetch }).saveCase({ name: "x", view: {} })).rejects.toMatchObject({ code: "CONFLICT" });

@@ -1,4 +1,11 @@
 // A small typed GraphQL client for Redthread's API (POST /graphql, same origin).
+// Its documents are graphql(`…`) calls: `npm run codegen` checks each against
+// ../../schema.graphqls and generates its result and variables types into
+// ./gql, so a query that asks for a field the schema no longer has fails the
+// generator, and code that reads a field no query asks for fails tsc.
+import { graphql } from "./gql";
+import type { ErrorCode as SchemaErrorCode } from "./gql/enums";
+import type { TypedDocumentString } from "./gql/graphql";
 import type {
   AddressCluster,
   ClusterHeuristic,
@@ -19,18 +26,12 @@ import type {
   TaintModel,
 } from "./types";
 
-/** Error codes the server puts in `extensions.code`, plus client-side ones. */
+/**
+ * Error codes the server puts in `extensions.code` (the schema's ErrorCode
+ * enum), plus client-side ones.
+ */
 export type ErrorCode =
-  | "INVALID_ARGUMENT"
-  | "NOT_FOUND"
-  | "LIMIT_EXCEEDED"
-  | "TIMEOUT"
-  | "UNAVAILABLE"
-  | "CONFLICT"
-  | "FORBIDDEN"
-  | "TOO_MANY_REQUESTS"
-  | "BAD_REQUEST"
-  | "INTERNAL"
+  | SchemaErrorCode
   | "NETWORK"
   | "HTTP"
   | "BAD_RESPONSE"
@@ -64,101 +65,125 @@ interface GraphQLResponseBody<T> {
 
 export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 
-const SOURCE_FIELDS = `dataset record job retrievedAt url excerpt confidence marking illustrative`;
+export const SOURCE_FRAGMENT = graphql(`
+  fragment SourceFields on Source { dataset record job retrievedAt url excerpt confidence marking illustrative }
+`);
 
-export const NODE_FRAGMENT = `
-fragment NodeFields on Node {
-  __typename id kind key label aliases confidence marking validFrom validTo degree
-  properties { key value }
-  sources { ${SOURCE_FIELDS} }
-  ... on Wallet { chain address }
-}`;
-
-export const EDGE_FRAGMENT = `
-fragment EdgeFields on Edge {
-  id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo
-  properties { key value }
-  sources { ${SOURCE_FIELDS} }
-}`;
-
-export const STATS_QUERY = `query Stats { stats { nodes edges } }`;
-
-export const SEARCH_QUERY = `query Search($query: String!, $first: Int) {
-  search(query: $query, first: $first) { edges { score node { ...NodeFields } } }
-}${NODE_FRAGMENT}`;
-
-export const NODE_QUERY = `query Node($id: ID!) { node(id: $id) { ...NodeFields } }${NODE_FRAGMENT}`;
-
-export const NODES_QUERY = `query Nodes($ids: [ID!]!) { nodes(ids: $ids) { ...NodeFields } }${NODE_FRAGMENT}`;
-
-export const NEIGHBORS_QUERY = `query Neighbors($id: ID!, $depth: Int, $direction: Direction, $edgeKinds: [EdgeKind!], $nodeKinds: [NodeKind!],
-  $since: Time, $until: Time, $minAmount: Float, $limit: Int) {
-  neighbors(id: $id, depth: $depth, direction: $direction, edgeKinds: $edgeKinds, nodeKinds: $nodeKinds,
-    since: $since, until: $until, minAmount: $minAmount, limit: $limit) {
-    truncated reason
-    nodes { ...NodeFields }
-    edges { ...EdgeFields }
+export const NODE_FRAGMENT = graphql(`
+  fragment NodeFields on Node {
+    __typename id kind key label aliases confidence marking validFrom validTo degree
+    properties { key value }
+    sources { ...SourceFields }
+    ... on Wallet { chain address }
   }
-}${NODE_FRAGMENT}${EDGE_FRAGMENT}`;
+`);
 
-export const PATH_QUERY = `query ShortestPath($from: ID!, $to: ID!, $direction: Direction, $maxHops: Int, $edgeKinds: [EdgeKind!],
-  $since: Time, $until: Time, $minAmount: Float) {
-  shortestPath(from: $from, to: $to, direction: $direction, maxHops: $maxHops, edgeKinds: $edgeKinds,
-    since: $since, until: $until, minAmount: $minAmount) {
-    length truncated reason
-    nodes { ...NodeFields }
-    edges { ...EdgeFields }
+export const EDGE_FRAGMENT = graphql(`
+  fragment EdgeFields on Edge {
+    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo
+    properties { key value }
+    sources { ...SourceFields }
   }
-}${NODE_FRAGMENT}${EDGE_FRAGMENT}`;
+`);
 
-export const PATHS_QUERY = `query Paths($from: ID!, $to: ID!, $direction: Direction, $maxHops: Int, $limit: Int, $edgeKinds: [EdgeKind!],
-  $since: Time, $until: Time, $minAmount: Float) {
-  paths(from: $from, to: $to, direction: $direction, maxHops: $maxHops, limit: $limit, edgeKinds: $edgeKinds,
-    since: $since, until: $until, minAmount: $minAmount) {
-    skippedHubs truncated reason
-    paths { length truncated reason nodes { ...NodeFields } edges { ...EdgeFields } }
+export const STATS_QUERY = graphql(`query Stats { stats { nodes edges } }`);
+
+export const SEARCH_QUERY = graphql(`
+  query Search($query: String!, $first: Int) {
+    search(query: $query, first: $first) { edges { score node { ...NodeFields } } }
   }
-}${NODE_FRAGMENT}${EDGE_FRAGMENT}`;
+`);
 
-export const FLOW_QUERY = `query MoneyFlow($from: [ID!]!, $to: [ID!], $maxHops: Int, $taint: TaintModel, $minAmount: Float,
-  $since: Time, $until: Time, $limit: Int) {
-  moneyFlow(from: $from, to: $to, maxHops: $maxHops, taint: $taint, minAmount: $minAmount, since: $since, until: $until, limit: $limit) {
-    taint sourceValue stolen routeCount truncated reason
-    sources { ...NodeFields }
-    sinks { node { ...NodeFields } category wallets value valueUSD routes firstArrival lastArrival summary }
-    routes { value sink hops { from to edge { id } service time value tainted } }
-    tainted { tainted edge { ...EdgeFields fromNode { ...NodeFields } toNode { ...NodeFields } } }
+export const NODE_QUERY = graphql(`query Node($id: ID!) { node(id: $id) { ...NodeFields } }`);
+
+export const NODES_QUERY = graphql(`query Nodes($ids: [ID!]!) { nodes(ids: $ids) { ...NodeFields } }`);
+
+export const NEIGHBORS_QUERY = graphql(`
+  query Neighbors($id: ID!, $depth: Int, $direction: Direction, $edgeKinds: [EdgeKind!], $nodeKinds: [NodeKind!],
+    $since: Time, $until: Time, $minAmount: Float, $limit: Int) {
+    neighbors(id: $id, depth: $depth, direction: $direction, edgeKinds: $edgeKinds, nodeKinds: $nodeKinds,
+      since: $since, until: $until, minAmount: $minAmount, limit: $limit) {
+      truncated reason
+      nodes { ...NodeFields }
+      edges { ...EdgeFields }
+    }
   }
-}${NODE_FRAGMENT}${EDGE_FRAGMENT}`;
+`);
 
-export const CLUSTER_QUERY = `query Cluster($id: ID!, $heuristics: [ClusterHeuristic!]) {
-  cluster(id: $id, heuristics: $heuristics) {
-    size received sent truncated reason
-    members { id hops via partner heuristic }
+export const PATH_QUERY = graphql(`
+  query ShortestPath($from: ID!, $to: ID!, $direction: Direction, $maxHops: Int, $edgeKinds: [EdgeKind!],
+    $since: Time, $until: Time, $minAmount: Float) {
+    shortestPath(from: $from, to: $to, direction: $direction, maxHops: $maxHops, edgeKinds: $edgeKinds,
+      since: $since, until: $until, minAmount: $minAmount) {
+      length truncated reason
+      nodes { ...NodeFields }
+      edges { ...EdgeFields }
+    }
   }
-}`;
+`);
 
-export const PERSONA_CLUSTER_QUERY = `query PersonaCluster($id: ID!) {
-  personaCluster(id: $id) { start truncated reason members { id label hops } }
-}`;
+export const PATHS_QUERY = graphql(`
+  query Paths($from: ID!, $to: ID!, $direction: Direction, $maxHops: Int, $limit: Int, $edgeKinds: [EdgeKind!],
+    $since: Time, $until: Time, $minAmount: Float) {
+    paths(from: $from, to: $to, direction: $direction, maxHops: $maxHops, limit: $limit, edgeKinds: $edgeKinds,
+      since: $since, until: $until, minAmount: $minAmount) {
+      skippedHubs truncated reason
+      paths { length truncated reason nodes { ...NodeFields } edges { ...EdgeFields } }
+    }
+  }
+`);
 
-export const COMMUNITIES_QUERY = `query Communities($ids: [ID!]!) {
-  communities(ids: $ids) { components modularity truncated reason communities { id members } }
-}`;
+export const FLOW_QUERY = graphql(`
+  query MoneyFlow($from: [ID!]!, $to: [ID!], $maxHops: Int, $taint: TaintModel, $minAmount: Float,
+    $since: Time, $until: Time, $limit: Int) {
+    moneyFlow(from: $from, to: $to, maxHops: $maxHops, taint: $taint, minAmount: $minAmount, since: $since, until: $until, limit: $limit) {
+      taint sourceValue stolen routeCount truncated reason
+      sources { ...NodeFields }
+      sinks { node { ...NodeFields } category wallets value valueUSD routes firstArrival lastArrival summary }
+      routes { value sink hops { from to edge { id } service time value tainted } }
+      tainted { tainted edge { ...EdgeFields fromNode { ...NodeFields } toNode { ...NodeFields } } }
+    }
+  }
+`);
 
-export const EDGES_QUERY = `query Edges($ids: [ID!]!) { edges(ids: $ids) { ...EdgeFields } }${EDGE_FRAGMENT}`;
+export const CLUSTER_QUERY = graphql(`
+  query Cluster($id: ID!, $heuristics: [ClusterHeuristic!]) {
+    cluster(id: $id, heuristics: $heuristics) {
+      size received sent truncated reason
+      members { id hops via partner heuristic }
+    }
+  }
+`);
 
-const CASE_FIELDS = `id name version nodeCount createdAt updatedAt createdBy updatedBy`;
+export const PERSONA_CLUSTER_QUERY = graphql(`
+  query PersonaCluster($id: ID!) {
+    personaCluster(id: $id) { start truncated reason members { id label hops } }
+  }
+`);
 
-export const CASES_QUERY = `query Cases { cases { ${CASE_FIELDS} view } }`;
+export const COMMUNITIES_QUERY = graphql(`
+  query Communities($ids: [ID!]!) {
+    communities(ids: $ids) { components modularity truncated reason communities { id members } }
+  }
+`);
 
-export const CASE_QUERY = `query Case($id: ID!) { case(id: $id) { ${CASE_FIELDS} view } }`;
+export const EDGES_QUERY = graphql(`query Edges($ids: [ID!]!) { edges(ids: $ids) { ...EdgeFields } }`);
 
-export const SAVE_CASE_MUTATION = `mutation SaveCase($id: ID, $name: String!, $view: JSON!, $expectedVersion: Int) {
-  saveCase(id: $id, name: $name, view: $view, expectedVersion: $expectedVersion) { ${CASE_FIELDS} view }
-}`;
+export const CASE_FRAGMENT = graphql(`
+  fragment CaseFields on Case { id name version nodeCount createdAt updatedAt createdBy updatedBy view }
+`);
 
-export const DELETE_CASE_MUTATION = `mutation DeleteCase($id: ID!) { deleteCase(id: $id) }`;
+export const CASES_QUERY = graphql(`query Cases { cases { ...CaseFields } }`);
+
+export const CASE_QUERY = graphql(`query Case($id: ID!) { case(id: $id) { ...CaseFields } }`);
+
+export const SAVE_CASE_MUTATION = graphql(`
+  mutation SaveCase($id: ID, $name: String!, $view: JSON!, $expectedVersion: Int) {
+    saveCase(id: $id, name: $name, view: $view, expectedVersion: $expectedVersion) { ...CaseFields }
+  }
+`);
+
+export const DELETE_CASE_MUTATION = graphql(`mutation DeleteCase($id: ID!) { deleteCase(id: $id) }`);
 
 /** Filters an expansion or a path search can take; times are RFC 3339. */
 export interface EdgeFilters {
@@ -190,14 +215,18 @@ export interface FlowOptions {
   limit?: number;
 }
 
-/** Drops undefined and empty-list values, so that the server's defaults apply. */
-function vars(v: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Drops undefined and empty-list values, so that the server's defaults apply.
+ * The type stays the operation's: every list the documents take is optional
+ * but `from` of moneyFlow, which the server refuses empty anyway.
+ */
+function vars<V extends object>(v: V): V {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
     if (x === undefined || (Array.isArray(x) && x.length === 0)) continue;
     out[k] = x;
   }
-  return out;
+  return out as V;
 }
 
 export interface ClientOptions {
@@ -215,7 +244,8 @@ export class RedthreadClient {
   }
 
   /** Runs one operation; resolves with `data` or rejects with an ApiError. */
-  async request<T>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
+  async request<T, V>(document: TypedDocumentString<T, V>, variables: V, signal?: AbortSignal): Promise<T> {
+    const query = document.toString();
     let res: Response;
     try {
       res = await this.fetchFn(this.endpoint, {
@@ -261,29 +291,29 @@ export class RedthreadClient {
     return body.data;
   }
 
-  async stats(signal?: AbortSignal): Promise<Pick<Stats, "nodes" | "edges">> {
-    const d = await this.request<{ stats: Pick<Stats, "nodes" | "edges"> }>(STATS_QUERY, {}, signal);
+  async stats(signal?: AbortSignal): Promise<Stats> {
+    const d = await this.request(STATS_QUERY, {}, signal);
     return d.stats;
   }
 
   async search(query: string, first = 10, signal?: AbortSignal): Promise<SearchHit[]> {
-    const d = await this.request<{ search: { edges: SearchHit[] } }>(SEARCH_QUERY, { query, first }, signal);
+    const d = await this.request(SEARCH_QUERY, { query, first }, signal);
     return d.search.edges;
   }
 
   async node(id: string, signal?: AbortSignal): Promise<GNode | null> {
-    const d = await this.request<{ node: GNode | null }>(NODE_QUERY, { id }, signal);
+    const d = await this.request(NODE_QUERY, { id }, signal);
     return d.node;
   }
 
   /** Several nodes by ID, in the order asked; null where one does not exist. */
   async nodes(ids: string[], signal?: AbortSignal): Promise<(GNode | null)[]> {
-    const d = await this.request<{ nodes: (GNode | null)[] }>(NODES_QUERY, { ids }, signal);
+    const d = await this.request(NODES_QUERY, { ids }, signal);
     return d.nodes;
   }
 
   async neighbors(id: string, opts: NeighborOptions = {}, signal?: AbortSignal): Promise<Subgraph> {
-    const d = await this.request<{ neighbors: Subgraph }>(
+    const d = await this.request(
       NEIGHBORS_QUERY,
       vars({ id, ...opts, depth: opts.depth ?? 1, direction: opts.direction ?? "BOTH", limit: opts.limit ?? 50 }),
       signal,
@@ -292,7 +322,7 @@ export class RedthreadClient {
   }
 
   async shortestPath(from: string, to: string, opts: PathOptions = {}, signal?: AbortSignal): Promise<Path> {
-    const d = await this.request<{ shortestPath: Path }>(
+    const d = await this.request(
       PATH_QUERY,
       vars({ from, to, ...opts, direction: opts.direction ?? "BOTH", maxHops: opts.maxHops ?? 6 }),
       signal,
@@ -302,7 +332,7 @@ export class RedthreadClient {
 
   /** The k shortest simple paths. */
   async paths(from: string, to: string, k: number, opts: PathOptions = {}, signal?: AbortSignal): Promise<PathList> {
-    const d = await this.request<{ paths: PathList }>(
+    const d = await this.request(
       PATHS_QUERY,
       vars({ from, to, ...opts, limit: k, direction: opts.direction ?? "BOTH", maxHops: opts.maxHops ?? 6 }),
       signal,
@@ -311,49 +341,49 @@ export class RedthreadClient {
   }
 
   async moneyFlow(from: string[], opts: FlowOptions = {}, signal?: AbortSignal): Promise<MoneyFlow> {
-    const d = await this.request<{ moneyFlow: MoneyFlow }>(FLOW_QUERY, vars({ from, ...opts }), signal);
+    const d = await this.request(FLOW_QUERY, vars({ from, ...opts }), signal);
     return d.moneyFlow;
   }
 
   async cluster(id: string, heuristics: ClusterHeuristic[] = ["CO_SPEND"], signal?: AbortSignal): Promise<AddressCluster> {
-    const d = await this.request<{ cluster: AddressCluster }>(CLUSTER_QUERY, { id, heuristics }, signal);
+    const d = await this.request(CLUSTER_QUERY, { id, heuristics }, signal);
     return d.cluster;
   }
 
   async personaCluster(id: string, signal?: AbortSignal): Promise<PersonaCluster> {
-    const d = await this.request<{ personaCluster: PersonaCluster }>(PERSONA_CLUSTER_QUERY, { id }, signal);
+    const d = await this.request(PERSONA_CLUSTER_QUERY, { id }, signal);
     return d.personaCluster;
   }
 
   async communities(ids: string[], signal?: AbortSignal): Promise<Communities> {
-    const d = await this.request<{ communities: Communities }>(COMMUNITIES_QUERY, { ids }, signal);
+    const d = await this.request(COMMUNITIES_QUERY, { ids }, signal);
     return d.communities;
   }
 
   /** Several edges by ID, in the order asked; null where one does not exist. */
   async edges(ids: string[], signal?: AbortSignal): Promise<(GEdge | null)[]> {
-    const d = await this.request<{ edges: (GEdge | null)[] }>(EDGES_QUERY, { ids }, signal);
+    const d = await this.request(EDGES_QUERY, { ids }, signal);
     return d.edges;
   }
 
   async cases(signal?: AbortSignal): Promise<SavedCase[]> {
-    const d = await this.request<{ cases: SavedCase[] }>(CASES_QUERY, {}, signal);
+    const d = await this.request(CASES_QUERY, {}, signal);
     return d.cases;
   }
 
   async getCase(id: string, signal?: AbortSignal): Promise<SavedCase | null> {
-    const d = await this.request<{ case: SavedCase | null }>(CASE_QUERY, { id }, signal);
+    const d = await this.request(CASE_QUERY, { id }, signal);
     return d.case;
   }
 
   /** Creates (no id) or updates a case; CONFLICT when someone saved it since expectedVersion. */
   async saveCase(c: { id?: string; name: string; view: unknown; expectedVersion?: number }, signal?: AbortSignal): Promise<SavedCase> {
-    const d = await this.request<{ saveCase: SavedCase }>(SAVE_CASE_MUTATION, vars(c), signal);
+    const d = await this.request(SAVE_CASE_MUTATION, vars(c), signal);
     return d.saveCase;
   }
 
   async deleteCase(id: string, signal?: AbortSignal): Promise<boolean> {
-    const d = await this.request<{ deleteCase: boolean }>(DELETE_CASE_MUTATION, { id }, signal);
+    const d = await this.request(DELETE_CASE_MUTATION, { id }, signal);
     return d.deleteCase;
   }
 }

@@ -1,232 +1,90 @@
-// Hand-written TypeScript mirrors of the GraphQL types in ../../schema.graphqls
-// that the visualizer asks for. Keep them in step with the schema (and with the
-// fragments in api.ts); a generated client can replace them later.
+// The visualizer's names for the GraphQL types it asks for, derived from the
+// types that `npm run codegen` generates into ./gql from ../../schema.graphqls
+// and the documents in api.ts. Nothing here is written by hand but the names
+// and one flattening: a node is one object type with the wallet-only fields
+// optional, not a union by __typename.
+import { EdgeKind, NodeKind } from "./gql/enums";
+import type { ClusterHeuristic, Direction, Marking, TaintModel } from "./gql/enums";
+import type {
+  CaseFieldsFragment,
+  ClusterQuery,
+  CommunitiesQuery,
+  EdgeFieldsFragment,
+  MoneyFlowQuery,
+  NeighborsQuery,
+  NodeFieldsFragment,
+  PathsQuery,
+  PersonaClusterQuery,
+  SearchQuery,
+  ShortestPathQuery,
+  SourceFieldsFragment,
+  StatsQuery,
+} from "./gql/graphql";
 
-export const NODE_KINDS = [
-  "WALLET",
-  "TRANSACTION",
-  "SERVICE",
-  "ORGANIZATION",
-  "PERSON",
-  "IDENTIFIER",
-  "THREAT_GROUP",
-  "INCIDENT",
-  "SANCTION",
-  "LOCATION",
-] as const;
-export type NodeKind = (typeof NODE_KINDS)[number];
+export type { JSONValue } from "./json";
 
-export const EDGE_KINDS = [
-  "TRANSFER",
-  "INPUT",
-  "OUTPUT",
-  "CONTROLS",
-  "OWNS",
-  "DIRECTS",
-  "EMPLOYS",
-  "PAYS",
-  "USES",
-  "SAME_AS",
-  "ATTRIBUTED_TO",
-  "PART_OF",
-  "LOCATED_IN",
-  "SANCTIONED_BY",
-  "STOLE",
-  "DEPOSITED_AT",
-  "TARGETED",
-  "ASSOCIATED_WITH",
-] as const;
-export type EdgeKind = (typeof EDGE_KINDS)[number];
+/** Every node kind, in the schema's order. */
+export const NODE_KINDS: readonly NodeKind[] = Object.values(NodeKind);
+export type { NodeKind };
 
-export type Direction = "OUT" | "IN" | "BOTH";
+/** Every edge kind, in the schema's order. */
+export const EDGE_KINDS: readonly EdgeKind[] = Object.values(EdgeKind);
+export type { EdgeKind };
 
-export type Marking = "TLP_CLEAR" | "TLP_GREEN" | "TLP_AMBER" | "TLP_AMBER_STRICT" | "TLP_RED";
+export type { ClusterHeuristic, Direction, Marking, TaintModel };
 
-/** The JSON scalar: any JSON value. */
-export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
-
-export interface Source {
-  dataset: string;
-  record: string | null;
-  job: string | null;
-  retrievedAt: string | null;
-  url: string | null;
-  excerpt: string | null;
-  confidence: number;
-  marking: Marking;
-  illustrative: boolean;
-}
-
-export interface Property {
-  key: string;
-  value: JSONValue;
-}
+type WalletFields = Extract<NodeFieldsFragment, { __typename: "Wallet" }>;
+type CommonFields = Omit<Extract<NodeFieldsFragment, { __typename: "Entity" }>, "__typename">;
 
 /** Node interface; `chain` and `address` are set for wallets only. */
-export interface GNode {
-  __typename?: "Wallet" | "Entity";
-  id: string;
-  kind: NodeKind;
-  key: string;
-  label: string;
-  aliases: string[];
-  properties: Property[];
-  sources: Source[];
-  confidence: number;
-  marking: Marking;
-  validFrom: string | null;
-  validTo: string | null;
-  /** Edge ends at the node in the whole graph (not only on the canvas): a hub has thousands. */
-  degree: number;
-  chain?: string;
-  address?: string;
-}
+export type GNode = CommonFields & {
+  __typename?: NodeFieldsFragment["__typename"];
+} & Partial<Omit<WalletFields, keyof CommonFields | "__typename">>;
 
-export interface GEdge {
-  id: string;
-  kind: EdgeKind;
-  from: string;
-  to: string;
-  amount: number | null;
-  asset: string | null;
-  valueUSD: number | null;
-  time: string | null;
-  txHash: string | null;
-  properties: Property[];
-  sources: Source[];
-  confidence: number;
-  marking: Marking;
-  validFrom: string | null;
-  validTo: string | null;
-}
+export type GEdge = EdgeFieldsFragment;
 
-export interface KindCount {
-  kind: string;
-  count: number;
-}
+/** An answer's type with every node, wherever it is, as a GNode. */
+type Plain<T> = T extends NodeFieldsFragment
+  ? GNode
+  : T extends readonly (infer E)[]
+    ? Plain<E>[]
+    : T extends object
+      ? { [K in keyof T]: Plain<T[K]> }
+      : T;
 
-export interface Stats {
-  nodes: number;
-  edges: number;
-  nodesByKind: KindCount[];
-  edgesByKind: KindCount[];
-}
+export type Source = SourceFieldsFragment;
 
-export interface Subgraph {
-  nodes: GNode[];
-  edges: GEdge[];
-  truncated: boolean;
-  reason: string | null;
-}
+export type Property = GNode["properties"][number];
 
-export interface Path {
-  nodes: GNode[];
-  edges: GEdge[];
-  length: number;
-  truncated: boolean;
-  reason: string | null;
-}
+export type Stats = StatsQuery["stats"];
+
+export type Subgraph = Plain<NeighborsQuery["neighbors"]>;
+
+export type Path = Plain<ShortestPathQuery["shortestPath"]>;
 
 /** A search hit: the node and its relevance. */
-export interface SearchHit {
-  node: GNode;
-  score: number;
-}
+export type SearchHit = Plain<SearchQuery["search"]["edges"][number]>;
 
-/** Several paths between two nodes, shortest first. */
-export interface PathList {
-  paths: Path[];
-  /** Nodes reached but not passed through because of their degree. */
-  skippedHubs: string[];
-  truncated: boolean;
-  reason: string | null;
-}
+/** Several paths between two nodes, shortest first; `skippedHubs` were reached but not passed through because of their degree. */
+export type PathList = Plain<PathsQuery["paths"]>;
 
-export type TaintModel = "POISON" | "HAIRCUT" | "FIFO";
+export type MoneyFlow = Plain<MoneyFlowQuery["moneyFlow"]>;
 
-export interface FlowHop {
-  from: string;
-  to: string;
-  /** Null for a crossing inside a service followed through (a bridge, a mixer). */
-  edge: { id: string } | null;
-  service: string | null;
-  time: string | null;
-  value: number;
-  tainted: number;
-}
+/** A hop of a route; `edge` is null for a crossing inside a service followed through (a bridge, a mixer). */
+export type FlowHop = MoneyFlow["routes"][number]["hops"][number];
 
-export interface FlowRoute {
-  hops: FlowHop[];
-  value: number;
-  sink: string;
-}
+export type FlowRoute = MoneyFlow["routes"][number];
 
-export interface FlowSink {
-  node: GNode;
-  category: string | null;
-  wallets: string[];
-  value: number;
-  valueUSD: number;
-  routes: number;
-  firstArrival: string | null;
-  lastArrival: string | null;
-  summary: string;
-}
+export type FlowSink = MoneyFlow["sinks"][number];
 
 /** A tainted transfer with both its ends, so the flow can be drawn. */
-export interface TaintedTransfer {
-  tainted: number;
-  edge: GEdge & { fromNode: GNode | null; toNode: GNode | null };
-}
+export type TaintedTransfer = MoneyFlow["tainted"][number];
 
-export interface MoneyFlow {
-  taint: TaintModel;
-  sources: GNode[];
-  sourceValue: number;
-  stolen: number | null;
-  sinks: FlowSink[];
-  routes: FlowRoute[];
-  routeCount: number;
-  tainted: TaintedTransfer[];
-  truncated: boolean;
-  reason: string | null;
-}
+export type AddressCluster = ClusterQuery["cluster"];
 
-export type ClusterHeuristic = "CO_SPEND" | "ONE_TIME_CHANGE";
+export type PersonaCluster = PersonaClusterQuery["personaCluster"];
 
-export interface AddressCluster {
-  members: { id: string; hops: number; via: string | null; partner: string | null; heuristic: ClusterHeuristic | null }[];
-  size: number;
-  received: number;
-  sent: number;
-  truncated: boolean;
-  reason: string | null;
-}
-
-export interface PersonaCluster {
-  start: string;
-  members: { id: string; label: string; hops: number }[];
-  truncated: boolean;
-  reason: string | null;
-}
-
-export interface Communities {
-  components: string[][];
-  communities: { id: number; members: string[] }[];
-  modularity: number;
-  truncated: boolean;
-  reason: string | null;
-}
+export type Communities = CommunitiesQuery["communities"];
 
 /** A saved case; `view` is the caseView document (null in lists). */
-export interface SavedCase {
-  id: string;
-  name: string;
-  view: unknown;
-  version: number;
-  nodeCount: number;
-  createdAt: string;
-  updatedAt: string;
-  createdBy: string | null;
-  updatedBy: string | null;
-}
+export type SavedCase = CaseFieldsFragment;

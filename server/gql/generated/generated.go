@@ -2334,9 +2334,9 @@ limits quoted below are the defaults). IDs that are not well-formed are
 refused with INVALID_ARGUMENT; well-formed IDs are normalised, so
 ` + "`" + `wallet:ETH:0xABC…` + "`" + ` finds ` + "`" + `wallet:eth:0xabc…` + "`" + `.
 
-Errors carry a code in ` + "`" + `extensions.code` + "`" + `: INVALID_ARGUMENT, NOT_FOUND,
-LIMIT_EXCEEDED, TIMEOUT, UNAVAILABLE, CONFLICT, FORBIDDEN, TOO_MANY_REQUESTS,
-BAD_REQUEST, INTERNAL. Operations refused before they run carry
+Errors carry a code in ` + "`" + `extensions.code` + "`" + `: one of the ErrorCode enum's values
+(declared once, below; the server and the web client's types are generated
+from it). Operations refused before they run carry
 GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, LIMIT_EXCEEDED (a
 document over a shape limit: size, tokens, fields, aliases, fragments,
 directives), COMPLEXITY_LIMIT_EXCEEDED (every alias priced; list fields
@@ -2363,6 +2363,35 @@ scalar Time
 
 "Any JSON value."
 scalar JSON
+
+"""
+The code of an error in ` + "`" + `extensions.code` + "`" + `: what a client can act on without
+reading the message. No field returns it; it is declared here so that the
+server (graph.Codes, checked by a test) and clients (generated types) share
+one list.
+"""
+enum ErrorCode {
+  "An argument is not well-formed or not allowed: an ID that is not one, a time that is not RFC 3339, a file where none belongs."
+  INVALID_ARGUMENT
+  "What the operation names does not exist."
+  NOT_FOUND
+  "The operation would pass a limit: a document over a shape limit, or an answer past its memory budget (the message names the limit)."
+  LIMIT_EXCEEDED
+  "The operation ran past its deadline (10 s by default)."
+  TIMEOUT
+  "The server or its store cannot serve it now: busy (HTTP 503 with ` + "`" + `Retry-After` + "`" + `), closed, or not configured to keep it. Try again later."
+  UNAVAILABLE
+  "The write lost a race: the case was saved by someone else since the version expected."
+  CONFLICT
+  "This server is not configured to allow it: a read-only store, ingest or uploads disabled, an unknown ` + "`" + `Host` + "`" + ` (HTTP 421)."
+  FORBIDDEN
+  "The client has too many requests in flight (HTTP 429 with ` + "`" + `Retry-After` + "`" + `)."
+  TOO_MANY_REQUESTS
+  "The HTTP request is not a GraphQL request (HTTP 400 or 415)."
+  BAD_REQUEST
+  "Something failed inside the server; the message says no more, the server's log does."
+  INTERNAL
+}
 
 """
 A file sent with the request as a part of a multipart form, following the

@@ -430,6 +430,91 @@ type TaintedTransfer struct {
 	Tainted float64 `json:"tainted"`
 }
 
+// The code of an error in `extensions.code`: what a client can act on without
+// reading the message. No field returns it; it is declared here so that the
+// server (graph.Codes, checked by a test) and clients (generated types) share
+// one list.
+type ErrorCode string
+
+const (
+	// An argument is not well-formed or not allowed: an ID that is not one, a time that is not RFC 3339, a file where none belongs.
+	ErrorCodeInvalidArgument ErrorCode = "INVALID_ARGUMENT"
+	// What the operation names does not exist.
+	ErrorCodeNotFound ErrorCode = "NOT_FOUND"
+	// The operation would pass a limit: a document over a shape limit, or an answer past its memory budget (the message names the limit).
+	ErrorCodeLimitExceeded ErrorCode = "LIMIT_EXCEEDED"
+	// The operation ran past its deadline (10 s by default).
+	ErrorCodeTimeout ErrorCode = "TIMEOUT"
+	// The server or its store cannot serve it now: busy (HTTP 503 with `Retry-After`), closed, or not configured to keep it. Try again later.
+	ErrorCodeUnavailable ErrorCode = "UNAVAILABLE"
+	// The write lost a race: the case was saved by someone else since the version expected.
+	ErrorCodeConflict ErrorCode = "CONFLICT"
+	// This server is not configured to allow it: a read-only store, ingest or uploads disabled, an unknown `Host` (HTTP 421).
+	ErrorCodeForbidden ErrorCode = "FORBIDDEN"
+	// The client has too many requests in flight (HTTP 429 with `Retry-After`).
+	ErrorCodeTooManyRequests ErrorCode = "TOO_MANY_REQUESTS"
+	// The HTTP request is not a GraphQL request (HTTP 400 or 415).
+	ErrorCodeBadRequest ErrorCode = "BAD_REQUEST"
+	// Something failed inside the server; the message says no more, the server's log does.
+	ErrorCodeInternal ErrorCode = "INTERNAL"
+)
+
+var AllErrorCode = []ErrorCode{
+	ErrorCodeInvalidArgument,
+	ErrorCodeNotFound,
+	ErrorCodeLimitExceeded,
+	ErrorCodeTimeout,
+	ErrorCodeUnavailable,
+	ErrorCodeConflict,
+	ErrorCodeForbidden,
+	ErrorCodeTooManyRequests,
+	ErrorCodeBadRequest,
+	ErrorCodeInternal,
+}
+
+func (e ErrorCode) IsValid() bool {
+	switch e {
+	case ErrorCodeInvalidArgument, ErrorCodeNotFound, ErrorCodeLimitExceeded, ErrorCodeTimeout, ErrorCodeUnavailable, ErrorCodeConflict, ErrorCodeForbidden, ErrorCodeTooManyRequests, ErrorCodeBadRequest, ErrorCodeInternal:
+		return true
+	}
+	return false
+}
+
+func (e ErrorCode) String() string {
+	return string(e)
+}
+
+func (e *ErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ErrorCode", str)
+	}
+	return nil
+}
+
+func (e ErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // A same-as decision.
 type SameAsDecision string
 
