@@ -2,180 +2,30 @@
 // which ones (direction, edge and node kinds, a time window, a minimum USD
 // value, how many, how deep). A hub (an exchange has hundreds of thousands of
 // edges) gets a plain warning: an unfiltered expansion shows an arbitrary
-// handful of its connections. Also home of the form pieces the path panel
-// shares: labelled fields with their error text, and kind pickers.
+// handful of its connections.
 import { kindWords, plural } from "../format";
 import { kindLabel } from "../style";
 import { NODE_KINDS, type Direction, type EdgeKind, type GNode, type NodeKind } from "../types";
 import { h } from "./dom";
+import { field, kindPicker, radios, uniqueId, type Field } from "./widgets";
 import {
   DEFAULT_EXPAND,
-  EDGE_KIND_GROUPS,
   EXPAND_LIMIT_MAX,
   expandDraft,
   expandFilterCount,
   hubWarning,
   parseExpandDraft,
-  parseIntInRange,
   type ExpandDraft,
   type ExpandField,
   type ExpandFilters,
-} from "./forms";
+} from "./expandForm";
+import { EDGE_KIND_GROUPS, parseIntInRange } from "./forms";
 import "./panels.css";
 
-export type { ExpandFilters } from "./forms";
+export type { ExpandFilters } from "./expandForm";
 
 /** Above this many connections (GNode.degree) a node is a hub: the dialog warns before expanding it. */
 export const HUB_WARNING_DEGREE = 200;
-
-let uid = 0;
-/** A prefix for element IDs, unique per rendered form (several may coexist). */
-function uniqueId(base: string): string {
-  uid += 1;
-  return `${base}-${uid}`;
-}
-
-/** A labelled input with a hint and an error line that screen readers read with it. */
-export interface Field<E extends HTMLElement> {
-  el: HTMLElement;
-  input: E;
-  /** Shows (or, with undefined, clears) the field's error. */
-  setError: (message: string | undefined) => void;
-}
-
-export function field<E extends HTMLInputElement | HTMLSelectElement>(label: string, input: E, hint?: string): Field<E> {
-  const id = input.id || uniqueId("fm");
-  input.id = id;
-  const error = h("span", { class: "fm-error", id: `${id}-err` });
-  const hintEl = hint ? h("span", { class: "fm-hint", id: `${id}-hint` }, hint) : null;
-  input.setAttribute("aria-describedby", [hintEl ? `${id}-hint` : "", `${id}-err`].filter(Boolean).join(" "));
-  const el = h("div", { class: "fm-field" }, h("label", { for: id }, label), input, hintEl, error);
-  return {
-    el,
-    input,
-    setError: (message) => {
-      error.textContent = message ?? "";
-      if (message) input.setAttribute("aria-invalid", "true");
-      else input.removeAttribute("aria-invalid");
-    },
-  };
-}
-
-/** A group of checkboxes for kinds, in sub-groups with a tri-state box each, plus All / None. */
-export interface KindPicker {
-  el: HTMLFieldSetElement;
-  setError: (message: string | undefined) => void;
-  /** Focuses the first checkbox. */
-  focus: () => void;
-}
-
-export function kindPicker<K extends string>(o: {
-  legend: string;
-  groups: readonly { label: string; kinds: readonly K[] }[];
-  picked: readonly K[];
-  words(kind: K): string;
-  onChange(picked: K[]): void;
-  testid: string;
-}): KindPicker {
-  const id = uniqueId(o.testid);
-  const error = h("span", { class: "fm-error", id: `${id}-err` });
-  const boxes: HTMLInputElement[] = [];
-  const groupBoxes: { box: HTMLInputElement; members: HTMLInputElement[] }[] = [];
-  const picked = new Set(o.picked);
-  const read = () => boxes.filter((b) => b.checked).map((b) => b.value as K);
-  // A group's box is checked when all its kinds are, mixed when some are.
-  const syncGroups = () => {
-    for (const g of groupBoxes) {
-      const n = g.members.filter((m) => m.checked).length;
-      g.box.checked = n === g.members.length;
-      g.box.indeterminate = n > 0 && n < g.members.length;
-    }
-  };
-  const changed = () => {
-    syncGroups();
-    o.onChange(read());
-  };
-  const tools = h(
-    "div",
-    { class: "fm-kinds-tools" },
-    h("button", { type: "button", class: "small", "aria-label": `All ${o.legend.toLowerCase()}`, onclick: () => { boxes.forEach((b) => (b.checked = true)); changed(); } }, "All"),
-    h("button", { type: "button", class: "small", "aria-label": `No ${o.legend.toLowerCase()}`, onclick: () => { boxes.forEach((b) => (b.checked = false)); changed(); } }, "None"),
-  );
-  const el = h("fieldset", { class: "fm-kinds", "data-testid": o.testid, "aria-describedby": `${id}-err` }, h("legend", {}, o.legend), tools);
-  const grouped = o.groups.length > 1;
-  for (const g of o.groups) {
-    const members = g.kinds.map((k) => {
-      const box = h("input", { type: "checkbox", value: k, checked: picked.has(k), "data-kind": k, onchange: changed });
-      boxes.push(box);
-      return box;
-    });
-    const items = members.map((box, i) => h("label", { class: "fm-check" }, box, o.words(g.kinds[i] as K)));
-    if (!grouped) {
-      el.append(h("div", { class: "fm-kind-items" }, items));
-      continue;
-    }
-    const box = h("input", {
-      type: "checkbox",
-      "data-group": g.label,
-      onchange: (ev: Event) => {
-        const on = (ev.currentTarget as HTMLInputElement).checked;
-        members.forEach((m) => (m.checked = on));
-        changed();
-      },
-    });
-    groupBoxes.push({ box, members });
-    el.append(
-      h(
-        "div",
-        { class: "fm-kind-group", role: "group", "aria-label": g.label },
-        h("label", { class: "fm-check fm-kind-group-label" }, box, g.label, h("span", { class: "fm-sr" }, " (all)")),
-        h("div", { class: "fm-kind-items" }, items),
-      ),
-    );
-  }
-  el.append(error);
-  syncGroups();
-  return {
-    el,
-    setError: (message) => {
-      error.textContent = message ?? "";
-    },
-    focus: () => {
-      boxes[0]?.focus();
-    },
-  };
-}
-
-/** A group of radio buttons (arrow keys move between them: the platform's). */
-export function radios<V extends string>(o: {
-  legend: string;
-  options: readonly { value: V; label: string; hint?: string }[];
-  value: V;
-  onChange(v: V): void;
-  testid: string;
-}): HTMLFieldSetElement {
-  const name = uniqueId(o.testid);
-  return h(
-    "fieldset",
-    { class: "fm-radios", "data-testid": o.testid },
-    h("legend", {}, o.legend),
-    o.options.map((opt) =>
-      h(
-        "label",
-        { class: "fm-check" },
-        h("input", {
-          type: "radio",
-          name,
-          value: opt.value,
-          checked: opt.value === o.value,
-          "data-testid": `${o.testid}-${opt.value.toLowerCase()}`,
-          onchange: () => { o.onChange(opt.value); },
-        }),
-        h("span", {}, opt.label, opt.hint ? h("span", { class: "fm-hint" }, ` — ${opt.hint}`) : null),
-      ),
-    ),
-  );
-}
 
 const DIRECTIONS: { value: Direction; label: string; hint: string }[] = [
   { value: "BOTH", label: "Either way", hint: "everything linked to it" },
