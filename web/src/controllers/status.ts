@@ -69,7 +69,8 @@ export class StatusController {
   /** Loads the server's numbers; a failure shows an error with a retry. */
   async load(): Promise<void> {
     try {
-      this.server = await this.requests.quiet(() => this.client.stats());
+      const s = await this.requests.quiet(() => this.client.stats());
+      this.server = { nodes: s.nodes, edges: s.edges };
       this.error = null;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
