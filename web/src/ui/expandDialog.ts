@@ -67,43 +67,11 @@ export function openExpandDialog(host: HTMLElement, node: GNode, initial: Expand
         validate();
       };
 
-      const direction = radios({ legend: "Direction", options: DIRECTIONS, value: draft.direction, onChange: (v) => { update({ direction: v }); }, testid: "expand-direction" });
-      const edgeKinds = kindPicker<EdgeKind>({
-        legend: "Edge kinds",
-        groups: EDGE_KIND_GROUPS,
-        picked: draft.edgeKinds,
-        words: kindWords,
-        onChange: (k) => {
-          touched.add("edgeKinds");
-          update({ edgeKinds: k });
-        },
-        testid: "expand-edge-kinds",
+      const { direction, edgeKinds, nodeKinds, since, until, minUSD, limit, depth } = expandFields(draft, {
+        touch: (k) => { touched.add(k); },
+        update,
+        validate: () => { validate(); },
       });
-      const nodeKinds = kindPicker<NodeKind>({
-        legend: "Node kinds",
-        groups: [{ label: "Node kinds", kinds: NODE_KINDS }],
-        picked: draft.nodeKinds,
-        words: kindLabel,
-        onChange: (k) => {
-          touched.add("nodeKinds");
-          update({ nodeKinds: k });
-        },
-        testid: "expand-node-kinds",
-      });
-      const textField = (key: "since" | "until" | "minUSD" | "limit", label: string, attrs: Record<string, string | number>, hint?: string) => {
-        const input = h("input", { ...attrs, value: draft[key], "data-testid": `expand-${key === "minUSD" ? "min-usd" : key}` });
-        input.addEventListener("input", () => { update({ [key]: input.value }); });
-        input.addEventListener("change", () => {
-          touched.add(key);
-          validate();
-        });
-        return field(label, input, hint);
-      };
-      const since = textField("since", "Since", { type: "date" });
-      const until = textField("until", "Until", { type: "date" });
-      const minUSD = textField("minUSD", "Minimum USD", { type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "e.g. 10k or 1.5M" }, "Edges without a USD value pass.");
-      const limit = textField("limit", "At most", { type: "number", min: 1, max: EXPAND_LIMIT_MAX, step: 1 }, `neighbours (1–${EXPAND_LIMIT_MAX.toLocaleString("en-US")})`);
-      const depth = radios({ legend: "Depth", options: DEPTHS, value: draft.depth === "2" ? "2" : "1", onChange: (v) => { update({ depth: v }); }, testid: "expand-depth" });
 
       const warningText = h("span", {});
       const filterCount = h("span", { class: "fm-hint", "aria-live": "polite", "data-testid": "expand-filter-count" });
@@ -155,19 +123,7 @@ export function openExpandDialog(host: HTMLElement, node: GNode, initial: Expand
             dialog.close();
           },
         },
-        h(
-          "header",
-          { class: "xd-head" },
-          h("h2", { id: ids.title }, `Expand ${name}`),
-          h(
-            "p",
-            { id: ids.about, class: "xd-about" },
-            `${kindLabel(node.kind)} · `,
-            h("strong", { "data-testid": "expand-degree" }, plural(node.degree, "connection")),
-            " in the graph",
-          ),
-          hub ? h("p", { class: "xd-warning", id: ids.warn, "data-testid": "hub-warning" }, h("strong", {}, "Hub. "), warningText) : null,
-        ),
+        dialogHeader(ids, node, hub, warningText),
         h(
           "div",
           { class: "xd-body" },
@@ -180,26 +136,13 @@ export function openExpandDialog(host: HTMLElement, node: GNode, initial: Expand
             h("fieldset", { class: "fm-group" }, h("legend", {}, "Size"), limit.el, depth),
           ),
         ),
-        h(
-          "footer",
-          { class: "xd-foot" },
-          h(
-            "button",
-            {
-              type: "button",
-              "data-testid": "expand-reset",
-              onclick: () => {
-                mount(expandDraft(DEFAULT_EXPAND));
-                dialog.querySelector<HTMLElement>("[data-testid='expand-reset']")?.focus();
-              },
-            },
-            "Reset filters",
-          ),
-          filterCount,
-          h("span", { class: "xd-spacer" }),
-          h("button", { type: "button", "data-testid": "expand-cancel", onclick: () => { dialog.close(); } }, "Cancel"),
-          h("button", { type: "submit", class: "primary", "data-testid": "expand-confirm" }, hub ? "Expand anyway" : "Expand"),
-        ),
+        dialogFooter(hub, filterCount, {
+          reset: () => {
+            mount(expandDraft(DEFAULT_EXPAND));
+            dialog.querySelector<HTMLElement>("[data-testid='expand-reset']")?.focus();
+          },
+          cancel: () => { dialog.close(); },
+        }),
       );
       dialog.replaceChildren(form);
       validate();
@@ -214,4 +157,81 @@ export function openExpandDialog(host: HTMLElement, node: GNode, initial: Expand
     host.append(dialog);
     dialog.showModal();
   });
+}
+
+interface FieldHooks {
+  /** The user left the field: its error shows from now on. */
+  touch(k: ExpandField): void;
+  update(patch: Partial<ExpandDraft>): void;
+  validate(): void;
+}
+
+/** The dialog's fields, prefilled from `draft`. */
+function expandFields(draft: ExpandDraft, hk: FieldHooks) {
+  const direction = radios({ legend: "Direction", options: DIRECTIONS, value: draft.direction, onChange: (v) => { hk.update({ direction: v }); }, testid: "expand-direction" });
+  const edgeKinds = kindPicker<EdgeKind>({
+    legend: "Edge kinds",
+    groups: EDGE_KIND_GROUPS,
+    picked: draft.edgeKinds,
+    words: kindWords,
+    onChange: (k) => {
+      hk.touch("edgeKinds");
+      hk.update({ edgeKinds: k });
+    },
+    testid: "expand-edge-kinds",
+  });
+  const nodeKinds = kindPicker<NodeKind>({
+    legend: "Node kinds",
+    groups: [{ label: "Node kinds", kinds: NODE_KINDS }],
+    picked: draft.nodeKinds,
+    words: kindLabel,
+    onChange: (k) => {
+      hk.touch("nodeKinds");
+      hk.update({ nodeKinds: k });
+    },
+    testid: "expand-node-kinds",
+  });
+  const textField = (key: "since" | "until" | "minUSD" | "limit", label: string, attrs: Record<string, string | number>, hint?: string) => {
+    const input = h("input", { ...attrs, value: draft[key], "data-testid": `expand-${key === "minUSD" ? "min-usd" : key}` });
+    input.addEventListener("input", () => { hk.update({ [key]: input.value }); });
+    input.addEventListener("change", () => {
+      hk.touch(key);
+      hk.validate();
+    });
+    return field(label, input, hint);
+  };
+  const since = textField("since", "Since", { type: "date" });
+  const until = textField("until", "Until", { type: "date" });
+  const minUSD = textField("minUSD", "Minimum USD", { type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "e.g. 10k or 1.5M" }, "Edges without a USD value pass.");
+  const limit = textField("limit", "At most", { type: "number", min: 1, max: EXPAND_LIMIT_MAX, step: 1 }, `neighbours (1–${EXPAND_LIMIT_MAX.toLocaleString("en-US")})`);
+  const depth = radios({ legend: "Depth", options: DEPTHS, value: draft.depth === "2" ? "2" : "1", onChange: (v) => { hk.update({ depth: v }); }, testid: "expand-depth" });
+  return { direction, edgeKinds, nodeKinds, since, until, minUSD, limit, depth };
+}
+
+function dialogHeader(ids: { title: string; about: string; warn: string }, node: GNode, hub: boolean, warningText: HTMLElement): HTMLElement {
+  return h(
+    "header",
+    { class: "xd-head" },
+    h("h2", { id: ids.title }, `Expand ${node.label || node.key}`),
+    h(
+      "p",
+      { id: ids.about, class: "xd-about" },
+      `${kindLabel(node.kind)} · `,
+      h("strong", { "data-testid": "expand-degree" }, plural(node.degree, "connection")),
+      " in the graph",
+    ),
+    hub ? h("p", { class: "xd-warning", id: ids.warn, "data-testid": "hub-warning" }, h("strong", {}, "Hub. "), warningText) : null,
+  );
+}
+
+function dialogFooter(hub: boolean, filterCount: HTMLElement, on: { reset: () => void; cancel: () => void }): HTMLElement {
+  return h(
+    "footer",
+    { class: "xd-foot" },
+    h("button", { type: "button", "data-testid": "expand-reset", onclick: on.reset }, "Reset filters"),
+    filterCount,
+    h("span", { class: "xd-spacer" }),
+    h("button", { type: "button", "data-testid": "expand-cancel", onclick: on.cancel }, "Cancel"),
+    h("button", { type: "submit", class: "primary", "data-testid": "expand-confirm" }, hub ? "Expand anyway" : "Expand"),
+  );
 }

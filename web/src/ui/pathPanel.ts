@@ -192,8 +192,6 @@ function form(v: PathView, a: PathActions): HTMLElement {
     refresh();
   };
 
-  const from = v.ends.from[0];
-  const to = v.ends.to[0];
   const ends = flow ? flowEnds(v, a) : pathEnds(v, a);
 
   const numberField = (key: "maxHops" | "k", label: string, max: number, testid: string) => {
@@ -223,56 +221,16 @@ function form(v: PathView, a: PathActions): HTMLElement {
     ? radios({ legend: "Taint model", options: TAINTS, value: v.params.taint, onChange: (t) => { set({ taint: t }); }, testid: "path-taint" })
     : null;
 
-  const textField = (key: "since" | "until" | "minUSD", label: string, attrs: Record<string, string>, hint?: string) => {
-    const input = h("input", { ...attrs, value: key === "minUSD" ? v.params[key] : dateInputValue(v.params[key]), "data-testid": `path-${key === "minUSD" ? "min-usd" : key}` });
-    input.addEventListener("input", () => { set({ [key]: input.value }); });
-    input.addEventListener("change", () => {
-      shown.add(key);
-      refresh();
-    });
-    return field(label, input, hint);
-  };
-  const since = textField("since", "Since", { type: "date" });
-  const until = textField("until", "Until", { type: "date" });
-  const minUSD = textField("minUSD", "Minimum USD", { type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "e.g. 10k" }, "Transfers without a USD value pass.");
-  const kinds = flow
-    ? null
-    : kindPicker<EdgeKind>({
-        legend: "Edge kinds",
-        groups: EDGE_KIND_GROUPS,
-        picked: readKinds(v.params.edgeKinds),
-        words: kindWords,
-        onChange: (picked) => {
-          shown.add("edgeKinds");
-          // "None" cannot be stored ("" means all): the panel holds it and blocks Find.
-          noKinds = picked.length === 0;
-          if (noKinds) refresh();
-          else set({ edgeKinds: writeKinds(picked) });
-        },
-        testid: "path-edge-kinds",
-      });
-  const filterSummary = h("span", { class: "pf-filter-summary" });
-  const filters = h(
-    "details",
-    { class: "pf-filters", "data-key": `path-filters:${flow ? "flow" : "paths"}`, "data-testid": "path-filters" },
-    h("summary", {}, "Filters", filterSummary),
-    h("div", { class: "fm-row" }, since.el, until.el),
-    minUSD.el,
-    kinds?.el ?? null,
-  );
+  const { since, until, minUSD, kinds, filterSummary, filters } = pathFilters(v, {
+    set,
+    refresh: () => { refresh(); },
+    show: (key) => { shown.add(key); },
+    setNoKinds: (none) => { noKinds = none; },
+  });
 
   const findLabel = { shortest: "Find path", k: "Find paths", flow: "Trace flow" }[mode];
   const find = h("button", { type: "submit", class: "primary", "data-testid": "path-find", "aria-describedby": "path-find-hint" }, v.loading ? "Searching…" : findLabel);
   const hint = h("p", { class: "pf-hint", id: "path-find-hint", "aria-live": "polite", "data-testid": "path-find-hint" });
-
-  /** Why Find cannot run now, or null when it can. */
-  const blocker = (): string | null => {
-    if (v.loading) return "Searching…";
-    if (flow && v.ends.from.length === 0) return "Add one or more sources with “Add to flow sources” in the details panel.";
-    if (!flow && (!from || !to)) return "Set a start and an end: “Path from here” and “Path to here” in the details panel, or shift-click two nodes.";
-    if (!flow && from?.id === to?.id) return "The start and the end are the same node.";
-    return null;
-  };
 
   function refresh(): boolean {
     const { filters: f, errors } = checkPathParams(mode, cur);
@@ -298,7 +256,7 @@ function form(v: PathView, a: PathActions): HTMLElement {
     const invalid = Object.keys(errors) as PathField[];
     // A filter with an error is inside the closed <details>: open it so the error is seen.
     if ((["since", "until", "minUSD", "edgeKinds"] as PathField[]).some((key) => show(key))) filters.open = true;
-    const why = blocker() ?? (invalid.length > 0 ? `Check ${invalid.map((key) => PATH_FIELD_LABELS[key]).join(", ")}.` : null);
+    const why = blocker(v, flow) ?? (invalid.length > 0 ? `Check ${invalid.map((key) => PATH_FIELD_LABELS[key]).join(", ")}.` : null);
     // aria-disabled, not disabled: the button keeps the focus while a search runs.
     find.setAttribute("aria-disabled", String(why !== null));
     hint.textContent = why ?? "";
@@ -322,19 +280,8 @@ function form(v: PathView, a: PathActions): HTMLElement {
     h("div", { class: "pf-opts" }, dirField?.el ?? null, maxHops.el, k?.el ?? null),
     taint,
     filters,
-    h(
-      "div",
-      { class: "pf-buttons" },
-      find,
-      // A flow's answer has its own Highlight / Clear pair.
-      flow
-        ? null
-        : h(
-            "button",
-            { type: "button", "data-testid": "path-clear-highlight", disabled: !v.highlighted, "aria-label": "Clear the highlight on the canvas", onclick: () => { a.clearHighlight(); } },
-            "Clear highlight",
-          ),
-    ),
+    // A flow's answer has its own Highlight / Clear pair.
+    h("div", { class: "pf-buttons" }, find, flow ? null : clearButton(v, a)),
     hint,
   );
   refresh();
@@ -416,5 +363,79 @@ function flowEnds(v: PathView, a: PathActions): HTMLElement {
     { class: "pf-ends" },
     list("from", "Sources", "None yet — wallets, an incident (its loot) or an entity (its wallets): “Add to flow sources” in the details panel.", "flow-sources"),
     list("to", "Sinks", "Any service (exchanges, OTC desks…); or pick with “Add to flow sinks”.", "flow-sinks"),
+  );
+}
+
+/** Why Find cannot run now, or null when it can. */
+function blocker(v: PathView, flow: boolean): string | null {
+  const from = v.ends.from[0];
+  const to = v.ends.to[0];
+  if (v.loading) return "Searching…";
+  if (flow && v.ends.from.length === 0) return "Add one or more sources with “Add to flow sources” in the details panel.";
+  if (!flow && (!from || !to)) return "Set a start and an end: “Path from here” and “Path to here” in the details panel, or shift-click two nodes.";
+  if (!flow && from?.id === to?.id) return "The start and the end are the same node.";
+  return null;
+}
+
+interface FilterHooks {
+  /** Stores valid values as they are typed. */
+  set(patch: Partial<PathParams>): void;
+  /** Re-validates the form. */
+  refresh(): void;
+  /** Shows a field's error from now on. */
+  show(key: PathField): void;
+  /** "None" of the edge kinds is picked (it cannot be stored: "" means all). */
+  setNoKinds(none: boolean): void;
+}
+
+/** The form's filters, in a <details>: time window, minimum USD and (not for a flow) edge kinds. */
+function pathFilters(v: PathView, hk: FilterHooks) {
+  const flow = v.mode === "flow";
+  const textField = (key: "since" | "until" | "minUSD", label: string, attrs: Record<string, string>, hint?: string) => {
+    const input = h("input", { ...attrs, value: key === "minUSD" ? v.params[key] : dateInputValue(v.params[key]), "data-testid": `path-${key === "minUSD" ? "min-usd" : key}` });
+    input.addEventListener("input", () => { hk.set({ [key]: input.value }); });
+    input.addEventListener("change", () => {
+      hk.show(key);
+      hk.refresh();
+    });
+    return field(label, input, hint);
+  };
+  const since = textField("since", "Since", { type: "date" });
+  const until = textField("until", "Until", { type: "date" });
+  const minUSD = textField("minUSD", "Minimum USD", { type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "e.g. 10k" }, "Transfers without a USD value pass.");
+  const kinds = flow
+    ? null
+    : kindPicker<EdgeKind>({
+        legend: "Edge kinds",
+        groups: EDGE_KIND_GROUPS,
+        picked: readKinds(v.params.edgeKinds),
+        words: kindWords,
+        onChange: (picked) => {
+          hk.show("edgeKinds");
+          // "None" cannot be stored ("" means all): the panel holds it and blocks Find.
+          hk.setNoKinds(picked.length === 0);
+          if (picked.length === 0) hk.refresh();
+          else hk.set({ edgeKinds: writeKinds(picked) });
+        },
+        testid: "path-edge-kinds",
+      });
+  const filterSummary = h("span", { class: "pf-filter-summary" });
+  const filters = h(
+    "details",
+    { class: "pf-filters", "data-key": `path-filters:${flow ? "flow" : "paths"}`, "data-testid": "path-filters" },
+    h("summary", {}, "Filters", filterSummary),
+    h("div", { class: "fm-row" }, since.el, until.el),
+    minUSD.el,
+    kinds?.el ?? null,
+  );
+
+  return { since, until, minUSD, kinds, filterSummary, filters };
+}
+
+function clearButton(v: PathView, a: PathActions): HTMLElement {
+  return h(
+    "button",
+    { type: "button", "data-testid": "path-clear-highlight", disabled: !v.highlighted, "aria-label": "Clear the highlight on the canvas", onclick: () => { a.clearHighlight(); } },
+    "Clear highlight",
   );
 }
