@@ -1,9 +1,12 @@
 // The cases dialog's save form: the case name with its error, a hint on what
 // Save does, Save and Save as new, and a status line that shows progress, a
 // failure with a retry, or a choice (after a conflict).
-import { MAX_CASE_NAME, type OpenCase } from "./casesDialog";
+import type { OpenCase } from "./casesDialog";
 import { clear, h } from "./dom";
 import { describeError } from "./notices";
+
+/** The server's limit on case names (cases.MaxNameRunes). */
+export const MAX_CASE_NAME = 200;
 
 export interface SaveForm {
   form: HTMLFormElement;

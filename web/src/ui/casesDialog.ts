@@ -5,12 +5,11 @@ import { ApiError, type RedthreadClient } from "../api";
 import { formatTime } from "../format";
 import type { SavedCase } from "../types";
 import { caseList } from "./caseList";
-import { saveForm } from "./caseSaveForm";
+import { MAX_CASE_NAME, saveForm } from "./caseSaveForm";
 import { h } from "./dom";
 import "./widgets.css";
 
-/** The server's limit on case names (cases.MaxNameRunes). */
-export const MAX_CASE_NAME = 200;
+export { MAX_CASE_NAME };
 
 export interface OpenCase {
   id: string;
@@ -61,7 +60,9 @@ export function openCasesDialog(host: HTMLElement, deps: CasesDialogDeps): Promi
       dialog.close();
     },
     deleted: (caseId) => {
-      if (current?.id === caseId) sf.renderHint((current = null));
+      if (current?.id !== caseId) return;
+      current = null;
+      sf.renderHint(null);
     },
     fallbackFocus: input,
   });
