@@ -78,7 +78,9 @@ export class App {
     const notify = this.notify;
     const requests = (this.requests = new Requests(notify));
     const select = (sel: Selection) => { this.selection.select(sel); };
-    this.canvas = createCanvas(byId("canvas"), graph, canvasHandlers(this), () => this.selection.selected, () => this.selection.focus);
+    const [detailsRoot, pathRoot] = [byId("details"), byId("path-panel")];
+    const canvasRoot = byId("canvas");
+    this.canvas = createCanvas(canvasRoot, graph, canvasHandlers(this), () => this.selection.selected, () => this.selection.focus);
     const layout = (this.layout = new LayoutController(graph));
     layout.onChange(() => { this.renderToolbar(); });
     const timeline = new TimelineBrush(byId("timeline"), { onWindow: (w) => { this.filters.setWindow(w); } });
@@ -87,7 +89,7 @@ export class App {
       hasNode: (id) => graph.hasNode(id),
       openExportMenu: () => { document.querySelector<HTMLButtonElement>('[data-testid="export-button"]')?.click(); },
     });
-    this.selection = new SelectionController(graph, { render: (sel) => { renderDetails(byId("details"), graph, sel, details); } }, () => {
+    this.selection = new SelectionController(graph, { render: (sel) => { renderDetails(detailsRoot, graph, sel, details); } }, () => {
       this.canvas.refresh();
       effects.viewChanged();
     });
@@ -101,7 +103,7 @@ export class App {
       toggleKind: (k) => { this.filters.toggleKind(k); },
       hiddenKinds: () => this.filters.current.hiddenKinds,
     }));
-    this.trace = new TraceController({ graph, client, requests, layout, effects, select, view: { render: (v, a) => { renderPathPanel(byId("path-panel"), v, a); } } });
+    this.trace = new TraceController({ graph, client, requests, layout, effects, select, view: { render: (v, a) => { renderPathPanel(pathRoot, v, a); } } });
     const applyFilters = () => { this.filters.apply(); };
     this.groups = new GroupsController({ graph, client, requests, notify, effects, select, selectedNodes: () => this.selection.nodes(), applyFilters });
     this.edits = new EditsController({
@@ -157,7 +159,7 @@ export class App {
     byId("toolbar").append(this.toolbar, exportRoot);
     renderExportMenu(exportRoot, exportActions({
       graph, sigma: this.canvas.sigma, theme: currentTheme,
-      size: () => byId("canvas").getBoundingClientRect(),
+      size: () => canvasRoot.getBoundingClientRect(),
       selection: () => this.selection.exportIds(),
       caseName: () => this.cases.name,
       onError: (what, err) => { notify.error(what, err); },
