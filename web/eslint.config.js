@@ -18,6 +18,15 @@ export default tseslint.config(
     },
   },
   {
+    // Small files and functions a newcomer can read (issue 15); tests may run longer.
+    files: ["src/**/*.ts"],
+    ignores: ["src/**/*.test.ts"],
+    rules: {
+      "max-lines": ["error", { max: 500, skipBlankLines: false, skipComments: false }],
+      "max-lines-per-function": ["error", { max: 120 }],
+    },
+  },
+  {
     // Tests index into fixtures they just built.
     files: ["**/*.test.ts", "src/testing/**"],
     rules: { "@typescript-eslint/no-non-null-assertion": "off" },

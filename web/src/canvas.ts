@@ -13,23 +13,19 @@ import { createNodeImageProgram } from "@sigma/node-image";
 import Sigma from "sigma";
 import { createNodeCompoundProgram, NodeCircleProgram, type NodeProgramType } from "sigma/rendering";
 import type { ProgramDefinition } from "sigma/rendering";
+import type { Settings } from "sigma/settings";
 import type { EdgeDisplayData, NodeDisplayData, RenderParams } from "sigma/types";
-import { edgeVisible, nodeVisible, type EdgeAttrs, type NodeAttrs, type RGraph } from "./graphModel";
-import { createHoverCard } from "./hoverCard";
-import { iconUrl, nodeIcon } from "./icons";
-import { createLabelDrawers } from "./labels";
+import type { EdgeAttrs, NodeAttrs, RGraph } from "./graphModel";
+import { createHoverCard, type HoverCard } from "./hoverCard";
+import { PIN_RING, reduceEdge, reduceNode } from "./canvasLook";
+import { createLabelDrawers, type LabelDrawers } from "./labels";
 import { PALETTES, type CanvasPalette, type Theme } from "./style";
 import { currentTheme } from "./theme";
 
 /** A hovered or focused node with more edges than this gets no edge labels: they would pile up. */
 const MAX_LABELLED_EDGES = 16;
-/** Longer labels are shortened, except on hovered and selected nodes: words at the end, identifiers (addresses, hashes) in the middle. */
-const LABEL_MAX_WORDS = 40;
-const LABEL_MAX_ID = 24;
 /** Glyphs are drawn on nodes at least this big on screen (radius, px): smaller ones would be a blur. */
 const MIN_GLYPH_RADIUS = 6;
-/** Badged nodes are drawn this much larger, so their disc keeps its size inside the rings. */
-const BADGE_GROWTH = 1.3;
 /**
  * With more edges than this, edges and labels are not drawn while the
  * camera moves: panning stays fluid on weak GPUs (edges are most of what is
@@ -65,25 +61,6 @@ export interface Canvas {
   setTheme(t: Theme): void;
   kill(): void;
 }
-
-/** What the reducers add to sigma's display data for the node program. */
-interface NodeLook extends Partial<NodeDisplayData> {
-  image?: string;
-  /** The glyph disc's radius as a share of the node's: inside the rings. */
-  glyphScale?: number;
-  pinColor?: string;
-  ringOuter?: string;
-  ringInner?: string;
-  ringGap?: string;
-}
-type NodeDraw = Omit<NodeAttrs, "label"> & NodeLook;
-type EdgeDraw = Omit<EdgeAttrs, "label"> & Partial<EdgeDisplayData>;
-
-// Ring widths, as shares of the node's radius, from the outside in.
-const PIN_RING = 0.1;
-const BADGE_RINGS = 0.12 + 0.1 + 0.06; // outer, inner, gap
-/** A colour the passes treat as "nothing to draw". */
-const NONE = "#00000000";
 
 // One program class for all canvases: its texture of glyphs is shared, so a
 // second canvas (or re-mounting) does not load them again. Created on first
@@ -190,32 +167,6 @@ function nodeProgram(): NodeProgramType<NodeAttrs, EdgeAttrs> {
   return iconProgram;
 }
 
-// Shortened labels are remembered: reducers run on every refresh, and most
-// wallets are labelled with their (long) address.
-const shortened = new Map<string, string>();
-const SHORTENED_MAX = 100_000;
-
-/** A long label shortened: `Unnamed Laos-based company (munitions ind…`, `0x04f270eb08…a929e3dae4`. */
-function shorten(s: string): string {
-  if (s.length <= LABEL_MAX_ID) return s;
-  let out = shortened.get(s);
-  if (out === undefined) {
-    const keep = (LABEL_MAX_ID - 1) / 2;
-    if (!s.includes(" ")) out = `${s.slice(0, Math.ceil(keep))}…${s.slice(s.length - Math.floor(keep))}`;
-    else out = s.length <= LABEL_MAX_WORDS ? s : `${s.slice(0, LABEL_MAX_WORDS - 1)}…`;
-    if (shortened.size >= SHORTENED_MAX) shortened.clear();
-    shortened.set(s, out);
-  }
-  return out;
-}
-
-function nodeLabel(a: NodeAttrs, full: boolean): string {
-  let text = full ? a.label : shorten(a.label);
-  if (a.group) text = `${text} (${a.group.members.length.toLocaleString("en-US")})`;
-  if (a.annotation) text = `${text} ✎`;
-  return text;
-}
-
 function modifiers(e: MouseEvent | TouchEvent): ClickModifiers {
   return { shiftKey: e.shiftKey, ctrlKey: e.ctrlKey || e.metaKey };
 }
@@ -254,120 +205,10 @@ export function createCanvas(
     if (hovered !== null) add(hovered);
   };
 
-  const nodeReducer = (id: string, attrs: NodeAttrs): Partial<NodeDisplayData> => {
-    // sigma hands the reducer a shallow copy of the attributes: reuse it.
-    const d = attrs as NodeDraw;
-    if (!nodeVisible(attrs)) {
-      d.hidden = true;
-      return d;
-    }
-    const p = palette;
-    const focused = id === hovered || getSelected().has(id);
-    d.label = nodeLabel(attrs, focused);
-    d.zIndex = 1;
-    if (attrs.dimmed && !focused) {
-      // A dimmed node is background: a plain pale disc, no glyph, no rings.
-      d.color = p.dimNode;
-      d.pinColor = d.ringOuter = d.ringInner = d.ringGap = NONE;
-      d.image = undefined;
-      d.label = null;
-      d.zIndex = 0;
-      return d;
-    }
-    d.image = iconUrl(nodeIcon(attrs));
-    let inset = 0;
-    const badges = attrs.badges;
-    if (badges && badges.length > 0) {
-      const sanctioned = badges.includes("sanctioned");
-      const risky = badges.includes("high-risk");
-      d.ringOuter = sanctioned ? p.sanctioned : p.highRisk;
-      d.ringInner = risky ? p.highRisk : p.sanctioned;
-      d.ringGap = p.background;
-      d.size = attrs.size * BADGE_GROWTH;
-      inset += BADGE_RINGS;
-    } else {
-      d.ringOuter = d.ringInner = d.ringGap = NONE;
-    }
-    if (attrs.pinned) {
-      d.pinColor = p.pin;
-      inset += PIN_RING;
-    } else {
-      d.pinColor = d.ringOuter;
-    }
-    d.glyphScale = 1 - inset;
-    if (attrs.onPath) {
-      d.forceLabel = true;
-      d.zIndex = 2;
-    }
-    if (focused) {
-      d.highlighted = true;
-      d.forceLabel = true;
-      d.zIndex = 3;
-    }
-    return d;
-  };
+  const nodeReducer = (id: string, attrs: NodeAttrs) => reduceNode(id, attrs, palette, id === hovered || getSelected().has(id));
+  const edgeReducer = (id: string, attrs: EdgeAttrs) => reduceEdge(graph, id, attrs, palette, getSelected().has(id), emphasis);
 
-  const edgeReducer = (id: string, attrs: EdgeAttrs): Partial<EdgeDisplayData> => {
-    const d = attrs as EdgeDraw;
-    if (!edgeVisible(graph, id, attrs)) {
-      d.hidden = true;
-      return d;
-    }
-    const selected = getSelected().has(id);
-    const emph = attrs.dimmed ? undefined : emphasis.get(id);
-    d.label = null;
-    d.zIndex = 1;
-    if (attrs.dimmed && !selected) {
-      d.color = palette.dimEdge;
-      d.zIndex = 0;
-    }
-    if (attrs.onPath) {
-      d.color = palette.path;
-      d.size = Math.max(attrs.size, 3);
-      d.label = attrs.label;
-      d.forceLabel = true;
-      d.zIndex = 2;
-    }
-    if (selected || emph !== undefined) {
-      d.size = Math.max(d.size, 2.5);
-      if (selected || emph) d.label = attrs.label;
-      d.zIndex = 3;
-      if (selected) {
-        d.size = Math.max(attrs.size + 1.5, 4);
-        d.forceLabel = true;
-      }
-    }
-    return d;
-  };
-
-  const font = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
-  const sigma = new Sigma<NodeAttrs, EdgeAttrs>(graph, container, {
-    nodeProgramClasses: { icon: nodeProgram() },
-    defaultNodeType: "icon",
-    defaultEdgeType: "arrow",
-    renderEdgeLabels: true,
-    enableEdgeEvents: true,
-    zIndex: true,
-    labelFont: font,
-    labelSize: 13,
-    labelWeight: "500",
-    labelColor: { color: palette.label },
-    // One label candidate per 100 px cell at the initial zoom (more as one
-    // zooms in); labels.ts drops the ones that would still overlap.
-    labelDensity: 1,
-    labelGridCellSize: 100,
-    labelRenderedSizeThreshold: 6,
-    edgeLabelFont: font,
-    edgeLabelSize: 12,
-    edgeLabelColor: { color: palette.edgeLabel },
-    stagePadding: 70,
-    minCameraRatio: 0.05,
-    maxCameraRatio: 10,
-    defaultDrawNodeLabel: labels.drawLabel,
-    defaultDrawNodeHover: labels.drawHover,
-    nodeReducer,
-    edgeReducer,
-  });
+  const sigma = new Sigma<NodeAttrs, EdgeAttrs>(graph, container, sigmaSettings(palette, labels, nodeReducer, edgeReducer));
   sigma.on("beforeRender", labels.reset);
 
   const tuneForSize = () => {
@@ -404,65 +245,7 @@ export function createCanvas(
     refreshAround([prev, node]);
   };
 
-  // Dragging a node moves it (and holds the camera still while dragging).
-  let dragged: string | null = null;
-  let moved = false;
-  sigma.on("downNode", ({ node }) => {
-    dragged = node;
-    moved = false;
-  });
-  sigma.getMouseCaptor().on("mousemovebody", (e) => {
-    if (dragged === null) return;
-    if (!moved) {
-      handlers.dragStart();
-      card.hide();
-    }
-    moved = true;
-    const p = sigma.viewportToGraph(e);
-    graph.mergeNodeAttributes(dragged, { x: p.x, y: p.y });
-    e.preventSigmaDefault();
-    e.original.preventDefault();
-    e.original.stopPropagation();
-  });
-  const endDrag = () => {
-    if (dragged !== null && moved) handlers.dragged(dragged);
-    dragged = null;
-  };
-  sigma.getMouseCaptor().on("mouseup", endDrag);
-  sigma.getMouseCaptor().on("mouseleave", endDrag);
-
-  sigma.on("clickNode", ({ node, event }) => {
-    if (moved) return;
-    handlers.clickNode(node, modifiers(event.original));
-  });
-  sigma.on("doubleClickNode", (e) => {
-    e.preventSigmaDefault(); // no zoom on double-click: it expands instead
-    handlers.doubleClickNode(e.node);
-  });
-  sigma.on("clickEdge", ({ edge, event }) => {
-    handlers.clickEdge(edge, modifiers(event.original));
-  });
-  sigma.on("clickStage", () => {
-    handlers.clickStage();
-  });
-  sigma.on("enterNode", ({ node }) => {
-    container.style.cursor = "pointer";
-    setHovered(node);
-    if (dragged === null) card.showNode(node);
-  });
-  sigma.on("leaveNode", () => {
-    container.style.cursor = "";
-    card.hide();
-    setHovered(null);
-  });
-  sigma.on("enterEdge", ({ edge }) => {
-    container.style.cursor = "pointer";
-    if (dragged === null) card.showEdge(edge);
-  });
-  sigma.on("leaveEdge", () => {
-    container.style.cursor = "";
-    card.hide();
-  });
+  wireEvents({ sigma, graph, container, handlers, card, setHovered });
 
   // Sigma only follows window resizes; the canvas also changes size when the
   // legend or the timeline under it appears or wraps.
@@ -493,5 +276,118 @@ export function createCanvas(
       card.destroy();
       sigma.kill();
     },
+  };
+}
+
+interface EventDeps {
+  sigma: Sigma<NodeAttrs, EdgeAttrs>;
+  graph: RGraph;
+  container: HTMLElement;
+  handlers: CanvasHandlers;
+  card: HoverCard;
+  setHovered: (node: string | null) => void;
+}
+
+/**
+ * Reports clicks, double-clicks and drags to the handlers; shows the hover
+ * card and the pointer over items. Dragging a node moves it (and holds the
+ * camera still while dragging).
+ */
+function wireEvents({ sigma, graph, container, handlers, card, setHovered }: EventDeps): void {
+  let dragged: string | null = null;
+let moved = false;
+sigma.on("downNode", ({ node }) => {
+  dragged = node;
+  moved = false;
+});
+sigma.getMouseCaptor().on("mousemovebody", (e) => {
+  if (dragged === null) return;
+  if (!moved) {
+    handlers.dragStart();
+    card.hide();
+  }
+  moved = true;
+  const p = sigma.viewportToGraph(e);
+  graph.mergeNodeAttributes(dragged, { x: p.x, y: p.y });
+  e.preventSigmaDefault();
+  e.original.preventDefault();
+  e.original.stopPropagation();
+});
+const endDrag = () => {
+  if (dragged !== null && moved) handlers.dragged(dragged);
+  dragged = null;
+};
+sigma.getMouseCaptor().on("mouseup", endDrag);
+sigma.getMouseCaptor().on("mouseleave", endDrag);
+
+sigma.on("clickNode", ({ node, event }) => {
+  if (moved) return;
+  handlers.clickNode(node, modifiers(event.original));
+});
+sigma.on("doubleClickNode", (e) => {
+  e.preventSigmaDefault(); // no zoom on double-click: it expands instead
+  handlers.doubleClickNode(e.node);
+});
+sigma.on("clickEdge", ({ edge, event }) => {
+  handlers.clickEdge(edge, modifiers(event.original));
+});
+sigma.on("clickStage", () => {
+  handlers.clickStage();
+});
+sigma.on("enterNode", ({ node }) => {
+  container.style.cursor = "pointer";
+  setHovered(node);
+  if (dragged === null) card.showNode(node);
+});
+sigma.on("leaveNode", () => {
+  container.style.cursor = "";
+  card.hide();
+  setHovered(null);
+});
+sigma.on("enterEdge", ({ edge }) => {
+  container.style.cursor = "pointer";
+  if (dragged === null) card.showEdge(edge);
+});
+sigma.on("leaveEdge", () => {
+  container.style.cursor = "";
+  card.hide();
+});
+}
+
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
+
+/** Sigma's settings: the node program, labels, camera bounds and the reducers. */
+function sigmaSettings(
+  palette: CanvasPalette,
+  labels: LabelDrawers,
+  nodeReducer: (id: string, a: NodeAttrs) => Partial<NodeDisplayData>,
+  edgeReducer: (id: string, a: EdgeAttrs) => Partial<EdgeDisplayData>,
+): Partial<Settings<NodeAttrs, EdgeAttrs>> {
+  return {
+  nodeProgramClasses: { icon: nodeProgram() },
+  defaultNodeType: "icon",
+  defaultEdgeType: "arrow",
+  renderEdgeLabels: true,
+  enableEdgeEvents: true,
+  zIndex: true,
+  labelFont: FONT,
+  labelSize: 13,
+  labelWeight: "500",
+  labelColor: { color: palette.label },
+  // One label candidate per 100 px cell at the initial zoom (more as one
+  // zooms in); labels.ts drops the ones that would still overlap.
+  labelDensity: 1,
+  labelGridCellSize: 100,
+  labelRenderedSizeThreshold: 6,
+  edgeLabelFont: FONT,
+  edgeLabelSize: 12,
+  edgeLabelColor: { color: palette.edgeLabel },
+  stagePadding: 70,
+  minCameraRatio: 0.05,
+  maxCameraRatio: 10,
+  defaultDrawNodeLabel: labels.drawLabel,
+  defaultDrawNodeHover: labels.drawHover,
+  nodeReducer,
+  edgeReducer,
   };
 }

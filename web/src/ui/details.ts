@@ -3,12 +3,14 @@
 // with the node (trace, expand, pin, hide, group). A multi-selection shows a
 // summary and the actions that apply to all of it.
 import type { Selection } from "../canvas";
-import { edgeVisible, formatAmount, type Badge, type EdgeAttrs, type GroupInfo, type NodeAttrs, type RGraph } from "../graphModel";
-import { formatTime, formatUSD, formatValue, kindWords, markingLabel, plural, safeUrl } from "../format";
+import { edgeVisible, formatAmount, type EdgeAttrs, type GroupInfo, type NodeAttrs, type RGraph } from "../graphModel";
+import { formatTime, formatUSD, kindWords, plural } from "../format";
 import { kindLabel, nodeColor } from "../style";
-import type { GEdge, GNode, Marking, Property, Source } from "../types";
-import { clear, h } from "./dom";
+import type { GEdge, GNode } from "../types";
+import { h } from "./dom";
+import { fill, rebuild } from "./widgets";
 import { HUB_WARNING_DEGREE } from "./expandDialog";
+import { annotation, badges, button, confidence, heading, hideButton, kindLine, kv, marking, pinButton, properties, sources, validity, visibilityNotes } from "./detailsParts";
 import { summarizeSelection } from "./forms";
 import "./panels.css";
 
@@ -62,11 +64,6 @@ export interface DetailsActions {
   hasNode(id: string): boolean;
 }
 
-const BADGES: Record<Badge, { text: string; title: string }> = {
-  sanctioned: { text: "Sanctioned", title: "Designated on a sanctions list: dealing with it is prohibited" },
-  "high-risk": { text: "High risk", title: "A high-risk role: mixer, theft wallet, laundering service…" },
-};
-
 const ORIGINS: Record<GroupInfo["origin"], string> = {
   cluster: "Address cluster",
   community: "Community",
@@ -76,226 +73,6 @@ const ORIGINS: Record<GroupInfo["origin"], string> = {
 
 /** Members listed before "and N more": a cluster can hold thousands. */
 const MEMBERS_SHOWN = 50;
-
-/**
- * Rebuilds a panel's content without losing the user's place: the focused
- * control (and its caret), unsaved text of fields marked `data-draft`, open
- * `<details>` and the scroll position survive when the same keys are
- * rendered again (key: data-key, else data-testid, else id). When the
- * focused control is gone, focus goes to the element marked
- * `data-focus-fallback` rather than to the page.
- */
-export function rebuild(root: HTMLElement, build: () => void): void {
-  const keyOf = (el: Element): string | null => el.getAttribute("data-key") ?? el.getAttribute("data-testid") ?? (el.id || null);
-  const active = document.activeElement;
-  const hadFocus = active !== null && active !== root && root.contains(active);
-  const focusKey = hadFocus ? keyOf(active) : null;
-  const caret = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement ? [active.selectionStart, active.selectionEnd] : null;
-  const open = new Map<string, boolean>();
-  for (const d of root.querySelectorAll<HTMLDetailsElement>("details[data-key]")) open.set(keyOf(d) ?? "", d.open);
-  const drafts = new Map<string, string>();
-  for (const f of root.querySelectorAll<HTMLTextAreaElement | HTMLInputElement>("[data-draft]")) drafts.set(keyOf(f) ?? "", f.value);
-  const scroll = root.scrollTop;
-
-  clear(root);
-  build();
-
-  for (const f of root.querySelectorAll<HTMLTextAreaElement | HTMLInputElement>("[data-draft]")) {
-    const v = drafts.get(keyOf(f) ?? "");
-    if (v !== undefined && v !== f.value) {
-      f.value = v;
-      // The field's own listener recomputes what depends on it (Save enabled).
-      f.dispatchEvent(new Event("input"));
-    }
-  }
-  for (const d of root.querySelectorAll<HTMLDetailsElement>("details[data-key]")) {
-    const was = open.get(keyOf(d) ?? "");
-    if (was !== undefined) d.open = was;
-  }
-  root.scrollTop = scroll;
-  if (!hadFocus) return;
-  let target: HTMLElement | null = null;
-  if (focusKey !== null) {
-    for (const el of root.querySelectorAll<HTMLElement>("[data-key], [data-testid], [id]")) {
-      if (keyOf(el) === focusKey) {
-        // A control that became disabled cannot take the focus back.
-        if (!(el instanceof HTMLButtonElement && el.disabled)) target = el;
-        break;
-      }
-    }
-  }
-  target ??= root.querySelector<HTMLElement>("[data-focus-fallback]");
-  target?.focus({ preventScroll: true });
-  if (target && caret && (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) && typeof caret[0] === "number" && typeof caret[1] === "number") {
-    target.setSelectionRange(caret[0], caret[1]);
-  }
-}
-
-/** Appends what is there: optional parts of a panel are null when absent. */
-function fill(root: HTMLElement, ...parts: (Node | null)[]): void {
-  for (const p of parts) if (p) root.append(p);
-}
-
-function heading(): HTMLElement {
-  return h("h2", { id: "details-title", tabindex: -1, "data-focus-fallback": true }, "Details");
-}
-
-function marking(m: Marking): HTMLElement {
-  return h("span", { class: `marking ${m}`, title: "Traffic Light Protocol marking" }, markingLabel(m));
-}
-
-function confidence(c: number): HTMLElement {
-  return h("span", { class: "conf", title: "Confidence, 0–100" }, `${c}/100`);
-}
-
-function kv(rows: [string, Node | string | null | undefined][]): HTMLElement {
-  const dl = h("dl", { class: "kv" });
-  for (const [k, v] of rows) {
-    if (v === null || v === undefined || v === "") continue;
-    dl.append(h("dt", {}, k), h("dd", {}, v));
-  }
-  return dl;
-}
-
-function properties(props: Property[]): HTMLElement[] {
-  if (props.length === 0) return [];
-  return [h("h3", { class: "section-title" }, "Properties"), kv(props.map((p) => [p.key, formatValue(p.value)]))];
-}
-
-function sources(list: Source[]): HTMLElement[] {
-  const title = h("h3", { class: "section-title" }, `Sources (${list.length})`);
-  if (list.length === 0) return [title, h("p", { class: "placeholder" }, "No source recorded.")];
-  return [
-    title,
-    h(
-      "ul",
-      { class: "sources", "data-testid": "sources" },
-      ...list.map((s) => {
-        const url = safeUrl(s.url);
-        return h(
-          "li",
-          { class: "source", "data-testid": "source" },
-          h(
-            "div",
-            { class: "source-head" },
-            h("span", { class: "source-dataset" }, s.dataset),
-            s.illustrative
-              ? h("span", { class: "badge-illustrative", "data-testid": "illustrative", title: "Synthetic: stands in for what the source leaves out" }, "illustrative")
-              : null,
-            marking(s.marking),
-          ),
-          s.excerpt ? h("blockquote", {}, s.excerpt) : null,
-          h(
-            "div",
-            { class: "meta" },
-            h("span", {}, "confidence ", confidence(s.confidence)),
-            s.record ? h("span", {}, "record ", h("span", { class: "mono" }, s.record)) : null,
-            s.retrievedAt ? h("span", {}, `retrieved ${formatTime(s.retrievedAt)}`) : null,
-            s.job ? h("span", {}, `job ${s.job}`) : null,
-            // Only http(s): a javascript: or data: URL from a dataset must not become a link.
-            url
-              ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", "data-testid": "source-link", "aria-label": `Open the source record of ${s.dataset} in a new tab` }, "open source ↗")
-              : s.url
-                ? h("span", { class: "mono" }, s.url)
-                : null,
-          ),
-        );
-      }),
-    ),
-  ];
-}
-
-function validity(from: string | null, to: string | null): string {
-  if (!from && !to) return "";
-  return `${from ? formatTime(from) : "…"} – ${to ? formatTime(to) : "…"}`;
-}
-
-function button(label: string, attrs: Record<string, string | boolean | undefined>, onclick: () => void): HTMLButtonElement {
-  return h("button", { type: "button", ...attrs, onclick }, label);
-}
-
-function badges(list: Badge[] | undefined, hub: boolean): HTMLElement | null {
-  const items = (list ?? []).map((b) => h("span", { class: `dp-badge dp-badge-${b}`, title: BADGES[b].title, "data-testid": `badge-${b}` }, BADGES[b].text));
-  if (hub) items.push(h("span", { class: "dp-badge dp-badge-hub", title: `More than ${HUB_WARNING_DEGREE} connections: expand it with filters`, "data-testid": "badge-hub" }, "Hub"));
-  return items.length > 0 ? h("div", { class: "dp-badges", "aria-label": "Markers" }, items) : null;
-}
-
-/** Why a selected node may not be drawn, and the way back. */
-function visibilityNotes(a: NodeAttrs, actions: DetailsActions): HTMLElement | null {
-  const notes: HTMLElement[] = [];
-  if (a.userHidden) notes.push(h("p", {}, "Hidden on the canvas: “Show” puts it back."));
-  if (a.filteredOut) notes.push(h("p", {}, "Not drawn: outside the timeline window or of a hidden kind."));
-  const folded = a.collapsedInto;
-  if (folded !== undefined) {
-    notes.push(
-      h("p", {}, `Folded into the group ${actions.labelOf(folded) ?? folded}. `, button("Open the group", { class: "link", "data-testid": "details-open-folding-group" }, () => { actions.toggleGroup(folded); })),
-    );
-  }
-  return notes.length > 0 ? h("div", { class: "dp-notes", role: "note" }, notes) : null;
-}
-
-function annotation(a: NodeAttrs, actions: DetailsActions): HTMLElement {
-  const id = a.data.id;
-  const saved = a.annotation ?? "";
-  const fieldId = "dp-annotation";
-  const hint = h("span", { class: "dp-hint", id: "dp-annotation-hint" }, "Ctrl+Enter saves · Esc undoes the edit");
-  const area = h("textarea", {
-    id: fieldId,
-    class: "dp-annotation",
-    rows: 3,
-    placeholder: "Your note: why it matters, what to check next…",
-    "data-testid": "annotation",
-    // Keyed by node: an unsaved note survives a re-render, never moves to another node.
-    "data-key": `annotation:${id}`,
-    "data-draft": true,
-    "aria-describedby": "dp-annotation-hint",
-  });
-  area.value = saved;
-  const save = button("Save note", { class: "small", "data-testid": "annotation-save", disabled: true }, () => {
-    // Saving re-renders the panel and disables this button: keep the focus in the note.
-    area.focus();
-    commit();
-  });
-  const cancel = button("Cancel", { class: "small", "data-testid": "annotation-cancel", disabled: true }, () => {
-    area.value = saved;
-    sync();
-    area.focus();
-  });
-  const sync = () => {
-    const dirty = area.value.trim() !== saved;
-    save.disabled = !dirty;
-    cancel.disabled = !dirty;
-  };
-  const commit = () => {
-    const text = area.value.trim();
-    if (text === saved) return;
-    area.value = text;
-    actions.annotate(id, text);
-  };
-  area.addEventListener("input", sync);
-  area.addEventListener("keydown", (ev) => {
-    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
-      ev.preventDefault();
-      commit();
-    } else if (ev.key === "Escape" && area.value.trim() !== saved) {
-      // Handled here, so the page's Esc shortcut does not also fire.
-      ev.preventDefault();
-      area.value = saved;
-      sync();
-    }
-  });
-  return h(
-    "div",
-    { class: "dp-annotation-box" },
-    h("label", { for: fieldId, class: "section-title" }, "Note"),
-    area,
-    h("div", { class: "dp-row" }, save, cancel, hint),
-  );
-}
-
-function kindLine(n: GNode, text: string): HTMLElement {
-  return h("span", { class: "kind", "data-testid": "details-kind" }, h("span", { class: "dot", style: `background:${nodeColor(n.kind)}`, "aria-hidden": "true" }), text);
-}
 
 function groupDetails(root: HTMLElement, v: NodeDetailsView, g: GroupInfo, actions: DetailsActions): void {
   const a = v.attrs;
@@ -343,27 +120,6 @@ function groupDetails(root: HTMLElement, v: NodeDetailsView, g: GroupInfo, actio
     g.members.length > shown.length ? h("p", { class: "placeholder" }, `and ${(g.members.length - shown.length).toLocaleString("en-US")} more`) : null,
     ...properties(a.data.properties),
     ...(a.data.sources.length > 0 ? sources(a.data.sources) : []),
-  );
-}
-
-function pinButton(a: NodeAttrs, actions: DetailsActions): HTMLButtonElement {
-  const pinned = a.pinned === true;
-  return button(
-    pinned ? "Unpin" : "Pin",
-    { "data-testid": "details-pin", "aria-label": pinned ? `Unpin ${a.label}: let the layout move it` : `Pin ${a.label} where it is` },
-    () => { actions.pin([a.data.id], !pinned); },
-  );
-}
-
-function hideButton(a: NodeAttrs, actions: DetailsActions): HTMLButtonElement {
-  const hidden = a.userHidden === true;
-  return button(
-    hidden ? "Show" : "Hide",
-    { "data-testid": "details-hide", "aria-label": hidden ? `Show ${a.label} on the canvas` : `Hide ${a.label} from the canvas` },
-    () => {
-      if (hidden) actions.show([a.data.id]);
-      else actions.hide([a.data.id]);
-    },
   );
 }
 

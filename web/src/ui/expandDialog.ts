@@ -2,180 +2,30 @@
 // which ones (direction, edge and node kinds, a time window, a minimum USD
 // value, how many, how deep). A hub (an exchange has hundreds of thousands of
 // edges) gets a plain warning: an unfiltered expansion shows an arbitrary
-// handful of its connections. Also home of the form pieces the path panel
-// shares: labelled fields with their error text, and kind pickers.
+// handful of its connections.
 import { kindWords, plural } from "../format";
 import { kindLabel } from "../style";
 import { NODE_KINDS, type Direction, type EdgeKind, type GNode, type NodeKind } from "../types";
 import { h } from "./dom";
+import { field, kindPicker, radios, uniqueId, type Field } from "./widgets";
 import {
   DEFAULT_EXPAND,
-  EDGE_KIND_GROUPS,
   EXPAND_LIMIT_MAX,
   expandDraft,
   expandFilterCount,
   hubWarning,
   parseExpandDraft,
-  parseIntInRange,
   type ExpandDraft,
   type ExpandField,
   type ExpandFilters,
-} from "./forms";
+} from "./expandForm";
+import { EDGE_KIND_GROUPS, parseIntInRange } from "./forms";
 import "./panels.css";
 
-export type { ExpandFilters } from "./forms";
+export type { ExpandFilters } from "./expandForm";
 
 /** Above this many connections (GNode.degree) a node is a hub: the dialog warns before expanding it. */
 export const HUB_WARNING_DEGREE = 200;
-
-let uid = 0;
-/** A prefix for element IDs, unique per rendered form (several may coexist). */
-function uniqueId(base: string): string {
-  uid += 1;
-  return `${base}-${uid}`;
-}
-
-/** A labelled input with a hint and an error line that screen readers read with it. */
-export interface Field<E extends HTMLElement> {
-  el: HTMLElement;
-  input: E;
-  /** Shows (or, with undefined, clears) the field's error. */
-  setError: (message: string | undefined) => void;
-}
-
-export function field<E extends HTMLInputElement | HTMLSelectElement>(label: string, input: E, hint?: string): Field<E> {
-  const id = input.id || uniqueId("fm");
-  input.id = id;
-  const error = h("span", { class: "fm-error", id: `${id}-err` });
-  const hintEl = hint ? h("span", { class: "fm-hint", id: `${id}-hint` }, hint) : null;
-  input.setAttribute("aria-describedby", [hintEl ? `${id}-hint` : "", `${id}-err`].filter(Boolean).join(" "));
-  const el = h("div", { class: "fm-field" }, h("label", { for: id }, label), input, hintEl, error);
-  return {
-    el,
-    input,
-    setError: (message) => {
-      error.textContent = message ?? "";
-      if (message) input.setAttribute("aria-invalid", "true");
-      else input.removeAttribute("aria-invalid");
-    },
-  };
-}
-
-/** A group of checkboxes for kinds, in sub-groups with a tri-state box each, plus All / None. */
-export interface KindPicker {
-  el: HTMLFieldSetElement;
-  setError: (message: string | undefined) => void;
-  /** Focuses the first checkbox. */
-  focus: () => void;
-}
-
-export function kindPicker<K extends string>(o: {
-  legend: string;
-  groups: readonly { label: string; kinds: readonly K[] }[];
-  picked: readonly K[];
-  words(kind: K): string;
-  onChange(picked: K[]): void;
-  testid: string;
-}): KindPicker {
-  const id = uniqueId(o.testid);
-  const error = h("span", { class: "fm-error", id: `${id}-err` });
-  const boxes: HTMLInputElement[] = [];
-  const groupBoxes: { box: HTMLInputElement; members: HTMLInputElement[] }[] = [];
-  const picked = new Set(o.picked);
-  const read = () => boxes.filter((b) => b.checked).map((b) => b.value as K);
-  // A group's box is checked when all its kinds are, mixed when some are.
-  const syncGroups = () => {
-    for (const g of groupBoxes) {
-      const n = g.members.filter((m) => m.checked).length;
-      g.box.checked = n === g.members.length;
-      g.box.indeterminate = n > 0 && n < g.members.length;
-    }
-  };
-  const changed = () => {
-    syncGroups();
-    o.onChange(read());
-  };
-  const tools = h(
-    "div",
-    { class: "fm-kinds-tools" },
-    h("button", { type: "button", class: "small", "aria-label": `All ${o.legend.toLowerCase()}`, onclick: () => { boxes.forEach((b) => (b.checked = true)); changed(); } }, "All"),
-    h("button", { type: "button", class: "small", "aria-label": `No ${o.legend.toLowerCase()}`, onclick: () => { boxes.forEach((b) => (b.checked = false)); changed(); } }, "None"),
-  );
-  const el = h("fieldset", { class: "fm-kinds", "data-testid": o.testid, "aria-describedby": `${id}-err` }, h("legend", {}, o.legend), tools);
-  const grouped = o.groups.length > 1;
-  for (const g of o.groups) {
-    const members = g.kinds.map((k) => {
-      const box = h("input", { type: "checkbox", value: k, checked: picked.has(k), "data-kind": k, onchange: changed });
-      boxes.push(box);
-      return box;
-    });
-    const items = members.map((box, i) => h("label", { class: "fm-check" }, box, o.words(g.kinds[i] as K)));
-    if (!grouped) {
-      el.append(h("div", { class: "fm-kind-items" }, items));
-      continue;
-    }
-    const box = h("input", {
-      type: "checkbox",
-      "data-group": g.label,
-      onchange: (ev: Event) => {
-        const on = (ev.currentTarget as HTMLInputElement).checked;
-        members.forEach((m) => (m.checked = on));
-        changed();
-      },
-    });
-    groupBoxes.push({ box, members });
-    el.append(
-      h(
-        "div",
-        { class: "fm-kind-group", role: "group", "aria-label": g.label },
-        h("label", { class: "fm-check fm-kind-group-label" }, box, g.label, h("span", { class: "fm-sr" }, " (all)")),
-        h("div", { class: "fm-kind-items" }, items),
-      ),
-    );
-  }
-  el.append(error);
-  syncGroups();
-  return {
-    el,
-    setError: (message) => {
-      error.textContent = message ?? "";
-    },
-    focus: () => {
-      boxes[0]?.focus();
-    },
-  };
-}
-
-/** A group of radio buttons (arrow keys move between them: the platform's). */
-export function radios<V extends string>(o: {
-  legend: string;
-  options: readonly { value: V; label: string; hint?: string }[];
-  value: V;
-  onChange(v: V): void;
-  testid: string;
-}): HTMLFieldSetElement {
-  const name = uniqueId(o.testid);
-  return h(
-    "fieldset",
-    { class: "fm-radios", "data-testid": o.testid },
-    h("legend", {}, o.legend),
-    o.options.map((opt) =>
-      h(
-        "label",
-        { class: "fm-check" },
-        h("input", {
-          type: "radio",
-          name,
-          value: opt.value,
-          checked: opt.value === o.value,
-          "data-testid": `${o.testid}-${opt.value.toLowerCase()}`,
-          onchange: () => { o.onChange(opt.value); },
-        }),
-        h("span", {}, opt.label, opt.hint ? h("span", { class: "fm-hint" }, ` — ${opt.hint}`) : null),
-      ),
-    ),
-  );
-}
 
 const DIRECTIONS: { value: Direction; label: string; hint: string }[] = [
   { value: "BOTH", label: "Either way", hint: "everything linked to it" },
@@ -217,43 +67,11 @@ export function openExpandDialog(host: HTMLElement, node: GNode, initial: Expand
         validate();
       };
 
-      const direction = radios({ legend: "Direction", options: DIRECTIONS, value: draft.direction, onChange: (v) => { update({ direction: v }); }, testid: "expand-direction" });
-      const edgeKinds = kindPicker<EdgeKind>({
-        legend: "Edge kinds",
-        groups: EDGE_KIND_GROUPS,
-        picked: draft.edgeKinds,
-        words: kindWords,
-        onChange: (k) => {
-          touched.add("edgeKinds");
-          update({ edgeKinds: k });
-        },
-        testid: "expand-edge-kinds",
+      const { direction, edgeKinds, nodeKinds, since, until, minUSD, limit, depth } = expandFields(draft, {
+        touch: (k) => { touched.add(k); },
+        update,
+        validate: () => { validate(); },
       });
-      const nodeKinds = kindPicker<NodeKind>({
-        legend: "Node kinds",
-        groups: [{ label: "Node kinds", kinds: NODE_KINDS }],
-        picked: draft.nodeKinds,
-        words: kindLabel,
-        onChange: (k) => {
-          touched.add("nodeKinds");
-          update({ nodeKinds: k });
-        },
-        testid: "expand-node-kinds",
-      });
-      const textField = (key: "since" | "until" | "minUSD" | "limit", label: string, attrs: Record<string, string | number>, hint?: string) => {
-        const input = h("input", { ...attrs, value: draft[key], "data-testid": `expand-${key === "minUSD" ? "min-usd" : key}` });
-        input.addEventListener("input", () => { update({ [key]: input.value }); });
-        input.addEventListener("change", () => {
-          touched.add(key);
-          validate();
-        });
-        return field(label, input, hint);
-      };
-      const since = textField("since", "Since", { type: "date" });
-      const until = textField("until", "Until", { type: "date" });
-      const minUSD = textField("minUSD", "Minimum USD", { type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "e.g. 10k or 1.5M" }, "Edges without a USD value pass.");
-      const limit = textField("limit", "At most", { type: "number", min: 1, max: EXPAND_LIMIT_MAX, step: 1 }, `neighbours (1–${EXPAND_LIMIT_MAX.toLocaleString("en-US")})`);
-      const depth = radios({ legend: "Depth", options: DEPTHS, value: draft.depth === "2" ? "2" : "1", onChange: (v) => { update({ depth: v }); }, testid: "expand-depth" });
 
       const warningText = h("span", {});
       const filterCount = h("span", { class: "fm-hint", "aria-live": "polite", "data-testid": "expand-filter-count" });
@@ -305,19 +123,7 @@ export function openExpandDialog(host: HTMLElement, node: GNode, initial: Expand
             dialog.close();
           },
         },
-        h(
-          "header",
-          { class: "xd-head" },
-          h("h2", { id: ids.title }, `Expand ${name}`),
-          h(
-            "p",
-            { id: ids.about, class: "xd-about" },
-            `${kindLabel(node.kind)} · `,
-            h("strong", { "data-testid": "expand-degree" }, plural(node.degree, "connection")),
-            " in the graph",
-          ),
-          hub ? h("p", { class: "xd-warning", id: ids.warn, "data-testid": "hub-warning" }, h("strong", {}, "Hub. "), warningText) : null,
-        ),
+        dialogHeader(ids, node, hub, warningText),
         h(
           "div",
           { class: "xd-body" },
@@ -330,26 +136,13 @@ export function openExpandDialog(host: HTMLElement, node: GNode, initial: Expand
             h("fieldset", { class: "fm-group" }, h("legend", {}, "Size"), limit.el, depth),
           ),
         ),
-        h(
-          "footer",
-          { class: "xd-foot" },
-          h(
-            "button",
-            {
-              type: "button",
-              "data-testid": "expand-reset",
-              onclick: () => {
-                mount(expandDraft(DEFAULT_EXPAND));
-                dialog.querySelector<HTMLElement>("[data-testid='expand-reset']")?.focus();
-              },
-            },
-            "Reset filters",
-          ),
-          filterCount,
-          h("span", { class: "xd-spacer" }),
-          h("button", { type: "button", "data-testid": "expand-cancel", onclick: () => { dialog.close(); } }, "Cancel"),
-          h("button", { type: "submit", class: "primary", "data-testid": "expand-confirm" }, hub ? "Expand anyway" : "Expand"),
-        ),
+        dialogFooter(hub, filterCount, {
+          reset: () => {
+            mount(expandDraft(DEFAULT_EXPAND));
+            dialog.querySelector<HTMLElement>("[data-testid='expand-reset']")?.focus();
+          },
+          cancel: () => { dialog.close(); },
+        }),
       );
       dialog.replaceChildren(form);
       validate();
@@ -364,4 +157,81 @@ export function openExpandDialog(host: HTMLElement, node: GNode, initial: Expand
     host.append(dialog);
     dialog.showModal();
   });
+}
+
+interface FieldHooks {
+  /** The user left the field: its error shows from now on. */
+  touch(k: ExpandField): void;
+  update(patch: Partial<ExpandDraft>): void;
+  validate(): void;
+}
+
+/** The dialog's fields, prefilled from `draft`. */
+function expandFields(draft: ExpandDraft, hk: FieldHooks) {
+  const direction = radios({ legend: "Direction", options: DIRECTIONS, value: draft.direction, onChange: (v) => { hk.update({ direction: v }); }, testid: "expand-direction" });
+  const edgeKinds = kindPicker<EdgeKind>({
+    legend: "Edge kinds",
+    groups: EDGE_KIND_GROUPS,
+    picked: draft.edgeKinds,
+    words: kindWords,
+    onChange: (k) => {
+      hk.touch("edgeKinds");
+      hk.update({ edgeKinds: k });
+    },
+    testid: "expand-edge-kinds",
+  });
+  const nodeKinds = kindPicker<NodeKind>({
+    legend: "Node kinds",
+    groups: [{ label: "Node kinds", kinds: NODE_KINDS }],
+    picked: draft.nodeKinds,
+    words: kindLabel,
+    onChange: (k) => {
+      hk.touch("nodeKinds");
+      hk.update({ nodeKinds: k });
+    },
+    testid: "expand-node-kinds",
+  });
+  const textField = (key: "since" | "until" | "minUSD" | "limit", label: string, attrs: Record<string, string | number>, hint?: string) => {
+    const input = h("input", { ...attrs, value: draft[key], "data-testid": `expand-${key === "minUSD" ? "min-usd" : key}` });
+    input.addEventListener("input", () => { hk.update({ [key]: input.value }); });
+    input.addEventListener("change", () => {
+      hk.touch(key);
+      hk.validate();
+    });
+    return field(label, input, hint);
+  };
+  const since = textField("since", "Since", { type: "date" });
+  const until = textField("until", "Until", { type: "date" });
+  const minUSD = textField("minUSD", "Minimum USD", { type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "e.g. 10k or 1.5M" }, "Edges without a USD value pass.");
+  const limit = textField("limit", "At most", { type: "number", min: 1, max: EXPAND_LIMIT_MAX, step: 1 }, `neighbours (1–${EXPAND_LIMIT_MAX.toLocaleString("en-US")})`);
+  const depth = radios({ legend: "Depth", options: DEPTHS, value: draft.depth === "2" ? "2" : "1", onChange: (v) => { hk.update({ depth: v }); }, testid: "expand-depth" });
+  return { direction, edgeKinds, nodeKinds, since, until, minUSD, limit, depth };
+}
+
+function dialogHeader(ids: { title: string; about: string; warn: string }, node: GNode, hub: boolean, warningText: HTMLElement): HTMLElement {
+  return h(
+    "header",
+    { class: "xd-head" },
+    h("h2", { id: ids.title }, `Expand ${node.label || node.key}`),
+    h(
+      "p",
+      { id: ids.about, class: "xd-about" },
+      `${kindLabel(node.kind)} · `,
+      h("strong", { "data-testid": "expand-degree" }, plural(node.degree, "connection")),
+      " in the graph",
+    ),
+    hub ? h("p", { class: "xd-warning", id: ids.warn, "data-testid": "hub-warning" }, h("strong", {}, "Hub. "), warningText) : null,
+  );
+}
+
+function dialogFooter(hub: boolean, filterCount: HTMLElement, on: { reset: () => void; cancel: () => void }): HTMLElement {
+  return h(
+    "footer",
+    { class: "xd-foot" },
+    h("button", { type: "button", "data-testid": "expand-reset", onclick: on.reset }, "Reset filters"),
+    filterCount,
+    h("span", { class: "xd-spacer" }),
+    h("button", { type: "button", "data-testid": "expand-cancel", onclick: on.cancel }, "Cancel"),
+    h("button", { type: "submit", class: "primary", "data-testid": "expand-confirm" }, hub ? "Expand anyway" : "Expand"),
+  );
 }

@@ -43,75 +43,9 @@ let menus = 0;
 
 export function renderExportMenu(root: HTMLElement, actions: ExportActions): ExportMenuHandle {
   const n = ++menus;
-  const items: Item[] = [
-    {
-      id: "png",
-      label: "PNG image",
-      selection: false,
-      run: async (name) => {
-        const file = name("png");
-        downloadBlob(await actions.png(), file);
-        return [file];
-      },
-    },
-    {
-      id: "svg",
-      label: "SVG image",
-      selection: false,
-      run: (name) => {
-        const file = name("svg");
-        downloadText(actions.svg(), file, "image/svg+xml");
-        return [file];
-      },
-    },
-    {
-      id: "csv",
-      label: "CSV (selection)",
-      selection: true,
-      run: (name) => {
-        const { nodes, edges } = actions.csv();
-        const files = [name("csv", "nodes"), name("csv", "edges")];
-        downloadText(nodes, files[0] as string, "text/csv");
-        downloadText(edges, files[1] as string, "text/csv");
-        return files;
-      },
-    },
-    {
-      id: "json",
-      label: "JSON (selection)",
-      selection: true,
-      run: (name) => {
-        const file = name("json");
-        downloadText(actions.json(), file, "application/json");
-        return [file];
-      },
-    },
-    {
-      id: "graphml",
-      label: "GraphML (Gephi)",
-      selection: false,
-      run: (name) => {
-        const file = name("graphml");
-        downloadText(actions.graphml(), file, "application/graphml+xml");
-        return [file];
-      },
-    },
-  ];
+  const items = exportItems(actions);
 
-  const button = h(
-    "button",
-    {
-      type: "button",
-      id: `rt-export-button-${n}`,
-      class: "rt-menu-button",
-      "aria-haspopup": "menu",
-      "aria-expanded": "false",
-      "aria-controls": `rt-export-menu-${n}`,
-      "data-testid": "export-button",
-    },
-    "Export ",
-    h("span", { "aria-hidden": "true" }, "▾"),
-  );
+  const button = menuButton(n);
   const entries = items.map((it) => {
     // The reason a selection item is off, shown in the item and read as its description.
     const why = it.selection ? h("span", { id: `rt-export-why-${it.id}-${n}`, class: "rt-menu-why", hidden: true }, NO_SELECTION) : null;
@@ -149,20 +83,7 @@ export function renderExportMenu(root: HTMLElement, actions: ExportActions): Exp
   };
 
   const open = (focus: "first" | "last") => {
-    const selected = actions.hasSelection();
-    for (const { item, el, why } of entries) {
-      const off = item.selection && !selected;
-      el.setAttribute("aria-disabled", String(off));
-      if (!why) continue;
-      why.hidden = !off;
-      if (off) {
-        el.title = NO_SELECTION;
-        el.setAttribute("aria-describedby", why.id);
-      } else {
-        el.removeAttribute("title");
-        el.removeAttribute("aria-describedby");
-      }
-    }
+    markEnabled(entries, actions.hasSelection());
     menu.hidden = false;
     button.setAttribute("aria-expanded", "true");
     document.addEventListener("pointerdown", onOutside, true);
@@ -224,42 +145,7 @@ export function renderExportMenu(root: HTMLElement, actions: ExportActions): Exp
     el.addEventListener("click", () => void activate(item));
   }
   menu.addEventListener("keydown", (ev) => {
-    const i = current();
-    switch (ev.key) {
-      case "ArrowDown":
-        focusItem(i + 1);
-        break;
-      case "ArrowUp":
-        focusItem(i - 1);
-        break;
-      case "Home":
-        focusItem(0);
-        break;
-      case "End":
-        focusItem(entries.length - 1);
-        break;
-      case "Escape":
-        close(true);
-        break;
-      case "Tab":
-        // From the button, Tab goes on to whatever follows the menu.
-        close(true);
-        return;
-      default: {
-        // Type-ahead: the next item starting with the letter typed.
-        // Enter and Space fall through to the item's own click.
-        if (ev.key.length !== 1 || ev.key === " " || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-        const ch = ev.key.toLowerCase();
-        for (let k = 1; k <= entries.length; k++) {
-          const j = (i + k) % entries.length;
-          if (entries[j]?.item.label.toLowerCase().startsWith(ch)) {
-            focusItem(j);
-            break;
-          }
-        }
-      }
-    }
-    ev.preventDefault();
+    if (menuKey(ev, current(), entries, focusItem, () => { close(true); })) ev.preventDefault();
   });
   wrap.addEventListener("focusout", (ev) => {
     if (!wrap.contains(ev.relatedTarget as Node | null)) close(false);
@@ -273,4 +159,141 @@ export function renderExportMenu(root: HTMLElement, actions: ExportActions): Exp
       wrap.remove();
     },
   };
+}
+
+/** The formats offered, and how each is written. */
+function exportItems(actions: ExportActions): Item[] {
+  return [
+    {
+      id: "png",
+      label: "PNG image",
+      selection: false,
+      run: async (name) => {
+        const file = name("png");
+        downloadBlob(await actions.png(), file);
+        return [file];
+      },
+    },
+    {
+      id: "svg",
+      label: "SVG image",
+      selection: false,
+      run: (name) => {
+        const file = name("svg");
+        downloadText(actions.svg(), file, "image/svg+xml");
+        return [file];
+      },
+    },
+    {
+      id: "csv",
+      label: "CSV (selection)",
+      selection: true,
+      run: (name) => {
+        const { nodes, edges } = actions.csv();
+        const files = [name("csv", "nodes"), name("csv", "edges")];
+        downloadText(nodes, files[0] as string, "text/csv");
+        downloadText(edges, files[1] as string, "text/csv");
+        return files;
+      },
+    },
+    {
+      id: "json",
+      label: "JSON (selection)",
+      selection: true,
+      run: (name) => {
+        const file = name("json");
+        downloadText(actions.json(), file, "application/json");
+        return [file];
+      },
+    },
+    {
+      id: "graphml",
+      label: "GraphML (Gephi)",
+      selection: false,
+      run: (name) => {
+        const file = name("graphml");
+        downloadText(actions.graphml(), file, "application/graphml+xml");
+        return [file];
+      },
+    },
+  ];
+}
+
+function menuButton(n: number): HTMLButtonElement {
+  return h(
+    "button",
+    {
+      type: "button",
+      id: `rt-export-button-${n}`,
+      class: "rt-menu-button",
+      "aria-haspopup": "menu",
+      "aria-expanded": "false",
+      "aria-controls": `rt-export-menu-${n}`,
+      "data-testid": "export-button",
+    },
+    "Export ",
+    h("span", { "aria-hidden": "true" }, "▾"),
+  );
+}
+
+interface Entry {
+  item: Item;
+  el: HTMLButtonElement;
+  why: HTMLElement | null;
+}
+
+/** Turns the selection items off, with the reason, while nothing is selected. */
+function markEnabled(entries: readonly Entry[], selected: boolean): void {
+  for (const { item, el, why } of entries) {
+    const off = item.selection && !selected;
+    el.setAttribute("aria-disabled", String(off));
+    if (!why) continue;
+    why.hidden = !off;
+    if (off) {
+      el.title = NO_SELECTION;
+      el.setAttribute("aria-describedby", why.id);
+    } else {
+      el.removeAttribute("title");
+      el.removeAttribute("aria-describedby");
+    }
+  }
+}
+
+/** The menu's keys: arrows, Home, End, Escape, Tab and type-ahead; whether the key was handled. */
+function menuKey(ev: KeyboardEvent, i: number, entries: readonly Entry[], focusItem: (i: number) => void, close: () => void): boolean {
+  switch (ev.key) {
+    case "ArrowDown":
+      focusItem(i + 1);
+      break;
+    case "ArrowUp":
+      focusItem(i - 1);
+      break;
+    case "Home":
+      focusItem(0);
+      break;
+    case "End":
+      focusItem(entries.length - 1);
+      break;
+    case "Escape":
+      close();
+      break;
+    case "Tab":
+      // From the button, Tab goes on to whatever follows the menu.
+      close();
+      return false;
+    default: {
+      // Type-ahead: the next item starting with the letter typed.
+      // Enter and Space fall through to the item's own click.
+      if (ev.key.length !== 1 || ev.key === " " || ev.ctrlKey || ev.metaKey || ev.altKey) return false;
+      const ch = ev.key.toLowerCase();
+      for (let k = 1; k <= entries.length; k++) {
+        const j = (i + k) % entries.length;
+        if (entries[j]?.item.label.toLowerCase().startsWith(ch)) {
+          focusItem(j);
+          break;
+        }
+      }
+    }
+  }
+  return true;
 }

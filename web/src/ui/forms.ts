@@ -1,7 +1,7 @@
 // Pure helpers of the panels' forms: parsing and validating what people type
 // (dates, amounts, bounds, kind pickers), turning it into the API's options,
 // and the counts and sentences the panels show. No DOM here: unit-tested in Node.
-import type { EdgeFilters, FlowOptions, NeighborOptions, PathOptions } from "../api";
+import type { EdgeFilters, FlowOptions, PathOptions } from "../api";
 import { EDGE_KINDS, NODE_KINDS, type Direction, type EdgeKind, type GEdge, type GNode, type NodeKind, type TaintModel } from "../types";
 import { DEFAULT_MAX_HOPS, MAX_HOPS_LIMIT } from "../viewState";
 
@@ -138,7 +138,7 @@ export function pickKinds<K extends string>(picked: readonly K[], all: readonly 
 }
 
 /** The kinds to send to the API: undefined (no filter) when all are picked. */
-function kindFilter<K extends string>(picked: readonly K[], all: readonly K[]): K[] | undefined {
+export function kindFilter<K extends string>(picked: readonly K[], all: readonly K[]): K[] | undefined {
   const kinds = pickKinds(picked, all);
   return kinds.length === all.length ? undefined : kinds;
 }
@@ -232,7 +232,7 @@ function inRange(n: number, min: number, max: number): string | undefined {
   return Number.isInteger(n) && n >= min && n <= max ? undefined : `Enter a whole number from ${min} to ${max}.`;
 }
 
-function windowCheck(since: string | null, until: string | null): string | undefined {
+export function windowCheck(since: string | null, until: string | null): string | undefined {
   return since && until && since > until ? "“Until” is before “Since”." : undefined;
 }
 
@@ -305,138 +305,6 @@ export function describeFilters(f: EdgeFilters): string {
   if (f.minAmount) parts.push(`≥ ${f.minAmount.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 0, maximumFractionDigits: 2 })}`);
   if (f.edgeKinds) parts.push(`${f.edgeKinds.length} of ${EDGE_KINDS.length} edge kinds`);
   return parts.join(" · ");
-}
-
-// --- the expand dialog -------------------------------------------------------
-
-export const EXPAND_LIMIT_DEFAULT = 50;
-// The server prices an expansion by the nodes it may return with the fields
-// this client asks for (server/gql/complexity.go): about 2,600 of them fit in
-// one operation, so the dialog stops a little below.
-export const EXPAND_LIMIT_MAX = 2500;
-
-/** What an expansion asks for: the expand dialog's answer, validated. */
-export interface ExpandFilters {
-  direction: Direction;
-  /** Picked edge kinds (all of them: no filter). */
-  edgeKinds: EdgeKind[];
-  /** Picked node kinds (all of them: no filter). */
-  nodeKinds: NodeKind[];
-  /** RFC 3339 bounds of the edges' times, or null. */
-  since: string | null;
-  until: string | null;
-  /** Only edges worth at least this many USD, or null. */
-  minUSD: number | null;
-  /** At most this many neighbours (1–5000). */
-  limit: number;
-  /** 1: neighbours; 2: also their neighbours. */
-  depth: 1 | 2;
-}
-
-export const DEFAULT_EXPAND: ExpandFilters = {
-  direction: "BOTH",
-  edgeKinds: [...EDGE_KINDS],
-  nodeKinds: [...NODE_KINDS],
-  since: null,
-  until: null,
-  minUSD: null,
-  limit: EXPAND_LIMIT_DEFAULT,
-  depth: 1,
-};
-
-/** The neighbors query's options for an expansion; filters left at "all" are not sent. */
-export function toNeighborOptions(f: ExpandFilters): NeighborOptions {
-  const o: NeighborOptions = { direction: f.direction, depth: f.depth, limit: f.limit };
-  const edgeKinds = kindFilter(f.edgeKinds, EDGE_KINDS);
-  const nodeKinds = kindFilter(f.nodeKinds, NODE_KINDS);
-  if (edgeKinds) o.edgeKinds = edgeKinds;
-  if (nodeKinds) o.nodeKinds = nodeKinds;
-  if (f.since) o.since = f.since;
-  if (f.until) o.until = f.until;
-  if (f.minUSD !== null && f.minUSD > 0) o.minAmount = f.minUSD;
-  return o;
-}
-
-/** How many of the expansion's filters narrow it (direction, kinds, window, amount); limit and depth are not filters. */
-export function expandFilterCount(f: ExpandFilters): number {
-  return [
-    f.direction !== "BOTH",
-    kindFilter(f.edgeKinds, EDGE_KINDS) !== undefined,
-    kindFilter(f.nodeKinds, NODE_KINDS) !== undefined,
-    f.since !== null,
-    f.until !== null,
-    f.minUSD !== null && f.minUSD > 0,
-  ].filter(Boolean).length;
-}
-
-/** The expand dialog's fields as typed. */
-export interface ExpandDraft {
-  direction: Direction;
-  edgeKinds: EdgeKind[];
-  nodeKinds: NodeKind[];
-  since: string;
-  until: string;
-  minUSD: string;
-  limit: string;
-  depth: string;
-}
-
-export type ExpandField = "edgeKinds" | "nodeKinds" | "since" | "until" | "minUSD" | "limit" | "depth";
-
-/** The dialog's fields for given filters (to prefill it). */
-export function expandDraft(f: ExpandFilters): ExpandDraft {
-  return {
-    direction: f.direction,
-    edgeKinds: [...f.edgeKinds],
-    nodeKinds: [...f.nodeKinds],
-    since: dateInputValue(f.since),
-    until: dateInputValue(f.until),
-    minUSD: f.minUSD === null ? "" : String(f.minUSD),
-    limit: String(f.limit),
-    depth: String(f.depth),
-  };
-}
-
-/** Validates the dialog: the filters, or one message per invalid field. */
-export function parseExpandDraft(d: ExpandDraft): { ok: true; value: ExpandFilters } | { ok: false; errors: Partial<Record<ExpandField, string>> } {
-  const errors: Partial<Record<ExpandField, string>> = {};
-  const edgeKinds = pickKinds(d.edgeKinds, EDGE_KINDS);
-  const nodeKinds = pickKinds(d.nodeKinds, NODE_KINDS);
-  if (edgeKinds.length === 0) errors.edgeKinds = "Pick at least one edge kind.";
-  if (nodeKinds.length === 0) errors.nodeKinds = "Pick at least one node kind.";
-  const since = parseDate(d.since, "start");
-  const until = parseDate(d.until, "end");
-  const usd = parseUSD(d.minUSD);
-  const limit = parseIntInRange(d.limit, 1, EXPAND_LIMIT_MAX);
-  const depth = parseIntInRange(d.depth, 1, 2);
-  if (!since.ok) errors.since = since.error;
-  if (!until.ok) errors.until = until.error;
-  else if (since.ok) {
-    const order = windowCheck(since.value, until.value);
-    if (order) errors.until = order;
-  }
-  if (!usd.ok) errors.minUSD = usd.error;
-  if (!limit.ok) errors.limit = limit.error;
-  if (!depth.ok) errors.depth = depth.error;
-  if (!(since.ok && until.ok && usd.ok && limit.ok && depth.ok) || Object.keys(errors).length > 0) return { ok: false, errors };
-  return {
-    ok: true,
-    value: {
-      direction: d.direction,
-      edgeKinds,
-      nodeKinds,
-      since: since.value,
-      until: until.value,
-      minUSD: usd.value,
-      limit: limit.value,
-      depth: depth.value === 2 ? 2 : 1,
-    },
-  };
-}
-
-/** The warning shown before expanding a hub. */
-export function hubWarning(label: string, degree: number, limit: number): string {
-  return `${label} has ${degree.toLocaleString("en-US")} connections: an expansion shows at most ${limit.toLocaleString("en-US")} of them. Narrow it with filters first.`;
 }
 
 // --- sentences and numbers of the results ----------------------------------

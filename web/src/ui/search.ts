@@ -14,19 +14,7 @@ export interface SearchOptions {
 
 export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): void } {
   const debounceMs = opts.debounceMs ?? 200;
-  const input = h("input", {
-    id: "search-input",
-    type: "search",
-    placeholder: "Search names, wallets, e-mails, handles…",
-    autocomplete: "off",
-    spellcheck: "false",
-    role: "combobox",
-    "aria-label": "Search the graph",
-    "aria-autocomplete": "list",
-    "aria-expanded": "false",
-    "aria-controls": "search-results",
-    "data-testid": "search-input",
-  });
+  const input = searchInput();
   const list = h("ul", { id: "search-results", class: "search-results", role: "listbox", "aria-label": "Search results", "data-testid": "search-results", hidden: true });
   root.append(input, list);
 
@@ -57,24 +45,7 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
       return;
     }
     hits.forEach((hit, i) => {
-      const n = hit.node;
-      const li = h(
-        "li",
-        {
-          id: `search-hit-${i}`,
-          role: "option",
-          "aria-selected": String(i === active),
-          "data-testid": "search-result",
-          "data-node-id": n.id,
-          title: n.id,
-        },
-        h("span", { class: "kind" }, h("span", { class: "dot", style: `background:${nodeColor(n.kind)}`, "aria-hidden": "true" }), kindLabel(n.kind)),
-        h("span", { class: "hit-label" }, n.label || n.key),
-        h("span", { class: "hit-id" }, n.id),
-      );
-      li.addEventListener("mousedown", (ev) => { ev.preventDefault(); }); // keep focus in the input
-      li.addEventListener("click", () => { pick(i); });
-      list.append(li);
+      list.append(hitItem(hit, i, i === active, () => { pick(i); }));
     });
     if (active >= 0) input.setAttribute("aria-activedescendant", `search-hit-${active}`);
     else input.removeAttribute("aria-activedescendant");
@@ -99,13 +70,7 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
       const { message: msg, code } = describeError(err);
       hits = [];
       pickWhenReady = false;
-      message(
-        [
-          h("span", { role: "alert" }, `Search failed: ${msg} `, h("code", {}, code), " "),
-          h("button", { type: "button", class: "small", "data-testid": "search-retry", onclick: () => void run(q) }, "Retry"),
-        ],
-        "search-error",
-      );
+      message(errorLine(msg, code, () => void run(q)), "search-error");
     }
   };
 
@@ -163,4 +128,50 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
   input.addEventListener("blur", () => { setOpen(false); });
 
   return { focus: () => { input.focus(); } };
+}
+
+function searchInput(): HTMLInputElement {
+  return h("input", {
+    id: "search-input",
+    type: "search",
+    placeholder: "Search names, wallets, e-mails, handles…",
+    autocomplete: "off",
+    spellcheck: "false",
+    role: "combobox",
+    "aria-label": "Search the graph",
+    "aria-autocomplete": "list",
+    "aria-expanded": "false",
+    "aria-controls": "search-results",
+    "data-testid": "search-input",
+  });
+}
+
+/** One result: kind, label and ID; a click picks it. */
+function hitItem(hit: SearchHit, i: number, active: boolean, pick: () => void): HTMLElement {
+  const n = hit.node;
+  const li = h(
+    "li",
+    {
+      id: `search-hit-${i}`,
+      role: "option",
+      "aria-selected": String(active),
+      "data-testid": "search-result",
+      "data-node-id": n.id,
+      title: n.id,
+    },
+    h("span", { class: "kind" }, h("span", { class: "dot", style: `background:${nodeColor(n.kind)}`, "aria-hidden": "true" }), kindLabel(n.kind)),
+    h("span", { class: "hit-label" }, n.label || n.key),
+    h("span", { class: "hit-id" }, n.id),
+  );
+  li.addEventListener("mousedown", (ev) => { ev.preventDefault(); }); // keep focus in the input
+  li.addEventListener("click", pick);
+  return li;
+}
+
+/** A failed search: the message, its code and a retry. */
+function errorLine(msg: string, code: string, retry: () => void): (Node | string)[] {
+  return [
+    h("span", { role: "alert" }, `Search failed: ${msg} `, h("code", {}, code), " "),
+    h("button", { type: "button", class: "small", "data-testid": "search-retry", onclick: retry }, "Retry"),
+  ];
 }

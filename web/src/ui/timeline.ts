@@ -5,7 +5,6 @@
 import { plural } from "../format";
 import { clampWindow, type Bin, type TimeWindow } from "../timeline";
 import {
-  barHeights,
   binEdge,
   compactUSD,
   formatSpan,
@@ -20,7 +19,6 @@ import {
   rangeTotals,
   shiftRange,
   spanEdges,
-  SPEEDS,
   stepDuration,
   windowLabel,
   windowToRange,
@@ -30,15 +28,14 @@ import {
   type PlayMode,
   type Precision,
 } from "./brush";
-import { clear, h } from "./dom";
+import { clear } from "./dom";
+import { createTimelineDom, drawBars, type Part, type TimelineDom } from "./timelineDom";
 import "./widgets.css";
 
 export interface TimelineActions {
   /** The user (or Play) changed the window; null is the whole extent, i.e. no time filter. */
   onWindow(w: TimeWindow | null): void;
 }
-
-type Part = "start" | "end" | "body";
 
 interface Drag {
   part: Part | "new";
@@ -59,8 +56,6 @@ interface Player {
   raf: number;
 }
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-let brushes = 0;
 // A pointer must travel this far before a press on the track becomes a drag (a click changes nothing).
 const DRAG_THRESHOLD_PX = 3;
 
@@ -82,116 +77,31 @@ export class TimelineBrush {
   private player: Player | null = null;
   private emitRaf = 0;
 
-  private readonly el: HTMLElement;
-  private readonly playBtn: HTMLButtonElement;
-  private readonly speedSel: HTMLSelectElement;
-  private readonly modeSel: HTMLSelectElement;
-  private readonly metricBtns: Record<Metric, HTMLButtonElement>;
-  private readonly resetBtn: HTMLButtonElement;
-  private readonly label: HTMLElement;
-  private readonly hover: HTMLElement;
-  private readonly rail: HTMLElement;
-  private readonly hist: SVGSVGElement;
-  private readonly shadeL: HTMLElement;
-  private readonly shadeR: HTMLElement;
-  private readonly parts: Record<Part, HTMLElement>;
-  private readonly empty: HTMLElement;
-  private readonly axisFrom: HTMLElement;
-  private readonly axisTo: HTMLElement;
+  private readonly dom: TimelineDom;
 
   constructor(
     root: HTMLElement,
     private readonly actions: TimelineActions,
   ) {
-    this.playBtn = h("button", { type: "button", class: "rt-tl-play", "data-testid": "timeline-play", onclick: () => { this.togglePlay(); } });
-    this.speedSel = h(
-      "select",
+    this.dom = createTimelineDom(
       {
-        "aria-label": "Play speed",
-        title: "Play speed",
-        "data-testid": "timeline-speed",
-        onchange: () => { this.speed = Number(this.speedSel.value) || 1; },
-      },
-      SPEEDS.map((s) => h("option", { value: s, selected: s === this.speed }, `${s}×`)),
-    );
-    this.modeSel = h(
-      "select",
-      {
-        "aria-label": "Play mode",
-        title: "Grow: the window widens from the first transfer. Slide: a window of the current width moves forward.",
-        "data-testid": "timeline-mode",
-        onchange: () => {
-          this.mode = this.modeSel.value === "slide" ? "slide" : "grow";
+        togglePlay: () => { this.togglePlay(); },
+        speed: (v) => { this.speed = v; },
+        mode: (m) => {
+          this.mode = m;
           this.pause();
         },
+        metric: (m) => { this.setMetric(m); },
+        reset: () => { this.reset(); },
+        key: (part, ev) => { this.onKey(part, ev); },
+        pointerDown: (ev) => { this.onPointerDown(ev); },
+        pointerMove: (ev) => { this.onPointerMove(ev); },
+        pointerUp: (ev, cancelled) => { this.endDrag(ev, cancelled); },
       },
-      h("option", { value: "grow" }, "Grow"),
-      h("option", { value: "slide" }, "Slide"),
-    );
-    const metricBtn = (m: Metric, text: string, title: string) =>
-      h("button", { type: "button", class: "rt-seg", title, "aria-pressed": String(m === this.metric), onclick: () => { this.setMetric(m); } }, text);
-    this.metricBtns = { count: metricBtn("count", "Count", "Bar height: number of transfers"), usd: metricBtn("usd", "USD", "Bar height: USD value") };
-    this.resetBtn = h(
-      "button",
-      { type: "button", "data-testid": "timeline-reset", title: "Show the whole time range (no time filter)", onclick: () => { this.reset(); } },
-      "Reset",
-    );
-    const labelId = `rt-tl-label-${++brushes}`;
-    this.label = h("span", { id: labelId, class: "rt-tl-label", "data-testid": "timeline-label" });
-    // A mouse-only readout of the bin under the pointer; keyboard users read the sliders.
-    this.hover = h("span", { class: "rt-tl-hover" });
-
-    this.hist = document.createElementNS(SVG_NS, "svg");
-    this.hist.setAttribute("class", "rt-tl-hist");
-    this.hist.setAttribute("preserveAspectRatio", "none");
-    this.hist.setAttribute("aria-hidden", "true");
-    this.shadeL = h("div", { class: "rt-tl-shade" });
-    this.shadeR = h("div", { class: "rt-tl-shade" });
-    const slider = (part: Part, cls: string, name: string) =>
-      h("div", {
-        class: cls,
-        role: "slider",
-        tabindex: 0,
-        "aria-label": name,
-        // Focusing a slider also reads the window's dates, transfers and USD total.
-        "aria-describedby": labelId,
-        "data-part": part,
-        "data-testid": `timeline-${part}`,
-        onkeydown: (ev: Event) => { this.onKey(part, ev as KeyboardEvent); },
-      });
-    this.parts = {
-      start: slider("start", "rt-tl-handle", "Window start"),
-      body: slider("body", "rt-tl-window", "Time window"),
-      end: slider("end", "rt-tl-handle", "Window end"),
-    };
-    this.empty = h("div", { class: "rt-tl-empty" }, "No dated transfers on the canvas.");
-    this.rail = h("div", { class: "rt-tl-rail" }, this.hist, this.shadeL, this.shadeR, this.parts.body, this.parts.start, this.parts.end);
-    this.rail.addEventListener("pointerdown", (ev) => { this.onPointerDown(ev); });
-    this.rail.addEventListener("pointermove", (ev) => { this.onPointerMove(ev); });
-    this.rail.addEventListener("pointerup", (ev) => { this.endDrag(ev, false); });
-    this.rail.addEventListener("pointercancel", (ev) => { this.endDrag(ev, true); });
-    this.rail.addEventListener("pointerleave", () => { this.hover.textContent = ""; });
-    this.axisFrom = h("span");
-    this.axisTo = h("span");
-
-    this.el = h(
-      "div",
-      { class: "rt-timeline", role: "group", "aria-label": "Timeline", "data-testid": "timeline" },
-      h(
-        "div",
-        { class: "rt-tl-bar" },
-        this.playBtn,
-        this.speedSel,
-        this.modeSel,
-        h("span", { class: "rt-segs", role: "group", "aria-label": "Bar height" }, this.metricBtns.count, this.metricBtns.usd),
-        this.resetBtn,
-        this.label,
-      ),
-      h("div", { class: "rt-tl-track" }, this.rail, this.empty),
-      h("div", { class: "rt-tl-axis", "aria-hidden": "true" }, this.axisFrom, this.hover, this.axisTo),
+      { speed: this.speed, metric: this.metric },
     );
     clear(root);
-    root.append(this.el);
+    root.append(this.dom.el);
     this.renderBars();
     this.render();
   }
@@ -265,7 +175,7 @@ export class TimelineBrush {
     this.pause();
     if (this.emitRaf) cancelAnimationFrame(this.emitRaf);
     this.emitRaf = 0;
-    this.el.remove();
+    this.dom.el.remove();
   }
 
   // --- state -------------------------------------------------------------------
@@ -299,8 +209,8 @@ export class TimelineBrush {
 
   private setMetric(m: Metric): void {
     this.metric = m;
-    this.metricBtns.count.setAttribute("aria-pressed", String(m === "count"));
-    this.metricBtns.usd.setAttribute("aria-pressed", String(m === "usd"));
+    this.dom.metricBtns.count.setAttribute("aria-pressed", String(m === "count"));
+    this.dom.metricBtns.usd.setAttribute("aria-pressed", String(m === "usd"));
     this.renderBars();
     this.render();
   }
@@ -363,7 +273,7 @@ export class TimelineBrush {
 
   /** Pointer x → fraction of the extent. */
   private fractionAt(clientX: number): number {
-    const box = this.rail.getBoundingClientRect();
+    const box = this.dom.rail.getBoundingClientRect();
     return xToFraction(clientX - box.left, box.width);
   }
 
@@ -373,7 +283,7 @@ export class TimelineBrush {
     const part = (partEl?.dataset.part as Part | undefined) ?? "new";
     ev.preventDefault(); // no text selection, no focus jump; focus is set below
     this.pause();
-    this.rail.setPointerCapture(ev.pointerId);
+    this.dom.rail.setPointerCapture(ev.pointerId);
     this.drag = {
       part,
       pointerId: ev.pointerId,
@@ -382,8 +292,8 @@ export class TimelineBrush {
       grab: this.fractionAt(ev.clientX) * this.bins.length,
       moved: false,
     };
-    this.parts[part === "new" ? "body" : part].focus({ preventScroll: true });
-    this.el.classList.add("rt-dragging");
+    this.dom.parts[part === "new" ? "body" : part].focus({ preventScroll: true });
+    this.dom.el.classList.add("rt-dragging");
   }
 
   private onPointerMove(ev: PointerEvent): void {
@@ -409,8 +319,8 @@ export class TimelineBrush {
     const d = this.drag;
     if (!d || ev.pointerId !== d.pointerId) return;
     this.drag = null;
-    this.el.classList.remove("rt-dragging");
-    if (this.rail.hasPointerCapture(ev.pointerId)) this.rail.releasePointerCapture(ev.pointerId);
+    this.dom.el.classList.remove("rt-dragging");
+    if (this.dom.rail.hasPointerCapture(ev.pointerId)) this.dom.rail.releasePointerCapture(ev.pointerId);
     if (!d.moved) return;
     if (cancelled) this.setRange(d.origin);
     this.emitNow();
@@ -422,7 +332,7 @@ export class TimelineBrush {
     const b = this.bins[i];
     if (!b) return;
     const w = rangeToWindow(this.extent as TimeWindow, n, { start: i, end: i + 1 });
-    this.hover.textContent = `${formatSpan(w, this.precision())}: ${plural(b.count, "transfer")}${b.usd > 0 ? `, ${compactUSD(b.usd)}` : ""}`;
+    this.dom.hover.textContent = `${formatSpan(w, this.precision())}: ${plural(b.count, "transfer")}${b.usd > 0 ? `, ${compactUSD(b.usd)}` : ""}`;
   }
 
   // --- keyboard ------------------------------------------------------------------
@@ -441,43 +351,31 @@ export class TimelineBrush {
 
   /** The bars, redrawn when the data or the metric changes. */
   private renderBars(): void {
-    clear(this.hist);
-    const n = this.bins.length;
-    this.hist.setAttribute("viewBox", `0 0 ${Math.max(1, n)} 100`);
-    // Gaps between bars only while bars are wide enough to show them.
-    const gap = n > 120 ? 0 : 0.1;
-    barHeights(this.bins, this.metric).forEach((frac, i) => {
-      const rect = document.createElementNS(SVG_NS, "rect");
-      rect.setAttribute("x", String(i + gap / 2));
-      rect.setAttribute("width", String(1 - gap));
-      rect.setAttribute("y", String(100 - frac * 100));
-      rect.setAttribute("height", String(frac * 100));
-      this.hist.append(rect);
-    });
+    drawBars(this.dom.hist, this.bins, this.metric);
   }
 
   /** Everything that follows the window: overlay, sliders, bar colours, label, buttons. */
   private render(): void {
     const ready = this.ready();
     const extent = this.extent;
-    this.rail.hidden = extent === null || this.bins.length === 0;
-    this.empty.hidden = !this.rail.hidden;
-    this.playBtn.disabled = !ready;
-    this.playBtn.textContent = this.player ? "❚❚ Pause" : "▶ Play";
-    this.resetBtn.disabled = this.window === null;
-    for (const part of Object.values(this.parts)) part.hidden = !ready;
+    this.dom.rail.hidden = extent === null || this.bins.length === 0;
+    this.dom.empty.hidden = !this.dom.rail.hidden;
+    this.dom.playBtn.disabled = !ready;
+    this.dom.playBtn.textContent = this.player ? "❚❚ Pause" : "▶ Play";
+    this.dom.resetBtn.disabled = this.window === null;
+    for (const part of Object.values(this.dom.parts)) part.hidden = !ready;
     if (!extent || this.bins.length === 0) {
-      this.label.textContent = "";
-      this.axisFrom.textContent = "";
-      this.axisTo.textContent = "";
+      this.dom.label.textContent = "";
+      this.dom.axisFrom.textContent = "";
+      this.dom.axisTo.textContent = "";
       return;
     }
     const p = this.precision();
-    this.axisFrom.textContent = instantText(extent.from, p);
-    this.axisTo.textContent = instantText(extent.to, p);
+    this.dom.axisFrom.textContent = instantText(extent.from, p);
+    this.dom.axisTo.textContent = instantText(extent.to, p);
     if (!ready) {
       // All transfers at one instant: nothing to brush.
-      this.label.textContent = windowLabel(extent, rangeTotals(this.bins, { start: 0, end: this.bins.length }), { precision: p });
+      this.dom.label.textContent = windowLabel(extent, rangeTotals(this.bins, { start: 0, end: this.bins.length }), { precision: p });
       return;
     }
 
@@ -488,16 +386,16 @@ export class TimelineBrush {
     const left = Math.min(1, Math.max(0, (w.from - extent.from) / span));
     const right = Math.min(1, Math.max(left, (w.to + 1 - extent.from) / span));
     const pct = (f: number) => `${(f * 100).toFixed(3)}%`;
-    this.shadeL.style.width = pct(left);
-    this.shadeR.style.left = pct(right);
-    this.shadeR.style.width = pct(1 - right);
-    this.parts.body.style.left = pct(left);
-    this.parts.body.style.width = pct(right - left);
-    this.parts.start.style.left = pct(left);
-    this.parts.end.style.left = pct(right);
-    this.el.classList.toggle("rt-filtered", this.window !== null);
+    this.dom.shadeL.style.width = pct(left);
+    this.dom.shadeR.style.left = pct(right);
+    this.dom.shadeR.style.width = pct(1 - right);
+    this.dom.parts.body.style.left = pct(left);
+    this.dom.parts.body.style.width = pct(right - left);
+    this.dom.parts.start.style.left = pct(left);
+    this.dom.parts.end.style.left = pct(right);
+    this.dom.el.classList.toggle("rt-filtered", this.window !== null);
 
-    this.hist.querySelectorAll("rect").forEach((rect, i) => {
+    this.dom.hist.querySelectorAll("rect").forEach((rect, i) => {
       rect.classList.toggle("rt-in", i >= r.start && i < r.end);
     });
 
@@ -508,10 +406,10 @@ export class TimelineBrush {
       el.setAttribute("aria-valuetext", text);
     };
     const last = (i: number) => binEdge(extent, n, i) - 1;
-    aria(this.parts.start, extent.from, binEdge(extent, n, r.end - 1), w.from, instantText(w.from, p));
-    aria(this.parts.end, last(r.start + 1), extent.to, w.to, instantText(w.to, p));
-    aria(this.parts.body, extent.from, binEdge(extent, n, n - (r.end - r.start)), w.from, formatSpan(w, p));
+    aria(this.dom.parts.start, extent.from, binEdge(extent, n, r.end - 1), w.from, instantText(w.from, p));
+    aria(this.dom.parts.end, last(r.start + 1), extent.to, w.to, instantText(w.to, p));
+    aria(this.dom.parts.body, extent.from, binEdge(extent, n, n - (r.end - r.start)), w.from, formatSpan(w, p));
 
-    this.label.textContent = windowLabel(w, rangeTotals(this.bins, r), { precision: p, approx: !r.exact, all: this.window === null });
+    this.dom.label.textContent = windowLabel(w, rangeTotals(this.bins, r), { precision: p, approx: !r.exact, all: this.window === null });
   }
 }

@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import type { RedthreadClient } from "../api";
+import { createGraph, type RGraph } from "../graphModel";
+import type { GEdge, GNode, SavedCase } from "../types";
+import { caseGraph, recordingEffects, recordingNotify } from "../testing/controllers";
+import { launderingCase, MIXER, PEEL1, THEFT } from "../testing/fixtures";
+import { CaseController, URL_DELAY_MS } from "./cases";
+import { FiltersController } from "./filters";
+import { Requests } from "./ports";
+import { SelectionController } from "./selection";
+import { TraceController } from "./trace";
+
+const CASE_ID = "c0ffee00-0000-4000-8000-000000000001";
+
+function saved(view: unknown, name = "Bridge heist"): SavedCase {
+  return { id: CASE_ID, name, view, version: 3, nodeCount: 11, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", createdBy: null, updatedBy: null };
+}
+
+type Client = Pick<RedthreadClient, "getCase" | "nodes" | "edges">;
+
+function setup(graph: RGraph, getCase: Client["getCase"] = () => Promise.resolve(null)) {
+  const all = launderingCase();
+  const client: Client & Pick<RedthreadClient, "paths" | "shortestPath" | "moneyFlow"> = {
+    getCase,
+    nodes: (ids) => Promise.resolve(ids.map((id): GNode | null => all.nodes.find((n) => n.id === id) ?? null)),
+    edges: (ids) => Promise.resolve(ids.map((id): GEdge | null => all.edges.find((e) => e.id === id) ?? null)),
+    shortestPath: () => Promise.resolve({ nodes: [], edges: [], length: 0, truncated: false, reason: null }),
+    paths: () => Promise.reject(new Error("not asked")),
+    moneyFlow: () => Promise.reject(new Error("not asked")),
+  };
+  const notify = recordingNotify();
+  const requests = new Requests(notify);
+  const hashes: string[] = [];
+  const bars: { name: string | null; dirty: boolean; note: string | null }[] = [];
+  // As the composition root: a commit and a view change both update the link.
+  const effects = recordingEffects({ viewChanged: () => { cases.scheduleUrl(); }, commit: () => { cases.scheduleUrl(); } });
+  const layout = { settle: () => undefined, stop: () => undefined };
+  const selection = new SelectionController(graph, { render: () => undefined }, () => undefined);
+  const filters = new FiltersController(graph, { setData: () => undefined, setWindow: () => undefined }, () => undefined);
+  const trace = new TraceController({ graph, client, requests, layout, effects, select: (s) => { selection.select(s); }, view: { render: () => undefined } });
+  let camera = { x: 0.123456, y: 0.5, ratio: 1 };
+  const cases: CaseController = new CaseController({
+    graph, client, requests, notify, layout, effects, selection, filters, trace,
+    camera: { getState: () => camera, setState: (c) => { camera = c; } },
+    url: { replaceHash: (h) => { hashes.push(h); } },
+    bar: { render: (s) => { bars.push(s); } },
+    openDialog: () => Promise.resolve(null),
+  });
+  return { cases, selection, filters, trace, notify, effects, hashes, bars, camera: () => camera };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, URL_DELAY_MS + 100));
+
+describe("CaseController", () => {
+  it("captures the view with its filters, search, rounded camera and selection", () => {
+    const s = setup(caseGraph());
+    s.filters.toggleKind("PERSON");
+    s.trace.setEnd("from", THEFT);
+    s.selection.select({ type: "node", id: PEEL1 });
+    const v = s.cases.capture();
+    expect(v.nodes.length).toBe(11);
+    expect(v.filters).toEqual({ hiddenKinds: ["PERSON"] });
+    expect(v.path).toMatchObject({ mode: "shortest", from: [THEFT], to: [] });
+    expect(v.camera).toEqual({ x: 0.1235, y: 0.5, ratio: 1 });
+    expect(v.selected).toEqual([PEEL1]);
+    expect(v.focus).toBe(PEEL1);
+  });
+
+  it("writes the view into the link once the changes settle", async () => {
+    const s = setup(caseGraph());
+    s.cases.scheduleUrl();
+    s.cases.scheduleUrl();
+    await settle();
+    expect(s.hashes.length).toBe(1);
+    expect(s.hashes[0]).toMatch(/^#v=/);
+    expect(s.bars.at(-1)).toEqual({ name: null, dirty: false, note: null });
+  });
+
+  it("writes no link for an empty canvas", async () => {
+    const s = setup(createGraph());
+    s.cases.scheduleUrl();
+    await settle();
+    expect(s.hashes).toEqual([""]);
+  });
+
+  it("opens a saved case on the canvas, and its link is the case while unchanged", async () => {
+    const view = setup(caseGraph()).cases.capture();
+    const graph = createGraph();
+    const s = setup(graph, (id) => Promise.resolve(id === CASE_ID ? saved(view) : null));
+    await s.cases.openById(CASE_ID);
+    expect(graph.order).toBe(11);
+    expect(s.cases.name).toBe("Bridge heist");
+    expect(s.effects.count("commit")).toBe(1);
+    await settle();
+    expect(s.hashes.at(-1)).toBe(`#case=${CASE_ID}`);
+    expect(s.bars.at(-1)).toEqual({ name: "Bridge heist", dirty: false, note: null });
+
+    graph.dropNode(MIXER);
+    s.cases.scheduleUrl();
+    await settle();
+    expect(s.hashes.at(-1)).toMatch(new RegExp(`^#v=.*&case=${CASE_ID}$`));
+    expect(s.bars.at(-1)?.dirty).toBe(true);
+  });
+
+  it("says so when a case does not exist", async () => {
+    const graph = createGraph();
+    const s = setup(graph);
+    await s.cases.openById(CASE_ID);
+    expect(s.notify.told.at(-1)).toMatchObject({ kind: "warn", testid: "missing-notice" });
+    expect(graph.order).toBe(0);
+  });
+
+  it("reopens a view from its link, and an older from/to link as a path search", async () => {
+    const first = setup(caseGraph());
+    first.cases.scheduleUrl();
+    await settle();
+    const graph = createGraph();
+    const s = setup(graph);
+    await s.cases.openFromUrl(first.hashes[0]!);
+    expect(graph.order).toBe(11);
+
+    const g2 = createGraph();
+    const legacy = setup(g2);
+    await legacy.cases.openFromUrl(`#from=${encodeURIComponent(THEFT)}&to=${encodeURIComponent(MIXER)}&dir=OUT`);
+    expect(g2.hasNode(THEFT) && g2.hasNode(MIXER)).toBe(true);
+    expect(legacy.trace.path.ends.from.map((e) => e.id)).toEqual([THEFT]);
+    expect(legacy.trace.path.ends.to.map((e) => e.id)).toEqual([MIXER]);
+    expect(legacy.trace.path.params.direction).toBe("OUT");
+    expect(legacy.trace.path.result?.kind).toBe("paths");
+  });
+
+  it("shows a damaged link as an error", async () => {
+    const s = setup(createGraph());
+    await s.cases.openFromUrl("#v=%%%");
+    expect(s.notify.told.at(-1)?.kind).toBe("error");
+  });
+});

@@ -1,0 +1,23 @@
+// The case bar above the canvas: the open case's name, whether the view has
+// unsaved changes, a note when the view is too large for a link, and the
+// button that opens the cases dialog.
+import type { CaseBarView } from "../controllers/cases";
+import { clear, h } from "./dom";
+
+export function caseBarView(root: HTMLElement, openCases: () => void): CaseBarView {
+  return {
+    render: (s) => {
+      clear(root);
+      root.append(
+        h(
+          "span",
+          { class: "case-info" },
+          h("span", { class: "case-name", "data-testid": "case-name" }, s.name ?? "Unsaved view"),
+          s.dirty ? h("span", { class: "case-dirty", title: "Changed since it was saved" }, "• unsaved changes") : null,
+          s.note ? h("span", { class: "case-note", role: "status" }, s.note) : null,
+        ),
+        h("button", { type: "button", class: "small", "data-testid": "cases-open", title: "Save or open cases (Ctrl+S)", onclick: openCases }, "Cases…"),
+      );
+    },
+  };
+}

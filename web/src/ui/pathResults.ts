@@ -1,0 +1,281 @@
+// The path finder's answers: the paths found, hop by hop, and a money flow's
+// sinks and routes. Renders what the controller put in PathView.results.
+import { formatTime, formatUSD, kindWords, plural } from "../format";
+import { formatAmount, type Hop } from "../graphModel";
+import { kindLabel, nodeColor } from "../style";
+import type { FlowHop, GNode, MoneyFlow, NodeKind } from "../types";
+import { h } from "./dom";
+import { asSentence, checkPathParams, compactNumber, describeFilters, noPathMessage, truncationMessage } from "./forms";
+import type { FoundPath, PathActions, PathView, PathsResult } from "./pathPanel";
+
+/** A kind's colour dot (none when the kind is unknown). */
+export function dot(kind: NodeKind | undefined): HTMLElement {
+  return h("span", { class: "pf-dot", style: kind ? `background:${nodeColor(kind)}` : undefined, "aria-hidden": "true" });
+}
+
+export function pathResults(v: PathView, a: PathActions): HTMLElement | null {
+  const r = v.result;
+  if (!r) return null;
+  if (r.kind === "flow") return v.mode === "flow" ? flowResult(r.flow, v, a) : null;
+  return v.mode === "flow" ? null : pathsResult(r, v, a);
+}
+
+function pathsResult(r: PathsResult, v: PathView, a: PathActions): HTMLElement {
+  const box = h("section", { class: "pf-results", "aria-label": "Paths found", "data-testid": "path-results" });
+  const filtered = describeFilters(checkPathParams("shortest", r.params).filters) !== "";
+  if (r.paths.length === 0) {
+    box.append(
+      h(
+        "p",
+        { class: "pf-summary", "data-testid": "path-summary", role: "status" },
+        noPathMessage({ fromLabel: r.fromLabel, toLabel: r.toLabel, maxHops: r.params.maxHops, direction: r.params.direction, filtered }),
+      ),
+    );
+  } else {
+    const one = r.paths.length === 1;
+    const first = r.paths[0];
+    box.append(
+      h(
+        "p",
+        { class: "pf-summary", "data-testid": "path-summary", role: "status" },
+        one && first ? h("strong", {}, plural(first.hops.length, "hop")) : h("strong", {}, plural(r.paths.length, "path")),
+        ` from ${r.fromLabel} to ${r.toLabel}${one ? "." : ", shortest first."}`,
+      ),
+      h(
+        "ol",
+        { class: "pf-paths", "aria-label": "Paths" },
+        r.paths.map((p, i) => pathItem(p, i, one, v, a)),
+      ),
+    );
+  }
+  if (r.truncated) box.append(h("p", { class: "pf-warn", role: "note", "data-testid": "path-truncated" }, truncationMessage(r.reason)));
+  if (r.skippedHubs.length > 0) {
+    box.append(
+      h(
+        "p",
+        { class: "pf-note", "data-testid": "path-skipped-hubs" },
+        `Not passed through (too many connections to follow): `,
+        r.skippedHubs.flatMap((id, i) => [i > 0 ? ", " : "", h("span", { class: "pf-id" }, id)]),
+        ".",
+      ),
+    );
+  }
+  return box;
+}
+
+function pathItem(p: FoundPath, i: number, only: boolean, v: PathView, a: PathActions): HTMLElement {
+  const chosen = v.highlighted && v.active === i;
+  const via = p.hops.slice(0, -1).map((hp) => hp.to.label || hp.to.key);
+  const hops = hopList(p.hops, a);
+  const head = h(
+    "button",
+    {
+      type: "button",
+      class: "pf-path-select",
+      "aria-pressed": String(chosen),
+      "data-testid": "path-select",
+      "data-key": `path-select:${i}`,
+      title: chosen ? "Highlighted on the canvas" : "Highlight this path on the canvas",
+      onclick: () => { a.highlightPath(i); },
+    },
+    h("span", { class: "pf-path-name" }, `Path ${i + 1} · ${plural(p.hops.length, "hop")}`),
+    via.length > 0 ? h("span", { class: "pf-path-via" }, `via ${via.join(" → ")}`) : null,
+  );
+  const key = `path:${p.hops.map((hp) => hp.edge.id).join(",")}`;
+  return h(
+    "li",
+    { class: `pf-path${chosen ? " is-active" : ""}` },
+    head,
+    // The only path is always open; of several, the chosen one starts open.
+    only ? hops : h("details", { class: "pf-path-hops", "data-key": key, open: v.active === i }, h("summary", {}, "Hops"), hops),
+  );
+}
+
+function hopList(hops: Hop[], a: PathActions): HTMLElement {
+  const start = hops[0]?.from;
+  return h(
+    "ol",
+    { class: "pf-hops", "data-testid": "path-hops", "aria-label": "Path, hop by hop" },
+    start
+      ? h(
+          "li",
+          { class: "pf-hop", "data-testid": "path-start" },
+          h("span", { class: "pf-hop-n", "aria-hidden": "true" }, "●"),
+          h("div", {}, h("div", { class: "pf-hop-edge" }, "start"), nodeButton(start, a, "start")),
+        )
+      : null,
+    hops.map((hop) => {
+      const e = hop.edge;
+      const facts = [
+        e.amount != null ? `${formatAmount(e.amount)}${e.asset ? ` ${e.asset}` : ""}` : "",
+        formatUSD(e.valueUSD),
+        formatTime(e.time),
+      ]
+        .filter((s) => s !== "")
+        // Each fact on one line: a date or an amount must not break in the middle.
+        .flatMap((s) => [" · ", h("span", { class: "pf-fact" }, s)]);
+      return h(
+        "li",
+        { class: "pf-hop", "data-testid": "path-hop", "data-from": hop.from.id, "data-to": hop.to.id, "data-edge-id": e.id },
+        h("span", { class: "pf-hop-n" }, `${hop.index + 1}.`),
+        h(
+          "div",
+          {},
+          h(
+            "div",
+            { class: "pf-hop-edge" },
+            h("span", { class: "pf-arrow", "aria-hidden": "true" }, hop.forward ? "→ " : "← "),
+            h("span", { class: "pf-hop-kind" }, kindWords(e.kind)),
+            facts,
+            hop.forward ? null : h("span", { class: "pf-backwards", title: "The edge points the other way: the path follows it backwards" }, " · walked backwards"),
+          ),
+          nodeButton(hop.to, a, String(hop.index)),
+        ),
+      );
+    }),
+  );
+}
+
+function nodeButton(n: GNode, a: PathActions, at: string): HTMLElement {
+  return h(
+    "button",
+    { type: "button", class: "link pf-node", "data-testid": "path-node", "data-node-id": n.id, "data-key": `path-node:${at}:${n.id}`, title: `${kindLabel(n.kind)} · ${n.id}`, onclick: () => { a.select(n.id); } },
+    dot(n.kind),
+    n.label || n.key,
+  );
+}
+
+// --- money flow ----------------------------------------------------------------
+
+/** Names for the IDs a flow's routes mention: the nodes the answer carries. */
+function flowNames(f: MoneyFlow): Map<string, GNode> {
+  const m = new Map<string, GNode>();
+  const add = (n: GNode | null) => { if (n) m.set(n.id, n); };
+  f.sources.forEach(add);
+  f.sinks.forEach((s) => { add(s.node); });
+  f.tainted.forEach((t) => {
+    add(t.edge.fromNode);
+    add(t.edge.toNode);
+  });
+  return m;
+}
+
+function flowResult(f: MoneyFlow, v: PathView, a: PathActions): HTMLElement {
+  const names = flowNames(f);
+  const name = (id: string) => {
+    const n = names.get(id);
+    return n ? n.label || n.key : id;
+  };
+  const nodeRef = (id: string, at: string) =>
+    h("button", { type: "button", class: "link pf-node", "data-key": `flow-node:${at}:${id}`, title: id, onclick: () => { a.select(id); } }, dot(names.get(id)?.kind), name(id));
+  const box = h("section", { class: "pf-results", "aria-label": "Money flow", "data-testid": "flow-results" });
+  const sources = f.sources.map((s) => s.label || s.key).join(", ");
+
+  if (f.sinks.length === 0) {
+    box.append(
+      h(
+        "p",
+        { class: "pf-summary", "data-testid": "path-summary", role: "status" },
+        `No traced value from ${sources || "the sources"} reached a sink under ${f.taint}. Try more hops, other sinks or fewer filters.`,
+      ),
+    );
+    if (f.truncated) box.append(h("p", { class: "pf-warn", role: "note", "data-testid": "path-truncated" }, truncationMessage(f.reason)));
+    return box;
+  }
+
+  box.append(
+    h(
+      "p",
+      { class: "pf-summary", "data-testid": "path-summary", role: "status" },
+      h("strong", {}, plural(f.sinks.length, "sink")),
+      `, ${plural(f.routeCount, "route")} from ${sources} under ${f.taint}`,
+      f.stolen !== null ? ` (reported stolen ${formatUSD(f.stolen)})` : "",
+      ".",
+    ),
+    h("ul", { class: "pf-sentences", "data-testid": "flow-summaries" }, f.sinks.map((s) => h("li", {}, asSentence(s.summary)))),
+  );
+  if (f.truncated) box.append(h("p", { class: "pf-warn", role: "note", "data-testid": "path-truncated" }, truncationMessage(f.reason)));
+  box.append(
+    h(
+      "div",
+      { class: "pf-buttons" },
+      h(
+        "button",
+        { type: "button", "data-testid": "flow-highlight", "aria-pressed": String(v.highlighted), onclick: () => { a.highlightFlow(); } },
+        "Highlight flow",
+      ),
+      h("button", { type: "button", "data-testid": "flow-clear", disabled: !v.highlighted, onclick: () => { a.clearHighlight(); } }, "Clear"),
+      h("span", { class: "pf-note" }, plural(f.tainted.length, "tainted transfer")),
+    ),
+    h("h3", { class: "pf-section", id: "flow-sinks-title" }, "Sinks"),
+    h(
+      "table",
+      { class: "pf-table", "aria-labelledby": "flow-sinks-title", "data-testid": "flow-sinks" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Sink"), h("th", { scope: "col", class: "num" }, "USD"), h("th", { scope: "col", class: "num" }, "Routes"), h("th", { scope: "col" }, "Arrived"))),
+      h(
+        "tbody",
+        {},
+        f.sinks.map((s, i) =>
+          h(
+            "tr",
+            { "data-testid": "flow-sink", "data-node-id": s.node.id },
+            h("th", { scope: "row" }, nodeRef(s.node.id, `sink${i}`), s.category ? h("span", { class: "pf-cat" }, s.category) : null),
+            h("td", { class: "num", title: formatUSD(s.valueUSD) }, `$${compactNumber(s.valueUSD)}`),
+            h("td", { class: "num" }, s.routes.toLocaleString("en-US")),
+            h("td", { class: "pf-when" }, arrival(s.firstArrival, s.lastArrival)),
+          ),
+        ),
+      ),
+    ),
+    h("h3", { class: "pf-section", id: "flow-routes-title" }, f.routes.length < f.routeCount ? `Routes (${f.routes.length} of ${f.routeCount.toLocaleString("en-US")}, largest first)` : `Routes (${f.routes.length}, largest first)`),
+    h(
+      "ol",
+      { class: "pf-routes", "aria-labelledby": "flow-routes-title", "data-testid": "flow-routes" },
+      f.routes.map((r, i) =>
+        h(
+          "li",
+          { "data-testid": "flow-route" },
+          h(
+            "details",
+            { "data-key": `route:${i}:${r.sink}` },
+            h("summary", {}, h("strong", {}, compactNumber(r.value)), ` to ${name(r.sink)} · ${plural(r.hops.length, "step")}`),
+            h("ol", { class: "pf-hops" }, r.hops.map((hp, j) => flowHop(hp, `${i}:${j}`, name, nodeRef))),
+          ),
+        ),
+      ),
+    ),
+    h("p", { class: "pf-note" }, "Values are in USD where the transfers have a USD value, else in the asset's own units."),
+  );
+  return box;
+}
+
+function arrival(first: string | null, last: string | null): string {
+  const a = formatTime(first).slice(0, 10);
+  const b = formatTime(last).slice(0, 10);
+  if (!a && !b) return "";
+  return a === b || !b ? a : `${a} – ${b}`;
+}
+
+function flowHop(hp: FlowHop, at: string, name: (id: string) => string, nodeRef: (id: string, at: string) => HTMLElement): HTMLElement {
+  const value = `${compactNumber(hp.tainted)} tainted${hp.value !== hp.tainted ? ` of ${compactNumber(hp.value)}` : ""}`;
+  if (hp.edge === null) {
+    // A crossing inside a service followed through (a bridge, a mixer): no transfer to show.
+    return h(
+      "li",
+      { class: "pf-hop pf-crossing", "data-testid": "flow-hop" },
+      h("span", { class: "pf-hop-n", "aria-hidden": "true" }, "⇣"),
+      h("div", {}, h("div", { class: "pf-hop-edge" }, `through ${hp.service ? name(hp.service) : "a service"}`, hp.time ? ` · ${formatTime(hp.time)}` : ""), h("div", { class: "pf-hop-edge" }, value)),
+    );
+  }
+  return h(
+    "li",
+    { class: "pf-hop", "data-testid": "flow-hop", "data-edge-id": hp.edge.id },
+    h("span", { class: "pf-hop-n", "aria-hidden": "true" }, "→"),
+    h(
+      "div",
+      {},
+      h("div", { class: "pf-hop-edge" }, [formatTime(hp.time), value].filter((s) => s !== "").join(" · ")),
+      h("div", { class: "pf-flow-pair" }, nodeRef(hp.from, `${at}f`), h("span", { class: "pf-arrow", "aria-label": "to" }, "→"), nodeRef(hp.to, `${at}t`)),
+    ),
+  );
+}

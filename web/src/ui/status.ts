@@ -1,0 +1,51 @@
+// The header's graph and canvas sizes, the "Show N hidden" button, the empty
+// canvas's hint and the legend with its kind toggles.
+import type { StatusState, StatusView } from "../controllers/status";
+import type { RGraph } from "../graphModel";
+import type { NodeKind } from "../types";
+import { clear, h } from "./dom";
+import { renderLegend } from "./legend";
+
+export interface StatusRoots {
+  stats: HTMLElement;
+  emptyHint: HTMLElement;
+  legend: HTMLElement;
+}
+
+export interface StatusActions {
+  showHidden(): void;
+  toggleKind(kind: NodeKind): void;
+  hiddenKinds(): readonly NodeKind[] | undefined;
+}
+
+export function statusView(roots: StatusRoots, graph: RGraph, actions: StatusActions): StatusView {
+  return {
+    render: (s: StatusState) => {
+      const el = roots.stats;
+      clear(el);
+      const n = (v: number) => h("b", {}, v.toLocaleString("en-US"));
+      el.append(
+        s.server
+          ? h("span", { "data-testid": "stats-graph", title: "Size of the whole graph on the server" }, "Graph ", n(s.server.nodes), " nodes · ", n(s.server.edges), " edges")
+          : s.error
+            ? h("span", { class: "stats-err" }, "Graph stats unavailable")
+            : h("span", {}, "Graph …"),
+        h(
+          "span",
+          { "data-testid": "stats-canvas", title: "What the canvas shows" },
+          "Canvas ",
+          n(s.nodes),
+          s.nodes === 1 ? " node · " : " nodes · ",
+          n(s.edges),
+          s.edges === 1 ? " edge" : " edges",
+          s.visible < s.nodes ? ` (${s.visible.toLocaleString("en-US")} shown)` : "",
+        ),
+        ...(s.hidden > 0
+          ? [h("button", { type: "button", class: "small", "data-testid": "show-hidden", onclick: () => { actions.showHidden(); } }, `Show ${s.hidden} hidden`)]
+          : []),
+      );
+      roots.emptyHint.hidden = s.nodes > 0;
+      renderLegend(roots.legend, graph, { hidden: new Set(actions.hiddenKinds()), toggle: (k) => { actions.toggleKind(k); } });
+    },
+  };
+}
