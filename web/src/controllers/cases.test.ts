@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RedthreadClient } from "../api";
 import { createGraph, type RGraph } from "../graphModel";
-import type { GEdge, GNode, SavedCase } from "../types";
+import type { GEdge, GNode, JSONValue, SavedCase } from "../types";
 import { caseGraph, recordingEffects, recordingNotify } from "../testing/controllers";
 import { launderingCase, MIXER, PEEL1, THEFT } from "../testing/fixtures";
 import { CaseController, URL_DELAY_MS } from "./cases";
@@ -12,7 +12,7 @@ import { TraceController } from "./trace";
 
 const CASE_ID = "c0ffee00-0000-4000-8000-000000000001";
 
-function saved(view: unknown, name = "Bridge heist"): SavedCase {
+function saved(view: JSONValue, name = "Bridge heist"): SavedCase {
   return { id: CASE_ID, name, view, version: 3, nodeCount: 11, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", createdBy: null, updatedBy: null };
 }
 
@@ -86,7 +86,7 @@ describe("CaseController", () => {
   it("opens a saved case on the canvas, and its link is the case while unchanged", async () => {
     const view = setup(caseGraph()).cases.capture();
     const graph = createGraph();
-    const s = setup(graph, (id) => Promise.resolve(id === CASE_ID ? saved(view) : null));
+    const s = setup(graph, (id) => Promise.resolve(id === CASE_ID ? saved(JSON.parse(JSON.stringify(view)) as JSONValue) : null));
     await s.cases.openById(CASE_ID);
     expect(graph.order).toBe(11);
     expect(s.cases.name).toBe("Bridge heist");
