@@ -203,15 +203,15 @@ func TestWebQueriesWithinLimit(t *testing.T) {
 			}
 		})
 	}
-	// The expansion form's largest limit (forms.ts EXPAND_LIMIT_MAX) must
-	// be accepted with the web client's fields.
-	forms, err := os.ReadFile("../../web/src/ui/forms.ts")
+	// The expansion form's largest limit (expandForm.ts EXPAND_LIMIT_MAX)
+	// must be accepted with the web client's fields.
+	forms, err := os.ReadFile("../../web/src/ui/expandForm.ts")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := regexp.MustCompile(`EXPAND_LIMIT_MAX = (\d+);`).FindSubmatch(forms)
 	if m == nil {
-		t.Fatal("web/src/ui/forms.ts: no EXPAND_LIMIT_MAX")
+		t.Fatal("web/src/ui/expandForm.ts: no EXPAND_LIMIT_MAX")
 	}
 	largest, _ := strconv.Atoi(string(m[1]))
 	if got := cost(t, docs["NEIGHBORS_QUERY"], map[string]any{"id": "a:b", "limit": largest}); got > defaultComplexityLimit {
