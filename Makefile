@@ -61,11 +61,15 @@ $(GOLANGCI_LINT):
 lint: $(GOLANGCI_LINT) ## golangci-lint (pinned; gofmt, vet, errcheck, staticcheck, revive, funlen, forbidigo)
 	$(GOLANGCI_LINT) run $$($(GO) list -f '{{.Dir}}' ./... | grep -v /node_modules/)
 
+# A package's tests under -race on a busy 2-core machine: e2e (real binaries,
+# Neo4j crashed and restarted) alone takes 4 to 10 minutes, go test's default.
+GO_TEST_TIMEOUT ?= 30m
+
 test-go: web/dist/index.html neo4j-for-tests ## Go unit, conformance, GraphQL and end-to-end tests (race detector on; Neo4j included)
 	@uri="$${NEO4J_URI:-$$(sed -n 's/^NEO4J_URI=//p' $(NEO4J_ENV))}"; \
 	  if [ -z "$$uri" ]; then echo "test-go: no Neo4j: $(NEO4J_ENV) holds no NEO4J_URI (see $(NEO4J_SH) status)" >&2; exit 1; fi; \
-	  echo "NEO4J_URI=$$uri $(GO) test -race -count=1 ./..."; \
-	  NEO4J_URI="$$uri" $(GO) test -race -count=1 $(GO_PACKAGES)
+	  echo "NEO4J_URI=$$uri $(GO) test -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./..."; \
+	  NEO4J_URI="$$uri" $(GO) test -race -count=1 -timeout $(GO_TEST_TIMEOUT) $(GO_PACKAGES)
 
 # The Neo4j the Go tests use: NEO4J_URI from the environment (your own Neo4j or
 # Aura, with NEO4J_USER/NEO4J_PASSWORD), else the local one, started when it is

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { RedthreadClient } from "../api";
 import { createGraph, type RGraph } from "../graphModel";
 import type { GEdge, GNode, JSONValue, SavedCase } from "../types";
@@ -49,7 +49,13 @@ function setup(graph: RGraph, getCase: Client["getCase"] = () => Promise.resolve
   return { cases, selection, filters, trace, notify, effects, hashes, bars, camera: () => camera };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, URL_DELAY_MS + 100));
+// The link is written after a debounce and an asynchronous deflate: wait
+// for the debounce, then for the nth write itself, so that a loaded machine
+// (the deflate is real I/O) cannot put the check before the write.
+async function linkWritten(s: { hashes: string[] }, n: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, URL_DELAY_MS + 50));
+  await vi.waitFor(() => { expect(s.hashes.length).toBeGreaterThanOrEqual(n); }, { timeout: 10_000, interval: 10 });
+}
 
 describe("CaseController", () => {
   it("captures the view with its filters, search, rounded camera and selection", () => {
@@ -70,7 +76,7 @@ describe("CaseController", () => {
     const s = setup(caseGraph());
     s.cases.scheduleUrl();
     s.cases.scheduleUrl();
-    await settle();
+    await linkWritten(s, 1);
     expect(s.hashes.length).toBe(1);
     expect(s.hashes[0]).toMatch(/^#v=/);
     expect(s.bars.at(-1)).toEqual({ name: null, dirty: false, note: null });
@@ -79,7 +85,7 @@ describe("CaseController", () => {
   it("writes no link for an empty canvas", async () => {
     const s = setup(createGraph());
     s.cases.scheduleUrl();
-    await settle();
+    await linkWritten(s, 1);
     expect(s.hashes).toEqual([""]);
   });
 
@@ -91,13 +97,13 @@ describe("CaseController", () => {
     expect(graph.order).toBe(11);
     expect(s.cases.name).toBe("Bridge heist");
     expect(s.effects.count("commit")).toBe(1);
-    await settle();
+    await linkWritten(s, 1);
     expect(s.hashes.at(-1)).toBe(`#case=${CASE_ID}`);
     expect(s.bars.at(-1)).toEqual({ name: "Bridge heist", dirty: false, note: null });
 
     graph.dropNode(MIXER);
     s.cases.scheduleUrl();
-    await settle();
+    await linkWritten(s, 2);
     expect(s.hashes.at(-1)).toMatch(new RegExp(`^#v=.*&case=${CASE_ID}$`));
     expect(s.bars.at(-1)?.dirty).toBe(true);
   });
@@ -113,7 +119,7 @@ describe("CaseController", () => {
   it("reopens a view from its link, and an older from/to link as a path search", async () => {
     const first = setup(caseGraph());
     first.cases.scheduleUrl();
-    await settle();
+    await linkWritten(first, 1);
     const graph = createGraph();
     const s = setup(graph);
     await s.cases.openFromUrl(first.hashes[0]!);
