@@ -165,10 +165,14 @@ func taintedPart(st *flowStep) Part {
 	return p
 }
 
-// describeSinks adds the sinks to the answer, the most reached first.
+// describeSinks adds the sinks that tainted value reached to the answer,
+// the most reached first.
 func (fs *flowSearch) describeSinks(res *FlowResult, sinks *flowSinks, ns []*graph.Node, nodes *handles) {
 	for _, sk := range sinks.order {
 		s := sinks.by[sk]
+		if len(s.Reached.Amounts) == 0 {
+			continue // reached only by transfers that carried no taint
+		}
 		s.Node = ns[nodes.at[sk]]
 		for w := range sinks.wallets[sk] {
 			s.Wallets = append(s.Wallets, fs.v.id(w))
