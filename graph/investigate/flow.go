@@ -143,6 +143,9 @@ func Flow(ctx context.Context, t Topology, q FlowQuery, l Limits) (FlowResult, e
 	if q.RankBy, err = rankBy(q.RankBy); err != nil {
 		return res, err
 	}
+	if len(q.RankAsset) > maxAssetName {
+		return res, graph.Errorf(graph.CodeInvalid, "rankAsset is longer than %d characters", maxAssetName)
+	}
 	limit, err := routeLimit(q.Limit, l, &res.Truncation)
 	if err != nil {
 		return res, err

@@ -120,6 +120,9 @@ func partOf(a *Arc, frac float64) (Part, bool) {
 	return p, true
 }
 
+// maxAssetName bounds a query's rankAsset: asset tickers are short.
+const maxAssetName = 64
+
 // RankBy says how sinks and routes are ordered.
 type RankBy string
 

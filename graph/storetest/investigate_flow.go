@@ -163,6 +163,8 @@ func testMoneyFlowInvalid(t *testing.T, e env) {
 		{"no source", investigate.FlowQuery{}, graph.CodeInvalid},
 		{"unknown source", investigate.FlowQuery{From: []string{W(999)}}, graph.CodeNotFound},
 		{"bad model", investigate.FlowQuery{From: []string{mA}, Taint: "LIFO"}, graph.CodeInvalid},
+		{"bad ranking", investigate.FlowQuery{From: []string{mA}, RankBy: "EUR"}, graph.CodeInvalid},
+		{"long rank asset", investigate.FlowQuery{From: []string{mA}, RankAsset: strings.Repeat("X", 65)}, graph.CodeInvalid},
 		{"negative hops", investigate.FlowQuery{From: []string{mA}, MaxHops: -1}, graph.CodeInvalid},
 		{"entity without wallets", investigate.FlowQuery{From: []string{mX}}, graph.CodeInvalid},
 	} {
