@@ -54,7 +54,7 @@ func TestInvestigationQueries(t *testing.T) {
 					}
 				}
 				if f["taint"] != "HAIRCUT" || f["stolen"] != 534e6 || ru == nil || ru["valueUSD"].(float64) < 21.8e6 ||
-					!strings.HasPrefix(ru["summary"].(string), "of 534 M stolen, 21.9 M reached Unnamed Russian exchange") {
+					!strings.HasPrefix(ru["summary"].(string), "of USD 534 M stolen, USD 21.9 M reached Unnamed Russian exchange") {
 					t.Errorf("moneyFlow: %v", f)
 				}
 				if len(f["tainted"].([]any)) == 0 {

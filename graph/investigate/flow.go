@@ -47,21 +47,31 @@ type FlowQuery struct {
 	Limit     int        // routes returned; 0 means 100
 	AsOf      int64
 	HubDegree int // see PathsQuery.HubDegree; followed-through services are exempt
+	// RankBy orders sinks and routes; RankAsset, if set, is the asset
+	// ranked first under RankAsset (and for values not known in USD).
+	RankBy    RankBy
+	RankAsset string
 }
 
-// FlowResult is the answer to a FlowQuery.
+// FlowResult is the answer to a FlowQuery. No value in it adds different
+// assets together (see Value).
 type FlowResult struct {
 	Taint   TaintModel
 	Sources []*graph.Node // the source wallets, in ID order
-	// SourceValue is what the sources sent within the window (USD where
-	// transfers have a USD value, else in their own units).
-	SourceValue float64
+	// Sent is what the sources sent within the window, by asset.
+	Sent Value
 	// Stolen is the sum of the source incidents' reported amountUSD, when
 	// the sources were incidents that report one.
-	Stolen     float64
-	Sinks      []FlowSink // by value reached, largest first
-	Routes     []Route    // by value delivered, largest first
-	RouteCount int        // routes found (may exceed len(Routes))
+	Stolen float64
+	// RankedBy is how sinks and routes are ordered (never RankAuto), and
+	// AssetOrder the asset order they were ranked by (see RankAsset).
+	RankedBy   RankBy
+	AssetOrder []string
+	// Priced: every transfer that carried tainted value has a USD value.
+	Priced     bool
+	Sinks      []FlowSink // by value reached, largest first, under RankedBy
+	Routes     []Route    // by value delivered, largest first, under RankedBy; alike routes folded
+	RouteCount int        // routes found (may exceed the routes listed)
 	// Tainted are the transfers that carried tainted value, most first: the
 	// flow's subgraph, to draw or to export (at most ten per route asked).
 	Tainted []TaintedTransfer
@@ -74,41 +84,41 @@ type FlowSink struct {
 	Node     *graph.Node // the service, or the sink wallet
 	Category string      // the service's category, if a service
 	Wallets  []string    // the sink's wallets that received value, in ID order
-	// Value is the tainted value that reached the sink under the model
-	// (USD where transfers have a USD value, else in their own units);
-	// ValueUSD counts only transfers with a USD value.
-	Value    float64
-	ValueUSD float64
-	Amounts  map[string]float64 // tainted amount by asset
-	Routes   int                // routes that end here
-	First    int64              // first and last arrival (unix seconds)
-	Last     int64
-	Summary  string // for people: "of 534 M USD stolen, 21.9 M USD reached …"
+	// Reached is the tainted value that reached the sink under the model.
+	Reached Value
+	Routes  int   // routes that end here (0 when not counted: see FlowResult.Reasons)
+	First   int64 // first and last arrival (unix seconds)
+	Last    int64
+	Summary string // for people: "of USD 534 M stolen, USD 21.9 M reached …"
 }
 
-// TaintedTransfer is a transfer of the flow and the tainted value it carried.
+// TaintedTransfer is a transfer of the flow and the tainted part of it.
 type TaintedTransfer struct {
 	Edge    *graph.Edge
-	Tainted float64
+	Tainted Part
 }
 
 // Route is one time-respecting route from a source to a sink.
 type Route struct {
 	Hops []Hop
-	// Value is the tainted value its last transfer delivered to the sink.
-	Value float64
-	Sink  string // the sink's node ID
+	// Delivered is the tainted part of its last transfer.
+	Delivered Part
+	Sink      string // the sink's node ID
+	// Alike is how many routes found this one stands for, itself included:
+	// routes through the same nodes delivering the same value.
+	Alike int
 }
 
 // Hop is one step of a route: a transfer, or a crossing inside a service
-// followed through (Edge nil, Service set).
+// followed through (Edge nil, Service set, no value: value crossing a
+// bridge or mixer is not one transfer's).
 type Hop struct {
 	From, To string
 	Edge     *graph.Edge
 	Service  string // the service crossed, for a crossing
 	Time     int64
-	Value    float64 // the transfer's value
-	Tainted  float64 // its tainted part under the model
+	Transfer Part // the transfer's value; zero for a crossing
+	Tainted  Part // its tainted part under the model; zero for a crossing
 }
 
 // Flow answers a FlowQuery. It finds the region of time-respecting routes
@@ -130,6 +140,12 @@ func Flow(ctx context.Context, t Topology, q FlowQuery, l Limits) (FlowResult, e
 		return res, err
 	}
 	res.Taint = q.Taint
+	if q.RankBy, err = rankBy(q.RankBy); err != nil {
+		return res, err
+	}
+	if len(q.RankAsset) > maxAssetName {
+		return res, graph.Errorf(graph.CodeInvalid, "rankAsset is longer than %d characters", maxAssetName)
+	}
 	limit, err := routeLimit(q.Limit, l, &res.Truncation)
 	if err != nil {
 		return res, err

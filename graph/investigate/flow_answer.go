@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/redthread-dev/redthread/graph"
 )
@@ -26,11 +27,12 @@ func (fs *flowSearch) answer(ctx context.Context, res *FlowResult, limit int) (F
 		return cmp.Or(cmp.Compare(a.arc.Time, b.arc.Time), v.byID(a.from, b.from), v.byID(a.to, b.to), compareArcs(v, a.arc, b.arc))
 	})
 	for _, st := range fs.steps {
-		if fs.isSource[st.from] && st.arc.Edge != None {
-			res.SourceValue += value(&st.arc)
+		if p, ok := partOf(&st.arc, 1); ok && fs.isSource[st.from] {
+			res.Sent.add(p)
 		}
 	}
 	sinks := fs.sinks()
+	fs.rank(res, sinks)
 	routes, err := fs.routes(ctx, res, sinks, limit)
 	if err != nil {
 		return *res, err
@@ -40,6 +42,29 @@ func (fs *flowSearch) answer(ctx context.Context, res *FlowResult, limit int) (F
 		return *res, err
 	}
 	return *res, nil
+}
+
+// rank decides how the answer is ordered: by USD when asked, or by
+// default when every tainted transfer has a USD value; else by asset.
+func (fs *flowSearch) rank(res *FlowResult, sinks *flowSinks) {
+	res.Priced = true
+	for _, st := range fs.steps {
+		if st.arc.Edge != None && st.taint > 0 && st.arc.Value == 0 {
+			res.Priced = false
+		}
+	}
+	res.RankedBy = fs.q.RankBy
+	if res.RankedBy == RankAuto {
+		res.RankedBy = RankAsset
+		if res.Priced {
+			res.RankedBy = RankUSD
+		}
+	}
+	reached := make([]Value, 0, len(sinks.order))
+	for _, sk := range sinks.order {
+		reached = append(reached, sinks.by[sk].Reached)
+	}
+	res.AssetOrder = assetOrder(fs.q.RankAsset, res.Sent, reached)
 }
 
 // sinks sums the tainted value each sink received, over the sorted steps.
@@ -52,7 +77,7 @@ func (fs *flowSearch) sinks() *flowSinks {
 		}
 		s := sinks.by[sk]
 		if s == nil {
-			s = &FlowSink{Category: fs.v.class[st.to].category, Amounts: map[string]float64{}, First: st.arc.Time, Last: st.arc.Time}
+			s = &FlowSink{Category: fs.v.class[st.to].category, First: st.arc.Time, Last: st.arc.Time}
 			sinks.by[sk] = s
 			sinks.wallets[sk] = map[uint32]bool{}
 			sinks.order = append(sinks.order, sk)
@@ -60,13 +85,8 @@ func (fs *flowSearch) sinks() *flowSinks {
 		if st.taint <= 0 {
 			continue
 		}
-		s.Value += st.taint
-		if st.arc.Value != 0 {
-			s.ValueUSD += st.taint
-		}
-		if st.arc.Asset != "" && value(&st.arc) != 0 {
-			s.Amounts[st.arc.Asset] += st.arc.Amount * st.taint / value(&st.arc)
-		}
+		p, _ := partOf(&st.arc, st.frac)
+		s.Reached.add(p)
 		s.First = min(s.First, st.arc.Time)
 		s.Last = max(s.Last, st.arc.Time)
 		sinks.wallets[sk][st.to] = true
@@ -75,7 +95,7 @@ func (fs *flowSearch) sinks() *flowSinks {
 }
 
 // tainted returns the region's transfers that carried tainted value, most
-// first, at most ten per route asked (which it notes).
+// first under the ranking, at most ten per route asked (which it notes).
 func (fs *flowSearch) tainted(res *FlowResult, limit int) []*flowStep {
 	var tainted []*flowStep
 	for _, st := range fs.steps {
@@ -84,7 +104,7 @@ func (fs *flowSearch) tainted(res *FlowResult, limit int) []*flowStep {
 		}
 	}
 	slices.SortFunc(tainted, func(a, b *flowStep) int {
-		return cmp.Or(cmp.Compare(b.taint, a.taint), compareArcs(fs.v, a.arc, b.arc))
+		return cmp.Or(compareParts(res.RankedBy, res.AssetOrder, taintedPart(a), taintedPart(b)), compareArcs(fs.v, a.arc, b.arc))
 	})
 	if len(tainted) > 10*limit {
 		res.Add("%d transfers carried tainted value; listed the %d that carried the most", len(tainted), 10*limit)
@@ -95,7 +115,7 @@ func (fs *flowSearch) tainted(res *FlowResult, limit int) []*flowStep {
 
 // describe reads the nodes and edges the answer names, each once, and
 // fills in its sources, tainted transfers, sinks and routes.
-func (fs *flowSearch) describe(ctx context.Context, res *FlowResult, sinks *flowSinks, routes [][]*flowStep, tainted []*flowStep) error {
+func (fs *flowSearch) describe(ctx context.Context, res *FlowResult, sinks *flowSinks, routes []foundRoute, tainted []*flowStep) error {
 	v := fs.v
 	var nodes, edges handles
 	for _, s := range fs.sources {
@@ -105,7 +125,7 @@ func (fs *flowSearch) describe(ctx context.Context, res *FlowResult, sinks *flow
 		nodes.add(sk)
 	}
 	for _, r := range routes {
-		for _, st := range r {
+		for _, st := range r.steps {
 			if st.arc.Edge != None {
 				edges.add(st.arc.Edge)
 			} else {
@@ -128,19 +148,31 @@ func (fs *flowSearch) describe(ctx context.Context, res *FlowResult, sinks *flow
 		res.Sources = append(res.Sources, ns[nodes.at[s]])
 	}
 	for _, st := range tainted {
-		res.Tainted = append(res.Tainted, TaintedTransfer{Edge: es[edges.at[st.arc.Edge]], Tainted: st.taint})
+		res.Tainted = append(res.Tainted, TaintedTransfer{Edge: es[edges.at[st.arc.Edge]], Tainted: taintedPart(st)})
 	}
 	fs.describeSinks(res, sinks, ns, &nodes)
 	for _, r := range routes {
-		res.Routes = append(res.Routes, fs.route(r, es, &edges))
+		rt := fs.route(r.steps, es, &edges)
+		rt.Alike = r.alike
+		res.Routes = append(res.Routes, rt)
 	}
 	return nil
 }
 
-// describeSinks adds the sinks to the answer, the most reached first.
+// taintedPart is the tainted part of a step's transfer.
+func taintedPart(st *flowStep) Part {
+	p, _ := partOf(&st.arc, st.frac)
+	return p
+}
+
+// describeSinks adds the sinks that tainted value reached to the answer,
+// the most reached first.
 func (fs *flowSearch) describeSinks(res *FlowResult, sinks *flowSinks, ns []*graph.Node, nodes *handles) {
 	for _, sk := range sinks.order {
 		s := sinks.by[sk]
+		if len(s.Reached.Amounts) == 0 {
+			continue // reached only by transfers that carried no taint
+		}
 		s.Node = ns[nodes.at[sk]]
 		for w := range sinks.wallets[sk] {
 			s.Wallets = append(s.Wallets, fs.v.id(w))
@@ -150,20 +182,20 @@ func (fs *flowSearch) describeSinks(res *FlowResult, sinks *flowSinks, ns []*gra
 		res.Sinks = append(res.Sinks, *s)
 	}
 	slices.SortFunc(res.Sinks, func(a, b FlowSink) int {
-		return cmp.Or(cmp.Compare(b.Value, a.Value), cmp.Compare(a.Node.ID, b.Node.ID))
+		return cmp.Or(compareValues(res.RankedBy, res.AssetOrder, a.Reached, b.Reached), cmp.Compare(a.Node.ID, b.Node.ID))
 	})
 }
 
 // route describes a route of steps with the edges read.
 func (fs *flowSearch) route(r []*flowStep, es []*graph.Edge, edges *handles) Route {
 	v := fs.v
-	out := Route{Value: r[len(r)-1].taint, Sink: v.id(fs.sinkOf(r[len(r)-1].to))}
+	out := Route{Delivered: taintedPart(r[len(r)-1]), Sink: v.id(fs.sinkOf(r[len(r)-1].to))}
 	for _, st := range r {
 		h := Hop{From: v.id(st.from), To: v.id(st.to), Time: st.arc.Time}
 		if st.arc.Edge != None {
 			h.Edge = es[edges.at[st.arc.Edge]]
-			h.Value = value(&st.arc)
-			h.Tainted = st.taint
+			h.Transfer, _ = partOf(&st.arc, 1)
+			h.Tainted = taintedPart(st)
 		} else {
 			h.Service = v.id(st.service)
 		}
@@ -172,16 +204,31 @@ func (fs *flowSearch) route(r []*flowStep, es []*graph.Edge, edges *handles) Rou
 	return out
 }
 
+// summary is the sink's sentence for people. It names USD only where the
+// value is known in USD, else the amounts by asset and which had no USD
+// price; routes only when they were counted.
 func (fs *flowSearch) summary(res *FlowResult, s *FlowSink) string {
-	of, unit := res.SourceValue, " sent by the sources"
+	of := res.Sent.String(res.AssetOrder) + " sent by the sources"
 	if res.Stolen > 0 {
-		of, unit = res.Stolen, " stolen"
+		of = "USD " + money(res.Stolen) + " stolen"
 	}
 	name := s.Node.Label
 	if s.Category != "" {
 		name += " (" + s.Category + ")"
 	}
-	return fmt.Sprintf("of %s%s, %s reached %s by %d route%s under %s", money(of), unit, money(s.Value), name, s.Routes, plural(s.Routes), res.Taint)
+	by := fmt.Sprintf(" by %d route%s", s.Routes, plural(s.Routes))
+	if s.Routes == 0 {
+		by = " by routes not counted"
+	}
+	out := fmt.Sprintf("of %s, %s reached %s%s under %s", of, s.Reached.String(res.AssetOrder), name, by, res.Taint)
+	if _, ok := s.Reached.USD(); !ok {
+		if un := s.Reached.Unpriced(); len(un) == len(s.Reached.Amounts) {
+			out += "; no USD prices loaded"
+		} else {
+			out += "; no USD price for " + strings.Join(un, ", ")
+		}
+	}
+	return out
 }
 
 // money writes a value for people: 534 M, 21.9 M, 12.4 k.

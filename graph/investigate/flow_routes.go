@@ -3,8 +3,10 @@ package investigate
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/redthread-dev/redthread/graph"
 )
@@ -22,9 +24,16 @@ type routeWalk struct {
 	found  [][]*flowStep
 }
 
-// routes lists the routes that deliver the most, at most limit of them,
-// and counts the routes to each sink; it notes what it leaves out.
-func (fs *flowSearch) routes(ctx context.Context, res *FlowResult, sinks *flowSinks, limit int) ([][]*flowStep, error) {
+// foundRoute is a route found and how many alike it stands for.
+type foundRoute struct {
+	steps []*flowStep
+	alike int
+}
+
+// routes lists the routes that deliver the most under the answer's
+// ranking, alike routes folded into one, at most limit of them, and counts
+// the routes to each sink; it notes what it leaves out.
+func (fs *flowSearch) routes(ctx context.Context, res *FlowResult, sinks *flowSinks, limit int) ([]foundRoute, error) {
 	w := &routeWalk{fs: fs, sinks: sinks, cap: max(10*limit, 1000), onPath: map[uint32]bool{}}
 	for _, s := range fs.sources {
 		w.onPath[s] = true
@@ -37,16 +46,47 @@ func (fs *flowSearch) routes(ctx context.Context, res *FlowResult, sinks *flowSi
 	if w.count >= w.cap {
 		res.Add("more than %d routes; counts are lower bounds", w.cap)
 	}
-	routes := w.found
-	last := func(r []*flowStep) *flowStep { return r[len(r)-1] }
-	slices.SortStableFunc(routes, func(a, b []*flowStep) int {
-		return cmp.Or(cmp.Compare(last(b).taint, last(a).taint), cmp.Compare(len(a), len(b)))
+	routes := fs.fold(w.found)
+	last := func(r foundRoute) Part { return taintedPart(r.steps[len(r.steps)-1]) }
+	slices.SortStableFunc(routes, func(a, b foundRoute) int {
+		return cmp.Or(compareParts(res.RankedBy, res.AssetOrder, last(a), last(b)), cmp.Compare(len(a.steps), len(b.steps)))
 	})
 	if len(routes) > limit {
 		routes = routes[:limit]
 		res.Add("%d routes found; kept the %d that deliver the most", w.count, limit)
 	}
 	return routes, nil
+}
+
+// routeKey is what a route shows: the nodes it passes, in order, and the
+// value it delivers.
+type routeKey struct {
+	nodes  string
+	asset  string
+	amount float64
+	usd    float64
+}
+
+// fold folds routes that pass the same nodes and deliver the same value
+// (parallel transfers of one amount, say) into the first of them.
+func (fs *flowSearch) fold(found [][]*flowStep) []foundRoute {
+	var out []foundRoute
+	at := map[routeKey]int{}
+	for _, r := range found {
+		var b strings.Builder
+		for _, st := range r {
+			fmt.Fprintf(&b, "%d>%d/%d;", st.from, st.to, st.service)
+		}
+		p := taintedPart(r[len(r)-1])
+		k := routeKey{b.String(), p.Asset, p.Amount, p.USD}
+		if i, ok := at[k]; ok {
+			out[i].alike++
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, foundRoute{steps: r, alike: 1})
+	}
+	return out
 }
 
 // walk extends the current route from u, reached at time t, by each step

@@ -11,9 +11,10 @@ import (
 // flowStep is an edge of the flow region: a transfer, or a crossing.
 type flowStep struct {
 	from, to uint32
-	arc      Arc    // zero Edge==None for a crossing
-	service  uint32 // for a crossing
-	taint    float64
+	arc      Arc     // zero Edge==None for a crossing
+	service  uint32  // for a crossing
+	taint    float64 // tainted value in the replay's measure (see value)
+	frac     float64 // the tainted fraction of the transfer
 }
 
 // flowKey identifies a step: a transfer from its sending end, or a crossing.

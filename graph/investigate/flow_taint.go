@@ -11,14 +11,34 @@ import (
 )
 
 // pool is the balance of a wallet (or of a service followed through, whose
-// wallets share one) as the replay goes.
+// wallets share one) as the replay goes. It keeps two ledgers: in USD, used
+// while every transfer the pool has seen has a USD value, and in the
+// transfers' own units, used from the first one without. So a pool never
+// sets a USD value against an amount of coins: adding a price for one
+// asset but not another does not change how taint splits (a bridge's 50
+// unpriced ETH in, 2 priced BTC out, stays wholly tainted).
 type pool struct {
+	usd, units ledger
+	unpriced   bool // the pool has seen a transfer without a USD value
+	source     bool
+}
+
+// ledger is a pool's balance in one measure.
+type ledger struct {
 	balance, taint float64
 	lots           []lot // FIFO receipts not yet spent
-	source         bool
 }
 
 type lot struct{ amount, taint float64 }
+
+// units is the amount of a transfer in its own units (its USD value when
+// it has no amount).
+func units(a *Arc) float64 {
+	if a.Amount != 0 {
+		return a.Amount
+	}
+	return a.Value
+}
 
 // flowEvent is a transfer the replay runs: a step of the region, or (step
 // nil) a receipt from outside it.
@@ -40,14 +60,13 @@ func (fs *flowSearch) replay(ctx context.Context) error {
 		if i%4096 == 0 && ctx.Err() != nil {
 			return graph.WrapError(graph.CodeTimeout, ctx.Err(), "the query ran out of time")
 		}
-		amt := value(&e.arc)
 		var frac float64
 		if e.step != nil {
-			frac = fs.poolOf(pools, e.arc.From).spend(fs.q.Taint, amt)
-			e.step.taint = frac * amt
+			frac = fs.poolOf(pools, e.arc.From).spend(fs.q.Taint, &e.arc)
+			e.step.taint, e.step.frac = frac*value(&e.arc), frac
 		}
 		if e.step != nil || !fs.isSource[e.arc.To] {
-			fs.poolOf(pools, e.arc.To).receive(amt, frac)
+			fs.poolOf(pools, e.arc.To).receive(&e.arc, frac)
 		}
 	}
 	return nil
@@ -116,13 +135,31 @@ func (fs *flowSearch) poolOf(pools map[uint32]*pool, u uint32) *pool {
 	return p
 }
 
-// spend takes amt out of the pool and returns the tainted fraction of it.
-// What a wallet sends beyond the receipts the replay saw came from funds it
-// held before: clean, except for sources, whose funds are all tainted.
-func (p *pool) spend(model TaintModel, amt float64) float64 {
+// spend takes transfer a out of the pool and returns its tainted
+// fraction. What a wallet sends beyond the receipts the replay saw came
+// from funds it held before: clean, except for sources, whose funds are all
+// tainted.
+func (p *pool) spend(model TaintModel, a *Arc) float64 {
 	if p.source {
 		return 1
 	}
+	p.unpriced = p.unpriced || a.Value == 0
+	fu := p.usd.spend(model, a.Value)
+	fn := p.units.spend(model, units(a))
+	if p.unpriced {
+		return fn
+	}
+	return fu
+}
+
+func (p *pool) receive(a *Arc, frac float64) {
+	p.unpriced = p.unpriced || a.Value == 0
+	p.usd.receive(a.Value, frac)
+	p.units.receive(units(a), frac)
+}
+
+// spend takes amt out of the ledger and returns the tainted fraction of it.
+func (p *ledger) spend(model TaintModel, amt float64) float64 {
 	if amt <= 0 {
 		return 0
 	}
@@ -149,7 +186,7 @@ func (p *pool) spend(model TaintModel, amt float64) float64 {
 
 // spendLots spends amt of the receipts first in, first out, and returns the
 // tainted value spent.
-func (p *pool) spendLots(amt float64) float64 {
+func (p *ledger) spendLots(amt float64) float64 {
 	left, tainted := amt, 0.0
 	for left > 0 && len(p.lots) > 0 {
 		l := &p.lots[0]
@@ -166,7 +203,7 @@ func (p *pool) spendLots(amt float64) float64 {
 	return tainted
 }
 
-func (p *pool) receive(amt, frac float64) {
+func (p *ledger) receive(amt, frac float64) {
 	p.balance += amt
 	p.taint += frac * amt
 	if amt > 0 {

@@ -52,7 +52,7 @@ func moneyFixture() graph.Batch {
 }
 
 func flowCases() []suiteCase {
-	return []suiteCase{{"MoneyFlow", testMoneyFlow}, {"MoneyFlowInvalid", testMoneyFlowInvalid}, {"Exposure", testExposure}, {"AsOf", testAsOf}}
+	return []suiteCase{{"MoneyFlow", testMoneyFlow}, {"MoneyFlowAssets", testMoneyFlowAssets}, {"MoneyFlowInvalid", testMoneyFlowInvalid}, {"Exposure", testExposure}, {"AsOf", testAsOf}}
 }
 
 func testMoneyFlow(t *testing.T, e env) {
@@ -105,15 +105,15 @@ func testMoneyFlow(t *testing.T, e env) {
 				case mX:
 					s = sk
 				case mM: // a sink only when mixers are not followed
-					if tt.q.Through == nil || sk.Value != 75 {
+					if v, ok := sk.Reached.USD(); tt.q.Through == nil || !ok || v != 75 {
 						t.Errorf("mixer sink: %+v", sk)
 					}
 				default:
 					t.Errorf("unexpected sink %+v", sk)
 				}
 			}
-			if math.Abs(s.Value-tt.value) > 1e-9 || s.Routes != tt.routes || s.Category != "exchange" || s.Wallets[0] != mX1 {
-				t.Errorf("sink: value %v routes %d (want %v, %d): %+v", s.Value, s.Routes, tt.value, tt.routes, s)
+			if v, ok := s.Reached.USD(); !ok || math.Abs(v-tt.value) > 1e-9 || s.Routes != tt.routes || s.Category != "exchange" || s.Wallets[0] != mX1 {
+				t.Errorf("sink: value %v routes %d (want %v, %d): %+v", v, s.Routes, tt.value, tt.routes, s)
 			}
 			if tt.hops == nil {
 				return
@@ -139,9 +139,17 @@ func testMoneyFlow(t *testing.T, e env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stolen != 1000 || !strings.HasPrefix(res.Sinks[0].Summary, "of 1 k stolen, 97.7 reached Exchange X (exchange) by 2 routes under HAIRCUT") {
+	if res.Stolen != 1000 || !strings.HasPrefix(res.Sinks[0].Summary, "of USD 1 k stolen, USD 97.7 reached Exchange X (exchange) by 2 routes under HAIRCUT") {
 		t.Errorf("stolen %v, summary %q", res.Stolen, res.Sinks[0].Summary)
 	}
+}
+
+// sinkUSD is a sink's value in USD, NaN when not known in USD.
+func sinkUSD(s investigate.FlowSink) float64 {
+	if v, ok := s.Reached.USD(); ok {
+		return v
+	}
+	return math.NaN()
 }
 
 func testMoneyFlowInvalid(t *testing.T, e env) {
@@ -155,6 +163,8 @@ func testMoneyFlowInvalid(t *testing.T, e env) {
 		{"no source", investigate.FlowQuery{}, graph.CodeInvalid},
 		{"unknown source", investigate.FlowQuery{From: []string{W(999)}}, graph.CodeNotFound},
 		{"bad model", investigate.FlowQuery{From: []string{mA}, Taint: "LIFO"}, graph.CodeInvalid},
+		{"bad ranking", investigate.FlowQuery{From: []string{mA}, RankBy: "EUR"}, graph.CodeInvalid},
+		{"long rank asset", investigate.FlowQuery{From: []string{mA}, RankAsset: strings.Repeat("X", 65)}, graph.CodeInvalid},
 		{"negative hops", investigate.FlowQuery{From: []string{mA}, MaxHops: -1}, graph.CodeInvalid},
 		{"entity without wallets", investigate.FlowQuery{From: []string{mX}}, graph.CodeInvalid},
 	} {
@@ -223,7 +233,7 @@ func testAsOf(t *testing.T, e env) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Sinks) == 0 || math.Abs(res.Sinks[0].Value-tt.value) > 1e-9 {
+		if len(res.Sinks) == 0 || math.Abs(sinkUSD(res.Sinks[0])-tt.value) > 1e-9 {
 			t.Errorf("as of %d: sinks %+v, want value %v", tt.asOf, res.Sinks, tt.value)
 		}
 		// Two parallel C→X1 edges make two one-hop paths from C.

@@ -84,7 +84,7 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	// A money flow's answer is per route: at most `limit` routes, each
 	// with at most one sink and 2×MaxHops hops (transfers and service
 	// crossings), and ten tainted transfers listed per route.
-	c.Query.MoneyFlow = func(child int, _, _ []string, _ *int, _, _ *time.Time, _ *float64, _ *investigate.TaintModel, _ []string, limit *int, _ *time.Time, _ *int) int {
+	c.Query.MoneyFlow = func(child int, _, _ []string, _ *int, _, _ *time.Time, _ *float64, _ *investigate.TaintModel, _ []string, limit *int, _ *time.Time, _ *int, _ *investigate.RankBy, _ *string) int {
 		return plus(engine, scaled(child, clamp(limit, 100, 1, il.MaxRoutes)))
 	}
 	c.MoneyFlow.Tainted = func(child int) int { return scaled(child, 10) }

@@ -277,7 +277,7 @@ func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxHo
 }
 
 // MoneyFlow is the resolver for the moneyFlow field.
-func (r *queryResolver) MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int) (*model.MoneyFlow, error) {
+func (r *queryResolver) MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) (*model.MoneyFlow, error) {
 	src, err := nodeIDs(from)
 	if err != nil {
 		return nil, err
@@ -290,6 +290,12 @@ func (r *queryResolver) MoneyFlow(ctx context.Context, from []string, to []strin
 		MinValue: floatOr(minAmount, 0), Through: through, Limit: intOr(limit, 0), AsOf: unix(asOf), HubDegree: intOr(hubDegree, 0)}
 	if taint != nil {
 		q.Taint = *taint
+	}
+	if rankBy != nil {
+		q.RankBy = *rankBy
+	}
+	if rankAsset != nil {
+		q.RankAsset = *rankAsset
 	}
 	res, err := investigateWith(ctx, r.Resolver, "moneyFlow", func(t investigate.Topology, l investigate.Limits) (investigate.FlowResult, error) {
 		return investigate.Flow(ctx, t, q, l)

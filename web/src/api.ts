@@ -12,6 +12,7 @@ import type {
   Communities,
   Direction,
   EdgeKind,
+  FlowRanking,
   GEdge,
   GNode,
   MoneyFlow,
@@ -135,13 +136,15 @@ export const PATHS_QUERY = graphql(`
 
 export const FLOW_QUERY = graphql(`
   query MoneyFlow($from: [ID!]!, $to: [ID!], $maxHops: Int, $taint: TaintModel, $minAmount: Float,
-    $since: Time, $until: Time, $limit: Int) {
-    moneyFlow(from: $from, to: $to, maxHops: $maxHops, taint: $taint, minAmount: $minAmount, since: $since, until: $until, limit: $limit) {
-      taint sourceValue stolen routeCount truncated reason
+    $since: Time, $until: Time, $limit: Int, $rankBy: FlowRanking, $rankAsset: String) {
+    moneyFlow(from: $from, to: $to, maxHops: $maxHops, taint: $taint, minAmount: $minAmount, since: $since, until: $until, limit: $limit,
+      rankBy: $rankBy, rankAsset: $rankAsset) {
+      taint sourceValue stolen routeCount truncated reason priced rankedBy assetOrder
+      sourceAmounts { asset amount }
       sources { ...NodeFields }
-      sinks { node { ...NodeFields } category wallets value valueUSD routes firstArrival lastArrival summary }
-      routes { value sink hops { from to edge { id } service time value tainted } }
-      tainted { tainted edge { ...EdgeFields fromNode { ...NodeFields } toNode { ...NodeFields } } }
+      sinks { node { ...NodeFields } category wallets valueUSD amounts { asset amount } unpriced routes firstArrival lastArrival summary }
+      routes { value amount { asset amount } alike sink hops { from to edge { id } service time value tainted amount { asset amount } taintedAmount { asset amount } } }
+      tainted { tainted taintedAmount { asset amount } edge { ...EdgeFields fromNode { ...NodeFields } toNode { ...NodeFields } } }
     }
   }
 `);
@@ -213,6 +216,9 @@ export interface FlowOptions {
   since?: string;
   until?: string;
   limit?: number;
+  /** How sinks and routes rank: by USD, or per asset (rankAsset first); the server's default when absent. */
+  rankBy?: FlowRanking;
+  rankAsset?: string;
 }
 
 /**

@@ -4,7 +4,7 @@
 // and one flattening: a node is one object type with the wallet-only fields
 // optional, not a union by __typename.
 import { EdgeKind, NodeKind } from "./gql/enums";
-import type { ClusterHeuristic, Direction, Marking, TaintModel } from "./gql/enums";
+import type { ClusterHeuristic, Direction, FlowRanking, Marking, TaintModel } from "./gql/enums";
 import type {
   CaseFieldsFragment,
   ClusterQuery,
@@ -31,7 +31,7 @@ export type { NodeKind };
 export const EDGE_KINDS: readonly EdgeKind[] = Object.values(EdgeKind);
 export type { EdgeKind };
 
-export type { ClusterHeuristic, Direction, Marking, TaintModel };
+export type { ClusterHeuristic, Direction, FlowRanking, Marking, TaintModel };
 
 type WalletFields = Extract<NodeFieldsFragment, { __typename: "Wallet" }>;
 type CommonFields = Omit<Extract<NodeFieldsFragment, { __typename: "Entity" }>, "__typename">;

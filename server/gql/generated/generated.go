@@ -174,19 +174,23 @@ type ComplexityRoot struct {
 	}
 
 	FlowHop struct {
-		Edge    func(childComplexity int) int
-		From    func(childComplexity int) int
-		Service func(childComplexity int) int
-		Tainted func(childComplexity int) int
-		Time    func(childComplexity int) int
-		To      func(childComplexity int) int
-		Value   func(childComplexity int) int
+		Amount        func(childComplexity int) int
+		Edge          func(childComplexity int) int
+		From          func(childComplexity int) int
+		Service       func(childComplexity int) int
+		Tainted       func(childComplexity int) int
+		TaintedAmount func(childComplexity int) int
+		Time          func(childComplexity int) int
+		To            func(childComplexity int) int
+		Value         func(childComplexity int) int
 	}
 
 	FlowRoute struct {
-		Hops  func(childComplexity int) int
-		Sink  func(childComplexity int) int
-		Value func(childComplexity int) int
+		Alike  func(childComplexity int) int
+		Amount func(childComplexity int) int
+		Hops   func(childComplexity int) int
+		Sink   func(childComplexity int) int
+		Value  func(childComplexity int) int
 	}
 
 	FlowSink struct {
@@ -197,6 +201,7 @@ type ComplexityRoot struct {
 		Node         func(childComplexity int) int
 		Routes       func(childComplexity int) int
 		Summary      func(childComplexity int) int
+		Unpriced     func(childComplexity int) int
 		Value        func(childComplexity int) int
 		ValueUsd     func(childComplexity int) int
 		Wallets      func(childComplexity int) int
@@ -250,16 +255,20 @@ type ComplexityRoot struct {
 	}
 
 	MoneyFlow struct {
-		Reason      func(childComplexity int) int
-		RouteCount  func(childComplexity int) int
-		Routes      func(childComplexity int) int
-		Sinks       func(childComplexity int) int
-		SourceValue func(childComplexity int) int
-		Sources     func(childComplexity int) int
-		Stolen      func(childComplexity int) int
-		Taint       func(childComplexity int) int
-		Tainted     func(childComplexity int) int
-		Truncated   func(childComplexity int) int
+		AssetOrder    func(childComplexity int) int
+		Priced        func(childComplexity int) int
+		RankedBy      func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		RouteCount    func(childComplexity int) int
+		Routes        func(childComplexity int) int
+		Sinks         func(childComplexity int) int
+		SourceAmounts func(childComplexity int) int
+		SourceValue   func(childComplexity int) int
+		Sources       func(childComplexity int) int
+		Stolen        func(childComplexity int) int
+		Taint         func(childComplexity int) int
+		Tainted       func(childComplexity int) int
+		Truncated     func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -349,7 +358,7 @@ type ComplexityRoot struct {
 		Exposure       func(childComplexity int, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) int
 		IngestJob      func(childComplexity int, id string) int
 		IngestJobs     func(childComplexity int) int
-		MoneyFlow      func(childComplexity int, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int) int
+		MoneyFlow      func(childComplexity int, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) int
 		Neighbors      func(childComplexity int, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) int
 		Node           func(childComplexity int, id string) int
 		Nodes          func(childComplexity int, ids []string) int
@@ -413,8 +422,9 @@ type ComplexityRoot struct {
 	}
 
 	TaintedTransfer struct {
-		Edge    func(childComplexity int) int
-		Tainted func(childComplexity int) int
+		Edge          func(childComplexity int) int
+		Tainted       func(childComplexity int) int
+		TaintedAmount func(childComplexity int) int
 	}
 
 	Wallet struct {
@@ -468,7 +478,7 @@ type QueryResolver interface {
 	Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) (*model.Subgraph, error)
 	ShortestPath(ctx context.Context, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.Path, error)
 	Paths(ctx context.Context, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.PathList, error)
-	MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int) (*model.MoneyFlow, error)
+	MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) (*model.MoneyFlow, error)
 	Cluster(ctx context.Context, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) (*model.AddressCluster, error)
 	Exposure(ctx context.Context, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) (*model.Exposure, error)
 	PersonaCluster(ctx context.Context, id string, minScore *float64, maxMembers *int, asOf *time.Time) (*model.PersonaCluster, error)
@@ -1035,6 +1045,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ExposureSide.Unattributed(childComplexity), true
 
+	case "FlowHop.amount":
+		if e.ComplexityRoot.FlowHop.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.Amount(childComplexity), true
 	case "FlowHop.edge":
 		if e.ComplexityRoot.FlowHop.Edge == nil {
 			break
@@ -1059,6 +1075,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowHop.Tainted(childComplexity), true
+	case "FlowHop.taintedAmount":
+		if e.ComplexityRoot.FlowHop.TaintedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.TaintedAmount(childComplexity), true
 	case "FlowHop.time":
 		if e.ComplexityRoot.FlowHop.Time == nil {
 			break
@@ -1078,6 +1100,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FlowHop.Value(childComplexity), true
 
+	case "FlowRoute.alike":
+		if e.ComplexityRoot.FlowRoute.Alike == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowRoute.Alike(childComplexity), true
+	case "FlowRoute.amount":
+		if e.ComplexityRoot.FlowRoute.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowRoute.Amount(childComplexity), true
 	case "FlowRoute.hops":
 		if e.ComplexityRoot.FlowRoute.Hops == nil {
 			break
@@ -1139,6 +1173,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowSink.Summary(childComplexity), true
+	case "FlowSink.unpriced":
+		if e.ComplexityRoot.FlowSink.Unpriced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.Unpriced(childComplexity), true
 	case "FlowSink.value":
 		if e.ComplexityRoot.FlowSink.Value == nil {
 			break
@@ -1372,6 +1412,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
 
+	case "MoneyFlow.assetOrder":
+		if e.ComplexityRoot.MoneyFlow.AssetOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.AssetOrder(childComplexity), true
+	case "MoneyFlow.priced":
+		if e.ComplexityRoot.MoneyFlow.Priced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Priced(childComplexity), true
+	case "MoneyFlow.rankedBy":
+		if e.ComplexityRoot.MoneyFlow.RankedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.RankedBy(childComplexity), true
 	case "MoneyFlow.reason":
 		if e.ComplexityRoot.MoneyFlow.Reason == nil {
 			break
@@ -1396,6 +1454,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MoneyFlow.Sinks(childComplexity), true
+	case "MoneyFlow.sourceAmounts":
+		if e.ComplexityRoot.MoneyFlow.SourceAmounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.SourceAmounts(childComplexity), true
 	case "MoneyFlow.sourceValue":
 		if e.ComplexityRoot.MoneyFlow.SourceValue == nil {
 			break
@@ -1843,7 +1907,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.MoneyFlow(childComplexity, args["from"].([]string), args["to"].([]string), args["maxHops"].(*int), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["taint"].(*investigate.TaintModel), args["through"].([]string), args["limit"].(*int), args["asOf"].(*time.Time), args["hubDegree"].(*int)), true
+		return e.ComplexityRoot.Query.MoneyFlow(childComplexity, args["from"].([]string), args["to"].([]string), args["maxHops"].(*int), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["taint"].(*investigate.TaintModel), args["through"].([]string), args["limit"].(*int), args["asOf"].(*time.Time), args["hubDegree"].(*int), args["rankBy"].(*investigate.RankBy), args["rankAsset"].(*string)), true
 	case "Query.neighbors":
 		if e.ComplexityRoot.Query.Neighbors == nil {
 			break
@@ -2138,6 +2202,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TaintedTransfer.Tainted(childComplexity), true
+	case "TaintedTransfer.taintedAmount":
+		if e.ComplexityRoot.TaintedTransfer.TaintedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaintedTransfer.TaintedAmount(childComplexity), true
 
 	case "Wallet.address":
 		if e.ComplexityRoot.Wallet.Address == nil {
@@ -2553,6 +2623,10 @@ type Query {
     asOf: Time
     "Degree above which a wallet is not followed (default 1000)."
     hubDegree: Int
+    "How sinks and routes are ordered (default: USD when every tainted transfer has a USD value, else ASSET)."
+    rankBy: FlowRanking
+    "Under ASSET (and for values not known in USD), the asset ranked first; default the asset the sources sent most of."
+    rankAsset: String
   ): MoneyFlow!
 
   "The address cluster of a wallet: wallets one owner controls by the heuristics chosen, each membership explained."
@@ -2724,18 +2798,41 @@ type PathList {
   reason: String
 }
 
-"The answer to moneyFlow."
+"""
+How a money flow orders its sinks and routes. Different assets are never
+added together: ASSET compares the amount of the first asset of the flow's
+asset order, then of the second, and so on.
+"""
+enum FlowRanking {
+  "By USD value, largest first; values not known in USD (a part without a USD price) come after, ranked by ASSET."
+  USD
+  "By amount of each asset of assetOrder in turn, largest first."
+  ASSET
+}
+
+"""
+The answer to moneyFlow. No value in it adds different assets together: amounts
+are per asset, and a USD value is given only where every part of it has one.
+"""
 type MoneyFlow {
   taint: TaintModel!
   "The source wallets, in ID order."
   sources: [Node!]!
-  "What the sources sent (USD where transfers have a USD value, else in their own units)."
-  sourceValue: Float!
+  "What the sources sent, in USD when every transfer they sent has a USD value, else null (see sourceAmounts)."
+  sourceValue: Float
+  "What the sources sent, by asset."
+  sourceAmounts: [AssetAmount!]!
   "The sum of the source incidents' reported amountUSD, when they report one."
   stolen: Float
-  "Where the value came to rest, most first."
+  "Every transfer that carried tainted value has a USD value."
+  priced: Boolean!
+  "How sinks and routes are ordered."
+  rankedBy: FlowRanking!
+  "The asset order of ASSET ranking: the query's rankAsset, then the assets the sources sent (the most first), then others by name."
+  assetOrder: [String!]!
+  "Where the value came to rest, most first under rankedBy."
   sinks: [FlowSink!]!
-  "Routes, the ones delivering the most first."
+  "Routes, the ones delivering the most first under rankedBy; routes through the same nodes delivering the same value are folded into one (see alike)."
   routes: [FlowRoute!]!
   "Routes found (may exceed the routes listed)."
   routeCount: Int!
@@ -2752,26 +2849,35 @@ type FlowSink {
   category: String
   "Its wallets that received value."
   wallets: [ID!]!
-  "Tainted value that reached it under the model."
-  value: Float!
-  "The part of value from transfers with a USD value."
-  valueUSD: Float!
-  "Tainted amounts by asset."
+  "Tainted value that reached it under the model, in USD; null unless every part has a USD value."
+  value: Float @deprecated(reason: "the same as valueUSD; use valueUSD and amounts")
+  "Tainted value that reached it under the model, in USD; null unless every part has a USD value."
+  valueUSD: Float
+  "Tainted amounts by asset, in assetOrder."
   amounts: [AssetAmount!]!
+  "Assets part of whose amount has no USD value (why valueUSD is null)."
+  unpriced: [String!]!
+  "Routes that end here; 0 when the routes were not counted (see the flow's reason)."
   routes: Int!
   firstArrival: Time
   lastArrival: Time
-  "For people: of X stolen, Y reached E by N routes under MODEL."
+  "For people: of X stolen, Y reached E by N routes under MODEL; Y in USD or per asset, saying when prices are missing."
   summary: String!
 }
 
-"A transfer of a money flow and the tainted value it carried."
+"A transfer of a money flow and the tainted part of it."
 type TaintedTransfer {
   edge: Edge!
-  tainted: Float!
+  "The tainted part in USD; null when the transfer has no USD value."
+  tainted: Float
+  "The tainted part in the transfer's asset."
+  taintedAmount: AssetAmount!
 }
 
-"An amount of one asset."
+"""
+An amount of one asset. The asset is USD for a transfer known only by its USD
+value, and "unknown asset" for an amount without an asset.
+"""
 type AssetAmount {
   asset: String!
   amount: Float!
@@ -2780,21 +2886,34 @@ type AssetAmount {
 "A time-respecting route from a source to a sink."
 type FlowRoute {
   hops: [FlowHop!]!
-  "Tainted value its last transfer delivered."
-  value: Float!
+  "Tainted value its last transfer delivered, in USD; null when that transfer has no USD value."
+  value: Float
+  "Tainted value its last transfer delivered, in its asset."
+  amount: AssetAmount!
   sink: ID!
+  "Routes found that this one stands for, itself included: through the same nodes, delivering the same value."
+  alike: Int!
 }
 
-"One step of a route: a transfer, or a crossing inside a service followed through (edge null, service set)."
+"""
+One step of a route: a transfer, or a crossing inside a service followed through
+(edge null, service set). A crossing carries no value (null): what crosses a
+bridge or mixer is not one transfer's.
+"""
 type FlowHop {
   from: ID!
   to: ID!
   edge: Edge
   service: ID
   time: Time
-  value: Float!
-  "The tainted part of the transfer's value."
-  tainted: Float!
+  "The transfer's USD value; null for a crossing or a transfer without one."
+  value: Float
+  "The tainted part of the transfer, in USD; null for a crossing or a transfer without a USD value."
+  tainted: Float
+  "The transfer's amount; null for a crossing."
+  amount: AssetAmount
+  "The tainted part of the transfer's amount; null for a crossing."
+  taintedAmount: AssetAmount
 }
 
 "An explained address cluster."
@@ -3552,6 +3671,10 @@ func (ec *executionContext) childFields_FlowHop(ctx context.Context, field graph
 		return ec.fieldContext_FlowHop_value(ctx, field)
 	case "tainted":
 		return ec.fieldContext_FlowHop_tainted(ctx, field)
+	case "amount":
+		return ec.fieldContext_FlowHop_amount(ctx, field)
+	case "taintedAmount":
+		return ec.fieldContext_FlowHop_taintedAmount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FlowHop", field.Name)
 }
@@ -3562,8 +3685,12 @@ func (ec *executionContext) childFields_FlowRoute(ctx context.Context, field gra
 		return ec.fieldContext_FlowRoute_hops(ctx, field)
 	case "value":
 		return ec.fieldContext_FlowRoute_value(ctx, field)
+	case "amount":
+		return ec.fieldContext_FlowRoute_amount(ctx, field)
 	case "sink":
 		return ec.fieldContext_FlowRoute_sink(ctx, field)
+	case "alike":
+		return ec.fieldContext_FlowRoute_alike(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FlowRoute", field.Name)
 }
@@ -3582,6 +3709,8 @@ func (ec *executionContext) childFields_FlowSink(ctx context.Context, field grap
 		return ec.fieldContext_FlowSink_valueUSD(ctx, field)
 	case "amounts":
 		return ec.fieldContext_FlowSink_amounts(ctx, field)
+	case "unpriced":
+		return ec.fieldContext_FlowSink_unpriced(ctx, field)
 	case "routes":
 		return ec.fieldContext_FlowSink_routes(ctx, field)
 	case "firstArrival":
@@ -3696,8 +3825,16 @@ func (ec *executionContext) childFields_MoneyFlow(ctx context.Context, field gra
 		return ec.fieldContext_MoneyFlow_sources(ctx, field)
 	case "sourceValue":
 		return ec.fieldContext_MoneyFlow_sourceValue(ctx, field)
+	case "sourceAmounts":
+		return ec.fieldContext_MoneyFlow_sourceAmounts(ctx, field)
 	case "stolen":
 		return ec.fieldContext_MoneyFlow_stolen(ctx, field)
+	case "priced":
+		return ec.fieldContext_MoneyFlow_priced(ctx, field)
+	case "rankedBy":
+		return ec.fieldContext_MoneyFlow_rankedBy(ctx, field)
+	case "assetOrder":
+		return ec.fieldContext_MoneyFlow_assetOrder(ctx, field)
 	case "sinks":
 		return ec.fieldContext_MoneyFlow_sinks(ctx, field)
 	case "routes":
@@ -3952,6 +4089,8 @@ func (ec *executionContext) childFields_TaintedTransfer(ctx context.Context, fie
 		return ec.fieldContext_TaintedTransfer_edge(ctx, field)
 	case "tainted":
 		return ec.fieldContext_TaintedTransfer_tainted(ctx, field)
+	case "taintedAmount":
+		return ec.fieldContext_TaintedTransfer_taintedAmount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TaintedTransfer", field.Name)
 }
@@ -4581,6 +4720,22 @@ func (ec *executionContext) field_Query_moneyFlow_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["hubDegree"] = arg10
+	arg11, err := graphql.ProcessArgField(ctx, rawArgs, "rankBy",
+		func(ctx context.Context, v any) (*investigate.RankBy, error) {
+			return ec.unmarshalOFlowRanking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐRankBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rankBy"] = arg11
+	arg12, err := graphql.ProcessArgField(ctx, rawArgs, "rankAsset",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rankAsset"] = arg12
 	return args, nil
 }
 
@@ -7333,11 +7488,11 @@ func (ec *executionContext) _FlowHop_value(ctx context.Context, field graphql.Co
 			return obj.Value, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlowHop_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7356,15 +7511,79 @@ func (ec *executionContext) _FlowHop_tainted(ctx context.Context, field graphql.
 			return obj.Tainted, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlowHop_tainted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FlowHop", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHop_amount(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AssetAmount) graphql.Marshaler {
+			return ec.marshalOAssetAmount2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAssetAmount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowHop",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssetAmount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FlowHop_taintedAmount(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_taintedAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaintedAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AssetAmount) graphql.Marshaler {
+			return ec.marshalOAssetAmount2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAssetAmount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_taintedAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowHop",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssetAmount(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _FlowRoute_hops(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
@@ -7411,15 +7630,47 @@ func (ec *executionContext) _FlowRoute_value(ctx context.Context, field graphql.
 			return obj.Value, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowRoute_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowRoute", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowRoute_amount(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowRoute_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AssetAmount) graphql.Marshaler {
+			return ec.marshalNAssetAmount2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAssetAmount(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_FlowRoute_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FlowRoute", field, false, false, errors.New("field of type Float does not have child fields"))
+func (ec *executionContext) fieldContext_FlowRoute_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowRoute",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssetAmount(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _FlowRoute_sink(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
@@ -7443,6 +7694,29 @@ func (ec *executionContext) _FlowRoute_sink(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_FlowRoute_sink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FlowRoute", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FlowRoute_alike(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowRoute_alike(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alike, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowRoute_alike(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowRoute", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _FlowSink_node(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
@@ -7535,11 +7809,11 @@ func (ec *executionContext) _FlowSink_value(ctx context.Context, field graphql.C
 			return obj.Value, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlowSink_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7558,11 +7832,11 @@ func (ec *executionContext) _FlowSink_valueUSD(ctx context.Context, field graphq
 			return obj.ValueUsd, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlowSink_valueUSD(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7599,6 +7873,29 @@ func (ec *executionContext) fieldContext_FlowSink_amounts(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _FlowSink_unpriced(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_unpriced(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unpriced, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_unpriced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _FlowSink_routes(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
@@ -8601,15 +8898,47 @@ func (ec *executionContext) _MoneyFlow_sourceValue(ctx context.Context, field gr
 			return obj.SourceValue, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_sourceValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_sourceAmounts(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_sourceAmounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceAmounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AssetAmount) graphql.Marshaler {
+			return ec.marshalNAssetAmount2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAssetAmountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_MoneyFlow_sourceValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Float does not have child fields"))
+func (ec *executionContext) fieldContext_MoneyFlow_sourceAmounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoneyFlow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssetAmount(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _MoneyFlow_stolen(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
@@ -8633,6 +8962,75 @@ func (ec *executionContext) _MoneyFlow_stolen(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_MoneyFlow_stolen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_priced(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_priced(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priced, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_priced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_rankedBy(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_rankedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RankedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v investigate.RankBy) graphql.Marshaler {
+			return ec.marshalNFlowRanking2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐRankBy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_rankedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type FlowRanking does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_assetOrder(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_assetOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssetOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_assetOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _MoneyFlow_sinks(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
@@ -10601,7 +10999,7 @@ func (ec *executionContext) _Query_moneyFlow(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().MoneyFlow(ctx, fc.Args["from"].([]string), fc.Args["to"].([]string), fc.Args["maxHops"].(*int), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["minAmount"].(*float64), fc.Args["taint"].(*investigate.TaintModel), fc.Args["through"].([]string), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time), fc.Args["hubDegree"].(*int))
+			return ec.Resolvers.Query().MoneyFlow(ctx, fc.Args["from"].([]string), fc.Args["to"].([]string), fc.Args["maxHops"].(*int), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["minAmount"].(*float64), fc.Args["taint"].(*investigate.TaintModel), fc.Args["through"].([]string), fc.Args["limit"].(*int), fc.Args["asOf"].(*time.Time), fc.Args["hubDegree"].(*int), fc.Args["rankBy"].(*investigate.RankBy), fc.Args["rankAsset"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MoneyFlow) graphql.Marshaler {
@@ -11701,15 +12099,47 @@ func (ec *executionContext) _TaintedTransfer_tainted(ctx context.Context, field 
 			return obj.Tainted, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaintedTransfer_tainted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaintedTransfer", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _TaintedTransfer_taintedAmount(ctx context.Context, field graphql.CollectedField, obj *model.TaintedTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaintedTransfer_taintedAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaintedAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AssetAmount) graphql.Marshaler {
+			return ec.marshalNAssetAmount2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAssetAmount(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_TaintedTransfer_tainted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TaintedTransfer", field, false, false, errors.New("field of type Float does not have child fields"))
+func (ec *executionContext) fieldContext_TaintedTransfer_taintedAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaintedTransfer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssetAmount(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Wallet_id(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
@@ -14181,12 +14611,22 @@ func (ec *executionContext) _FlowHop(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "value":
 			out.Values[i] = ec._FlowHop_value(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "tainted":
 			out.Values[i] = ec._FlowHop_tainted(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._FlowHop_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "taintedAmount":
+			out.Values[i] = ec._FlowHop_taintedAmount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -14229,11 +14669,21 @@ func (ec *executionContext) _FlowRoute(ctx context.Context, sel ast.SelectionSet
 			}
 		case "value":
 			out.Values[i] = ec._FlowRoute_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._FlowRoute_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "sink":
 			out.Values[i] = ec._FlowRoute_sink(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alike":
+			out.Values[i] = ec._FlowRoute_alike(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14287,16 +14737,21 @@ func (ec *executionContext) _FlowSink(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "value":
 			out.Values[i] = ec._FlowSink_value(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "valueUSD":
 			out.Values[i] = ec._FlowSink_valueUSD(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "amounts":
 			out.Values[i] = ec._FlowSink_amounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unpriced":
+			out.Values[i] = ec._FlowSink_unpriced(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14672,12 +15127,32 @@ func (ec *executionContext) _MoneyFlow(ctx context.Context, sel ast.SelectionSet
 			}
 		case "sourceValue":
 			out.Values[i] = ec._MoneyFlow_sourceValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sourceAmounts":
+			out.Values[i] = ec._MoneyFlow_sourceAmounts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "stolen":
 			out.Values[i] = ec._MoneyFlow_stolen(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "priced":
+			out.Values[i] = ec._MoneyFlow_priced(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rankedBy":
+			out.Values[i] = ec._MoneyFlow_rankedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assetOrder":
+			out.Values[i] = ec._MoneyFlow_assetOrder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "sinks":
@@ -16172,6 +16647,11 @@ func (ec *executionContext) _TaintedTransfer(ctx context.Context, sel ast.Select
 			}
 		case "tainted":
 			out.Values[i] = ec._TaintedTransfer_tainted(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "taintedAmount":
+			out.Values[i] = ec._TaintedTransfer_taintedAmount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17131,6 +17611,23 @@ func (ec *executionContext) marshalNFlowHop2ᚖgithubᚗcomᚋredthreadᚑdevᚋ
 		return graphql.Null
 	}
 	return ec._FlowHop(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFlowRanking2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐRankBy(ctx context.Context, v any) (investigate.RankBy, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.RankBy(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFlowRanking2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐRankBy(ctx context.Context, sel ast.SelectionSet, v investigate.RankBy) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNFlowRoute2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowRouteᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FlowRoute) graphql.Marshaler {
@@ -18123,6 +18620,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAssetAmount2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐAssetAmount(ctx context.Context, sel ast.SelectionSet, v *model.AssetAmount) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AssetAmount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18312,6 +18816,25 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOFlowRanking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐRankBy(ctx context.Context, v any) (*investigate.RankBy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.RankBy(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFlowRanking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐRankBy(ctx context.Context, sel ast.SelectionSet, v *investigate.RankBy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

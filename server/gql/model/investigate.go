@@ -42,36 +42,71 @@ func NewShortestPath(r investigate.PathsResult) *Path {
 	return p
 }
 
-// NewMoneyFlow maps a money-flow answer.
+// NewMoneyFlow maps a money-flow answer. Amounts stay per asset; a USD
+// value is null unless every part of it has one.
 func NewMoneyFlow(r investigate.FlowResult) *MoneyFlow {
-	out := &MoneyFlow{Taint: r.Taint, Sources: nonNil(r.Sources), SourceValue: r.SourceValue, Sinks: []*FlowSink{}, Routes: []*FlowRoute{}, Tainted: []*TaintedTransfer{},
+	out := &MoneyFlow{Taint: r.Taint, Sources: nonNil(r.Sources), SourceValue: usdOf(r.Sent), SourceAmounts: assetAmounts(r.Sent, r.AssetOrder),
+		Priced: r.Priced, RankedBy: r.RankedBy, AssetOrder: nonNilStrings(r.AssetOrder), Sinks: []*FlowSink{}, Routes: []*FlowRoute{}, Tainted: []*TaintedTransfer{},
 		RouteCount: r.RouteCount, Truncated: r.Truncated, Reason: reason(r.Truncation)}
 	if r.Stolen > 0 {
 		out.Stolen = &r.Stolen
 	}
 	for _, s := range r.Sinks {
-		fs := &FlowSink{Node: NewNode(s.Node), Category: optString(s.Category), Wallets: nonNilStrings(s.Wallets), Value: s.Value, ValueUsd: s.ValueUSD,
-			Amounts: []*AssetAmount{}, Routes: s.Routes, FirstArrival: optUnix(s.First), LastArrival: optUnix(s.Last), Summary: s.Summary}
-		for asset, amt := range s.Amounts {
-			fs.Amounts = append(fs.Amounts, &AssetAmount{Asset: asset, Amount: amt})
-		}
-		slices.SortFunc(fs.Amounts, func(a, b *AssetAmount) int { return cmp.Compare(a.Asset, b.Asset) })
-		out.Sinks = append(out.Sinks, fs)
+		usd := usdOf(s.Reached)
+		out.Sinks = append(out.Sinks, &FlowSink{Node: NewNode(s.Node), Category: optString(s.Category), Wallets: nonNilStrings(s.Wallets), Value: usd, ValueUsd: usd,
+			Amounts: assetAmounts(s.Reached, r.AssetOrder), Unpriced: nonNilStrings(s.Reached.Unpriced()), Routes: s.Routes,
+			FirstArrival: optUnix(s.First), LastArrival: optUnix(s.Last), Summary: s.Summary})
 	}
 	for _, tr := range r.Tainted {
-		out.Tainted = append(out.Tainted, &TaintedTransfer{Edge: NewEdge(tr.Edge), Tainted: tr.Tainted})
+		out.Tainted = append(out.Tainted, &TaintedTransfer{Edge: NewEdge(tr.Edge), Tainted: partUSD(tr.Tainted), TaintedAmount: partAmount(tr.Tainted)})
 	}
 	for _, rt := range r.Routes {
-		fr := &FlowRoute{Value: rt.Value, Sink: rt.Sink}
+		fr := &FlowRoute{Value: partUSD(rt.Delivered), Amount: partAmount(rt.Delivered), Sink: rt.Sink, Alike: rt.Alike}
 		for _, h := range rt.Hops {
-			fh := &FlowHop{From: h.From, To: h.To, Service: optID(h.Service), Time: optUnix(h.Time), Value: h.Value, Tainted: h.Tainted}
+			fh := &FlowHop{From: h.From, To: h.To, Service: optID(h.Service), Time: optUnix(h.Time)}
 			if h.Edge != nil {
 				fh.Edge = NewEdge(h.Edge)
+				fh.Value, fh.Tainted = partUSD(h.Transfer), partUSD(h.Tainted)
+				fh.Amount, fh.TaintedAmount = partAmount(h.Transfer), partAmount(h.Tainted)
 			}
 			fr.Hops = append(fr.Hops, fh)
 		}
 		out.Routes = append(out.Routes, fr)
 	}
+	return out
+}
+
+func usdOf(v investigate.Value) *float64 {
+	if usd, ok := v.USD(); ok {
+		return &usd
+	}
+	return nil
+}
+
+func partUSD(p investigate.Part) *float64 {
+	if !p.Priced {
+		return nil
+	}
+	return &p.USD
+}
+
+func partAmount(p investigate.Part) *AssetAmount {
+	return &AssetAmount{Asset: p.Asset, Amount: p.Amount}
+}
+
+// assetAmounts lists v's amounts in the flow's asset order, then by name.
+func assetAmounts(v investigate.Value, order []string) []*AssetAmount {
+	out := []*AssetAmount{}
+	for _, a := range v.Assets() {
+		out = append(out, &AssetAmount{Asset: a, Amount: v.Amounts[a]})
+	}
+	rank := func(a string) int {
+		if i := slices.Index(order, a); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	slices.SortStableFunc(out, func(a, b *AssetAmount) int { return cmp.Compare(rank(a.Asset), rank(b.Asset)) })
 	return out
 }
 

@@ -32,7 +32,8 @@ type AddressCluster struct {
 	Reason         *string         `json:"reason,omitempty"`
 }
 
-// An amount of one asset.
+// An amount of one asset. The asset is USD for a transfer known only by its USD
+// value, and "unknown asset" for an amount without an asset.
 type AssetAmount struct {
 	Asset  string  `json:"asset"`
 	Amount float64 `json:"amount"`
@@ -121,24 +122,35 @@ type ExposureSide struct {
 	Unattributed float64 `json:"unattributed"`
 }
 
-// One step of a route: a transfer, or a crossing inside a service followed through (edge null, service set).
+// One step of a route: a transfer, or a crossing inside a service followed through
+// (edge null, service set). A crossing carries no value (null): what crosses a
+// bridge or mixer is not one transfer's.
 type FlowHop struct {
 	From    string     `json:"from"`
 	To      string     `json:"to"`
 	Edge    *Edge      `json:"edge,omitempty"`
 	Service *string    `json:"service,omitempty"`
 	Time    *time.Time `json:"time,omitempty"`
-	Value   float64    `json:"value"`
-	// The tainted part of the transfer's value.
-	Tainted float64 `json:"tainted"`
+	// The transfer's USD value; null for a crossing or a transfer without one.
+	Value *float64 `json:"value,omitempty"`
+	// The tainted part of the transfer, in USD; null for a crossing or a transfer without a USD value.
+	Tainted *float64 `json:"tainted,omitempty"`
+	// The transfer's amount; null for a crossing.
+	Amount *AssetAmount `json:"amount,omitempty"`
+	// The tainted part of the transfer's amount; null for a crossing.
+	TaintedAmount *AssetAmount `json:"taintedAmount,omitempty"`
 }
 
 // A time-respecting route from a source to a sink.
 type FlowRoute struct {
 	Hops []*FlowHop `json:"hops"`
-	// Tainted value its last transfer delivered.
-	Value float64 `json:"value"`
-	Sink  string  `json:"sink"`
+	// Tainted value its last transfer delivered, in USD; null when that transfer has no USD value.
+	Value *float64 `json:"value,omitempty"`
+	// Tainted value its last transfer delivered, in its asset.
+	Amount *AssetAmount `json:"amount"`
+	Sink   string       `json:"sink"`
+	// Routes found that this one stands for, itself included: through the same nodes, delivering the same value.
+	Alike int `json:"alike"`
 }
 
 // A place traced value came to rest: a service, or a sink wallet.
@@ -148,16 +160,19 @@ type FlowSink struct {
 	Category *string `json:"category,omitempty"`
 	// Its wallets that received value.
 	Wallets []string `json:"wallets"`
-	// Tainted value that reached it under the model.
-	Value float64 `json:"value"`
-	// The part of value from transfers with a USD value.
-	ValueUsd float64 `json:"valueUSD"`
-	// Tainted amounts by asset.
-	Amounts      []*AssetAmount `json:"amounts"`
-	Routes       int            `json:"routes"`
-	FirstArrival *time.Time     `json:"firstArrival,omitempty"`
-	LastArrival  *time.Time     `json:"lastArrival,omitempty"`
-	// For people: of X stolen, Y reached E by N routes under MODEL.
+	// Tainted value that reached it under the model, in USD; null unless every part has a USD value.
+	Value *float64 `json:"value,omitempty"`
+	// Tainted value that reached it under the model, in USD; null unless every part has a USD value.
+	ValueUsd *float64 `json:"valueUSD,omitempty"`
+	// Tainted amounts by asset, in assetOrder.
+	Amounts []*AssetAmount `json:"amounts"`
+	// Assets part of whose amount has no USD value (why valueUSD is null).
+	Unpriced []string `json:"unpriced"`
+	// Routes that end here; 0 when the routes were not counted (see the flow's reason).
+	Routes       int        `json:"routes"`
+	FirstArrival *time.Time `json:"firstArrival,omitempty"`
+	LastArrival  *time.Time `json:"lastArrival,omitempty"`
+	// For people: of X stolen, Y reached E by N routes under MODEL; Y in USD or per asset, saying when prices are missing.
 	Summary string `json:"summary"`
 }
 
@@ -234,18 +249,27 @@ type KindCount struct {
 	Count int    `json:"count"`
 }
 
-// The answer to moneyFlow.
+// The answer to moneyFlow. No value in it adds different assets together: amounts
+// are per asset, and a USD value is given only where every part of it has one.
 type MoneyFlow struct {
 	Taint investigate.TaintModel `json:"taint"`
 	// The source wallets, in ID order.
 	Sources []Node `json:"sources"`
-	// What the sources sent (USD where transfers have a USD value, else in their own units).
-	SourceValue float64 `json:"sourceValue"`
+	// What the sources sent, in USD when every transfer they sent has a USD value, else null (see sourceAmounts).
+	SourceValue *float64 `json:"sourceValue,omitempty"`
+	// What the sources sent, by asset.
+	SourceAmounts []*AssetAmount `json:"sourceAmounts"`
 	// The sum of the source incidents' reported amountUSD, when they report one.
 	Stolen *float64 `json:"stolen,omitempty"`
-	// Where the value came to rest, most first.
+	// Every transfer that carried tainted value has a USD value.
+	Priced bool `json:"priced"`
+	// How sinks and routes are ordered.
+	RankedBy investigate.RankBy `json:"rankedBy"`
+	// The asset order of ASSET ranking: the query's rankAsset, then the assets the sources sent (the most first), then others by name.
+	AssetOrder []string `json:"assetOrder"`
+	// Where the value came to rest, most first under rankedBy.
 	Sinks []*FlowSink `json:"sinks"`
-	// Routes, the ones delivering the most first.
+	// Routes, the ones delivering the most first under rankedBy; routes through the same nodes delivering the same value are folded into one (see alike).
 	Routes []*FlowRoute `json:"routes"`
 	// Routes found (may exceed the routes listed).
 	RouteCount int `json:"routeCount"`
@@ -424,10 +448,13 @@ type Subgraph struct {
 type Subscription struct {
 }
 
-// A transfer of a money flow and the tainted value it carried.
+// A transfer of a money flow and the tainted part of it.
 type TaintedTransfer struct {
-	Edge    *Edge   `json:"edge"`
-	Tainted float64 `json:"tainted"`
+	Edge *Edge `json:"edge"`
+	// The tainted part in USD; null when the transfer has no USD value.
+	Tainted *float64 `json:"tainted,omitempty"`
+	// The tainted part in the transfer's asset.
+	TaintedAmount *AssetAmount `json:"taintedAmount"`
 }
 
 // The code of an error in `extensions.code`: what a client can act on without

@@ -1,14 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { RedthreadClient } from "../api";
 import type { Selection } from "../canvas";
 import type { GEdge, MoneyFlow, Path } from "../types";
-import type { PathView } from "../ui/pathPanel";
+import type { PathActions, PathView } from "../ui/pathPanel";
 import { caseGraph, recordingEffects, recordingNotify } from "../testing/controllers";
 import { edge, EXCHANGE, launderingCase, MIXER, PEEL1, PEEL2, THEFT, wallet } from "../testing/fixtures";
 import { Requests } from "./ports";
 import { TraceController } from "./trace";
 
-type Client = Pick<RedthreadClient, "paths" | "shortestPath" | "moneyFlow" | "edges">;
+type Client = Pick<RedthreadClient, "paths" | "shortestPath" | "moneyFlow" | "edges" | "nodes">;
 
 function pathOf(ids: string[]): Path {
   const c = launderingCase();
@@ -24,6 +24,7 @@ function setup(client: Partial<Client> = {}) {
   const selected: Selection[] = [];
   const renders: PathView[] = [];
   const asked: unknown[] = [];
+  let actions: PathActions | undefined;
   const fake: Client = {
     shortestPath: (from, to, opts) => {
       asked.push({ from, to, opts });
@@ -32,6 +33,7 @@ function setup(client: Partial<Client> = {}) {
     paths: () => Promise.reject(new Error("not asked")),
     moneyFlow: () => Promise.reject(new Error("not asked")),
     edges: () => Promise.resolve([]),
+    nodes: () => Promise.reject(new Error("not asked")),
     ...client,
   };
   const trace = new TraceController({
@@ -41,9 +43,14 @@ function setup(client: Partial<Client> = {}) {
     layout: { settle: () => undefined },
     effects,
     select: (s) => { selected.push(s); },
-    view: { render: (v) => { renders.push(structuredClone(v)); } },
+    view: {
+      render: (v, a) => {
+        renders.push(structuredClone(v));
+        actions = a;
+      },
+    },
   });
-  return { graph, trace, notify, effects, selected, renders, asked };
+  return { graph, trace, notify, effects, selected, renders, asked, actions: () => actions! };
 }
 
 describe("TraceController", () => {
@@ -95,12 +102,7 @@ describe("TraceController", () => {
 
   it("traces a money flow from several sources and highlights it", async () => {
     const c = launderingCase();
-    const mixer = c.nodes.find((n) => n.id === MIXER)!;
-    const tainted = c.edges.filter((e) => e.to === MIXER).map((e) => ({ tainted: 1, edge: { ...e, fromNode: c.nodes.find((n) => n.id === e.from) ?? null, toNode: mixer } }));
-    const flow: MoneyFlow = {
-      taint: "HAIRCUT", sources: [], sourceValue: 0, stolen: null, routes: [], routeCount: 3, tainted, truncated: false, reason: null,
-      sinks: [{ node: mixer, category: "mixer", wallets: [], value: 1, valueUSD: 1, routes: 3, firstArrival: null, lastArrival: null, summary: "" }],
-    };
+    const flow = flowOf(c, []);
     let asked: { from: string[]; to: string[] | undefined } | undefined;
     const { graph, trace } = setup({
       moneyFlow: (from, opts) => {
@@ -117,6 +119,38 @@ describe("TraceController", () => {
     expect(trace.path.result?.kind).toBe("flow");
     expect(graph.getNodeAttribute(MIXER, "onPath")).toBe(true);
     expect(graph.getNodeAttribute(EXCHANGE, "onPath")).toBeFalsy();
+  });
+
+  it("ranks the flow as chosen and looks up the labels of the nodes its routes name", async () => {
+    const c = launderingCase();
+    const route = {
+      value: null, amount: { asset: "ETH", amount: 2 }, alike: 3, sink: MIXER,
+      hops: [{ from: PEEL1, to: "wallet:eth:0xelsewhere", edge: null, service: "service:bridge", time: null, value: null, tainted: null, amount: null, taintedAmount: null }],
+    };
+    const asked: { rankBy?: string; rankAsset?: string }[] = [];
+    let looked: string[] = [];
+    const { trace, actions } = setup({
+      moneyFlow: (_from, opts) => {
+        asked.push({ rankBy: opts?.rankBy, rankAsset: opts?.rankAsset });
+        return Promise.resolve(flowOf(c, [route]));
+      },
+      nodes: (ids) => {
+        looked = ids;
+        return Promise.resolve(ids.map((id) => (id === "service:bridge" ? { ...c.nodes[0]!, id, label: "Bridge" } : null)));
+      },
+    });
+    trace.addFlowEnd("from", PEEL1);
+    await trace.find();
+    expect(asked).toEqual([{ rankBy: undefined, rankAsset: undefined }]);
+    expect(looked.sort()).toEqual(["service:bridge", "wallet:eth:0xelsewhere"]);
+    const r = trace.path.result;
+    expect(r?.kind === "flow" ? r.labels["service:bridge"]?.label : null).toBe("Bridge");
+    expect(trace.path.rank).toBeNull();
+    // The panel's choice goes to the server, which ranks.
+    actions().rankFlow("ASSET", "BTC");
+    await vi.waitFor(() => { expect(asked).toHaveLength(2); });
+    expect(asked[1]).toEqual({ rankBy: "ASSET", rankAsset: "BTC" });
+    expect(trace.path.rank).toEqual({ by: "ASSET", asset: "BTC" });
   });
 
   it("saves the search with a case and loads it back, leaving out ends not on the canvas", () => {
@@ -145,3 +179,17 @@ describe("TraceController", () => {
     expect(trace.path.ends.from.length).toBe(1);
   });
 });
+
+/** A flow answer to the laundering case: its mixer the one sink, with the routes given. */
+function flowOf(c: ReturnType<typeof launderingCase>, routes: MoneyFlow["routes"]): MoneyFlow {
+  const mixer = c.nodes.find((n) => n.id === MIXER)!;
+  const tainted = c.edges
+    .filter((e) => e.to === MIXER)
+    .map((e) => ({ tainted: 1, taintedAmount: { asset: "ETH", amount: 1 }, edge: { ...e, fromNode: c.nodes.find((n) => n.id === e.from) ?? null, toNode: mixer } }));
+  return {
+    taint: "HAIRCUT", sources: [], sourceValue: 0, sourceAmounts: [{ asset: "ETH", amount: 1 }], stolen: null, priced: true, rankedBy: "USD", assetOrder: ["ETH"],
+    routes, routeCount: 3, tainted, truncated: false, reason: null,
+    sinks: [{ node: mixer, category: "mixer", wallets: [], valueUSD: 1, amounts: [{ asset: "ETH", amount: 1 }], unpriced: [], routes: 3, firstArrival: null, lastArrival: null, summary: "" }],
+  };
+}
+

@@ -7,6 +7,7 @@ import type { CasePath } from "../caseView";
 import { clearHighlight, highlightPath, mergeSubgraph, pathHops, type RGraph } from "../graphModel";
 import { sinkEdgeIds } from "../session";
 import type { GEdge, GNode, Path } from "../types";
+import { unnamedRouteIds } from "../ui/flowResults";
 import { flowOptions, pathOptions, readPathParams } from "../ui/forms";
 import { emptyPath, type PathActions, type PathView } from "../ui/pathPanel";
 import type { Effects, Layout, Requests } from "./ports";
@@ -18,7 +19,7 @@ export interface PathPanelView {
 
 export interface TraceDeps {
   graph: RGraph;
-  client: Pick<RedthreadClient, "paths" | "shortestPath" | "moneyFlow" | "edges">;
+  client: Pick<RedthreadClient, "paths" | "shortestPath" | "moneyFlow" | "edges" | "nodes">;
   requests: Requests;
   layout: Pick<Layout, "settle">;
   effects: Effects;
@@ -57,6 +58,10 @@ export class TraceController {
       },
       highlightFlow: () => { this.highlightActive(); },
       clearHighlight: () => { this.clearHighlight(); },
+      rankFlow: (by, asset) => {
+        this.v.rank = { by, asset };
+        void this.find();
+      },
       select: (id) => { d.select({ type: "node", id }); },
     };
   }
@@ -160,7 +165,7 @@ export class TraceController {
     if (p.hops) this.v.params.maxHops = p.hops;
   }
 
-  /** Empties the search (the canvas was cleared); the mode and the parameters stay. */
+  /** Empties the search (the canvas was cleared); the mode and the parameters stay, the ranking goes. */
   reset(): void {
     this.v = { ...emptyPath(), mode: this.v.mode, params: this.v.params };
   }
@@ -229,7 +234,12 @@ export class TraceController {
     const c = this.d.client;
     const f = await c.moneyFlow(
       p.ends.from.map((e) => e.id),
-      { ...flowOptions(p.params), to: p.ends.to.length > 0 ? p.ends.to.map((e) => e.id) : undefined },
+      {
+        ...flowOptions(p.params),
+        to: p.ends.to.length > 0 ? p.ends.to.map((e) => e.id) : undefined,
+        rankBy: p.rank?.by,
+        rankAsset: p.rank?.asset,
+      },
     );
     const nodes: GNode[] = [...f.sources, ...f.sinks.map((s) => s.node)];
     const edges: GEdge[] = [];
@@ -243,7 +253,11 @@ export class TraceController {
     const ties = (await c.edges(f.sinks.filter((s) => s.node.kind === "SERVICE").flatMap((s) => sinkEdgeIds(s.node.id, s.wallets)))).filter((e): e is GEdge => e !== null);
     const r = mergeSubgraph(this.d.graph, { nodes, edges: [...edges, ...ties] });
     if (r.addedNodes.length > 0 || r.addedEdges.length > 0) this.merged();
-    p.result = { kind: "flow", flow: f, edgeIds: [...edges, ...ties].map((e) => e.id), nodeIds: [...new Set(nodes.map((n) => n.id))] };
+    // Route details show labels: look up the nodes the routes name that the answer does not carry.
+    const labels: Record<string, GNode> = {};
+    const unnamed = unnamedRouteIds(f);
+    if (unnamed.length > 0) for (const n of await c.nodes(unnamed)) if (n) labels[n.id] = n;
+    p.result = { kind: "flow", flow: f, labels, edgeIds: [...edges, ...ties].map((e) => e.id), nodeIds: [...new Set(nodes.map((n) => n.id))] };
     this.highlightActive();
     this.d.effects.commit();
   }

@@ -67,6 +67,19 @@ export const ClusterHeuristic = {
 } as const;
 
 export type ClusterHeuristic = typeof ClusterHeuristic[keyof typeof ClusterHeuristic];
+/**
+ * How a money flow orders its sinks and routes. Different assets are never
+ * added together: ASSET compares the amount of the first asset of the flow's
+ * asset order, then of the second, and so on.
+ */
+export const FlowRanking = {
+  /** By USD value, largest first; values not known in USD (a part without a USD price) come after, ranked by ASSET. */
+  Usd: 'USD',
+  /** By amount of each asset of assetOrder in turn, largest first. */
+  Asset: 'ASSET'
+} as const;
+
+export type FlowRanking = typeof FlowRanking[keyof typeof FlowRanking];
 /** Which way a traversal follows edges. */
 export const Direction = {
   Out: 'OUT',

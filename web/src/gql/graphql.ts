@@ -22,6 +22,17 @@ export type ClusterHeuristic =
   /** In a two-output transaction, an output address appearing only there is the spender's change. */
   | 'ONE_TIME_CHANGE';
 
+/**
+ * How a money flow orders its sinks and routes. Different assets are never
+ * added together: ASSET compares the amount of the first asset of the flow's
+ * asset order, then of the second, and so on.
+ */
+export type FlowRanking =
+  /** By USD value, largest first; values not known in USD (a part without a USD price) come after, ranked by ASSET. */
+  | 'USD'
+  /** By amount of each asset of assetOrder in turn, largest first. */
+  | 'ASSET';
+
 /** Which way a traversal follows edges. */
 export type Direction =
   | 'OUT'
@@ -191,16 +202,18 @@ export type MoneyFlowQueryVariables = Exact<{
   since?: string | null | undefined;
   until?: string | null | undefined;
   limit?: number | null | undefined;
+  rankBy?: FlowRanking | null | undefined;
+  rankAsset?: string | null | undefined;
 }>;
 
 
-export type MoneyFlowQuery = { moneyFlow: { taint: TaintModel, sourceValue: number, stolen: number | null, routeCount: number, truncated: boolean, reason: string | null, sources: Array<
+export type MoneyFlowQuery = { moneyFlow: { taint: TaintModel, sourceValue: number | null, stolen: number | null, routeCount: number, truncated: boolean, reason: string | null, priced: boolean, rankedBy: FlowRanking, assetOrder: Array<string>, sourceAmounts: Array<{ asset: string, amount: number }>, sources: Array<
       | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
       | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-    >, sinks: Array<{ category: string | null, wallets: Array<string>, value: number, valueUSD: number, routes: number, firstArrival: string | null, lastArrival: string | null, summary: string, node:
+    >, sinks: Array<{ category: string | null, wallets: Array<string>, valueUSD: number | null, unpriced: Array<string>, routes: number, firstArrival: string | null, lastArrival: string | null, summary: string, node:
         | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
         | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-       }>, routes: Array<{ value: number, sink: string, hops: Array<{ from: string, to: string, service: string | null, time: string | null, value: number, tainted: number, edge: { id: string } | null }> }>, tainted: Array<{ tainted: number, edge: { id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, fromNode:
+      , amounts: Array<{ asset: string, amount: number }> }>, routes: Array<{ value: number | null, alike: number, sink: string, amount: { asset: string, amount: number }, hops: Array<{ from: string, to: string, service: string | null, time: string | null, value: number | null, tainted: number | null, edge: { id: string } | null, amount: { asset: string, amount: number } | null, taintedAmount: { asset: string, amount: number } | null }> }>, tainted: Array<{ tainted: number | null, taintedAmount: { asset: string, amount: number }, edge: { id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, fromNode:
           | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
           | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
          | null, toNode:
@@ -765,7 +778,7 @@ fragment EdgeFields on Edge {
   }
 }`) as unknown as TypedDocumentString<PathsQuery, PathsQueryVariables>;
 export const MoneyFlowDocument = new TypedDocumentString(`
-    query MoneyFlow($from: [ID!]!, $to: [ID!], $maxHops: Int, $taint: TaintModel, $minAmount: Float, $since: Time, $until: Time, $limit: Int) {
+    query MoneyFlow($from: [ID!]!, $to: [ID!], $maxHops: Int, $taint: TaintModel, $minAmount: Float, $since: Time, $until: Time, $limit: Int, $rankBy: FlowRanking, $rankAsset: String) {
   moneyFlow(
     from: $from
     to: $to
@@ -775,6 +788,8 @@ export const MoneyFlowDocument = new TypedDocumentString(`
     since: $since
     until: $until
     limit: $limit
+    rankBy: $rankBy
+    rankAsset: $rankAsset
   ) {
     taint
     sourceValue
@@ -782,6 +797,13 @@ export const MoneyFlowDocument = new TypedDocumentString(`
     routeCount
     truncated
     reason
+    priced
+    rankedBy
+    assetOrder
+    sourceAmounts {
+      asset
+      amount
+    }
     sources {
       ...NodeFields
     }
@@ -791,8 +813,12 @@ export const MoneyFlowDocument = new TypedDocumentString(`
       }
       category
       wallets
-      value
       valueUSD
+      amounts {
+        asset
+        amount
+      }
+      unpriced
       routes
       firstArrival
       lastArrival
@@ -800,6 +826,11 @@ export const MoneyFlowDocument = new TypedDocumentString(`
     }
     routes {
       value
+      amount {
+        asset
+        amount
+      }
+      alike
       sink
       hops {
         from
@@ -811,10 +842,22 @@ export const MoneyFlowDocument = new TypedDocumentString(`
         time
         value
         tainted
+        amount {
+          asset
+          amount
+        }
+        taintedAmount {
+          asset
+          amount
+        }
       }
     }
     tainted {
       tainted
+      taintedAmount {
+        asset
+        amount
+      }
       edge {
         ...EdgeFields
         fromNode {

@@ -6,7 +6,7 @@
 import { kindWords } from "../format";
 import type { Hop } from "../graphModel";
 import { kindLabel } from "../style";
-import type { Direction, EdgeKind, MoneyFlow, NodeKind, TaintModel } from "../types";
+import type { Direction, EdgeKind, FlowRanking, GNode, MoneyFlow, NodeKind, TaintModel } from "../types";
 import { MAX_HOPS_LIMIT } from "../viewState";
 import { h } from "./dom";
 import { field, kindPicker, radios, rebuild } from "./widgets";
@@ -61,6 +61,8 @@ export interface PathsResult {
 export interface FlowResult {
   kind: "flow";
   flow: MoneyFlow;
+  /** Nodes the routes name that the answer does not carry, looked up for their labels. */
+  labels: Record<string, GNode>;
   nodeIds: string[];
   edgeIds: string[];
 }
@@ -79,10 +81,12 @@ export interface PathView {
   active: number;
   /** Whether a path or the flow is highlighted on the canvas. */
   highlighted: boolean;
+  /** How the flow's sinks rank, as the investigator chose; null: the server's default (USD when priced, else per asset). */
+  rank: { by: FlowRanking; asset?: string } | null;
 }
 
 export function emptyPath(): PathView {
-  return { mode: "shortest", ends: { from: [], to: [] }, params: { ...DEFAULT_PATH_PARAMS }, loading: false, result: null, active: 0, highlighted: false };
+  return { mode: "shortest", ends: { from: [], to: [] }, params: { ...DEFAULT_PATH_PARAMS }, loading: false, result: null, active: 0, highlighted: false, rank: null };
 }
 
 export interface PathActions {
@@ -98,6 +102,8 @@ export interface PathActions {
   highlightPath(index: number): void;
   highlightFlow(): void;
   clearHighlight(): void;
+  /** Ranks the flow's sinks by USD, or by an asset's amount first; traces again. */
+  rankFlow(by: FlowRanking, asset?: string): void;
   /** Selects a node (a flow's node may not be on the canvas unless its flow was drawn). */
   select(id: string): void;
 }

@@ -1,22 +1,20 @@
 // The path finder's answers: the paths found, hop by hop, and a money flow's
-// sinks and routes. Renders what the controller put in PathView.results.
+// sinks and routes (ui/flowResults.ts). Renders what the controller put in PathView.results.
 import { formatTime, formatUSD, kindWords, plural } from "../format";
 import { formatAmount, type Hop } from "../graphModel";
-import { kindLabel, nodeColor } from "../style";
-import type { FlowHop, GNode, MoneyFlow, NodeKind } from "../types";
+import { kindLabel } from "../style";
+import type { GNode } from "../types";
 import { h } from "./dom";
-import { asSentence, checkPathParams, compactNumber, describeFilters, noPathMessage, truncationMessage } from "./forms";
+import { dot, flowResult } from "./flowResults";
+import { checkPathParams, describeFilters, noPathMessage, truncationMessage } from "./forms";
 import type { FoundPath, PathActions, PathView, PathsResult } from "./pathPanel";
 
-/** A kind's colour dot (none when the kind is unknown). */
-export function dot(kind: NodeKind | undefined): HTMLElement {
-  return h("span", { class: "pf-dot", style: kind ? `background:${nodeColor(kind)}` : undefined, "aria-hidden": "true" });
-}
+export { dot };
 
 export function pathResults(v: PathView, a: PathActions): HTMLElement | null {
   const r = v.result;
   if (!r) return null;
-  if (r.kind === "flow") return v.mode === "flow" ? flowResult(r.flow, v, a) : null;
+  if (r.kind === "flow") return v.mode === "flow" ? flowResult(r.flow, r.labels, v, a) : null;
   return v.mode === "flow" ? null : pathsResult(r, v, a);
 }
 
@@ -142,140 +140,5 @@ function nodeButton(n: GNode, a: PathActions, at: string): HTMLElement {
     { type: "button", class: "link pf-node", "data-testid": "path-node", "data-node-id": n.id, "data-key": `path-node:${at}:${n.id}`, title: `${kindLabel(n.kind)} · ${n.id}`, onclick: () => { a.select(n.id); } },
     dot(n.kind),
     n.label || n.key,
-  );
-}
-
-// --- money flow ----------------------------------------------------------------
-
-/** Names for the IDs a flow's routes mention: the nodes the answer carries. */
-function flowNames(f: MoneyFlow): Map<string, GNode> {
-  const m = new Map<string, GNode>();
-  const add = (n: GNode | null) => { if (n) m.set(n.id, n); };
-  f.sources.forEach(add);
-  f.sinks.forEach((s) => { add(s.node); });
-  f.tainted.forEach((t) => {
-    add(t.edge.fromNode);
-    add(t.edge.toNode);
-  });
-  return m;
-}
-
-function flowResult(f: MoneyFlow, v: PathView, a: PathActions): HTMLElement {
-  const names = flowNames(f);
-  const name = (id: string) => {
-    const n = names.get(id);
-    return n ? n.label || n.key : id;
-  };
-  const nodeRef = (id: string, at: string) =>
-    h("button", { type: "button", class: "link pf-node", "data-key": `flow-node:${at}:${id}`, title: id, onclick: () => { a.select(id); } }, dot(names.get(id)?.kind), name(id));
-  const box = h("section", { class: "pf-results", "aria-label": "Money flow", "data-testid": "flow-results" });
-  const sources = f.sources.map((s) => s.label || s.key).join(", ");
-
-  if (f.sinks.length === 0) {
-    box.append(
-      h(
-        "p",
-        { class: "pf-summary", "data-testid": "path-summary", role: "status" },
-        `No traced value from ${sources || "the sources"} reached a sink under ${f.taint}. Try more hops, other sinks or fewer filters.`,
-      ),
-    );
-    if (f.truncated) box.append(h("p", { class: "pf-warn", role: "note", "data-testid": "path-truncated" }, truncationMessage(f.reason)));
-    return box;
-  }
-
-  box.append(
-    h(
-      "p",
-      { class: "pf-summary", "data-testid": "path-summary", role: "status" },
-      h("strong", {}, plural(f.sinks.length, "sink")),
-      `, ${plural(f.routeCount, "route")} from ${sources} under ${f.taint}`,
-      f.stolen !== null ? ` (reported stolen ${formatUSD(f.stolen)})` : "",
-      ".",
-    ),
-    h("ul", { class: "pf-sentences", "data-testid": "flow-summaries" }, f.sinks.map((s) => h("li", {}, asSentence(s.summary)))),
-  );
-  if (f.truncated) box.append(h("p", { class: "pf-warn", role: "note", "data-testid": "path-truncated" }, truncationMessage(f.reason)));
-  box.append(
-    h(
-      "div",
-      { class: "pf-buttons" },
-      h(
-        "button",
-        { type: "button", "data-testid": "flow-highlight", "aria-pressed": String(v.highlighted), onclick: () => { a.highlightFlow(); } },
-        "Highlight flow",
-      ),
-      h("button", { type: "button", "data-testid": "flow-clear", disabled: !v.highlighted, onclick: () => { a.clearHighlight(); } }, "Clear"),
-      h("span", { class: "pf-note" }, plural(f.tainted.length, "tainted transfer")),
-    ),
-    h("h3", { class: "pf-section", id: "flow-sinks-title" }, "Sinks"),
-    h(
-      "table",
-      { class: "pf-table", "aria-labelledby": "flow-sinks-title", "data-testid": "flow-sinks" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Sink"), h("th", { scope: "col", class: "num" }, "USD"), h("th", { scope: "col", class: "num" }, "Routes"), h("th", { scope: "col" }, "Arrived"))),
-      h(
-        "tbody",
-        {},
-        f.sinks.map((s, i) =>
-          h(
-            "tr",
-            { "data-testid": "flow-sink", "data-node-id": s.node.id },
-            h("th", { scope: "row" }, nodeRef(s.node.id, `sink${i}`), s.category ? h("span", { class: "pf-cat" }, s.category) : null),
-            h("td", { class: "num", title: formatUSD(s.valueUSD) }, `$${compactNumber(s.valueUSD)}`),
-            h("td", { class: "num" }, s.routes.toLocaleString("en-US")),
-            h("td", { class: "pf-when" }, arrival(s.firstArrival, s.lastArrival)),
-          ),
-        ),
-      ),
-    ),
-    h("h3", { class: "pf-section", id: "flow-routes-title" }, f.routes.length < f.routeCount ? `Routes (${f.routes.length} of ${f.routeCount.toLocaleString("en-US")}, largest first)` : `Routes (${f.routes.length}, largest first)`),
-    h(
-      "ol",
-      { class: "pf-routes", "aria-labelledby": "flow-routes-title", "data-testid": "flow-routes" },
-      f.routes.map((r, i) =>
-        h(
-          "li",
-          { "data-testid": "flow-route" },
-          h(
-            "details",
-            { "data-key": `route:${i}:${r.sink}` },
-            h("summary", {}, h("strong", {}, compactNumber(r.value)), ` to ${name(r.sink)} · ${plural(r.hops.length, "step")}`),
-            h("ol", { class: "pf-hops" }, r.hops.map((hp, j) => flowHop(hp, `${i}:${j}`, name, nodeRef))),
-          ),
-        ),
-      ),
-    ),
-    h("p", { class: "pf-note" }, "Values are in USD where the transfers have a USD value, else in the asset's own units."),
-  );
-  return box;
-}
-
-function arrival(first: string | null, last: string | null): string {
-  const a = formatTime(first).slice(0, 10);
-  const b = formatTime(last).slice(0, 10);
-  if (!a && !b) return "";
-  return a === b || !b ? a : `${a} – ${b}`;
-}
-
-function flowHop(hp: FlowHop, at: string, name: (id: string) => string, nodeRef: (id: string, at: string) => HTMLElement): HTMLElement {
-  const value = `${compactNumber(hp.tainted)} tainted${hp.value !== hp.tainted ? ` of ${compactNumber(hp.value)}` : ""}`;
-  if (hp.edge === null) {
-    // A crossing inside a service followed through (a bridge, a mixer): no transfer to show.
-    return h(
-      "li",
-      { class: "pf-hop pf-crossing", "data-testid": "flow-hop" },
-      h("span", { class: "pf-hop-n", "aria-hidden": "true" }, "⇣"),
-      h("div", {}, h("div", { class: "pf-hop-edge" }, `through ${hp.service ? name(hp.service) : "a service"}`, hp.time ? ` · ${formatTime(hp.time)}` : ""), h("div", { class: "pf-hop-edge" }, value)),
-    );
-  }
-  return h(
-    "li",
-    { class: "pf-hop", "data-testid": "flow-hop", "data-edge-id": hp.edge.id },
-    h("span", { class: "pf-hop-n", "aria-hidden": "true" }, "→"),
-    h(
-      "div",
-      {},
-      h("div", { class: "pf-hop-edge" }, [formatTime(hp.time), value].filter((s) => s !== "").join(" · ")),
-      h("div", { class: "pf-flow-pair" }, nodeRef(hp.from, `${at}f`), h("span", { class: "pf-arrow", "aria-label": "to" }, "→"), nodeRef(hp.to, `${at}t`)),
-    ),
   );
 }
