@@ -25,12 +25,12 @@ const (
 var riskOrder = []RiskKind{RiskSanctioned, RiskAttributed, RiskStolenFunds, RiskService, RiskExposure}
 
 // Risk bounds. A node's flags rest on at most two hops of ownership,
-// designation and attribution edges; riskFanout bounds the arcs of one node
+// designation and attribution edges; RiskFanout bounds the arcs of one node
 // used at each hop (a controller listed by a thousand tags is still one
-// controller). Exposure reads a wallet's own transfers, so it is computed
+// controller); RiskFanout is exported for pricing. Exposure reads a wallet's own transfers, so it is computed
 // only for wallets of degree up to the hub degree.
 const (
-	riskFanout = 32
+	RiskFanout = 32
 	// DefaultExposureThreshold is the share of one asset moved with risky
 	// counterparties (sanctioned, theft, mixer) above which a wallet is
 	// flagged.
@@ -65,11 +65,26 @@ type RiskFlag struct {
 	Edges    []string
 }
 
-// RiskResult holds the flags of each asked ID, in the order asked (nil
-// for a node without flags or that does not exist).
+// RiskResult holds the risk of each asked ID, in the order asked.
 type RiskResult struct {
-	Flags [][]RiskFlag
+	Nodes []NodeRisk
+}
+
+// NodeRisk is the risk of one node: its flags (none for a node that does
+// not exist), and whether some of the evidence went unread.
+type NodeRisk struct {
+	Flags []RiskFlag
 	Truncation
+}
+
+// riskNotes collects the truncation of each node's answer.
+type riskNotes map[uint32]*Truncation
+
+func (n riskNotes) add(u uint32, format string, args ...any) {
+	if n[u] == nil {
+		n[u] = &Truncation{}
+	}
+	n[u].Add(format, args...)
 }
 
 // riskStep is one edge of a flag's path, from the node nearer the flagged
@@ -95,7 +110,7 @@ type riskDraft struct {
 // the nodes named in reasons, and, for exposure, their transfers and the
 // classification of their counterparties.
 func Risk(ctx context.Context, t Topology, q RiskQuery, l Limits) (RiskResult, error) {
-	res := RiskResult{Flags: make([][]RiskFlag, len(q.IDs))}
+	res := RiskResult{Nodes: make([]NodeRisk, len(q.IDs))}
 	l = l.OrDefaults()
 	if q.Threshold < 0 || q.Threshold > 1 {
 		return res, graph.Errorf(graph.CodeInvalid, "threshold must be between 0 and 1, not %g", q.Threshold)
@@ -106,7 +121,9 @@ func Risk(ctx context.Context, t Topology, q RiskQuery, l Limits) (RiskResult, e
 	if len(q.IDs) == 0 {
 		return res, nil
 	}
-	v := newView(ctx, t, l, &res.Truncation)
+	var batch Truncation // the budget's: exceeding it is an error here
+	v := newView(ctx, t, l, &batch)
+	notes := riskNotes{}
 	v.asOf = q.AsOf
 	hs, err := t.Resolve(ctx, q.IDs)
 	if err != nil {
@@ -124,11 +141,11 @@ func Risk(ctx context.Context, t Topology, q RiskQuery, l Limits) (RiskResult, e
 	starts = slices.DeleteFunc(starts, func(u uint32) bool { return q.AsOf != 0 && v.info[u].Seen > q.AsOf })
 	slices.Sort(starts)
 	starts = slices.Compact(starts)
-	drafts, err := riskOwnership(ctx, v, starts)
+	drafts, err := riskOwnership(ctx, v, starts, notes)
 	if err != nil {
 		return res, err
 	}
-	if err := riskExposure(ctx, v, starts, l.hub(q.HubDegree), q.Threshold, drafts); err != nil {
+	if err := riskExposure(ctx, v, starts, l.hub(q.HubDegree), q.Threshold, drafts, notes); err != nil {
 		return res, err
 	}
 	flags, err := riskFlags(ctx, v, drafts)
@@ -136,8 +153,12 @@ func Risk(ctx context.Context, t Topology, q RiskQuery, l Limits) (RiskResult, e
 		return res, err
 	}
 	for i, h := range hs {
-		if h != None {
-			res.Flags[i] = flags[h]
+		if h == None {
+			continue
+		}
+		res.Nodes[i].Flags = flags[h]
+		if n := notes[h]; n != nil {
+			res.Nodes[i].Truncation = *n
 		}
 	}
 	return res, nil
@@ -145,7 +166,7 @@ func Risk(ctx context.Context, t Topology, q RiskQuery, l Limits) (RiskResult, e
 
 // riskOwnership drafts the flags that rest on ownership, designation and
 // attribution: two batches of expansion for all the nodes.
-func riskOwnership(ctx context.Context, v *view, starts []uint32) (map[uint32][]riskDraft, error) {
+func riskOwnership(ctx context.Context, v *view, starts []uint32, notes riskNotes) (map[uint32][]riskDraft, error) {
 	drafts := map[uint32][]riskDraft{}
 	add := func(u uint32, d riskDraft) {
 		for _, o := range drafts[u] {
@@ -180,7 +201,7 @@ func riskOwnership(ctx context.Context, v *view, starts []uint32) (map[uint32][]
 	behind := map[uint32][]riskStep{} // intermediary → the steps from each start to it
 	var mids []uint32
 	for i, u := range starts {
-		for _, a := range capArcs(v, append(out[i], in[i]...)) {
+		for _, a := range capArcs(notes, u, append(out[i], in[i]...)) {
 			o := a.Other(u)
 			step := []riskStep{{a, o}}
 			switch ok := v.info[o].Kind; {
@@ -211,7 +232,14 @@ func riskOwnership(ctx context.Context, v *view, starts []uint32) (map[uint32][]
 		return nil, err
 	}
 	for i, m := range mids {
-		for _, a := range capArcs(v, second[i]) {
+		arcs := second[i]
+		if len(arcs) > RiskFanout {
+			for _, b := range behind[m] {
+				notes.add(b.node, riskCapNote, RiskFanout)
+			}
+			arcs = arcs[:RiskFanout]
+		}
+		for _, a := range arcs {
 			target := a.Other(m)
 			for _, b := range behind[m] {
 				u := b.node
@@ -228,14 +256,16 @@ func riskOwnership(ctx context.Context, v *view, starts []uint32) (map[uint32][]
 	return drafts, nil
 }
 
-// capArcs keeps at most riskFanout arcs of a node (they come in ID order),
+const riskCapNote = "at most %d ownership, designation and attribution edges of a node are read"
+
+// capArcs keeps at most RiskFanout arcs of u (they come in ID order),
 // saying so when it drops some.
-func capArcs(v *view, arcs []Arc) []Arc {
-	if len(arcs) <= riskFanout {
+func capArcs(notes riskNotes, u uint32, arcs []Arc) []Arc {
+	if len(arcs) <= RiskFanout {
 		return arcs
 	}
-	v.trunc.Add("risk: at most %d ownership, designation and attribution edges of a node are read", riskFanout)
-	return arcs[:riskFanout]
+	notes.add(u, riskCapNote, RiskFanout)
+	return arcs[:RiskFanout]
 }
 
 // riskFlags turns drafts into flags: one batch loads the nodes their
@@ -388,7 +418,7 @@ func riskReason(d riskDraft, node map[uint32]*graph.Node, label func(uint32) str
 		}
 		switch {
 		case len(d.path) == 0:
-			return "is a " + cat + " service"
+			return "is a service (" + cat + ")"
 		case d.path[0].arc.Kind == graph.EdgeDepositedAt:
 			return "deposit address at " + label(d.via) + " (" + cat + ")"
 		}
@@ -405,13 +435,13 @@ func riskReason(d riskDraft, node map[uint32]*graph.Node, label func(uint32) str
 // direct counterparty is sanctioned, received stolen funds, or is a
 // mixer. Assets are never added together. Two batches for all the
 // wallets: their transfers, then the classification of the counterparties.
-func riskExposure(ctx context.Context, v *view, starts []uint32, hub int, threshold float64, drafts map[uint32][]riskDraft) error {
+func riskExposure(ctx context.Context, v *view, starts []uint32, hub int, threshold float64, drafts map[uint32][]riskDraft, notes riskNotes) error {
 	var wallets []uint32
 	for _, u := range starts {
 		switch {
 		case v.info[u].Kind != graph.KindWallet:
 		case v.info[u].Degree > hub:
-			v.trunc.Add("risk: exposure is not computed for wallets with more than %d edges (hubs)", hub)
+			notes.add(u, "exposure is not computed for wallets with more than %d edges (hubs)", hub)
 		default:
 			wallets = append(wallets, u)
 		}
@@ -420,7 +450,7 @@ func riskExposure(ctx context.Context, v *view, starts []uint32, hub int, thresh
 	if err != nil {
 		return err
 	}
-	var others []uint32
+	others := slices.Clone(wallets) // a wallet's own service is no exposure
 	for i, u := range wallets {
 		for _, a := range lists[i] {
 			others = append(others, a.Other(u))
@@ -441,8 +471,9 @@ func riskExposure(ctx context.Context, v *view, starts []uint32, hub int, thresh
 				continue
 			}
 			total[a.Asset] += a.Amount
-			cat := exposureCategory(v.class[a.Other(u)])
-			if cat == "" {
+			c := v.class[a.Other(u)]
+			cat := exposureCategory(c)
+			if cat == "" || (c.isService() && c.service == v.class[u].service) {
 				continue
 			}
 			k := [2]string{cat, a.Asset}

@@ -88,7 +88,7 @@ func testRisk(t *testing.T, e env) {
 			": 75% of the ETH it moved went directly to or from mixer counterparties (largest: P)"},
 		rQ:        nil,
 		rGroup:    {"ATTRIBUTED via " + rGroup + " path " + rGroup + " edges : is the threat group Lazarus Group"},
-		rMixer:    {"SERVICE via " + rMixer + " path " + rMixer + " edges : is a mixer service"},
+		rMixer:    {"SERVICE via " + rMixer + " path " + rMixer + " edges : is a service (mixer)"},
 		rSanction: nil,
 	}
 	ids := []string{rR, rR2, rT, rL, rP, rY, rQ, rGroup, rMixer, rSanction, "wallet:eth:0x00000000000000000000000000000000000000ff"}
@@ -96,12 +96,15 @@ func testRisk(t *testing.T, e env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Flags) != len(ids) {
-		t.Fatalf("%d answers for %d ids", len(res.Flags), len(ids))
+	if len(res.Nodes) != len(ids) {
+		t.Fatalf("%d answers for %d ids", len(res.Nodes), len(ids))
 	}
 	for i, n := range ids {
 		var got []string
-		for _, f := range res.Flags[i] {
+		if res.Nodes[i].Truncated {
+			t.Errorf("%s truncated: %v", n, res.Nodes[i].Reasons)
+		}
+		for _, f := range res.Nodes[i].Flags {
 			got = append(got, flagLine(f))
 		}
 		if !slices.Equal(got, want[n]) {
@@ -113,15 +116,15 @@ func testRisk(t *testing.T, e env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Flags[0]) != 0 || len(res.Flags[1]) != 1 {
-		t.Errorf("threshold 0.8: %+v", res.Flags)
+	if len(res.Nodes[0].Flags) != 0 || len(res.Nodes[1].Flags) != 1 {
+		t.Errorf("threshold 0.8: %+v", res.Nodes)
 	}
 	// A hub degree below Y's two transfers: no exposure, and the answer says why.
 	res, err = investigate.Risk(ctx, topology(t, e), investigate.RiskQuery{IDs: []string{rY}, HubDegree: 1}, investigate.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Flags[0]) != 0 || !res.Truncated {
+	if len(res.Nodes[0].Flags) != 0 || !res.Nodes[0].Truncated {
 		t.Errorf("hub degree 1: %+v", res)
 	}
 }
