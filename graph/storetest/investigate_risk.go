@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -57,7 +58,7 @@ func riskFixture() graph.Batch {
 }
 
 func riskCases() []suiteCase {
-	return []suiteCase{{"Risk", testRisk}, {"RiskInvalid", testRiskInvalid}}
+	return []suiteCase{{"Risk", testRisk}, {"RiskInvalid", testRiskInvalid}, {"RiskFanout", testRiskFanout}}
 }
 
 // flagLine is a flag in one line: kind, via, path and the reason's start.
@@ -133,4 +134,31 @@ func testRiskInvalid(t *testing.T, e env) {
 	write(t, e.s, riskFixture())
 	_, err := investigate.Risk(context.Background(), topology(t, e), investigate.RiskQuery{IDs: []string{rR}, Threshold: 1.5}, investigate.Limits{})
 	wantCode(t, "threshold 1.5", err, graph.CodeInvalid)
+}
+
+// testRiskFanout: a wallet attributed to more groups than RiskFanout gets
+// the first RiskFanout of them by ID, and its answer says it was cut.
+func testRiskFanout(t *testing.T, e env) {
+	var b graph.Batch
+	b.Nodes = append(b.Nodes, wallet(40, "tagged everywhere"))
+	var groups []string
+	for i := range investigate.RiskFanout + 1 {
+		key := fmt.Sprintf("group-%02d", i)
+		b.Nodes = append(b.Nodes, graph.Node{Kind: graph.KindThreatGroup, Key: key, Label: key, Sources: src("fixture")})
+		b.Edges = append(b.Edges, graph.Edge{Kind: graph.EdgeAttributedTo, From: W(40), To: "threat_group:" + key, Sources: src("fixture")})
+		groups = append(groups, "threat_group:"+key)
+	}
+	write(t, e.s, b)
+	res, err := investigate.Risk(context.Background(), topology(t, e), investigate.RiskQuery{IDs: []string{W(40)}}, investigate.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Nodes[0]
+	var got []string
+	for _, f := range r.Flags {
+		got = append(got, f.Via)
+	}
+	if !slices.Equal(got, groups[:investigate.RiskFanout]) || !r.Truncated {
+		t.Errorf("flags via %v, truncated %v %v", got, r.Truncated, r.Reasons)
+	}
 }
