@@ -30,6 +30,7 @@ const cases: { name: string; node: GNode; risk: Risk | undefined; want: Badge[] 
   { name: "a mixer", node: mixer, risk: risk(flag("SERVICE", "mixer", [mixer.id])), want: ["high-risk"] },
   { name: "a GraphSense mixing service", node: mixer, risk: risk(flag("SERVICE", "mixing_service", [mixer.id])), want: ["high-risk"] },
   { name: "a coinjoin, category in capitals", node: mixer, risk: risk(flag("SERVICE", "CoinJoin", [mixer.id])), want: ["high-risk"] },
+  { name: "an incident attributed to a group", node: node("incident:heist", "INCIDENT"), risk: risk(flag("ATTRIBUTED")), want: [] },
   { name: "a sanction node itself", node: sanction, risk: risk(flag("SANCTIONED")), want: [] },
   { name: "a person designated itself", node: person, risk: risk(flag("SANCTIONED")), want: ["sanctioned"] },
   { name: "a wallet listed by OFAC", node: wallet("wallet:eth:0x2"), risk: risk(flag("SANCTIONED")), want: ["sanctioned"] },

@@ -11,7 +11,9 @@
 //   incident (STOLEN_FUNDS), direct exposure to sanctioned, theft or mixer
 //   counterparties (EXPOSURE), a mixer or its wallets (SERVICE with a mixer
 //   category); and a sanctioned service.
-// A SANCTION node is the designation itself and gets no badge. A node whose
+// A SANCTION node is the designation itself and gets no badge; an INCIDENT
+// is a theft by definition, and its attribution a fact about it, not a
+// warning (the details panel lists it). A node whose
 // risk has not arrived yet wears none (controllers/risk.ts asks for it).
 import type { Badge, NodeAttrs, RGraph } from "./graphModel";
 import type { GNode, Risk, RiskFlag } from "./types";
@@ -30,7 +32,7 @@ export function isHighRiskFlag(f: Pick<RiskFlag, "kind" | "category">): boolean 
 
 /** The badges of a node from its server risk, in the order sanctioned, high-risk. */
 export function badgesOf(node: Pick<GNode, "kind">, risk: Pick<Risk, "flags"> | null | undefined): Badge[] {
-  if (node.kind === "SANCTION" || !risk) return [];
+  if (node.kind === "SANCTION" || node.kind === "INCIDENT" || !risk) return [];
   const sanctioned = risk.flags.some((f) => f.kind === "SANCTIONED");
   const risky = risk.flags.some(isHighRiskFlag) || (sanctioned && node.kind === "SERVICE");
   const out: Badge[] = [];
