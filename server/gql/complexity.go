@@ -101,7 +101,25 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	c.Query.Exposure = func(child int, _ string, maxHops *int, _ *graph.Direction, _, _, _ *time.Time, _ *int) int {
 		return plus(engine, scaled(child, 3*clamp(maxHops, 3, 1, il.MaxHops)))
 	}
+	c.Wallet.Risk = func(child int) int { return plus(RiskWork(il, true), child) }
+	c.Entity.Risk = func(child int) int { return plus(RiskWork(il, false), child) }
 	return c
+}
+
+// RiskWork is the price of one node's risk field. The loader computes a
+// list's risks in batches of at most loaderMaxBatch nodes, each one
+// investigation, so a node never costs more than its share of one,
+// EngineWork/loaderMaxBatch. Below that: a wallet's exposure reads up to
+// HubDegree transfers and classifies their far ends; anything else reads
+// two hops of at most RiskFanout ownership, designation and attribution
+// edges, and the nodes and edges its reasons name.
+func RiskWork(il investigate.Limits, wallet bool) int {
+	il = il.OrDefaults()
+	reach := 4 * investigate.RiskFanout
+	if wallet {
+		reach += il.HubDegree
+	}
+	return min(ceilDiv(reach, nodesPerUnit)+ceilDiv(reach, arcsPerUnit), ceilDiv(EngineWork(il), loaderMaxBatch))
 }
 
 // scaled returns 1 + child*n, saturating instead of overflowing so that a

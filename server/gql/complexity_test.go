@@ -64,6 +64,10 @@ func TestComplexityScalesLists(t *testing.T) {
 		{"store work at the default limits", StoreWork(graph.Limits{}), store},
 		{"a fifth of the default complexity limit", engine, defaultComplexityLimit / 5},
 		{"nodes by ids", c.Query.Nodes(3, []string{"a", "b"}), 1 + 3*2},
+		// A wallet's exposure reads up to HubDegree transfers: capped at its
+		// share of one investigation per loader batch.
+		{"a wallet's risk", c.Wallet.Risk(2), min((4*investigate.RiskFanout+il.HubDegree+9)/10+(4*investigate.RiskFanout+il.HubDegree+99)/100, engine/loaderMaxBatch) + 2},
+		{"an entity's risk", c.Entity.Risk(2), (4*investigate.RiskFanout+9)/10 + (4*investigate.RiskFanout+99)/100 + 2},
 		{"search default page", c.Query.Search(4, "x", nil, nil, nil), 1 + 4*l.DefaultSearch},
 		{"search clamped page", c.Query.Search(4, "x", nil, ptr(10_000), nil), 1 + 4*l.MaxSearch},
 		{"neighbors limit", c.Query.Neighbors(5, "x", nil, nil, nil, nil, nil, nil, nil, nil, ptr(50)), store + 1 + 5*50},
@@ -176,6 +180,7 @@ func TestWebQueriesWithinLimit(t *testing.T) {
 		"NODE_QUERY":            {"id": "a:b"},
 		"NODES_QUERY":           {"ids": ids(500)}, // session.ts FETCH_CHUNK
 		"EDGES_QUERY":           {"ids": ids(500)},
+		"RISKS_QUERY":           {"ids": ids(500)}, // session.ts FETCH_CHUNK
 		"NEIGHBORS_QUERY":       {"id": "a:b", "depth": 2, "direction": "BOTH", "limit": 50, "minAmount": 1000},
 		"PATH_QUERY":            {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "since": "2018-01-01T00:00:00Z"},
 		"PATHS_QUERY":           {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "limit": 20}, // forms.ts K_PATHS_MAX

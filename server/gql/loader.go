@@ -67,8 +67,12 @@ func newLoader[T any](ctx context.Context, what string, fetch func(context.Conte
 
 // loaders are the batch loaders of one operation.
 type loaders struct {
+	ctx     context.Context // the operation's, for loaders made on first use
 	nodes   *NodeLoader
 	degrees *Loader[int]
+
+	mu    sync.Mutex
+	risks *Loader[investigate.NodeRisk] // see riskLoaderFrom
 }
 
 type loaderKey struct{}
@@ -77,6 +81,7 @@ type loaderKey struct{}
 // nodes, and node degrees (through the store's Topology).
 func WithNodeLoader(ctx context.Context, s Store) context.Context {
 	return context.WithValue(ctx, loaderKey{}, &loaders{
+		ctx:     ctx,
 		nodes:   NewNodeLoader(ctx, s),
 		degrees: newLoader(ctx, "degrees", func(ctx context.Context, ids []string) ([]int, error) { return degrees(ctx, s, ids) }, loaderWait, loaderMaxBatch),
 	})

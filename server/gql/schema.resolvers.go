@@ -32,6 +32,11 @@ func (r *entityResolver) Degree(ctx context.Context, obj *model.Entity) (int, er
 	return r.degree(ctx, obj.ID())
 }
 
+// Risk is the resolver for the risk field.
+func (r *entityResolver) Risk(ctx context.Context, obj *model.Entity) (*model.Risk, error) {
+	return r.risk(ctx, obj.ID())
+}
+
 // SaveCase is the resolver for the saveCase field.
 func (r *mutationResolver) SaveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int, by *string) (*model.Case, error) {
 	return r.saveCase(ctx, id, name, view, expectedVersion, by)
@@ -389,6 +394,11 @@ func (r *subscriptionResolver) IngestProgress(ctx context.Context, id string) (<
 // Degree is the resolver for the degree field.
 func (r *walletResolver) Degree(ctx context.Context, obj *model.Wallet) (int, error) {
 	return r.degree(ctx, obj.ID())
+}
+
+// Risk is the resolver for the risk field.
+func (r *walletResolver) Risk(ctx context.Context, obj *model.Wallet) (*model.Risk, error) {
+	return r.risk(ctx, obj.ID())
 }
 
 // Edge returns generated.EdgeResolver implementation.

@@ -20,6 +20,7 @@ import type {
   Path,
   PathList,
   PersonaCluster,
+  Risk,
   SavedCase,
   SearchHit,
   Stats,
@@ -87,17 +88,29 @@ export const EDGE_FRAGMENT = graphql(`
   }
 `);
 
+// A node's risk as the server computes it from the store (Node.risk): asked
+// with search hits, and for the canvas's nodes in batches (RISKS_QUERY), not
+// in NodeFields, so an expansion of thousands of nodes stays cheap.
+export const RISK_FRAGMENT = graphql(`
+  fragment RiskFields on Risk {
+    flags { kind reason category via share asset nodes edges }
+    truncated reason
+  }
+`);
+
 export const STATS_QUERY = graphql(`query Stats { stats { nodes edges } }`);
 
 export const SEARCH_QUERY = graphql(`
   query Search($query: String!, $first: Int) {
-    search(query: $query, first: $first) { edges { score node { ...NodeFields } } }
+    search(query: $query, first: $first) { edges { score node { ...NodeFields risk { ...RiskFields } } } }
   }
 `);
 
 export const NODE_QUERY = graphql(`query Node($id: ID!) { node(id: $id) { ...NodeFields } }`);
 
 export const NODES_QUERY = graphql(`query Nodes($ids: [ID!]!) { nodes(ids: $ids) { ...NodeFields } }`);
+
+export const RISKS_QUERY = graphql(`query Risks($ids: [ID!]!) { nodes(ids: $ids) { id risk { ...RiskFields } } }`);
 
 export const NEIGHBORS_QUERY = graphql(`
   query Neighbors($id: ID!, $depth: Int, $direction: Direction, $edgeKinds: [EdgeKind!], $nodeKinds: [NodeKind!],
@@ -316,6 +329,12 @@ export class RedthreadClient {
   async nodes(ids: string[], signal?: AbortSignal): Promise<(GNode | null)[]> {
     const d = await this.request(NODES_QUERY, { ids }, signal);
     return d.nodes;
+  }
+
+  /** The server's risk of several nodes, in the order asked; null where a node does not exist. */
+  async risks(ids: string[], signal?: AbortSignal): Promise<(Risk | null)[]> {
+    const d = await this.request(RISKS_QUERY, { ids }, signal);
+    return d.nodes.map((n) => n?.risk ?? null);
   }
 
   async neighbors(id: string, opts: NeighborOptions = {}, signal?: AbortSignal): Promise<Subgraph> {

@@ -13,6 +13,7 @@ import { GroupsController } from "./controllers/groups";
 import { HistoryController } from "./controllers/history";
 import { keyActions, registerShortcuts } from "./controllers/keyboard";
 import { Requests, type Effects } from "./controllers/ports";
+import { RiskController } from "./controllers/risk";
 import { SelectionController } from "./controllers/selection";
 import { StatusController } from "./controllers/status";
 import { TraceController } from "./controllers/trace";
@@ -57,6 +58,7 @@ export class App {
   readonly groups: GroupsController;
   readonly edits: EditsController;
   readonly cases: CaseController;
+  readonly risk: RiskController;
 
   private readonly requests: Requests;
   private readonly notify = new Notices(byId("notices"));
@@ -117,6 +119,7 @@ export class App {
       askExpand: (node, initial) => openExpandDialog(document.body, node, initial),
       fit: () => { this.canvas.fit(); },
     });
+    this.risk = new RiskController({ graph, client, requests, notify, layout, effects });
     const camera = this.canvas.sigma.getCamera();
     this.cases = new CaseController({
       graph, client, requests, notify, layout, effects, camera,
@@ -215,6 +218,7 @@ export class App {
 
   /** Redraws the canvas and re-renders the panels. */
   private refresh(): void {
+    void this.risk.load(); // the server's risk of nodes new to the canvas; badges follow
     this.canvas.refresh();
     this.selection.render();
     this.trace.render();

@@ -3,7 +3,7 @@
 // here, so everything is unit-tested in Node.
 import Graph from "graphology";
 import { edgeColor, edgeSize, nodeColor, nodeSize } from "./style";
-import type { EdgeKind, GEdge, GNode, NodeKind, Path } from "./types";
+import type { EdgeKind, GEdge, GNode, NodeKind, Path, Risk } from "./types";
 
 // The attribute contract between the transforms (graphModel, visibility,
 // groups, timeline, history, caseView) and the renderer (canvas reducers).
@@ -51,8 +51,10 @@ export interface NodeAttrs {
   annotation?: string;
   /** Set on group nodes only. */
   group?: GroupInfo;
-  /** Sanctioned / high-risk markers drawn on the node. */
+  /** Sanctioned / high-risk markers drawn on the node (badges.ts, from `risk`). */
   badges?: Badge[];
+  /** The node's risk as the server computed it from the store (controllers/risk.ts); absent until it arrives. */
+  risk?: Risk;
 }
 
 export interface EdgeAttrs {
@@ -241,6 +243,7 @@ function nodeAttrs(n: GNode, p: Point): NodeAttrs {
     label: n.label || n.key || n.id,
     kind: n.kind,
     data: n,
+    ...(n.risk ? { risk: n.risk } : {}),
   };
 }
 
@@ -261,7 +264,7 @@ export function mergeSubgraph(
     if (seen.has(n.id)) continue;
     seen.add(n.id);
     if (graph.hasNode(n.id)) {
-      graph.mergeNodeAttributes(n.id, { data: n, label: n.label || n.key || n.id, kind: n.kind, color: nodeColor(n.kind) });
+      graph.mergeNodeAttributes(n.id, { data: n, label: n.label || n.key || n.id, kind: n.kind, color: nodeColor(n.kind), ...(n.risk ? { risk: n.risk } : {}) });
     } else {
       fresh.push(n);
     }

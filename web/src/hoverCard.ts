@@ -23,6 +23,8 @@ export interface HoverCard {
 const BADGE_WORDS = { sanctioned: "Sanctioned", "high-risk": "High risk" } as const;
 /** An annotation longer than this is cut in the card; the details panel has it all. */
 const NOTE_MAX = 160;
+/** Risk reasons shown in the card. */
+const RISK_SHOWN = 3;
 /** Pixels between the item and the card. */
 const OFFSET = 14;
 let mounted = 0;
@@ -109,6 +111,11 @@ export function createHoverCard(host: HTMLElement, sigma: Sigma<NodeAttrs, EdgeA
         ),
         a.badges?.length
           ? h("div", { class: "hc-badges" }, ...a.badges.map((b) => h("span", { class: `hc-badge ${b}` }, BADGE_WORDS[b])))
+          : null,
+        // The server's reasons (Node.risk), the first few; the details panel lists them all.
+        !group && a.risk?.flags.length
+          ? h("ul", { class: "hc-risk" }, ...a.risk.flags.slice(0, RISK_SHOWN).map((f) => h("li", {}, cut(f.reason, NOTE_MAX))),
+              a.risk.flags.length > RISK_SHOWN ? h("li", { class: "hc-more" }, `and ${a.risk.flags.length - RISK_SHOWN} more`) : null)
           : null,
         row(h("span", { class: `marking ${d.marking}` }, markingLabel(d.marking)), " ", confidence(d.confidence), a.pinned ? " · pinned" : ""),
         a.annotation ? h("div", { class: "hc-note" }, `✎ ${cut(a.annotation, NOTE_MAX)}`) : null,

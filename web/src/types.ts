@@ -15,6 +15,7 @@ import type {
   NodeFieldsFragment,
   PathsQuery,
   PersonaClusterQuery,
+  RiskFieldsFragment,
   SearchQuery,
   ShortestPathQuery,
   SourceFieldsFragment,
@@ -36,9 +37,18 @@ export type { ClusterHeuristic, Direction, FlowRanking, Marking, TaintModel };
 type WalletFields = Extract<NodeFieldsFragment, { __typename: "Wallet" }>;
 type CommonFields = Omit<Extract<NodeFieldsFragment, { __typename: "Entity" }>, "__typename">;
 
-/** Node interface; `chain` and `address` are set for wallets only. */
+/** A node's risk as the server computes it from the store (Node.risk). */
+export type Risk = RiskFieldsFragment;
+export type RiskFlag = Risk["flags"][number];
+export type { RiskKind } from "./gql/enums";
+
+/**
+ * Node interface; `chain` and `address` are set for wallets only; `risk`
+ * where the query asked for it (search hits).
+ */
 export type GNode = CommonFields & {
   __typename?: NodeFieldsFragment["__typename"];
+  risk?: Risk | null;
 } & Partial<Omit<WalletFields, keyof CommonFields | "__typename">>;
 
 export type GEdge = EdgeFieldsFragment;

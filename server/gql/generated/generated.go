@@ -143,6 +143,7 @@ type ComplexityRoot struct {
 		Label      func(childComplexity int) int
 		Marking    func(childComplexity int) int
 		Properties func(childComplexity int) int
+		Risk       func(childComplexity int) int
 		Sources    func(childComplexity int) int
 		ValidFrom  func(childComplexity int) int
 		ValidTo    func(childComplexity int) int
@@ -378,6 +379,23 @@ type ComplexityRoot struct {
 		RecordID func(childComplexity int) int
 	}
 
+	Risk struct {
+		Flags     func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		Truncated func(childComplexity int) int
+	}
+
+	RiskFlag struct {
+		Asset    func(childComplexity int) int
+		Category func(childComplexity int) int
+		Edges    func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Share    func(childComplexity int) int
+		Via      func(childComplexity int) int
+	}
+
 	SameAsJudgement struct {
 		At       func(childComplexity int) int
 		By       func(childComplexity int) int
@@ -439,6 +457,7 @@ type ComplexityRoot struct {
 		Label      func(childComplexity int) int
 		Marking    func(childComplexity int) int
 		Properties func(childComplexity int) int
+		Risk       func(childComplexity int) int
 		Sources    func(childComplexity int) int
 		ValidFrom  func(childComplexity int) int
 		ValidTo    func(childComplexity int) int
@@ -455,6 +474,7 @@ type EdgeResolver interface {
 }
 type EntityResolver interface {
 	Degree(ctx context.Context, obj *model.Entity) (int, error)
+	Risk(ctx context.Context, obj *model.Entity) (*model.Risk, error)
 }
 type MutationResolver interface {
 	SaveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int, by *string) (*model.Case, error)
@@ -489,6 +509,7 @@ type SubscriptionResolver interface {
 }
 type WalletResolver interface {
 	Degree(ctx context.Context, obj *model.Wallet) (int, error)
+	Risk(ctx context.Context, obj *model.Wallet) (*model.Risk, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -944,6 +965,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.Properties(childComplexity), true
+	case "Entity.risk":
+		if e.ComplexityRoot.Entity.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entity.Risk(childComplexity), true
 	case "Entity.sources":
 		if e.ComplexityRoot.Entity.Sources == nil {
 			break
@@ -2029,6 +2056,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Rejection.RecordID(childComplexity), true
 
+	case "Risk.flags":
+		if e.ComplexityRoot.Risk.Flags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Risk.Flags(childComplexity), true
+	case "Risk.reason":
+		if e.ComplexityRoot.Risk.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Risk.Reason(childComplexity), true
+	case "Risk.truncated":
+		if e.ComplexityRoot.Risk.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Risk.Truncated(childComplexity), true
+
+	case "RiskFlag.asset":
+		if e.ComplexityRoot.RiskFlag.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFlag.Asset(childComplexity), true
+	case "RiskFlag.category":
+		if e.ComplexityRoot.RiskFlag.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFlag.Category(childComplexity), true
+	case "RiskFlag.edges":
+		if e.ComplexityRoot.RiskFlag.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFlag.Edges(childComplexity), true
+	case "RiskFlag.kind":
+		if e.ComplexityRoot.RiskFlag.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFlag.Kind(childComplexity), true
+	case "RiskFlag.nodes":
+		if e.ComplexityRoot.RiskFlag.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFlag.Nodes(childComplexity), true
+	case "RiskFlag.reason":
+		if e.ComplexityRoot.RiskFlag.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFlag.Reason(childComplexity), true
+	case "RiskFlag.share":
+		if e.ComplexityRoot.RiskFlag.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFlag.Share(childComplexity), true
+	case "RiskFlag.via":
+		if e.ComplexityRoot.RiskFlag.Via == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFlag.Via(childComplexity), true
+
 	case "SameAsJudgement.at":
 		if e.ComplexityRoot.SameAsJudgement.At == nil {
 			break
@@ -2275,6 +2370,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Wallet.Properties(childComplexity), true
+	case "Wallet.risk":
+		if e.ComplexityRoot.Wallet.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Wallet.Risk(childComplexity), true
 	case "Wallet.sources":
 		if e.ComplexityRoot.Wallet.Sources == nil {
 			break
@@ -3119,6 +3220,8 @@ interface Node {
   validTo: Time
   "Edge ends at this node, of every kind and direction (a self-loop counts twice): how much an expansion would bring. An exchange's hot wallet has millions."
   degree: Int!
+  "Why to look twice at this node, computed by the server from the store whatever a client has drawn: designations, attributions, services, exposure, each with the path that justifies it."
+  risk: Risk!
 }
 
 "A blockchain address."
@@ -3136,6 +3239,8 @@ type Wallet implements Node {
   validTo: Time
   "Edge ends at this node, of every kind and direction (a self-loop counts twice): how much an expansion would bring. An exchange's hot wallet has millions."
   degree: Int!
+  "Why to look twice at this node, computed by the server from the store whatever a client has drawn: designations, attributions, services, exposure, each with the path that justifies it."
+  risk: Risk!
   "Chain ticker, e.g. BTC, ETH, TRX."
   chain: String!
   "Normalised address."
@@ -3157,6 +3262,50 @@ type Entity implements Node {
   validTo: Time
   "Edge ends at this node, of every kind and direction (a self-loop counts twice): how much an expansion would bring. An exchange's hot wallet has millions."
   degree: Int!
+  "Why to look twice at this node, computed by the server from the store whatever a client has drawn: designations, attributions, services, exposure, each with the path that justifies it."
+  risk: Risk!
+}
+
+"A node's risk flags, computed from the store: its own ownership, designation and attribution edges and those of the entities that control it (two hops at most, 32 edges a node a hop), and for a wallet of degree up to 1000 its direct transfers."
+type Risk {
+  "Flags in the order SANCTIONED, ATTRIBUTED, STOLEN_FUNDS, SERVICE, EXPOSURE; shorter paths first."
+  flags: [RiskFlag!]!
+  "Some evidence went unread (a hub's exposure, a node with very many ownership edges)."
+  truncated: Boolean!
+  reason: String
+}
+
+"What a risk flag says of a node."
+enum RiskKind {
+  "Designated itself (SANCTIONED_BY), or controlled by a designated entity."
+  SANCTIONED
+  "A threat group, attributed to one (directly, or through the incident whose loot it received or the entity that controls it), or controlled by one."
+  ATTRIBUTED
+  "Received the loot of an incident (STOLE)."
+  STOLEN_FUNDS
+  "A service, a wallet it controls or a deposit address at it; category says which kind of service."
+  SERVICE
+  "At least the threshold (25%) of one asset it moved went directly to or from sanctioned, theft or mixer counterparties. Assets are never added together."
+  EXPOSURE
+}
+
+"One reason to look twice at a node, with the path that justifies it."
+type RiskFlag {
+  kind: RiskKind!
+  "In words, naming the nodes of the path, e.g. \"controlled by LAZARUS GROUP, which is designated on OFAC SDN #27307 (DPRK3)\"."
+  reason: String!
+  "SERVICE: the service's category (mixer, exchange, bridge…); EXPOSURE: the counterparties' category (sanctioned, theft, mixer)."
+  category: String
+  "The node the flag rests on: the sanction, threat group, incident, service, or largest counterparty."
+  via: ID!
+  "EXPOSURE: the share of the asset, 0–1."
+  share: Float
+  "EXPOSURE: the asset."
+  asset: String
+  "The path from the flagged node to via; one node when the node itself is the reason."
+  nodes: [ID!]!
+  "The edges joining nodes[i] and nodes[i+1], in either direction."
+  edges: [ID!]!
 }
 
 "An investigator's saved view."
@@ -4003,6 +4152,40 @@ func (ec *executionContext) childFields_Rejection(ctx context.Context, field gra
 		return ec.fieldContext_Rejection_reason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rejection", field.Name)
+}
+
+func (ec *executionContext) childFields_Risk(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "flags":
+		return ec.fieldContext_Risk_flags(ctx, field)
+	case "truncated":
+		return ec.fieldContext_Risk_truncated(ctx, field)
+	case "reason":
+		return ec.fieldContext_Risk_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Risk", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskFlag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_RiskFlag_kind(ctx, field)
+	case "reason":
+		return ec.fieldContext_RiskFlag_reason(ctx, field)
+	case "category":
+		return ec.fieldContext_RiskFlag_category(ctx, field)
+	case "via":
+		return ec.fieldContext_RiskFlag_via(ctx, field)
+	case "share":
+		return ec.fieldContext_RiskFlag_share(ctx, field)
+	case "asset":
+		return ec.fieldContext_RiskFlag_asset(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RiskFlag_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_RiskFlag_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskFlag", field.Name)
 }
 
 func (ec *executionContext) childFields_SameAsJudgement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7015,6 +7198,38 @@ func (ec *executionContext) _Entity_degree(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Entity_degree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Entity", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Entity_risk(ctx context.Context, field graphql.CollectedField, obj *model.Entity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_risk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entity().Risk(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Risk) graphql.Marshaler {
+			return ec.marshalNRisk2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRisk(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_risk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Risk(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Exposure_received(ctx context.Context, field graphql.CollectedField, obj *model.Exposure) (ret graphql.Marshaler) {
@@ -11423,6 +11638,268 @@ func (ec *executionContext) fieldContext_Rejection_reason(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Rejection", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Risk_flags(ctx context.Context, field graphql.CollectedField, obj *model.Risk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Risk_flags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Flags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RiskFlag) graphql.Marshaler {
+			return ec.marshalNRiskFlag2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRiskFlagᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Risk_flags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Risk",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskFlag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Risk_truncated(ctx context.Context, field graphql.CollectedField, obj *model.Risk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Risk_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Risk_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Risk", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Risk_reason(ctx context.Context, field graphql.CollectedField, obj *model.Risk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Risk_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Risk_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Risk", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RiskFlag_kind(ctx context.Context, field graphql.CollectedField, obj *model.RiskFlag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFlag_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v investigate.RiskKind) graphql.Marshaler {
+			return ec.marshalNRiskKind2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐRiskKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFlag_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFlag", field, false, false, errors.New("field of type RiskKind does not have child fields"))
+}
+
+func (ec *executionContext) _RiskFlag_reason(ctx context.Context, field graphql.CollectedField, obj *model.RiskFlag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFlag_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFlag_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFlag", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RiskFlag_category(ctx context.Context, field graphql.CollectedField, obj *model.RiskFlag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFlag_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFlag_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFlag", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RiskFlag_via(ctx context.Context, field graphql.CollectedField, obj *model.RiskFlag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFlag_via(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Via, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFlag_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFlag", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _RiskFlag_share(ctx context.Context, field graphql.CollectedField, obj *model.RiskFlag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFlag_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFlag_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFlag", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _RiskFlag_asset(ctx context.Context, field graphql.CollectedField, obj *model.RiskFlag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFlag_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFlag_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFlag", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RiskFlag_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RiskFlag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFlag_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFlag_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFlag", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _RiskFlag_edges(ctx context.Context, field graphql.CollectedField, obj *model.RiskFlag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFlag_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFlag_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFlag", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _SameAsJudgement_decision(ctx context.Context, field graphql.CollectedField, obj *model.SameAsJudgement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12434,6 +12911,38 @@ func (ec *executionContext) _Wallet_degree(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Wallet_degree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Wallet", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Wallet_risk(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Wallet_risk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Wallet().Risk(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Risk) graphql.Marshaler {
+			return ec.marshalNRisk2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRisk(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Wallet_risk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Wallet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Risk(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Wallet_chain(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
@@ -14326,6 +14835,44 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 					}
 				}()
 				res = ec._Entity_degree(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "risk":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Entity_risk(ctx, field, obj)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -16323,6 +16870,127 @@ func (ec *executionContext) _Rejection(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var riskImplementors = []string{"Risk"}
+
+func (ec *executionContext) _Risk(ctx context.Context, sel ast.SelectionSet, obj *model.Risk) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Risk")
+		case "flags":
+			out.Values[i] = ec._Risk_flags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._Risk_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Risk_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var riskFlagImplementors = []string{"RiskFlag"}
+
+func (ec *executionContext) _RiskFlag(ctx context.Context, sel ast.SelectionSet, obj *model.RiskFlag) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskFlagImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskFlag")
+		case "kind":
+			out.Values[i] = ec._RiskFlag_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._RiskFlag_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._RiskFlag_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "via":
+			out.Values[i] = ec._RiskFlag_via(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "share":
+			out.Values[i] = ec._RiskFlag_share(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "asset":
+			out.Values[i] = ec._RiskFlag_asset(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._RiskFlag_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._RiskFlag_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var sameAsJudgementImplementors = []string{"SameAsJudgement"}
 
 func (ec *executionContext) _SameAsJudgement(ctx context.Context, sel ast.SelectionSet, obj *model.SameAsJudgement) graphql.Marshaler {
@@ -16753,6 +17421,44 @@ func (ec *executionContext) _Wallet(ctx context.Context, sel ast.SelectionSet, o
 					}
 				}()
 				res = ec._Wallet_degree(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "risk":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Wallet_risk(ctx, field, obj)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -18260,6 +18966,59 @@ func (ec *executionContext) marshalNRejection2ᚖgithubᚗcomᚋredthreadᚑdev�
 		return graphql.Null
 	}
 	return ec._Rejection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRisk2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRisk(ctx context.Context, sel ast.SelectionSet, v *model.Risk) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Risk(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRiskFlag2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRiskFlagᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RiskFlag) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRiskFlag2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRiskFlag(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRiskFlag2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRiskFlag(ctx context.Context, sel ast.SelectionSet, v *model.RiskFlag) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RiskFlag(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRiskKind2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐRiskKind(ctx context.Context, v any) (investigate.RiskKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.RiskKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRiskKind2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐRiskKind(ctx context.Context, sel ast.SelectionSet, v investigate.RiskKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNSameAsDecision2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsDecision(ctx context.Context, v any) (model.SameAsDecision, error) {

@@ -389,6 +389,34 @@ type Rejection struct {
 	Reason string `json:"reason"`
 }
 
+// A node's risk flags, computed from the store: its own ownership, designation and attribution edges and those of the entities that control it (two hops at most, 32 edges a node a hop), and for a wallet of degree up to 1000 its direct transfers.
+type Risk struct {
+	// Flags in the order SANCTIONED, ATTRIBUTED, STOLEN_FUNDS, SERVICE, EXPOSURE; shorter paths first.
+	Flags []*RiskFlag `json:"flags"`
+	// Some evidence went unread (a hub's exposure, a node with very many ownership edges).
+	Truncated bool    `json:"truncated"`
+	Reason    *string `json:"reason,omitempty"`
+}
+
+// One reason to look twice at a node, with the path that justifies it.
+type RiskFlag struct {
+	Kind investigate.RiskKind `json:"kind"`
+	// In words, naming the nodes of the path, e.g. "controlled by LAZARUS GROUP, which is designated on OFAC SDN #27307 (DPRK3)".
+	Reason string `json:"reason"`
+	// SERVICE: the service's category (mixer, exchange, bridge…); EXPOSURE: the counterparties' category (sanctioned, theft, mixer).
+	Category *string `json:"category,omitempty"`
+	// The node the flag rests on: the sanction, threat group, incident, service, or largest counterparty.
+	Via string `json:"via"`
+	// EXPOSURE: the share of the asset, 0–1.
+	Share *float64 `json:"share,omitempty"`
+	// EXPOSURE: the asset.
+	Asset *string `json:"asset,omitempty"`
+	// The path from the flagged node to via; one node when the node itself is the reason.
+	Nodes []string `json:"nodes"`
+	// The edges joining nodes[i] and nodes[i+1], in either direction.
+	Edges []string `json:"edges"`
+}
+
 // An analyst's judgement that two personas are, or are not, one person.
 type SameAsJudgement struct {
 	Decision SameAsDecision `json:"decision"`

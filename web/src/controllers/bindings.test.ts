@@ -52,6 +52,7 @@ describe("detailsActions", () => {
         groups: { collapseCluster: recAsync("cluster"), collapsePersonas: recAsync("personas"), toggle: rec("toggle"), ungroup: rec("ungroup"), groupSelected: rec("group") },
         trace: { setEnd: rec("end"), addFlowEnd: rec("flow") },
         selection: { select: rec("select") },
+        risk: { showPath: recAsync("risk path") },
       },
       { labelOf: (id) => `label of ${id}`, hasNode: (id) => id === THEFT, openExportMenu: rec("export") },
     );
@@ -61,9 +62,11 @@ describe("detailsActions", () => {
     a.cluster(THEFT);
     a.select(PEEL1);
     a.exportSelection();
+    a.showRiskPath({ kind: "STOLEN_FUNDS", reason: "r", category: null, via: HEIST, share: null, asset: null, nodes: [THEFT, HEIST], edges: ["e1"] });
     expect(calls).toEqual([
       `end ["from","${THEFT}"]`, `flow ["to","${HEIST}"]`, `pin [["${THEFT}"],true]`, `cluster ["${THEFT}"]`,
       `select [{"type":"node","id":"${PEEL1}"}]`, "export []",
+      `risk path [{"kind":"STOLEN_FUNDS","reason":"r","category":null,"via":"${HEIST}","share":null,"asset":null,"nodes":["${THEFT}","${HEIST}"],"edges":["e1"]}]`,
     ]);
     expect(a.labelOf(PEEL1)).toBe(`label of ${PEEL1}`);
     expect(a.hasNode(THEFT)).toBe(true);

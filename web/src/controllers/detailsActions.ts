@@ -2,6 +2,7 @@
 import type { DetailsActions } from "../ui/details";
 import type { EditsController } from "./edits";
 import type { GroupsController } from "./groups";
+import type { RiskController } from "./risk";
 import type { SelectionController } from "./selection";
 import type { TraceController } from "./trace";
 
@@ -11,6 +12,7 @@ export interface DetailsControllers {
   readonly groups: Pick<GroupsController, "collapseCluster" | "collapsePersonas" | "toggle" | "ungroup" | "groupSelected">;
   readonly trace: Pick<TraceController, "setEnd" | "addFlowEnd">;
   readonly selection: Pick<SelectionController, "select">;
+  readonly risk: Pick<RiskController, "showPath">;
 }
 
 export interface DetailsPage {
@@ -39,6 +41,7 @@ export function detailsActions(c: DetailsControllers, page: DetailsPage): Detail
     ungroup: (id) => { c.groups.ungroup(id); },
     group: () => { c.groups.groupSelected(); },
     select: (id) => { c.selection.select({ type: "node", id }); },
+    showRiskPath: (f) => void c.risk.showPath(f),
     labelOf: (id) => page.labelOf(id),
     hasNode: (id) => page.hasNode(id),
   };

@@ -146,6 +146,21 @@ export const Marking = {
 } as const;
 
 export type Marking = typeof Marking[keyof typeof Marking];
+/** What a risk flag says of a node. */
+export const RiskKind = {
+  /** Designated itself (SANCTIONED_BY), or controlled by a designated entity. */
+  Sanctioned: 'SANCTIONED',
+  /** A threat group, attributed to one (directly, or through the incident whose loot it received or the entity that controls it), or controlled by one. */
+  Attributed: 'ATTRIBUTED',
+  /** Received the loot of an incident (STOLE). */
+  StolenFunds: 'STOLEN_FUNDS',
+  /** A service, a wallet it controls or a deposit address at it; category says which kind of service. */
+  Service: 'SERVICE',
+  /** At least the threshold (25%) of one asset it moved went directly to or from sanctioned, theft or mixer counterparties. Assets are never added together. */
+  Exposure: 'EXPOSURE'
+} as const;
+
+export type RiskKind = typeof RiskKind[keyof typeof RiskKind];
 /** Where an ingest job is in its life. */
 export const IngestState = {
   Queued: 'QUEUED',

@@ -19,10 +19,12 @@ type Documents = {
     "\n  fragment SourceFields on Source { dataset record job retrievedAt url excerpt confidence marking illustrative }\n": typeof types.SourceFieldsFragmentDoc,
     "\n  fragment NodeFields on Node {\n    __typename id kind key label aliases confidence marking validFrom validTo degree\n    properties { key value }\n    sources { ...SourceFields }\n    ... on Wallet { chain address }\n  }\n": typeof types.NodeFieldsFragmentDoc,
     "\n  fragment EdgeFields on Edge {\n    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo\n    properties { key value }\n    sources { ...SourceFields }\n  }\n": typeof types.EdgeFieldsFragmentDoc,
+    "\n  fragment RiskFields on Risk {\n    flags { kind reason category via share asset nodes edges }\n    truncated reason\n  }\n": typeof types.RiskFieldsFragmentDoc,
     "query Stats { stats { nodes edges } }": typeof types.StatsDocument,
-    "\n  query Search($query: String!, $first: Int) {\n    search(query: $query, first: $first) { edges { score node { ...NodeFields } } }\n  }\n": typeof types.SearchDocument,
+    "\n  query Search($query: String!, $first: Int) {\n    search(query: $query, first: $first) { edges { score node { ...NodeFields risk { ...RiskFields } } } }\n  }\n": typeof types.SearchDocument,
     "query Node($id: ID!) { node(id: $id) { ...NodeFields } }": typeof types.NodeDocument,
     "query Nodes($ids: [ID!]!) { nodes(ids: $ids) { ...NodeFields } }": typeof types.NodesDocument,
+    "query Risks($ids: [ID!]!) { nodes(ids: $ids) { id risk { ...RiskFields } } }": typeof types.RisksDocument,
     "\n  query Neighbors($id: ID!, $depth: Int, $direction: Direction, $edgeKinds: [EdgeKind!], $nodeKinds: [NodeKind!],\n    $since: Time, $until: Time, $minAmount: Float, $limit: Int) {\n    neighbors(id: $id, depth: $depth, direction: $direction, edgeKinds: $edgeKinds, nodeKinds: $nodeKinds,\n      since: $since, until: $until, minAmount: $minAmount, limit: $limit) {\n      truncated reason\n      nodes { ...NodeFields }\n      edges { ...EdgeFields }\n    }\n  }\n": typeof types.NeighborsDocument,
     "\n  query ShortestPath($from: ID!, $to: ID!, $direction: Direction, $maxHops: Int, $edgeKinds: [EdgeKind!],\n    $since: Time, $until: Time, $minAmount: Float) {\n    shortestPath(from: $from, to: $to, direction: $direction, maxHops: $maxHops, edgeKinds: $edgeKinds,\n      since: $since, until: $until, minAmount: $minAmount) {\n      length truncated reason\n      nodes { ...NodeFields }\n      edges { ...EdgeFields }\n    }\n  }\n": typeof types.ShortestPathDocument,
     "\n  query Paths($from: ID!, $to: ID!, $direction: Direction, $maxHops: Int, $limit: Int, $edgeKinds: [EdgeKind!],\n    $since: Time, $until: Time, $minAmount: Float) {\n    paths(from: $from, to: $to, direction: $direction, maxHops: $maxHops, limit: $limit, edgeKinds: $edgeKinds,\n      since: $since, until: $until, minAmount: $minAmount) {\n      skippedHubs truncated reason\n      paths { length truncated reason nodes { ...NodeFields } edges { ...EdgeFields } }\n    }\n  }\n": typeof types.PathsDocument,
@@ -41,10 +43,12 @@ const documents: Documents = {
     "\n  fragment SourceFields on Source { dataset record job retrievedAt url excerpt confidence marking illustrative }\n": types.SourceFieldsFragmentDoc,
     "\n  fragment NodeFields on Node {\n    __typename id kind key label aliases confidence marking validFrom validTo degree\n    properties { key value }\n    sources { ...SourceFields }\n    ... on Wallet { chain address }\n  }\n": types.NodeFieldsFragmentDoc,
     "\n  fragment EdgeFields on Edge {\n    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo\n    properties { key value }\n    sources { ...SourceFields }\n  }\n": types.EdgeFieldsFragmentDoc,
+    "\n  fragment RiskFields on Risk {\n    flags { kind reason category via share asset nodes edges }\n    truncated reason\n  }\n": types.RiskFieldsFragmentDoc,
     "query Stats { stats { nodes edges } }": types.StatsDocument,
-    "\n  query Search($query: String!, $first: Int) {\n    search(query: $query, first: $first) { edges { score node { ...NodeFields } } }\n  }\n": types.SearchDocument,
+    "\n  query Search($query: String!, $first: Int) {\n    search(query: $query, first: $first) { edges { score node { ...NodeFields risk { ...RiskFields } } } }\n  }\n": types.SearchDocument,
     "query Node($id: ID!) { node(id: $id) { ...NodeFields } }": types.NodeDocument,
     "query Nodes($ids: [ID!]!) { nodes(ids: $ids) { ...NodeFields } }": types.NodesDocument,
+    "query Risks($ids: [ID!]!) { nodes(ids: $ids) { id risk { ...RiskFields } } }": types.RisksDocument,
     "\n  query Neighbors($id: ID!, $depth: Int, $direction: Direction, $edgeKinds: [EdgeKind!], $nodeKinds: [NodeKind!],\n    $since: Time, $until: Time, $minAmount: Float, $limit: Int) {\n    neighbors(id: $id, depth: $depth, direction: $direction, edgeKinds: $edgeKinds, nodeKinds: $nodeKinds,\n      since: $since, until: $until, minAmount: $minAmount, limit: $limit) {\n      truncated reason\n      nodes { ...NodeFields }\n      edges { ...EdgeFields }\n    }\n  }\n": types.NeighborsDocument,
     "\n  query ShortestPath($from: ID!, $to: ID!, $direction: Direction, $maxHops: Int, $edgeKinds: [EdgeKind!],\n    $since: Time, $until: Time, $minAmount: Float) {\n    shortestPath(from: $from, to: $to, direction: $direction, maxHops: $maxHops, edgeKinds: $edgeKinds,\n      since: $since, until: $until, minAmount: $minAmount) {\n      length truncated reason\n      nodes { ...NodeFields }\n      edges { ...EdgeFields }\n    }\n  }\n": types.ShortestPathDocument,
     "\n  query Paths($from: ID!, $to: ID!, $direction: Direction, $maxHops: Int, $limit: Int, $edgeKinds: [EdgeKind!],\n    $since: Time, $until: Time, $minAmount: Float) {\n    paths(from: $from, to: $to, direction: $direction, maxHops: $maxHops, limit: $limit, edgeKinds: $edgeKinds,\n      since: $since, until: $until, minAmount: $minAmount) {\n      skippedHubs truncated reason\n      paths { length truncated reason nodes { ...NodeFields } edges { ...EdgeFields } }\n    }\n  }\n": types.PathsDocument,
@@ -75,11 +79,15 @@ export function graphql(source: "\n  fragment EdgeFields on Edge {\n    id kind 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  fragment RiskFields on Risk {\n    flags { kind reason category via share asset nodes edges }\n    truncated reason\n  }\n"): typeof import('./graphql').RiskFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "query Stats { stats { nodes edges } }"): typeof import('./graphql').StatsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Search($query: String!, $first: Int) {\n    search(query: $query, first: $first) { edges { score node { ...NodeFields } } }\n  }\n"): typeof import('./graphql').SearchDocument;
+export function graphql(source: "\n  query Search($query: String!, $first: Int) {\n    search(query: $query, first: $first) { edges { score node { ...NodeFields risk { ...RiskFields } } } }\n  }\n"): typeof import('./graphql').SearchDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -88,6 +96,10 @@ export function graphql(source: "query Node($id: ID!) { node(id: $id) { ...NodeF
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query Nodes($ids: [ID!]!) { nodes(ids: $ids) { ...NodeFields } }"): typeof import('./graphql').NodesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Risks($ids: [ID!]!) { nodes(ids: $ids) { id risk { ...RiskFields } } }"): typeof import('./graphql').RisksDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

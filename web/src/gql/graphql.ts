@@ -91,6 +91,19 @@ export type Marking =
   | 'TLP_AMBER_STRICT'
   | 'TLP_RED';
 
+/** What a risk flag says of a node. */
+export type RiskKind =
+  /** Designated itself (SANCTIONED_BY), or controlled by a designated entity. */
+  | 'SANCTIONED'
+  /** A threat group, attributed to one (directly, or through the incident whose loot it received or the entity that controls it), or controlled by one. */
+  | 'ATTRIBUTED'
+  /** Received the loot of an incident (STOLE). */
+  | 'STOLEN_FUNDS'
+  /** A service, a wallet it controls or a deposit address at it; category says which kind of service. */
+  | 'SERVICE'
+  /** At least the threshold (25%) of one asset it moved went directly to or from sanctioned, theft or mixer counterparties. Assets are never added together. */
+  | 'EXPOSURE';
+
 export type SourceFieldsFragment = { dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean };
 
 type NodeFields_Wallet_Fragment = { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> };
@@ -104,6 +117,8 @@ export type NodeFieldsFragment =
 
 export type EdgeFieldsFragment = { id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> };
 
+export type RiskFieldsFragment = { truncated: boolean, reason: string | null, flags: Array<{ kind: RiskKind, reason: string, category: string | null, via: string, share: number | null, asset: string | null, nodes: Array<string>, edges: Array<string> }> };
+
 export type StatsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -116,8 +131,8 @@ export type SearchQueryVariables = Exact<{
 
 
 export type SearchQuery = { search: { edges: Array<{ score: number, node:
-        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, risk: { truncated: boolean, reason: string | null, flags: Array<{ kind: RiskKind, reason: string, category: string | null, via: string, share: number | null, asset: string | null, nodes: Array<string>, edges: Array<string> }> }, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, risk: { truncated: boolean, reason: string | null, flags: Array<{ kind: RiskKind, reason: string, category: string | null, via: string, share: number | null, asset: string | null, nodes: Array<string>, edges: Array<string> }> }, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
        }> } };
 
 export type NodeQueryVariables = Exact<{
@@ -138,6 +153,16 @@ export type NodesQueryVariables = Exact<{
 export type NodesQuery = { nodes: Array<
     | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
     | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+   | null> };
+
+export type RisksQueryVariables = Exact<{
+  ids: Array<string>;
+}>;
+
+
+export type RisksQuery = { nodes: Array<
+    | { id: string, risk: { truncated: boolean, reason: string | null, flags: Array<{ kind: RiskKind, reason: string, category: string | null, via: string, share: number | null, asset: string | null, nodes: Array<string>, edges: Array<string> }> } }
+    | { id: string, risk: { truncated: boolean, reason: string | null, flags: Array<{ kind: RiskKind, reason: string, category: string | null, via: string, share: number | null, asset: string | null, nodes: Array<string>, edges: Array<string> }> } }
    | null> };
 
 export type NeighborsQueryVariables = Exact<{
@@ -382,6 +407,22 @@ export const EdgeFieldsFragmentDoc = new TypedDocumentString(`
   marking
   illustrative
 }`, {"fragmentName":"EdgeFields"}) as unknown as TypedDocumentString<EdgeFieldsFragment, unknown>;
+export const RiskFieldsFragmentDoc = new TypedDocumentString(`
+    fragment RiskFields on Risk {
+  flags {
+    kind
+    reason
+    category
+    via
+    share
+    asset
+    nodes
+    edges
+  }
+  truncated
+  reason
+}
+    `, {"fragmentName":"RiskFields"}) as unknown as TypedDocumentString<RiskFieldsFragment, unknown>;
 export const CaseFieldsFragmentDoc = new TypedDocumentString(`
     fragment CaseFields on Case {
   id
@@ -410,6 +451,9 @@ export const SearchDocument = new TypedDocumentString(`
       score
       node {
         ...NodeFields
+        risk {
+          ...RiskFields
+        }
       }
     }
   }
@@ -448,6 +492,20 @@ fragment NodeFields on Node {
     chain
     address
   }
+}
+fragment RiskFields on Risk {
+  flags {
+    kind
+    reason
+    category
+    via
+    share
+    asset
+    nodes
+    edges
+  }
+  truncated
+  reason
 }`) as unknown as TypedDocumentString<SearchQuery, SearchQueryVariables>;
 export const NodeDocument = new TypedDocumentString(`
     query Node($id: ID!) {
@@ -531,6 +589,29 @@ fragment NodeFields on Node {
     address
   }
 }`) as unknown as TypedDocumentString<NodesQuery, NodesQueryVariables>;
+export const RisksDocument = new TypedDocumentString(`
+    query Risks($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    id
+    risk {
+      ...RiskFields
+    }
+  }
+}
+    fragment RiskFields on Risk {
+  flags {
+    kind
+    reason
+    category
+    via
+    share
+    asset
+    nodes
+    edges
+  }
+  truncated
+  reason
+}`) as unknown as TypedDocumentString<RisksQuery, RisksQueryVariables>;
 export const NeighborsDocument = new TypedDocumentString(`
     query Neighbors($id: ID!, $depth: Int, $direction: Direction, $edgeKinds: [EdgeKind!], $nodeKinds: [NodeKind!], $since: Time, $until: Time, $minAmount: Float, $limit: Int) {
   neighbors(

@@ -6,12 +6,13 @@ import type { Selection } from "../canvas";
 import { edgeVisible, formatAmount, type EdgeAttrs, type GroupInfo, type NodeAttrs, type RGraph } from "../graphModel";
 import { formatTime, formatUSD, kindWords, plural } from "../format";
 import { kindLabel, nodeColor } from "../style";
-import type { GEdge, GNode } from "../types";
+import type { GEdge, GNode, RiskFlag } from "../types";
 import { h } from "./dom";
 import { fill, rebuild } from "./widgets";
 import { HUB_WARNING_DEGREE } from "./expandDialog";
 import { annotation, badges, button, confidence, heading, hideButton, kindLine, kv, marking, pinButton, properties, sources, validity, visibilityNotes } from "./detailsParts";
 import { summarizeSelection } from "./forms";
+import { riskSection } from "./riskFlags";
 import "./panels.css";
 
 /** What the details panel shows for a node. */
@@ -58,6 +59,8 @@ export interface DetailsActions {
   exportSelection(): void;
   /** Selects one node: an edge's end, a group's member, one of a multi-selection. */
   select(id: string): void;
+  /** Puts the path behind a risk flag on the canvas, highlighted. */
+  showRiskPath(flag: RiskFlag): void;
   /** Label of a node on the canvas, if it is there. */
   labelOf(id: string): string | undefined;
   /** Whether the node is on the canvas. */
@@ -181,6 +184,7 @@ export function renderNodeDetails(root: HTMLElement, v: NodeDetailsView, actions
       h("p", { class: "details-title", "data-testid": "details-label" }, name),
       h("div", { class: "mono", "data-testid": "details-id" }, n.id),
       badges(a.badges, hub),
+      ...riskSection(a.risk, name, (f) => { actions.showRiskPath(f); }),
       visibilityNotes(a, actions),
       h(
         "div",

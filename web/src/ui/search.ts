@@ -1,6 +1,7 @@
 // Search box with results as you type (debounced), an ARIA combobox: arrow
 // keys move through the results, Enter or a click picks one.
 import type { RedthreadClient } from "../api";
+import { badgesOf, isHighRiskFlag } from "../badges";
 import { kindLabel, nodeColor } from "../style";
 import type { GNode, SearchHit } from "../types";
 import { clear, h } from "./dom";
@@ -161,11 +162,28 @@ function hitItem(hit: SearchHit, i: number, active: boolean, pick: () => void): 
     },
     h("span", { class: "kind" }, h("span", { class: "dot", style: `background:${nodeColor(n.kind)}`, "aria-hidden": "true" }), kindLabel(n.kind)),
     h("span", { class: "hit-label" }, n.label || n.key),
+    ...hitBadges(n),
     h("span", { class: "hit-id" }, n.id),
   );
   li.addEventListener("mousedown", (ev) => { ev.preventDefault(); }); // keep focus in the input
   li.addEventListener("click", pick);
   return li;
+}
+
+/** The hit's badges from the server's risk, each titled with its reasons. */
+function hitBadges(n: SearchHit["node"]): HTMLElement[] {
+  const flags = n.risk?.flags ?? [];
+  return badgesOf(n, n.risk).map((b) =>
+    h(
+      "span",
+      {
+        class: `hit-badge ${b}`,
+        "data-testid": `hit-badge-${b}`,
+        title: flags.filter((f) => (b === "sanctioned" ? f.kind === "SANCTIONED" : isHighRiskFlag(f))).map((f) => f.reason).join("\n"),
+      },
+      b === "sanctioned" ? "Sanctioned" : "High risk",
+    ),
+  );
 }
 
 /** A failed search: the message, its code and a retry. */
