@@ -182,6 +182,7 @@ func TestWebQueriesWithinLimit(t *testing.T) {
 		"EDGES_QUERY":           {"ids": ids(500)},
 		"NEIGHBORS_QUERY":       {"id": "a:b", "depth": 2, "direction": "BOTH", "limit": 50, "minAmount": 1000},
 		"PATH_QUERY":            {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "since": "2018-01-01T00:00:00Z"},
+		"NEAREST_QUERY":         {"from": "a:b", "target": map[string]any{"sanctioned": true}, "direction": "BOTH", "maxHops": 12, "limit": 20},
 		"PATHS_QUERY":           {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "limit": 20}, // forms.ts K_PATHS_MAX
 		"FLOW_QUERY":            {"from": ids(1), "maxHops": 12, "taint": "HAIRCUT"},
 		"CLUSTER_QUERY":         {"id": "wallet:btc:1abc", "heuristics": []any{"CO_SPEND", "ONE_TIME_CHANGE"}},
