@@ -11,9 +11,9 @@ describe("edge picking beside thin edges", () => {
     ["on the edge", { x: 50, y: 0 }, "b"],
     ["within the radius above it", { x: 50, y: -EDGE_HIT_RADIUS }, "b"],
     ["beyond the radius", { x: 50, y: -EDGE_HIT_RADIUS - 0.5 }, null],
-    ["nearer the other edge", { x: 50, y: 4 }, "a"],
+    ["nearer the other edge", { x: 50, y: 3.5 }, "a"],
     ["halfway: the least ID", { x: 50, y: 3 }, "a"],
-    ["past an end", { x: 102, y: 0 }, "b"],
+    ["past an end", { x: 103, y: 0 }, "b"],
     ["far past an end", { x: 110, y: 0 }, null],
     ["at a point edge", { x: 51, y: 51 }, "c"],
   ])("%s", (_name, p, want) => {

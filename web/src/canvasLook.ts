@@ -154,9 +154,10 @@ export function reduceEdge(graph: RGraph, id: string, attrs: EdgeAttrs, palette:
  * Half the width, in CSS pixels, of the band around an edge that picks it.
  * Sigma picks edges in a half-resolution buffer where a thin edge may not
  * cover a pixel at all; a click on the stage within this distance of an
- * edge picks it too, so every edge has a hit area at least 6 px wide.
+ * edge picks it too, so every edge has a hit area 8 px wide (at least 6
+ * px however the click rounds to whole pixels).
  */
-export const EDGE_HIT_RADIUS = 3;
+export const EDGE_HIT_RADIUS = 4;
 
 export interface Point {
   x: number;
