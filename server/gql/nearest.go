@@ -14,7 +14,7 @@ import (
 func nearestQuery(from string, target model.NearestTarget, a pathArgs, limit *int) (investigate.NearestQuery, error) {
 	id, err := nodeID(from)
 	if err != nil {
-		return investigate.NearestQuery{}, err
+		return investigate.NearestQuery{}, named("from", err)
 	}
 	if a.maxHops != nil && *a.maxHops < 1 {
 		return investigate.NearestQuery{}, graph.Errorf(graph.CodeInvalid, "maxHops must be at least 1")
@@ -28,7 +28,7 @@ func nearestQuery(from string, target model.NearestTarget, a pathArgs, limit *in
 	}
 	if target.ThreatGroup != nil {
 		if t.ThreatGroup, err = nodeID(*target.ThreatGroup); err != nil {
-			return investigate.NearestQuery{}, err
+			return investigate.NearestQuery{}, named("target.threatGroup", err)
 		}
 	}
 	return investigate.NearestQuery{
@@ -47,6 +47,11 @@ func (r *Resolver) nearest(ctx context.Context, q investigate.NearestQuery) (*mo
 		return nil, err
 	}
 	return model.NewPathList(res), nil
+}
+
+// named prefixes an argument's error with the argument's name, keeping its code.
+func named(arg string, err error) error {
+	return graph.WrapError(graph.ErrorCode(err), err, "%s: %s", arg, graph.ErrorMessage(err))
 }
 
 func deref(p *string) string {
