@@ -43,6 +43,9 @@ func TestOperationBudget(t *testing.T) {
 		{"paths", func(ctx context.Context, top investigate.Topology) (any, error) {
 			return investigate.Paths(ctx, top, investigate.PathsQuery{From: cw(0), To: cw(n - 1), MaxHops: 10, Limit: 3}, investigate.Limits{})
 		}},
+		{"nearest", func(ctx context.Context, top investigate.Topology) (any, error) {
+			return investigate.Nearest(ctx, top, investigate.NearestQuery{From: cw(0), MaxHops: 10, Target: investigate.NearestTarget{Kind: graph.KindService}}, investigate.Limits{})
+		}},
 		{"moneyFlow", func(ctx context.Context, top investigate.Topology) (any, error) {
 			return investigate.Flow(ctx, top, investigate.FlowQuery{From: wallets(0), To: leaves, MaxHops: 10}, investigate.Limits{})
 		}},

@@ -16,7 +16,7 @@ import (
 // graph; the answers expected are the same for every store.
 func investigateCases() []suiteCase {
 	var out []suiteCase
-	for _, group := range [][]suiteCase{pathCases(), flowCases(), clusterCases(), communityCases(), personaCases(), hubCases(), neighborhoodCases(), riskCases()} {
+	for _, group := range [][]suiteCase{pathCases(), nearestCases(), flowCases(), clusterCases(), communityCases(), personaCases(), hubCases(), neighborhoodCases(), riskCases()} {
 		out = append(out, group...)
 	}
 	return out
@@ -49,6 +49,10 @@ func testHubDeadline(t *testing.T, e env) {
 	queries := map[string]func(context.Context, investigate.Topology, int) error{
 		"paths": func(ctx context.Context, top investigate.Topology, hd int) error {
 			_, err := investigate.Paths(ctx, top, investigate.PathsQuery{From: hub, To: other, Limit: 5, HubDegree: hd}, investigate.Limits{})
+			return err
+		},
+		"nearest": func(ctx context.Context, top investigate.Topology, hd int) error {
+			_, err := investigate.Nearest(ctx, top, investigate.NearestQuery{From: hub, Limit: 5, HubDegree: hd, Target: investigate.NearestTarget{Sanctioned: true}}, investigate.Limits{})
 			return err
 		},
 		"moneyFlow": func(ctx context.Context, top investigate.Topology, hd int) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest/ofaccsv"
 )
 
 // entityJSON is one FtM entity. Property values are strings, or nested
@@ -133,7 +134,7 @@ func nodeOf(e *ftmEntity) (*graph.Node, string, error) {
 		n.Key = e.id
 		if id := e.first("authorityId"); isOFAC(e.props["authority"]) && isDigits(id) {
 			// The key and label the ofac-csv format gives the same designation.
-			n.Key, n.Label = "ofac-"+id, "OFAC SDN #"+id
+			n.Key, n.Label = "ofac-"+id, ofaccsv.SanctionLabel(id, "", nil)
 		}
 	case graph.KindIdentifier:
 		user, service, email := e.first("username"), e.first("service"), e.first("email")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/ofaccsv"
 )
 
 // FormatName is the name of this format on the command line and the prefix
@@ -60,6 +61,7 @@ type Reader struct {
 	dataset string
 	opts    Options
 	ids     map[string]string // FtM id → node ID, of entities that make nodes
+	names   map[string]string // FtM id → name, of entities a designation may name
 	pending []pendingEdge     // edges waiting for an endpoint defined later
 	queue   ingest.Queue
 	eof     bool
@@ -87,7 +89,7 @@ func NewReader(r io.Reader, name string, opts Options) *Reader {
 	}
 	c := ingest.NewCountingReader(r, 0)
 	return &Reader{lines: ingest.NewLines(c, name, MaxLineBytes), name: name, opts: opts, count: c,
-		dataset: FormatName + ":" + filepath.Base(name), ids: map[string]string{}}
+		dataset: FormatName + ":" + filepath.Base(name), ids: map[string]string{}, names: map[string]string{}}
 }
 
 // BytesRead reports progress to the ingest runner.
@@ -152,6 +154,10 @@ func (r *Reader) entity(line []byte, pos ingest.Pos) {
 		return
 	}
 	r.ids[e.id] = n.ID
+	rememberName(r.names, e.id, n)
+	if n.Kind == graph.KindSanction {
+		r.labelDesignation(e, n)
+	}
 	src := r.source(e)
 	n.Sources = src
 	n.Props = leftover(e)
@@ -301,4 +307,28 @@ func (r *Reader) reject(pos ingest.Pos, id, field string, err error) {
 func (r *Reader) source(e *ftmEntity) []graph.Source {
 	return []graph.Source{{Dataset: r.dataset, Record: e.id, URL: e.first("sourceUrl"),
 		Confidence: r.opts.Confidence, Marking: r.opts.Marking}}
+}
+
+// rememberName keeps the name of an entity that a designation may name.
+func rememberName(names map[string]string, id string, n *graph.Node) {
+	switch n.Kind {
+	case graph.KindSanction, graph.KindWallet, graph.KindIdentifier:
+	default:
+		if n.Label != "" {
+			names[id] = n.Label
+		}
+	}
+}
+
+// labelDesignation labels an OFAC designation as the ofac-csv format
+// does: with whom it designates (its first entity, when the file names
+// it) and its programs.
+func (r *Reader) labelDesignation(e *ftmEntity, n *graph.Node) {
+	id := e.first("authorityId")
+	if n.Key != "ofac-"+id {
+		return
+	}
+	programs := slices.Clone(e.props["program"])
+	slices.Sort(programs)
+	n.Label = ofaccsv.SanctionLabel(id, r.names[e.first("entity")], slices.Compact(programs))
 }

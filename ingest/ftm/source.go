@@ -47,7 +47,7 @@ func (s *source) Open(ctx context.Context) (ingest.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := scanIDs(ctx, f, s.name)
+	ids, names, err := scanIDs(ctx, f, s.name)
 	_ = f.Close() // read only: the second pass opens the file again
 	if err != nil {
 		return nil, err
@@ -56,27 +56,28 @@ func (s *source) Open(ctx context.Context) (ingest.Reader, error) {
 		return nil, err
 	}
 	r := NewReader(f, s.name, s.opts)
-	r.ids, r.prepass, r.closer = ids, true, f
+	r.ids, r.names, r.prepass, r.closer = ids, names, true, f
 	return r, nil
 }
 
-// scanIDs is the first pass: the node ID of every entity that makes a node.
-func scanIDs(ctx context.Context, f io.Reader, name string) (map[string]string, error) {
+// scanIDs is the first pass: the node ID of every entity that makes a
+// node, and the names of those a designation may name.
+func scanIDs(ctx context.Context, f io.Reader, name string) (ids, names map[string]string, err error) {
 	r := NewReader(f, name, Options{})
-	ids := map[string]string{}
+	ids, names = map[string]string{}, map[string]string{}
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 		line, err := r.lines.Next()
 		var re *ingest.RecordError
 		switch {
 		case err == io.EOF:
-			return ids, nil
+			return ids, names, nil
 		case errors.As(err, &re):
 			continue // reported by the second pass
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		}
 		e, _, err := decode(line)
 		if err != nil || nodeSchemas[e.schema] == "" {
@@ -84,6 +85,7 @@ func scanIDs(ctx context.Context, f io.Reader, name string) (map[string]string, 
 		}
 		if n, _, err := nodeOf(e); err == nil {
 			ids[e.id] = n.ID
+			rememberName(names, e.id, n)
 		}
 	}
 }

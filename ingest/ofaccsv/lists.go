@@ -67,7 +67,7 @@ func (r *Reader) startAddresses() error {
 				props["programs"] = programs
 			}
 			if !em.node(pos, "sdn_name", &graph.Node{Kind: kind, Key: "ofac-sdn-" + uid, Label: name, Props: props,
-				Sources: em.source(uid, url, "")}) || !em.sanctionNode(pos, uid, programs, nil, uid) {
+				Sources: em.source(uid, url, "")}) || !em.sanctionNode(pos, uid, name, programs, nil, uid) {
 				return
 			}
 			em.edge(pos, "", &graph.Edge{Kind: graph.EdgeSanctionedBy, From: id, To: sanctionID(uid), Sources: em.source(uid, url, "")})
@@ -113,10 +113,10 @@ func (r *Reader) startLinked() error {
 			em.reject(pos, "", "dst_uid", fmt.Errorf("%q is not an SDN entry number", dst))
 			return
 		}
-		if seen.first(src) && !em.sanctionNode(pos, src, splitPrograms(t.get(row, "src_programs")), named(srcName, nil), src) {
+		if seen.first(src) && !em.sanctionNode(pos, src, srcName, splitPrograms(t.get(row, "src_programs")), named(srcName, nil), src) {
 			return
 		}
-		if seen.first(dst) && !em.sanctionNode(pos, dst, nil, named(dstName, nil), src) {
+		if seen.first(dst) && !em.sanctionNode(pos, dst, dstName, nil, named(dstName, nil), src) {
 			return
 		}
 		em.edge(pos, "", &graph.Edge{Kind: graph.EdgeAssociatedWith, From: sanctionID(src), To: sanctionID(dst),
@@ -161,7 +161,7 @@ func (r *Reader) startAttributed() error {
 
 // designation queues the SANCTION node of an entry known by name only.
 func (r *Reader) designation(pos ingest.Pos, uid, name, programs string, akas []string) bool {
-	return r.em.sanctionNode(pos, uid, splitPrograms(programs), named(name, akas), uid)
+	return r.em.sanctionNode(pos, uid, name, splitPrograms(programs), named(name, akas), uid)
 }
 
 // named is the props of a designation known by name only.

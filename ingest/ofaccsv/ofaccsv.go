@@ -250,12 +250,13 @@ func sanctionID(entNum string) string { return "sanction:ofac-" + entNum }
 // that a list gives without saying whose they are.
 const listSanctionID = "sanction:ofac-sdn-list"
 
-// sanctionNode is the designation of SDN entry entNum. Its label is the
-// entry number, not the name: files spell names differently ("YAN,
-// Xiaobing", "Xiaobing YAN") and a label from one would replace another's
-// on every load. Files that name an entry without giving its entity add
-// props.sdnName through extra.
-func (e *emitter) sanctionNode(pos ingest.Pos, entNum string, programs []string, extra graph.Props, rec string) bool {
+// sanctionNode is the designation of SDN entry entNum, labelled with
+// whom it designates and under which programs (SanctionLabel). Files
+// spell names differently ("YAN, Xiaobing", "Xiaobing YAN"); the store's
+// merge keeps one label by a fixed rule whatever the load order, and the
+// other among the aliases. Files that name an entry without giving its
+// entity add props.sdnName through extra.
+func (e *emitter) sanctionNode(pos ingest.Pos, entNum, name string, programs []string, extra graph.Props, rec string) bool {
 	props := graph.Props{"authority": "OFAC", "list": "SDN", "entNum": entNum}
 	if len(programs) > 0 {
 		props["programs"] = programs
@@ -264,7 +265,7 @@ func (e *emitter) sanctionNode(pos ingest.Pos, entNum string, programs []string,
 		props[k] = v
 	}
 	return e.node(pos, "", &graph.Node{
-		Kind: graph.KindSanction, Key: "ofac-" + entNum, Label: SanctionLabel(entNum),
+		Kind: graph.KindSanction, Key: "ofac-" + entNum, Label: SanctionLabel(entNum, name, programs),
 		Props: props, Sources: e.source(rec, searchURL(entNum), ""),
 	})
 }
@@ -277,9 +278,20 @@ func (e *emitter) listSanctionNode(pos ingest.Pos, rec string) {
 	})
 }
 
-// SanctionLabel is the label of the designation of SDN entry entNum; the
-// ftm format gives OFAC designations the same.
-func SanctionLabel(entNum string) string { return "OFAC SDN #" + entNum }
+// SanctionLabel is the label of the designation of SDN entry entNum: whom
+// it designates and under which programs ("OFAC SDN: LAZARUS GROUP
+// (DPRK3)"), or the entry number when the file does not name it. The ftm
+// format labels OFAC designations the same.
+func SanctionLabel(entNum, name string, programs []string) string {
+	name = strings.Join(strings.Fields(name), " ")
+	switch {
+	case name == "":
+		return "OFAC SDN #" + entNum
+	case len(programs) == 0:
+		return "OFAC SDN: " + name
+	}
+	return "OFAC SDN: " + name + " (" + strings.Join(programs, ", ") + ")"
+}
 
 // programs splits an SDN program field: the legacy CSV joins programs with
 // "] [", the derived files with "|" or ", ". They are sorted so that two

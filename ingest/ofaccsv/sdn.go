@@ -158,7 +158,7 @@ func (r *Reader) sdnRow(st *sdnState, e *sdnEntry) {
 		return
 	}
 	st.names[e.name] = append(st.names[e.name], id)
-	if !em.sanctionNode(e.pos, e.entNum, programs, nil, e.entNum) {
+	if !em.sanctionNode(e.pos, e.entNum, e.name, programs, nil, e.entNum) {
 		return
 	}
 	sanction := sanctionID(e.entNum)

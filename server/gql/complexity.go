@@ -7,6 +7,7 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/server/gql/generated"
+	"github.com/redthread-dev/redthread/server/gql/model"
 )
 
 // Pricing (docs/investigate.md, "What a query costs"). An operation costs
@@ -79,6 +80,11 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 		return plus(work, scaled(child, PathHops(l, maxHops)+1))
 	}
 	c.Query.Paths = func(child int, _, _ string, maxHops, limit *int, _ *bool, _ *graph.Direction, _ []graph.EdgeKind, _, _ *time.Time, _ *float64, _ *time.Time, _ *investigate.ServicePolicy, _ *int) int {
+		return plus(engine, scaled(child, (PathHops(l, maxHops)+1)*clamp(limit, 5, 1, il.MaxPaths)))
+	}
+	// Nearest searches like paths: one breadth-first search under the
+	// engine's limits, and at most `limit` paths of at most maxHops hops.
+	c.Query.Nearest = func(child int, _ string, _ model.NearestTarget, maxHops, limit *int, _ *graph.Direction, _ []graph.EdgeKind, _, _ *time.Time, _ *float64, _ *time.Time, _ *int) int {
 		return plus(engine, scaled(child, (PathHops(l, maxHops)+1)*clamp(limit, 5, 1, il.MaxPaths)))
 	}
 	// A money flow's answer is per route: at most `limit` routes, each

@@ -17,6 +17,7 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/server/gql/generated"
+	"github.com/redthread-dev/redthread/server/gql/model"
 )
 
 // defaultComplexityLimit is server.DefaultConfig().ComplexityLimit, the
@@ -76,6 +77,8 @@ func TestComplexityScalesLists(t *testing.T) {
 		{"path as of", c.Query.ShortestPath(2, "a", "b", ptr(3), nil, nil, nil, nil, nil, since, nil, nil), engine + 1 + 2*4},
 		{"k paths", c.Query.Paths(2, "a", "b", ptr(3), ptr(10), nil, nil, nil, nil, nil, nil, nil, nil, nil), engine + 1 + 2*4*10},
 		{"k paths clamped", c.Query.Paths(2, "a", "b", ptr(3), ptr(1_000_000), nil, nil, nil, nil, nil, nil, nil, nil, nil), engine + 1 + 2*4*il.MaxPaths},
+		{"nearest", c.Query.Nearest(2, "a", model.NearestTarget{}, ptr(3), ptr(10), nil, nil, nil, nil, nil, nil, nil), engine + 1 + 2*4*10},
+		{"nearest clamped", c.Query.Nearest(2, "a", model.NearestTarget{}, ptr(3), ptr(1_000_000), nil, nil, nil, nil, nil, nil, nil), engine + 1 + 2*4*il.MaxPaths},
 		{"money flow routes", c.Query.MoneyFlow(3, nil, nil, nil, nil, nil, nil, nil, nil, ptr(50), nil, nil, nil, nil), engine + 1 + 3*50},
 		{"money flow clamped", c.Query.MoneyFlow(3, nil, nil, nil, nil, nil, nil, nil, nil, ptr(1_000_000), nil, nil, nil, nil), engine + 1 + 3*il.MaxRoutes},
 		{"tainted: ten per route", c.MoneyFlow.Tainted(4), 1 + 4*10},
@@ -102,6 +105,7 @@ var searches = []struct{ name, field string }{
 	{"shortestPath asOf", `shortestPath(from: "a:b", to: "c:d", asOf: "2024-01-01T00:00:00Z") { length }`},
 	{"shortestPath", `shortestPath(from: "a:b", to: "c:d") { length }`},
 	{"paths", `paths(from: "a:b", to: "c:d") { paths { length } }`},
+	{"nearest", `nearest(from: "a:b", target: {sanctioned: true}) { paths { length } }`},
 	{"personaCluster", `personaCluster(id: "person:x") { members { id } }`},
 	{"communities", `communities(ids: ["a:b", "c:d"]) { modularity }`},
 	{"exposure", `exposure(id: "wallet:eth:0xaa") { sent { total } }`},
@@ -183,6 +187,7 @@ func TestWebQueriesWithinLimit(t *testing.T) {
 		"RISKS_QUERY":           {"ids": ids(500)}, // session.ts FETCH_CHUNK
 		"NEIGHBORS_QUERY":       {"id": "a:b", "depth": 2, "direction": "BOTH", "limit": 50, "minAmount": 1000},
 		"PATH_QUERY":            {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "since": "2018-01-01T00:00:00Z"},
+		"NEAREST_QUERY":         {"from": "a:b", "target": map[string]any{"sanctioned": true}, "direction": "BOTH", "maxHops": 12, "limit": 20},
 		"PATHS_QUERY":           {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "limit": 20}, // forms.ts K_PATHS_MAX
 		"FLOW_QUERY":            {"from": ids(1), "maxHops": 12, "taint": "HAIRCUT"},
 		"CLUSTER_QUERY":         {"id": "wallet:btc:1abc", "heuristics": []any{"CO_SPEND", "ONE_TIME_CHANGE"}},

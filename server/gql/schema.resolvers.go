@@ -281,6 +281,16 @@ func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxHo
 	return model.NewPathList(res), nil
 }
 
+// Nearest is the resolver for the nearest field.
+func (r *queryResolver) Nearest(ctx context.Context, from string, target model.NearestTarget, maxHops *int, limit *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, hubDegree *int) (*model.PathList, error) {
+	q, err := nearestQuery(from, target, pathArgs{maxHops: maxHops, direction: direction, edgeKinds: edgeKinds,
+		since: since, until: until, minAmount: minAmount, asOf: asOf, hubDegree: hubDegree}, limit)
+	if err != nil {
+		return nil, err
+	}
+	return r.nearest(ctx, q)
+}
+
 // MoneyFlow is the resolver for the moneyFlow field.
 func (r *queryResolver) MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) (*model.MoneyFlow, error) {
 	src, err := nodeIDs(from)

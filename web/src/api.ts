@@ -5,7 +5,7 @@
 // generator, and code that reads a field no query asks for fails tsc.
 import { graphql } from "./gql";
 import type { ErrorCode as SchemaErrorCode } from "./gql/enums";
-import type { TypedDocumentString } from "./gql/graphql";
+import type { NearestTarget, TypedDocumentString } from "./gql/graphql";
 import type {
   AddressCluster,
   ClusterHeuristic,
@@ -140,6 +140,17 @@ export const PATHS_QUERY = graphql(`
   query Paths($from: ID!, $to: ID!, $direction: Direction, $maxHops: Int, $limit: Int, $edgeKinds: [EdgeKind!],
     $since: Time, $until: Time, $minAmount: Float) {
     paths(from: $from, to: $to, direction: $direction, maxHops: $maxHops, limit: $limit, edgeKinds: $edgeKinds,
+      since: $since, until: $until, minAmount: $minAmount) {
+      skippedHubs truncated reason
+      paths { length truncated reason nodes { ...NodeFields } edges { ...EdgeFields } }
+    }
+  }
+`);
+
+export const NEAREST_QUERY = graphql(`
+  query Nearest($from: ID!, $target: NearestTarget!, $direction: Direction, $maxHops: Int, $limit: Int, $edgeKinds: [EdgeKind!],
+    $since: Time, $until: Time, $minAmount: Float) {
+    nearest(from: $from, target: $target, direction: $direction, maxHops: $maxHops, limit: $limit, edgeKinds: $edgeKinds,
       since: $since, until: $until, minAmount: $minAmount) {
       skippedHubs truncated reason
       paths { length truncated reason nodes { ...NodeFields } edges { ...EdgeFields } }
@@ -363,6 +374,16 @@ export class RedthreadClient {
       signal,
     );
     return d.paths;
+  }
+
+  /** The shortest paths from a node to the k nearest matches of a target (a path to each). */
+  async nearest(from: string, target: NearestTarget, k: number, opts: PathOptions = {}, signal?: AbortSignal): Promise<PathList> {
+    const d = await this.request(
+      NEAREST_QUERY,
+      vars({ from, target, ...opts, limit: k, direction: opts.direction ?? "BOTH", maxHops: opts.maxHops ?? 6 }),
+      signal,
+    );
+    return d.nearest;
   }
 
   async moneyFlow(from: string[], opts: FlowOptions = {}, signal?: AbortSignal): Promise<MoneyFlow> {

@@ -17,7 +17,7 @@ import type { Settings } from "sigma/settings";
 import type { EdgeDisplayData, NodeDisplayData, RenderParams } from "sigma/types";
 import type { EdgeAttrs, NodeAttrs, RGraph } from "./graphModel";
 import { createHoverCard, type HoverCard } from "./hoverCard";
-import { PIN_RING, reduceEdge, reduceNode } from "./canvasLook";
+import { edgeNear, PIN_RING, reduceEdge, reduceNode, type DrawnEdge } from "./canvasLook";
 import { createLabelDrawers, type LabelDrawers } from "./labels";
 import { PALETTES, type CanvasPalette, type Theme } from "./style";
 import { currentTheme } from "./theme";
@@ -331,8 +331,11 @@ sigma.on("doubleClickNode", (e) => {
 sigma.on("clickEdge", ({ edge, event }) => {
   handlers.clickEdge(edge, modifiers(event.original));
 });
-sigma.on("clickStage", () => {
-  handlers.clickStage();
+sigma.on("clickStage", ({ event }) => {
+  // A click just beside a thin edge picks it (EDGE_HIT_RADIUS).
+  const edge = edgeNear(drawnEdges(sigma, graph), { x: event.x, y: event.y });
+  if (edge !== null) handlers.clickEdge(edge, modifiers(event.original));
+  else handlers.clickStage();
 });
 sigma.on("enterNode", ({ node }) => {
   container.style.cursor = "pointer";
@@ -390,4 +393,15 @@ function sigmaSettings(
   nodeReducer,
   edgeReducer,
   };
+}
+
+/** The edges on screen with their ends in viewport pixels, for edgeNear. */
+function* drawnEdges(sigma: Sigma<NodeAttrs, EdgeAttrs>, graph: RGraph): Generator<DrawnEdge> {
+  for (const id of graph.edges()) {
+    if (sigma.getEdgeDisplayData(id)?.hidden) continue;
+    const s = sigma.getNodeDisplayData(graph.source(id));
+    const t = sigma.getNodeDisplayData(graph.target(id));
+    if (!s || !t || s.hidden || t.hidden) continue;
+    yield { id, a: sigma.framedGraphToViewport(s), b: sigma.framedGraphToViewport(t) };
+  }
 }

@@ -149,3 +149,50 @@ export function reduceEdge(graph: RGraph, id: string, attrs: EdgeAttrs, palette:
   }
   return d;
 }
+
+/**
+ * Half the width, in CSS pixels, of the band around an edge that picks it.
+ * Sigma picks edges in a half-resolution buffer where a thin edge may not
+ * cover a pixel at all; a click on the stage within this distance of an
+ * edge picks it too, so every edge has a hit area 8 px wide (at least 6
+ * px however the click rounds to whole pixels).
+ */
+export const EDGE_HIT_RADIUS = 4;
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** An edge as drawn: its ends in viewport pixels. */
+export interface DrawnEdge {
+  id: string;
+  a: Point;
+  b: Point;
+}
+
+/** The distance from p to the segment ab. */
+export function segmentDistance(p: Point, a: Point, b: Point): number {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len2 = dx * dx + dy * dy;
+  const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2));
+  return Math.hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
+}
+
+/** The edge nearest p within `radius` pixels (the least ID on a tie), or null. */
+export function edgeNear(edges: Iterable<DrawnEdge>, p: Point, radius = EDGE_HIT_RADIUS): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const e of edges) {
+    // Cheap box test first: most edges are nowhere near the click.
+    if (p.x < Math.min(e.a.x, e.b.x) - radius || p.x > Math.max(e.a.x, e.b.x) + radius) continue;
+    if (p.y < Math.min(e.a.y, e.b.y) - radius || p.y > Math.max(e.a.y, e.b.y) + radius) continue;
+    const d = segmentDistance(p, e.a, e.b);
+    if (d <= radius && (d < bestD || (d === bestD && best !== null && e.id < best))) {
+      best = e.id;
+      bestD = d;
+    }
+  }
+  return best;
+}

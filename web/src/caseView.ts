@@ -31,7 +31,7 @@ export interface CaseGroup {
 
 /** The path search to re-run: a shortest path, k paths, or a money flow. */
 export interface CasePath {
-  mode: "shortest" | "k" | "flow";
+  mode: "shortest" | "k" | "flow" | "nearest";
   from: string[];
   to: string[];
   params: Record<string, string | number | boolean>;
@@ -91,7 +91,7 @@ export function captureView(graph: RGraph, extras: ViewExtras = {}): CaseView {
 const MAX_ID = 1024;
 const MAX_TEXT = 10_000;
 const ORIGINS = new Set<string>(["cluster", "community", "persona", "manual"]);
-const PATH_MODES = new Set<string>(["shortest", "k", "flow"]);
+const PATH_MODES = new Set<string>(["shortest", "k", "flow", "nearest"]);
 const NODE_KIND_SET = new Set<string>(NODE_KINDS);
 const EDGE_KIND_SET = new Set<string>(EDGE_KINDS);
 
@@ -161,7 +161,7 @@ function filtersOf(x: unknown, path: string): ViewFilters {
 
 function pathOf(x: unknown): CasePath {
   const o = record(x, "path");
-  if (typeof o.mode !== "string" || !PATH_MODES.has(o.mode)) fail("path.mode", "expected shortest, k or flow");
+  if (typeof o.mode !== "string" || !PATH_MODES.has(o.mode)) fail("path.mode", "expected shortest, k, nearest or flow");
   const params: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(record(o.params, "path.params"))) {
     text(k, "path.params", 100);

@@ -360,6 +360,7 @@ type ComplexityRoot struct {
 		IngestJob      func(childComplexity int, id string) int
 		IngestJobs     func(childComplexity int) int
 		MoneyFlow      func(childComplexity int, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) int
+		Nearest        func(childComplexity int, from string, target model.NearestTarget, maxHops *int, limit *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, hubDegree *int) int
 		Neighbors      func(childComplexity int, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) int
 		Node           func(childComplexity int, id string) int
 		Nodes          func(childComplexity int, ids []string) int
@@ -498,6 +499,7 @@ type QueryResolver interface {
 	Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) (*model.Subgraph, error)
 	ShortestPath(ctx context.Context, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.Path, error)
 	Paths(ctx context.Context, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.PathList, error)
+	Nearest(ctx context.Context, from string, target model.NearestTarget, maxHops *int, limit *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, hubDegree *int) (*model.PathList, error)
 	MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) (*model.MoneyFlow, error)
 	Cluster(ctx context.Context, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) (*model.AddressCluster, error)
 	Exposure(ctx context.Context, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) (*model.Exposure, error)
@@ -1935,6 +1937,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MoneyFlow(childComplexity, args["from"].([]string), args["to"].([]string), args["maxHops"].(*int), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["taint"].(*investigate.TaintModel), args["through"].([]string), args["limit"].(*int), args["asOf"].(*time.Time), args["hubDegree"].(*int), args["rankBy"].(*investigate.RankBy), args["rankAsset"].(*string)), true
+	case "Query.nearest":
+		if e.ComplexityRoot.Query.Nearest == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nearest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nearest(childComplexity, args["from"].(string), args["target"].(model.NearestTarget), args["maxHops"].(*int), args["limit"].(*int), args["direction"].(*graph.Direction), args["edgeKinds"].([]graph.EdgeKind), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["asOf"].(*time.Time), args["hubDegree"].(*int)), true
 	case "Query.neighbors":
 		if e.ComplexityRoot.Query.Neighbors == nil {
 			break
@@ -2402,7 +2415,9 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
-	inputUnmarshalMap := graphql.BuildUnmarshalerMap()
+	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputNearestTarget,
+	)
 	first := true
 
 	switch opCtx.Operation.Operation {
@@ -2699,6 +2714,37 @@ type Query {
   ): PathList!
 
   """
+  The shortest paths from a node to the nearest nodes that match a target:
+  a node kind, a service category, a sanction designation, an OFAC program
+  or an attribution to a threat group. A match ends a path (paths do not
+  pass through one); a path to a designation or an attribution ends with
+  that edge, so its last node is the SANCTION or THREAT_GROUP and the one
+  before it the entity designated or attributed. Shortest first, equal
+  lengths in the order of their last nodes' IDs; the same answer from
+  every store.
+  """
+  nearest(
+    "The node the paths start at."
+    from: ID!
+    "What to look for: exactly one field."
+    target: NearestTarget!
+    "Longest path (default 6; clamped to 1–12)."
+    maxHops: Int
+    "How many matches, a path to each (default 5; at most the server's limit, 100)."
+    limit: Int
+    "Default BOTH. A designation or an attribution is an edge out of the entity: IN cannot reach one."
+    direction: Direction
+    "Only these edge kinds (default all); the edge that states a designation or an attribution is always followed."
+    edgeKinds: [EdgeKind!]
+    since: Time
+    until: Time
+    minAmount: Float
+    asOf: Time
+    "Degree above which a node is not passed through (default 1000; -1 for the server's maximum)."
+    hubDegree: Int
+  ): PathList!
+
+  """
   Where value from some sources went: time-respecting routes (each transfer no
   earlier than the one before it) to services (named: the place to send legal
   process) or to given sinks, the value that reached each under a taint model,
@@ -2888,6 +2934,22 @@ enum ClusterHeuristic {
   CO_SPEND
   "In a two-output transaction, an output address appearing only there is the spender's change."
   ONE_TIME_CHANGE
+}
+
+"What ` + "`" + `nearest` + "`" + ` looks for: exactly one field."
+input NearestTarget {
+  "A node of this kind."
+  kind: NodeKind
+  "A service, or a wallet of one, of this category (exchange, mixer, bridge...; case-insensitive)."
+  category: String
+  "Any sanction designation."
+  sanctioned: Boolean
+  "A designation under this sanctions program (DPRK3, CYBER2...; case-insensitive)."
+  program: String
+  "An attribution to any threat group."
+  attributed: Boolean
+  "An attribution to this threat group."
+  threatGroup: ID
 }
 
 "Paths, shortest first."
@@ -4919,6 +4981,100 @@ func (ec *executionContext) field_Query_moneyFlow_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["rankAsset"] = arg12
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nearest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "target",
+		func(ctx context.Context, v any) (model.NearestTarget, error) {
+			return ec.unmarshalNNearestTarget2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNearestTarget(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["target"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxHops",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxHops"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*graph.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "edgeKinds",
+		func(ctx context.Context, v any) ([]graph.EdgeKind, error) {
+			return ec.unmarshalOEdgeKind2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐEdgeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["edgeKinds"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "minAmount",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minAmount"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "hubDegree",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["hubDegree"] = arg10
 	return args, nil
 }
 
@@ -11204,6 +11360,50 @@ func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_nearest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nearest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nearest(ctx, fc.Args["from"].(string), fc.Args["target"].(model.NearestTarget), fc.Args["maxHops"].(*int), fc.Args["limit"].(*int), fc.Args["direction"].(*graph.Direction), fc.Args["edgeKinds"].([]graph.EdgeKind), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["minAmount"].(*float64), fc.Args["asOf"].(*time.Time), fc.Args["hubDegree"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PathList) graphql.Marshaler {
+			return ec.marshalNPathList2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPathList(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nearest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PathList(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nearest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_moneyFlow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14050,6 +14250,71 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputNearestTarget(ctx context.Context, obj any) (model.NearestTarget, error) {
+	var it model.NearestTarget
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "category", "sanctioned", "program", "attributed", "threatGroup"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalONodeKind2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "sanctioned":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sanctioned"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sanctioned = data
+		case "program":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("program"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Program = data
+		case "attributed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributed = data
+		case "threatGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("threatGroup"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ThreatGroup = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -16662,6 +16927,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "nearest":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_nearest(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "moneyFlow":
 			field := field
 
@@ -18666,6 +18953,11 @@ func (ec *executionContext) marshalNMoneyFlow2ᚖgithubᚗcomᚋredthreadᚑdev�
 	return ec._MoneyFlow(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNNearestTarget2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNearestTarget(ctx context.Context, v any) (model.NearestTarget, error) {
+	res, err := ec.unmarshalInputNearestTarget(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNNode2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -19734,6 +20026,52 @@ func (ec *executionContext) marshalONodeKind2ᚕgithubᚗcomᚋredthreadᚑdev�
 
 	return ret
 }
+
+func (ec *executionContext) unmarshalONodeKind2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKind(ctx context.Context, v any) (*graph.NodeKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalONodeKind2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKind[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalONodeKind2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKind(ctx context.Context, sel ast.SelectionSet, v *graph.NodeKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalONodeKind2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKind[*v])
+	return res
+}
+
+var (
+	unmarshalONodeKind2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKind = map[string]graph.NodeKind{
+		"WALLET":       graph.KindWallet,
+		"TRANSACTION":  graph.KindTransaction,
+		"SERVICE":      graph.KindService,
+		"ORGANIZATION": graph.KindOrganization,
+		"PERSON":       graph.KindPerson,
+		"IDENTIFIER":   graph.KindIdentifier,
+		"THREAT_GROUP": graph.KindThreatGroup,
+		"INCIDENT":     graph.KindIncident,
+		"SANCTION":     graph.KindSanction,
+		"LOCATION":     graph.KindLocation,
+	}
+	marshalONodeKind2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKind = map[graph.NodeKind]string{
+		graph.KindWallet:       "WALLET",
+		graph.KindTransaction:  "TRANSACTION",
+		graph.KindService:      "SERVICE",
+		graph.KindOrganization: "ORGANIZATION",
+		graph.KindPerson:       "PERSON",
+		graph.KindIdentifier:   "IDENTIFIER",
+		graph.KindThreatGroup:  "THREAT_GROUP",
+		graph.KindIncident:     "INCIDENT",
+		graph.KindSanction:     "SANCTION",
+		graph.KindLocation:     "LOCATION",
+	}
+)
 
 func (ec *executionContext) marshalOSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx context.Context, sel ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
 	if v == nil {

@@ -282,6 +282,22 @@ type MoneyFlow struct {
 type Mutation struct {
 }
 
+// What `nearest` looks for: exactly one field.
+type NearestTarget struct {
+	// A node of this kind.
+	Kind *graph.NodeKind `json:"kind,omitempty"`
+	// A service, or a wallet of one, of this category (exchange, mixer, bridge...; case-insensitive).
+	Category *string `json:"category,omitempty"`
+	// Any sanction designation.
+	Sanctioned *bool `json:"sanctioned,omitempty"`
+	// A designation under this sanctions program (DPRK3, CYBER2...; case-insensitive).
+	Program *string `json:"program,omitempty"`
+	// An attribution to any threat group.
+	Attributed *bool `json:"attributed,omitempty"`
+	// An attribution to this threat group.
+	ThreatGroup *string `json:"threatGroup,omitempty"`
+}
+
 // A page of nodes (Relay connection).
 type NodeConnection struct {
 	Edges    []*NodeEdge `json:"edges"`

@@ -20,12 +20,13 @@ type Client = Pick<RedthreadClient, "getCase" | "nodes" | "edges">;
 
 function setup(graph: RGraph, getCase: Client["getCase"] = () => Promise.resolve(null)) {
   const all = launderingCase();
-  const client: Client & Pick<RedthreadClient, "paths" | "shortestPath" | "moneyFlow"> = {
+  const client: Client & Pick<RedthreadClient, "paths" | "shortestPath" | "nearest" | "moneyFlow"> = {
     getCase,
     nodes: (ids) => Promise.resolve(ids.map((id): GNode | null => all.nodes.find((n) => n.id === id) ?? null)),
     edges: (ids) => Promise.resolve(ids.map((id): GEdge | null => all.edges.find((e) => e.id === id) ?? null)),
     shortestPath: () => Promise.resolve({ nodes: [], edges: [], length: 0, truncated: false, reason: null }),
     paths: () => Promise.reject(new Error("not asked")),
+    nearest: () => Promise.reject(new Error("not asked")),
     moneyFlow: () => Promise.reject(new Error("not asked")),
   };
   const notify = recordingNotify();

@@ -8,7 +8,7 @@ import { edge, EXCHANGE, launderingCase, MIXER, PEEL1, PEEL2, THEFT, wallet } fr
 import { Requests } from "./ports";
 import { TraceController } from "./trace";
 
-type Client = Pick<RedthreadClient, "paths" | "shortestPath" | "moneyFlow" | "edges" | "nodes">;
+type Client = Pick<RedthreadClient, "paths" | "shortestPath" | "nearest" | "moneyFlow" | "edges" | "nodes">;
 
 function pathOf(ids: string[]): Path {
   const c = launderingCase();
@@ -31,6 +31,7 @@ function setup(client: Partial<Client> = {}) {
       return Promise.resolve(pathOf([THEFT, PEEL1, PEEL2]));
     },
     paths: () => Promise.reject(new Error("not asked")),
+    nearest: () => Promise.reject(new Error("not asked")),
     moneyFlow: () => Promise.reject(new Error("not asked")),
     edges: () => Promise.resolve([]),
     nodes: () => Promise.reject(new Error("not asked")),

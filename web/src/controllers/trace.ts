@@ -1,4 +1,4 @@
-// Tracing: the path search (shortest, k shortest) and the money flow, their
+// Tracing: the path search (shortest, k shortest, nearest of a kind) and the money flow, their
 // ends, parameters and answer (PathView), the highlight on the canvas, and
 // the path panel that shows them.
 import type { RedthreadClient } from "../api";
@@ -8,7 +8,7 @@ import { clearHighlight, highlightPath, mergeSubgraph, pathHops, type RGraph } f
 import { sinkEdgeIds } from "../session";
 import type { GEdge, GNode, Path } from "../types";
 import { unnamedRouteIds } from "../ui/flowResults";
-import { flowOptions, pathOptions, readPathParams } from "../ui/forms";
+import { describeTarget, flowOptions, parseTarget, pathOptions, readPathParams } from "../ui/forms";
 import { emptyPath, type PathActions, type PathView } from "../ui/pathPanel";
 import type { Effects, Layout, Requests } from "./ports";
 
@@ -19,7 +19,7 @@ export interface PathPanelView {
 
 export interface TraceDeps {
   graph: RGraph;
-  client: Pick<RedthreadClient, "paths" | "shortestPath" | "moneyFlow" | "edges" | "nodes">;
+  client: Pick<RedthreadClient, "paths" | "shortestPath" | "nearest" | "moneyFlow" | "edges" | "nodes">;
   requests: Requests;
   layout: Pick<Layout, "settle">;
   effects: Effects;
@@ -63,6 +63,7 @@ export class TraceController {
         void this.find();
       },
       select: (id) => { d.select({ type: "node", id }); },
+      selectEdge: (id) => { d.select({ type: "edge", id }); },
     };
   }
 
@@ -102,11 +103,16 @@ export class TraceController {
     const p = this.v;
     const from = p.ends.from[0];
     const to = p.ends.to[0];
-    if (!from || (p.mode !== "flow" && !to)) return;
+    const oneEnd = p.mode === "flow" || p.mode === "nearest";
+    if (!from || (!oneEnd && !to)) return;
     p.loading = true;
     this.render();
     const what =
-      p.mode === "flow" ? `Following the money from ${p.ends.from.map((e) => e.label).join(", ")}` : `Finding ${p.mode === "k" ? `${p.params.k} paths` : "a path"} from ${from.label} to ${to?.label ?? ""}`;
+      p.mode === "flow"
+        ? `Following the money from ${p.ends.from.map((e) => e.label).join(", ")}`
+        : p.mode === "nearest"
+          ? `Finding the nearest ${describeTarget(p.params.target)} from ${from.label}`
+          : `Finding ${p.mode === "k" ? `${p.params.k} paths` : "a path"} from ${from.label} to ${to?.label ?? ""}`;
     try {
       await this.d.requests.run(what, async () => {
         if (p.mode === "flow") await this.runFlow(p);
@@ -194,13 +200,25 @@ export class TraceController {
   private async runPaths(p: PathView): Promise<void> {
     const from = p.ends.from[0];
     const to = p.ends.to[0];
-    if (!from || !to) return;
+    const nearest = p.mode === "nearest";
+    if (!from || (!nearest && !to)) return;
+    const toLabel = nearest ? `the nearest ${describeTarget(p.params.target)}` : (to?.label ?? "");
     const opts = pathOptions(p.params);
     let paths: Path[];
     let skipped: string[] = [];
     let truncated: boolean;
     let reason: string | null;
-    if (p.mode === "k") {
+    if (p.mode === "nearest") {
+      const target = parseTarget(p.params.target);
+      if (!target.ok) throw new Error(`Check the search: ${target.error}`);
+      const list = await this.d.client.nearest(from.id, target.value, p.params.k, opts);
+      paths = list.paths;
+      skipped = list.skippedHubs;
+      truncated = list.truncated;
+      reason = list.reason;
+    } else if (!to) {
+      return;
+    } else if (p.mode === "k") {
       const list = await this.d.client.paths(from.id, to.id, p.params.k, opts);
       paths = list.paths;
       skipped = list.skippedHubs;
@@ -221,7 +239,7 @@ export class TraceController {
       truncated,
       reason,
       fromLabel: from.label,
-      toLabel: to.label,
+      toLabel,
       params: { ...p.params },
     };
     p.active = 0;

@@ -22,6 +22,22 @@ export type ClusterHeuristic =
   /** In a two-output transaction, an output address appearing only there is the spender's change. */
   | 'ONE_TIME_CHANGE';
 
+/** What `nearest` looks for: exactly one field. */
+export type NearestTarget = {
+  /** A node of this kind. */
+  kind?: NodeKind | null | undefined;
+  /** A service, or a wallet of one, of this category (exchange, mixer, bridge...; case-insensitive). */
+  category?: string | null | undefined;
+  /** Any sanction designation. */
+  sanctioned?: boolean | null | undefined;
+  /** A designation under this sanctions program (DPRK3, CYBER2...; case-insensitive). */
+  program?: string | null | undefined;
+  /** An attribution to any threat group. */
+  attributed?: boolean | null | undefined;
+  /** An attribution to this threat group. */
+  threatGroup?: string | null | undefined;
+};
+
 /**
  * How a money flow orders its sinks and routes. Different assets are never
  * added together: ASSET compares the amount of the first asset of the flow's
@@ -214,6 +230,24 @@ export type PathsQueryVariables = Exact<{
 
 
 export type PathsQuery = { paths: { skippedHubs: Array<string>, truncated: boolean, reason: string | null, paths: Array<{ length: number, truncated: boolean, reason: string | null, nodes: Array<
+        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> }> } };
+
+export type NearestQueryVariables = Exact<{
+  from: string;
+  target: NearestTarget;
+  direction?: Direction | null | undefined;
+  maxHops?: number | null | undefined;
+  limit?: number | null | undefined;
+  edgeKinds?: Array<EdgeKind> | null | undefined;
+  since?: string | null | undefined;
+  until?: string | null | undefined;
+  minAmount?: number | null | undefined;
+}>;
+
+
+export type NearestQuery = { nearest: { skippedHubs: Array<string>, truncated: boolean, reason: string | null, paths: Array<{ length: number, truncated: boolean, reason: string | null, nodes: Array<
         | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
         | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
       >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> }> } };
@@ -858,6 +892,92 @@ fragment EdgeFields on Edge {
     ...SourceFields
   }
 }`) as unknown as TypedDocumentString<PathsQuery, PathsQueryVariables>;
+export const NearestDocument = new TypedDocumentString(`
+    query Nearest($from: ID!, $target: NearestTarget!, $direction: Direction, $maxHops: Int, $limit: Int, $edgeKinds: [EdgeKind!], $since: Time, $until: Time, $minAmount: Float) {
+  nearest(
+    from: $from
+    target: $target
+    direction: $direction
+    maxHops: $maxHops
+    limit: $limit
+    edgeKinds: $edgeKinds
+    since: $since
+    until: $until
+    minAmount: $minAmount
+  ) {
+    skippedHubs
+    truncated
+    reason
+    paths {
+      length
+      truncated
+      reason
+      nodes {
+        ...NodeFields
+      }
+      edges {
+        ...EdgeFields
+      }
+    }
+  }
+}
+    fragment SourceFields on Source {
+  dataset
+  record
+  job
+  retrievedAt
+  url
+  excerpt
+  confidence
+  marking
+  illustrative
+}
+fragment NodeFields on Node {
+  __typename
+  id
+  kind
+  key
+  label
+  aliases
+  confidence
+  marking
+  validFrom
+  validTo
+  degree
+  properties {
+    key
+    value
+  }
+  sources {
+    ...SourceFields
+  }
+  ... on Wallet {
+    chain
+    address
+  }
+}
+fragment EdgeFields on Edge {
+  id
+  kind
+  from
+  to
+  amount
+  asset
+  valueUSD
+  time
+  txHash
+  confidence
+  marking
+  validFrom
+  validTo
+  properties {
+    key
+    value
+  }
+  sources {
+    ...SourceFields
+  }
+}`) as unknown as TypedDocumentString<NearestQuery, NearestQueryVariables>;
 export const MoneyFlowDocument = new TypedDocumentString(`
     query MoneyFlow($from: [ID!]!, $to: [ID!], $maxHops: Int, $taint: TaintModel, $minAmount: Float, $since: Time, $until: Time, $limit: Int, $rankBy: FlowRanking, $rankAsset: String) {
   moneyFlow(

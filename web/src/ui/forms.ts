@@ -145,7 +145,7 @@ export function kindFilter<K extends string>(picked: readonly K[], all: readonly
 
 // --- the path panel's parameters ---------------------------------------------
 
-export type PathMode = "shortest" | "k" | "flow";
+export type PathMode = "shortest" | "k" | "flow" | "nearest";
 
 export const K_PATHS_MAX = 20;
 
@@ -168,6 +168,8 @@ export interface PathParams {
   minUSD: string;
   /** Picked edge kinds, comma-separated; "" for all (no filter). Money flows ignore them: they follow transfers. */
   edgeKinds: string;
+  /** What "nearest" looks for, as NEAREST_TARGETS' `value` plus, for those that take one, `:` and the text typed. */
+  target: string;
 }
 
 export const DEFAULT_PATH_PARAMS: PathParams = {
@@ -179,6 +181,7 @@ export const DEFAULT_PATH_PARAMS: PathParams = {
   until: "",
   minUSD: "",
   edgeKinds: "",
+  target: "sanctioned",
 };
 
 const DIRECTIONS: readonly Direction[] = ["BOTH", "OUT", "IN"];
@@ -192,7 +195,7 @@ const TAINTS: readonly TaintModel[] = ["POISON", "HAIRCUT", "FIFO"];
  */
 export function readPathParams(raw: Readonly<Record<string, unknown>>): PathParams {
   const p: PathParams = { ...DEFAULT_PATH_PARAMS };
-  const { direction, taint, maxHops, k, since, until, minUSD, edgeKinds } = raw;
+  const { direction, taint, maxHops, k, since, until, minUSD, edgeKinds, target } = raw;
   if (DIRECTIONS.includes(direction as Direction)) p.direction = direction as Direction;
   if (TAINTS.includes(taint as TaintModel)) p.taint = taint as TaintModel;
   if (typeof maxHops === "number") p.maxHops = maxHops;
@@ -201,6 +204,7 @@ export function readPathParams(raw: Readonly<Record<string, unknown>>): PathPara
   if (typeof until === "string") p.until = until;
   if (typeof minUSD === "string") p.minUSD = minUSD;
   if (typeof edgeKinds === "string") p.edgeKinds = edgeKinds;
+  if (typeof target === "string") p.target = target;
   return p;
 }
 
@@ -217,7 +221,7 @@ export function writeKinds(picked: readonly EdgeKind[]): string {
   return kinds.length === EDGE_KINDS.length ? "" : kinds.join(",");
 }
 
-export type PathField = "maxHops" | "k" | "since" | "until" | "minUSD" | "edgeKinds";
+export type PathField = "maxHops" | "k" | "since" | "until" | "minUSD" | "edgeKinds" | "target";
 
 export const PATH_FIELD_LABELS: Record<PathField, string> = {
   maxHops: "Max hops",
@@ -226,6 +230,7 @@ export const PATH_FIELD_LABELS: Record<PathField, string> = {
   until: "Until",
   minUSD: "Minimum USD",
   edgeKinds: "Edge kinds",
+  target: "Nearest what",
 };
 
 function inRange(n: number, min: number, max: number): string | undefined {
@@ -247,7 +252,11 @@ export function checkPathParams(mode: PathMode, p: PathParams): { filters: EdgeF
     if (message !== undefined) errors[k] = message;
   };
   put("maxHops", inRange(p.maxHops, 1, MAX_HOPS_LIMIT));
-  if (mode === "k") put("k", inRange(p.k, 1, K_PATHS_MAX));
+  if (mode === "k" || mode === "nearest") put("k", inRange(p.k, 1, K_PATHS_MAX));
+  if (mode === "nearest") {
+    const t = parseTarget(p.target);
+    if (!t.ok) put("target", t.error);
+  }
   const since = parseDate(p.since, "start");
   const until = parseDate(p.until, "end");
   const usd = parseUSD(p.minUSD);
@@ -366,4 +375,70 @@ export function summarizeSelection(
     edgesWithUSD++;
   }
   return { byKind, totalUSD, edgesWithUSD };
+}
+
+// --- nearest of a kind ---------------------------------------------------------
+
+/** What `nearest` looks for (the API's NearestTarget input: exactly one field). */
+export interface NearestTarget {
+  kind?: NodeKind;
+  category?: string;
+  sanctioned?: boolean;
+  program?: string;
+  attributed?: boolean;
+  threatGroup?: string;
+}
+
+/** The targets the Nearest form offers; those with `input` take a value typed after a colon. */
+export const NEAREST_TARGETS: readonly { value: string; label: string; input?: string }[] = [
+  { value: "sanctioned", label: "Sanctioned (any designation)" },
+  { value: "program", label: "Sanctioned under a program…", input: "Program, e.g. DPRK3" },
+  { value: "attributed", label: "Attributed to a threat group" },
+  { value: "group", label: "Attributed to this group…", input: "Group ID, e.g. threat_group:lazarus-group" },
+  { value: "category", label: "Service of a category…", input: "Category, e.g. mixer" },
+  { value: "kind", label: "Node of a kind…", input: "Kind, e.g. SERVICE" },
+];
+
+/** Splits PathParams.target into its choice and the text typed for it. */
+export function splitTarget(target: string): { choice: string; text: string } {
+  const i = target.indexOf(":");
+  return i < 0 ? { choice: target, text: "" } : { choice: target.slice(0, i), text: target.slice(i + 1) };
+}
+
+/** The API's NearestTarget for PathParams.target, or what is wrong with it. */
+export function parseTarget(target: string): Parsed<NearestTarget> {
+  const { choice, text } = splitTarget(target);
+  const t = text.trim();
+  const need = (what: string) => fail<NearestTarget>(`Enter ${what}.`);
+  switch (choice) {
+    case "sanctioned":
+      return ok({ sanctioned: true });
+    case "attributed":
+      return ok({ attributed: true });
+    case "program":
+      return t ? ok({ program: t.toUpperCase() }) : need("a sanctions program (e.g. DPRK3)");
+    case "category":
+      return t ? ok({ category: t.toLowerCase() }) : need("a service category (e.g. mixer)");
+    case "group":
+      return t ? ok({ threatGroup: t }) : need("a threat group's ID");
+    case "kind": {
+      const k = t.toUpperCase().replace(/[\s-]+/g, "_");
+      if (!t) return need("a node kind (e.g. SERVICE)");
+      return (NODE_KINDS as readonly string[]).includes(k) ? ok({ kind: k as NodeKind }) : fail(`“${t}” is not a node kind (${NODE_KINDS.join(", ")}).`);
+    }
+  }
+  return fail(`Pick what to look for.`);
+}
+
+/** A target in a few words, for the answer's summary ("sanctioned", "under DPRK3", "of kind SERVICE"). */
+export function describeTarget(target: string): string {
+  const r = parseTarget(target);
+  if (!r.ok) return "match";
+  const t = r.value;
+  if (t.sanctioned) return "sanctioned entity";
+  if (t.attributed) return "threat-group attribution";
+  if (t.program) return `designation under ${t.program}`;
+  if (t.category) return `${t.category} service`;
+  if (t.threatGroup) return `attribution to ${t.threatGroup}`;
+  return `${(t.kind ?? "").toLowerCase().replace(/_/g, " ")} node`;
 }

@@ -1,6 +1,7 @@
-// The path finder: three ways to connect entities — the shortest path, the k
-// shortest paths, and where stolen money went (moneyFlow under a taint model)
-// — with optional filters, and the answer read hop by hop. The controller
+// The path finder: four ways to connect entities — the shortest path, the k
+// shortest paths, the nearest matches of a kind (sanctioned, attributed, a
+// service category...), and where stolen money went (moneyFlow under a taint
+// model) — with optional filters, and the answer read hop by hop. The controller
 // owns the state (PathView) and calls the API; this module only renders it
 // and reports what the user asked for.
 import { kindWords } from "../format";
@@ -14,12 +15,14 @@ import {
   DEFAULT_PATH_PARAMS,
   EDGE_KIND_GROUPS,
   K_PATHS_MAX,
+  NEAREST_TARGETS,
   PATH_FIELD_LABELS,
   checkPathParams,
   dateInputValue,
   describeFilters,
   parseIntInRange,
   readKinds,
+  splitTarget,
   writeKinds,
   type PathField,
   type PathMode,
@@ -106,11 +109,14 @@ export interface PathActions {
   rankFlow(by: FlowRanking, asset?: string): void;
   /** Selects a node (a flow's node may not be on the canvas unless its flow was drawn). */
   select(id: string): void;
+  /** Selects an edge (a path's hop). */
+  selectEdge(id: string): void;
 }
 
 const TABS: { mode: PathMode; label: string; title: string }[] = [
   { mode: "shortest", label: "Shortest", title: "The shortest path between two entities" },
   { mode: "k", label: "K paths", title: "Several shortest paths, to see alternative routes" },
+  { mode: "nearest", label: "Nearest", title: "The shortest paths to the nearest sanctioned, attributed or other matching nodes" },
   { mode: "flow", label: "Money flow", title: "Where value from some sources went, under a taint model" },
 ];
 
@@ -198,7 +204,9 @@ function form(v: PathView, a: PathActions): HTMLElement {
     refresh();
   };
 
-  const ends = flow ? flowEnds(v, a) : pathEnds(v, a);
+  const nearest = mode === "nearest";
+  const ends = flow ? flowEnds(v, a) : pathEnds(v, a, nearest);
+  const target = nearest ? targetField(v, set, () => { shown.add("target"); refresh(); }) : null;
 
   const numberField = (key: "maxHops" | "k", label: string, max: number, testid: string) => {
     const input = h("input", { type: "number", min: 1, max, step: 1, value: text[key], "data-testid": testid, class: "pf-num" });
@@ -215,7 +223,7 @@ function form(v: PathView, a: PathActions): HTMLElement {
     return field(label, input, `1–${max}`);
   };
   const maxHops = numberField("maxHops", "Max hops", MAX_HOPS_LIMIT, "path-max-hops");
-  const k = mode === "k" ? numberField("k", "Paths", K_PATHS_MAX, "path-k") : null;
+  const k = mode === "k" || nearest ? numberField("k", nearest ? "Matches" : "Paths", K_PATHS_MAX, "path-k") : null;
 
   const direction = h(
     "select",
@@ -234,7 +242,7 @@ function form(v: PathView, a: PathActions): HTMLElement {
     setNoKinds: (none) => { noKinds = none; },
   });
 
-  const findLabel = { shortest: "Find path", k: "Find paths", flow: "Trace flow" }[mode];
+  const findLabel = { shortest: "Find path", k: "Find paths", nearest: "Find nearest", flow: "Trace flow" }[mode];
   const find = h("button", { type: "submit", class: "primary", "data-testid": "path-find", "aria-describedby": "path-find-hint" }, v.loading ? "Searching…" : findLabel);
   const hint = h("p", { class: "pf-hint", id: "path-find-hint", "aria-live": "polite", "data-testid": "path-find-hint" });
 
@@ -257,12 +265,13 @@ function form(v: PathView, a: PathActions): HTMLElement {
     until.setError(show("until"));
     minUSD.setError(show("minUSD"));
     kinds?.setError(show("edgeKinds"));
+    target?.setError(show("target"));
     const described = describeFilters(f);
     filterSummary.textContent = described ? ` · ${described}` : " · none";
     const invalid = Object.keys(errors) as PathField[];
     // A filter with an error is inside the closed <details>: open it so the error is seen.
     if ((["since", "until", "minUSD", "edgeKinds"] as PathField[]).some((key) => show(key))) filters.open = true;
-    const why = blocker(v, flow) ?? (invalid.length > 0 ? `Check ${invalid.map((key) => PATH_FIELD_LABELS[key]).join(", ")}.` : null);
+    const why = blocker(v) ?? (invalid.length > 0 ? `Check ${invalid.map((key) => PATH_FIELD_LABELS[key]).join(", ")}.` : null);
     // aria-disabled, not disabled: the button keeps the focus while a search runs.
     find.setAttribute("aria-disabled", String(why !== null));
     hint.textContent = why ?? "";
@@ -277,12 +286,13 @@ function form(v: PathView, a: PathActions): HTMLElement {
       "aria-label": TABS.find((t) => t.mode === mode)?.title ?? "",
       onsubmit: (ev: Event) => {
         ev.preventDefault();
-        (["maxHops", "k", "since", "until", "minUSD", "edgeKinds"] as PathField[]).forEach((key) => shown.add(key));
+        (["maxHops", "k", "since", "until", "minUSD", "edgeKinds", "target"] as PathField[]).forEach((key) => shown.add(key));
         if (refresh()) a.find();
         else (ev.currentTarget as HTMLFormElement).querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
       },
     },
     ends,
+    target?.el ?? null,
     h("div", { class: "pf-opts" }, dirField?.el ?? null, maxHops.el, k?.el ?? null),
     taint,
     filters,
@@ -294,7 +304,7 @@ function form(v: PathView, a: PathActions): HTMLElement {
   return el;
 }
 
-function pathEnds(v: PathView, a: PathActions): HTMLElement {
+function pathEnds(v: PathView, a: PathActions, nearest: boolean): HTMLElement {
   const row = (which: "from" | "to") => {
     const list = v.ends[which];
     const end = list[0];
@@ -325,8 +335,10 @@ function pathEnds(v: PathView, a: PathActions): HTMLElement {
   return h(
     "div",
     { class: "pf-ends" },
-    h("div", { class: "pf-end-grid" }, ...row("from"), ...row("to")),
-    h(
+    h("div", { class: "pf-end-grid" }, ...row("from"), ...(nearest ? [] : row("to"))),
+    nearest
+      ? null
+      : h(
       "button",
       { type: "button", class: "small", "data-testid": "path-swap", "aria-label": "Swap start and end", disabled: v.ends.from.length === 0 && v.ends.to.length === 0, onclick: () => { a.swap(); } },
       "⇅ Swap",
@@ -373,10 +385,12 @@ function flowEnds(v: PathView, a: PathActions): HTMLElement {
 }
 
 /** Why Find cannot run now, or null when it can. */
-function blocker(v: PathView, flow: boolean): string | null {
+function blocker(v: PathView): string | null {
+  const flow = v.mode === "flow";
   const from = v.ends.from[0];
   const to = v.ends.to[0];
   if (v.loading) return "Searching…";
+  if (v.mode === "nearest") return from ? null : "Set a start: “Path from here” in the details panel, or shift-click a node.";
   if (flow && v.ends.from.length === 0) return "Add one or more sources with “Add to flow sources” in the details panel.";
   if (!flow && (!from || !to)) return "Set a start and an end: “Path from here” and “Path to here” in the details panel, or shift-click two nodes.";
   if (!flow && from?.id === to?.id) return "The start and the end are the same node.";
@@ -444,4 +458,32 @@ function clearButton(v: PathView, a: PathActions): HTMLElement {
     { type: "button", "data-testid": "path-clear-highlight", disabled: !v.highlighted, "aria-label": "Clear the highlight on the canvas", onclick: () => { a.clearHighlight(); } },
     "Clear highlight",
   );
+}
+
+/** What "nearest" looks for: a choice, and for some a value typed beside it (PathParams.target). */
+function targetField(v: PathView, set: (patch: Partial<PathParams>) => void, changed: () => void) {
+  const { choice, text } = splitTarget(v.params.target);
+  const select = h(
+    "select",
+    { "data-testid": "path-target" },
+    NEAREST_TARGETS.map((t) => h("option", { value: t.value, selected: t.value === choice }, t.label)),
+  );
+  const input = h("input", { type: "text", autocomplete: "off", value: text, "data-testid": "path-target-value", class: "pf-target-value" });
+  const f = field("Nearest", select);
+  const write = () => {
+    const t = NEAREST_TARGETS.find((x) => x.value === select.value);
+    input.hidden = !t?.input;
+    input.placeholder = t?.input ?? "";
+    input.setAttribute("aria-label", t?.input ?? "");
+    set({ target: t?.input ? `${select.value}:${input.value}` : select.value });
+  };
+  select.addEventListener("change", () => { write(); changed(); });
+  input.addEventListener("input", write);
+  input.addEventListener("change", changed);
+  const t = NEAREST_TARGETS.find((x) => x.value === choice);
+  input.hidden = !t?.input;
+  input.placeholder = t?.input ?? "";
+  input.setAttribute("aria-label", t?.input ?? "");
+  f.el.append(input);
+  return { el: f.el, setError: f.setError };
 }

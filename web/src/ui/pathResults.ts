@@ -1,9 +1,10 @@
 // The path finder's answers: the paths found, hop by hop, and a money flow's
 // sinks and routes (ui/flowResults.ts). Renders what the controller put in PathView.results.
-import { formatTime, formatUSD, kindWords, plural } from "../format";
+import { formatTime, formatUSD, kindWords, plural, safeUrl } from "../format";
 import { formatAmount, type Hop } from "../graphModel";
 import { kindLabel } from "../style";
-import type { GNode } from "../types";
+import type { GNode, Source } from "../types";
+import { confidence, marking } from "./detailsParts";
 import { h } from "./dom";
 import { dot, flowResult } from "./flowResults";
 import { checkPathParams, describeFilters, noPathMessage, truncationMessage } from "./forms";
@@ -112,9 +113,10 @@ function hopList(hops: Hop[], a: PathActions): HTMLElement {
         .filter((s) => s !== "")
         // Each fact on one line: a date or an amount must not break in the middle.
         .flatMap((s) => [" · ", h("span", { class: "pf-fact" }, s)]);
-      return h(
+      // A click anywhere on the row (but its links and buttons) selects the hop's edge.
+      const row = h(
         "li",
-        { class: "pf-hop", "data-testid": "path-hop", "data-from": hop.from.id, "data-to": hop.to.id, "data-edge-id": e.id },
+        { class: "pf-hop pf-hop-row", "data-testid": "path-hop", "data-from": hop.from.id, "data-to": hop.to.id, "data-edge-id": e.id },
         h("span", { class: "pf-hop-n" }, `${hop.index + 1}.`),
         h(
           "div",
@@ -123,12 +125,55 @@ function hopList(hops: Hop[], a: PathActions): HTMLElement {
             "div",
             { class: "pf-hop-edge" },
             h("span", { class: "pf-arrow", "aria-hidden": "true" }, hop.forward ? "→ " : "← "),
-            h("span", { class: "pf-hop-kind" }, kindWords(e.kind)),
+            h(
+              "button",
+              { type: "button", class: "link pf-hop-kind", "data-testid": "path-hop-edge", "data-key": `path-edge:${hop.index}:${e.id}`, title: `Select this ${kindWords(e.kind)} edge`, onclick: () => { a.selectEdge(e.id); } },
+              kindWords(e.kind),
+            ),
             facts,
             hop.forward ? null : h("span", { class: "pf-backwards", title: "The edge points the other way: the path follows it backwards" }, " · walked backwards"),
           ),
+          hopSources(e.sources),
           nodeButton(hop.to, a, String(hop.index)),
         ),
+      );
+      row.addEventListener("click", (ev) => {
+        if (!(ev.target instanceof Element) || ev.target.closest("a, button")) return;
+        a.selectEdge(e.id);
+      });
+      return row;
+    }),
+  );
+}
+
+/**
+ * Where a hop's edge comes from, inline: each source's dataset, record,
+ * confidence and marking, and a link to the record where it has one.
+ */
+function hopSources(list: readonly Source[]): HTMLElement {
+  if (list.length === 0) return h("div", { class: "pf-hop-src pf-hop-src-none", "data-testid": "path-hop-source" }, "no source recorded");
+  return h(
+    "ul",
+    { class: "pf-hop-srcs", "aria-label": "Sources of this hop" },
+    list.map((s) => {
+      const url = safeUrl(s.url);
+      return h(
+        "li",
+        { class: "pf-hop-src", "data-testid": "path-hop-source" },
+        h("span", { class: "pf-src-dataset" }, s.dataset),
+        s.record ? h("span", { class: "pf-src-record mono", title: "Record" }, ` #${s.record}`) : null,
+        " · ",
+        confidence(s.confidence),
+        " ",
+        marking(s.marking),
+        s.illustrative ? h("span", { class: "badge-illustrative", title: "Synthetic: stands in for what the source leaves out" }, "illustrative") : null,
+        url
+          ? h(
+              "a",
+              { href: url, target: "_blank", rel: "noopener noreferrer", class: "pf-src-link", "data-testid": "path-hop-source-link", "aria-label": `Open the source record of ${s.dataset} in a new tab` },
+              "source ↗",
+            )
+          : null,
       );
     }),
   );
