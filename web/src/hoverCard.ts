@@ -7,6 +7,7 @@ import type Sigma from "sigma";
 import { formatAmount, type EdgeAttrs, type NodeAttrs } from "./graphModel";
 import { formatTime, formatUSD, kindWords, markingLabel, plural } from "./format";
 import { kindLabel } from "./style";
+import { illustrativeLevel, illustrativeTitle, type Illustrated } from "./illustrative";
 import { clear, h } from "./ui/dom";
 
 export interface HoverCard {
@@ -29,6 +30,13 @@ let mounted = 0;
 
 function confidence(c: number): string {
   return `confidence ${Math.round(c)}`;
+}
+
+/** The card's line for a partly or wholly synthetic item; null for a real one. */
+function illustrativeRow(d: Illustrated): HTMLElement | null {
+  const level = illustrativeLevel(d);
+  if (level === null) return null;
+  return h("div", { class: "hc-row hc-illustrative", "data-testid": "hover-illustrative", title: illustrativeTitle(level) }, h("span", { class: "badge-illustrative" }, level));
 }
 
 function cut(s: string, max: number): string {
@@ -110,6 +118,7 @@ export function createHoverCard(host: HTMLElement, sigma: Sigma<NodeAttrs, EdgeA
         a.badges?.length
           ? h("div", { class: "hc-badges" }, ...a.badges.map((b) => h("span", { class: `hc-badge ${b}` }, BADGE_WORDS[b])))
           : null,
+        illustrativeRow(d),
         row(h("span", { class: `marking ${d.marking}` }, markingLabel(d.marking)), " ", confidence(d.confidence), a.pinned ? " · pinned" : ""),
         a.annotation ? h("div", { class: "hc-note" }, `✎ ${cut(a.annotation, NOTE_MAX)}`) : null,
       ]);
@@ -126,6 +135,7 @@ export function createHoverCard(host: HTMLElement, sigma: Sigma<NodeAttrs, EdgeA
         h("div", { class: "hc-title" }, `${graph.getSourceAttribute(id, "label")} → ${graph.getTargetAttribute(id, "label")}`),
         amount || usd ? row(amount, amount && usd ? " · " : "", usd) : null,
         e.time ? row(formatTime(e.time)) : null,
+        illustrativeRow(e),
         row(h("span", { class: `marking ${e.marking}` }, markingLabel(e.marking)), " ", confidence(e.confidence)),
       ]);
     },

@@ -80,18 +80,27 @@ export type Marking =
   | 'TLP_AMBER_STRICT'
   | 'TLP_RED';
 
+/** How much of a node's or edge's evidence is illustrative: synthetic data (`redthread generate`, the demo's stand-ins) rather than a real source. */
+export type IllustrativeShare =
+  /** No source is illustrative. */
+  | 'NONE'
+  /** Some sources are illustrative, others are not: a real entity or relation carrying generated facts. */
+  | 'SOME'
+  /** Every source is illustrative: the whole node or edge is synthetic. */
+  | 'ALL';
+
 export type SourceFieldsFragment = { dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean };
 
-type NodeFields_Wallet_Fragment = { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> };
+type NodeFields_Wallet_Fragment = { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> };
 
-type NodeFields_Entity_Fragment = { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> };
+type NodeFields_Entity_Fragment = { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> };
 
 export type NodeFieldsFragment =
   | NodeFields_Wallet_Fragment
   | NodeFields_Entity_Fragment
 ;
 
-export type EdgeFieldsFragment = { id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> };
+export type EdgeFieldsFragment = { id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> };
 
 export type StatsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -105,8 +114,8 @@ export type SearchQueryVariables = Exact<{
 
 
 export type SearchQuery = { search: { edges: Array<{ score: number, node:
-        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
        }> } };
 
 export type NodeQueryVariables = Exact<{
@@ -115,8 +124,8 @@ export type NodeQueryVariables = Exact<{
 
 
 export type NodeQuery = { node:
-    | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-    | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+    | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+    | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
    | null };
 
 export type NodesQueryVariables = Exact<{
@@ -125,8 +134,8 @@ export type NodesQueryVariables = Exact<{
 
 
 export type NodesQuery = { nodes: Array<
-    | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-    | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+    | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+    | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
    | null> };
 
 export type NeighborsQueryVariables = Exact<{
@@ -143,9 +152,9 @@ export type NeighborsQueryVariables = Exact<{
 
 
 export type NeighborsQuery = { neighbors: { truncated: boolean, reason: string | null, nodes: Array<
-      | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-      | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-    >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> } };
+      | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+    >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> } };
 
 export type ShortestPathQueryVariables = Exact<{
   from: string;
@@ -160,9 +169,9 @@ export type ShortestPathQueryVariables = Exact<{
 
 
 export type ShortestPathQuery = { shortestPath: { length: number, truncated: boolean, reason: string | null, nodes: Array<
-      | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-      | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-    >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> } };
+      | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+    >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> } };
 
 export type PathsQueryVariables = Exact<{
   from: string;
@@ -178,9 +187,9 @@ export type PathsQueryVariables = Exact<{
 
 
 export type PathsQuery = { paths: { skippedHubs: Array<string>, truncated: boolean, reason: string | null, paths: Array<{ length: number, truncated: boolean, reason: string | null, nodes: Array<
-        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-      >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> }> } };
+        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> }> } };
 
 export type MoneyFlowQueryVariables = Exact<{
   from: Array<string>;
@@ -195,17 +204,17 @@ export type MoneyFlowQueryVariables = Exact<{
 
 
 export type MoneyFlowQuery = { moneyFlow: { taint: TaintModel, sourceValue: number, stolen: number | null, routeCount: number, truncated: boolean, reason: string | null, sources: Array<
-      | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-      | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
     >, sinks: Array<{ category: string | null, wallets: Array<string>, value: number, valueUSD: number, routes: number, firstArrival: string | null, lastArrival: string | null, summary: string, node:
-        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-       }>, routes: Array<{ value: number, sink: string, hops: Array<{ from: string, to: string, service: string | null, time: string | null, value: number, tainted: number, edge: { id: string } | null }> }>, tainted: Array<{ tainted: number, edge: { id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, fromNode:
-          | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-          | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+       }>, routes: Array<{ value: number, sink: string, hops: Array<{ from: string, to: string, service: string | null, time: string | null, value: number, tainted: number, edge: { id: string } | null }> }>, tainted: Array<{ tainted: number, edge: { id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, fromNode:
+          | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+          | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
          | null, toNode:
-          | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-          | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+          | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+          | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
          | null, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> } }> } };
 
 export type ClusterQueryVariables = Exact<{
@@ -235,7 +244,7 @@ export type EdgesQueryVariables = Exact<{
 }>;
 
 
-export type EdgesQuery = { edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> } | null> };
+export type EdgesQuery = { edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> } | null> };
 
 export type CaseFieldsFragment = { id: string, name: string, version: number, nodeCount: number, createdAt: string, updatedAt: string, createdBy: string | null, updatedBy: string | null, view: JSONValue | null };
 
@@ -312,6 +321,7 @@ export const NodeFieldsFragmentDoc = new TypedDocumentString(`
   validFrom
   validTo
   degree
+  illustrativeShare
   properties {
     key
     value
@@ -350,6 +360,7 @@ export const EdgeFieldsFragmentDoc = new TypedDocumentString(`
   marking
   validFrom
   validTo
+  illustrativeShare
   properties {
     key
     value
@@ -424,6 +435,7 @@ fragment NodeFields on Node {
   validFrom
   validTo
   degree
+  illustrativeShare
   properties {
     key
     value
@@ -465,6 +477,7 @@ fragment NodeFields on Node {
   validFrom
   validTo
   degree
+  illustrativeShare
   properties {
     key
     value
@@ -506,6 +519,7 @@ fragment NodeFields on Node {
   validFrom
   validTo
   degree
+  illustrativeShare
   properties {
     key
     value
@@ -564,6 +578,7 @@ fragment NodeFields on Node {
   validFrom
   validTo
   degree
+  illustrativeShare
   properties {
     key
     value
@@ -590,6 +605,7 @@ fragment EdgeFields on Edge {
   marking
   validFrom
   validTo
+  illustrativeShare
   properties {
     key
     value
@@ -644,6 +660,7 @@ fragment NodeFields on Node {
   validFrom
   validTo
   degree
+  illustrativeShare
   properties {
     key
     value
@@ -670,6 +687,7 @@ fragment EdgeFields on Edge {
   marking
   validFrom
   validTo
+  illustrativeShare
   properties {
     key
     value
@@ -730,6 +748,7 @@ fragment NodeFields on Node {
   validFrom
   validTo
   degree
+  illustrativeShare
   properties {
     key
     value
@@ -756,6 +775,7 @@ fragment EdgeFields on Edge {
   marking
   validFrom
   validTo
+  illustrativeShare
   properties {
     key
     value
@@ -850,6 +870,7 @@ fragment NodeFields on Node {
   validFrom
   validTo
   degree
+  illustrativeShare
   properties {
     key
     value
@@ -876,6 +897,7 @@ fragment EdgeFields on Edge {
   marking
   validFrom
   validTo
+  illustrativeShare
   properties {
     key
     value
@@ -961,6 +983,7 @@ fragment EdgeFields on Edge {
   marking
   validFrom
   validTo
+  illustrativeShare
   properties {
     key
     value
