@@ -4,6 +4,7 @@
 import type { RedthreadClient } from "../api";
 import type { Selection } from "../canvas";
 import type { CasePath } from "../caseView";
+import { layoutFlow } from "../flowLayout";
 import { clearHighlight, highlightPath, mergeSubgraph, pathHops, type RGraph } from "../graphModel";
 import { sinkEdgeIds } from "../session";
 import type { GEdge, GNode, Path } from "../types";
@@ -20,7 +21,7 @@ export interface TraceDeps {
   graph: RGraph;
   client: Pick<RedthreadClient, "paths" | "shortestPath" | "moneyFlow" | "edges">;
   requests: Requests;
-  layout: Pick<Layout, "settle">;
+  layout: Pick<Layout, "settle" | "stop">;
   effects: Effects;
   select(sel: Selection): void;
   view: PathPanelView;
@@ -242,8 +243,14 @@ export class TraceController {
     // Tie each sink service to the wallets of it that received.
     const ties = (await c.edges(f.sinks.filter((s) => s.node.kind === "SERVICE").flatMap((s) => sinkEdgeIds(s.node.id, s.wallets)))).filter((e): e is GEdge => e !== null);
     const r = mergeSubgraph(this.d.graph, { nodes, edges: [...edges, ...ties] });
-    if (r.addedNodes.length > 0 || r.addedEdges.length > 0) this.merged();
-    p.result = { kind: "flow", flow: f, edgeIds: [...edges, ...ties].map((e) => e.id), nodeIds: [...new Set(nodes.map((n) => n.id))] };
+    const edgeIds = [...edges, ...ties].map((e) => e.id);
+    if (r.addedNodes.length > 0 || r.addedEdges.length > 0) this.d.effects.merged();
+    if (r.addedNodes.length > 0) {
+      // A newly drawn flow reads left to right (sources → sinks), not as a force layout's tangle.
+      this.d.layout.stop();
+      layoutFlow(this.d.graph, { sources: f.sources.map((n) => n.id), sinks: f.sinks.map((s) => s.node.id), edgeIds });
+    }
+    p.result = { kind: "flow", flow: f, edgeIds, nodeIds: [...new Set(nodes.map((n) => n.id))] };
     this.highlightActive();
     this.d.effects.commit();
   }

@@ -1,5 +1,7 @@
 // Search box with results as you type (debounced), an ARIA combobox: arrow
-// keys move through the results, Enter or a click picks one.
+// keys move through the results, Enter or a click picks one. A pick, or
+// Escape, leaves the field (focus goes where `leave` puts it: the canvas),
+// so that the keyboard shortcuts work at once and type nothing into it.
 import type { RedthreadClient } from "../api";
 import { kindLabel, nodeColor } from "../style";
 import type { GNode, SearchHit } from "../types";
@@ -9,6 +11,8 @@ import { describeError } from "./notices";
 export interface SearchOptions {
   client: RedthreadClient;
   onPick(node: GNode): void;
+  /** Moves focus out of the field (to the canvas) after a pick or on Escape. */
+  leave?(): void;
   debounceMs?: number;
 }
 
@@ -94,6 +98,7 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
     if (!hit) return;
     setOpen(false);
     opts.onPick(hit.node);
+    opts.leave?.();
   };
 
   input.addEventListener("input", schedule);
@@ -119,7 +124,9 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
       }
       pick(active >= 0 ? active : 0);
     } else if (ev.key === "Escape") {
+      ev.preventDefault();
       setOpen(false);
+      opts.leave?.();
     }
   });
   input.addEventListener("focus", () => {
@@ -161,6 +168,7 @@ function hitItem(hit: SearchHit, i: number, active: boolean, pick: () => void): 
     },
     h("span", { class: "kind" }, h("span", { class: "dot", style: `background:${nodeColor(n.kind)}`, "aria-hidden": "true" }), kindLabel(n.kind)),
     h("span", { class: "hit-label" }, n.label || n.key),
+    h("span", { class: "hit-degree", title: "Connections in the graph: what an expansion would bring", "data-testid": "search-result-degree" }, `${n.degree.toLocaleString("en-US")} ${n.degree === 1 ? "edge" : "edges"}`),
     h("span", { class: "hit-id" }, n.id),
   );
   li.addEventListener("mousedown", (ev) => { ev.preventDefault(); }); // keep focus in the input
