@@ -93,6 +93,17 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
     timer = setTimeout(() => void run(q), debounceMs);
   };
 
+  // Leaving the field (Escape, blur) drops the search on its way: its
+  // results must not open the list over the canvas afterwards.
+  const cancel = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    seq++;
+    controller?.abort();
+    pickWhenReady = false;
+    setOpen(false);
+  };
+
   const pick = (i: number) => {
     const hit = hits[i];
     if (!hit) return;
@@ -125,14 +136,14 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
       pick(active >= 0 ? active : 0);
     } else if (ev.key === "Escape") {
       ev.preventDefault();
-      setOpen(false);
+      cancel();
       opts.leave?.();
     }
   });
   input.addEventListener("focus", () => {
     if (hits.length > 0 && input.value.trim() !== "") renderHits();
   });
-  input.addEventListener("blur", () => { setOpen(false); });
+  input.addEventListener("blur", cancel);
 
   return { focus: () => { input.focus(); } };
 }
