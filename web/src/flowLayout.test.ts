@@ -36,6 +36,14 @@ describe("flowColumns", () => {
     expect(Object.fromEntries(cols)).toEqual({ [THEFT]: 0, [A]: 1, [C]: 1, [B]: 2, [DEP]: 3, [DEP2]: 4, [SVC]: 4 });
     expect(cols.has(OTHER)).toBe(false);
   });
+
+  it("puts what was traced from, when not a source, a column before the sources", () => {
+    const { g, shape } = flowGraph();
+    const cols = flowColumns(g, { ...shape, origins: [OTHER, THEFT] });
+    expect(cols.get(OTHER)).toBe(0);
+    expect(cols.get(THEFT)).toBe(1);
+    expect(cols.get(SVC)).toBe(5);
+  });
 });
 
 describe("layoutFlow", () => {

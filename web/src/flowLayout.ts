@@ -11,7 +11,12 @@ export interface FlowShape {
   sinks: readonly string[];
   /** The flow's edges (tainted transfers, ties from sink services to their wallets). */
   edgeIds: readonly string[];
+  /** What the investigator traced from (an incident, an entity) when it is not a source itself: a column before the sources. */
+  origins?: readonly string[];
 }
+
+/** Columns as wide as this share of the flow's tallest column times the row gap, so the picture is about as wide as a canvas. */
+const ASPECT = 1.6;
 
 /** Each flow node's column: 0 for the sources, hop depth for the rest, the last column for the sinks. */
 export function flowColumns(graph: RGraph, shape: FlowShape): Map<string, number> {
@@ -63,6 +68,11 @@ export function flowColumns(graph: RGraph, shape: FlowShape): Map<string, number
     }
   }
   for (const id of nodes) if (!out.has(id)) out.set(id, 0);
+  const origins = (shape.origins ?? []).filter((id) => graph.hasNode(id) && !out.has(id));
+  if (origins.length > 0) {
+    for (const [id, d] of out) out.set(id, d + 1);
+    for (const id of origins) out.set(id, 0);
+  }
   const sinks = new Set(shape.sinks.filter((id) => graph.hasNode(id)));
   let last = 0;
   for (const [id, d] of out) if (!sinks.has(id)) last = Math.max(last, d);
@@ -74,9 +84,13 @@ export function flowColumns(graph: RGraph, shape: FlowShape): Map<string, number
 export function layoutFlow(graph: RGraph, shape: FlowShape): number {
   const cols = flowColumns(graph, shape);
   if (cols.size === 0) return 0;
+  const byCol: string[][] = [];
+  for (const [id, c] of cols) (byCol[c] ??= []).push(id);
   const gap = typicalEdgeLength(graph);
-  const colGap = gap * 2.5;
   const rowGap = gap * 1.2;
+  // Wide enough for labels: the canvas is wider than tall, and a flow has many more rows than columns.
+  const tallest = Math.max(...byCol.map((ids) => ids.length));
+  const colGap = Math.max(gap * 2.5, (ASPECT * tallest * rowGap) / Math.max(1, byCol.length - 1));
   let cx = 0;
   let cy = 0;
   for (const id of cols.keys()) {
@@ -86,8 +100,6 @@ export function layoutFlow(graph: RGraph, shape: FlowShape): number {
   }
   cx /= cols.size;
   cy /= cols.size;
-  const byCol: string[][] = [];
-  for (const [id, c] of cols) (byCol[c] ??= []).push(id);
   const width = (byCol.length - 1) * colGap;
   const ys = new Map<string, number>();
   let moved = 0;

@@ -248,7 +248,7 @@ export class TraceController {
     if (r.addedNodes.length > 0) {
       // A newly drawn flow reads left to right (sources → sinks), not as a force layout's tangle.
       this.d.layout.stop();
-      layoutFlow(this.d.graph, { sources: f.sources.map((n) => n.id), sinks: f.sinks.map((s) => s.node.id), edgeIds });
+      layoutFlow(this.d.graph, { sources: f.sources.map((n) => n.id), sinks: f.sinks.map((s) => s.node.id), edgeIds, origins: p.ends.from.map((e) => e.id) });
     }
     p.result = { kind: "flow", flow: f, edgeIds, nodeIds: [...new Set(nodes.map((n) => n.id))] };
     this.highlightActive();
