@@ -30,11 +30,7 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
   // Enter pressed before the results came: pick the best hit when they do.
   let pickWhenReady = false;
 
-  const setOpen = (open: boolean) => {
-    list.hidden = !open;
-    input.setAttribute("aria-expanded", String(open));
-    if (!open) input.removeAttribute("aria-activedescendant");
-  };
+  const setOpen = (open: boolean) => { openList(list, input, open); };
 
   const message = (text: string | (Node | string)[], testid: string) => {
     clear(list);
@@ -43,14 +39,12 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
   };
 
   const renderHits = () => {
-    clear(list);
     if (hits.length === 0) {
       message(`No match for “${input.value.trim()}”.`, "search-empty");
       return;
     }
-    hits.forEach((hit, i) => {
-      list.append(hitItem(hit, i, i === active, () => { pick(i); }));
-    });
+    clear(list);
+    list.append(...hits.map((hit, i) => hitItem(hit, i, i === active, () => { pick(i); })));
     if (active >= 0) input.setAttribute("aria-activedescendant", `search-hit-${active}`);
     else input.removeAttribute("aria-activedescendant");
     setOpen(true);
@@ -78,30 +72,25 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
     }
   };
 
+  // Drops the search on its way (an emptied field, Escape, blur): its results must not open the list later.
+  const cancel = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    seq++;
+    controller?.abort();
+    pickWhenReady = false;
+    setOpen(false);
+  };
+
   const schedule = () => {
     if (timer !== undefined) clearTimeout(timer);
     hits = []; // results of an older query must not be picked
     pickWhenReady = false;
     const q = input.value.trim();
     if (q === "") {
-      seq++;
-      controller?.abort();
-      hits = [];
-      setOpen(false);
+      cancel();
       return;
     }
     timer = setTimeout(() => void run(q), debounceMs);
-  };
-
-  // Leaving the field (Escape, blur) drops the search on its way: its
-  // results must not open the list over the canvas afterwards.
-  const cancel = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    seq++;
-    controller?.abort();
-    pickWhenReady = false;
-    setOpen(false);
   };
 
   const pick = (i: number) => {
@@ -146,6 +135,13 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
   input.addEventListener("blur", cancel);
 
   return { focus: () => { input.focus(); } };
+}
+
+/** Shows or hides the results list, and says so on the combobox. */
+function openList(list: HTMLElement, input: HTMLInputElement, open: boolean): void {
+  list.hidden = !open;
+  input.setAttribute("aria-expanded", String(open));
+  if (!open) input.removeAttribute("aria-activedescendant");
 }
 
 function searchInput(): HTMLInputElement {
