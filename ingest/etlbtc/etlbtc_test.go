@@ -415,7 +415,7 @@ func TestIllustrative(t *testing.T) {
 				t.Fatalf("records %v, rejections %v", recs, errs)
 			}
 			for _, r := range recs {
-				ss := []graph.Source{}
+				var ss []graph.Source
 				if r.Node != nil {
 					ss = r.Node.Sources
 				} else {

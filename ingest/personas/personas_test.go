@@ -90,7 +90,7 @@ func TestIllustrative(t *testing.T) {
 			t.Fatalf("%q: records %v, rejections %v", tt.cell, recs, errs)
 		}
 		for _, r := range recs {
-			ss := []graph.Source{}
+			var ss []graph.Source
 			if r.Node != nil {
 				ss = r.Node.Sources
 			} else {
