@@ -186,7 +186,7 @@ func (g *gen) ethTx(ts int64, from wallet, to string, gwei uint64) string {
 		b = append(b, ",21000,30000000000,0x,"...)
 	}
 	b = strconv.AppendInt(b, ts, 10)
-	b = append(b, ",40000000000,1500000000,2\n"...)
+	b = append(b, ",40000000000,1500000000,2,true\n"...) // illustrative: every row is synthetic
 	g.out.eth.write(b)
 	g.buf = b
 	g.out.eth.n++
@@ -222,7 +222,7 @@ func (g *gen) usdt(ts int64, from, to wallet, micro uint64) string {
 	b = strconv.AppendUint(b, g.txn%97, 10)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, g.ethBlock(ts), 10)
-	b = append(b, '\n')
+	b = append(b, ",true\n"...) // illustrative
 	g.out.tok.write(b)
 	g.buf = b
 	g.out.tok.n++
@@ -323,7 +323,7 @@ func (g *gen) btcTx(ts int64, ins []outpoint, outs []btcOut) []outpoint {
 			g.transfers++
 		}
 	}
-	b = append(b, "]}\n"...)
+	b = append(b, `],"illustrative":true}`+"\n"...)
 	g.out.btc.write(b)
 	g.buf = b
 	g.out.btc.n++

@@ -48,13 +48,14 @@ type outputs struct {
 }
 
 const (
-	ethHeader = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n"
-	tokHeader = "token_address,from_address,to_address,value,transaction_hash,log_index,block_number\n"
+	ethHeader = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type,illustrative\n"
+	tokHeader = "token_address,from_address,to_address,value,transaction_hash,log_index,block_number,illustrative\n"
 )
 
 // personasHeader is the column order of the personas file.
 var personasHeader = []string{"type", "persona", "name", "nationality", "country", "city", "platforms", "identifier",
-	"currency", "address", "organization", "amount", "date", "role", "owner", "owner_type", "relation", "group", "record", "note"}
+	"currency", "address", "organization", "amount", "date", "role", "owner", "owner_type", "relation", "group", "record", "note",
+	"illustrative"}
 
 func openOutputs(dir string) (*outputs, error) {
 	o := &outputs{}
@@ -131,6 +132,7 @@ func (o *outputs) edge(e *graph.Edge) error {
 // personaRow writes one personas row from column → value pairs.
 func (o *outputs) personaRow(kv ...string) error {
 	row := make([]string, len(personasHeader))
+	row[len(row)-1] = "true" // every generated fact is illustrative
 	for i := 0; i+1 < len(kv); i += 2 {
 		j := -1
 		for k, c := range personasHeader {

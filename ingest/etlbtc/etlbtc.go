@@ -123,7 +123,8 @@ func (r *Reader) transaction(line []byte, pos ingest.Pos) error {
 
 // emit queues the records of a checked transaction.
 func (r *Reader) emit(t *tx, pos ingest.Pos) {
-	src := []graph.Source{{Dataset: r.dataset, Record: t.hash, Confidence: graph.ConfidenceOwnership, Marking: graph.TLPClear}}
+	src := []graph.Source{{Dataset: r.dataset, Record: t.hash, Confidence: graph.ConfidenceOwnership, Marking: graph.TLPClear,
+		Illustrative: t.illustrative}}
 	inSat, inComplete, _ := total(t.inputs, "")
 	outSat, _, _ := total(t.outputs, "")
 
@@ -188,7 +189,7 @@ func (r *Reader) emit(t *tx, pos ingest.Pos) {
 
 	for _, p := range append(slices.Clone(t.inputs), t.outputs...) {
 		for _, w := range p.wallets {
-			r.emitWallet(w, pos)
+			r.emitWallet(w, t.illustrative, pos)
 		}
 	}
 	r.add(pos, &graph.Node{Kind: graph.KindTransaction, Key: "btc:" + t.hash, Props: props, Sources: src}, nil)
@@ -272,7 +273,7 @@ func (r *Reader) putEdges(pos ingest.Pos, kind graph.EdgeKind, p put, t *tx, pro
 // emitted again, which the store folds into the same node and source (the
 // record is the wallet key, not the transaction, so that a busy address
 // carries one source per file).
-func (r *Reader) emitWallet(w string, pos ingest.Pos) {
+func (r *Reader) emitWallet(w string, illustrative bool, pos ingest.Pos) {
 	if _, ok := r.seen[w]; ok {
 		return
 	}
@@ -281,7 +282,7 @@ func (r *Reader) emitWallet(w string, pos ingest.Pos) {
 	}
 	r.seen[w] = struct{}{}
 	r.add(pos, &graph.Node{Kind: graph.KindWallet, Key: w, Sources: []graph.Source{{
-		Dataset: r.dataset, Record: w, Confidence: graph.ConfidenceOwnership, Marking: graph.TLPClear,
+		Dataset: r.dataset, Record: w, Confidence: graph.ConfidenceOwnership, Marking: graph.TLPClear, Illustrative: illustrative,
 	}}}, nil)
 }
 

@@ -395,3 +395,36 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestIllustrative: a line's "illustrative": true marks every source of
+// its records (wallets, transaction, edges); absent or false marks none.
+func TestIllustrative(t *testing.T) {
+	base := line(p1, out(0, p2, 6e7))
+	tests := []struct {
+		name, line string
+		want       bool
+	}{
+		{"marked", strings.TrimSuffix(base, "}") + `,"illustrative":true}`, true},
+		{"false", strings.TrimSuffix(base, "}") + `,"illustrative":false}`, false},
+		{"absent", base, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, errs := ingesttest.ReadAll(t, etlbtc.NewReader(strings.NewReader(tt.line+"\n"), "f.json"))
+			if len(errs) > 0 || len(recs) < 4 {
+				t.Fatalf("records %v, rejections %v", recs, errs)
+			}
+			for _, r := range recs {
+				var ss []graph.Source
+				if r.Node != nil {
+					ss = r.Node.Sources
+				} else {
+					ss = r.Edge.Sources
+				}
+				if len(ss) != 1 || ss[0].Illustrative != tt.want {
+					t.Errorf("sources %+v, want illustrative %v", ss, tt.want)
+				}
+			}
+		})
+	}
+}

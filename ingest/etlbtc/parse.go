@@ -35,6 +35,8 @@ type txJSON struct {
 	IsCoinbase     *bool           `json:"is_coinbase"`
 	Inputs         *[]putJSON      `json:"inputs"`
 	Outputs        *[]putJSON      `json:"outputs"`
+	// Illustrative is Redthread's own: a synthetic transaction (redthread generate).
+	Illustrative bool `json:"illustrative"`
 }
 
 // putJSON is an input or an output.
@@ -70,6 +72,8 @@ type tx struct {
 	coinbase bool
 	inputs   []put
 	outputs  []put
+	// illustrative marks a synthetic transaction: its sources say so.
+	illustrative bool
 }
 
 // parse decodes and checks one transaction; any fault rejects it whole.
@@ -96,6 +100,7 @@ func (r *Reader) parse(line []byte) (*tx, error) {
 		return nil, &fieldError{"block_number", err}
 	}
 	t.coinbase = tj.IsCoinbase != nil && *tj.IsCoinbase
+	t.illustrative = tj.Illustrative
 	if tj.Inputs == nil {
 		return nil, ferr("inputs", "missing")
 	}

@@ -106,6 +106,7 @@ const maxSeen = 1 << 16
 type columns struct {
 	hash, from, to, value, timestamp, block, status int // transactions
 	token, txHash, logIndex                         int // token transfers
+	illustrative                                    int // Redthread's own: a synthetic row (redthread generate)
 }
 
 // Reader reads one blockchain-etl Ethereum CSV file.
@@ -240,6 +241,7 @@ func (r *Reader) header() error {
 		hash: col("hash"), from: col("from_address"), to: col("to_address"), value: col("value"),
 		timestamp: col("block_timestamp"), block: col("block_number"), status: col("receipt_status"),
 		token: col("token_address"), txHash: col("transaction_hash"), logIndex: col("log_index"),
+		illustrative: col("illustrative"),
 	}
 	var required []string
 	switch {
@@ -305,6 +307,8 @@ type common struct {
 	time      time.Time
 	block     int64
 	haveBlock bool
+	// illustrative marks a synthetic row: its sources say so.
+	illustrative bool
 }
 
 func (r *Reader) common(row []string, hashCol int, hashName string) (common, error) {
@@ -335,7 +339,23 @@ func (r *Reader) common(row []string, hashCol int, hashName string) (common, err
 		}
 		c.haveBlock = true
 	}
+	if r.col.illustrative >= 0 {
+		if c.illustrative, err = parseFlag(row[r.col.illustrative]); err != nil {
+			return c, colErr("illustrative", err)
+		}
+	}
 	return c, nil
+}
+
+// parseFlag reads the illustrative column: true, false or empty (false).
+func parseFlag(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		return true, nil
+	case "false", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q: want true, false or empty", s)
 }
 
 func (r *Reader) transaction(row []string, pos ingest.Pos) error {
@@ -407,7 +427,8 @@ func (r *Reader) tokenTransfer(row []string, pos ingest.Pos) error {
 // emit queues the wallets not yet emitted and the TRANSFER edge.
 func (r *Reader) emit(c common, pos ingest.Pos, key, asset string, amount float64, props graph.Props) error {
 	src := func(record string) []graph.Source {
-		return []graph.Source{{Dataset: r.dataset, Record: record, Confidence: graph.ConfidenceOwnership, Marking: graph.TLPClear}}
+		return []graph.Source{{Dataset: r.dataset, Record: record, Confidence: graph.ConfidenceOwnership, Marking: graph.TLPClear,
+			Illustrative: c.illustrative}}
 	}
 	for _, w := range [2]string{c.from, c.to} {
 		if _, ok := r.seen[w]; ok {

@@ -66,6 +66,7 @@ func TestErrors(t *testing.T) {
 		{"log index", tokenHead + usdt + "," + addrA + "," + addrB + ",1," + hash + ",-1\n", `f.csv:2: field "log_index": "-1" is not a non-negative integer`},
 		{"token address", tokenHead + "0xdAC17F958D2ee523a2206206994597C13D831ec8," + addrA + "," + addrB + ",1," + hash + ",1\n", `f.csv:2: field "token_address": EVM address "0xdAC17F958D2ee523a2206206994597C13D831ec8" fails its EIP-55 checksum`},
 		{"token burn without recipient", tokenHead + usdt + "," + addrA + ",,1," + hash + ",1\n", `f.csv:2: field "to_address": missing: a token transfer has a recipient`},
+		{"illustrative", "hash,from_address,to_address,value,illustrative\n" + hash + "," + addrA + "," + addrB + ",1,yes\n", `f.csv:2: field "illustrative": "yes": want true, false or empty`},
 		{"bare quote", txHead + hash + `,a"b,` + addrB + ",1,1\n", `f.csv:2: malformed CSV: bare " in non-quoted-field`},
 	}
 	for _, tt := range tests {
@@ -78,6 +79,38 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error\n got: %s\nwant: %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestIllustrative: the illustrative column marks every source of its
+// row's records (both wallets and the transfer); false or empty marks none.
+func TestIllustrative(t *testing.T) {
+	tests := []struct {
+		head, row string
+		want      bool
+	}{
+		{"hash,from_address,to_address,value,illustrative\n", hash + "," + addrA + "," + addrB + ",1,true\n", true},
+		{"hash,from_address,to_address,value,illustrative\n", hash + "," + addrA + "," + addrB + ",1,\n", false},
+		{"token_address,from_address,to_address,value,transaction_hash,log_index,illustrative\n", usdt + "," + addrA + "," + addrB + ",5," + hash + ",1,TRUE\n", true},
+		{"token_address,from_address,to_address,value,transaction_hash,log_index,illustrative\n", usdt + "," + addrA + "," + addrB + ",5," + hash + ",1,false\n", false},
+		{txHead, hash + "," + addrA + "," + addrB + ",1,1\n", false},
+	}
+	for _, tt := range tests {
+		recs, errs := ingesttest.ReadAll(t, etleth.NewReader(strings.NewReader(tt.head+tt.row), "f.csv", etleth.Options{}))
+		if len(errs) > 0 || len(recs) != 3 {
+			t.Fatalf("%q: records %v, rejections %v", tt.row, recs, errs)
+		}
+		for _, r := range recs {
+			var ss []graph.Source
+			if r.Node != nil {
+				ss = r.Node.Sources
+			} else {
+				ss = r.Edge.Sources
+			}
+			if len(ss) != 1 || ss[0].Illustrative != tt.want {
+				t.Errorf("%q: sources %+v, want illustrative %v", tt.row, ss, tt.want)
+			}
+		}
 	}
 }
 

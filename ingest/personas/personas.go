@@ -53,7 +53,7 @@ const (
 )
 
 // provenance columns every row may use.
-var commonColumns = []string{"type", "date", "dataset", "record", "confidence", "marking", "agency", "url", "note"}
+var commonColumns = []string{"type", "date", "dataset", "record", "confidence", "marking", "agency", "url", "note", "illustrative"}
 
 // rowColumns lists, per row type, the columns it uses besides the common
 // ones; a filled cell outside them is reported (usually a shifted column).
@@ -320,6 +320,13 @@ func (w *row) provenance() error {
 			return w.errorf("confidence", "want an integer 0–100, got %q", c)
 		}
 		w.src.Confidence = n
+	}
+	switch v := strings.ToLower(w.get("illustrative")); v {
+	case "true":
+		w.src.Illustrative = true
+	case "false", "":
+	default:
+		return w.errorf("illustrative", "%q: want true, false or empty", w.get("illustrative"))
 	}
 	if m := w.get("marking"); m != "" {
 		w.src.Marking = graph.Marking(strings.ToUpper(m))

@@ -76,6 +76,37 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestIllustrative: the illustrative column marks the sources of what its
+// row makes; false or empty marks none; anything else rejects the row.
+func TestIllustrative(t *testing.T) {
+	const header = "type,persona,identifier,illustrative\n"
+	tests := []struct {
+		cell string
+		want bool
+	}{{"true", true}, {"TRUE", true}, {"false", false}, {"", false}}
+	for _, tt := range tests {
+		recs, errs := readAll(t, "f.csv", []byte(header+"identifier,p,email:x@example.com,"+tt.cell+"\n"))
+		if len(errs) != 0 || len(recs) == 0 {
+			t.Fatalf("%q: records %v, rejections %v", tt.cell, recs, errs)
+		}
+		for _, r := range recs {
+			var ss []graph.Source
+			if r.Node != nil {
+				ss = r.Node.Sources
+			} else {
+				ss = r.Edge.Sources
+			}
+			if len(ss) != 1 || ss[0].Illustrative != tt.want {
+				t.Errorf("%q: sources %+v, want illustrative %v", tt.cell, ss, tt.want)
+			}
+		}
+	}
+	_, errs := readAll(t, "f.csv", []byte(header+"identifier,p,email:x@example.com,yes\n"))
+	if len(errs) != 1 || errs[0].Error() != `f.csv:2: field "illustrative": "yes": want true, false or empty` {
+		t.Errorf("rejections %v", errs)
+	}
+}
+
 func TestHeader(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"unknown", "type,persona,colour\npersona,a,red\n", `f.csv:1: field "colour": header: unknown column (see FORMAT.md for the columns)`},

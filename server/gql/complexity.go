@@ -94,6 +94,11 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 		return plus(engine, scaled(child, clamp(limit, 100, 1, il.MaxRoutes)))
 	}
 	c.MoneyFlow.Tainted = func(child int) int { return scaled(child, 10) }
+	// An illustrative share is read off the sources the answer already
+	// holds: free where the type is known (on the Node interface gqlgen
+	// prices every field 1).
+	free := func(int) int { return 0 }
+	c.Wallet.IllustrativeShare, c.Entity.IllustrativeShare, c.Edge.IllustrativeShare = free, free, free
 	c.FlowRoute.Hops = func(child int) int { return scaled(child, 2*il.MaxHops) }
 	c.Query.Cluster = func(child int, _ string, _ []investigate.Heuristic, maxMembers, counterparties *int, _ *time.Time) int {
 		return plus(engine, scaled(child, clamp(maxMembers, il.MaxMembers, 1, il.MaxMembers)+max(intOr(counterparties, 10), 1)))

@@ -73,7 +73,7 @@ export const SOURCE_FRAGMENT = graphql(`
 
 export const NODE_FRAGMENT = graphql(`
   fragment NodeFields on Node {
-    __typename id kind key label aliases confidence marking validFrom validTo degree
+    __typename id kind key label aliases confidence marking validFrom validTo degree illustrativeShare
     properties { key value }
     sources { ...SourceFields }
     ... on Wallet { chain address }
@@ -82,7 +82,7 @@ export const NODE_FRAGMENT = graphql(`
 
 export const EDGE_FRAGMENT = graphql(`
   fragment EdgeFields on Edge {
-    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo
+    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo illustrativeShare
     properties { key value }
     sources { ...SourceFields }
   }

@@ -100,10 +100,12 @@ export class App {
       this.status.render();
       effects.viewChanged();
     });
-    this.status = new StatusController(graph, client, requests, notify, statusView({ stats: byId("stats"), emptyHint: byId("empty-hint"), legend: byId("legend") }, graph, {
+    this.status = new StatusController(graph, client, requests, notify, statusView({ stats: byId("stats"), emptyHint: byId("empty-hint"), legend: byId("legend"), filterChip: byId("filter-chip") }, graph, {
       showHidden: () => { this.edits.showHidden(); },
       toggleKind: (k) => { this.filters.toggleKind(k); },
       hiddenKinds: () => this.filters.current.hiddenKinds,
+      activeFilters: () => this.filters.active(),
+      clearFilters: () => { this.filters.reset(); },
     }));
     this.trace = new TraceController({ graph, client, requests, layout, effects, select, view: { render: (v, a) => { renderPathPanel(pathRoot, v, a); } } });
     const applyFilters = () => { this.filters.apply(); };
@@ -142,7 +144,7 @@ export class App {
       this.cases.scheduleUrl();
       this.renderToolbar();
     });
-    const search = mountSearch(byId("search"), { client, onPick: (n) => { this.addFromSearch(n); } });
+    const search = mountSearch(byId("search"), { client, onPick: (n) => { this.addFromSearch(n); }, leave: () => { canvasRoot.focus(); } });
     camera.on("updated", () => { this.cases.scheduleUrl(); });
     // The stored choice ("system" follows the OS, canvas included).
     applyTheme(storedTheme(), (t) => { this.canvas.setTheme(t); });
@@ -194,14 +196,23 @@ export class App {
     this.edits.addFromSearch(n);
   }
 
-  /** Empties the canvas; the path panel keeps its mode and parameters. */
+  /**
+   * Starts over: empties the canvas, closes the open case (it stays saved;
+   * the next Save is a new case), drops the filters and the timeline brush,
+   * and forgets the last expansion's filters. The path panel keeps its mode
+   * and parameters.
+   */
   clearCanvas(): void {
     this.layout.stop();
     this.graph.clear();
     this.selection.clear();
     this.trace.reset();
     this.notify.clearAll();
+    this.filters.reset();
+    this.edits.resetExpandDefaults();
     this.filters.refreshTimeline();
+    const closed = this.cases.close();
+    if (closed !== undefined) this.notify.warn(`Closed the case “${closed}”: it stays saved (Cases… reopens it); what you add now is a new view.`, "case-closed-notice", 8000);
     this.effects.commit();
     this.refresh();
   }

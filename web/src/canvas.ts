@@ -18,6 +18,7 @@ import type { EdgeDisplayData, NodeDisplayData, RenderParams } from "sigma/types
 import type { EdgeAttrs, NodeAttrs, RGraph } from "./graphModel";
 import { createHoverCard, type HoverCard } from "./hoverCard";
 import { edgeNear, PIN_RING, reduceEdge, reduceNode, type DrawnEdge } from "./canvasLook";
+import { LabelCull } from "./labelCull";
 import { createLabelDrawers, type LabelDrawers } from "./labels";
 import { PALETTES, type CanvasPalette, type Theme } from "./style";
 import { currentTheme } from "./theme";
@@ -205,7 +206,14 @@ export function createCanvas(
     if (hovered !== null) add(hovered);
   };
 
-  const nodeReducer = (id: string, attrs: NodeAttrs) => reduceNode(id, attrs, palette, id === hovered || getSelected().has(id));
+  const cull = new LabelCull(graph);
+  const nodeReducer = (id: string, attrs: NodeAttrs) => {
+    const focused = id === hovered || getSelected().has(id);
+    const d = reduceNode(id, attrs, palette, focused);
+    // Past a few hundred nodes only the best connected keep a label (a path's and the focused nodes' are forced).
+    if (!focused && !attrs.onPath && d.label && cull.hides(id)) d.label = null;
+    return d;
+  };
   const edgeReducer = (id: string, attrs: EdgeAttrs) => reduceEdge(graph, id, attrs, palette, getSelected().has(id), emphasis);
 
   const sigma = new Sigma<NodeAttrs, EdgeAttrs>(graph, container, sigmaSettings(palette, labels, nodeReducer, edgeReducer));

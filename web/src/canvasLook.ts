@@ -5,6 +5,7 @@ import type { EdgeDisplayData, NodeDisplayData } from "sigma/types";
 import { edgeVisible, nodeVisible, type EdgeAttrs, type NodeAttrs, type RGraph } from "./graphModel";
 import { iconUrl, nodeIcon } from "./icons";
 import type { CanvasPalette } from "./style";
+import { ILLUSTRATIVE_MARK } from "./illustrative";
 
 /** Longer labels are shortened, except on hovered and selected nodes: words at the end, identifiers (addresses, hashes) in the middle. */
 const LABEL_MAX_WORDS = 40;
@@ -54,6 +55,7 @@ function nodeLabel(a: NodeAttrs, full: boolean): string {
   let text = full ? a.label : shorten(a.label);
   if (a.group) text = `${text} (${a.group.members.length.toLocaleString("en-US")})`;
   if (a.annotation) text = `${text} ✎`;
+  if (a.data.illustrativeShare !== "NONE") text = `${text} ${ILLUSTRATIVE_MARK}`;
   return text;
 }
 

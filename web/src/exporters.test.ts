@@ -82,16 +82,31 @@ describe("toCSV", () => {
     g.setNodeAttribute(DEPOSIT, "annotation", "Seen at the exchange, 2023-01-14\nKYC: forged");
     const { nodes, edges } = toCSV(g, { nodes: [THEFT, PERSONA, DEPOSIT, "wallet:eth:0xnowhere"], edges: [tr(PEEL3, MIXER), "missing"] });
     const n = readCSV(nodes);
-    expect(n[0]).toEqual(["id", "kind", "label", "address_or_key", "chain", "marking", "confidence", "sources", "annotation"]);
+    expect(n[0]).toEqual(["id", "kind", "label", "address_or_key", "chain", "marking", "confidence", "sources", "annotation", "illustrative"]);
     expect(n.slice(1)).toEqual([
-      [THEFT, "WALLET", "0xtheft", "0xtheft", "eth", "TLP_CLEAR", "90", "0", ""],
-      [PERSONA, "PERSON", "'=cmd|\" /C calc\"!A0", "it-worker-persona", "", "TLP_CLEAR", "50", "0", ""],
-      [DEPOSIT, "WALLET", "0xdeposit", "0xdeposit", "eth", "TLP_AMBER_STRICT", "75", "0", "Seen at the exchange, 2023-01-14\nKYC: forged"],
+      [THEFT, "WALLET", "0xtheft", "0xtheft", "eth", "TLP_CLEAR", "90", "0", "", ""],
+      [PERSONA, "PERSON", "'=cmd|\" /C calc\"!A0", "it-worker-persona", "", "TLP_CLEAR", "50", "0", "", ""],
+      [DEPOSIT, "WALLET", "0xdeposit", "0xdeposit", "eth", "TLP_AMBER_STRICT", "75", "0", "Seen at the exchange, 2023-01-14\nKYC: forged", ""],
     ]);
     expect(nodes.endsWith("\r\n")).toBe(true);
     const e = readCSV(edges);
-    expect(e[0]).toEqual(["id", "kind", "from", "to", "amount", "asset", "valueUSD", "time", "txHash", "marking", "confidence"]);
-    expect(e.slice(1)).toEqual([[tr(PEEL3, MIXER), "TRANSFER", PEEL3, MIXER, "28000", "ETH", "30800000", "2022-06-27T10:00:00Z", "0x20220627100000", "TLP_CLEAR", "50"]]);
+    expect(e[0]).toEqual(["id", "kind", "from", "to", "amount", "asset", "valueUSD", "time", "txHash", "marking", "confidence", "illustrative"]);
+    expect(e.slice(1)).toEqual([[tr(PEEL3, MIXER), "TRANSFER", PEEL3, MIXER, "28000", "ETH", "30800000", "2022-06-27T10:00:00Z", "0x20220627100000", "TLP_CLEAR", "50", ""]]);
+  });
+
+  it("says which nodes and edges are wholly or partly synthetic", () => {
+    const g = scenario();
+    g.setNodeAttribute(THEFT, "data", { ...g.getNodeAttribute(THEFT, "data"), illustrativeShare: "ALL" });
+    g.setNodeAttribute(DEPOSIT, "data", { ...g.getNodeAttribute(DEPOSIT, "data"), illustrativeShare: "SOME" });
+    const edge = tr(PEEL3, MIXER);
+    g.setEdgeAttribute(edge, "data", { ...g.getEdgeAttribute(edge, "data"), illustrativeShare: "SOME" });
+    const { nodes, edges } = toCSV(g, { nodes: [THEFT, PERSONA, DEPOSIT], edges: [edge] });
+    expect(readCSV(nodes).slice(1).map((r) => r[9])).toEqual(["synthetic", "", "partly synthetic"]);
+    expect(readCSV(edges)[1]![11]).toBe("partly synthetic");
+    const xml = toGraphML(g, { visibleOnly: false });
+    expect(xml).toContain('<key id="illustrative" for="node" attr.name="illustrative" attr.type="string"/>');
+    expect(xml).toMatch(new RegExp(`<node id="${THEFT}">[^\\n]*<data key="illustrative">synthetic</data>`));
+    expect(xml).toMatch(/<data key="e_illustrative">partly synthetic<\/data>/);
   });
 
   it("exports a group and its aggregate edges with their synthesized data", () => {

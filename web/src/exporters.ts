@@ -2,6 +2,7 @@
 // in a spreadsheet), JSON with the full API data, GraphML for Gephi, and an
 // SVG drawing. Pure string building: the UI turns the strings into downloads.
 import { edgeVisible, nodeVisible, type RGraph } from "./graphModel";
+import { illustrativeLevel } from "./illustrative";
 import { PALETTES } from "./style";
 
 /** Which nodes and edges to export (IDs not on the canvas are skipped). */
@@ -10,8 +11,8 @@ export interface ExportIds {
   edges: readonly string[];
 }
 
-const NODE_COLUMNS = ["id", "kind", "label", "address_or_key", "chain", "marking", "confidence", "sources", "annotation"];
-const EDGE_COLUMNS = ["id", "kind", "from", "to", "amount", "asset", "valueUSD", "time", "txHash", "marking", "confidence"];
+const NODE_COLUMNS = ["id", "kind", "label", "address_or_key", "chain", "marking", "confidence", "sources", "annotation", "illustrative"];
+const EDGE_COLUMNS = ["id", "kind", "from", "to", "amount", "asset", "valueUSD", "time", "txHash", "marking", "confidence", "illustrative"];
 
 /**
  * One CSV field (RFC 4180): quoted when it holds a comma, quote or line
@@ -35,11 +36,11 @@ export function toCSV(graph: RGraph, ids: ExportIds): { nodes: string; edges: st
   const nodes = ids.nodes.filter((id) => graph.hasNode(id)).map((id) => {
     const a = graph.getNodeAttributes(id);
     const d = a.data;
-    return [id, d.kind, a.label, d.address ?? d.key, d.chain, d.marking, d.confidence, d.sources.length, a.annotation];
+    return [id, d.kind, a.label, d.address ?? d.key, d.chain, d.marking, d.confidence, d.sources.length, a.annotation, illustrativeLevel(d)];
   });
   const edges = ids.edges.filter((id) => graph.hasEdge(id)).map((id) => {
     const d = graph.getEdgeAttribute(id, "data");
-    return [id, d.kind, d.from, d.to, d.amount, d.asset, d.valueUSD, d.time, d.txHash, d.marking, d.confidence];
+    return [id, d.kind, d.from, d.to, d.amount, d.asset, d.valueUSD, d.time, d.txHash, d.marking, d.confidence, illustrativeLevel(d)];
   });
   return { nodes: csvRows(NODE_COLUMNS, nodes), edges: csvRows(EDGE_COLUMNS, edges) };
 }
@@ -84,6 +85,7 @@ const GRAPHML_KEYS: [id: string, target: "node" | "edge", name: string, type: "s
   ["label", "node", "label", "string"],
   ["kind", "node", "kind", "string"],
   ["marking", "node", "marking", "string"],
+  ["illustrative", "node", "illustrative", "string"],
   ["x", "node", "x", "double"],
   ["y", "node", "y", "double"],
   ["size", "node", "size", "double"],
@@ -97,6 +99,7 @@ const GRAPHML_KEYS: [id: string, target: "node" | "edge", name: string, type: "s
   ["valueUSD", "edge", "valueUSD", "double"],
   ["time", "edge", "time", "string"],
   ["e_marking", "edge", "marking", "string"],
+  ["e_illustrative", "edge", "illustrative", "string"],
 ];
 
 function graphmlData(key: string, v: string | number | null | undefined): string {
@@ -126,6 +129,7 @@ export function toGraphML(graph: RGraph, opts: { visibleOnly: boolean }): string
         graphmlData("label", a.label) +
         graphmlData("kind", a.kind) +
         graphmlData("marking", a.data.marking) +
+        graphmlData("illustrative", illustrativeLevel(a.data)) +
         graphmlData("x", a.x) +
         graphmlData("y", a.y) +
         graphmlData("size", a.size) +
@@ -145,6 +149,7 @@ export function toGraphML(graph: RGraph, opts: { visibleOnly: boolean }): string
         graphmlData("valueUSD", d.valueUSD) +
         graphmlData("time", d.time) +
         graphmlData("e_marking", d.marking) +
+        graphmlData("e_illustrative", illustrativeLevel(d)) +
         "</edge>",
     );
   });

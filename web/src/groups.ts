@@ -16,6 +16,7 @@
 //   direction, kind), owned by the group at the source side when both ends are
 //   folded. The edge's `collapsedInto` names the owning group.
 import { edgeLabel, type EdgeAttrs, type GroupInfo, type NodeAttrs, type RGraph } from "./graphModel";
+import { combinedShare } from "./illustrative";
 import { edgeColor, edgeSize, nodeColor, nodeSize } from "./style";
 import { parseTime } from "./timeline";
 import { NODE_KINDS, type EdgeKind, type GEdge, type GNode, type Marking, type NodeKind } from "./types";
@@ -235,6 +236,7 @@ function groupLook(graph: RGraph, id: string, info: GroupInfo): Omit<NodeAttrs, 
     validTo: null,
     // What expanding every member would bring, at most.
     degree,
+    illustrativeShare: combinedShare(info.members.map((m) => graph.getNodeAttribute(m, "data"))),
   };
   return {
     size: groupSize(kind, info.members.length),
@@ -356,6 +358,7 @@ function aggregateAttrs(graph: RGraph, id: string, b: Bucket): EdgeAttrs {
     marking,
     validFrom: null,
     validTo: null,
+    illustrativeShare: combinedShare(b.ids.map((e) => graph.getEdgeAttribute(e, "data"))),
   };
   const n = b.ids.length;
   return {

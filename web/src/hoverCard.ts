@@ -7,6 +7,7 @@ import type Sigma from "sigma";
 import { formatAmount, type EdgeAttrs, type NodeAttrs } from "./graphModel";
 import { formatTime, formatUSD, kindWords, markingLabel, plural } from "./format";
 import { kindLabel } from "./style";
+import { illustrativeLevel, illustrativeTitle, type Illustrated } from "./illustrative";
 import { clear, h } from "./ui/dom";
 
 export interface HoverCard {
@@ -31,6 +32,13 @@ let mounted = 0;
 
 function confidence(c: number): string {
   return `confidence ${Math.round(c)}`;
+}
+
+/** The card's line for a partly or wholly synthetic item; null for a real one. */
+function illustrativeRow(d: Illustrated): HTMLElement | null {
+  const level = illustrativeLevel(d);
+  if (level === null) return null;
+  return h("div", { class: "hc-row hc-illustrative", "data-testid": "hover-illustrative", title: illustrativeTitle(level) }, h("span", { class: "badge-illustrative" }, level));
 }
 
 function cut(s: string, max: number): string {
@@ -117,6 +125,7 @@ export function createHoverCard(host: HTMLElement, sigma: Sigma<NodeAttrs, EdgeA
           ? h("ul", { class: "hc-risk" }, ...a.risk.flags.slice(0, RISK_SHOWN).map((f) => h("li", {}, cut(f.reason, NOTE_MAX))),
               a.risk.flags.length > RISK_SHOWN ? h("li", { class: "hc-more" }, `and ${a.risk.flags.length - RISK_SHOWN} more`) : null)
           : null,
+        illustrativeRow(d),
         row(h("span", { class: `marking ${d.marking}` }, markingLabel(d.marking)), " ", confidence(d.confidence), a.pinned ? " · pinned" : ""),
         a.annotation ? h("div", { class: "hc-note" }, `✎ ${cut(a.annotation, NOTE_MAX)}`) : null,
       ]);
@@ -133,6 +142,7 @@ export function createHoverCard(host: HTMLElement, sigma: Sigma<NodeAttrs, EdgeA
         h("div", { class: "hc-title" }, `${graph.getSourceAttribute(id, "label")} → ${graph.getTargetAttribute(id, "label")}`),
         amount || usd ? row(amount, amount && usd ? " · " : "", usd) : null,
         e.time ? row(formatTime(e.time)) : null,
+        illustrativeRow(e),
         row(h("span", { class: `marking ${e.marking}` }, markingLabel(e.marking)), " ", confidence(e.confidence)),
       ]);
     },

@@ -114,39 +114,41 @@ type ComplexityRoot struct {
 	}
 
 	Edge struct {
-		Amount     func(childComplexity int) int
-		Asset      func(childComplexity int) int
-		Confidence func(childComplexity int) int
-		From       func(childComplexity int) int
-		FromNode   func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		Marking    func(childComplexity int) int
-		Properties func(childComplexity int) int
-		Sources    func(childComplexity int) int
-		Time       func(childComplexity int) int
-		To         func(childComplexity int) int
-		ToNode     func(childComplexity int) int
-		TxHash     func(childComplexity int) int
-		ValidFrom  func(childComplexity int) int
-		ValidTo    func(childComplexity int) int
-		ValueUsd   func(childComplexity int) int
+		Amount            func(childComplexity int) int
+		Asset             func(childComplexity int) int
+		Confidence        func(childComplexity int) int
+		From              func(childComplexity int) int
+		FromNode          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IllustrativeShare func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Marking           func(childComplexity int) int
+		Properties        func(childComplexity int) int
+		Sources           func(childComplexity int) int
+		Time              func(childComplexity int) int
+		To                func(childComplexity int) int
+		ToNode            func(childComplexity int) int
+		TxHash            func(childComplexity int) int
+		ValidFrom         func(childComplexity int) int
+		ValidTo           func(childComplexity int) int
+		ValueUsd          func(childComplexity int) int
 	}
 
 	Entity struct {
-		Aliases    func(childComplexity int) int
-		Confidence func(childComplexity int) int
-		Degree     func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Key        func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		Label      func(childComplexity int) int
-		Marking    func(childComplexity int) int
-		Properties func(childComplexity int) int
-		Risk       func(childComplexity int) int
-		Sources    func(childComplexity int) int
-		ValidFrom  func(childComplexity int) int
-		ValidTo    func(childComplexity int) int
+		Aliases           func(childComplexity int) int
+		Confidence        func(childComplexity int) int
+		Degree            func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IllustrativeShare func(childComplexity int) int
+		Key               func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Label             func(childComplexity int) int
+		Marking           func(childComplexity int) int
+		Properties        func(childComplexity int) int
+		Risk              func(childComplexity int) int
+		Sources           func(childComplexity int) int
+		ValidFrom         func(childComplexity int) int
+		ValidTo           func(childComplexity int) int
 	}
 
 	Exposure struct {
@@ -447,21 +449,22 @@ type ComplexityRoot struct {
 	}
 
 	Wallet struct {
-		Address    func(childComplexity int) int
-		Aliases    func(childComplexity int) int
-		Chain      func(childComplexity int) int
-		Confidence func(childComplexity int) int
-		Degree     func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Key        func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		Label      func(childComplexity int) int
-		Marking    func(childComplexity int) int
-		Properties func(childComplexity int) int
-		Risk       func(childComplexity int) int
-		Sources    func(childComplexity int) int
-		ValidFrom  func(childComplexity int) int
-		ValidTo    func(childComplexity int) int
+		Address           func(childComplexity int) int
+		Aliases           func(childComplexity int) int
+		Chain             func(childComplexity int) int
+		Confidence        func(childComplexity int) int
+		Degree            func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IllustrativeShare func(childComplexity int) int
+		Key               func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Label             func(childComplexity int) int
+		Marking           func(childComplexity int) int
+		Properties        func(childComplexity int) int
+		Risk              func(childComplexity int) int
+		Sources           func(childComplexity int) int
+		ValidFrom         func(childComplexity int) int
+		ValidTo           func(childComplexity int) int
 	}
 }
 
@@ -846,6 +849,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Edge.ID(childComplexity), true
+	case "Edge.illustrativeShare":
+		if e.ComplexityRoot.Edge.IllustrativeShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Edge.IllustrativeShare(childComplexity), true
 	case "Edge.kind":
 		if e.ComplexityRoot.Edge.Kind == nil {
 			break
@@ -937,6 +946,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.ID(childComplexity), true
+	case "Entity.illustrativeShare":
+		if e.ComplexityRoot.Entity.IllustrativeShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entity.IllustrativeShare(childComplexity), true
 	case "Entity.key":
 		if e.ComplexityRoot.Entity.Key == nil {
 			break
@@ -2353,6 +2368,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Wallet.ID(childComplexity), true
+	case "Wallet.illustrativeShare":
+		if e.ComplexityRoot.Wallet.IllustrativeShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Wallet.IllustrativeShare(childComplexity), true
 	case "Wallet.key":
 		if e.ComplexityRoot.Wallet.Key == nil {
 			break
@@ -3237,6 +3258,16 @@ type KindCount {
   count: Int!
 }
 
+"How much of a node's or edge's evidence is illustrative: synthetic data (` + "`" + `redthread generate` + "`" + `, the demo's stand-ins) rather than a real source."
+enum IllustrativeShare {
+  "No source is illustrative."
+  NONE
+  "Some sources are illustrative, others are not: a real entity or relation carrying generated facts."
+  SOME
+  "Every source is illustrative: the whole node or edge is synthetic."
+  ALL
+}
+
 "One assertion of a fact: who said it, where, under what marking."
 type Source {
   "The dataset or document, e.g. an article or a sanctions list release."
@@ -3284,6 +3315,8 @@ interface Node {
   degree: Int!
   "Why to look twice at this node, computed by the server from the store whatever a client has drawn: designations, attributions, services, exposure, each with the path that justifies it."
   risk: Risk!
+  "How much of the node rests on illustrative (synthetic) sources: NONE, SOME (a real entity carrying generated facts) or ALL (a generated node)."
+  illustrativeShare: IllustrativeShare!
 }
 
 "A blockchain address."
@@ -3303,6 +3336,8 @@ type Wallet implements Node {
   degree: Int!
   "Why to look twice at this node, computed by the server from the store whatever a client has drawn: designations, attributions, services, exposure, each with the path that justifies it."
   risk: Risk!
+  "How much of the node rests on illustrative (synthetic) sources: NONE, SOME (a real entity carrying generated facts) or ALL (a generated node)."
+  illustrativeShare: IllustrativeShare!
   "Chain ticker, e.g. BTC, ETH, TRX."
   chain: String!
   "Normalised address."
@@ -3326,6 +3361,8 @@ type Entity implements Node {
   degree: Int!
   "Why to look twice at this node, computed by the server from the store whatever a client has drawn: designations, attributions, services, exposure, each with the path that justifies it."
   risk: Risk!
+  "How much of the node rests on illustrative (synthetic) sources: NONE, SOME (a real entity carrying generated facts) or ALL (a generated node)."
+  illustrativeShare: IllustrativeShare!
 }
 
 "A node's risk flags, computed from the store: its own ownership, designation and attribution edges and those of the entities that control it (two hops at most, 32 edges a node a hop), and for a wallet of degree up to 1000 its direct transfers."
@@ -3403,6 +3440,8 @@ type Edge {
   txHash: String
   properties: [Property!]!
   sources: [Source!]!
+  "How much of the edge rests on illustrative (synthetic) sources: NONE, SOME or ALL (a generated fact)."
+  illustrativeShare: IllustrativeShare!
   confidence: Int!
   marking: Marking!
   validFrom: Time
@@ -3800,6 +3839,8 @@ func (ec *executionContext) childFields_Edge(ctx context.Context, field graphql.
 		return ec.fieldContext_Edge_properties(ctx, field)
 	case "sources":
 		return ec.fieldContext_Edge_sources(ctx, field)
+	case "illustrativeShare":
+		return ec.fieldContext_Edge_illustrativeShare(ctx, field)
 	case "confidence":
 		return ec.fieldContext_Edge_confidence(ctx, field)
 	case "marking":
@@ -6906,6 +6947,29 @@ func (ec *executionContext) fieldContext_Edge_sources(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Edge_illustrativeShare(ctx context.Context, field graphql.CollectedField, obj *model.Edge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Edge_illustrativeShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IllustrativeShare(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IllustrativeShare) graphql.Marshaler {
+			return ec.marshalNIllustrativeShare2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIllustrativeShare(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Edge_illustrativeShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Edge", field, true, false, errors.New("field of type IllustrativeShare does not have child fields"))
+}
+
 func (ec *executionContext) _Edge_confidence(ctx context.Context, field graphql.CollectedField, obj *model.Edge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7386,6 +7450,29 @@ func (ec *executionContext) fieldContext_Entity_risk(_ context.Context, field gr
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Entity_illustrativeShare(ctx context.Context, field graphql.CollectedField, obj *model.Entity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_illustrativeShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IllustrativeShare(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IllustrativeShare) graphql.Marshaler {
+			return ec.marshalNIllustrativeShare2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIllustrativeShare(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_illustrativeShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entity", field, true, false, errors.New("field of type IllustrativeShare does not have child fields"))
 }
 
 func (ec *executionContext) _Exposure_received(ctx context.Context, field graphql.CollectedField, obj *model.Exposure) (ret graphql.Marshaler) {
@@ -13145,6 +13232,29 @@ func (ec *executionContext) fieldContext_Wallet_risk(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Wallet_illustrativeShare(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Wallet_illustrativeShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IllustrativeShare(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IllustrativeShare) graphql.Marshaler {
+			return ec.marshalNIllustrativeShare2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIllustrativeShare(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Wallet_illustrativeShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Wallet", field, true, false, errors.New("field of type IllustrativeShare does not have child fields"))
+}
+
 func (ec *executionContext) _Wallet_chain(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14906,6 +15016,11 @@ func (ec *executionContext) _Edge(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "illustrativeShare":
+			out.Values[i] = ec._Edge_illustrativeShare(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "confidence":
 			out.Values[i] = ec._Edge_confidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15166,6 +15281,11 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "illustrativeShare":
+			out.Values[i] = ec._Entity_illustrativeShare(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17774,6 +17894,11 @@ func (ec *executionContext) _Wallet(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "illustrativeShare":
+			out.Values[i] = ec._Wallet_illustrativeShare(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "chain":
 			out.Values[i] = ec._Wallet_chain(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18747,6 +18872,16 @@ func (ec *executionContext) marshalNID2ᚕᚕstringᚄ(ctx context.Context, sel 
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNIllustrativeShare2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIllustrativeShare(ctx context.Context, v any) (model.IllustrativeShare, error) {
+	var res model.IllustrativeShare
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIllustrativeShare2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIllustrativeShare(ctx context.Context, sel ast.SelectionSet, v model.IllustrativeShare) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNIngestInput2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestInputᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IngestInput) graphql.Marshaler {

@@ -43,3 +43,7 @@ func (e *Edge) Confidence() int         { return confidence(e.e.Confidence) }
 func (e *Edge) Marking() graph.Marking  { return marking(e.e.Marking) }
 func (e *Edge) ValidFrom() *time.Time   { return optTime(e.e.ValidFrom) }
 func (e *Edge) ValidTo() *time.Time     { return optTime(e.e.ValidTo) }
+
+// IllustrativeShare says whether some or all of the edge's sources are
+// synthetic, so a client sees it without reading them.
+func (e *Edge) IllustrativeShare() IllustrativeShare { return illustrativeShare(e.e.Sources) }

@@ -586,6 +586,67 @@ func (e ErrorCode) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How much of a node's or edge's evidence is illustrative: synthetic data (`redthread generate`, the demo's stand-ins) rather than a real source.
+type IllustrativeShare string
+
+const (
+	// No source is illustrative.
+	IllustrativeShareNone IllustrativeShare = "NONE"
+	// Some sources are illustrative, others are not: a real entity or relation carrying generated facts.
+	IllustrativeShareSome IllustrativeShare = "SOME"
+	// Every source is illustrative: the whole node or edge is synthetic.
+	IllustrativeShareAll IllustrativeShare = "ALL"
+)
+
+var AllIllustrativeShare = []IllustrativeShare{
+	IllustrativeShareNone,
+	IllustrativeShareSome,
+	IllustrativeShareAll,
+}
+
+func (e IllustrativeShare) IsValid() bool {
+	switch e {
+	case IllustrativeShareNone, IllustrativeShareSome, IllustrativeShareAll:
+		return true
+	}
+	return false
+}
+
+func (e IllustrativeShare) String() string {
+	return string(e)
+}
+
+func (e *IllustrativeShare) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IllustrativeShare(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IllustrativeShare", str)
+	}
+	return nil
+}
+
+func (e IllustrativeShare) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IllustrativeShare) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IllustrativeShare) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // A same-as decision.
 type SameAsDecision string
 

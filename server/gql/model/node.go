@@ -56,6 +56,20 @@ func (b base) Marking() graph.Marking  { return marking(b.n.Marking) }
 func (b base) ValidFrom() *time.Time   { return optTime(b.n.ValidFrom) }
 func (b base) ValidTo() *time.Time     { return optTime(b.n.ValidTo) }
 
+// IllustrativeShare says whether some or all of the node's sources are
+// synthetic, so a client sees it without reading them.
+func (b base) IllustrativeShare() IllustrativeShare { return illustrativeShare(b.n.Sources) }
+
+func illustrativeShare(ss []graph.Source) IllustrativeShare {
+	switch anyOf, all := graph.Illustrative(ss); {
+	case all:
+		return IllustrativeShareAll
+	case anyOf:
+		return IllustrativeShareSome
+	}
+	return IllustrativeShareNone
+}
+
 // Wallet is a node of kind WALLET; its key is "chain:address".
 type Wallet struct{ base }
 

@@ -48,6 +48,7 @@ export function benchSubgraph(n: number, seed = 1): { nodes: GNode[]; edges: GEd
       validFrom: null,
       validTo: null,
       degree: 0,
+      illustrativeShare: "NONE",
       ...(wallet ? { chain: "eth", address: key.slice(4) } : {}),
     });
     return id;

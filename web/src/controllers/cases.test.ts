@@ -109,6 +109,19 @@ describe("CaseController", () => {
     expect(s.bars.at(-1)?.dirty).toBe(true);
   });
 
+  it("closes the open case: the view becomes a new, unsaved one", async () => {
+    const view = setup(caseGraph()).cases.capture();
+    const s = setup(createGraph(), (id) => Promise.resolve(id === CASE_ID ? saved(JSON.parse(JSON.stringify(view)) as JSONValue) : null));
+    await s.cases.openById(CASE_ID);
+    expect(s.cases.close()).toBe("Bridge heist");
+    expect(s.cases.name).toBeUndefined();
+    expect(s.bars.at(-1)).toEqual({ name: null, dirty: false, note: null });
+    await linkWritten(s, 1);
+    expect(s.hashes.at(-1)).toMatch(/^#v=/);
+    expect(s.hashes.at(-1)).not.toContain("case=");
+    expect(s.cases.close()).toBeUndefined();
+  });
+
   it("says so when a case does not exist", async () => {
     const graph = createGraph();
     const s = setup(graph);

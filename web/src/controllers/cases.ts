@@ -79,6 +79,20 @@ export class CaseController {
     return this.open?.name;
   }
 
+  /**
+   * Closes the open case (it stays saved on the server): what is on the
+   * canvas next is a new, unsaved view, so a later Save cannot overwrite the
+   * case with it. Returns the closed case's name, if one was open.
+   */
+  close(): string | undefined {
+    const name = this.open?.name;
+    this.open = null;
+    this.linkNote = null;
+    this.scheduleUrl();
+    this.render();
+    return name;
+  }
+
   /** The view as a case document. */
   capture(): CaseView {
     const cam = this.d.camera.getState();

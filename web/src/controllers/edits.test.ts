@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { NeighborOptions, RedthreadClient } from "../api";
 import type { Selection } from "../canvas";
 import type { GNode, Subgraph } from "../types";
-import type { ExpandFilters } from "../ui/expandForm";
+import { DEFAULT_EXPAND, type ExpandFilters } from "../ui/expandForm";
 import { caseGraph, recordingEffects, recordingNotify } from "../testing/controllers";
 import { edge, EXCHANGE, MIXER, PEEL1, THEFT, wallet } from "../testing/fixtures";
 import { EditsController } from "./edits";
@@ -15,6 +15,7 @@ function setup(neighbors?: (id: string, o: NeighborOptions) => Promise<Subgraph>
   const picks: Selection[] = [];
   const unselected: string[] = [];
   const asked: GNode[] = [];
+  const initials: ExpandFilters[] = [];
   let removed = 0;
   let fits = 0;
   const client: Pick<RedthreadClient, "neighbors"> = { neighbors: neighbors ?? (() => Promise.reject(new Error("not asked"))) };
@@ -24,13 +25,14 @@ function setup(neighbors?: (id: string, o: NeighborOptions) => Promise<Subgraph>
     unselect: (id) => { unselected.push(id); },
     removed: () => { removed++; },
     toggleGroup: () => undefined,
-    askExpand: (n) => {
+    askExpand: (n, initial) => {
       asked.push(n);
+      initials.push(initial);
       return Promise.resolve(answer);
     },
     fit: () => { fits++; },
   });
-  return { graph, edits, notify, effects, picks, unselected, asked, removed: () => removed, fits: () => fits };
+  return { graph, edits, notify, effects, picks, unselected, asked, initials, removed: () => removed, fits: () => fits };
 }
 
 const sub = (nodes: GNode[], edges: Subgraph["edges"] = []): Subgraph => ({ nodes, edges, truncated: false, reason: null });
@@ -81,6 +83,19 @@ describe("EditsController", () => {
     expect(seen[0]).toMatchObject({ direction: "OUT", limit: 10, edgeKinds: ["TRANSFER"] });
     await edits.expand(PEEL1);
     expect(seen[1]).toMatchObject({ direction: "OUT", limit: 10 });
+  });
+
+  it("forgets the remembered filters on reset: the next hub expansion starts from the defaults", async () => {
+    const answer: ExpandFilters = { direction: "OUT", edgeKinds: ["TRANSFER"], nodeKinds: ["WALLET"], since: null, until: null, minUSD: 1000, limit: 10, depth: 2 };
+    const { graph, edits, initials: initial } = setup(() => Promise.resolve(sub([])), answer);
+    graph.setNodeAttribute(EXCHANGE, "data", { ...graph.getNodeAttribute(EXCHANGE, "data"), degree: 5000 });
+    await edits.expand(EXCHANGE);
+    await edits.expand(EXCHANGE);
+    expect(initial[1]).toEqual(answer);
+    edits.resetExpandDefaults();
+    expect(edits.expandFilters).toEqual(DEFAULT_EXPAND);
+    await edits.expand(EXCHANGE);
+    expect(initial[2]).toEqual(DEFAULT_EXPAND);
   });
 
   it("does not expand when the dialog is cancelled", async () => {

@@ -35,6 +35,16 @@ export class EditsController {
 
   constructor(private readonly d: EditsDeps) {}
 
+  /** Forgets the expand dialog's last answer: the next expansion uses the default filters. */
+  resetExpandDefaults(): void {
+    this.expandDefaults = { ...DEFAULT_EXPAND };
+  }
+
+  /** The filters the next expansion starts from (the dialog's last answer, or the defaults). */
+  get expandFilters(): ExpandFilters {
+    return this.expandDefaults;
+  }
+
   /** Puts a search hit on the canvas (if it is not there) and selects it. */
   addFromSearch(n: GNode): void {
     const isNew = !this.d.graph.hasNode(n.id);

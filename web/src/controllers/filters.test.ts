@@ -44,6 +44,22 @@ describe("FiltersController", () => {
     expect(graph.getEdgeAttribute(late, "filteredOut")).toBeFalsy();
   });
 
+  it("says what filters the view, and drops every filter (the brush too) on reset", () => {
+    const { graph, filters, windows, changed } = setup();
+    expect(filters.active()).toEqual([]);
+    filters.toggleKind("INCIDENT");
+    filters.setWindow({ from: Date.parse("2022-06-23T00:00:00Z"), to: Date.parse("2022-06-30T00:00:00Z") });
+    expect(filters.active()).toEqual(["time 2022-06-23 – 2022-06-30", "1 node kind hidden"]);
+    filters.reset();
+    expect(filters.current).toEqual({});
+    expect(filters.active()).toEqual([]);
+    expect(windows.at(-1)).toBeNull();
+    expect(graph.getNodeAttribute(HEIST, "filteredOut")).toBeFalsy();
+    expect(changed()).toBe(3);
+    filters.reset(); // nothing to drop: no change
+    expect(changed()).toBe(3);
+  });
+
   it("feeds the timeline the canvas's transfers in calendar bins", () => {
     const { filters, data } = setup();
     filters.refreshTimeline();

@@ -49,6 +49,26 @@ export class FiltersController {
     this.changed();
   }
 
+  /** What filters the view now, in words (the "active filters" chip); empty when nothing does. */
+  active(): string[] {
+    const out: string[] = [];
+    const f = this.f;
+    if (f.window) out.push(`time ${new Date(f.window.from).toISOString().slice(0, 10)} – ${new Date(f.window.to).toISOString().slice(0, 10)}`);
+    if (f.hiddenKinds?.length) out.push(`${f.hiddenKinds.length} node ${f.hiddenKinds.length === 1 ? "kind" : "kinds"} hidden`);
+    if (f.hiddenEdgeKinds?.length) out.push(`${f.hiddenEdgeKinds.length} edge ${f.hiddenEdgeKinds.length === 1 ? "kind" : "kinds"} hidden`);
+    return out;
+  }
+
+  /** Drops every filter: the whole time extent (the brush too) and every kind shown. */
+  reset(): void {
+    if (Object.keys(this.f).length === 0) return;
+    this.f = {};
+    this.timeline.setWindow(null);
+    this.apply();
+    this.refreshTimeline();
+    this.changed();
+  }
+
   /** Sets `filteredOut` on the graph from the filters. */
   apply(): void {
     applyFilters(this.graph, this.f);

@@ -41,7 +41,7 @@ function setup(client: Partial<Client> = {}) {
     graph,
     client: fake,
     requests: new Requests(notify),
-    layout: { settle: () => undefined },
+    layout: { settle: () => undefined, stop: () => undefined },
     effects,
     select: (s) => { selected.push(s); },
     view: {

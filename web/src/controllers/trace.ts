@@ -4,6 +4,7 @@
 import type { RedthreadClient } from "../api";
 import type { Selection } from "../canvas";
 import type { CasePath } from "../caseView";
+import { layoutFlow } from "../flowLayout";
 import { clearHighlight, highlightPath, mergeSubgraph, pathHops, type RGraph } from "../graphModel";
 import { sinkEdgeIds } from "../session";
 import type { GEdge, GNode, Path } from "../types";
@@ -21,7 +22,7 @@ export interface TraceDeps {
   graph: RGraph;
   client: Pick<RedthreadClient, "paths" | "shortestPath" | "nearest" | "moneyFlow" | "edges" | "nodes">;
   requests: Requests;
-  layout: Pick<Layout, "settle">;
+  layout: Pick<Layout, "settle" | "stop">;
   effects: Effects;
   select(sel: Selection): void;
   view: PathPanelView;
@@ -270,12 +271,18 @@ export class TraceController {
     // Tie each sink service to the wallets of it that received.
     const ties = (await c.edges(f.sinks.filter((s) => s.node.kind === "SERVICE").flatMap((s) => sinkEdgeIds(s.node.id, s.wallets)))).filter((e): e is GEdge => e !== null);
     const r = mergeSubgraph(this.d.graph, { nodes, edges: [...edges, ...ties] });
+    const edgeIds = [...edges, ...ties].map((e) => e.id);
     if (r.addedNodes.length > 0 || r.addedEdges.length > 0) this.merged();
+    if (r.addedNodes.length > 0) {
+      // A newly drawn flow reads left to right (sources → sinks), not as a force layout's tangle.
+      this.d.layout.stop();
+      layoutFlow(this.d.graph, { sources: f.sources.map((n) => n.id), sinks: f.sinks.map((s) => s.node.id), edgeIds, origins: p.ends.from.map((e) => e.id) });
+    }
     // Route details show labels: look up the nodes the routes name that the answer does not carry.
     const labels: Record<string, GNode> = {};
     const unnamed = unnamedRouteIds(f);
     if (unnamed.length > 0) for (const n of await c.nodes(unnamed)) if (n) labels[n.id] = n;
-    p.result = { kind: "flow", flow: f, labels, edgeIds: [...edges, ...ties].map((e) => e.id), nodeIds: [...new Set(nodes.map((n) => n.id))] };
+    p.result = { kind: "flow", flow: f, labels, edgeIds, nodeIds: [...new Set(nodes.map((n) => n.id))] };
     this.highlightActive();
     this.d.effects.commit();
   }

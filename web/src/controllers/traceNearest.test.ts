@@ -21,7 +21,7 @@ function setup(nearest: Client["nearest"]) {
     graph,
     client: { nearest, paths: notAsked, shortestPath: notAsked, moneyFlow: notAsked, edges: () => Promise.resolve([]), nodes: notAsked },
     requests: new Requests(recordingNotify()),
-    layout: { settle: () => undefined },
+    layout: { settle: () => undefined, stop: () => undefined },
     effects: recordingEffects(),
     select: (s) => { selected.push(s); },
     view: { render: (_v, a) => { panel.actions = a; } },

@@ -146,6 +146,17 @@ export const Marking = {
 } as const;
 
 export type Marking = typeof Marking[keyof typeof Marking];
+/** How much of a node's or edge's evidence is illustrative: synthetic data (`redthread generate`, the demo's stand-ins) rather than a real source. */
+export const IllustrativeShare = {
+  /** No source is illustrative. */
+  None: 'NONE',
+  /** Some sources are illustrative, others are not: a real entity or relation carrying generated facts. */
+  Some: 'SOME',
+  /** Every source is illustrative: the whole node or edge is synthetic. */
+  All: 'ALL'
+} as const;
+
+export type IllustrativeShare = typeof IllustrativeShare[keyof typeof IllustrativeShare];
 /** What a risk flag says of a node. */
 export const RiskKind = {
   /** Designated itself (SANCTIONED_BY), or controlled by a designated entity. */

@@ -17,8 +17,8 @@ import * as types from './graphql';
  */
 type Documents = {
     "\n  fragment SourceFields on Source { dataset record job retrievedAt url excerpt confidence marking illustrative }\n": typeof types.SourceFieldsFragmentDoc,
-    "\n  fragment NodeFields on Node {\n    __typename id kind key label aliases confidence marking validFrom validTo degree\n    properties { key value }\n    sources { ...SourceFields }\n    ... on Wallet { chain address }\n  }\n": typeof types.NodeFieldsFragmentDoc,
-    "\n  fragment EdgeFields on Edge {\n    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo\n    properties { key value }\n    sources { ...SourceFields }\n  }\n": typeof types.EdgeFieldsFragmentDoc,
+    "\n  fragment NodeFields on Node {\n    __typename id kind key label aliases confidence marking validFrom validTo degree illustrativeShare\n    properties { key value }\n    sources { ...SourceFields }\n    ... on Wallet { chain address }\n  }\n": typeof types.NodeFieldsFragmentDoc,
+    "\n  fragment EdgeFields on Edge {\n    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo illustrativeShare\n    properties { key value }\n    sources { ...SourceFields }\n  }\n": typeof types.EdgeFieldsFragmentDoc,
     "\n  fragment RiskFields on Risk {\n    flags { kind reason category via share asset nodes edges }\n    truncated reason\n  }\n": typeof types.RiskFieldsFragmentDoc,
     "query Stats { stats { nodes edges } }": typeof types.StatsDocument,
     "\n  query Search($query: String!, $first: Int) {\n    search(query: $query, first: $first) { edges { score node { ...NodeFields risk { ...RiskFields } } } }\n  }\n": typeof types.SearchDocument,
@@ -42,8 +42,8 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  fragment SourceFields on Source { dataset record job retrievedAt url excerpt confidence marking illustrative }\n": types.SourceFieldsFragmentDoc,
-    "\n  fragment NodeFields on Node {\n    __typename id kind key label aliases confidence marking validFrom validTo degree\n    properties { key value }\n    sources { ...SourceFields }\n    ... on Wallet { chain address }\n  }\n": types.NodeFieldsFragmentDoc,
-    "\n  fragment EdgeFields on Edge {\n    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo\n    properties { key value }\n    sources { ...SourceFields }\n  }\n": types.EdgeFieldsFragmentDoc,
+    "\n  fragment NodeFields on Node {\n    __typename id kind key label aliases confidence marking validFrom validTo degree illustrativeShare\n    properties { key value }\n    sources { ...SourceFields }\n    ... on Wallet { chain address }\n  }\n": types.NodeFieldsFragmentDoc,
+    "\n  fragment EdgeFields on Edge {\n    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo illustrativeShare\n    properties { key value }\n    sources { ...SourceFields }\n  }\n": types.EdgeFieldsFragmentDoc,
     "\n  fragment RiskFields on Risk {\n    flags { kind reason category via share asset nodes edges }\n    truncated reason\n  }\n": types.RiskFieldsFragmentDoc,
     "query Stats { stats { nodes edges } }": types.StatsDocument,
     "\n  query Search($query: String!, $first: Int) {\n    search(query: $query, first: $first) { edges { score node { ...NodeFields risk { ...RiskFields } } } }\n  }\n": types.SearchDocument,
@@ -73,11 +73,11 @@ export function graphql(source: "\n  fragment SourceFields on Source { dataset r
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment NodeFields on Node {\n    __typename id kind key label aliases confidence marking validFrom validTo degree\n    properties { key value }\n    sources { ...SourceFields }\n    ... on Wallet { chain address }\n  }\n"): typeof import('./graphql').NodeFieldsFragmentDoc;
+export function graphql(source: "\n  fragment NodeFields on Node {\n    __typename id kind key label aliases confidence marking validFrom validTo degree illustrativeShare\n    properties { key value }\n    sources { ...SourceFields }\n    ... on Wallet { chain address }\n  }\n"): typeof import('./graphql').NodeFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment EdgeFields on Edge {\n    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo\n    properties { key value }\n    sources { ...SourceFields }\n  }\n"): typeof import('./graphql').EdgeFieldsFragmentDoc;
+export function graphql(source: "\n  fragment EdgeFields on Edge {\n    id kind from to amount asset valueUSD time txHash confidence marking validFrom validTo illustrativeShare\n    properties { key value }\n    sources { ...SourceFields }\n  }\n"): typeof import('./graphql').EdgeFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

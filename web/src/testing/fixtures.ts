@@ -16,6 +16,7 @@ export function node(id: string, kind: NodeKind = "WALLET", label = id): GNode {
     validFrom: null,
     validTo: null,
     degree: 0,
+    illustrativeShare: "NONE",
   };
 }
 
@@ -36,6 +37,7 @@ export function edge(from: string, kind: EdgeKind, to: string, extra: Partial<GE
     marking: "TLP_CLEAR",
     validFrom: null,
     validTo: null,
+    illustrativeShare: "NONE",
     ...extra,
   };
 }

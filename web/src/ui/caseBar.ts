@@ -14,7 +14,8 @@ export function caseBarView(root: HTMLElement, openCases: () => void): CaseBarVi
           { class: "case-info" },
           h("span", { class: "case-name", "data-testid": "case-name" }, s.name ?? "Unsaved view"),
           s.dirty ? h("span", { class: "case-dirty", title: "Changed since it was saved" }, "• unsaved changes") : null,
-          s.note ? h("span", { class: "case-note", role: "status" }, s.note) : null,
+          // Shortened by CSS when the header is tight; the whole note is its title.
+          s.note ? h("span", { class: "case-note", role: "status", title: s.note, "data-testid": "case-note" }, s.note) : null,
         ),
         h("button", { type: "button", class: "small", "data-testid": "cases-open", title: "Save or open cases (Ctrl+S)", onclick: openCases }, "Cases…"),
       );

@@ -88,7 +88,7 @@ function groupDetails(root: HTMLElement, v: NodeDetailsView, g: GroupInfo, actio
     h("p", { class: "details-title", "data-testid": "details-label" }, a.label),
     g.title !== a.label ? h("p", { class: "dp-sub" }, g.title) : null,
     h("div", { class: "mono", "data-testid": "details-id" }, id),
-    badges(a.badges, false),
+    badges(a.badges, false, a.data),
     visibilityNotes(a, actions),
     h(
       "div",
@@ -183,7 +183,7 @@ export function renderNodeDetails(root: HTMLElement, v: NodeDetailsView, actions
       kindLine(n, kindLabel(n.kind)),
       h("p", { class: "details-title", "data-testid": "details-label" }, name),
       h("div", { class: "mono", "data-testid": "details-id" }, n.id),
-      badges(a.badges, hub),
+      badges(a.badges, hub, n),
       ...riskSection(a.risk, name, (f) => { actions.showRiskPath(f); }),
       visibilityNotes(a, actions),
       h(
@@ -248,6 +248,7 @@ export function renderEdgeDetails(root: HTMLElement, attrs: EdgeAttrs, actions: 
       h("span", { class: "kind", "data-testid": "details-kind" }, folded ? "Edges of a group" : "Edge"),
       h("p", { class: "details-title", "data-testid": "details-label" }, kindWords(e.kind)),
       h("div", { class: "mono", "data-testid": "details-id" }, e.id),
+      badges(undefined, false, e),
       folded
         ? h("p", { class: "dp-notes", role: "note", "data-testid": "details-aggregate" }, `The sum of ${plural(folded, "edge")} folded into a group; open the group to see each one.`)
         : null,

@@ -3,6 +3,7 @@
 // shared by the node, group and edge views.
 import { formatTime, formatValue, markingLabel, safeUrl } from "../format";
 import type { Badge, NodeAttrs } from "../graphModel";
+import { ILLUSTRATIVE_MARK, illustrativeLevel, illustrativeTitle, type Illustrated } from "../illustrative";
 import { nodeColor } from "../style";
 import type { GNode, Marking, Property, Source } from "../types";
 import type { DetailsActions } from "./details";
@@ -92,8 +93,10 @@ export function button(label: string, attrs: Record<string, string | boolean | u
   return h("button", { type: "button", ...attrs, onclick }, label);
 }
 
-export function badges(list: Badge[] | undefined, hub: boolean): HTMLElement | null {
+export function badges(list: Badge[] | undefined, hub: boolean, synthetic: Illustrated | null = null): HTMLElement | null {
   const items = (list ?? []).map((b) => h("span", { class: `dp-badge dp-badge-${b}`, title: BADGES[b].title, "data-testid": `badge-${b}` }, BADGES[b].text));
+  const level = synthetic ? illustrativeLevel(synthetic) : null;
+  if (level !== null) items.push(h("span", { class: "dp-badge dp-badge-illustrative", title: illustrativeTitle(level), "data-testid": "badge-illustrative" }, `${ILLUSTRATIVE_MARK} ${level}`));
   if (hub) items.push(h("span", { class: "dp-badge dp-badge-hub", title: `More than ${HUB_WARNING_DEGREE} connections: expand it with filters`, "data-testid": "badge-hub" }, "Hub"));
   return items.length > 0 ? h("div", { class: "dp-badges", "aria-label": "Markers" }, items) : null;
 }

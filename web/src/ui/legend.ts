@@ -5,6 +5,7 @@
 // drawing.
 import { nodeVisible, type RGraph } from "../graphModel";
 import { iconUrl, nodeIcon, type IconName } from "../icons";
+import { ILLUSTRATIVE_MARK, isIllustrative } from "../illustrative";
 import { EDGE_LEGEND, NODE_COLORS, kindLabel } from "../style";
 import { NODE_KINDS, type NodeKind } from "../types";
 import { clear, h } from "./dom";
@@ -46,6 +47,7 @@ export function renderLegend(root: HTMLElement, graph: RGraph, toggles?: KindTog
   let pinned = false;
   let noted = false;
   let grouped = false;
+  let synthetic = false;
   for (const { attributes: a } of graph.nodeEntries()) {
     const hiddenKind = toggles?.hidden.has(a.kind) === true && a.userHidden !== true && a.collapsedInto === undefined && !a.group;
     if (!nodeVisible(a) && !hiddenKind) continue;
@@ -60,6 +62,7 @@ export function renderLegend(root: HTMLElement, graph: RGraph, toggles?: KindTog
     risky ||= a.badges?.includes("high-risk") === true;
     pinned ||= a.pinned === true;
     noted ||= a.annotation !== undefined && a.annotation !== "";
+    synthetic ||= isIllustrative(a.data);
   }
   const edgeColors = new Set<string>();
   let valued = false;
@@ -108,6 +111,9 @@ export function renderLegend(root: HTMLElement, graph: RGraph, toggles?: KindTog
     risky ? h("span", { class: "row" }, h("span", { class: "ring high-risk", "aria-hidden": "true" }), "High risk") : null,
     pinned ? h("span", { class: "row" }, h("span", { class: "ring pinned", "aria-hidden": "true" }), "Pinned") : null,
     noted ? h("span", { class: "row" }, h("span", { class: "note", "aria-hidden": "true" }, "✎"), "Has a note") : null,
+    synthetic
+      ? h("span", { class: "row", "data-testid": "legend-illustrative", title: "Some or all of its sources are illustrative (generated), not real facts" }, h("span", { class: "note", "aria-hidden": "true" }, ILLUSTRATIVE_MARK), "Synthetic facts")
+      : null,
   ].filter((m): m is HTMLElement => m !== null);
   if (markers.length > 0) {
     root.append(h("span", { class: "sep", "aria-hidden": "true" }), h("h2", {}, "Markers"), ...markers);

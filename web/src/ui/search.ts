@@ -1,5 +1,7 @@
 // Search box with results as you type (debounced), an ARIA combobox: arrow
-// keys move through the results, Enter or a click picks one.
+// keys move through the results, Enter or a click picks one. A pick, or
+// Escape, leaves the field (focus goes where `leave` puts it: the canvas),
+// so that the keyboard shortcuts work at once and type nothing into it.
 import type { RedthreadClient } from "../api";
 import { badgesOf, isHighRiskFlag } from "../badges";
 import { kindLabel, nodeColor } from "../style";
@@ -10,6 +12,8 @@ import { describeError } from "./notices";
 export interface SearchOptions {
   client: RedthreadClient;
   onPick(node: GNode): void;
+  /** Moves focus out of the field (to the canvas) after a pick or on Escape. */
+  leave?(): void;
   debounceMs?: number;
 }
 
@@ -27,11 +31,7 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
   // Enter pressed before the results came: pick the best hit when they do.
   let pickWhenReady = false;
 
-  const setOpen = (open: boolean) => {
-    list.hidden = !open;
-    input.setAttribute("aria-expanded", String(open));
-    if (!open) input.removeAttribute("aria-activedescendant");
-  };
+  const setOpen = (open: boolean) => { openList(list, input, open); };
 
   const message = (text: string | (Node | string)[], testid: string) => {
     clear(list);
@@ -40,14 +40,12 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
   };
 
   const renderHits = () => {
-    clear(list);
     if (hits.length === 0) {
       message(`No match for “${input.value.trim()}”.`, "search-empty");
       return;
     }
-    hits.forEach((hit, i) => {
-      list.append(hitItem(hit, i, i === active, () => { pick(i); }));
-    });
+    clear(list);
+    list.append(...hits.map((hit, i) => hitItem(hit, i, i === active, () => { pick(i); })));
     if (active >= 0) input.setAttribute("aria-activedescendant", `search-hit-${active}`);
     else input.removeAttribute("aria-activedescendant");
     setOpen(true);
@@ -75,16 +73,22 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
     }
   };
 
+  // Drops the search on its way (an emptied field, Escape, blur): its results must not open the list later.
+  const cancel = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    seq++;
+    controller?.abort();
+    pickWhenReady = false;
+    setOpen(false);
+  };
+
   const schedule = () => {
     if (timer !== undefined) clearTimeout(timer);
     hits = []; // results of an older query must not be picked
     pickWhenReady = false;
     const q = input.value.trim();
     if (q === "") {
-      seq++;
-      controller?.abort();
-      hits = [];
-      setOpen(false);
+      cancel();
       return;
     }
     timer = setTimeout(() => void run(q), debounceMs);
@@ -95,6 +99,7 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
     if (!hit) return;
     setOpen(false);
     opts.onPick(hit.node);
+    opts.leave?.();
   };
 
   input.addEventListener("input", schedule);
@@ -120,15 +125,24 @@ export function mountSearch(root: HTMLElement, opts: SearchOptions): { focus(): 
       }
       pick(active >= 0 ? active : 0);
     } else if (ev.key === "Escape") {
-      setOpen(false);
+      ev.preventDefault();
+      cancel();
+      opts.leave?.();
     }
   });
   input.addEventListener("focus", () => {
     if (hits.length > 0 && input.value.trim() !== "") renderHits();
   });
-  input.addEventListener("blur", () => { setOpen(false); });
+  input.addEventListener("blur", cancel);
 
   return { focus: () => { input.focus(); } };
+}
+
+/** Shows or hides the results list, and says so on the combobox. */
+function openList(list: HTMLElement, input: HTMLInputElement, open: boolean): void {
+  list.hidden = !open;
+  input.setAttribute("aria-expanded", String(open));
+  if (!open) input.removeAttribute("aria-activedescendant");
 }
 
 function searchInput(): HTMLInputElement {
@@ -163,6 +177,7 @@ function hitItem(hit: SearchHit, i: number, active: boolean, pick: () => void): 
     h("span", { class: "kind" }, h("span", { class: "dot", style: `background:${nodeColor(n.kind)}`, "aria-hidden": "true" }), kindLabel(n.kind)),
     h("span", { class: "hit-label" }, n.label || n.key),
     ...hitBadges(n),
+    h("span", { class: "hit-degree", title: "Connections in the graph: what an expansion would bring", "data-testid": "search-result-degree" }, `${n.degree.toLocaleString("en-US")} ${n.degree === 1 ? "edge" : "edges"}`),
     h("span", { class: "hit-id" }, n.id),
   );
   li.addEventListener("mousedown", (ev) => { ev.preventDefault(); }); // keep focus in the input

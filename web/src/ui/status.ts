@@ -10,12 +10,17 @@ export interface StatusRoots {
   stats: HTMLElement;
   emptyHint: HTMLElement;
   legend: HTMLElement;
+  /** The "active filters" chip over the canvas. */
+  filterChip: HTMLElement;
 }
 
 export interface StatusActions {
   showHidden(): void;
   toggleKind(kind: NodeKind): void;
   hiddenKinds(): readonly NodeKind[] | undefined;
+  /** What filters the view, in words; empty when nothing does. */
+  activeFilters(): string[];
+  clearFilters(): void;
 }
 
 export function statusView(roots: StatusRoots, graph: RGraph, actions: StatusActions): StatusView {
@@ -45,7 +50,32 @@ export function statusView(roots: StatusRoots, graph: RGraph, actions: StatusAct
           : []),
       );
       roots.emptyHint.hidden = s.nodes > 0;
+      renderFilterChip(roots.filterChip, actions);
       renderLegend(roots.legend, graph, { hidden: new Set(actions.hiddenKinds()), toggle: (k) => { actions.toggleKind(k); } });
     },
   };
+}
+
+/** The chip that says the view is filtered, and why; a click shows everything again. */
+function renderFilterChip(root: HTMLElement, actions: StatusActions): void {
+  const active = actions.activeFilters();
+  clear(root);
+  root.hidden = active.length === 0;
+  if (root.hidden) return;
+  root.append(
+    h(
+      "button",
+      {
+        type: "button",
+        class: "filter-chip-button",
+        "data-testid": "filters-chip",
+        title: `The view is filtered: ${active.join("; ")}. Click to clear every filter.`,
+        "aria-label": `Active filters: ${active.join("; ")}. Clear them`,
+        onclick: () => { actions.clearFilters(); },
+      },
+      h("span", { class: "chip-title" }, "Filtered"),
+      ` ${active.join(" · ")} `,
+      h("span", { class: "chip-x", "aria-hidden": "true" }, "×"),
+    ),
+  );
 }

@@ -1,0 +1,254 @@
+// Browser test of issue 16's UI fixes and synthetic marks (task E), against
+// the real binary, on a generated S scenario (`redthread generate`) loaded
+// by the binary's own ingest command beside MITRE's real STIX bundle:
+//   - synthetic facts are marked: a generated wallet is "synthetic" (details
+//     badge, hover card, ◇ after its canvas label, legend); MITRE's Lazarus
+//     Group, which the scenario gives a synthetic designation, is "partly
+//     synthetic";
+//   - search hits show their degree; a pick puts focus on the canvas; Esc
+//     leaves the field;
+//   - a hub expanded with a minimum value and a limit, the timeline brushed,
+//     a kind hidden: the "active filters" chip says so and a click clears it;
+//   - the header keeps Cases… on screen at 1440 and 1280 px with the
+//     "too large for a link" note;
+//   - Clear canvas closes the open case, drops the filters and the brush,
+//     and a later hub expansion starts from the default filters (limit 50);
+//   - a theft's money flow, newly drawn, reads left to right.
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import {
+  assert, BIN, checkPrerequisites, launchBrowser, loadGenerated, log, openPage, run, SHOTS, startServer, stopServer, serverTail, tempDir, until, webDir,
+} from "./lib.mjs";
+
+const state = { step: "start" };
+const MITRE = join(webDir, "../../shared/data/mitre-attack/dprk-enterprise-attack-v18.1.json");
+const LAZARUS = "threat_group:lazarus-group";
+
+async function searchAndPick(page, query, label) {
+  const input = page.getByTestId("search-input");
+  await input.fill(query);
+  const hit = page.getByTestId("search-result").filter({ hasText: label }).first();
+  await hit.waitFor();
+  await hit.click();
+}
+
+/** The busiest hot wallet of the generated exchanges (as flows.e2e.mjs finds it), put on the canvas. */
+async function addHub(ui) {
+  const { page, hook } = ui;
+  await page.getByTestId("search-input").fill("exchange");
+  const hits = page.getByTestId("search-result");
+  await hits.first().waitFor();
+  const ids = await hits.evaluateAll((els) => els.map((e) => e.getAttribute("data-node-id")));
+  await page.keyboard.press("Escape");
+  const hub = await hook(async (list) => {
+    const { app } = window.__redthread;
+    let best = null;
+    for (const id of list.filter((x) => x.startsWith("service:"))) {
+      const sub = await app.client.neighbors(id, { edgeKinds: ["CONTROLS"], limit: 500 });
+      for (const n of sub.nodes) if (n.kind === "WALLET" && (!best || n.degree > best.degree)) best = n;
+    }
+    if (best) app.addFromSearch(best);
+    return best;
+  }, ids);
+  assert(hub && hub.degree > 200, `no exchange wallet has more than 200 connections (best: ${JSON.stringify(hub?.id)} ${hub?.degree})`);
+  await page.waitForFunction((id) => window.__redthread.graph.hasNode(id), hub.id);
+  await ui.waitIdle();
+  return hub;
+}
+
+/** Cases… is on screen: inside the viewport, not covered. */
+async function casesButtonOnScreen(page, width) {
+  const box = await page.getByTestId("cases-open").boundingBox();
+  assert(box && box.width > 20, "Cases… has no box");
+  assert(box.x >= 0 && box.x + box.width <= width, `Cases… is off a ${width}-px screen: x ${box.x} + ${box.width}`);
+  const hit = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest("[data-testid]")?.getAttribute("data-testid"), { x: box.x + box.width / 2, y: box.y + box.height / 2 });
+  assert(hit === "cases-open", `Cases… is covered by ${hit}`);
+}
+
+async function main() {
+  checkPrerequisites();
+  const tmp = tempDir("redthread-uifixes-");
+  const errors = [];
+  let browser;
+  let server;
+  let ui;
+  try {
+    state.step = "load data";
+    const data = join(tmp.dir, "data");
+    loadGenerated(data, join(tmp.dir, "gen"));
+    execFileSync(BIN, ["ingest", "--data", data, "--format", "stix", MITRE], { stdio: ["ignore", "ignore", "pipe"] });
+    server = await startServer({ dataDir: data, demo: false });
+    browser = await launchBrowser();
+    ui = await openPage(browser, { errors, viewport: { width: 1440, height: 900 } });
+    const { page, hook, waitIdle, shot } = ui;
+    await page.goto(`${server.base}/?e2e`);
+    await page.waitForFunction(() => window.__redthread !== undefined);
+
+    state.step = "degree in search results";
+    await page.getByTestId("search-input").fill("Lazarus Group");
+    const hit = page.locator(`[data-testid="search-result"][data-node-id="${LAZARUS}"]`);
+    await hit.waitFor();
+    const degreeText = await hit.getByTestId("search-result-degree").innerText();
+    const degree = await hook(async (id) => (await window.__redthread.app.client.node(id)).degree, LAZARUS);
+    assert(degreeText === `${degree.toLocaleString("en-US")} edges`, `Lazarus Group's hit says "${degreeText}", the graph ${degree} edges`);
+    log(`search hit: Lazarus Group, ${degreeText}`);
+    await shot("uifix-01-search-degree");
+
+    state.step = "focus after a search pick";
+    await hit.click();
+    await page.waitForFunction((id) => window.__redthread.graph.hasNode(id), LAZARUS);
+    await until("focus on the canvas", () => page.evaluate(() => document.activeElement?.id === "canvas"));
+    // A shortcut now acts instead of typing into the search field: "?" opens the help.
+    await page.keyboard.press("?");
+    await until("the shortcuts help", () => page.getByTestId("shortcuts-help").isVisible());
+    assert((await page.getByTestId("search-input").inputValue()) === "Lazarus Group", "a shortcut typed into the search field");
+    await page.keyboard.press("Escape");
+
+    state.step = "Esc leaves the search field";
+    await page.getByTestId("search-input").focus();
+    await page.getByTestId("search-input").fill("Kimsuky");
+    await page.getByTestId("search-result").first().waitFor();
+    await page.keyboard.press("Escape");
+    await until("focus out of the search field", () => page.evaluate(() => document.activeElement?.getAttribute("data-testid") !== "search-input"));
+    // A search still on its way when Esc was pressed does not open the list later.
+    await new Promise((r) => setTimeout(r, 800));
+    assert(await page.getByTestId("search-results").isHidden(), "the results stay open after Esc");
+
+    state.step = "partly synthetic Lazarus Group";
+    await hook((id) => { window.__redthread.app.select({ type: "node", id }); }, LAZARUS);
+    const details = page.getByTestId("details-panel");
+    const badge = details.getByTestId("badge-illustrative");
+    await badge.waitFor();
+    const lazBadge = await badge.innerText();
+    assert(/partly synthetic/i.test(lazBadge), `Lazarus Group (MITRE + generated) should be partly synthetic, badge: ${lazBadge}`);
+    const lazShare = await hook(async (id) => (await window.__redthread.app.client.node(id)).illustrativeShare, LAZARUS);
+    assert(lazShare === "SOME", `the API says Lazarus Group's illustrative share is ${lazShare}`);
+    await shot("uifix-02-lazarus-partly-synthetic");
+
+    state.step = "hub expanded with filters";
+    await page.getByTestId("clear-canvas").click();
+    const hub = await addHub(ui);
+    log(`hub: ${hub.id} with ${hub.degree} connections`);
+    let p = await ui.nodePoint(hub.id);
+    await page.mouse.dblclick(p.x, p.y);
+    await page.getByTestId("hub-warning").waitFor();
+    await page.getByTestId("expand-limit").fill("1000");
+    await page.getByTestId("expand-min-usd").fill("1");
+    await page.getByTestId("expand-confirm").click();
+    await until("the hub's neighbourhood", async () => (await ui.order()) > 150, 60000);
+    await waitIdle();
+    const filtered = await ui.order();
+    log(`expanded with limit 1000 and min USD 1: ${filtered} nodes`);
+
+    state.step = "synthetic wallet marked";
+    await hook((id) => { window.__redthread.app.select({ type: "node", id }); }, hub.id);
+    await until("the hub's synthetic badge", async () => /^◇ synthetic$/i.test(await details.getByTestId("badge-illustrative").innerText()));
+    const label = await hook((id) => window.__redthread.sigma.getNodeDisplayData(id)?.label, hub.id);
+    assert(typeof label === "string" && label.endsWith("◇"), `the hub's canvas label should end with ◇: ${label}`);
+    assert(await page.getByTestId("legend-illustrative").isVisible(), "the legend does not explain ◇");
+    p = await ui.nodePoint(hub.id);
+    await page.mouse.move(p.x, p.y);
+    await until("the hover card's synthetic line", async () => /synthetic/i.test(await page.getByTestId("hover-illustrative").innerText().catch(() => "")));
+    await shot("uifix-03-synthetic-hub");
+    await page.mouse.move(5, 300);
+
+    state.step = "header at 1440 and 1280 px";
+    const note = page.getByTestId("case-note");
+    await until("the too-large-for-a-link note", () => note.isVisible(), 30000);
+    await casesButtonOnScreen(page, 1440);
+    await shot("uifix-04-header-1440");
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await casesButtonOnScreen(page, 1280);
+    await shot("uifix-05-header-1280");
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    state.step = "active filters chip";
+    const chip = page.getByTestId("filters-chip");
+    assert(await chip.isHidden(), "a filters chip with no filter");
+    const end = page.getByTestId("timeline-end");
+    await end.focus();
+    for (let i = 0; i < 3; i++) await end.press("Shift+ArrowLeft");
+    await chip.waitFor();
+    await page.getByTestId("legend-kind-SERVICE").click();
+    await until("the chip to name both filters", async () => /time .* · 1 node kind hidden/.test(await chip.innerText()));
+    log(`chip: ${await chip.innerText()}`);
+    await shot("uifix-06-filters-chip");
+    await chip.click();
+    await until("the chip to go", () => chip.isHidden());
+    assert(JSON.stringify(await hook(() => window.__redthread.app.filters.current)) === "{}", "the chip's click left filters on");
+    assert(await hook(() => window.__redthread.graph.filterNodes((_n, a) => a.filteredOut).length === 0), "nodes stay filtered out");
+
+    state.step = "a case saved, then filters on again";
+    // A smaller view to save: the hub and a few neighbours.
+    await page.getByTestId("cases-open").click();
+    const cases = page.getByTestId("cases-dialog");
+    await cases.waitFor();
+    await cases.getByTestId("case-name").fill("Hub, filtered");
+    await cases.getByTestId("case-save").click();
+    await until("the case to be saved", async () => (await page.getByTestId("case-name").innerText()) === "Hub, filtered");
+    await end.focus();
+    for (let i = 0; i < 3; i++) await end.press("Shift+ArrowLeft");
+    await chip.waitFor();
+
+    state.step = "Clear canvas";
+    await page.getByTestId("clear-canvas").click();
+    await until("an empty canvas", async () => (await ui.order()) === 0);
+    await until("the case closed", async () => (await page.getByTestId("case-name").innerText()) === "Unsaved view");
+    assert(await chip.isHidden(), "the filters chip stays after Clear canvas");
+    assert(JSON.stringify(await hook(() => window.__redthread.app.filters.current)) === "{}", "filters survive Clear canvas");
+    await shot("uifix-07-cleared");
+
+    state.step = "hub expansion after Clear canvas";
+    await addHub(ui);
+    p = await ui.nodePoint(hub.id);
+    await page.mouse.dblclick(p.x, p.y);
+    await page.getByTestId("hub-warning").waitFor();
+    const limit = await page.getByTestId("expand-limit").inputValue();
+    const minUSD = await page.getByTestId("expand-min-usd").inputValue();
+    assert(limit === "50" && minUSD === "", `the dialog after Clear canvas should start from the defaults (limit 50, no minimum), has limit ${limit}, min USD "${minUSD}"`);
+    await shot("uifix-08-dialog-defaults");
+    await page.getByTestId("expand-confirm").click();
+    await until("the default expansion", async () => (await ui.order()) > 1, 60000);
+    await waitIdle();
+    const order = await ui.order();
+    assert(order <= 51 && order > 10, `a default expansion of the hub shows at most 50 neighbours, the canvas has ${order} nodes`);
+    assert(await chip.isHidden(), "a filters chip after a default expansion");
+    log(`default expansion after Clear canvas: ${order} nodes`);
+
+    state.step = "money flow laid out left to right";
+    await page.getByTestId("clear-canvas").click();
+    await until("an empty canvas", async () => (await ui.order()) === 0);
+    const trace = page.getByTestId("path-panel");
+    await trace.getByTestId("path-mode-flow").click();
+    await searchAndPick(page, "Theft from", "Theft from");
+    await details.getByTestId("details-flow-source").click();
+    await trace.getByTestId("path-find").click();
+    await until("the flow's summary", async () => (await trace.getByTestId("flow-summaries").innerText()).length > 0, 60000);
+    await waitIdle();
+    const xs = await hook(() => {
+      const { graph, app } = window.__redthread;
+      const r = app.trace.path.result;
+      const x = (id) => graph.getNodeAttribute(id, "x");
+      return { sources: r.flow.sources.map((n) => x(n.id)), sinks: r.flow.sinks.map((s) => x(s.node.id)), nodes: r.nodeIds.length };
+    });
+    assert(xs.sinks.length > 0, "the flow has no sink");
+    assert(Math.max(...xs.sources) < Math.min(...xs.sinks), `sources should be left of every sink: ${JSON.stringify(xs)}`);
+    log(`flow of ${xs.nodes} nodes: sources at x ≤ ${Math.max(...xs.sources).toFixed(1)}, sinks at x ≥ ${Math.min(...xs.sinks).toFixed(1)}`);
+    await shot("uifix-09-flow-left-to-right");
+
+    state.step = "page errors";
+    assert(errors.length === 0, `the page reported errors:\n${errors.join("\n")}`);
+  } catch (err) {
+    if (ui) await ui.page.screenshot({ path: join(SHOTS, "uifix-failure.png") }).catch(() => {});
+    if (server) console.error(`[e2e] server output (last lines):\n${serverTail(server)}`);
+    if (errors.length) console.error(`[e2e] page errors:\n${errors.join("\n")}`);
+    throw err;
+  } finally {
+    await ui?.context.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await stopServer(server);
+    tmp.remove();
+  }
+}
+
+run("UI fixes and synthetic marks", main, state);
