@@ -19,6 +19,8 @@ import type {
   Path,
   PathList,
   PersonaCluster,
+  SameAsDecision,
+  SameAsJudgement,
   SavedCase,
   SearchHit,
   Stats,
@@ -155,9 +157,38 @@ export const CLUSTER_QUERY = graphql(`
   }
 `);
 
+export const JUDGEMENT_FRAGMENT = graphql(`
+  fragment JudgementFields on SameAsJudgement { decision by reason at edge }
+`);
+
+export const PERSONA_LINK_FRAGMENT = graphql(`
+  fragment PersonaLinkFields on PersonaLink {
+    a b score
+    evidence { identifier type weight edges }
+    judgement { ...JudgementFields }
+  }
+`);
+
 export const PERSONA_CLUSTER_QUERY = graphql(`
-  query PersonaCluster($id: ID!) {
-    personaCluster(id: $id) { start truncated reason members { id label hops } }
+  query PersonaCluster($id: ID!, $maxMembers: Int) {
+    personaCluster(id: $id, maxMembers: $maxMembers) {
+      start truncated reason
+      members { id label hops }
+      links { ...PersonaLinkFields }
+      rejected { ...PersonaLinkFields }
+    }
+  }
+`);
+
+export const CONFIRM_SAME_AS_MUTATION = graphql(`
+  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
+    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }
+  }
+`);
+
+export const REJECT_SAME_AS_MUTATION = graphql(`
+  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
+    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }
   }
 `);
 
@@ -184,6 +215,9 @@ export const SAVE_CASE_MUTATION = graphql(`
 `);
 
 export const DELETE_CASE_MUTATION = graphql(`mutation DeleteCase($id: ID!) { deleteCase(id: $id) }`);
+
+/** The members a persona cluster asks for: with every link's evidence, more exceed the server's complexity limit. */
+export const PERSONA_MAX_MEMBERS = 2000;
 
 /** Filters an expansion or a path search can take; times are RFC 3339. */
 export interface EdgeFilters {
@@ -350,9 +384,21 @@ export class RedthreadClient {
     return d.cluster;
   }
 
+  /**
+   * The personas linked to one, every link with its evidence. The server
+   * prices the answer per member (its complexity limit), and the evidence
+   * makes each dear: at most PERSONA_MAX_MEMBERS, the answer says when cut.
+   */
   async personaCluster(id: string, signal?: AbortSignal): Promise<PersonaCluster> {
-    const d = await this.request(PERSONA_CLUSTER_QUERY, { id }, signal);
+    const d = await this.request(PERSONA_CLUSTER_QUERY, { id, maxMembers: PERSONA_MAX_MEMBERS }, signal);
     return d.personaCluster;
+  }
+
+  /** Records an analyst's judgement that two personas are (SAME) or are not (DIFFERENT) one person. */
+  async judgeSameAs(j: { a: string; b: string; decision: SameAsDecision; reason: string; by: string }, signal?: AbortSignal): Promise<SameAsJudgement> {
+    const { decision, ...v } = j;
+    if (decision === "SAME") return (await this.request(CONFIRM_SAME_AS_MUTATION, v, signal)).confirmSameAs;
+    return (await this.request(REJECT_SAME_AS_MUTATION, v, signal)).rejectSameAs;
   }
 
   async communities(ids: string[], signal?: AbortSignal): Promise<Communities> {

@@ -17,7 +17,7 @@ import { SelectionController } from "./controllers/selection";
 import { StatusController } from "./controllers/status";
 import { TraceController } from "./controllers/trace";
 import { detailsActions } from "./controllers/detailsActions";
-import { createGraph, type RGraph } from "./graphModel";
+import { createGraph, highlightPath, type RGraph } from "./graphModel";
 import { LayoutController } from "./layout";
 import { applyTheme, currentTheme, storedTheme } from "./theme";
 import type { GNode } from "./types";
@@ -88,6 +88,7 @@ export class App {
       labelOf: (id) => (graph.hasNode(id) ? graph.getNodeAttribute(id, "label") : undefined),
       hasNode: (id) => graph.hasNode(id),
       openExportMenu: () => { document.querySelector<HTMLButtonElement>('[data-testid="export-button"]')?.click(); },
+      storage: sessionStore(),
     });
     this.selection = new SelectionController(graph, { render: (sel) => { renderDetails(detailsRoot, graph, sel, details); } }, () => {
       this.canvas.refresh();
@@ -105,7 +106,13 @@ export class App {
     }));
     this.trace = new TraceController({ graph, client, requests, layout, effects, select, view: { render: (v, a) => { renderPathPanel(pathRoot, v, a); } } });
     const applyFilters = () => { this.filters.apply(); };
-    this.groups = new GroupsController({ graph, client, requests, notify, effects, select, selectedNodes: () => this.selection.nodes(), applyFilters });
+    const highlight = (nodeIds: string[], edgeIds: string[]) => {
+      highlightPath(graph, { nodeIds, edgeIds });
+      this.trace.syncHighlighted();
+      this.trace.render();
+      effects.redraw();
+    };
+    this.groups = new GroupsController({ graph, client, requests, notify, effects, select, selectedNodes: () => this.selection.nodes(), applyFilters, highlight });
     this.edits = new EditsController({
       graph, client, requests, notify, layout, effects, select,
       unselect: (id) => { this.selection.forget(id); },
@@ -233,5 +240,14 @@ export class App {
       toggleTheme: () => { this.toggleTheme(); },
       help: () => { this.shortcuts.showHelp(); },
     });
+  }
+}
+
+/** The session's storage, or none where the browser refuses it (a sandboxed frame). */
+function sessionStore(): Storage | undefined {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return undefined;
   }
 }

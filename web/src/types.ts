@@ -4,17 +4,19 @@
 // and one flattening: a node is one object type with the wallet-only fields
 // optional, not a union by __typename.
 import { EdgeKind, NodeKind } from "./gql/enums";
-import type { ClusterHeuristic, Direction, Marking, TaintModel } from "./gql/enums";
+import type { ClusterHeuristic, Direction, Marking, SameAsDecision, TaintModel } from "./gql/enums";
 import type {
   CaseFieldsFragment,
   ClusterQuery,
   CommunitiesQuery,
   EdgeFieldsFragment,
+  JudgementFieldsFragment,
   MoneyFlowQuery,
   NeighborsQuery,
   NodeFieldsFragment,
   PathsQuery,
   PersonaClusterQuery,
+  PersonaLinkFieldsFragment,
   SearchQuery,
   ShortestPathQuery,
   SourceFieldsFragment,
@@ -31,7 +33,7 @@ export type { NodeKind };
 export const EDGE_KINDS: readonly EdgeKind[] = Object.values(EdgeKind);
 export type { EdgeKind };
 
-export type { ClusterHeuristic, Direction, Marking, TaintModel };
+export type { ClusterHeuristic, Direction, Marking, SameAsDecision, TaintModel };
 
 type WalletFields = Extract<NodeFieldsFragment, { __typename: "Wallet" }>;
 type CommonFields = Omit<Extract<NodeFieldsFragment, { __typename: "Entity" }>, "__typename">;
@@ -83,6 +85,15 @@ export type TaintedTransfer = MoneyFlow["tainted"][number];
 export type AddressCluster = ClusterQuery["cluster"];
 
 export type PersonaCluster = PersonaClusterQuery["personaCluster"];
+
+/** A scored link between two personas, with its evidence and the judgement in force. */
+export type PersonaLink = PersonaLinkFieldsFragment;
+
+/** One shared identifier (or a same-as assertion or judgement) behind a persona link. */
+export type PersonaEvidence = PersonaLink["evidence"][number];
+
+/** An analyst's same-as judgement: who decided what, when and why. */
+export type SameAsJudgement = JudgementFieldsFragment;
 
 export type Communities = CommunitiesQuery["communities"];
 

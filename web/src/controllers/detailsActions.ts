@@ -8,7 +8,7 @@ import type { TraceController } from "./trace";
 /** The controllers, read when a button is pressed (they may be built after the panel's actions). */
 export interface DetailsControllers {
   readonly edits: Pick<EditsController, "expandWithDialog" | "show" | "remove" | "hide" | "setPinned" | "annotate">;
-  readonly groups: Pick<GroupsController, "collapseCluster" | "collapsePersonas" | "toggle" | "ungroup" | "groupSelected">;
+  readonly groups: Pick<GroupsController, "collapseCluster" | "collapsePersonas" | "toggle" | "ungroup" | "groupSelected" | "personaEvidence" | "loadPersonaEvidence" | "judge" | "highlightEvidence">;
   readonly trace: Pick<TraceController, "setEnd" | "addFlowEnd">;
   readonly selection: Pick<SelectionController, "select">;
 }
@@ -18,6 +18,8 @@ export interface DetailsPage {
   hasNode(id: string): boolean;
   /** Opens the export menu (it offers the selection's CSV and JSON). */
   openExportMenu(): void;
+  /** Where the analyst's name for judgements is remembered (the session's storage). */
+  storage?: Pick<Storage, "getItem" | "setItem">;
 }
 
 export function detailsActions(c: DetailsControllers, page: DetailsPage): DetailsActions {
@@ -41,5 +43,14 @@ export function detailsActions(c: DetailsControllers, page: DetailsPage): Detail
     select: (id) => { c.selection.select({ type: "node", id }); },
     labelOf: (id) => page.labelOf(id),
     hasNode: (id) => page.hasNode(id),
+    persona: {
+      evidence: (id) => c.groups.personaEvidence(id),
+      load: (id) => void c.groups.loadPersonaEvidence(id),
+      judge: (id, link, decision, reason, by) => void c.groups.judge(id, link, decision, reason, by),
+      highlight: (id, link) => { c.groups.highlightEvidence(id, link); },
+      labelOf: (id) => page.labelOf(id),
+      select: (id) => { c.selection.select({ type: "node", id }); },
+      storage: page.storage,
+    },
   };
 }
