@@ -258,7 +258,9 @@ func matchNames(ents []sameAsEntity, after [2]string) ([]sameAsPair, map[sameAsP
 	pairs := make([]sameAsPair, 0, len(matches))
 	for p, ms := range matches {
 		pairs = append(pairs, p)
-		slices.SortFunc(ms, func(x, y NameMatch) int { return cmp.Or(cmp.Compare(x.Folded, y.Folded), cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B)) })
+		slices.SortFunc(ms, func(x, y NameMatch) int {
+			return cmp.Or(cmp.Compare(x.Folded, y.Folded), cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B))
+		})
 	}
 	slices.SortFunc(pairs, func(x, y sameAsPair) int { return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b)) })
 	return pairs, matches, hubs
