@@ -130,3 +130,57 @@ func TestFoldName(t *testing.T) {
 		}
 	}
 }
+
+// TestSameAsCandidatesRules: names fold (case, accents, suffixes), one
+// dataset's entities are never paired, a person is not paired with an
+// organization, pages follow the cursor, and bad arguments are refused.
+func TestSameAsCandidatesRules(t *testing.T) {
+	ctx := context.Background()
+	ent := func(kind graph.NodeKind, key, label, dataset string, aliases ...string) graph.Node {
+		return graph.Node{Kind: kind, Key: key, Label: label, Aliases: aliases, Sources: []graph.Source{{Dataset: dataset}}}
+	}
+	s := storeWith(t, graph.Batch{Nodes: []graph.Node{
+		ent(graph.KindOrganization, "chosun-expo-ofac", "CHOSUN EXPO LTD", "ofac"),
+		ent(graph.KindService, "chosun-expo-tags", "Chosun Expo", "tagpack"),
+		ent(graph.KindOrganization, "kim-trading-a", "Kim Trading", "ofac"),
+		ent(graph.KindOrganization, "kim-trading-b", "KIM TRADING", "ofac"), // same dataset: not proposed
+		ent(graph.KindPerson, "pak", "Pák Jin Hyok", "fbi"),
+		ent(graph.KindOrganization, "pak-org", "Pak Jin Hyok", "ofac"), // a person and an organization: not proposed
+		ent(graph.KindPerson, "pak-ofac", "PAK, Jin Hyok", "ofac", "Pak Jin Hyok"),
+		ent(graph.KindThreatGroup, "tornado", "Tornado Cash", "stix"),
+		ent(graph.KindService, "tornado-svc", "TORNADO CASH", "tagpack"),
+	}})
+	var got []string
+	after := ""
+	for pages := 0; ; pages++ {
+		res, err := investigate.SameAsCandidates(ctx, s, investigate.SameAsQuery{First: 1, After: after}, investigate.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range res.Candidates {
+			got = append(got, c.A.ID+" = "+c.B.ID)
+		}
+		if !res.HasMore || pages > 5 {
+			break
+		}
+		after = res.Candidates[len(res.Candidates)-1].Cursor
+	}
+	want := []string{
+		"organization:chosun-expo-ofac = service:chosun-expo-tags",
+		"person:pak = person:pak-ofac",
+		"service:tornado-svc = threat_group:tornado",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("candidates, one a page:\n got %q\nwant %q", got, want)
+	}
+	for _, q := range []investigate.SameAsQuery{
+		{First: investigate.MaxSameAsFirst + 1},
+		{First: -1},
+		{After: "!!"},
+		{Kinds: []graph.NodeKind{"DRAGON"}},
+	} {
+		if _, err := investigate.SameAsCandidates(ctx, s, q, investigate.Limits{}); graph.ErrorCode(err) != graph.CodeInvalid {
+			t.Errorf("%+v: %v, want INVALID_ARGUMENT", q, err)
+		}
+	}
+}
