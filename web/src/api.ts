@@ -19,6 +19,7 @@ import type {
   Path,
   PathList,
   PersonaCluster,
+  SameAsCandidates,
   SameAsDecision,
   SameAsJudgement,
   SavedCase,
@@ -189,6 +190,21 @@ export const CONFIRM_SAME_AS_MUTATION = graphql(`
 export const REJECT_SAME_AS_MUTATION = graphql(`
   mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
     rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }
+  }
+`);
+
+export const SAME_AS_CANDIDATES_QUERY = graphql(`
+  query SameAsCandidates($first: Int, $after: String) {
+    sameAsCandidates(first: $first, after: $after) {
+      hasNextPage endCursor truncated reason
+      candidates {
+        cursor datasetsA datasetsB
+        a { ...NodeFields }
+        b { ...NodeFields }
+        matches { a b folded }
+        judgement { ...JudgementFields }
+      }
+    }
   }
 `);
 
@@ -399,6 +415,12 @@ export class RedthreadClient {
     const { decision, ...v } = j;
     if (decision === "SAME") return (await this.request(CONFIRM_SAME_AS_MUTATION, v, signal)).confirmSameAs;
     return (await this.request(REJECT_SAME_AS_MUTATION, v, signal)).rejectSameAs;
+  }
+
+  /** One page of same-actor candidates across sources, by (a, b) ID. */
+  async sameAsCandidates(first: number, after?: string, signal?: AbortSignal): Promise<SameAsCandidates> {
+    const d = await this.request(SAME_AS_CANDIDATES_QUERY, vars({ first, after }), signal);
+    return d.sameAsCandidates;
   }
 
   async communities(ids: string[], signal?: AbortSignal): Promise<Communities> {

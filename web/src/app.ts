@@ -34,6 +34,7 @@ import { mountSearch } from "./ui/search";
 import { Shortcuts } from "./ui/shortcuts";
 import { statusView } from "./ui/status";
 import { TimelineBrush } from "./ui/timeline";
+import { openSameAsDialog } from "./ui/sameAsDialog";
 import { renderToolbar } from "./ui/toolbar";
 import type { ViewFilters } from "./visibility";
 
@@ -235,6 +236,14 @@ export class App {
       undo: () => { this.history.undo(); },
       redo: () => { this.history.redo(); },
       communities: () => void this.groups.groupByCommunity(),
+      sameActors: () => void openSameAsDialog(document.body, {
+        client: this.client,
+        storage: sessionStore(),
+        show: (a, b) => {
+          this.addFromSearch(a);
+          this.addFromSearch(b);
+        },
+      }),
       clearHighlight: () => { this.trace.clearHighlight(); },
       clearCanvas: () => { this.clearCanvas(); },
       toggleTheme: () => { this.toggleTheme(); },

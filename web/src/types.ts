@@ -17,6 +17,7 @@ import type {
   PathsQuery,
   PersonaClusterQuery,
   PersonaLinkFieldsFragment,
+  SameAsCandidatesQuery,
   SearchQuery,
   ShortestPathQuery,
   SourceFieldsFragment,
@@ -91,6 +92,11 @@ export type PersonaLink = PersonaLinkFieldsFragment;
 
 /** One shared identifier (or a same-as assertion or judgement) behind a persona link. */
 export type PersonaEvidence = PersonaLink["evidence"][number];
+
+/** A page of same-actor candidates: entities from different sources whose names match. */
+export type SameAsCandidates = Plain<SameAsCandidatesQuery["sameAsCandidates"]>;
+
+export type SameAsCandidate = SameAsCandidates["candidates"][number];
 
 /** An analyst's same-as judgement: who decided what, when and why. */
 export type SameAsJudgement = JudgementFieldsFragment;

@@ -253,6 +253,20 @@ export type RejectSameAsMutationVariables = Exact<{
 
 export type RejectSameAsMutation = { rejectSameAs: { decision: SameAsDecision, by: string, reason: string, at: string, edge: string } };
 
+export type SameAsCandidatesQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type SameAsCandidatesQuery = { sameAsCandidates: { hasNextPage: boolean, endCursor: string | null, truncated: boolean, reason: string | null, candidates: Array<{ cursor: string, datasetsA: Array<string>, datasetsB: Array<string>, a:
+        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      , b:
+        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      , matches: Array<{ a: string, b: string, folded: string }>, judgement: { decision: SameAsDecision, by: string, reason: string, at: string, edge: string } | null }> } };
+
 export type CommunitiesQueryVariables = Exact<{
   ids: Array<string>;
 }>;
@@ -1029,6 +1043,76 @@ export const RejectSameAsDocument = new TypedDocumentString(`
   at
   edge
 }`) as unknown as TypedDocumentString<RejectSameAsMutation, RejectSameAsMutationVariables>;
+export const SameAsCandidatesDocument = new TypedDocumentString(`
+    query SameAsCandidates($first: Int, $after: String) {
+  sameAsCandidates(first: $first, after: $after) {
+    hasNextPage
+    endCursor
+    truncated
+    reason
+    candidates {
+      cursor
+      datasetsA
+      datasetsB
+      a {
+        ...NodeFields
+      }
+      b {
+        ...NodeFields
+      }
+      matches {
+        a
+        b
+        folded
+      }
+      judgement {
+        ...JudgementFields
+      }
+    }
+  }
+}
+    fragment SourceFields on Source {
+  dataset
+  record
+  job
+  retrievedAt
+  url
+  excerpt
+  confidence
+  marking
+  illustrative
+}
+fragment NodeFields on Node {
+  __typename
+  id
+  kind
+  key
+  label
+  aliases
+  confidence
+  marking
+  validFrom
+  validTo
+  degree
+  properties {
+    key
+    value
+  }
+  sources {
+    ...SourceFields
+  }
+  ... on Wallet {
+    chain
+    address
+  }
+}
+fragment JudgementFields on SameAsJudgement {
+  decision
+  by
+  reason
+  at
+  edge
+}`) as unknown as TypedDocumentString<SameAsCandidatesQuery, SameAsCandidatesQueryVariables>;
 export const CommunitiesDocument = new TypedDocumentString(`
     query Communities($ids: [ID!]!) {
   communities(ids: $ids) {
