@@ -248,8 +248,8 @@ func matchNames(ents []sameAsEntity, after [2]string) ([]sameAsPair, map[sameAsP
 				}
 				p := sameAsPair{a.ent, b.ent}
 				ida, idb := na.ID, nb.ID
-				if !(ida > after[0] || ida == after[0] && idb > after[1]) {
-					continue
+				if cmp.Or(cmp.Compare(ida, after[0]), cmp.Compare(idb, after[1])) <= 0 {
+					continue // on an earlier page
 				}
 				matches[p] = append(matches[p], NameMatch{A: a.name, B: b.name, Folded: folded})
 			}
