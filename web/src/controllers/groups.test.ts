@@ -151,9 +151,11 @@ describe("GroupsController", () => {
 
     it("brings the shared identifiers and the evidence edges, so an opened group shows its members with their edges", async () => {
       const { client } = server();
-      const { graph, groups, lit } = setup(client);
+      const { graph, groups, lit, effects } = setup(client);
       graph.addNode(A, { x: 0, y: 0, size: 1, color: "#000", label: "A", kind: "PERSON", data: node(A, "PERSON") });
       await groups.collapsePersonas(A);
+      // The panel renders again once the evidence is kept.
+      expect(effects.calls.at(-1)).toBe("refresh");
       const g = graph.findNode((_id, a) => a.group?.origin === "persona");
       expect(g).toBeDefined();
       for (const x of [B, C, WAL, IP, MAIL]) expect(graph.hasNode(x)).toBe(true);
@@ -166,6 +168,18 @@ describe("GroupsController", () => {
       expect(lit.at(-1)?.edges).toEqual(expect.arrayContaining(edges.map((e) => e.id)));
       groups.highlightEvidence(g!, ab);
       expect(lit.at(-1)?.nodes).not.toContain(MAIL);
+    });
+
+    it("keeps a path already highlighted rather than highlighting the evidence", async () => {
+      const { client } = server();
+      const { graph, groups, lit } = setup(client);
+      graph.addNode(A, { x: 0, y: 0, size: 1, color: "#000", label: "A", kind: "PERSON", data: node(A, "PERSON") });
+      graph.setNodeAttribute(THEFT, "onPath", true);
+      await groups.collapsePersonas(A);
+      expect(lit).toEqual([]);
+      const g = graph.findNode((_id, a) => a.group?.origin === "persona")!;
+      groups.highlightEvidence(g);
+      expect(lit).toHaveLength(1);
     });
 
     it("records a rejection and shows the next answer without the link", async () => {

@@ -3,7 +3,7 @@
 // collapsed into one node that opens and folds again.
 import type { RedthreadClient } from "../api";
 import type { Selection } from "../canvas";
-import { mergeSubgraph, nodeVisible, type GroupInfo, type RGraph } from "../graphModel";
+import { isHighlighted, mergeSubgraph, nodeVisible, type GroupInfo, type RGraph } from "../graphModel";
 import { collapseGroup, expandGroup, groupOf, refreshGroups, ungroup } from "../groups";
 import { fetchView } from "../session";
 import type { PersonaCluster, PersonaLink, SameAsDecision } from "../types";
@@ -73,7 +73,8 @@ export class GroupsController {
       const group = this.collapse(members, "persona", `Personas linked to ${this.labelOf(id)}`);
       if (group === undefined) return;
       this.personas.set(group, c);
-      this.highlightEvidence(group);
+      // A path or flow already highlighted stays: the panel's link highlights the evidence on demand.
+      if (!isHighlighted(this.d.graph)) this.highlightEvidence(group);
       // The panel rendered when the group was selected, before its evidence was kept.
       this.d.effects.refresh();
       if (c.truncated) this.d.notify.warn(`The persona cluster was cut short: ${c.reason ?? "a limit was reached"}.`, "truncated-notice");
