@@ -169,6 +169,13 @@ func Slug(s string) (string, error) {
 	return out, nil
 }
 
+// IDPrefix is what the IDs of a kind's nodes start with ("threat_group:"),
+// so a range of IDs holds one kind.
+func IDPrefix(kind NodeKind) (string, bool) {
+	p, ok := idPrefix[kind]
+	return p + ":", ok
+}
+
 // ParseNodeID splits a node ID into its kind and key.
 func ParseNodeID(id string) (NodeKind, string, error) {
 	prefix, key, ok := strings.Cut(id, ":")

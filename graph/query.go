@@ -34,6 +34,38 @@ type SearchResult struct {
 	HasMore bool
 }
 
+// ListQuery asks for the nodes of some kinds, in ID order, after a node ID.
+type ListQuery struct {
+	Kinds []NodeKind // at least one
+	After string     // an ID: the page starts after it; empty from the start
+	Limit int        // 1 to MaxListNodes
+}
+
+// MaxListNodes is the largest page of a ListQuery.
+const MaxListNodes = 5000
+
+// ListResult is one page of nodes, in ID order.
+type ListResult struct {
+	Nodes   []*Node
+	HasMore bool
+}
+
+// CheckList validates a ListQuery.
+func CheckList(q ListQuery) error {
+	if len(q.Kinds) == 0 {
+		return Errorf(CodeInvalid, "listing nodes needs at least one kind")
+	}
+	for _, k := range q.Kinds {
+		if !k.Valid() {
+			return Errorf(CodeInvalid, "unknown node kind %q", k)
+		}
+	}
+	if q.Limit < 1 || q.Limit > MaxListNodes {
+		return Errorf(CodeInvalid, "limit must be between 1 and %d, got %d", MaxListNodes, q.Limit)
+	}
+	return nil
+}
+
 // NeighborQuery asks for the neighbourhood of a node.
 //
 // Rules every store follows (the conformance suite checks them): nodes are

@@ -21,6 +21,8 @@ type Store interface {
 	// Edge returns one edge, or a NOT_FOUND error.
 	Edge(ctx context.Context, id string) (*Edge, error)
 	Search(ctx context.Context, q SearchQuery) (SearchResult, error)
+	// ListNodes pages through the nodes of some kinds in ID order.
+	ListNodes(ctx context.Context, q ListQuery) (ListResult, error)
 	Neighbors(ctx context.Context, q NeighborQuery) (Subgraph, error)
 	ShortestPath(ctx context.Context, q PathQuery) (Path, error)
 	Stats(ctx context.Context) (Stats, error)

@@ -199,6 +199,9 @@ func TestSameAsJudgements(t *testing.T) {
 		{"unknown", `mutation { rejectSameAs(a: "` + personaA + `", b: "person:nobody", by: "x", reason: "y") { edge } }`, "NOT_FOUND"},
 		{"bad taint", `{ moneyFlow(from: ["incident:coincheck-theft"], taint: LIFO) { routeCount } }`, "GRAPHQL_VALIDATION_FAILED"},
 		{"no source", `{ moneyFlow(from: []) { routeCount } }`, "INVALID_ARGUMENT"},
+		{"candidates page", `{ sameAsCandidates(first: 0) { hasNextPage } }`, "INVALID_ARGUMENT"},
+		{"candidates cursor", `{ sameAsCandidates(after: "not a cursor") { hasNextPage } }`, "INVALID_ARGUMENT"},
+		{"persona and group", `mutation { confirmSameAs(a: "threat_group:lazarus-group", b: "` + personaB + `", by: "x", reason: "y") { edge } }`, "INVALID_ARGUMENT"},
 	} {
 		if out := query(t, ts, tt.q, nil); out.code() != tt.code {
 			t.Errorf("%s: code %q, want %s (%+v)", tt.name, out.code(), tt.code, out.Errors)

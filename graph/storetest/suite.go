@@ -84,6 +84,7 @@ func baseCases() []suiteCase {
 		{"SearchRanking", testSearchRanking},
 		{"SearchPagination", testSearchPagination},
 		{"SearchInvalid", testSearchInvalid},
+		{"ListNodes", testListNodes},
 		{"Neighbors", testNeighbors},
 		{"NeighborsInvalid", testNeighborsInvalid},
 		{"ShortestPath", testShortestPath},

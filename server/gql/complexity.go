@@ -106,6 +106,9 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	c.Query.PersonaCluster = func(child int, _ string, _ *float64, maxMembers *int, _ *time.Time) int {
 		return plus(engine, scaled(child, clamp(maxMembers, il.MaxMembers, 1, il.MaxMembers)))
 	}
+	c.Query.SameAsCandidates = func(child int, _ []graph.NodeKind, first *int, _ *string) int {
+		return plus(engine, scaled(child, clamp(first, investigate.DefaultSameAsFirst, 1, investigate.MaxSameAsFirst)))
+	}
 	c.Query.Communities = func(child int, ids []string, _ []graph.EdgeKind, _ *float64, _ *time.Time) int {
 		return plus(engine, scaled(child, min(len(ids), il.MaxSubgraph)))
 	}

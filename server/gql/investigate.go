@@ -86,7 +86,8 @@ func (a pathArgs) query() (investigate.PathsQuery, error) {
 	return q, nil
 }
 
-// judge records an analyst's same-as judgement on two personas.
+// judge records an analyst's same-as judgement on two personas, or on two
+// actors (threat groups, organizations, services).
 func (r *Resolver) judge(ctx context.Context, a, b string, d investigate.JudgementDecision, by, reason string) (*model.SameAsJudgement, error) {
 	if r.Writer == nil {
 		return nil, graph.Errorf(graph.CodeForbidden, "this server's store is read-only")
@@ -96,7 +97,7 @@ func (r *Resolver) judge(ctx context.Context, a, b string, d investigate.Judgeme
 		return nil, err
 	}
 	if ids[0] == ids[1] {
-		return nil, graph.Errorf(graph.CodeInvalid, "a judgement needs two different personas")
+		return nil, graph.Errorf(graph.CodeInvalid, "a judgement needs two different nodes")
 	}
 	if by == "" || reason == "" {
 		return nil, graph.Errorf(graph.CodeInvalid, "a judgement names who decided (by) and why (reason)")
@@ -109,9 +110,9 @@ func (r *Resolver) judge(ctx context.Context, a, b string, d investigate.Judgeme
 		if n == nil {
 			return nil, graph.NotFound("node", ids[i])
 		}
-		if n.Kind != graph.KindPerson {
-			return nil, graph.Errorf(graph.CodeInvalid, "%s is a %s: judgements are between personas", ids[i], n.Kind)
-		}
+	}
+	if a, b := nodes[0].Kind, nodes[1].Kind; !investigate.Judgeable(a, b) {
+		return nil, graph.Errorf(graph.CodeInvalid, "%s is a %s and %s a %s: judgements are between personas, or between threat groups, organizations and services", ids[0], a, ids[1], b)
 	}
 	at := time.Now().UTC()
 	e := investigate.Judgement(ids[0], ids[1], d, by, reason, at)

@@ -23,6 +23,7 @@ type Store interface {
 	Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Subgraph, error)
 	ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path, error)
 	Stats(ctx context.Context) (graph.Stats, error)
+	ListNodes(ctx context.Context, q graph.ListQuery) (graph.ListResult, error)
 	// Opener opens a view for the investigation queries (graph/investigate).
 	investigate.Opener
 }

@@ -370,6 +370,22 @@ func (r *queryResolver) PersonaCluster(ctx context.Context, id string, minScore 
 	return model.NewPersonaCluster(res), nil
 }
 
+// SameAsCandidates is the resolver for the sameAsCandidates field.
+func (r *queryResolver) SameAsCandidates(ctx context.Context, kinds []graph.NodeKind, first *int, after *string) (*model.SameAsCandidates, error) {
+	q := investigate.SameAsQuery{Kinds: kinds, First: intOr(first, investigate.DefaultSameAsFirst)}
+	if q.First < 1 || q.First > investigate.MaxSameAsFirst {
+		return nil, graph.Errorf(graph.CodeInvalid, "first must be between 1 and %d, got %d", investigate.MaxSameAsFirst, q.First)
+	}
+	if after != nil {
+		q.After = *after
+	}
+	res, err := investigate.SameAsCandidates(ctx, r.Store, q, r.Investigate)
+	if err != nil {
+		return nil, fmt.Errorf("sameAsCandidates: %w", err)
+	}
+	return model.NewSameAsCandidates(res), nil
+}
+
 // Communities is the resolver for the communities field.
 func (r *queryResolver) Communities(ctx context.Context, ids []string, edgeKinds []graph.EdgeKind, resolution *float64, asOf *time.Time) (*model.Communities, error) {
 	ids, err := nodeIDs(ids)

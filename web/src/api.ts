@@ -6,26 +6,25 @@
 import { graphql } from "./gql";
 import type { ErrorCode as SchemaErrorCode } from "./gql/enums";
 import type { NearestTarget, TypedDocumentString } from "./gql/graphql";
+import type { FlowOptions, NeighborOptions, PathOptions } from "./apiOptions";
 import type {
   AddressCluster,
   ClusterHeuristic,
   Communities,
-  Direction,
-  EdgeKind,
-  FlowRanking,
   GEdge,
   GNode,
   MoneyFlow,
-  NodeKind,
   Path,
   PathList,
   PersonaCluster,
   Risk,
+  SameAsCandidates,
+  SameAsDecision,
+  SameAsJudgement,
   SavedCase,
   SearchHit,
   Stats,
   Subgraph,
-  TaintModel,
 } from "./types";
 
 /**
@@ -182,9 +181,53 @@ export const CLUSTER_QUERY = graphql(`
   }
 `);
 
+export const JUDGEMENT_FRAGMENT = graphql(`
+  fragment JudgementFields on SameAsJudgement { decision by reason at edge }
+`);
+
+export const PERSONA_LINK_FRAGMENT = graphql(`
+  fragment PersonaLinkFields on PersonaLink {
+    a b score
+    evidence { identifier type weight edges }
+    judgement { ...JudgementFields }
+  }
+`);
+
 export const PERSONA_CLUSTER_QUERY = graphql(`
-  query PersonaCluster($id: ID!) {
-    personaCluster(id: $id) { start truncated reason members { id label hops } }
+  query PersonaCluster($id: ID!, $maxMembers: Int) {
+    personaCluster(id: $id, maxMembers: $maxMembers) {
+      start truncated reason
+      members { id label hops }
+      links { ...PersonaLinkFields }
+      rejected { ...PersonaLinkFields }
+    }
+  }
+`);
+
+export const CONFIRM_SAME_AS_MUTATION = graphql(`
+  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
+    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }
+  }
+`);
+
+export const REJECT_SAME_AS_MUTATION = graphql(`
+  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
+    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }
+  }
+`);
+
+export const SAME_AS_CANDIDATES_QUERY = graphql(`
+  query SameAsCandidates($first: Int, $after: String) {
+    sameAsCandidates(first: $first, after: $after) {
+      hasNextPage endCursor truncated reason
+      candidates {
+        cursor datasetsA datasetsB
+        a { ...NodeFields }
+        b { ...NodeFields }
+        matches { a b folded }
+        judgement { ...JudgementFields }
+      }
+    }
   }
 `);
 
@@ -212,38 +255,10 @@ export const SAVE_CASE_MUTATION = graphql(`
 
 export const DELETE_CASE_MUTATION = graphql(`mutation DeleteCase($id: ID!) { deleteCase(id: $id) }`);
 
-/** Filters an expansion or a path search can take; times are RFC 3339. */
-export interface EdgeFilters {
-  edgeKinds?: EdgeKind[];
-  since?: string;
-  until?: string;
-  minAmount?: number;
-}
+/** The members a persona cluster asks for: with every link's evidence, more exceed the server's complexity limit. */
+export const PERSONA_MAX_MEMBERS = 2000;
 
-export interface NeighborOptions extends EdgeFilters {
-  depth?: number;
-  direction?: Direction;
-  nodeKinds?: NodeKind[];
-  limit?: number;
-}
-
-export interface PathOptions extends EdgeFilters {
-  direction?: Direction;
-  maxHops?: number;
-}
-
-export interface FlowOptions {
-  to?: string[];
-  maxHops?: number;
-  taint?: TaintModel;
-  minAmount?: number;
-  since?: string;
-  until?: string;
-  limit?: number;
-  /** How sinks and routes rank: by USD, or per asset (rankAsset first); the server's default when absent. */
-  rankBy?: FlowRanking;
-  rankAsset?: string;
-}
+export type { EdgeFilters, FlowOptions, NeighborOptions, PathOptions } from "./apiOptions";
 
 /**
  * Drops undefined and empty-list values, so that the server's defaults apply.
@@ -396,9 +411,27 @@ export class RedthreadClient {
     return d.cluster;
   }
 
+  /**
+   * The personas linked to one, every link with its evidence. The server
+   * prices the answer per member (its complexity limit), and the evidence
+   * makes each dear: at most PERSONA_MAX_MEMBERS, the answer says when cut.
+   */
   async personaCluster(id: string, signal?: AbortSignal): Promise<PersonaCluster> {
-    const d = await this.request(PERSONA_CLUSTER_QUERY, { id }, signal);
+    const d = await this.request(PERSONA_CLUSTER_QUERY, { id, maxMembers: PERSONA_MAX_MEMBERS }, signal);
     return d.personaCluster;
+  }
+
+  /** Records an analyst's judgement that two personas are (SAME) or are not (DIFFERENT) one person. */
+  async judgeSameAs(j: { a: string; b: string; decision: SameAsDecision; reason: string; by: string }, signal?: AbortSignal): Promise<SameAsJudgement> {
+    const { decision, ...v } = j;
+    if (decision === "SAME") return (await this.request(CONFIRM_SAME_AS_MUTATION, v, signal)).confirmSameAs;
+    return (await this.request(REJECT_SAME_AS_MUTATION, v, signal)).rejectSameAs;
+  }
+
+  /** One page of same-actor candidates across sources, by (a, b) ID. */
+  async sameAsCandidates(first: number, after?: string, signal?: AbortSignal): Promise<SameAsCandidates> {
+    const d = await this.request(SAME_AS_CANDIDATES_QUERY, vars({ first, after }), signal);
+    return d.sameAsCandidates;
   }
 
   async communities(ids: string[], signal?: AbortSignal): Promise<Communities> {

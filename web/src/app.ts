@@ -18,7 +18,7 @@ import { SelectionController } from "./controllers/selection";
 import { StatusController } from "./controllers/status";
 import { TraceController } from "./controllers/trace";
 import { detailsActions } from "./controllers/detailsActions";
-import { createGraph, type RGraph } from "./graphModel";
+import { createGraph, highlightPath, type RGraph } from "./graphModel";
 import { LayoutController } from "./layout";
 import { applyTheme, currentTheme, storedTheme } from "./theme";
 import type { GNode } from "./types";
@@ -35,6 +35,7 @@ import { mountSearch } from "./ui/search";
 import { Shortcuts } from "./ui/shortcuts";
 import { statusView } from "./ui/status";
 import { TimelineBrush } from "./ui/timeline";
+import { openSameAsDialog } from "./ui/sameAsDialog";
 import { renderToolbar } from "./ui/toolbar";
 import type { ViewFilters } from "./visibility";
 
@@ -90,6 +91,7 @@ export class App {
       labelOf: (id) => (graph.hasNode(id) ? graph.getNodeAttribute(id, "label") : undefined),
       hasNode: (id) => graph.hasNode(id),
       openExportMenu: () => { document.querySelector<HTMLButtonElement>('[data-testid="export-button"]')?.click(); },
+      storage: sessionStore(),
     });
     this.selection = new SelectionController(graph, { render: (sel) => { renderDetails(detailsRoot, graph, sel, details); } }, () => {
       this.canvas.refresh();
@@ -109,7 +111,13 @@ export class App {
     }));
     this.trace = new TraceController({ graph, client, requests, layout, effects, select, view: { render: (v, a) => { renderPathPanel(pathRoot, v, a); } } });
     const applyFilters = () => { this.filters.apply(); };
-    this.groups = new GroupsController({ graph, client, requests, notify, effects, select, selectedNodes: () => this.selection.nodes(), applyFilters });
+    const highlight = (nodeIds: string[], edgeIds: string[]) => {
+      highlightPath(graph, { nodeIds, edgeIds });
+      this.trace.syncHighlighted();
+      this.trace.render();
+      effects.redraw();
+    };
+    this.groups = new GroupsController({ graph, client, requests, notify, effects, select, selectedNodes: () => this.selection.nodes(), applyFilters, highlight });
     this.edits = new EditsController({
       graph, client, requests, notify, layout, effects, select,
       unselect: (id) => { this.selection.forget(id); },
@@ -243,10 +251,27 @@ export class App {
       undo: () => { this.history.undo(); },
       redo: () => { this.history.redo(); },
       communities: () => void this.groups.groupByCommunity(),
+      sameActors: () => void openSameAsDialog(document.body, {
+        client: this.client,
+        storage: sessionStore(),
+        show: (a, b) => {
+          this.addFromSearch(a);
+          this.addFromSearch(b);
+        },
+      }),
       clearHighlight: () => { this.trace.clearHighlight(); },
       clearCanvas: () => { this.clearCanvas(); },
       toggleTheme: () => { this.toggleTheme(); },
       help: () => { this.shortcuts.showHelp(); },
     });
+  }
+}
+
+/** The session's storage, or none where the browser refuses it (a sandboxed frame). */
+function sessionStore(): Storage | undefined {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return undefined;
   }
 }

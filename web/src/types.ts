@@ -4,18 +4,21 @@
 // and one flattening: a node is one object type with the wallet-only fields
 // optional, not a union by __typename.
 import { EdgeKind, NodeKind } from "./gql/enums";
-import type { ClusterHeuristic, Direction, FlowRanking, Marking, TaintModel } from "./gql/enums";
+import type { ClusterHeuristic, Direction, FlowRanking, Marking, SameAsDecision, TaintModel } from "./gql/enums";
 import type {
   CaseFieldsFragment,
   ClusterQuery,
   CommunitiesQuery,
   EdgeFieldsFragment,
+  JudgementFieldsFragment,
   MoneyFlowQuery,
   NeighborsQuery,
   NodeFieldsFragment,
   PathsQuery,
   PersonaClusterQuery,
   RiskFieldsFragment,
+  PersonaLinkFieldsFragment,
+  SameAsCandidatesQuery,
   SearchQuery,
   ShortestPathQuery,
   SourceFieldsFragment,
@@ -32,7 +35,7 @@ export type { NodeKind };
 export const EDGE_KINDS: readonly EdgeKind[] = Object.values(EdgeKind);
 export type { EdgeKind };
 
-export type { ClusterHeuristic, Direction, FlowRanking, Marking, TaintModel };
+export type { ClusterHeuristic, Direction, FlowRanking, Marking, SameAsDecision, TaintModel };
 
 type WalletFields = Extract<NodeFieldsFragment, { __typename: "Wallet" }>;
 type CommonFields = Omit<Extract<NodeFieldsFragment, { __typename: "Entity" }>, "__typename">;
@@ -93,6 +96,20 @@ export type TaintedTransfer = MoneyFlow["tainted"][number];
 export type AddressCluster = ClusterQuery["cluster"];
 
 export type PersonaCluster = PersonaClusterQuery["personaCluster"];
+
+/** A scored link between two personas, with its evidence and the judgement in force. */
+export type PersonaLink = PersonaLinkFieldsFragment;
+
+/** One shared identifier (or a same-as assertion or judgement) behind a persona link. */
+export type PersonaEvidence = PersonaLink["evidence"][number];
+
+/** A page of same-actor candidates: entities from different sources whose names match. */
+export type SameAsCandidates = Plain<SameAsCandidatesQuery["sameAsCandidates"]>;
+
+export type SameAsCandidate = SameAsCandidates["candidates"][number];
+
+/** An analyst's same-as judgement: who decided what, when and why. */
+export type SameAsJudgement = JudgementFieldsFragment;
 
 export type Communities = CommunitiesQuery["communities"];
 

@@ -283,6 +283,12 @@ type ComplexityRoot struct {
 		StartIngest   func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload) int
 	}
 
+	NameMatch struct {
+		A      func(childComplexity int) int
+		B      func(childComplexity int) int
+		Folded func(childComplexity int) int
+	}
+
 	NodeConnection struct {
 		Edges    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
@@ -352,25 +358,26 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Case           func(childComplexity int, id string) int
-		Cases          func(childComplexity int, first *int) int
-		Cluster        func(childComplexity int, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) int
-		Communities    func(childComplexity int, ids []string, edgeKinds []graph.EdgeKind, resolution *float64, asOf *time.Time) int
-		Edge           func(childComplexity int, id string) int
-		Edges          func(childComplexity int, ids []string) int
-		Exposure       func(childComplexity int, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) int
-		IngestJob      func(childComplexity int, id string) int
-		IngestJobs     func(childComplexity int) int
-		MoneyFlow      func(childComplexity int, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) int
-		Nearest        func(childComplexity int, from string, target model.NearestTarget, maxHops *int, limit *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, hubDegree *int) int
-		Neighbors      func(childComplexity int, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) int
-		Node           func(childComplexity int, id string) int
-		Nodes          func(childComplexity int, ids []string) int
-		Paths          func(childComplexity int, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
-		PersonaCluster func(childComplexity int, id string, minScore *float64, maxMembers *int, asOf *time.Time) int
-		Search         func(childComplexity int, query string, kinds []graph.NodeKind, first *int, after *string) int
-		ShortestPath   func(childComplexity int, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
-		Stats          func(childComplexity int) int
+		Case             func(childComplexity int, id string) int
+		Cases            func(childComplexity int, first *int) int
+		Cluster          func(childComplexity int, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) int
+		Communities      func(childComplexity int, ids []string, edgeKinds []graph.EdgeKind, resolution *float64, asOf *time.Time) int
+		Edge             func(childComplexity int, id string) int
+		Edges            func(childComplexity int, ids []string) int
+		Exposure         func(childComplexity int, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) int
+		IngestJob        func(childComplexity int, id string) int
+		IngestJobs       func(childComplexity int) int
+		MoneyFlow        func(childComplexity int, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) int
+		Nearest          func(childComplexity int, from string, target model.NearestTarget, maxHops *int, limit *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, hubDegree *int) int
+		Neighbors        func(childComplexity int, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) int
+		Node             func(childComplexity int, id string) int
+		Nodes            func(childComplexity int, ids []string) int
+		Paths            func(childComplexity int, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
+		PersonaCluster   func(childComplexity int, id string, minScore *float64, maxMembers *int, asOf *time.Time) int
+		SameAsCandidates func(childComplexity int, kinds []graph.NodeKind, first *int, after *string) int
+		Search           func(childComplexity int, query string, kinds []graph.NodeKind, first *int, after *string) int
+		ShortestPath     func(childComplexity int, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
+		Stats            func(childComplexity int) int
 	}
 
 	Rejection struct {
@@ -397,6 +404,24 @@ type ComplexityRoot struct {
 		Reason   func(childComplexity int) int
 		Share    func(childComplexity int) int
 		Via      func(childComplexity int) int
+	}
+
+	SameAsCandidate struct {
+		A         func(childComplexity int) int
+		B         func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		DatasetsA func(childComplexity int) int
+		DatasetsB func(childComplexity int) int
+		Judgement func(childComplexity int) int
+		Matches   func(childComplexity int) int
+	}
+
+	SameAsCandidates struct {
+		Candidates  func(childComplexity int) int
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		Truncated   func(childComplexity int) int
 	}
 
 	SameAsJudgement struct {
@@ -507,6 +532,7 @@ type QueryResolver interface {
 	Cluster(ctx context.Context, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) (*model.AddressCluster, error)
 	Exposure(ctx context.Context, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) (*model.Exposure, error)
 	PersonaCluster(ctx context.Context, id string, minScore *float64, maxMembers *int, asOf *time.Time) (*model.PersonaCluster, error)
+	SameAsCandidates(ctx context.Context, kinds []graph.NodeKind, first *int, after *string) (*model.SameAsCandidates, error)
 	Communities(ctx context.Context, ids []string, edgeKinds []graph.EdgeKind, resolution *float64, asOf *time.Time) (*model.Communities, error)
 }
 type SubscriptionResolver interface {
@@ -1608,6 +1634,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.StartIngest(childComplexity, args["format"].(string), args["path"].(*string), args["paths"].([]string), args["uploads"].([]*graphql.Upload)), true
 
+	case "NameMatch.a":
+		if e.ComplexityRoot.NameMatch.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NameMatch.A(childComplexity), true
+	case "NameMatch.b":
+		if e.ComplexityRoot.NameMatch.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NameMatch.B(childComplexity), true
+	case "NameMatch.folded":
+		if e.ComplexityRoot.NameMatch.Folded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NameMatch.Folded(childComplexity), true
+
 	case "NodeConnection.edges":
 		if e.ComplexityRoot.NodeConnection.Edges == nil {
 			break
@@ -2018,6 +2063,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PersonaCluster(childComplexity, args["id"].(string), args["minScore"].(*float64), args["maxMembers"].(*int), args["asOf"].(*time.Time)), true
+	case "Query.sameAsCandidates":
+		if e.ComplexityRoot.Query.SameAsCandidates == nil {
+			break
+		}
+
+		args, err := ec.field_Query_sameAsCandidates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SameAsCandidates(childComplexity, args["kinds"].([]graph.NodeKind), args["first"].(*int), args["after"].(*string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -2151,6 +2207,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RiskFlag.Via(childComplexity), true
+
+	case "SameAsCandidate.a":
+		if e.ComplexityRoot.SameAsCandidate.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidate.A(childComplexity), true
+	case "SameAsCandidate.b":
+		if e.ComplexityRoot.SameAsCandidate.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidate.B(childComplexity), true
+	case "SameAsCandidate.cursor":
+		if e.ComplexityRoot.SameAsCandidate.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidate.Cursor(childComplexity), true
+	case "SameAsCandidate.datasetsA":
+		if e.ComplexityRoot.SameAsCandidate.DatasetsA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidate.DatasetsA(childComplexity), true
+	case "SameAsCandidate.datasetsB":
+		if e.ComplexityRoot.SameAsCandidate.DatasetsB == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidate.DatasetsB(childComplexity), true
+	case "SameAsCandidate.judgement":
+		if e.ComplexityRoot.SameAsCandidate.Judgement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidate.Judgement(childComplexity), true
+	case "SameAsCandidate.matches":
+		if e.ComplexityRoot.SameAsCandidate.Matches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidate.Matches(childComplexity), true
+
+	case "SameAsCandidates.candidates":
+		if e.ComplexityRoot.SameAsCandidates.Candidates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidates.Candidates(childComplexity), true
+	case "SameAsCandidates.endCursor":
+		if e.ComplexityRoot.SameAsCandidates.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidates.EndCursor(childComplexity), true
+	case "SameAsCandidates.hasNextPage":
+		if e.ComplexityRoot.SameAsCandidates.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidates.HasNextPage(childComplexity), true
+	case "SameAsCandidates.reason":
+		if e.ComplexityRoot.SameAsCandidates.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidates.Reason(childComplexity), true
+	case "SameAsCandidates.truncated":
+		if e.ComplexityRoot.SameAsCandidates.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidates.Truncated(childComplexity), true
 
 	case "SameAsJudgement.at":
 		if e.ComplexityRoot.SameAsJudgement.At == nil {
@@ -2838,6 +2968,25 @@ type Query {
     asOf: Time
   ): PersonaCluster!
 
+  """
+  Entities from different sources that may be one actor: threat groups,
+  organizations and services, or persons, whose names or aliases match once
+  folded (case, punctuation, accents and trailing corporate suffixes
+  ignored) and whose sources share no dataset; each with the names that
+  matched. Proposals, never merges: confirmSameAs and rejectSameAs judge a
+  pair (a rejected one is not proposed again, a confirmed one shows its
+  judgement). By (a, b) ID; a page reads every entity of the kinds, at most
+  the server's visit limit (truncated says when it stopped short).
+  """
+  sameAsCandidates(
+    "Kinds to compare (default THREAT_GROUP, ORGANIZATION, PERSON, SERVICE)."
+    kinds: [NodeKind!]
+    "Page size (default 50; 1–500)."
+    first: Int
+    "Cursor of the last candidate of the previous page."
+    after: String
+  ): SameAsCandidates!
+
   "Connected components and modularity communities (Louvain) of the subgraph among the given nodes, for grouping a view."
   communities(
     "The subgraph's nodes (at most 20000)."
@@ -2900,6 +3049,38 @@ type SameAsJudgement {
   at: Time!
   "The SAME_AS edge that records it."
   edge: ID!
+}
+
+"A page of same-actor candidates."
+type SameAsCandidates {
+  candidates: [SameAsCandidate!]!
+  hasNextPage: Boolean!
+  "Cursor of the last candidate, for the next page."
+  endCursor: String
+  truncated: Boolean!
+  reason: String
+}
+
+"Two entities from different sources that name one actor alike, a before b by ID."
+type SameAsCandidate {
+  a: Node!
+  b: Node!
+  "The datasets of a's sources."
+  datasetsA: [String!]!
+  "The datasets of b's sources."
+  datasetsB: [String!]!
+  "The names (labels or aliases) they share."
+  matches: [NameMatch!]!
+  "The analyst's judgement in force when it is SAME."
+  judgement: SameAsJudgement
+  cursor: String!
+}
+
+"A name two entities share: each one's own spelling and the folded form they agree on."
+type NameMatch {
+  a: String!
+  b: String!
+  folded: String!
 }
 
 "A same-as decision."
@@ -3512,7 +3693,8 @@ type Mutation {
   deleteCase(id: ID!): Boolean!
 
   """
-  Record that two personas are one person. The judgement is a SAME_AS edge
+  Record that two personas are one person, or two actors (threat groups,
+  organizations, services) one actor. The judgement is a SAME_AS edge
   naming who decided and why; the latest judgement on a pair wins, and every
   one stays in the graph, so it can be reversed and audited.
   """
@@ -4103,6 +4285,18 @@ func (ec *executionContext) childFields_MoneyFlow(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type MoneyFlow", field.Name)
 }
 
+func (ec *executionContext) childFields_NameMatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_NameMatch_a(ctx, field)
+	case "b":
+		return ec.fieldContext_NameMatch_b(ctx, field)
+	case "folded":
+		return ec.fieldContext_NameMatch_folded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NameMatch", field.Name)
+}
+
 func (ec *executionContext) childFields_NodeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -4289,6 +4483,42 @@ func (ec *executionContext) childFields_RiskFlag(ctx context.Context, field grap
 		return ec.fieldContext_RiskFlag_edges(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RiskFlag", field.Name)
+}
+
+func (ec *executionContext) childFields_SameAsCandidate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_SameAsCandidate_a(ctx, field)
+	case "b":
+		return ec.fieldContext_SameAsCandidate_b(ctx, field)
+	case "datasetsA":
+		return ec.fieldContext_SameAsCandidate_datasetsA(ctx, field)
+	case "datasetsB":
+		return ec.fieldContext_SameAsCandidate_datasetsB(ctx, field)
+	case "matches":
+		return ec.fieldContext_SameAsCandidate_matches(ctx, field)
+	case "judgement":
+		return ec.fieldContext_SameAsCandidate_judgement(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SameAsCandidate_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SameAsCandidate", field.Name)
+}
+
+func (ec *executionContext) childFields_SameAsCandidates(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "candidates":
+		return ec.fieldContext_SameAsCandidates_candidates(ctx, field)
+	case "hasNextPage":
+		return ec.fieldContext_SameAsCandidates_hasNextPage(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_SameAsCandidates_endCursor(ctx, field)
+	case "truncated":
+		return ec.fieldContext_SameAsCandidates_truncated(ctx, field)
+	case "reason":
+		return ec.fieldContext_SameAsCandidates_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SameAsCandidates", field.Name)
 }
 
 func (ec *executionContext) childFields_SameAsJudgement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5378,6 +5608,36 @@ func (ec *executionContext) field_Query_personaCluster_args(ctx context.Context,
 		return nil, err
 	}
 	args["asOf"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_sameAsCandidates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]graph.NodeKind, error) {
+			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -9926,6 +10186,75 @@ func (ec *executionContext) fieldContext_Mutation_cancelIngest(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _NameMatch_a(ctx context.Context, field graphql.CollectedField, obj *model.NameMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NameMatch_a(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.A, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NameMatch_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NameMatch", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NameMatch_b(ctx context.Context, field graphql.CollectedField, obj *model.NameMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NameMatch_b(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.B, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NameMatch_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NameMatch", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NameMatch_folded(ctx context.Context, field graphql.CollectedField, obj *model.NameMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NameMatch_folded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Folded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NameMatch_folded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NameMatch", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _NodeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NodeConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11667,6 +11996,50 @@ func (ec *executionContext) fieldContext_Query_personaCluster(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_sameAsCandidates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sameAsCandidates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SameAsCandidates(ctx, fc.Args["kinds"].([]graph.NodeKind), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SameAsCandidates) graphql.Marshaler {
+			return ec.marshalNSameAsCandidates2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsCandidates(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sameAsCandidates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SameAsCandidates(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_sameAsCandidates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_communities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12185,6 +12558,327 @@ func (ec *executionContext) _RiskFlag_edges(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_RiskFlag_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RiskFlag", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsCandidate_a(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidate_a(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.A, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidate_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SameAsCandidate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SameAsCandidate_b(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidate_b(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.B, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidate_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SameAsCandidate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SameAsCandidate_datasetsA(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidate_datasetsA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DatasetsA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidate_datasetsA(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsCandidate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsCandidate_datasetsB(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidate_datasetsB(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DatasetsB, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidate_datasetsB(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsCandidate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsCandidate_matches(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidate_matches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NameMatch) graphql.Marshaler {
+			return ec.marshalNNameMatch2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNameMatchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidate_matches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SameAsCandidate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NameMatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SameAsCandidate_judgement(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidate_judgement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Judgement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
+			return ec.marshalOSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidate_judgement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SameAsCandidate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SameAsJudgement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SameAsCandidate_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidate_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidate_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsCandidate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsCandidates_candidates(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidates_candidates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Candidates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SameAsCandidate) graphql.Marshaler {
+			return ec.marshalNSameAsCandidate2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsCandidateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidates_candidates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SameAsCandidates",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SameAsCandidate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SameAsCandidates_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidates_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidates_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsCandidates", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsCandidates_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidates_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidates_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsCandidates", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsCandidates_truncated(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidates_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidates_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsCandidates", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsCandidates_reason(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidates_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidates_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsCandidates", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _SameAsJudgement_decision(ctx context.Context, field graphql.CollectedField, obj *model.SameAsJudgement) (ret graphql.Marshaler) {
@@ -16221,6 +16915,54 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var nameMatchImplementors = []string{"NameMatch"}
+
+func (ec *executionContext) _NameMatch(ctx context.Context, sel ast.SelectionSet, obj *model.NameMatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nameMatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NameMatch")
+		case "a":
+			out.Values[i] = ec._NameMatch_a(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "b":
+			out.Values[i] = ec._NameMatch_b(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "folded":
+			out.Values[i] = ec._NameMatch_folded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var nodeConnectionImplementors = []string{"NodeConnection"}
 
 func (ec *executionContext) _NodeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NodeConnection) graphql.Marshaler {
@@ -17157,6 +17899,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "sameAsCandidates":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_sameAsCandidates(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "communities":
 			field := field
 
@@ -17375,6 +18139,132 @@ func (ec *executionContext) _RiskFlag(ctx context.Context, sel ast.SelectionSet,
 		case "edges":
 			out.Values[i] = ec._RiskFlag_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var sameAsCandidateImplementors = []string{"SameAsCandidate"}
+
+func (ec *executionContext) _SameAsCandidate(ctx context.Context, sel ast.SelectionSet, obj *model.SameAsCandidate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sameAsCandidateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SameAsCandidate")
+		case "a":
+			out.Values[i] = ec._SameAsCandidate_a(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "b":
+			out.Values[i] = ec._SameAsCandidate_b(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "datasetsA":
+			out.Values[i] = ec._SameAsCandidate_datasetsA(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "datasetsB":
+			out.Values[i] = ec._SameAsCandidate_datasetsB(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "matches":
+			out.Values[i] = ec._SameAsCandidate_matches(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "judgement":
+			out.Values[i] = ec._SameAsCandidate_judgement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._SameAsCandidate_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var sameAsCandidatesImplementors = []string{"SameAsCandidates"}
+
+func (ec *executionContext) _SameAsCandidates(ctx context.Context, sel ast.SelectionSet, obj *model.SameAsCandidates) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sameAsCandidatesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SameAsCandidates")
+		case "candidates":
+			out.Values[i] = ec._SameAsCandidates_candidates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasNextPage":
+			out.Values[i] = ec._SameAsCandidates_hasNextPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._SameAsCandidates_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._SameAsCandidates_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._SameAsCandidates_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -19088,6 +19978,32 @@ func (ec *executionContext) marshalNMoneyFlow2ᚖgithubᚗcomᚋredthreadᚑdev�
 	return ec._MoneyFlow(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNameMatch2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNameMatchᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NameMatch) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNameMatch2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNameMatch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNameMatch2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNameMatch(ctx context.Context, sel ast.SelectionSet, v *model.NameMatch) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NameMatch(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNNearestTarget2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNearestTarget(ctx context.Context, v any) (model.NearestTarget, error) {
 	res, err := ec.unmarshalInputNearestTarget(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19446,6 +20362,42 @@ func (ec *executionContext) marshalNRiskKind2githubᚗcomᚋredthreadᚑdevᚋre
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNSameAsCandidate2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsCandidateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SameAsCandidate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSameAsCandidate2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsCandidate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSameAsCandidate2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsCandidate(ctx context.Context, sel ast.SelectionSet, v *model.SameAsCandidate) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SameAsCandidate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSameAsCandidates2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsCandidates(ctx context.Context, sel ast.SelectionSet, v *model.SameAsCandidates) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SameAsCandidates(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSameAsDecision2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsDecision(ctx context.Context, v any) (model.SameAsDecision, error) {

@@ -201,3 +201,29 @@ func NewJudgement(j *investigate.JudgementInfo) *SameAsJudgement {
 	}
 	return &SameAsJudgement{Decision: SameAsDecision(j.Decision), By: j.By, Reason: j.Reason, At: j.At, Edge: j.Edge}
 }
+
+// NewSameAsCandidates maps a page of same-actor candidates.
+func NewSameAsCandidates(r investigate.SameAsResult) *SameAsCandidates {
+	out := &SameAsCandidates{Candidates: []*SameAsCandidate{}, HasNextPage: r.HasMore, Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	for _, c := range r.Candidates {
+		sc := &SameAsCandidate{
+			A: NewNode(c.A), B: NewNode(c.B), DatasetsA: strings0(c.DatasetsA), DatasetsB: strings0(c.DatasetsB),
+			Matches: []*NameMatch{}, Judgement: NewJudgement(c.Judgement), Cursor: c.Cursor,
+		}
+		for _, m := range c.Matches {
+			sc.Matches = append(sc.Matches, &NameMatch{A: m.A, B: m.B, Folded: m.Folded})
+		}
+		out.Candidates = append(out.Candidates, sc)
+	}
+	if n := len(out.Candidates); n > 0 {
+		out.EndCursor = &out.Candidates[n-1].Cursor
+	}
+	return out
+}
+
+func strings0(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

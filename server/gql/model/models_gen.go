@@ -282,6 +282,13 @@ type MoneyFlow struct {
 type Mutation struct {
 }
 
+// A name two entities share: each one's own spelling and the folded form they agree on.
+type NameMatch struct {
+	A      string `json:"a"`
+	B      string `json:"b"`
+	Folded string `json:"folded"`
+}
+
 // What `nearest` looks for: exactly one field.
 type NearestTarget struct {
 	// A node of this kind.
@@ -431,6 +438,31 @@ type RiskFlag struct {
 	Nodes []string `json:"nodes"`
 	// The edges joining nodes[i] and nodes[i+1], in either direction.
 	Edges []string `json:"edges"`
+}
+
+// Two entities from different sources that name one actor alike, a before b by ID.
+type SameAsCandidate struct {
+	A Node `json:"a"`
+	B Node `json:"b"`
+	// The datasets of a's sources.
+	DatasetsA []string `json:"datasetsA"`
+	// The datasets of b's sources.
+	DatasetsB []string `json:"datasetsB"`
+	// The names (labels or aliases) they share.
+	Matches []*NameMatch `json:"matches"`
+	// The analyst's judgement in force when it is SAME.
+	Judgement *SameAsJudgement `json:"judgement,omitempty"`
+	Cursor    string           `json:"cursor"`
+}
+
+// A page of same-actor candidates.
+type SameAsCandidates struct {
+	Candidates  []*SameAsCandidate `json:"candidates"`
+	HasNextPage bool               `json:"hasNextPage"`
+	// Cursor of the last candidate, for the next page.
+	EndCursor *string `json:"endCursor,omitempty"`
+	Truncated bool    `json:"truncated"`
+	Reason    *string `json:"reason,omitempty"`
 }
 
 // An analyst's judgement that two personas are, or are not, one person.

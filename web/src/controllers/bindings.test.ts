@@ -49,7 +49,10 @@ describe("detailsActions", () => {
     const a = detailsActions(
       {
         edits: { expandWithDialog: recAsync("expand"), show: rec("show"), remove: rec("remove"), hide: rec("hide"), setPinned: rec("pin"), annotate: rec("note") },
-        groups: { collapseCluster: recAsync("cluster"), collapsePersonas: recAsync("personas"), toggle: rec("toggle"), ungroup: rec("ungroup"), groupSelected: rec("group") },
+        groups: {
+          collapseCluster: recAsync("cluster"), collapsePersonas: recAsync("personas"), toggle: rec("toggle"), ungroup: rec("ungroup"), groupSelected: rec("group"),
+          personaEvidence: () => undefined, loadPersonaEvidence: recAsync("load"), judge: recAsync("judge"), highlightEvidence: rec("highlight"),
+        },
         trace: { setEnd: rec("end"), addFlowEnd: rec("flow") },
         selection: { select: rec("select") },
         risk: { showPath: recAsync("risk path") },
@@ -63,10 +66,15 @@ describe("detailsActions", () => {
     a.select(PEEL1);
     a.exportSelection();
     a.showRiskPath({ kind: "STOLEN_FUNDS", reason: "r", category: null, via: HEIST, share: null, asset: null, nodes: [THEFT, HEIST], edges: ["e1"] });
+    const link = { a: PEEL1, b: THEFT, score: 0.9, evidence: [], judgement: null };
+    a.persona.judge("group:g", link, "DIFFERENT", "why", "ann");
+    a.persona.highlight("group:g", link);
+    a.persona.load("group:g");
     expect(calls).toEqual([
       `end ["from","${THEFT}"]`, `flow ["to","${HEIST}"]`, `pin [["${THEFT}"],true]`, `cluster ["${THEFT}"]`,
       `select [{"type":"node","id":"${PEEL1}"}]`, "export []",
       `risk path [{"kind":"STOLEN_FUNDS","reason":"r","category":null,"via":"${HEIST}","share":null,"asset":null,"nodes":["${THEFT}","${HEIST}"],"edges":["e1"]}]`,
+      `judge ["group:g",${JSON.stringify(link)},"DIFFERENT","why","ann"]`, `highlight ["group:g",${JSON.stringify(link)}]`, `load ["group:g"]`,
     ]);
     expect(a.labelOf(PEEL1)).toBe(`label of ${PEEL1}`);
     expect(a.hasNode(THEFT)).toBe(true);

@@ -9,7 +9,7 @@ import type { TraceController } from "./trace";
 /** The controllers, read when a button is pressed (they may be built after the panel's actions). */
 export interface DetailsControllers {
   readonly edits: Pick<EditsController, "expandWithDialog" | "show" | "remove" | "hide" | "setPinned" | "annotate">;
-  readonly groups: Pick<GroupsController, "collapseCluster" | "collapsePersonas" | "toggle" | "ungroup" | "groupSelected">;
+  readonly groups: Pick<GroupsController, "collapseCluster" | "collapsePersonas" | "toggle" | "ungroup" | "groupSelected" | "personaEvidence" | "loadPersonaEvidence" | "judge" | "highlightEvidence">;
   readonly trace: Pick<TraceController, "setEnd" | "addFlowEnd">;
   readonly selection: Pick<SelectionController, "select">;
   readonly risk: Pick<RiskController, "showPath">;
@@ -20,6 +20,8 @@ export interface DetailsPage {
   hasNode(id: string): boolean;
   /** Opens the export menu (it offers the selection's CSV and JSON). */
   openExportMenu(): void;
+  /** Where the analyst's name for judgements is remembered (the session's storage). */
+  storage?: Pick<Storage, "getItem" | "setItem">;
 }
 
 export function detailsActions(c: DetailsControllers, page: DetailsPage): DetailsActions {
@@ -44,5 +46,14 @@ export function detailsActions(c: DetailsControllers, page: DetailsPage): Detail
     showRiskPath: (f) => void c.risk.showPath(f),
     labelOf: (id) => page.labelOf(id),
     hasNode: (id) => page.hasNode(id),
+    persona: {
+      evidence: (id) => c.groups.personaEvidence(id),
+      load: (id) => void c.groups.loadPersonaEvidence(id),
+      judge: (id, link, decision, reason, by) => void c.groups.judge(id, link, decision, reason, by),
+      highlight: (id, link) => { c.groups.highlightEvidence(id, link); },
+      labelOf: (id) => page.labelOf(id),
+      select: (id) => { c.selection.select({ type: "node", id }); },
+      storage: page.storage,
+    },
   };
 }

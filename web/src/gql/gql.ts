@@ -31,7 +31,12 @@ type Documents = {
     "\n  query Nearest($from: ID!, $target: NearestTarget!, $direction: Direction, $maxHops: Int, $limit: Int, $edgeKinds: [EdgeKind!],\n    $since: Time, $until: Time, $minAmount: Float) {\n    nearest(from: $from, target: $target, direction: $direction, maxHops: $maxHops, limit: $limit, edgeKinds: $edgeKinds,\n      since: $since, until: $until, minAmount: $minAmount) {\n      skippedHubs truncated reason\n      paths { length truncated reason nodes { ...NodeFields } edges { ...EdgeFields } }\n    }\n  }\n": typeof types.NearestDocument,
     "\n  query MoneyFlow($from: [ID!]!, $to: [ID!], $maxHops: Int, $taint: TaintModel, $minAmount: Float,\n    $since: Time, $until: Time, $limit: Int, $rankBy: FlowRanking, $rankAsset: String) {\n    moneyFlow(from: $from, to: $to, maxHops: $maxHops, taint: $taint, minAmount: $minAmount, since: $since, until: $until, limit: $limit,\n      rankBy: $rankBy, rankAsset: $rankAsset) {\n      taint sourceValue stolen routeCount truncated reason priced rankedBy assetOrder\n      sourceAmounts { asset amount }\n      sources { ...NodeFields }\n      sinks { node { ...NodeFields } category wallets valueUSD amounts { asset amount } unpriced routes firstArrival lastArrival summary }\n      routes { value amount { asset amount } alike sink hops { from to edge { id } service time value tainted amount { asset amount } taintedAmount { asset amount } } }\n      tainted { tainted taintedAmount { asset amount } edge { ...EdgeFields fromNode { ...NodeFields } toNode { ...NodeFields } } }\n    }\n  }\n": typeof types.MoneyFlowDocument,
     "\n  query Cluster($id: ID!, $heuristics: [ClusterHeuristic!]) {\n    cluster(id: $id, heuristics: $heuristics) {\n      size received sent truncated reason\n      members { id hops via partner heuristic }\n    }\n  }\n": typeof types.ClusterDocument,
-    "\n  query PersonaCluster($id: ID!) {\n    personaCluster(id: $id) { start truncated reason members { id label hops } }\n  }\n": typeof types.PersonaClusterDocument,
+    "\n  fragment JudgementFields on SameAsJudgement { decision by reason at edge }\n": typeof types.JudgementFieldsFragmentDoc,
+    "\n  fragment PersonaLinkFields on PersonaLink {\n    a b score\n    evidence { identifier type weight edges }\n    judgement { ...JudgementFields }\n  }\n": typeof types.PersonaLinkFieldsFragmentDoc,
+    "\n  query PersonaCluster($id: ID!, $maxMembers: Int) {\n    personaCluster(id: $id, maxMembers: $maxMembers) {\n      start truncated reason\n      members { id label hops }\n      links { ...PersonaLinkFields }\n      rejected { ...PersonaLinkFields }\n    }\n  }\n": typeof types.PersonaClusterDocument,
+    "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": typeof types.ConfirmSameAsDocument,
+    "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": typeof types.RejectSameAsDocument,
+    "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n": typeof types.SameAsCandidatesDocument,
     "\n  query Communities($ids: [ID!]!) {\n    communities(ids: $ids) { components modularity truncated reason communities { id members } }\n  }\n": typeof types.CommunitiesDocument,
     "query Edges($ids: [ID!]!) { edges(ids: $ids) { ...EdgeFields } }": typeof types.EdgesDocument,
     "\n  fragment CaseFields on Case { id name version nodeCount createdAt updatedAt createdBy updatedBy view }\n": typeof types.CaseFieldsFragmentDoc,
@@ -56,7 +61,12 @@ const documents: Documents = {
     "\n  query Nearest($from: ID!, $target: NearestTarget!, $direction: Direction, $maxHops: Int, $limit: Int, $edgeKinds: [EdgeKind!],\n    $since: Time, $until: Time, $minAmount: Float) {\n    nearest(from: $from, target: $target, direction: $direction, maxHops: $maxHops, limit: $limit, edgeKinds: $edgeKinds,\n      since: $since, until: $until, minAmount: $minAmount) {\n      skippedHubs truncated reason\n      paths { length truncated reason nodes { ...NodeFields } edges { ...EdgeFields } }\n    }\n  }\n": types.NearestDocument,
     "\n  query MoneyFlow($from: [ID!]!, $to: [ID!], $maxHops: Int, $taint: TaintModel, $minAmount: Float,\n    $since: Time, $until: Time, $limit: Int, $rankBy: FlowRanking, $rankAsset: String) {\n    moneyFlow(from: $from, to: $to, maxHops: $maxHops, taint: $taint, minAmount: $minAmount, since: $since, until: $until, limit: $limit,\n      rankBy: $rankBy, rankAsset: $rankAsset) {\n      taint sourceValue stolen routeCount truncated reason priced rankedBy assetOrder\n      sourceAmounts { asset amount }\n      sources { ...NodeFields }\n      sinks { node { ...NodeFields } category wallets valueUSD amounts { asset amount } unpriced routes firstArrival lastArrival summary }\n      routes { value amount { asset amount } alike sink hops { from to edge { id } service time value tainted amount { asset amount } taintedAmount { asset amount } } }\n      tainted { tainted taintedAmount { asset amount } edge { ...EdgeFields fromNode { ...NodeFields } toNode { ...NodeFields } } }\n    }\n  }\n": types.MoneyFlowDocument,
     "\n  query Cluster($id: ID!, $heuristics: [ClusterHeuristic!]) {\n    cluster(id: $id, heuristics: $heuristics) {\n      size received sent truncated reason\n      members { id hops via partner heuristic }\n    }\n  }\n": types.ClusterDocument,
-    "\n  query PersonaCluster($id: ID!) {\n    personaCluster(id: $id) { start truncated reason members { id label hops } }\n  }\n": types.PersonaClusterDocument,
+    "\n  fragment JudgementFields on SameAsJudgement { decision by reason at edge }\n": types.JudgementFieldsFragmentDoc,
+    "\n  fragment PersonaLinkFields on PersonaLink {\n    a b score\n    evidence { identifier type weight edges }\n    judgement { ...JudgementFields }\n  }\n": types.PersonaLinkFieldsFragmentDoc,
+    "\n  query PersonaCluster($id: ID!, $maxMembers: Int) {\n    personaCluster(id: $id, maxMembers: $maxMembers) {\n      start truncated reason\n      members { id label hops }\n      links { ...PersonaLinkFields }\n      rejected { ...PersonaLinkFields }\n    }\n  }\n": types.PersonaClusterDocument,
+    "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": types.ConfirmSameAsDocument,
+    "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": types.RejectSameAsDocument,
+    "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n": types.SameAsCandidatesDocument,
     "\n  query Communities($ids: [ID!]!) {\n    communities(ids: $ids) { components modularity truncated reason communities { id members } }\n  }\n": types.CommunitiesDocument,
     "query Edges($ids: [ID!]!) { edges(ids: $ids) { ...EdgeFields } }": types.EdgesDocument,
     "\n  fragment CaseFields on Case { id name version nodeCount createdAt updatedAt createdBy updatedBy view }\n": types.CaseFieldsFragmentDoc,
@@ -129,7 +139,27 @@ export function graphql(source: "\n  query Cluster($id: ID!, $heuristics: [Clust
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query PersonaCluster($id: ID!) {\n    personaCluster(id: $id) { start truncated reason members { id label hops } }\n  }\n"): typeof import('./graphql').PersonaClusterDocument;
+export function graphql(source: "\n  fragment JudgementFields on SameAsJudgement { decision by reason at edge }\n"): typeof import('./graphql').JudgementFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment PersonaLinkFields on PersonaLink {\n    a b score\n    evidence { identifier type weight edges }\n    judgement { ...JudgementFields }\n  }\n"): typeof import('./graphql').PersonaLinkFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PersonaCluster($id: ID!, $maxMembers: Int) {\n    personaCluster(id: $id, maxMembers: $maxMembers) {\n      start truncated reason\n      members { id label hops }\n      links { ...PersonaLinkFields }\n      rejected { ...PersonaLinkFields }\n    }\n  }\n"): typeof import('./graphql').PersonaClusterDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n"): typeof import('./graphql').ConfirmSameAsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n"): typeof import('./graphql').RejectSameAsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n"): typeof import('./graphql').SameAsCandidatesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

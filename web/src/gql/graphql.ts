@@ -6,6 +6,11 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { JSONValue } from '../json';
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** A same-as decision. */
+export type SameAsDecision =
+  | 'SAME'
+  | 'DIFFERENT';
+
 /** How value is traced through a wallet holding both tainted and clean funds. */
 export type TaintModel =
   /** Anything sent by a wallet holding any tainted value is tainted in full. */
@@ -297,12 +302,51 @@ export type ClusterQueryVariables = Exact<{
 
 export type ClusterQuery = { cluster: { size: number, received: number, sent: number, truncated: boolean, reason: string | null, members: Array<{ id: string, hops: number, via: string | null, partner: string | null, heuristic: ClusterHeuristic | null }> } };
 
+export type JudgementFieldsFragment = { decision: SameAsDecision, by: string, reason: string, at: string, edge: string };
+
+export type PersonaLinkFieldsFragment = { a: string, b: string, score: number, evidence: Array<{ identifier: string, type: string, weight: number, edges: Array<string> }>, judgement: { decision: SameAsDecision, by: string, reason: string, at: string, edge: string } | null };
+
 export type PersonaClusterQueryVariables = Exact<{
   id: string;
+  maxMembers?: number | null | undefined;
 }>;
 
 
-export type PersonaClusterQuery = { personaCluster: { start: string, truncated: boolean, reason: string | null, members: Array<{ id: string, label: string, hops: number }> } };
+export type PersonaClusterQuery = { personaCluster: { start: string, truncated: boolean, reason: string | null, members: Array<{ id: string, label: string, hops: number }>, links: Array<{ a: string, b: string, score: number, evidence: Array<{ identifier: string, type: string, weight: number, edges: Array<string> }>, judgement: { decision: SameAsDecision, by: string, reason: string, at: string, edge: string } | null }>, rejected: Array<{ a: string, b: string, score: number, evidence: Array<{ identifier: string, type: string, weight: number, edges: Array<string> }>, judgement: { decision: SameAsDecision, by: string, reason: string, at: string, edge: string } | null }> } };
+
+export type ConfirmSameAsMutationVariables = Exact<{
+  a: string;
+  b: string;
+  reason: string;
+  by: string;
+}>;
+
+
+export type ConfirmSameAsMutation = { confirmSameAs: { decision: SameAsDecision, by: string, reason: string, at: string, edge: string } };
+
+export type RejectSameAsMutationVariables = Exact<{
+  a: string;
+  b: string;
+  reason: string;
+  by: string;
+}>;
+
+
+export type RejectSameAsMutation = { rejectSameAs: { decision: SameAsDecision, by: string, reason: string, at: string, edge: string } };
+
+export type SameAsCandidatesQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type SameAsCandidatesQuery = { sameAsCandidates: { hasNextPage: boolean, endCursor: string | null, truncated: boolean, reason: string | null, candidates: Array<{ cursor: string, datasetsA: Array<string>, datasetsB: Array<string>, a:
+        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      , b:
+        | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+        | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      , matches: Array<{ a: string, b: string, folded: string }>, judgement: { decision: SameAsDecision, by: string, reason: string, at: string, edge: string } | null }> } };
 
 export type CommunitiesQueryVariables = Exact<{
   ids: Array<string>;
@@ -468,6 +512,37 @@ export const RiskFieldsFragmentDoc = new TypedDocumentString(`
   reason
 }
     `, {"fragmentName":"RiskFields"}) as unknown as TypedDocumentString<RiskFieldsFragment, unknown>;
+export const JudgementFieldsFragmentDoc = new TypedDocumentString(`
+    fragment JudgementFields on SameAsJudgement {
+  decision
+  by
+  reason
+  at
+  edge
+}
+    `, {"fragmentName":"JudgementFields"}) as unknown as TypedDocumentString<JudgementFieldsFragment, unknown>;
+export const PersonaLinkFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PersonaLinkFields on PersonaLink {
+  a
+  b
+  score
+  evidence {
+    identifier
+    type
+    weight
+    edges
+  }
+  judgement {
+    ...JudgementFields
+  }
+}
+    fragment JudgementFields on SameAsJudgement {
+  decision
+  by
+  reason
+  at
+  edge
+}`, {"fragmentName":"PersonaLinkFields"}) as unknown as TypedDocumentString<PersonaLinkFieldsFragment, unknown>;
 export const CaseFieldsFragmentDoc = new TypedDocumentString(`
     fragment CaseFields on Case {
   id
@@ -1171,8 +1246,8 @@ export const ClusterDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ClusterQuery, ClusterQueryVariables>;
 export const PersonaClusterDocument = new TypedDocumentString(`
-    query PersonaCluster($id: ID!) {
-  personaCluster(id: $id) {
+    query PersonaCluster($id: ID!, $maxMembers: Int) {
+  personaCluster(id: $id, maxMembers: $maxMembers) {
     start
     truncated
     reason
@@ -1181,9 +1256,132 @@ export const PersonaClusterDocument = new TypedDocumentString(`
       label
       hops
     }
+    links {
+      ...PersonaLinkFields
+    }
+    rejected {
+      ...PersonaLinkFields
+    }
   }
 }
-    `) as unknown as TypedDocumentString<PersonaClusterQuery, PersonaClusterQueryVariables>;
+    fragment JudgementFields on SameAsJudgement {
+  decision
+  by
+  reason
+  at
+  edge
+}
+fragment PersonaLinkFields on PersonaLink {
+  a
+  b
+  score
+  evidence {
+    identifier
+    type
+    weight
+    edges
+  }
+  judgement {
+    ...JudgementFields
+  }
+}`) as unknown as TypedDocumentString<PersonaClusterQuery, PersonaClusterQueryVariables>;
+export const ConfirmSameAsDocument = new TypedDocumentString(`
+    mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
+  confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) {
+    ...JudgementFields
+  }
+}
+    fragment JudgementFields on SameAsJudgement {
+  decision
+  by
+  reason
+  at
+  edge
+}`) as unknown as TypedDocumentString<ConfirmSameAsMutation, ConfirmSameAsMutationVariables>;
+export const RejectSameAsDocument = new TypedDocumentString(`
+    mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
+  rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) {
+    ...JudgementFields
+  }
+}
+    fragment JudgementFields on SameAsJudgement {
+  decision
+  by
+  reason
+  at
+  edge
+}`) as unknown as TypedDocumentString<RejectSameAsMutation, RejectSameAsMutationVariables>;
+export const SameAsCandidatesDocument = new TypedDocumentString(`
+    query SameAsCandidates($first: Int, $after: String) {
+  sameAsCandidates(first: $first, after: $after) {
+    hasNextPage
+    endCursor
+    truncated
+    reason
+    candidates {
+      cursor
+      datasetsA
+      datasetsB
+      a {
+        ...NodeFields
+      }
+      b {
+        ...NodeFields
+      }
+      matches {
+        a
+        b
+        folded
+      }
+      judgement {
+        ...JudgementFields
+      }
+    }
+  }
+}
+    fragment SourceFields on Source {
+  dataset
+  record
+  job
+  retrievedAt
+  url
+  excerpt
+  confidence
+  marking
+  illustrative
+}
+fragment NodeFields on Node {
+  __typename
+  id
+  kind
+  key
+  label
+  aliases
+  confidence
+  marking
+  validFrom
+  validTo
+  degree
+  illustrativeShare
+  properties {
+    key
+    value
+  }
+  sources {
+    ...SourceFields
+  }
+  ... on Wallet {
+    chain
+    address
+  }
+}
+fragment JudgementFields on SameAsJudgement {
+  decision
+  by
+  reason
+  at
+  edge
+}`) as unknown as TypedDocumentString<SameAsCandidatesQuery, SameAsCandidatesQueryVariables>;
 export const CommunitiesDocument = new TypedDocumentString(`
     query Communities($ids: [ID!]!) {
   communities(ids: $ids) {

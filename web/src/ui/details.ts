@@ -13,6 +13,7 @@ import { HUB_WARNING_DEGREE } from "./expandDialog";
 import { annotation, badges, button, confidence, heading, hideButton, kindLine, kv, marking, pinButton, properties, sources, validity, visibilityNotes } from "./detailsParts";
 import { summarizeSelection } from "./forms";
 import { riskSection } from "./riskFlags";
+import { personaEvidence, type PersonaPanelActions } from "./personaPanel";
 import "./panels.css";
 
 /** What the details panel shows for a node. */
@@ -65,6 +66,8 @@ export interface DetailsActions {
   labelOf(id: string): string | undefined;
   /** Whether the node is on the canvas. */
   hasNode(id: string): boolean;
+  /** A persona group's links, evidence and judgements. */
+  persona: PersonaPanelActions;
 }
 
 const ORIGINS: Record<GroupInfo["origin"], string> = {
@@ -108,6 +111,7 @@ function groupDetails(root: HTMLElement, v: NodeDetailsView, g: GroupInfo, actio
       ["Marking", marking(a.data.marking)],
     ]),
     annotation(a, actions),
+    g.origin === "persona" ? personaEvidence(id, g.members, actions.persona) : null,
     h("h3", { class: "section-title", id: "dp-members-title" }, `Members (${g.members.length.toLocaleString("en-US")})`),
     h(
       "ul",

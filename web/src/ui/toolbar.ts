@@ -16,6 +16,8 @@ export interface ToolbarActions {
   undo: () => void;
   redo: () => void;
   communities: () => void;
+  /** Opens the review of same-actor candidates across sources. */
+  sameActors: () => void;
   clearHighlight: () => void;
   clearCanvas: () => void;
   toggleTheme: () => void;
@@ -32,6 +34,7 @@ export function renderToolbar(root: HTMLElement, s: ToolbarState, a: ToolbarActi
     btn("Undo", "undo", "Undo (Ctrl+Z)", a.undo, { disabled: !s.canUndo }),
     btn("Redo", "redo", "Redo (Ctrl+Shift+Z)", a.redo, { disabled: !s.canRedo }),
     btn("Communities", "group-communities", "Collapse the canvas's communities into groups", a.communities),
+    btn("Same actors…", "same-actors", "Review entities that different sources name alike", a.sameActors),
     btn("Clear highlight", "clear-highlight", "Clear the path highlight", a.clearHighlight),
     btn("Clear canvas", "clear-canvas", "Remove everything from the canvas", a.clearCanvas),
     btn(s.theme === "dark" ? "Light" : "Dark", "theme-toggle", "Switch between light and dark themes (T)", a.toggleTheme),

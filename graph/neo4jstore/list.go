@@ -1,0 +1,51 @@
+package neo4jstore
+
+import (
+	"context"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/redthread-dev/redthread/graph"
+)
+
+// ListNodes implements graph.Store. IDs embed the kind, so each kind is a
+// range of the ID index: one range seek per kind, merged in ID order.
+func (s *Store) ListNodes(ctx context.Context, q graph.ListQuery) (graph.ListResult, error) {
+	var res graph.ListResult
+	if err := graph.CheckList(q); err != nil {
+		return res, err
+	}
+	prefixes := make([]any, 0, len(q.Kinds))
+	for _, k := range q.Kinds {
+		p, _ := graph.IDPrefix(k)
+		prefixes = append(prefixes, p)
+	}
+	if err := s.begin(ctx); err != nil {
+		return res, err
+	}
+	err := s.read(ctx, "list nodes", func(tx neo4j.ManagedTransaction) error {
+		recs, err := run(ctx, tx,
+			"UNWIND $prefixes AS p MATCH (n:Node) WHERE n.id STARTS WITH p AND n.id > $after "+
+				"RETURN n.id AS id, properties(n) AS props ORDER BY id LIMIT $limit",
+			map[string]any{"prefixes": prefixes, "after": q.After, "limit": q.Limit + 1})
+		if err != nil {
+			return err
+		}
+		res.Nodes = res.Nodes[:0]
+		for _, r := range recs {
+			n, err := decodeNode(r.Values[1].(map[string]any))
+			if err != nil {
+				return internal(err, "decode node")
+			}
+			res.Nodes = append(res.Nodes, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return graph.ListResult{}, err
+	}
+	if len(res.Nodes) > q.Limit {
+		res.Nodes, res.HasMore = res.Nodes[:q.Limit], true
+	}
+	return res, nil
+}
