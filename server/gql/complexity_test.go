@@ -179,24 +179,27 @@ func TestWebQueriesWithinLimit(t *testing.T) {
 		return out
 	}
 	vars := map[string]map[string]any{
-		"STATS_QUERY":           nil,
-		"SEARCH_QUERY":          {"query": "lazarus", "first": 10},
-		"NODE_QUERY":            {"id": "a:b"},
-		"NODES_QUERY":           {"ids": ids(500)}, // session.ts FETCH_CHUNK
-		"EDGES_QUERY":           {"ids": ids(500)},
-		"RISKS_QUERY":           {"ids": ids(500)}, // session.ts FETCH_CHUNK
-		"NEIGHBORS_QUERY":       {"id": "a:b", "depth": 2, "direction": "BOTH", "limit": 50, "minAmount": 1000},
-		"PATH_QUERY":            {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "since": "2018-01-01T00:00:00Z"},
-		"NEAREST_QUERY":         {"from": "a:b", "target": map[string]any{"sanctioned": true}, "direction": "BOTH", "maxHops": 12, "limit": 20},
-		"PATHS_QUERY":           {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "limit": 20}, // forms.ts K_PATHS_MAX
-		"FLOW_QUERY":            {"from": ids(1), "maxHops": 12, "taint": "HAIRCUT"},
-		"CLUSTER_QUERY":         {"id": "wallet:btc:1abc", "heuristics": []any{"CO_SPEND", "ONE_TIME_CHANGE"}},
-		"PERSONA_CLUSTER_QUERY": {"id": "person:x"},
-		"COMMUNITIES_QUERY":     {"ids": ids(investigate.DefaultLimits().MaxSubgraph)}, // every node on the canvas
-		"CASES_QUERY":           nil,
-		"CASE_QUERY":            {"id": "c"},
-		"SAVE_CASE_MUTATION":    {"name": "n", "view": map[string]any{}},
-		"DELETE_CASE_MUTATION":  {"id": "c"},
+		"STATS_QUERY":              nil,
+		"SEARCH_QUERY":             {"query": "lazarus", "first": 10},
+		"NODE_QUERY":               {"id": "a:b"},
+		"NODES_QUERY":              {"ids": ids(500)}, // session.ts FETCH_CHUNK
+		"EDGES_QUERY":              {"ids": ids(500)},
+		"RISKS_QUERY":              {"ids": ids(500)}, // session.ts FETCH_CHUNK
+		"NEIGHBORS_QUERY":          {"id": "a:b", "depth": 2, "direction": "BOTH", "limit": 50, "minAmount": 1000},
+		"PATH_QUERY":               {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "since": "2018-01-01T00:00:00Z"},
+		"NEAREST_QUERY":            {"from": "a:b", "target": map[string]any{"sanctioned": true}, "direction": "BOTH", "maxHops": 12, "limit": 20},
+		"PATHS_QUERY":              {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "limit": 20}, // forms.ts K_PATHS_MAX
+		"FLOW_QUERY":               {"from": ids(1), "maxHops": 12, "taint": "HAIRCUT"},
+		"CLUSTER_QUERY":            {"id": "wallet:btc:1abc", "heuristics": []any{"CO_SPEND", "ONE_TIME_CHANGE"}},
+		"PERSONA_CLUSTER_QUERY":    {"id": "person:x", "maxMembers": webConst(t, "api.ts", "PERSONA_MAX_MEMBERS")},
+		"CONFIRM_SAME_AS_MUTATION": {"a": "person:a", "b": "person:b", "reason": "r", "by": "b"},
+		"REJECT_SAME_AS_MUTATION":  {"a": "person:a", "b": "person:b", "reason": "r", "by": "b"},
+		"SAME_AS_CANDIDATES_QUERY": {"first": 500},                                        // sameAsDialog.ts: pages grow to 500
+		"COMMUNITIES_QUERY":        {"ids": ids(investigate.DefaultLimits().MaxSubgraph)}, // every node on the canvas
+		"CASES_QUERY":              nil,
+		"CASE_QUERY":               {"id": "c"},
+		"SAVE_CASE_MUTATION":       {"name": "n", "view": map[string]any{}},
+		"DELETE_CASE_MUTATION":     {"id": "c"},
 	}
 	docs := webDocuments(t)
 	if len(docs) < len(vars) {
@@ -227,6 +230,25 @@ func TestWebQueriesWithinLimit(t *testing.T) {
 	if got := cost(t, docs["NEIGHBORS_QUERY"], map[string]any{"id": "a:b", "limit": largest}); got > defaultComplexityLimit {
 		t.Errorf("an expansion of the form's largest limit, %d, costs %d, over the limit of %d", largest, got, defaultComplexityLimit)
 	}
+}
+
+// webConst reads a numeric constant of a web client file (export const
+// NAME = 123;), so that the prices follow the client's own bounds.
+func webConst(t *testing.T, file, name string) int {
+	t.Helper()
+	src, err := os.ReadFile("../../web/src/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(name + ` = ([\d_]+);`).FindSubmatch(src)
+	if m == nil {
+		t.Fatalf("web/src/%s: no %s", file, name)
+	}
+	n, err := strconv.Atoi(strings.ReplaceAll(string(m[1]), "_", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // webDocuments returns the GraphQL documents of the web client by the name
