@@ -376,10 +376,13 @@ func designation(n *graph.Node, label string) string {
 	case string:
 		progs = []string{ps}
 	}
-	if len(progs) == 0 {
+	// OFAC's readers name a designation with its programs already
+	// ("OFAC SDN: LAZARUS GROUP (DPRK3)"): say them once.
+	suffix := " (" + strings.Join(progs, ", ") + ")"
+	if len(progs) == 0 || strings.HasSuffix(label, suffix) {
 		return label
 	}
-	return fmt.Sprintf("%s (%s)", label, strings.Join(progs, ", "))
+	return label + suffix
 }
 
 // riskReason words a drafted flag from its path.

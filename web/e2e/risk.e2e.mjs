@@ -59,7 +59,8 @@ async function main() {
     await hit.waitFor();
     assert((await hit.getByTestId("hit-badge-sanctioned").count()) === 1, `the search result should be badged sanctioned: ${await hit.innerText()}`);
     const title = await hit.getByTestId("hit-badge-sanctioned").getAttribute("title");
-    assert(title?.includes("OFAC SDN #27307"), `the search badge should say why: ${title}`);
+    // The designation is named by whom it designates, its program said once.
+    assert(title?.includes("designated on OFAC SDN: LAZARUS GROUP (DPRK3)") && !title.includes("(DPRK3) (DPRK3)"), `the search badge should say why: ${title}`);
     await shot("risk-01-search");
 
     state.step = "the wallet alone on the canvas";
@@ -76,7 +77,7 @@ async function main() {
     const flag = details.locator('[data-testid="risk-flag"][data-kind="SANCTIONED"]');
     await flag.waitFor();
     const reason = await flag.getByTestId("risk-reason").innerText();
-    assert(/designated on OFAC SDN #27307 \(DPRK3\)/.test(reason), `the details should give the reason: ${reason}`);
+    assert(/designated on OFAC SDN: LAZARUS GROUP \(DPRK3\)$/.test(reason), `the details should give the reason: ${reason}`);
     const kinds = await details.getByTestId("risk-flag").evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")));
     log(`flags in details: ${kinds.join(", ")}; SANCTIONED: ${reason}`);
     await shot("risk-02-alone-sanctioned");
@@ -85,7 +86,7 @@ async function main() {
     const p = await nodePoint(RONIN);
     await page.mouse.move(p.x, p.y);
     const card = page.getByTestId("hover-card");
-    await until("the hover card to give the reason", async () => (await card.isVisible()) && (await card.innerText()).includes("OFAC SDN #27307"));
+    await until("the hover card to give the reason", async () => (await card.isVisible()) && (await card.innerText()).includes("OFAC SDN: LAZARUS GROUP (DPRK3)"));
     await shot("risk-03-hover");
     await page.mouse.move(5, 5);
 
