@@ -80,12 +80,15 @@ function pathItem(p: FoundPath, i: number, only: boolean, v: PathView, a: PathAc
     h("span", { class: "pf-path-name" }, `Path ${i + 1} · ${plural(p.hops.length, "hop")}`),
     via.length > 0 ? h("span", { class: "pf-path-via" }, `via ${via.join(" → ")}`) : null,
   );
-  const key = `path:${p.hops.map((hp) => hp.edge.id).join(",")}`;
+  // Choosing a path opens its hops: the key changes with the choice, so the
+  // open state kept across re-renders (rebuild) is the user's only while the
+  // choice stands.
+  const key = `path:${v.active === i ? "chosen" : "other"}:${p.hops.map((hp) => hp.edge.id).join(",")}`;
   return h(
     "li",
     { class: `pf-path${chosen ? " is-active" : ""}` },
     head,
-    // The only path is always open; of several, the chosen one starts open.
+    // The only path is always open; of several, the chosen one opens.
     only ? hops : h("details", { class: "pf-path-hops", "data-key": key, open: v.active === i }, h("summary", {}, "Hops"), hops),
   );
 }
