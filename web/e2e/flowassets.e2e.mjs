@@ -1,6 +1,7 @@
 // Browser test of task C of issue 16: a generated theft's money flow ranks
 // its sinks as the scenario's truth says, per asset, and never adds assets
-// together. The S scenario is generated and ingested by the real binary; its
+// together. The S scenario is generated and ingested by the real binary,
+// with the demo case and the real public data (lib.mjs combinedData); its
 // chain data carry no USD prices and its loot crosses a bridge from ETH to
 // BTC, so sinks receive both. The truth (truth.json) names every deposit the
 // thieves made; their amounts are read from the ingested transfers over
@@ -11,7 +12,7 @@
 //   node e2e/flowassets.e2e.mjs    (after `make build`; environment as in lib.mjs)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { assert, checkPrerequisites, E2EError, launchBrowser, loadGenerated, log, openPage, run, serverTail, startServer, stopServer, tempDir, until } from "./lib.mjs";
+import { assert, checkPrerequisites, combinedData, E2EError, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, until } from "./lib.mjs";
 
 const state = { step: "setup" };
 const INCIDENT = "synthetic-theft-001";
@@ -81,16 +82,15 @@ async function checkRanking(trace, truth, order, what) {
 
 async function main() {
   checkPrerequisites();
-  const tmp = tempDir("redthread-flowassets-");
   const errors = [];
   let browser;
   let server;
   let ui;
+  let combined;
   try {
-    state.step = "generate and ingest the S scenario";
-    const data = join(tmp.dir, "data");
-    const gen = join(tmp.dir, "gen");
-    loadGenerated(data, gen);
+    state.step = "the combined dataset, with the S scenario";
+    combined = await combinedData("flowassets");
+    const { data, gen } = combined;
     const truthFile = JSON.parse(readFileSync(join(gen, "truth.json"), "utf8"));
     server = await startServer({ dataDir: data, demo: false });
     const truth = await truthSinks(server.base, truthFile);
@@ -158,7 +158,7 @@ async function main() {
     await ui?.context.close().catch(() => {});
     await stopServer(server);
     await browser?.close().catch(() => {});
-    tmp.remove();
+    combined?.remove();
   }
 }
 

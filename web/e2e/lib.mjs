@@ -1,8 +1,10 @@
 // Shared pieces of the browser tests: the real redthread binary on a free
 // port, Debian's Chromium driven by playwright-core, polling, screenshots,
-// and generated data loaded through the binary's own ingest command.
-import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// and data loaded through the binary's own commands (the combined dataset
+// of the task tests, built once per binary and copied per test).
+import { spawn, execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -14,6 +16,8 @@ export const BIN = resolve(webDir, process.env.REDTHREAD_BIN ?? "../bin/redthrea
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 export const STEP_MS = Number(process.env.E2E_TIMEOUT_MS ?? 20000);
 export const SHOTS = join(webDir, "screenshots");
+/** The real public data (../shared/data/SOURCES.md). */
+export const SHARED_DATA = resolve(webDir, process.env.SHARED_DATA ?? "../../shared/data");
 
 /** Chromium's flags here: headless, no sandbox (root in CI), WebGL on SwiftShader (no GPU). */
 export const CHROMIUM_ARGS = [
@@ -80,6 +84,21 @@ export function tempDir(prefix) {
 }
 
 /**
+ * `redthread ingest` of files in format, as one job. Exit 3 (finished, some
+ * records rejected) is a load: the real files hold addresses that fail their
+ * checksums, truncated remarks and lists of chains Redthread cannot check.
+ * Returns the job's summary line.
+ */
+export function ingest(dataDir, format, files) {
+  const r = spawnSync(BIN, ["ingest", "--data", dataDir, "--format", format, ...files], { encoding: "utf8", maxBuffer: 256 << 20 });
+  if (r.status !== 0 && r.status !== 3) {
+    throw new E2EError(`ingest --format ${format} ${files.join(" ")} exited ${r.status ?? r.signal}: ${(r.stderr ?? r.error?.message ?? "").slice(-2000)}`);
+  }
+  const lines = (r.stderr ?? "").trim().split("\n");
+  return lines.findLast((l) => / records in /.test(l)) ?? lines.at(-1);
+}
+
+/**
  * Generates the scenario's S scale (10k wallets, 50k transfers, seed 1)
  * with `redthread generate` and loads every file with `redthread ingest`
  * in the format generate names for it.
@@ -89,8 +108,124 @@ export function loadGenerated(dataDir, genDir) {
   for (const line of out.split("\n")) {
     const m = /^(\S+)\s+(\S+)\s+[\d,]+ bytes/.exec(line);
     if (!m || m[2] === "-") continue;
-    execFileSync(BIN, ["ingest", "--data", dataDir, "--format", m[2], join(genDir, m[1])], { stdio: ["ignore", "ignore", "pipe"] });
+    ingest(dataDir, m[2], [join(genDir, m[1])]);
   }
+}
+
+/**
+ * Every file of the real public data a reader exists for, by the format that
+ * reads it, as a user would load ../shared/data: OFAC's SDN CSV, its derived
+ * files and every address list (ofac-csv), the FtM export (ftm), MITRE
+ * ATT&CK (stix), the ActorPack with every TagPack (tagpack, read together)
+ * and the thefts table (incidents).
+ */
+export function realDataJobs(dir = SHARED_DATA) {
+  const files = (sub, ...exts) => {
+    const at = join(dir, sub);
+    assert(existsSync(at), `no ${at}: the real public data is missing (set SHARED_DATA)`);
+    return readdirSync(at).filter((f) => exts.some((e) => f.endsWith(e))).sort().map((f) => join(at, f));
+  };
+  return [
+    ["ofac-csv", [...files("ofac", ".csv", ".json"), ...files("ofac/addresses-by-currency", ".txt", ".json")]],
+    ["ftm", files("ofac", ".jsonl")],
+    ["stix", files("mitre-attack", ".json")],
+    ["tagpack", [...files("graphsense-tagpacks/actors", ".yaml"), ...files("graphsense-tagpacks/packs", ".yaml")]],
+    ["incidents", files("incidents", ".csv")],
+  ];
+}
+
+// The combined dataset is built once per binary, real data and fixture
+// version, kept under the repository's gitignored tmp/ (or E2E_FIXTURE_DIR),
+// and copied for each test, which may then write to its copy.
+const FIXTURE_VERSION = 1;
+const FIXTURE_ROOT = resolve(webDir, process.env.E2E_FIXTURE_DIR ?? "../tmp/e2e-fixture");
+
+function fixtureKey() {
+  const h = createHash("sha256").update(`combined v${FIXTURE_VERSION}\0`).update(readFileSync(BIN));
+  for (const [format, files] of realDataJobs()) {
+    for (const f of files) h.update(`${format}\0${f.slice(SHARED_DATA.length)}\0`).update(readFileSync(f));
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+async function graphStats(base) {
+  const res = await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ stats { nodes edges } }" }) });
+  const body = await res.json();
+  assert(!body.errors, `stats: ${JSON.stringify(body.errors)}`);
+  return body.data.stats;
+}
+
+/** Loads the demo, the real data and the S scenario into dir/data (the scenario's files in dir/gen); says what each step took. */
+async function buildCombined(dir) {
+  const data = join(dir, "data");
+  const steps = [];
+  const timed = async (what, fn) => {
+    const t = Date.now();
+    const said = await fn();
+    steps.push({ what, ms: Date.now() - t });
+    log(`combined dataset: ${what} in ${((Date.now() - t) / 1000).toFixed(1)} s${said ? `: ${said}` : ""}`);
+  };
+  // `serve --demo` writes the demo case into an empty store only: it goes first.
+  await timed("demo (serve --demo)", async () => stopServer(await startServer({ dataDir: data })));
+  for (const [format, files] of realDataJobs()) {
+    await timed(`ingest ${format} (${files.length} real file${files.length > 1 ? "s" : ""})`, () => ingest(data, format, files));
+  }
+  await timed("generate S seed 1 and ingest every file", () => loadGenerated(data, join(dir, "gen")));
+  const server = await startServer({ dataDir: data, demo: false });
+  try {
+    return { steps, ...(await graphStats(server.base)) };
+  } finally {
+    await stopServer(server);
+  }
+}
+
+/** Removes other keys' datasets, and builds left by runs that died over an hour ago. */
+function pruneFixtures(keep) {
+  for (const name of readdirSync(FIXTURE_ROOT)) {
+    const p = join(FIXTURE_ROOT, name);
+    if (name === keep || (name.includes(".partial-") && Date.now() - statSync(p).mtimeMs < 3600e3)) continue;
+    rmSync(p, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The task tests' dataset, made as a user would with the real binary: the
+ * demo case (as `serve --demo` loads it), every real file of ../shared/data
+ * and `redthread generate --scale S --seed 1` with every generated file, all
+ * through `redthread ingest` (about 68 k nodes, 135 k edges). Built once and
+ * cached; each call gets its own copy of the store (`data`), removed by
+ * `remove()`. `gen` holds the generated files (truth.json): read only, shared.
+ */
+export async function combinedData(name) {
+  const key = fixtureKey();
+  const cached = join(FIXTURE_ROOT, key);
+  let built = false;
+  if (!existsSync(join(cached, "fixture.json"))) {
+    mkdirSync(FIXTURE_ROOT, { recursive: true });
+    const partial = mkdtempSync(join(FIXTURE_ROOT, `${key}.partial-`));
+    try {
+      const t = Date.now();
+      const meta = await buildCombined(partial);
+      writeFileSync(join(partial, "fixture.json"), JSON.stringify({ key, version: FIXTURE_VERSION, builtMs: Date.now() - t, ...meta }, null, 2));
+      renameSync(partial, cached);
+      built = true;
+    } catch (err) {
+      rmSync(partial, { recursive: true, force: true });
+      // Another run finished the same dataset first: use it.
+      if (!existsSync(join(cached, "fixture.json"))) throw err;
+    }
+    pruneFixtures(key);
+  }
+  const meta = JSON.parse(readFileSync(join(cached, "fixture.json"), "utf8"));
+  const own = tempDir(`redthread-${name}-`);
+  const data = join(own.dir, "data");
+  const t = Date.now();
+  cpSync(join(cached, "data"), data, { recursive: true });
+  log(
+    `combined dataset ${key}: ${meta.nodes.toLocaleString("en-US")} nodes, ${meta.edges.toLocaleString("en-US")} edges; ` +
+      `${built ? "built" : "cached, built"} in ${(meta.builtMs / 1000).toFixed(1)} s; copied for ${name} in ${Date.now() - t} ms`,
+  );
+  return { data, gen: join(cached, "gen"), stats: { nodes: meta.nodes, edges: meta.edges }, remove: own.remove };
 }
 
 /** Starts `redthread serve` on a free port; resolves once /healthz answers. */

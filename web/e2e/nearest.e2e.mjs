@@ -1,6 +1,8 @@
-// Browser test of issue 16's task B, against the real binary: with the demo
-// case plus the real public data (OFAC SDN, MITRE ATT&CK, GraphSense
-// TagPacks from ../shared/data) ingested by the binary, from Lazarus Group
+// Browser test of issue 16's task B, against the real binary on the
+// combined dataset of the task tests (lib.mjs combinedData: the demo case,
+// every real public file of ../shared/data — OFAC SDN and address lists,
+// MITRE ATT&CK, GraphSense TagPacks, the thefts table — and a generated S
+// scenario, loaded by the binary): from Lazarus Group
 // "nearest sanctioned" returns paths that end at a designation named by
 // whom it designates, whose hop rows show each hop's sources inline
 // (dataset, record, confidence, marking, link); a hop row selects its
@@ -8,13 +10,10 @@
 // saves a screenshot in web/screenshots/.
 //
 //   node e2e/nearest.e2e.mjs    (after `make build`; environment as in lib.mjs)
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
 import {
   assert,
-  BIN,
   checkPrerequisites,
+  combinedData,
   launchBrowser,
   log,
   openPage,
@@ -23,57 +22,54 @@ import {
   startServer,
   STEP_MS,
   stopServer,
-  tempDir,
   until,
-  webDir,
 } from "./lib.mjs";
 
 const state = { step: "setup" };
-const DATA = resolve(webDir, process.env.SHARED_DATA ?? "../../shared/data");
 const LAZARUS = "threat_group:lazarus-group";
 
-/** The real data, by the format that reads it. */
-function realData() {
-  const ofac = join(DATA, "ofac");
-  const packs = join(DATA, "graphsense-tagpacks", "packs");
-  return [
-    ["ofac-csv", [
-      "ofac_sdn_20240503_dprk_cyber_entities.csv",
-      "ofac_sdn_20240503_crypto_addresses.csv",
-      "ofac_sdn_20240503_linked_to_edges.csv",
-      "sanctioned-addresses-2026-08-20.json",
-      "ofac_sdn_20260820_crypto_addresses_attributed.csv",
-    ].map((f) => join(ofac, f))],
-    ["ftm", [join(ofac, "ofac_dprk_ru_exchanges_mixers_ftm.jsonl")]],
-    ["stix", [join(DATA, "mitre-attack", "dprk-enterprise-attack-v18.1.json")]],
-    ["tagpack", [join(DATA, "graphsense-tagpacks", "actors", "graphsense.actorpack.yaml"),
-      ...readdirSync(packs).filter((f) => f.endsWith(".yaml")).sort().map((f) => join(packs, f))]],
-  ];
+/** A node as the server has it: label and how much of it is synthetic. */
+async function nodeOverApi(base, id) {
+  const res = await fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: "query($id: ID!) { node(id: $id) { id label illustrativeShare } }", variables: { id } }),
+  });
+  const body = await res.json();
+  assert(!body.errors && body.data.node, `node ${id}: ${JSON.stringify(body.errors)}`);
+  return body.data.node;
 }
 
-/** The demo (loaded by `serve --demo` into the empty store), then the real data through `redthread ingest`. */
-async function loadAll(dataDir) {
-  const demo = await startServer({ dataDir });
-  await stopServer(demo);
-  for (const [format, files] of realData()) {
-    for (const f of files) assert(existsSync(f), `missing real data file ${f} (set SHARED_DATA)`);
-    const r = spawnSync(BIN, ["ingest", "--data", dataDir, "--format", format, ...files], { encoding: "utf8" });
-    // 3: loaded, with some records rejected (the real files hold addresses that fail their checksums).
-    assert(r.status === 0 || r.status === 3, `ingest ${format} exited ${r.status}: ${(r.stderr ?? "").slice(-2000)}`);
-    log(`ingested ${files.length} ${format} file(s): ${(r.stderr ?? "").trim().split("\n").at(-1)}`);
+/**
+ * The designation a listed path ends at: a real one is named by whom it
+ * designates ("OFAC SDN: …"); one the generated scenario made up (it gives
+ * the real Lazarus Group a "Synthetic designation 1") carries its own label
+ * and its hop says "illustrative". Returns whether it is real.
+ */
+async function checkDesignation(base, path, what) {
+  const last = path.getByTestId("path-hop").last();
+  const end = last.getByTestId("path-node");
+  const [id, text] = [await end.getAttribute("data-node-id"), await end.textContent()];
+  const node = await nodeOverApi(base, id);
+  if (node.illustrativeShare === "ALL") {
+    assert(text === node.label, `${what} ends at the synthetic ${id}, shown as "${text}", not its label "${node.label}"`);
+    assert((await last.locator(".badge-illustrative").count()) >= 1, `${what} ends at the synthetic ${id}; its hop does not say illustrative`);
+    return false;
   }
+  assert(/^OFAC SDN: .+/.test(text ?? ""), `${what} ends at "${text}", not a designation named by whom it designates`);
+  return true;
 }
 
 async function main() {
   checkPrerequisites();
-  const tmp = tempDir("redthread-nearest-");
   const errors = [];
+  let data;
   let server;
   const browser = await launchBrowser();
   try {
-    state.step = "load the demo and the real data";
-    await loadAll(tmp.dir);
-    server = await startServer({ dataDir: tmp.dir, demo: false });
+    state.step = "the combined dataset";
+    data = await combinedData("nearest");
+    server = await startServer({ dataDir: data.data, demo: false });
     const ui = await openPage(browser, { errors, viewport: { width: 1440, height: 900 } });
     const { page, hook, waitIdle, shot } = ui;
     await page.goto(`${server.base}/?e2e`);
@@ -107,6 +103,7 @@ async function main() {
     state.step = "each path ends at a designation named by whom it designates";
     const paths = trace.locator(".pf-path");
     let lastLength = 0;
+    let real = 0;
     for (let i = 0; i < 3; i++) {
       const path = paths.nth(i);
       if (i > 0) await path.locator("summary").click(); // the others start closed
@@ -115,8 +112,8 @@ async function main() {
       assert(n >= 1, `path ${i + 1} has no hops`);
       assert(n >= lastLength, `paths are not shortest first (${n} hops after ${lastLength})`);
       lastLength = n;
-      const end = await hops.nth(n - 1).getByTestId("path-node").textContent();
-      assert(/^OFAC SDN: .+/.test(end ?? ""), `path ${i + 1} ends at "${end}", not a designation named by whom it designates`);
+      const isReal = await checkDesignation(server.base, path, `path ${i + 1}`);
+      if (isReal) real++;
       const lastEdge = await hops.nth(n - 1).getAttribute("data-edge-id");
       assert(lastEdge?.includes(">SANCTIONED_BY>sanction:"), `path ${i + 1} does not end with its designation edge: ${lastEdge}`);
 
@@ -126,16 +123,21 @@ async function main() {
         const k = await sources.count();
         assert(k >= 1, `path ${i + 1} hop ${j + 1} shows no source`);
         const text = (await sources.first().innerText()).replace(/\s+/g, " ");
-        assert(/(ofac-csv|ftm|stix|tagpack|demo|native)[^ ]*:/.test(text), `hop ${j + 1} of path ${i + 1}: no dataset in "${text}"`);
+        // The generated scenario's dataset is "synthetic/redthread-generate-seed-1".
+        assert(/(ofac-csv|ftm|stix|tagpack|demo|native)[^ ]*:|^synthetic\/\S+/.test(text), `hop ${j + 1} of path ${i + 1}: no dataset in "${text}"`);
         assert(/#\S+/.test(text), `hop ${j + 1} of path ${i + 1}: no record in "${text}"`);
         assert(/\d+%|confidence|\d/.test(text), `hop ${j + 1} of path ${i + 1}: no confidence in "${text}"`);
         assert(/TLP/.test(text), `hop ${j + 1} of path ${i + 1}: no marking in "${text}"`);
       }
+      // The generator cites no web address; every real source does.
+      if (!isReal) continue;
       const links = await path.getByTestId("path-hop-source-link").count();
       assert(links >= 1, `path ${i + 1}: no source link`);
       const href = await path.getByTestId("path-hop-source-link").first().getAttribute("href");
       assert(/^https?:\/\//.test(href ?? ""), `a source link is not a web address: ${href}`);
     }
+    assert(real >= 1, "no path ends at a real designation: nothing shows how designations are named");
+    log(`nearest sanctioned: ${real} of 3 paths end at a real designation, ${3 - real} at a synthetic one`);
     await shot("nearest-03-hops-with-sources");
 
     state.step = "a hop row selects its edge";
@@ -211,9 +213,22 @@ async function main() {
       const s = await trace.getByTestId("path-summary").textContent();
       return /designation under CYBER2/.test(s ?? "") && (await trace.getByTestId("path-select").count()) >= 1;
     });
-    const end = await trace.locator(".pf-path").first().getByTestId("path-node").last().textContent();
-    assert(/^OFAC SDN: .*CYBER2/.test(end ?? ""), `the nearest CYBER2 designation is labelled "${end}"`);
     await waitIdle();
+    // The nearest real CYBER2 designation among those listed (synthetic ones checked as marked).
+    let cyber2 = null;
+    const listed = trace.locator(".pf-path");
+    for (let i = 0; i < (await listed.count()) && cyber2 === null; i++) {
+      if (i > 0) await listed.nth(i).locator("summary").click();
+      if (await checkDesignation(server.base, listed.nth(i), `CYBER2 path ${i + 1}`)) {
+        cyber2 = await listed.nth(i).getByTestId("path-node").last().textContent();
+        // Shown: the path chosen, its hops open.
+        await listed.nth(i).getByTestId("path-select").click();
+        await waitIdle();
+        await listed.nth(i).getByTestId("path-hop").last().scrollIntoViewIfNeeded();
+      }
+    }
+    assert(/^OFAC SDN: .*CYBER2/.test(cyber2 ?? ""), `the nearest real CYBER2 designation is labelled "${cyber2}"`);
+    log(`nearest real CYBER2 designation: ${cyber2}`);
     await shot("nearest-06-program");
 
     assert(errors.length === 0, `page errors:\n${errors.join("\n")}`);
@@ -223,7 +238,7 @@ async function main() {
   } finally {
     await browser.close();
     await stopServer(server);
-    tmp.remove();
+    data?.remove();
   }
 }
 

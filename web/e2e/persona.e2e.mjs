@@ -1,18 +1,17 @@
 // Browser test of persona evidence (issue 16, task D), against the real
-// binary on the demo case: the four IT-worker personas collapse into one
+// binary on the combined dataset of the task tests (lib.mjs combinedData:
+// the demo case, every real public file of ../shared/data and a generated S
+// scenario, loaded by the binary's own commands): the demo's four IT-worker personas collapse into one
 // group whose details list every link with its score and the identifiers the
 // personas share (with their weights); the shared identifiers are on the
 // canvas and highlighted; opening the group shows each member with its
 // edges; a Reject, with who judged and why, records a judgement that takes
 // the link out of the next answer (in the panel and over the API). Every
-// step saves a screenshot in web/screenshots/. Then, on the real MITRE ATT&CK
-// and OFAC SDN data, the review of same-actor candidates across sources.
+// step saves a screenshot in web/screenshots/. Then, on the same data, the
+// review of same-actor candidates across sources (MITRE ATT&CK ↔ OFAC SDN).
 //
 //   node e2e/persona.e2e.mjs    (after `make build`; environment as in lib.mjs)
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { assert, BIN, checkPrerequisites, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, tempDir, until, webDir } from "./lib.mjs";
+import { assert, checkPrerequisites, combinedData, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, until } from "./lib.mjs";
 
 const state = { step: "setup" };
 const PERSONA = (x) => `person:illustrative-it-worker-persona-${x}`;
@@ -33,82 +32,60 @@ async function clusterOverApi(base) {
   return body.data.personaCluster;
 }
 
-/** The real public data (SOURCES.md): ../shared/data from the repository, or REDTHREAD_DATA. */
-const DATA = resolve(webDir, process.env.REDTHREAD_DATA ?? "../../shared/data");
-const REAL = [
-  ["stix", "mitre-attack/dprk-enterprise-attack-v18.1.json"],
-  ["ofac-csv", "ofac/sdn-2024-05-03.csv"],
-];
 const MITRE_LAZARUS = "threat_group:lazarus-group";
 const OFAC_LAZARUS = "organization:ofac-sdn-27307";
 
 /**
- * Same actor across sources, on MITRE ATT&CK and the OFAC SDN list loaded by
- * the binary's own ingest: the review lists MITRE's Lazarus Group ↔ OFAC's
+ * Same actor across sources, on MITRE ATT&CK and the OFAC SDN list as the
+ * combined data holds them: the review lists MITRE's Lazarus Group ↔ OFAC's
  * LAZARUS GROUP with the names they share; a rejected pair leaves the list,
  * a confirmed one shows its judgement.
  */
-async function sameActors(browser, errors) {
-  if (!REAL.every(([, f]) => existsSync(resolve(DATA, f)))) {
-    log(`same actors: skipped, the real data is not at ${DATA}`);
-    return;
-  }
-  const tmp = tempDir("redthread-sameas-e2e-");
-  let server;
-  try {
-    for (const [format, file] of REAL) {
-      // Exit 3: the job finished and reported the SDN list's own bad records (truncated addresses).
-      const r = spawnSync(BIN, ["ingest", "--data", tmp.dir, "--format", format, resolve(DATA, file)], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
-      assert(r.status === 0 || r.status === 3, `ingest ${file} exited ${r.status}: ${r.stderr.slice(-500)}`);
-    }
-    server = await startServer({ dataDir: tmp.dir, demo: false });
-    const { page, waitIdle, shot } = await openPage(browser, { errors, name: "same-actors", viewport: { width: 1440, height: 900 } });
-    state.step = "same actors: the review lists Lazarus Group";
-    await page.goto(`${server.base}/?e2e`);
-    await page.waitForFunction(() => window.__redthread !== undefined);
-    await page.getByTestId("same-actors").click();
-    const dialog = page.getByTestId("same-as-dialog");
-    const lazarus = dialog.locator(`[data-testid="same-as-candidate"][data-a="${OFAC_LAZARUS}"][data-b="${MITRE_LAZARUS}"]`);
-    await lazarus.waitFor();
-    const folded = await lazarus.getByTestId("same-as-match").evaluateAll((els) => els.map((e) => e.getAttribute("data-folded")));
-    for (const want of ["lazarus group", "hidden cobra", "guardians of peace"]) assert(folded.includes(want), `Lazarus Group's evidence should include ${want}: ${folded.join(", ")}`);
-    const datasets = await lazarus.getByTestId("same-as-datasets").allInnerTexts();
-    assert(/sdn-2024-05-03/.test(datasets[0]) && /enterprise-attack/.test(datasets[1]), `each side should name its dataset: ${datasets.join(" | ")}`);
-    const total = await dialog.getByTestId("same-as-candidate").count();
-    await shot("persona-04-same-actors");
+async function sameActors(browser, errors, server) {
+  const { page, waitIdle, shot } = await openPage(browser, { errors, name: "same-actors", viewport: { width: 1440, height: 900 } });
+  state.step = "same actors: the review lists Lazarus Group";
+  await page.goto(`${server.base}/?e2e`);
+  await page.waitForFunction(() => window.__redthread !== undefined);
+  await page.getByTestId("same-actors").click();
+  const dialog = page.getByTestId("same-as-dialog");
+  const lazarus = dialog.locator(`[data-testid="same-as-candidate"][data-a="${OFAC_LAZARUS}"][data-b="${MITRE_LAZARUS}"]`);
+  await lazarus.waitFor();
+  const folded = await lazarus.getByTestId("same-as-match").evaluateAll((els) => els.map((e) => e.getAttribute("data-folded")));
+  for (const want of ["lazarus group", "hidden cobra", "guardians of peace"]) assert(folded.includes(want), `Lazarus Group's evidence should include ${want}: ${folded.join(", ")}`);
+  const datasets = await lazarus.getByTestId("same-as-datasets").allInnerTexts();
+  assert(/sdn-2024-05-03/.test(datasets[0]) && /enterprise-attack/.test(datasets[1]), `each side should name its dataset: ${datasets.join(" | ")}`);
+  const total = await dialog.getByTestId("same-as-candidate").count();
+  // On the combined data the list is long: Lazarus Group in view.
+  await lazarus.scrollIntoViewIfNeeded();
+  await shot("persona-04-same-actors");
 
-    state.step = "same actors: reject one, confirm Lazarus";
-    const other = dialog.getByTestId("same-as-candidate").filter({ hasNotText: "LAZARUS" }).first();
-    const [oa, ob] = [await other.getAttribute("data-a"), await other.getAttribute("data-b")];
-    await dialog.getByTestId("same-as-judged-by").fill(JUDGE);
-    await dialog.getByTestId("same-as-reason").fill("checked by the e2e test");
-    await other.getByTestId("same-as-reject").click();
-    await until("the rejected pair to leave the list", async () => (await dialog.locator(`[data-testid="same-as-candidate"][data-a="${oa}"][data-b="${ob}"]`).count()) === 0);
-    assert((await dialog.getByTestId("same-as-candidate").count()) === total - 1, "one candidate fewer after a rejection");
-    await lazarus.getByTestId("same-as-confirm").click();
-    await until("the confirmation shown", async () => /Confirmed by/.test(await lazarus.innerText()));
-    assert((await lazarus.getByTestId("same-as-judgement").innerText()).includes(JUDGE), "the confirmation names who judged");
-    await waitIdle();
-    await shot("persona-05-same-actors-judged");
-    log(`same actors: ${total} candidates; rejected ${oa} ↔ ${ob}; confirmed Lazarus Group`);
-  } catch (err) {
-    if (server) console.error(serverTail(server));
-    throw err;
-  } finally {
-    await stopServer(server);
-    tmp.remove();
-  }
+  state.step = "same actors: reject one, confirm Lazarus";
+  const other = dialog.getByTestId("same-as-candidate").filter({ hasNotText: "LAZARUS" }).first();
+  const [oa, ob] = [await other.getAttribute("data-a"), await other.getAttribute("data-b")];
+  await dialog.getByTestId("same-as-judged-by").fill(JUDGE);
+  await dialog.getByTestId("same-as-reason").fill("checked by the e2e test");
+  await other.getByTestId("same-as-reject").click();
+  await until("the rejected pair to leave the list", async () => (await dialog.locator(`[data-testid="same-as-candidate"][data-a="${oa}"][data-b="${ob}"]`).count()) === 0);
+  assert((await dialog.getByTestId("same-as-candidate").count()) === total - 1, "one candidate fewer after a rejection");
+  await lazarus.getByTestId("same-as-confirm").click();
+  await until("the confirmation shown", async () => /Confirmed by/.test(await lazarus.innerText()));
+  assert((await lazarus.getByTestId("same-as-judgement").innerText()).includes(JUDGE), "the confirmation names who judged");
+  await waitIdle();
+  await lazarus.scrollIntoViewIfNeeded();
+  await shot("persona-05-same-actors-judged");
+  log(`same actors: ${total} candidates; rejected ${oa} ↔ ${ob}; confirmed Lazarus Group`);
 }
 
 async function main() {
   checkPrerequisites();
-  const tmp = tempDir("redthread-persona-e2e-");
   const errors = [];
+  let data;
   let server;
   let ui;
   const browser = await launchBrowser();
   try {
-    server = await startServer({ dataDir: tmp.dir });
+    data = await combinedData("persona");
+    server = await startServer({ dataDir: data.data, demo: false });
     ui = await openPage(browser, { errors, viewport: { width: 1440, height: 900 } });
     const { page, hook, waitIdle, shot } = ui;
     state.step = "load";
@@ -197,7 +174,7 @@ async function main() {
     await shot("persona-03-rejected");
     log(`rejected A–B; links now ${after.links.map((l) => `${l.a.slice(-1)}–${l.b.slice(-1)} ${l.score}`).join(", ")}`);
 
-    await sameActors(browser, errors);
+    await sameActors(browser, errors, server);
     assert(errors.length === 0, `page errors: ${errors.join("; ")}`);
   } catch (err) {
     await ui?.shot("persona-failed").catch(() => undefined);
@@ -206,7 +183,7 @@ async function main() {
   } finally {
     await browser.close();
     await stopServer(server);
-    tmp.remove();
+    data?.remove();
   }
 }
 

@@ -1,52 +1,31 @@
 // Browser test of task A of issue 16: risk computed by the server. The real
-// binary serves the demo case plus real public data it ingested itself
-// (OFAC's SDN list of 2024-05-03, MITRE ATT&CK's DPRK groups, GraphSense
-// TagPacks); the Ronin bridge exploiter wallet, searched and added ALONE to
+// binary serves the combined dataset of the task tests (lib.mjs
+// combinedData: the demo case, every real public file of ../shared/data —
+// OFAC's SDN list and address lists, MITRE ATT&CK, GraphSense TagPacks,
+// the thefts table — and a generated S scenario, loaded by the binary
+// itself); the Ronin bridge exploiter wallet, searched and added ALONE to
 // the canvas, is badged sanctioned with the reason in the details panel and
 // the hover card, the path behind the flag goes on the canvas on request, and
 // the badge stays when that path's sanction node leaves the canvas again.
 //
 //   node e2e/risk.e2e.mjs     (after `make build`; see ui.e2e.mjs for the environment)
-import { execFileSync } from "node:child_process";
-import { join, resolve } from "node:path";
-import { assert, BIN, checkPrerequisites, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, tempDir, until, webDir } from "./lib.mjs";
+import { assert, checkPrerequisites, combinedData, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, until } from "./lib.mjs";
 
 const state = { step: "setup" };
-const DATA = resolve(webDir, process.env.REDTHREAD_SHARED_DATA ?? "../../shared/data");
 const RONIN = "wallet:eth:0x098b716b8aaf21512996dc57eb0615e2383e2f96";
 const SANCTION = "sanction:ofac-27307";
 
-/** Loads the real public data with the binary's own ingest command. */
-function ingestRealData(dataDir) {
-  const tp = (f) => join(DATA, "graphsense-tagpacks", f);
-  const jobs = [
-    ["ofac-csv", [join(DATA, "ofac", "sdn-2024-05-03.csv")]],
-    ["stix", [join(DATA, "mitre-attack", "dprk-enterprise-attack-v18.1.json")]],
-    ["tagpack", [tp("actors/graphsense.actorpack.yaml"), tp("packs/ronin_bridge.yaml"), tp("packs/lazarus.yaml"), tp("packs/tornado_cash.yaml")]],
-  ];
-  for (const [format, files] of jobs) {
-    try {
-      execFileSync(BIN, ["ingest", "--data", dataDir, "--format", format, ...files], { stdio: ["ignore", "ignore", "pipe"] });
-    } catch (err) {
-      // Exit 3 (cli.ExitRejected): loaded, with some records rejected — the
-      // SDN list has remarks OFAC cut mid-address, rejected by design.
-      if (err.status !== 3) throw err;
-    }
-    log(`ingested ${format}: ${files.map((f) => f.slice(DATA.length + 1)).join(", ")}`);
-  }
-}
-
 async function main() {
   checkPrerequisites();
-  const data = tempDir("redthread-e2e-risk-");
+  let data;
   let server;
   let browser;
   const pageErrors = [];
   try {
-    state.step = "ingest the real data";
-    ingestRealData(data.dir);
+    state.step = "the combined dataset";
+    data = await combinedData("risk");
     state.step = "server health";
-    server = await startServer({ dataDir: data.dir });
+    server = await startServer({ dataDir: data.data, demo: false });
     browser = await launchBrowser();
     const { page, hook, order, waitIdle, nodePoint, shot } = await openPage(browser, { errors: pageErrors });
     await page.goto(`${server.base}/?e2e`);
@@ -74,12 +53,16 @@ async function main() {
     const details = page.getByTestId("details-panel");
     await until("details to show the wallet", async () => (await details.getByTestId("details-id").innerText()) === RONIN);
     await details.getByTestId("badge-sanctioned").waitFor();
-    const flag = details.locator('[data-testid="risk-flag"][data-kind="SANCTIONED"]');
+    // The address lists designate the wallet too ("OFAC SDN list", no entry
+    // named): the flag of LAZARUS GROUP's entry is the one whose path ends at SANCTION.
+    const sanctioned = details.locator('[data-testid="risk-flag"][data-kind="SANCTIONED"]');
+    const flag = sanctioned.filter({ hasText: "LAZARUS GROUP (DPRK3)" });
     await flag.waitFor();
     const reason = await flag.getByTestId("risk-reason").innerText();
     assert(/designated on OFAC SDN: LAZARUS GROUP \(DPRK3\)$/.test(reason), `the details should give the reason: ${reason}`);
     const kinds = await details.getByTestId("risk-flag").evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")));
-    log(`flags in details: ${kinds.join(", ")}; SANCTIONED: ${reason}`);
+    const reasons = await sanctioned.getByTestId("risk-reason").allInnerTexts();
+    log(`flags in details: ${kinds.join(", ")}; SANCTIONED: ${reasons.join(" | ")}`);
     await shot("risk-02-alone-sanctioned");
 
     state.step = "hover card";
@@ -108,7 +91,7 @@ async function main() {
     const after = await hook((id) => window.__redthread.graph.getNodeAttribute(id, "badges"), RONIN);
     assert(after?.includes("sanctioned"), `the badge should not depend on what is drawn: ${JSON.stringify(after)}`);
     await hook((id) => window.__redthread.app.select({ type: "node", id }), RONIN);
-    await details.locator('[data-testid="risk-flag"][data-kind="SANCTIONED"]').waitFor();
+    await flag.waitFor();
     await shot("risk-05-edge-removed");
 
     assert(pageErrors.length === 0, `page errors:\n${pageErrors.join("\n")}`);
@@ -118,7 +101,7 @@ async function main() {
   } finally {
     await browser?.close();
     await stopServer(server);
-    data.remove();
+    data?.remove();
   }
 }
 

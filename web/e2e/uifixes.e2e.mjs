@@ -1,6 +1,7 @@
 // Browser test of issue 16's UI fixes and synthetic marks (task E), against
-// the real binary, on a generated S scenario (`redthread generate`) loaded
-// by the binary's own ingest command beside MITRE's real STIX bundle:
+// the real binary, on the combined dataset of the task tests (lib.mjs
+// combinedData: the demo case, every real public file of ../shared/data and
+// a generated S scenario, loaded by the binary's own commands):
 //   - synthetic facts are marked: a generated wallet is "synthetic" (details
 //     badge, hover card, ◇ after its canvas label, legend); MITRE's Lazarus
 //     Group, which the scenario gives a synthetic designation, is "partly
@@ -14,14 +15,13 @@
 //   - Clear canvas closes the open case, drops the filters and the brush,
 //     and a later hub expansion starts from the default filters (limit 50);
 //   - a theft's money flow, newly drawn, reads left to right.
-import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  assert, BIN, checkPrerequisites, launchBrowser, loadGenerated, log, openPage, run, SHOTS, startServer, stopServer, serverTail, tempDir, until, webDir,
+  assert, checkPrerequisites, combinedData, launchBrowser, log, openPage, run, SHOTS, startServer, stopServer, serverTail, until,
 } from "./lib.mjs";
 
 const state = { step: "start" };
-const MITRE = join(webDir, "../../shared/data/mitre-attack/dprk-enterprise-attack-v18.1.json");
 const LAZARUS = "threat_group:lazarus-group";
 
 async function searchAndPick(page, query, label) {
@@ -32,26 +32,33 @@ async function searchAndPick(page, query, label) {
   await hit.click();
 }
 
-/** The busiest hot wallet of the generated exchanges (as flows.e2e.mjs finds it), put on the canvas. */
-async function addHub(ui) {
-  const { page, hook } = ui;
-  await page.getByTestId("search-input").fill("exchange");
-  const hits = page.getByTestId("search-result");
-  await hits.first().waitFor();
-  const ids = await hits.evaluateAll((els) => els.map((e) => e.getAttribute("data-node-id")));
-  await page.keyboard.press("Escape");
+/** The generated exchanges' wallets, as the scenario's own entities file lists them. */
+function exchangeWallets(gen) {
+  const records = readFileSync(join(gen, "entities.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const exchanges = new Set(records.filter((r) => r.type === "node" && r.kind === "SERVICE" && r.props?.category === "exchange").map((r) => r.id));
+  return records.filter((r) => r.type === "edge" && r.kind === "CONTROLS" && exchanges.has(r.from)).map((r) => r.to);
+}
+
+/**
+ * The busiest wallet of the generated exchanges (a hot wallet), put on the
+ * canvas. Its candidates come from the generated files, not a search for
+ * "exchange": on the combined data the real TagPacks' and OFAC's exchanges
+ * fill the search results.
+ */
+async function addHub(ui, wallets) {
+  const { hook } = ui;
   const hub = await hook(async (list) => {
     const { app } = window.__redthread;
     let best = null;
-    for (const id of list.filter((x) => x.startsWith("service:"))) {
-      const sub = await app.client.neighbors(id, { edgeKinds: ["CONTROLS"], limit: 500 });
-      for (const n of sub.nodes) if (n.kind === "WALLET" && (!best || n.degree > best.degree)) best = n;
+    for (const id of list) {
+      const n = await app.client.node(id);
+      if (n && (!best || n.degree > best.degree)) best = n;
     }
     if (best) app.addFromSearch(best);
     return best;
-  }, ids);
-  assert(hub && hub.degree > 200, `no exchange wallet has more than 200 connections (best: ${JSON.stringify(hub?.id)} ${hub?.degree})`);
-  await page.waitForFunction((id) => window.__redthread.graph.hasNode(id), hub.id);
+  }, wallets);
+  assert(hub && hub.degree > 200, `no exchange wallet has more than 200 connections (best of ${wallets.length}: ${JSON.stringify(hub?.id)} ${hub?.degree})`);
+  await ui.page.waitForFunction((id) => window.__redthread.graph.hasNode(id), hub.id);
   await ui.waitIdle();
   return hub;
 }
@@ -67,17 +74,15 @@ async function casesButtonOnScreen(page, width) {
 
 async function main() {
   checkPrerequisites();
-  const tmp = tempDir("redthread-uifixes-");
   const errors = [];
   let browser;
   let server;
   let ui;
+  let combined;
   try {
-    state.step = "load data";
-    const data = join(tmp.dir, "data");
-    loadGenerated(data, join(tmp.dir, "gen"));
-    execFileSync(BIN, ["ingest", "--data", data, "--format", "stix", MITRE], { stdio: ["ignore", "ignore", "pipe"] });
-    server = await startServer({ dataDir: data, demo: false });
+    state.step = "the combined dataset";
+    combined = await combinedData("uifixes");
+    server = await startServer({ dataDir: combined.data, demo: false });
     browser = await launchBrowser();
     ui = await openPage(browser, { errors, viewport: { width: 1440, height: 900 } });
     const { page, hook, waitIdle, shot } = ui;
@@ -127,7 +132,8 @@ async function main() {
 
     state.step = "hub expanded with filters";
     await page.getByTestId("clear-canvas").click();
-    const hub = await addHub(ui);
+    const wallets = exchangeWallets(combined.gen);
+    const hub = await addHub(ui, wallets);
     log(`hub: ${hub.id} with ${hub.degree} connections`);
     let p = await ui.nodePoint(hub.id);
     await page.mouse.dblclick(p.x, p.y);
@@ -199,7 +205,7 @@ async function main() {
     await shot("uifix-07-cleared");
 
     state.step = "hub expansion after Clear canvas";
-    await addHub(ui);
+    await addHub(ui, wallets);
     p = await ui.nodePoint(hub.id);
     await page.mouse.dblclick(p.x, p.y);
     await page.getByTestId("hub-warning").waitFor();
@@ -247,7 +253,7 @@ async function main() {
     await ui?.context.close().catch(() => {});
     await browser?.close().catch(() => {});
     await stopServer(server);
-    tmp.remove();
+    combined?.remove();
   }
 }
 
