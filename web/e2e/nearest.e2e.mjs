@@ -224,6 +224,9 @@ async function main() {
         // Shown: the path chosen, its hops open.
         await listed.nth(i).getByTestId("path-select").click();
         await waitIdle();
+        const open = await listed.evaluateAll((els) => els.map((el) => el.querySelector("details.pf-path-hops")?.open ?? true));
+        // The path chosen before (the first) closes; the one chosen now opens.
+        assert(open[i] && (i === 0 || !open[0]), `choosing path ${i + 1} opens its hops and closes the first's: ${JSON.stringify(open)}`);
         await listed.nth(i).getByTestId("path-hop").last().scrollIntoViewIfNeeded();
       }
     }
