@@ -286,6 +286,7 @@ type ComplexityRoot struct {
 	NameMatch struct {
 		A      func(childComplexity int) int
 		B      func(childComplexity int) int
+		Domain func(childComplexity int) int
 		Folded func(childComplexity int) int
 	}
 
@@ -1646,6 +1647,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NameMatch.B(childComplexity), true
+	case "NameMatch.domain":
+		if e.ComplexityRoot.NameMatch.Domain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NameMatch.Domain(childComplexity), true
 	case "NameMatch.folded":
 		if e.ComplexityRoot.NameMatch.Folded == nil {
 			break
@@ -2972,8 +2979,9 @@ type Query {
   Entities from different sources that may be one actor: threat groups,
   organizations and services, or persons, whose names or aliases match once
   folded (case, punctuation, accents and trailing corporate suffixes
-  ignored) and whose sources share no dataset; each with the names that
-  matched. Proposals, never merges: confirmSameAs and rejectSameAs judge a
+  ignored; a bare web domain also matches by its name, sinbad.io and SINBAD)
+  and whose sources share no dataset; each with the names that matched.
+  OFAC's vessels and aircraft name no actor and are left out. Proposals, never merges: confirmSameAs and rejectSameAs judge a
   pair (a rejected one is not proposed again, a confirmed one shows its
   judgement). By (a, b) ID; a page reads every entity of the kinds, at most
   the server's visit limit (truncated says when it stopped short).
@@ -3081,6 +3089,8 @@ type NameMatch {
   a: String!
   b: String!
   folded: String!
+  "One spelling is a bare web domain matched by its name without the top-level domain (sinbad.io and SINBAD): weaker evidence than one name."
+  domain: Boolean!
 }
 
 "A same-as decision."
@@ -4293,6 +4303,8 @@ func (ec *executionContext) childFields_NameMatch(ctx context.Context, field gra
 		return ec.fieldContext_NameMatch_b(ctx, field)
 	case "folded":
 		return ec.fieldContext_NameMatch_folded(ctx, field)
+	case "domain":
+		return ec.fieldContext_NameMatch_domain(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NameMatch", field.Name)
 }
@@ -10253,6 +10265,29 @@ func (ec *executionContext) _NameMatch_folded(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_NameMatch_folded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NameMatch", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NameMatch_domain(ctx context.Context, field graphql.CollectedField, obj *model.NameMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NameMatch_domain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Domain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NameMatch_domain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NameMatch", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _NodeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NodeConnection) (ret graphql.Marshaler) {
@@ -16939,6 +16974,11 @@ func (ec *executionContext) _NameMatch(ctx context.Context, sel ast.SelectionSet
 			}
 		case "folded":
 			out.Values[i] = ec._NameMatch_folded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "domain":
+			out.Values[i] = ec._NameMatch_domain(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

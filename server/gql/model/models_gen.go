@@ -287,6 +287,8 @@ type NameMatch struct {
 	A      string `json:"a"`
 	B      string `json:"b"`
 	Folded string `json:"folded"`
+	// One spelling is a bare web domain matched by its name without the top-level domain (sinbad.io and SINBAD): weaker evidence than one name.
+	Domain bool `json:"domain"`
 }
 
 // What `nearest` looks for: exactly one field.
