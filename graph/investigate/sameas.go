@@ -114,7 +114,7 @@ func SameAsCandidates(ctx context.Context, st SameAsStore, q SameAsQuery, l Limi
 	if err != nil {
 		return res, err
 	}
-	pairs, matches, hubs := matchNames(ents, after)
+	pairs, matches, hubs := matchNames(ents, after, nil)
 	if hubs > 0 {
 		res.Add("%d names shared by more than %d entities were not matched on", hubs, SameAsNameHub)
 	}
@@ -138,13 +138,16 @@ func SameAsCandidates(ctx context.Context, st SameAsStore, q SameAsQuery, l Limi
 			res.HasMore = true
 			break
 		}
-		a, b := ents[p.a], ents[p.b]
-		res.Candidates = append(res.Candidates, SameAsCandidate{
-			A: a.node, B: b.node, DatasetsA: a.datasets, DatasetsB: b.datasets, Matches: matches[p], Judgement: j,
-			Cursor: base64.RawURLEncoding.EncodeToString([]byte(a.node.ID + "\x00" + b.node.ID)),
-		})
+		res.Candidates = append(res.Candidates, sameAsCandidate(ents[p.a], ents[p.b], matches[p], j))
 	}
 	return res, nil
+}
+
+func sameAsCandidate(a, b sameAsEntity, ms []NameMatch, j *JudgementInfo) SameAsCandidate {
+	return SameAsCandidate{
+		A: a.node, B: b.node, DatasetsA: a.datasets, DatasetsB: b.datasets, Matches: ms, Judgement: j,
+		Cursor: base64.RawURLEncoding.EncodeToString([]byte(a.node.ID + "\x00" + b.node.ID)),
+	}
 }
 
 // sameAsAfter decodes a cursor into the pair it names.
@@ -177,14 +180,7 @@ func listEntities(ctx context.Context, ls SameAsStore, kinds []graph.NodeKind, m
 			if notAnActor(n) {
 				continue
 			}
-			var ds []string
-			for _, s := range n.Sources {
-				if s.Dataset != judgementDataset && s.Dataset != "" {
-					ds = append(ds, s.Dataset)
-				}
-			}
-			slices.Sort(ds)
-			out = append(out, sameAsEntity{node: n, datasets: slices.Compact(ds)})
+			out = append(out, newSameAsEntity(n))
 		}
 		if !page.HasMore || len(page.Nodes) == 0 {
 			return out, nil
@@ -193,9 +189,23 @@ func listEntities(ctx context.Context, ls SameAsStore, kinds []graph.NodeKind, m
 	}
 }
 
+// newSameAsEntity is a node with the datasets that name it, sorted.
+func newSameAsEntity(n *graph.Node) sameAsEntity {
+	var ds []string
+	for _, s := range n.Sources {
+		if s.Dataset != judgementDataset && s.Dataset != "" {
+			ds = append(ds, s.Dataset)
+		}
+	}
+	slices.Sort(ds)
+	return sameAsEntity{node: n, datasets: slices.Compact(ds)}
+}
+
 // matchNames pairs entities (by index, in ID order since ents are) that
-// share a folded name and no dataset, after the cursor pair.
-func matchNames(ents []sameAsEntity, after [2]string) ([]sameAsPair, map[sameAsPair][]NameMatch, int) {
+// share a folded name and no dataset, after the cursor pair; with focus,
+// only pairs holding a focused entity, and only their names' hubs counted.
+func matchNames(ents []sameAsEntity, after [2]string, focus []bool) ([]sameAsPair, map[sameAsPair][]NameMatch, int) {
+	focused := func(i int) bool { return focus == nil || focus[i] }
 	type use struct {
 		ent    int
 		name   string
@@ -216,6 +226,9 @@ func matchNames(ents []sameAsEntity, after [2]string) ([]sameAsPair, map[sameAsP
 	matches := map[sameAsPair][]NameMatch{}
 	hubs := 0
 	for folded, us := range byName {
+		if !slices.ContainsFunc(us, func(u use) bool { return focused(u.ent) }) {
+			continue
+		}
 		if len(us) > SameAsNameHub {
 			hubs++
 			continue
@@ -224,7 +237,7 @@ func matchNames(ents []sameAsEntity, after [2]string) ([]sameAsPair, map[sameAsP
 			for y := x + 1; y < len(us); y++ {
 				a, b := us[x], us[y]
 				na, nb := ents[a.ent].node, ents[b.ent].node
-				if a.ent == b.ent || a.domain && b.domain || !Judgeable(na.Kind, nb.Kind) || sharesDataset(ents[a.ent].datasets, ents[b.ent].datasets) {
+				if a.ent == b.ent || !focused(a.ent) && !focused(b.ent) || a.domain && b.domain || !Judgeable(na.Kind, nb.Kind) || sharesDataset(ents[a.ent].datasets, ents[b.ent].datasets) {
 					continue
 				}
 				p := sameAsPair{a.ent, b.ent}

@@ -312,4 +312,42 @@ func TestSameAsCandidatesRealServices(t *testing.T) {
 		}
 	}
 	t.Logf("%d candidates", len(got))
+
+	// As at the end of the TagPack job: the candidates of its actors, found
+	// through search, are every candidate above (each holds a TagPack actor).
+	var ids []string
+	for after := ""; ; {
+		page, err := s.ListNodes(context.Background(), graph.ListQuery{Kinds: investigate.SameAsKinds, After: after, Limit: graph.MaxListNodes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range page.Nodes {
+			if strings.HasPrefix(n.Sources[0].Dataset, "tagpack:") {
+				ids = append(ids, n.ID)
+			}
+		}
+		if !page.HasMore {
+			break
+		}
+		after = page.Nodes[len(page.Nodes)-1].ID
+	}
+	// Then as at the end of an OFAC job of those entries: found by search.
+	var ofac []string
+	for k := range got {
+		ofac = append(ofac, k[0])
+	}
+	for _, ids := range [][]string{ids, ofac} {
+		of, err := investigate.SameAsCandidatesOf(context.Background(), s, ids, investigate.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(of.Candidates) != len(got) {
+			t.Errorf("%d entities have %d candidates; the whole list has %d (%v)", len(ids), len(of.Candidates), len(got), of.Truncation)
+		}
+		for _, c := range of.Candidates {
+			if w, ok := got[[2]string{c.A.ID, c.B.ID}]; !ok || !slices.Equal(w.Matches, c.Matches) {
+				t.Errorf("%s ↔ %s: %+v; the whole list: %+v", c.A.ID, c.B.ID, c.Matches, w.Matches)
+			}
+		}
+	}
 }

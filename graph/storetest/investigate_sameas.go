@@ -12,7 +12,7 @@ import (
 )
 
 func sameAsCases() []suiteCase {
-	return []suiteCase{{"SameAsCandidates", testSameAsCandidates}, {"SameAsPaging", testSameAsPaging}}
+	return []suiteCase{{"SameAsCandidates", testSameAsCandidates}, {"SameAsPaging", testSameAsPaging}, {"SameAsCandidatesOf", testSameAsCandidatesOf}}
 }
 
 // Node IDs of the same-actor fixture.
@@ -190,5 +190,40 @@ func checkSameAs(t *testing.T, got []investigate.SameAsCandidate, want []sameAsW
 		case !w.judgedSame && j != nil:
 			t.Errorf("%s: judgement %+v, want none", ids[i], j)
 		}
+	}
+}
+
+// testSameAsCandidatesOf: the candidates of a few entities, found through
+// the store's search, are those of the whole list that hold one of them,
+// from either side (SINBAD's namesake is the domain sinbad.io); other
+// kinds, a vessel and a missing ID are passed over, and a hub name is said.
+func testSameAsCandidatesOf(t *testing.T, e env) {
+	write(t, e.s, sameAsFixture())
+	ids := []string{saSinbad, saOFACSinbad, saOFACLazarus, saPak, saOFACTornado, "organization:ofac-sdn-33917", "organization:hub-01", W(0x501), "person:nobody"}
+	// Many IDs (here padded with missing ones) are looked up by one scan
+	// instead of a search each: the same answer.
+	many := slices.Clone(ids)
+	for i := range 300 {
+		many = append(many, fmt.Sprintf("person:missing-%03d", i))
+	}
+	all := sameAsWanted()
+	for _, ids := range [][]string{ids, many} {
+		res, err := investigate.SameAsCandidatesOf(context.Background(), e.s, ids, investigate.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSameAs(t, res.Candidates, []sameAsWant{all[0], all[2], all[3]})
+		wantHub := fmt.Sprintf("1 names shared by more than %d entities were not matched on", investigate.SameAsNameHub)
+		if !slices.Equal(res.Reasons, []string{wantHub}) {
+			t.Errorf("%d IDs: truncation %+v, want only the hub said: %q", len(ids), res.Truncation, wantHub)
+		}
+	}
+	res, err := investigate.SameAsCandidatesOf(context.Background(), e.s, []string{saAndariel}, investigate.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSameAs(t, res.Candidates, all[1:2])
+	if res.Truncated {
+		t.Errorf("truncated without cause: %+v", res.Truncation)
 	}
 }
