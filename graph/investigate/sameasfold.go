@@ -73,14 +73,15 @@ func validLabels(labels []string) bool {
 			return false
 		}
 		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			if c := l[i]; !validDomainByte(c) {
 				return false
 			}
 		}
 	}
 	return true
 }
+
+func validDomainByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' }
 
 func allLetters(s string) bool {
 	for i := 0; i < len(s); i++ {
