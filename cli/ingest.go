@@ -15,8 +15,10 @@ import (
 
 	"github.com/redthread-dev/redthread/examples/demo"
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/formats"
+	"github.com/redthread-dev/redthread/ingest/sameasjob"
 )
 
 func (m Main) ingest(ctx context.Context, args []string) (err error) {
@@ -72,7 +74,8 @@ func (m Main) ingest(ctx context.Context, args []string) (err error) {
 	}
 	defer closeInto(&err, "store", store)
 
-	res, err := ingest.Run(ctx, store, sources, ingest.Options{
+	rec := sameasjob.Record(store)
+	res, err := ingest.Run(ctx, rec, sources, ingest.Options{
 		JobID:         *job,
 		BatchSize:     *batch,
 		MaxValueBytes: valueLimit,
@@ -89,6 +92,9 @@ func (m Main) ingest(ctx context.Context, args []string) (err error) {
 	if werr := res.WriteSkipped(m.Stderr); werr != nil && err == nil {
 		err = werr
 	}
+	if err == nil {
+		m.reviewSameAs(ctx, store, rec, logger)
+	}
 	if err != nil {
 		if ckpt != "" {
 			return fmt.Errorf("job %s stopped after %d records (run the same command again to resume from %s): %w", res.JobID, res.Records, ckpt, err)
@@ -99,6 +105,20 @@ func (m Main) ingest(ctx context.Context, args []string) (err error) {
 		return exitCode(ExitRejected)
 	}
 	return nil
+}
+
+// reviewSameAs prints how many same-actor candidates hold an entity the
+// job wrote (a resumed job: written in this run). A failure to look them
+// up is logged: the job itself is done.
+func (m Main) reviewSameAs(ctx context.Context, store investigate.Store, rec *sameasjob.Recorder, logger *slog.Logger) {
+	sum, err := sameasjob.Review(ctx, store, rec, investigate.Limits{})
+	if err != nil {
+		logger.Warn("same-actor candidates of the job not looked up", "err", err)
+		return
+	}
+	if line := sum.String(); line != "" {
+		fmt.Fprintf(m.Stderr, "%s: see sameAsCandidates, or Same actors… in the web UI\n", line)
+	}
 }
 
 // inputSources opens the input files of an ingest command in format.

@@ -87,7 +87,7 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	jcfg := jobs.Config{ImportDir: *importDir, StateDir: state, MaxUploadBytes: limit, MaxValueBytes: valueLimit, Logger: logger}
+	jcfg := jobs.Config{ImportDir: *importDir, StateDir: state, MaxUploadBytes: limit, MaxValueBytes: valueLimit, SameAs: store, Logger: logger}
 	jm, err := jobs.New(store, jcfg)
 	if err != nil && *stateDir == "" && sf.kind != "embedded" {
 		// A Neo4j deployment may run where the default directory is not

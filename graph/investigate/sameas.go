@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/graph/search"
 )
 
 // Same-actor candidates: entities that different sources name alike. MITRE
@@ -44,10 +43,13 @@ type SameAsQuery struct {
 }
 
 // NameMatch is one name the two entities share: each one's own spelling
-// (a label or an alias) and the folded form they agree on.
+// (a label or an alias) and the folded form they agree on. Domain: one
+// spelling is a bare web domain whose name is the other's ("sinbad.io" and
+// "SINBAD", DomainName).
 type NameMatch struct {
 	A, B   string
 	Folded string
+	Domain bool
 }
 
 // SameAsCandidate is two entities from different sources that share names,
@@ -74,29 +76,6 @@ type SameAsResult struct {
 type SameAsStore interface {
 	ListNodes(ctx context.Context, q graph.ListQuery) (graph.ListResult, error)
 	Opener
-}
-
-// corporateSuffixes are dropped at the end of a folded name: "Chosun Expo
-// Ltd" and "CHOSUN EXPO" are one name.
-var corporateSuffixes = map[string]bool{
-	"ltd": true, "limited": true, "llc": true, "inc": true, "incorporated": true, "co": true, "corp": true,
-	"corporation": true, "company": true, "plc": true, "gmbh": true, "ag": true, "sa": true, "jsc": true,
-	"ojsc": true, "pjsc": true, "ooo": true, "llp": true, "lp": true, "bv": true, "nv": true, "pte": true,
-}
-
-// FoldName folds a name for matching: search.Fold (case, accents,
-// punctuation), then trailing corporate suffixes dropped; "" when what is
-// left is too short to match on.
-func FoldName(s string) string {
-	toks := search.Fold(s)
-	for len(toks) > 1 && corporateSuffixes[toks[len(toks)-1]] {
-		toks = toks[:len(toks)-1]
-	}
-	out := strings.Join(toks, " ")
-	if len(strings.ReplaceAll(out, " ", "")) < sameAsMinName {
-		return ""
-	}
-	return out
 }
 
 type sameAsEntity struct {
@@ -135,7 +114,7 @@ func SameAsCandidates(ctx context.Context, st SameAsStore, q SameAsQuery, l Limi
 	if err != nil {
 		return res, err
 	}
-	pairs, matches, hubs := matchNames(ents, after)
+	pairs, matches, hubs := matchNames(ents, after, nil)
 	if hubs > 0 {
 		res.Add("%d names shared by more than %d entities were not matched on", hubs, SameAsNameHub)
 	}
@@ -159,13 +138,16 @@ func SameAsCandidates(ctx context.Context, st SameAsStore, q SameAsQuery, l Limi
 			res.HasMore = true
 			break
 		}
-		a, b := ents[p.a], ents[p.b]
-		res.Candidates = append(res.Candidates, SameAsCandidate{
-			A: a.node, B: b.node, DatasetsA: a.datasets, DatasetsB: b.datasets, Matches: matches[p], Judgement: j,
-			Cursor: base64.RawURLEncoding.EncodeToString([]byte(a.node.ID + "\x00" + b.node.ID)),
-		})
+		res.Candidates = append(res.Candidates, sameAsCandidate(ents[p.a], ents[p.b], matches[p], j))
 	}
 	return res, nil
+}
+
+func sameAsCandidate(a, b sameAsEntity, ms []NameMatch, j *JudgementInfo) SameAsCandidate {
+	return SameAsCandidate{
+		A: a.node, B: b.node, DatasetsA: a.datasets, DatasetsB: b.datasets, Matches: ms, Judgement: j,
+		Cursor: base64.RawURLEncoding.EncodeToString([]byte(a.node.ID + "\x00" + b.node.ID)),
+	}
 }
 
 // sameAsAfter decodes a cursor into the pair it names.
@@ -195,14 +177,10 @@ func listEntities(ctx context.Context, ls SameAsStore, kinds []graph.NodeKind, m
 				trunc.Add("only the first %d entities were read", max)
 				return out, nil
 			}
-			var ds []string
-			for _, s := range n.Sources {
-				if s.Dataset != judgementDataset && s.Dataset != "" {
-					ds = append(ds, s.Dataset)
-				}
+			if notAnActor(n) {
+				continue
 			}
-			slices.Sort(ds)
-			out = append(out, sameAsEntity{node: n, datasets: slices.Compact(ds)})
+			out = append(out, newSameAsEntity(n))
 		}
 		if !page.HasMore || len(page.Nodes) == 0 {
 			return out, nil
@@ -211,30 +189,46 @@ func listEntities(ctx context.Context, ls SameAsStore, kinds []graph.NodeKind, m
 	}
 }
 
+// newSameAsEntity is a node with the datasets that name it, sorted.
+func newSameAsEntity(n *graph.Node) sameAsEntity {
+	var ds []string
+	for _, s := range n.Sources {
+		if s.Dataset != judgementDataset && s.Dataset != "" {
+			ds = append(ds, s.Dataset)
+		}
+	}
+	slices.Sort(ds)
+	return sameAsEntity{node: n, datasets: slices.Compact(ds)}
+}
+
 // matchNames pairs entities (by index, in ID order since ents are) that
-// share a folded name and no dataset, after the cursor pair.
-func matchNames(ents []sameAsEntity, after [2]string) ([]sameAsPair, map[sameAsPair][]NameMatch, int) {
+// share a folded name and no dataset, after the cursor pair; with focus,
+// only pairs holding a focused entity, and only their names' hubs counted.
+func matchNames(ents []sameAsEntity, after [2]string, focus []bool) ([]sameAsPair, map[sameAsPair][]NameMatch, int) {
+	focused := func(i int) bool { return focus == nil || focus[i] }
 	type use struct {
-		ent  int
-		name string
+		ent    int
+		name   string
+		domain bool
 	}
 	byName := map[string][]use{}
 	for i, e := range ents {
 		for _, name := range append([]string{e.node.Label}, e.node.Aliases...) {
-			f := FoldName(name)
-			if f == "" {
-				continue
+			for _, k := range nameKeys(name) {
+				us := byName[k.folded]
+				if len(us) > 0 && us[len(us)-1].ent == i {
+					continue // one entity's label and alias alike
+				}
+				byName[k.folded] = append(us, use{i, name, k.domain})
 			}
-			us := byName[f]
-			if len(us) > 0 && us[len(us)-1].ent == i {
-				continue // one entity's label and alias alike
-			}
-			byName[f] = append(us, use{i, name})
 		}
 	}
 	matches := map[sameAsPair][]NameMatch{}
 	hubs := 0
 	for folded, us := range byName {
+		if !slices.ContainsFunc(us, func(u use) bool { return focused(u.ent) }) {
+			continue
+		}
 		if len(us) > SameAsNameHub {
 			hubs++
 			continue
@@ -243,7 +237,7 @@ func matchNames(ents []sameAsEntity, after [2]string) ([]sameAsPair, map[sameAsP
 			for y := x + 1; y < len(us); y++ {
 				a, b := us[x], us[y]
 				na, nb := ents[a.ent].node, ents[b.ent].node
-				if a.ent == b.ent || !Judgeable(na.Kind, nb.Kind) || sharesDataset(ents[a.ent].datasets, ents[b.ent].datasets) {
+				if a.ent == b.ent || !focused(a.ent) && !focused(b.ent) || a.domain && b.domain || !Judgeable(na.Kind, nb.Kind) || sharesDataset(ents[a.ent].datasets, ents[b.ent].datasets) {
 					continue
 				}
 				p := sameAsPair{a.ent, b.ent}
@@ -251,7 +245,7 @@ func matchNames(ents []sameAsEntity, after [2]string) ([]sameAsPair, map[sameAsP
 				if cmp.Or(cmp.Compare(ida, after[0]), cmp.Compare(idb, after[1])) <= 0 {
 					continue // on an earlier page
 				}
-				matches[p] = append(matches[p], NameMatch{A: a.name, B: b.name, Folded: folded})
+				matches[p] = append(matches[p], NameMatch{A: a.name, B: b.name, Folded: folded, Domain: a.domain || b.domain})
 			}
 		}
 	}

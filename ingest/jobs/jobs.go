@@ -23,8 +23,10 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/formats"
+	"github.com/redthread-dev/redthread/ingest/sameasjob"
 )
 
 // State is where a job is in its life.
@@ -76,9 +78,13 @@ type Config struct {
 	// KeepFinished is the number of finished jobs remembered; default 100.
 	// A job pushed out of the history takes its uploads with it.
 	KeepFinished int
-	BatchSize    int              // records per write; 0: ingest's default
-	Logger       *slog.Logger     // nil discards
-	Now          func() time.Time // nil: time.Now
+	// SameAs, when set, is the store a job that succeeds looks up the
+	// same-actor candidates of the entities it wrote in (Job.SameAs);
+	// nothing is merged.
+	SameAs    investigate.SameAsLookupStore
+	BatchSize int              // records per write; 0: ingest's default
+	Logger    *slog.Logger     // nil discards
+	Now       func() time.Time // nil: time.Now
 }
 
 // Input is one file of a job.
@@ -106,6 +112,10 @@ type Job struct {
 	// Resumed is the number of times the job went on from its checkpoint
 	// after the server stopped while it ran.
 	Resumed int
+	// SameAs counts the same-actor candidates holding an entity the job
+	// wrote (a resumed job: written since it resumed); nil until the job
+	// succeeds, or without Config.SameAs.
+	SameAs *sameasjob.Summary
 	// Error says why a job failed or was cancelled, for users: it names
 	// the file as the client knows it, never the server's path nor Go's
 	// error text (the log has those). ErrorCode classifies a failure.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/ingest"
+	"github.com/redthread-dev/redthread/ingest/sameasjob"
 )
 
 // state is a Manager's state directory, StateDir/jobs:
@@ -45,22 +46,23 @@ const recordVersion = 1
 
 // record is a job as stored, JSON in bucketJobs under its ID.
 type record struct {
-	Version    int             `json:"v"`
-	Seq        uint64          `json:"seq"`
-	ID         string          `json:"id"`
-	Format     string          `json:"format"`
-	Inputs     []Input         `json:"inputs"`
-	State      State           `json:"state"`
-	Error      string          `json:"error,omitempty"`
-	ErrorCode  graph.Code      `json:"errorCode,omitempty"`
-	Progress   ingest.Progress `json:"progress"` // field names as in Go; durations in nanoseconds
-	Rejected   int             `json:"rejected"`
-	Rejections []rejection     `json:"rejections,omitempty"`
-	Skipped    map[string]int  `json:"skipped,omitempty"`
-	Resumed    int             `json:"resumed,omitempty"`
-	Created    time.Time       `json:"created"`
-	Started    time.Time       `json:"started,omitzero"`
-	Finished   time.Time       `json:"finished,omitzero"`
+	Version    int                `json:"v"`
+	Seq        uint64             `json:"seq"`
+	ID         string             `json:"id"`
+	Format     string             `json:"format"`
+	Inputs     []Input            `json:"inputs"`
+	State      State              `json:"state"`
+	Error      string             `json:"error,omitempty"`
+	ErrorCode  graph.Code         `json:"errorCode,omitempty"`
+	Progress   ingest.Progress    `json:"progress"` // field names as in Go; durations in nanoseconds
+	Rejected   int                `json:"rejected"`
+	Rejections []rejection        `json:"rejections,omitempty"`
+	Skipped    map[string]int     `json:"skipped,omitempty"`
+	Resumed    int                `json:"resumed,omitempty"`
+	SameAs     *sameasjob.Summary `json:"sameAs,omitempty"`
+	Created    time.Time          `json:"created"`
+	Started    time.Time          `json:"started,omitzero"`
+	Finished   time.Time          `json:"finished,omitzero"`
 }
 
 type rejection struct {
@@ -76,7 +78,7 @@ func recordOf(j *job) record {
 	r := record{
 		Version: recordVersion, Seq: j.seq, ID: j.ID, Format: j.Format, Inputs: j.Inputs,
 		State: j.State, Error: j.Error, ErrorCode: j.ErrorCode, Progress: j.Progress, Rejected: j.Rejected,
-		Skipped: j.Skipped, Resumed: j.Resumed, Created: j.Created, Started: j.Started, Finished: j.Finished,
+		Skipped: j.Skipped, Resumed: j.Resumed, SameAs: j.SameAs, Created: j.Created, Started: j.Started, Finished: j.Finished,
 	}
 	for _, e := range j.Rejections {
 		r.Rejections = append(r.Rejections, rejection{File: e.Pos.File, Line: e.Pos.Line, ID: e.ID, Field: e.Field, Code: e.Code(), Reason: e.Reason()})
@@ -87,7 +89,7 @@ func recordOf(j *job) record {
 func (r record) job() *job {
 	j := &job{Job: Job{
 		ID: r.ID, Format: r.Format, Inputs: r.Inputs, State: r.State, Error: r.Error, ErrorCode: r.ErrorCode,
-		Progress: r.Progress, Rejected: r.Rejected, Skipped: r.Skipped, Resumed: r.Resumed,
+		Progress: r.Progress, Rejected: r.Rejected, Skipped: r.Skipped, Resumed: r.Resumed, SameAs: r.SameAs,
 		Created: r.Created, Started: r.Started, Finished: r.Finished,
 	}, seq: r.Seq, subs: map[chan Job]struct{}{}}
 	for _, e := range r.Rejections {

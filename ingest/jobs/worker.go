@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/formats"
+	"github.com/redthread-dev/redthread/ingest/sameasjob"
 )
 
 func (m *Manager) work(ctx context.Context) {
@@ -89,9 +91,19 @@ func (m *Manager) run(ctx context.Context, j *job) {
 		log.Info("ingest job started")
 	}
 	var res ingest.Result
+	var rec *sameasjob.Recorder
+	w := m.w
+	if m.cfg.SameAs != nil {
+		rec = sameasjob.Record(m.w)
+		w = rec
+	}
 	sources, err := j.format.SourcesFrom(ctx, m.files(), j.paths...)
 	if err == nil {
-		res, err = m.ingest(ctx, j, sources, log)
+		res, err = m.ingest(ctx, j, w, sources, log)
+	}
+	var sameAs *sameasjob.Summary
+	if err == nil && rec != nil {
+		sameAs = m.reviewSameAs(ctx, rec, log)
 	}
 
 	m.mu.Lock()
@@ -107,6 +119,7 @@ func (m *Manager) run(ctx context.Context, j *job) {
 	j.Progress.Skipped = ingest.SkippedTotal(res.Skipped)
 	switch {
 	case err == nil:
+		j.SameAs = sameAs
 		m.finish(j, Succeeded, "", "")
 		m.removeCheckpoint(j)
 		log.Info("ingest job finished", "records", res.Records, "rejected", res.Rejected, "skipped", j.Progress.Skipped)
@@ -133,7 +146,7 @@ func (m *Manager) run(ctx context.Context, j *job) {
 
 // ingest runs the job's sources into the store, checkpointing when there
 // is a state directory, and publishing progress.
-func (m *Manager) ingest(ctx context.Context, j *job, sources []ingest.Source, log *slog.Logger) (ingest.Result, error) {
+func (m *Manager) ingest(ctx context.Context, j *job, w ingest.Writer, sources []ingest.Source, log *slog.Logger) (ingest.Result, error) {
 	names := j.names()
 	opts := ingest.Options{
 		JobID:         j.ID,
@@ -156,7 +169,21 @@ func (m *Manager) ingest(ctx context.Context, j *job, sources []ingest.Source, l
 		// The job's end is recorded before its checkpoint goes (see run).
 		opts.Checkpoint, opts.KeepCheckpoint = m.state.checkpoint(j.ID), true
 	}
-	return ingest.Run(ctx, m.w, sources, opts)
+	return ingest.Run(ctx, w, sources, opts)
+}
+
+// reviewSameAs looks up the same-actor candidates of what a job wrote; a
+// failure is logged and leaves the job's SameAs unset: the job is done.
+func (m *Manager) reviewSameAs(ctx context.Context, rec *sameasjob.Recorder, log *slog.Logger) *sameasjob.Summary {
+	sum, err := sameasjob.Review(ctx, m.cfg.SameAs, rec, investigate.Limits{})
+	if err != nil {
+		log.Warn("same-actor candidates of the job not looked up", "err", err)
+		return nil
+	}
+	if line := sum.String(); line != "" {
+		log.Info("ingest job: " + line)
+	}
+	return &sum
 }
 
 // failure returns the code and message of the error that ended a job, for

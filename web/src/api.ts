@@ -224,7 +224,7 @@ export const SAME_AS_CANDIDATES_QUERY = graphql(`
         cursor datasetsA datasetsB
         a { ...NodeFields }
         b { ...NodeFields }
-        matches { a b folded }
+        matches { a b folded domain }
         judgement { ...JudgementFields }
       }
     }

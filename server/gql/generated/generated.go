@@ -229,6 +229,7 @@ type ComplexityRoot struct {
 		Rejected        func(childComplexity int) int
 		Rejections      func(childComplexity int) int
 		Resumed         func(childComplexity int) int
+		SameActors      func(childComplexity int) int
 		Skipped         func(childComplexity int) int
 		SkippedByReason func(childComplexity int) int
 		Started         func(childComplexity int) int
@@ -250,6 +251,22 @@ type ComplexityRoot struct {
 		Records        func(childComplexity int) int
 		ResumedAt      func(childComplexity int) int
 		TotalBytes     func(childComplexity int) int
+	}
+
+	IngestSameActorPair struct {
+		A      func(childComplexity int) int
+		B      func(childComplexity int) int
+		LabelA func(childComplexity int) int
+		LabelB func(childComplexity int) int
+	}
+
+	IngestSameActors struct {
+		Candidates func(childComplexity int) int
+		Pairs      func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Summary    func(childComplexity int) int
+		ToReview   func(childComplexity int) int
+		Truncated  func(childComplexity int) int
 	}
 
 	KindCount struct {
@@ -286,6 +303,7 @@ type ComplexityRoot struct {
 	NameMatch struct {
 		A      func(childComplexity int) int
 		B      func(childComplexity int) int
+		Domain func(childComplexity int) int
 		Folded func(childComplexity int) int
 	}
 
@@ -1359,6 +1377,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestJob.Resumed(childComplexity), true
+	case "IngestJob.sameActors":
+		if e.ComplexityRoot.IngestJob.SameActors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestJob.SameActors(childComplexity), true
 	case "IngestJob.skipped":
 		if e.ComplexityRoot.IngestJob.Skipped == nil {
 			break
@@ -1468,6 +1492,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestProgress.TotalBytes(childComplexity), true
+
+	case "IngestSameActorPair.a":
+		if e.ComplexityRoot.IngestSameActorPair.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActorPair.A(childComplexity), true
+	case "IngestSameActorPair.b":
+		if e.ComplexityRoot.IngestSameActorPair.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActorPair.B(childComplexity), true
+	case "IngestSameActorPair.labelA":
+		if e.ComplexityRoot.IngestSameActorPair.LabelA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActorPair.LabelA(childComplexity), true
+	case "IngestSameActorPair.labelB":
+		if e.ComplexityRoot.IngestSameActorPair.LabelB == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActorPair.LabelB(childComplexity), true
+
+	case "IngestSameActors.candidates":
+		if e.ComplexityRoot.IngestSameActors.Candidates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActors.Candidates(childComplexity), true
+	case "IngestSameActors.pairs":
+		if e.ComplexityRoot.IngestSameActors.Pairs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActors.Pairs(childComplexity), true
+	case "IngestSameActors.reason":
+		if e.ComplexityRoot.IngestSameActors.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActors.Reason(childComplexity), true
+	case "IngestSameActors.summary":
+		if e.ComplexityRoot.IngestSameActors.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActors.Summary(childComplexity), true
+	case "IngestSameActors.toReview":
+		if e.ComplexityRoot.IngestSameActors.ToReview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActors.ToReview(childComplexity), true
+	case "IngestSameActors.truncated":
+		if e.ComplexityRoot.IngestSameActors.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActors.Truncated(childComplexity), true
 
 	case "KindCount.count":
 		if e.ComplexityRoot.KindCount.Count == nil {
@@ -1646,6 +1732,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NameMatch.B(childComplexity), true
+	case "NameMatch.domain":
+		if e.ComplexityRoot.NameMatch.Domain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NameMatch.Domain(childComplexity), true
 	case "NameMatch.folded":
 		if e.ComplexityRoot.NameMatch.Folded == nil {
 			break
@@ -2972,8 +3064,9 @@ type Query {
   Entities from different sources that may be one actor: threat groups,
   organizations and services, or persons, whose names or aliases match once
   folded (case, punctuation, accents and trailing corporate suffixes
-  ignored) and whose sources share no dataset; each with the names that
-  matched. Proposals, never merges: confirmSameAs and rejectSameAs judge a
+  ignored; a bare web domain also matches by its name, sinbad.io and SINBAD)
+  and whose sources share no dataset; each with the names that matched.
+  OFAC's vessels and aircraft name no actor and are left out. Proposals, never merges: confirmSameAs and rejectSameAs judge a
   pair (a rejected one is not proposed again, a confirmed one shows its
   judgement). By (a, b) ID; a page reads every entity of the kinds, at most
   the server's visit limit (truncated says when it stopped short).
@@ -3081,6 +3174,8 @@ type NameMatch {
   a: String!
   b: String!
   folded: String!
+  "One spelling is a bare web domain matched by its name without the top-level domain (sinbad.io and SINBAD): weaker evidence than one name."
+  domain: Boolean!
 }
 
 "A same-as decision."
@@ -3790,9 +3885,37 @@ type IngestJob {
   skippedByReason: [SkipCount!]!
   "How many times the job went on from its checkpoint after the server stopped while it ran."
   resumed: Int!
+  """
+  Same-actor candidates (see sameAsCandidates) holding an entity the job
+  wrote (after a resumption: wrote since), to review; nothing is merged.
+  Null until the job succeeds, or when they could not be looked up.
+  """
+  sameActors: IngestSameActors
   created: Time!
   started: Time
   finished: Time
+}
+
+"The same-actor candidates the entities of an ingest job take part in, as the job ended."
+type IngestSameActors {
+  "Candidates holding an entity of the job (rejected pairs left out)."
+  candidates: Int!
+  "Of those, the ones no analyst has confirmed."
+  toReview: Int!
+  "The first few to review, by ID."
+  pairs: [IngestSameActorPair!]!
+  "For people: \"3 same-actor candidates to review (LAZARUS GROUP ↔ Lazarus Group, …)\"; null when none is to review."
+  summary: String
+  truncated: Boolean!
+  reason: String
+}
+
+"A same-actor candidate an ingest job reports, a before b by ID."
+type IngestSameActorPair {
+  a: ID!
+  b: ID!
+  labelA: String!
+  labelB: String!
 }
 
 "A file an ingest job reads."
@@ -4197,6 +4320,8 @@ func (ec *executionContext) childFields_IngestJob(ctx context.Context, field gra
 		return ec.fieldContext_IngestJob_skippedByReason(ctx, field)
 	case "resumed":
 		return ec.fieldContext_IngestJob_resumed(ctx, field)
+	case "sameActors":
+		return ec.fieldContext_IngestJob_sameActors(ctx, field)
 	case "created":
 		return ec.fieldContext_IngestJob_created(ctx, field)
 	case "started":
@@ -4239,6 +4364,38 @@ func (ec *executionContext) childFields_IngestProgress(ctx context.Context, fiel
 		return ec.fieldContext_IngestProgress_edgesUnchanged(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IngestProgress", field.Name)
+}
+
+func (ec *executionContext) childFields_IngestSameActorPair(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_IngestSameActorPair_a(ctx, field)
+	case "b":
+		return ec.fieldContext_IngestSameActorPair_b(ctx, field)
+	case "labelA":
+		return ec.fieldContext_IngestSameActorPair_labelA(ctx, field)
+	case "labelB":
+		return ec.fieldContext_IngestSameActorPair_labelB(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestSameActorPair", field.Name)
+}
+
+func (ec *executionContext) childFields_IngestSameActors(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "candidates":
+		return ec.fieldContext_IngestSameActors_candidates(ctx, field)
+	case "toReview":
+		return ec.fieldContext_IngestSameActors_toReview(ctx, field)
+	case "pairs":
+		return ec.fieldContext_IngestSameActors_pairs(ctx, field)
+	case "summary":
+		return ec.fieldContext_IngestSameActors_summary(ctx, field)
+	case "truncated":
+		return ec.fieldContext_IngestSameActors_truncated(ctx, field)
+	case "reason":
+		return ec.fieldContext_IngestSameActors_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestSameActors", field.Name)
 }
 
 func (ec *executionContext) childFields_KindCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4293,6 +4450,8 @@ func (ec *executionContext) childFields_NameMatch(ctx context.Context, field gra
 		return ec.fieldContext_NameMatch_b(ctx, field)
 	case "folded":
 		return ec.fieldContext_NameMatch_folded(ctx, field)
+	case "domain":
+		return ec.fieldContext_NameMatch_domain(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NameMatch", field.Name)
 }
@@ -9112,6 +9271,38 @@ func (ec *executionContext) fieldContext_IngestJob_resumed(_ context.Context, fi
 	return graphql.NewScalarFieldContext("IngestJob", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _IngestJob_sameActors(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestJob_sameActors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SameActors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestSameActors) graphql.Marshaler {
+			return ec.marshalOIngestSameActors2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestSameActors(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestJob_sameActors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestJob",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestSameActors(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _IngestJob_created(ctx context.Context, field graphql.CollectedField, obj *model.IngestJob) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9501,6 +9692,245 @@ func (ec *executionContext) _IngestProgress_edgesUnchanged(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_IngestProgress_edgesUnchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestSameActorPair_a(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActorPair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActorPair_a(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.A, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActorPair_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActorPair", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _IngestSameActorPair_b(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActorPair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActorPair_b(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.B, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActorPair_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActorPair", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _IngestSameActorPair_labelA(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActorPair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActorPair_labelA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LabelA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActorPair_labelA(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActorPair", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IngestSameActorPair_labelB(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActorPair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActorPair_labelB(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LabelB, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActorPair_labelB(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActorPair", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IngestSameActors_candidates(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActors_candidates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Candidates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActors_candidates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActors", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestSameActors_toReview(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActors_toReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToReview, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActors_toReview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActors", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestSameActors_pairs(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActors_pairs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pairs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IngestSameActorPair) graphql.Marshaler {
+			return ec.marshalNIngestSameActorPair2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestSameActorPairᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActors_pairs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestSameActors",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestSameActorPair(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IngestSameActors_summary(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActors_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActors_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActors", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IngestSameActors_truncated(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActors_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActors_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActors", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _IngestSameActors_reason(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActors_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActors_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActors", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _KindCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindCount) (ret graphql.Marshaler) {
@@ -10253,6 +10683,29 @@ func (ec *executionContext) _NameMatch_folded(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_NameMatch_folded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NameMatch", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NameMatch_domain(ctx context.Context, field graphql.CollectedField, obj *model.NameMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NameMatch_domain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Domain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NameMatch_domain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NameMatch", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _NodeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NodeConnection) (ret graphql.Marshaler) {
@@ -16547,6 +17000,11 @@ func (ec *executionContext) _IngestJob(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "sameActors":
+			out.Values[i] = ec._IngestJob_sameActors(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "created":
 			out.Values[i] = ec._IngestJob_created(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16663,6 +17121,122 @@ func (ec *executionContext) _IngestProgress(ctx context.Context, sel ast.Selecti
 		case "edgesUnchanged":
 			out.Values[i] = ec._IngestProgress_edgesUnchanged(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var ingestSameActorPairImplementors = []string{"IngestSameActorPair"}
+
+func (ec *executionContext) _IngestSameActorPair(ctx context.Context, sel ast.SelectionSet, obj *model.IngestSameActorPair) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ingestSameActorPairImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IngestSameActorPair")
+		case "a":
+			out.Values[i] = ec._IngestSameActorPair_a(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "b":
+			out.Values[i] = ec._IngestSameActorPair_b(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "labelA":
+			out.Values[i] = ec._IngestSameActorPair_labelA(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "labelB":
+			out.Values[i] = ec._IngestSameActorPair_labelB(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var ingestSameActorsImplementors = []string{"IngestSameActors"}
+
+func (ec *executionContext) _IngestSameActors(ctx context.Context, sel ast.SelectionSet, obj *model.IngestSameActors) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ingestSameActorsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IngestSameActors")
+		case "candidates":
+			out.Values[i] = ec._IngestSameActors_candidates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toReview":
+			out.Values[i] = ec._IngestSameActors_toReview(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pairs":
+			out.Values[i] = ec._IngestSameActors_pairs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._IngestSameActors_summary(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._IngestSameActors_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._IngestSameActors_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -16939,6 +17513,11 @@ func (ec *executionContext) _NameMatch(ctx context.Context, sel ast.SelectionSet
 			}
 		case "folded":
 			out.Values[i] = ec._NameMatch_folded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "domain":
+			out.Values[i] = ec._NameMatch_domain(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19836,6 +20415,32 @@ func (ec *executionContext) marshalNIngestProgress2ᚖgithubᚗcomᚋredthread�
 	return ec._IngestProgress(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNIngestSameActorPair2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestSameActorPairᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IngestSameActorPair) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIngestSameActorPair2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestSameActorPair(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIngestSameActorPair2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestSameActorPair(ctx context.Context, sel ast.SelectionSet, v *model.IngestSameActorPair) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._IngestSameActorPair(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNIngestState2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋingestᚋjobsᚐState(ctx context.Context, v any) (jobs.State, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNIngestState2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋingestᚋjobsᚐState[tmp]
@@ -21033,6 +21638,13 @@ func (ec *executionContext) marshalOIngestJob2ᚖgithubᚗcomᚋredthreadᚑdev�
 		return graphql.Null
 	}
 	return ec._IngestJob(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOIngestSameActors2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestSameActors(ctx context.Context, sel ast.SelectionSet, v *model.IngestSameActors) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IngestSameActors(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

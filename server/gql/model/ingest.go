@@ -3,6 +3,7 @@ package model
 import (
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/jobs"
+	"github.com/redthread-dev/redthread/ingest/sameasjob"
 )
 
 // NewIngestJob maps a job snapshot.
@@ -51,6 +52,21 @@ func NewIngestJob(j jobs.Job) *IngestJob {
 		}
 		r.Field, r.RecordID = optString(e.Field), optString(e.ID)
 		out.Rejections = append(out.Rejections, r)
+	}
+	out.SameActors = newIngestSameActors(j.SameAs)
+	return out
+}
+
+func newIngestSameActors(s *sameasjob.Summary) *IngestSameActors {
+	if s == nil {
+		return nil
+	}
+	out := &IngestSameActors{
+		Candidates: s.Candidates, ToReview: s.Unjudged, Pairs: make([]*IngestSameActorPair, len(s.Pairs)),
+		Summary: optString(s.String()), Truncated: s.Truncated, Reason: reason(s.Truncation),
+	}
+	for i, p := range s.Pairs {
+		out.Pairs[i] = &IngestSameActorPair{A: p.A, B: p.B, LabelA: p.LabelA, LabelB: p.LabelB}
 	}
 	return out
 }

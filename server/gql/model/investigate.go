@@ -211,7 +211,7 @@ func NewSameAsCandidates(r investigate.SameAsResult) *SameAsCandidates {
 			Matches: []*NameMatch{}, Judgement: NewJudgement(c.Judgement), Cursor: c.Cursor,
 		}
 		for _, m := range c.Matches {
-			sc.Matches = append(sc.Matches, &NameMatch{A: m.A, B: m.B, Folded: m.Folded})
+			sc.Matches = append(sc.Matches, &NameMatch{A: m.A, B: m.B, Folded: m.Folded, Domain: m.Domain})
 		}
 		out.Candidates = append(out.Candidates, sc)
 	}

@@ -213,10 +213,14 @@ type IngestJob struct {
 	// `skipped` by reason, most frequent first; complete once the job is over.
 	SkippedByReason []*SkipCount `json:"skippedByReason"`
 	// How many times the job went on from its checkpoint after the server stopped while it ran.
-	Resumed  int        `json:"resumed"`
-	Created  time.Time  `json:"created"`
-	Started  *time.Time `json:"started,omitempty"`
-	Finished *time.Time `json:"finished,omitempty"`
+	Resumed int `json:"resumed"`
+	// Same-actor candidates (see sameAsCandidates) holding an entity the job
+	// wrote (after a resumption: wrote since), to review; nothing is merged.
+	// Null until the job succeeds, or when they could not be looked up.
+	SameActors *IngestSameActors `json:"sameActors,omitempty"`
+	Created    time.Time         `json:"created"`
+	Started    *time.Time        `json:"started,omitempty"`
+	Finished   *time.Time        `json:"finished,omitempty"`
 }
 
 // Progress of an ingest job.
@@ -241,6 +245,28 @@ type IngestProgress struct {
 	EdgesCreated   int      `json:"edgesCreated"`
 	EdgesUpdated   int      `json:"edgesUpdated"`
 	EdgesUnchanged int      `json:"edgesUnchanged"`
+}
+
+// A same-actor candidate an ingest job reports, a before b by ID.
+type IngestSameActorPair struct {
+	A      string `json:"a"`
+	B      string `json:"b"`
+	LabelA string `json:"labelA"`
+	LabelB string `json:"labelB"`
+}
+
+// The same-actor candidates the entities of an ingest job take part in, as the job ended.
+type IngestSameActors struct {
+	// Candidates holding an entity of the job (rejected pairs left out).
+	Candidates int `json:"candidates"`
+	// Of those, the ones no analyst has confirmed.
+	ToReview int `json:"toReview"`
+	// The first few to review, by ID.
+	Pairs []*IngestSameActorPair `json:"pairs"`
+	// For people: "3 same-actor candidates to review (LAZARUS GROUP ↔ Lazarus Group, …)"; null when none is to review.
+	Summary   *string `json:"summary,omitempty"`
+	Truncated bool    `json:"truncated"`
+	Reason    *string `json:"reason,omitempty"`
 }
 
 // A count for one kind.
@@ -287,6 +313,8 @@ type NameMatch struct {
 	A      string `json:"a"`
 	B      string `json:"b"`
 	Folded string `json:"folded"`
+	// One spelling is a bare web domain matched by its name without the top-level domain (sinbad.io and SINBAD): weaker evidence than one name.
+	Domain bool `json:"domain"`
 }
 
 // What `nearest` looks for: exactly one field.

@@ -36,7 +36,7 @@ type Documents = {
     "\n  query PersonaCluster($id: ID!, $maxMembers: Int) {\n    personaCluster(id: $id, maxMembers: $maxMembers) {\n      start truncated reason\n      members { id label hops }\n      links { ...PersonaLinkFields }\n      rejected { ...PersonaLinkFields }\n    }\n  }\n": typeof types.PersonaClusterDocument,
     "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": typeof types.ConfirmSameAsDocument,
     "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": typeof types.RejectSameAsDocument,
-    "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n": typeof types.SameAsCandidatesDocument,
+    "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded domain }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n": typeof types.SameAsCandidatesDocument,
     "\n  query Communities($ids: [ID!]!) {\n    communities(ids: $ids) { components modularity truncated reason communities { id members } }\n  }\n": typeof types.CommunitiesDocument,
     "query Edges($ids: [ID!]!) { edges(ids: $ids) { ...EdgeFields } }": typeof types.EdgesDocument,
     "\n  fragment CaseFields on Case { id name version nodeCount createdAt updatedAt createdBy updatedBy view }\n": typeof types.CaseFieldsFragmentDoc,
@@ -66,7 +66,7 @@ const documents: Documents = {
     "\n  query PersonaCluster($id: ID!, $maxMembers: Int) {\n    personaCluster(id: $id, maxMembers: $maxMembers) {\n      start truncated reason\n      members { id label hops }\n      links { ...PersonaLinkFields }\n      rejected { ...PersonaLinkFields }\n    }\n  }\n": types.PersonaClusterDocument,
     "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": types.ConfirmSameAsDocument,
     "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": types.RejectSameAsDocument,
-    "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n": types.SameAsCandidatesDocument,
+    "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded domain }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n": types.SameAsCandidatesDocument,
     "\n  query Communities($ids: [ID!]!) {\n    communities(ids: $ids) { components modularity truncated reason communities { id members } }\n  }\n": types.CommunitiesDocument,
     "query Edges($ids: [ID!]!) { edges(ids: $ids) { ...EdgeFields } }": types.EdgesDocument,
     "\n  fragment CaseFields on Case { id name version nodeCount createdAt updatedAt createdBy updatedBy view }\n": types.CaseFieldsFragmentDoc,
@@ -159,7 +159,7 @@ export function graphql(source: "\n  mutation RejectSameAs($a: ID!, $b: ID!, $re
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n"): typeof import('./graphql').SameAsCandidatesDocument;
+export function graphql(source: "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded domain }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n"): typeof import('./graphql').SameAsCandidatesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -346,7 +346,7 @@ export type SameAsCandidatesQuery = { sameAsCandidates: { hasNextPage: boolean, 
       , b:
         | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
         | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-      , matches: Array<{ a: string, b: string, folded: string }>, judgement: { decision: SameAsDecision, by: string, reason: string, at: string, edge: string } | null }> } };
+      , matches: Array<{ a: string, b: string, folded: string, domain: boolean }>, judgement: { decision: SameAsDecision, by: string, reason: string, at: string, edge: string } | null }> } };
 
 export type CommunitiesQueryVariables = Exact<{
   ids: Array<string>;
@@ -1332,6 +1332,7 @@ export const SameAsCandidatesDocument = new TypedDocumentString(`
         a
         b
         folded
+        domain
       }
       judgement {
         ...JudgementFields

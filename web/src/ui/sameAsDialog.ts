@@ -34,6 +34,14 @@ function side(n: GNode, datasets: readonly string[]): HTMLElement {
   );
 }
 
+/** One piece of evidence in words: both spellings, and the rule that matched them. */
+export function matchWords(m: SameAsCandidate["matches"][number]): (HTMLElement | string)[] {
+  const rule = m.domain
+    ? h("span", { class: "pp-type", title: "A web domain matched by its name, without the top-level domain: weaker than one name" }, "domain")
+    : h("span", { class: "pp-type", title: "The same name once case, punctuation, accents and corporate suffixes are set aside" }, "name");
+  return [rule, ` ${m.a} = ${m.b}`, h("span", { class: "fm-hint" }, ` (“${m.folded}”)`)];
+}
+
 /** Shows the dialog (modal; Esc closes it). Resolves when it closes. */
 export function openSameAsDialog(host: HTMLElement, deps: SameAsDialogDeps): Promise<void> {
   const returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -50,7 +58,7 @@ export function openSameAsDialog(host: HTMLElement, deps: SameAsDialogDeps): Pro
     "dialog",
     { class: "rt-dialog sa-dialog", "aria-labelledby": "sa-title", "data-testid": "same-as-dialog" },
     h("header", { class: "rt-dialog-head" }, h("h2", { id: "sa-title" }, "Same actor across sources"), closeBtn),
-    h("p", { class: "fm-hint" }, "Entities from different datasets whose names or aliases match once case, punctuation, accents and corporate suffixes are set aside. Nothing is merged until you confirm."),
+    h("p", { class: "fm-hint" }, "Entities from different datasets whose names or aliases match once case, punctuation, accents and corporate suffixes are set aside, or whose web domain names the other (sinbad.io, SINBAD). Nothing is merged until you confirm."),
     h("div", { class: "pp-form" }, by.el, reason.el),
     status,
     counts,
@@ -96,7 +104,7 @@ export function openSameAsDialog(host: HTMLElement, deps: SameAsDialogDeps): Pro
       h(
         "ul",
         { class: "pp-evidence-list" },
-        c.matches.map((m) => h("li", { class: "pp-evidence", "data-testid": "same-as-match", "data-folded": m.folded }, h("span", { class: "pp-type" }, "name"), ` ${m.a} = ${m.b}`)),
+        c.matches.map((m) => h("li", { class: "pp-evidence", "data-testid": "same-as-match", "data-folded": m.folded, "data-domain": String(m.domain) }, ...matchWords(m))),
       ),
       j ? h("p", { class: "pp-judgement pp-same", "data-testid": "same-as-judgement" }, judgementLine(j)) : null,
       h(
