@@ -141,8 +141,11 @@ func Risk(ctx context.Context, t Topology, q RiskQuery, l Limits) (RiskResult, e
 	starts = slices.DeleteFunc(starts, func(u uint32) bool { return q.AsOf != 0 && v.info[u].Seen > q.AsOf })
 	slices.Sort(starts)
 	starts = slices.Compact(starts)
-	drafts, err := riskOwnership(ctx, v, starts, notes)
+	drafts, behind, err := riskOwnership(ctx, v, starts, notes)
 	if err != nil {
+		return res, err
+	}
+	if err := riskTwins(ctx, v, starts, behind, drafts, notes); err != nil {
 		return res, err
 	}
 	if err := riskExposure(ctx, v, starts, l.hub(q.HubDegree), q.Threshold, drafts, notes); err != nil {
@@ -164,18 +167,25 @@ func Risk(ctx context.Context, t Topology, q RiskQuery, l Limits) (RiskResult, e
 	return res, nil
 }
 
+// riskDrafts are the drafted flags of each node.
+type riskDrafts map[uint32][]riskDraft
+
+// add drafts d for u unless u has a flag of that kind on that node: the
+// first justification drafted is the shortest.
+func (ds riskDrafts) add(u uint32, d riskDraft) {
+	for _, o := range ds[u] {
+		if o.kind == d.kind && o.via == d.via {
+			return
+		}
+	}
+	ds[u] = append(ds[u], d)
+}
+
 // riskOwnership drafts the flags that rest on ownership, designation and
 // attribution: two batches of expansion for all the nodes.
-func riskOwnership(ctx context.Context, v *view, starts []uint32, notes riskNotes) (map[uint32][]riskDraft, error) {
-	drafts := map[uint32][]riskDraft{}
-	add := func(u uint32, d riskDraft) {
-		for _, o := range drafts[u] {
-			if o.kind == d.kind && o.via == d.via {
-				return // the shortest justification is enough
-			}
-		}
-		drafts[u] = append(drafts[u], d)
-	}
+func riskOwnership(ctx context.Context, v *view, starts []uint32, notes riskNotes) (riskDrafts, map[uint32][]riskStep, error) {
+	drafts := riskDrafts{}
+	add := drafts.add
 	for _, u := range starts {
 		switch v.info[u].Kind {
 		case graph.KindThreatGroup:
@@ -189,12 +199,12 @@ func riskOwnership(ctx context.Context, v *view, starts []uint32, notes riskNote
 	out, err := v.expand(ctx, starts, Filter{Dir: graph.Out, AsOf: v.asOf,
 		Kinds: []graph.EdgeKind{graph.EdgeSanctionedBy, graph.EdgeAttributedTo, graph.EdgeDepositedAt}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	in, err := v.expand(ctx, starts, Filter{Dir: graph.In, AsOf: v.asOf,
 		Kinds: []graph.EdgeKind{graph.EdgeControls, graph.EdgeStole}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Second hop: the entities that control a node or whose loot it
 	// received, and what designates them or is blamed for them.
@@ -229,7 +239,7 @@ func riskOwnership(ctx context.Context, v *view, starts []uint32, notes riskNote
 	second, err := v.expand(ctx, mids, Filter{Dir: graph.Out, AsOf: v.asOf,
 		Kinds: []graph.EdgeKind{graph.EdgeSanctionedBy, graph.EdgeAttributedTo}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i, m := range mids {
 		arcs := second[i]
@@ -253,7 +263,7 @@ func riskOwnership(ctx context.Context, v *view, starts []uint32, notes riskNote
 			}
 		}
 	}
-	return drafts, nil
+	return drafts, behind, nil
 }
 
 const riskCapNote = "at most %d ownership, designation and attribution edges of a node are read"
@@ -388,13 +398,15 @@ func designation(n *graph.Node, label string) string {
 // riskReason words a drafted flag from its path.
 func riskReason(d riskDraft, node map[uint32]*graph.Node, label func(uint32) string) string {
 	var via string
-	if len(d.path) == 2 {
-		mid := d.path[0]
+	for i := 0; i+1 < len(d.path); i++ {
+		mid := d.path[i]
 		switch mid.arc.Kind {
 		case graph.EdgeControls:
-			via = "controlled by " + label(mid.node) + ", "
+			via += "controlled by " + label(mid.node) + ", "
 		case graph.EdgeStole:
-			via = "received the loot of " + label(mid.node) + ", "
+			via += "received the loot of " + label(mid.node) + ", "
+		case graph.EdgeSameAs:
+			via += "judged the same actor as " + label(mid.node) + ", "
 		}
 	}
 	switch d.kind {
@@ -407,6 +419,9 @@ func riskReason(d riskDraft, node map[uint32]*graph.Node, label func(uint32) str
 	case RiskAttributed:
 		if len(d.path) == 1 && d.path[0].arc.Kind == graph.EdgeControls {
 			return "controlled by the threat group " + label(d.via)
+		}
+		if n := len(d.path); n > 0 && d.path[n-1].arc.Kind == graph.EdgeSameAs {
+			return via + "judged the same actor as the threat group " + label(d.via)
 		}
 		if via != "" {
 			return via + "which is attributed to " + label(d.via)
@@ -438,7 +453,7 @@ func riskReason(d riskDraft, node map[uint32]*graph.Node, label func(uint32) str
 // direct counterparty is sanctioned, received stolen funds, or is a
 // mixer. Assets are never added together. Two batches for all the
 // wallets: their transfers, then the classification of the counterparties.
-func riskExposure(ctx context.Context, v *view, starts []uint32, hub int, threshold float64, drafts map[uint32][]riskDraft, notes riskNotes) error {
+func riskExposure(ctx context.Context, v *view, starts []uint32, hub int, threshold float64, drafts riskDrafts, notes riskNotes) error {
 	var wallets []uint32
 	for _, u := range starts {
 		switch {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
@@ -58,7 +59,7 @@ func riskFixture() graph.Batch {
 }
 
 func riskCases() []suiteCase {
-	return []suiteCase{{"Risk", testRisk}, {"RiskInvalid", testRiskInvalid}, {"RiskFanout", testRiskFanout}}
+	return []suiteCase{{"Risk", testRisk}, {"RiskInvalid", testRiskInvalid}, {"RiskFanout", testRiskFanout}, {"RiskTwins", testRiskTwins}}
 }
 
 // flagLine is a flag in one line: kind, via, path and the reason's start.
@@ -161,4 +162,69 @@ func testRiskFanout(t *testing.T, e env) {
 	if !slices.Equal(got, groups[:investigate.RiskFanout]) || !r.Truncated {
 		t.Errorf("flags via %v, truncated %v %v", got, r.Truncated, r.Reasons)
 	}
+}
+
+// testRiskTwins: an analyst's judgement that two entities are one actor
+// carries designations and attributions across it, to the twin and to
+// what the twin controls; a later DIFFERENT judgement takes them back.
+func testRiskTwins(t *testing.T, e env) {
+	ctx := context.Background()
+	const desk, kim = "service:desk-x", "person:kim"
+	b := riskFixture()
+	b.Nodes = append(b.Nodes, wallet(41, "desk wallet"),
+		graph.Node{Kind: graph.KindService, Key: "desk-x", Label: "Desk X", Props: graph.Props{"category": "otc"}, Sources: src("fixture")},
+		graph.Node{Kind: graph.KindPerson, Key: "kim", Label: "Kim", Sources: src("fixture")})
+	b.Edges = append(b.Edges, graph.Edge{Kind: graph.EdgeControls, From: desk, To: W(41), Sources: src("fixture")})
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	same := investigate.Judgement(desk, rOrg, investigate.JudgementSame, "analyst", "one desk", at)
+	kimSame := investigate.Judgement(kim, rGroup, investigate.JudgementSame, "analyst", "one group", at)
+	// A SAME_AS from a source, with no decision, is a proposal: it carries nothing.
+	proposal := graph.Edge{Kind: graph.EdgeSameAs, From: W(41), To: rT, Sources: src("fixture")}
+	b.Edges = append(b.Edges, same, kimSame, proposal)
+	write(t, e.s, b)
+	id := func(kind graph.EdgeKind, from, to string) string { return graph.EdgeID(kind, from, to, "") }
+	sameID, kimID := graph.EdgeID(same.Kind, same.From, same.To, same.Key), graph.EdgeID(kimSame.Kind, kimSame.From, kimSame.To, kimSame.Key)
+	sanctioned := id(graph.EdgeSanctionedBy, rOrg, rSanction)
+	want := map[string][]string{
+		desk: {
+			"SANCTIONED via " + rSanction + " path " + desk + "," + rOrg + "," + rSanction + " edges " + sameID + "," + sanctioned +
+				": judged the same actor as LAZARUS GROUP, which is designated on OFAC SDN #27307 (DPRK3)",
+			"SERVICE via " + desk + " path " + desk + " edges : is a service (otc)",
+		},
+		W(41): {
+			"SANCTIONED via " + rSanction + " path " + W(41) + "," + desk + "," + rOrg + "," + rSanction + " edges " +
+				id(graph.EdgeControls, desk, W(41)) + "," + sameID + "," + sanctioned +
+				": controlled by Desk X, judged the same actor as LAZARUS GROUP, which is designated on OFAC SDN #27307 (DPRK3)",
+			"SERVICE via " + desk + " path " + W(41) + "," + desk + " edges " + id(graph.EdgeControls, desk, W(41)) + ": controlled by Desk X (otc)",
+		},
+		kim: {"ATTRIBUTED via " + rGroup + " path " + kim + "," + rGroup + " edges " + kimID + ": judged the same actor as the threat group Lazarus Group"},
+	}
+	ids := []string{desk, W(41), kim}
+	check := func(what string, want map[string][]string) {
+		t.Helper()
+		// The topology is a read view: released before the next write.
+		top, release, err := e.s.Topology(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := investigate.Risk(ctx, top, investigate.RiskQuery{IDs: ids}, investigate.Limits{})
+		release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range ids {
+			var got []string
+			for _, f := range res.Nodes[i].Flags {
+				got = append(got, flagLine(f))
+			}
+			if !slices.Equal(got, want[n]) {
+				t.Errorf("%s, %s:\n got %q\nwant %q", what, n, got, want[n])
+			}
+		}
+	}
+	check("confirmed", want)
+	write(t, e.s, graph.Batch{Edges: []graph.Edge{investigate.Judgement(desk, rOrg, investigate.JudgementDifferent, "analyst", "two desks", at.Add(time.Minute))}})
+	want[desk] = want[desk][1:]
+	want[W(41)] = want[W(41)][1:]
+	check("rejected later", want)
 }

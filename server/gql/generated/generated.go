@@ -3641,7 +3641,7 @@ type Entity implements Node {
   illustrativeShare: IllustrativeShare!
 }
 
-"A node's risk flags, computed from the store: its own ownership, designation and attribution edges and those of the entities that control it (two hops at most, 32 edges a node a hop), and for a wallet of degree up to 1000 its direct transfers."
+"A node's risk flags, computed from the store: its own ownership, designation and attribution edges and those of the entities that control it (two hops at most, 32 edges a node a hop), those of the entities an analyst's judgement in force says are the same actor (one more hop, shown in the path), and for a wallet of degree up to 1000 its direct transfers."
 type Risk {
   "Flags in the order SANCTIONED, ATTRIBUTED, STOLEN_FUNDS, SERVICE, EXPOSURE; shorter paths first."
   flags: [RiskFlag!]!
