@@ -117,7 +117,7 @@ export class App {
       this.trace.render();
       effects.redraw();
     };
-    this.groups = new GroupsController({ graph, client, requests, notify, effects, select, selectedNodes: () => this.selection.nodes(), applyFilters, highlight });
+    this.groups = new GroupsController({ graph, client, requests, notify, effects, select, selectedNodes: () => this.selection.nodes(), applyFilters, highlight, judged: () => void this.risk.reload() });
     this.edits = new EditsController({
       graph, client, requests, notify, layout, effects, select,
       unselect: (id) => { this.selection.forget(id); },
@@ -254,6 +254,7 @@ export class App {
       sameActors: () => void openSameAsDialog(document.body, {
         client: this.client,
         storage: sessionStore(),
+        judged: () => void this.risk.reload(),
         show: (a, b) => {
           this.addFromSearch(a);
           this.addFromSearch(b);

@@ -22,6 +22,8 @@ export interface GroupsDeps {
   applyFilters(): void;
   /** Highlights nodes and edges on the canvas, dimming the rest (as a path is). */
   highlight(nodeIds: string[], edgeIds: string[]): void;
+  /** Called after a judgement is recorded: what rests on identities may change (risk). */
+  judged?(): void;
 }
 
 export class GroupsController {
@@ -109,6 +111,7 @@ export class GroupsController {
     await this.d.requests.run(`${decision === "SAME" ? "Confirming" : "Rejecting"} ${pair}`, async () => {
       const j = await this.d.client.judgeSameAs({ a: link.a, b: link.b, decision, reason, by });
       this.d.notify.warn(`${j.decision === "SAME" ? "Confirmed" : "Rejected"} by ${j.by}: ${pair} ${j.decision === "SAME" ? "are" : "are not"} one person.`, "judgement-notice");
+      this.d.judged?.();
       await this.refetch(groupId, start);
     });
   }

@@ -61,6 +61,18 @@ describe("RiskController", () => {
     expect(graph.getNodeAttribute(THEFT, "risk")).toBeUndefined();
   });
 
+  it("asks again for every node after a judgement, and the badges follow the new answer", async () => {
+    let judged = false;
+    const { graph, risk, asked } = setup((ids) => Promise.resolve(ids.map((id) => (judged && id === THEFT ? { ...none, flags: [stolen] } : none))));
+    await risk.load();
+    expect(graph.getNodeAttribute(THEFT, "badges") ?? []).toEqual([]);
+    judged = true;
+    await risk.reload();
+    expect(asked).toHaveLength(2);
+    expect(new Set(asked[1])).toEqual(new Set(graph.nodes()));
+    expect(graph.getNodeAttribute(THEFT, "badges")).toEqual(["high-risk"]);
+  });
+
   it("puts a flag's path on the canvas, highlighted", async () => {
     const { graph, risk, effects } = setup(() => Promise.resolve([]));
     graph.dropNode(HEIST);

@@ -63,6 +63,19 @@ export class RiskController {
     this.d.effects.refresh();
   }
 
+  /**
+   * Asks again for the risk of every node on the canvas: after an analyst's
+   * judgement, which may carry a designation to an entity and to what it
+   * controls (or take one back).
+   */
+  async reload(): Promise<void> {
+    this.unanswered.clear();
+    this.d.graph.forEachNode((id, a) => {
+      if (a.risk) this.d.graph.removeNodeAttribute(id, "risk");
+    });
+    await this.load();
+  }
+
   /** Puts a flag's path (the node, what it rests on, the edges between) on the canvas, highlighted. */
   async showPath(flag: Pick<RiskFlag, "nodes" | "edges">): Promise<void> {
     const { graph } = this.d;

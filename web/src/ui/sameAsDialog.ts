@@ -21,6 +21,8 @@ export interface SameAsDialogDeps {
   /** Puts the two entities on the canvas. */
   show(a: GNode, b: GNode): void;
   storage: Pick<Storage, "getItem" | "setItem"> | undefined;
+  /** Called after a judgement is recorded: what rests on identities may change (risk). */
+  judged?(): void;
 }
 
 function side(n: GNode, datasets: readonly string[]): HTMLElement {
@@ -90,6 +92,7 @@ export function openSameAsDialog(host: HTMLElement, deps: SameAsDialogDeps): Pro
       try {
         await deps.client.judgeSameAs({ a: c.a.id, b: c.b.id, decision, ...v });
         status.textContent = `${decision === "SAME" ? "Confirmed" : "Rejected"} by ${v.by}: ${c.a.label} and ${c.b.label}.`;
+        deps.judged?.();
         await reload();
       } catch (err) {
         status.textContent = `Could not record the judgement: ${err instanceof Error ? err.message : String(err)}`;
