@@ -100,10 +100,43 @@ async function main() {
 
     state.step = "show the pair on the canvas";
     await row(SINBAD).getByTestId("same-as-show").click();
-    await until("both on the canvas", () => hook((ids) => ids.every((id) => window.__redthread.graph.hasNode(id)), [SINBAD.a, SINBAD.b]));
+    await until("both on the canvas, with the judgement between them", () =>
+      hook(([a, b]) => {
+        const g = window.__redthread.graph;
+        return g.hasNode(a) && g.hasNode(b) && g.edges(a, b).concat(g.edges(b, a)).some((e) => g.getEdgeAttribute(e, "data")?.kind === "SAME_AS");
+      }, [SINBAD.a, SINBAD.b]));
     if (await dialog.isVisible()) await page.keyboard.press("Escape");
     await waitIdle();
     await shot("same-actors-03-sinbad-on-canvas");
+
+    state.step = "a confirmation carries the designation across; a rejection takes it back";
+    // The server's risk of a node on the canvas, as the badges show it.
+    const judgedFlag = (id, twin) =>
+      hook(([id, twin]) => {
+        const risk = window.__redthread.graph.getNodeAttribute(id, "risk");
+        return risk?.flags.find((f) => f.kind === "SANCTIONED" && f.reason.startsWith(`judged the same actor as ${twin}`))?.reason ?? null;
+      }, [id, twin]);
+    const sinbadFlag = await judgedFlag(SINBAD.b, "SINBAD");
+    assert(sinbadFlag !== null && /designated on OFAC SDN: SINBAD/.test(sinbadFlag), `confirmed, sinbad.io is sanctioned through SINBAD: ${sinbadFlag}`);
+    await page.getByTestId("same-actors").click();
+    await row(TORNADO).getByTestId("same-as-show").click();
+    await until("Tornado Cash on the canvas", () => hook((ids) => ids.every((id) => window.__redthread.graph.hasNode(id) && window.__redthread.graph.getNodeAttribute(id, "risk")), [TORNADO.a, TORNADO.b]));
+    assert((await judgedFlag(TORNADO.b, "TORNADO CASH")) === null, "tornado.cash is not sanctioned through TORNADO CASH before a judgement");
+    if (!(await dialog.isVisible())) await page.getByTestId("same-actors").click();
+    await dialog.getByTestId("same-as-judged-by").fill(JUDGE);
+    await dialog.getByTestId("same-as-reason").fill("OFAC's entry names the tornado.cash site");
+    await row(TORNADO).getByTestId("same-as-confirm").click();
+    await until("tornado.cash badged through the confirmation", async () => (await judgedFlag(TORNADO.b, "TORNADO CASH")) !== null);
+    assert(await hook((id) => window.__redthread.graph.getNodeAttribute(id, "badges")?.includes("sanctioned") ?? false, TORNADO.b), "tornado.cash's badge is sanctioned");
+    if (await dialog.isVisible()) await page.keyboard.press("Escape");
+    await waitIdle();
+    await shot("same-actors-04-tornado-confirmed-sanctioned");
+    await page.getByTestId("same-actors").click();
+    await dialog.getByTestId("same-as-reason").fill("two projects after all (e2e)");
+    await row(TORNADO).getByTestId("same-as-reject").click();
+    await until("the rejection takes the flag back", async () => (await judgedFlag(TORNADO.b, "TORNADO CASH")) === null);
+    if (await dialog.isVisible()) await page.keyboard.press("Escape");
+
     assert(errors.length === 0, `page errors: ${errors.join("; ")}`);
     log(`same actors: ${rows} candidates; sinbad.io ↔ SINBAD by domain, Tornado Cash by name; confirmed sinbad.io`);
   } catch (err) {

@@ -255,10 +255,7 @@ export class App {
         client: this.client,
         storage: sessionStore(),
         judged: () => void this.risk.reload(),
-        show: (a, b) => {
-          this.addFromSearch(a);
-          this.addFromSearch(b);
-        },
+        show: (a, b, edgeIds) => void this.edits.addPair(a, b, edgeIds),
       }),
       clearHighlight: () => { this.trace.clearHighlight(); },
       clearCanvas: () => { this.clearCanvas(); },

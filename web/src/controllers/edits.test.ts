@@ -4,7 +4,7 @@ import type { Selection } from "../canvas";
 import type { GNode, Subgraph } from "../types";
 import { DEFAULT_EXPAND, type ExpandFilters } from "../ui/expandForm";
 import { caseGraph, recordingEffects, recordingNotify } from "../testing/controllers";
-import { edge, EXCHANGE, MIXER, PEEL1, THEFT, wallet } from "../testing/fixtures";
+import { edge, EXCHANGE, MIXER, node, PEEL1, THEFT, wallet } from "../testing/fixtures";
 import { EditsController } from "./edits";
 import { Requests } from "./ports";
 
@@ -18,7 +18,14 @@ function setup(neighbors?: (id: string, o: NeighborOptions) => Promise<Subgraph>
   const initials: ExpandFilters[] = [];
   let removed = 0;
   let fits = 0;
-  const client: Pick<RedthreadClient, "neighbors"> = { neighbors: neighbors ?? (() => Promise.reject(new Error("not asked"))) };
+  const client: Pick<RedthreadClient, "neighbors" | "edges"> = {
+    neighbors: neighbors ?? (() => Promise.reject(new Error("not asked"))),
+    // A judgement between the two ends, and one elsewhere (not drawn).
+    edges: (ids) => Promise.resolve(ids.map((id) => {
+      const [from = "", kind = "", to = ""] = id.split(">");
+      return from && to ? edge(from, kind as "SAME_AS", to) : null;
+    })),
+  };
   const edits = new EditsController({
     graph, client, requests: new Requests(notify), notify, layout: { settle: () => undefined }, effects,
     select: (s) => { picks.push(s); },
@@ -47,6 +54,21 @@ describe("EditsController", () => {
     expect(effects.calls).toEqual(["merged", "commit"]);
     expect(fits()).toBe(1);
     edits.addFromSearch(n);
+    expect(effects.calls).toEqual(["merged", "commit"]);
+  });
+
+  it("puts a same-actor pair on the canvas with the judgement between them, and nothing else", async () => {
+    const { graph, edits, effects, picks } = setup();
+    const a = node("organization:ofac-sdn-44437", "ORGANIZATION", "SINBAD");
+    const b = node("service:sinbad.io", "SERVICE", "sinbad.io");
+    const judgement = `${a.id}>SAME_AS>${b.id}`;
+    await edits.addPair(a, b, [judgement, `${a.id}>SAME_AS>service:elsewhere`]);
+    expect(graph.hasNode(a.id) && graph.hasNode(b.id)).toBe(true);
+    expect(graph.hasEdge(judgement)).toBe(true);
+    expect(graph.hasNode("service:elsewhere")).toBe(false);
+    expect(picks.at(-1)).toEqual({ type: "node", id: a.id });
+    expect(effects.calls).toEqual(["merged", "commit"]);
+    await edits.addPair(a, b, [judgement]);
     expect(effects.calls).toEqual(["merged", "commit"]);
   });
 

@@ -5,14 +5,14 @@ import type { NeighborOptions, RedthreadClient } from "../api";
 import type { Selection } from "../canvas";
 import { mergeSubgraph, removeNode, resize, type RGraph } from "../graphModel";
 import { refreshGroups, ungroup } from "../groups";
-import type { GNode } from "../types";
+import type { GEdge, GNode } from "../types";
 import { HUB_WARNING_DEGREE } from "../ui/expandDialog";
 import { DEFAULT_EXPAND, toNeighborOptions, type ExpandFilters } from "../ui/expandForm";
 import type { Effects, Layout, Notify, Requests } from "./ports";
 
 export interface EditsDeps {
   graph: RGraph;
-  client: Pick<RedthreadClient, "neighbors">;
+  client: Pick<RedthreadClient, "neighbors" | "edges">;
   requests: Requests;
   notify: Notify;
   layout: Pick<Layout, "settle">;
@@ -55,6 +55,28 @@ export class EditsController {
       this.d.effects.commit();
       this.d.fit();
     }
+  }
+
+  /**
+   * Puts two entities on the canvas with the edges given between them (an
+   * analyst's same-actor judgement), selecting the first.
+   */
+  async addPair(a: GNode, b: GNode, edgeIds: string[]): Promise<void> {
+    const g = this.d.graph;
+    const isNew = !g.hasNode(a.id) || !g.hasNode(b.id);
+    await this.d.requests.run(`Showing ${a.label || a.key} and ${b.label || b.key}`, async () => {
+      const edges = edgeIds.length > 0 ? await this.d.client.edges(edgeIds) : [];
+      const ends = [a.id, b.id];
+      const between = edges.filter((e): e is GEdge => e !== null && ends.includes(e.from) && ends.includes(e.to));
+      const r = mergeSubgraph(g, { nodes: [a, b], edges: between }, { anchor: a.id });
+      const changed = isNew || r.addedEdges.length > 0;
+      if (changed) this.d.effects.merged();
+      this.d.select({ type: "node", id: a.id });
+      if (changed) {
+        this.d.effects.commit();
+        this.d.fit();
+      }
+    });
   }
 
   /**

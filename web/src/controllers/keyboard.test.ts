@@ -12,7 +12,7 @@ function setup() {
   const notify = recordingNotify();
   const selection = new SelectionController(graph, { render: () => undefined }, () => undefined);
   const edits = new EditsController({
-    graph, client: { neighbors: () => Promise.reject(new Error("not asked")) }, requests: new Requests(notify), notify,
+    graph, client: { neighbors: () => Promise.reject(new Error("not asked")), edges: () => Promise.reject(new Error("not asked")) }, requests: new Requests(notify), notify,
     layout: { settle: () => undefined }, effects: recordingEffects(),
     select: (s) => { selection.select(s); }, unselect: (id) => { selection.forget(id); }, removed: () => undefined,
     toggleGroup: () => undefined, askExpand: () => Promise.resolve(null), fit: () => undefined,

@@ -18,8 +18,8 @@ export const CANDIDATES_PAGE = 50;
 
 export interface SameAsDialogDeps {
   client: Pick<RedthreadClient, "sameAsCandidates" | "judgeSameAs">;
-  /** Puts the two entities on the canvas. */
-  show(a: GNode, b: GNode): void;
+  /** Puts the two entities on the canvas, with the edge of the judgement in force if any. */
+  show(a: GNode, b: GNode, edgeIds: string[]): void;
   storage: Pick<Storage, "getItem" | "setItem"> | undefined;
   /** Called after a judgement is recorded: what rests on identities may change (risk). */
   judged?(): void;
@@ -115,7 +115,7 @@ export function openSameAsDialog(host: HTMLElement, deps: SameAsDialogDeps): Pro
         { class: "dp-actions", role: "group", "aria-label": `Judge ${c.a.label} and ${c.b.label}` },
         j ? null : h("button", { type: "button", "data-testid": "same-as-confirm", onclick: judge("SAME") }, "Confirm"),
         h("button", { type: "button", "data-testid": "same-as-reject", onclick: judge("DIFFERENT") }, "Reject"),
-        h("button", { type: "button", "data-testid": "same-as-show", onclick: () => { deps.show(c.a, c.b); } }, "Show on canvas"),
+        h("button", { type: "button", "data-testid": "same-as-show", onclick: () => { deps.show(c.a, c.b, j ? [j.edge] : []); } }, "Show on canvas"),
       ),
     );
   };
