@@ -178,7 +178,7 @@ func Flow(ctx context.Context, t Topology, q FlowQuery, l Limits) (FlowResult, e
 	if err := fs.replay(ctx); err != nil {
 		return res, err
 	}
-	if err := fs.price(ctx, &res); err != nil {
+	if err := fs.price(ctx, &res, limit); err != nil {
 		return res, err
 	}
 	return fs.answer(ctx, &res, limit)

@@ -42,8 +42,9 @@ func priceKeyOf(a *Arc) graph.PriceKey {
 
 // price values the region's transfers that have no USD value from the
 // price table, reading every close it needs in one call, and says how in
-// res.Valuation.
-func (fs *flowSearch) price(ctx context.Context, res *FlowResult) error {
+// res.Valuation. The answer lists at most ten closes per route asked (the
+// price of the answer's size; hops still cite the close that valued them).
+func (fs *flowSearch) price(ctx context.Context, res *FlowResult, limit int) error {
 	need := map[graph.PriceKey]bool{}
 	for _, st := range fs.steps {
 		if priceable(&st.arc) {
@@ -101,6 +102,10 @@ func (fs *flowSearch) price(ctx context.Context, res *FlowResult) error {
 	}
 	res.PricedFromTable = valued
 	res.Valuation = valuation(fromTransfer, valued, res.Prices, missing)
+	if len(res.Prices) > 10*limit {
+		res.Add("%d price-table closes valued the flow; listed the first %d by asset and day", len(res.Prices), 10*limit)
+		res.Prices = slices.Clone(res.Prices[:10*limit]) // hops keep pointers into the whole list
+	}
 	return nil
 }
 

@@ -94,6 +94,9 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 		return plus(engine, scaled(child, clamp(limit, 100, 1, il.MaxRoutes)))
 	}
 	c.MoneyFlow.Tainted = func(child int) int { return scaled(child, 10) }
+	// Closes: one per asset and day the flow's transfers span; priced like
+	// the tainted transfers, ten per route asked.
+	c.MoneyFlow.Prices = func(child int) int { return scaled(child, 10) }
 	// An illustrative share is read off the sources the answer already
 	// holds: free where the type is known (on the Node interface gqlgen
 	// prices every field 1).

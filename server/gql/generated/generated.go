@@ -180,20 +180,24 @@ type ComplexityRoot struct {
 		Amount        func(childComplexity int) int
 		Edge          func(childComplexity int) int
 		From          func(childComplexity int) int
+		Price         func(childComplexity int) int
 		Service       func(childComplexity int) int
 		Tainted       func(childComplexity int) int
 		TaintedAmount func(childComplexity int) int
 		Time          func(childComplexity int) int
 		To            func(childComplexity int) int
+		UsdFrom       func(childComplexity int) int
 		Value         func(childComplexity int) int
 	}
 
 	FlowRoute struct {
-		Alike  func(childComplexity int) int
-		Amount func(childComplexity int) int
-		Hops   func(childComplexity int) int
-		Sink   func(childComplexity int) int
-		Value  func(childComplexity int) int
+		Alike   func(childComplexity int) int
+		Amount  func(childComplexity int) int
+		Hops    func(childComplexity int) int
+		Price   func(childComplexity int) int
+		Sink    func(childComplexity int) int
+		UsdFrom func(childComplexity int) int
+		Value   func(childComplexity int) int
 	}
 
 	FlowSink struct {
@@ -205,6 +209,7 @@ type ComplexityRoot struct {
 		Routes       func(childComplexity int) int
 		Summary      func(childComplexity int) int
 		Unpriced     func(childComplexity int) int
+		UsdFrom      func(childComplexity int) int
 		Value        func(childComplexity int) int
 		ValueUsd     func(childComplexity int) int
 		Wallets      func(childComplexity int) int
@@ -258,20 +263,23 @@ type ComplexityRoot struct {
 	}
 
 	MoneyFlow struct {
-		AssetOrder    func(childComplexity int) int
-		Priced        func(childComplexity int) int
-		RankedBy      func(childComplexity int) int
-		Reason        func(childComplexity int) int
-		RouteCount    func(childComplexity int) int
-		Routes        func(childComplexity int) int
-		Sinks         func(childComplexity int) int
-		SourceAmounts func(childComplexity int) int
-		SourceValue   func(childComplexity int) int
-		Sources       func(childComplexity int) int
-		Stolen        func(childComplexity int) int
-		Taint         func(childComplexity int) int
-		Tainted       func(childComplexity int) int
-		Truncated     func(childComplexity int) int
+		AssetOrder      func(childComplexity int) int
+		Priced          func(childComplexity int) int
+		PricedFromTable func(childComplexity int) int
+		Prices          func(childComplexity int) int
+		RankedBy        func(childComplexity int) int
+		Reason          func(childComplexity int) int
+		RouteCount      func(childComplexity int) int
+		Routes          func(childComplexity int) int
+		Sinks           func(childComplexity int) int
+		SourceAmounts   func(childComplexity int) int
+		SourceValue     func(childComplexity int) int
+		Sources         func(childComplexity int) int
+		Stolen          func(childComplexity int) int
+		Taint           func(childComplexity int) int
+		Tainted         func(childComplexity int) int
+		Truncated       func(childComplexity int) int
+		Valuation       func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -350,6 +358,13 @@ type ComplexityRoot struct {
 		Hops  func(childComplexity int) int
 		ID    func(childComplexity int) int
 		Label func(childComplexity int) int
+	}
+
+	PriceClose struct {
+		Asset    func(childComplexity int) int
+		Day      func(childComplexity int) int
+		Source   func(childComplexity int) int
+		UsdClose func(childComplexity int) int
 	}
 
 	Property struct {
@@ -469,8 +484,10 @@ type ComplexityRoot struct {
 
 	TaintedTransfer struct {
 		Edge          func(childComplexity int) int
+		Price         func(childComplexity int) int
 		Tainted       func(childComplexity int) int
 		TaintedAmount func(childComplexity int) int
+		UsdFrom       func(childComplexity int) int
 	}
 
 	Wallet struct {
@@ -1133,6 +1150,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowHop.From(childComplexity), true
+	case "FlowHop.price":
+		if e.ComplexityRoot.FlowHop.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.Price(childComplexity), true
 	case "FlowHop.service":
 		if e.ComplexityRoot.FlowHop.Service == nil {
 			break
@@ -1163,6 +1186,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowHop.To(childComplexity), true
+	case "FlowHop.usdFrom":
+		if e.ComplexityRoot.FlowHop.UsdFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.UsdFrom(childComplexity), true
 	case "FlowHop.value":
 		if e.ComplexityRoot.FlowHop.Value == nil {
 			break
@@ -1188,12 +1217,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowRoute.Hops(childComplexity), true
+	case "FlowRoute.price":
+		if e.ComplexityRoot.FlowRoute.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowRoute.Price(childComplexity), true
 	case "FlowRoute.sink":
 		if e.ComplexityRoot.FlowRoute.Sink == nil {
 			break
 		}
 
 		return e.ComplexityRoot.FlowRoute.Sink(childComplexity), true
+	case "FlowRoute.usdFrom":
+		if e.ComplexityRoot.FlowRoute.UsdFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowRoute.UsdFrom(childComplexity), true
 	case "FlowRoute.value":
 		if e.ComplexityRoot.FlowRoute.Value == nil {
 			break
@@ -1249,6 +1290,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowSink.Unpriced(childComplexity), true
+	case "FlowSink.usdFrom":
+		if e.ComplexityRoot.FlowSink.UsdFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.UsdFrom(childComplexity), true
 	case "FlowSink.value":
 		if e.ComplexityRoot.FlowSink.Value == nil {
 			break
@@ -1494,6 +1541,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MoneyFlow.Priced(childComplexity), true
+	case "MoneyFlow.pricedFromTable":
+		if e.ComplexityRoot.MoneyFlow.PricedFromTable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.PricedFromTable(childComplexity), true
+	case "MoneyFlow.prices":
+		if e.ComplexityRoot.MoneyFlow.Prices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Prices(childComplexity), true
 	case "MoneyFlow.rankedBy":
 		if e.ComplexityRoot.MoneyFlow.RankedBy == nil {
 			break
@@ -1566,6 +1625,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MoneyFlow.Truncated(childComplexity), true
+	case "MoneyFlow.valuation":
+		if e.ComplexityRoot.MoneyFlow.Valuation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Valuation(childComplexity), true
 
 	case "Mutation.cancelIngest":
 		if e.ComplexityRoot.Mutation.CancelIngest == nil {
@@ -1877,6 +1942,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PersonaMember.Label(childComplexity), true
+
+	case "PriceClose.asset":
+		if e.ComplexityRoot.PriceClose.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceClose.Asset(childComplexity), true
+	case "PriceClose.day":
+		if e.ComplexityRoot.PriceClose.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceClose.Day(childComplexity), true
+	case "PriceClose.source":
+		if e.ComplexityRoot.PriceClose.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceClose.Source(childComplexity), true
+	case "PriceClose.usdClose":
+		if e.ComplexityRoot.PriceClose.UsdClose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceClose.UsdClose(childComplexity), true
 
 	case "Property.key":
 		if e.ComplexityRoot.Property.Key == nil {
@@ -2449,6 +2539,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TaintedTransfer.Edge(childComplexity), true
+	case "TaintedTransfer.price":
+		if e.ComplexityRoot.TaintedTransfer.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaintedTransfer.Price(childComplexity), true
 	case "TaintedTransfer.tainted":
 		if e.ComplexityRoot.TaintedTransfer.Tainted == nil {
 			break
@@ -2461,6 +2557,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TaintedTransfer.TaintedAmount(childComplexity), true
+	case "TaintedTransfer.usdFrom":
+		if e.ComplexityRoot.TaintedTransfer.UsdFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaintedTransfer.UsdFrom(childComplexity), true
 
 	case "Wallet.address":
 		if e.ComplexityRoot.Wallet.Address == nil {
@@ -3205,6 +3307,31 @@ type MoneyFlow {
   tainted: [TaintedTransfer!]!
   truncated: Boolean!
   reason: String
+  "The price table's closes that valued transfers without a USD value of their own (amount × the asset's close on the transfer's UTC day), by asset and day, each citing its source."
+  prices: [PriceClose!]!
+  "Transfers of the flow valued from the price table."
+  pricedFromTable: Int!
+  "For people: where the answer's USD values came from (the transfers', the price table's, which table) and which assets had no close on which days."
+  valuation: String!
+}
+
+"Where a USD value came from."
+enum UsdSource {
+  "The transfer's own valueUSD, as its source gave it."
+  TRANSFER
+  "The transfer's amount times its asset's close on the transfer's UTC day, from the price table (see MoneyFlow.prices)."
+  PRICE_TABLE
+}
+
+"An asset's USD close on one UTC day, from the price table (ingest format prices)."
+type PriceClose {
+  asset: String!
+  "The UTC day, as YYYY-MM-DD."
+  day: String!
+  "USD per unit of the asset."
+  usdClose: Float!
+  "Where the close comes from: dataset prices:<file>, record <ASSET>:<day>, the provider's URL when given."
+  source: Source!
 }
 
 "A place traced value came to rest: a service, or a sink wallet."
@@ -3228,6 +3355,8 @@ type FlowSink {
   lastArrival: Time
   "For people: of X stolen, Y reached E by N routes under MODEL; Y in USD or per asset, saying when prices are missing."
   summary: String!
+  "Where its USD value came from: the transfers' own values, the price table, or both; empty when it has none."
+  usdFrom: [UsdSource!]!
 }
 
 "A transfer of a money flow and the tainted part of it."
@@ -3237,6 +3366,10 @@ type TaintedTransfer {
   tainted: Float
   "The tainted part in the transfer's asset."
   taintedAmount: AssetAmount!
+  "Where its USD value came from; null when it has none."
+  usdFrom: UsdSource
+  "The close that valued it, when the price table did."
+  price: PriceClose
 }
 
 """
@@ -3258,6 +3391,10 @@ type FlowRoute {
   sink: ID!
   "Routes found that this one stands for, itself included: through the same nodes, delivering the same value."
   alike: Int!
+  "Where value's USD came from; null when it has none."
+  usdFrom: UsdSource
+  "The close that valued its last transfer, when the price table did."
+  price: PriceClose
 }
 
 """
@@ -3279,6 +3416,10 @@ type FlowHop {
   amount: AssetAmount
   "The tainted part of the transfer's amount; null for a crossing."
   taintedAmount: AssetAmount
+  "Where value's USD came from; null for a crossing or a transfer without a USD value."
+  usdFrom: UsdSource
+  "The close that valued the transfer, when the price table did."
+  price: PriceClose
 }
 
 "An explained address cluster."
@@ -4109,6 +4250,10 @@ func (ec *executionContext) childFields_FlowHop(ctx context.Context, field graph
 		return ec.fieldContext_FlowHop_amount(ctx, field)
 	case "taintedAmount":
 		return ec.fieldContext_FlowHop_taintedAmount(ctx, field)
+	case "usdFrom":
+		return ec.fieldContext_FlowHop_usdFrom(ctx, field)
+	case "price":
+		return ec.fieldContext_FlowHop_price(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FlowHop", field.Name)
 }
@@ -4125,6 +4270,10 @@ func (ec *executionContext) childFields_FlowRoute(ctx context.Context, field gra
 		return ec.fieldContext_FlowRoute_sink(ctx, field)
 	case "alike":
 		return ec.fieldContext_FlowRoute_alike(ctx, field)
+	case "usdFrom":
+		return ec.fieldContext_FlowRoute_usdFrom(ctx, field)
+	case "price":
+		return ec.fieldContext_FlowRoute_price(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FlowRoute", field.Name)
 }
@@ -4153,6 +4302,8 @@ func (ec *executionContext) childFields_FlowSink(ctx context.Context, field grap
 		return ec.fieldContext_FlowSink_lastArrival(ctx, field)
 	case "summary":
 		return ec.fieldContext_FlowSink_summary(ctx, field)
+	case "usdFrom":
+		return ec.fieldContext_FlowSink_usdFrom(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FlowSink", field.Name)
 }
@@ -4281,6 +4432,12 @@ func (ec *executionContext) childFields_MoneyFlow(ctx context.Context, field gra
 		return ec.fieldContext_MoneyFlow_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_MoneyFlow_reason(ctx, field)
+	case "prices":
+		return ec.fieldContext_MoneyFlow_prices(ctx, field)
+	case "pricedFromTable":
+		return ec.fieldContext_MoneyFlow_pricedFromTable(ctx, field)
+	case "valuation":
+		return ec.fieldContext_MoneyFlow_valuation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MoneyFlow", field.Name)
 }
@@ -4421,6 +4578,20 @@ func (ec *executionContext) childFields_PersonaMember(ctx context.Context, field
 		return ec.fieldContext_PersonaMember_hops(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonaMember", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceClose(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asset":
+		return ec.fieldContext_PriceClose_asset(ctx, field)
+	case "day":
+		return ec.fieldContext_PriceClose_day(ctx, field)
+	case "usdClose":
+		return ec.fieldContext_PriceClose_usdClose(ctx, field)
+	case "source":
+		return ec.fieldContext_PriceClose_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceClose", field.Name)
 }
 
 func (ec *executionContext) childFields_Property(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4607,6 +4778,10 @@ func (ec *executionContext) childFields_TaintedTransfer(ctx context.Context, fie
 		return ec.fieldContext_TaintedTransfer_tainted(ctx, field)
 	case "taintedAmount":
 		return ec.fieldContext_TaintedTransfer_taintedAmount(ctx, field)
+	case "usdFrom":
+		return ec.fieldContext_TaintedTransfer_usdFrom(ctx, field)
+	case "price":
+		return ec.fieldContext_TaintedTransfer_price(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TaintedTransfer", field.Name)
 }
@@ -8304,6 +8479,61 @@ func (ec *executionContext) fieldContext_FlowHop_taintedAmount(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _FlowHop_usdFrom(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_usdFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *investigate.USDSource) graphql.Marshaler {
+			return ec.marshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_usdFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHop", field, false, false, errors.New("field of type UsdSource does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHop_price(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceClose) graphql.Marshaler {
+			return ec.marshalOPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowHop",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceClose(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _FlowRoute_hops(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8435,6 +8665,61 @@ func (ec *executionContext) _FlowRoute_alike(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_FlowRoute_alike(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FlowRoute", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _FlowRoute_usdFrom(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowRoute_usdFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *investigate.USDSource) graphql.Marshaler {
+			return ec.marshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowRoute_usdFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowRoute", field, false, false, errors.New("field of type UsdSource does not have child fields"))
+}
+
+func (ec *executionContext) _FlowRoute_price(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowRoute_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceClose) graphql.Marshaler {
+			return ec.marshalOPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowRoute_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowRoute",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceClose(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _FlowSink_node(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
@@ -8706,6 +8991,29 @@ func (ec *executionContext) _FlowSink_summary(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_FlowSink_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FlowSink_usdFrom(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_usdFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []investigate.USDSource) graphql.Marshaler {
+			return ec.marshalNUsdSource2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_usdFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type UsdSource does not have child fields"))
 }
 
 func (ec *executionContext) _IngestInput_name(ctx context.Context, field graphql.CollectedField, obj *model.IngestInput) (ret graphql.Marshaler) {
@@ -9913,6 +10221,84 @@ func (ec *executionContext) _MoneyFlow_reason(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_MoneyFlow_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_prices(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceClose) graphql.Marshaler {
+			return ec.marshalNPriceClose2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceCloseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoneyFlow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceClose(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MoneyFlow_pricedFromTable(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_pricedFromTable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricedFromTable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_pricedFromTable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_valuation(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_valuation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Valuation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_valuation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
@@ -11180,6 +11566,107 @@ func (ec *executionContext) _PersonaMember_hops(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PersonaMember_hops(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonaMember", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PriceClose_asset(ctx context.Context, field graphql.CollectedField, obj *model.PriceClose) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceClose_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceClose_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceClose", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PriceClose_day(ctx context.Context, field graphql.CollectedField, obj *model.PriceClose) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceClose_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceClose_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceClose", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PriceClose_usdClose(ctx context.Context, field graphql.CollectedField, obj *model.PriceClose) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceClose_usdClose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdClose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceClose_usdClose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceClose", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PriceClose_source(ctx context.Context, field graphql.CollectedField, obj *model.PriceClose) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceClose_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceClose_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceClose",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Property_key(ctx context.Context, field graphql.CollectedField, obj *model.Property) (ret graphql.Marshaler) {
@@ -13595,6 +14082,61 @@ func (ec *executionContext) fieldContext_TaintedTransfer_taintedAmount(_ context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AssetAmount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaintedTransfer_usdFrom(ctx context.Context, field graphql.CollectedField, obj *model.TaintedTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaintedTransfer_usdFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *investigate.USDSource) graphql.Marshaler {
+			return ec.marshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaintedTransfer_usdFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaintedTransfer", field, false, false, errors.New("field of type UsdSource does not have child fields"))
+}
+
+func (ec *executionContext) _TaintedTransfer_price(ctx context.Context, field graphql.CollectedField, obj *model.TaintedTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaintedTransfer_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceClose) graphql.Marshaler {
+			return ec.marshalOPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaintedTransfer_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaintedTransfer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceClose(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16255,6 +16797,16 @@ func (ec *executionContext) _FlowHop(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "usdFrom":
+			out.Values[i] = ec._FlowHop_usdFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._FlowHop_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16311,6 +16863,16 @@ func (ec *executionContext) _FlowRoute(ctx context.Context, sel ast.SelectionSet
 		case "alike":
 			out.Values[i] = ec._FlowRoute_alike(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usdFrom":
+			out.Values[i] = ec._FlowRoute_usdFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._FlowRoute_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -16398,6 +16960,11 @@ func (ec *executionContext) _FlowSink(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "summary":
 			out.Values[i] = ec._FlowSink_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usdFrom":
+			out.Values[i] = ec._FlowSink_usdFrom(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16809,6 +17376,21 @@ func (ec *executionContext) _MoneyFlow(ctx context.Context, sel ast.SelectionSet
 		case "reason":
 			out.Values[i] = ec._MoneyFlow_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "prices":
+			out.Values[i] = ec._MoneyFlow_prices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pricedFromTable":
+			out.Values[i] = ec._MoneyFlow_pricedFromTable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "valuation":
+			out.Values[i] = ec._MoneyFlow_valuation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -17416,6 +17998,59 @@ func (ec *executionContext) _PersonaMember(ctx context.Context, sel ast.Selectio
 			}
 		case "hops":
 			out.Values[i] = ec._PersonaMember_hops(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var priceCloseImplementors = []string{"PriceClose"}
+
+func (ec *executionContext) _PriceClose(ctx context.Context, sel ast.SelectionSet, obj *model.PriceClose) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceCloseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceClose")
+		case "asset":
+			out.Values[i] = ec._PriceClose_asset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "day":
+			out.Values[i] = ec._PriceClose_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usdClose":
+			out.Values[i] = ec._PriceClose_usdClose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._PriceClose_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18618,6 +19253,16 @@ func (ec *executionContext) _TaintedTransfer(ctx context.Context, sel ast.Select
 		case "taintedAmount":
 			out.Values[i] = ec._TaintedTransfer_taintedAmount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usdFrom":
+			out.Values[i] = ec._TaintedTransfer_usdFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._TaintedTransfer_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -20259,6 +20904,32 @@ func (ec *executionContext) marshalNPersonaMember2ᚖgithubᚗcomᚋredthreadᚑ
 	return ec._PersonaMember(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPriceClose2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceCloseᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PriceClose) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx context.Context, sel ast.SelectionSet, v *model.PriceClose) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PriceClose(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProperty2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPropertyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Property) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -20616,6 +21287,53 @@ func (ec *executionContext) marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUsdSource2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx context.Context, v any) (investigate.USDSource, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.USDSource(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUsdSource2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx context.Context, sel ast.SelectionSet, v investigate.USDSource) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNUsdSource2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSourceᚄ(ctx context.Context, v any) ([]investigate.USDSource, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]investigate.USDSource, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUsdSource2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNUsdSource2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []investigate.USDSource) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUsdSource2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -21160,6 +21878,13 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx context.Context, sel ast.SelectionSet, v *model.PriceClose) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PriceClose(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx context.Context, sel ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -21309,6 +22034,25 @@ func (ec *executionContext) marshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlg
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx context.Context, v any) (*investigate.USDSource, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.USDSource(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx context.Context, sel ast.SelectionSet, v *investigate.USDSource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
