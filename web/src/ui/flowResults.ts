@@ -299,7 +299,7 @@ function valuationNote(f: MoneyFlow): HTMLElement | null {
           h(
             "tr",
             { "data-testid": "flow-price" },
-            h("td", {}, p.day),
+            h("td", { class: "pf-when" }, p.day),
             h("td", {}, p.asset),
             h("td", { class: "num" }, formatUSD(p.usdClose)),
             h("td", {}, p.source.url ? h("a", { href: p.source.url, target: "_blank", rel: "noopener noreferrer" }, `${p.source.dataset} ${p.source.record ?? ""}`) : `${p.source.dataset} ${p.source.record ?? ""}`),
