@@ -116,7 +116,11 @@ const priceBytes = 256
 func valuation(fromTransfer, fromTable int, prices []graph.Price, missing map[string]map[time.Time]bool) string {
 	var parts []string
 	if fromTransfer > 0 {
-		parts = append(parts, fmt.Sprintf("%d transfer%s carry their own USD value", fromTransfer, plural(fromTransfer)))
+		carry := "transfers carry their"
+		if fromTransfer == 1 {
+			carry = "transfer carries its"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s own USD value", fromTransfer, carry))
 	}
 	if fromTable > 0 {
 		parts = append(parts, fmt.Sprintf("%d transfer%s valued from the price table (%s) at the close of the transfer's UTC day",
