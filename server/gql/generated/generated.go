@@ -241,20 +241,23 @@ type ComplexityRoot struct {
 	}
 
 	IngestProgress struct {
-		Bytes          func(childComplexity int) int
-		EdgesCreated   func(childComplexity int) int
-		EdgesUnchanged func(childComplexity int) int
-		EdgesUpdated   func(childComplexity int) int
-		ElapsedSeconds func(childComplexity int) int
-		EtaSeconds     func(childComplexity int) int
-		NodesCreated   func(childComplexity int) int
-		NodesUnchanged func(childComplexity int) int
-		NodesUpdated   func(childComplexity int) int
-		Phase          func(childComplexity int) int
-		Rate           func(childComplexity int) int
-		Records        func(childComplexity int) int
-		ResumedAt      func(childComplexity int) int
-		TotalBytes     func(childComplexity int) int
+		Bytes           func(childComplexity int) int
+		EdgesCreated    func(childComplexity int) int
+		EdgesUnchanged  func(childComplexity int) int
+		EdgesUpdated    func(childComplexity int) int
+		ElapsedSeconds  func(childComplexity int) int
+		EtaSeconds      func(childComplexity int) int
+		NodesCreated    func(childComplexity int) int
+		NodesUnchanged  func(childComplexity int) int
+		NodesUpdated    func(childComplexity int) int
+		Phase           func(childComplexity int) int
+		PricesCreated   func(childComplexity int) int
+		PricesUnchanged func(childComplexity int) int
+		PricesUpdated   func(childComplexity int) int
+		Rate            func(childComplexity int) int
+		Records         func(childComplexity int) int
+		ResumedAt       func(childComplexity int) int
+		TotalBytes      func(childComplexity int) int
 	}
 
 	KindCount struct {
@@ -1491,6 +1494,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestProgress.Phase(childComplexity), true
+	case "IngestProgress.pricesCreated":
+		if e.ComplexityRoot.IngestProgress.PricesCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.PricesCreated(childComplexity), true
+	case "IngestProgress.pricesUnchanged":
+		if e.ComplexityRoot.IngestProgress.PricesUnchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.PricesUnchanged(childComplexity), true
+	case "IngestProgress.pricesUpdated":
+		if e.ComplexityRoot.IngestProgress.PricesUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.PricesUpdated(childComplexity), true
 	case "IngestProgress.rate":
 		if e.ComplexityRoot.IngestProgress.Rate == nil {
 			break
@@ -3976,6 +3997,10 @@ type IngestProgress {
   edgesCreated: Int!
   edgesUpdated: Int!
   edgesUnchanged: Int!
+  "Closes of a price table (format prices), which are not graph records; 0 for other formats."
+  pricesCreated: Int!
+  pricesUpdated: Int!
+  pricesUnchanged: Int!
 }
 
 "A record an ingest job rejected."
@@ -4388,6 +4413,12 @@ func (ec *executionContext) childFields_IngestProgress(ctx context.Context, fiel
 		return ec.fieldContext_IngestProgress_edgesUpdated(ctx, field)
 	case "edgesUnchanged":
 		return ec.fieldContext_IngestProgress_edgesUnchanged(ctx, field)
+	case "pricesCreated":
+		return ec.fieldContext_IngestProgress_pricesCreated(ctx, field)
+	case "pricesUpdated":
+		return ec.fieldContext_IngestProgress_pricesUpdated(ctx, field)
+	case "pricesUnchanged":
+		return ec.fieldContext_IngestProgress_pricesUnchanged(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IngestProgress", field.Name)
 }
@@ -9808,6 +9839,75 @@ func (ec *executionContext) _IngestProgress_edgesUnchanged(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_IngestProgress_edgesUnchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_pricesCreated(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_pricesCreated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricesCreated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_pricesCreated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_pricesUpdated(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_pricesUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricesUpdated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_pricesUpdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_pricesUnchanged(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_pricesUnchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricesUnchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_pricesUnchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
@@ -17229,6 +17329,21 @@ func (ec *executionContext) _IngestProgress(ctx context.Context, sel ast.Selecti
 			}
 		case "edgesUnchanged":
 			out.Values[i] = ec._IngestProgress_edgesUnchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pricesCreated":
+			out.Values[i] = ec._IngestProgress_pricesCreated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pricesUpdated":
+			out.Values[i] = ec._IngestProgress_pricesUpdated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pricesUnchanged":
+			out.Values[i] = ec._IngestProgress_pricesUnchanged(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -251,6 +251,10 @@ type IngestProgress struct {
 	EdgesCreated   int      `json:"edgesCreated"`
 	EdgesUpdated   int      `json:"edgesUpdated"`
 	EdgesUnchanged int      `json:"edgesUnchanged"`
+	// Closes of a price table (format prices), which are not graph records; 0 for other formats.
+	PricesCreated   int `json:"pricesCreated"`
+	PricesUpdated   int `json:"pricesUpdated"`
+	PricesUnchanged int `json:"pricesUnchanged"`
 }
 
 // A count for one kind.
