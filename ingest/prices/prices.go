@@ -36,11 +36,9 @@ func Bytes(name string, data []byte) ingest.Source { return ingest.Bytes(name, d
 // Format is the ingest.Format of the price table.
 func Format(r io.Reader, name string) ingest.Reader { return NewReader(r, name) }
 
-// Columns: required, then optional.
-var (
-	required = []string{"date", "asset", "usd_close"}
-	optional = []string{"source", "source_url", "illustrative"}
-)
+// required are the columns a price table needs; source, source_url and
+// illustrative are optional, and other columns are ignored.
+var required = []string{"date", "asset", "usd_close"}
 
 // Reader reads a price table one row at a time.
 type Reader struct {
