@@ -2,6 +2,7 @@ package graph
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -146,4 +147,56 @@ func PreparePrices(in []Price) ([]Price, []Rejection) {
 // ComparePrices orders prices by asset, then day.
 func ComparePrices(a, b Price) int {
 	return cmp.Or(strings.Compare(a.Asset, b.Asset), a.Day.Compare(b.Day))
+}
+
+// PriceQuery asks for one asset's closes over a span of days, a page at a
+// time, in day order.
+type PriceQuery struct {
+	Asset    string
+	From, To time.Time // days, inclusive; zero means open
+	After    time.Time // the page starts after this day; zero from the start
+	Limit    int       // 1 to MaxListPrices
+}
+
+// MaxListPrices is the largest page of a PriceQuery.
+const MaxListPrices = 1000
+
+// Prepare normalises the query's asset and days and checks its bounds.
+func (q *PriceQuery) Prepare() error {
+	q.Asset = NormalizeChain(q.Asset)
+	if q.Asset == "" || len(q.Asset) > maxAssetLen {
+		return Errorf(CodeInvalid, "asset: want a ticker such as ETH")
+	}
+	if q.Limit < 1 || q.Limit > MaxListPrices {
+		return Errorf(CodeInvalid, "first: %d is outside 1–%d", q.Limit, MaxListPrices)
+	}
+	for _, d := range []*time.Time{&q.From, &q.To, &q.After} {
+		if !d.IsZero() {
+			*d = Day(*d)
+		}
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+		return Errorf(CodeInvalid, "to: %s is before from", q.To.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// Start is the first day the page may hold: the day after After, or From.
+func (q PriceQuery) Start() time.Time {
+	start := q.From
+	if !q.After.IsZero() && !q.After.Before(start) {
+		start = q.After.AddDate(0, 0, 1)
+	}
+	return start
+}
+
+// PricePage is one page of a PriceQuery's closes, in day order.
+type PricePage struct {
+	Prices  []Price
+	HasMore bool
+}
+
+// PriceLister is a store that lists its price table: both stores are one.
+type PriceLister interface {
+	ListPrices(ctx context.Context, q PriceQuery) (PricePage, error)
 }

@@ -63,4 +63,35 @@ func TestIngestPricesOverAPI(t *testing.T) {
 	if n, e := stats(t, ts); n != nodes0 || e != edges0 {
 		t.Errorf("the graph grew: %d nodes %d edges, was %d and %d", n, e, nodes0, edges0)
 	}
+
+	// The table, read back a page at a time, each close citing its source.
+	var out struct {
+		Prices struct {
+			Prices []struct {
+				Asset, Day string
+				UsdClose   float64
+				Source     struct{ Dataset, Record, URL string }
+			}
+			HasNextPage bool
+			EndCursor   *string
+		}
+	}
+	r := query(t, ts, `{ prices(asset: "eth", from: "2024-01-01T00:00:00Z", first: 5) { prices { asset day usdClose source { dataset record url } } hasNextPage endCursor } }`, nil)
+	if err := json.Unmarshal(r.Data, &out); err != nil || len(r.Errors) > 0 {
+		t.Fatalf("prices: %v %+v", err, r.Errors)
+	}
+	ps := out.Prices.Prices
+	if len(ps) != 1 || ps[0].Asset != "ETH" || ps[0].Day != "2024-01-02" || ps[0].UsdClose != 2350.5 || out.Prices.HasNextPage ||
+		ps[0].Source.Dataset != "prices:closes.csv" || ps[0].Source.Record != "ETH:2024-01-02" || ps[0].Source.URL != "https://example.org/eth" || *out.Prices.EndCursor != "2024-01-02" {
+		t.Errorf("prices %+v", out.Prices)
+	}
+	for _, q := range []string{
+		`{ prices(asset: "") { hasNextPage } }`,
+		`{ prices(asset: "ETH", after: "yesterday") { hasNextPage } }`,
+		`{ prices(asset: "ETH", from: "2024-02-01T00:00:00Z", to: "2024-01-01T00:00:00Z") { hasNextPage } }`,
+	} {
+		if r := query(t, ts, q, nil); r.code() != "INVALID_ARGUMENT" {
+			t.Errorf("%s: %+v, want INVALID_ARGUMENT", q, r.Errors)
+		}
+	}
 }

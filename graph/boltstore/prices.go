@@ -115,3 +115,46 @@ func (s *Store) readPrices(ctx context.Context, keys []graph.PriceKey) ([]graph.
 func (t *topology) Prices(ctx context.Context, keys []graph.PriceKey) ([]graph.Price, error) {
 	return t.s.readPrices(ctx, keys)
 }
+
+var _ graph.PriceLister = (*Store)(nil)
+
+// ListPrices implements graph.PriceLister: a cursor over the asset's keys
+// from the first day asked.
+func (s *Store) ListPrices(ctx context.Context, q graph.PriceQuery) (graph.PricePage, error) {
+	var page graph.PricePage
+	if err := q.Prepare(); err != nil {
+		return page, err
+	}
+	if err := s.begin(ctx); err != nil {
+		return page, err
+	}
+	defer s.mu.RUnlock()
+	prefix := []byte(q.Asset + "\x00")
+	from := prefix
+	if start := q.Start(); !start.IsZero() {
+		from = priceKey(graph.PriceKey{Asset: q.Asset, Day: start})
+	}
+	var to []byte
+	if !q.To.IsZero() {
+		to = priceKey(graph.PriceKey{Asset: q.Asset, Day: q.To})
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketPrices).Cursor()
+		for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix) && (to == nil || bytes.Compare(k, to) <= 0); k, v = c.Next() {
+			if len(page.Prices) == q.Limit {
+				page.HasMore = true
+				return nil
+			}
+			var p graph.Price
+			if err := json.Unmarshal(v, &p); err != nil {
+				return internal(err, "decode price")
+			}
+			page.Prices = append(page.Prices, p)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return graph.PricePage{}, fmt.Errorf("list prices: %w", err)
+	}
+	return page, nil
+}

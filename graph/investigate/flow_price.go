@@ -76,7 +76,9 @@ func (fs *flowSearch) price(ctx context.Context, res *FlowResult, limit int) err
 	if err := fs.v.b.op.Bytes(int64(len(prices)) * priceBytes); err != nil {
 		return err
 	}
-	res.Prices = prices
+	if len(prices) > 0 { // nil when none: the stores answer alike
+		res.Prices = prices
+	}
 	at := make(map[graph.PriceKey]*graph.Price, len(prices))
 	for i := range res.Prices {
 		at[res.Prices[i].Key()] = &res.Prices[i]

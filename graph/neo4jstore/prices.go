@@ -132,3 +132,44 @@ func (t *topology) Prices(ctx context.Context, keys []graph.PriceKey) ([]graph.P
 	})
 	return out, err
 }
+
+var _ graph.PriceLister = (*Store)(nil)
+
+// ListPrices implements graph.PriceLister: a range over the (asset, day)
+// constraint's index, one page and one more to tell whether there is more.
+func (s *Store) ListPrices(ctx context.Context, q graph.PriceQuery) (graph.PricePage, error) {
+	var page graph.PricePage
+	if err := q.Prepare(); err != nil {
+		return page, err
+	}
+	day := func(t time.Time, open string) string {
+		if t.IsZero() {
+			return open
+		}
+		return t.Format(time.DateOnly)
+	}
+	params := map[string]any{"asset": q.Asset, "from": day(q.Start(), ""), "to": day(q.To, "9999-12-31"), "limit": q.Limit + 1}
+	err := s.read(ctx, "prices", func(tx neo4j.ManagedTransaction) error {
+		recs, err := run(ctx, tx, "MATCH (p:"+priceLabel+") WHERE p.asset = $asset AND p.day >= $from AND p.day <= $to "+
+			"RETURN properties(p) ORDER BY p.day LIMIT $limit", params)
+		if err != nil {
+			return err
+		}
+		page = graph.PricePage{}
+		for _, r := range recs {
+			p, err := decodePrice(r.Values[0].(map[string]any))
+			if err != nil {
+				return internal(err, "decode price")
+			}
+			page.Prices = append(page.Prices, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return graph.PricePage{}, err
+	}
+	if len(page.Prices) > q.Limit {
+		page.Prices, page.HasMore = page.Prices[:q.Limit], true
+	}
+	return page, nil
+}

@@ -17,6 +17,7 @@ func priceCases() []suiteCase {
 		{"PricesWrite", testPricesWrite},
 		{"PricesMerge", testPricesMerge},
 		{"FlowPriceTable", testFlowPriceTable},
+		{"PricesList", testPricesList},
 	}
 }
 
@@ -207,4 +208,53 @@ func flowNow(t *testing.T, e env, q investigate.FlowQuery) investigate.FlowResul
 		t.Fatal(err)
 	}
 	return res
+}
+
+// testPricesList pages through one asset's closes over a span of days.
+func testPricesList(t *testing.T, e env) {
+	l, ok := e.s.(graph.PriceLister)
+	if !ok {
+		t.Fatal("the store lists no prices (graph.PriceLister)")
+	}
+	d := func(n int) time.Time { return time.Date(2024, 5, n, 0, 0, 0, 0, time.UTC) }
+	var b graph.Batch
+	for n := 1; n <= 5; n++ {
+		b.Prices = append(b.Prices, price("ETH", d(n), float64(3000+n), "prices:l.csv"), price("BTC", d(n), float64(60000+n), "prices:l.csv"))
+	}
+	write(t, e.s, b)
+	ctx := context.Background()
+	days := func(p graph.PricePage) []int {
+		var out []int
+		for _, x := range p.Prices {
+			if x.Asset != "ETH" || x.USD != float64(3000+x.Day.Day()) {
+				t.Errorf("listed %+v", x)
+			}
+			out = append(out, x.Day.Day())
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name string
+		q    graph.PriceQuery
+		want []int
+		more bool
+	}{
+		{"first page", graph.PriceQuery{Asset: "eth", From: d(2), To: d(4), Limit: 2}, []int{2, 3}, true},
+		{"next page", graph.PriceQuery{Asset: "ETH", From: d(2), To: d(4), After: d(3), Limit: 2}, []int{4}, false},
+		{"open span", graph.PriceQuery{Asset: "ETH", Limit: 10}, []int{1, 2, 3, 4, 5}, false},
+		{"exactly a page", graph.PriceQuery{Asset: "ETH", From: d(4), Limit: 2}, []int{4, 5}, false},
+		{"none", graph.PriceQuery{Asset: "USDT", Limit: 10}, nil, false},
+	} {
+		page, err := l.ListPrices(ctx, tt.q)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := days(page); !slices.Equal(got, tt.want) || page.HasMore != tt.more {
+			t.Errorf("%s: days %v (more %v), want %v (more %v)", tt.name, got, page.HasMore, tt.want, tt.more)
+		}
+	}
+	for _, q := range []graph.PriceQuery{{Limit: 10}, {Asset: "ETH"}, {Asset: "ETH", Limit: graph.MaxListPrices + 1}, {Asset: "ETH", From: d(3), To: d(2), Limit: 1}} {
+		_, err := l.ListPrices(ctx, q)
+		wantCode(t, "ListPrices", err, graph.CodeInvalid)
+	}
 }

@@ -370,6 +370,12 @@ type ComplexityRoot struct {
 		UsdClose func(childComplexity int) int
 	}
 
+	PricePage struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+		Prices      func(childComplexity int) int
+	}
+
 	Property struct {
 		Key   func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -392,6 +398,7 @@ type ComplexityRoot struct {
 		Nodes            func(childComplexity int, ids []string) int
 		Paths            func(childComplexity int, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
 		PersonaCluster   func(childComplexity int, id string, minScore *float64, maxMembers *int, asOf *time.Time) int
+		Prices           func(childComplexity int, asset string, from *time.Time, to *time.Time, first *int, after *string) int
 		SameAsCandidates func(childComplexity int, kinds []graph.NodeKind, first *int, after *string) int
 		Search           func(childComplexity int, query string, kinds []graph.NodeKind, first *int, after *string) int
 		ShortestPath     func(childComplexity int, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
@@ -549,6 +556,7 @@ type QueryResolver interface {
 	Paths(ctx context.Context, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.PathList, error)
 	Nearest(ctx context.Context, from string, target model.NearestTarget, maxHops *int, limit *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, hubDegree *int) (*model.PathList, error)
 	MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) (*model.MoneyFlow, error)
+	Prices(ctx context.Context, asset string, from *time.Time, to *time.Time, first *int, after *string) (*model.PricePage, error)
 	Cluster(ctx context.Context, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) (*model.AddressCluster, error)
 	Exposure(ctx context.Context, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) (*model.Exposure, error)
 	PersonaCluster(ctx context.Context, id string, minScore *float64, maxMembers *int, asOf *time.Time) (*model.PersonaCluster, error)
@@ -1989,6 +1997,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PriceClose.UsdClose(childComplexity), true
 
+	case "PricePage.endCursor":
+		if e.ComplexityRoot.PricePage.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PricePage.EndCursor(childComplexity), true
+	case "PricePage.hasNextPage":
+		if e.ComplexityRoot.PricePage.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PricePage.HasNextPage(childComplexity), true
+	case "PricePage.prices":
+		if e.ComplexityRoot.PricePage.Prices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PricePage.Prices(childComplexity), true
+
 	case "Property.key":
 		if e.ComplexityRoot.Property.Key == nil {
 			break
@@ -2174,6 +2201,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PersonaCluster(childComplexity, args["id"].(string), args["minScore"].(*float64), args["maxMembers"].(*int), args["asOf"].(*time.Time)), true
+	case "Query.prices":
+		if e.ComplexityRoot.Query.Prices == nil {
+			break
+		}
+
+		args, err := ec.field_Query_prices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Prices(childComplexity, args["asset"].(string), args["from"].(*time.Time), args["to"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
 	case "Query.sameAsCandidates":
 		if e.ComplexityRoot.Query.SameAsCandidates == nil {
 			break
@@ -3050,6 +3088,20 @@ type Query {
     rankAsset: String
   ): MoneyFlow!
 
+  "The price table's closes of one asset over a span of UTC days, in day order (ingest format prices). Not graph records."
+  prices(
+    "A ticker (ETH, BTC, USDT…), normalised as transfers' assets are."
+    asset: String!
+    "First day, inclusive (its UTC day); default open."
+    from: Time
+    "Last day, inclusive (its UTC day); default open."
+    to: Time
+    "Page size (default 100; 1–1000)."
+    first: Int
+    "Cursor of the last close of the previous page (its day)."
+    after: String
+  ): PricePage!
+
   "The address cluster of a wallet: wallets one owner controls by the heuristics chosen, each membership explained."
   cluster(
     id: ID!
@@ -3334,6 +3386,14 @@ type MoneyFlow {
   pricedFromTable: Int!
   "For people: where the answer's USD values came from (the transfers', the price table's, which table) and which assets had no close on which days."
   valuation: String!
+}
+
+"A page of the price table's closes of one asset."
+type PricePage {
+  prices: [PriceClose!]!
+  hasNextPage: Boolean!
+  "Cursor of the last close (its day, YYYY-MM-DD), for the next page."
+  endCursor: String
 }
 
 "Where a USD value came from."
@@ -4625,6 +4685,18 @@ func (ec *executionContext) childFields_PriceClose(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PriceClose", field.Name)
 }
 
+func (ec *executionContext) childFields_PricePage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "prices":
+		return ec.fieldContext_PricePage_prices(ctx, field)
+	case "hasNextPage":
+		return ec.fieldContext_PricePage_hasNextPage(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PricePage_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PricePage", field.Name)
+}
+
 func (ec *executionContext) childFields_Property(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -5814,6 +5886,52 @@ func (ec *executionContext) field_Query_personaCluster_args(ctx context.Context,
 		return nil, err
 	}
 	args["asOf"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_prices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asset",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asset"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -11769,6 +11887,84 @@ func (ec *executionContext) fieldContext_PriceClose_source(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _PricePage_prices(ctx context.Context, field graphql.CollectedField, obj *model.PricePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PricePage_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceClose) graphql.Marshaler {
+			return ec.marshalNPriceClose2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceCloseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PricePage_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PricePage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceClose(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PricePage_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PricePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PricePage_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PricePage_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PricePage", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PricePage_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PricePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PricePage_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PricePage_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PricePage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Property_key(ctx context.Context, field graphql.CollectedField, obj *model.Property) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12445,6 +12641,50 @@ func (ec *executionContext) fieldContext_Query_moneyFlow(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_moneyFlow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_prices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Prices(ctx, fc.Args["asset"].(string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PricePage) graphql.Marshaler {
+			return ec.marshalNPricePage2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPricePage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_prices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PricePage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_prices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18190,6 +18430,54 @@ func (ec *executionContext) _PriceClose(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var pricePageImplementors = []string{"PricePage"}
+
+func (ec *executionContext) _PricePage(ctx context.Context, sel ast.SelectionSet, obj *model.PricePage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pricePageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PricePage")
+		case "prices":
+			out.Values[i] = ec._PricePage_prices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasNextPage":
+			out.Values[i] = ec._PricePage_hasNextPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._PricePage_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var propertyImplementors = []string{"Property"}
 
 func (ec *executionContext) _Property(ctx context.Context, sel ast.SelectionSet, obj *model.Property) graphql.Marshaler {
@@ -18571,6 +18859,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_moneyFlow(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "prices":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_prices(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -21043,6 +21353,16 @@ func (ec *executionContext) marshalNPriceClose2ᚖgithubᚗcomᚋredthreadᚑdev
 		return graphql.Null
 	}
 	return ec._PriceClose(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPricePage2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPricePage(ctx context.Context, sel ast.SelectionSet, v *model.PricePage) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PricePage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNProperty2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPropertyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Property) graphql.Marshaler {

@@ -419,6 +419,14 @@ type PriceClose struct {
 	Source *Source `json:"source"`
 }
 
+// A page of the price table's closes of one asset.
+type PricePage struct {
+	Prices      []*PriceClose `json:"prices"`
+	HasNextPage bool          `json:"hasNextPage"`
+	// Cursor of the last close (its day, YYYY-MM-DD), for the next page.
+	EndCursor *string `json:"endCursor,omitempty"`
+}
+
 // A named property of a node or edge.
 type Property struct {
 	Key   string `json:"key"`
