@@ -30,15 +30,19 @@ type Store interface {
 }
 
 // Batch is a set of records written in one transaction. Nodes are written
-// before edges, so an edge may refer to a node of the same batch.
+// before edges, so an edge may refer to a node of the same batch. Prices
+// are no part of the graph (see Price); of two for one asset and day the
+// store keeps one (MergePrice).
 type Batch struct {
-	Nodes []Node
-	Edges []Edge
+	Nodes  []Node
+	Edges  []Edge
+	Prices []Price
 }
 
 // Rejection names a record of a batch that was not written, and why.
 type Rejection struct {
-	Edge  bool // false: Nodes[Index]; true: Edges[Index]
+	Edge  bool // false: Nodes[Index] (or Prices[Index] when Price); true: Edges[Index]
+	Price bool // Prices[Index]
 	Index int
 	ID    string
 	Err   error
@@ -48,7 +52,10 @@ type Rejection struct {
 type WriteResult struct {
 	NodesCreated, NodesUpdated, NodesUnchanged int
 	EdgesCreated, EdgesUpdated, EdgesUnchanged int
-	Rejected                                   []Rejection
+	// Prices: created for a new (asset, day), updated when the merge
+	// rule keeps the incoming one, else unchanged.
+	PricesCreated, PricesUpdated, PricesUnchanged int
+	Rejected                                      []Rejection
 }
 
 // Add accumulates another result into r.
@@ -59,5 +66,8 @@ func (r *WriteResult) Add(o WriteResult) {
 	r.EdgesCreated += o.EdgesCreated
 	r.EdgesUpdated += o.EdgesUpdated
 	r.EdgesUnchanged += o.EdgesUnchanged
+	r.PricesCreated += o.PricesCreated
+	r.PricesUpdated += o.PricesUpdated
+	r.PricesUnchanged += o.PricesUnchanged
 	r.Rejected = append(r.Rejected, o.Rejected...)
 }

@@ -58,6 +58,7 @@ type checkpoint struct {
 	Bytes    int64  `json:"bytes"`
 	Nodes    Counts `json:"nodes"`
 	Edges    Counts `json:"edges"`
+	Prices   Counts `json:"prices"`
 
 	// Skip counts (Skipper) of the sources before Source, and of the
 	// records of Source done; absent from checkpoints of older builds.
@@ -337,7 +338,7 @@ func (j *job) openCheckpoint(ctx context.Context, sources []Source) error {
 	j.opts.JobID = ck.Job
 	j.res.Resumed, j.res.ResumedAt = true, ck.Records
 	j.res.Records, j.res.Rejected, j.res.Bytes = ck.Records, ck.Rejected, ck.Bytes
-	j.res.Nodes, j.res.Edges = ck.Nodes, ck.Edges
+	j.res.Nodes, j.res.Edges, j.res.Prices = ck.Nodes, ck.Edges, ck.Prices
 	j.doneBytes, j.linked = ck.DoneBytes, ck.Linked
 	j.skipDone = addSkipped(nil, ck.Skipped)
 	j.baseRecords, j.baseBytes = ck.Records, ck.Bytes
@@ -376,7 +377,7 @@ func (j *job) save(c cut) error {
 	ck := &checkpoint{
 		Version: checkpointVersion, Job: j.opts.JobID, Inputs: j.inputs,
 		Phase: c.phase, Source: c.cur, SourceRecords: c.curRecords, DoneBytes: c.doneBytes, Linked: c.linked,
-		Records: c.records, Rejected: j.res.Rejected, Bytes: c.bytes, Nodes: j.res.Nodes, Edges: j.res.Edges,
+		Records: c.records, Rejected: j.res.Rejected, Bytes: c.bytes, Nodes: j.res.Nodes, Edges: j.res.Edges, Prices: j.res.Prices,
 		Reported: len(j.res.Report), Deferred: j.journaled + len(j.deferred) - j.newDeferred,
 		Skipped: c.skipDone, SourceSkipped: c.skipCur, Position: c.pos,
 	}

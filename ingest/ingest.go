@@ -36,12 +36,13 @@ func (p Pos) String() string {
 	return p.File + ":" + strconv.Itoa(p.Line)
 }
 
-// Record is one node or one edge read from a source: exactly one of Node and
-// Edge is set.
+// Record is one node, one edge or one price read from a source: exactly one
+// of Node, Edge and Price is set.
 type Record struct {
-	Node *graph.Node
-	Edge *graph.Edge
-	Pos  Pos
+	Node  *graph.Node
+	Edge  *graph.Edge
+	Price *graph.Price // a close of the price table (graph.Price)
+	Pos   Pos
 }
 
 // RecordError is a rejected record: malformed in its source, invalid, or

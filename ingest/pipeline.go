@@ -35,13 +35,15 @@ type cut struct {
 
 // batch is the records of one Write with their positions, index for index.
 type batch struct {
-	nodes   []graph.Node
-	nodePos []Pos
-	edges   []graph.Edge
-	edgePos []Pos
+	nodes    []graph.Node
+	nodePos  []Pos
+	edges    []graph.Edge
+	edgePos  []Pos
+	prices   []graph.Price
+	pricePos []Pos
 }
 
-func (b *batch) len() int { return len(b.nodes) + len(b.edges) }
+func (b *batch) len() int { return len(b.nodes) + len(b.edges) + len(b.prices) }
 
 // cutNow is the reader's state, for the checkpoint of the batch handed over now.
 func (j *job) cutNow() cut {
@@ -82,7 +84,7 @@ func (j *job) flush(ctx context.Context, final bool) error {
 	j.stamp(&in.b)
 	go func() {
 		defer close(in.done)
-		in.wr, in.err = j.w.Write(ctx, graph.Batch{Nodes: in.b.nodes, Edges: in.b.edges})
+		in.wr, in.err = j.w.Write(ctx, graph.Batch{Nodes: in.b.nodes, Edges: in.b.edges, Prices: in.b.prices})
 	}()
 	return nil
 }
@@ -111,8 +113,13 @@ func (j *job) wait() error {
 	j.res.Edges.Created += wr.EdgesCreated
 	j.res.Edges.Updated += wr.EdgesUpdated
 	j.res.Edges.Unchanged += wr.EdgesUnchanged
+	j.res.Prices.Created += wr.PricesCreated
+	j.res.Prices.Updated += wr.PricesUpdated
+	j.res.Prices.Unchanged += wr.PricesUnchanged
 	for _, rj := range wr.Rejected {
 		switch {
+		case rj.Price && rj.Index >= 0 && rj.Index < len(b.prices):
+			j.report(RecordError{Pos: b.pricePos[rj.Index], ID: rj.ID, Err: rj.Err})
 		case rj.Edge && rj.Index >= 0 && rj.Index < len(b.edges):
 			if !in.final && graph.ErrorCode(rj.Err) == graph.CodeNotFound {
 				j.deferred = append(j.deferred, b.edges[rj.Index])
@@ -120,7 +127,7 @@ func (j *job) wait() error {
 				continue
 			}
 			j.report(RecordError{Pos: b.edgePos[rj.Index], ID: cmp.Or(rj.ID, b.edges[rj.Index].ID), Err: rj.Err})
-		case !rj.Edge && rj.Index >= 0 && rj.Index < len(b.nodes):
+		case !rj.Edge && !rj.Price && rj.Index >= 0 && rj.Index < len(b.nodes):
 			j.report(RecordError{Pos: b.nodePos[rj.Index], ID: cmp.Or(rj.ID, b.nodes[rj.Index].ID), Err: rj.Err})
 		default:
 			return fmt.Errorf("write batch: store rejected record %d of a batch of %d nodes and %d edges", rj.Index, len(b.nodes), len(b.edges))
@@ -142,6 +149,11 @@ func (j *job) stamp(b *batch) {
 	}
 	for i := range b.edges {
 		b.edges[i].Sources = j.stampSources(b.edges[i].Sources)
+	}
+	for i := range b.prices {
+		if b.prices[i].Source.Job == "" {
+			b.prices[i].Source.Job = j.opts.JobID
+		}
 	}
 }
 

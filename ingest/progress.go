@@ -21,6 +21,7 @@ type Progress struct {
 	Skipped    int // input passed over on purpose (Skipper), all reasons
 	Nodes      Counts
 	Edges      Counts
+	Prices     Counts
 	Bytes      int64 // bytes read so far
 	TotalBytes int64 // -1 when unknown
 	Elapsed    time.Duration
@@ -42,7 +43,7 @@ func (j *job) progress(done bool) {
 	p := Progress{
 		JobID: j.res.JobID, Phase: j.phase, File: j.file,
 		Records: j.res.Records, Rejected: j.res.Rejected, Skipped: SkippedTotal(j.skipped()),
-		Nodes: j.res.Nodes, Edges: j.res.Edges,
+		Nodes: j.res.Nodes, Edges: j.res.Edges, Prices: j.res.Prices,
 		Bytes: j.res.Bytes, TotalBytes: j.total,
 		Elapsed: now.Sub(j.start), ETA: -1, Done: done, ResumedAt: j.baseRecords,
 	}
@@ -146,17 +147,17 @@ func (p Progress) Line(width int) string {
 
 // Summary is a one-line account of a finished job.
 func (p Progress) Summary() string {
-	return summary(p.JobID, p.Records, p.ResumedAt, p.Rejected, p.Skipped, p.Nodes, p.Edges, p.Elapsed)
+	return summary(p.JobID, p.Records, p.ResumedAt, p.Rejected, p.Skipped, p.Nodes, p.Edges, p.Prices, p.Elapsed)
 }
 
 // Summary is a one-line account of the job.
 func (r Result) Summary() string {
-	return summary(r.JobID, r.Records, r.ResumedAt, r.Rejected, SkippedTotal(r.Skipped), r.Nodes, r.Edges, r.Elapsed)
+	return summary(r.JobID, r.Records, r.ResumedAt, r.Rejected, SkippedTotal(r.Skipped), r.Nodes, r.Edges, r.Prices, r.Elapsed)
 }
 
 // summary ends with "; N skipped" only when the formats skipped something,
-// which most never do.
-func summary(job string, records, resumedAt, rejected, skipped int, n, e Counts, elapsed time.Duration) string {
+// which most never do, and names prices only when there were some.
+func summary(job string, records, resumedAt, rejected, skipped int, n, e, p Counts, elapsed time.Duration) string {
 	rate := ""
 	if s := elapsed.Seconds(); s > 0 {
 		rate = fmt.Sprintf(" (%s rec/s)", thousands(int64(float64(records-resumedAt)/s)))
@@ -167,6 +168,9 @@ func summary(job string, records, resumedAt, rejected, skipped int, n, e Counts,
 	s := fmt.Sprintf("ingest %s: %s records in %s%s; nodes %d created, %d updated, %d unchanged; edges %d created, %d updated, %d unchanged; %d rejected",
 		job, thousands(int64(records)), elapsed.Round(time.Millisecond), rate,
 		n.Created, n.Updated, n.Unchanged, e.Created, e.Updated, e.Unchanged, rejected)
+	if p.Total() > 0 {
+		s += fmt.Sprintf("; prices %d created, %d updated, %d unchanged", p.Created, p.Updated, p.Unchanged)
+	}
 	if skipped > 0 {
 		s += fmt.Sprintf("; %s skipped", thousands(int64(skipped)))
 	}

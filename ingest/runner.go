@@ -74,6 +74,7 @@ type Result struct {
 	Records  int    // records read, valid or not
 	Nodes    Counts // nodes written
 	Edges    Counts // edges written
+	Prices   Counts // prices written (the price table: graph.Price)
 	Rejected int    // records rejected, whether or not Report kept them
 	Deferred int    // edges retried at the end because an endpoint came later
 	// Skipped counts, by reason, the input the formats passed over on
@@ -378,14 +379,17 @@ func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err er
 // too would check every address twice.
 func (j *job) add(rec Record) {
 	switch {
-	case rec.Node != nil && rec.Edge == nil:
+	case rec.Price != nil && rec.Node == nil && rec.Edge == nil:
+		j.batch.prices = append(j.batch.prices, *rec.Price)
+		j.batch.pricePos = append(j.batch.pricePos, rec.Pos)
+	case rec.Node != nil && rec.Edge == nil && rec.Price == nil:
 		j.batch.nodes = append(j.batch.nodes, *rec.Node)
 		j.batch.nodePos = append(j.batch.nodePos, rec.Pos)
-	case rec.Edge != nil && rec.Node == nil:
+	case rec.Edge != nil && rec.Node == nil && rec.Price == nil:
 		j.batch.edges = append(j.batch.edges, *rec.Edge)
 		j.batch.edgePos = append(j.batch.edgePos, rec.Pos)
 	default:
-		j.reject(RecordError{Pos: rec.Pos, Err: errors.New("record must hold exactly one node or edge")})
+		j.reject(RecordError{Pos: rec.Pos, Err: errors.New("record must hold exactly one node, edge or price")})
 	}
 }
 

@@ -28,15 +28,20 @@ func checkValues(rec Record, max int) *RecordError {
 		field, n = nodeValues(rec.Node, max)
 	case rec.Edge != nil:
 		field, n = edgeValues(rec.Edge, max)
+	case rec.Price != nil:
+		field, n = priceValues(rec.Price, max)
 	}
 	if field == "" {
 		return nil
 	}
 	id := ""
-	if rec.Node != nil {
+	switch {
+	case rec.Node != nil:
 		id = rec.Node.ID
-	} else {
+	case rec.Edge != nil:
 		id = rec.Edge.ID
+	default:
+		id = "price:" + rec.Price.Asset
 	}
 	return &RecordError{Pos: rec.Pos, ID: Excerpt(id, MaxExcerpt), Field: field, Err: TooLarge("the value", int64(n), false, int64(max))}
 }
@@ -168,4 +173,12 @@ func valueSize(v any, max int) int {
 		return 0 // the store refuses what it cannot encode
 	}
 	return len(b)
+}
+
+// priceValues returns the first value of p over max bytes and its size.
+func priceValues(p *graph.Price, max int) (string, int) {
+	if len(p.Asset) > max {
+		return "asset", len(p.Asset)
+	}
+	return sourcesValues([]graph.Source{p.Source}, max)
 }

@@ -54,6 +54,8 @@ type gen struct {
 
 	services map[string]*service
 	svcOrder []string // service keys in creation order
+
+	days map[int64]bool // UTC days (unix day numbers) with chain transactions, for the price table
 }
 
 type cached struct {
@@ -65,7 +67,7 @@ const cacheSize = 1 << 16
 
 func newGen(cfg Config, out *outputs) *gen {
 	s := cfg.Scale
-	g := &gen{cfg: cfg, out: out, r: rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)), services: map[string]*service{}}
+	g := &gen{cfg: cfg, out: out, r: rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)), services: map[string]*service{}, days: map[int64]bool{}}
 	g.n[btc] = s.Wallets * 6 / 10
 	g.n[eth] = s.Wallets - g.n[btc]
 	for c := range 2 {
@@ -162,6 +164,7 @@ func (g *gen) ethBlock(ts int64) int64 { return ethBlock0 + (ts-g.start)/12 }
 // ethTx writes an ether transfer of gwei and returns its hash.
 func (g *gen) ethTx(ts int64, from wallet, to string, gwei uint64) string {
 	h := "0x" + g.txHash()
+	g.days[ts/86400] = true
 	blk := g.ethBlock(ts)
 	bh := g.hash("eth-block", uint64(blk))
 	b := g.buf[:0]
@@ -254,6 +257,7 @@ func (g *gen) coin(w wallet, sat uint64) outpoint {
 // btcTx writes a bitcoin-etl transaction spending ins into outs (the rest
 // is the fee) and returns its outputs as outpoints.
 func (g *gen) btcTx(ts int64, ins []outpoint, outs []btcOut) []outpoint {
+	g.days[ts/86400] = true
 	h := g.txHash()
 	var inSat, outSat uint64
 	for _, in := range ins {

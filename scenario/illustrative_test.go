@@ -3,9 +3,12 @@ package scenario_test
 import (
 	"errors"
 	"io"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/ingest/prices"
 	"github.com/redthread-dev/redthread/scenario"
 )
 
@@ -15,7 +18,7 @@ import (
 // (a designation of Lazarus Group) never passes for a real one.
 func TestEverySourceIllustrative(t *testing.T) {
 	dir, _ := generate(t, 5)
-	for _, src := range scenario.Sources(dir) {
+	for _, src := range append(scenario.Sources(dir), prices.File(filepath.Join(dir, scenario.PricesFile))) {
 		r, err := src.Open(t.Context())
 		if err != nil {
 			t.Fatal(err)
@@ -36,6 +39,11 @@ func TestEverySourceIllustrative(t *testing.T) {
 				ss, what = rec.Node.Sources, rec.Node.ID
 			case rec.Edge != nil:
 				ss, what = rec.Edge.Sources, rec.Edge.ID
+			case rec.Price != nil:
+				ss, what = []graph.Source{rec.Price.Source}, rec.Price.Key().String()
+				if !strings.HasPrefix(rec.Price.Source.Excerpt, "illustrative: ") {
+					t.Fatalf("%s: %s's source does not name itself illustrative: %q", src.Name(), what, rec.Price.Source.Excerpt)
+				}
 			}
 			if len(ss) == 0 {
 				t.Fatalf("%s: %s has no source", src.Name(), what)

@@ -57,6 +57,7 @@ const (
 	ETHTokenFile       = "eth/token_transfers.csv"
 	BTCTransactionFile = "btc/transactions.json"
 	PersonasFile       = "personas.csv"
+	PricesFile         = "prices.csv"
 	TruthFile          = "truth.json"
 )
 
@@ -102,6 +103,10 @@ func Generate(ctx context.Context, dir string, cfg Config) (Stats, error) {
 	if err == nil {
 		err = writeTruth(filepath.Join(dir, TruthFile), &g.truth)
 	}
+	var prices int
+	if err == nil {
+		prices, err = writePrices(filepath.Join(dir, PricesFile), cfg.Seed, g.days)
+	}
 	if err != nil {
 		return Stats{}, err
 	}
@@ -113,7 +118,7 @@ func Generate(ctx context.Context, dir string, cfg Config) (Stats, error) {
 	}{
 		{NativeFile, "native", out.native.n}, {ETHTransactionFile, "etl-eth", out.eth.n},
 		{ETHTokenFile, "etl-eth", out.tok.n}, {BTCTransactionFile, "etl-btc", out.btc.n},
-		{PersonasFile, "personas", out.personas.n}, {TruthFile, "", 1},
+		{PersonasFile, "personas", out.personas.n}, {PricesFile, "prices", prices}, {TruthFile, "", 1},
 	} {
 		fi, err := os.Stat(filepath.Join(dir, f.name))
 		if err != nil {

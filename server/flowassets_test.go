@@ -22,6 +22,14 @@ import (
 // and returns the store and the scenario's truth.
 func sScenario(t *testing.T) (*boltstore.Store, scenario.Truth) {
 	t.Helper()
+	st, truth, _ := sScenarioAt(t)
+	return st, truth
+}
+
+// sScenarioAt is sScenario that also returns the generated files'
+// directory, for the price table (not ingested: scenario.Sources).
+func sScenarioAt(t *testing.T) (*boltstore.Store, scenario.Truth, string) {
+	t.Helper()
 	sc, err := scenario.ParseScale("S")
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +54,7 @@ func sScenario(t *testing.T) (*boltstore.Store, scenario.Truth) {
 	if err := json.Unmarshal(data, &truth); err != nil {
 		t.Fatal(err)
 	}
-	return st, truth
+	return st, truth, dir
 }
 
 type flowAmount struct {

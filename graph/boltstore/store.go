@@ -118,10 +118,10 @@ func (s *Store) init() error {
 	case version == nil && !empty:
 		return fmt.Errorf("a bbolt file without a Redthread schema version: %w", ErrIncompatible)
 	case version != nil:
-		return nil
+		return s.ensurePrices()
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketNodes, bucketEdges, bucketSources} {
+		for _, name := range [][]byte{bucketMeta, bucketNodes, bucketEdges, bucketSources, bucketPrices} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}

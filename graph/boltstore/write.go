@@ -104,6 +104,8 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 
 	nodes, nodePos := prepareNodes(idx, b.Nodes, &res)
 	edges, ends := prepareEdges(idx, b.Edges, nodePos, &res)
+	prices, prej := graph.PreparePrices(b.Prices)
+	res.Rejected = append(res.Rejected, prej...)
 
 	tx, err := s.db.Begin(true)
 	if err != nil {
@@ -117,7 +119,10 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 	if err := w.putEdges(ctx, edges, ends, nodePos); err != nil {
 		return graph.WriteResult{}, err
 	}
-	if res.NodesCreated+res.NodesUpdated+res.EdgesCreated+res.EdgesUpdated == 0 {
+	if err := putPrices(ctx, tx, prices, &res); err != nil {
+		return graph.WriteResult{}, err
+	}
+	if res.NodesCreated+res.NodesUpdated+res.EdgesCreated+res.EdgesUpdated+res.PricesCreated+res.PricesUpdated == 0 {
 		w.remember()
 		return res, nil // deferred rollback: the file is untouched
 	}

@@ -67,11 +67,19 @@ type FlowResult struct {
 	// AssetOrder the asset order they were ranked by (see RankAsset).
 	RankedBy   RankBy
 	AssetOrder []string
-	// Priced: every transfer that carried tainted value has a USD value.
-	Priced     bool
-	Sinks      []FlowSink // by value reached, largest first, under RankedBy
-	Routes     []Route    // by value delivered, largest first, under RankedBy; alike routes folded
-	RouteCount int        // routes found (may exceed the routes listed)
+	// Priced: every transfer that carried tainted value has a USD value,
+	// its own or from the price table.
+	Priced bool
+	// Prices are the price table's closes that valued transfers without a
+	// USD value of their own, by asset and day; PricedFromTable counts the
+	// region's transfers they valued; Valuation says, for people, where
+	// the answer's USD values came from and which asset-days had no close.
+	Prices          []graph.Price
+	PricedFromTable int
+	Valuation       string
+	Sinks           []FlowSink // by value reached, largest first, under RankedBy
+	Routes          []Route    // by value delivered, largest first, under RankedBy; alike routes folded
+	RouteCount      int        // routes found (may exceed the routes listed)
 	// Tainted are the transfers that carried tainted value, most first: the
 	// flow's subgraph, to draw or to export (at most ten per route asked).
 	Tainted []TaintedTransfer
@@ -168,6 +176,9 @@ func Flow(ctx context.Context, t Topology, q FlowQuery, l Limits) (FlowResult, e
 		res.Add("%d wallets with more than %d edges were reached but not followed (hubs); raise hubDegree to follow them", len(fs.hubs), fs.hub)
 	}
 	if err := fs.replay(ctx); err != nil {
+		return res, err
+	}
+	if err := fs.price(ctx, &res, limit); err != nil {
 		return res, err
 	}
 	return fs.answer(ctx, &res, limit)

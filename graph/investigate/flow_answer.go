@@ -27,7 +27,7 @@ func (fs *flowSearch) answer(ctx context.Context, res *FlowResult, limit int) (F
 		return cmp.Or(cmp.Compare(a.arc.Time, b.arc.Time), v.byID(a.from, b.from), v.byID(a.to, b.to), compareArcs(v, a.arc, b.arc))
 	})
 	for _, st := range fs.steps {
-		if p, ok := partOf(&st.arc, 1); ok && fs.isSource[st.from] {
+		if p, ok := stepPart(st, 1); ok && fs.isSource[st.from] {
 			res.Sent.add(p)
 		}
 	}
@@ -85,7 +85,7 @@ func (fs *flowSearch) sinks() *flowSinks {
 		if st.taint <= 0 {
 			continue
 		}
-		p, _ := partOf(&st.arc, st.frac)
+		p, _ := stepPart(st, st.frac)
 		s.Reached.add(p)
 		s.First = min(s.First, st.arc.Time)
 		s.Last = max(s.Last, st.arc.Time)
@@ -161,7 +161,7 @@ func (fs *flowSearch) describe(ctx context.Context, res *FlowResult, sinks *flow
 
 // taintedPart is the tainted part of a step's transfer.
 func taintedPart(st *flowStep) Part {
-	p, _ := partOf(&st.arc, st.frac)
+	p, _ := stepPart(st, st.frac)
 	return p
 }
 
@@ -194,7 +194,7 @@ func (fs *flowSearch) route(r []*flowStep, es []*graph.Edge, edges *handles) Rou
 		h := Hop{From: v.id(st.from), To: v.id(st.to), Time: st.arc.Time}
 		if st.arc.Edge != None {
 			h.Edge = es[edges.at[st.arc.Edge]]
-			h.Transfer, _ = partOf(&st.arc, 1)
+			h.Transfer, _ = stepPart(st, 1)
 			h.Tainted = taintedPart(st)
 		} else {
 			h.Service = v.id(st.service)
@@ -221,8 +221,11 @@ func (fs *flowSearch) summary(res *FlowResult, s *FlowSink) string {
 		by = " by routes not counted"
 	}
 	out := fmt.Sprintf("of %s, %s reached %s%s under %s", of, s.Reached.String(res.AssetOrder), name, by, res.Taint)
+	if n, tables := s.Reached.FromTable(); n > 0 {
+		out += fmt.Sprintf(" (%d transfer%s valued from the price table %s)", n, plural(n), strings.Join(tables, ", "))
+	}
 	if _, ok := s.Reached.USD(); !ok {
-		if un := s.Reached.Unpriced(); len(un) == len(s.Reached.Amounts) {
+		if un := s.Reached.Unpriced(); len(un) == len(s.Reached.Amounts) && len(res.Prices) == 0 {
 			out += "; no USD prices loaded"
 		} else {
 			out += "; no USD price for " + strings.Join(un, ", ")

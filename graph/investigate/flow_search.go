@@ -11,10 +11,11 @@ import (
 // flowStep is an edge of the flow region: a transfer, or a crossing.
 type flowStep struct {
 	from, to uint32
-	arc      Arc     // zero Edge==None for a crossing
-	service  uint32  // for a crossing
-	taint    float64 // tainted value in the replay's measure (see value)
-	frac     float64 // the tainted fraction of the transfer
+	arc      Arc          // zero Edge==None for a crossing
+	service  uint32       // for a crossing
+	taint    float64      // tainted value in the replay's measure (see value)
+	frac     float64      // the tainted fraction of the transfer
+	priced   *graph.Price // the close that valued arc, when the price table did
 }
 
 // flowKey identifies a step: a transfer from its sending end, or a crossing.

@@ -30,6 +30,10 @@ type Part struct {
 	Amount float64
 	USD    float64 // meaningful only when Priced
 	Priced bool
+	// USDFrom says where USD came from when Priced; Price is the close
+	// that valued it when that was the price table.
+	USDFrom USDSource
+	Price   *graph.Price
 }
 
 // Value is value kept per asset, with its USD value when every part of it
@@ -39,6 +43,10 @@ type Value struct {
 	usd      float64
 	parts    int
 	unpriced map[string]bool // assets with a part without a USD value
+	// fromTable counts the parts valued from the price table, and
+	// datasets names the price tables they were valued from.
+	fromTable, fromTransfer int
+	datasets                map[string]bool
 }
 
 func (v *Value) add(p Part) {
@@ -49,6 +57,15 @@ func (v *Value) add(p Part) {
 	v.parts++
 	if p.Priced {
 		v.usd += p.USD
+		if p.Price != nil {
+			v.fromTable++
+			if v.datasets == nil {
+				v.datasets = map[string]bool{}
+			}
+			v.datasets[p.Price.Source.Dataset] = true
+		} else {
+			v.fromTransfer++
+		}
 		return
 	}
 	if v.unpriced == nil {
@@ -61,6 +78,30 @@ func (v *Value) add(p Part) {
 // every part of it has a USD value.
 func (v Value) USD() (float64, bool) {
 	return v.usd, v.parts > 0 && len(v.unpriced) == 0
+}
+
+// USDFrom returns where the value's USD came from, each source once:
+// the transfers' own values first, then the price table.
+func (v Value) USDFrom() []USDSource {
+	var out []USDSource
+	if v.fromTransfer > 0 {
+		out = append(out, USDFromTransfer)
+	}
+	if v.fromTable > 0 {
+		out = append(out, USDFromPriceTable)
+	}
+	return out
+}
+
+// FromTable returns how many parts of the value were valued from the
+// price table, and from which tables (datasets), by name.
+func (v Value) FromTable() (int, []string) {
+	out := make([]string, 0, len(v.datasets))
+	for d := range v.datasets {
+		out = append(out, d)
+	}
+	slices.Sort(out)
+	return v.fromTable, out
 }
 
 // Unpriced returns the assets with parts that have no USD value, by name.

@@ -39,6 +39,10 @@ type Topology interface {
 	Nodes(ctx context.Context, nodes []uint32) ([]*graph.Node, error)
 	// Edges loads whole edges for an answer.
 	Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, error)
+	// Prices returns the price table's closes for keys (assets normalised,
+	// days at midnight UTC), in asset and day order; a key without one is
+	// left out. Prices are not graph records (see graph.Price).
+	Prices(ctx context.Context, keys []graph.PriceKey) ([]graph.Price, error)
 }
 
 // NodeInfo is a node as the algorithms see it.

@@ -86,7 +86,13 @@ func (w *ImportWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteRes
 		return graph.WriteResult{}, timeout(err)
 	}
 	p := prepare(b, func(id string) bool { _, ok := w.nodes.pos[w.nodes.hash(id)]; return ok })
-	res := graph.WriteResult{Rejected: slices.Clone(p.rejected)}
+	res := graph.WriteResult{Rejected: slices.DeleteFunc(slices.Clone(p.rejected), func(r graph.Rejection) bool { return r.Price })}
+	for i := range b.Prices {
+		// The importer's CSVs hold the graph; a price table goes in
+		// through Write once the database runs.
+		res.Rejected = append(res.Rejected, graph.Rejection{Price: true, Index: i, ID: "price:" + b.Prices[i].Asset,
+			Err: graph.Errorf(graph.CodeInvalid, "the offline importer takes no prices: ingest the price table into the running database")})
+	}
 	for _, n := range p.nodes {
 		old, err := w.nodes.lookup(n.ID, func(m map[string]any) (any, error) { return decodeNode(m) })
 		if err != nil {

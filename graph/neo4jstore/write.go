@@ -21,6 +21,7 @@ type prepared struct {
 	// edgeErr[i] says why); endpoints are checked against the store later.
 	edges   []*graph.Edge
 	edgeErr []error
+	prices  []graph.Price // prepared and folded (graph.PreparePrices)
 }
 
 // prepare validates the batch and merges repeated nodes, exactly as the
@@ -62,6 +63,9 @@ func prepare(b graph.Batch, known func(id string) bool) *prepared {
 		}
 		p.edges[i] = &e
 	}
+	var prej []graph.Rejection
+	p.prices, prej = graph.PreparePrices(b.Prices)
+	p.rejected = append(p.rejected, prej...)
 	return p
 }
 
@@ -115,7 +119,7 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 		return graph.WriteResult{}, err
 	}
 	p := prepare(b, nil)
-	if len(p.nodes) == 0 && len(p.edges) == 0 {
+	if len(p.nodes) == 0 && len(p.edges) == 0 && len(p.prices) == 0 {
 		return graph.WriteResult{Rejected: p.rejected}, nil
 	}
 	s.wmu.Lock()
@@ -174,6 +178,9 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 		return res, err
 	}
 	edgeRej = append(edgeRej, rej...)
+	if err := writePrices(ctx, tx, p.prices, &res); err != nil {
+		return res, err
+	}
 	// Rejections in batch order: nodes, then edges by index.
 	slices.SortStableFunc(edgeRej, func(a, b graph.Rejection) int { return a.Index - b.Index })
 	res.Rejected = append(res.Rejected, edgeRej...)

@@ -67,7 +67,7 @@ type suiteCase struct {
 }
 
 func cases() []suiteCase {
-	return append(baseCases(), investigateCases()...)
+	return append(append(baseCases(), investigateCases()...), priceCases()...)
 }
 
 func baseCases() []suiteCase {

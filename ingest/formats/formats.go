@@ -16,6 +16,7 @@ import (
 	"github.com/redthread-dev/redthread/ingest/native"
 	"github.com/redthread-dev/redthread/ingest/ofaccsv"
 	"github.com/redthread-dev/redthread/ingest/personas"
+	"github.com/redthread-dev/redthread/ingest/prices"
 	"github.com/redthread-dev/redthread/ingest/stix"
 	"github.com/redthread-dev/redthread/ingest/tagpack"
 )
@@ -61,6 +62,7 @@ var registry = []Format{
 	{Name: "etl-eth", Description: "ethereum-etl transactions.csv and token_transfers.csv (ingest/etleth/FORMAT.md)", each: etleth.FileFrom},
 	{Name: "etl-btc", Description: "bitcoin-etl transactions JSON lines (ingest/etlbtc/FORMAT.md)", each: etlbtc.FileFrom},
 	{Name: "personas", Description: "IT-worker personas CSV (ingest/personas/FORMAT.md)", each: personas.FileFrom},
+	{Name: "prices", Description: "price table CSV: date, asset, USD close (ingest/prices/FORMAT.md)", each: prices.FileFrom},
 }
 
 // Lookup returns the named format.

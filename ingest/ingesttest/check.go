@@ -23,7 +23,12 @@ func CheckRecord(t testing.TB, rec ingest.Record) {
 		if err := graph.PrepareEdge(&e); err != nil || e.ID != rec.Edge.ID {
 			t.Fatalf("yielded invalid edge %+v: %v", rec.Edge, err)
 		}
+	case rec.Price != nil && rec.Node == nil && rec.Edge == nil:
+		p := *rec.Price
+		if err := graph.PreparePrice(&p); err != nil {
+			t.Fatalf("yielded invalid price %+v: %v", rec.Price, err)
+		}
 	default:
-		t.Fatalf("record with %v node and %v edge", rec.Node != nil, rec.Edge != nil)
+		t.Fatalf("record with %v node, %v edge and %v price", rec.Node != nil, rec.Edge != nil, rec.Price != nil)
 	}
 }

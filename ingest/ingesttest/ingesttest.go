@@ -39,6 +39,11 @@ func Lines(out *bytes.Buffer, r ingest.Reader) error {
 			fmt.Fprintf(out, "reject %s\n", re)
 		case err != nil:
 			return err
+		case rec.Price != nil:
+			fmt.Fprintf(out, "price %s ", rec.Pos)
+			if err := enc.Encode(rec.Price); err != nil {
+				return err
+			}
 		case rec.Node != nil:
 			fmt.Fprintf(out, "node %s ", rec.Pos)
 			if err := enc.Encode(rec.Node); err != nil {

@@ -93,7 +93,14 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	c.Query.MoneyFlow = func(child int, _, _ []string, _ *int, _, _ *time.Time, _ *float64, _ *investigate.TaintModel, _ []string, limit *int, _ *time.Time, _ *int, _ *investigate.RankBy, _ *string) int {
 		return plus(engine, scaled(child, clamp(limit, 100, 1, il.MaxRoutes)))
 	}
+	// A page of closes: at most `first`.
+	c.Query.Prices = func(child int, _ string, _, _ *time.Time, first *int, _ *string) int {
+		return scaled(child, pricesPage(first))
+	}
 	c.MoneyFlow.Tainted = func(child int) int { return scaled(child, 10) }
+	// Closes: one per asset and day the flow's transfers span; priced like
+	// the tainted transfers, ten per route asked.
+	c.MoneyFlow.Prices = func(child int) int { return scaled(child, 10) }
 	// An illustrative share is read off the sources the answer already
 	// holds: free where the type is known (on the Node interface gqlgen
 	// prices every field 1).

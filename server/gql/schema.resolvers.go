@@ -321,6 +321,11 @@ func (r *queryResolver) MoneyFlow(ctx context.Context, from []string, to []strin
 	return model.NewMoneyFlow(res), nil
 }
 
+// Prices is the resolver for the prices field.
+func (r *queryResolver) Prices(ctx context.Context, asset string, from *time.Time, to *time.Time, first *int, after *string) (*model.PricePage, error) {
+	return r.prices(ctx, asset, from, to, first, after)
+}
+
 // Cluster is the resolver for the cluster field.
 func (r *queryResolver) Cluster(ctx context.Context, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) (*model.AddressCluster, error) {
 	id, err := nodeID(id)

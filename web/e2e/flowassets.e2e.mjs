@@ -7,11 +7,14 @@
 // thieves made; their amounts are read from the ingested transfers over
 // GraphQL. Under POISON the sinks must rank as the truth ranks them: by ETH
 // (what was stolen) first, and by BTC once the investigator chooses it.
+// Then (flowprices.mjs) the generated price table is ingested through the
+// binary and the same flow ranks in USD by default, cited to prices.csv.
 // Screenshots in web/screenshots/.
 //
 //   node e2e/flowassets.e2e.mjs    (after `make build`; environment as in lib.mjs)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { checkPricedFlow } from "./flowprices.mjs";
 import { assert, checkPrerequisites, combinedData, E2EError, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, until } from "./lib.mjs";
 
 const state = { step: "setup" };
@@ -147,6 +150,9 @@ async function main() {
     await first.scrollIntoViewIfNeeded();
     await shot("flowassets-03-route");
 
+    // The USD half (flowprices.mjs): the price table loaded, sinks rank in USD.
+    server = await checkPricedFlow({ server, data, gen, ui, incident: INCIDENT, state });
+
     state.step = "page errors";
     assert(errors.length === 0, `the page reported errors:\n${errors.join("\n")}`);
   } catch (err) {
@@ -162,4 +168,4 @@ async function main() {
   }
 }
 
-run("money flow per asset", main, state);
+run("money flow per asset, then in USD from the price table", main, state);

@@ -162,11 +162,13 @@ export const FLOW_QUERY = graphql(`
     $since: Time, $until: Time, $limit: Int, $rankBy: FlowRanking, $rankAsset: String) {
     moneyFlow(from: $from, to: $to, maxHops: $maxHops, taint: $taint, minAmount: $minAmount, since: $since, until: $until, limit: $limit,
       rankBy: $rankBy, rankAsset: $rankAsset) {
-      taint sourceValue stolen routeCount truncated reason priced rankedBy assetOrder
+      taint sourceValue stolen routeCount truncated reason priced rankedBy assetOrder pricedFromTable valuation
+      prices { asset day usdClose source { dataset record url illustrative } }
       sourceAmounts { asset amount }
       sources { ...NodeFields }
-      sinks { node { ...NodeFields } category wallets valueUSD amounts { asset amount } unpriced routes firstArrival lastArrival summary }
-      routes { value amount { asset amount } alike sink hops { from to edge { id } service time value tainted amount { asset amount } taintedAmount { asset amount } } }
+      sinks { node { ...NodeFields } category wallets valueUSD usdFrom amounts { asset amount } unpriced routes firstArrival lastArrival summary }
+      routes { value amount { asset amount } alike sink usdFrom
+        hops { from to edge { id } service time value tainted amount { asset amount } taintedAmount { asset amount } usdFrom price { asset day usdClose } } }
       tainted { tainted taintedAmount { asset amount } edge { ...EdgeFields fromNode { ...NodeFields } toNode { ...NodeFields } } }
     }
   }

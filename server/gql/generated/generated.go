@@ -180,20 +180,24 @@ type ComplexityRoot struct {
 		Amount        func(childComplexity int) int
 		Edge          func(childComplexity int) int
 		From          func(childComplexity int) int
+		Price         func(childComplexity int) int
 		Service       func(childComplexity int) int
 		Tainted       func(childComplexity int) int
 		TaintedAmount func(childComplexity int) int
 		Time          func(childComplexity int) int
 		To            func(childComplexity int) int
+		UsdFrom       func(childComplexity int) int
 		Value         func(childComplexity int) int
 	}
 
 	FlowRoute struct {
-		Alike  func(childComplexity int) int
-		Amount func(childComplexity int) int
-		Hops   func(childComplexity int) int
-		Sink   func(childComplexity int) int
-		Value  func(childComplexity int) int
+		Alike   func(childComplexity int) int
+		Amount  func(childComplexity int) int
+		Hops    func(childComplexity int) int
+		Price   func(childComplexity int) int
+		Sink    func(childComplexity int) int
+		UsdFrom func(childComplexity int) int
+		Value   func(childComplexity int) int
 	}
 
 	FlowSink struct {
@@ -205,6 +209,7 @@ type ComplexityRoot struct {
 		Routes       func(childComplexity int) int
 		Summary      func(childComplexity int) int
 		Unpriced     func(childComplexity int) int
+		UsdFrom      func(childComplexity int) int
 		Value        func(childComplexity int) int
 		ValueUsd     func(childComplexity int) int
 		Wallets      func(childComplexity int) int
@@ -237,20 +242,23 @@ type ComplexityRoot struct {
 	}
 
 	IngestProgress struct {
-		Bytes          func(childComplexity int) int
-		EdgesCreated   func(childComplexity int) int
-		EdgesUnchanged func(childComplexity int) int
-		EdgesUpdated   func(childComplexity int) int
-		ElapsedSeconds func(childComplexity int) int
-		EtaSeconds     func(childComplexity int) int
-		NodesCreated   func(childComplexity int) int
-		NodesUnchanged func(childComplexity int) int
-		NodesUpdated   func(childComplexity int) int
-		Phase          func(childComplexity int) int
-		Rate           func(childComplexity int) int
-		Records        func(childComplexity int) int
-		ResumedAt      func(childComplexity int) int
-		TotalBytes     func(childComplexity int) int
+		Bytes           func(childComplexity int) int
+		EdgesCreated    func(childComplexity int) int
+		EdgesUnchanged  func(childComplexity int) int
+		EdgesUpdated    func(childComplexity int) int
+		ElapsedSeconds  func(childComplexity int) int
+		EtaSeconds      func(childComplexity int) int
+		NodesCreated    func(childComplexity int) int
+		NodesUnchanged  func(childComplexity int) int
+		NodesUpdated    func(childComplexity int) int
+		Phase           func(childComplexity int) int
+		PricesCreated   func(childComplexity int) int
+		PricesUnchanged func(childComplexity int) int
+		PricesUpdated   func(childComplexity int) int
+		Rate            func(childComplexity int) int
+		Records         func(childComplexity int) int
+		ResumedAt       func(childComplexity int) int
+		TotalBytes      func(childComplexity int) int
 	}
 
 	IngestSameActorPair struct {
@@ -275,20 +283,23 @@ type ComplexityRoot struct {
 	}
 
 	MoneyFlow struct {
-		AssetOrder    func(childComplexity int) int
-		Priced        func(childComplexity int) int
-		RankedBy      func(childComplexity int) int
-		Reason        func(childComplexity int) int
-		RouteCount    func(childComplexity int) int
-		Routes        func(childComplexity int) int
-		Sinks         func(childComplexity int) int
-		SourceAmounts func(childComplexity int) int
-		SourceValue   func(childComplexity int) int
-		Sources       func(childComplexity int) int
-		Stolen        func(childComplexity int) int
-		Taint         func(childComplexity int) int
-		Tainted       func(childComplexity int) int
-		Truncated     func(childComplexity int) int
+		AssetOrder      func(childComplexity int) int
+		Priced          func(childComplexity int) int
+		PricedFromTable func(childComplexity int) int
+		Prices          func(childComplexity int) int
+		RankedBy        func(childComplexity int) int
+		Reason          func(childComplexity int) int
+		RouteCount      func(childComplexity int) int
+		Routes          func(childComplexity int) int
+		Sinks           func(childComplexity int) int
+		SourceAmounts   func(childComplexity int) int
+		SourceValue     func(childComplexity int) int
+		Sources         func(childComplexity int) int
+		Stolen          func(childComplexity int) int
+		Taint           func(childComplexity int) int
+		Tainted         func(childComplexity int) int
+		Truncated       func(childComplexity int) int
+		Valuation       func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -370,6 +381,19 @@ type ComplexityRoot struct {
 		Label func(childComplexity int) int
 	}
 
+	PriceClose struct {
+		Asset    func(childComplexity int) int
+		Day      func(childComplexity int) int
+		Source   func(childComplexity int) int
+		UsdClose func(childComplexity int) int
+	}
+
+	PricePage struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+		Prices      func(childComplexity int) int
+	}
+
 	Property struct {
 		Key   func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -392,6 +416,7 @@ type ComplexityRoot struct {
 		Nodes            func(childComplexity int, ids []string) int
 		Paths            func(childComplexity int, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
 		PersonaCluster   func(childComplexity int, id string, minScore *float64, maxMembers *int, asOf *time.Time) int
+		Prices           func(childComplexity int, asset string, from *time.Time, to *time.Time, first *int, after *string) int
 		SameAsCandidates func(childComplexity int, kinds []graph.NodeKind, first *int, after *string) int
 		Search           func(childComplexity int, query string, kinds []graph.NodeKind, first *int, after *string) int
 		ShortestPath     func(childComplexity int, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
@@ -487,8 +512,10 @@ type ComplexityRoot struct {
 
 	TaintedTransfer struct {
 		Edge          func(childComplexity int) int
+		Price         func(childComplexity int) int
 		Tainted       func(childComplexity int) int
 		TaintedAmount func(childComplexity int) int
+		UsdFrom       func(childComplexity int) int
 	}
 
 	Wallet struct {
@@ -547,6 +574,7 @@ type QueryResolver interface {
 	Paths(ctx context.Context, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.PathList, error)
 	Nearest(ctx context.Context, from string, target model.NearestTarget, maxHops *int, limit *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, hubDegree *int) (*model.PathList, error)
 	MoneyFlow(ctx context.Context, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) (*model.MoneyFlow, error)
+	Prices(ctx context.Context, asset string, from *time.Time, to *time.Time, first *int, after *string) (*model.PricePage, error)
 	Cluster(ctx context.Context, id string, heuristics []investigate.Heuristic, maxMembers *int, counterparties *int, asOf *time.Time) (*model.AddressCluster, error)
 	Exposure(ctx context.Context, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) (*model.Exposure, error)
 	PersonaCluster(ctx context.Context, id string, minScore *float64, maxMembers *int, asOf *time.Time) (*model.PersonaCluster, error)
@@ -1151,6 +1179,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowHop.From(childComplexity), true
+	case "FlowHop.price":
+		if e.ComplexityRoot.FlowHop.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.Price(childComplexity), true
 	case "FlowHop.service":
 		if e.ComplexityRoot.FlowHop.Service == nil {
 			break
@@ -1181,6 +1215,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowHop.To(childComplexity), true
+	case "FlowHop.usdFrom":
+		if e.ComplexityRoot.FlowHop.UsdFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHop.UsdFrom(childComplexity), true
 	case "FlowHop.value":
 		if e.ComplexityRoot.FlowHop.Value == nil {
 			break
@@ -1206,12 +1246,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowRoute.Hops(childComplexity), true
+	case "FlowRoute.price":
+		if e.ComplexityRoot.FlowRoute.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowRoute.Price(childComplexity), true
 	case "FlowRoute.sink":
 		if e.ComplexityRoot.FlowRoute.Sink == nil {
 			break
 		}
 
 		return e.ComplexityRoot.FlowRoute.Sink(childComplexity), true
+	case "FlowRoute.usdFrom":
+		if e.ComplexityRoot.FlowRoute.UsdFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowRoute.UsdFrom(childComplexity), true
 	case "FlowRoute.value":
 		if e.ComplexityRoot.FlowRoute.Value == nil {
 			break
@@ -1267,6 +1319,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowSink.Unpriced(childComplexity), true
+	case "FlowSink.usdFrom":
+		if e.ComplexityRoot.FlowSink.UsdFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowSink.UsdFrom(childComplexity), true
 	case "FlowSink.value":
 		if e.ComplexityRoot.FlowSink.Value == nil {
 			break
@@ -1468,6 +1526,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestProgress.Phase(childComplexity), true
+	case "IngestProgress.pricesCreated":
+		if e.ComplexityRoot.IngestProgress.PricesCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.PricesCreated(childComplexity), true
+	case "IngestProgress.pricesUnchanged":
+		if e.ComplexityRoot.IngestProgress.PricesUnchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.PricesUnchanged(childComplexity), true
+	case "IngestProgress.pricesUpdated":
+		if e.ComplexityRoot.IngestProgress.PricesUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestProgress.PricesUpdated(childComplexity), true
 	case "IngestProgress.rate":
 		if e.ComplexityRoot.IngestProgress.Rate == nil {
 			break
@@ -1580,6 +1656,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MoneyFlow.Priced(childComplexity), true
+	case "MoneyFlow.pricedFromTable":
+		if e.ComplexityRoot.MoneyFlow.PricedFromTable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.PricedFromTable(childComplexity), true
+	case "MoneyFlow.prices":
+		if e.ComplexityRoot.MoneyFlow.Prices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Prices(childComplexity), true
 	case "MoneyFlow.rankedBy":
 		if e.ComplexityRoot.MoneyFlow.RankedBy == nil {
 			break
@@ -1652,6 +1740,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MoneyFlow.Truncated(childComplexity), true
+	case "MoneyFlow.valuation":
+		if e.ComplexityRoot.MoneyFlow.Valuation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.Valuation(childComplexity), true
 
 	case "Mutation.cancelIngest":
 		if e.ComplexityRoot.Mutation.CancelIngest == nil {
@@ -1970,6 +2064,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonaMember.Label(childComplexity), true
 
+	case "PriceClose.asset":
+		if e.ComplexityRoot.PriceClose.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceClose.Asset(childComplexity), true
+	case "PriceClose.day":
+		if e.ComplexityRoot.PriceClose.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceClose.Day(childComplexity), true
+	case "PriceClose.source":
+		if e.ComplexityRoot.PriceClose.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceClose.Source(childComplexity), true
+	case "PriceClose.usdClose":
+		if e.ComplexityRoot.PriceClose.UsdClose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceClose.UsdClose(childComplexity), true
+
+	case "PricePage.endCursor":
+		if e.ComplexityRoot.PricePage.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PricePage.EndCursor(childComplexity), true
+	case "PricePage.hasNextPage":
+		if e.ComplexityRoot.PricePage.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PricePage.HasNextPage(childComplexity), true
+	case "PricePage.prices":
+		if e.ComplexityRoot.PricePage.Prices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PricePage.Prices(childComplexity), true
+
 	case "Property.key":
 		if e.ComplexityRoot.Property.Key == nil {
 			break
@@ -2155,6 +2293,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PersonaCluster(childComplexity, args["id"].(string), args["minScore"].(*float64), args["maxMembers"].(*int), args["asOf"].(*time.Time)), true
+	case "Query.prices":
+		if e.ComplexityRoot.Query.Prices == nil {
+			break
+		}
+
+		args, err := ec.field_Query_prices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Prices(childComplexity, args["asset"].(string), args["from"].(*time.Time), args["to"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
 	case "Query.sameAsCandidates":
 		if e.ComplexityRoot.Query.SameAsCandidates == nil {
 			break
@@ -2541,6 +2690,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TaintedTransfer.Edge(childComplexity), true
+	case "TaintedTransfer.price":
+		if e.ComplexityRoot.TaintedTransfer.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaintedTransfer.Price(childComplexity), true
 	case "TaintedTransfer.tainted":
 		if e.ComplexityRoot.TaintedTransfer.Tainted == nil {
 			break
@@ -2553,6 +2708,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TaintedTransfer.TaintedAmount(childComplexity), true
+	case "TaintedTransfer.usdFrom":
+		if e.ComplexityRoot.TaintedTransfer.UsdFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaintedTransfer.UsdFrom(childComplexity), true
 
 	case "Wallet.address":
 		if e.ComplexityRoot.Wallet.Address == nil {
@@ -3019,6 +3180,20 @@ type Query {
     rankAsset: String
   ): MoneyFlow!
 
+  "The price table's closes of one asset over a span of UTC days, in day order (ingest format prices). Not graph records."
+  prices(
+    "A ticker (ETH, BTC, USDT…), normalised as transfers' assets are."
+    asset: String!
+    "First day, inclusive (its UTC day); default open."
+    from: Time
+    "Last day, inclusive (its UTC day); default open."
+    to: Time
+    "Page size (default 100; 1–1000)."
+    first: Int
+    "Cursor of the last close of the previous page (its day)."
+    after: String
+  ): PricePage!
+
   "The address cluster of a wallet: wallets one owner controls by the heuristics chosen, each membership explained."
   cluster(
     id: ID!
@@ -3300,6 +3475,39 @@ type MoneyFlow {
   tainted: [TaintedTransfer!]!
   truncated: Boolean!
   reason: String
+  "The price table's closes that valued transfers without a USD value of their own (amount × the asset's close on the transfer's UTC day), by asset and day, each citing its source."
+  prices: [PriceClose!]!
+  "Transfers of the flow valued from the price table."
+  pricedFromTable: Int!
+  "For people: where the answer's USD values came from (the transfers', the price table's, which table) and which assets had no close on which days."
+  valuation: String!
+}
+
+"A page of the price table's closes of one asset."
+type PricePage {
+  prices: [PriceClose!]!
+  hasNextPage: Boolean!
+  "Cursor of the last close (its day, YYYY-MM-DD), for the next page."
+  endCursor: String
+}
+
+"Where a USD value came from."
+enum UsdSource {
+  "The transfer's own valueUSD, as its source gave it."
+  TRANSFER
+  "The transfer's amount times its asset's close on the transfer's UTC day, from the price table (see MoneyFlow.prices)."
+  PRICE_TABLE
+}
+
+"An asset's USD close on one UTC day, from the price table (ingest format prices)."
+type PriceClose {
+  asset: String!
+  "The UTC day, as YYYY-MM-DD."
+  day: String!
+  "USD per unit of the asset."
+  usdClose: Float!
+  "Where the close comes from: dataset prices:<file>, record <ASSET>:<day>, the provider's URL when given."
+  source: Source!
 }
 
 "A place traced value came to rest: a service, or a sink wallet."
@@ -3323,6 +3531,8 @@ type FlowSink {
   lastArrival: Time
   "For people: of X stolen, Y reached E by N routes under MODEL; Y in USD or per asset, saying when prices are missing."
   summary: String!
+  "Where its USD value came from: the transfers' own values, the price table, or both; empty when it has none."
+  usdFrom: [UsdSource!]!
 }
 
 "A transfer of a money flow and the tainted part of it."
@@ -3332,6 +3542,10 @@ type TaintedTransfer {
   tainted: Float
   "The tainted part in the transfer's asset."
   taintedAmount: AssetAmount!
+  "Where its USD value came from; null when it has none."
+  usdFrom: UsdSource
+  "The close that valued it, when the price table did."
+  price: PriceClose
 }
 
 """
@@ -3353,6 +3567,10 @@ type FlowRoute {
   sink: ID!
   "Routes found that this one stands for, itself included: through the same nodes, delivering the same value."
   alike: Int!
+  "Where value's USD came from; null when it has none."
+  usdFrom: UsdSource
+  "The close that valued its last transfer, when the price table did."
+  price: PriceClose
 }
 
 """
@@ -3374,6 +3592,10 @@ type FlowHop {
   amount: AssetAmount
   "The tainted part of the transfer's amount; null for a crossing."
   taintedAmount: AssetAmount
+  "Where value's USD came from; null for a crossing or a transfer without a USD value."
+  usdFrom: UsdSource
+  "The close that valued the transfer, when the price table did."
+  price: PriceClose
 }
 
 "An explained address cluster."
@@ -3958,6 +4180,10 @@ type IngestProgress {
   edgesCreated: Int!
   edgesUpdated: Int!
   edgesUnchanged: Int!
+  "Closes of a price table (format prices), which are not graph records; 0 for other formats."
+  pricesCreated: Int!
+  pricesUpdated: Int!
+  pricesUnchanged: Int!
 }
 
 "A record an ingest job rejected."
@@ -4232,6 +4458,10 @@ func (ec *executionContext) childFields_FlowHop(ctx context.Context, field graph
 		return ec.fieldContext_FlowHop_amount(ctx, field)
 	case "taintedAmount":
 		return ec.fieldContext_FlowHop_taintedAmount(ctx, field)
+	case "usdFrom":
+		return ec.fieldContext_FlowHop_usdFrom(ctx, field)
+	case "price":
+		return ec.fieldContext_FlowHop_price(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FlowHop", field.Name)
 }
@@ -4248,6 +4478,10 @@ func (ec *executionContext) childFields_FlowRoute(ctx context.Context, field gra
 		return ec.fieldContext_FlowRoute_sink(ctx, field)
 	case "alike":
 		return ec.fieldContext_FlowRoute_alike(ctx, field)
+	case "usdFrom":
+		return ec.fieldContext_FlowRoute_usdFrom(ctx, field)
+	case "price":
+		return ec.fieldContext_FlowRoute_price(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FlowRoute", field.Name)
 }
@@ -4276,6 +4510,8 @@ func (ec *executionContext) childFields_FlowSink(ctx context.Context, field grap
 		return ec.fieldContext_FlowSink_lastArrival(ctx, field)
 	case "summary":
 		return ec.fieldContext_FlowSink_summary(ctx, field)
+	case "usdFrom":
+		return ec.fieldContext_FlowSink_usdFrom(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FlowSink", field.Name)
 }
@@ -4362,6 +4598,12 @@ func (ec *executionContext) childFields_IngestProgress(ctx context.Context, fiel
 		return ec.fieldContext_IngestProgress_edgesUpdated(ctx, field)
 	case "edgesUnchanged":
 		return ec.fieldContext_IngestProgress_edgesUnchanged(ctx, field)
+	case "pricesCreated":
+		return ec.fieldContext_IngestProgress_pricesCreated(ctx, field)
+	case "pricesUpdated":
+		return ec.fieldContext_IngestProgress_pricesUpdated(ctx, field)
+	case "pricesUnchanged":
+		return ec.fieldContext_IngestProgress_pricesUnchanged(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IngestProgress", field.Name)
 }
@@ -4438,6 +4680,12 @@ func (ec *executionContext) childFields_MoneyFlow(ctx context.Context, field gra
 		return ec.fieldContext_MoneyFlow_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_MoneyFlow_reason(ctx, field)
+	case "prices":
+		return ec.fieldContext_MoneyFlow_prices(ctx, field)
+	case "pricedFromTable":
+		return ec.fieldContext_MoneyFlow_pricedFromTable(ctx, field)
+	case "valuation":
+		return ec.fieldContext_MoneyFlow_valuation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MoneyFlow", field.Name)
 }
@@ -4580,6 +4828,32 @@ func (ec *executionContext) childFields_PersonaMember(ctx context.Context, field
 		return ec.fieldContext_PersonaMember_hops(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonaMember", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceClose(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asset":
+		return ec.fieldContext_PriceClose_asset(ctx, field)
+	case "day":
+		return ec.fieldContext_PriceClose_day(ctx, field)
+	case "usdClose":
+		return ec.fieldContext_PriceClose_usdClose(ctx, field)
+	case "source":
+		return ec.fieldContext_PriceClose_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceClose", field.Name)
+}
+
+func (ec *executionContext) childFields_PricePage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "prices":
+		return ec.fieldContext_PricePage_prices(ctx, field)
+	case "hasNextPage":
+		return ec.fieldContext_PricePage_hasNextPage(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PricePage_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PricePage", field.Name)
 }
 
 func (ec *executionContext) childFields_Property(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4766,6 +5040,10 @@ func (ec *executionContext) childFields_TaintedTransfer(ctx context.Context, fie
 		return ec.fieldContext_TaintedTransfer_tainted(ctx, field)
 	case "taintedAmount":
 		return ec.fieldContext_TaintedTransfer_taintedAmount(ctx, field)
+	case "usdFrom":
+		return ec.fieldContext_TaintedTransfer_usdFrom(ctx, field)
+	case "price":
+		return ec.fieldContext_TaintedTransfer_price(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TaintedTransfer", field.Name)
 }
@@ -5767,6 +6045,52 @@ func (ec *executionContext) field_Query_personaCluster_args(ctx context.Context,
 		return nil, err
 	}
 	args["asOf"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_prices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asset",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asset"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -8463,6 +8787,61 @@ func (ec *executionContext) fieldContext_FlowHop_taintedAmount(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _FlowHop_usdFrom(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_usdFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *investigate.USDSource) graphql.Marshaler {
+			return ec.marshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_usdFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHop", field, false, false, errors.New("field of type UsdSource does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHop_price(ctx context.Context, field graphql.CollectedField, obj *model.FlowHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHop_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceClose) graphql.Marshaler {
+			return ec.marshalOPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHop_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowHop",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceClose(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _FlowRoute_hops(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8594,6 +8973,61 @@ func (ec *executionContext) _FlowRoute_alike(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_FlowRoute_alike(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FlowRoute", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _FlowRoute_usdFrom(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowRoute_usdFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *investigate.USDSource) graphql.Marshaler {
+			return ec.marshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowRoute_usdFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowRoute", field, false, false, errors.New("field of type UsdSource does not have child fields"))
+}
+
+func (ec *executionContext) _FlowRoute_price(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowRoute_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceClose) graphql.Marshaler {
+			return ec.marshalOPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowRoute_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlowRoute",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceClose(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _FlowSink_node(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
@@ -8865,6 +9299,29 @@ func (ec *executionContext) _FlowSink_summary(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_FlowSink_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FlowSink_usdFrom(ctx context.Context, field graphql.CollectedField, obj *model.FlowSink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowSink_usdFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []investigate.USDSource) graphql.Marshaler {
+			return ec.marshalNUsdSource2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowSink_usdFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowSink", field, false, false, errors.New("field of type UsdSource does not have child fields"))
 }
 
 func (ec *executionContext) _IngestInput_name(ctx context.Context, field graphql.CollectedField, obj *model.IngestInput) (ret graphql.Marshaler) {
@@ -9694,6 +10151,75 @@ func (ec *executionContext) fieldContext_IngestProgress_edgesUnchanged(_ context
 	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _IngestProgress_pricesCreated(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_pricesCreated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricesCreated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_pricesCreated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_pricesUpdated(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_pricesUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricesUpdated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_pricesUpdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _IngestProgress_pricesUnchanged(ctx context.Context, field graphql.CollectedField, obj *model.IngestProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestProgress_pricesUnchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricesUnchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestProgress_pricesUnchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestProgress", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _IngestSameActorPair_a(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActorPair) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10343,6 +10869,84 @@ func (ec *executionContext) _MoneyFlow_reason(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_MoneyFlow_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_prices(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceClose) graphql.Marshaler {
+			return ec.marshalNPriceClose2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceCloseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoneyFlow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceClose(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MoneyFlow_pricedFromTable(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_pricedFromTable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricedFromTable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_pricedFromTable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_valuation(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_valuation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Valuation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_valuation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
@@ -11635,6 +12239,185 @@ func (ec *executionContext) fieldContext_PersonaMember_hops(_ context.Context, f
 	return graphql.NewScalarFieldContext("PersonaMember", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _PriceClose_asset(ctx context.Context, field graphql.CollectedField, obj *model.PriceClose) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceClose_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceClose_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceClose", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PriceClose_day(ctx context.Context, field graphql.CollectedField, obj *model.PriceClose) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceClose_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceClose_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceClose", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PriceClose_usdClose(ctx context.Context, field graphql.CollectedField, obj *model.PriceClose) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceClose_usdClose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdClose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceClose_usdClose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceClose", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PriceClose_source(ctx context.Context, field graphql.CollectedField, obj *model.PriceClose) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceClose_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceClose_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceClose",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PricePage_prices(ctx context.Context, field graphql.CollectedField, obj *model.PricePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PricePage_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceClose) graphql.Marshaler {
+			return ec.marshalNPriceClose2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceCloseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PricePage_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PricePage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceClose(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PricePage_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PricePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PricePage_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PricePage_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PricePage", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PricePage_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PricePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PricePage_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PricePage_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PricePage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Property_key(ctx context.Context, field graphql.CollectedField, obj *model.Property) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12311,6 +13094,50 @@ func (ec *executionContext) fieldContext_Query_moneyFlow(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_moneyFlow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_prices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Prices(ctx, fc.Args["asset"].(string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PricePage) graphql.Marshaler {
+			return ec.marshalNPricePage2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPricePage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_prices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PricePage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_prices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14048,6 +14875,61 @@ func (ec *executionContext) fieldContext_TaintedTransfer_taintedAmount(_ context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AssetAmount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaintedTransfer_usdFrom(ctx context.Context, field graphql.CollectedField, obj *model.TaintedTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaintedTransfer_usdFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *investigate.USDSource) graphql.Marshaler {
+			return ec.marshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaintedTransfer_usdFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaintedTransfer", field, false, false, errors.New("field of type UsdSource does not have child fields"))
+}
+
+func (ec *executionContext) _TaintedTransfer_price(ctx context.Context, field graphql.CollectedField, obj *model.TaintedTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaintedTransfer_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceClose) graphql.Marshaler {
+			return ec.marshalOPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaintedTransfer_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaintedTransfer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceClose(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16708,6 +17590,16 @@ func (ec *executionContext) _FlowHop(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "usdFrom":
+			out.Values[i] = ec._FlowHop_usdFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._FlowHop_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16764,6 +17656,16 @@ func (ec *executionContext) _FlowRoute(ctx context.Context, sel ast.SelectionSet
 		case "alike":
 			out.Values[i] = ec._FlowRoute_alike(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usdFrom":
+			out.Values[i] = ec._FlowRoute_usdFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._FlowRoute_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -16851,6 +17753,11 @@ func (ec *executionContext) _FlowSink(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "summary":
 			out.Values[i] = ec._FlowSink_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usdFrom":
+			out.Values[i] = ec._FlowSink_usdFrom(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17123,6 +18030,21 @@ func (ec *executionContext) _IngestProgress(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "pricesCreated":
+			out.Values[i] = ec._IngestProgress_pricesCreated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pricesUpdated":
+			out.Values[i] = ec._IngestProgress_pricesUpdated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pricesUnchanged":
+			out.Values[i] = ec._IngestProgress_pricesUnchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17383,6 +18305,21 @@ func (ec *executionContext) _MoneyFlow(ctx context.Context, sel ast.SelectionSet
 		case "reason":
 			out.Values[i] = ec._MoneyFlow_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "prices":
+			out.Values[i] = ec._MoneyFlow_prices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pricedFromTable":
+			out.Values[i] = ec._MoneyFlow_pricedFromTable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "valuation":
+			out.Values[i] = ec._MoneyFlow_valuation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -18019,6 +18956,107 @@ func (ec *executionContext) _PersonaMember(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var priceCloseImplementors = []string{"PriceClose"}
+
+func (ec *executionContext) _PriceClose(ctx context.Context, sel ast.SelectionSet, obj *model.PriceClose) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceCloseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceClose")
+		case "asset":
+			out.Values[i] = ec._PriceClose_asset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "day":
+			out.Values[i] = ec._PriceClose_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usdClose":
+			out.Values[i] = ec._PriceClose_usdClose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._PriceClose_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pricePageImplementors = []string{"PricePage"}
+
+func (ec *executionContext) _PricePage(ctx context.Context, sel ast.SelectionSet, obj *model.PricePage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pricePageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PricePage")
+		case "prices":
+			out.Values[i] = ec._PricePage_prices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasNextPage":
+			out.Values[i] = ec._PricePage_hasNextPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._PricePage_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var propertyImplementors = []string{"Property"}
 
 func (ec *executionContext) _Property(ctx context.Context, sel ast.SelectionSet, obj *model.Property) graphql.Marshaler {
@@ -18400,6 +19438,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_moneyFlow(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "prices":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_prices(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19197,6 +20257,16 @@ func (ec *executionContext) _TaintedTransfer(ctx context.Context, sel ast.Select
 		case "taintedAmount":
 			out.Values[i] = ec._TaintedTransfer_taintedAmount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usdFrom":
+			out.Values[i] = ec._TaintedTransfer_usdFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._TaintedTransfer_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -20864,6 +21934,42 @@ func (ec *executionContext) marshalNPersonaMember2ᚖgithubᚗcomᚋredthreadᚑ
 	return ec._PersonaMember(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPriceClose2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceCloseᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PriceClose) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx context.Context, sel ast.SelectionSet, v *model.PriceClose) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PriceClose(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPricePage2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPricePage(ctx context.Context, sel ast.SelectionSet, v *model.PricePage) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PricePage(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProperty2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPropertyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Property) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -21221,6 +22327,53 @@ func (ec *executionContext) marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUsdSource2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx context.Context, v any) (investigate.USDSource, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.USDSource(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUsdSource2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx context.Context, sel ast.SelectionSet, v investigate.USDSource) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNUsdSource2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSourceᚄ(ctx context.Context, v any) ([]investigate.USDSource, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]investigate.USDSource, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUsdSource2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNUsdSource2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []investigate.USDSource) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUsdSource2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -21772,6 +22925,13 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOPriceClose2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPriceClose(ctx context.Context, sel ast.SelectionSet, v *model.PriceClose) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PriceClose(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx context.Context, sel ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -21921,6 +23081,25 @@ func (ec *executionContext) marshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlg
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx context.Context, v any) (*investigate.USDSource, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := investigate.USDSource(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx context.Context, sel ast.SelectionSet, v *investigate.USDSource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -20,6 +20,7 @@ func NewIngestJob(j jobs.Job) *IngestJob {
 			ElapsedSeconds: p.Elapsed.Seconds(),
 			NodesCreated:   p.Nodes.Created, NodesUpdated: p.Nodes.Updated, NodesUnchanged: p.Nodes.Unchanged,
 			EdgesCreated: p.Edges.Created, EdgesUpdated: p.Edges.Updated, EdgesUnchanged: p.Edges.Unchanged,
+			PricesCreated: p.Prices.Created, PricesUpdated: p.Prices.Updated, PricesUnchanged: p.Prices.Unchanged,
 		},
 	}
 	for i, in := range j.Inputs {

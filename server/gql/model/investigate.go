@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
 )
 
@@ -47,7 +48,11 @@ func NewShortestPath(r investigate.PathsResult) *Path {
 func NewMoneyFlow(r investigate.FlowResult) *MoneyFlow {
 	out := &MoneyFlow{Taint: r.Taint, Sources: nonNil(r.Sources), SourceValue: usdOf(r.Sent), SourceAmounts: assetAmounts(r.Sent, r.AssetOrder),
 		Priced: r.Priced, RankedBy: r.RankedBy, AssetOrder: nonNilStrings(r.AssetOrder), Sinks: []*FlowSink{}, Routes: []*FlowRoute{}, Tainted: []*TaintedTransfer{},
-		RouteCount: r.RouteCount, Truncated: r.Truncated, Reason: reason(r.Truncation)}
+		RouteCount: r.RouteCount, Truncated: r.Truncated, Reason: reason(r.Truncation),
+		Prices: []*PriceClose{}, PricedFromTable: r.PricedFromTable, Valuation: r.Valuation}
+	for i := range r.Prices {
+		out.Prices = append(out.Prices, NewPriceClose(&r.Prices[i]))
+	}
 	if r.Stolen > 0 {
 		out.Stolen = &r.Stolen
 	}
@@ -55,19 +60,22 @@ func NewMoneyFlow(r investigate.FlowResult) *MoneyFlow {
 		usd := usdOf(s.Reached)
 		out.Sinks = append(out.Sinks, &FlowSink{Node: NewNode(s.Node), Category: optString(s.Category), Wallets: nonNilStrings(s.Wallets), Value: usd, ValueUsd: usd,
 			Amounts: assetAmounts(s.Reached, r.AssetOrder), Unpriced: nonNilStrings(s.Reached.Unpriced()), Routes: s.Routes,
-			FirstArrival: optUnix(s.First), LastArrival: optUnix(s.Last), Summary: s.Summary})
+			FirstArrival: optUnix(s.First), LastArrival: optUnix(s.Last), Summary: s.Summary, UsdFrom: nonNilUSDFrom(s.Reached.USDFrom())})
 	}
 	for _, tr := range r.Tainted {
-		out.Tainted = append(out.Tainted, &TaintedTransfer{Edge: NewEdge(tr.Edge), Tainted: partUSD(tr.Tainted), TaintedAmount: partAmount(tr.Tainted)})
+		out.Tainted = append(out.Tainted, &TaintedTransfer{Edge: NewEdge(tr.Edge), Tainted: partUSD(tr.Tainted), TaintedAmount: partAmount(tr.Tainted),
+			UsdFrom: partFrom(tr.Tainted), Price: partPrice(tr.Tainted)})
 	}
 	for _, rt := range r.Routes {
-		fr := &FlowRoute{Value: partUSD(rt.Delivered), Amount: partAmount(rt.Delivered), Sink: rt.Sink, Alike: rt.Alike}
+		fr := &FlowRoute{Value: partUSD(rt.Delivered), Amount: partAmount(rt.Delivered), Sink: rt.Sink, Alike: rt.Alike,
+			UsdFrom: partFrom(rt.Delivered), Price: partPrice(rt.Delivered)}
 		for _, h := range rt.Hops {
 			fh := &FlowHop{From: h.From, To: h.To, Service: optID(h.Service), Time: optUnix(h.Time)}
 			if h.Edge != nil {
 				fh.Edge = NewEdge(h.Edge)
 				fh.Value, fh.Tainted = partUSD(h.Transfer), partUSD(h.Tainted)
 				fh.Amount, fh.TaintedAmount = partAmount(h.Transfer), partAmount(h.Tainted)
+				fh.UsdFrom, fh.Price = partFrom(h.Transfer), partPrice(h.Transfer)
 			}
 			fr.Hops = append(fr.Hops, fh)
 		}
@@ -88,6 +96,33 @@ func partUSD(p investigate.Part) *float64 {
 		return nil
 	}
 	return &p.USD
+}
+
+// partFrom is where a part's USD came from, nil when it has none.
+func partFrom(p investigate.Part) *investigate.USDSource {
+	if !p.Priced || p.USDFrom == "" {
+		return nil
+	}
+	return &p.USDFrom
+}
+
+func partPrice(p investigate.Part) *PriceClose {
+	if p.Price == nil {
+		return nil
+	}
+	return NewPriceClose(p.Price)
+}
+
+// NewPriceClose maps a close of the price table.
+func NewPriceClose(p *graph.Price) *PriceClose {
+	return &PriceClose{Asset: p.Asset, Day: p.Day.Format(time.DateOnly), UsdClose: p.USD, Source: sources([]graph.Source{p.Source})[0]}
+}
+
+func nonNilUSDFrom(in []investigate.USDSource) []investigate.USDSource {
+	if in == nil {
+		return []investigate.USDSource{}
+	}
+	return in
 }
 
 func partAmount(p investigate.Part) *AssetAmount {

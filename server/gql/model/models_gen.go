@@ -139,6 +139,10 @@ type FlowHop struct {
 	Amount *AssetAmount `json:"amount,omitempty"`
 	// The tainted part of the transfer's amount; null for a crossing.
 	TaintedAmount *AssetAmount `json:"taintedAmount,omitempty"`
+	// Where value's USD came from; null for a crossing or a transfer without a USD value.
+	UsdFrom *investigate.USDSource `json:"usdFrom,omitempty"`
+	// The close that valued the transfer, when the price table did.
+	Price *PriceClose `json:"price,omitempty"`
 }
 
 // A time-respecting route from a source to a sink.
@@ -151,6 +155,10 @@ type FlowRoute struct {
 	Sink   string       `json:"sink"`
 	// Routes found that this one stands for, itself included: through the same nodes, delivering the same value.
 	Alike int `json:"alike"`
+	// Where value's USD came from; null when it has none.
+	UsdFrom *investigate.USDSource `json:"usdFrom,omitempty"`
+	// The close that valued its last transfer, when the price table did.
+	Price *PriceClose `json:"price,omitempty"`
 }
 
 // A place traced value came to rest: a service, or a sink wallet.
@@ -174,6 +182,8 @@ type FlowSink struct {
 	LastArrival  *time.Time `json:"lastArrival,omitempty"`
 	// For people: of X stolen, Y reached E by N routes under MODEL; Y in USD or per asset, saying when prices are missing.
 	Summary string `json:"summary"`
+	// Where its USD value came from: the transfers' own values, the price table, or both; empty when it has none.
+	UsdFrom []investigate.USDSource `json:"usdFrom"`
 }
 
 // A file an ingest job reads.
@@ -245,6 +255,10 @@ type IngestProgress struct {
 	EdgesCreated   int      `json:"edgesCreated"`
 	EdgesUpdated   int      `json:"edgesUpdated"`
 	EdgesUnchanged int      `json:"edgesUnchanged"`
+	// Closes of a price table (format prices), which are not graph records; 0 for other formats.
+	PricesCreated   int `json:"pricesCreated"`
+	PricesUpdated   int `json:"pricesUpdated"`
+	PricesUnchanged int `json:"pricesUnchanged"`
 }
 
 // A same-actor candidate an ingest job reports, a before b by ID.
@@ -303,6 +317,12 @@ type MoneyFlow struct {
 	Tainted   []*TaintedTransfer `json:"tainted"`
 	Truncated bool               `json:"truncated"`
 	Reason    *string            `json:"reason,omitempty"`
+	// The price table's closes that valued transfers without a USD value of their own (amount × the asset's close on the transfer's UTC day), by asset and day, each citing its source.
+	Prices []*PriceClose `json:"prices"`
+	// Transfers of the flow valued from the price table.
+	PricedFromTable int `json:"pricedFromTable"`
+	// For people: where the answer's USD values came from (the transfers', the price table's, which table) and which assets had no close on which days.
+	Valuation string `json:"valuation"`
 }
 
 type Mutation struct {
@@ -414,6 +434,25 @@ type PersonaMember struct {
 	ID    string `json:"id"`
 	Label string `json:"label"`
 	Hops  int    `json:"hops"`
+}
+
+// An asset's USD close on one UTC day, from the price table (ingest format prices).
+type PriceClose struct {
+	Asset string `json:"asset"`
+	// The UTC day, as YYYY-MM-DD.
+	Day string `json:"day"`
+	// USD per unit of the asset.
+	UsdClose float64 `json:"usdClose"`
+	// Where the close comes from: dataset prices:<file>, record <ASSET>:<day>, the provider's URL when given.
+	Source *Source `json:"source"`
+}
+
+// A page of the price table's closes of one asset.
+type PricePage struct {
+	Prices      []*PriceClose `json:"prices"`
+	HasNextPage bool          `json:"hasNextPage"`
+	// Cursor of the last close (its day, YYYY-MM-DD), for the next page.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 // A named property of a node or edge.
@@ -559,6 +598,10 @@ type TaintedTransfer struct {
 	Tainted *float64 `json:"tainted,omitempty"`
 	// The tainted part in the transfer's asset.
 	TaintedAmount *AssetAmount `json:"taintedAmount"`
+	// Where its USD value came from; null when it has none.
+	UsdFrom *investigate.USDSource `json:"usdFrom,omitempty"`
+	// The close that valued it, when the price table did.
+	Price *PriceClose `json:"price,omitempty"`
 }
 
 // The code of an error in `extensions.code`: what a client can act on without

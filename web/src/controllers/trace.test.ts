@@ -125,8 +125,8 @@ describe("TraceController", () => {
   it("ranks the flow as chosen and looks up the labels of the nodes its routes name", async () => {
     const c = launderingCase();
     const route = {
-      value: null, amount: { asset: "ETH", amount: 2 }, alike: 3, sink: MIXER,
-      hops: [{ from: PEEL1, to: "wallet:eth:0xelsewhere", edge: null, service: "service:bridge", time: null, value: null, tainted: null, amount: null, taintedAmount: null }],
+      value: null, amount: { asset: "ETH", amount: 2 }, alike: 3, sink: MIXER, usdFrom: null,
+      hops: [{ from: PEEL1, to: "wallet:eth:0xelsewhere", edge: null, service: "service:bridge", time: null, value: null, tainted: null, amount: null, taintedAmount: null, usdFrom: null, price: null }],
     };
     const asked: { rankBy?: string; rankAsset?: string }[] = [];
     let looked: string[] = [];
@@ -189,8 +189,8 @@ function flowOf(c: ReturnType<typeof launderingCase>, routes: MoneyFlow["routes"
     .map((e) => ({ tainted: 1, taintedAmount: { asset: "ETH", amount: 1 }, edge: { ...e, fromNode: c.nodes.find((n) => n.id === e.from) ?? null, toNode: mixer } }));
   return {
     taint: "HAIRCUT", sources: [], sourceValue: 0, sourceAmounts: [{ asset: "ETH", amount: 1 }], stolen: null, priced: true, rankedBy: "USD", assetOrder: ["ETH"],
-    routes, routeCount: 3, tainted, truncated: false, reason: null,
-    sinks: [{ node: mixer, category: "mixer", wallets: [], valueUSD: 1, amounts: [{ asset: "ETH", amount: 1 }], unpriced: [], routes: 3, firstArrival: null, lastArrival: null, summary: "" }],
+    routes, routeCount: 3, tainted, truncated: false, reason: null, prices: [], pricedFromTable: 0, valuation: "",
+    sinks: [{ node: mixer, category: "mixer", wallets: [], valueUSD: 1, usdFrom: ["TRANSFER"], amounts: [{ asset: "ETH", amount: 1 }], unpriced: [], routes: 3, firstArrival: null, lastArrival: null, summary: "" }],
   };
 }
 

@@ -80,6 +80,15 @@ export const FlowRanking = {
 } as const;
 
 export type FlowRanking = typeof FlowRanking[keyof typeof FlowRanking];
+/** Where a USD value came from. */
+export const UsdSource = {
+  /** The transfer's own valueUSD, as its source gave it. */
+  Transfer: 'TRANSFER',
+  /** The transfer's amount times its asset's close on the transfer's UTC day, from the price table (see MoneyFlow.prices). */
+  PriceTable: 'PRICE_TABLE'
+} as const;
+
+export type UsdSource = typeof UsdSource[keyof typeof UsdSource];
 /** Which way a traversal follows edges. */
 export const Direction = {
   Out: 'OUT',

@@ -54,6 +54,13 @@ export type FlowRanking =
   /** By amount of each asset of assetOrder in turn, largest first. */
   | 'ASSET';
 
+/** Where a USD value came from. */
+export type UsdSource =
+  /** The transfer's own valueUSD, as its source gave it. */
+  | 'TRANSFER'
+  /** The transfer's amount times its asset's close on the transfer's UTC day, from the price table (see MoneyFlow.prices). */
+  | 'PRICE_TABLE';
+
 /** Which way a traversal follows edges. */
 export type Direction =
   | 'OUT'
@@ -280,13 +287,13 @@ export type MoneyFlowQueryVariables = Exact<{
 }>;
 
 
-export type MoneyFlowQuery = { moneyFlow: { taint: TaintModel, sourceValue: number | null, stolen: number | null, routeCount: number, truncated: boolean, reason: string | null, priced: boolean, rankedBy: FlowRanking, assetOrder: Array<string>, sourceAmounts: Array<{ asset: string, amount: number }>, sources: Array<
+export type MoneyFlowQuery = { moneyFlow: { taint: TaintModel, sourceValue: number | null, stolen: number | null, routeCount: number, truncated: boolean, reason: string | null, priced: boolean, rankedBy: FlowRanking, assetOrder: Array<string>, pricedFromTable: number, valuation: string, prices: Array<{ asset: string, day: string, usdClose: number, source: { dataset: string, record: string | null, url: string | null, illustrative: boolean } }>, sourceAmounts: Array<{ asset: string, amount: number }>, sources: Array<
       | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
       | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-    >, sinks: Array<{ category: string | null, wallets: Array<string>, valueUSD: number | null, unpriced: Array<string>, routes: number, firstArrival: string | null, lastArrival: string | null, summary: string, node:
+    >, sinks: Array<{ category: string | null, wallets: Array<string>, valueUSD: number | null, usdFrom: Array<UsdSource>, unpriced: Array<string>, routes: number, firstArrival: string | null, lastArrival: string | null, summary: string, node:
         | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
         | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
-      , amounts: Array<{ asset: string, amount: number }> }>, routes: Array<{ value: number | null, alike: number, sink: string, amount: { asset: string, amount: number }, hops: Array<{ from: string, to: string, service: string | null, time: string | null, value: number | null, tainted: number | null, edge: { id: string } | null, amount: { asset: string, amount: number } | null, taintedAmount: { asset: string, amount: number } | null }> }>, tainted: Array<{ tainted: number | null, taintedAmount: { asset: string, amount: number }, edge: { id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, fromNode:
+      , amounts: Array<{ asset: string, amount: number }> }>, routes: Array<{ value: number | null, alike: number, sink: string, usdFrom: UsdSource | null, amount: { asset: string, amount: number }, hops: Array<{ from: string, to: string, service: string | null, time: string | null, value: number | null, tainted: number | null, usdFrom: UsdSource | null, edge: { id: string } | null, amount: { asset: string, amount: number } | null, taintedAmount: { asset: string, amount: number } | null, price: { asset: string, day: string, usdClose: number } | null }> }>, tainted: Array<{ tainted: number | null, taintedAmount: { asset: string, amount: number }, edge: { id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, fromNode:
           | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
           | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
          | null, toNode:
@@ -1098,6 +1105,19 @@ export const MoneyFlowDocument = new TypedDocumentString(`
     priced
     rankedBy
     assetOrder
+    pricedFromTable
+    valuation
+    prices {
+      asset
+      day
+      usdClose
+      source {
+        dataset
+        record
+        url
+        illustrative
+      }
+    }
     sourceAmounts {
       asset
       amount
@@ -1112,6 +1132,7 @@ export const MoneyFlowDocument = new TypedDocumentString(`
       category
       wallets
       valueUSD
+      usdFrom
       amounts {
         asset
         amount
@@ -1130,6 +1151,7 @@ export const MoneyFlowDocument = new TypedDocumentString(`
       }
       alike
       sink
+      usdFrom
       hops {
         from
         to
@@ -1147,6 +1169,12 @@ export const MoneyFlowDocument = new TypedDocumentString(`
         taintedAmount {
           asset
           amount
+        }
+        usdFrom
+        price {
+          asset
+          day
+          usdClose
         }
       }
     }

@@ -10,6 +10,11 @@ describe("flow results", () => {
       hop: { amount: { asset: "BTC", amount: 2 }, taintedAmount: { asset: "BTC", amount: 0.5 }, value: 60000, tainted: 15000 },
       want: "0.5 BTC tainted ($15,000) of 2 BTC",
     },
+    {
+      name: "priced from the price table, naming the close",
+      hop: { amount: { asset: "ETH", amount: 2 }, taintedAmount: { asset: "ETH", amount: 2 }, value: 4000, tainted: 4000, price: { asset: "ETH", day: "2024-01-02", usdClose: 2000 } },
+      want: "2 ETH tainted ($4,000 at the 2024-01-02 close of $2,000)",
+    },
     { name: "a crossing has no value", hop: { amount: null, taintedAmount: null, value: null, tainted: null }, want: "" },
   ])("writes a hop's value with its unit: $name", ({ hop, want }) => {
     expect(hopValue(hop)).toBe(want);

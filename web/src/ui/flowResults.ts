@@ -4,6 +4,7 @@
 import { formatTime, formatUSD, plural } from "../format";
 import { formatAmount } from "../graphModel";
 import { nodeColor } from "../style";
+import type { UsdSource } from "../gql/enums";
 import type { FlowHop, GNode, MoneyFlow, NodeKind } from "../types";
 import { h } from "./dom";
 import { asSentence, truncationMessage } from "./forms";
@@ -93,8 +94,11 @@ export function flowResult(f: MoneyFlow, labels: Readonly<Record<string, GNode>>
       { class: "pf-note", "data-testid": "flow-units" },
       f.priced
         ? "Amounts per asset; USD at each transfer's date."
-        : "No USD prices loaded for some of these transfers: amounts are per asset and never added together; USD only where every part is priced.",
+        : f.prices.length > 0
+          ? "No USD price for some of these transfers: amounts are per asset and never added together; USD only where every part is priced."
+          : "No USD prices loaded for some of these transfers: amounts are per asset and never added together; USD only where every part is priced.",
     ),
+    valuationNote(f) ?? "",
     h(
       "h3",
       { class: "pf-section", id: "flow-routes-title" },
@@ -114,7 +118,7 @@ export function flowResult(f: MoneyFlow, labels: Readonly<Record<string, GNode>>
               "summary",
               {},
               h("strong", {}, assetAmount(r.amount)),
-              r.value !== null ? ` (${formatUSD(r.value)})` : "",
+              r.value !== null ? h("span", { title: usdFromTitle(r.usdFrom) }, ` (${formatUSD(r.value)})`) : "",
               ` to ${name(r.sink)} · ${plural(r.hops.length, "step")}`,
               r.alike > 1 ? h("span", { class: "pf-alike", "data-testid": "flow-route-alike" }, ` · ${r.alike.toLocaleString("en-US")} routes like this`) : null,
             ),
@@ -182,7 +186,12 @@ function sinksTable(f: MoneyFlow, nodeRef: (id: string, at: string) => HTMLEleme
           usd
             ? h(
                 "td",
-                { class: "num", "data-testid": "flow-sink-usd", title: s.valueUSD === null ? `No USD price for ${s.unpriced.join(", ")}` : "" },
+                {
+                  class: "num",
+                  "data-testid": "flow-sink-usd",
+                  "data-usd-from": s.usdFrom.join(" "),
+                  title: s.valueUSD === null ? `No USD price for ${s.unpriced.join(", ")}` : sinkUSDTitle(s.usdFrom, f),
+                },
                 s.valueUSD === null ? "—" : formatUSD(s.valueUSD),
               )
             : null,
@@ -201,11 +210,16 @@ function arrival(first: string | null, last: string | null): string {
   return a === b || !b ? a : `${a} – ${b}`;
 }
 
-/** A hop's value: "12.5 ETH tainted of 40 ETH ($80,000)"; a crossing has none. */
-export function hopValue(hp: Pick<FlowHop, "amount" | "taintedAmount" | "value" | "tainted">): string {
+/**
+ * A hop's value: "12.5 ETH tainted of 40 ETH ($80,000)"; a crossing has
+ * none. A USD value from the price table names the close it used:
+ * "($80,000 at the 2024-01-02 close of $2,000)".
+ */
+export function hopValue(hp: Pick<FlowHop, "amount" | "taintedAmount" | "value" | "tainted"> & Partial<Pick<FlowHop, "price">>): string {
   if (!hp.amount || !hp.taintedAmount) return "";
   const whole = hp.taintedAmount.amount === hp.amount.amount;
-  const usd = hp.tainted !== null ? ` (${formatUSD(hp.tainted)})` : "";
+  const close = hp.price ? ` at the ${hp.price.day} close of ${formatUSD(hp.price.usdClose)}` : "";
+  const usd = hp.tainted !== null ? ` (${formatUSD(hp.tainted)}${close})` : "";
   return whole ? `${assetAmount(hp.taintedAmount)} tainted${usd}` : `${assetAmount(hp.taintedAmount)} tainted${usd} of ${assetAmount(hp.amount)}`;
 }
 
@@ -233,6 +247,65 @@ function flowHop(hp: FlowHop, at: string, name: (id: string) => string, nodeRef:
       {},
       h("div", { class: "pf-hop-edge" }, [formatTime(hp.time), hopValue(hp)].filter((s) => s !== "").join(" · ")),
       h("div", { class: "pf-flow-pair" }, nodeRef(hp.from, `${at}f`), h("span", { class: "pf-arrow", "aria-label": "to" }, "→"), nodeRef(hp.to, `${at}t`)),
+    ),
+  );
+}
+
+/** Where a value's USD came from, for a tooltip. */
+function usdFromTitle(from: UsdSource | readonly UsdSource[] | null): string {
+  const list = from === null ? [] : typeof from === "string" ? [from] : from;
+  const names = list.map((x) => (x === "PRICE_TABLE" ? "the price table (amount × the close of the transfer's UTC day)" : "the transfers' own USD values"));
+  return names.length > 0 ? `USD from ${names.join(" and ")}` : "";
+}
+
+/** A sink's USD tooltip: where it came from, naming the price tables. */
+function sinkUSDTitle(from: readonly UsdSource[], f: MoneyFlow): string {
+  const tables = priceTables(f);
+  const t = usdFromTitle(from);
+  return from.includes("PRICE_TABLE") && tables.length > 0 ? `${t}: ${tables.join(", ")}` : t;
+}
+
+/** The price tables (datasets) the flow's closes came from, by name. */
+function priceTables(f: MoneyFlow): string[] {
+  return [...new Set(f.prices.map((p) => p.source.dataset))].sort();
+}
+
+/**
+ * Where the flow's USD values came from: "priced from prices:<file>", how
+ * many transfers, and the closes used, each citing its source.
+ */
+function valuationNote(f: MoneyFlow): HTMLElement | null {
+  if (f.pricedFromTable === 0 && f.prices.length === 0) return null;
+  const tables = priceTables(f);
+  const illustrative = f.prices.some((p) => p.source.illustrative);
+  return h(
+    "details",
+    { class: "pf-note pf-valuation", "data-testid": "flow-valuation" },
+    h(
+      "summary",
+      {},
+      `USD priced from ${tables.join(", ")}: ${plural(f.pricedFromTable, "transfer")} valued at the close of their UTC day`,
+      illustrative ? h("span", { class: "pf-cat", title: "The closes are synthetic: redthread generate made them" }, "illustrative") : null,
+    ),
+    h("p", {}, asSentence(f.valuation)),
+    h(
+      "table",
+      { class: "pf-table", "data-testid": "flow-prices" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Day"), h("th", { scope: "col" }, "Asset"), h("th", { scope: "col", class: "num" }, "Close"), h("th", { scope: "col" }, "Source"))),
+      h(
+        "tbody",
+        {},
+        f.prices.map((p) =>
+          h(
+            "tr",
+            { "data-testid": "flow-price" },
+            h("td", { class: "pf-when" }, p.day),
+            h("td", {}, p.asset),
+            h("td", { class: "num" }, formatUSD(p.usdClose)),
+            h("td", {}, p.source.url ? h("a", { href: p.source.url, target: "_blank", rel: "noopener noreferrer" }, `${p.source.dataset} ${p.source.record ?? ""}`) : `${p.source.dataset} ${p.source.record ?? ""}`),
+          ),
+        ),
+      ),
     ),
   );
 }
