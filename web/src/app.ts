@@ -83,7 +83,7 @@ export class App {
     const select = (sel: Selection) => { this.selection.select(sel); };
     const [detailsRoot, pathRoot] = [byId("details"), byId("path-panel")];
     const canvasRoot = byId("canvas");
-    this.canvas = createCanvas(canvasRoot, graph, canvasHandlers(this), () => this.selection.selected, () => this.selection.focus);
+    this.canvas = createCanvas(canvasRoot, graph, canvasHandlers(this), () => this.selection.selected, () => this.selection.focus, () => this.trace.flowLabels);
     const layout = (this.layout = new LayoutController(graph));
     layout.onChange(() => { this.renderToolbar(); });
     const timeline = new TimelineBrush(byId("timeline"), { onWindow: (w) => { this.filters.setWindow(w); } });

@@ -1,0 +1,77 @@
+// Which labels a money flow keeps on the canvas. A highlighted path forces
+// every label on it; a flow of a large theft has a few hundred nodes and
+// transfers, and forced labels pile up into an unreadable band. A flow keeps
+// the names of its sources, its sinks, what it was traced from and the nodes
+// of its largest routes, and the amounts of the transfers that carry a large
+// share of what the sources sent in their asset (the largest few); the route
+// the investigator opened keeps all of its names and amounts. Every other
+// flow label is an ordinary one: shown on hover, or as one zooms in where
+// it has room.
+import type { MoneyFlow } from "./types";
+
+/** The labels kept: node IDs whose names and edge IDs whose amounts are always drawn. */
+export interface FlowLabels {
+  nodes: ReadonlySet<string>;
+  edges: ReadonlySet<string>;
+}
+
+export interface FlowLabelRule {
+  /** The routes (listed largest first) whose nodes keep their names. */
+  topRoutes: number;
+  /** A transfer keeps its amount when it carries at least this share of what the sources sent in its asset. */
+  edgeShare: number;
+  /** At most this many transfers keep their amount that way (the largest shares first). */
+  maxEdges: number;
+}
+
+export const FLOW_LABEL_RULE: FlowLabelRule = { topRoutes: 3, edgeShare: 0.1, maxEdges: 12 };
+
+type Flow = Pick<MoneyFlow, "sources" | "sinks" | "routes" | "tainted" | "sourceAmounts">;
+
+/**
+ * The labels a flow keeps: `origins` are what it was traced from, `route`
+ * the index of the route the investigator opened (or null).
+ */
+export function flowLabels(f: Flow, origins: readonly string[], route: number | null, rule: FlowLabelRule = FLOW_LABEL_RULE): FlowLabels {
+  const nodes = new Set<string>(origins);
+  const edges = new Set<string>();
+  for (const s of f.sources) nodes.add(s.id);
+  for (const s of f.sinks) nodes.add(s.node.id);
+  const routeNodes = (r: Flow["routes"][number]) => {
+    nodes.add(r.sink);
+    for (const hp of r.hops) {
+      nodes.add(hp.from);
+      nodes.add(hp.to);
+      if (hp.service) nodes.add(hp.service);
+    }
+  };
+  f.routes.slice(0, rule.topRoutes).forEach(routeNodes);
+  const open = route === null ? undefined : f.routes[route];
+  if (open) {
+    routeNodes(open);
+    for (const hp of open.hops) if (hp.edge) edges.add(hp.edge.id);
+  }
+  for (const id of largeTransfers(f, rule)) edges.add(id);
+  return { nodes, edges };
+}
+
+/** The transfers with at least `edgeShare` of what the sources sent in their asset, the largest shares first, at most `maxEdges`. */
+function largeTransfers(f: Flow, rule: FlowLabelRule): string[] {
+  const sent = new Map<string, number>();
+  for (const a of f.sourceAmounts) sent.set(a.asset, a.amount);
+  // An asset the sources did not send (value that crossed a bridge into
+  // another coin) is measured against its largest transfer.
+  for (const t of f.tainted) {
+    const a = t.taintedAmount;
+    if (!f.sourceAmounts.some((s) => s.asset === a.asset)) sent.set(a.asset, Math.max(sent.get(a.asset) ?? 0, a.amount));
+  }
+  const shares: { id: string; share: number }[] = [];
+  for (const t of f.tainted) {
+    const whole = sent.get(t.taintedAmount.asset) ?? 0;
+    if (whole <= 0) continue;
+    const share = t.taintedAmount.amount / whole;
+    if (share >= rule.edgeShare) shares.push({ id: t.edge.id, share });
+  }
+  shares.sort((a, b) => b.share - a.share || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return shares.slice(0, rule.maxEdges).map((s) => s.id);
+}
