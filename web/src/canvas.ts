@@ -221,7 +221,7 @@ export function createCanvas(
   };
   const edgeReducer = (id: string, attrs: EdgeAttrs) => {
     const kept = getFlowLabels();
-    return reduceEdge(graph, id, attrs, palette, getSelected().has(id), emphasis, kept === null || kept.edges.has(id));
+    return reduceEdge(graph, id, attrs, palette, getSelected().has(id), emphasis, kept === null ? undefined : (kept.edges.get(id) ?? null));
   };
 
   const sigma = new Sigma<NodeAttrs, EdgeAttrs>(graph, container, sigmaSettings(palette, labels, nodeReducer, edgeReducer));
@@ -406,6 +406,7 @@ function sigmaSettings(
   maxCameraRatio: 10,
   defaultDrawNodeLabel: labels.drawLabel,
   defaultDrawNodeHover: labels.drawHover,
+  defaultDrawEdgeLabel: labels.drawEdgeLabel,
   nodeReducer,
   edgeReducer,
   };

@@ -119,9 +119,10 @@ export function reduceNode(_id: string, attrs: NodeAttrs, p: CanvasPalette, focu
 
 /**
  * What an edge looks like: hidden when filtered out; pale when dimmed; thick
- * on a path, and labelled there unless `pathLabel` is false (a large money
- * flow labels only some amounts: flowLabels.ts); labelled when selected or at
- * the hovered or focused node (`emphasis`: whether to label each such edge).
+ * on a path, and labelled there with `pathText` (default: its own label; a
+ * money flow gives the traced amount of the transfers it labels and null for
+ * the rest: flowLabels.ts); labelled when selected or at the hovered or
+ * focused node (`emphasis`: whether to label each such edge).
  */
 export function reduceEdge(
   graph: RGraph,
@@ -130,7 +131,7 @@ export function reduceEdge(
   palette: CanvasPalette,
   selected: boolean,
   emphasis: ReadonlyMap<string, boolean>,
-  pathLabel = true,
+  pathText?: string | null,
 ): Partial<EdgeDisplayData> {
   const d = attrs as EdgeDraw;
   if (!edgeVisible(graph, id, attrs)) {
@@ -149,8 +150,9 @@ export function reduceEdge(
   if (attrs.onPath) {
     d.color = palette.path;
     d.size = Math.max(attrs.size, 3);
-    if (pathLabel) {
-      d.label = label;
+    const text = pathText === undefined ? label : pathText;
+    if (text !== null) {
+      d.label = text;
       d.forceLabel = true;
     }
     d.zIndex = 2;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { edgeVisible, highlightPath, mergeSubgraph, createGraph } from "./graphModel";
-import { flowLabels, FLOW_LABEL_RULE } from "./flowLabels";
+import { flowLabels, FLOW_LABEL_RULE, tracedAmount } from "./flowLabels";
 import { reduceEdge, reduceNode } from "./canvasLook";
 import { PALETTES } from "./style";
 import { edge, wallet } from "./testing/fixtures";
@@ -9,16 +9,19 @@ import type { MoneyFlow } from "./types";
 type Flow = Parameters<typeof flowLabels>[0];
 type Route = MoneyFlow["routes"][number];
 
+/** A hop of a route: a transfer of 2 ETH of which 1.5 ETH traced, or a crossing (no edge, no amount). */
 function hop(from: string, to: string, edgeId: string | null, service: string | null = null): Route["hops"][number] {
-  return { from, to, service, edge: edgeId ? { id: edgeId } : null, time: null, value: null, tainted: null, amount: null, taintedAmount: null };
+  const amounts = edgeId ? { amount: { asset: "ETH", amount: 2 }, taintedAmount: { asset: "ETH", amount: 1.5 } } : { amount: null, taintedAmount: null };
+  return { from, to, service, edge: edgeId ? { id: edgeId } : null, time: null, value: null, tainted: null, ...amounts };
 }
 
 function route(sink: string, hops: Route["hops"]): Route {
   return { value: null, amount: { asset: "ETH", amount: 1 }, alike: 1, sink, hops };
 }
 
-function transfer(id: string, asset: string, amount: number): Flow["tainted"][number] {
-  return { tainted: null, taintedAmount: { asset, amount }, edge: { id } } as Flow["tainted"][number];
+/** A tainted transfer: `amount` traced of a transfer of `whole` (the same when omitted). */
+function transfer(id: string, asset: string, amount: number, whole = amount): Flow["tainted"][number] {
+  return { tainted: null, taintedAmount: { asset, amount }, edge: { id, amount: whole, asset } } as Flow["tainted"][number];
 }
 
 /**
@@ -38,11 +41,11 @@ function fanOut(): Flow {
       route("Y", [hop("S", "p4", "e7"), hop("p4", "p5", "e8"), hop("p5", "Y", "e9")]),
       route("Y", [hop("S", "p6", "e10"), hop("p6", "Y", "e11")]),
     ],
-    tainted: [transfer("e1", "ETH", 40), transfer("e3", "ETH", 30), transfer("e5", "ETH", 9), transfer("e7", "ETH", 5), transfer("e4", "BTC", 4), transfer("e9", "BTC", 1)],
+    tainted: [transfer("e1", "ETH", 40), transfer("e3", "ETH", 30, 1200), transfer("e5", "ETH", 9), transfer("e7", "ETH", 5), transfer("e4", "BTC", 4), transfer("e9", "BTC", 1)],
   } as unknown as Flow;
 }
 
-const sorted = (s: ReadonlySet<string>) => [...s].sort();
+const sorted = (s: Iterable<string>) => [...s].sort();
 
 describe("flow labels", () => {
   it.each([
@@ -82,7 +85,15 @@ describe("flow labels", () => {
   ])("$name", ({ rule, origins, route: r, nodes, edges }) => {
     const l = flowLabels(fanOut(), origins, r, rule);
     expect(sorted(l.nodes)).toEqual([...nodes].sort());
-    expect(sorted(l.edges)).toEqual([...edges].sort());
+    expect(sorted(l.edges.keys())).toEqual([...edges].sort());
+  });
+
+  it("labels a transfer with its traced amount: whole, or the part of it", () => {
+    const l = flowLabels(fanOut(), [], 3);
+    expect(l.edges.get("e1")).toBe("40 ETH");
+    expect(l.edges.get("e3")).toBe("30 of 1,200 ETH");
+    expect(l.edges.get("e8")).toBe("1.5 of 2 ETH"); // from the opened route's hop
+    expect(tracedAmount({ asset: "BTC", amount: 0.25 }, null)).toBe("0.25 BTC");
   });
 
   it("culls forced labels on the canvas: a flow node or transfer not kept is drawn unforced", () => {
@@ -95,11 +106,14 @@ describe("flow labels", () => {
     expect(culled.forceLabel).toBe(false);
     expect(culled.label).toBeTruthy(); // still drawn where it has room (zoom), and on hover
     expect(node("p1", false, true).forceLabel).toBe(true);
-    const e = (id: string, kept: boolean, hovered = false) =>
-      reduceEdge(g, id, { ...g.getEdgeAttributes(id) }, PALETTES.light, false, new Map(hovered ? [[id, true]] : []), kept);
+    const e = (id: string, text: string | null | undefined, hovered = false) =>
+      reduceEdge(g, id, { ...g.getEdgeAttributes(id) }, PALETTES.light, false, new Map(hovered ? [[id, true]] : []), text);
     expect(edgeVisible(g, "e1", g.getEdgeAttributes("e1"))).toBe(true);
-    expect(e("e1", true)).toMatchObject({ forceLabel: true, label: g.getEdgeAttribute("e1", "label") });
-    expect(e("e2", false).label).toBeNull();
-    expect(e("e2", false, true).label).toBe(g.getEdgeAttribute("e2", "label"));
+    // A path keeps the edge's own label; a flow gives its text, or none.
+    expect(e("e1", undefined)).toMatchObject({ forceLabel: true, label: g.getEdgeAttribute("e1", "label") });
+    expect(e("e1", "40 ETH")).toMatchObject({ forceLabel: true, label: "40 ETH" });
+    expect(e("e2", null).label).toBeNull();
+    expect(e("e2", null).forceLabel).toBeFalsy();
+    expect(e("e2", null, true).label).toBe(g.getEdgeAttribute("e2", "label"));
   });
 });

@@ -7,12 +7,20 @@
 // the investigator opened keeps all of its names and amounts. Every other
 // flow label is an ordinary one: shown on hover, or as one zooms in where
 // it has room.
+import { formatAmount } from "./graphModel";
 import type { MoneyFlow } from "./types";
 
-/** The labels kept: node IDs whose names and edge IDs whose amounts are always drawn. */
+/** The labels kept: node IDs whose names are always drawn, and edge IDs with the amount drawn on them. */
 export interface FlowLabels {
   nodes: ReadonlySet<string>;
-  edges: ReadonlySet<string>;
+  /** The traced amount, "963.8 ETH" (the whole transfer) or "12.5 of 40 ETH" (part of it): the kind goes without saying in a flow. */
+  edges: ReadonlyMap<string, string>;
+}
+
+/** A transfer's traced amount for its label. */
+export function tracedAmount(tainted: { asset: string; amount: number }, whole: number | null | undefined): string {
+  const part = formatAmount(tainted.amount);
+  return whole == null || whole === tainted.amount ? `${part} ${tainted.asset}` : `${part} of ${formatAmount(whole)} ${tainted.asset}`;
 }
 
 export interface FlowLabelRule {
@@ -24,7 +32,7 @@ export interface FlowLabelRule {
   maxEdges: number;
 }
 
-export const FLOW_LABEL_RULE: FlowLabelRule = { topRoutes: 3, edgeShare: 0.1, maxEdges: 12 };
+export const FLOW_LABEL_RULE: FlowLabelRule = { topRoutes: 3, edgeShare: 0.1, maxEdges: 8 };
 
 type Flow = Pick<MoneyFlow, "sources" | "sinks" | "routes" | "tainted" | "sourceAmounts">;
 
@@ -34,7 +42,7 @@ type Flow = Pick<MoneyFlow, "sources" | "sinks" | "routes" | "tainted" | "source
  */
 export function flowLabels(f: Flow, origins: readonly string[], route: number | null, rule: FlowLabelRule = FLOW_LABEL_RULE): FlowLabels {
   const nodes = new Set<string>(origins);
-  const edges = new Set<string>();
+  const edges = new Map<string, string>();
   for (const s of f.sources) nodes.add(s.id);
   for (const s of f.sinks) nodes.add(s.node.id);
   const routeNodes = (r: Flow["routes"][number]) => {
@@ -49,14 +57,14 @@ export function flowLabels(f: Flow, origins: readonly string[], route: number | 
   const open = route === null ? undefined : f.routes[route];
   if (open) {
     routeNodes(open);
-    for (const hp of open.hops) if (hp.edge) edges.add(hp.edge.id);
+    for (const hp of open.hops) if (hp.edge && hp.taintedAmount) edges.set(hp.edge.id, tracedAmount(hp.taintedAmount, hp.amount?.amount));
   }
-  for (const id of largeTransfers(f, rule)) edges.add(id);
+  for (const t of largeTransfers(f, rule)) edges.set(t.edge.id, tracedAmount(t.taintedAmount, t.edge.amount));
   return { nodes, edges };
 }
 
 /** The transfers with at least `edgeShare` of what the sources sent in their asset, the largest shares first, at most `maxEdges`. */
-function largeTransfers(f: Flow, rule: FlowLabelRule): string[] {
+function largeTransfers(f: Flow, rule: FlowLabelRule): Flow["tainted"] {
   const sent = new Map<string, number>();
   for (const a of f.sourceAmounts) sent.set(a.asset, a.amount);
   // An asset the sources did not send (value that crossed a bridge into
@@ -65,13 +73,14 @@ function largeTransfers(f: Flow, rule: FlowLabelRule): string[] {
     const a = t.taintedAmount;
     if (!f.sourceAmounts.some((s) => s.asset === a.asset)) sent.set(a.asset, Math.max(sent.get(a.asset) ?? 0, a.amount));
   }
-  const shares: { id: string; share: number }[] = [];
+  const shares: { t: Flow["tainted"][number]; share: number }[] = [];
   for (const t of f.tainted) {
     const whole = sent.get(t.taintedAmount.asset) ?? 0;
     if (whole <= 0) continue;
     const share = t.taintedAmount.amount / whole;
-    if (share >= rule.edgeShare) shares.push({ id: t.edge.id, share });
+    if (share >= rule.edgeShare) shares.push({ t, share });
   }
-  shares.sort((a, b) => b.share - a.share || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return shares.slice(0, rule.maxEdges).map((s) => s.id);
+  const id = (x: { t: Flow["tainted"][number] }) => x.t.edge.id;
+  shares.sort((a, b) => b.share - a.share || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
+  return shares.slice(0, rule.maxEdges).map((s) => s.t);
 }

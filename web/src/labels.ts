@@ -11,9 +11,12 @@
 //   sigma draws forced labels last. Forced labels never hide each other:
 //   every hop of a path keeps its name, on the side (or just above or below
 //   the node) with room if there is one.
+// - Edge labels (a path's or a flow's amounts) are drawn along their edge as
+//   sigma draws them, with the same halo, so an amount stays readable over
+//   the edges it crosses.
 // - Colours come from the theme's palette, read at draw time.
 import type { Settings } from "sigma/settings";
-import type { NodeDisplayData, PartialButFor } from "sigma/types";
+import type { EdgeDisplayData, NodeDisplayData, PartialButFor } from "sigma/types";
 import { LABEL_GAP as GAP, overflowsRight } from "./labelSide";
 import type { CanvasPalette } from "./style";
 
@@ -22,12 +25,16 @@ type LabelData = PartialButFor<NodeDisplayData, "x" | "y" | "size" | "label" | "
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySettings = Settings<any, any, any>;
 type Draw = (ctx: CanvasRenderingContext2D, data: LabelData, s: AnySettings) => void;
+type End = PartialButFor<NodeDisplayData, "x" | "y" | "size">;
+type DrawEdge = (ctx: CanvasRenderingContext2D, edge: PartialButFor<EdgeDisplayData, "label" | "color" | "size">, source: End, target: End, s: AnySettings) => void;
 
 export interface LabelDrawers {
   /** sigma's defaultDrawNodeLabel. */
   drawLabel: Draw;
   /** sigma's defaultDrawNodeHover: a box around the node and its label. */
   drawHover: Draw;
+  /** sigma's defaultDrawEdgeLabel: along the edge, with a halo. */
+  drawEdgeLabel: DrawEdge;
   /** Forgets the labels placed so far: call before each frame (sigma's beforeRender). */
   reset: () => void;
 }
@@ -155,8 +162,53 @@ export function createLabelDrawers(palette: () => CanvasPalette): LabelDrawers {
   return {
     drawLabel,
     drawHover,
+    drawEdgeLabel: edgeLabelDrawer(palette),
     reset: () => {
       placed = [];
     },
+  };
+}
+
+/** As sigma's drawStraightEdgeLabel (centred between the discs, shortened with … to the edge's length, upright), plus the halo. */
+function edgeLabelDrawer(palette: () => CanvasPalette): DrawEdge {
+  return (ctx, edge, source, target, s) => {
+    let text = edge.label;
+    if (!text) return;
+    const size = s.edgeLabelSize;
+    let dx = target.x - source.x;
+    let dy = target.y - source.y;
+    let d = Math.hypot(dx, dy);
+    if (d < source.size + target.size) return;
+    const sx = source.x + (dx * source.size) / d;
+    const sy = source.y + (dy * source.size) / d;
+    const tx = target.x - (dx * target.size) / d;
+    const ty = target.y - (dy * target.size) / d;
+    dx = tx - sx;
+    dy = ty - sy;
+    d = Math.hypot(dx, dy);
+    ctx.font = `${s.edgeLabelWeight} ${size}px ${s.edgeLabelFont}`;
+    let w = ctx.measureText(text).width;
+    if (w > d) {
+      text += "…";
+      w = ctx.measureText(text).width;
+      while (w > d && text.length > 1) {
+        text = text.slice(0, -2) + "…";
+        w = ctx.measureText(text).width;
+      }
+      if (text.length < 4) return;
+    }
+    // Upright whichever way the edge points.
+    const angle = dx > 0 ? (dy > 0 ? Math.acos(dx / d) : Math.asin(dy / d)) : dy > 0 ? Math.acos(dx / d) + Math.PI : Math.asin(dx / d) + Math.PI / 2;
+    ctx.save();
+    ctx.translate((sx + tx) / 2, (sy + ty) / 2);
+    ctx.rotate(angle);
+    const y = edge.size / 2 + size;
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = palette().background;
+    ctx.strokeText(text, -w / 2, y);
+    ctx.fillStyle = palette().edgeLabel;
+    ctx.fillText(text, -w / 2, y);
+    ctx.restore();
   };
 }
