@@ -13,7 +13,9 @@
 //   the node) with room if there is one.
 // - Edge labels (a path's or a flow's amounts) are drawn along their edge as
 //   sigma draws them, with the same halo, so an amount stays readable over
-//   the edges it crosses.
+//   the edges it crosses; one that would overlap a node label or another
+//   edge label is skipped (sigma draws the hovered node's edges first, so
+//   hovering an end brings its amounts back).
 // - Colours come from the theme's palette, read at draw time.
 import type { Settings } from "sigma/settings";
 import type { EdgeDisplayData, NodeDisplayData, PartialButFor } from "sigma/types";
@@ -63,6 +65,13 @@ function overlaps(a: Box, b: Box): boolean {
 export function createLabelDrawers(palette: () => CanvasPalette): LabelDrawers {
   const widths = new Map<string, number>();
   let placed: Box[] = [];
+  // Edge labels placed this frame, by edge: a redraw of the edge labels
+  // alone (sigma's hover pass) finds each edge's own earlier place free.
+  let edgePlaced = new Map<string, Box[]>();
+  const space: EdgeLabelSpace = {
+    free: (key, boxes) => boxes.every((b) => !placed.some((p) => overlaps(p, b)) && [...edgePlaced].every(([k, bs]) => k === key || !bs.some((o) => overlaps(o, b)))),
+    take: (key, boxes) => { edgePlaced.set(key, boxes); },
+  };
 
   const measure = (ctx: CanvasRenderingContext2D, f: string, text: string): number => {
     const key = `${f}\n${text}`;
@@ -162,15 +171,27 @@ export function createLabelDrawers(palette: () => CanvasPalette): LabelDrawers {
   return {
     drawLabel,
     drawHover,
-    drawEdgeLabel: edgeLabelDrawer(palette),
+    drawEdgeLabel: edgeLabelDrawer(palette, space),
     reset: () => {
       placed = [];
+      edgePlaced = new Map();
     },
   };
 }
 
-/** As sigma's drawStraightEdgeLabel (centred between the discs, shortened with … to the edge's length, upright), plus the halo. */
-function edgeLabelDrawer(palette: () => CanvasPalette): DrawEdge {
+/** Where edge labels may go: boxes not over a node label nor another edge's label. */
+interface EdgeLabelSpace {
+  free(key: string, boxes: Box[]): boolean;
+  take(key: string, boxes: Box[]): void;
+}
+
+/**
+ * As sigma's drawStraightEdgeLabel (centred between the discs, shortened
+ * with … to the edge's length, upright), plus the halo; skipped where it
+ * would overlap another label. A turned label is checked as squares along
+ * its line (its bounding box would be far too big).
+ */
+function edgeLabelDrawer(palette: () => CanvasPalette, space: EdgeLabelSpace): DrawEdge {
   return (ctx, edge, source, target, s) => {
     let text = edge.label;
     if (!text) return;
@@ -199,10 +220,25 @@ function edgeLabelDrawer(palette: () => CanvasPalette): DrawEdge {
     }
     // Upright whichever way the edge points.
     const angle = dx > 0 ? (dy > 0 ? Math.acos(dx / d) : Math.asin(dy / d)) : dy > 0 ? Math.acos(dx / d) + Math.PI : Math.asin(dx / d) + Math.PI / 2;
-    ctx.save();
-    ctx.translate((sx + tx) / 2, (sy + ty) / 2);
-    ctx.rotate(angle);
+    const cx = (sx + tx) / 2;
+    const cy = (sy + ty) / 2;
     const y = edge.size / 2 + size;
+    // The text's middle line, y - size/3 below the edge, in squares of the text's height.
+    const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+    const mid = y - size / 3;
+    const boxes: Box[] = [];
+    for (let at = -w / 2 + size / 2; at < w / 2 + size / 2; at += size) {
+      const u = Math.min(at, w / 2 - size / 2);
+      const px = cx + u * cos - mid * sin;
+      const py = cy + u * sin + mid * cos;
+      boxes.push({ x: px - size / 2, y: py - size / 2, w: size, h: size, forced: true });
+    }
+    const key = (edge as { key?: string }).key ?? text;
+    if (!space.free(key, boxes)) return;
+    space.take(key, boxes);
+    ctx.save();
+    ctx.translate(cx, cy);
+    ctx.rotate(angle);
     ctx.lineJoin = "round";
     ctx.lineWidth = 3;
     ctx.strokeStyle = palette().background;
