@@ -68,10 +68,9 @@ function largeTransfers(f: Flow, rule: FlowLabelRule): Flow["tainted"] {
   const sent = new Map<string, number>();
   for (const a of f.sourceAmounts) sent.set(a.asset, a.amount);
   // An asset the sources did not send (value that crossed a bridge into
-  // another coin) is measured against its largest transfer.
-  for (const t of f.tainted) {
-    const a = t.taintedAmount;
-    if (!f.sourceAmounts.some((s) => s.asset === a.asset)) sent.set(a.asset, Math.max(sent.get(a.asset) ?? 0, a.amount));
+  // another coin) is measured against what reached the sinks in it.
+  for (const sink of f.sinks) {
+    for (const a of sink.amounts) if (!f.sourceAmounts.some((x) => x.asset === a.asset)) sent.set(a.asset, (sent.get(a.asset) ?? 0) + a.amount);
   }
   const shares: { t: Flow["tainted"][number]; share: number }[] = [];
   for (const t of f.tainted) {

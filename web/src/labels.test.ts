@@ -51,11 +51,12 @@ describe("edge labels", () => {
     expect(filled).toEqual(["Kestrel Exchange"]);
   });
 
-  it("shortens a label to its edge, and draws none on an edge too short for 4 characters", () => {
+  it("never shortens an amount: the whole label, or none on an edge less than half as long", () => {
     const l = createLabelDrawers(() => PALETTES.light);
     const { ctx, filled } = fakeContext();
+    // 14 characters of 7 px: 98 px; 70 px between the discs, then 40.
     l.drawEdgeLabel(ctx, { label: "12.5 of 40 ETH", color: "#000", size: 1 }, at(0, 0), at(80, 0), SETTINGS);
-    l.drawEdgeLabel(ctx, { label: "12.5 of 40 ETH", color: "#000", size: 1 }, at(0, 300), at(30, 300), SETTINGS);
-    expect(filled).toEqual(["12.5 of 4…"]); // 10 characters of 7 px on the 70 px between the discs
+    l.drawEdgeLabel(ctx, { label: "12.5 of 40 ETH", color: "#000", size: 1 }, at(0, 300), at(50, 300), SETTINGS);
+    expect(filled).toEqual(["12.5 of 40 ETH"]);
   });
 });

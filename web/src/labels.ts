@@ -186,14 +186,14 @@ interface EdgeLabelSpace {
 }
 
 /**
- * As sigma's drawStraightEdgeLabel (centred between the discs, shortened
- * with … to the edge's length, upright), plus the halo; skipped where it
- * would overlap another label. A turned label is checked as squares along
+ * As sigma's drawStraightEdgeLabel (centred between the discs, upright),
+ * plus the halo, never shortened; skipped where it would overlap another
+ * label. A turned label is checked as squares along
  * its line (its bounding box would be far too big).
  */
 function edgeLabelDrawer(palette: () => CanvasPalette, space: EdgeLabelSpace): DrawEdge {
   return (ctx, edge, source, target, s) => {
-    let text = edge.label;
+    const text = edge.label;
     if (!text) return;
     const size = s.edgeLabelSize;
     let dx = target.x - source.x;
@@ -208,16 +208,10 @@ function edgeLabelDrawer(palette: () => CanvasPalette, space: EdgeLabelSpace): D
     dy = ty - sy;
     d = Math.hypot(dx, dy);
     ctx.font = `${s.edgeLabelWeight} ${size}px ${s.edgeLabelFont}`;
-    let w = ctx.measureText(text).width;
-    if (w > d) {
-      text += "…";
-      w = ctx.measureText(text).width;
-      while (w > d && text.length > 1) {
-        text = text.slice(0, -2) + "…";
-        w = ctx.measureText(text).width;
-      }
-      if (text.length < 4) return;
-    }
+    // An amount cut short would mislead ("0.190…"): the whole text, or none
+    // on an edge less than half its width.
+    const w = ctx.measureText(text).width;
+    if (w > 2 * d) return;
     // Upright whichever way the edge points.
     const angle = dx > 0 ? (dy > 0 ? Math.acos(dx / d) : Math.asin(dy / d)) : dy > 0 ? Math.acos(dx / d) + Math.PI : Math.asin(dx / d) + Math.PI / 2;
     const cx = (sx + tx) / 2;
