@@ -28,27 +28,34 @@ const SETTINGS = { labelSize: 13, labelFont: "sans", labelWeight: "500", edgeLab
 const at = (x: number, y: number) => ({ x, y, size: 5 });
 
 describe("edge labels", () => {
-  it("skips an edge label over another edge's or a node's label, and draws it again after the frame", () => {
+  it("moves an edge label above its edge when below is taken, and skips it when no place is free", () => {
     const l = createLabelDrawers(() => PALETTES.light);
     const { ctx, filled } = fakeContext();
     const edge = (key: string, label: string) => ({ key, label, color: "#000", size: 1 });
-    // Two parallel edges 4 px apart: their labels would overlap.
-    l.drawEdgeLabel(ctx, edge("a", "40 ETH"), at(100, 100), at(300, 100), SETTINGS);
-    l.drawEdgeLabel(ctx, edge("b", "30 ETH"), at(100, 104), at(300, 104), SETTINGS);
+    // Five short parallel edges 2 px apart (60 px between the discs: no room further along for 42 px of text).
+    for (const [i, key] of ["a", "b", "c", "d", "e"].entries()) l.drawEdgeLabel(ctx, edge(key, `${i + 1}0 ETH`), at(0, 100 + 2 * i), at(70, 100 + 2 * i), SETTINGS);
+    // a below its edge, b above its own; the others find every place taken.
+    expect(filled).toEqual(["10 ETH", "20 ETH"]);
+    // Sigma's hover pass redraws the edge labels alone: each finds its own place free again.
+    l.drawEdgeLabel(ctx, edge("a", "10 ETH"), at(0, 100), at(70, 100), SETTINGS);
+    expect(filled).toEqual(["10 ETH", "20 ETH", "10 ETH"]);
     // A far edge has room.
-    l.drawEdgeLabel(ctx, edge("c", "2 BTC"), at(100, 400), at(300, 400), SETTINGS);
-    expect(filled).toEqual(["40 ETH", "2 BTC"]);
-    // Sigma's hover pass redraws the edge labels alone: each finds its own place free.
-    l.drawEdgeLabel(ctx, edge("a", "40 ETH"), at(100, 100), at(300, 100), SETTINGS);
-    expect(filled).toEqual(["40 ETH", "2 BTC", "40 ETH"]);
+    l.drawEdgeLabel(ctx, edge("f", "2 BTC"), at(100, 400), at(300, 400), SETTINGS);
+    expect(filled.at(-1)).toBe("2 BTC");
+  });
 
+  it("gives way to a node label, and forgets its places with the frame", () => {
+    const l = createLabelDrawers(() => PALETTES.light);
+    const { ctx, filled } = fakeContext();
+    const edge = (key: string, label: string) => ({ key, label, color: "#000", size: 1 });
+    // Node labels over and under a short edge's middle leave it no place.
+    l.drawLabel(ctx, { x: 20, y: 112, size: 5, label: "Kestrel Exchange", color: "#000" }, SETTINGS);
+    l.drawLabel(ctx, { x: 20, y: 92, size: 5, label: "Sunda Digital Exchange", color: "#000" }, SETTINGS);
+    l.drawEdgeLabel(ctx, edge("a", "10 ETH"), at(0, 100), at(70, 100), SETTINGS);
+    expect(filled).toEqual(["Kestrel Exchange", "Sunda Digital Exchange"]);
     l.reset();
-    filled.length = 0;
-    // A node label where the amount would go (below the middle of the edge) wins.
-    l.drawLabel(ctx, { x: 180, y: 112, size: 5, label: "Kestrel Exchange", color: "#000" }, SETTINGS);
-    l.drawEdgeLabel(ctx, edge("a", "40 ETH"), at(100, 100), at(300, 100), SETTINGS);
-    l.drawEdgeLabel(ctx, edge("b", "30 ETH"), at(100, 104), at(300, 104), SETTINGS);
-    expect(filled).toEqual(["Kestrel Exchange"]);
+    l.drawEdgeLabel(ctx, edge("a", "10 ETH"), at(0, 100), at(70, 100), SETTINGS);
+    expect(filled.at(-1)).toBe("10 ETH");
   });
 
   it("never shortens an amount: the whole label, or none on an edge less than half as long", () => {

@@ -179,6 +179,24 @@ export function createLabelDrawers(palette: () => CanvasPalette): LabelDrawers {
   };
 }
 
+/** Where an edge label is tried, as shares of the edge's length from its middle. */
+const ALONG = [0, -0.2, 0.2, -0.3, 0.3];
+
+/**
+ * A turned text as squares of its height along its middle line: from the
+ * edge's middle (cx, cy), `ox` along the edge and `mid` across it.
+ */
+function squares(cx: number, cy: number, cos: number, sin: number, ox: number, mid: number, w: number, size: number): Box[] {
+  const out: Box[] = [];
+  for (let at = -w / 2 + size / 2; at < w / 2 + size / 2; at += size) {
+    const u = ox + Math.min(at, w / 2 - size / 2);
+    const px = cx + u * cos - mid * sin;
+    const py = cy + u * sin + mid * cos;
+    out.push({ x: px - size / 2, y: py - size / 2, w: size, h: size, forced: true });
+  }
+  return out;
+}
+
 /** Where edge labels may go: boxes not over a node label nor another edge's label. */
 interface EdgeLabelSpace {
   free(key: string, boxes: Box[]): boolean;
@@ -187,8 +205,8 @@ interface EdgeLabelSpace {
 
 /**
  * As sigma's drawStraightEdgeLabel (centred between the discs, upright),
- * plus the halo, never shortened; skipped where it would overlap another
- * label. A turned label is checked as squares along
+ * plus the halo, never shortened; moved above the edge or along it where
+ * it would overlap another label, and skipped where no place is free. A turned label is checked as squares along
  * its line (its bounding box would be far too big).
  */
 function edgeLabelDrawer(palette: () => CanvasPalette, space: EdgeLabelSpace): DrawEdge {
@@ -214,31 +232,34 @@ function edgeLabelDrawer(palette: () => CanvasPalette, space: EdgeLabelSpace): D
     if (w > 2 * d) return;
     // Upright whichever way the edge points.
     const angle = dx > 0 ? (dy > 0 ? Math.acos(dx / d) : Math.asin(dy / d)) : dy > 0 ? Math.acos(dx / d) + Math.PI : Math.asin(dx / d) + Math.PI / 2;
-    const cx = (sx + tx) / 2;
-    const cy = (sy + ty) / 2;
-    const y = edge.size / 2 + size;
-    // The text's middle line, y - size/3 below the edge, in squares of the text's height.
     const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
-    const mid = y - size / 3;
-    const boxes: Box[] = [];
-    for (let at = -w / 2 + size / 2; at < w / 2 + size / 2; at += size) {
-      const u = Math.min(at, w / 2 - size / 2);
-      const px = cx + u * cos - mid * sin;
-      const py = cy + u * sin + mid * cos;
-      boxes.push({ x: px - size / 2, y: py - size / 2, w: size, h: size, forced: true });
-    }
     const key = (edge as { key?: string }).key ?? text;
-    if (!space.free(key, boxes)) return;
-    space.take(key, boxes);
+    // Below the middle of the edge as sigma puts it, else above it, else
+    // further along the edge (where the whole text still fits on it).
+    let spot: { x: number; y: number } | undefined;
+    for (const along of ALONG) {
+      const ox = along * d;
+      if (along !== 0 && Math.abs(ox) + w / 2 > d / 2) continue;
+      for (const y of [edge.size / 2 + size, -edge.size / 2 - 4]) {
+        const boxes = squares((sx + tx) / 2, (sy + ty) / 2, cos, sin, ox, y - size / 3, w, size);
+        if (!space.free(key, boxes)) continue;
+        space.take(key, boxes);
+        spot = { x: ox, y };
+        break;
+      }
+      if (spot) break;
+    }
+    if (!spot) return;
+    const { x: ox, y } = spot;
     ctx.save();
-    ctx.translate(cx, cy);
+    ctx.translate((sx + tx) / 2, (sy + ty) / 2);
     ctx.rotate(angle);
     ctx.lineJoin = "round";
     ctx.lineWidth = 3;
     ctx.strokeStyle = palette().background;
-    ctx.strokeText(text, -w / 2, y);
+    ctx.strokeText(text, ox - w / 2, y);
     ctx.fillStyle = palette().edgeLabel;
-    ctx.fillText(text, -w / 2, y);
+    ctx.fillText(text, ox - w / 2, y);
     ctx.restore();
   };
 }
