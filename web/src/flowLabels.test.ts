@@ -98,6 +98,9 @@ describe("flow labels", () => {
     expect(l.edges.get("e3")).toBe("30 of 1,200 ETH");
     expect(l.edges.get("e8")).toBe("1.5 of 2 ETH"); // from the opened route's hop
     expect(tracedAmount({ asset: "BTC", amount: 0.25 }, null)).toBe("0.25 BTC");
+    // Read at a glance: 4 significant digits, whole numbers from 1,000.
+    expect(tracedAmount({ asset: "BTC", amount: 0.0126612 }, 225.098726)).toBe("0.01266 of 225.1 BTC");
+    expect(tracedAmount({ asset: "ETH", amount: 1577.4 }, 1577.4)).toBe("1,577 ETH");
   });
 
   it("culls forced labels on the canvas: a flow node or transfer not kept is drawn unforced", () => {

@@ -7,7 +7,6 @@
 // the investigator opened keeps all of its names and amounts. Every other
 // flow label is an ordinary one: shown on hover, or as one zooms in where
 // it has room.
-import { formatAmount } from "./graphModel";
 import type { MoneyFlow } from "./types";
 
 /** The labels kept: node IDs whose names are always drawn, and edge IDs with the amount drawn on them. */
@@ -17,10 +16,19 @@ export interface FlowLabels {
   edges: ReadonlyMap<string, string>;
 }
 
-/** A transfer's traced amount for its label. */
+// An amount on the canvas is read at a glance: 4 significant digits
+// ("225.1", "0.01266"), whole numbers from 1,000; the panel has them all.
+const SHORT = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 4 });
+const WHOLE = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+function short(v: number): string {
+  return (Math.abs(v) >= 1000 ? WHOLE : SHORT).format(v);
+}
+
+/** A transfer's traced amount for its label: "1,577 ETH", "0.01266 of 225.1 BTC". */
 export function tracedAmount(tainted: { asset: string; amount: number }, whole: number | null | undefined): string {
-  const part = formatAmount(tainted.amount);
-  return whole == null || whole === tainted.amount ? `${part} ${tainted.asset}` : `${part} of ${formatAmount(whole)} ${tainted.asset}`;
+  const part = short(tainted.amount);
+  return whole == null || whole === tainted.amount ? `${part} ${tainted.asset}` : `${part} of ${short(whole)} ${tainted.asset}`;
 }
 
 export interface FlowLabelRule {
