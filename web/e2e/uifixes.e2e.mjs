@@ -15,6 +15,10 @@
 //   - Clear canvas closes the open case, drops the filters and the brush,
 //     and a later hub expansion starts from the default filters (limit 50);
 //   - a theft's money flow, newly drawn, reads left to right.
+// Then (i16-uiclear): Clear canvas with a case open asks about unsaved
+// changes (Esc cancels; "Save … first" saves and clears; Undo brings the
+// view back, the case closed), closes an unchanged case and says so; a large
+// flow forces only the labels it keeps, and an opened route is labelled whole.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -158,6 +162,31 @@ async function main() {
     await shot("uifix-03-synthetic-hub");
     await page.mouse.move(5, 300);
 
+    // ---- Risk and synthetic in the CSV export (issue 16, i16-uiclear) ----
+    // The export menu's real code path; the files are read from the Blobs it
+    // hands the browser (this page does not accept downloads).
+    state.step = "risk and synthetic in the CSV export";
+    await until("the hub's risk", () => hook((id) => window.__redthread.graph.getNodeAttribute(id, "risk") !== undefined, hub.id));
+    await hook(() => {
+      window.__blobs = [];
+      const make = URL.createObjectURL.bind(URL);
+      URL.createObjectURL = (b) => { window.__blobs.push(b); return make(b); };
+    });
+    await page.getByTestId("export-button").click();
+    await page.getByTestId("export-csv").click();
+    await until("the CSV files", () => hook(() => window.__blobs.length === 2));
+    const [nodesCsv] = await hook(() => Promise.all(window.__blobs.map((b) => b.text())));
+    const [header, ...rows] = nodesCsv.trim().split("\r\n");
+    const cols = header.split(",");
+    const row = rows.find((r) => r.startsWith(`${hub.id},`));
+    assert(row, `the hub is not in the CSV export:\n${nodesCsv.slice(0, 500)}`);
+    const cell = (name) => row.split(",")[cols.indexOf(name)]; // no quoted commas in these cells
+    const hubRisk = await hook((id) => window.__redthread.graph.getNodeAttribute(id, "risk").flags.map((f) => f.kind), hub.id);
+    assert(cell("illustrative") === "synthetic", `the hub's illustrative cell: ${cell("illustrative")}`);
+    assert(hubRisk.every((k) => cell("risk_flags").includes(k)) && cell("risk_flags") !== "not loaded", `the hub's risk_flags cell ${cell("risk_flags")} should list ${hubRisk}`);
+    log(`CSV export: ${cols.slice(-4, -1).join(", ")} = ${cols.slice(-4, -1).map(cell).join(" | ")}`);
+    // ---- end of risk and synthetic in the CSV export ---------------------
+
     state.step = "header at 1440 and 1280 px";
     const note = page.getByTestId("case-note");
     await until("the too-large-for-a-link note", () => note.isVisible(), 30000);
@@ -196,10 +225,64 @@ async function main() {
     for (let i = 0; i < 3; i++) await end.press("Shift+ArrowLeft");
     await chip.waitFor();
 
+    // ---- Clear canvas with an open case (issue 16, i16-uiclear) ----------
+    // The saved case now has unsaved changes (the brush moved): Clear canvas
+    // asks, Esc cancels, "Save … first" saves and clears, Undo brings the
+    // view back as a new view; reopened unchanged, Clear canvas closes it
+    // without asking and says so.
+    state.step = "Clear canvas asks about unsaved changes";
+    const ask = page.getByTestId("clear-confirm");
+    const before = await ui.order();
+    await page.getByTestId("clear-canvas").click();
+    await ask.waitFor();
+    const askText = await ask.innerText();
+    assert(/“Hub, filtered” has changes not saved since version 1/.test(askText), `the question does not name the case and its version: ${askText}`);
+    assert(await page.evaluate(() => document.activeElement?.getAttribute("data-testid") === "clear-save-first"), "focus is not on the first answer");
+    assert((await ask.getAttribute("role")) === "alertdialog" && (await ask.getAttribute("aria-labelledby")) !== null, "the question is not a labelled alertdialog");
+    await shot("uifix-07a-clear-asks");
+    await page.keyboard.press("Escape");
+    await until("the question to close on Esc", () => ask.isHidden());
+    assert((await ui.order()) === before, `Esc cleared the canvas: ${await ui.order()} of ${before} nodes`);
+    assert((await page.getByTestId("case-name").innerText()) === "Hub, filtered", "Esc closed the case");
+
+    state.step = "Clear canvas: save the case first";
+    await page.getByTestId("clear-canvas").click();
+    await ask.getByTestId("clear-save-first").click();
+    await cases.waitFor();
+    assert((await cases.getByTestId("case-name").inputValue()) === "Hub, filtered", "the save dialog does not hold the open case");
+    await cases.getByTestId("case-save").click();
+    await until("an empty canvas after saving", async () => (await ui.order()) === 0);
+    await until("the case closed", async () => (await page.getByTestId("case-name").innerText()) === "Unsaved view");
+    const closedNote = page.getByTestId("case-closed-notice");
+    await closedNote.waitFor();
+    const savedText = await closedNote.innerText();
+    assert(/Saved “Hub, filtered” \(version 2\) and closed it/.test(savedText), `the status line says: ${savedText}`);
+    await shot("uifix-07b-saved-and-cleared");
+    const versions = await hook(async () => (await window.__redthread.app.client.cases()).filter((c) => c.name === "Hub, filtered").map((c) => c.version));
+    assert(JSON.stringify(versions) === "[2]", `the case should have been saved once more (version 2), not copied: ${JSON.stringify(versions)}`);
+
+    state.step = "Undo after Clear canvas";
+    await page.getByTestId("undo").click();
+    await until("the view back", async () => (await ui.order()) === before);
+    assert((await page.getByTestId("case-name").innerText()) === "Unsaved view", "undo reopened the case: a Save would overwrite it");
+    log(`undo after Clear canvas: ${before} nodes back, the case stays closed`);
+
+    state.step = "Clear canvas closes an unchanged case";
+    await page.getByTestId("cases-open").click();
+    await cases.waitFor();
+    await cases.locator('[data-testid="case-row"]', { hasText: "Hub, filtered" }).getByTestId("case-open").click();
+    await until("the case open", async () => (await page.getByTestId("case-name").innerText()) === "Hub, filtered");
+    await waitIdle();
+    assert(!(await hook(() => window.__redthread.app.cases.dirty)), "a case just opened has unsaved changes");
+    await chip.waitFor(); // version 2 holds the brush
+    // ---- end of Clear canvas with an open case ---------------------------
+
     state.step = "Clear canvas";
     await page.getByTestId("clear-canvas").click();
     await until("an empty canvas", async () => (await ui.order()) === 0);
     await until("the case closed", async () => (await page.getByTestId("case-name").innerText()) === "Unsaved view");
+    assert(await ask.isHidden(), "Clear canvas asked about a case without unsaved changes");
+    assert(/Closed the case “Hub, filtered” \(no unsaved changes/.test(await closedNote.innerText()), "Clear canvas did not say it closed the case");
     assert(await chip.isHidden(), "the filters chip stays after Clear canvas");
     assert(JSON.stringify(await hook(() => window.__redthread.app.filters.current)) === "{}", "filters survive Clear canvas");
     await shot("uifix-07-cleared");
@@ -241,6 +324,53 @@ async function main() {
     assert(Math.max(...xs.sources) < Math.min(...xs.sinks), `sources should be left of every sink: ${JSON.stringify(xs)}`);
     log(`flow of ${xs.nodes} nodes: sources at x ≤ ${Math.max(...xs.sources).toFixed(1)}, sinks at x ≥ ${Math.min(...xs.sinks).toFixed(1)}`);
     await shot("uifix-09-flow-left-to-right");
+
+    // ---- Flow labels culled (issue 16, i16-uiclear) ----------------------
+    // A large flow forces only the labels flowLabels.ts keeps (sources,
+    // sinks, the top routes' nodes, the largest transfers); an opened route
+    // labels all of its names and amounts.
+    state.step = "flow labels culled";
+    const forced = () => hook(() => {
+      const { graph, sigma, app } = window.__redthread;
+      const r = app.trace.path.result;
+      const nodes = r.nodeIds.filter((id) => sigma.getNodeDisplayData(id)?.forceLabel).length;
+      const edges = r.edgeIds.filter((id) => graph.hasEdge(id) && sigma.getEdgeDisplayData(id)?.forceLabel && sigma.getEdgeDisplayData(id)?.label).length;
+      const kept = app.trace.flowLabels;
+      return { nodes, edges, flowNodes: r.nodeIds.length, flowEdges: r.edgeIds.length, keptNodes: kept.nodes.size, keptEdges: kept.edges.size, routes: r.flow.routes.length };
+    });
+    const culled = await forced();
+    log(`flow labels: ${culled.nodes} of ${culled.flowNodes} node labels and ${culled.edges} of ${culled.flowEdges} amounts forced`);
+    assert(culled.nodes <= culled.keptNodes && culled.nodes < culled.flowNodes / 2, `too many forced flow labels: ${JSON.stringify(culled)}`);
+    assert(culled.edges <= culled.keptEdges && culled.edges <= 8, `too many forced amount labels: ${JSON.stringify(culled)}`);
+    assert(await trace.getByTestId("flow-label-note").isVisible(), "the panel does not say which flow labels are drawn");
+
+    state.step = "an opened route labelled";
+    const pick = Math.min(culled.routes - 1, 5);
+    const routeItem = trace.getByTestId("flow-route").nth(pick);
+    await routeItem.locator("summary").click();
+    await until("the route's labels", async () => (await hook(() => window.__redthread.app.trace.path.route)) === pick);
+    await waitIdle();
+    const routeLabels = await hook((i) => {
+      const { graph, sigma, app } = window.__redthread;
+      const route = app.trace.path.result.flow.routes[i];
+      const edges = route.hops.filter((hp) => hp.edge && graph.hasEdge(hp.edge.id)).map((hp) => hp.edge.id);
+      const nodes = [...new Set(route.hops.flatMap((hp) => [hp.from, hp.to]))].filter((id) => graph.hasNode(id));
+      return {
+        edges: edges.length,
+        labelledEdges: edges.filter((id) => sigma.getEdgeDisplayData(id)?.forceLabel && sigma.getEdgeDisplayData(id)?.label).length,
+        nodes: nodes.length,
+        labelledNodes: nodes.filter((id) => sigma.getNodeDisplayData(id)?.forceLabel).length,
+      };
+    }, pick);
+    log(`route ${pick + 1} opened: ${routeLabels.labelledNodes} of ${routeLabels.nodes} names, ${routeLabels.labelledEdges} of ${routeLabels.edges} amounts labelled`);
+    assert(routeLabels.edges > 0 && routeLabels.labelledEdges === routeLabels.edges && routeLabels.labelledNodes === routeLabels.nodes, `the opened route is not labelled whole: ${JSON.stringify(routeLabels)}`);
+    await shot("uifix-10-flow-route-labelled");
+    // Zoomed in, the flow's other names show where they have room (sigma's label grid).
+    await hook(() => window.__redthread.sigma.getCamera().setState({ x: 0.5, y: 0.5, ratio: 0.35 }));
+    await waitIdle();
+    await new Promise((r) => setTimeout(r, 300));
+    await shot("uifix-11-flow-zoomed");
+    // ---- end of flow labels culled ---------------------------------------
 
     state.step = "page errors";
     assert(errors.length === 0, `the page reported errors:\n${errors.join("\n")}`);

@@ -5,7 +5,7 @@
 import { RedthreadClient } from "./api";
 import { createCanvas, type Canvas, type Selection } from "./canvas";
 import { canvasHandlers } from "./controllers/canvasHandlers";
-import { CaseController } from "./controllers/cases";
+import { CaseController, closedMessage } from "./controllers/cases";
 import { EditsController } from "./controllers/edits";
 import { exportActions } from "./controllers/exports";
 import { FiltersController } from "./controllers/filters";
@@ -24,6 +24,7 @@ import { applyTheme, currentTheme, storedTheme } from "./theme";
 import type { GNode } from "./types";
 import { caseBarView } from "./ui/caseBar";
 import { openCasesDialog } from "./ui/casesDialog";
+import { askBeforeClear } from "./ui/confirmDialog";
 import { renderDetails } from "./ui/details";
 import { byId, h } from "./ui/dom";
 import { openExpandDialog } from "./ui/expandDialog";
@@ -83,7 +84,7 @@ export class App {
     const select = (sel: Selection) => { this.selection.select(sel); };
     const [detailsRoot, pathRoot] = [byId("details"), byId("path-panel")];
     const canvasRoot = byId("canvas");
-    this.canvas = createCanvas(canvasRoot, graph, canvasHandlers(this), () => this.selection.selected, () => this.selection.focus);
+    this.canvas = createCanvas(canvasRoot, graph, canvasHandlers(this), () => this.selection.selected, () => this.selection.focus, () => this.trace.flowLabels);
     const layout = (this.layout = new LayoutController(graph));
     layout.onChange(() => { this.renderToolbar(); });
     const timeline = new TimelineBrush(byId("timeline"), { onWindow: (w) => { this.filters.setWindow(w); } });
@@ -139,6 +140,7 @@ export class App {
       url: browserUrl(),
       bar: caseBarView(byId("case-bar"), () => void this.cases.openDialog()),
       openDialog: (deps) => openCasesDialog(document.body, { client, ...deps }),
+      askBeforeClear: (c) => askBeforeClear(document.body, c),
     });
     this.history = new HistoryController<Extra>(graph, layout, {
       capture: () => ({ filters: this.filters.current, selected: [...this.selection.selected], focus: this.selection.focus }),
@@ -206,11 +208,14 @@ export class App {
 
   /**
    * Starts over: empties the canvas, closes the open case (it stays saved;
-   * the next Save is a new case), drops the filters and the timeline brush,
-   * and forgets the last expansion's filters. The path panel keeps its mode
-   * and parameters.
+   * the next Save is a new case) after asking what to do with unsaved
+   * changes, drops the filters and the timeline brush, and forgets the last
+   * expansion's filters. The path panel keeps its mode and parameters. An
+   * undo step is recorded, so Ctrl+Z brings the view back (as a new view).
    */
-  clearCanvas(): void {
+  async clearCanvas(): Promise<void> {
+    const closed = await this.cases.closeBeforeClear();
+    if (closed.kind === "cancelled") return;
     this.layout.stop();
     this.graph.clear();
     this.selection.clear();
@@ -219,8 +224,8 @@ export class App {
     this.filters.reset();
     this.edits.resetExpandDefaults();
     this.filters.refreshTimeline();
-    const closed = this.cases.close();
-    if (closed !== undefined) this.notify.warn(`Closed the case “${closed}”: it stays saved (Cases… reopens it); what you add now is a new view.`, "case-closed-notice", 8000);
+    const message = closedMessage(closed);
+    if (message !== null) this.notify.warn(message, "case-closed-notice", 10000);
     this.effects.commit();
     this.refresh();
   }
@@ -258,7 +263,7 @@ export class App {
         show: (a, b, edgeIds) => void this.edits.addPair(a, b, edgeIds),
       }),
       clearHighlight: () => { this.trace.clearHighlight(); },
-      clearCanvas: () => { this.clearCanvas(); },
+      clearCanvas: () => void this.clearCanvas(),
       toggleTheme: () => { this.toggleTheme(); },
       help: () => { this.shortcuts.showHelp(); },
     });

@@ -18,6 +18,7 @@ import type { EdgeDisplayData, NodeDisplayData, RenderParams } from "sigma/types
 import type { EdgeAttrs, NodeAttrs, RGraph } from "./graphModel";
 import { createHoverCard, type HoverCard } from "./hoverCard";
 import { edgeNear, PIN_RING, reduceEdge, reduceNode, type DrawnEdge } from "./canvasLook";
+import type { FlowLabels } from "./flowLabels";
 import { LabelCull } from "./labelCull";
 import { createLabelDrawers, type LabelDrawers } from "./labels";
 import { PALETTES, type CanvasPalette, type Theme } from "./style";
@@ -184,6 +185,7 @@ export function createCanvas(
   handlers: CanvasHandlers,
   getSelected: () => ReadonlySet<string>,
   getFocus: () => Selection,
+  getFlowLabels: () => FlowLabels | null = () => null,
 ): Canvas {
   let palette: CanvasPalette = PALETTES[currentTheme()];
   let hovered: string | null = null;
@@ -209,12 +211,18 @@ export function createCanvas(
   const cull = new LabelCull(graph);
   const nodeReducer = (id: string, attrs: NodeAttrs) => {
     const focused = id === hovered || getSelected().has(id);
-    const d = reduceNode(id, attrs, palette, focused);
+    // A highlighted money flow forces only the labels it keeps (flowLabels.ts); its other nodes are labelled like any.
+    const kept = getFlowLabels();
+    const pathLabel = attrs.onPath === true && (kept === null || kept.nodes.has(id));
+    const d = reduceNode(id, attrs, palette, focused, pathLabel);
     // Past a few hundred nodes only the best connected keep a label (a path's and the focused nodes' are forced).
-    if (!focused && !attrs.onPath && d.label && cull.hides(id)) d.label = null;
+    if (!focused && !pathLabel && d.label && cull.hides(id)) d.label = null;
     return d;
   };
-  const edgeReducer = (id: string, attrs: EdgeAttrs) => reduceEdge(graph, id, attrs, palette, getSelected().has(id), emphasis);
+  const edgeReducer = (id: string, attrs: EdgeAttrs) => {
+    const kept = getFlowLabels();
+    return reduceEdge(graph, id, attrs, palette, getSelected().has(id), emphasis, kept === null ? undefined : (kept.edges.get(id) ?? null));
+  };
 
   const sigma = new Sigma<NodeAttrs, EdgeAttrs>(graph, container, sigmaSettings(palette, labels, nodeReducer, edgeReducer));
   sigma.on("beforeRender", labels.reset);
@@ -398,6 +406,7 @@ function sigmaSettings(
   maxCameraRatio: 10,
   defaultDrawNodeLabel: labels.drawLabel,
   defaultDrawNodeHover: labels.drawHover,
+  defaultDrawEdgeLabel: labels.drawEdgeLabel,
   nodeReducer,
   edgeReducer,
   };

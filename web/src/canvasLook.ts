@@ -63,8 +63,10 @@ function nodeLabel(a: NodeAttrs, full: boolean): string {
  * What a node looks like: hidden when filtered out or folded; pale and bare
  * when dimmed (unless focused, i.e. hovered or selected); its glyph, badge
  * rings, pin ring and label otherwise, on top when on a path or focused.
+ * A path's label is forced unless `pathLabel` is false (a large money flow
+ * keeps only some: flowLabels.ts).
  */
-export function reduceNode(_id: string, attrs: NodeAttrs, p: CanvasPalette, focused: boolean): Partial<NodeDisplayData> {
+export function reduceNode(_id: string, attrs: NodeAttrs, p: CanvasPalette, focused: boolean, pathLabel = true): Partial<NodeDisplayData> {
   // sigma hands the reducer a shallow copy of the attributes: reuse it.
   const d = attrs as NodeDraw;
   if (!nodeVisible(attrs)) {
@@ -104,7 +106,7 @@ export function reduceNode(_id: string, attrs: NodeAttrs, p: CanvasPalette, focu
   }
   d.glyphScale = 1 - inset;
   if (attrs.onPath) {
-    d.forceLabel = true;
+    d.forceLabel = pathLabel;
     d.zIndex = 2;
   }
   if (focused) {
@@ -117,16 +119,28 @@ export function reduceNode(_id: string, attrs: NodeAttrs, p: CanvasPalette, focu
 
 /**
  * What an edge looks like: hidden when filtered out; pale when dimmed; thick
- * and labelled on a path; labelled when selected or at the hovered or focused
- * node (`emphasis`: whether to label each such edge).
+ * on a path, and labelled there with `pathText` (default: its own label; a
+ * money flow gives the traced amount of the transfers it labels and null for
+ * the rest: flowLabels.ts); labelled when selected or at the hovered or
+ * focused node (`emphasis`: whether to label each such edge).
  */
-export function reduceEdge(graph: RGraph, id: string, attrs: EdgeAttrs, palette: CanvasPalette, selected: boolean, emphasis: ReadonlyMap<string, boolean>): Partial<EdgeDisplayData> {
+export function reduceEdge(
+  graph: RGraph,
+  id: string,
+  attrs: EdgeAttrs,
+  palette: CanvasPalette,
+  selected: boolean,
+  emphasis: ReadonlyMap<string, boolean>,
+  pathText?: string | null,
+): Partial<EdgeDisplayData> {
   const d = attrs as EdgeDraw;
   if (!edgeVisible(graph, id, attrs)) {
     d.hidden = true;
     return d;
   }
   const emph = attrs.dimmed ? undefined : emphasis.get(id);
+  // `d` is `attrs` (sigma's copy): keep the label before clearing it.
+  const label = attrs.label;
   d.label = null;
   d.zIndex = 1;
   if (attrs.dimmed && !selected) {
@@ -136,13 +150,16 @@ export function reduceEdge(graph: RGraph, id: string, attrs: EdgeAttrs, palette:
   if (attrs.onPath) {
     d.color = palette.path;
     d.size = Math.max(attrs.size, 3);
-    d.label = attrs.label;
-    d.forceLabel = true;
+    const text = pathText === undefined ? label : pathText;
+    if (text !== null) {
+      d.label = text;
+      d.forceLabel = true;
+    }
     d.zIndex = 2;
   }
   if (selected || emph !== undefined) {
     d.size = Math.max(d.size, 2.5);
-    if (selected || emph) d.label = attrs.label;
+    if (selected || emph) d.label = label;
     d.zIndex = 3;
     if (selected) {
       d.size = Math.max(attrs.size + 1.5, 4);

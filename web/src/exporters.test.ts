@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { csvField, toCSV, toGraphML, toJSON, toSVG, xmlText } from "./exporters";
+import { csvField, RISK_NOT_LOADED, riskCells, toCSV, toGraphML, toJSON, toSVG, xmlText } from "./exporters";
+import { assignBadges } from "./badges";
+import type { Risk } from "./types";
 import { createGraph, highlightPath, mergeSubgraph, type RGraph } from "./graphModel";
 import { collapseGroup } from "./groups";
 import { DEPOSIT, EXCHANGE, HEIST, LAZARUS, MIXER, PEEL1, PEEL2, PEEL3, PERSONA, THEFT, edge, launderingCase, node } from "./testing/fixtures";
@@ -82,11 +84,11 @@ describe("toCSV", () => {
     g.setNodeAttribute(DEPOSIT, "annotation", "Seen at the exchange, 2023-01-14\nKYC: forged");
     const { nodes, edges } = toCSV(g, { nodes: [THEFT, PERSONA, DEPOSIT, "wallet:eth:0xnowhere"], edges: [tr(PEEL3, MIXER), "missing"] });
     const n = readCSV(nodes);
-    expect(n[0]).toEqual(["id", "kind", "label", "address_or_key", "chain", "marking", "confidence", "sources", "annotation", "illustrative"]);
+    expect(n[0]).toEqual(["id", "kind", "label", "address_or_key", "chain", "marking", "confidence", "sources", "annotation", "illustrative", "badges", "risk_flags", "risk_reasons"]);
     expect(n.slice(1)).toEqual([
-      [THEFT, "WALLET", "0xtheft", "0xtheft", "eth", "TLP_CLEAR", "90", "0", "", ""],
-      [PERSONA, "PERSON", "'=cmd|\" /C calc\"!A0", "it-worker-persona", "", "TLP_CLEAR", "50", "0", "", ""],
-      [DEPOSIT, "WALLET", "0xdeposit", "0xdeposit", "eth", "TLP_AMBER_STRICT", "75", "0", "Seen at the exchange, 2023-01-14\nKYC: forged", ""],
+      [THEFT, "WALLET", "0xtheft", "0xtheft", "eth", "TLP_CLEAR", "90", "0", "", "", "", RISK_NOT_LOADED, ""],
+      [PERSONA, "PERSON", "'=cmd|\" /C calc\"!A0", "it-worker-persona", "", "TLP_CLEAR", "50", "0", "", "", "", RISK_NOT_LOADED, ""],
+      [DEPOSIT, "WALLET", "0xdeposit", "0xdeposit", "eth", "TLP_AMBER_STRICT", "75", "0", "Seen at the exchange, 2023-01-14\nKYC: forged", "", "", RISK_NOT_LOADED, ""],
     ]);
     expect(nodes.endsWith("\r\n")).toBe(true);
     const e = readCSV(edges);
@@ -107,6 +109,43 @@ describe("toCSV", () => {
     expect(xml).toContain('<key id="illustrative" for="node" attr.name="illustrative" attr.type="string"/>');
     expect(xml).toMatch(new RegExp(`<node id="${THEFT}">[^\\n]*<data key="illustrative">synthetic</data>`));
     expect(xml).toMatch(/<data key="e_illustrative">partly synthetic<\/data>/);
+  });
+
+  it("carries the server's risk flags and the badges they give, beside the illustrative column", () => {
+    const g = scenario();
+    const flag = (kind: Risk["flags"][number]["kind"], reason: string, category: string | null = null): Risk["flags"][number] =>
+      ({ kind, reason, category, via: "SELF", share: null, asset: null, nodes: [], edges: [] });
+    const risks: Record<string, Risk> = {
+      [MIXER]: { flags: [flag("SANCTIONED", "designated on OFAC SDN #1 (CYBER2)"), flag("SERVICE", "a mixer", "mixer")], truncated: false, reason: null },
+      [DEPOSIT]: { flags: [flag("EXPOSURE", "sent 3 transfers to sanctioned counterparties, e.g. =Tornado")], truncated: true, reason: "deadline" },
+      [PEEL1]: { flags: [], truncated: false, reason: null },
+    };
+    for (const [id, r] of Object.entries(risks)) g.setNodeAttribute(id, "risk", r);
+    assignBadges(g);
+    g.setNodeAttribute(MIXER, "data", { ...g.getNodeAttribute(MIXER, "data"), illustrativeShare: "SOME" });
+    const rows = readCSV(toCSV(g, { nodes: [MIXER, DEPOSIT, PEEL1, THEFT], edges: [] }).nodes);
+    const col = (name: string) => rows[0]!.indexOf(name);
+    expect(rows.slice(1).map((r) => [r[col("illustrative")], r[col("badges")], r[col("risk_flags")], r[col("risk_reasons")]])).toEqual([
+      ["partly synthetic", "sanctioned; high-risk", "SANCTIONED; SERVICE (mixer)", "designated on OFAC SDN #1 (CYBER2) | a mixer"],
+      ["", "high-risk", "EXPOSURE", "sent 3 transfers to sanctioned counterparties, e.g. =Tornado | risk cut short: deadline"],
+      ["", "", "", ""],
+      ["", "", RISK_NOT_LOADED, ""],
+    ]);
+
+    const doc = parseXml(toGraphML(g, { visibleOnly: false }));
+    const nodes = new Map(findAll(doc, "node").map((n) => [n.attrs.id!, dataOf(n)]));
+    expect(nodes.get(MIXER)).toMatchObject({ illustrative: "partly synthetic", badges: "sanctioned; high-risk", risk_flags: "SANCTIONED; SERVICE (mixer)" });
+    expect(nodes.get(DEPOSIT)?.risk_reasons).toBe("sent 3 transfers to sanctioned counterparties, e.g. =Tornado | risk cut short: deadline");
+    expect(nodes.get(PEEL1)).not.toHaveProperty("risk_flags");
+    expect(nodes.get(THEFT)?.risk_flags).toBe(RISK_NOT_LOADED);
+
+    const json = JSON.parse(toJSON(g, { nodes: [MIXER], edges: [] })) as { nodes: { view: { risk: Risk; badges: string[] } }[] };
+    expect(json.nodes[0]!.view.risk).toEqual(risks[MIXER]);
+    expect(json.nodes[0]!.view.badges).toEqual(["sanctioned", "high-risk"]);
+  });
+
+  it("gives a group its members' badges and no flags of its own", () => {
+    expect(riskCells({ badges: ["sanctioned"], group: { members: ["a"] } as never })).toEqual({ badges: "sanctioned", flags: "", reasons: "" });
   });
 
   it("exports a group and its aggregate edges with their synthesized data", () => {
@@ -277,6 +316,19 @@ describe("toSVG", () => {
     expect(findAll(svg, "circle").filter((c) => c.attrs.opacity === "0.3")).toHaveLength(g.order - 2);
     // No labels on faded nodes, as on the canvas.
     expect(findAll(svg, "text").map((t) => t.text).sort()).toEqual(["0xdeposit", "Unnamed exchange"]);
+  });
+
+  it("marks synthetic nodes with ◇ as the canvas does, and gives a flagged node its reasons as a tooltip", () => {
+    const g = scenario();
+    g.setNodeAttribute(THEFT, "data", { ...g.getNodeAttribute(THEFT, "data"), illustrativeShare: "ALL" });
+    g.setNodeAttribute(MIXER, "risk", { flags: [{ kind: "SANCTIONED", reason: "designated on OFAC SDN #1", category: null, via: "SELF", share: null, asset: null, nodes: [], edges: [] }], truncated: false, reason: null });
+    assignBadges(g);
+    const svg = parseXml(toSVG(g, { width: 400, height: 300, theme: THEME }));
+    const texts = findAll(svg, "text");
+    expect(texts.map((t) => t.text)).toContain("0xtheft ◇");
+    const mixer = texts.find((t) => t.text === g.getNodeAttribute(MIXER, "label"));
+    expect(mixer?.children.find((c) => c.name === "title")?.text).toBe("designated on OFAC SDN #1");
+    expect(findAll(svg, "circle").filter((c) => c.attrs.stroke === PALETTES.light.sanctioned)).toHaveLength(1);
   });
 
   it("draws an empty canvas and a single node", () => {

@@ -1,8 +1,8 @@
 // Exports of the canvas for reports and other tools: CSV tables (safe to open
 // in a spreadsheet), JSON with the full API data, GraphML for Gephi, and an
 // SVG drawing. Pure string building: the UI turns the strings into downloads.
-import { edgeVisible, nodeVisible, type RGraph } from "./graphModel";
-import { illustrativeLevel } from "./illustrative";
+import { edgeVisible, nodeVisible, type NodeAttrs, type RGraph } from "./graphModel";
+import { ILLUSTRATIVE_MARK, illustrativeLevel } from "./illustrative";
 import { PALETTES } from "./style";
 
 /** Which nodes and edges to export (IDs not on the canvas are skipped). */
@@ -11,7 +11,7 @@ export interface ExportIds {
   edges: readonly string[];
 }
 
-const NODE_COLUMNS = ["id", "kind", "label", "address_or_key", "chain", "marking", "confidence", "sources", "annotation", "illustrative"];
+const NODE_COLUMNS = ["id", "kind", "label", "address_or_key", "chain", "marking", "confidence", "sources", "annotation", "illustrative", "badges", "risk_flags", "risk_reasons"];
 const EDGE_COLUMNS = ["id", "kind", "from", "to", "amount", "asset", "valueUSD", "time", "txHash", "marking", "confidence", "illustrative"];
 
 /**
@@ -27,6 +27,24 @@ export function csvField(v: string | number | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** Written for a node whose risk the server has not given yet (risk.ts asks for it). */
+export const RISK_NOT_LOADED = "not loaded";
+
+/**
+ * A node's risk as the badges show it, for the tables: its badges
+ * ("sanctioned; high-risk"), its server flags' kinds ("SANCTIONED; SERVICE
+ * (mixer)") and their reasons, one per flag (" | " between). A group has no
+ * flags of its own and wears its members' badges.
+ */
+export function riskCells(a: Pick<NodeAttrs, "badges" | "risk" | "group">): { badges: string; flags: string; reasons: string } {
+  const badges = (a.badges ?? []).join("; ");
+  if (!a.risk) return { badges, flags: a.group ? "" : RISK_NOT_LOADED, reasons: "" };
+  const flags = a.risk.flags.map((f) => (f.kind === "SERVICE" && f.category ? `SERVICE (${f.category})` : f.kind));
+  const reasons = a.risk.flags.map((f) => f.reason);
+  if (a.risk.truncated) reasons.push(`risk cut short: ${a.risk.reason ?? "limits reached"}`);
+  return { badges, flags: flags.join("; "), reasons: reasons.join(" | ") };
+}
+
 function csvRows(header: string[], rows: (string | number | null | undefined)[][]): string {
   return [header, ...rows].map((r) => r.map(csvField).join(",") + "\r\n").join("");
 }
@@ -36,7 +54,8 @@ export function toCSV(graph: RGraph, ids: ExportIds): { nodes: string; edges: st
   const nodes = ids.nodes.filter((id) => graph.hasNode(id)).map((id) => {
     const a = graph.getNodeAttributes(id);
     const d = a.data;
-    return [id, d.kind, a.label, d.address ?? d.key, d.chain, d.marking, d.confidence, d.sources.length, a.annotation, illustrativeLevel(d)];
+    const r = riskCells(a);
+    return [id, d.kind, a.label, d.address ?? d.key, d.chain, d.marking, d.confidence, d.sources.length, a.annotation, illustrativeLevel(d), r.badges, r.flags, r.reasons];
   });
   const edges = ids.edges.filter((id) => graph.hasEdge(id)).map((id) => {
     const d = graph.getEdgeAttribute(id, "data");
@@ -86,6 +105,9 @@ const GRAPHML_KEYS: [id: string, target: "node" | "edge", name: string, type: "s
   ["kind", "node", "kind", "string"],
   ["marking", "node", "marking", "string"],
   ["illustrative", "node", "illustrative", "string"],
+  ["badges", "node", "badges", "string"],
+  ["risk_flags", "node", "risk_flags", "string"],
+  ["risk_reasons", "node", "risk_reasons", "string"],
   ["x", "node", "x", "double"],
   ["y", "node", "y", "double"],
   ["size", "node", "size", "double"],
@@ -124,12 +146,16 @@ export function toGraphML(graph: RGraph, opts: { visibleOnly: boolean }): string
   graph.forEachNode((id, a) => {
     if (opts.visibleOnly ? !nodeVisible(a) : a.group !== undefined) return;
     const c = rgb(a.color);
+    const r = riskCells(a);
     out.push(
       `    <node id="${xmlText(id)}">` +
         graphmlData("label", a.label) +
         graphmlData("kind", a.kind) +
         graphmlData("marking", a.data.marking) +
         graphmlData("illustrative", illustrativeLevel(a.data)) +
+        graphmlData("badges", r.badges || null) +
+        graphmlData("risk_flags", r.flags || null) +
+        graphmlData("risk_reasons", r.reasons || null) +
         graphmlData("x", a.x) +
         graphmlData("y", a.y) +
         graphmlData("size", a.size) +
@@ -242,7 +268,10 @@ export function toSVG(graph: RGraph, opts: { width: number; height: number; them
       nodes.push(`<circle cx="${cx}" cy="${cy}" r="${num(a.size + 2 + 4 * i)}" fill="none" stroke="${xmlText(ring[b])}" stroke-width="2"${fade}/>`);
     });
     if (!a.dimmed && a.label) {
-      labels.push(`<text x="${num(X(a.x) + a.size + 3)}" y="${num(Y(a.y) + 4)}">${xmlText(a.label)}</text>`);
+      // As on the canvas: ◇ after a wholly or partly synthetic node's name; the risk reasons as its tooltip.
+      const text = a.data.illustrativeShare !== "NONE" ? `${a.label} ${ILLUSTRATIVE_MARK}` : a.label;
+      const why = a.risk && a.risk.flags.length > 0 ? `<title>${xmlText(a.risk.flags.map((f) => f.reason).join("\n"))}</title>` : "";
+      labels.push(`<text x="${num(X(a.x) + a.size + 3)}" y="${num(Y(a.y) + 4)}">${why}${xmlText(text)}</text>`);
     }
   });
 

@@ -11,9 +11,14 @@
 //   sigma draws forced labels last. Forced labels never hide each other:
 //   every hop of a path keeps its name, on the side (or just above or below
 //   the node) with room if there is one.
+// - Edge labels (a path's or a flow's amounts) are drawn along their edge as
+//   sigma draws them, with the same halo, so an amount stays readable over
+//   the edges it crosses; one that would overlap a node label or another
+//   edge label is skipped (sigma draws the hovered node's edges first, so
+//   hovering an end brings its amounts back).
 // - Colours come from the theme's palette, read at draw time.
 import type { Settings } from "sigma/settings";
-import type { NodeDisplayData, PartialButFor } from "sigma/types";
+import type { EdgeDisplayData, NodeDisplayData, PartialButFor } from "sigma/types";
 import { LABEL_GAP as GAP, overflowsRight } from "./labelSide";
 import type { CanvasPalette } from "./style";
 
@@ -22,12 +27,16 @@ type LabelData = PartialButFor<NodeDisplayData, "x" | "y" | "size" | "label" | "
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySettings = Settings<any, any, any>;
 type Draw = (ctx: CanvasRenderingContext2D, data: LabelData, s: AnySettings) => void;
+type End = PartialButFor<NodeDisplayData, "x" | "y" | "size">;
+type DrawEdge = (ctx: CanvasRenderingContext2D, edge: PartialButFor<EdgeDisplayData, "label" | "color" | "size">, source: End, target: End, s: AnySettings) => void;
 
 export interface LabelDrawers {
   /** sigma's defaultDrawNodeLabel. */
   drawLabel: Draw;
   /** sigma's defaultDrawNodeHover: a box around the node and its label. */
   drawHover: Draw;
+  /** sigma's defaultDrawEdgeLabel: along the edge, with a halo. */
+  drawEdgeLabel: DrawEdge;
   /** Forgets the labels placed so far: call before each frame (sigma's beforeRender). */
   reset: () => void;
 }
@@ -56,6 +65,13 @@ function overlaps(a: Box, b: Box): boolean {
 export function createLabelDrawers(palette: () => CanvasPalette): LabelDrawers {
   const widths = new Map<string, number>();
   let placed: Box[] = [];
+  // Edge labels placed this frame, by edge: a redraw of the edge labels
+  // alone (sigma's hover pass) finds each edge's own earlier place free.
+  let edgePlaced = new Map<string, Box[]>();
+  const space: EdgeLabelSpace = {
+    free: (key, boxes) => boxes.every((b) => !placed.some((p) => overlaps(p, b)) && [...edgePlaced].every(([k, bs]) => k === key || !bs.some((o) => overlaps(o, b)))),
+    take: (key, boxes) => { edgePlaced.set(key, boxes); },
+  };
 
   const measure = (ctx: CanvasRenderingContext2D, f: string, text: string): number => {
     const key = `${f}\n${text}`;
@@ -155,8 +171,95 @@ export function createLabelDrawers(palette: () => CanvasPalette): LabelDrawers {
   return {
     drawLabel,
     drawHover,
+    drawEdgeLabel: edgeLabelDrawer(palette, space),
     reset: () => {
       placed = [];
+      edgePlaced = new Map();
     },
+  };
+}
+
+/** Where an edge label is tried, as shares of the edge's length from its middle. */
+const ALONG = [0, -0.2, 0.2, -0.3, 0.3];
+
+/**
+ * A turned text as squares of its height along its middle line: from the
+ * edge's middle (cx, cy), `ox` along the edge and `mid` across it.
+ */
+function squares(cx: number, cy: number, cos: number, sin: number, ox: number, mid: number, w: number, size: number): Box[] {
+  const out: Box[] = [];
+  for (let at = -w / 2 + size / 2; at < w / 2 + size / 2; at += size) {
+    const u = ox + Math.min(at, w / 2 - size / 2);
+    const px = cx + u * cos - mid * sin;
+    const py = cy + u * sin + mid * cos;
+    out.push({ x: px - size / 2, y: py - size / 2, w: size, h: size, forced: true });
+  }
+  return out;
+}
+
+/** Where edge labels may go: boxes not over a node label nor another edge's label. */
+interface EdgeLabelSpace {
+  free(key: string, boxes: Box[]): boolean;
+  take(key: string, boxes: Box[]): void;
+}
+
+/**
+ * As sigma's drawStraightEdgeLabel (centred between the discs, upright),
+ * plus the halo, never shortened; moved above the edge or along it where
+ * it would overlap another label, and skipped where no place is free. A turned label is checked as squares along
+ * its line (its bounding box would be far too big).
+ */
+function edgeLabelDrawer(palette: () => CanvasPalette, space: EdgeLabelSpace): DrawEdge {
+  return (ctx, edge, source, target, s) => {
+    const text = edge.label;
+    if (!text) return;
+    const size = s.edgeLabelSize;
+    let dx = target.x - source.x;
+    let dy = target.y - source.y;
+    let d = Math.hypot(dx, dy);
+    if (d < source.size + target.size) return;
+    const sx = source.x + (dx * source.size) / d;
+    const sy = source.y + (dy * source.size) / d;
+    const tx = target.x - (dx * target.size) / d;
+    const ty = target.y - (dy * target.size) / d;
+    dx = tx - sx;
+    dy = ty - sy;
+    d = Math.hypot(dx, dy);
+    ctx.font = `${s.edgeLabelWeight} ${size}px ${s.edgeLabelFont}`;
+    // An amount cut short would mislead ("0.190…"): the whole text, or none
+    // on an edge less than half its width.
+    const w = ctx.measureText(text).width;
+    if (w > 2 * d) return;
+    // Upright whichever way the edge points.
+    const angle = dx > 0 ? (dy > 0 ? Math.acos(dx / d) : Math.asin(dy / d)) : dy > 0 ? Math.acos(dx / d) + Math.PI : Math.asin(dx / d) + Math.PI / 2;
+    const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+    const key = (edge as { key?: string }).key ?? text;
+    // Below the middle of the edge as sigma puts it, else above it, else
+    // further along the edge (where the whole text still fits on it).
+    let spot: { x: number; y: number } | undefined;
+    for (const along of ALONG) {
+      const ox = along * d;
+      if (along !== 0 && Math.abs(ox) + w / 2 > d / 2) continue;
+      for (const y of [edge.size / 2 + size, -edge.size / 2 - 4]) {
+        const boxes = squares((sx + tx) / 2, (sy + ty) / 2, cos, sin, ox, y - size / 3, w, size);
+        if (!space.free(key, boxes)) continue;
+        space.take(key, boxes);
+        spot = { x: ox, y };
+        break;
+      }
+      if (spot) break;
+    }
+    if (!spot) return;
+    const { x: ox, y } = spot;
+    ctx.save();
+    ctx.translate((sx + tx) / 2, (sy + ty) / 2);
+    ctx.rotate(angle);
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = palette().background;
+    ctx.strokeText(text, ox - w / 2, y);
+    ctx.fillStyle = palette().edgeLabel;
+    ctx.fillText(text, ox - w / 2, y);
+    ctx.restore();
   };
 }

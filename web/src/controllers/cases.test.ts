@@ -4,7 +4,8 @@ import { createGraph, type RGraph } from "../graphModel";
 import type { GEdge, GNode, JSONValue, SavedCase } from "../types";
 import { caseGraph, recordingEffects, recordingNotify } from "../testing/controllers";
 import { launderingCase, MIXER, PEEL1, THEFT } from "../testing/fixtures";
-import { CaseController, URL_DELAY_MS } from "./cases";
+import { CaseController, closedMessage, URL_DELAY_MS, type CaseDeps, type ClearChoice } from "./cases";
+import { HistoryController } from "./history";
 import { FiltersController } from "./filters";
 import { Requests } from "./ports";
 import { SelectionController } from "./selection";
@@ -18,7 +19,7 @@ function saved(view: JSONValue, name = "Bridge heist"): SavedCase {
 
 type Client = Pick<RedthreadClient, "getCase" | "nodes" | "edges">;
 
-function setup(graph: RGraph, getCase: Client["getCase"] = () => Promise.resolve(null)) {
+function setup(graph: RGraph, getCase: Client["getCase"] = () => Promise.resolve(null), ui: Partial<Pick<CaseDeps, "openDialog" | "askBeforeClear">> = {}) {
   const all = launderingCase();
   const client: Client & Pick<RedthreadClient, "paths" | "shortestPath" | "nearest" | "moneyFlow"> = {
     getCase,
@@ -45,7 +46,8 @@ function setup(graph: RGraph, getCase: Client["getCase"] = () => Promise.resolve
     camera: { getState: () => camera, setState: (c) => { camera = c; } },
     url: { replaceHash: (h) => { hashes.push(h); } },
     bar: { render: (s) => { bars.push(s); } },
-    openDialog: () => Promise.resolve(null),
+    openDialog: ui.openDialog ?? (() => Promise.resolve(null)),
+    askBeforeClear: ui.askBeforeClear ?? (() => Promise.reject(new Error("not asked"))),
   });
   return { cases, selection, filters, trace, notify, effects, hashes, bars, camera: () => camera };
 }
@@ -153,5 +155,107 @@ describe("CaseController", () => {
     const s = setup(createGraph());
     await s.cases.openFromUrl("#v=%%%");
     expect(s.notify.told.at(-1)?.kind).toBe("error");
+  });
+});
+
+describe("Clear canvas with a case open", () => {
+  /** A case opened on a fresh graph, with the answers the dialogs will give. */
+  async function opened(ui: { choice?: ClearChoice; saveAs?: SavedCase | null } = {}) {
+    const view = setup(caseGraph()).cases.capture();
+    const graph = createGraph();
+    const asked: { name: string; version: number }[] = [];
+    const dialogs: { current: { id: string; name: string; version: number } | null; view: unknown }[] = [];
+    const s = setup(graph, (id) => Promise.resolve(id === CASE_ID ? saved(JSON.parse(JSON.stringify(view)) as JSONValue) : null), {
+      askBeforeClear: (c) => {
+        asked.push(c);
+        return ui.choice ? Promise.resolve(ui.choice) : Promise.reject(new Error("not asked"));
+      },
+      openDialog: (deps) => {
+        dialogs.push({ current: deps.current, view: deps.captureView() });
+        return Promise.resolve(ui.saveAs ?? null);
+      },
+    });
+    await s.cases.openById(CASE_ID);
+    return { ...s, graph, asked, dialogs };
+  }
+
+  it("does nothing to ask when no case is open", async () => {
+    const s = setup(caseGraph());
+    expect(s.cases.dirty).toBe(false);
+    const o = await s.cases.closeBeforeClear();
+    expect(o).toEqual({ kind: "none" });
+    expect(closedMessage(o)).toBeNull();
+  });
+
+  it("closes an unchanged case without asking, and says so", async () => {
+    const s = await opened();
+    expect(s.cases.dirty).toBe(false);
+    const o = await s.cases.closeBeforeClear();
+    expect(o).toEqual({ kind: "unchanged", name: "Bridge heist" });
+    expect(s.asked).toEqual([]);
+    expect(s.cases.name).toBeUndefined();
+    expect(closedMessage(o)).toMatch(/^Closed the case “Bridge heist” \(no unsaved changes; it stays saved/);
+  });
+
+  const changed = [
+    { what: "a node removed", change: (g: RGraph) => { g.dropNode(MIXER); } },
+    { what: "a filter", change: (_g: RGraph, f: FiltersController) => { f.toggleKind("PERSON"); } },
+  ];
+  for (const c of changed) {
+    it(`asks before clearing unsaved changes (${c.what}); Cancel keeps the case open`, async () => {
+      const s = await opened({ choice: "cancel" });
+      c.change(s.graph, s.filters);
+      expect(s.cases.dirty).toBe(true);
+      const o = await s.cases.closeBeforeClear();
+      expect(o).toEqual({ kind: "cancelled" });
+      expect(s.asked).toEqual([{ name: "Bridge heist", version: 3 }]);
+      expect(s.cases.name).toBe("Bridge heist");
+      expect(s.cases.dirty).toBe(true);
+      expect(closedMessage(o)).toBeNull();
+    });
+  }
+
+  it("discards the changes: the case closes, the next Save is a new case", async () => {
+    const s = await opened({ choice: "discard" });
+    s.graph.dropNode(MIXER);
+    const o = await s.cases.closeBeforeClear();
+    expect(o).toEqual({ kind: "discarded", name: "Bridge heist" });
+    expect(s.dialogs).toEqual([]);
+    expect(s.cases.name).toBeUndefined();
+    expect(closedMessage(o)).toMatch(/without its unsaved changes/);
+    await s.cases.openDialog();
+    expect(s.dialogs.at(-1)?.current).toBeNull();
+  });
+
+  it("saves the open case first, with the changed view, then closes it", async () => {
+    const s = await opened({ choice: "save", saveAs: { ...saved(null), version: 4 } });
+    s.graph.dropNode(MIXER);
+    const o = await s.cases.closeBeforeClear();
+    expect(s.dialogs).toHaveLength(1);
+    expect(s.dialogs[0]?.current).toEqual({ id: CASE_ID, name: "Bridge heist", version: 3 });
+    expect((s.dialogs[0]?.view as { nodes: unknown[] }).nodes).toHaveLength(10);
+    expect(o).toEqual({ kind: "saved", name: "Bridge heist", version: 4 });
+    expect(s.cases.name).toBeUndefined();
+    expect(closedMessage(o)).toBe("Saved “Bridge heist” (version 4) and closed it: what you add now is a new view.");
+  });
+
+  it("cancels when the save dialog closes without saving", async () => {
+    const s = await opened({ choice: "save", saveAs: null });
+    s.graph.dropNode(MIXER);
+    expect(await s.cases.closeBeforeClear()).toEqual({ kind: "cancelled" });
+    expect(s.cases.name).toBe("Bridge heist");
+  });
+
+  it("undo after clearing brings the view back, and the case stays closed", async () => {
+    const s = await opened({ choice: "discard" });
+    const history = new HistoryController(s.graph, { stop: () => undefined }, { capture: () => null, restore: () => undefined }, () => undefined);
+    s.graph.dropNode(MIXER);
+    history.commit();
+    await s.cases.closeBeforeClear();
+    s.graph.clear();
+    history.commit();
+    history.undo();
+    expect(s.graph.order).toBe(10);
+    expect(s.cases.name).toBeUndefined();
   });
 });

@@ -52,6 +52,34 @@ export interface CaseDeps {
   bar: CaseBarView;
   /** The cases dialog (ui/casesDialog.ts): the case saved, or null. */
   openDialog(deps: Omit<CasesDialogDeps, "client">): Promise<SavedCase | null>;
+  /** Asks what to do with the open case's unsaved changes before the canvas is cleared (ui/confirmDialog.ts). */
+  askBeforeClear(c: { name: string; version: number }): Promise<ClearChoice>;
+}
+
+/** The answers to "the open case has unsaved changes: clear the canvas?". */
+export type ClearChoice = "save" | "discard" | "cancel";
+
+/** What became of the open case before the canvas was cleared. */
+export type CloseOutcome =
+  | { kind: "none" }
+  | { kind: "unchanged"; name: string }
+  | { kind: "saved"; name: string; version: number }
+  | { kind: "discarded"; name: string }
+  | { kind: "cancelled" };
+
+/** The status line after Clear canvas, or null when no case was open (or nothing was cleared). */
+export function closedMessage(o: CloseOutcome): string | null {
+  const undo = "Ctrl+Z brings the view back as a new, unsaved view.";
+  switch (o.kind) {
+    case "unchanged":
+      return `Closed the case “${o.name}” (no unsaved changes; it stays saved, Cases… reopens it): what you add now is a new view. ${undo}`;
+    case "saved":
+      return `Saved “${o.name}” (version ${o.version}) and closed it: what you add now is a new view.`;
+    case "discarded":
+      return `Closed the case “${o.name}” without its unsaved changes (the saved version stays): what you add now is a new view. ${undo}`;
+    default:
+      return null;
+  }
 }
 
 /** The case the view was opened from or saved as. */
@@ -93,6 +121,37 @@ export class CaseController {
     return name;
   }
 
+  /** Whether the view differs from the open case as saved (camera and selection aside); false with no case open. */
+  get dirty(): boolean {
+    return this.open !== null && comparable(this.capture()) !== this.open.saved;
+  }
+
+  /**
+   * Before Clear canvas: closes the open case so that the next Save cannot
+   * overwrite it with an unrelated view. Without unsaved changes it just
+   * closes; with some it asks whether to save them first (the cases dialog,
+   * with its conflict checks), discard them, or cancel. A save dialog closed
+   * without saving cancels too. The canvas is the caller's to clear.
+   */
+  async closeBeforeClear(): Promise<CloseOutcome> {
+    const o = this.open;
+    if (!o) return { kind: "none" };
+    if (!this.dirty) {
+      this.close();
+      return { kind: "unchanged", name: o.name };
+    }
+    const choice = await this.d.askBeforeClear({ name: o.name, version: o.version });
+    if (choice === "cancel") return { kind: "cancelled" };
+    if (choice === "save") {
+      const saved = await this.saveDialog();
+      if (!saved) return { kind: "cancelled" };
+      this.close();
+      return { kind: "saved", name: saved.name, version: saved.version };
+    }
+    this.close();
+    return { kind: "discarded", name: o.name };
+  }
+
   /** The view as a case document. */
   capture(): CaseView {
     const cam = this.d.camera.getState();
@@ -106,6 +165,11 @@ export class CaseController {
   }
 
   async openDialog(): Promise<void> {
+    await this.saveDialog();
+  }
+
+  /** The cases dialog; resolves with the case saved (now the open case), or null. */
+  private async saveDialog(): Promise<SavedCase | null> {
     const o = this.open;
     const saved = await this.d.openDialog({
       current: o ? { id: o.id, name: o.name, version: o.version } : null,
@@ -118,6 +182,7 @@ export class CaseController {
       this.scheduleUrl();
       this.render();
     }
+    return saved;
   }
 
   async openById(id: string): Promise<void> {

@@ -154,6 +154,38 @@ describe("TraceController", () => {
     expect(trace.path.rank).toEqual({ by: "ASSET", asset: "BTC" });
   });
 
+  it("keeps a highlighted flow's labels, and an opened route's; a path keeps all of its own", async () => {
+    const c = launderingCase();
+    const hop = (from: string, to: string) => {
+      const e = c.edges.find((x) => x.from === from && x.to === to);
+      return { from, to, edge: e ? { id: e.id } : null, service: null, time: null, value: null, tainted: null, amount: null, taintedAmount: null };
+    };
+    const routes = [
+      { value: null, amount: { asset: "ETH", amount: 2 }, alike: 1, sink: MIXER, hops: [hop(THEFT, PEEL1), hop(PEEL1, MIXER)] },
+      { value: null, amount: { asset: "ETH", amount: 1 }, alike: 1, sink: MIXER, hops: [hop(THEFT, PEEL2), hop(PEEL2, MIXER)] },
+    ];
+    const { trace, actions, effects } = setup({ moneyFlow: () => Promise.resolve(flowOf(c, routes)), nodes: (ids) => Promise.resolve(ids.map(() => null)) });
+    expect(trace.flowLabels).toBeNull();
+    trace.addFlowEnd("from", THEFT);
+    await trace.find();
+    const first = trace.flowLabels;
+    expect(first?.nodes.has(THEFT)).toBe(true);
+    expect(first?.nodes.has(MIXER)).toBe(true);
+    expect(trace.flowLabels).toBe(first); // computed once per answer and route
+    const redraws = effects.count("redraw");
+    actions().highlightRoute(1);
+    expect(trace.path.route).toBe(1);
+    expect(effects.count("redraw")).toBe(redraws + 1);
+    const opened = trace.flowLabels!;
+    expect(opened).not.toBe(first);
+    expect(opened.nodes.has(PEEL2)).toBe(true);
+    for (const hp of routes[1]!.hops) if (hp.edge) expect(opened.edges.has(hp.edge.id)).toBe(true);
+    actions().highlightRoute(1); // the same route again: nothing to redraw
+    expect(effects.count("redraw")).toBe(redraws + 1);
+    trace.clearHighlight();
+    expect(trace.flowLabels).toBeNull();
+  });
+
   it("saves the search with a case and loads it back, leaving out ends not on the canvas", () => {
     const { trace } = setup();
     expect(trace.casePath()).toBeUndefined();

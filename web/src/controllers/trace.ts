@@ -4,13 +4,14 @@
 import type { RedthreadClient } from "../api";
 import type { Selection } from "../canvas";
 import type { CasePath } from "../caseView";
+import { flowLabels, type FlowLabels } from "../flowLabels";
 import { layoutFlow } from "../flowLayout";
 import { clearHighlight, highlightPath, mergeSubgraph, pathHops, type RGraph } from "../graphModel";
 import { sinkEdgeIds } from "../session";
 import type { GEdge, GNode, Path } from "../types";
 import { unnamedRouteIds } from "../ui/flowResults";
 import { describeTarget, flowOptions, parseTarget, pathOptions, readPathParams } from "../ui/forms";
-import { emptyPath, type PathActions, type PathView } from "../ui/pathPanel";
+import { emptyPath, type FlowResult, type PathActions, type PathView } from "../ui/pathPanel";
 import type { Effects, Layout, Requests } from "./ports";
 
 /** The path panel (ui/pathPanel.ts's renderPathPanel on its root). */
@@ -33,6 +34,8 @@ type End = "from" | "to";
 export class TraceController {
   private v: PathView = emptyPath();
   private readonly actions: PathActions;
+  /** The labels of the flow last asked for, while its answer and open route stay the same. */
+  private kept: { result: FlowResult; route: number | null; labels: FlowLabels } | null = null;
 
   constructor(private readonly d: TraceDeps) {
     this.actions = {
@@ -58,6 +61,12 @@ export class TraceController {
         this.highlightActive();
       },
       highlightFlow: () => { this.highlightActive(); },
+      highlightRoute: (i) => {
+        if (this.v.route === i) return;
+        this.v.route = i;
+        this.d.effects.redraw();
+        this.render();
+      },
       clearHighlight: () => { this.clearHighlight(); },
       rankFlow: (by, asset) => {
         this.v.rank = { by, asset };
@@ -123,6 +132,20 @@ export class TraceController {
       p.loading = false;
       this.changed();
     }
+  }
+
+  /**
+   * The labels a highlighted money flow keeps on the canvas (flowLabels.ts),
+   * or null: no flow is highlighted, and a path keeps all of its labels.
+   */
+  get flowLabels(): FlowLabels | null {
+    const r = this.v.result;
+    if (r?.kind !== "flow" || !this.v.highlighted) return null;
+    const k = this.kept;
+    if (k && k.result === r && k.route === this.v.route) return k.labels;
+    const labels = flowLabels(r.flow, r.origins, this.v.route);
+    this.kept = { result: r, route: this.v.route, labels };
+    return labels;
   }
 
   /** Highlights the chosen path, or the whole flow. */
@@ -282,7 +305,8 @@ export class TraceController {
     const labels: Record<string, GNode> = {};
     const unnamed = unnamedRouteIds(f);
     if (unnamed.length > 0) for (const n of await c.nodes(unnamed)) if (n) labels[n.id] = n;
-    p.result = { kind: "flow", flow: f, labels, edgeIds, nodeIds: [...new Set(nodes.map((n) => n.id))] };
+    p.result = { kind: "flow", flow: f, labels, edgeIds, nodeIds: [...new Set(nodes.map((n) => n.id))], origins: p.ends.from.map((e) => e.id) };
+    p.route = null;
     this.highlightActive();
     this.d.effects.commit();
   }

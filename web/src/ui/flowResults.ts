@@ -86,6 +86,15 @@ export function flowResult(f: MoneyFlow, labels: Readonly<Record<string, GNode>>
       h("button", { type: "button", "data-testid": "flow-clear", disabled: !v.highlighted, onclick: () => { a.clearHighlight(); } }, "Clear"),
       h("span", { class: "pf-note" }, plural(f.tainted.length, "tainted transfer")),
     ),
+    ...(v.highlighted
+      ? [
+          h(
+            "p",
+            { class: "pf-note", "data-testid": "flow-label-note" },
+            "Labelled on the canvas: sources, sinks, the largest routes and transfers; open a route to label all of it, hover or zoom for the rest.",
+          ),
+        ]
+      : []),
     h("h3", { class: "pf-section", id: "flow-sinks-title" }, "Sinks"),
     rankChoice(f, v, a),
     sinksTable(f, nodeRef),
@@ -113,7 +122,14 @@ export function flowResult(f: MoneyFlow, labels: Readonly<Record<string, GNode>>
           { "data-testid": "flow-route", "data-alike": String(r.alike) },
           h(
             "details",
-            { "data-key": `route:${i}:${r.sink}` },
+            {
+              "data-key": `route:${i}:${r.sink}`,
+              // An opened route's names and amounts are labelled on the canvas.
+              ontoggle: (e: Event) => {
+                if ((e.target as HTMLDetailsElement).open) a.highlightRoute(i);
+                else if (v.route === i) a.highlightRoute(null);
+              },
+            },
             h(
               "summary",
               {},

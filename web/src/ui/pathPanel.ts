@@ -68,6 +68,8 @@ export interface FlowResult {
   labels: Record<string, GNode>;
   nodeIds: string[];
   edgeIds: string[];
+  /** What it was traced from (the sources chosen: wallets, an incident, an entity). */
+  origins: string[];
 }
 
 export interface PathView {
@@ -84,12 +86,14 @@ export interface PathView {
   active: number;
   /** Whether a path or the flow is highlighted on the canvas. */
   highlighted: boolean;
+  /** The flow's route the investigator opened: its names and amounts are labelled on the canvas. */
+  route: number | null;
   /** How the flow's sinks rank, as the investigator chose; null: the server's default (USD when priced, else per asset). */
   rank: { by: FlowRanking; asset?: string } | null;
 }
 
 export function emptyPath(): PathView {
-  return { mode: "shortest", ends: { from: [], to: [] }, params: { ...DEFAULT_PATH_PARAMS }, loading: false, result: null, active: 0, highlighted: false, rank: null };
+  return { mode: "shortest", ends: { from: [], to: [] }, params: { ...DEFAULT_PATH_PARAMS }, loading: false, result: null, active: 0, highlighted: false, route: null, rank: null };
 }
 
 export interface PathActions {
@@ -104,6 +108,8 @@ export interface PathActions {
   /** Chooses and highlights a path of the PathsResult. */
   highlightPath(index: number): void;
   highlightFlow(): void;
+  /** A flow's route was opened (its index) or closed (null): its labels go on the canvas. */
+  highlightRoute(index: number | null): void;
   clearHighlight(): void;
   /** Ranks the flow's sinks by USD, or by an asset's amount first; traces again. */
   rankFlow(by: FlowRanking, asset?: string): void;
