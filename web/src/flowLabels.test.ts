@@ -12,11 +12,11 @@ type Route = MoneyFlow["routes"][number];
 /** A hop of a route: a transfer of 2 ETH of which 1.5 ETH traced, or a crossing (no edge, no amount). */
 function hop(from: string, to: string, edgeId: string | null, service: string | null = null): Route["hops"][number] {
   const amounts = edgeId ? { amount: { asset: "ETH", amount: 2 }, taintedAmount: { asset: "ETH", amount: 1.5 } } : { amount: null, taintedAmount: null };
-  return { from, to, service, edge: edgeId ? { id: edgeId } : null, time: null, value: null, tainted: null, ...amounts };
+  return { from, to, service, edge: edgeId ? { id: edgeId } : null, time: null, value: null, tainted: null, usdFrom: null, price: null, ...amounts };
 }
 
 function route(sink: string, hops: Route["hops"]): Route {
-  return { value: null, amount: { asset: "ETH", amount: 1 }, alike: 1, sink, hops };
+  return { value: null, usdFrom: null, amount: { asset: "ETH", amount: 1 }, alike: 1, sink, hops };
 }
 
 /** A tainted transfer: `amount` traced of a transfer of `whole` (the same when omitted). */

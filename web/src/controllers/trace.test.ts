@@ -158,11 +158,11 @@ describe("TraceController", () => {
     const c = launderingCase();
     const hop = (from: string, to: string) => {
       const e = c.edges.find((x) => x.from === from && x.to === to);
-      return { from, to, edge: e ? { id: e.id } : null, service: null, time: null, value: null, tainted: null, amount: null, taintedAmount: null };
+      return { from, to, edge: e ? { id: e.id } : null, service: null, time: null, value: null, tainted: null, usdFrom: null, price: null, amount: null, taintedAmount: null };
     };
     const routes = [
-      { value: null, amount: { asset: "ETH", amount: 2 }, alike: 1, sink: MIXER, hops: [hop(THEFT, PEEL1), hop(PEEL1, MIXER)] },
-      { value: null, amount: { asset: "ETH", amount: 1 }, alike: 1, sink: MIXER, hops: [hop(THEFT, PEEL2), hop(PEEL2, MIXER)] },
+      { value: null, usdFrom: null, amount: { asset: "ETH", amount: 2 }, alike: 1, sink: MIXER, hops: [hop(THEFT, PEEL1), hop(PEEL1, MIXER)] },
+      { value: null, usdFrom: null, amount: { asset: "ETH", amount: 1 }, alike: 1, sink: MIXER, hops: [hop(THEFT, PEEL2), hop(PEEL2, MIXER)] },
     ];
     const { trace, actions, effects } = setup({ moneyFlow: () => Promise.resolve(flowOf(c, routes)), nodes: (ids) => Promise.resolve(ids.map(() => null)) });
     expect(trace.flowLabels).toBeNull();
