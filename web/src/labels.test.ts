@@ -20,12 +20,36 @@ function fakeContext() {
     translate: () => undefined,
     rotate: () => undefined,
     clearRect: () => undefined,
+    // The hover pass's tab.
+    beginPath: () => undefined,
+    moveTo: () => undefined,
+    lineTo: () => undefined,
+    arc: () => undefined,
+    closePath: () => undefined,
+    fill: () => undefined,
   };
   return { ctx: ctx as unknown as CanvasRenderingContext2D, filled };
 }
 
 const SETTINGS = { labelSize: 13, labelFont: "sans", labelWeight: "500", edgeLabelSize: 12, edgeLabelFont: "sans", edgeLabelWeight: "normal" } as never;
 const at = (x: number, y: number) => ({ x, y, size: 5 });
+
+describe("node labels", () => {
+  it("leaves a highlighted node's label to the hover pass, keeping its place beside the node", () => {
+    const l = createLabelDrawers(() => PALETTES.light);
+    const { ctx, filled } = fakeContext();
+    // Another forced label already beside the node: a forced label would move above or below it.
+    l.drawLabel(ctx, { x: 20, y: 100, size: 5, label: "Baltic Coin Market", color: "#000", forceLabel: true }, SETTINGS);
+    l.drawLabel(ctx, { x: 20, y: 100, size: 5, label: "Theft from Coinharbor", color: "#000", forceLabel: true, highlighted: true }, SETTINGS);
+    expect(filled).toEqual(["Baltic Coin Market"]);
+    // The hover pass draws it, once.
+    l.drawHover(ctx, { x: 20, y: 100, size: 5, label: "Theft from Coinharbor", color: "#000", forceLabel: true, highlighted: true }, SETTINGS);
+    expect(filled).toEqual(["Baltic Coin Market", "Theft from Coinharbor"]);
+    // Its place is taken: an ordinary label there gives way.
+    l.drawLabel(ctx, { x: 20, y: 100, size: 5, label: "Plain", color: "#000" }, SETTINGS);
+    expect(filled).toEqual(["Baltic Coin Market", "Theft from Coinharbor"]);
+  });
+});
 
 describe("edge labels", () => {
   it("moves an edge label above its edge when below is taken, and skips it when no place is free", () => {

@@ -121,7 +121,11 @@ export function createLabelDrawers(palette: () => CanvasPalette): LabelDrawers {
     const candidates = [boxAt(l.x, 0), boxAt(l.otherX, 0)];
     if (forced) candidates.push(boxAt(l.x, -h), boxAt(l.x, h));
     const first = candidates[0] as Box;
-    const box = candidates.find(free) ?? (forced ? first : undefined);
+    // A highlighted (hovered or selected) node's label is drawn by the hover
+    // pass beside the node: its place there is kept, and it is not drawn a
+    // second time somewhere else.
+    const hovered = data.highlighted === true;
+    const box = hovered ? first : (candidates.find(free) ?? (forced ? first : undefined));
     if (!box) return;
     if (forced) {
       const kept: Box[] = [];
@@ -132,7 +136,7 @@ export function createLabelDrawers(palette: () => CanvasPalette): LabelDrawers {
       placed = kept;
     }
     placed.push(box);
-    fill(ctx, l.text, box.x + MARGIN, box.y + h / 2, s, palette().background);
+    if (!hovered) fill(ctx, l.text, box.x + MARGIN, box.y + h / 2, s, palette().background);
   };
 
   const drawHover: Draw = (ctx, data, s) => {
