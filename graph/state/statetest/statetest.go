@@ -159,7 +159,7 @@ func testListPaging(t *testing.T, s state.Store) {
 		{"b/", "", 2, "b/1,b/10"},
 		{"b/", "b/10", 2, "b/2,b/3"},
 		{"b/", "b/3", 2, ""},
-		{"b/", "b/0", 1, "b/1"},   // after a key that is not stored
+		{"b/", "b/0", 1, "b/1"}, // after a key that is not stored
 		{"b/", "a", 100, "b/1,b/10,b/2,b/3"},
 		{"b/", "zz", 100, ""},
 		{"", "b", 3, "b/1,b/10,b/2"},
