@@ -31,9 +31,15 @@ func (r userRecord) user() User {
 
 // emailRecord claims an email for one user.
 type emailRecord struct {
-	Agency string `json:"agency"`
-	User   string `json:"user"`
+	Agency string    `json:"agency"`
+	User   string    `json:"user"`
+	At     time.Time `json:"at"`
 }
+
+// claimGrace is how old a claim naming no user must be before another
+// AddUser may take it over: younger, its AddUser may still be writing the
+// user record.
+const claimGrace = time.Minute
 
 // NewUser is what AddUser asks for.
 type NewUser struct {
@@ -77,7 +83,8 @@ func (s *Service) AddUser(ctx context.Context, nu NewUser) (User, string, error)
 	if rec.ID, err = random(idBytes); err != nil {
 		return User{}, "", err
 	}
-	if err := s.claimEmail(ctx, email, emailRecord{Agency: agency, User: rec.ID}); err != nil {
+	claim := emailRecord{Agency: agency, User: rec.ID, At: rec.CreatedAt}
+	if err := s.claimEmail(ctx, email, claim); err != nil {
 		return User{}, "", err
 	}
 	if _, err := s.put(ctx, colUsers, userKey(agency, rec.ID), rec, state.Absent); err != nil {
@@ -85,6 +92,14 @@ func (s *Service) AddUser(ctx context.Context, nu NewUser) (User, string, error)
 			return User{}, "", graph.WrapError(graph.CodeInternal, err, "user ID taken; try again")
 		}
 		return User{}, "", err
+	}
+	// A claim held past claimGrace may have been taken over meanwhile.
+	var held emailRecord
+	if _, ok, err := s.get(ctx, colUsersByEmail, email, &held); err != nil {
+		return User{}, "", err
+	} else if !ok || held.User != rec.ID {
+		return User{}, "", errors.Join(graph.Errorf(graph.CodeConflict, "email %q is already a user", email),
+			s.del(ctx, colUsers, userKey(agency, rec.ID)))
 	}
 	s.opt.Logger.Info("user added", "agency", agency, "user", rec.ID, "role", role)
 	var link string
@@ -97,8 +112,8 @@ func (s *Service) AddUser(ctx context.Context, nu NewUser) (User, string, error)
 }
 
 // claimEmail makes email point at claim, unless it names a user that
-// exists. A claim whose user record is missing (a crash between the two
-// writes of AddUser) is taken over.
+// exists. A claim whose user record is missing for longer than claimGrace
+// (a crash between the two writes of AddUser) is taken over.
 func (s *Service) claimEmail(ctx context.Context, email string, claim emailRecord) error {
 	for range maxRetries {
 		_, err := s.put(ctx, colUsersByEmail, email, claim, state.Absent)
@@ -116,7 +131,7 @@ func (s *Service) claimEmail(ctx context.Context, email string, claim emailRecor
 		var u userRecord
 		if _, exists, err := s.get(ctx, colUsers, userKey(old.Agency, old.User), &u); err != nil {
 			return err
-		} else if exists {
+		} else if exists || claim.At.Sub(old.At) < claimGrace {
 			return graph.Errorf(graph.CodeConflict, "email %q is already a user", email)
 		}
 		if _, err := s.put(ctx, colUsersByEmail, email, claim, ver); !errors.Is(err, state.ErrConflict) {
