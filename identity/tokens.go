@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -53,7 +54,7 @@ func (s *Service) CreateToken(ctx context.Context, agency, userID string, scopes
 		return Token{}, "", err
 	}
 	if lifetime < time.Minute || lifetime > s.opt.MaxTokenLifetime {
-		return Token{}, "", invalid("expires: want between 1m and %s, got %s", s.opt.MaxTokenLifetime, lifetime)
+		return Token{}, "", invalid("expires: want between 1m and %s, got %s", hours(s.opt.MaxTokenLifetime), hours(lifetime))
 	}
 	u, err := s.userRecord(ctx, agency, userID)
 	if err != nil {
@@ -257,4 +258,12 @@ func (s *Service) principal(ctx context.Context, agency, user string) (Principal
 		return Principal{}, unauthenticated()
 	}
 	return Principal{Agency: u.Agency, User: u.ID, Email: u.Email, Role: u.Role, Scopes: u.Role.allowed()}, nil
+}
+
+// hours writes a whole number of hours as "720h", anything else as Go does.
+func hours(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return d.String()
 }

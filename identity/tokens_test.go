@@ -40,7 +40,7 @@ func TestCreateToken(t *testing.T) {
 		{"viewer asks write", "fiu", vic.ID, []Scope{ScopeRead, ScopeWrite}, time.Hour, graph.CodeInvalid, `scope "write": a viewer may not hold it`},
 		{"no scope", "fiu", ana.ID, nil, time.Hour, graph.CodeInvalid, "scopes: none given"},
 		{"unknown scope", "fiu", ana.ID, []Scope{"admin"}, time.Hour, graph.CodeInvalid, `scope "admin"`},
-		{"too long", "fiu", ana.ID, []Scope{ScopeRead}, 91 * 24 * time.Hour, graph.CodeInvalid, "expires: want between 1m and 2160h0m0s"},
+		{"too long", "fiu", ana.ID, []Scope{ScopeRead}, 91 * 24 * time.Hour, graph.CodeInvalid, "expires: want between 1m and 2160h, got 2184h"},
 		{"negative", "fiu", ana.ID, []Scope{ScopeRead}, -time.Hour, graph.CodeInvalid, "expires"},
 		{"zero", "fiu", ana.ID, []Scope{ScopeRead}, 0, graph.CodeInvalid, "expires"},
 		{"unknown user", "fiu", "aaaaaaaaaaaaaaaa", []Scope{ScopeRead}, time.Hour, graph.CodeNotFound, "not found in agency"},
