@@ -378,4 +378,3 @@ func (m Main) printTokens(ctx context.Context, svc *identity.Service, agency str
 	}
 	return w.Flush()
 }
-
