@@ -315,3 +315,9 @@ func (s *Service) EndSessionsOf(ctx context.Context, agency, userID string) (int
 	s.opt.Logger.Info("sessions ended", "agency", agency, "user", userID, "sessions", len(keys))
 	return len(keys), nil
 }
+
+// CSRFMatches reports, in constant time, whether got is the session's
+// CSRF token (what a state-changing request must send in a header).
+func (s Session) CSRFMatches(got string) bool {
+	return s.CSRF != "" && sameHash(got, s.CSRF)
+}

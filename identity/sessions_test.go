@@ -27,6 +27,9 @@ func TestSignInAndSessions(t *testing.T) {
 		!sess.ExpiresAt.Equal(clk.now().Add(time.Hour)) || !sess.AbsoluteExpiresAt.Equal(clk.now().Add(3*time.Hour)) {
 		t.Fatalf("session %+v, cookie %q", sess, cookie)
 	}
+	if !sess.CSRFMatches(sess.CSRF) || sess.CSRFMatches("") || sess.CSRFMatches(sess.CSRF[1:]) || (Session{}).CSRFMatches("") {
+		t.Fatal("CSRFMatches")
+	}
 	if strings.Contains(sess.ID, cookie[3:]) {
 		t.Fatal("the session ID holds the cookie's secret")
 	}

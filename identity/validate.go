@@ -34,7 +34,7 @@ func AgencyID(id string) (string, error) {
 		return "", invalid("agency: longer than %d characters", MaxAgencyID)
 	}
 	for i, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && i > 0) {
+		if !lowerOrDigit(c) && (c != '-' || i == 0) {
 			return "", invalid("agency %q: want a slug of a-z, 0-9 and '-' (starting with a letter or digit)", printable(id))
 		}
 	}
@@ -88,7 +88,7 @@ func NormaliseEmail(email string) (string, error) {
 		return "", invalid("email: the part before @ is longer than %d characters", MaxEmailLocal)
 	}
 	for _, c := range local {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.ContainsRune(".!#$%&'*+/=?^_`{|}~-", c)) {
+		if !lowerOrDigit(c) && !strings.ContainsRune(".!#$%&'*+/=?^_`{|}~-", c) {
 			return "", invalid("email %q: the part before @ may hold only a-z, 0-9 and .!#$%%&'*+/=?^_`{|}~-", printable(e))
 		}
 	}
@@ -100,7 +100,7 @@ func NormaliseEmail(email string) (string, error) {
 			return "", invalid("email %q: the domain is not a host name", printable(e))
 		}
 		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			if !lowerOrDigit(c) && c != '-' {
 				return "", invalid("email %q: the domain may hold only a-z, 0-9, '-' and '.'", printable(e))
 			}
 		}
@@ -168,3 +168,5 @@ func printable(s string) string {
 		return r
 	}, s)
 }
+
+func lowerOrDigit(c rune) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
