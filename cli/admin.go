@@ -23,6 +23,9 @@ const adminUsage = `Usage:
   redthread agency list [store flags]
   redthread user add    --agency AGENCY --role viewer|analyst|admin [--base-url URL] [store flags] EMAIL
   redthread user list   --agency AGENCY [store flags]
+  redthread user role   --agency AGENCY --role viewer|analyst|admin [store flags] EMAIL
+  redthread user disable|enable --agency AGENCY [store flags] EMAIL
+  redthread user link   --agency AGENCY [--base-url URL] [store flags] EMAIL   (a new one-time sign-in link)
   redthread token create --agency AGENCY --user EMAIL [--scope read[,write,ingest]] [--expires 720h] [store flags]
   redthread token revoke [store flags] ID
   redthread token list  --agency AGENCY [--user EMAIL] [store flags]
@@ -48,13 +51,14 @@ func (m Main) admin(ctx context.Context, noun string, args []string) (err error)
 	verb := args[0]
 	run, ok := map[string]func(context.Context, *adminCmd) error{
 		"agency add": m.agencyAdd, "agency list": m.agencyList,
-		"user add": m.userAdd, "user list": m.userList,
+		"user add": m.userAdd, "user list": m.userList, "user role": m.userChange, "user disable": m.userChange,
+		"user enable": m.userChange, "user link": m.userChange,
 		"token create": m.tokenCreate, "token revoke": m.tokenRevoke, "token list": m.tokenList,
 	}[noun+" "+verb]
 	if !ok {
 		return usageErrorf("unknown command %q\n\n%s", noun+" "+verb, adminUsage)
 	}
-	c := &adminCmd{fs: m.newFlagSet(noun + " " + verb)}
+	c := &adminCmd{fs: m.newFlagSet(noun + " " + verb), verb: verb}
 	c.sf = m.storeFlags(c.fs)
 	c.logLevel = c.fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "warn"), "debug, info, warn or error")
 	c.args = args[1:]
@@ -63,6 +67,7 @@ func (m Main) admin(ctx context.Context, noun string, args []string) (err error)
 
 // adminCmd is one admin command being set up and run.
 type adminCmd struct {
+	verb     string
 	fs       *flag.FlagSet
 	sf       *storeFlags
 	logLevel *string
@@ -217,6 +222,55 @@ func (m Main) readPassword() (string, error) {
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	return strings.TrimSuffix(line, "\r"), nil
+}
+
+// userChange runs user role, disable, enable and link: one user, found by
+// email within --agency.
+func (m Main) userChange(ctx context.Context, c *adminCmd) (err error) {
+	agency := c.fs.String("agency", "", "the user's agency (required)")
+	var role, base *string
+	switch c.verb {
+	case "role":
+		role = c.fs.String("role", "", "viewer, analyst or admin (required)")
+	case "link":
+		base = c.fs.String("base-url", m.env("REDTHREAD_URL", "http://127.0.0.1:8080"), "the server's address, for the sign-in link [$REDTHREAD_URL]")
+	}
+	pos, err := m.adminParse(c, 1, "one EMAIL")
+	if err != nil {
+		return err
+	}
+	if *agency == "" || role != nil && *role == "" {
+		return usageErrorf("--agency%s required", map[bool]string{true: " and --role are", false: " is"}[role != nil])
+	}
+	closer, err := m.adminOpen(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeInto(&err, "store", closer)
+	u, err := m.agencyUser(ctx, c.svc, *agency, pos[0])
+	if err != nil {
+		return err
+	}
+	switch c.verb {
+	case "role":
+		u, err = c.svc.SetRole(ctx, u.Agency, u.ID, identity.Role(*role))
+	case "disable":
+		u, err = c.svc.Disable(ctx, u.Agency, u.ID)
+	case "enable":
+		u, err = c.svc.Enable(ctx, u.Agency, u.ID)
+	case "link":
+		var link string
+		if link, err = c.svc.SignInLink(ctx, u.Agency, u.ID); err == nil {
+			fmt.Fprintf(m.Stderr, "one-time sign-in link, valid for %d hours (pass it to %s only):\n", int(identity.DefaultLinkLifetime.Hours()), u.Email)
+			fmt.Fprintf(m.Stdout, "%s/signin#link=%s\n", strings.TrimSuffix(*base, "/"), link)
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "user %s: role %s, disabled %v\n", u.Email, u.Role, u.Disabled)
+	return nil
 }
 
 func (m Main) userList(ctx context.Context, c *adminCmd) (err error) {
