@@ -109,9 +109,14 @@ func (s *Service) liveTokens(ctx context.Context, agency, user string, now time.
 
 // RevokeToken revokes token id at once; revoking it again changes nothing.
 func (s *Service) RevokeToken(ctx context.Context, id string) (Token, error) {
+	// A whole token string is forgiven (its ID is used); the argument is
+	// never repeated in an error, as it may hold a secret.
+	if tid, _, ok := parseToken(id); ok {
+		id = tid
+	}
 	id = strings.TrimPrefix(id, tokenPrefix)
 	if !isBase32(id, idLen) {
-		return Token{}, invalid("token %q: not a token ID (the part after rt_ and before the next _)", printable(id))
+		return Token{}, invalid("token: not a token ID (16 characters: the part of rt_ID_SECRET after rt_)")
 	}
 	now := s.now()
 	t, err := update(ctx, s, colTokens, id, func() error { return graph.Errorf(graph.CodeNotFound, "token %q not found", id) },
@@ -132,7 +137,7 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (Token, error) {
 // Token returns token id.
 func (s *Service) Token(ctx context.Context, id string) (Token, error) {
 	if !isBase32(id, idLen) {
-		return Token{}, invalid("token %q: not a token ID", printable(id))
+		return Token{}, invalid("token: not a token ID")
 	}
 	var t tokenRecord
 	_, ok, err := s.get(ctx, colTokens, id, &t)

@@ -260,7 +260,18 @@ func TestTokenListAndLastUse(t *testing.T) {
 	if strings.Contains(graph.ErrorMessage(err), "\n") {
 		t.Fatal("message carries a newline")
 	}
-	if all, _ := s.Tokens(ctx, "fiu", ""); all[1].RevokedAt.IsZero() {
+	// A whole token string revokes its token; a mangled one is refused
+	// without repeating its secret.
+	_, whole, _ := s.CreateToken(ctx, "fiu", cy.ID, []Scope{ScopeRead}, time.Hour)
+	if r, err := s.RevokeToken(ctx, whole); err != nil || r.RevokedAt.IsZero() {
+		t.Fatalf("revoke by the whole token: %+v, %v", r, err)
+	}
+	_, err = s.RevokeToken(ctx, whole[:len(whole)-1])
+	wantCode(t, err, graph.CodeInvalid, "not a token ID")
+	if strings.Contains(graph.ErrorMessage(err), whole[25:40]) {
+		t.Fatalf("the error repeats the secret: %q", graph.ErrorMessage(err))
+	}
+	if all, _ := s.Tokens(ctx, "fiu", ""); all[2].RevokedAt.IsZero() || all[2].ID != first.ID {
 		t.Fatal("the listing does not show the revocation")
 	}
 }
