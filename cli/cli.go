@@ -36,12 +36,18 @@ Usage:
   redthread ingest [--store embedded|neo4j] [--data DIR] --format FORMAT [--checkpoint FILE] [--resume=false] [flags] FILE...
   redthread generate --scale S|M|L [--seed N] --out DIR
   redthread neo4j-import --format FORMAT --out DIR FILE...   (CSV files for a new Neo4j database: scripts/neo4j.sh import DIR)
+  redthread agency add [--name TEXT] AGENCY      (and: agency list)
+  redthread user add --agency AGENCY --role viewer|analyst|admin EMAIL   (and: user list --agency AGENCY)
+  redthread token create --agency AGENCY --user EMAIL [--scope read] [--expires 720h]
+  redthread token revoke ID                       (and: token list --agency AGENCY [--user EMAIL])
   redthread version
 
 The Neo4j store reads --neo4j-uri, --neo4j-user, --neo4j-password and
 --neo4j-database, or NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE.
 
-Run "redthread COMMAND -h" for a command's flags.
+The admin commands (agency, user, token) take serve's store flags: run
+"redthread agency -h" for them. Run "redthread COMMAND -h" for a command's
+flags.
 `
 
 // Run runs the command in args and returns the process exit code.
@@ -63,6 +69,8 @@ func (m Main) Run(ctx context.Context, args []string) int {
 		err = m.generate(ctx, args[1:])
 	case "neo4j-import":
 		err = m.neo4jImport(ctx, args[1:])
+	case "agency", "user", "token":
+		err = m.admin(ctx, args[0], args[1:])
 	case "version":
 		fmt.Fprintln(m.Stdout, "redthread", version())
 	case "help", "-h", "--help":

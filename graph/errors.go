@@ -23,12 +23,16 @@ const (
 	CodeTooMany     Code = "TOO_MANY_REQUESTS" // the client has too many requests running
 	CodeBadRequest  Code = "BAD_REQUEST"       // the HTTP request is not a GraphQL request
 	CodeInternal    Code = "INTERNAL"
+	// CodeUnauthenticated: no credentials, or credentials that are not
+	// valid (one code and message for every reason, so a caller learns
+	// nothing about which tokens, sessions or accounts exist).
+	CodeUnauthenticated Code = "UNAUTHENTICATED"
 )
 
 // Codes returns every code, for documentation checks.
 func Codes() []Code {
 	return []Code{CodeInvalid, CodeNotFound, CodeLimit, CodeTimeout, CodeUnavailable,
-		CodeConflict, CodeForbidden, CodeTooMany, CodeBadRequest, CodeInternal}
+		CodeConflict, CodeForbidden, CodeTooMany, CodeBadRequest, CodeInternal, CodeUnauthenticated}
 }
 
 // Error is an application error with a code and a message fit for users.

@@ -15,26 +15,11 @@ import (
 // bucketPrices holds the price table: key "ASSET\x00YYYY-MM-DD", value the
 // price as JSON. Prices are not in the in-memory index, so no graph query
 // sees them. A file of schema 3 written before prices existed lacks the
-// bucket; Open adds it (the layout of every other bucket is unchanged).
+// bucket; Open adds it (ensureBuckets, in state.go).
 var bucketPrices = []byte("prices")
 
 func priceKey(k graph.PriceKey) []byte {
 	return []byte(k.Asset + "\x00" + k.Day.Format("2006-01-02"))
-}
-
-// ensurePrices adds the prices bucket to a file that lacks it.
-func (s *Store) ensurePrices() error {
-	var have bool
-	if err := s.db.View(func(tx *bolt.Tx) error { have = tx.Bucket(bucketPrices) != nil; return nil }); err != nil {
-		return err
-	}
-	if have {
-		return nil
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketPrices)
-		return err
-	})
 }
 
 // putPrices writes prepared prices, merging each with the stored one of

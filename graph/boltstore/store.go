@@ -118,13 +118,16 @@ func (s *Store) init() error {
 	case version == nil && !empty:
 		return fmt.Errorf("a bbolt file without a Redthread schema version: %w", ErrIncompatible)
 	case version != nil:
-		return s.ensurePrices()
+		return s.ensureBuckets()
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketNodes, bucketEdges, bucketSources, bucketPrices} {
+		for _, name := range [][]byte{bucketMeta, bucketNodes, bucketEdges, bucketSources} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
+		}
+		if err := createNewerBuckets(tx); err != nil {
+			return err
 		}
 		return tx.Bucket(bucketMeta).Put(keySchema, []byte(schemaVersion))
 	})

@@ -156,6 +156,7 @@ func (s *Store) createSchema(ctx context.Context) error {
 		"CREATE TEXT INDEX " + indexText + " IF NOT EXISTS FOR (n:Node) ON (n.search_text)",
 	}
 	stmts = append(stmts, priceConstraint)
+	stmts = append(stmts, stateConstraints...)
 	stmts = append(stmts, "CREATE CONSTRAINT redthread_schema_name IF NOT EXISTS FOR (m:"+schemaLabel+") REQUIRE m.name IS UNIQUE")
 	for _, k := range graph.EdgeKinds() {
 		t := relTypes[k]

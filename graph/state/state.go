@@ -24,7 +24,11 @@ const (
 	MaxList       = 1000    // records a List or Read returns at most
 )
 
-// Errors the backends return (wrapped; test with errors.Is).
+// Errors the backends return (wrapped; test with errors.Is). They come
+// inside a *graph.Error whose code is NOT_FOUND, CONFLICT or
+// INVALID_ARGUMENT and whose message names the argument or collection,
+// never a key or a value (see check.go); a failure of the backend itself
+// is the graph store's own error (INTERNAL, UNAVAILABLE, TIMEOUT).
 var (
 	// ErrNotFound: no record under that key.
 	ErrNotFound = errors.New("state: not found")
@@ -68,15 +72,18 @@ type Store interface {
 	// version.
 	Put(ctx context.Context, collection, key string, value []byte, expect Version) (Version, error)
 	// Delete removes the record under key if its version is expect
-	// (AnyVersion: any); deleting what is absent is ErrNotFound.
+	// (AnyVersion: any; Absent is invalid); deleting what is absent is
+	// ErrNotFound. A record written again after a Delete starts at 1.
 	Delete(ctx context.Context, collection, key string, expect Version) error
-	// List returns up to limit records (at most MaxList) whose keys start
-	// with prefix and sort after after, in key order (bytewise).
+	// List returns up to limit records (limit clamped to 1..MaxList)
+	// whose keys start with prefix and sort after after, in key order
+	// (bytewise, which for UTF-8 is code point order). A page ends early
+	// only at the end: the next page starts after the last key.
 	List(ctx context.Context, collection, prefix, after string, limit int) ([]Record, error)
 	// Append adds value to the end of log and returns its sequence number.
 	Append(ctx context.Context, log string, value []byte) (int64, error)
-	// Read returns up to limit entries (at most MaxList) of log after seq
-	// after, oldest first.
+	// Read returns up to limit entries (limit clamped to 1..MaxList) of
+	// log after seq after, oldest first.
 	Read(ctx context.Context, log string, after int64, limit int) ([]Entry, error)
 }
 

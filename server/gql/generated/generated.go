@@ -2981,6 +2981,8 @@ enum ErrorCode {
   BAD_REQUEST
   "Something failed inside the server; the message says no more, the server's log does."
   INTERNAL
+  "No credentials, or credentials that are not valid: missing, malformed, unknown, expired or revoked, or a disabled user (one message for every reason)."
+  UNAUTHENTICATED
 }
 
 """

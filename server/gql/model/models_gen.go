@@ -631,6 +631,8 @@ const (
 	ErrorCodeBadRequest ErrorCode = "BAD_REQUEST"
 	// Something failed inside the server; the message says no more, the server's log does.
 	ErrorCodeInternal ErrorCode = "INTERNAL"
+	// No credentials, or credentials that are not valid: missing, malformed, unknown, expired or revoked, or a disabled user (one message for every reason).
+	ErrorCodeUnauthenticated ErrorCode = "UNAUTHENTICATED"
 )
 
 var AllErrorCode = []ErrorCode{
@@ -644,11 +646,12 @@ var AllErrorCode = []ErrorCode{
 	ErrorCodeTooManyRequests,
 	ErrorCodeBadRequest,
 	ErrorCodeInternal,
+	ErrorCodeUnauthenticated,
 }
 
 func (e ErrorCode) IsValid() bool {
 	switch e {
-	case ErrorCodeInvalidArgument, ErrorCodeNotFound, ErrorCodeLimitExceeded, ErrorCodeTimeout, ErrorCodeUnavailable, ErrorCodeConflict, ErrorCodeForbidden, ErrorCodeTooManyRequests, ErrorCodeBadRequest, ErrorCodeInternal:
+	case ErrorCodeInvalidArgument, ErrorCodeNotFound, ErrorCodeLimitExceeded, ErrorCodeTimeout, ErrorCodeUnavailable, ErrorCodeConflict, ErrorCodeForbidden, ErrorCodeTooManyRequests, ErrorCodeBadRequest, ErrorCodeInternal, ErrorCodeUnauthenticated:
 		return true
 	}
 	return false

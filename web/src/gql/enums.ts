@@ -25,7 +25,9 @@ export const ErrorCode = {
   /** The HTTP request is not a GraphQL request (HTTP 400 or 415). */
   BadRequest: 'BAD_REQUEST',
   /** Something failed inside the server; the message says no more, the server's log does. */
-  Internal: 'INTERNAL'
+  Internal: 'INTERNAL',
+  /** No credentials, or credentials that are not valid: missing, malformed, unknown, expired or revoked, or a disabled user (one message for every reason). */
+  Unauthenticated: 'UNAUTHENTICATED'
 } as const;
 
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
