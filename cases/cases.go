@@ -156,8 +156,8 @@ func (s *Store) Save(ctx context.Context, d Draft) (Case, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	var out record
 	if d.ID == "" {
-		id, err := newID()
-		if err != nil {
+		var id string
+		if id, err = newID(); err != nil {
 			return Case{}, err
 		}
 		out = record{ID: id, Name: name, Version: 1, Nodes: nodes, CreatedAt: now, UpdatedAt: now, CreatedBy: by, UpdatedBy: by}

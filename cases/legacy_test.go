@@ -157,3 +157,28 @@ func TestConcurrentSaves(t *testing.T) {
 		t.Fatalf("views left after Delete: %d (%v)", len(views), err)
 	}
 }
+
+// TestStoreFailuresSurface closes the graph store under the case store:
+// every call fails UNAVAILABLE rather than pretending.
+func TestStoreFailuresSurface(t *testing.T) {
+	s, closeStore := open(t, t.TempDir())
+	c, err := s.Save(t.Context(), Draft{Name: "x", View: json.RawMessage(view)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := closeStore(); err != nil {
+		t.Fatal(err)
+	}
+	calls := map[string]func() error{
+		"create": func() error { _, err := s.Save(t.Context(), Draft{Name: "y", View: json.RawMessage(view)}); return err },
+		"update": func() error { _, err := s.Save(t.Context(), Draft{ID: c.ID, Name: "y", View: json.RawMessage(view)}); return err },
+		"get":    func() error { _, err := s.Get(t.Context(), c.ID); return err },
+		"list":   func() error { _, err := s.List(t.Context(), 0); return err },
+		"delete": func() error { return s.Delete(t.Context(), c.ID) },
+	}
+	for name, call := range calls {
+		if err := call(); graph.ErrorCode(err) != graph.CodeUnavailable {
+			t.Errorf("%s on a closed store: %v, want UNAVAILABLE", name, err)
+		}
+	}
+}
