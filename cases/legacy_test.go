@@ -171,7 +171,10 @@ func TestStoreFailuresSurface(t *testing.T) {
 	}
 	calls := map[string]func() error{
 		"create": func() error { _, err := s.Save(t.Context(), Draft{Name: "y", View: json.RawMessage(view)}); return err },
-		"update": func() error { _, err := s.Save(t.Context(), Draft{ID: c.ID, Name: "y", View: json.RawMessage(view)}); return err },
+		"update": func() error {
+			_, err := s.Save(t.Context(), Draft{ID: c.ID, Name: "y", View: json.RawMessage(view)})
+			return err
+		},
 		"get":    func() error { _, err := s.Get(t.Context(), c.ID); return err },
 		"list":   func() error { _, err := s.List(t.Context(), 0); return err },
 		"delete": func() error { return s.Delete(t.Context(), c.ID) },
