@@ -5,8 +5,12 @@
 // keeps node IDs, never node data, so reopening a case reads the graph
 // again under the reader's own rights.
 //
-// Cases live in a bbolt file in the server's state directory, beside the
-// ingest jobs, whichever graph store serves the graph.
+// Cases live in the graph store's record store (graph/state), so several
+// servers over one Neo4j share them: a case's summary in the collection
+// "cases" under its ID, its view apart in "case-views" under "ID/nonce",
+// so that listing cases never reads views. A save writes the new view
+// under a fresh key, then moves the summary to it with compare-and-set;
+// a reader that finds the view gone (a save moved on) reads again.
 package cases
 
 import (
@@ -14,19 +18,20 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/state"
 )
 
 // Limits on what one case may hold.
@@ -36,7 +41,15 @@ const (
 	MaxByRunes   = 200
 )
 
-var bucket = []byte("cases")
+// Collections of the record store.
+const (
+	collCases = "cases"
+	collViews = "case-views"
+)
+
+// saveAttempts bounds how often a save that lost a race with another save
+// of the same case (without an expected version) reads and tries again.
+const saveAttempts = 8
 
 // Case is a saved view.
 type Case struct {
@@ -66,50 +79,57 @@ type Draft struct {
 	By              string
 }
 
-// Store is the case store over one bbolt file.
+// Store is the case store over a record store.
 type Store struct {
-	db  *bolt.DB
+	st  state.Store
+	log *slog.Logger
 	now func() time.Time
 }
 
-// Open opens (creating if needed) the case file cases.db in dir.
-func Open(dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("case store: %w", err)
+// Open returns the case store over st. When legacyDir holds a cases.db
+// of an earlier Redthread (which kept cases in their own file in the
+// state directory), its cases are imported once, keeping their IDs,
+// versions and times; the file is left as it was. log may be nil.
+func Open(ctx context.Context, st state.Store, legacyDir string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	path := filepath.Join(dir, "cases.db")
-	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: 2 * time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("case store %s: %w", path, err)
+	s := &Store{st: st, log: log, now: time.Now}
+	if legacyDir != "" {
+		if err := s.importLegacy(ctx, legacyDir); err != nil {
+			return nil, fmt.Errorf("case store: %w", err)
+		}
 	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucket)
-		return err
-	}); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("case store %s: %w", path, err)
-	}
-	return &Store{db: db, now: time.Now}, nil
+	return s, nil
 }
 
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close does nothing: the record store belongs to the graph store, which
+// its owner closes.
+func (s *Store) Close() error { return nil }
 
-// record is a case as stored.
+// record is a case's summary as stored; its view is the record ViewKey
+// of collViews.
 type record struct {
-	ID        string          `json:"id"`
-	Name      string          `json:"name"`
-	View      json.RawMessage `json:"view"`
-	Version   int             `json:"version"`
-	Nodes     int             `json:"nodes"`
-	CreatedAt time.Time       `json:"createdAt"`
-	UpdatedAt time.Time       `json:"updatedAt"`
-	CreatedBy string          `json:"createdBy,omitempty"`
-	UpdatedBy string          `json:"updatedBy,omitempty"`
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Version   int       `json:"version"`
+	Nodes     int       `json:"nodes"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	CreatedBy string    `json:"createdBy,omitempty"`
+	UpdatedBy string    `json:"updatedBy,omitempty"`
+	ViewKey   string    `json:"viewKey"`
+	ViewHash  string    `json:"viewHash"` // SHA-256 of the view, to know a save that changes nothing
 }
 
-func (r record) toCase() Case {
-	return Case(r)
+func (r record) toCase(view json.RawMessage) Case {
+	return Case{ID: r.ID, Name: r.Name, View: view, Version: r.Version, Nodes: r.Nodes,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy}
+}
+
+func viewHash(view []byte) string {
+	h := sha256.Sum256(view)
+	return hex.EncodeToString(h[:])
 }
 
 // Save creates or updates a case. Saving what is already stored (same name
@@ -135,38 +155,113 @@ func (s *Store) Save(ctx context.Context, d Draft) (Case, error) {
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	var out record
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
-		if d.ID == "" {
-			id, err := newID()
-			if err != nil {
-				return err
-			}
-			out = record{ID: id, Name: name, View: view, Version: 1, Nodes: nodes, CreatedAt: now, UpdatedAt: now, CreatedBy: by, UpdatedBy: by}
-			return put(b, out)
+	if d.ID == "" {
+		var id string
+		if id, err = newID(); err != nil {
+			return Case{}, err
 		}
-		cur, err := get(b, d.ID)
-		if err != nil {
-			return err
-		}
-		if d.ExpectedVersion != nil && *d.ExpectedVersion != cur.Version {
-			return graph.Errorf(graph.CodeConflict, "case %s is at version %d, not %d: it was saved since you opened it (by %s at %s)",
-				cur.ID, cur.Version, *d.ExpectedVersion, cmp.Or(cur.UpdatedBy, "someone"), cur.UpdatedAt.Format(time.RFC3339))
-		}
-		if cur.Name == name && bytes.Equal(cur.View, view) {
-			out = cur
-			return nil
-		}
-		out = cur
-		out.Name, out.View, out.Nodes = name, view, nodes
-		out.Version++
-		out.UpdatedAt, out.UpdatedBy = now, by
-		return put(b, out)
-	})
+		out = record{ID: id, Name: name, Version: 1, Nodes: nodes, CreatedAt: now, UpdatedAt: now, CreatedBy: by, UpdatedBy: by}
+		err = s.write(ctx, &out, view, state.Absent)
+	} else {
+		out, err = s.update(ctx, d, name, by, view, nodes, now)
+	}
 	if err != nil {
 		return Case{}, fmt.Errorf("save case: %w", err)
 	}
-	return out.toCase(), nil
+	return out.toCase(view), nil
+}
+
+// update applies a save to a stored case, reading it again when another
+// save moved it on meanwhile.
+func (s *Store) update(ctx context.Context, d Draft, name, by string, view []byte, nodes int, now time.Time) (record, error) {
+	hash := viewHash(view)
+	for attempt := 1; ; attempt++ {
+		cur, sv, err := s.summary(ctx, d.ID)
+		if err != nil {
+			return record{}, err
+		}
+		if d.ExpectedVersion != nil && *d.ExpectedVersion != cur.Version {
+			return record{}, graph.Errorf(graph.CodeConflict, "case %s is at version %d, not %d: it was saved since you opened it (by %s at %s)",
+				cur.ID, cur.Version, *d.ExpectedVersion, cmp.Or(cur.UpdatedBy, "someone"), cur.UpdatedAt.Format(time.RFC3339))
+		}
+		if cur.Name == name && cur.ViewHash == hash {
+			return cur, nil
+		}
+		out := cur
+		out.Name, out.Nodes = name, nodes
+		out.Version++
+		out.UpdatedAt, out.UpdatedBy = now, by
+		err = s.write(ctx, &out, view, sv)
+		switch {
+		case err == nil:
+			s.dropView(ctx, cur.ViewKey)
+			return out, nil
+		case errors.Is(err, state.ErrConflict) && attempt < saveAttempts:
+			continue
+		case errors.Is(err, state.ErrConflict):
+			return record{}, graph.WrapError(graph.CodeConflict, err, "case %s: saved by others %d times while this save ran: try again", cur.ID, attempt)
+		case errors.Is(err, state.ErrNotFound):
+			return record{}, notFound(d.ID)
+		}
+		return record{}, err
+	}
+}
+
+// write stores view under a fresh key, then r pointing at it if the
+// summary's record is at version expect; on failure the new view is
+// dropped again.
+func (s *Store) write(ctx context.Context, r *record, view []byte, expect state.Version) error {
+	nonce, err := newID()
+	if err != nil {
+		return err
+	}
+	r.ViewKey, r.ViewHash = r.ID+"/"+nonce, viewHash(view)
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.st.Put(ctx, collViews, r.ViewKey, view, state.Absent); err != nil {
+		return err
+	}
+	if _, err := s.st.Put(ctx, collCases, r.ID, v, expect); err != nil {
+		s.dropView(ctx, r.ViewKey)
+		return err
+	}
+	return nil
+}
+
+// dropView deletes a view no summary points at. A failure leaves it
+// behind, harmless, until its case is deleted.
+func (s *Store) dropView(ctx context.Context, key string) {
+	err := s.st.Delete(context.WithoutCancel(ctx), collViews, key, state.AnyVersion)
+	if err != nil && !errors.Is(err, state.ErrNotFound) {
+		s.log.WarnContext(ctx, "case view left behind", "key", key, "err", err)
+	}
+}
+
+// summary reads a case's summary and the version of its record.
+func (s *Store) summary(ctx context.Context, id string) (record, state.Version, error) {
+	if !validID(id) {
+		return record{}, 0, notFound(id)
+	}
+	rec, err := s.st.Get(ctx, collCases, id)
+	if errors.Is(err, state.ErrNotFound) {
+		return record{}, 0, notFound(id)
+	}
+	if err != nil {
+		return record{}, 0, err
+	}
+	var r record
+	if err := json.Unmarshal(rec.Value, &r); err != nil {
+		return record{}, 0, fmt.Errorf("case %s: stored record: %w", id, err)
+	}
+	return r, rec.Version, nil
+}
+
+// validID reports whether id can name a stored case: a record key
+// without the separator of view keys. Anything else is simply not found.
+func validID(id string) bool {
+	return state.CheckKey("id", id) == nil && !strings.Contains(id, "/")
 }
 
 // Get returns one case, or NOT_FOUND.
@@ -174,38 +269,45 @@ func (s *Store) Get(ctx context.Context, id string) (Case, error) {
 	if err := ctx.Err(); err != nil {
 		return Case{}, err
 	}
-	var r record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		r, err = get(tx.Bucket(bucket), id)
-		return err
-	})
-	if err != nil {
-		return Case{}, err
+	for attempt := 1; ; attempt++ {
+		r, _, err := s.summary(ctx, id)
+		if err != nil {
+			return Case{}, err
+		}
+		view, err := s.st.Get(ctx, collViews, r.ViewKey)
+		if errors.Is(err, state.ErrNotFound) && attempt < saveAttempts {
+			continue // a save replaced the view after we read the summary
+		}
+		if err != nil {
+			return Case{}, fmt.Errorf("case %s: view: %w", id, err)
+		}
+		return r.toCase(view.Value), nil
 	}
-	return r.toCase(), nil
 }
 
-// List returns up to limit cases, most recently saved first, without their
-// views.
+// List returns up to limit cases (0: all), most recently saved first,
+// without their views.
 func (s *Store) List(ctx context.Context, limit int) ([]Case, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var out []Case
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+	for after := ""; ; {
+		page, err := s.st.List(ctx, collCases, "", after, state.MaxList)
+		if err != nil {
+			return nil, fmt.Errorf("list cases: %w", err)
+		}
+		for _, rec := range page {
 			var r record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("case %s: stored record: %w", k, err)
+			if err := json.Unmarshal(rec.Value, &r); err != nil {
+				return nil, fmt.Errorf("list cases: case %s: stored record: %w", rec.Key, err)
 			}
-			r.View = nil
-			out = append(out, r.toCase())
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
+			out = append(out, r.toCase(nil))
+		}
+		if len(page) < state.MaxList {
+			break
+		}
+		after = page[len(page)-1].Key
 	}
 	slices.SortFunc(out, func(a, b Case) int {
 		if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
@@ -224,34 +326,33 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
-		if b.Get([]byte(id)) == nil {
-			return graph.Errorf(graph.CodeNotFound, "case %q: not found", id)
-		}
-		return b.Delete([]byte(id))
-	})
-}
-
-func get(b *bolt.Bucket, id string) (record, error) {
-	v := b.Get([]byte(id))
-	if v == nil {
-		return record{}, graph.Errorf(graph.CodeNotFound, "case %q: not found", id)
+	if !validID(id) {
+		return notFound(id)
 	}
-	var r record
-	if err := json.Unmarshal(v, &r); err != nil {
-		return record{}, fmt.Errorf("case %s: stored record: %w", id, err)
+	err := s.st.Delete(ctx, collCases, id, state.AnyVersion)
+	if errors.Is(err, state.ErrNotFound) {
+		return notFound(id)
 	}
-	return r, nil
-}
-
-func put(b *bolt.Bucket, r record) error {
-	v, err := json.Marshal(r)
 	if err != nil {
-		return err
+		return fmt.Errorf("delete case: %w", err)
 	}
-	return b.Put([]byte(r.ID), v)
+	// Its views, with any a failed save left behind.
+	for after := ""; ; {
+		views, err := s.st.List(context.WithoutCancel(ctx), collViews, id+"/", after, state.MaxList)
+		if err != nil {
+			s.log.WarnContext(ctx, "views of a deleted case left behind", "case", id, "err", err)
+		}
+		for _, v := range views {
+			s.dropView(ctx, v.Key)
+		}
+		if err != nil || len(views) < state.MaxList {
+			return nil
+		}
+		after = views[len(views)-1].Key
+	}
 }
+
+func notFound(id string) error { return graph.Errorf(graph.CodeNotFound, "case %q: not found", id) }
 
 // checkView accepts a JSON object of at most MaxViewBytes, returns it
 // compacted (so that re-saving the same view is recognised) and the length

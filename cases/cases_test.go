@@ -7,23 +7,30 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/boltstore"
 )
 
-func open(t *testing.T, dir string) *Store {
+// open opens the embedded graph store in dir and the case store over its
+// record store; closing the graph store is the returned func's job.
+func open(t *testing.T, dir string) (*Store, func() error) {
 	t.Helper()
-	s, err := Open(dir)
+	g, err := boltstore.Open(t.Context(), dir, boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	t.Cleanup(func() { _ = g.Close() })
+	s, err := Open(t.Context(), g.State(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, g.Close
 }
 
 const view = `{"v":1,"nodes":[{"id":"threat_group:lazarus-group","x":0,"y":0},{"id":"incident:coincheck-theft","x":10.5,"y":-3}],"edges":[]}`
 
 func TestSaveGetListDelete(t *testing.T) {
 	dir := t.TempDir()
-	s := open(t, dir)
+	s, closeStore := open(t, dir)
 	ctx := t.Context()
 	clock := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { clock = clock.Add(time.Minute); return clock }
@@ -74,10 +81,10 @@ func TestSaveGetListDelete(t *testing.T) {
 	}
 
 	// Reopened from disk, the case is the same.
-	if err := s.Close(); err != nil {
+	if err := closeStore(); err != nil {
 		t.Fatal(err)
 	}
-	s2 := open(t, dir)
+	s2, _ := open(t, dir)
 	got, err := s2.Get(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +104,7 @@ func TestSaveGetListDelete(t *testing.T) {
 }
 
 func TestSaveRejects(t *testing.T) {
-	s := open(t, t.TempDir())
+	s, _ := open(t, t.TempDir())
 	big := `{"nodes":[],"pad":"` + strings.Repeat("x", MaxViewBytes) + `"}`
 	tests := []struct {
 		name string

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/state"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
 )
@@ -28,7 +29,7 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 	logFormat := fs.String("log-format", "text", "text or json")
 	debugAddr := m.debugFlag(fs)
 	importDir := fs.String("import-dir", m.env("REDTHREAD_IMPORT_DIR", ""), "directory whose files the startIngest mutation may load (default: none, server-side files disabled) [$REDTHREAD_IMPORT_DIR]")
-	stateDir := fs.String("state-dir", m.env("REDTHREAD_STATE_DIR", ""), "directory of the server's state: ingest jobs, their checkpoints and uploads, under jobs/, and saved cases, in cases.db (default: the --data directory, with either store) [$REDTHREAD_STATE_DIR]")
+	stateDir := fs.String("state-dir", m.env("REDTHREAD_STATE_DIR", ""), "directory of the server's state: ingest jobs, their checkpoints and uploads, under jobs/ (saved cases live in the graph store; a cases.db found here, from an earlier version, is imported once) (default: the --data directory, with either store) [$REDTHREAD_STATE_DIR]")
 	maxUpload := byteSize(jobs.DefaultMaxUploadBytes)
 	if v := m.env("REDTHREAD_MAX_UPLOAD_SIZE", ""); v != "" {
 		if err := maxUpload.Set(v); err != nil {
@@ -78,7 +79,7 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 	}
 	// The state directory outlives the store's choice: with Neo4j the
 	// data directory holds only the server's state.
-	state := cmp.Or(*stateDir, sf.dir)
+	stateAt := cmp.Or(*stateDir, sf.dir)
 	limit := int64(maxUpload)
 	if limit == 0 {
 		limit = -1 // jobs.Config: 0 is the default, negative disables
@@ -87,12 +88,12 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	jcfg := jobs.Config{ImportDir: *importDir, StateDir: state, MaxUploadBytes: limit, MaxValueBytes: valueLimit, SameAs: store, Logger: logger}
+	jcfg := jobs.Config{ImportDir: *importDir, StateDir: stateAt, MaxUploadBytes: limit, MaxValueBytes: valueLimit, SameAs: store, Logger: logger}
 	jm, err := jobs.New(store, jcfg)
 	if err != nil && *stateDir == "" && sf.kind != "embedded" {
 		// A Neo4j deployment may run where the default directory is not
 		// writable (a container): serve, without what needs the state.
-		logger.Warn("ingest jobs kept in memory, without uploads or resumption: set --state-dir to a writable directory", "dir", state, "err", err)
+		logger.Warn("ingest jobs kept in memory, without uploads or resumption: set --state-dir to a writable directory", "dir", stateAt, "err", err)
 		jcfg.StateDir = ""
 		jm, err = jobs.New(store, jcfg)
 	}
@@ -101,12 +102,13 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 	}
 	defer jm.Close()
 	cfg.Jobs = jm
-	if jcfg.StateDir != "" {
-		cs, err := cases.Open(jcfg.StateDir)
+	if p, ok := store.(state.Provider); ok {
+		// Cases live in the graph store; an earlier Redthread kept them in
+		// the state directory, whence they are imported once.
+		cs, err := cases.Open(ctx, p.State(), stateAt, logger)
 		if err != nil {
 			return fmt.Errorf("cases: %w", err)
 		}
-		defer closeInto(&err, "cases", cs)
 		cfg.Cases = cs
 	}
 	for _, o := range strings.Split(*cors, ",") {
@@ -120,7 +122,7 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 	}
 	// Tests and scripts read this line to learn the port when --addr ends in :0.
 	fmt.Fprintf(m.Stdout, "redthread: listening on http://%s\n", ln.Addr())
-	logger.Info("serving", "url", "http://"+ln.Addr().String(), "store", sf.kind, "at", sf.where(), "state", state, "max_upload", jobs.FormatBytes(max(limit, 0)))
+	logger.Info("serving", "url", "http://"+ln.Addr().String(), "store", sf.kind, "at", sf.where(), "state", stateAt, "max_upload", jobs.FormatBytes(max(limit, 0)))
 	return server.New(store, cfg, logger).Serve(ctx, ln)
 }
 

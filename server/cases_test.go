@@ -10,16 +10,16 @@ import (
 )
 
 // TestCases saves, lists, reopens, updates and deletes a case over
-// GraphQL, with the real case store on disk.
+// GraphQL, with the real case store in the embedded graph store's file.
 func TestCases(t *testing.T) {
-	cs, err := cases.Open(t.TempDir())
+	store := openStore(t)
+	cs, err := cases.Open(t.Context(), store.State(), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cs.Close() })
 	cfg := server.DefaultConfig()
 	cfg.Cases = cs
-	ts := start(t, openStore(t), cfg)
+	ts := start(t, store, cfg)
 
 	view := map[string]any{"v": 1, "nodes": []any{map[string]any{"id": "threat_group:lazarus-group", "x": 1.5, "y": -2}}, "edges": []any{}, "filters": map[string]any{}}
 	const save = `mutation($id: ID, $name: String!, $view: JSON!, $v: Int) {
@@ -83,7 +83,7 @@ func TestCases(t *testing.T) {
 
 	// Without a case store the API says why.
 	bare := start(t, openStore(t), server.DefaultConfig())
-	if res := query(t, bare, `{ cases { id } }`, nil); res.code() != "UNAVAILABLE" || !strings.Contains(res.Errors[0].Message, "--state-dir") {
+	if res := query(t, bare, `{ cases { id } }`, nil); res.code() != "UNAVAILABLE" || !strings.Contains(res.Errors[0].Message, "keeps no records") {
 		t.Errorf("no case store: %v", res.Errors)
 	}
 }

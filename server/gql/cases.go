@@ -27,7 +27,7 @@ const (
 
 func (r *Resolver) caseStore() (CaseStore, error) {
 	if r.Cases == nil {
-		return nil, graph.Errorf(graph.CodeUnavailable, "this server keeps no cases: start it with a writable --state-dir")
+		return nil, graph.Errorf(graph.CodeUnavailable, "this server keeps no cases: its graph store keeps no records")
 	}
 	return r.Cases, nil
 }

@@ -36,6 +36,7 @@ var cases = []struct {
 	{"Logs", testLogs},
 	{"Bounds", testBounds},
 	{"ConcurrentCAS", testConcurrentCAS},
+	{"ConcurrentCreate", testConcurrentCreate},
 	{"ConcurrentAppend", testConcurrentAppend},
 	{"Cancelled", testCancelled},
 }
@@ -268,7 +269,7 @@ func testLogs(t *testing.T, s state.Store) {
 				t.Fatalf("Read(%s): entry %d is %q, want %q", tt.log, e.Seq, e.Value, want)
 			}
 		}
-		if fmt.Sprint(got) != fmt.Sprint(tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 			t.Fatalf("Read(%s, after %d, limit %d) = %v, want %v", tt.log, tt.after, tt.limit, got, tt.want)
 		}
 	}
@@ -353,6 +354,41 @@ func testConcurrentCAS(t *testing.T, s state.Store) {
 	r, err := s.Get(ctx, "counters", "n")
 	if err != nil || string(r.Value) != fmt.Sprint(workers*per) || r.Version != workers*per+1 {
 		t.Fatalf("counter %q at version %d (%v), want %d at %d", r.Value, r.Version, err, workers*per, workers*per+1)
+	}
+}
+
+// testConcurrentCreate has workers create one key at once: one creates
+// it, every other gets ErrConflict (not a backend error).
+func testConcurrentCreate(t *testing.T, s state.Store) {
+	ctx := t.Context()
+	var (
+		wg      sync.WaitGroup
+		created = make(chan int, workers)
+		errs    = make(chan error, workers)
+	)
+	for w := range workers {
+		wg.Go(func() {
+			_, err := s.Put(ctx, "agencies", "fiu", fmt.Append(nil, w), state.Absent)
+			switch {
+			case err == nil:
+				created <- w
+			case !errors.Is(err, state.ErrConflict):
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(created)
+	close(errs)
+	for err := range errs {
+		t.Fatalf("a concurrent create failed otherwise than with a conflict: %v", err)
+	}
+	if len(created) != 1 {
+		t.Fatalf("%d workers created the record, want 1", len(created))
+	}
+	r, err := s.Get(ctx, "agencies", "fiu")
+	if w := <-created; err != nil || string(r.Value) != fmt.Sprint(w) || r.Version != 1 {
+		t.Fatalf("stored %+v (%v), want worker %d's at version 1", r, err, w)
 	}
 }
 
