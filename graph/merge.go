@@ -197,7 +197,7 @@ func mergeSources(a, b []Source) []Source {
 
 // sameButJob reports whether two prepared sources are equal except for Job.
 func sameButJob(a, b Source) bool {
-	return a.Dataset == b.Dataset && a.Record == b.Record && a.Agency == b.Agency &&
+	return a.Dataset == b.Dataset && a.Record == b.Record && a.Agency == b.Agency && a.User == b.User &&
 		a.RetrievedAt.Equal(b.RetrievedAt) && a.URL == b.URL && a.Excerpt == b.Excerpt &&
 		a.Confidence == b.Confidence && a.Marking == b.Marking && a.Illustrative == b.Illustrative
 }
