@@ -147,6 +147,8 @@ type Node struct {
 	Marking    Marking   `json:"marking"`
 	ValidFrom  time.Time `json:"validFrom,omitzero"`
 	ValidTo    time.Time `json:"validTo,omitzero"`
+	// Claims: what each source said, when they differ (see claims.go).
+	Claims []NodeClaim `json:"claims,omitempty"`
 }
 
 // Edge is a directed relation between two nodes. Several edges of one kind
@@ -169,6 +171,8 @@ type Edge struct {
 	Marking    Marking   `json:"marking"`
 	ValidFrom  time.Time `json:"validFrom,omitzero"`
 	ValidTo    time.Time `json:"validTo,omitzero"`
+	// Claims: what each source said, when they differ (see claims.go).
+	Claims []EdgeClaim `json:"claims,omitempty"`
 }
 
 // Other returns the endpoint of e that is not id.

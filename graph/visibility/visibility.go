@@ -139,3 +139,11 @@ func Visible(v Viewer, fact string, s graph.Source) bool {
 func Sees(v Viewer, fact string) func(graph.Source) bool {
 	return func(s graph.Source) bool { return Visible(v, fact, s) }
 }
+
+// Node returns n as v sees it (graph.ViewNode), or nil when v sees none of
+// its sources.
+func Node(v Viewer, n *graph.Node) *graph.Node { return graph.ViewNode(n, Sees(v, n.ID)) }
+
+// Edge returns e as v sees it (graph.ViewEdge), or nil. The caller also
+// hides an edge whose endpoints v does not see.
+func Edge(v Viewer, e *graph.Edge) *graph.Edge { return graph.ViewEdge(e, Sees(v, e.ID)) }
