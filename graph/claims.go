@@ -144,9 +144,15 @@ func (c EdgeClaim) equal(d EdgeClaim) bool {
 // mergeClaims gives the claims of a merged record m from its two parts:
 // each source's claim is the join of its claims on either side; nil when
 // every claim is the record's own (whole). get(x, i) is part x's claim of
-// its source i.
-func mergeClaims[C interface{ equal(C) bool }](m []Source, parts [2][]Source, get func(part, i int) C, join func(a, b C) C, whole C) []C {
+// its source i; wholeParts[x] is part x's own values when its sources
+// claim it whole (its Claims are nil), else nil.
+func mergeClaims[C interface{ equal(C) bool }](m []Source, parts [2][]Source, get func(part, i int) C, join func(a, b C) C, whole C, wholeParts [2]*C) []C {
 	if len(m) == 1 {
+		return nil
+	}
+	// the common case: both parts' sources claim them whole, and the parts
+	// agree, so every source claims the (same) merged record
+	if wholeParts[0] != nil && wholeParts[1] != nil && (*wholeParts[0]).equal(*wholeParts[1]) && (*wholeParts[0]).equal(whole) {
 		return nil
 	}
 	byKey := make(map[string]C, len(m))
@@ -195,4 +201,17 @@ func LegacyEdgeClaims(e *Edge) []EdgeClaim {
 		return nil
 	}
 	return make([]EdgeClaim, len(e.Sources))
+}
+
+// wholeOf gives mergeClaims' wholeParts: a part's own values when it has
+// no claims.
+func wholeOf[C any](ca []C, a C, cb []C, b C) [2]*C {
+	var w [2]*C
+	if ca == nil {
+		w[0] = &a
+	}
+	if cb == nil {
+		w[1] = &b
+	}
+	return w
 }

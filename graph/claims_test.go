@@ -238,3 +238,41 @@ func TestClaimsOrderIndependent(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMergeNode: folding one more source into a wallet that many
+// sources name alike (the common case: claims stay nil), and into a
+// person whose sources disagree (claims kept).
+func BenchmarkMergeNode(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		label func(i int) string
+	}{
+		{"agree", func(int) string { return "" }},
+		{"disagree", func(i int) string { return "name " + strings.Repeat("x", i%7) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var m *Node
+			for i := range 100 {
+				n := Node{Kind: KindPerson, Key: "jin", Label: tc.label(i), Sources: []Source{{Dataset: "d", Record: strings.Repeat("r", i+1)}}}
+				if err := PrepareNode(&n); err != nil {
+					b.Fatal(err)
+				}
+				if m == nil {
+					m = &n
+					continue
+				}
+				m, _ = MergeNode(m, &n)
+			}
+			in := Node{Kind: KindPerson, Key: "jin", Label: tc.label(3), Sources: []Source{{Dataset: "e", Record: "new"}}}
+			if err := PrepareNode(&in); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := MergeNode(m, &in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -287,7 +287,7 @@ func MergeNode(old, in *Node) (*Node, error) {
 	parts := [2]*Node{old, in}
 	m.Claims = mergeClaims(m.Sources, [2][]Source{old.Sources, in.Sources},
 		func(p, i int) NodeClaim { return parts[p].ClaimAt(i) },
-		func(a, b NodeClaim) NodeClaim { return joinNodeClaims(a, b, old.Key) }, m.Claim())
+		func(a, b NodeClaim) NodeClaim { return joinNodeClaims(a, b, old.Key) }, m.Claim(), wholeOf(old.Claims, old.Claim(), in.Claims, in.Claim()))
 	return &m, nil
 }
 
@@ -341,7 +341,7 @@ func MergeEdge(old, in *Edge) (*Edge, error) {
 	m.Confidence, m.Marking = derive(m.Sources)
 	parts := [2]*Edge{old, in}
 	m.Claims = mergeClaims(m.Sources, [2][]Source{old.Sources, in.Sources},
-		func(p, i int) EdgeClaim { return parts[p].ClaimAt(i) }, joinEdgeClaims, m.Claim())
+		func(p, i int) EdgeClaim { return parts[p].ClaimAt(i) }, joinEdgeClaims, m.Claim(), wholeOf(old.Claims, old.Claim(), in.Claims, in.Claim()))
 	return &m, nil
 }
 
