@@ -15,7 +15,7 @@ import (
 
 // claimed returns a node and an edge merged from sources that disagree, so
 // that they carry claims.
-func claimed(t *testing.T) (*graph.Node, *graph.Edge) {
+func claimed(t testing.TB) (*graph.Node, *graph.Edge) {
 	t.Helper()
 	seoul := time.FixedZone("KST", 9*3600)
 	nodes := []graph.Node{

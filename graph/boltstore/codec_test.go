@@ -175,6 +175,12 @@ func FuzzDecode(f *testing.F) {
 	v, _ = enc.encodeEdge(edgeHead{from: 0, to: 1, kind: 2, key: "k"}, &e)
 	enc.commit()
 	f.Add(v)
+	cn, ce := claimed(f) // records with claims
+	v, _ = enc.encodeNode(0, cn)
+	f.Add(v)
+	v, _ = enc.encodeEdge(edgeHead{from: 0, to: 1, kind: 2, key: "k"}, ce)
+	enc.commit()
+	f.Add(v)
 	f.Add(dict.list[0].encode())
 	ids := []string{"wallet:a", "wallet:b"}
 	f.Fuzz(func(t *testing.T, v []byte) {
