@@ -122,7 +122,7 @@ type Source struct {
 	Excerpt      string    `json:"excerpt,omitempty"`      // the passage the fact rests on
 	Confidence   int       `json:"confidence,omitempty"`   // 0–100; 0 means unknown (treated as ConfidenceUnknown)
 	Marking      Marking   `json:"marking,omitempty"`      // empty means TLP:CLEAR
-	Agency       string    `json:"agency,omitempty"`       // owning agency; empty means public (see graph/visibility)
+	Agency       string    `json:"agency,omitempty"`       // owning agency; empty: public data, or the home agency's (graph/visibility)
 	User         string    `json:"user,omitempty"`         // who ingested it: the named recipient of a RED source
 	Illustrative bool      `json:"illustrative,omitempty"` // synthetic data standing in for facts the source does not give
 }
