@@ -65,6 +65,7 @@ func PrepareNodeKnown(n *Node, known func(id string) bool) error {
 		return err
 	}
 	n.Sources, n.Confidence, n.Marking = src, conf, mark
+	n.Claims = nil // input never says who said what: its sources claim it whole
 	if !n.ValidTo.IsZero() && n.ValidTo.Before(n.ValidFrom) {
 		return Errorf(CodeInvalid, "validTo %s is before validFrom %s", n.ValidTo.Format("2006-01-02"), n.ValidFrom.Format("2006-01-02"))
 	}
@@ -123,6 +124,7 @@ func PrepareEdgeKnown(e *Edge, fromKnown, toKnown bool) error {
 		return err
 	}
 	e.Sources, e.Confidence, e.Marking = src, conf, mark
+	e.Claims = nil // as for nodes
 	return nil
 }
 
@@ -197,7 +199,7 @@ func mergeSources(a, b []Source) []Source {
 
 // sameButJob reports whether two prepared sources are equal except for Job.
 func sameButJob(a, b Source) bool {
-	return a.Dataset == b.Dataset && a.Record == b.Record && a.Agency == b.Agency &&
+	return a.Dataset == b.Dataset && a.Record == b.Record && a.Agency == b.Agency && a.User == b.User &&
 		a.RetrievedAt.Equal(b.RetrievedAt) && a.URL == b.URL && a.Excerpt == b.Excerpt &&
 		a.Confidence == b.Confidence && a.Marking == b.Marking && a.Illustrative == b.Illustrative
 }
@@ -272,25 +274,20 @@ func normAliases(in []string, label string) []string {
 // MergeNode folds an incoming, prepared node into the stored one: sources
 // are united, the preferred label kept (preferLabel) with every other
 // label among the aliases, properties united (mergeProps), validity
-// widened. Both must have the same ID.
+// widened (joinNodeClaims); each source's claim is joined by the same
+// rule. Both must have the same ID.
 func MergeNode(old, in *Node) (*Node, error) {
 	if old.ID != in.ID {
 		return nil, fmt.Errorf("merge node %q into %q: different IDs", in.ID, old.ID)
 	}
 	m := *old
-	m.Label = preferLabel(old.Label, in.Label, old.Key)
-	aliases := slices.Concat(old.Aliases, in.Aliases)
-	for _, l := range []string{old.Label, in.Label} {
-		if l != old.Key {
-			aliases = append(aliases, l)
-		}
-	}
-	m.Aliases = normAliases(aliases, m.Label)
-	m.Props = mergeProps(old.Props, in.Props)
+	m.setClaim(joinNodeClaims(old.Claim(), in.Claim(), old.Key))
 	m.Sources = mergeSources(old.Sources, in.Sources)
 	m.Confidence, m.Marking = derive(m.Sources)
-	m.ValidFrom = earliest(old.ValidFrom, in.ValidFrom)
-	m.ValidTo = latest(old.ValidTo, in.ValidTo)
+	parts := [2]*Node{old, in}
+	m.Claims = mergeClaims(m.Sources, [2][]Source{old.Sources, in.Sources},
+		func(p, i int) NodeClaim { return parts[p].ClaimAt(i) },
+		func(a, b NodeClaim) NodeClaim { return joinNodeClaims(a, b, old.Key) }, m.Claim(), wholeOf(old.Claims, old.Claim(), in.Claims, in.Claim()))
 	return &m, nil
 }
 
@@ -339,16 +336,12 @@ func MergeEdge(old, in *Edge) (*Edge, error) {
 		return nil, fmt.Errorf("merge edge %q into %q: different IDs", in.ID, old.ID)
 	}
 	m := *old
-	m.Amount = max(old.Amount, in.Amount)
-	m.ValueUSD = max(old.ValueUSD, in.ValueUSD)
-	m.Time = earliest(old.Time, in.Time)
-	m.Asset = minNonEmpty(old.Asset, in.Asset)
-	m.TxHash = minNonEmpty(old.TxHash, in.TxHash)
-	m.Props = mergeProps(old.Props, in.Props)
+	m.setClaim(joinEdgeClaims(old.Claim(), in.Claim()))
 	m.Sources = mergeSources(old.Sources, in.Sources)
 	m.Confidence, m.Marking = derive(m.Sources)
-	m.ValidFrom = earliest(old.ValidFrom, in.ValidFrom)
-	m.ValidTo = latest(old.ValidTo, in.ValidTo)
+	parts := [2]*Edge{old, in}
+	m.Claims = mergeClaims(m.Sources, [2][]Source{old.Sources, in.Sources},
+		func(p, i int) EdgeClaim { return parts[p].ClaimAt(i) }, joinEdgeClaims, m.Claim(), wholeOf(old.Claims, old.Claim(), in.Claims, in.Claim()))
 	return &m, nil
 }
 

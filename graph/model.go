@@ -122,7 +122,8 @@ type Source struct {
 	Excerpt      string    `json:"excerpt,omitempty"`      // the passage the fact rests on
 	Confidence   int       `json:"confidence,omitempty"`   // 0–100; 0 means unknown (treated as ConfidenceUnknown)
 	Marking      Marking   `json:"marking,omitempty"`      // empty means TLP:CLEAR
-	Agency       string    `json:"agency,omitempty"`       // owning agency; empty means public
+	Agency       string    `json:"agency,omitempty"`       // owning agency; empty: public data, or the home agency's (graph/visibility)
+	User         string    `json:"user,omitempty"`         // who ingested it: the named recipient of a RED source
 	Illustrative bool      `json:"illustrative,omitempty"` // synthetic data standing in for facts the source does not give
 }
 
@@ -146,6 +147,8 @@ type Node struct {
 	Marking    Marking   `json:"marking"`
 	ValidFrom  time.Time `json:"validFrom,omitzero"`
 	ValidTo    time.Time `json:"validTo,omitzero"`
+	// Claims: what each source said, when they differ (see claims.go).
+	Claims []NodeClaim `json:"claims,omitempty"`
 }
 
 // Edge is a directed relation between two nodes. Several edges of one kind
@@ -168,6 +171,8 @@ type Edge struct {
 	Marking    Marking   `json:"marking"`
 	ValidFrom  time.Time `json:"validFrom,omitzero"`
 	ValidTo    time.Time `json:"validTo,omitzero"`
+	// Claims: what each source said, when they differ (see claims.go).
+	Claims []EdgeClaim `json:"claims,omitempty"`
 }
 
 // Other returns the endpoint of e that is not id.

@@ -48,8 +48,14 @@ var (
 // schemaVersion changes whenever the layout above does; Open refuses files
 // written under another version rather than misreading them. Version 1 had
 // an "eid" bucket of edge ID hashes; version 2 stored JSON records keyed by
-// readable IDs.
-const schemaVersion = "3"
+// readable IDs. Version 3 had no claims (claims.go) and no source users: it
+// reads as version 4 (a record of several sources without claims is a
+// legacy one, a source context without a user has none), so Open turns
+// its version into 4, which an older build then refuses.
+const schemaVersion = "4"
+
+// schemaUpgradable is the version Open upgrades in place.
+const schemaUpgradable = "3"
 
 // fixed tables derived from the closed kind sets; never mutated.
 var (
@@ -234,6 +240,7 @@ const (
 	fValidFrom
 	fValidTo
 	fTxHashIsKey // a transfer keyed by its tx hash stores the hash once
+	// fClaims (claims.go) is the next bit
 )
 
 // encoder writes records; it resolves source contexts against the store's
@@ -361,8 +368,15 @@ func (e *encoder) encodeNode(num uint32, n *graph.Node) ([]byte, error) {
 	for _, a := range n.Aliases {
 		b = appendStr(b, a)
 	}
-	b = binary.AppendUvarint(b, bodyFlags(n.Props, n.ValidFrom, n.ValidTo))
+	flags := bodyFlags(n.Props, n.ValidFrom, n.ValidTo)
+	if hasClaims(len(n.Sources)) {
+		flags |= fClaims
+	}
+	b = binary.AppendUvarint(b, flags)
 	b, err := e.appendBody(b, n.Props, n.ValidFrom, n.ValidTo, n.Confidence, n.Marking, n.Sources)
+	if err == nil {
+		b, err = e.appendNodeClaims(b, n)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", n.ID, err)
 	}
@@ -405,6 +419,7 @@ func decodeNode(d *sourceDict, id string, v []byte) (*graph.Node, error) {
 	n := graph.Node{ID: id, Kind: kind, Key: key, Label: h.label, Aliases: h.aliases}
 	flags := r.uvarint()
 	n.Props, n.ValidFrom, n.ValidTo, n.Confidence, n.Marking, n.Sources = readBody(&r, d, flags)
+	readNodeClaims(&r, flags, &n)
 	if err := r.done(); err != nil {
 		return nil, fmt.Errorf("node %s: %w", id, err)
 	}
@@ -477,6 +492,9 @@ func (e *encoder) encodeEdge(h edgeHead, ed *graph.Edge) ([]byte, error) {
 	case ed.TxHash != "":
 		flags |= fTxHash
 	}
+	if hasClaims(len(ed.Sources)) {
+		flags |= fClaims
+	}
 	b = binary.AppendUvarint(b, flags)
 	if flags&fAmount != 0 {
 		b = appendFloat(b, ed.Amount)
@@ -494,6 +512,9 @@ func (e *encoder) encodeEdge(h edgeHead, ed *graph.Edge) ([]byte, error) {
 		b = appendStr(b, ed.TxHash)
 	}
 	b, err := e.appendBody(b, ed.Props, ed.ValidFrom, ed.ValidTo, ed.Confidence, ed.Marking, ed.Sources)
+	if err == nil {
+		b, err = e.appendEdgeClaims(b, ed)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("edge %s: %w", ed.ID, err)
 	}
@@ -529,6 +550,7 @@ func decodeEdge(d *sourceDict, ids []string, v []byte) (*graph.Edge, error) {
 		e.TxHash = r.str()
 	}
 	e.Props, e.ValidFrom, e.ValidTo, e.Confidence, e.Marking, e.Sources = readBody(&r, d, flags)
+	readEdgeClaims(&r, flags, &e)
 	if err := r.done(); err != nil {
 		return nil, fmt.Errorf("edge %s: %w", e.ID, err)
 	}

@@ -28,9 +28,9 @@ func TestCodecKnowsEveryField(t *testing.T) {
 		typ  reflect.Type
 		want []string
 	}{
-		{reflect.TypeFor[graph.Node](), []string{"ID", "Kind", "Key", "Label", "Aliases", "Props", "Sources", "Confidence", "Marking", "ValidFrom", "ValidTo"}},
-		{reflect.TypeFor[graph.Edge](), []string{"ID", "Kind", "From", "To", "Key", "Amount", "Asset", "ValueUSD", "Time", "TxHash", "Props", "Sources", "Confidence", "Marking", "ValidFrom", "ValidTo"}},
-		{reflect.TypeFor[graph.Source](), []string{"Dataset", "Record", "Job", "RetrievedAt", "URL", "Excerpt", "Confidence", "Marking", "Agency", "Illustrative"}},
+		{reflect.TypeFor[graph.Node](), []string{"ID", "Kind", "Key", "Label", "Aliases", "Props", "Sources", "Confidence", "Marking", "ValidFrom", "ValidTo", "Claims"}},
+		{reflect.TypeFor[graph.Edge](), []string{"ID", "Kind", "From", "To", "Key", "Amount", "Asset", "ValueUSD", "Time", "TxHash", "Props", "Sources", "Confidence", "Marking", "ValidFrom", "ValidTo", "Claims"}},
+		{reflect.TypeFor[graph.Source](), []string{"Dataset", "Record", "Job", "RetrievedAt", "URL", "Excerpt", "Confidence", "Marking", "Agency", "User", "Illustrative"}},
 	} {
 		if got := fields(c.typ); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s fields changed: update codec.go, srcdict.go and this test\n got %q", c.typ, got)
@@ -173,6 +173,12 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	v, _ = enc.encodeEdge(edgeHead{from: 0, to: 1, kind: 2, key: "k"}, &e)
+	enc.commit()
+	f.Add(v)
+	cn, ce := claimed(f) // records with claims
+	v, _ = enc.encodeNode(0, cn)
+	f.Add(v)
+	v, _ = enc.encodeEdge(edgeHead{from: 0, to: 1, kind: 2, key: "k"}, ce)
 	enc.commit()
 	f.Add(v)
 	f.Add(dict.list[0].encode())

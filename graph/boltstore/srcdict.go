@@ -16,6 +16,7 @@ import (
 // are prepared in UTC).
 type sourceCtx struct {
 	dataset, job, agency string
+	user                 string // last in the encoding, absent when empty (schema 3 had none)
 	retrieved            bool
 	sec                  int64
 	nsec                 int32
@@ -25,7 +26,7 @@ type sourceCtx struct {
 }
 
 func contextOf(s *graph.Source) sourceCtx {
-	c := sourceCtx{dataset: s.Dataset, job: s.Job, agency: s.Agency, confidence: s.Confidence,
+	c := sourceCtx{dataset: s.Dataset, job: s.Job, agency: s.Agency, user: s.User, confidence: s.Confidence,
 		marking: s.Marking, illustrative: s.Illustrative}
 	if !s.RetrievedAt.IsZero() {
 		c.retrieved, c.sec, c.nsec = true, s.RetrievedAt.Unix(), int32(s.RetrievedAt.Nanosecond())
@@ -35,7 +36,7 @@ func contextOf(s *graph.Source) sourceCtx {
 
 // source returns a Source with the context's fields set.
 func (c sourceCtx) source() graph.Source {
-	s := graph.Source{Dataset: c.dataset, Job: c.job, Agency: c.agency, Confidence: c.confidence,
+	s := graph.Source{Dataset: c.dataset, Job: c.job, Agency: c.agency, User: c.user, Confidence: c.confidence,
 		Marking: c.marking, Illustrative: c.illustrative}
 	if c.retrieved {
 		s.RetrievedAt = time.Unix(c.sec, int64(c.nsec)).UTC()
@@ -60,7 +61,11 @@ func (c sourceCtx) encode() []byte {
 		b = binary.AppendUvarint(b, uint64(c.nsec))
 	}
 	b = binary.AppendVarint(b, int64(c.confidence))
-	return appendMarking(b, c.marking)
+	b = appendMarking(b, c.marking)
+	if c.user != "" {
+		b = appendStr(b, c.user)
+	}
+	return b
 }
 
 func decodeSourceCtx(v []byte) (sourceCtx, error) {
@@ -78,6 +83,11 @@ func decodeSourceCtx(v []byte) (sourceCtx, error) {
 	}
 	c.confidence = int(r.varint())
 	c.marking = r.marking()
+	if len(r.b) > 0 {
+		if c.user = r.str(); c.user == "" {
+			r.fail() // an empty user is written as none: one encoding per context
+		}
+	}
 	return c, r.done()
 }
 

@@ -112,6 +112,12 @@ func (s *Store) init() error {
 	if err != nil {
 		return err
 	}
+	if string(version) == schemaUpgradable {
+		if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keySchema, []byte(schemaVersion)) }); err != nil {
+			return fmt.Errorf("upgrade schema %s to %s: %w", version, schemaVersion, err)
+		}
+		version = []byte(schemaVersion)
+	}
 	switch {
 	case version != nil && string(version) != schemaVersion:
 		return fmt.Errorf("schema version %q, this build reads %q and does not convert older files: ingest again into a new data directory: %w", version, schemaVersion, ErrIncompatible)

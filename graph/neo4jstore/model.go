@@ -165,13 +165,14 @@ type source struct {
 	Confidence   int           `json:"c,omitempty"`
 	Marking      graph.Marking `json:"m,omitempty"`
 	Agency       string        `json:"a,omitempty"`
+	User         string        `json:"w,omitempty"`
 	Illustrative bool          `json:"i,omitempty"`
 }
 
 func packSources(in []graph.Source) []source {
 	out := make([]source, len(in))
 	for i, s := range in {
-		out[i] = source{s.Dataset, s.Record, s.Job, s.RetrievedAt, s.URL, s.Excerpt, s.Confidence, s.Marking, s.Agency, s.Illustrative}
+		out[i] = source{s.Dataset, s.Record, s.Job, s.RetrievedAt, s.URL, s.Excerpt, s.Confidence, s.Marking, s.Agency, s.User, s.Illustrative}
 		if s.Marking == graph.TLPClear {
 			out[i].Marking = ""
 		}
@@ -186,7 +187,7 @@ func unpackSources(in []source) []graph.Source {
 	out := make([]graph.Source, len(in))
 	for i, s := range in {
 		out[i] = graph.Source{Dataset: s.Dataset, Record: s.Record, Job: s.Job, RetrievedAt: s.RetrievedAt, URL: s.URL,
-			Excerpt: s.Excerpt, Confidence: s.Confidence, Marking: cmp.Or(s.Marking, graph.TLPClear), Agency: s.Agency, Illustrative: s.Illustrative}
+			Excerpt: s.Excerpt, Confidence: s.Confidence, Marking: cmp.Or(s.Marking, graph.TLPClear), Agency: s.Agency, User: s.User, Illustrative: s.Illustrative}
 	}
 	return out
 }
@@ -217,24 +218,26 @@ func agencies(src []graph.Source) []string {
 
 // nodeData is what a node keeps in d.
 type nodeData struct {
-	Aliases    []string    `json:"a,omitempty"`
-	Confidence *int        `json:"c,omitempty"` // nil: topConfidence(sources)
-	Props      graph.Props `json:"p,omitempty"`
-	Sources    []source    `json:"s"`
-	ValidFrom  time.Time   `json:"f,omitzero"`
-	ValidTo    time.Time   `json:"v,omitzero"`
+	Aliases    []string     `json:"a,omitempty"`
+	Confidence *int         `json:"c,omitempty"` // nil: topConfidence(sources)
+	Props      graph.Props  `json:"p,omitempty"`
+	Sources    []source     `json:"s"`
+	ValidFrom  time.Time    `json:"f,omitzero"`
+	ValidTo    time.Time    `json:"v,omitzero"`
+	Claims     *[]nodeClaim `json:"k,omitempty"` // claims.go
 }
 
 // edgeData is what an edge keeps in d.
 type edgeData struct {
 	// TxHash: nil when empty, "" when it is the key up to its first ':'
 	// (a transfer's key is its hash and output or log index).
-	TxHash     *string     `json:"x,omitempty"`
-	Confidence *int        `json:"c,omitempty"` // nil: topConfidence(sources)
-	Props      graph.Props `json:"p,omitempty"`
-	Sources    []source    `json:"s"`
-	ValidFrom  time.Time   `json:"f,omitzero"`
-	ValidTo    time.Time   `json:"v,omitzero"`
+	TxHash     *string      `json:"x,omitempty"`
+	Confidence *int         `json:"c,omitempty"` // nil: topConfidence(sources)
+	Props      graph.Props  `json:"p,omitempty"`
+	Sources    []source     `json:"s"`
+	ValidFrom  time.Time    `json:"f,omitzero"`
+	ValidTo    time.Time    `json:"v,omitzero"`
+	Claims     *[]edgeClaim `json:"k,omitempty"` // claims.go
 }
 
 // txOfKey is the transaction hash a transfer's key starts with.
@@ -256,7 +259,8 @@ func edgeKey(id, from, to string, kind graph.EdgeKind) string {
 
 // nodeProps returns the stored properties of a prepared node.
 func nodeProps(n *graph.Node) (map[string]any, error) {
-	d := nodeData{Aliases: n.Aliases, Props: n.Props, Sources: packSources(n.Sources), ValidFrom: n.ValidFrom.UTC(), ValidTo: n.ValidTo.UTC()}
+	d := nodeData{Aliases: n.Aliases, Props: n.Props, Sources: packSources(n.Sources), ValidFrom: n.ValidFrom.UTC(), ValidTo: n.ValidTo.UTC(),
+		Claims: packNodeClaims(n)}
 	if n.Confidence != topConfidence(n.Sources) {
 		d.Confidence = &n.Confidence
 	}
@@ -281,7 +285,8 @@ func nodeProps(n *graph.Node) (map[string]any, error) {
 
 // edgeProps returns the stored properties of a prepared edge.
 func edgeProps(e *graph.Edge) (map[string]any, error) {
-	d := edgeData{Props: e.Props, Sources: packSources(e.Sources), ValidFrom: e.ValidFrom.UTC(), ValidTo: e.ValidTo.UTC()}
+	d := edgeData{Props: e.Props, Sources: packSources(e.Sources), ValidFrom: e.ValidFrom.UTC(), ValidTo: e.ValidTo.UTC(),
+		Claims: packEdgeClaims(e)}
 	switch {
 	case e.TxHash == "":
 	case e.TxHash == txOfKey(e.Key):
@@ -419,6 +424,7 @@ func decodeNode(m map[string]any) (*graph.Node, error) {
 	p.json("d", &d)
 	n.Aliases, n.Props, n.Sources = d.Aliases, d.Props, unpackSources(d.Sources)
 	n.ValidFrom, n.ValidTo = d.ValidFrom, d.ValidTo
+	n.Claims = unpackNodeClaims(d.Claims, n)
 	n.Confidence = topConfidence(n.Sources)
 	if d.Confidence != nil {
 		n.Confidence = *d.Confidence
@@ -449,6 +455,7 @@ func decodeEdge(typ, from, to string, m map[string]any) (*graph.Edge, error) {
 	var d edgeData
 	p.json("d", &d)
 	e.Props, e.Sources, e.ValidFrom, e.ValidTo = d.Props, unpackSources(d.Sources), d.ValidFrom, d.ValidTo
+	e.Claims = unpackEdgeClaims(d.Claims, e)
 	if d.TxHash != nil {
 		e.TxHash = cmp.Or(*d.TxHash, txOfKey(e.Key))
 	}
@@ -472,6 +479,7 @@ func decodeNodeV1(m map[string]any) (*graph.Node, error) {
 	}
 	p.json("sources", &n.Sources)
 	p.json("props", &n.Props)
+	n.Claims = graph.LegacyNodeClaims(n) // who said what is unknown
 	if p.err != nil {
 		return nil, fmt.Errorf("node %q: %w", n.ID, p.err)
 	}
@@ -489,6 +497,7 @@ func decodeEdgeV1(kind graph.EdgeKind, from, to string, m map[string]any) (*grap
 	}
 	p.json("sources", &e.Sources)
 	p.json("props", &e.Props)
+	e.Claims = graph.LegacyEdgeClaims(e)
 	if p.err != nil {
 		return nil, fmt.Errorf("edge %q: %w", e.ID, p.err)
 	}

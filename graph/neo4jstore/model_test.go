@@ -175,9 +175,9 @@ func TestLayoutCoversEveryField(t *testing.T) {
 		v     any
 		known string
 	}{
-		{graph.Node{}, "ID Kind Key Label Aliases Props Sources Confidence Marking ValidFrom ValidTo"},
-		{graph.Edge{}, "ID Kind From To Key Amount Asset ValueUSD Time TxHash Props Sources Confidence Marking ValidFrom ValidTo"},
-		{graph.Source{}, "Dataset Record Job RetrievedAt URL Excerpt Confidence Marking Agency Illustrative"},
+		{graph.Node{}, "ID Kind Key Label Aliases Props Sources Confidence Marking ValidFrom ValidTo Claims"},
+		{graph.Edge{}, "ID Kind From To Key Amount Asset ValueUSD Time TxHash Props Sources Confidence Marking ValidFrom ValidTo Claims"},
+		{graph.Source{}, "Dataset Record Job RetrievedAt URL Excerpt Confidence Marking Agency User Illustrative"},
 	} {
 		typ := reflect.TypeOf(c.v)
 		var names []string

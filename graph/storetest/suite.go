@@ -77,6 +77,7 @@ func baseCases() []suiteCase {
 		{"Idempotent", testIdempotent},
 		{"MergeSources", testMergeSources},
 		{"MergeWithinBatch", testMergeWithinBatch},
+		{"Claims", testClaims},
 		{"Rejections", testRejections},
 		{"NodesOrder", testNodesOrder},
 		{"NotFound", testNotFound},
