@@ -54,14 +54,15 @@ test: lint pyenv test-go test-web test-e2e ## run every test
 # every object ("Cannot locate a schema").
 PYTHON            ?= python3
 STIX2_VALIDATOR   := stix2-validator==3.3.2
-VENV_VALIDATOR    := .venv/bin/stix2_validator
+PYENV_STAMP       := .venv/.installed-$(STIX2_VALIDATOR)
 
-pyenv: $(VENV_VALIDATOR) ## the Python tools tests use (.venv: stix2-validator from PyPI)
+pyenv: $(PYENV_STAMP) ## the Python tools tests use (.venv: stix2-validator from PyPI)
 
-$(VENV_VALIDATOR):
+$(PYENV_STAMP):
 	$(PYTHON) -m venv .venv
 	.venv/bin/pip install --quiet --disable-pip-version-check '$(STIX2_VALIDATOR)'
-	@test -x $@
+	@test -x .venv/bin/stix2_validator
+	@touch $@
 
 # golangci-lint at a pinned version, built once into bin/ (.golangci.yml says
 # which linters and why). gofmt and go vet run inside it.
