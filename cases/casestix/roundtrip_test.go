@@ -112,11 +112,11 @@ func TestMarkings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{ // fact ID or object type → TLP 2.0 marking definition
-		"threat_group:lazarus-group":  "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", // CLEAR and an AMBER source
+		"threat_group:lazarus-group":   "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", // CLEAR and an AMBER source
 		"identifier:phone:+1555010023": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", // RED
-		"person:illustrative-it-worker-persona-a>USES>identifier:phone:+1555010023":                   "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-		"threat_group:lazarus-group>CONTROLS>wallet:eth:0x04f270eb088d8d948db1e882c3d5eb6929e3dae4":   "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-		"wallet:eth:0x04f270eb088d8d948db1e882c3d5eb6929e3dae4":                                       "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+		"person:illustrative-it-worker-persona-a>USES>identifier:phone:+1555010023":                 "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+		"threat_group:lazarus-group>CONTROLS>wallet:eth:0x04f270eb088d8d948db1e882c3d5eb6929e3dae4": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+		"wallet:eth:0x04f270eb088d8d948db1e882c3d5eb6929e3dae4":                                     "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
 		"report": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 		"note":   "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 	}
