@@ -31,6 +31,16 @@ const (
 	maxNoteRunes   = 10_000 // the longest note web/src/caseView.ts accepts
 )
 
+// ImportOptions say who imports.
+type ImportOptions struct {
+	// Agency, when set, owns every imported source, whatever agency the
+	// bundle names: a bundle's claims about owners on another deployment
+	// mean nothing here, and must not make facts pass for another agency's
+	// of this one. Empty keeps the bundle's owners (a deployment without
+	// agencies yet).
+	Agency string
+}
+
 // Imported is what Import read from a bundle.
 type Imported struct {
 	// Batch holds the facts with their IDs, keys, sources and markings.
@@ -60,6 +70,7 @@ type raw struct {
 }
 
 type importer struct {
+	agency   string
 	objs     []raw
 	byID     map[string]int // STIX id → index in objs
 	markings map[string]graph.Marking
@@ -79,7 +90,7 @@ type importer struct {
 // a reference to an object or marking it does not hold, a fact that does
 // not match its object) is refused whole with a coded error naming the
 // object.
-func Import(ctx context.Context, bundle []byte) (Imported, error) {
+func Import(ctx context.Context, bundle []byte, opts ImportOptions) (Imported, error) {
 	if len(bundle) > MaxBundleBytes {
 		return Imported{}, graph.Errorf(graph.CodeLimit, "bundle: %s, over the limit of %s", ingest.FormatBytes(int64(len(bundle))), ingest.FormatBytes(MaxBundleBytes))
 	}
@@ -96,7 +107,7 @@ func Import(ctx context.Context, bundle []byte) (Imported, error) {
 	if len(b.Objects) > MaxObjects {
 		return Imported{}, graph.Errorf(graph.CodeLimit, "bundle: %d objects, more than %d", len(b.Objects), MaxObjects)
 	}
-	im := &importer{byID: map[string]int{}, markings: map[string]graph.Marking{}, nodeOf: map[string]string{}, nodes: map[string]bool{}, creators: map[string]bool{}}
+	im := &importer{agency: strings.TrimSpace(opts.Agency), byID: map[string]int{}, markings: map[string]graph.Marking{}, nodeOf: map[string]string{}, nodes: map[string]bool{}, creators: map[string]bool{}}
 	for i, r := range b.Objects {
 		if err := ctx.Err(); err != nil {
 			return Imported{}, err
@@ -246,6 +257,11 @@ func (im *importer) fact(o raw, ext json.RawMessage) error {
 	sources, err := sourcesIn(o.ID, f.Sources, mark)
 	if err != nil {
 		return err
+	}
+	if im.agency != "" {
+		for i := range sources {
+			sources[i].Agency = im.agency
+		}
 	}
 	if o.Type == "relationship" {
 		return im.edge(o, f, sources)

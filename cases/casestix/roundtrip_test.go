@@ -31,7 +31,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || !bytes.Equal(b, again) {
 		t.Fatalf("a second export of the same case differs (%v)", err)
 	}
-	im, err := casestix.Import(ctx, b)
+	im, err := casestix.Import(ctx, b, casestix.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,14 +246,14 @@ func TestImportHostile(t *testing.T) {
 		{"id of another type", `{"type":"bundle","objects":[{"type":"identity","id":"report--1"}]}`, graph.CodeInvalid, "objects[0] report--1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := casestix.Import(ctx, []byte(tc.bundle))
+			_, err := casestix.Import(ctx, []byte(tc.bundle), casestix.ImportOptions{})
 			if graph.ErrorCode(err) != tc.code || err == nil || !strings.Contains(err.Error(), tc.says) {
 				t.Errorf("got %v (%s), want %s saying %q", err, graph.ErrorCode(err), tc.code, tc.says)
 			}
 		})
 	}
 	// Objects of another producer are reported, not fatal.
-	im, err := casestix.Import(ctx, with(map[string]any{"type": "malware", "spec_version": "2.1", "id": "malware--9f2b6a52-2a50-4b7d-8b4c-444444444444", "name": "AppleJeus", "is_family": true}))
+	im, err := casestix.Import(ctx, with(map[string]any{"type": "malware", "spec_version": "2.1", "id": "malware--9f2b6a52-2a50-4b7d-8b4c-444444444444", "name": "AppleJeus", "is_family": true}), casestix.ImportOptions{})
 	if err != nil || len(im.Batch.Nodes) != 3 || len(im.Skipped) != 1 || !strings.HasPrefix(im.Skipped[0], "malware--9f2b6a52-2a50-4b7d-8b4c-444444444444: ") {
 		t.Errorf("foreign object: %v %d nodes, skipped %v", err, len(im.Batch.Nodes), im.Skipped)
 	}
@@ -269,4 +269,39 @@ func extFactID(t *testing.T, objects []any) string {
 	}
 	t.Fatal("no fact extension definition")
 	return ""
+}
+
+// TestImportAgency gives every imported source to the importing agency,
+// whatever owner the bundle names, and keeps the markings.
+func TestImportAgency(t *testing.T) {
+	ctx := context.Background()
+	c, nodes, edges := fixture(t)
+	b, err := casestix.Export(ctx, c, nodes, edges, casestix.Options{Agency: "fiu", Now: exportTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := casestix.Import(ctx, b, casestix.ImportOptions{Agency: "sanctions-office"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks := map[graph.Marking]int{}
+	for _, n := range im.Batch.Nodes {
+		for _, s := range n.Sources {
+			marks[s.Marking]++
+			if s.Agency != "sanctions-office" {
+				t.Errorf("%s: source %s owned by %q", n.ID, s.Dataset, s.Agency)
+			}
+		}
+	}
+	for _, e := range im.Batch.Edges {
+		for _, s := range e.Sources {
+			marks[s.Marking]++
+			if s.Agency != "sanctions-office" {
+				t.Errorf("%s: source %s owned by %q", e.ID, s.Dataset, s.Agency)
+			}
+		}
+	}
+	if len(marks) != 5 {
+		t.Errorf("markings of the imported sources: %v, want all five", marks)
+	}
 }

@@ -108,7 +108,9 @@ func (r *Resolver) importCaseStix(ctx context.Context, bundle string, name, by *
 	if r.Writer == nil {
 		return nil, graph.Errorf(graph.CodeUnavailable, "this server's store is read-only: it cannot import")
 	}
-	im, err := casestix.Import(ctx, []byte(bundle))
+	// Until callers have agencies (issue 17, identity), the bundle's owners
+	// are kept; then ImportOptions.Agency is the caller's.
+	im, err := casestix.Import(ctx, []byte(bundle), casestix.ImportOptions{})
 	if err != nil {
 		return nil, err
 	}
