@@ -38,10 +38,10 @@ async function main() {
   try {
     from = await startServer({ dataDir: a.dir });
     state.step = "save a case around the Lazarus Group (API)";
-    const { neighbors } = await gql(from.base, `query($id: ID!) { neighbors(id: $id, depth: 2, limit: 60) { nodes { id } edges { id } } }`, { id: LAZARUS });
+    const { neighbors } = await gql(from.base, `query($id: ID!) { neighbors(id: $id, depth: 3, limit: 80) { nodes { id } edges { id } } }`, { id: LAZARUS });
     const nodes = neighbors.nodes.map((n, i) => ({ id: n.id, x: Math.round(100 * Math.cos(i)), y: Math.round(100 * Math.sin(i)), ...(n.id === LAZARUS ? { note: "Part of the RGB; attributed the Coincheck theft." } : {}) }));
     const view = { v: 1, nodes, edges: neighbors.edges.map((e) => e.id), groups: [], filters: {} };
-    const { saveCase } = await gql(from.base, `mutation($view: JSON!) { saveCase(name: "Lazarus, two hops", view: $view, by: "analyst@fiu.example") { id } }`, { view });
+    const { saveCase } = await gql(from.base, `mutation($view: JSON!) { saveCase(name: "Lazarus, three hops", view: $view, by: "analyst@fiu.example") { id } }`, { view });
     log(`case ${saveCase.id}: ${nodes.length} nodes, ${view.edges.length} edges`);
 
     state.step = "export the case as STIX from the Cases dialog";
@@ -55,8 +55,8 @@ async function main() {
     const [download] = await Promise.all([one.page.waitForEvent("download"), row.getByTestId("case-stix").click()]);
     const file = join(a.dir, download.suggestedFilename());
     await download.saveAs(file);
-    assert(/^redthread-lazarus-two-hops-.*\.stix\.json$/.test(download.suggestedFilename()), `file name ${download.suggestedFilename()}`);
-    await until("the dialog to say it exported", async () => /Exported “Lazarus, two hops” as STIX/.test(await dialog.getByTestId("case-stix-status").innerText()));
+    assert(/^redthread-lazarus-three-hops-.*\.stix\.json$/.test(download.suggestedFilename()), `file name ${download.suggestedFilename()}`);
+    await until("the dialog to say it exported", async () => /Exported “Lazarus, three hops” as STIX/.test(await dialog.getByTestId("case-stix-status").innerText()));
     await one.shot("stix-01-export");
 
     state.step = "the bundle: TLP 2.0 definitions, every object marked, the case as a report";
@@ -70,7 +70,7 @@ async function main() {
     const unmarked = bundle.objects.filter((o) => o.type !== "marking-definition" && !(o.object_marking_refs ?? []).some((r) => TLP2[r]));
     assert(unmarked.length === 0, `objects without a TLP 2.0 marking: ${unmarked.map((o) => o.id).join(", ")}`);
     const report = bundle.objects.find((o) => o.type === "report");
-    assert(report?.name === "Lazarus, two hops", "the report names the case");
+    assert(report?.name === "Lazarus, three hops", "the report names the case");
     assert(bundle.objects.some((o) => o.type === "intrusion-set" && o.name === "Lazarus Group"), "the Lazarus Group as an intrusion set");
     assert(bundle.objects.some((o) => o.type === "note" && o.content.startsWith("Part of the RGB")), "the note as a STIX note");
     await one.context.close();
@@ -84,13 +84,14 @@ async function main() {
     const dialog2 = two.page.getByTestId("cases-dialog");
     await dialog2.getByTestId("case-list-empty").waitFor();
     await dialog2.getByTestId("stix-import-file").setInputFiles(file);
-    await until("the imported case to open", async () => (await two.page.getByTestId("case-name").innerText()) === "Lazarus, two hops");
+    await until("the imported case to open", async () => (await two.page.getByTestId("case-name").innerText()) === "Lazarus, three hops");
     await two.page.waitForFunction(() => window.__redthread?.isIdle() && window.__redthread.graph.order > 0);
     await until("the case's nodes", async () => (await two.order()) === nodes.length);
     const size = await two.hook(() => window.__redthread.graph.size);
     assert(size === view.edges.length, `the imported case has ${size} edges, the exported one ${view.edges.length}`);
     const note = await two.hook((id) => window.__redthread.graph.getNodeAttribute(id, "annotation") ?? null, LAZARUS);
     assert(note?.startsWith("Part of the RGB"), `the note came back: ${note}`);
+    await until("the header to count the imported graph", async () => /Graph\s+\d+\s+nodes/.test(await two.page.getByTestId("stats").innerText()) && !/Graph\s+0\s+nodes/.test(await two.page.getByTestId("stats").innerText()));
     await two.waitIdle();
     await two.shot("stix-02-imported-case");
 

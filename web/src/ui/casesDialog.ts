@@ -27,6 +27,8 @@ export interface CasesDialogDeps {
   captureView(): unknown;
   /** Opens a saved case on the canvas (the dialog closes). */
   open(id: string): void;
+  /** A STIX bundle was imported: the graph on the server grew. */
+  imported?(): void;
 }
 
 type SaveMode = { kind: "update" } | { kind: "new" } | { kind: "overwrite"; version: number | undefined } | { kind: "copy" };
@@ -161,6 +163,7 @@ export function openCasesDialog(host: HTMLElement, deps: CasesDialogDeps): Promi
 /** Import STIX…: an imported case opens at once (the dialog closes); one with objects not read stays listed, the message saying which. */
 function stixImport(deps: CasesDialogDeps, list: { load(): Promise<void> }, close: () => void): HTMLElement {
   return stixImportControl(deps.client, (r) => {
+    deps.imported?.();
     if (r.skipped.length > 0) {
       void list.load();
       return;
