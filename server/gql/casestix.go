@@ -101,18 +101,20 @@ func (r *Resolver) storeCaseFacts(ctx context.Context, c cases.Case) ([]*graph.N
 }
 
 func (r *Resolver) importCaseStix(ctx context.Context, bundle string, name, by *string) (*model.StixImport, error) {
+	// Until callers have agencies (issue 17, identity), the bundle's owners
+	// are kept; then ImportOptions.Agency is the caller's. The bundle is
+	// read (bounded) before the stores are asked for, so a hostile one gets
+	// its own answer on every server.
+	im, err := casestix.Import(ctx, []byte(bundle), casestix.ImportOptions{})
+	if err != nil {
+		return nil, err
+	}
 	s, err := r.caseStore()
 	if err != nil {
 		return nil, err
 	}
 	if r.Writer == nil {
 		return nil, graph.Errorf(graph.CodeUnavailable, "this server's store is read-only: it cannot import")
-	}
-	// Until callers have agencies (issue 17, identity), the bundle's owners
-	// are kept; then ImportOptions.Agency is the caller's.
-	im, err := casestix.Import(ctx, []byte(bundle), casestix.ImportOptions{})
-	if err != nil {
-		return nil, err
 	}
 	res, err := r.Writer.Write(ctx, im.Batch)
 	if err != nil {
