@@ -75,7 +75,7 @@ type importer struct {
 	byID     map[string]int // STIX id → index in objs
 	markings map[string]graph.Marking
 	nodeOf   map[string]string // STIX id → node ID
-	nodes    map[string]bool   // node IDs read
+	nodes    map[string]bool   // node and edge IDs read
 	creators map[string]bool   // identities named by created_by_ref
 	out      Imported
 }
@@ -316,6 +316,10 @@ func (im *importer) edge(o raw, f fact, sources []graph.Source) error {
 	if e.ID != f.ID {
 		return graph.Errorf(graph.CodeInvalid, "%s: the fact's id %s is not its kind, ends and key (%s)", o.ID, ingest.Excerpt(f.ID, ingest.MaxExcerpt), e.ID)
 	}
+	if im.nodes[e.ID] {
+		return graph.Errorf(graph.CodeInvalid, "%s: edge %s is already another object of the bundle", o.ID, e.ID)
+	}
+	im.nodes[e.ID] = true // an edge ID never equals a node ID (it holds ">")
 	im.out.Batch.Edges = append(im.out.Batch.Edges, *e)
 	return nil
 }

@@ -243,6 +243,7 @@ func TestImportHostile(t *testing.T) {
 			"source_ref": relabel["id"], "target_ref": relabel["id"], "relationship_type": "uses",
 			"extensions": map[string]any{extFactID(t, objects): map[string]any{"extension_type": "property-extension", "id": "x", "kind": "USES", "sources": []any{map[string]any{"dataset": "d"}}}},
 		})), graph.CodeInvalid, "relationship--9f2b6a52-2a50-4b7d-8b4c-333333333333: source_ref"},
+		{"same edge twice", string(withEdgeTwice(t)), graph.CodeInvalid, "is already another object"},
 		{"id of another type", `{"type":"bundle","objects":[{"type":"identity","id":"report--1"}]}`, graph.CodeInvalid, "objects[0] report--1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -304,4 +305,49 @@ func TestImportAgency(t *testing.T) {
 	if len(marks) != 5 {
 		t.Errorf("markings of the imported sources: %v, want all five", marks)
 	}
+}
+
+// withEdgeTwice is an export of two nodes and the edge between them, with
+// the relationship copied under a second id.
+func withEdgeTwice(t *testing.T) []byte {
+	t.Helper()
+	c, nodes, edges := fixture(t)
+	var e *graph.Edge
+	for _, x := range edges {
+		if x.Kind == graph.EdgePartOf {
+			e = x
+			break
+		}
+	}
+	var ends []*graph.Node
+	for _, n := range nodes {
+		if n.ID == e.From || n.ID == e.To {
+			ends = append(ends, n)
+		}
+	}
+	b, err := casestix.Export(context.Background(), c, ends, []*graph.Edge{e}, casestix.Options{Now: exportTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle map[string]any
+	if err := json.Unmarshal(b, &bundle); err != nil {
+		t.Fatal(err)
+	}
+	objects := bundle["objects"].([]any)
+	for _, o := range objects {
+		if m := o.(map[string]any); m["type"] == "relationship" {
+			copied := map[string]any{}
+			for k, v := range m {
+				copied[k] = v
+			}
+			copied["id"] = "relationship--9f2b6a52-2a50-4b7d-8b4c-555555555555"
+			bundle["objects"] = append(objects, copied)
+			break
+		}
+	}
+	out, err := json.Marshal(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
