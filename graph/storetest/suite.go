@@ -91,6 +91,7 @@ func baseCases() []suiteCase {
 		{"ShortestPathHubs", testShortestPathHubs},
 		{"ShortestPathInvalid", testShortestPathInvalid},
 		{"Cancelled", testCancelled},
+		{"StixRoundTrip", testStixRoundTrip},
 	}
 }
 
