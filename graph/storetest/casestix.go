@@ -21,7 +21,7 @@ func testStixRoundTrip(t *testing.T, e env) {
 	b.Nodes = append(b.Nodes, fullNode())
 	b.Edges = append(b.Edges, fullEdge())
 	write(t, e.s, b)
-	var nodeIDs, edgeIDs []string
+	var nodeIDs []string
 	for _, n := range b.Nodes {
 		if err := graph.PrepareNode(&n); err != nil {
 			t.Fatal(err)
@@ -33,7 +33,6 @@ func testStixRoundTrip(t *testing.T, e env) {
 		if err := graph.PrepareEdge(&x); err != nil {
 			t.Fatal(err)
 		}
-		edgeIDs = append(edgeIDs, x.ID)
 		stored, err := e.s.Edge(ctx, x.ID)
 		if err != nil {
 			t.Fatalf("Edge %s: %v", x.ID, err)
