@@ -22,7 +22,7 @@ deadline_race() {
     ! grep -qE '^\s+[a-z_]+_test\.go:[0-9]+:|panic:' "$log"
 }
 
-for file in $(grep -rl --include='*_test.go' '^func Fuzz' ingest graph server | sort); do
+for file in $(grep -rl --include='*_test.go' '^func Fuzz' ingest graph server cases | sort); do
   pkg=./$(dirname "$file")
   for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
     echo "fuzz $pkg $target ($FUZZTIME)"

@@ -92,6 +92,7 @@ func baseCases() []suiteCase {
 		{"ShortestPathHubs", testShortestPathHubs},
 		{"ShortestPathInvalid", testShortestPathInvalid},
 		{"Cancelled", testCancelled},
+		{"StixRoundTrip", testStixRoundTrip},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/redthread-dev/redthread/cases/casestix"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/server/gql/generated"
@@ -62,6 +63,10 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	c.Query.Edges = func(child int, ids []string) int {
 		return scaled(child, len(ids))
 	}
+	// A STIX export reads up to MaxEdges nodes and as many edges; an import
+	// writes up to casestix.MaxObjects records.
+	c.Query.ExportCaseStix = func(int, string) int { return 2 * l.OrDefaults().MaxEdges }
+	c.Mutation.ImportCaseStix = func(int, string, *string, *string) int { return casestix.MaxObjects }
 	c.Query.Search = func(child int, _ string, _ []graph.NodeKind, first *int, _ *string) int {
 		return scaled(child, SearchSize(l, first))
 	}

@@ -154,6 +154,10 @@ func TestOperationCost(t *testing.T) {
 		{"200 aliased cluster", aliased(200, `cluster(id: "wallet:btc:1abc", heuristics: [CO_SPEND, ONE_TIME_CHANGE]) { size members { id hops via } }`), nil, true},
 		{"500 aliased shortestPath asOf", aliased(500, `shortestPath(from: "a:b", to: "c:d", asOf: "2024-01-01T00:00:00Z") { length }`), nil, true},
 		{"the UI's moneyFlow asking every route", ui["FLOW_QUERY"], map[string]any{"from": []any{"incident:x"}, "limit": 1000}, true},
+		// A STIX export reads up to twice the edge limit of facts, an import writes up to 50,000 records.
+		{"four STIX exports", aliased(4, `exportCaseStix(id: "c")`), nil, false},
+		{"six STIX exports", aliased(6, `exportCaseStix(id: "c")`), nil, true},
+		{"five STIX imports", "mutation " + aliased(5, `importCaseStix(bundle: "{}") { nodes }`), nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,27 +183,29 @@ func TestWebQueriesWithinLimit(t *testing.T) {
 		return out
 	}
 	vars := map[string]map[string]any{
-		"STATS_QUERY":              nil,
-		"SEARCH_QUERY":             {"query": "lazarus", "first": 10},
-		"NODE_QUERY":               {"id": "a:b"},
-		"NODES_QUERY":              {"ids": ids(500)}, // session.ts FETCH_CHUNK
-		"EDGES_QUERY":              {"ids": ids(500)},
-		"RISKS_QUERY":              {"ids": ids(500)}, // session.ts FETCH_CHUNK
-		"NEIGHBORS_QUERY":          {"id": "a:b", "depth": 2, "direction": "BOTH", "limit": 50, "minAmount": 1000},
-		"PATH_QUERY":               {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "since": "2018-01-01T00:00:00Z"},
-		"NEAREST_QUERY":            {"from": "a:b", "target": map[string]any{"sanctioned": true}, "direction": "BOTH", "maxHops": 12, "limit": 20},
-		"PATHS_QUERY":              {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "limit": 20}, // forms.ts K_PATHS_MAX
-		"FLOW_QUERY":               {"from": ids(1), "maxHops": 12, "taint": "HAIRCUT"},
-		"CLUSTER_QUERY":            {"id": "wallet:btc:1abc", "heuristics": []any{"CO_SPEND", "ONE_TIME_CHANGE"}},
-		"PERSONA_CLUSTER_QUERY":    {"id": "person:x", "maxMembers": webConst(t, "api.ts", "PERSONA_MAX_MEMBERS")},
-		"CONFIRM_SAME_AS_MUTATION": {"a": "person:a", "b": "person:b", "reason": "r", "by": "b"},
-		"REJECT_SAME_AS_MUTATION":  {"a": "person:a", "b": "person:b", "reason": "r", "by": "b"},
-		"SAME_AS_CANDIDATES_QUERY": {"first": 500},                                        // sameAsDialog.ts: pages grow to 500
-		"COMMUNITIES_QUERY":        {"ids": ids(investigate.DefaultLimits().MaxSubgraph)}, // every node on the canvas
-		"CASES_QUERY":              nil,
-		"CASE_QUERY":               {"id": "c"},
-		"SAVE_CASE_MUTATION":       {"name": "n", "view": map[string]any{}},
-		"DELETE_CASE_MUTATION":     {"id": "c"},
+		"STATS_QUERY":               nil,
+		"SEARCH_QUERY":              {"query": "lazarus", "first": 10},
+		"NODE_QUERY":                {"id": "a:b"},
+		"NODES_QUERY":               {"ids": ids(500)}, // session.ts FETCH_CHUNK
+		"EDGES_QUERY":               {"ids": ids(500)},
+		"RISKS_QUERY":               {"ids": ids(500)}, // session.ts FETCH_CHUNK
+		"NEIGHBORS_QUERY":           {"id": "a:b", "depth": 2, "direction": "BOTH", "limit": 50, "minAmount": 1000},
+		"PATH_QUERY":                {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "since": "2018-01-01T00:00:00Z"},
+		"NEAREST_QUERY":             {"from": "a:b", "target": map[string]any{"sanctioned": true}, "direction": "BOTH", "maxHops": 12, "limit": 20},
+		"PATHS_QUERY":               {"from": "a:b", "to": "c:d", "direction": "BOTH", "maxHops": 12, "limit": 20}, // forms.ts K_PATHS_MAX
+		"FLOW_QUERY":                {"from": ids(1), "maxHops": 12, "taint": "HAIRCUT"},
+		"CLUSTER_QUERY":             {"id": "wallet:btc:1abc", "heuristics": []any{"CO_SPEND", "ONE_TIME_CHANGE"}},
+		"PERSONA_CLUSTER_QUERY":     {"id": "person:x", "maxMembers": webConst(t, "api.ts", "PERSONA_MAX_MEMBERS")},
+		"CONFIRM_SAME_AS_MUTATION":  {"a": "person:a", "b": "person:b", "reason": "r", "by": "b"},
+		"REJECT_SAME_AS_MUTATION":   {"a": "person:a", "b": "person:b", "reason": "r", "by": "b"},
+		"SAME_AS_CANDIDATES_QUERY":  {"first": 500},                                        // sameAsDialog.ts: pages grow to 500
+		"COMMUNITIES_QUERY":         {"ids": ids(investigate.DefaultLimits().MaxSubgraph)}, // every node on the canvas
+		"CASES_QUERY":               nil,
+		"CASE_QUERY":                {"id": "c"},
+		"SAVE_CASE_MUTATION":        {"name": "n", "view": map[string]any{}},
+		"DELETE_CASE_MUTATION":      {"id": "c"},
+		"EXPORT_CASE_STIX_QUERY":    {"id": "c"},
+		"IMPORT_CASE_STIX_MUTATION": {"bundle": "{}"},
 	}
 	docs := webDocuments(t)
 	if len(docs) < len(vars) {

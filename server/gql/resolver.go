@@ -42,4 +42,7 @@ type Resolver struct {
 	Cases CaseStore
 	// Jobs runs ingest jobs for the API; nil when the store is read-only.
 	Jobs *jobs.Manager
+	// CaseFacts reads the facts of a case to export; nil reads them from
+	// Store, unfiltered (storeCaseFacts).
+	CaseFacts CaseFacts
 }

@@ -47,6 +47,11 @@ func (r *mutationResolver) DeleteCase(ctx context.Context, id string) (bool, err
 	return r.deleteCase(ctx, id)
 }
 
+// ImportCaseStix is the resolver for the importCaseStix field.
+func (r *mutationResolver) ImportCaseStix(ctx context.Context, bundle string, name *string, by *string) (*model.StixImport, error) {
+	return r.importCaseStix(ctx, bundle, name, by)
+}
+
 // ConfirmSameAs is the resolver for the confirmSameAs field.
 func (r *mutationResolver) ConfirmSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error) {
 	return r.judge(ctx, a, b, investigate.JudgementSame, by, reason)
@@ -171,6 +176,11 @@ func (r *queryResolver) Case(ctx context.Context, id string) (*model.Case, error
 // Cases is the resolver for the cases field.
 func (r *queryResolver) Cases(ctx context.Context, first *int) ([]*model.Case, error) {
 	return r.listCases(ctx, first)
+}
+
+// ExportCaseStix is the resolver for the exportCaseStix field.
+func (r *queryResolver) ExportCaseStix(ctx context.Context, id string) (string, error) {
+	return r.exportCaseStix(ctx, id)
 }
 
 // Edge is the resolver for the edge field.

@@ -164,6 +164,14 @@ func Corpus() []Request {
 	add(Request{Name: "multipart truncated", Header: map[string]string{"Content-Type": "multipart/form-data; boundary=x", "GraphQL-Require-Preflight": "1"}, Body: []byte("--x\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{\"query\":"), Status: []int{400, 403}, Code: []string{"BAD_REQUEST", "INVALID_ARGUMENT", "FORBIDDEN"}})
 	add(Request{Name: "multipart malformed part header", Header: map[string]string{"Content-Type": "multipart/form-data; boundary=x", "GraphQL-Require-Preflight": "1"}, Body: []byte("--x\r\nthis is not a header\r\n\r\n{}\r\n--x--\r\n"), Status: []int{400, 403}, Code: []string{"BAD_REQUEST", "INVALID_ARGUMENT", "FORBIDDEN"}})
 
+	// Issue 17: STIX bundles are refused before anything is written.
+	stix := func(bundle string) []byte {
+		return mustJSON(map[string]any{"query": `mutation($b: String!){ importCaseStix(bundle: $b){ nodes } }`, "variables": map[string]any{"b": bundle}})
+	}
+	add(Request{Name: "STIX bundle nested 100,000 deep", Body: stix(`{"type":"bundle","objects":[` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `]}`), Status: refused, Code: limit})
+	add(Request{Name: "STIX bundle with one id twice", Body: stix(`{"type":"bundle","objects":[{"type":"note","id":"note--0b1c8c8e-3c55-4a53-9d0e-6f1c7d2f41a7"},{"type":"note","id":"note--0b1c8c8e-3c55-4a53-9d0e-6f1c7d2f41a7"}]}`), Status: refused, Code: []string{"INVALID_ARGUMENT"}})
+	add(Request{Name: "5 aliased importCaseStix", Body: mustJSON(map[string]any{"query": "mutation{" + repeatN(5, func(i int) string { return fmt.Sprintf(`i%d:importCaseStix(bundle:"{}"){nodes}`, i) }) + "}"}), Status: refused, Code: []string{"COMPLEXITY_LIMIT_EXCEEDED", "LIMIT_EXCEEDED"}})
+
 	// Item 8: DNS rebinding.
 	add(Request{Name: "foreign Host", Header: map[string]string{"Content-Type": "application/json", "Host": "attacker.example"}, Body: gql("stats{nodes}"), Status: []int{421}, Code: []string{"FORBIDDEN"}})
 	add(Request{Name: "foreign Host on the UI", Method: http.MethodGet, Path: "/", Header: map[string]string{"Host": "rebound.attacker.example:8080"}, Status: []int{421}, Code: []string{"FORBIDDEN"}})

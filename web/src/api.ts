@@ -24,6 +24,7 @@ import type {
   SavedCase,
   SearchHit,
   Stats,
+  StixImport,
   Subgraph,
 } from "./types";
 
@@ -257,6 +258,14 @@ export const SAVE_CASE_MUTATION = graphql(`
 
 export const DELETE_CASE_MUTATION = graphql(`mutation DeleteCase($id: ID!) { deleteCase(id: $id) }`);
 
+export const EXPORT_CASE_STIX_QUERY = graphql(`query ExportCaseStix($id: ID!) { exportCaseStix(id: $id) }`);
+
+export const IMPORT_CASE_STIX_MUTATION = graphql(`
+  mutation ImportCaseStix($bundle: String!) {
+    importCaseStix(bundle: $bundle) { case { ...CaseFields } nodes edges skipped }
+  }
+`);
+
 /** The members a persona cluster asks for: with every link's evidence, more exceed the server's complexity limit. */
 export const PERSONA_MAX_MEMBERS = 2000;
 
@@ -466,5 +475,15 @@ export class RedthreadClient {
   async deleteCase(id: string, signal?: AbortSignal): Promise<boolean> {
     const d = await this.request(DELETE_CASE_MUTATION, { id }, signal);
     return d.deleteCase;
+  }
+
+  /** A saved case as a STIX 2.1 bundle (JSON text) with TLP 2.0 markings. */
+  async exportCaseStix(id: string, signal?: AbortSignal): Promise<string> {
+    return (await this.request(EXPORT_CASE_STIX_QUERY, { id }, signal)).exportCaseStix;
+  }
+
+  /** Imports a bundle made by exportCaseStix as a new case. */
+  async importCaseStix(bundle: string, signal?: AbortSignal): Promise<StixImport> {
+    return (await this.request(IMPORT_CASE_STIX_MUTATION, { bundle }, signal)).importCaseStix;
   }
 }

@@ -139,7 +139,7 @@ export class App {
       trace: this.trace,
       url: browserUrl(),
       bar: caseBarView(byId("case-bar"), () => void this.cases.openDialog()),
-      openDialog: (deps) => openCasesDialog(document.body, { client, ...deps }),
+      openDialog: (deps) => openCasesDialog(document.body, { client, imported: () => void this.status.load(), ...deps }),
       askBeforeClear: (c) => askBeforeClear(document.body, c),
     });
     this.history = new HistoryController<Extra>(graph, layout, {

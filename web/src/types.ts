@@ -10,6 +10,7 @@ import type {
   ClusterQuery,
   CommunitiesQuery,
   EdgeFieldsFragment,
+  ImportCaseStixMutation,
   JudgementFieldsFragment,
   MoneyFlowQuery,
   NeighborsQuery,
@@ -115,3 +116,6 @@ export type Communities = CommunitiesQuery["communities"];
 
 /** A saved case; `view` is the caseView document (null in lists). */
 export type SavedCase = CaseFieldsFragment;
+
+/** What importing a STIX bundle did: the new case, facts written, objects not read. */
+export type StixImport = ImportCaseStixMutation["importCaseStix"];

@@ -303,12 +303,13 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CancelIngest  func(childComplexity int, id string) int
-		ConfirmSameAs func(childComplexity int, a string, b string, reason string, by string) int
-		DeleteCase    func(childComplexity int, id string) int
-		RejectSameAs  func(childComplexity int, a string, b string, reason string, by string) int
-		SaveCase      func(childComplexity int, id *string, name string, view any, expectedVersion *int, by *string) int
-		StartIngest   func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload) int
+		CancelIngest   func(childComplexity int, id string) int
+		ConfirmSameAs  func(childComplexity int, a string, b string, reason string, by string) int
+		DeleteCase     func(childComplexity int, id string) int
+		ImportCaseStix func(childComplexity int, bundle string, name *string, by *string) int
+		RejectSameAs   func(childComplexity int, a string, b string, reason string, by string) int
+		SaveCase       func(childComplexity int, id *string, name string, view any, expectedVersion *int, by *string) int
+		StartIngest    func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload) int
 	}
 
 	NameMatch struct {
@@ -406,6 +407,7 @@ type ComplexityRoot struct {
 		Communities      func(childComplexity int, ids []string, edgeKinds []graph.EdgeKind, resolution *float64, asOf *time.Time) int
 		Edge             func(childComplexity int, id string) int
 		Edges            func(childComplexity int, ids []string) int
+		ExportCaseStix   func(childComplexity int, id string) int
 		Exposure         func(childComplexity int, id string, maxHops *int, direction *graph.Direction, since *time.Time, until *time.Time, asOf *time.Time, hubDegree *int) int
 		IngestJob        func(childComplexity int, id string) int
 		IngestJobs       func(childComplexity int) int
@@ -499,6 +501,13 @@ type ComplexityRoot struct {
 		NodesByKind func(childComplexity int) int
 	}
 
+	StixImport struct {
+		Case    func(childComplexity int) int
+		Edges   func(childComplexity int) int
+		Nodes   func(childComplexity int) int
+		Skipped func(childComplexity int) int
+	}
+
 	Subgraph struct {
 		Edges     func(childComplexity int) int
 		Nodes     func(childComplexity int) int
@@ -553,6 +562,7 @@ type EntityResolver interface {
 type MutationResolver interface {
 	SaveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int, by *string) (*model.Case, error)
 	DeleteCase(ctx context.Context, id string) (bool, error)
+	ImportCaseStix(ctx context.Context, bundle string, name *string, by *string) (*model.StixImport, error)
 	ConfirmSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error)
 	RejectSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error)
 	StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload) (*model.IngestJob, error)
@@ -567,6 +577,7 @@ type QueryResolver interface {
 	Edges(ctx context.Context, ids []string) ([]*model.Edge, error)
 	Case(ctx context.Context, id string) (*model.Case, error)
 	Cases(ctx context.Context, first *int) ([]*model.Case, error)
+	ExportCaseStix(ctx context.Context, id string) (string, error)
 	Edge(ctx context.Context, id string) (*model.Edge, error)
 	Search(ctx context.Context, query string, kinds []graph.NodeKind, first *int, after *string) (*model.NodeConnection, error)
 	Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) (*model.Subgraph, error)
@@ -1780,6 +1791,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCase(childComplexity, args["id"].(string)), true
+	case "Mutation.importCaseStix":
+		if e.ComplexityRoot.Mutation.ImportCaseStix == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importCaseStix_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportCaseStix(childComplexity, args["bundle"].(string), args["name"].(*string), args["by"].(*string)), true
 	case "Mutation.rejectSameAs":
 		if e.ComplexityRoot.Mutation.RejectSameAs == nil {
 			break
@@ -2187,6 +2209,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Edges(childComplexity, args["ids"].([]string)), true
+	case "Query.exportCaseStix":
+		if e.ComplexityRoot.Query.ExportCaseStix == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exportCaseStix_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExportCaseStix(childComplexity, args["id"].(string)), true
 	case "Query.exposure":
 		if e.ComplexityRoot.Query.Exposure == nil {
 			break
@@ -2647,6 +2680,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Stats.NodesByKind(childComplexity), true
 
+	case "StixImport.case":
+		if e.ComplexityRoot.StixImport.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StixImport.Case(childComplexity), true
+	case "StixImport.edges":
+		if e.ComplexityRoot.StixImport.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StixImport.Edges(childComplexity), true
+	case "StixImport.nodes":
+		if e.ComplexityRoot.StixImport.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StixImport.Nodes(childComplexity), true
+	case "StixImport.skipped":
+		if e.ComplexityRoot.StixImport.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StixImport.Skipped(childComplexity), true
+
 	case "Subgraph.edges":
 		if e.ComplexityRoot.Subgraph.Edges == nil {
 			break
@@ -3022,6 +3080,15 @@ type Query {
     "At most this many (default 100; clamped to 1–1000)."
     first: Int
   ): [Case!]!
+
+  """
+  A saved case as a STIX 2.1 bundle (JSON) for agencies on OpenCTI or MISP:
+  its nodes and edges as STIX objects, each marked with the official TLP 2.0
+  marking definition of its most restrictive source, the case as a report,
+  its notes as notes (cases/casestix/FORMAT.md). At most the server's edge
+  limit of nodes and of edges; NOT_FOUND when there is no such case.
+  """
+  exportCaseStix(id: ID!): String!
 
   "One edge by its ID; null when it does not exist."
   edge(
@@ -3924,6 +3991,17 @@ type Case {
   updatedBy: String
 }
 
+"What importCaseStix did."
+type StixImport {
+  "The new case."
+  case: Case!
+  "Nodes and edges of the bundle written (created, updated or already there)."
+  nodes: Int!
+  edges: Int!
+  "Objects not read (` + "`" + `id: why` + "`" + `), and facts the store refused."
+  skipped: [String!]!
+}
+
 "A directed relation between two nodes."
 type Edge {
   "Stable ID: ` + "`" + `from>KIND>to` + "`" + `, plus ` + "`" + `#key` + "`" + ` when one pair has several edges of a kind."
@@ -4010,6 +4088,24 @@ type Mutation {
   ): Case!
   "Delete a case; NOT_FOUND when there is none."
   deleteCase(id: ID!): Boolean!
+
+  """
+  Import a STIX 2.1 bundle written by exportCaseStix (this server's or
+  another's) as a new case: its facts are written with the same IDs, keys,
+  sources and markings, and the case views them. Objects of other producers
+  are named in ` + "`" + `skipped` + "`" + ` (load those with ` + "`" + `startIngest` + "`" + `, format ` + "`" + `stix` + "`" + `). A
+  bundle over 8 MiB or 50,000 objects, nested too deep, with a string over
+  64 KiB, an id twice, or a reference to an object or marking it does not
+  hold is refused whole: INVALID_ARGUMENT or LIMIT_EXCEEDED naming the object.
+  """
+  importCaseStix(
+    "The bundle's JSON text."
+    bundle: String!
+    "The new case's name; the bundle's report names it otherwise."
+    name: String
+    "Who imports (until API tokens name the user)."
+    by: String
+  ): StixImport!
 
   """
   Record that two personas are one person, or two actors (threat groups,
@@ -5020,6 +5116,20 @@ func (ec *executionContext) childFields_Stats(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Stats", field.Name)
 }
 
+func (ec *executionContext) childFields_StixImport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "case":
+		return ec.fieldContext_StixImport_case(ctx, field)
+	case "nodes":
+		return ec.fieldContext_StixImport_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_StixImport_edges(ctx, field)
+	case "skipped":
+		return ec.fieldContext_StixImport_skipped(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StixImport", field.Name)
+}
+
 func (ec *executionContext) childFields_Subgraph(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "nodes":
@@ -5229,6 +5339,36 @@ func (ec *executionContext) field_Mutation_deleteCase_args(ctx context.Context, 
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importCaseStix_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "bundle",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bundle"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg2
 	return args, nil
 }
 
@@ -5505,6 +5645,20 @@ func (ec *executionContext) field_Query_edges_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_exportCaseStix_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -11046,6 +11200,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteCase(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_importCaseStix(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importCaseStix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportCaseStix(ctx, fc.Args["bundle"].(string), fc.Args["name"].(*string), fc.Args["by"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StixImport) graphql.Marshaler {
+			return ec.marshalNStixImport2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐStixImport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importCaseStix(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StixImport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importCaseStix_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_confirmSameAs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12788,6 +12986,50 @@ func (ec *executionContext) fieldContext_Query_cases(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_cases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportCaseStix(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportCaseStix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExportCaseStix(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportCaseStix(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exportCaseStix_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14639,6 +14881,107 @@ func (ec *executionContext) fieldContext_Stats_edgesByKind(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _StixImport_case(ctx context.Context, field graphql.CollectedField, obj *model.StixImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StixImport_case(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Case, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Case) graphql.Marshaler {
+			return ec.marshalNCase2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StixImport_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StixImport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StixImport_nodes(ctx context.Context, field graphql.CollectedField, obj *model.StixImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StixImport_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StixImport_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StixImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StixImport_edges(ctx context.Context, field graphql.CollectedField, obj *model.StixImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StixImport_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StixImport_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StixImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StixImport_skipped(ctx context.Context, field graphql.CollectedField, obj *model.StixImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StixImport_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StixImport_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StixImport", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Subgraph_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
@@ -18379,6 +18722,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importCaseStix":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importCaseStix(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "confirmSameAs":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_confirmSameAs(ctx, field)
@@ -19298,6 +19648,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "exportCaseStix":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_exportCaseStix(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "edge":
 			field := field
 
@@ -20137,6 +20509,59 @@ func (ec *executionContext) _Stats(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "edgesByKind":
 			out.Values[i] = ec._Stats_edgesByKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var stixImportImplementors = []string{"StixImport"}
+
+func (ec *executionContext) _StixImport(ctx context.Context, sel ast.SelectionSet, obj *model.StixImport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stixImportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StixImport")
+		case "case":
+			out.Values[i] = ec._StixImport_case(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._StixImport_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._StixImport_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skipped":
+			out.Values[i] = ec._StixImport_skipped(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22193,6 +22618,16 @@ func (ec *executionContext) marshalNStats2ᚖgithubᚗcomᚋredthreadᚑdevᚋre
 		return graphql.Null
 	}
 	return ec._Stats(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStixImport2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐStixImport(ctx context.Context, sel ast.SelectionSet, v *model.StixImport) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StixImport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

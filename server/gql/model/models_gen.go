@@ -578,6 +578,17 @@ type Stats struct {
 	EdgesByKind []*KindCount `json:"edgesByKind"`
 }
 
+// What importCaseStix did.
+type StixImport struct {
+	// The new case.
+	Case *Case `json:"case"`
+	// Nodes and edges of the bundle written (created, updated or already there).
+	Nodes int `json:"nodes"`
+	Edges int `json:"edges"`
+	// Objects not read (`id: why`), and facts the store refused.
+	Skipped []string `json:"skipped"`
+}
+
 // A set of nodes and the edges among them.
 type Subgraph struct {
 	Nodes []Node  `json:"nodes"`

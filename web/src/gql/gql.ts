@@ -44,6 +44,8 @@ type Documents = {
     "query Case($id: ID!) { case(id: $id) { ...CaseFields } }": typeof types.CaseDocument,
     "\n  mutation SaveCase($id: ID, $name: String!, $view: JSON!, $expectedVersion: Int) {\n    saveCase(id: $id, name: $name, view: $view, expectedVersion: $expectedVersion) { ...CaseFields }\n  }\n": typeof types.SaveCaseDocument,
     "mutation DeleteCase($id: ID!) { deleteCase(id: $id) }": typeof types.DeleteCaseDocument,
+    "query ExportCaseStix($id: ID!) { exportCaseStix(id: $id) }": typeof types.ExportCaseStixDocument,
+    "\n  mutation ImportCaseStix($bundle: String!) {\n    importCaseStix(bundle: $bundle) { case { ...CaseFields } nodes edges skipped }\n  }\n": typeof types.ImportCaseStixDocument,
 };
 const documents: Documents = {
     "\n  fragment SourceFields on Source { dataset record job retrievedAt url excerpt confidence marking illustrative }\n": types.SourceFieldsFragmentDoc,
@@ -74,6 +76,8 @@ const documents: Documents = {
     "query Case($id: ID!) { case(id: $id) { ...CaseFields } }": types.CaseDocument,
     "\n  mutation SaveCase($id: ID, $name: String!, $view: JSON!, $expectedVersion: Int) {\n    saveCase(id: $id, name: $name, view: $view, expectedVersion: $expectedVersion) { ...CaseFields }\n  }\n": types.SaveCaseDocument,
     "mutation DeleteCase($id: ID!) { deleteCase(id: $id) }": types.DeleteCaseDocument,
+    "query ExportCaseStix($id: ID!) { exportCaseStix(id: $id) }": types.ExportCaseStixDocument,
+    "\n  mutation ImportCaseStix($bundle: String!) {\n    importCaseStix(bundle: $bundle) { case { ...CaseFields } nodes edges skipped }\n  }\n": types.ImportCaseStixDocument,
 };
 
 /**
@@ -188,6 +192,14 @@ export function graphql(source: "\n  mutation SaveCase($id: ID, $name: String!, 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation DeleteCase($id: ID!) { deleteCase(id: $id) }"): typeof import('./graphql').DeleteCaseDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ExportCaseStix($id: ID!) { exportCaseStix(id: $id) }"): typeof import('./graphql').ExportCaseStixDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ImportCaseStix($bundle: String!) {\n    importCaseStix(bundle: $bundle) { case { ...CaseFields } nodes edges skipped }\n  }\n"): typeof import('./graphql').ImportCaseStixDocument;
 
 
 export function graphql(source: string) {

@@ -400,6 +400,20 @@ export type DeleteCaseMutationVariables = Exact<{
 
 export type DeleteCaseMutation = { deleteCase: boolean };
 
+export type ExportCaseStixQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ExportCaseStixQuery = { exportCaseStix: string };
+
+export type ImportCaseStixMutationVariables = Exact<{
+  bundle: string;
+}>;
+
+
+export type ImportCaseStixMutation = { importCaseStix: { nodes: number, edges: number, skipped: Array<string>, case: { id: string, name: string, version: number, nodeCount: number, createdAt: string, updatedAt: string, createdBy: string | null, updatedBy: string | null, view: JSONValue | null } } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1521,3 +1535,30 @@ export const DeleteCaseDocument = new TypedDocumentString(`
   deleteCase(id: $id)
 }
     `) as unknown as TypedDocumentString<DeleteCaseMutation, DeleteCaseMutationVariables>;
+export const ExportCaseStixDocument = new TypedDocumentString(`
+    query ExportCaseStix($id: ID!) {
+  exportCaseStix(id: $id)
+}
+    `) as unknown as TypedDocumentString<ExportCaseStixQuery, ExportCaseStixQueryVariables>;
+export const ImportCaseStixDocument = new TypedDocumentString(`
+    mutation ImportCaseStix($bundle: String!) {
+  importCaseStix(bundle: $bundle) {
+    case {
+      ...CaseFields
+    }
+    nodes
+    edges
+    skipped
+  }
+}
+    fragment CaseFields on Case {
+  id
+  name
+  version
+  nodeCount
+  createdAt
+  updatedAt
+  createdBy
+  updatedBy
+  view
+}`) as unknown as TypedDocumentString<ImportCaseStixMutation, ImportCaseStixMutationVariables>;

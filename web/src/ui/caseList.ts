@@ -4,11 +4,12 @@ import type { RedthreadClient } from "../api";
 import { formatTime, plural } from "../format";
 import type { SavedCase } from "../types";
 import type { OpenCase } from "./casesDialog";
+import { stixExportButton } from "./caseStix";
 import { clear, h } from "./dom";
 import { describeError } from "./notices";
 
 export interface CaseListDeps {
-  client: Pick<RedthreadClient, "cases" | "deleteCase">;
+  client: Pick<RedthreadClient, "cases" | "deleteCase" | "exportCaseStix">;
   signal: AbortSignal;
   /** The case on the canvas, if any (marked "open"). */
   current(): OpenCase | null;
@@ -24,6 +25,8 @@ export interface CaseList {
   body: HTMLElement;
   /** Announces deletions to screen readers. */
   status: HTMLElement;
+  /** Says how a STIX export went. */
+  stixStatus: HTMLElement;
   load(): Promise<void>;
   render(cases: SavedCase[]): void;
 }
@@ -31,6 +34,7 @@ export interface CaseList {
 export function caseList(d: CaseListDeps): CaseList {
   const body = h("div", { class: "rt-case-list", "data-testid": "case-list" });
   const status = h("p", { class: "rt-sr-only", "aria-live": "polite" });
+  const stixStatus = h("p", { class: "rt-muted", "data-testid": "case-stix-status", "aria-live": "polite" });
 const loadList = async () => {
   clear(body);
   body.append(h("p", { class: "rt-loading", role: "status" }, h("span", { class: "rt-spinner", "aria-hidden": "true" }), "Loading cases…"));
@@ -93,6 +97,7 @@ const renderRow = (c: SavedCase): HTMLElement => {
         { type: "button", "data-testid": "case-open", "aria-label": `Open “${c.name}”`, onclick: () => { d.open(c.id); } },
         "Open",
       ),
+      stixExportButton(d.client, c, stixStatus),
       h("button", { type: "button", class: "rt-danger", "data-testid": "case-delete", "aria-label": `Delete “${c.name}”`, onclick: confirm }, "Delete"),
     );
   };
@@ -134,7 +139,7 @@ const renderRow = (c: SavedCase): HTMLElement => {
   idle();
   return row;
 };
-  return { body, status, load: loadList, render: renderList };
+  return { body, status, stixStatus, load: loadList, render: renderList };
 }
 
 function focusIn(root: HTMLElement, testid: string): void {

@@ -6,6 +6,7 @@ import { formatTime } from "../format";
 import type { SavedCase } from "../types";
 import { caseList } from "./caseList";
 import { MAX_CASE_NAME, saveForm } from "./caseSaveForm";
+import { stixImportControl } from "./caseStix";
 import { h } from "./dom";
 import "./widgets.css";
 
@@ -19,13 +20,15 @@ export interface OpenCase {
 }
 
 export interface CasesDialogDeps {
-  client: Pick<RedthreadClient, "cases" | "saveCase" | "deleteCase">;
+  client: Pick<RedthreadClient, "cases" | "saveCase" | "deleteCase" | "exportCaseStix" | "importCaseStix">;
   /** The case on the canvas, if any: "Save" updates it. */
   current: OpenCase | null;
   /** The view document to save (caseView.ts). */
   captureView(): unknown;
   /** Opens a saved case on the canvas (the dialog closes). */
   open(id: string): void;
+  /** A STIX bundle was imported: the graph on the server grew. */
+  imported?(): void;
 }
 
 type SaveMode = { kind: "update" } | { kind: "new" } | { kind: "overwrite"; version: number | undefined } | { kind: "copy" };
@@ -67,7 +70,7 @@ export function openCasesDialog(host: HTMLElement, deps: CasesDialogDeps): Promi
     fallbackFocus: input,
   });
 
-  const dialog = dialogFrame(id, form, list);
+  const dialog: HTMLDialogElement = dialogFrame(id, form, list, stixImport(deps, list, () => { dialog.close(); }));
 
   /** Someone saved the case after it was loaded: say who and when, and let the user choose. */
   const conflict = async (err: ApiError) => {
@@ -157,14 +160,27 @@ export function openCasesDialog(host: HTMLElement, deps: CasesDialogDeps): Promi
   });
 }
 
+/** Import STIX…: an imported case opens at once (the dialog closes); one with objects not read stays listed, the message saying which. */
+function stixImport(deps: CasesDialogDeps, list: { load(): Promise<void> }, close: () => void): HTMLElement {
+  return stixImportControl(deps.client, (r) => {
+    deps.imported?.();
+    if (r.skipped.length > 0) {
+      void list.load();
+      return;
+    }
+    deps.open(r.case.id);
+    close();
+  });
+}
+
 /** The dialog: a header with Close, the save form, the list of saved cases. */
-function dialogFrame(id: (s: string) => string, form: HTMLElement, list: { body: HTMLElement; status: HTMLElement }): HTMLDialogElement {
+function dialogFrame(id: (s: string) => string, form: HTMLElement, list: { body: HTMLElement; status: HTMLElement; stixStatus: HTMLElement }, stix: HTMLElement): HTMLDialogElement {
   const dialog = h("dialog", { class: "rt-dialog rt-cases", "aria-labelledby": id("title"), "data-testid": "cases-dialog" });
   const closeBtn = h("button", { type: "button", class: "rt-dialog-close", "aria-label": "Close", onclick: () => { dialog.close(); } }, "×");
   dialog.append(
     h("header", { class: "rt-dialog-head" }, h("h2", { id: id("title") }, "Cases"), closeBtn),
     form,
-    h("section", { class: "rt-case-saved", "aria-labelledby": id("list-title") }, h("h3", { id: id("list-title") }, "Saved cases"), list.body, list.status),
+    h("section", { class: "rt-case-saved", "aria-labelledby": id("list-title") }, h("h3", { id: id("list-title") }, "Saved cases"), list.body, list.status, list.stixStatus, stix),
   );
   return dialog;
 }
