@@ -13,14 +13,15 @@ import (
 // server and imports it into another with an empty store: the second
 // serves the same facts in a new case.
 func TestCaseStix(t *testing.T) {
-	cs, err := cases.Open(t.TempDir())
+	first := openStore(t)
+	cs, err := cases.Open(t.Context(), first.State(), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cs.Close() })
 	cfg := server.DefaultConfig()
 	cfg.Cases = cs
-	ts := start(t, openStore(t), cfg)
+	ts := start(t, first, cfg)
 
 	var nb struct {
 		Neighbors struct{ Edges []struct{ ID string } }
@@ -68,7 +69,7 @@ func TestCaseStix(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = empty.Close() })
-	other, err := cases.Open(t.TempDir())
+	other, err := cases.Open(t.Context(), empty.State(), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,7 +136,7 @@ func (x *exporter) node(n *graph.Node) (obj, error) {
 	m := factMarking(n.Marking, n.Sources)
 	f := fact{
 		ExtensionType: "property-extension", ID: n.ID, Kind: string(n.Kind), Key: n.Key, Label: n.Label,
-		Aliases: n.Aliases, Props: n.Props, Sources: sourcesOut(n.Sources),
+		Aliases: n.Aliases, Props: n.Props, Sources: sourcesOut(n.Sources, nodeClaims(n)),
 		ValidFrom: optTime(n.ValidFrom), ValidTo: optTime(n.ValidTo),
 	}
 	exts := obj{extFact: f}
@@ -338,7 +338,7 @@ func (x *exporter) edge(e *graph.Edge) obj {
 	o["extensions"] = obj{extFact: fact{
 		ExtensionType: "property-extension", ID: e.ID, Kind: string(e.Kind), Key: e.Key, From: e.From, To: e.To,
 		Amount: e.Amount, Asset: e.Asset, ValueUSD: e.ValueUSD, Time: optTime(e.Time), TxHash: e.TxHash,
-		Props: e.Props, Sources: sourcesOut(e.Sources), ValidFrom: optTime(e.ValidFrom), ValidTo: optTime(e.ValidTo),
+		Props: e.Props, Sources: sourcesOut(e.Sources, edgeClaims(e)), ValidFrom: optTime(e.ValidFrom), ValidTo: optTime(e.ValidTo),
 	}}
 	return o
 }

@@ -281,8 +281,53 @@ func (im *importer) fact(o raw, ext json.RawMessage) error {
 	}
 	im.nodes[n.ID] = true
 	im.nodeOf[o.ID] = n.ID
-	im.out.Batch.Nodes = append(im.out.Batch.Nodes, *n)
+	parts, err := nodeParts(o.ID, n, f.Sources)
+	if err != nil {
+		return err
+	}
+	im.out.Batch.Nodes = append(im.out.Batch.Nodes, parts...)
 	return nil
+}
+
+// hasClaims reports whether a fact's sources carry their own claims: all
+// of them or none.
+func hasClaims(id string, in []factSource) (bool, error) {
+	n := 0
+	for _, s := range in {
+		if s.Claim != nil {
+			n++
+		}
+	}
+	if n != 0 && n != len(in) {
+		return false, graph.Errorf(graph.CodeInvalid, "%s: %d of %d sources carry a claim (all or none)", id, n, len(in))
+	}
+	return n > 0, nil
+}
+
+// nodeParts is the node as the store is to merge it: one record per source
+// with what that source claimed, so that the store keeps who said what;
+// the node itself when its sources agree.
+func nodeParts(id string, n *graph.Node, in []factSource) ([]graph.Node, error) {
+	claimed, err := hasClaims(id, in)
+	if err != nil || !claimed {
+		return []graph.Node{*n}, err
+	}
+	out := make([]graph.Node, len(in))
+	for i, s := range in {
+		c := s.Claim
+		p := graph.Node{Kind: n.Kind, Key: n.Key, Label: c.Label, Aliases: c.Aliases, Props: c.Props, Sources: n.Sources[i : i+1]}
+		if p.ValidFrom, err = parseOpt(id, fmt.Sprintf("sources[%d].claim.valid_from", i), c.ValidFrom); err != nil {
+			return nil, err
+		}
+		if p.ValidTo, err = parseOpt(id, fmt.Sprintf("sources[%d].claim.valid_to", i), c.ValidTo); err != nil {
+			return nil, err
+		}
+		if err := graph.PrepareNode(&p); err != nil {
+			return nil, graph.Errorf(graph.ErrorCode(err), "%s: sources[%d].claim: %s", id, i, graph.ErrorMessage(err))
+		}
+		out[i] = p
+	}
+	return out, nil
 }
 
 // edge reads a relationship's edge; its ends must be objects of the bundle
@@ -320,8 +365,42 @@ func (im *importer) edge(o raw, f fact, sources []graph.Source) error {
 		return graph.Errorf(graph.CodeInvalid, "%s: edge %s is already another object of the bundle", o.ID, e.ID)
 	}
 	im.nodes[e.ID] = true // an edge ID never equals a node ID (it holds ">")
-	im.out.Batch.Edges = append(im.out.Batch.Edges, *e)
+	parts, err := edgeParts(o.ID, e, f.Sources)
+	if err != nil {
+		return err
+	}
+	im.out.Batch.Edges = append(im.out.Batch.Edges, parts...)
 	return nil
+}
+
+// edgeParts is nodeParts for an edge.
+func edgeParts(id string, e *graph.Edge, in []factSource) ([]graph.Edge, error) {
+	claimed, err := hasClaims(id, in)
+	if err != nil || !claimed {
+		return []graph.Edge{*e}, err
+	}
+	out := make([]graph.Edge, len(in))
+	for i, s := range in {
+		c := s.Claim
+		p := graph.Edge{Kind: e.Kind, From: e.From, To: e.To, Key: e.Key, Amount: c.Amount, Asset: c.Asset, ValueUSD: c.ValueUSD,
+			TxHash: c.TxHash, Props: c.Props, Sources: e.Sources[i : i+1]}
+		for _, t := range []struct {
+			field, s string
+			into     *time.Time
+		}{{"time", c.Time, &p.Time}, {"valid_from", c.ValidFrom, &p.ValidFrom}, {"valid_to", c.ValidTo, &p.ValidTo}} {
+			if *t.into, err = parseOpt(id, fmt.Sprintf("sources[%d].claim.%s", i, t.field), t.s); err != nil {
+				return nil, err
+			}
+		}
+		if err := graph.PrepareEdge(&p); err != nil {
+			return nil, graph.Errorf(graph.ErrorCode(err), "%s: sources[%d].claim: %s", id, i, graph.ErrorMessage(err))
+		}
+		if p.ID != e.ID {
+			return nil, graph.Errorf(graph.CodeInvalid, "%s: sources[%d].claim makes another edge", id, i)
+		}
+		out[i] = p
+	}
+	return out, nil
 }
 
 // sourcesIn reads a fact's sources; each keeps its own marking. Export
@@ -352,7 +431,7 @@ func sourcesIn(id string, in []factSource, objMark graph.Marking) ([]graph.Sourc
 		}
 		out[i] = graph.Source{
 			Dataset: s.Dataset, Record: s.Record, Job: s.Job, RetrievedAt: t, URL: s.URL, Excerpt: s.Excerpt,
-			Confidence: s.Confidence, Marking: maxMarking(m, floor), Agency: s.Agency, Illustrative: s.Illustrative,
+			Confidence: s.Confidence, Marking: maxMarking(m, floor), Agency: s.Agency, User: s.User, Illustrative: s.Illustrative,
 		}
 	}
 	return out, nil
@@ -412,18 +491,28 @@ func (im *importer) view() error {
 		Y    float64 `json:"y"`
 		Note string  `json:"note,omitempty"`
 	}
-	nodes := make([]viewNode, len(im.out.Batch.Nodes))
-	for i, n := range im.out.Batch.Nodes {
-		p, ok := pos[n.ID]
+	// A fact whose sources differ comes as one record per source: the view
+	// holds it once.
+	var ids []string
+	for _, n := range im.out.Batch.Nodes {
+		if len(ids) == 0 || ids[len(ids)-1] != n.ID {
+			ids = append(ids, n.ID)
+		}
+	}
+	nodes := make([]viewNode, len(ids))
+	for i, id := range ids {
+		p, ok := pos[id]
 		if !ok || math.IsNaN(p[0]) || math.IsInf(p[0], 0) || math.IsNaN(p[1]) || math.IsInf(p[1], 0) {
 			a := 2 * math.Pi * float64(i) / float64(len(nodes))
 			p = [2]float64{math.Round(100*math.Cos(a)*100) / 100, math.Round(100*math.Sin(a)*100) / 100}
 		}
-		nodes[i] = viewNode{ID: n.ID, X: p[0], Y: p[1], Note: notes[n.ID]}
+		nodes[i] = viewNode{ID: id, X: p[0], Y: p[1], Note: notes[id]}
 	}
-	edges := make([]string, len(im.out.Batch.Edges))
-	for i, e := range im.out.Batch.Edges {
-		edges[i] = e.ID
+	edges := make([]string, 0, len(im.out.Batch.Edges))
+	for _, e := range im.out.Batch.Edges {
+		if len(edges) == 0 || edges[len(edges)-1] != e.ID {
+			edges = append(edges, e.ID)
+		}
 	}
 	v, err := json.Marshal(map[string]any{"v": 1, "nodes": nodes, "edges": edges, "groups": []any{}, "filters": map[string]any{}})
 	if err != nil {

@@ -122,7 +122,28 @@ type factSource struct {
 	Confidence   int           `json:"confidence,omitempty"`
 	Marking      graph.Marking `json:"marking,omitempty"`
 	Agency       string        `json:"agency,omitempty"`
+	User         string        `json:"user,omitempty"`
 	Illustrative bool          `json:"illustrative,omitempty"`
+	// Claim is what this source said, when the fact's sources differ
+	// (graph.Node.Claims): an import writes one record per source so that
+	// the store keeps who said what, and a viewer who may see only some of
+	// the sources gets only their values.
+	Claim *factClaim `json:"claim,omitempty"`
+}
+
+// factClaim is a graph.NodeClaim or graph.EdgeClaim in the fact extension.
+type factClaim struct {
+	Label     string      `json:"label,omitempty"`
+	Aliases   []string    `json:"aliases,omitempty"`
+	Props     graph.Props `json:"props,omitempty"`
+	ValidFrom string      `json:"valid_from,omitempty"`
+	ValidTo   string      `json:"valid_to,omitempty"`
+	// edges
+	Amount   float64 `json:"amount,omitempty"`
+	Asset    string  `json:"asset,omitempty"`
+	ValueUSD float64 `json:"value_usd,omitempty"`
+	Time     string  `json:"time,omitempty"`
+	TxHash   string  `json:"tx_hash,omitempty"`
 }
 
 // fact is the property extension every node and edge object carries: the
@@ -158,12 +179,43 @@ type caseExt struct {
 	Positions     map[string][2]float64 `json:"positions,omitempty"`
 }
 
-func sourcesOut(ss []graph.Source) []factSource {
+// nodeClaims returns the claim of each of a node's sources, nil when they
+// all claim the whole record.
+func nodeClaims(n *graph.Node) []*factClaim {
+	if n.Claims == nil {
+		return nil
+	}
+	out := make([]*factClaim, len(n.Sources))
+	for i := range out {
+		c := n.ClaimAt(i)
+		out[i] = &factClaim{Label: c.Label, Aliases: c.Aliases, Props: c.Props, ValidFrom: optTime(c.ValidFrom), ValidTo: optTime(c.ValidTo)}
+	}
+	return out
+}
+
+// edgeClaims is nodeClaims for an edge.
+func edgeClaims(e *graph.Edge) []*factClaim {
+	if e.Claims == nil {
+		return nil
+	}
+	out := make([]*factClaim, len(e.Sources))
+	for i := range out {
+		c := e.ClaimAt(i)
+		out[i] = &factClaim{Amount: c.Amount, Asset: c.Asset, ValueUSD: c.ValueUSD, Time: optTime(c.Time), TxHash: c.TxHash,
+			Props: c.Props, ValidFrom: optTime(c.ValidFrom), ValidTo: optTime(c.ValidTo)}
+	}
+	return out
+}
+
+func sourcesOut(ss []graph.Source, claims []*factClaim) []factSource {
 	out := make([]factSource, len(ss))
 	for i, s := range ss {
 		out[i] = factSource{
 			Dataset: s.Dataset, Record: s.Record, Job: s.Job, URL: s.URL, Excerpt: s.Excerpt,
-			Confidence: s.Confidence, Marking: s.Marking, Agency: s.Agency, Illustrative: s.Illustrative,
+			Confidence: s.Confidence, Marking: s.Marking, Agency: s.Agency, User: s.User, Illustrative: s.Illustrative,
+		}
+		if claims != nil {
+			out[i].Claim = claims[i]
 		}
 		if !s.RetrievedAt.IsZero() {
 			out[i].RetrievedAt = s.RetrievedAt.UTC().Format(time.RFC3339Nano)
