@@ -207,14 +207,14 @@ export const PERSONA_CLUSTER_QUERY = graphql(`
 `);
 
 export const CONFIRM_SAME_AS_MUTATION = graphql(`
-  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
-    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }
+  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!) {
+    confirmSameAs(a: $a, b: $b, reason: $reason) { ...JudgementFields }
   }
 `);
 
 export const REJECT_SAME_AS_MUTATION = graphql(`
-  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
-    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }
+  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!) {
+    rejectSameAs(a: $a, b: $b, reason: $reason) { ...JudgementFields }
   }
 `);
 
@@ -423,8 +423,8 @@ export class RedthreadClient {
     return d.personaCluster;
   }
 
-  /** Records an analyst's judgement that two personas are (SAME) or are not (DIFFERENT) one person. */
-  async judgeSameAs(j: { a: string; b: string; decision: SameAsDecision; reason: string; by: string }, signal?: AbortSignal): Promise<SameAsJudgement> {
+  /** Records the signed-in analyst's judgement that two personas are (SAME) or are not (DIFFERENT) one person. */
+  async judgeSameAs(j: { a: string; b: string; decision: SameAsDecision; reason: string }, signal?: AbortSignal): Promise<SameAsJudgement> {
     const { decision, ...v } = j;
     if (decision === "SAME") return (await this.request(CONFIRM_SAME_AS_MUTATION, v, signal)).confirmSameAs;
     return (await this.request(REJECT_SAME_AS_MUTATION, v, signal)).rejectSameAs;

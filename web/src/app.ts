@@ -92,7 +92,6 @@ export class App {
       labelOf: (id) => (graph.hasNode(id) ? graph.getNodeAttribute(id, "label") : undefined),
       hasNode: (id) => graph.hasNode(id),
       openExportMenu: () => { document.querySelector<HTMLButtonElement>('[data-testid="export-button"]')?.click(); },
-      storage: sessionStore(),
     });
     this.selection = new SelectionController(graph, { render: (sel) => { renderDetails(detailsRoot, graph, sel, details); } }, () => {
       this.canvas.refresh();
@@ -258,7 +257,6 @@ export class App {
       communities: () => void this.groups.groupByCommunity(),
       sameActors: () => void openSameAsDialog(document.body, {
         client: this.client,
-        storage: sessionStore(),
         judged: () => void this.risk.reload(),
         show: (a, b, edgeIds) => void this.edits.addPair(a, b, edgeIds),
       }),
@@ -270,11 +268,3 @@ export class App {
   }
 }
 
-/** The session's storage, or none where the browser refuses it (a sandboxed frame). */
-function sessionStore(): Storage | undefined {
-  try {
-    return window.sessionStorage;
-  } catch {
-    return undefined;
-  }
-}
