@@ -22,8 +22,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/graph/boltstore"
+	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server/gql"
 	"github.com/redthread-dev/redthread/server/gql/generated"
