@@ -151,8 +151,9 @@ func publicRoute(r *http.Request) bool {
 		if p == "/healthz" || p == "/signin" || p == "/signin.html" || p == "/favicon.svg" || p == "/favicon.ico" {
 			return true
 		}
-		// The sign-in page's own bundle (Vite names entries by their input).
-		if dir, file := path.Split(p); dir == "/assets/" && strings.HasPrefix(file, "signin-") &&
+		// The sign-in page's own bundle (Vite names entries by their input)
+		// and the module preload polyfill every entry imports.
+		if dir, file := path.Split(p); dir == "/assets/" && (strings.HasPrefix(file, "signin-") || strings.HasPrefix(file, "modulepreload-polyfill-")) &&
 			(strings.HasSuffix(file, ".js") || strings.HasSuffix(file, ".css")) {
 			return true
 		}

@@ -279,15 +279,21 @@ function vars<V extends object>(v: V): V {
 export interface ClientOptions {
   endpoint?: string;
   fetch?: FetchFn;
+  /** The session's CSRF token, sent on every POST (a cookie session needs it; see auth.ts). */
+  csrf?: () => Promise<string | undefined>;
+  /** Called on a 401: the session ended or never was (the app goes to the sign-in page). */
+  unauthenticated?: () => void;
 }
 
 export class RedthreadClient {
   private readonly endpoint: string;
   private readonly fetchFn: FetchFn;
+  private readonly opts: ClientOptions;
 
   constructor(opts: ClientOptions = {}) {
     this.endpoint = opts.endpoint ?? "/graphql";
     this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.opts = opts;
   }
 
   /** Runs one operation; resolves with `data` or rejects with an ApiError. */
@@ -295,11 +301,13 @@ export class RedthreadClient {
     const query = document.toString();
     let res: Response;
     try {
+      const csrf = await this.opts.csrf?.();
       res = await this.fetchFn(this.endpoint, {
         method: "POST",
         headers: {
           "Content-Type": "application/json",
           Accept: "application/graphql-response+json, application/json;q=0.9",
+          ...(csrf ? { "X-CSRF-Token": csrf } : {}),
         },
         body: JSON.stringify({ query, variables }),
         signal: signal ?? null,
@@ -310,6 +318,7 @@ export class RedthreadClient {
       throw new ApiError(`Cannot reach the server: ${msg}`, "NETWORK");
     }
 
+    if (res.status === 401) this.opts.unauthenticated?.();
     const text = await res.text();
     let body: GraphQLResponseBody<T> | undefined;
     try {

@@ -23,6 +23,8 @@ import { LayoutController } from "./layout";
 import { applyTheme, currentTheme, storedTheme } from "./theme";
 import type { GNode } from "./types";
 import { caseBarView } from "./ui/caseBar";
+import { renderAccount } from "./ui/accountBar";
+import { Account, signInURL } from "./auth";
 import { openCasesDialog } from "./ui/casesDialog";
 import { askBeforeClear } from "./ui/confirmDialog";
 import { renderDetails } from "./ui/details";
@@ -47,8 +49,14 @@ interface Extra {
   focus: Selection;
 }
 
+/** Off to the sign-in page, coming back here afterwards. */
+function toSignIn(): void {
+  window.location.assign(signInURL(window.location));
+}
+
 export class App {
-  readonly client = new RedthreadClient();
+  readonly account = new Account((input, init) => fetch(input, init), toSignIn);
+  readonly client = new RedthreadClient({ csrf: () => this.account.csrf(), unauthenticated: toSignIn });
   readonly graph: RGraph = createGraph();
   readonly canvas: Canvas;
   readonly layout: LayoutController;
@@ -152,6 +160,9 @@ export class App {
     }, () => {
       this.cases.scheduleUrl();
       this.renderToolbar();
+    });
+    void this.account.session().then((s) => {
+      if (s) renderAccount(byId("account"), s, () => void this.account.signOut());
     });
     const search = mountSearch(byId("search"), { client, onPick: (n) => { this.addFromSearch(n); }, leave: () => { canvasRoot.focus(); } });
     camera.on("updated", () => { this.cases.scheduleUrl(); });
