@@ -120,7 +120,9 @@ func TestAuthentication(t *testing.T) {
 		return map[string]string{"Authorization": "Bearer " + f.tok[name], "Content-Type": "application/json"}
 	}
 	json := map[string]string{"Content-Type": "application/json"}
-	with := func(k, v string) map[string]string { return map[string]string{k: v, "Content-Type": "application/json"} }
+	with := func(k, v string) map[string]string {
+		return map[string]string{k: v, "Content-Type": "application/json"}
+	}
 	tests := []struct {
 		name       string
 		method     string
