@@ -42,7 +42,12 @@ type server struct {
 	cmd  *exec.Cmd
 	url  string
 	logs *bytes.Buffer
+	// demo receives the sign-in line serve --demo prints: URL, email and
+	// password.
+	demo chan []string
 }
+
+var demoLine = regexp.MustCompile(`sign in at (\S+) as (\S+) with password (\S+)`)
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
@@ -81,7 +86,7 @@ func serve(t *testing.T, bin, data string, extra ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
-	s := &server{t: t, cmd: cmd, logs: logs}
+	s := &server{t: t, cmd: cmd, logs: logs, demo: make(chan []string, 1)}
 	t.Cleanup(func() { s.stop() })
 
 	urlc := make(chan string, 1)
@@ -90,6 +95,9 @@ func serve(t *testing.T, bin, data string, extra ...string) *server {
 		for sc.Scan() {
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				urlc <- m[1]
+			}
+			if m := demoLine.FindStringSubmatch(sc.Text()); m != nil {
+				s.demo <- m[1:]
 			}
 		}
 		close(urlc)
