@@ -151,10 +151,11 @@ async function main() {
     await hook((g) => window.__redthread.app.toggleGroup(g), group);
     await hook((g) => window.__redthread.app.select({ type: "node", id: g }), group);
 
-    state.step = "reject a link, with who and why";
+    state.step = "reject a link, with why (who is the signed-in user)";
     await ab.waitFor();
     await ab.getByTestId("persona-reject").click();
-    assert(/Say who judges/.test(await details.innerText()), "a judgement without a name should ask for it");
+    // Who judges is the signed-in user; the reason is asked for.
+    assert(/Give a reason/.test(await details.innerText()), "a judgement without a reason should ask for it");
     await details.getByTestId("persona-reason").fill("shared studio inbox, different people (e2e)");
     await ab.getByTestId("persona-reject").click();
     await until("the rejected link listed apart", async () => (await details.getByTestId("persona-rejected-link").count()) === 1);
