@@ -248,7 +248,7 @@ export async function combinedData(name) {
 function ensureUser(dataDir) {
   const run = (args, input) => spawnSync(BIN, [...args, "--data", dataDir], { encoding: "utf8", input });
   const conflict = (r) => r.status === 1 && /CONFLICT/.test(r.stderr);
-  const agency = run(["agency", "add", "local"]);
+  const agency = run(["agency", "add", "--name", "Local", "local"]);
   if (agency.status !== 0 && !conflict(agency)) throw new E2EError(`agency add local: ${agency.stderr}`);
   const user = run(["user", "add", "--agency", "local", "--role", "analyst", E2E_USER.email], `${E2E_USER.password}\n`);
   if (user.status !== 0 && !conflict(user)) throw new E2EError(`user add: ${user.stderr}`);
