@@ -330,3 +330,25 @@ func tamper(tok string) string {
 	}
 	return tok[:len(tok)-1] + last
 }
+
+// TestSignInLink: a one-time link (what user add and user link print)
+// starts a session once.
+func TestSignInLink(t *testing.T) {
+	f := newAuthFixture(t)
+	u, err := f.ids.UserByEmail(t.Context(), "viewer@fiu.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := f.ids.SignInLink(t.Context(), u.Agency, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"link":"` + code + `"}`
+	resp, got := raw(t, "POST", f.ts.URL+"/auth/signin-link", map[string]string{"Content-Type": "application/json"}, body)
+	if resp.StatusCode != 200 || !strings.Contains(got, `"email":"viewer@fiu.example"`) || len(resp.Cookies()) == 0 {
+		t.Fatalf("first use: %d %s", resp.StatusCode, got)
+	}
+	if resp, got := raw(t, "POST", f.ts.URL+"/auth/signin-link", map[string]string{"Content-Type": "application/json"}, body); resp.StatusCode != 401 {
+		t.Fatalf("second use: %d %s", resp.StatusCode, got)
+	}
+}
