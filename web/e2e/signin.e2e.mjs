@@ -2,11 +2,13 @@
 // prints how to sign in; Chromium opens the app without credentials, is sent
 // to the sign-in page, is refused a wrong password, signs in with the
 // printed line, sees the user and agency in the top bar, saves nothing
-// without the CSRF token, and signs out.
+// without the CSRF token, and signs out; then a one-time link from
+// `user add` signs a second user in, once.
 //
 //   node e2e/signin.e2e.mjs    (after `make build`; environment as in lib.mjs)
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { assert, checkPrerequisites, launchBrowser, log, openPage, run, serverTail, SHOTS, startServer, stopServer, tempDir, until } from "./lib.mjs";
+import { assert, BIN, checkPrerequisites, launchBrowser, log, openPage, run, serverTail, SHOTS, startServer, stopServer, tempDir, until } from "./lib.mjs";
 
 const state = { step: "setup" };
 
@@ -16,6 +18,13 @@ async function main() {
   let server;
   let browser;
   try {
+    state.step = "a user with a one-time sign-in link (user add, no password)";
+    const cli = (args, input = "") => spawnSync(BIN, [...args, "--data", tmp.dir], { encoding: "utf8", input });
+    assert(cli(["agency", "add", "--name", "Local", "local"]).status === 0, "agency add local");
+    const added = cli(["user", "add", "--agency", "local", "--role", "viewer", "linked@local.test"]);
+    const code = /#link=(rl_\S+)/.exec(added.stdout)?.[1];
+    assert(added.status === 0 && code, `user add printed no link: ${added.stdout} ${added.stderr}`);
+
     state.step = "start serve --demo";
     server = await startServer({ dataDir: tmp.dir });
     const line = await until("the demo sign-in line on the console", () => /sign in at (\S+) as (\S+) with password (\S+)/.exec(server.output.join("")));
@@ -75,6 +84,18 @@ async function main() {
     await page.waitForURL((u) => u.pathname === "/signin");
     const api = await page.evaluate(async () => (await fetch("/graphql?query=%7Bstats%7Bnodes%7D%7D")).status);
     assert(api === 401, `the API after sign-out: ${api}`);
+
+    state.step = "a one-time link signs in once";
+    await page.goto(`${server.base}/signin?next=%2F%3Fe2e#link=${code}`);
+    await page.waitForURL((u) => u.pathname === "/" && u.search === "?e2e");
+    await until("the top bar to name the linked user", async () => (await page.getByTestId("account-email").innerText().catch(() => "")) === "linked@local.test");
+    assert((await page.getByTestId("account-agency").innerText()) === "Local · viewer", "the linked user is a viewer of Local");
+    await page.getByTestId("sign-out").click();
+    await page.waitForURL((u) => u.pathname === "/signin");
+    await page.goto(`${server.base}/signin#link=${code}`);
+    const again = await until("the used link to be refused", async () => (await page.getByTestId("signin-error").isVisible()) && page.getByTestId("signin-error").innerText());
+    assert(/credentials/.test(again), `a used link: ${again}`);
+    assert(!page.url().includes("#link="), "the page takes the link out of the address bar");
     assert(errors.length === 0, `page errors: ${errors.join("; ")}`);
   } catch (err) {
     if (server) log(`server output:\n${serverTail(server)}`);
