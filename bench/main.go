@@ -51,6 +51,7 @@ import (
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
 	"github.com/redthread-dev/redthread/graph/synth"
+	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/server"
 )
@@ -186,7 +187,16 @@ func benchDemo(ctx context.Context, t *table, tmp string, queries int, quiet *sl
 		return err
 	}
 	t.add("demo, embedded", "shortestPath Lazarus→exchange, store call", direct.String(), "10 hops, BOTH")
-	srv := httptest.NewServer(server.New(ds, server.DefaultConfig(), quiet).Handler())
+	ids, err := identity.New(ds.State(), identity.Options{Logger: quiet})
+	if err != nil {
+		return err
+	}
+	if err := ids.Bootstrap(ctx, benchToken); err != nil {
+		return err
+	}
+	scfg := server.DefaultConfig()
+	scfg.Identity = ids
+	srv := httptest.NewServer(server.New(ds, scfg, quiet).Handler())
 	defer srv.Close()
 	q := fmt.Sprintf(`{ shortestPath(from: %q, to: %q, direction: BOTH, maxHops: 12) { length nodes { id kind label } edges { id kind from to } } }`, lazarus, exchange)
 	viaHTTP, err := latency(queries, func(int) error { return post(srv.URL, q) })
@@ -344,9 +354,18 @@ func latency(n int, f func(i int) error) (percentiles, error) {
 	return percentiles{p50: d[n/2], p99: d[min(n-1, n*99/100)]}, nil
 }
 
+// benchToken is the administrator token of the benchmark's server.
+const benchToken = "bench-admin-token-0123456789abcdef"
+
 func post(url, query string) error {
 	body, _ := json.Marshal(map[string]string{"query": query})
-	resp, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+benchToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}

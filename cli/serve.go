@@ -13,6 +13,7 @@ import (
 	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/state"
+	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
 )
@@ -22,7 +23,8 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 	addr := fs.String("addr", m.env("REDTHREAD_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (port 0 picks a free one) [$REDTHREAD_ADDR]")
 	sf := m.storeFlags(fs)
 	demo := fs.Bool("demo", false, "load the demo case (DPRK thefts, laundering, IT workers) when the store is empty")
-	cors := fs.String("cors-origins", m.env("REDTHREAD_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from a browser, or * [$REDTHREAD_CORS_ORIGINS]")
+	cors := fs.String("cors-origins", m.env("REDTHREAD_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from a browser, with credentials (* is refused) [$REDTHREAD_CORS_ORIGINS]")
+	secureCookies := fs.Bool("secure-cookies", m.env("REDTHREAD_SECURE_COOKIES", "") == "true", "mark the session cookie Secure even over plain HTTP (TLS ends at a proxy in front) [$REDTHREAD_SECURE_COOKIES=true]")
 	timeout := fs.Duration("query-timeout", 10*time.Second, "deadline of one GraphQL operation")
 	complexity := fs.Int("max-complexity", server.DefaultConfig().ComplexityLimit, "largest query complexity accepted")
 	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "info"), "debug, info, warn or error [$REDTHREAD_LOG_LEVEL]")
@@ -69,11 +71,17 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 			return err
 		}
 	}
+	ids, err := m.serveIdentity(ctx, store, logger)
+	if err != nil {
+		return err
+	}
 
 	cfg := server.DefaultConfig()
 	cfg.Limits = sf.limits
 	cfg.QueryTimeout = *timeout
 	cfg.ComplexityLimit = *complexity
+	cfg.Identity = ids
+	cfg.SecureCookies = *secureCookies
 	if err := limits.apply(&cfg); err != nil {
 		return err
 	}
@@ -116,12 +124,24 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
 		}
 	}
+	if err := cfg.Validate(); err != nil {
+		return usageErrorf("--cors-origins: %v", graph.ErrorMessage(err))
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	// Tests and scripts read this line to learn the port when --addr ends in :0.
 	fmt.Fprintf(m.Stdout, "redthread: listening on http://%s\n", ln.Addr())
+	if *demo {
+		d, err := ids.EnsureDemo(ctx)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("demo sign-in: %w", err)
+		}
+		// The one line a newcomer needs: `make run` prints it.
+		fmt.Fprintf(m.Stdout, "redthread: %s\n", d.Line(signInURL(ln.Addr())))
+	}
 	logger.Info("serving", "url", "http://"+ln.Addr().String(), "store", sf.kind, "at", sf.where(), "state", stateAt, "max_upload", jobs.FormatBytes(max(limit, 0)))
 	return server.New(store, cfg, logger).Serve(ctx, ln)
 }
@@ -138,4 +158,35 @@ func (m Main) loadDemo(ctx context.Context, store graph.Store, logger *slog.Logg
 		return nil
 	}
 	return m.ingestDemo(ctx, store, logger)
+}
+
+// serveIdentity opens the identity service over the store's record store
+// and turns on REDTHREAD_ADMIN_TOKEN, the deployment administrator's
+// bearer token, when it is set.
+func (m Main) serveIdentity(ctx context.Context, store graph.Store, logger *slog.Logger) (*identity.Service, error) {
+	p, ok := store.(state.Provider)
+	if !ok {
+		return nil, fmt.Errorf("identity: the store keeps no records")
+	}
+	ids, err := identity.New(p.State(), identity.Options{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	if err := ids.Bootstrap(ctx, m.env("REDTHREAD_ADMIN_TOKEN", "")); err != nil {
+		return nil, usageErrorf("%s", graph.ErrorMessage(err))
+	}
+	return ids, nil
+}
+
+// signInURL is the sign-in page at addr, named as a browser on this host
+// reaches it (a wildcard listen address is reached at loopback).
+func signInURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/signin"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/signin"
 }

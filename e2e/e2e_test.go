@@ -42,15 +42,41 @@ type server struct {
 	cmd  *exec.Cmd
 	url  string
 	logs *bytes.Buffer
+	// demo receives the sign-in line serve --demo prints: URL, email and
+	// password.
+	demo chan []string
 }
 
+var demoLine = regexp.MustCompile(`sign in at (\S+) as (\S+) with password (\S+)`)
+
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// adminToken is the REDTHREAD_ADMIN_TOKEN of every server the tests start:
+// their requests send it (authClient).
+const adminToken = "e2e-admin-token-0123456789abcdef"
+
+// bearer adds the test administrator token to requests that have no
+// Authorization header of their own.
+type bearer struct{ base http.RoundTripper }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if _, ok := r.Header["Authorization"]; !ok {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+adminToken)
+	}
+	return b.base.RoundTrip(r)
+}
+
+// authClient is the tests' HTTP client: it signs every request in as the
+// deployment administrator.
+var authClient = &http.Client{Transport: bearer{http.DefaultTransport}}
 
 // serve starts the binary on a free port and waits until /healthz answers.
 func serve(t *testing.T, bin, data string, extra ...string) *server {
 	t.Helper()
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, extra...)
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "REDTHREAD_ADMIN_TOKEN="+adminToken)
 	logs := new(bytes.Buffer)
 	cmd.Stderr = logs
 	stdout, err := cmd.StdoutPipe()
@@ -60,7 +86,7 @@ func serve(t *testing.T, bin, data string, extra ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
-	s := &server{t: t, cmd: cmd, logs: logs}
+	s := &server{t: t, cmd: cmd, logs: logs, demo: make(chan []string, 1)}
 	t.Cleanup(func() { s.stop() })
 
 	urlc := make(chan string, 1)
@@ -69,6 +95,9 @@ func serve(t *testing.T, bin, data string, extra ...string) *server {
 		for sc.Scan() {
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				urlc <- m[1]
+			}
+			if m := demoLine.FindStringSubmatch(sc.Text()); m != nil {
+				s.demo <- m[1:]
 			}
 		}
 		close(urlc)
@@ -126,7 +155,7 @@ type gqlError struct {
 func (s *server) try(q string, vars map[string]any) (json.RawMessage, []gqlError) {
 	s.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
-	resp, err := http.Post(s.url+"/graphql", "application/json", bytes.NewReader(body))
+	resp, err := authClient.Post(s.url+"/graphql", "application/json", bytes.NewReader(body))
 	if err != nil {
 		s.t.Fatalf("POST /graphql: %v", err)
 	}
@@ -284,7 +313,7 @@ func TestDemoCaseOverHTTP(t *testing.T) {
 
 	t.Run("unknown node is an INVALID_ARGUMENT or NOT_FOUND error with a code", func(t *testing.T) {
 		body := `{"query":"{ shortestPath(from: \"nonsense\", to: \"threat_group:lazarus-group\") { length } }"}`
-		resp, err := http.Post(s.url+"/graphql", "application/json", strings.NewReader(body))
+		resp, err := authClient.Post(s.url+"/graphql", "application/json", strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}

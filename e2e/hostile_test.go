@@ -114,7 +114,7 @@ func TestHostileRequestsAgainstTheBinary(t *testing.T) {
 	debug := freeAddr(t)
 	s := serve(t, bin, t.TempDir(), "--demo", "--write-stall", "2s", "--debug-addr", debug)
 	w := startWatch(t, s.cmd.Process.Pid, s.url)
-	client := &http.Client{Timeout: 30 * time.Second}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: bearer{http.DefaultTransport}}
 
 	var report strings.Builder
 	fmt.Fprintf(&report, "| probe | status | code | time | peak RSS | slowest /healthz |\n|---|---|---|---|---|---|\n")

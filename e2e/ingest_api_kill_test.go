@@ -106,7 +106,7 @@ func (s *server) upload(format string, files ...string) apiJob {
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("GraphQL-Require-Preflight", "1")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := authClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("upload: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/server"
 )
 
@@ -19,11 +20,14 @@ func TestCases(t *testing.T) {
 	}
 	cfg := server.DefaultConfig()
 	cfg.Cases = cs
+	cfg.Identity = server.NewTestIdentity(t)
 	ts := start(t, store, cfg)
+	// Who saves is the token's user, never a client's argument.
+	analyst := server.NewTestToken(t, cfg.Identity, "fiu", "analyst-1@fiu.example", identity.RoleAnalyst, identity.ScopeRead, identity.ScopeWrite)
 
 	view := map[string]any{"v": 1, "nodes": []any{map[string]any{"id": "threat_group:lazarus-group", "x": 1.5, "y": -2}}, "edges": []any{}, "filters": map[string]any{}}
 	const save = `mutation($id: ID, $name: String!, $view: JSON!, $v: Int) {
-		saveCase(id: $id, name: $name, view: $view, expectedVersion: $v, by: "analyst-1") { id name version nodeCount createdBy view } }`
+		saveCase(id: $id, name: $name, view: $view, expectedVersion: $v) { id name version nodeCount createdBy view } }`
 	var saved struct {
 		SaveCase struct {
 			ID        string
@@ -34,13 +38,13 @@ func TestCases(t *testing.T) {
 			View      json.RawMessage
 		}
 	}
-	res := query(t, ts, save, map[string]any{"name": "Coincheck laundering", "view": view})
+	res := queryAs(t, ts, analyst, save, map[string]any{"name": "Coincheck laundering", "view": view})
 	if len(res.Errors) > 0 {
 		t.Fatal(res.Errors)
 	}
 	mustDecode(t, res.Data, &saved)
 	c := saved.SaveCase
-	if c.ID == "" || c.Version != 1 || c.NodeCount != 1 || c.CreatedBy != "analyst-1" || !jsonEqual(t, c.View, `{"v":1,"nodes":[{"id":"threat_group:lazarus-group","x":1.5,"y":-2}],"edges":[],"filters":{}}`) {
+	if c.ID == "" || c.Version != 1 || c.NodeCount != 1 || c.CreatedBy != "analyst-1@fiu.example" || !jsonEqual(t, c.View, `{"v":1,"nodes":[{"id":"threat_group:lazarus-group","x":1.5,"y":-2}],"edges":[],"filters":{}}`) {
 		t.Fatalf("saved %+v", c)
 	}
 

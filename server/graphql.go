@@ -28,6 +28,7 @@ func graphqlHandler(store investigate.Store, cfg Config, admit *admission.Contro
 	schema := generated.NewExecutableSchema(generated.Config{
 		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: store, Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases},
 		Complexity: gql.Complexity(cfg.Limits, cfg.Investigate),
+		Directives: generated.DirectiveRoot{Requires: requires},
 	})
 	srv := handler.New(schema)
 	mem := &memoryReturner{large: budget.Limits{Nodes: 50_000, Edges: 250_000, Bytes: 16 << 20}, interval: 2 * time.Second}

@@ -74,7 +74,7 @@ func (g gatedTopology) Topology(ctx context.Context) (investigate.Topology, func
 func clientAt(t *testing.T, ip net.IP) *http.Client {
 	tr := &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}}).DialContext}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: server.BearerTransport{Base: tr, Token: server.TestAdminToken}}
 }
 
 // TestAdmission fills the heavy lane and one client's allowance and checks
@@ -145,9 +145,8 @@ func TestStreamToANonReader(t *testing.T) {
 	cfg := server.DefaultConfig()
 	cfg.WriteStall = 300 * time.Millisecond
 	cfg.StreamKeepAlive = 50 * time.Millisecond
-	srv := server.New(openStore(t), cfg, testLogger(t))
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
+	srv := server.New(openStore(t), server.WithTestAuth(t, cfg), testLogger(t))
+	ts := server.ServeTest(t, srv.Handler())
 
 	sel := strings.Repeat("__schema{types{name description fields{name description args{name description type{name}}}}} ", 1)
 	var q strings.Builder
@@ -162,7 +161,7 @@ func TestStreamToANonReader(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: %d\r\n\r\n%s", server.TestAdminToken, len(body), body)
 		if err := conn.(*net.TCPConn).SetReadBuffer(4096); err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +218,7 @@ func FuzzHandler(f *testing.F) {
 		f.Add(r.Method, r.Path, r.Header["Content-Type"], r.Header["Accept"], r.Body)
 	}
 	store := openStore(f)
-	h := server.New(store, server.DefaultConfig(), nil).Handler()
+	h := server.New(store, server.WithTestAuth(f, server.DefaultConfig()), nil).Handler()
 	f.Fuzz(func(t *testing.T, method, path, contentType, accept string, body []byte) {
 		if !strings.HasPrefix(path, "/") {
 			path = "/" + path
@@ -230,6 +229,8 @@ func FuzzHandler(f *testing.F) {
 		}
 		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("Accept", accept)
+		// Signed in, so that the fuzzer reaches past authentication.
+		req.Header.Set("Authorization", "Bearer "+server.TestAdminToken)
 		req.RemoteAddr = "192.0.2.1:4242"
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

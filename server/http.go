@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +17,9 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
+	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/server/admission"
+	"github.com/redthread-dev/redthread/server/gql/model"
 )
 
 const graphqlResponseJSON = "application/graphql-response+json"
@@ -27,6 +30,7 @@ func (s *Server) routes(store investigate.Store, assets fs.FS, built bool) http.
 	endpoint := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A browser opening /graphql gets GraphiQL; GraphQL GETs carry a query.
 		if r.Method == http.MethodGet && r.URL.Query().Get("query") == "" && acceptsHTML(r) {
+			w.Header().Set("Content-Security-Policy", graphiqlPolicy)
 			graphiql.ServeHTTP(w, r)
 			return
 		}
@@ -36,6 +40,15 @@ func (s *Server) routes(store investigate.Store, assets fs.FS, built bool) http.
 			w.Header().Set("Allow", "GET, POST, OPTIONS")
 			writeGraphQLError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "GraphQL is served over GET and POST")
 			return
+		}
+		// Uploads are only for startIngest: a principal who may not ingest
+		// is refused before a byte of them is read.
+		if (uploadTransport{}).Supports(r) {
+			p, _ := identity.PrincipalFrom(r.Context())
+			if err := allowed(p, identity.RoleAnalyst, ptr(model.ScopeIngest)); err != nil {
+				writeGraphQLError(w, http.StatusForbidden, graph.CodeForbidden, graph.ErrorMessage(err))
+				return
+			}
 		}
 		// One client's requests in flight are bounded before any work.
 		info := requestInfoFrom(r.Context())
@@ -61,21 +74,25 @@ func (s *Server) routes(store investigate.Store, assets fs.FS, built bool) http.
 	mux.Handle("/graphql/", http.NotFoundHandler())
 	mux.Handle("GET /healthz", healthz(store))
 	mux.Handle("/healthz/", http.NotFoundHandler())
+	mux.Handle("/auth/", s.cors(s.authRoutes()))
 	mux.Handle("/", uiHandler(assets, built))
-	return s.logRequests(s.allowHosts(mux))
+	return s.logRequests(s.securityHeaders(s.allowHosts(s.authenticate(mux))))
 }
 
-// cors lets the configured origins call the API from a browser. Without
-// any, no CORS headers are sent and browsers keep to same-origin.
+// cors lets the configured origins call the API from a browser, with
+// credentials. Without any, no CORS headers are sent and browsers keep to
+// same-origin; "*" never matches (Validate refuses it at start).
 func (s *Server) cors(h http.Handler) http.Handler {
-	if len(s.cfg.CORSOrigins) == 0 {
+	origins := slices.DeleteFunc(slices.Clone(s.cfg.CORSOrigins), func(o string) bool { return o == "*" })
+	if len(origins) == 0 {
 		return h
 	}
 	return cors.New(cors.Options{
-		AllowedOrigins: s.cfg.CORSOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: append([]string{"Content-Type", "Accept", "Authorization"}, preflightHeaders...),
-		MaxAge:         600,
+		AllowedOrigins:   origins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:   append([]string{"Content-Type", "Accept", "Authorization", CSRFHeader}, preflightHeaders...),
+		AllowCredentials: true,
+		MaxAge:           600,
 	}).Handler(h)
 }
 

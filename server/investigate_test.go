@@ -10,6 +10,7 @@ import (
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/server"
+	"github.com/redthread-dev/redthread/server/gql"
 )
 
 // demoServer serves the demo case from a real embedded store over HTTP.
@@ -167,7 +168,7 @@ func TestSameAsJudgements(t *testing.T) {
 	}
 	before, _ := members()
 	judge := func(op string) map[string]any {
-		out := query(t, ts, `mutation($a: ID!, $b: ID!) { `+op+`(a: $a, b: $b, by: "analyst-7", reason: "test") { decision by reason edge } }`,
+		out := query(t, ts, `mutation($a: ID!, $b: ID!) { `+op+`(a: $a, b: $b, reason: "test") { decision by reason edge } }`,
 			map[string]any{"a": personaB, "b": personaA})
 		if len(out.Errors) > 0 {
 			t.Fatalf("%s: %+v", op, out.Errors)
@@ -179,7 +180,8 @@ func TestSameAsJudgements(t *testing.T) {
 		return d[op]
 	}
 	j := judge("rejectSameAs")
-	if j["decision"] != "DIFFERENT" || !strings.HasPrefix(j["edge"].(string), personaA+">SAME_AS>"+personaB+"#judgement-") {
+	// by is who the request ran as: here the test administrator token.
+	if j["decision"] != "DIFFERENT" || j["by"] != gql.DeploymentAdmin || !strings.HasPrefix(j["edge"].(string), personaA+">SAME_AS>"+personaB+"#judgement-") {
 		t.Errorf("judgement %v", j)
 	}
 	after, rejected := members()
@@ -193,15 +195,15 @@ func TestSameAsJudgements(t *testing.T) {
 		t.Errorf("after confirming: %d members (want %d), rejected %v", again, before, rejected)
 	}
 	for _, tt := range []struct{ name, q, code string }{
-		{"same persona", `mutation { confirmSameAs(a: "` + personaA + `", b: "` + personaA + `", by: "x", reason: "y") { edge } }`, "INVALID_ARGUMENT"},
-		{"not a persona", `mutation { confirmSameAs(a: "` + personaA + `", b: "threat_group:lazarus-group", by: "x", reason: "y") { edge } }`, "INVALID_ARGUMENT"},
-		{"no reason", `mutation { rejectSameAs(a: "` + personaA + `", b: "` + personaB + `", by: "x", reason: "") { edge } }`, "INVALID_ARGUMENT"},
-		{"unknown", `mutation { rejectSameAs(a: "` + personaA + `", b: "person:nobody", by: "x", reason: "y") { edge } }`, "NOT_FOUND"},
+		{"same persona", `mutation { confirmSameAs(a: "` + personaA + `", b: "` + personaA + `", reason: "y") { edge } }`, "INVALID_ARGUMENT"},
+		{"not a persona", `mutation { confirmSameAs(a: "` + personaA + `", b: "threat_group:lazarus-group", reason: "y") { edge } }`, "INVALID_ARGUMENT"},
+		{"no reason", `mutation { rejectSameAs(a: "` + personaA + `", b: "` + personaB + `", reason: "") { edge } }`, "INVALID_ARGUMENT"},
+		{"unknown", `mutation { rejectSameAs(a: "` + personaA + `", b: "person:nobody", reason: "y") { edge } }`, "NOT_FOUND"},
 		{"bad taint", `{ moneyFlow(from: ["incident:coincheck-theft"], taint: LIFO) { routeCount } }`, "GRAPHQL_VALIDATION_FAILED"},
 		{"no source", `{ moneyFlow(from: []) { routeCount } }`, "INVALID_ARGUMENT"},
 		{"candidates page", `{ sameAsCandidates(first: 0) { hasNextPage } }`, "INVALID_ARGUMENT"},
 		{"candidates cursor", `{ sameAsCandidates(after: "not a cursor") { hasNextPage } }`, "INVALID_ARGUMENT"},
-		{"persona and group", `mutation { confirmSameAs(a: "threat_group:lazarus-group", b: "` + personaB + `", by: "x", reason: "y") { edge } }`, "INVALID_ARGUMENT"},
+		{"persona and group", `mutation { confirmSameAs(a: "threat_group:lazarus-group", b: "` + personaB + `", reason: "y") { edge } }`, "INVALID_ARGUMENT"},
 	} {
 		if out := query(t, ts, tt.q, nil); out.code() != tt.code {
 			t.Errorf("%s: code %q, want %s (%+v)", tt.name, out.code(), tt.code, out.Errors)

@@ -18,6 +18,7 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/budget"
 	"github.com/redthread-dev/redthread/graph/investigate"
+	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server/admission"
 	"github.com/redthread-dev/redthread/server/gql"
@@ -39,9 +40,17 @@ type Config struct {
 	ComplexityLimit int
 	// DepthLimit is the deepest field nesting accepted (introspection aside).
 	DepthLimit int
-	// CORSOrigins may call the API from a browser; "*" allows any. Empty
-	// means same-origin only.
+	// CORSOrigins may call the API from a browser, with credentials. Empty
+	// means same-origin only; "*" is refused (Validate): credentials
+	// cannot go to any origin.
 	CORSOrigins []string
+	// Identity checks every request's credentials (bearer tokens, the
+	// bootstrap administrator token, session cookies). Nil: no credential
+	// holds, and only the public routes answer.
+	Identity *identity.Service
+	// SecureCookies marks the session cookie Secure even when the request
+	// did not come over TLS (TLS ends at a proxy in front).
+	SecureCookies bool
 	// Jobs runs the API's ingest jobs; nil disables them. Serve closes it
 	// when its context ends, before the HTTP shutdown, so that running jobs
 	// stop (to go on at the next start, when it keeps a state directory)
@@ -158,11 +167,31 @@ func orLimits(l, d budget.Limits) budget.Limits {
 
 // Server is Redthread's HTTP server.
 type Server struct {
-	cfg     Config
-	logger  *slog.Logger
-	handler http.Handler
-	admit   *admission.Controller
-	budget  *budget.Pool
+	cfg      Config
+	logger   *slog.Logger
+	handler  http.Handler
+	admit    *admission.Controller
+	budget   *budget.Pool
+	identity *identity.Service
+	// bearerFails limits failed bearer credentials per client address.
+	bearerFails *failLimiter
+}
+
+// Failed bearer credentials a client address may send at once, and how
+// often it gets one more.
+const (
+	bearerFailBurst  = 20
+	bearerFailRefill = 3 * time.Second
+)
+
+// Validate reports a configuration the server must not start with.
+func (c Config) Validate() error {
+	for _, o := range c.CORSOrigins {
+		if o == "*" {
+			return graph.Errorf(graph.CodeInvalid, "cors origins: * cannot be combined with credentials (cookies, tokens); name the origins")
+		}
+	}
+	return nil
 }
 
 // New returns a server answering from store and recording analysts'
@@ -175,8 +204,10 @@ func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 	assets, built := web.Assets()
 	s := &Server{
 		cfg: cfg, logger: logger,
-		admit:  admission.New(cfg.Admission, runtime.GOMAXPROCS(0)),
-		budget: budget.NewPool(cfg.ServerBudget),
+		admit:       admission.New(cfg.Admission, runtime.GOMAXPROCS(0)),
+		budget:      budget.NewPool(cfg.ServerBudget),
+		identity:    cfg.Identity,
+		bearerFails: newFailLimiter(bearerFailBurst, bearerFailRefill, nil),
 	}
 	s.handler = s.routes(store, assets, built)
 	return s
@@ -191,6 +222,9 @@ func (s *Server) Admission() *admission.Controller { return s.admit }
 // Serve answers requests on ln until ctx is cancelled, then shuts down
 // gracefully: in-flight requests get shutdownTimeout to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if err := s.cfg.Validate(); err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -93,12 +93,12 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-// start serves store with cfg over real HTTP.
+// start serves store with cfg over real HTTP, with the test identity
+// service (server.NewTestIdentity) unless cfg has one; ts.Client() sends the
+// test administrator token.
 func start(t *testing.T, store investigate.Store, cfg server.Config) *httptest.Server {
 	t.Helper()
-	ts := httptest.NewServer(server.New(store, cfg, testLogger(t)).Handler())
-	t.Cleanup(ts.Close)
-	return ts
+	return server.ServeTest(t, server.New(store, server.WithTestAuth(t, cfg), testLogger(t)).Handler())
 }
 
 type gqlError struct {
@@ -123,6 +123,12 @@ func (r gqlResponse) code() string {
 // post sends one GraphQL request and decodes the answer.
 func post(t *testing.T, ts *httptest.Server, accept string, body map[string]any) (*http.Response, gqlResponse) {
 	t.Helper()
+	return postAs(t, ts, "", accept, body)
+}
+
+// postAs is post with the bearer token given (empty: the client's).
+func postAs(t *testing.T, ts *httptest.Server, token, accept string, body map[string]any) (*http.Response, gqlResponse) {
+	t.Helper()
 	b, err := json.Marshal(body)
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +140,9 @@ func post(t *testing.T, ts *httptest.Server, accept string, body map[string]any)
 	req.Header.Set("Content-Type", "application/json")
 	if accept != "" {
 		req.Header.Set("Accept", accept)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := ts.Client().Do(req)
 	if err != nil {
@@ -154,6 +163,13 @@ func post(t *testing.T, ts *httptest.Server, accept string, body map[string]any)
 func query(t *testing.T, ts *httptest.Server, q string, vars map[string]any) gqlResponse {
 	t.Helper()
 	_, out := post(t, ts, "application/json", map[string]any{"query": q, "variables": vars})
+	return out
+}
+
+// queryAs is query with a bearer token of its own.
+func queryAs(t *testing.T, ts *httptest.Server, token, q string, vars map[string]any) gqlResponse {
+	t.Helper()
+	_, out := postAs(t, ts, token, "application/json", map[string]any{"query": q, "variables": vars})
 	return out
 }
 
@@ -600,8 +616,7 @@ func (panicky) Stats(context.Context) (graph.Stats, error) { panic("boom: secret
 
 func TestPanicIsInternal(t *testing.T) {
 	var logs syncBuffer
-	ts := httptest.NewServer(server.New(panicky{openStore(t)}, server.DefaultConfig(), slog.New(slog.NewTextHandler(&logs, nil))).Handler())
-	t.Cleanup(ts.Close)
+	ts := server.ServeTest(t, server.New(panicky{openStore(t)}, server.WithTestAuth(t, server.DefaultConfig()), slog.New(slog.NewTextHandler(&logs, nil))).Handler())
 	resp := query(t, ts, `{ stats { nodes } }`, nil)
 	if resp.code() != "INTERNAL" || resp.Errors[0].Message != "internal error" {
 		t.Fatalf("errors = %+v, want INTERNAL without details", resp.Errors)
@@ -631,8 +646,7 @@ func (s *syncBuffer) String() string {
 
 func TestRequestLog(t *testing.T) {
 	var logs syncBuffer
-	ts := httptest.NewServer(server.New(openStore(t), server.DefaultConfig(), slog.New(slog.NewTextHandler(&logs, nil))).Handler())
-	t.Cleanup(ts.Close)
+	ts := server.ServeTest(t, server.New(openStore(t), server.WithTestAuth(t, server.DefaultConfig()), slog.New(slog.NewTextHandler(&logs, nil))).Handler())
 	_, resp := post(t, ts, "", map[string]any{"query": `query HeistStats { stats { nodes } }`, "operationName": "HeistStats"})
 	if len(resp.Errors) > 0 {
 		t.Fatal(resp.Errors)

@@ -88,7 +88,24 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	releaseSlot(r.Context()) // the work is done; only the writing is left
-	t.write(w, r, contentType, http.StatusOK, resp)
+	t.write(w, r, contentType, operationStatus(resp), resp)
+}
+
+// operationStatus is 403 for an operation that was refused as a whole for
+// the caller's role or scope (@requires: no data, every error FORBIDDEN),
+// else 200 as GraphQL over HTTP has it.
+func operationStatus(resp *graphql.Response) int {
+	if resp == nil || len(resp.Errors) == 0 || (len(resp.Data) > 0 && string(resp.Data) != "null") {
+		return http.StatusOK
+	}
+	for _, e := range resp.Errors {
+		if code, _ := e.Extensions["code"].(graph.Code); code != graph.CodeForbidden {
+			if s, _ := e.Extensions["code"].(string); s != string(graph.CodeForbidden) {
+				return http.StatusOK
+			}
+		}
+	}
+	return http.StatusForbidden
 }
 
 // refuse answers an operation refused before it ran: 429 or 503 with

@@ -26,11 +26,16 @@ const uiPolicy = "default-src 'self'; script-src 'self'; worker-src 'self' blob:
 // 404, never index.html, so a stale page fails loudly instead of parsing
 // HTML as JavaScript.
 func uiHandler(assets fs.FS, built bool) http.Handler {
-	var index []byte
+	var index, signin []byte
 	if built {
 		var err error
 		if index, err = fs.ReadFile(assets, "index.html"); err != nil {
 			built = false
+		}
+		// The sign-in page: its own small entry, served without
+		// credentials (see publicRoute).
+		if signin, err = fs.ReadFile(assets, "signin.html"); err != nil {
+			signin = nil
 		}
 	}
 	if !built {
@@ -41,11 +46,12 @@ func uiHandler(assets fs.FS, built bool) http.Handler {
 		})
 	}
 	files := http.FileServerFS(assets)
-	serveIndex := func(w http.ResponseWriter, r *http.Request) {
+	servePage := func(w http.ResponseWriter, r *http.Request, name string, page []byte) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeContent(w, r, "index.html", time.Time{}, bytes.NewReader(index))
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(page))
 	}
+	serveIndex := func(w http.ResponseWriter, r *http.Request) { servePage(w, r, "index.html", index) }
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", uiPolicy)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -59,6 +65,10 @@ func uiHandler(assets fs.FS, built bool) http.Handler {
 		hashed := strings.HasPrefix(name, "assets/")
 		if name == "" || name == "index.html" {
 			serveIndex(w, r)
+			return
+		}
+		if (name == "signin" || name == "signin.html") && signin != nil {
+			servePage(w, r, "signin.html", signin)
 			return
 		}
 		if st, err := fs.Stat(assets, name); err == nil && !st.IsDir() {

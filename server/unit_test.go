@@ -149,12 +149,13 @@ func TestRejectedStatus(t *testing.T) {
 		{"refused, legacy application/json keeps 200", "application/json", refused, http.StatusOK},
 		{"accepted", graphqlResponseJSON, `{"query":"{__typename}"}`, http.StatusOK},
 	}
-	h := New(nil, DefaultConfig(), nil).Handler()
+	h := New(nil, WithTestAuth(t, DefaultConfig()), nil).Handler()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1/graphql", strings.NewReader(tt.body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", tt.accept)
+			req.Header.Set("Authorization", "Bearer "+TestAdminToken)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			if rec.Code != tt.want {

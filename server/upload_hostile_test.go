@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/ingest/jobs"
+	"github.com/redthread-dev/redthread/server"
 )
 
 const hostileBoundary = "RedthreadHostile"
@@ -198,7 +199,7 @@ func TestUploadTruncatedConnection(t *testing.T) {
 	}
 	defer conn.Close()
 	head := "POST /graphql HTTP/1.1\r\nHost: " + ts.Listener.Addr().String() + "\r\nContent-Type: multipart/form-data; boundary=" + hostileBoundary +
-		"\r\nGraphQL-Require-Preflight: 1\r\nContent-Length: " + fmt.Sprint(len(body)+10000) + "\r\n\r\n"
+		"\r\nGraphQL-Require-Preflight: 1\r\nAuthorization: Bearer " + server.TestAdminToken + "\r\nContent-Length: " + fmt.Sprint(len(body)+10000) + "\r\n\r\n"
 	if _, err := io.WriteString(conn, head+body); err != nil {
 		t.Fatal(err)
 	}

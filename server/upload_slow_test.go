@@ -23,6 +23,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
+	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server/gql"
 	"github.com/redthread-dev/redthread/server/gql/generated"
@@ -73,7 +74,8 @@ func newUploadHarness(t testing.TB, tr uploadTransport) uploadHarness {
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
-		Resolvers: &gql.Resolver{Store: store, Limits: graph.DefaultLimits(), Writer: store, Logger: logger, Jobs: jm},
+		Resolvers:  &gql.Resolver{Store: store, Limits: graph.DefaultLimits(), Writer: store, Logger: logger, Jobs: jm},
+		Directives: generated.DirectiveRoot{Requires: requires},
 	}))
 	tr.jobs, tr.logger = jm, logger
 	if tr.timeout == 0 {
@@ -82,7 +84,12 @@ func newUploadHarness(t testing.TB, tr uploadTransport) uploadHarness {
 	tr.write = 10 * time.Second
 	srv.AddTransport(tr)
 	srv.SetErrorPresenter(errorPresenter(logger))
-	ts := httptest.NewServer(srv)
+	// The harness tests the transport alone, without the server's
+	// middleware: its requests run as an analyst who may ingest.
+	analyst := identity.Principal{Agency: "local", User: "u1", Email: "analyst@local.test", Role: identity.RoleAnalyst, Scopes: identity.Scopes(), Via: identity.ViaToken}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.ServeHTTP(w, r.WithContext(identity.WithPrincipal(r.Context(), analyst)))
+	}))
 	t.Cleanup(ts.Close)
 	return uploadHarness{ts: ts, staging: filepath.Join(state, "jobs", "uploads", ".incoming"), logs: logs}
 }

@@ -439,7 +439,7 @@ func TestJobsSurviveRestart(t *testing.T) {
 	}
 	cfg := server.DefaultConfig()
 	cfg.Jobs = jm1
-	ts1 := httptest.NewServer(server.New(store, cfg, testLogger(t)).Handler())
+	ts1 := server.ServeTest(t, server.New(store, server.WithTestAuth(t, cfg), testLogger(t)).Handler())
 	id := startJob(ts1, "restart.jsonl")
 	<-stall.Stalled
 	jm1.Close() // what Serve does when its context ends

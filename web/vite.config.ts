@@ -32,14 +32,17 @@ export default defineConfig({
     // sigma + graphology are ~250 kB minified; one chunk is fine for now.
     chunkSizeWarningLimit: 800,
     rollupOptions: {
-      // The app, and the render benchmark's page (bench/render.mjs serves dist/).
-      input: { main: page("index.html"), bench: page("bench.html") },
+      // The app, the sign-in page (its own small bundle, served without
+      // credentials as assets/signin-*), and the render benchmark's page
+      // (bench/render.mjs serves dist/).
+      input: { main: page("index.html"), signin: page("signin.html"), bench: page("bench.html") },
     },
   },
   server: {
     proxy: {
       "/graphql": api,
       "/healthz": api,
+      "/auth": api,
     },
   },
   test: {

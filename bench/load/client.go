@@ -169,6 +169,7 @@ func (l *loader) do(ctx context.Context, hc *http.Client, rq request, timeout ti
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/graphql-response+json, application/json")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
 	resp, err := hc.Do(req)
 	if err != nil {
 		res.latency, res.codes = time.Since(began), []string{"TRANSPORT"}
@@ -234,6 +235,7 @@ func (l *loader) post(ctx context.Context, query string, vars map[string]any, ou
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
 	resp, err := l.client.Do(req)
 	if err != nil {
 		return err

@@ -94,6 +94,9 @@ var (
 // startServer starts `redthread serve` on free loopback ports, the debug
 // listener on, with args (store flags and any extra), logging to logPath;
 // it returns once /healthz answers.
+// adminToken is the REDTHREAD_ADMIN_TOKEN of the servers the load starts.
+const adminToken = "load-admin-token-0123456789abcdef"
+
 func startServer(ctx context.Context, bin string, args []string, logPath string) (*serverProc, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -101,6 +104,8 @@ func startServer(ctx context.Context, bin string, args []string, logPath string)
 	}
 	full := append([]string{"serve", "--addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--log-level", "warn"}, args...)
 	cmd := exec.Command(bin, full...)
+	// Every request needs credentials: the load sends this token.
+	cmd.Env = append(os.Environ(), "REDTHREAD_ADMIN_TOKEN="+adminToken)
 	cmd.Stderr = logf
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -32,7 +32,7 @@ func (r *Resolver) caseStore() (CaseStore, error) {
 	return r.Cases, nil
 }
 
-func (r *Resolver) saveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int, by *string) (*model.Case, error) {
+func (r *Resolver) saveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int) (*model.Case, error) {
 	s, err := r.caseStore()
 	if err != nil {
 		return nil, err
@@ -45,9 +45,8 @@ func (r *Resolver) saveCase(ctx context.Context, id *string, name string, view a
 	if id != nil {
 		d.ID = strings.TrimSpace(*id)
 	}
-	if by != nil {
-		d.By = *by
-	}
+	// Who saves is who signed in, never what the client says.
+	d.By = actor(ctx)
 	c, err := s.Save(ctx, d)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/cases/casestix"
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/server/gql/model"
 )
 
@@ -100,12 +101,16 @@ func (r *Resolver) storeCaseFacts(ctx context.Context, c cases.Case) ([]*graph.N
 	return nodes, edges, nil
 }
 
-func (r *Resolver) importCaseStix(ctx context.Context, bundle string, name, by *string) (*model.StixImport, error) {
-	// Until callers have agencies (issue 17, identity), the bundle's owners
-	// are kept; then ImportOptions.Agency is the caller's. The bundle is
-	// read (bounded) before the stores are asked for, so a hostile one gets
-	// its own answer on every server.
-	im, err := casestix.Import(ctx, []byte(bundle), casestix.ImportOptions{})
+func (r *Resolver) importCaseStix(ctx context.Context, bundle string, name *string) (*model.StixImport, error) {
+	// The importer's agency owns every imported source: a bundle cannot
+	// claim another agency's ownership. The bundle is read (bounded) before
+	// the stores are asked for, so a hostile one gets its own answer on
+	// every server.
+	var opts casestix.ImportOptions
+	if p, ok := identity.PrincipalFrom(ctx); ok {
+		opts.Agency = p.Agency
+	}
+	im, err := casestix.Import(ctx, []byte(bundle), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -128,9 +133,7 @@ func (r *Resolver) importCaseStix(ctx context.Context, bundle string, name, by *
 	if name != nil && strings.TrimSpace(*name) != "" {
 		d.Name = *name
 	}
-	if by != nil {
-		d.By = *by
-	}
+	d.By = actor(ctx)
 	c, err := s.Save(ctx, d)
 	if err != nil {
 		return nil, err

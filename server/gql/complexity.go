@@ -66,7 +66,7 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	// A STIX export reads up to MaxEdges nodes and as many edges; an import
 	// writes up to casestix.MaxObjects records.
 	c.Query.ExportCaseStix = func(int, string) int { return 2 * l.OrDefaults().MaxEdges }
-	c.Mutation.ImportCaseStix = func(int, string, *string, *string) int { return casestix.MaxObjects }
+	c.Mutation.ImportCaseStix = func(int, string, *string) int { return casestix.MaxObjects }
 	c.Query.Search = func(child int, _ string, _ []graph.NodeKind, first *int, _ *string) int {
 		return scaled(child, SearchSize(l, first))
 	}

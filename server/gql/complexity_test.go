@@ -196,8 +196,8 @@ func TestWebQueriesWithinLimit(t *testing.T) {
 		"FLOW_QUERY":                {"from": ids(1), "maxHops": 12, "taint": "HAIRCUT"},
 		"CLUSTER_QUERY":             {"id": "wallet:btc:1abc", "heuristics": []any{"CO_SPEND", "ONE_TIME_CHANGE"}},
 		"PERSONA_CLUSTER_QUERY":     {"id": "person:x", "maxMembers": webConst(t, "api.ts", "PERSONA_MAX_MEMBERS")},
-		"CONFIRM_SAME_AS_MUTATION":  {"a": "person:a", "b": "person:b", "reason": "r", "by": "b"},
-		"REJECT_SAME_AS_MUTATION":   {"a": "person:a", "b": "person:b", "reason": "r", "by": "b"},
+		"CONFIRM_SAME_AS_MUTATION":  {"a": "person:a", "b": "person:b", "reason": "r"},
+		"REJECT_SAME_AS_MUTATION":   {"a": "person:a", "b": "person:b", "reason": "r"},
 		"SAME_AS_CANDIDATES_QUERY":  {"first": 500},                                        // sameAsDialog.ts: pages grow to 500
 		"COMMUNITIES_QUERY":         {"ids": ids(investigate.DefaultLimits().MaxSubgraph)}, // every node on the canvas
 		"CASES_QUERY":               nil,

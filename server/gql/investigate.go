@@ -88,7 +88,8 @@ func (a pathArgs) query() (investigate.PathsQuery, error) {
 
 // judge records an analyst's same-as judgement on two personas, or on two
 // actors (threat groups, organizations, services).
-func (r *Resolver) judge(ctx context.Context, a, b string, d investigate.JudgementDecision, by, reason string) (*model.SameAsJudgement, error) {
+func (r *Resolver) judge(ctx context.Context, a, b string, d investigate.JudgementDecision, reason string) (*model.SameAsJudgement, error) {
+	by := actor(ctx)
 	if r.Writer == nil {
 		return nil, graph.Errorf(graph.CodeForbidden, "this server's store is read-only")
 	}
@@ -99,8 +100,11 @@ func (r *Resolver) judge(ctx context.Context, a, b string, d investigate.Judgeme
 	if ids[0] == ids[1] {
 		return nil, graph.Errorf(graph.CodeInvalid, "a judgement needs two different nodes")
 	}
-	if by == "" || reason == "" {
-		return nil, graph.Errorf(graph.CodeInvalid, "a judgement names who decided (by) and why (reason)")
+	if by == "" {
+		return nil, graph.Errorf(graph.CodeUnauthenticated, "sign in, or send a token")
+	}
+	if reason == "" {
+		return nil, graph.Errorf(graph.CodeInvalid, "reason: a judgement says why")
 	}
 	nodes, err := r.Store.Nodes(ctx, ids)
 	if err != nil {

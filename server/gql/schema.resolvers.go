@@ -38,8 +38,8 @@ func (r *entityResolver) Risk(ctx context.Context, obj *model.Entity) (*model.Ri
 }
 
 // SaveCase is the resolver for the saveCase field.
-func (r *mutationResolver) SaveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int, by *string) (*model.Case, error) {
-	return r.saveCase(ctx, id, name, view, expectedVersion, by)
+func (r *mutationResolver) SaveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int) (*model.Case, error) {
+	return r.saveCase(ctx, id, name, view, expectedVersion)
 }
 
 // DeleteCase is the resolver for the deleteCase field.
@@ -48,18 +48,18 @@ func (r *mutationResolver) DeleteCase(ctx context.Context, id string) (bool, err
 }
 
 // ImportCaseStix is the resolver for the importCaseStix field.
-func (r *mutationResolver) ImportCaseStix(ctx context.Context, bundle string, name *string, by *string) (*model.StixImport, error) {
-	return r.importCaseStix(ctx, bundle, name, by)
+func (r *mutationResolver) ImportCaseStix(ctx context.Context, bundle string, name *string) (*model.StixImport, error) {
+	return r.importCaseStix(ctx, bundle, name)
 }
 
 // ConfirmSameAs is the resolver for the confirmSameAs field.
-func (r *mutationResolver) ConfirmSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error) {
-	return r.judge(ctx, a, b, investigate.JudgementSame, by, reason)
+func (r *mutationResolver) ConfirmSameAs(ctx context.Context, a string, b string, reason string) (*model.SameAsJudgement, error) {
+	return r.judge(ctx, a, b, investigate.JudgementSame, reason)
 }
 
 // RejectSameAs is the resolver for the rejectSameAs field.
-func (r *mutationResolver) RejectSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error) {
-	return r.judge(ctx, a, b, investigate.JudgementDifferent, by, reason)
+func (r *mutationResolver) RejectSameAs(ctx context.Context, a string, b string, reason string) (*model.SameAsJudgement, error) {
+	return r.judge(ctx, a, b, investigate.JudgementDifferent, reason)
 }
 
 // StartIngest is the resolver for the startIngest field.

@@ -15,13 +15,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkPricedFlow } from "./flowprices.mjs";
-import { assert, checkPrerequisites, combinedData, E2EError, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, until } from "./lib.mjs";
+import { assert, AUTH, checkPrerequisites, combinedData, E2EError, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, until } from "./lib.mjs";
 
 const state = { step: "setup" };
 const INCIDENT = "synthetic-theft-001";
 
 async function gql(base, query, variables) {
-  const res = await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${base}/graphql`, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
   const body = await res.json();
   if (body.errors?.length) throw new E2EError(`GraphQL: ${JSON.stringify(body.errors)}`);
   return body.data;

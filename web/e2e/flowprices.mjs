@@ -9,10 +9,10 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { assert, BIN, E2EError, log, startServer, stopServer, until } from "./lib.mjs";
+import { assert, AUTH, BIN, E2EError, log, startServer, stopServer, until } from "./lib.mjs";
 
 async function gql(base, query, variables) {
-  const res = await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${base}/graphql`, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
   const body = await res.json();
   if (body.errors?.length) throw new E2EError(`GraphQL: ${JSON.stringify(body.errors)}`);
   return body.data;

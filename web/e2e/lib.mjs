@@ -32,6 +32,17 @@ export const CHROMIUM_ARGS = [
   "--use-angle=swiftshader",
 ];
 
+/**
+ * Credentials. Every server the tests start has this REDTHREAD_ADMIN_TOKEN
+ * (the tests' own API calls send AUTH), and an analyst of agency local the
+ * browser pages are signed in as (openPage puts a session cookie, made over
+ * POST /auth/signin, into the page's context before it opens).
+ */
+export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
+export const AUTH = Object.freeze({ authorization: `Bearer ${ADMIN_TOKEN}` });
+export const E2E_USER = Object.freeze({ email: "e2e-analyst@local.test", password: "e2e-password-0123456789" });
+export const SESSION_COOKIE = "redthread_session";
+
 export class E2EError extends Error {}
 
 export function assert(cond, msg) {
@@ -150,7 +161,7 @@ function fixtureKey() {
 }
 
 async function graphStats(base) {
-  const res = await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ stats { nodes edges } }" }) });
+  const res = await fetch(`${base}/graphql`, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: JSON.stringify({ query: "{ stats { nodes edges } }" }) });
   const body = await res.json();
   assert(!body.errors, `stats: ${JSON.stringify(body.errors)}`);
   return body.data.stats;
@@ -229,13 +240,42 @@ export async function combinedData(name) {
   return { data, gen: join(cached, "gen"), stats: { nodes: meta.nodes, edges: meta.edges }, remove: own.remove };
 }
 
-/** Starts `redthread serve` on a free port; resolves once /healthz answers. */
+/**
+ * Adds the tests' analyst (E2E_USER) to agency local in dataDir's store
+ * with `redthread agency add` and `user add`, as an administrator would;
+ * an agency or user already there is kept.
+ */
+function ensureUser(dataDir) {
+  const run = (args, input) => spawnSync(BIN, [...args, "--data", dataDir], { encoding: "utf8", input });
+  const conflict = (r) => r.status === 1 && /CONFLICT/.test(r.stderr);
+  const agency = run(["agency", "add", "--name", "Local", "local"]);
+  if (agency.status !== 0 && !conflict(agency)) throw new E2EError(`agency add local: ${agency.stderr}`);
+  const user = run(["user", "add", "--agency", "local", "--role", "analyst", E2E_USER.email], `${E2E_USER.password}\n`);
+  if (user.status !== 0 && !conflict(user)) throw new E2EError(`user add: ${user.stderr}`);
+}
+
+/** Signs in over the API as user; returns the session cookie's value and the session (its CSRF token). */
+export async function signIn(base, user = E2E_USER) {
+  const res = await fetch(`${base}/auth/signin`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(user) });
+  const body = await res.json();
+  assert(res.ok, `sign-in as ${user.email}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+  assert(cookie, `sign-in set no ${SESSION_COOKIE} cookie`);
+  return { cookie: cookie.slice(SESSION_COOKIE.length + 1), session: body };
+}
+
+/** The server started last: openPage signs its pages in to it unless told another. */
+let current;
+
+/** Starts `redthread serve` on a free port; resolves once /healthz answers and the tests' analyst has signed in. */
 export async function startServer({ dataDir, demo = true, extraArgs = [] }) {
+  mkdirSync(dataDir, { recursive: true });
+  ensureUser(dataDir);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const args = ["serve", "--addr", `127.0.0.1:${port}`, "--data", dataDir, ...(demo ? ["--demo"] : []), ...extraArgs];
   log(`starting ${BIN} ${args.join(" ")}`);
-  const proc = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, REDTHREAD_ADMIN_TOKEN: ADMIN_TOKEN } });
   const output = [];
   const keep = (chunk) => {
     output.push(chunk.toString());
@@ -262,8 +302,10 @@ export async function startServer({ dataDir, demo = true, extraArgs = [] }) {
     },
     60000,
   );
-  const html = await (await fetch(`${base}/`)).text();
+  const html = await (await fetch(`${base}/`, { headers: AUTH })).text();
   assert(html.includes('data-testid="graph-canvas"'), `GET / does not serve the built UI (run \`make build\`): ${html.slice(0, 200)}`);
+  server.session = await signIn(base);
+  current = server;
   return server;
 }
 
@@ -288,8 +330,12 @@ export function launchBrowser() {
  * `quiet()` says they are expected), with helpers over the `?e2e` test hook
  * (`window.__redthread`: the WebGL drawing cannot be read from the DOM).
  */
-export async function openPage(browser, { errors, quiet = () => false, name = "page", acceptDownloads = false, viewport = { width: 1280, height: 800 } }) {
+export async function openPage(browser, { errors, quiet = () => false, name = "page", acceptDownloads = false, viewport = { width: 1280, height: 800 }, server = current, signedIn = true }) {
   const context = await browser.newContext({ viewport, acceptDownloads });
+  if (signedIn) {
+    assert(server?.session, "openPage: no signed-in server (startServer first)");
+    await context.addCookies([{ name: SESSION_COOKIE, value: server.session.cookie, url: server.base, httpOnly: true, sameSite: "Strict" }]);
+  }
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_MS);
   page.on("pageerror", (err) => errors.push(`${name}: ${err.message}`));

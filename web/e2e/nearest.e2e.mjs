@@ -11,7 +11,7 @@
 //
 //   node e2e/nearest.e2e.mjs    (after `make build`; environment as in lib.mjs)
 import {
-  assert,
+  assert, AUTH,
   checkPrerequisites,
   combinedData,
   launchBrowser,
@@ -32,7 +32,7 @@ const LAZARUS = "threat_group:lazarus-group";
 async function nodeOverApi(base, id) {
   const res = await fetch(`${base}/graphql`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { ...AUTH, "content-type": "application/json" },
     body: JSON.stringify({ query: "query($id: ID!) { node(id: $id) { id label illustrativeShare } }", variables: { id } }),
   });
   const body = await res.json();

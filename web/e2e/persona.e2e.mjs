@@ -11,20 +11,21 @@
 // review of same-actor candidates across sources (MITRE ATT&CK ↔ OFAC SDN).
 //
 //   node e2e/persona.e2e.mjs    (after `make build`; environment as in lib.mjs)
-import { assert, checkPrerequisites, combinedData, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, until } from "./lib.mjs";
+import { assert, AUTH, E2E_USER, checkPrerequisites, combinedData, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, until } from "./lib.mjs";
 
 const state = { step: "setup" };
 const PERSONA = (x) => `person:illustrative-it-worker-persona-${x}`;
 const [A, B, C, D] = ["a", "b", "c", "d"].map(PERSONA);
 const EMAIL = "identifier:email:appdev.studio@example.com";
 const PAYOUT_A = "wallet:eth:0xc0f0b99e4c604c6970d1a7f9de4ad50fc43b6d19";
-const JUDGE = "Analyst One (e2e)";
+// Who judges is the signed-in user (the server records it; the client cannot say).
+const JUDGE = E2E_USER.email;
 
 /** Asks the server itself for the persona cluster of A: the answer the UI's next request gets. */
 async function clusterOverApi(base) {
   const res = await fetch(`${base}/graphql`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { ...AUTH, "content-type": "application/json" },
     body: JSON.stringify({ query: `query { personaCluster(id: "${A}") { members { id } links { a b score } rejected { a b judgement { decision by reason } } } }` }),
   });
   const body = await res.json();
@@ -62,7 +63,6 @@ async function sameActors(browser, errors, server) {
   state.step = "same actors: reject one, confirm Lazarus";
   const other = dialog.getByTestId("same-as-candidate").filter({ hasNotText: "LAZARUS" }).first();
   const [oa, ob] = [await other.getAttribute("data-a"), await other.getAttribute("data-b")];
-  await dialog.getByTestId("same-as-judged-by").fill(JUDGE);
   await dialog.getByTestId("same-as-reason").fill("checked by the e2e test");
   await other.getByTestId("same-as-reject").click();
   await until("the rejected pair to leave the list", async () => (await dialog.locator(`[data-testid="same-as-candidate"][data-a="${oa}"][data-b="${ob}"]`).count()) === 0);
@@ -151,11 +151,11 @@ async function main() {
     await hook((g) => window.__redthread.app.toggleGroup(g), group);
     await hook((g) => window.__redthread.app.select({ type: "node", id: g }), group);
 
-    state.step = "reject a link, with who and why";
+    state.step = "reject a link, with why (who is the signed-in user)";
     await ab.waitFor();
     await ab.getByTestId("persona-reject").click();
-    assert(/Say who judges/.test(await details.innerText()), "a judgement without a name should ask for it");
-    await details.getByTestId("persona-judged-by").fill(JUDGE);
+    // Who judges is the signed-in user; the reason is asked for.
+    assert(/Give a reason/.test(await details.innerText()), "a judgement without a reason should ask for it");
     await details.getByTestId("persona-reason").fill("shared studio inbox, different people (e2e)");
     await ab.getByTestId("persona-reject").click();
     await until("the rejected link listed apart", async () => (await details.getByTestId("persona-rejected-link").count()) === 1);
@@ -168,7 +168,6 @@ async function main() {
     assert(!after.links.some((l) => l.a === A && l.b === B), "the next answer over the API should not follow A–B");
     assert(after.rejected.some((l) => l.a === A && l.b === B && l.judgement.decision === "DIFFERENT" && l.judgement.by === JUDGE), "the next answer should list A–B as rejected by the judge");
     assert(after.links.length === api.links.length - 1, `one link fewer: ${after.links.length} after, ${api.links.length} before`);
-    assert(await hook(() => sessionStorage.getItem("redthread.judgedBy")) === JUDGE, "the judge's name should be remembered for the session");
     await waitIdle();
     await rejected.scrollIntoViewIfNeeded();
     await shot("persona-03-rejected");

@@ -12,7 +12,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { assert, BIN, checkPrerequisites, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, tempDir, until, webDir } from "./lib.mjs";
+import { assert, AUTH, E2E_USER, BIN, checkPrerequisites, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, tempDir, until, webDir } from "./lib.mjs";
 
 const state = { step: "setup" };
 const DATA = resolve(webDir, process.env.REDTHREAD_DATA ?? "../../shared/data");
@@ -24,13 +24,14 @@ const JOBS = [
 ];
 const SINBAD = { a: "organization:ofac-sdn-44437", b: "service:sinbad.io" };
 const TORNADO = { a: "organization:ofac-sdn-39796", b: "service:tornado.cash" };
-const JUDGE = "Analyst Two (e2e)";
+// Who judges is the signed-in user (the server records it; the client cannot say).
+const JUDGE = E2E_USER.email;
 
 /** The same candidates over the API, for the panel to agree with. */
 async function candidatesOverApi(base) {
   const res = await fetch(`${base}/graphql`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { ...AUTH, "content-type": "application/json" },
     body: JSON.stringify({ query: "{ sameAsCandidates(first: 500) { candidates { a { id } b { id } matches { a b folded domain } } } }" }),
   });
   const body = await res.json();
@@ -88,7 +89,6 @@ async function main() {
     await shot("same-actors-01-sinbad-tornado");
 
     state.step = "confirm sinbad.io: who judged, and when";
-    await dialog.getByTestId("same-as-judged-by").fill(JUDGE);
     await dialog.getByTestId("same-as-reason").fill("OFAC lists https://sinbad.io as SINBAD's website");
     await row(SINBAD).getByTestId("same-as-confirm").click();
     await until("the confirmation shown", async () => (await row(SINBAD).getByTestId("same-as-judgement").count()) === 1);
@@ -123,7 +123,6 @@ async function main() {
     await until("Tornado Cash on the canvas", () => hook((ids) => ids.every((id) => window.__redthread.graph.hasNode(id) && window.__redthread.graph.getNodeAttribute(id, "risk")), [TORNADO.a, TORNADO.b]));
     assert((await judgedFlag(TORNADO.b, "TORNADO CASH")) === null, "tornado.cash is not sanctioned through TORNADO CASH before a judgement");
     if (!(await dialog.isVisible())) await page.getByTestId("same-actors").click();
-    await dialog.getByTestId("same-as-judged-by").fill(JUDGE);
     await dialog.getByTestId("same-as-reason").fill("OFAC's entry names the tornado.cash site");
     await row(TORNADO).getByTestId("same-as-confirm").click();
     await until("tornado.cash badged through the confirmation", async () => (await judgedFlag(TORNADO.b, "TORNADO CASH")) !== null);

@@ -9,7 +9,7 @@
 //   node e2e/stix.e2e.mjs    (after `make build`; environment as in lib.mjs)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { assert, checkPrerequisites, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, tempDir, until } from "./lib.mjs";
+import { assert, AUTH, checkPrerequisites, launchBrowser, log, openPage, run, serverTail, startServer, stopServer, tempDir, until } from "./lib.mjs";
 
 const state = { step: "setup" };
 const LAZARUS = "threat_group:lazarus-group";
@@ -22,7 +22,7 @@ const TLP2 = {
 };
 
 async function gql(base, query, variables) {
-  const res = await fetch(`${base}/graphql`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${base}/graphql`, { method: "POST", headers: { "Content-Type": "application/json", ...AUTH }, body: JSON.stringify({ query, variables }) });
   const body = await res.json();
   assert(!body.errors, `${query.slice(0, 60)}: ${JSON.stringify(body.errors)}`);
   return body.data;
@@ -41,11 +41,11 @@ async function main() {
     const { neighbors } = await gql(from.base, `query($id: ID!) { neighbors(id: $id, depth: 3, limit: 80) { nodes { id } edges { id } } }`, { id: LAZARUS });
     const nodes = neighbors.nodes.map((n, i) => ({ id: n.id, x: Math.round(100 * Math.cos(i)), y: Math.round(100 * Math.sin(i)), ...(n.id === LAZARUS ? { note: "Part of the RGB; attributed the Coincheck theft." } : {}) }));
     const view = { v: 1, nodes, edges: neighbors.edges.map((e) => e.id), groups: [], filters: {} };
-    const { saveCase } = await gql(from.base, `mutation($view: JSON!) { saveCase(name: "Lazarus, three hops", view: $view, by: "analyst@fiu.example") { id } }`, { view });
+    const { saveCase } = await gql(from.base, `mutation($view: JSON!) { saveCase(name: "Lazarus, three hops", view: $view) { id } }`, { view });
     log(`case ${saveCase.id}: ${nodes.length} nodes, ${view.edges.length} edges`);
 
     state.step = "export the case as STIX from the Cases dialog";
-    const one = await openPage(browser, { errors, name: "export", acceptDownloads: true, viewport: { width: 1440, height: 900 } });
+    const one = await openPage(browser, { errors, name: "export", acceptDownloads: true, viewport: { width: 1440, height: 900 }, server: from });
     await one.page.goto(`${from.base}/?e2e`);
     await one.page.waitForFunction(() => window.__redthread !== undefined);
     await one.page.getByTestId("cases-open").click();
@@ -77,7 +77,7 @@ async function main() {
 
     state.step = "import the file on another server";
     to = await startServer({ dataDir: b.dir, demo: false });
-    const two = await openPage(browser, { errors, name: "import", viewport: { width: 1440, height: 900 } });
+    const two = await openPage(browser, { errors, name: "import", viewport: { width: 1440, height: 900 }, server: to });
     await two.page.goto(`${to.base}/?e2e`);
     await two.page.waitForFunction(() => window.__redthread !== undefined);
     await two.page.getByTestId("cases-open").click();

@@ -32,6 +32,21 @@ describe("RedthreadClient", () => {
     expect(sent.variables).toEqual({});
   });
 
+  it("sends the session's CSRF token on every POST, and none without one", async () => {
+    const f = fakeFetch(200, JSON.stringify({ data: { stats: { nodes: 7, edges: 9 } } }));
+    await new RedthreadClient({ fetch: f.fetch, csrf: () => Promise.resolve("tok") }).stats();
+    await new RedthreadClient({ fetch: f.fetch, csrf: () => Promise.resolve(undefined) }).stats();
+    expect(f.calls.map((c) => (c.init.headers as Record<string, string>)["X-CSRF-Token"])).toEqual(["tok", undefined]);
+  });
+
+  it("tells the app about a 401 and rejects with its code", async () => {
+    const f = fakeFetch(401, JSON.stringify({ errors: [{ message: "sign in, or send a token", extensions: { code: "UNAUTHENTICATED" } }] }));
+    let away = 0;
+    const c = new RedthreadClient({ fetch: f.fetch, unauthenticated: () => { away++; } });
+    await expect(c.stats()).rejects.toMatchObject({ code: "UNAUTHENTICATED", status: 401 });
+    expect(away).toBe(1);
+  });
+
   it("sends the neighbour defaults the UI relies on", async () => {
     const f = fakeFetch(200, JSON.stringify({ data: { neighbors: { nodes: [], edges: [], truncated: true, reason: "limit" } } }));
     const c = new RedthreadClient({ fetch: f.fetch });

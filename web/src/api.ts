@@ -208,14 +208,14 @@ export const PERSONA_CLUSTER_QUERY = graphql(`
 `);
 
 export const CONFIRM_SAME_AS_MUTATION = graphql(`
-  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
-    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }
+  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!) {
+    confirmSameAs(a: $a, b: $b, reason: $reason) { ...JudgementFields }
   }
 `);
 
 export const REJECT_SAME_AS_MUTATION = graphql(`
-  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
-    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }
+  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!) {
+    rejectSameAs(a: $a, b: $b, reason: $reason) { ...JudgementFields }
   }
 `);
 
@@ -288,15 +288,21 @@ function vars<V extends object>(v: V): V {
 export interface ClientOptions {
   endpoint?: string;
   fetch?: FetchFn;
+  /** The session's CSRF token, sent on every POST (a cookie session needs it; see auth.ts). */
+  csrf?: () => Promise<string | undefined>;
+  /** Called on a 401: the session ended or never was (the app goes to the sign-in page). */
+  unauthenticated?: () => void;
 }
 
 export class RedthreadClient {
   private readonly endpoint: string;
   private readonly fetchFn: FetchFn;
+  private readonly opts: ClientOptions;
 
   constructor(opts: ClientOptions = {}) {
     this.endpoint = opts.endpoint ?? "/graphql";
     this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.opts = opts;
   }
 
   /** Runs one operation; resolves with `data` or rejects with an ApiError. */
@@ -304,11 +310,13 @@ export class RedthreadClient {
     const query = document.toString();
     let res: Response;
     try {
+      const csrf = await this.opts.csrf?.();
       res = await this.fetchFn(this.endpoint, {
         method: "POST",
         headers: {
           "Content-Type": "application/json",
           Accept: "application/graphql-response+json, application/json;q=0.9",
+          ...(csrf ? { "X-CSRF-Token": csrf } : {}),
         },
         body: JSON.stringify({ query, variables }),
         signal: signal ?? null,
@@ -319,6 +327,7 @@ export class RedthreadClient {
       throw new ApiError(`Cannot reach the server: ${msg}`, "NETWORK");
     }
 
+    if (res.status === 401) this.opts.unauthenticated?.();
     const text = await res.text();
     let body: GraphQLResponseBody<T> | undefined;
     try {
@@ -432,8 +441,8 @@ export class RedthreadClient {
     return d.personaCluster;
   }
 
-  /** Records an analyst's judgement that two personas are (SAME) or are not (DIFFERENT) one person. */
-  async judgeSameAs(j: { a: string; b: string; decision: SameAsDecision; reason: string; by: string }, signal?: AbortSignal): Promise<SameAsJudgement> {
+  /** Records the signed-in analyst's judgement that two personas are (SAME) or are not (DIFFERENT) one person. */
+  async judgeSameAs(j: { a: string; b: string; decision: SameAsDecision; reason: string }, signal?: AbortSignal): Promise<SameAsJudgement> {
     const { decision, ...v } = j;
     if (decision === "SAME") return (await this.request(CONFIRM_SAME_AS_MUTATION, v, signal)).confirmSameAs;
     return (await this.request(REJECT_SAME_AS_MUTATION, v, signal)).rejectSameAs;

@@ -23,6 +23,8 @@ import { LayoutController } from "./layout";
 import { applyTheme, currentTheme, storedTheme } from "./theme";
 import type { GNode } from "./types";
 import { caseBarView } from "./ui/caseBar";
+import { renderAccount } from "./ui/accountBar";
+import { Account, signInURL } from "./auth";
 import { openCasesDialog } from "./ui/casesDialog";
 import { askBeforeClear } from "./ui/confirmDialog";
 import { renderDetails } from "./ui/details";
@@ -47,8 +49,14 @@ interface Extra {
   focus: Selection;
 }
 
+/** Off to the sign-in page, coming back here afterwards. */
+function toSignIn(): void {
+  window.location.assign(signInURL(window.location));
+}
+
 export class App {
-  readonly client = new RedthreadClient();
+  readonly account = new Account((input, init) => fetch(input, init), toSignIn);
+  readonly client = new RedthreadClient({ csrf: () => this.account.csrf(), unauthenticated: toSignIn });
   readonly graph: RGraph = createGraph();
   readonly canvas: Canvas;
   readonly layout: LayoutController;
@@ -92,7 +100,6 @@ export class App {
       labelOf: (id) => (graph.hasNode(id) ? graph.getNodeAttribute(id, "label") : undefined),
       hasNode: (id) => graph.hasNode(id),
       openExportMenu: () => { document.querySelector<HTMLButtonElement>('[data-testid="export-button"]')?.click(); },
-      storage: sessionStore(),
     });
     this.selection = new SelectionController(graph, { render: (sel) => { renderDetails(detailsRoot, graph, sel, details); } }, () => {
       this.canvas.refresh();
@@ -153,6 +160,9 @@ export class App {
     }, () => {
       this.cases.scheduleUrl();
       this.renderToolbar();
+    });
+    void this.account.session().then((s) => {
+      if (s) renderAccount(byId("account"), s, () => void this.account.signOut());
     });
     const search = mountSearch(byId("search"), { client, onPick: (n) => { this.addFromSearch(n); }, leave: () => { canvasRoot.focus(); } });
     camera.on("updated", () => { this.cases.scheduleUrl(); });
@@ -258,7 +268,6 @@ export class App {
       communities: () => void this.groups.groupByCommunity(),
       sameActors: () => void openSameAsDialog(document.body, {
         client: this.client,
-        storage: sessionStore(),
         judged: () => void this.risk.reload(),
         show: (a, b, edgeIds) => void this.edits.addPair(a, b, edgeIds),
       }),
@@ -270,11 +279,3 @@ export class App {
   }
 }
 
-/** The session's storage, or none where the browser refuses it (a sandboxed frame). */
-function sessionStore(): Storage | undefined {
-  try {
-    return window.sessionStorage;
-  } catch {
-    return undefined;
-  }
-}

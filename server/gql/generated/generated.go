@@ -41,6 +41,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	Requires func(ctx context.Context, obj any, next graphql.Resolver, role model.Role, scope *model.Scope) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -304,11 +305,11 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		CancelIngest   func(childComplexity int, id string) int
-		ConfirmSameAs  func(childComplexity int, a string, b string, reason string, by string) int
+		ConfirmSameAs  func(childComplexity int, a string, b string, reason string) int
 		DeleteCase     func(childComplexity int, id string) int
-		ImportCaseStix func(childComplexity int, bundle string, name *string, by *string) int
-		RejectSameAs   func(childComplexity int, a string, b string, reason string, by string) int
-		SaveCase       func(childComplexity int, id *string, name string, view any, expectedVersion *int, by *string) int
+		ImportCaseStix func(childComplexity int, bundle string, name *string) int
+		RejectSameAs   func(childComplexity int, a string, b string, reason string) int
+		SaveCase       func(childComplexity int, id *string, name string, view any, expectedVersion *int) int
 		StartIngest    func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload) int
 	}
 
@@ -560,11 +561,11 @@ type EntityResolver interface {
 	Risk(ctx context.Context, obj *model.Entity) (*model.Risk, error)
 }
 type MutationResolver interface {
-	SaveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int, by *string) (*model.Case, error)
+	SaveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int) (*model.Case, error)
 	DeleteCase(ctx context.Context, id string) (bool, error)
-	ImportCaseStix(ctx context.Context, bundle string, name *string, by *string) (*model.StixImport, error)
-	ConfirmSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error)
-	RejectSameAs(ctx context.Context, a string, b string, reason string, by string) (*model.SameAsJudgement, error)
+	ImportCaseStix(ctx context.Context, bundle string, name *string) (*model.StixImport, error)
+	ConfirmSameAs(ctx context.Context, a string, b string, reason string) (*model.SameAsJudgement, error)
+	RejectSameAs(ctx context.Context, a string, b string, reason string) (*model.SameAsJudgement, error)
 	StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload) (*model.IngestJob, error)
 	CancelIngest(ctx context.Context, id string) (*model.IngestJob, error)
 }
@@ -1779,7 +1780,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ConfirmSameAs(childComplexity, args["a"].(string), args["b"].(string), args["reason"].(string), args["by"].(string)), true
+		return e.ComplexityRoot.Mutation.ConfirmSameAs(childComplexity, args["a"].(string), args["b"].(string), args["reason"].(string)), true
 	case "Mutation.deleteCase":
 		if e.ComplexityRoot.Mutation.DeleteCase == nil {
 			break
@@ -1801,7 +1802,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ImportCaseStix(childComplexity, args["bundle"].(string), args["name"].(*string), args["by"].(*string)), true
+		return e.ComplexityRoot.Mutation.ImportCaseStix(childComplexity, args["bundle"].(string), args["name"].(*string)), true
 	case "Mutation.rejectSameAs":
 		if e.ComplexityRoot.Mutation.RejectSameAs == nil {
 			break
@@ -1812,7 +1813,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RejectSameAs(childComplexity, args["a"].(string), args["b"].(string), args["reason"].(string), args["by"].(string)), true
+		return e.ComplexityRoot.Mutation.RejectSameAs(childComplexity, args["a"].(string), args["b"].(string), args["reason"].(string)), true
 	case "Mutation.saveCase":
 		if e.ComplexityRoot.Mutation.SaveCase == nil {
 			break
@@ -1823,7 +1824,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SaveCase(childComplexity, args["id"].(*string), args["name"].(string), args["view"].(any), args["expectedVersion"].(*int), args["by"].(*string)), true
+		return e.ComplexityRoot.Mutation.SaveCase(childComplexity, args["id"].(*string), args["name"].(string), args["view"].(any), args["expectedVersion"].(*int)), true
 	case "Mutation.startIngest":
 		if e.ComplexityRoot.Mutation.StartIngest == nil {
 			break
@@ -4083,16 +4084,15 @@ type Mutation {
     "The client's view document (web/src/caseView.ts): a JSON object of at most 8 MiB holding node IDs, positions, filters, groups and notes, never node data."
     view: JSON!
     expectedVersion: Int
-    "Who saves (until API tokens name the user)."
-    by: String
-  ): Case!
+  ): Case! @requires(role: ANALYST, scope: WRITE)
   "Delete a case; NOT_FOUND when there is none."
-  deleteCase(id: ID!): Boolean!
+  deleteCase(id: ID!): Boolean! @requires(role: ANALYST, scope: WRITE)
 
   """
   Import a STIX 2.1 bundle written by exportCaseStix (this server's or
   another's) as a new case: its facts are written with the same IDs, keys,
-  sources and markings, and the case views them. Objects of other producers
+  sources and markings, owned by the importer's agency (a bundle cannot
+  claim another agency's ownership), and the case views them. Objects of other producers
   are named in ` + "`" + `skipped` + "`" + ` (load those with ` + "`" + `startIngest` + "`" + `, format ` + "`" + `stix` + "`" + `). A
   bundle over 8 MiB or 50,000 objects, nested too deep, with a string over
   64 KiB, an id twice, or a reference to an object or marking it does not
@@ -4103,9 +4103,7 @@ type Mutation {
     bundle: String!
     "The new case's name; the bundle's report names it otherwise."
     name: String
-    "Who imports (until API tokens name the user)."
-    by: String
-  ): StixImport!
+  ): StixImport! @requires(role: ANALYST, scope: WRITE)
 
   """
   Record that two personas are one person, or two actors (threat groups,
@@ -4113,9 +4111,9 @@ type Mutation {
   naming who decided and why; the latest judgement on a pair wins, and every
   one stays in the graph, so it can be reversed and audited.
   """
-  confirmSameAs(a: ID!, b: ID!, reason: String!, "Who decides (until API tokens name the user)." by: String!): SameAsJudgement!
+  confirmSameAs(a: ID!, b: ID!, reason: String!): SameAsJudgement! @requires(role: ANALYST, scope: WRITE)
   "Record that two personas are not one person: the link is no longer followed, whatever the evidence."
-  rejectSameAs(a: ID!, b: ID!, reason: String!, "Who decides (until API tokens name the user)." by: String!): SameAsJudgement!
+  rejectSameAs(a: ID!, b: ID!, reason: String!): SameAsJudgement! @requires(role: ANALYST, scope: WRITE)
 
   """
   Load files into the graph: files on the server, inside its import
@@ -4149,11 +4147,36 @@ type Mutation {
     paths: [String!]
     "Files sent with the request (multipart), read after ` + "`" + `path` + "`" + ` and ` + "`" + `paths` + "`" + `."
     uploads: [Upload!]
-  ): IngestJob!
+  ): IngestJob! @requires(role: ANALYST, scope: INGEST)
 
   "Stop a queued or running job (between two batches: what was written stays written); a finished job is returned unchanged."
-  cancelIngest(id: ID!): IngestJob!
+  cancelIngest(id: ID!): IngestJob! @requires(role: ANALYST, scope: INGEST)
 }
+
+"""
+What a signed-in user may do in their agency, least first: a VIEWER reads;
+an ANALYST also writes cases and judgements and ingests; an ADMIN also
+manages the agency's users and tokens.
+"""
+enum Role {
+  VIEWER
+  ANALYST
+  ADMIN
+}
+
+"What an API token may be used for; a token never does more than its user's role allows."
+enum Scope {
+  READ
+  WRITE
+  INGEST
+}
+
+"""
+The least role, and the token scope, an operation needs; checked before
+its resolver runs. Without them the answer is FORBIDDEN naming what is
+needed (never whether the object exists). Every mutation carries it.
+"""
+directive @requires(role: Role!, scope: Scope) on FIELD_DEFINITION
 
 type Subscription {
   """
@@ -5276,6 +5299,28 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) dir_requires_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (model.Role, error) {
+			return ec.unmarshalNRole2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (*model.Scope, error) {
+			return ec.unmarshalOScope2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐScope(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelIngest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5317,14 +5362,6 @@ func (ec *executionContext) field_Mutation_confirmSameAs_args(ctx context.Contex
 		return nil, err
 	}
 	args["reason"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "by",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["by"] = arg3
 	return args, nil
 }
 
@@ -5361,14 +5398,6 @@ func (ec *executionContext) field_Mutation_importCaseStix_args(ctx context.Conte
 		return nil, err
 	}
 	args["name"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "by",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["by"] = arg2
 	return args, nil
 }
 
@@ -5399,14 +5428,6 @@ func (ec *executionContext) field_Mutation_rejectSameAs_args(ctx context.Context
 		return nil, err
 	}
 	args["reason"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "by",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["by"] = arg3
 	return args, nil
 }
 
@@ -5445,14 +5466,6 @@ func (ec *executionContext) field_Mutation_saveCase_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["expectedVersion"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "by",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["by"] = arg4
 	return args, nil
 }
 
@@ -11122,9 +11135,32 @@ func (ec *executionContext) _Mutation_saveCase(ctx context.Context, field graphq
 						return nil
 					}
 					return fc.Args["view"].(any)
-				}(), fc.Args["expectedVersion"].(*int), fc.Args["by"].(*string))
+				}(), fc.Args["expectedVersion"].(*int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.Case
+					return zeroVal, err
+				}
+				scope, err := ec.unmarshalOScope2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.Case
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.Case
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, role, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Case) graphql.Marshaler {
 			return ec.marshalNCase2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐCase(ctx, selections, v)
 		},
@@ -11168,7 +11204,30 @@ func (ec *executionContext) _Mutation_deleteCase(ctx context.Context, field grap
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteCase(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				scope, err := ec.unmarshalOScope2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, role, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -11210,9 +11269,32 @@ func (ec *executionContext) _Mutation_importCaseStix(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ImportCaseStix(ctx, fc.Args["bundle"].(string), fc.Args["name"].(*string), fc.Args["by"].(*string))
+			return ec.Resolvers.Mutation().ImportCaseStix(ctx, fc.Args["bundle"].(string), fc.Args["name"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.StixImport
+					return zeroVal, err
+				}
+				scope, err := ec.unmarshalOScope2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.StixImport
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.StixImport
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, role, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.StixImport) graphql.Marshaler {
 			return ec.marshalNStixImport2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐStixImport(ctx, selections, v)
 		},
@@ -11254,9 +11336,32 @@ func (ec *executionContext) _Mutation_confirmSameAs(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ConfirmSameAs(ctx, fc.Args["a"].(string), fc.Args["b"].(string), fc.Args["reason"].(string), fc.Args["by"].(string))
+			return ec.Resolvers.Mutation().ConfirmSameAs(ctx, fc.Args["a"].(string), fc.Args["b"].(string), fc.Args["reason"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.SameAsJudgement
+					return zeroVal, err
+				}
+				scope, err := ec.unmarshalOScope2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.SameAsJudgement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.SameAsJudgement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, role, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
 			return ec.marshalNSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx, selections, v)
 		},
@@ -11298,9 +11403,32 @@ func (ec *executionContext) _Mutation_rejectSameAs(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RejectSameAs(ctx, fc.Args["a"].(string), fc.Args["b"].(string), fc.Args["reason"].(string), fc.Args["by"].(string))
+			return ec.Resolvers.Mutation().RejectSameAs(ctx, fc.Args["a"].(string), fc.Args["b"].(string), fc.Args["reason"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.SameAsJudgement
+					return zeroVal, err
+				}
+				scope, err := ec.unmarshalOScope2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.SameAsJudgement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.SameAsJudgement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, role, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SameAsJudgement) graphql.Marshaler {
 			return ec.marshalNSameAsJudgement2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsJudgement(ctx, selections, v)
 		},
@@ -11344,7 +11472,30 @@ func (ec *executionContext) _Mutation_startIngest(ctx context.Context, field gra
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().StartIngest(ctx, fc.Args["format"].(string), fc.Args["path"].(*string), fc.Args["paths"].([]string), fc.Args["uploads"].([]*graphql.Upload))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, err
+				}
+				scope, err := ec.unmarshalOScope2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐScope(ctx, "INGEST")
+				if err != nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, role, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
 			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJob(ctx, selections, v)
 		},
@@ -11388,7 +11539,30 @@ func (ec *executionContext) _Mutation_cancelIngest(ctx context.Context, field gr
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CancelIngest(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, err
+				}
+				scope, err := ec.unmarshalOScope2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐScope(ctx, "INGEST")
+				if err != nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.IngestJob
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, role, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestJob) graphql.Marshaler {
 			return ec.marshalNIngestJob2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐIngestJob(ctx, selections, v)
 		},
@@ -22502,6 +22676,16 @@ func (ec *executionContext) marshalNRiskKind2githubᚗcomᚋredthreadᚑdevᚋre
 	return res
 }
 
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
+	var res model.Role
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRole2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNSameAsCandidate2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐSameAsCandidateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SameAsCandidate) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23374,6 +23558,22 @@ func (ec *executionContext) marshalOSameAsJudgement2ᚖgithubᚗcomᚋredthread�
 		return graphql.Null
 	}
 	return ec._SameAsJudgement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOScope2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐScope(ctx context.Context, v any) (*model.Scope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Scope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOScope2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐScope(ctx context.Context, sel ast.SelectionSet, v *model.Scope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOServicePolicy2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐServicePolicy(ctx context.Context, v any) (*investigate.ServicePolicy, error) {

@@ -764,6 +764,66 @@ func (e IllustrativeShare) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a signed-in user may do in their agency, least first: a VIEWER reads;
+// an ANALYST also writes cases and judgements and ingests; an ADMIN also
+// manages the agency's users and tokens.
+type Role string
+
+const (
+	RoleViewer  Role = "VIEWER"
+	RoleAnalyst Role = "ANALYST"
+	RoleAdmin   Role = "ADMIN"
+)
+
+var AllRole = []Role{
+	RoleViewer,
+	RoleAnalyst,
+	RoleAdmin,
+}
+
+func (e Role) IsValid() bool {
+	switch e {
+	case RoleViewer, RoleAnalyst, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+func (e Role) String() string {
+	return string(e)
+}
+
+func (e *Role) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Role(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Role", str)
+	}
+	return nil
+}
+
+func (e Role) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Role) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // A same-as decision.
 type SameAsDecision string
 
@@ -815,6 +875,64 @@ func (e *SameAsDecision) UnmarshalJSON(b []byte) error {
 }
 
 func (e SameAsDecision) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an API token may be used for; a token never does more than its user's role allows.
+type Scope string
+
+const (
+	ScopeRead   Scope = "READ"
+	ScopeWrite  Scope = "WRITE"
+	ScopeIngest Scope = "INGEST"
+)
+
+var AllScope = []Scope{
+	ScopeRead,
+	ScopeWrite,
+	ScopeIngest,
+}
+
+func (e Scope) IsValid() bool {
+	switch e {
+	case ScopeRead, ScopeWrite, ScopeIngest:
+		return true
+	}
+	return false
+}
+
+func (e Scope) String() string {
+	return string(e)
+}
+
+func (e *Scope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Scope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Scope", str)
+	}
+	return nil
+}
+
+func (e Scope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Scope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Scope) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -67,14 +67,14 @@ describe("detailsActions", () => {
     a.exportSelection();
     a.showRiskPath({ kind: "STOLEN_FUNDS", reason: "r", category: null, via: HEIST, share: null, asset: null, nodes: [THEFT, HEIST], edges: ["e1"] });
     const link = { a: PEEL1, b: THEFT, score: 0.9, evidence: [], judgement: null };
-    a.persona.judge("group:g", link, "DIFFERENT", "why", "ann");
+    a.persona.judge("group:g", link, "DIFFERENT", "why");
     a.persona.highlight("group:g", link);
     a.persona.load("group:g");
     expect(calls).toEqual([
       `end ["from","${THEFT}"]`, `flow ["to","${HEIST}"]`, `pin [["${THEFT}"],true]`, `cluster ["${THEFT}"]`,
       `select [{"type":"node","id":"${PEEL1}"}]`, "export []",
       `risk path [{"kind":"STOLEN_FUNDS","reason":"r","category":null,"via":"${HEIST}","share":null,"asset":null,"nodes":["${THEFT}","${HEIST}"],"edges":["e1"]}]`,
-      `judge ["group:g",${JSON.stringify(link)},"DIFFERENT","why","ann"]`, `highlight ["group:g",${JSON.stringify(link)}]`, `load ["group:g"]`,
+      `judge ["group:g",${JSON.stringify(link)},"DIFFERENT","why"]`, `highlight ["group:g",${JSON.stringify(link)}]`, `load ["group:g"]`,
     ]);
     expect(a.labelOf(PEEL1)).toBe(`label of ${PEEL1}`);
     expect(a.hasNode(THEFT)).toBe(true);

@@ -20,8 +20,6 @@ export interface DetailsPage {
   hasNode(id: string): boolean;
   /** Opens the export menu (it offers the selection's CSV and JSON). */
   openExportMenu(): void;
-  /** Where the analyst's name for judgements is remembered (the session's storage). */
-  storage?: Pick<Storage, "getItem" | "setItem">;
 }
 
 export function detailsActions(c: DetailsControllers, page: DetailsPage): DetailsActions {
@@ -49,11 +47,10 @@ export function detailsActions(c: DetailsControllers, page: DetailsPage): Detail
     persona: {
       evidence: (id) => c.groups.personaEvidence(id),
       load: (id) => void c.groups.loadPersonaEvidence(id),
-      judge: (id, link, decision, reason, by) => void c.groups.judge(id, link, decision, reason, by),
+      judge: (id, link, decision, reason) => void c.groups.judge(id, link, decision, reason),
       highlight: (id, link) => { c.groups.highlightEvidence(id, link); },
       labelOf: (id) => page.labelOf(id),
       select: (id) => { c.selection.select({ type: "node", id }); },
-      storage: page.storage,
     },
   };
 }

@@ -116,7 +116,7 @@ describe("GroupsController", () => {
 
     /** A server that drops a rejected link, and the personas only it reached, from its next answer. */
     function server() {
-      const judged: { a: string; b: string; decision: SameAsDecision; by: string }[] = [];
+      const judged: { a: string; b: string; decision: SameAsDecision }[] = [];
       const answer = (): PersonaCluster => {
         const rejected = new Set(judged.filter((j) => j.decision === "DIFFERENT").map((j) => `${j.a}|${j.b}`));
         const links = [ab, bc].filter((l) => !rejected.has(`${l.a}|${l.b}`));
@@ -141,7 +141,7 @@ describe("GroupsController", () => {
         personaCluster: () => Promise.resolve(answer()),
         judgeSameAs: (j) => {
           judged.push(j);
-          return Promise.resolve({ decision: j.decision, by: j.by, reason: j.reason, at: "2026-12-07T05:00:00Z", edge: "e" });
+          return Promise.resolve({ decision: j.decision, by: "ann@fiu.example", reason: j.reason, at: "2026-12-07T05:00:00Z", edge: "e" });
         },
         nodes: (ids) => Promise.resolve(ids.map((x) => (x.startsWith("person:") ? node(x, "PERSON") : x.startsWith("wallet:") ? wallet(x) : node(x, "IDENTIFIER")))),
         edges: (ids) => Promise.resolve(ids.map((x) => edges.find((e) => e.id === x) ?? null)),
@@ -188,8 +188,8 @@ describe("GroupsController", () => {
       graph.addNode(A, { x: 0, y: 0, size: 1, color: "#000", label: "A", kind: "PERSON", data: node(A, "PERSON") });
       await groups.collapsePersonas(A);
       const g = graph.findNode((_id, a) => a.group?.origin === "persona")!;
-      await groups.judge(g, bc, "DIFFERENT", "different photos", "ann");
-      expect(judged).toEqual([{ a: B, b: C, decision: "DIFFERENT", reason: "different photos", by: "ann" }]);
+      await groups.judge(g, bc, "DIFFERENT", "different photos");
+      expect(judged).toEqual([{ a: B, b: C, decision: "DIFFERENT", reason: "different photos" }]);
       const c = groups.personaEvidence(g);
       expect(c?.links.map((l) => `${l.a}|${l.b}`)).toEqual([`${A}|${B}`]);
       expect(c?.rejected.map((l) => l.judgement?.decision)).toEqual(["DIFFERENT"]);

@@ -103,13 +103,13 @@ export class GroupsController {
    * for the cluster again: a rejected link is no longer followed, a
    * confirmed one scores 1. The group's members stay until ungrouped.
    */
-  async judge(groupId: string, link: PersonaLink, decision: SameAsDecision, reason: string, by: string): Promise<void> {
+  async judge(groupId: string, link: PersonaLink, decision: SameAsDecision, reason: string): Promise<void> {
     const g = this.groupInfo(groupId);
     const start = g?.members[0];
     if (g?.origin !== "persona" || start === undefined) return;
     const pair = `${this.labelOf(link.a)} and ${this.labelOf(link.b)}`;
     await this.d.requests.run(`${decision === "SAME" ? "Confirming" : "Rejecting"} ${pair}`, async () => {
-      const j = await this.d.client.judgeSameAs({ a: link.a, b: link.b, decision, reason, by });
+      const j = await this.d.client.judgeSameAs({ a: link.a, b: link.b, decision, reason });
       this.d.notify.warn(`${j.decision === "SAME" ? "Confirmed" : "Rejected"} by ${j.by}: ${pair} ${j.decision === "SAME" ? "are" : "are not"} one person.`, "judgement-notice");
       this.d.judged?.();
       await this.refetch(groupId, start);

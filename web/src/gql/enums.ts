@@ -183,6 +183,26 @@ export const RiskKind = {
 } as const;
 
 export type RiskKind = typeof RiskKind[keyof typeof RiskKind];
+/**
+ * What a signed-in user may do in their agency, least first: a VIEWER reads;
+ * an ANALYST also writes cases and judgements and ingests; an ADMIN also
+ * manages the agency's users and tokens.
+ */
+export const Role = {
+  Viewer: 'VIEWER',
+  Analyst: 'ANALYST',
+  Admin: 'ADMIN'
+} as const;
+
+export type Role = typeof Role[keyof typeof Role];
+/** What an API token may be used for; a token never does more than its user's role allows. */
+export const Scope = {
+  Read: 'READ',
+  Write: 'WRITE',
+  Ingest: 'INGEST'
+} as const;
+
+export type Scope = typeof Scope[keyof typeof Scope];
 /** Where an ingest job is in its life. */
 export const IngestState = {
   Queued: 'QUEUED',

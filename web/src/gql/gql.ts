@@ -34,8 +34,8 @@ type Documents = {
     "\n  fragment JudgementFields on SameAsJudgement { decision by reason at edge }\n": typeof types.JudgementFieldsFragmentDoc,
     "\n  fragment PersonaLinkFields on PersonaLink {\n    a b score\n    evidence { identifier type weight edges }\n    judgement { ...JudgementFields }\n  }\n": typeof types.PersonaLinkFieldsFragmentDoc,
     "\n  query PersonaCluster($id: ID!, $maxMembers: Int) {\n    personaCluster(id: $id, maxMembers: $maxMembers) {\n      start truncated reason\n      members { id label hops }\n      links { ...PersonaLinkFields }\n      rejected { ...PersonaLinkFields }\n    }\n  }\n": typeof types.PersonaClusterDocument,
-    "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": typeof types.ConfirmSameAsDocument,
-    "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": typeof types.RejectSameAsDocument,
+    "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason) { ...JudgementFields }\n  }\n": typeof types.ConfirmSameAsDocument,
+    "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason) { ...JudgementFields }\n  }\n": typeof types.RejectSameAsDocument,
     "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded domain }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n": typeof types.SameAsCandidatesDocument,
     "\n  query Communities($ids: [ID!]!) {\n    communities(ids: $ids) { components modularity truncated reason communities { id members } }\n  }\n": typeof types.CommunitiesDocument,
     "query Edges($ids: [ID!]!) { edges(ids: $ids) { ...EdgeFields } }": typeof types.EdgesDocument,
@@ -66,8 +66,8 @@ const documents: Documents = {
     "\n  fragment JudgementFields on SameAsJudgement { decision by reason at edge }\n": types.JudgementFieldsFragmentDoc,
     "\n  fragment PersonaLinkFields on PersonaLink {\n    a b score\n    evidence { identifier type weight edges }\n    judgement { ...JudgementFields }\n  }\n": types.PersonaLinkFieldsFragmentDoc,
     "\n  query PersonaCluster($id: ID!, $maxMembers: Int) {\n    personaCluster(id: $id, maxMembers: $maxMembers) {\n      start truncated reason\n      members { id label hops }\n      links { ...PersonaLinkFields }\n      rejected { ...PersonaLinkFields }\n    }\n  }\n": types.PersonaClusterDocument,
-    "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": types.ConfirmSameAsDocument,
-    "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n": types.RejectSameAsDocument,
+    "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason) { ...JudgementFields }\n  }\n": types.ConfirmSameAsDocument,
+    "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason) { ...JudgementFields }\n  }\n": types.RejectSameAsDocument,
     "\n  query SameAsCandidates($first: Int, $after: String) {\n    sameAsCandidates(first: $first, after: $after) {\n      hasNextPage endCursor truncated reason\n      candidates {\n        cursor datasetsA datasetsB\n        a { ...NodeFields }\n        b { ...NodeFields }\n        matches { a b folded domain }\n        judgement { ...JudgementFields }\n      }\n    }\n  }\n": types.SameAsCandidatesDocument,
     "\n  query Communities($ids: [ID!]!) {\n    communities(ids: $ids) { components modularity truncated reason communities { id members } }\n  }\n": types.CommunitiesDocument,
     "query Edges($ids: [ID!]!) { edges(ids: $ids) { ...EdgeFields } }": types.EdgesDocument,
@@ -155,11 +155,11 @@ export function graphql(source: "\n  query PersonaCluster($id: ID!, $maxMembers:
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n"): typeof import('./graphql').ConfirmSameAsDocument;
+export function graphql(source: "\n  mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!) {\n    confirmSameAs(a: $a, b: $b, reason: $reason) { ...JudgementFields }\n  }\n"): typeof import('./graphql').ConfirmSameAsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) { ...JudgementFields }\n  }\n"): typeof import('./graphql').RejectSameAsDocument;
+export function graphql(source: "\n  mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!) {\n    rejectSameAs(a: $a, b: $b, reason: $reason) { ...JudgementFields }\n  }\n"): typeof import('./graphql').RejectSameAsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -325,7 +325,6 @@ export type ConfirmSameAsMutationVariables = Exact<{
   a: string;
   b: string;
   reason: string;
-  by: string;
 }>;
 
 
@@ -335,7 +334,6 @@ export type RejectSameAsMutationVariables = Exact<{
   a: string;
   b: string;
   reason: string;
-  by: string;
 }>;
 
 
@@ -1328,8 +1326,8 @@ fragment PersonaLinkFields on PersonaLink {
   }
 }`) as unknown as TypedDocumentString<PersonaClusterQuery, PersonaClusterQueryVariables>;
 export const ConfirmSameAsDocument = new TypedDocumentString(`
-    mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
-  confirmSameAs(a: $a, b: $b, reason: $reason, by: $by) {
+    mutation ConfirmSameAs($a: ID!, $b: ID!, $reason: String!) {
+  confirmSameAs(a: $a, b: $b, reason: $reason) {
     ...JudgementFields
   }
 }
@@ -1341,8 +1339,8 @@ export const ConfirmSameAsDocument = new TypedDocumentString(`
   edge
 }`) as unknown as TypedDocumentString<ConfirmSameAsMutation, ConfirmSameAsMutationVariables>;
 export const RejectSameAsDocument = new TypedDocumentString(`
-    mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!, $by: String!) {
-  rejectSameAs(a: $a, b: $b, reason: $reason, by: $by) {
+    mutation RejectSameAs($a: ID!, $b: ID!, $reason: String!) {
+  rejectSameAs(a: $a, b: $b, reason: $reason) {
     ...JudgementFields
   }
 }

@@ -9,9 +9,6 @@ import { h } from "./dom";
 import { field } from "./widgets";
 import "./personaPanel.css";
 
-/** Where the analyst's name is remembered for the session (until sign-in names the user, issue 17). */
-export const JUDGE_KEY = "redthread.judgedBy";
-
 /** What the panel does; the groups controller carries it out. */
 export interface PersonaPanelActions {
   /** The cluster's answer as last fetched, or undefined before it is. */
@@ -19,13 +16,11 @@ export interface PersonaPanelActions {
   /** Fetches the cluster's answer (a group from a saved case has none yet). */
   load(groupId: string): void;
   /** Records a judgement on a link, then fetches the cluster again. */
-  judge(groupId: string, link: PersonaLink, decision: SameAsDecision, reason: string, by: string): void;
+  judge(groupId: string, link: PersonaLink, decision: SameAsDecision, reason: string): void;
   /** Highlights on the canvas the link's personas, shared identifiers and their edges (every link without one). */
   highlight(groupId: string, link?: PersonaLink): void;
   labelOf(id: string): string | undefined;
   select(id: string): void;
-  /** Session storage for the analyst's name (window.sessionStorage in the page). */
-  storage: Pick<Storage, "getItem" | "setItem"> | undefined;
 }
 
 /** How an evidence type reads in a sentence. */
@@ -82,7 +77,7 @@ function linkItem(groupId: string, l: PersonaLink, a: PersonaPanelActions, form:
   const pair = `${name(l.a)} – ${name(l.b)}`;
   const judge = (decision: SameAsDecision) => () => {
     const v = form.read();
-    if (v) a.judge(groupId, l, decision, v.reason, v.by);
+    if (v) a.judge(groupId, l, decision, v.reason);
   };
   const j = l.judgement;
   return h(
@@ -111,29 +106,24 @@ function linkItem(groupId: string, l: PersonaLink, a: PersonaPanelActions, form:
 
 interface JudgeForm {
   el: HTMLElement;
-  /** The name and reason, or undefined (and the missing field flagged and focused). */
-  read(): { by: string; reason: string } | undefined;
+  /** The reason, or undefined (and the field flagged and focused). */
+  read(): { reason: string } | undefined;
 }
 
-function judgeForm(storage: PersonaPanelActions["storage"]): JudgeForm {
-  const byInput = h("input", { type: "text", maxlength: 200, autocomplete: "name", "data-testid": "persona-judged-by", "data-key": "persona-by", value: storage?.getItem(JUDGE_KEY) ?? "" });
+/** The judgement's reason; who judges is the signed-in user (the server records it). */
+function judgeForm(): JudgeForm {
   const reasonInput = h("input", { type: "text", maxlength: 1000, "data-testid": "persona-reason", "data-key": "persona-reason", "data-draft": true });
-  const by = field("Judged by", byInput, "Your name, kept for this session until sign-in names you.");
-  const reason = field("Reason", reasonInput, "Why: it goes with the judgement.");
-  byInput.addEventListener("change", () => { storage?.setItem(JUDGE_KEY, byInput.value.trim()); });
+  const reason = field("Reason", reasonInput, "Why: it goes with the judgement, under your name.");
   return {
-    el: h("div", { class: "pp-form" }, by.el, reason.el),
+    el: h("div", { class: "pp-form" }, reason.el),
     read: () => {
-      const v = { by: byInput.value.trim(), reason: reasonInput.value.trim() };
-      by.setError(v.by ? undefined : "Say who judges.");
+      const v = { reason: reasonInput.value.trim() };
       reason.setError(v.reason ? undefined : "Give a reason.");
-      if (!v.by) byInput.focus();
-      else if (!v.reason) reasonInput.focus();
-      else {
-        storage?.setItem(JUDGE_KEY, v.by);
-        return v;
+      if (!v.reason) {
+        reasonInput.focus();
+        return undefined;
       }
-      return undefined;
+      return v;
     },
   };
 }
@@ -154,7 +144,7 @@ export function personaEvidence(groupId: string, members: readonly string[], a: 
       h("button", { type: "button", "data-testid": "persona-load-evidence", onclick: () => { a.load(groupId); } }, "Show the links and their evidence"),
     );
   }
-  const form = judgeForm(a.storage);
+  const form = judgeForm();
   const inCluster = new Set(c.members.map((m) => m.id));
   const gone = members.filter((m) => !inCluster.has(m));
   return h(

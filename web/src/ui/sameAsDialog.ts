@@ -8,7 +8,7 @@ import type { RedthreadClient } from "../api";
 import { kindWords } from "../format";
 import type { GNode, SameAsCandidate, SameAsDecision } from "../types";
 import { h } from "./dom";
-import { judgementLine, JUDGE_KEY } from "./personaPanel";
+import { judgementLine } from "./personaPanel";
 import { field } from "./widgets";
 import "./widgets.css";
 import "./personaPanel.css";
@@ -20,7 +20,6 @@ export interface SameAsDialogDeps {
   client: Pick<RedthreadClient, "sameAsCandidates" | "judgeSameAs">;
   /** Puts the two entities on the canvas, with the edge of the judgement in force if any. */
   show(a: GNode, b: GNode, edgeIds: string[]): void;
-  storage: Pick<Storage, "getItem" | "setItem"> | undefined;
   /** Called after a judgement is recorded: what rests on identities may change (risk). */
   judged?(): void;
 }
@@ -47,10 +46,8 @@ export function matchWords(m: SameAsCandidate["matches"][number]): (HTMLElement 
 /** Shows the dialog (modal; Esc closes it). Resolves when it closes. */
 export function openSameAsDialog(host: HTMLElement, deps: SameAsDialogDeps): Promise<void> {
   const returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-  const byInput = h("input", { type: "text", maxlength: 200, autocomplete: "name", "data-testid": "same-as-judged-by", value: deps.storage?.getItem(JUDGE_KEY) ?? "" });
   const reasonInput = h("input", { type: "text", maxlength: 1000, "data-testid": "same-as-reason" });
-  const by = field("Judged by", byInput, "Your name, kept for this session until sign-in names you.");
-  const reason = field("Reason", reasonInput, "Why: it goes with the judgement.");
+  const reason = field("Reason", reasonInput, "Why: it goes with the judgement, under your name.");
   const list = h("ul", { class: "pp-links", "data-testid": "same-as-list" });
   const status = h("p", { class: "fm-hint", role: "status", "data-testid": "same-as-status" });
   const counts = h("p", { class: "fm-hint", "data-testid": "same-as-count" }, "Looking for candidates…");
@@ -61,7 +58,7 @@ export function openSameAsDialog(host: HTMLElement, deps: SameAsDialogDeps): Pro
     { class: "rt-dialog sa-dialog", "aria-labelledby": "sa-title", "data-testid": "same-as-dialog" },
     h("header", { class: "rt-dialog-head" }, h("h2", { id: "sa-title" }, "Same actor across sources"), closeBtn),
     h("p", { class: "fm-hint" }, "Entities from different datasets whose names or aliases match once case, punctuation, accents and corporate suffixes are set aside, or whose web domain names the other (sinbad.io, SINBAD). Nothing is merged until you confirm."),
-    h("div", { class: "pp-form" }, by.el, reason.el),
+    h("div", { class: "pp-form" }, reason.el),
     status,
     counts,
     list,
@@ -71,17 +68,14 @@ export function openSameAsDialog(host: HTMLElement, deps: SameAsDialogDeps): Pro
 
   let cursor: string | undefined;
   let shown = 0;
-  const read = (): { by: string; reason: string } | undefined => {
-    const v = { by: byInput.value.trim(), reason: reasonInput.value.trim() };
-    by.setError(v.by ? undefined : "Say who judges.");
+  const read = (): { reason: string } | undefined => {
+    const v = { reason: reasonInput.value.trim() };
     reason.setError(v.reason ? undefined : "Give a reason.");
-    if (!v.by) byInput.focus();
-    else if (!v.reason) reasonInput.focus();
-    else {
-      deps.storage?.setItem(JUDGE_KEY, v.by);
-      return v;
+    if (!v.reason) {
+      reasonInput.focus();
+      return undefined;
     }
-    return undefined;
+    return v;
   };
 
   const row = (c: SameAsCandidate): HTMLElement => {
@@ -90,8 +84,8 @@ export function openSameAsDialog(host: HTMLElement, deps: SameAsDialogDeps): Pro
       if (!v) return;
       status.textContent = decision === "SAME" ? "Recording the confirmation…" : "Recording the rejection…";
       try {
-        await deps.client.judgeSameAs({ a: c.a.id, b: c.b.id, decision, ...v });
-        status.textContent = `${decision === "SAME" ? "Confirmed" : "Rejected"} by ${v.by}: ${c.a.label} and ${c.b.label}.`;
+        const j = await deps.client.judgeSameAs({ a: c.a.id, b: c.b.id, decision, ...v });
+        status.textContent = `${decision === "SAME" ? "Confirmed" : "Rejected"} by ${j.by}: ${c.a.label} and ${c.b.label}.`;
         deps.judged?.();
         await reload();
       } catch (err) {
