@@ -164,21 +164,57 @@ async function main() {
     const len = Math.hypot(b.x - a.x, b.y - a.y);
     assert(len > 40, `the edge is too short on screen to click beside (${len.toFixed(0)} px)`);
     const box = await page.getByTestId("graph-canvas").boundingBox();
-    // Across the edge from its middle, by `off` px.
-    const beside = (off) => ({ x: (a.x + b.x) / 2 - ((b.y - a.y) / len) * off, y: (a.y + b.y) / 2 + ((b.x - a.x) / len) * off });
+    // Across the edge at fraction `t` of its length, by `off` px (negative: the other side).
+    const beside = (t, off) => ({
+      x: a.x + (b.x - a.x) * t - ((b.y - a.y) / len) * off,
+      y: a.y + (b.y - a.y) * t + ((b.x - a.x) / len) * off,
+    });
     // A pixel (clicks land on whole pixels) 3 to 4 px from the edge's line, where sigma's own
     // picking misses it: only the wider hit area (EDGE_HIT_RADIUS, 4 px each side) can pick it.
     const dist = (p) => Math.abs((b.x - a.x) * (a.y - p.y) - (a.x - p.x) * (b.y - a.y)) / len;
-    let picked = null;
-    for (let off = 3.9; off >= 2.95 && picked === null; off -= 0.1) {
-      const q = beside(off);
-      const p = { x: Math.round(q.x), y: Math.round(q.y) };
-      const d = dist(p);
-      if (d < 3 || d > 3.95) continue;
-      const own = await hook(([x, y]) => window.__redthread.sigma.getEdgeAtPoint(x, y), [p.x - box.x, p.y - box.y]);
-      if (own === null) picked = { d, p };
+    // Sigma picks from a downsized buffer, so whether it misses a given pixel depends on where
+    // the layout put the edge, and a neighbouring edge or label may cover one side: try both
+    // sides at several places along the edge, away from its ends (the nodes).
+    const candidates = [];
+    for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.45, 0.55, 0.35, 0.65]) {
+      for (const side of [1, -1]) {
+        for (let off = 3.9; off >= 2.95; off -= 0.1) {
+          const q = beside(t, side * off);
+          const p = { x: Math.round(q.x), y: Math.round(q.y) };
+          const d = dist(p);
+          if (d >= 3 && d <= 3.95 && !candidates.some((c) => c.p.x === p.x && c.p.y === p.y)) candidates.push({ d, p });
+        }
+      }
     }
-    assert(picked !== null, "no pixel 3–4 px beside the edge that sigma alone does not pick: nothing left to test");
+    // Where sigma finds no edge at all, only the wider hit area can pick this one; a pixel
+    // near another edge or a node would test which one wins, not the hit area.
+    const misses = await hook(
+      ([pts, id]) => {
+        const { graph, sigma } = window.__redthread;
+        const at = (n) => {
+          const a = graph.getNodeAttributes(n);
+          return sigma.graphToViewport({ x: a.x, y: a.y });
+        };
+        const seg = (p, a, b) => {
+          const dx = b.x - a.x;
+          const dy = b.y - a.y;
+          const l2 = dx * dx + dy * dy || 1;
+          const t = Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / l2));
+          return Math.hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
+        };
+        const nodes = graph.nodes().map(at);
+        const others = graph.edges().filter((e) => e !== id).map((e) => [at(graph.source(e)), at(graph.target(e))]);
+        return pts.map(([x, y]) => {
+          const p = { x, y };
+          if (sigma.getEdgeAtPoint(x, y) !== null) return false;
+          if (nodes.some((n) => Math.hypot(n.x - x, n.y - y) < 16)) return false;
+          return !others.some(([a, b]) => seg(p, a, b) < 6);
+        });
+      },
+      [candidates.map((c) => [c.p.x - box.x, c.p.y - box.y]), edgeId],
+    );
+    const picked = candidates.find((_, i) => misses[i]) ?? null;
+    assert(picked !== null, `none of ${candidates.length} pixels 3–4 px beside the edge is missed by sigma alone: nothing left to test`);
     log(`sigma alone misses the edge ${picked.d.toFixed(2)} px beside it`);
     await page.mouse.click(picked.p.x, picked.p.y);
     await until("the edge picked beside it", async () => (await details.getByTestId("details-id").textContent().catch(() => null)) === edgeId);
