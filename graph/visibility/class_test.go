@@ -1,6 +1,7 @@
 package visibility
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -83,5 +84,18 @@ func TestViewAgreesWithVisible(t *testing.T) {
 	late := c.Intern([]Key{{TierAmber, "new-agency", ""}})
 	if w.SeesClass(late) || w.Sees(late, facts[0]) {
 		t.Fatal("a class newer than the view is seen")
+	}
+}
+
+func TestViewerContext(t *testing.T) {
+	ctx := context.Background()
+	if _, ok := FromContext(ctx); ok {
+		t.Fatal("a bare context carries a viewer")
+	}
+	for _, v := range []Viewer{{}, {Agency: "fiu", User: "u1"}} {
+		got, ok := FromContext(WithViewer(ctx, v))
+		if !ok || got.Agency != v.Agency || got.User != v.User {
+			t.Errorf("WithViewer(%+v): got %+v, %v", v, got, ok)
+		}
 	}
 }
