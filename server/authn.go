@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/redthread-dev/redthread/graph"
-	"github.com/redthread-dev/redthread/identity"
+	"github.com/redthread-dev/redthread/graph/visibility"
 )
 
 // SessionCookie names the browser session's cookie.
@@ -30,7 +30,9 @@ type sessionKey struct{}
 func (s *Server) authenticate(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if publicRoute(r) || s.preflight(r) {
-			h.ServeHTTP(w, r)
+			// Nobody signed in: a viewer that sees nothing, should a
+			// public route ever reach a store.
+			h.ServeHTTP(w, r.WithContext(visibility.WithViewer(r.Context(), visibility.Viewer{})))
 			return
 		}
 		if s.identity == nil {
@@ -57,7 +59,7 @@ func (s *Server) authenticate(h http.Handler) http.Handler {
 				s.credentialError(w, r, err)
 				return
 			}
-			h.ServeHTTP(w, r.WithContext(identity.WithPrincipal(r.Context(), p)))
+			h.ServeHTTP(w, r.WithContext(s.withViewer(r.Context(), p)))
 			return
 		}
 		c, err := r.Cookie(SessionCookie)
@@ -86,7 +88,7 @@ func (s *Server) authenticate(h http.Handler) http.Handler {
 				return
 			}
 		}
-		ctx := identity.WithPrincipal(r.Context(), p)
+		ctx := s.withViewer(r.Context(), p)
 		h.ServeHTTP(w, r.WithContext(withSession(ctx, sess)))
 	})
 }

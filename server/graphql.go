@@ -15,8 +15,10 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/budget"
 	"github.com/redthread-dev/redthread/graph/investigate"
+	"github.com/redthread-dev/redthread/graph/visibility"
 	"github.com/redthread-dev/redthread/server/admission"
 	"github.com/redthread-dev/redthread/server/gql"
 	"github.com/redthread-dev/redthread/server/gql/generated"
@@ -62,6 +64,11 @@ func graphqlHandler(store investigate.Store, cfg Config, admit *admission.Contro
 	// Execution happens inside the response handler, so that is where
 	// they must live.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		// Fail closed: an operation runs only for a known viewer (the
+		// stores treat a context without one as a trusted caller).
+		if _, ok := visibility.FromContext(ctx); !ok {
+			return &graphql.Response{Errors: gqlerror.List{errorPresenter(logger)(ctx, graph.Errorf(graph.CodeUnauthenticated, msgUnauthenticated))}}
+		}
 		ctx, cancel := context.WithTimeout(ctx, cfg.QueryTimeout)
 		defer cancel()
 		op := pool.Start(cfg.OperationBudget)
