@@ -52,7 +52,7 @@ type Reader struct {
 	csv     *ingest.CSVReader
 	name    string
 	dataset string
-	cols    map[string]int
+	cols    ingest.CSVHeader
 	started bool
 	done    bool
 	queue   ingest.Queue
@@ -104,7 +104,7 @@ func (r *Reader) row() error {
 		}
 		var tl *ingest.RowTooLargeError
 		if errors.As(perr.Err, &tl) {
-			r.reject(ingest.Pos{File: r.name, Line: perr.Line}, "", r.colName(tl.Field), tl.Err)
+			r.reject(ingest.Pos{File: r.name, Line: perr.Line}, "", r.cols.Name(tl.Field), tl.Err)
 			return nil
 		}
 		r.reject(ingest.Pos{File: r.name, Line: perr.Line}, "", "", fmt.Errorf("invalid CSV: %v", perr.Err))
@@ -122,17 +122,11 @@ func (r *Reader) row() error {
 }
 
 func (r *Reader) header(fields []string) error {
-	r.cols = map[string]int{}
-	for i, f := range fields {
-		f = strings.TrimPrefix(f, "\ufeff")
-		r.cols[strings.ToLower(strings.TrimSpace(f))] = i
-	}
-	for _, c := range required {
-		if _, ok := r.cols[c]; !ok {
-			r.done = true
-			r.reject(ingest.Pos{File: r.name, Line: 1}, "", c, errors.New("missing column in the header: want date, vector_icon, incident, usd_stolen_raw"))
-			return nil
-		}
+	r.cols = ingest.ParseCSVHeader(fields)
+	if c := r.cols.Missing(required...); c != "" {
+		r.done = true
+		r.reject(ingest.Pos{File: r.name, Line: 1}, "", c, errors.New("missing column in the header: want date, vector_icon, incident, usd_stolen_raw"))
+		return nil
 	}
 	// The umbrella group, once per file, so that the edges have an end.
 	r.emitNode(&graph.Node{Kind: graph.KindThreatGroup, Key: GroupKey, Label: GroupLabel,
@@ -142,45 +136,27 @@ func (r *Reader) header(fields []string) error {
 	return nil
 }
 
-// colName is the header's name of column i, "" when it has none.
-func (r *Reader) colName(i int) string {
-	for name, j := range r.cols {
-		if i == j {
-			return name
-		}
-	}
-	return ""
-}
-
-func (r *Reader) col(fields []string, name string) string {
-	i, ok := r.cols[name]
-	if !ok || i >= len(fields) {
-		return ""
-	}
-	return strings.TrimSpace(fields[i])
-}
-
 func (r *Reader) incident(fields []string, pos ingest.Pos) {
 	if len(fields) < len(r.cols) {
 		r.reject(pos, "", "", fmt.Errorf("row has %d columns, the header %d", len(fields), len(r.cols)))
 		return
 	}
-	name := r.col(fields, "incident")
+	name := r.cols.Get(fields, "incident")
 	if name == "" {
 		r.reject(pos, "", "incident", errors.New("missing"))
 		return
 	}
-	rawDate := r.col(fields, "date")
+	rawDate := r.cols.Get(fields, "date")
 	year, date, err := parseDate(rawDate)
 	if err != nil {
 		r.reject(pos, name, "date", err)
 		return
 	}
 	props := graph.Props{"date": rawDate, "year": year}
-	if v := r.col(fields, "vector_icon"); v != "" {
+	if v := r.cols.Get(fields, "vector_icon"); v != "" {
 		props["vectorIcon"] = v
 	}
-	raw := r.col(fields, "usd_stolen_raw")
+	raw := r.cols.Get(fields, "usd_stolen_raw")
 	usd, known, err := parseUSD(raw)
 	if err != nil {
 		r.reject(pos, name, "usd_stolen_raw", err)

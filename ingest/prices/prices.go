@@ -45,7 +45,7 @@ type Reader struct {
 	csv     *ingest.CSVReader
 	name    string
 	dataset string
-	cols    map[string]int
+	cols    ingest.CSVHeader
 	started bool
 	done    bool
 }
@@ -78,7 +78,7 @@ func (r *Reader) Next() (ingest.Record, error) {
 			}
 			var tl *ingest.RowTooLargeError
 			if errors.As(perr.Err, &tl) {
-				return ingest.Record{}, r.reject(perr.Line, "", r.colName(tl.Field), tl.Err)
+				return ingest.Record{}, r.reject(perr.Line, "", r.cols.Name(tl.Field), tl.Err)
 			}
 			return ingest.Record{}, r.reject(perr.Line, "", "", fmt.Errorf("invalid CSV: %v", perr.Err))
 		}
@@ -104,38 +104,12 @@ func (r *Reader) reject(line int, id, field string, err error) *ingest.RecordErr
 // header maps the columns; without the required ones the file is not a
 // price table, and nothing more of it is read.
 func (r *Reader) header(fields []string) error {
-	r.cols = map[string]int{}
-	for i, f := range fields {
-		f = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(f, "\ufeff")))
-		if _, dup := r.cols[f]; !dup {
-			r.cols[f] = i
-		}
-	}
-	for _, c := range required {
-		if _, ok := r.cols[c]; !ok {
-			r.done = true
-			return r.reject(1, "", c, errors.New("missing column in the header: want date,asset,usd_close (then optional source, source_url, illustrative)"))
-		}
+	r.cols = ingest.ParseCSVHeader(fields)
+	if c := r.cols.Missing(required...); c != "" {
+		r.done = true
+		return r.reject(1, "", c, errors.New("missing column in the header: want date,asset,usd_close (then optional source, source_url, illustrative)"))
 	}
 	return nil
-}
-
-// colName is the header's name of column i, "" when it has none.
-func (r *Reader) colName(i int) string {
-	for name, j := range r.cols {
-		if i == j {
-			return name
-		}
-	}
-	return ""
-}
-
-func (r *Reader) col(fields []string, name string) string {
-	i, ok := r.cols[name]
-	if !ok || i >= len(fields) {
-		return ""
-	}
-	return strings.TrimSpace(fields[i])
 }
 
 // row turns one row into a price, or a rejection naming the column.
@@ -143,8 +117,8 @@ func (r *Reader) row(fields []string, line int) (ingest.Record, error) {
 	if len(fields) < len(r.cols) {
 		return ingest.Record{}, r.reject(line, "", "", fmt.Errorf("row has %d columns, the header %d", len(fields), len(r.cols)))
 	}
-	asset := graph.NormalizeChain(r.col(fields, "asset"))
-	rawDate := r.col(fields, "date")
+	asset := graph.NormalizeChain(r.cols.Get(fields, "asset"))
+	rawDate := r.cols.Get(fields, "date")
 	id := asset + ":" + rawDate
 	if asset == "" {
 		return ingest.Record{}, r.reject(line, "", "asset", errors.New("missing"))
@@ -153,17 +127,17 @@ func (r *Reader) row(fields []string, line int) (ingest.Record, error) {
 	if err != nil {
 		return ingest.Record{}, r.reject(line, id, "date", fmt.Errorf("%q: want an ISO date such as 2024-01-22", rawDate))
 	}
-	rawUSD := r.col(fields, "usd_close")
+	rawUSD := r.cols.Get(fields, "usd_close")
 	usd, err := strconv.ParseFloat(rawUSD, 64)
 	if err != nil || math.IsNaN(usd) || math.IsInf(usd, 0) || usd <= 0 {
 		return ingest.Record{}, r.reject(line, id, "usd_close", fmt.Errorf("%q: want a USD close above 0 such as 2301.17", rawUSD))
 	}
 	src := graph.Source{Dataset: r.dataset, Record: id, Confidence: Confidence, Marking: graph.TLPClear,
-		URL: r.col(fields, "source_url"), Excerpt: strings.Join(fields, ",")}
-	if s := r.col(fields, "source"); s != "" {
+		URL: r.cols.Get(fields, "source_url"), Excerpt: strings.Join(fields, ",")}
+	if s := r.cols.Get(fields, "source"); s != "" {
 		src.Excerpt = s + ": " + src.Excerpt
 	}
-	switch v := strings.ToLower(r.col(fields, "illustrative")); v {
+	switch v := strings.ToLower(r.cols.Get(fields, "illustrative")); v {
 	case "true":
 		src.Illustrative = true
 	case "", "false":
