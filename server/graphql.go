@@ -28,7 +28,7 @@ import (
 // caches, limits, admission, deadlines, budgets and error presentation.
 func graphqlHandler(store investigate.Store, cfg Config, admit *admission.Controller, pool *budget.Pool, logger *slog.Logger) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: store, Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases},
+		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: store, Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases, Shares: cfg.Shares},
 		Complexity: gql.Complexity(cfg.Limits, cfg.Investigate),
 		Directives: generated.DirectiveRoot{Requires: requires},
 	})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/budget"
 	"github.com/redthread-dev/redthread/graph/investigate"
@@ -59,6 +60,9 @@ type Config struct {
 	// Cases keeps investigators' saved views; nil disables the case API.
 	// The caller closes it.
 	Cases gql.CaseStore
+	// Shares shares cases between agencies (signed links, grants on the
+	// recipients' requests); nil disables sharing.
+	Shares *shares.Service
 	// UploadTimeout bounds the time to receive one multipart request
 	// (uploads for startIngest), in place of the server's read timeout.
 	UploadTimeout time.Duration
@@ -173,6 +177,7 @@ type Server struct {
 	admit    *admission.Controller
 	budget   *budget.Pool
 	identity *identity.Service
+	shares   *shares.Service
 	// bearerFails limits failed bearer credentials per client address.
 	bearerFails *failLimiter
 }
@@ -207,6 +212,7 @@ func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 		admit:       admission.New(cfg.Admission, runtime.GOMAXPROCS(0)),
 		budget:      budget.NewPool(cfg.ServerBudget),
 		identity:    cfg.Identity,
+		shares:      cfg.Shares,
 		bearerFails: newFailLimiter(bearerFailBurst, bearerFailRefill, nil),
 	}
 	s.handler = s.routes(store, assets, built)

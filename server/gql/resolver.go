@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/ingest/jobs"
@@ -42,6 +43,8 @@ type Resolver struct {
 	Cases CaseStore
 	// Jobs runs ingest jobs for the API; nil when the store is read-only.
 	Jobs *jobs.Manager
+	// Shares shares cases with other agencies; nil when Cases is.
+	Shares *shares.Service
 	// CaseFacts reads the facts of a case to export; nil reads them from
 	// Store, unfiltered (storeCaseFacts).
 	CaseFacts CaseFacts
