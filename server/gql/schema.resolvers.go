@@ -114,6 +114,41 @@ func (r *mutationResolver) CancelIngest(ctx context.Context, id string) (*model.
 	return model.NewIngestJob(j), nil
 }
 
+// AddAgency is the resolver for the addAgency field.
+func (r *mutationResolver) AddAgency(ctx context.Context, id string, name string) (*model.Agency, error) {
+	return r.addAgency(ctx, id, name)
+}
+
+// AddUser is the resolver for the addUser field.
+func (r *mutationResolver) AddUser(ctx context.Context, email string, role model.Role, agency *string) (*model.AddedUser, error) {
+	return r.addUser(ctx, email, role, agency)
+}
+
+// SetUserRole is the resolver for the setUserRole field.
+func (r *mutationResolver) SetUserRole(ctx context.Context, id string, role model.Role, agency *string) (*model.AgencyUser, error) {
+	return r.setUserRole(ctx, id, role, agency)
+}
+
+// SetUserDisabled is the resolver for the setUserDisabled field.
+func (r *mutationResolver) SetUserDisabled(ctx context.Context, id string, disabled bool, agency *string) (*model.AgencyUser, error) {
+	return r.setUserDisabled(ctx, id, disabled, agency)
+}
+
+// EndUserSessions is the resolver for the endUserSessions field.
+func (r *mutationResolver) EndUserSessions(ctx context.Context, id string, agency *string) (int, error) {
+	return r.endUserSessions(ctx, id, agency)
+}
+
+// CreateAPIToken is the resolver for the createApiToken field.
+func (r *mutationResolver) CreateAPIToken(ctx context.Context, userID *string, agency *string, scopes []model.Scope, expiresIn *string) (*model.CreatedAPIToken, error) {
+	return r.createAPIToken(ctx, userID, agency, scopes, expiresIn)
+}
+
+// RevokeAPIToken is the resolver for the revokeApiToken field.
+func (r *mutationResolver) RevokeAPIToken(ctx context.Context, id string) (*model.APIToken, error) {
+	return r.revokeAPIToken(ctx, id)
+}
+
 // Stats is the resolver for the stats field.
 func (r *queryResolver) Stats(ctx context.Context) (*model.Stats, error) {
 	st, err := r.Store.Stats(ctx)
@@ -441,6 +476,26 @@ func (r *queryResolver) Communities(ctx context.Context, ids []string, edgeKinds
 		return nil, err
 	}
 	return model.NewCommunities(res), nil
+}
+
+// Agencies is the resolver for the agencies field.
+func (r *queryResolver) Agencies(ctx context.Context) ([]*model.Agency, error) {
+	return r.agencies(ctx)
+}
+
+// Users is the resolver for the users field.
+func (r *queryResolver) Users(ctx context.Context, agency *string) ([]*model.AgencyUser, error) {
+	return r.users(ctx, agency)
+}
+
+// APITokens is the resolver for the apiTokens field.
+func (r *queryResolver) APITokens(ctx context.Context, agency *string) ([]*model.APIToken, error) {
+	return r.apiTokens(ctx, agency)
+}
+
+// AuditLog is the resolver for the auditLog field.
+func (r *queryResolver) AuditLog(ctx context.Context, agency *string, action *string, actor *string, outcome *model.AuditOutcome, since *time.Time, until *time.Time, first *int, after *string) (*model.AuditPage, error) {
+	return r.auditLog(ctx, agency, action, actor, outcome, since, until, first, after)
 }
 
 // IngestProgress is the resolver for the ingestProgress field.
