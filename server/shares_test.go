@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph"
@@ -74,6 +75,7 @@ type shareWorld struct {
 	fiu, bo, cy     string // tokens
 	boEmail, suffix string
 	local           string // the administrator token: agency local
+	audit           *audit.Log
 }
 
 type storeWithState interface {
@@ -103,6 +105,8 @@ func newShareWorld(t *testing.T, open func() storeWithState) shareWorld {
 		cfg := server.DefaultConfig()
 		cfg.Identity, cfg.Cases = ids, cs
 		cfg.Shares = shares.New(st.State(), cs, ids, shares.Options{})
+		cfg.Audit = audit.New(st.State(), nil, nil)
+		w.audit = cfg.Audit
 		return start(t, st, cfg), ids, st
 	}
 	var ids *identity.Service
@@ -341,6 +345,29 @@ func runShares(t *testing.T, w shareWorld) {
 	if _, res = ask(t, w.b, w.bo, `mutation($t: String!) { commentOnShare(token: $t, text: "late") { id } }`, map[string]any{"t": tok}); res.code() != "NOT_FOUND" {
 		t.Errorf("comment after revoke: %v", res.Errors)
 	}
+	// Both agencies' audit logs tell the share's story (of this run: the
+	// Neo4j keeps the logs of earlier ones).
+	for agency, want := range map[string][]string{
+		"fiu":    {"share.create ok", "share.open ok", "share.comment ok", "share.revoke ok", "share.open denied"},
+		"police": {"share.create ok", "share.open ok", "share.comment ok", "share.revoke ok", "share.open denied"},
+	} {
+		page, err := w.audit.List(t.Context(), agency, audit.Query{Action: "share.", First: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, e := range page.Entries {
+			if e.Target == "share:"+link.ShareCase.Share.ID || e.Target == "share link" && strings.Contains(e.Actor, w.suffix) {
+				got[e.Action+" "+strings.ToLower(e.Outcome)] = true
+			}
+		}
+		for _, a := range want {
+			if !got[a] && !(agency == "fiu" && a == "share.open denied") {
+				t.Errorf("audit log of %s lacks %s: %v", agency, a, got)
+			}
+		}
+	}
+
 	// Police cannot revoke fiu's share, nor list its shares.
 	if _, res = ask(t, w.b, w.bo, `mutation($s: ID!) { revokeShare(id: $s) { id } }`, map[string]any{"s": link.ShareCase.Share.ID}); res.code() != "NOT_FOUND" {
 		t.Errorf("recipient revoked: %v", res.Errors)
