@@ -27,7 +27,9 @@ func TestAgencies(t *testing.T) {
 	if err != nil || trusted.Agency != visibility.HomeAgency {
 		t.Fatalf("trusted save: %+v %v", trusted, err)
 	}
-	missing := func(err error) bool { return graph.ErrorCode(err) == graph.CodeNotFound && strings.Contains(err.Error(), "not found") }
+	missing := func(err error) bool {
+		return graph.ErrorCode(err) == graph.CodeNotFound && strings.Contains(err.Error(), "not found")
+	}
 	if _, err := s.Get(police, c.ID); !missing(err) {
 		t.Errorf("police read fiu's case: %v", err)
 	}
