@@ -159,7 +159,7 @@ func ask(t *testing.T, ts *httptest.Server, token, q string, vars map[string]any
 
 const sharedCaseFields = `share { id agency cap allowComments openedAt revokedAt }
 	case { id agency view } withheld notice comments { by agency text }
-	nodes { id label } edges { id fromNode { id label } toNode { id label } }`
+	nodes { id label degree } edges { id fromNode { id label } toNode { id label } }`
 
 type sharedCase struct {
 	Share struct {
@@ -174,7 +174,10 @@ type sharedCase struct {
 	Withheld int
 	Notice   *string
 	Comments []struct{ By, Agency, Text string }
-	Nodes    []struct{ ID, Label string }
+	Nodes    []struct {
+		ID, Label string
+		Degree    int
+	}
 	Edges    []struct{ ID string }
 }
 
@@ -268,6 +271,15 @@ func runShares(t *testing.T, w shareWorld) {
 	checkRedacted(t, "open", op.OpenShare, body)
 	if op.OpenShare.Share.OpenedAt == nil {
 		t.Errorf("openedAt not set: %s", body)
+	}
+
+	// The opening request counts degrees as the recipient sees them with
+	// the share, as every later request of theirs does.
+	_, res = ask(t, w.b, w.bo, `query($id: ID!) { node(id: $id) { degree } }`, map[string]any{"id": shW1})
+	var later struct{ Node struct{ Degree int } }
+	mustDecode(t, res.Data, &later)
+	if op.OpenShare.Nodes[0].ID != shW1 || op.OpenShare.Nodes[0].Degree != later.Node.Degree {
+		t.Errorf("degree of W1 when opening %+v, later %d", op.OpenShare.Nodes[0], later.Node.Degree)
 	}
 
 	// Every bad link has one answer.

@@ -224,9 +224,33 @@ func (r *Resolver) sharedCase(ctx context.Context, sh shares.Share, c cases.Case
 	for i, e := range red.Edges {
 		out.Edges[i] = model.NewEdge(e)
 	}
-	// Edge ends resolve to the redacted nodes, not to a store read.
+	// Edge ends resolve to the redacted nodes, not to a store read; degrees
+	// count what the recipient sees with the share (this request's own
+	// viewer lacks its grant when it is the one that opens the link).
 	r.prime(ctx, red.Nodes)
+	r.primeDegrees(ctx, visibility.WithViewer(tctx, v), red.Nodes)
 	return out, nil
+}
+
+// primeDegrees hands the operation's degree loader the degrees of nodes
+// as the viewer of vctx sees them; on failure the loader counts them itself.
+func (r *Resolver) primeDegrees(ctx, vctx context.Context, nodes []*graph.Node) {
+	l := degreeLoaderFrom(ctx)
+	if l == nil || len(nodes) == 0 {
+		return
+	}
+	ids := make([]string, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+	}
+	ds, err := degrees(vctx, r.Store, ids)
+	if err != nil {
+		r.Logger.WarnContext(ctx, "degrees of a shared case's nodes", "err", err)
+		return
+	}
+	for i, id := range ids {
+		l.Prime(id, ds[i])
+	}
 }
 
 // trustedContext is ctx without its viewer (a trusted, unfiltered read),
