@@ -156,6 +156,7 @@ export class App {
       bar: sharedToken === null ? caseBarView(byId("case-bar"), () => void this.cases.openDialog(), () => { this.openShareDialog(); }) : sharedBarView(byId("case-bar")),
       openDialog: (deps) => openCasesDialog(document.body, { client, imported: () => void this.status.load(), ...deps }),
       askBeforeClear: (c) => askBeforeClear(document.body, c),
+      readOnly: sharedToken !== null,
     });
     this.history = new HistoryController<Extra>(graph, layout, {
       capture: () => ({ filters: this.filters.current, selected: [...this.selection.selected], focus: this.selection.focus }),

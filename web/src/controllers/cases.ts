@@ -52,6 +52,8 @@ export interface CaseDeps {
   bar: CaseBarView;
   /** The cases dialog (ui/casesDialog.ts): the case saved, or null. */
   openDialog(deps: Omit<CasesDialogDeps, "client">): Promise<SavedCase | null>;
+  /** The shared view (/shared#link=…): a case of another agency, never saved from here. */
+  readOnly?: boolean;
   /** Asks what to do with the open case's unsaved changes before the canvas is cleared (ui/confirmDialog.ts). */
   askBeforeClear(c: { name: string; version: number }): Promise<ClearChoice>;
 }
@@ -170,6 +172,10 @@ export class CaseController {
   }
 
   async openDialog(): Promise<void> {
+    if (this.d.readOnly) {
+      this.d.notify.warn("This shared case is read-only: it stays the sharing agency's.", "shared-readonly-notice", 5000);
+      return;
+    }
     await this.saveDialog();
   }
 
