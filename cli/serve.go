@@ -10,7 +10,9 @@ import (
 
 	"log/slog"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/state"
 	"github.com/redthread-dev/redthread/identity"
@@ -81,6 +83,9 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 	cfg.QueryTimeout = *timeout
 	cfg.ComplexityLimit = *complexity
 	cfg.Identity = ids
+	if p, ok := store.(state.Provider); ok {
+		cfg.Audit = audit.New(p.State(), nil, logger)
+	}
 	cfg.SecureCookies = *secureCookies
 	if err := limits.apply(&cfg); err != nil {
 		return err
@@ -118,6 +123,7 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 			return fmt.Errorf("cases: %w", err)
 		}
 		cfg.Cases = cs
+		cfg.Shares = shares.New(p.State(), cs, ids, shares.Options{Logger: logger})
 	}
 	for _, o := range strings.Split(*cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {

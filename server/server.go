@@ -14,7 +14,9 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/budget"
 	"github.com/redthread-dev/redthread/graph/investigate"
@@ -56,9 +58,16 @@ type Config struct {
 	// stop (to go on at the next start, when it keeps a state directory)
 	// and their progress streams end.
 	Jobs *jobs.Manager
+	// Audit records sign-ins, token use, case views and exports, ingests,
+	// judgements and admin changes; nil records nothing (and the auditLog
+	// query answers UNAVAILABLE).
+	Audit *audit.Log
 	// Cases keeps investigators' saved views; nil disables the case API.
 	// The caller closes it.
 	Cases gql.CaseStore
+	// Shares shares cases between agencies (signed links, grants on the
+	// recipients' requests); nil disables sharing.
+	Shares *shares.Service
 	// UploadTimeout bounds the time to receive one multipart request
 	// (uploads for startIngest), in place of the server's read timeout.
 	UploadTimeout time.Duration
@@ -173,6 +182,10 @@ type Server struct {
 	admit    *admission.Controller
 	budget   *budget.Pool
 	identity *identity.Service
+	shares   *shares.Service
+	audit    *audit.Log
+	// tokenUses keeps token use entries to one per token a minute.
+	tokenUses *useThrottle
 	// bearerFails limits failed bearer credentials per client address.
 	bearerFails *failLimiter
 }
@@ -207,6 +220,9 @@ func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 		admit:       admission.New(cfg.Admission, runtime.GOMAXPROCS(0)),
 		budget:      budget.NewPool(cfg.ServerBudget),
 		identity:    cfg.Identity,
+		shares:      cfg.Shares,
+		audit:       cfg.Audit,
+		tokenUses:   newUseThrottle(time.Minute, maxThrottled, nil),
 		bearerFails: newFailLimiter(bearerFailBurst, bearerFailRefill, nil),
 	}
 	s.handler = s.routes(store, assets, built)

@@ -19,7 +19,7 @@ function saved(view: JSONValue, name = "Bridge heist"): SavedCase {
 
 type Client = Pick<RedthreadClient, "getCase" | "nodes" | "edges">;
 
-function setup(graph: RGraph, getCase: Client["getCase"] = () => Promise.resolve(null), ui: Partial<Pick<CaseDeps, "openDialog" | "askBeforeClear">> = {}) {
+function setup(graph: RGraph, getCase: Client["getCase"] = () => Promise.resolve(null), ui: Partial<Pick<CaseDeps, "openDialog" | "askBeforeClear" | "readOnly">> = {}) {
   const all = launderingCase();
   const client: Client & Pick<RedthreadClient, "paths" | "shortestPath" | "nearest" | "moneyFlow"> = {
     getCase,
@@ -48,6 +48,7 @@ function setup(graph: RGraph, getCase: Client["getCase"] = () => Promise.resolve
     bar: { render: (s) => { bars.push(s); } },
     openDialog: ui.openDialog ?? (() => Promise.resolve(null)),
     askBeforeClear: ui.askBeforeClear ?? (() => Promise.reject(new Error("not asked"))),
+    ...(ui.readOnly ? { readOnly: true } : {}),
   });
   return { cases, selection, filters, trace, notify, effects, hashes, bars, camera: () => camera };
 }
@@ -61,6 +62,20 @@ async function linkWritten(s: { hashes: string[] }, n: number): Promise<void> {
 }
 
 describe("CaseController", () => {
+  it("puts a shared case on the canvas from the data given, and opens no cases dialog (read-only)", async () => {
+    const all = launderingCase();
+    const openDialog = vi.fn(() => Promise.resolve(null));
+    const graph = createGraph();
+    const s = setup(graph, undefined, { openDialog, readOnly: true });
+    const nodes = all.nodes.filter((n) => n.id === THEFT || n.id === PEEL1);
+    await s.cases.showShared({ v: 1, nodes: nodes.map((n, i) => ({ id: n.id, x: i, y: i })), edges: [], groups: [], filters: {} }, { nodes, edges: [] });
+    expect(graph.nodes().sort()).toEqual([PEEL1, THEFT].sort());
+    await s.cases.openDialog();
+    expect(openDialog).not.toHaveBeenCalled();
+    expect(s.notify.told.map((t) => t.text)).toContain("This shared case is read-only: it stays the sharing agency's.");
+    expect(s.cases.id).toBeUndefined();
+  });
+
   it("captures the view with its filters, search, rounded camera and selection", () => {
     const s = setup(caseGraph());
     s.filters.toggleKind("PERSON");
