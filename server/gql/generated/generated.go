@@ -372,7 +372,7 @@ type ComplexityRoot struct {
 		SaveCase        func(childComplexity int, id *string, name string, view any, expectedVersion *int) int
 		SetUserDisabled func(childComplexity int, id string, disabled bool, agency *string) int
 		SetUserRole     func(childComplexity int, id string, role model.Role, agency *string) int
-		StartIngest     func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload) int
+		StartIngest     func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload, marking *graph.Marking) int
 	}
 
 	NameMatch struct {
@@ -632,7 +632,7 @@ type MutationResolver interface {
 	ImportCaseStix(ctx context.Context, bundle string, name *string) (*model.StixImport, error)
 	ConfirmSameAs(ctx context.Context, a string, b string, reason string) (*model.SameAsJudgement, error)
 	RejectSameAs(ctx context.Context, a string, b string, reason string) (*model.SameAsJudgement, error)
-	StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload) (*model.IngestJob, error)
+	StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload, marking *graph.Marking) (*model.IngestJob, error)
 	CancelIngest(ctx context.Context, id string) (*model.IngestJob, error)
 	AddAgency(ctx context.Context, id string, name string) (*model.Agency, error)
 	AddUser(ctx context.Context, email string, role model.Role, agency *string) (*model.AddedUser, error)
@@ -2200,7 +2200,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.StartIngest(childComplexity, args["format"].(string), args["path"].(*string), args["paths"].([]string), args["uploads"].([]*graphql.Upload)), true
+		return e.ComplexityRoot.Mutation.StartIngest(childComplexity, args["format"].(string), args["path"].(*string), args["paths"].([]string), args["uploads"].([]*graphql.Upload), args["marking"].(*graph.Marking)), true
 
 	case "NameMatch.a":
 		if e.ComplexityRoot.NameMatch.A == nil {
@@ -4541,6 +4541,11 @@ type Mutation {
   Jobs run one at a time; the job is returned QUEUED or RUNNING. A job the
   server stopped during (a crash, a restart) goes on from its last
   checkpoint when the server starts again, under the same ID.
+
+  What the job loads belongs to the caller's agency and names the caller as
+  its user (the recipient of its TLP:RED facts), whatever agency the input
+  claims; sources the input leaves unmarked get ` + "`" + `marking` + "`" + ` (README,
+  "Markings of what is loaded").
   """
   startIngest(
     "Input format, such as ` + "`" + `native` + "`" + ` (JSON lines) or ` + "`" + `stix` + "`" + `; INVALID_ARGUMENT for an unknown one."
@@ -4551,6 +4556,8 @@ type Mutation {
     paths: [String!]
     "Files sent with the request (multipart), read after ` + "`" + `path` + "`" + ` and ` + "`" + `paths` + "`" + `."
     uploads: [Upload!]
+    "The marking of sources the input leaves unmarked (native records without one); formats that mark their sources keep theirs (STIX its markings, public datasets TLP_CLEAR). Default: TLP_AMBER, the caller's agency only."
+    marking: Marking
   ): IngestJob! @requires(role: ANALYST, scope: INGEST)
 
   "Stop a queued or running job (between two batches: what was written stays written); a finished job is returned unchanged."
@@ -6342,6 +6349,14 @@ func (ec *executionContext) field_Mutation_startIngest_args(ctx context.Context,
 		return nil, err
 	}
 	args["uploads"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "marking",
+		func(ctx context.Context, v any) (*graph.Marking, error) {
+			return ec.unmarshalOMarking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐMarking(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["marking"] = arg4
 	return args, nil
 }
 
@@ -13215,7 +13230,7 @@ func (ec *executionContext) _Mutation_startIngest(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().StartIngest(ctx, fc.Args["format"].(string), fc.Args["path"].(*string), fc.Args["paths"].([]string), fc.Args["uploads"].([]*graphql.Upload))
+			return ec.Resolvers.Mutation().StartIngest(ctx, fc.Args["format"].(string), fc.Args["path"].(*string), fc.Args["paths"].([]string), fc.Args["uploads"].([]*graphql.Upload), fc.Args["marking"].(*graph.Marking))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -26644,6 +26659,42 @@ func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.
 	res := model.MarshalJSON(v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOMarking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐMarking(ctx context.Context, v any) (*graph.Marking, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOMarking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐMarking[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMarking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐMarking(ctx context.Context, sel ast.SelectionSet, v *graph.Marking) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOMarking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐMarking[*v])
+	return res
+}
+
+var (
+	unmarshalOMarking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐMarking = map[string]graph.Marking{
+		"TLP_CLEAR":        graph.TLPClear,
+		"TLP_GREEN":        graph.TLPGreen,
+		"TLP_AMBER":        graph.TLPAmber,
+		"TLP_AMBER_STRICT": graph.TLPAmberStrict,
+		"TLP_RED":          graph.TLPRed,
+	}
+	marshalOMarking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐMarking = map[graph.Marking]string{
+		graph.TLPClear:       "TLP_CLEAR",
+		graph.TLPGreen:       "TLP_GREEN",
+		graph.TLPAmber:       "TLP_AMBER",
+		graph.TLPAmberStrict: "TLP_AMBER_STRICT",
+		graph.TLPRed:         "TLP_RED",
+	}
+)
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
