@@ -46,6 +46,15 @@ type Documents = {
     "mutation DeleteCase($id: ID!) { deleteCase(id: $id) }": typeof types.DeleteCaseDocument,
     "query ExportCaseStix($id: ID!) { exportCaseStix(id: $id) }": typeof types.ExportCaseStixDocument,
     "\n  mutation ImportCaseStix($bundle: String!) {\n    importCaseStix(bundle: $bundle) { case { ...CaseFields } nodes edges skipped }\n  }\n": typeof types.ImportCaseStixDocument,
+    "\n  query AdminUsers { users { id email role disabled hasPassword createdAt lastSignInAt } }\n": typeof types.AdminUsersDocument,
+    "\n  mutation AdminAddUser($email: String!, $role: Role!) { addUser(email: $email, role: $role) { user { id email } signInPath } }\n": typeof types.AdminAddUserDocument,
+    "\n  mutation AdminSetRole($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { id role } }\n": typeof types.AdminSetRoleDocument,
+    "\n  mutation AdminSetDisabled($id: ID!, $disabled: Boolean!) { setUserDisabled(id: $id, disabled: $disabled) { id disabled } }\n": typeof types.AdminSetDisabledDocument,
+    "\n  mutation AdminEndSessions($id: ID!) { endUserSessions(id: $id) }\n": typeof types.AdminEndSessionsDocument,
+    "\n  query AdminTokens { apiTokens { id userId user scopes createdAt expiresAt lastUsedAt revokedAt } users { id email role disabled } }\n": typeof types.AdminTokensDocument,
+    "\n  mutation AdminCreateToken($userId: ID, $scopes: [Scope!]!, $expiresIn: String) {\n    createApiToken(userId: $userId, scopes: $scopes, expiresIn: $expiresIn) { token { id user } secret }\n  }\n": typeof types.AdminCreateTokenDocument,
+    "\n  mutation AdminRevokeToken($id: ID!) { revokeApiToken(id: $id) { id revokedAt } }\n": typeof types.AdminRevokeTokenDocument,
+    "\n  query AdminAudit($action: String, $actor: String, $outcome: AuditOutcome, $since: Time, $until: Time, $first: Int, $after: String) {\n    auditLog(action: $action, actor: $actor, outcome: $outcome, since: $since, until: $until, first: $first, after: $after) {\n      entries { seq at actor action target outcome detail addr }\n      next\n    }\n  }\n": typeof types.AdminAuditDocument,
 };
 const documents: Documents = {
     "\n  fragment SourceFields on Source { dataset record job retrievedAt url excerpt confidence marking illustrative }\n": types.SourceFieldsFragmentDoc,
@@ -78,6 +87,15 @@ const documents: Documents = {
     "mutation DeleteCase($id: ID!) { deleteCase(id: $id) }": types.DeleteCaseDocument,
     "query ExportCaseStix($id: ID!) { exportCaseStix(id: $id) }": types.ExportCaseStixDocument,
     "\n  mutation ImportCaseStix($bundle: String!) {\n    importCaseStix(bundle: $bundle) { case { ...CaseFields } nodes edges skipped }\n  }\n": types.ImportCaseStixDocument,
+    "\n  query AdminUsers { users { id email role disabled hasPassword createdAt lastSignInAt } }\n": types.AdminUsersDocument,
+    "\n  mutation AdminAddUser($email: String!, $role: Role!) { addUser(email: $email, role: $role) { user { id email } signInPath } }\n": types.AdminAddUserDocument,
+    "\n  mutation AdminSetRole($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { id role } }\n": types.AdminSetRoleDocument,
+    "\n  mutation AdminSetDisabled($id: ID!, $disabled: Boolean!) { setUserDisabled(id: $id, disabled: $disabled) { id disabled } }\n": types.AdminSetDisabledDocument,
+    "\n  mutation AdminEndSessions($id: ID!) { endUserSessions(id: $id) }\n": types.AdminEndSessionsDocument,
+    "\n  query AdminTokens { apiTokens { id userId user scopes createdAt expiresAt lastUsedAt revokedAt } users { id email role disabled } }\n": types.AdminTokensDocument,
+    "\n  mutation AdminCreateToken($userId: ID, $scopes: [Scope!]!, $expiresIn: String) {\n    createApiToken(userId: $userId, scopes: $scopes, expiresIn: $expiresIn) { token { id user } secret }\n  }\n": types.AdminCreateTokenDocument,
+    "\n  mutation AdminRevokeToken($id: ID!) { revokeApiToken(id: $id) { id revokedAt } }\n": types.AdminRevokeTokenDocument,
+    "\n  query AdminAudit($action: String, $actor: String, $outcome: AuditOutcome, $since: Time, $until: Time, $first: Int, $after: String) {\n    auditLog(action: $action, actor: $actor, outcome: $outcome, since: $since, until: $until, first: $first, after: $after) {\n      entries { seq at actor action target outcome detail addr }\n      next\n    }\n  }\n": types.AdminAuditDocument,
 };
 
 /**
@@ -200,6 +218,42 @@ export function graphql(source: "query ExportCaseStix($id: ID!) { exportCaseStix
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ImportCaseStix($bundle: String!) {\n    importCaseStix(bundle: $bundle) { case { ...CaseFields } nodes edges skipped }\n  }\n"): typeof import('./graphql').ImportCaseStixDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminUsers { users { id email role disabled hasPassword createdAt lastSignInAt } }\n"): typeof import('./graphql').AdminUsersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminAddUser($email: String!, $role: Role!) { addUser(email: $email, role: $role) { user { id email } signInPath } }\n"): typeof import('./graphql').AdminAddUserDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminSetRole($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { id role } }\n"): typeof import('./graphql').AdminSetRoleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminSetDisabled($id: ID!, $disabled: Boolean!) { setUserDisabled(id: $id, disabled: $disabled) { id disabled } }\n"): typeof import('./graphql').AdminSetDisabledDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminEndSessions($id: ID!) { endUserSessions(id: $id) }\n"): typeof import('./graphql').AdminEndSessionsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminTokens { apiTokens { id userId user scopes createdAt expiresAt lastUsedAt revokedAt } users { id email role disabled } }\n"): typeof import('./graphql').AdminTokensDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminCreateToken($userId: ID, $scopes: [Scope!]!, $expiresIn: String) {\n    createApiToken(userId: $userId, scopes: $scopes, expiresIn: $expiresIn) { token { id user } secret }\n  }\n"): typeof import('./graphql').AdminCreateTokenDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminRevokeToken($id: ID!) { revokeApiToken(id: $id) { id revokedAt } }\n"): typeof import('./graphql').AdminRevokeTokenDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminAudit($action: String, $actor: String, $outcome: AuditOutcome, $since: Time, $until: Time, $first: Int, $after: String) {\n    auditLog(action: $action, actor: $actor, outcome: $outcome, since: $since, until: $until, first: $first, after: $after) {\n      entries { seq at actor action target outcome detail addr }\n      next\n    }\n  }\n"): typeof import('./graphql').AdminAuditDocument;
 
 
 export function graphql(source: string) {
