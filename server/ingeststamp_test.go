@@ -44,7 +44,8 @@ func TestIngestStampsThePrincipal(t *testing.T) {
 			if job.IngestJob.State == "FAILED" || time.Now().After(deadline) {
 				t.Fatalf("%s: job %s", tt.name, job.IngestJob.State)
 			}
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond) //nolint:forbidigo // polling the job's state as an API client does
+
 		}
 		for key, marking := range map[string]graph.Marking{p(1): tt.want, p(2): graph.TLPRed} {
 			n, err := f.store.Node(t.Context(), key)
