@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 )
@@ -73,5 +74,39 @@ func TestIngestStamp(t *testing.T) {
 		if s.Agency != "fiu" || s.User == "" || s.Marking != marking {
 			t.Errorf("%s: source %+v, want agency fiu, ana's user ID, %s", id, s, marking)
 		}
+	}
+}
+
+// TestAdminCommandsAudited: agency and user changes from the command line
+// are in the agency's audit log, by "cli".
+func TestAdminCommandsAudited(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "db")
+	run := func(args ...string) {
+		t.Helper()
+		var stderr bytes.Buffer
+		m := Main{Stdout: io.Discard, Stderr: &stderr, Stdin: strings.NewReader(""), Getenv: func(string) string { return "" }}
+		if code := m.Run(context.Background(), append(args, "--data", data)); code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr.String())
+		}
+	}
+	run("agency", "add", "fiu")
+	run("user", "add", "--agency", "fiu", "--role", "analyst", "ana@fiu.example")
+	run("user", "role", "--agency", "fiu", "--role", "viewer", "ana@fiu.example")
+	st, err := boltstore.Open(t.Context(), data, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	page, err := audit.New(st.State(), nil, nil).List(t.Context(), "fiu", audit.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range page.Entries {
+		got = append(got, e.Actor+" "+e.Action+" "+e.Target+" "+e.Detail)
+	}
+	want := []string{"cli user.role ana@fiu.example role viewer", "cli user.add ana@fiu.example role analyst", "cli agency.add fiu "}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("fiu's log: %q, want %q", got, want)
 	}
 }
