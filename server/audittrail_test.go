@@ -43,6 +43,7 @@ func TestAuditTrail(t *testing.T) {
 	raw(t, "POST", f.ts.URL+"/auth/signout", map[string]string{"Cookie": server.SessionCookie + "=" + resp.Cookies()[0].Value, server.CSRFHeader: sess.CSRF}, "")
 	raw(t, "POST", f.ts.URL+"/auth/signin", jsonHdr, `{"email":"analyst@fiu.example","password":"wrong password!"}`)
 	raw(t, "POST", f.ts.URL+"/auth/signin", jsonHdr, `{"email":"nobody@nowhere.example","password":"wrong password!"}`)
+	raw(t, "POST", f.ts.URL+"/auth/signin-link", jsonHdr, `{"link":"rl_notalink"}`)
 
 	analyst := f.tok["fiu-analyst"]
 	for range 3 {
@@ -83,6 +84,9 @@ func TestAuditTrail(t *testing.T) {
 	}
 	if got := has(f.entries(t, "local"), "signin.failed", "failed", "nobody@nowhere.example", "*"); got != 1 {
 		t.Errorf("a failed sign-in of an unknown account: %d entries in local's log", got)
+	}
+	if got := has(f.entries(t, "local"), "signin.failed", "failed", "unknown", ""); got != 1 {
+		t.Errorf("a failed sign-in link: %d entries in local's log", got)
 	}
 	cyber := f.entries(t, "cyber")
 	if got := has(cyber, "case.delete", "denied", "analyst@cyber.example", "nosuch"); got != 1 || len(cyber) != 2 {
