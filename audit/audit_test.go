@@ -55,6 +55,26 @@ func TestNeo4j(t *testing.T) {
 			c.run(t, s.State(), "-"+hex.EncodeToString(b))
 		})
 	}
+	// Two servers over one Neo4j write one log: what each records, both list.
+	t.Run("TwoServers", func(t *testing.T) {
+		s2, err := neo4jstore.Open(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s2.Close() })
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		a := "fiu-" + hex.EncodeToString(b)
+		one, _ := newLog(s.State())
+		two, _ := newLog(s2.State())
+		record(t, one, Entry{Agency: a, Actor: "ana", Action: "signin", Target: "on-one"})
+		record(t, two, Entry{Agency: a, Actor: "bo", Action: "signin", Target: "on-two"})
+		for _, l := range []*Log{one, two} {
+			if got := targets(list(t, l, a, Query{})); got != "on-two,on-one" {
+				t.Fatalf("a server lists %q", got)
+			}
+		}
+	})
 }
 
 var suite = []struct {

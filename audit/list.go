@@ -108,7 +108,7 @@ func checkQuery(q Query) (first int, before int64, err error) {
 // matches reports whether e passes q's action, actor and outcome filters.
 func (q Query) matches(e Entry) bool {
 	switch {
-	case q.Action != "" && e.Action != q.Action && !(strings.HasSuffix(q.Action, ".") && strings.HasPrefix(e.Action, q.Action)):
+	case q.Action != "" && !actionMatches(q.Action, e.Action):
 		return false
 	case q.Actor != "" && e.Actor != q.Actor:
 		return false
@@ -116,6 +116,15 @@ func (q Query) matches(e Entry) bool {
 		return false
 	}
 	return true
+}
+
+// actionMatches reports whether action is want, or of the family want
+// names with a trailing '.'.
+func actionMatches(want, action string) bool {
+	if strings.HasSuffix(want, ".") {
+		return strings.HasPrefix(action, want)
+	}
+	return action == want
 }
 
 const cursorPrefix = "audit1:"

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/state"
 	"github.com/redthread-dev/redthread/identity"
@@ -73,6 +74,14 @@ type adminCmd struct {
 	logLevel *string
 	args     []string
 	svc      *identity.Service
+	audit    *audit.Log
+}
+
+// record audits an admin change made on the command line: the actor is
+// "cli" (whoever can open the store), in the changed agency's log. A
+// failed write is logged, never failing the command.
+func (c *adminCmd) record(ctx context.Context, agency, action, target, detail string) {
+	_ = c.audit.Record(ctx, audit.Entry{Agency: agency, Actor: "cli", Action: action, Target: target, Detail: detail})
 }
 
 // parse parses flags before and after the positional arguments (so that
@@ -118,6 +127,7 @@ func (m Main) adminOpen(ctx context.Context, c *adminCmd) (io.Closer, error) {
 	if err != nil {
 		return nil, errors.Join(err, store.Close())
 	}
+	c.audit = audit.New(p.State(), nil, logger)
 	return store, nil
 }
 
@@ -150,6 +160,7 @@ func (m Main) agencyAdd(ctx context.Context, c *adminCmd) (err error) {
 	if err != nil {
 		return err
 	}
+	c.record(ctx, a.ID, "agency.add", a.ID, "")
 	fmt.Fprintf(m.Stdout, "agency %s added (%s)\n", a.ID, a.Name)
 	return nil
 }
@@ -199,6 +210,7 @@ func (m Main) userAdd(ctx context.Context, c *adminCmd) (err error) {
 	if err != nil {
 		return err
 	}
+	c.record(ctx, u.Agency, "user.add", u.Email, "role "+string(u.Role))
 	fmt.Fprintf(m.Stderr, "user %s (%s) added to agency %s as %s\n", u.Email, u.ID, u.Agency, u.Role)
 	if link != "" {
 		fmt.Fprintf(m.Stderr, "one-time sign-in link, valid for %d hours (pass it to %s only):\n", int(identity.DefaultLinkLifetime.Hours()), u.Email)
@@ -261,6 +273,7 @@ func (m Main) userChange(ctx context.Context, c *adminCmd) (err error) {
 	case "link":
 		var link string
 		if link, err = c.svc.SignInLink(ctx, u.Agency, u.ID); err == nil {
+			c.record(ctx, u.Agency, "user.link", u.Email, "")
 			fmt.Fprintf(m.Stderr, "one-time sign-in link, valid for %d hours (pass it to %s only):\n", int(identity.DefaultLinkLifetime.Hours()), u.Email)
 			fmt.Fprintf(m.Stdout, "%s/signin#link=%s\n", strings.TrimSuffix(*base, "/"), link)
 		}
@@ -269,6 +282,7 @@ func (m Main) userChange(ctx context.Context, c *adminCmd) (err error) {
 	if err != nil {
 		return err
 	}
+	c.record(ctx, u.Agency, "user."+c.verb, u.Email, map[bool]string{true: "role " + string(u.Role)}[c.verb == "role"])
 	fmt.Fprintf(m.Stdout, "user %s: role %s, disabled %v\n", u.Email, u.Role, u.Disabled)
 	return nil
 }
@@ -337,6 +351,7 @@ func (m Main) tokenCreate(ctx context.Context, c *adminCmd) (err error) {
 	if err != nil {
 		return err
 	}
+	c.record(ctx, u.Agency, "token.create", "token:"+tok.ID, "for "+u.Email)
 	fmt.Fprintf(m.Stderr, "token %s for %s, scopes %v, expires %s (shown once)\n", tok.ID, u.Email, tok.Scopes, tok.ExpiresAt.Format(time.RFC3339))
 	fmt.Fprintln(m.Stdout, secret)
 	return nil
@@ -372,6 +387,7 @@ func (m Main) tokenRevoke(ctx context.Context, c *adminCmd) (err error) {
 	if err != nil {
 		return err
 	}
+	c.record(ctx, tok.Agency, "token.revoke", "token:"+tok.ID, "")
 	fmt.Fprintf(m.Stdout, "token %s revoked at %s\n", tok.ID, tok.RevokedAt.Format(time.RFC3339))
 	return nil
 }

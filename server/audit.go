@@ -45,7 +45,11 @@ func (s *Server) recordSignInFailure(ctx context.Context, email, how string, den
 			agency, email = u.Agency, u.Email
 		}
 	}
-	e := audit.Entry{Agency: agency, Actor: email, Action: "signin.failed", Target: email, Outcome: audit.Failed,
+	actor := email
+	if actor == "" {
+		actor = "unknown" // a sign-in link names nobody until it holds
+	}
+	e := audit.Entry{Agency: agency, Actor: actor, Action: "signin.failed", Target: email, Outcome: audit.Failed,
 		Detail: how, Addr: audit.AddrFrom(ctx)}
 	if denied {
 		e.Outcome, e.Detail = audit.Denied, how+": too many attempts"

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -33,10 +34,16 @@ func has(es []audit.Entry, action, outcome, actor, target string) int {
 // log, naming who, what and from where, and never a secret.
 func TestAuditTrail(t *testing.T) {
 	f := newAdminFixture(t)
-	json := map[string]string{"Content-Type": "application/json"}
-	raw(t, "POST", f.ts.URL+"/auth/signin", json, `{"email":"analyst@fiu.example","password":"`+f.pw+`"}`)
-	raw(t, "POST", f.ts.URL+"/auth/signin", json, `{"email":"analyst@fiu.example","password":"wrong password!"}`)
-	raw(t, "POST", f.ts.URL+"/auth/signin", json, `{"email":"nobody@nowhere.example","password":"wrong password!"}`)
+	jsonHdr := map[string]string{"Content-Type": "application/json"}
+	resp, body := raw(t, "POST", f.ts.URL+"/auth/signin", jsonHdr, `{"email":"analyst@fiu.example","password":"`+f.pw+`"}`)
+	var sess struct{ CSRF string }
+	if err := json.Unmarshal([]byte(body), &sess); err != nil || len(resp.Cookies()) == 0 {
+		t.Fatalf("sign-in: %s %v", body, err)
+	}
+	raw(t, "POST", f.ts.URL+"/auth/signout", map[string]string{"Cookie": server.SessionCookie + "=" + resp.Cookies()[0].Value, server.CSRFHeader: sess.CSRF}, "")
+	raw(t, "POST", f.ts.URL+"/auth/signin", jsonHdr, `{"email":"analyst@fiu.example","password":"wrong password!"}`)
+	raw(t, "POST", f.ts.URL+"/auth/signin", jsonHdr, `{"email":"nobody@nowhere.example","password":"wrong password!"}`)
+	raw(t, "POST", f.ts.URL+"/auth/signin-link", jsonHdr, `{"link":"rl_notalink"}`)
 
 	analyst := f.tok["fiu-analyst"]
 	for range 3 {
@@ -55,11 +62,12 @@ func TestAuditTrail(t *testing.T) {
 
 	fiu := f.entries(t, "fiu")
 	tests := []struct {
-		name                            string
+		name                           string
 		action, outcome, actor, target string
-		want                            int
+		want                           int
 	}{
 		{"sign-in", "signin", "ok", "analyst@fiu.example", "analyst@fiu.example", 1},
+		{"sign-out", "signout", "ok", "analyst@fiu.example", "analyst@fiu.example", 1},
 		{"failed sign-in", "signin.failed", "failed", "analyst@fiu.example", "analyst@fiu.example", 1},
 		{"token use, once a minute", "token.use", "ok", "analyst@fiu.example", "*", 1},
 		{"case save", "case.save", "ok", "analyst@fiu.example", id, 1},
@@ -76,6 +84,9 @@ func TestAuditTrail(t *testing.T) {
 	}
 	if got := has(f.entries(t, "local"), "signin.failed", "failed", "nobody@nowhere.example", "*"); got != 1 {
 		t.Errorf("a failed sign-in of an unknown account: %d entries in local's log", got)
+	}
+	if got := has(f.entries(t, "local"), "signin.failed", "failed", "unknown", ""); got != 1 {
+		t.Errorf("a failed sign-in link: %d entries in local's log", got)
 	}
 	cyber := f.entries(t, "cyber")
 	if got := has(cyber, "case.delete", "denied", "analyst@cyber.example", "nosuch"); got != 1 || len(cyber) != 2 {

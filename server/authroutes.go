@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/identity"
 )
@@ -156,6 +157,9 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 			if err := s.identity.EndSession(r.Context(), c.Value); err != nil {
 				s.credentialError(w, r, err)
 				return
+			}
+			if p, ok := identity.PrincipalFrom(r.Context()); ok {
+				s.record(r.Context(), audit.Event(r.Context(), "signout", p.Email))
 			}
 		}
 	}

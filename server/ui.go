@@ -26,7 +26,7 @@ const uiPolicy = "default-src 'self'; script-src 'self'; worker-src 'self' blob:
 // 404, never index.html, so a stale page fails loudly instead of parsing
 // HTML as JavaScript.
 func uiHandler(assets fs.FS, built bool) http.Handler {
-	var index, signin []byte
+	var index, signin, admin []byte
 	if built {
 		var err error
 		if index, err = fs.ReadFile(assets, "index.html"); err != nil {
@@ -36,6 +36,11 @@ func uiHandler(assets fs.FS, built bool) http.Handler {
 		// credentials (see publicRoute).
 		if signin, err = fs.ReadFile(assets, "signin.html"); err != nil {
 			signin = nil
+		}
+		// The agency admin page (users, tokens, audit): its own entry,
+		// behind credentials like the app.
+		if admin, err = fs.ReadFile(assets, "admin.html"); err != nil {
+			admin = nil
 		}
 	}
 	if !built {
@@ -69,6 +74,10 @@ func uiHandler(assets fs.FS, built bool) http.Handler {
 		}
 		if (name == "signin" || name == "signin.html") && signin != nil {
 			servePage(w, r, "signin.html", signin)
+			return
+		}
+		if (name == "admin" || name == "admin.html") && admin != nil {
+			servePage(w, r, "admin.html", admin)
 			return
 		}
 		if st, err := fs.Stat(assets, name); err == nil && !st.IsDir() {

@@ -33,9 +33,9 @@ export default defineConfig({
     chunkSizeWarningLimit: 800,
     rollupOptions: {
       // The app, the sign-in page (its own small bundle, served without
-      // credentials as assets/signin-*), and the render benchmark's page
+      // credentials as assets/signin-*), the agency admin page (/admin), and the render benchmark's page
       // (bench/render.mjs serves dist/).
-      input: { main: page("index.html"), signin: page("signin.html"), bench: page("bench.html") },
+      input: { main: page("index.html"), signin: page("signin.html"), admin: page("admin.html"), bench: page("bench.html") },
     },
   },
   server: {

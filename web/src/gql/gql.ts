@@ -54,6 +54,15 @@ type Documents = {
     "\n  mutation ShareCase($caseId: ID!, $agency: String!, $users: [String!], $cap: Marking, $expiresIn: String, $allowComments: Boolean) {\n    shareCase(caseId: $caseId, agency: $agency, users: $users, cap: $cap, expiresIn: $expiresIn, allowComments: $allowComments) {\n      token url share { ...ShareFields }\n    }\n  }\n": typeof types.ShareCaseDocument,
     "\n  mutation RevokeShare($id: ID!) { revokeShare(id: $id) { ...ShareFields } }\n": typeof types.RevokeShareDocument,
     "\n  mutation CommentOnShare($token: String!, $text: String!) { commentOnShare(token: $token, text: $text) { id by agency at text } }\n": typeof types.CommentOnShareDocument,
+    "\n  query AdminUsers { users { id email role disabled hasPassword createdAt lastSignInAt } }\n": typeof types.AdminUsersDocument,
+    "\n  mutation AdminAddUser($email: String!, $role: Role!) { addUser(email: $email, role: $role) { user { id email } signInPath } }\n": typeof types.AdminAddUserDocument,
+    "\n  mutation AdminSetRole($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { id role } }\n": typeof types.AdminSetRoleDocument,
+    "\n  mutation AdminSetDisabled($id: ID!, $disabled: Boolean!) { setUserDisabled(id: $id, disabled: $disabled) { id disabled } }\n": typeof types.AdminSetDisabledDocument,
+    "\n  mutation AdminEndSessions($id: ID!) { endUserSessions(id: $id) }\n": typeof types.AdminEndSessionsDocument,
+    "\n  query AdminTokens { apiTokens { id userId user scopes createdAt expiresAt lastUsedAt revokedAt } users { id email role disabled } }\n": typeof types.AdminTokensDocument,
+    "\n  mutation AdminCreateToken($userId: ID, $scopes: [Scope!]!, $expiresIn: String) {\n    createApiToken(userId: $userId, scopes: $scopes, expiresIn: $expiresIn) { token { id user } secret }\n  }\n": typeof types.AdminCreateTokenDocument,
+    "\n  mutation AdminRevokeToken($id: ID!) { revokeApiToken(id: $id) { id revokedAt } }\n": typeof types.AdminRevokeTokenDocument,
+    "\n  query AdminAudit($action: String, $actor: String, $outcome: AuditOutcome, $since: Time, $until: Time, $first: Int, $after: String) {\n    auditLog(action: $action, actor: $actor, outcome: $outcome, since: $since, until: $until, first: $first, after: $after) {\n      entries { seq at actor action target outcome detail addr }\n      next\n    }\n  }\n": typeof types.AdminAuditDocument,
 };
 const documents: Documents = {
     "\n  fragment SourceFields on Source { dataset record job retrievedAt url excerpt confidence marking illustrative }\n": types.SourceFieldsFragmentDoc,
@@ -94,6 +103,15 @@ const documents: Documents = {
     "\n  mutation ShareCase($caseId: ID!, $agency: String!, $users: [String!], $cap: Marking, $expiresIn: String, $allowComments: Boolean) {\n    shareCase(caseId: $caseId, agency: $agency, users: $users, cap: $cap, expiresIn: $expiresIn, allowComments: $allowComments) {\n      token url share { ...ShareFields }\n    }\n  }\n": types.ShareCaseDocument,
     "\n  mutation RevokeShare($id: ID!) { revokeShare(id: $id) { ...ShareFields } }\n": types.RevokeShareDocument,
     "\n  mutation CommentOnShare($token: String!, $text: String!) { commentOnShare(token: $token, text: $text) { id by agency at text } }\n": types.CommentOnShareDocument,
+    "\n  query AdminUsers { users { id email role disabled hasPassword createdAt lastSignInAt } }\n": types.AdminUsersDocument,
+    "\n  mutation AdminAddUser($email: String!, $role: Role!) { addUser(email: $email, role: $role) { user { id email } signInPath } }\n": types.AdminAddUserDocument,
+    "\n  mutation AdminSetRole($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { id role } }\n": types.AdminSetRoleDocument,
+    "\n  mutation AdminSetDisabled($id: ID!, $disabled: Boolean!) { setUserDisabled(id: $id, disabled: $disabled) { id disabled } }\n": types.AdminSetDisabledDocument,
+    "\n  mutation AdminEndSessions($id: ID!) { endUserSessions(id: $id) }\n": types.AdminEndSessionsDocument,
+    "\n  query AdminTokens { apiTokens { id userId user scopes createdAt expiresAt lastUsedAt revokedAt } users { id email role disabled } }\n": types.AdminTokensDocument,
+    "\n  mutation AdminCreateToken($userId: ID, $scopes: [Scope!]!, $expiresIn: String) {\n    createApiToken(userId: $userId, scopes: $scopes, expiresIn: $expiresIn) { token { id user } secret }\n  }\n": types.AdminCreateTokenDocument,
+    "\n  mutation AdminRevokeToken($id: ID!) { revokeApiToken(id: $id) { id revokedAt } }\n": types.AdminRevokeTokenDocument,
+    "\n  query AdminAudit($action: String, $actor: String, $outcome: AuditOutcome, $since: Time, $until: Time, $first: Int, $after: String) {\n    auditLog(action: $action, actor: $actor, outcome: $outcome, since: $since, until: $until, first: $first, after: $after) {\n      entries { seq at actor action target outcome detail addr }\n      next\n    }\n  }\n": types.AdminAuditDocument,
 };
 
 /**
@@ -248,6 +266,42 @@ export function graphql(source: "\n  mutation RevokeShare($id: ID!) { revokeShar
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CommentOnShare($token: String!, $text: String!) { commentOnShare(token: $token, text: $text) { id by agency at text } }\n"): typeof import('./graphql').CommentOnShareDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminUsers { users { id email role disabled hasPassword createdAt lastSignInAt } }\n"): typeof import('./graphql').AdminUsersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminAddUser($email: String!, $role: Role!) { addUser(email: $email, role: $role) { user { id email } signInPath } }\n"): typeof import('./graphql').AdminAddUserDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminSetRole($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { id role } }\n"): typeof import('./graphql').AdminSetRoleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminSetDisabled($id: ID!, $disabled: Boolean!) { setUserDisabled(id: $id, disabled: $disabled) { id disabled } }\n"): typeof import('./graphql').AdminSetDisabledDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminEndSessions($id: ID!) { endUserSessions(id: $id) }\n"): typeof import('./graphql').AdminEndSessionsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminTokens { apiTokens { id userId user scopes createdAt expiresAt lastUsedAt revokedAt } users { id email role disabled } }\n"): typeof import('./graphql').AdminTokensDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminCreateToken($userId: ID, $scopes: [Scope!]!, $expiresIn: String) {\n    createApiToken(userId: $userId, scopes: $scopes, expiresIn: $expiresIn) { token { id user } secret }\n  }\n"): typeof import('./graphql').AdminCreateTokenDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminRevokeToken($id: ID!) { revokeApiToken(id: $id) { id revokedAt } }\n"): typeof import('./graphql').AdminRevokeTokenDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminAudit($action: String, $actor: String, $outcome: AuditOutcome, $since: Time, $until: Time, $first: Int, $after: String) {\n    auditLog(action: $action, actor: $actor, outcome: $outcome, since: $since, until: $until, first: $first, after: $after) {\n      entries { seq at actor action target outcome detail addr }\n      next\n    }\n  }\n"): typeof import('./graphql').AdminAuditDocument;
 
 
 export function graphql(source: string) {

@@ -141,6 +141,27 @@ export type RiskKind =
   /** At least the threshold (25%) of one asset it moved went directly to or from sanctioned, theft or mixer counterparties. Assets are never added together. */
   | 'EXPOSURE';
 
+/**
+ * What a signed-in user may do in their agency, least first: a VIEWER reads;
+ * an ANALYST also writes cases and judgements and ingests; an ADMIN also
+ * manages the agency's users and tokens.
+ */
+export type Role =
+  | 'VIEWER'
+  | 'ANALYST'
+  | 'ADMIN';
+
+/** What an API token may be used for; a token never does more than its user's role allows. */
+export type Scope =
+  | 'READ'
+  | 'WRITE'
+  | 'INGEST';
+
+export type AuditOutcome =
+  | 'OK'
+  | 'DENIED'
+  | 'FAILED';
+
 export type SourceFieldsFragment = { dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean };
 
 type NodeFields_Wallet_Fragment = { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> };
@@ -475,6 +496,76 @@ export type CommentOnShareMutationVariables = Exact<{
 
 
 export type CommentOnShareMutation = { commentOnShare: { id: string, by: string, agency: string, at: string, text: string } };
+
+export type AdminUsersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdminUsersQuery = { users: Array<{ id: string, email: string, role: Role, disabled: boolean, hasPassword: boolean, createdAt: string, lastSignInAt: string | null }> };
+
+export type AdminAddUserMutationVariables = Exact<{
+  email: string;
+  role: Role;
+}>;
+
+
+export type AdminAddUserMutation = { addUser: { signInPath: string, user: { id: string, email: string } } };
+
+export type AdminSetRoleMutationVariables = Exact<{
+  id: string;
+  role: Role;
+}>;
+
+
+export type AdminSetRoleMutation = { setUserRole: { id: string, role: Role } };
+
+export type AdminSetDisabledMutationVariables = Exact<{
+  id: string;
+  disabled: boolean;
+}>;
+
+
+export type AdminSetDisabledMutation = { setUserDisabled: { id: string, disabled: boolean } };
+
+export type AdminEndSessionsMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type AdminEndSessionsMutation = { endUserSessions: number };
+
+export type AdminTokensQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdminTokensQuery = { apiTokens: Array<{ id: string, userId: string, user: string, scopes: Array<Scope>, createdAt: string, expiresAt: string, lastUsedAt: string | null, revokedAt: string | null }>, users: Array<{ id: string, email: string, role: Role, disabled: boolean }> };
+
+export type AdminCreateTokenMutationVariables = Exact<{
+  userId?: string | null | undefined;
+  scopes: Array<Scope>;
+  expiresIn?: string | null | undefined;
+}>;
+
+
+export type AdminCreateTokenMutation = { createApiToken: { secret: string, token: { id: string, user: string } } };
+
+export type AdminRevokeTokenMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type AdminRevokeTokenMutation = { revokeApiToken: { id: string, revokedAt: string | null } };
+
+export type AdminAuditQueryVariables = Exact<{
+  action?: string | null | undefined;
+  actor?: string | null | undefined;
+  outcome?: AuditOutcome | null | undefined;
+  since?: string | null | undefined;
+  until?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type AdminAuditQuery = { auditLog: { next: string | null, entries: Array<{ seq: number, at: string, actor: string, action: string, target: string, outcome: AuditOutcome, detail: string, addr: string }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -2046,3 +2137,112 @@ export const CommentOnShareDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CommentOnShareMutation, CommentOnShareMutationVariables>;
+export const AdminUsersDocument = new TypedDocumentString(`
+    query AdminUsers {
+  users {
+    id
+    email
+    role
+    disabled
+    hasPassword
+    createdAt
+    lastSignInAt
+  }
+}
+    `) as unknown as TypedDocumentString<AdminUsersQuery, AdminUsersQueryVariables>;
+export const AdminAddUserDocument = new TypedDocumentString(`
+    mutation AdminAddUser($email: String!, $role: Role!) {
+  addUser(email: $email, role: $role) {
+    user {
+      id
+      email
+    }
+    signInPath
+  }
+}
+    `) as unknown as TypedDocumentString<AdminAddUserMutation, AdminAddUserMutationVariables>;
+export const AdminSetRoleDocument = new TypedDocumentString(`
+    mutation AdminSetRole($id: ID!, $role: Role!) {
+  setUserRole(id: $id, role: $role) {
+    id
+    role
+  }
+}
+    `) as unknown as TypedDocumentString<AdminSetRoleMutation, AdminSetRoleMutationVariables>;
+export const AdminSetDisabledDocument = new TypedDocumentString(`
+    mutation AdminSetDisabled($id: ID!, $disabled: Boolean!) {
+  setUserDisabled(id: $id, disabled: $disabled) {
+    id
+    disabled
+  }
+}
+    `) as unknown as TypedDocumentString<AdminSetDisabledMutation, AdminSetDisabledMutationVariables>;
+export const AdminEndSessionsDocument = new TypedDocumentString(`
+    mutation AdminEndSessions($id: ID!) {
+  endUserSessions(id: $id)
+}
+    `) as unknown as TypedDocumentString<AdminEndSessionsMutation, AdminEndSessionsMutationVariables>;
+export const AdminTokensDocument = new TypedDocumentString(`
+    query AdminTokens {
+  apiTokens {
+    id
+    userId
+    user
+    scopes
+    createdAt
+    expiresAt
+    lastUsedAt
+    revokedAt
+  }
+  users {
+    id
+    email
+    role
+    disabled
+  }
+}
+    `) as unknown as TypedDocumentString<AdminTokensQuery, AdminTokensQueryVariables>;
+export const AdminCreateTokenDocument = new TypedDocumentString(`
+    mutation AdminCreateToken($userId: ID, $scopes: [Scope!]!, $expiresIn: String) {
+  createApiToken(userId: $userId, scopes: $scopes, expiresIn: $expiresIn) {
+    token {
+      id
+      user
+    }
+    secret
+  }
+}
+    `) as unknown as TypedDocumentString<AdminCreateTokenMutation, AdminCreateTokenMutationVariables>;
+export const AdminRevokeTokenDocument = new TypedDocumentString(`
+    mutation AdminRevokeToken($id: ID!) {
+  revokeApiToken(id: $id) {
+    id
+    revokedAt
+  }
+}
+    `) as unknown as TypedDocumentString<AdminRevokeTokenMutation, AdminRevokeTokenMutationVariables>;
+export const AdminAuditDocument = new TypedDocumentString(`
+    query AdminAudit($action: String, $actor: String, $outcome: AuditOutcome, $since: Time, $until: Time, $first: Int, $after: String) {
+  auditLog(
+    action: $action
+    actor: $actor
+    outcome: $outcome
+    since: $since
+    until: $until
+    first: $first
+    after: $after
+  ) {
+    entries {
+      seq
+      at
+      actor
+      action
+      target
+      outcome
+      detail
+      addr
+    }
+    next
+  }
+}
+    `) as unknown as TypedDocumentString<AdminAuditQuery, AdminAuditQueryVariables>;

@@ -13,6 +13,8 @@ export function renderAccount(root: HTMLElement, s: SessionInfo, signOut: () => 
       h("span", { class: "account-agency", "data-testid": "account-agency" }, `${agency} · ${s.role}`),
     ),
   );
+  // The agency admin page: users, tokens, audit.
+  if (s.role === "admin") root.append(h("a", { href: "/admin", class: "button small account-admin", "data-testid": "account-admin" }, "Admin"));
   // A bearer token (no cookie) has no session to end.
   if (s.via === "session") root.append(h("button", { type: "button", class: "small", "data-testid": "sign-out", onclick: signOut }, "Sign out"));
 }
