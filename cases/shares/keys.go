@@ -184,7 +184,9 @@ func (k *Keyring) Keys(ctx context.Context) (ids []string, made []time.Time, cur
 // HMAC-SHA-256 over "rts1.KEYID.PAYLOAD" with the key. '.' never occurs in
 // base64url, key IDs or share IDs.
 
-var b64 = base64.RawURLEncoding
+// b64 is strict: a lenient decoder ignores the last character's unused
+// bits, so two spellings of one MAC would verify.
+var b64 = base64.RawURLEncoding.Strict()
 
 // Sign returns the link token of share id, expiring at exp, under the
 // current key.

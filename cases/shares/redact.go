@@ -62,16 +62,16 @@ func Redact(view json.RawMessage, nodes []*graph.Node, edges []*graph.Edge, v vi
 		}
 	}
 	var err error
-	out.View, err = redactView(view, func(id string) bool {
+	out.View, err = FilterView(view, func(id string) bool {
 		norm, _, err := graph.NormalizeNodeID(id)
 		return err == nil && seen[norm]
 	}, func(id string) bool { return shownEdges[id] })
 	return out, err
 }
 
-// redactView rewrites a case view (web/src/caseView.ts) keeping only what
+// FilterView rewrites a case view (web/src/caseView.ts) keeping only what
 // node and edge accept; keys it does not know are kept as they are.
-func redactView(raw json.RawMessage, node, edge func(string) bool) (json.RawMessage, error) {
+func FilterView(raw json.RawMessage, node, edge func(string) bool) (json.RawMessage, error) {
 	var v map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, graph.Errorf(graph.CodeInvalid, "case view: not a JSON object")

@@ -108,6 +108,11 @@ func TestLinks(t *testing.T) {
 	forged := strings.Join([]string{parts[0], parts[1], b64.EncodeToString([]byte(shortSh.ID + ".99999999999")), parts[3]}, ".")
 	flip := []byte(agencyTok)
 	flip[len(flip)-3] ^= 1
+	// The MAC's last character carries unused low bits: a lenient decoder
+	// reads "…A" and "…B" as the same MAC, so a tampered link would open.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	lowBit := []byte(agencyTok)
+	lowBit[len(lowBit)-1] = alphabet[strings.IndexByte(alphabet, lowBit[len(lowBit)-1])^1]
 
 	tests := []struct {
 		name  string
@@ -125,6 +130,7 @@ func TestLinks(t *testing.T) {
 		{"wrong agency", agencyTok, otherAg, false, 0},
 		{"the sharing agency itself", agencyTok, fiuAna, false, 0},
 		{"tampered MAC", string(flip), polBo, false, 0},
+		{"tampered in the last character's unused bits", string(lowBit), polBo, false, 0},
 		{"truncated", agencyTok[:len(agencyTok)-10], polBo, false, 0},
 		{"no MAC", strings.Join(parts[:3], "."), polBo, false, 0},
 		{"forged payload", forged, polBo, false, 0},

@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/visibility"
 	"github.com/redthread-dev/redthread/server/gql/model"
 )
 
@@ -43,6 +45,9 @@ func (r *Resolver) saveCase(ctx context.Context, id *string, name string, view a
 	if err != nil {
 		return nil, graph.Errorf(graph.CodeInvalid, "case view: %v", err)
 	}
+	if raw, err = r.visibleView(ctx, raw); err != nil {
+		return nil, err
+	}
 	d := cases.Draft{Name: name, View: raw, ExpectedVersion: expectedVersion}
 	if id != nil {
 		d.ID = strings.TrimSpace(*id)
@@ -55,6 +60,39 @@ func (r *Resolver) saveCase(ctx context.Context, id *string, name string, view a
 	}
 	r.Logger.InfoContext(ctx, "case saved", "case", c.ID, "version", c.Version, "nodes", c.Nodes, "by", c.UpdatedBy)
 	return model.NewCase(c), nil
+}
+
+// visibleView keeps of a view to be saved only the facts its author sees:
+// a case never holds what its own agency may not read, and a fact hidden
+// from the author is dropped exactly as one that does not exist, so the
+// saved count says nothing about it.
+func (r *Resolver) visibleView(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+	if _, ok := visibility.FromContext(ctx); !ok {
+		return raw, nil // a trusted caller
+	}
+	ns, es, err := shares.ViewFacts(raw)
+	if err != nil {
+		return nil, err
+	}
+	if max := r.Limits.OrDefaults().MaxEdges; len(ns) > max || len(es) > max {
+		return nil, graph.Errorf(graph.CodeLimit, "case view: %d nodes and %d edges, more than %d of either", len(ns), len(es), max)
+	}
+	nodes, edges, err := r.storeCaseFacts(ctx, cases.Case{View: raw})
+	if err != nil {
+		return nil, err
+	}
+	seenNode := make(map[string]bool, len(nodes))
+	for _, n := range nodes {
+		seenNode[n.ID] = true
+	}
+	seenEdge := make(map[string]bool, len(edges))
+	for _, e := range edges {
+		seenEdge[e.ID] = true
+	}
+	return shares.FilterView(raw, func(id string) bool {
+		norm, _, err := graph.NormalizeNodeID(id)
+		return err == nil && seenNode[norm]
+	}, func(id string) bool { return seenEdge[id] })
 }
 
 func (r *Resolver) getCase(ctx context.Context, id string) (*model.Case, error) {

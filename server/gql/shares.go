@@ -210,6 +210,7 @@ func (r *Resolver) sharedCase(ctx context.Context, sh shares.Share, c cases.Case
 		return nil, err
 	}
 	c.View = red.View
+	c.Nodes = len(red.Nodes) // the recipient's count, not the owner's
 	out := &model.SharedCase{Share: model.NewShare(sh), Case: model.NewCase(c), Withheld: red.Withheld,
 		Comments: make([]*model.CaseComment, len(comments)), Nodes: make([]model.Node, len(red.Nodes)), Edges: make([]*model.Edge, len(red.Edges))}
 	if n := shares.Notice(red.Withheld); n != "" {
