@@ -9,6 +9,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
+	"github.com/redthread-dev/redthread/graph/visibility"
 	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/formats"
 	"github.com/redthread-dev/redthread/ingest/sameasjob"
@@ -103,7 +104,7 @@ func (m *Manager) run(ctx context.Context, j *job) {
 	}
 	var sameAs *sameasjob.Summary
 	if err == nil && rec != nil {
-		sameAs = m.reviewSameAs(ctx, rec, log)
+		sameAs = m.reviewSameAs(ctx, j.Stamp, rec, log)
 	}
 
 	m.mu.Lock()
@@ -175,8 +176,14 @@ func (m *Manager) ingest(ctx context.Context, j *job, w ingest.Writer, sources [
 
 // reviewSameAs looks up the same-actor candidates of what a job wrote; a
 // failure is logged and leaves the job's SameAs unset: the job is done.
-func (m *Manager) reviewSameAs(ctx context.Context, rec *sameasjob.Recorder, log *slog.Logger) *sameasjob.Summary {
-	sum, err := sameasjob.Review(ctx, m.cfg.SameAs, rec, investigate.Limits{})
+// The report is read by the job's agency, so it is looked up as the job's
+// user sees the graph: it never names an entity they may not see.
+func (m *Manager) reviewSameAs(ctx context.Context, st ingest.Stamp, rec *sameasjob.Recorder, log *slog.Logger) *sameasjob.Summary {
+	owner := visibility.Viewer{Agency: st.Agency, User: st.User}
+	if owner.Agency == "" {
+		owner.Agency = visibility.HomeAgency
+	}
+	sum, err := sameasjob.Review(visibility.WithViewer(ctx, owner), m.cfg.SameAs, rec, investigate.Limits{})
 	if err != nil {
 		log.Warn("same-actor candidates of the job not looked up", "err", err)
 		return nil

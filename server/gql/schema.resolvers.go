@@ -121,7 +121,7 @@ func (r *mutationResolver) CancelIngest(ctx context.Context, id string) (*model.
 	if err != nil {
 		return nil, err
 	}
-	j, err := m.Cancel(id)
+	j, err := cancelJob(ctx, m, id)
 	r.audited(ctx, "ingest.cancel", id, "", err)
 	if err != nil {
 		return nil, fmt.Errorf("cancelIngest: %w", err)
@@ -194,7 +194,7 @@ func (r *queryResolver) IngestJob(ctx context.Context, id string) (*model.Ingest
 	if err != nil {
 		return nil, err
 	}
-	j, ok := m.Job(id)
+	j, ok := job(ctx, m, id)
 	if !ok {
 		return nil, nil
 	}
@@ -207,10 +207,11 @@ func (r *queryResolver) IngestJobs(ctx context.Context) ([]*model.IngestJob, err
 	if err != nil {
 		return nil, err
 	}
-	list := m.Jobs()
-	out := make([]*model.IngestJob, len(list))
-	for i, j := range list {
-		out[i] = model.NewIngestJob(j)
+	out := []*model.IngestJob{}
+	for _, j := range m.Jobs() {
+		if jobSeen(ctx, j) {
+			out = append(out, model.NewIngestJob(j))
+		}
 	}
 	return out, nil
 }
@@ -548,6 +549,9 @@ func (r *subscriptionResolver) IngestProgress(ctx context.Context, id string) (<
 	m, err := r.jobs()
 	if err != nil {
 		return nil, err
+	}
+	if err := checkJob(ctx, m, id); err != nil {
+		return nil, fmt.Errorf("ingestProgress: %w", err)
 	}
 	updates, stop, err := m.Watch(id)
 	if err != nil {
