@@ -178,7 +178,7 @@ type sharedCase struct {
 		ID, Label string
 		Degree    int
 	}
-	Edges    []struct{ ID string }
+	Edges []struct{ ID string }
 }
 
 // hidden are what a police analyst must never read through an agency-wide
