@@ -15,6 +15,7 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
+	"github.com/redthread-dev/redthread/graph/neo4jstore/neo4jtest"
 	"github.com/redthread-dev/redthread/graph/state"
 )
 
@@ -35,13 +36,7 @@ func TestEmbedded(t *testing.T) {
 }
 
 func TestNeo4j(t *testing.T) {
-	uri := os.Getenv("NEO4J_URI")
-	if uri == "" {
-		if os.Getenv("REDTHREAD_SKIP_NEO4J") == "1" {
-			t.Skip("REDTHREAD_SKIP_NEO4J=1: Neo4j tests skipped")
-		}
-		t.Fatal("NEO4J_URI is not set: this test needs a real Neo4j 5 (make neo4j); set REDTHREAD_SKIP_NEO4J=1 to skip it")
-	}
+	uri := neo4jtest.Shared(t)
 	cfg := neo4jstore.Config{URI: uri, User: os.Getenv("NEO4J_USER"), Password: os.Getenv("NEO4J_PASSWORD"), ConnectTimeout: 10 * time.Second}
 	s, err := neo4jstore.Open(t.Context(), cfg)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
+	"github.com/redthread-dev/redthread/graph/neo4jstore/neo4jtest"
 	"github.com/redthread-dev/redthread/graph/state"
 )
 
@@ -24,13 +25,7 @@ func TestSharedEmbedded(t *testing.T) {
 // updates do not lose each other's. It uses fresh agency and email names,
 // so it leaves the database's graph and other records alone.
 func TestSharedNeo4j(t *testing.T) {
-	uri := os.Getenv("NEO4J_URI")
-	if uri == "" {
-		if os.Getenv("REDTHREAD_SKIP_NEO4J") == "1" {
-			t.Skip("REDTHREAD_SKIP_NEO4J=1: Neo4j tests skipped")
-		}
-		t.Fatal("NEO4J_URI is not set: this test needs a real Neo4j 5 (make neo4j); set REDTHREAD_SKIP_NEO4J=1 to skip it")
-	}
+	uri := neo4jtest.Shared(t)
 	cfg := neo4jstore.Config{URI: uri, User: os.Getenv("NEO4J_USER"), Password: os.Getenv("NEO4J_PASSWORD"), ConnectTimeout: 10 * time.Second}
 	open := func() state.Store {
 		s, err := neo4jstore.Open(t.Context(), cfg)

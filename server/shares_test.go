@@ -20,6 +20,7 @@ import (
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
+	"github.com/redthread-dev/redthread/graph/neo4jstore/neo4jtest"
 	"github.com/redthread-dev/redthread/graph/state"
 	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/server"
@@ -425,12 +426,9 @@ func TestSharesEmbedded(t *testing.T) {
 
 // TestSharesTwoServersOverOneNeo4j: a case shared on one server is opened,
 // commented and revoked through another, each with its own connection to
-// one Neo4j (NEO4J_URI; skipped without it).
+// one Neo4j (NEO4J_URI; REDTHREAD_SKIP_NEO4J=1 skips it).
 func TestSharesTwoServersOverOneNeo4j(t *testing.T) {
-	uri := os.Getenv("NEO4J_URI")
-	if uri == "" {
-		t.Skip("NEO4J_URI is not set")
-	}
+	uri := neo4jtest.Shared(t)
 	runShares(t, newShareWorld(t, func() storeWithState {
 		st, err := neo4jstore.Open(t.Context(), neo4jstore.Config{URI: uri, User: os.Getenv("NEO4J_USER"), Password: os.Getenv("NEO4J_PASSWORD"), ConnectTimeout: 10 * time.Second})
 		if err != nil {
