@@ -154,19 +154,37 @@ func runVisibility(ctx context.Context, out io.Writer, c config, dir string, gen
 		{name: fmt.Sprintf("c + grant of a %d-fact case of a", len(caseFacts)), v: visibility.Viewer{Agency: "c", User: "uc",
 			Grants: []visibility.Grant{{Case: "bench", Owner: "a", Cap: graph.TLPAmber, Facts: caseFacts}}}},
 	}
-	// A pass to warm the caches, so the reference measured first pays no
-	// more than the viewers after it.
-	visRows(ctx, "warm-up", s, pairs[:min(len(pairs), 200)], c)
-	var rows []*qrow
-	for _, vw := range viewers {
-		vctx := ctx
+	ctxs := make([]context.Context, len(viewers))
+	for v, vw := range viewers {
+		ctxs[v] = ctx
 		if !vw.trusted {
-			vctx = visibility.WithViewer(ctx, vw.v)
+			ctxs[v] = visibility.WithViewer(ctx, vw.v)
 		}
-		rows = append(rows, visRows(vctx, vw.name, s, pairs, c)...)
-		if err := ctx.Err(); err != nil {
-			return err
+	}
+	var rows []*qrow
+	for _, vq := range visQueries(s, pairs, c) {
+		// A pass to warm the caches, then each pair asked by every viewer
+		// in turn, so the machine's noise falls on all of them alike.
+		warm := newRow(vq.query, "warm-up", "", vq.sizeOf, 0)
+		for i := range min(len(pairs), 100) {
+			warm.run(ctx, c.q.timeout, i, vq.f)
 		}
+		qrows := make([]*qrow, len(viewers))
+		for v, vw := range viewers {
+			qrows[v] = newRow(vq.query, vw.name, vq.impl, vq.sizeOf, len(pairs))
+		}
+		for i := range pairs {
+			for v := range viewers {
+				qrows[v].run(ctxs[v], c.q.timeout, i, vq.f)
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		for _, r := range qrows {
+			r.done()
+		}
+		rows = append(rows, qrows...)
 	}
 	fmt.Fprintf(out, "graph: synth.NewGen(seed %d, %d wallets, %d transfers), marked: 10%% of transfers and 2%% of wallets AMBER of a, 1%% of transfers AMBER+STRICT of b, 0.1%% RED to a user of a\n",
 		c.seed, gen.Wallets(), c.transfers)
@@ -174,49 +192,59 @@ func runVisibility(ctx context.Context, out io.Writer, c config, dir string, gen
 	return printVisibility(out, r, rows)
 }
 
-// visRows measures the three queries of §8 as the context's viewer.
-func visRows(ctx context.Context, viewer string, s investigate.Store, pairs [][2]string, c config) []*qrow {
-	q, n, limits := c.q, len(pairs), investigate.DefaultLimits()
+// visQuery is one of the queries of §8.
+type visQuery struct {
+	query, impl, sizeOf string
+	f                   func(ctx context.Context, i int) answer
+}
+
+// visQueries are the queries of §8 over the pairs: the store's shortest
+// path (with GraphQL's default hub degree), the engine's 5 shortest paths
+// and its money flow, each from a Topology opened for the context's viewer.
+func visQueries(s investigate.Store, pairs [][2]string, c config) []visQuery {
+	q, limits := c.q, investigate.DefaultLimits()
 	hops := q.maxHops
-	var rows []*qrow
-	rows = append(rows, measure(ctx, fmt.Sprintf("shortestPath BOTH ≤%d", hops), viewer, "native", "hops", n, q.timeout, func(ctx context.Context, i int) answer {
-		p, err := s.ShortestPath(ctx, graph.PathQuery{From: pairs[i][0], To: pairs[i][1], MaxHops: hops, HubDegree: limits.HubDegree})
-		return answer{found: len(p.Nodes) > 0, truncated: p.Truncated, size: p.Length(), err: err}
-	}))
-	engine := func(query, sizeOf string, f func(ctx context.Context, top investigate.Topology, i int) answer) *qrow {
-		return measure(ctx, query, viewer, "engine", sizeOf, n, q.timeout, func(ctx context.Context, i int) answer {
+	engine := func(f func(ctx context.Context, top investigate.Topology, i int) answer) func(ctx context.Context, i int) answer {
+		return func(ctx context.Context, i int) answer {
 			top, release, err := s.Topology(ctx)
 			if err != nil {
 				return answer{err: err}
 			}
 			defer release()
 			return f(ctx, top, i)
-		})
+		}
 	}
-	rows = append(rows, engine(fmt.Sprintf("paths k=5 BOTH ≤%d", hops), "paths", func(ctx context.Context, top investigate.Topology, i int) answer {
-		res, err := investigate.Paths(ctx, top, investigate.PathsQuery{From: pairs[i][0], To: pairs[i][1], MaxHops: hops, Limit: 5}, limits)
-		return answer{found: len(res.Paths) > 0, truncated: res.Truncated, hubbed: len(res.SkippedHubs) > 0, size: len(res.Paths), err: err}
-	}))
-	rows = append(rows, engine(fmt.Sprintf("moneyFlow HAIRCUT ≤%d", q.flowHops), "sinks", func(ctx context.Context, top investigate.Topology, i int) answer {
-		res, err := investigate.Flow(ctx, top, investigate.FlowQuery{From: []string{pairs[i][0]}, MaxHops: q.flowHops, Taint: investigate.Haircut}, limits)
-		return answer{found: len(res.Sinks) > 0, truncated: res.Truncated, size: len(res.Sinks), err: err}
-	}))
-	return rows
+	return []visQuery{
+		{fmt.Sprintf("shortestPath BOTH ≤%d", hops), "native", "hops", func(ctx context.Context, i int) answer {
+			p, err := s.ShortestPath(ctx, graph.PathQuery{From: pairs[i][0], To: pairs[i][1], MaxHops: hops, HubDegree: limits.HubDegree})
+			return answer{found: len(p.Nodes) > 0, truncated: p.Truncated, size: p.Length(), err: err}
+		}},
+		{fmt.Sprintf("paths k=5 BOTH ≤%d", hops), "engine", "paths", engine(func(ctx context.Context, top investigate.Topology, i int) answer {
+			res, err := investigate.Paths(ctx, top, investigate.PathsQuery{From: pairs[i][0], To: pairs[i][1], MaxHops: hops, Limit: 5}, limits)
+			return answer{found: len(res.Paths) > 0, truncated: res.Truncated, hubbed: len(res.SkippedHubs) > 0, size: len(res.Paths), err: err}
+		})},
+		{fmt.Sprintf("moneyFlow HAIRCUT ≤%d", q.flowHops), "engine", "sinks", engine(func(ctx context.Context, top investigate.Topology, i int) answer {
+			res, err := investigate.Flow(ctx, top, investigate.FlowQuery{From: []string{pairs[i][0]}, MaxHops: q.flowHops, Taint: investigate.Haircut}, limits)
+			return answer{found: len(res.Sinks) > 0, truncated: res.Truncated, size: len(res.Sinks), err: err}
+		})},
+	}
 }
 
 // printVisibility prints p50/p99 per query and viewer, and the ratio to
 // the unfiltered reference of the same query.
 func printVisibility(w io.Writer, r *qreport, rows []*qrow) error {
 	base := map[string]*qrow{}
+	var order []string
 	for _, row := range rows {
 		if base[row.query] == nil {
 			base[row.query] = row // the first viewer is the trusted one
+			order = append(order, row.query)
 		}
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "query\tviewer\tp50\tp99\tp50 / p99 vs unfiltered\tfound\thidden (NOT_FOUND)\ttruncated\ttimed out\terrors\n")
 	fmt.Fprintf(tw, "---\t---\t---\t---\t---\t---\t---\t---\t---\t---\n")
-	for _, query := range []string{rows[0].query, rows[1].query, rows[2].query} {
+	for _, query := range order {
 		for _, row := range rows {
 			if row.query != query {
 				continue
