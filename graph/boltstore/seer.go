@@ -28,6 +28,7 @@ type seer struct {
 	// viewer's classes show (shared nodes, their neighbours, the ends of
 	// shared edges), worked out at the first degree asked.
 	grantedAt map[uint32]bool
+	bigShared []uint32
 	arcs      []algo.Arc
 }
 
@@ -200,15 +201,28 @@ func (w *seer) degree(x *index, u uint32) int {
 	return d
 }
 
+// grantSmallDegree bounds the degree of a shared node whose neighbours
+// grantAt lists once per query; a larger shared node (an exchange's hot
+// wallet in a case) is tested pair by pair instead.
+const grantSmallDegree = 256
+
 // grantAt reports whether a grant may show arcs at u that the viewer's
-// classes do not: bounded by the shared cases and their nodes' degrees,
-// once per query.
+// classes do not: u is a shared node, an end of a shared edge, or a
+// neighbour of a shared node the viewer does not see by their own
+// standing. Worked out once per query for all but the big shared nodes.
 func (w *seer) grantAt(u uint32) bool {
+	x := w.x
 	if w.grantedAt == nil {
-		x := w.x
 		w.grantedAt = map[uint32]bool{}
 		for v := range w.nShared {
 			w.grantedAt[v] = true
+			if w.view.SeesClass(x.vis.nclass[v]) {
+				continue // what it adds, its class shows already
+			}
+			if x.g.Degree(v, algo.Both) > grantSmallDegree {
+				w.bigShared = append(w.bigShared, v)
+				continue
+			}
 			w.arcs = x.g.AppendArcs(w.arcs[:0], v, algo.Both, 0)
 			for _, a := range w.arcs {
 				w.grantedAt[a.Node] = true
@@ -219,7 +233,15 @@ func (w *seer) grantAt(u uint32) bool {
 			w.grantedAt[f], w.grantedAt[t] = true, true
 		}
 	}
-	return w.grantedAt[u]
+	if w.grantedAt[u] {
+		return true
+	}
+	for _, v := range w.bigShared {
+		if len(x.g.EdgesBetween(u, v, algo.Both, 0)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // sourceSees returns the predicate graph.ViewNode takes for a stub whose

@@ -132,3 +132,57 @@ func TestUnownedRestrictedIsLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestGrantDegree: a grant adds to a viewer's degrees exactly the arcs it
+// shows, whether the shared node is small (its neighbours listed once per
+// query) or a hub beyond grantSmallDegree (tested pair by pair).
+func TestGrantDegree(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	w := func(n int, src graph.Source) graph.Node {
+		return graph.Node{Kind: graph.KindWallet, Key: "eth:0x" + fmt.Sprintf("%040x", n), Sources: []graph.Source{src}}
+	}
+	id := func(n int) string { return "wallet:eth:0x" + fmt.Sprintf("%040x", n) }
+	amber := graph.Source{Dataset: "a-intel", Agency: "a", Marking: graph.TLPAmber}
+	pub := graph.Source{Dataset: "chain"}
+	b := graph.Batch{Nodes: []graph.Node{w(1, amber), w(2, amber)}}
+	for i := range grantSmallDegree + 44 {
+		b.Nodes = append(b.Nodes, w(100+i, pub))
+		b.Edges = append(b.Edges, graph.Edge{Kind: graph.EdgeTransfer, From: id(1), To: id(100 + i), Key: fmt.Sprint("h", i), Sources: []graph.Source{pub}})
+	}
+	b.Edges = append(b.Edges, graph.Edge{Kind: graph.EdgeTransfer, From: id(2), To: id(100), Key: "s", Sources: []graph.Source{pub}})
+	if _, err := s.Write(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	grant := func(ids ...string) []visibility.Grant {
+		facts := map[string]struct{}{}
+		for _, i := range ids {
+			facts[i] = struct{}{}
+		}
+		return []visibility.Grant{{Owner: "a", Facts: facts}}
+	}
+	hubN := grantSmallDegree + 44
+	for _, c := range []struct {
+		name   string
+		grants []visibility.Grant
+		want   map[string]int // node → degree
+	}{
+		{"no grant", nil, map[string]int{id(100): 0, id(101): 0}},
+		{"the hub shared", grant(id(1)), map[string]int{id(1): hubN, id(100): 1, id(101): 1}},
+		{"the small node shared", grant(id(2)), map[string]int{id(2): 1, id(100): 1, id(101): 0}},
+		{"both", grant(id(1), id(2)), map[string]int{id(1): hubN, id(2): 1, id(100): 2, id(101): 1}},
+	} {
+		ctx := visibility.WithViewer(context.Background(), visibility.Viewer{Agency: "c", User: "u", Grants: c.grants})
+		top, release, err := s.Topology(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for node, want := range c.want {
+			hs, _ := top.Resolve(ctx, []string{node})
+			info, err := top.Describe(ctx, hs)
+			if err != nil || info[0].Degree != want {
+				t.Errorf("%s: degree of %s %+v %v, want %d", c.name, node, info, err, want)
+			}
+		}
+		release()
+	}
+}
