@@ -24,10 +24,9 @@ type seer struct {
 	// is seen by its class alone.
 	nShared map[uint32]string
 	eShared map[uint32]string
-	// granted holds the nodes where a grant may add arcs to what the
-	// viewer's classes show (shared nodes, their neighbours, the ends of
-	// shared edges), worked out at the first degree asked.
-	grantedAt map[uint32]bool
+	// extra counts, per node, the arcs a grant shows beyond the viewer's
+	// classes (grantExtra), worked out at the first degree asked.
+	extra     map[uint32]int
 	bigShared []uint32
 	arcs      []algo.Arc
 }
@@ -173,7 +172,7 @@ func (w *seer) granted() bool { return w != nil && len(w.nShared)+len(w.eShared)
 
 // degree returns the number of arc ends at u the viewer sees: the stored
 // degree for a pure node; for a mixed one, less the ends of pairs of
-// classes they do not see (or, with grants, a count of the arcs).
+// classes they do not see, plus what their grants show (grantExtra).
 func (w *seer) degree(x *index, u uint32) int {
 	d := x.g.Degree(u, algo.Both)
 	if w == nil {
@@ -183,41 +182,46 @@ func (w *seer) degree(x *index, u uint32) int {
 	if len(pairs) == 0 {
 		return d
 	}
-	if w.granted() && w.grantAt(u) {
-		d = 0
-		w.arcs = x.g.AppendArcs(w.arcs[:0], u, algo.Both, 0)
-		for _, a := range w.arcs {
-			if w.arc(a.Edge, a.Node) {
-				d++
-			}
-		}
-		return d
-	}
 	for k, c := range pairs {
 		if !w.view.SeesClass(uint32(k>>32)) || !w.view.SeesClass(uint32(k)) {
 			d -= int(c)
 		}
 	}
+	if w.granted() {
+		d += w.grantExtra(u)
+	}
 	return d
 }
 
-// grantSmallDegree bounds the degree of a shared node whose neighbours
-// grantAt lists once per query; a larger shared node (an exchange's hot
+// grantSmallDegree bounds the degree of a shared node whose arcs
+// grantExtra walks once per query; a larger shared node (an exchange's hot
 // wallet in a case) is tested pair by pair instead.
 const grantSmallDegree = 256
 
-// grantAt reports whether a grant may show arcs at u that the viewer's
-// classes do not: u is a shared node, an end of a shared edge, or a
-// neighbour of a shared node the viewer does not see by their own
-// standing. Worked out once per query for all but the big shared nodes.
-func (w *seer) grantAt(u uint32) bool {
+// grantExtra counts the arcs at u that the viewer sees through a grant
+// only: over a shared edge, or to a shared node their classes do not show.
+// Worked out once per query from the shared side, bounded by the cases and
+// their small nodes' degrees; shared hubs are tested against u alone.
+func (w *seer) grantExtra(u uint32) int {
 	x := w.x
-	if w.grantedAt == nil {
-		w.grantedAt = map[uint32]bool{}
+	own := func(e, other uint32) bool {
+		return w.view.SeesClass(x.vis.eclass[e]) && w.view.SeesClass(x.vis.nclass[other])
+	}
+	if w.extra == nil {
+		w.extra = map[uint32]int{}
+		add := func(at, e, other uint32) {
+			if !own(e, other) && w.arc(e, other) {
+				w.extra[at]++
+			}
+		}
+		for e := range w.eShared {
+			f, t, _ := x.g.Edge(e)
+			add(f, e, t)
+			add(t, e, f)
+		}
 		for v := range w.nShared {
-			w.grantedAt[v] = true
 			if w.view.SeesClass(x.vis.nclass[v]) {
-				continue // what it adds, its class shows already
+				continue // its arcs are counted by their classes already
 			}
 			if x.g.Degree(v, algo.Both) > grantSmallDegree {
 				w.bigShared = append(w.bigShared, v)
@@ -225,23 +229,21 @@ func (w *seer) grantAt(u uint32) bool {
 			}
 			w.arcs = x.g.AppendArcs(w.arcs[:0], v, algo.Both, 0)
 			for _, a := range w.arcs {
-				w.grantedAt[a.Node] = true
+				if _, shared := w.eShared[a.Edge]; !shared {
+					add(a.Node, a.Edge, v)
+				}
 			}
 		}
-		for e := range w.eShared {
-			f, t, _ := x.g.Edge(e)
-			w.grantedAt[f], w.grantedAt[t] = true, true
-		}
 	}
-	if w.grantedAt[u] {
-		return true
-	}
+	n := w.extra[u]
 	for _, v := range w.bigShared {
-		if len(x.g.EdgesBetween(u, v, algo.Both, 0)) > 0 {
-			return true
+		for _, e := range x.g.EdgesBetween(u, v, algo.Both, 0) {
+			if _, shared := w.eShared[e]; !shared && !own(e, v) && w.arc(e, v) {
+				n++
+			}
 		}
 	}
-	return false
+	return n
 }
 
 // sourceSees returns the predicate graph.ViewNode takes for a stub whose

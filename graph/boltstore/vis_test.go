@@ -149,7 +149,8 @@ func TestGrantDegree(t *testing.T) {
 		b.Nodes = append(b.Nodes, w(100+i, pub))
 		b.Edges = append(b.Edges, graph.Edge{Kind: graph.EdgeTransfer, From: id(1), To: id(100 + i), Key: fmt.Sprint("h", i), Sources: []graph.Source{pub}})
 	}
-	b.Edges = append(b.Edges, graph.Edge{Kind: graph.EdgeTransfer, From: id(2), To: id(100), Key: "s", Sources: []graph.Source{pub}})
+	b.Edges = append(b.Edges, graph.Edge{Kind: graph.EdgeTransfer, From: id(2), To: id(100), Key: "s", Sources: []graph.Source{pub}},
+		graph.Edge{Kind: graph.EdgeTransfer, From: id(100), To: id(101), Key: "x", Sources: []graph.Source{amber}})
 	if _, err := s.Write(context.Background(), b); err != nil {
 		t.Fatal(err)
 	}
@@ -170,6 +171,8 @@ func TestGrantDegree(t *testing.T) {
 		{"the hub shared", grant(id(1)), map[string]int{id(1): hubN, id(100): 1, id(101): 1}},
 		{"the small node shared", grant(id(2)), map[string]int{id(2): 1, id(100): 1, id(101): 0}},
 		{"both", grant(id(1), id(2)), map[string]int{id(1): hubN, id(2): 1, id(100): 2, id(101): 1}},
+		{"an edge shared", grant(graph.EdgeID(graph.EdgeTransfer, id(100), id(101), "x")), map[string]int{id(100): 1, id(101): 1, id(102): 0}},
+		{"an edge and its hub shared", grant(id(1), graph.EdgeID(graph.EdgeTransfer, id(100), id(101), "x")), map[string]int{id(1): hubN, id(100): 2, id(101): 2}},
 	} {
 		ctx := visibility.WithViewer(context.Background(), visibility.Viewer{Agency: "c", User: "u", Grants: c.grants})
 		top, release, err := s.Topology(ctx)
