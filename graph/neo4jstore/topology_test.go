@@ -15,9 +15,9 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/investigate"
-	"github.com/redthread-dev/redthread/graph/visibility"
 	"github.com/redthread-dev/redthread/graph/storetest"
 	"github.com/redthread-dev/redthread/graph/synth"
+	"github.com/redthread-dev/redthread/graph/visibility"
 )
 
 // The topology tests write one graph into Neo4j and into the embedded
