@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,12 +35,17 @@ type ImportWriter struct {
 	nodes  *csvTable
 	edges  *csvTable
 	closed bool
-	// restricted holds the hashes of the nodes whose last row is not
-	// public, mixed the IDs of those to mark vmix at Close (vis.go):
-	// what Write's statements read from the endpoints in Cypher.
-	restricted map[[2]uint64]bool
-	mixed      map[string]bool
+	// class holds the class strings of the nodes whose last row is not
+	// public, by hash, and vx the relationships marked vx (vis.go), by
+	// hash: what Write's statements read from the endpoints in Cypher;
+	// Close marks the nodes they touch vmix with their degree tables
+	// (visdeg.go).
+	class map[[2]uint64]string
+	vx    map[[2]uint64]vxEdge
 }
+
+// vxEdge is what the degree tables need of a vx relationship.
+type vxEdge struct{ from, to, class string }
 
 // Files of an import directory. importArgs holds the importer's options,
 // one per line, for picocli's @file expansion.
@@ -56,7 +62,7 @@ const (
 // as the property id.
 var (
 	nodeColumns = []string{"id:ID(Node)", ":LABEL", "kind", "label", "marking", "vpub:boolean", "vk:string[]", "vpart:boolean", "vmix:boolean",
-		"search_text", "search_tokens", "seen:long", "d"}
+		"vdp:string[]", "vdc:long[]", "search_text", "search_tokens", "seen:long", "d"}
 	edgeColumns = []string{":START_ID(Node)", ":END_ID(Node)", ":TYPE", "id", "marking", "vpub:boolean", "vk:string[]", "vpart:boolean", "vx:boolean",
 		"asset", "amount:double", "valueUSD:double", "time:datetime", "seen:long", "d"}
 )
@@ -72,7 +78,7 @@ func NewImportWriter(dir string) (*ImportWriter, error) {
 			return nil, fmt.Errorf("import directory %s already holds %s: choose an empty directory", dir, name)
 		}
 	}
-	w := &ImportWriter{dir: dir, restricted: map[[2]uint64]bool{}, mixed: map[string]bool{}}
+	w := &ImportWriter{dir: dir, class: map[[2]uint64]string{}, vx: map[[2]uint64]vxEdge{}}
 	var err error
 	if w.nodes, err = newCSVTable(filepath.Join(dir, importNodes), nodeColumns); err != nil {
 		return nil, err
@@ -130,9 +136,9 @@ func (w *ImportWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteRes
 			return graph.WriteResult{}, err
 		}
 		if h := w.nodes.hash(rec.ID); restricted(props) {
-			w.restricted[h] = true
+			w.class[h] = classString(props)
 		} else {
-			delete(w.restricted, h)
+			delete(w.class, h)
 		}
 	}
 	edges, edgeIdx, edgeRej := p.foldEdges()
@@ -171,9 +177,12 @@ func (w *ImportWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteRes
 			return graph.WriteResult{}, internal(err, "encode edge")
 		}
 		props[":START_ID(Node)"], props[":END_ID(Node)"], props[":TYPE"] = rec.From, rec.To, relTypes[rec.Kind]
-		if restricted(props) || w.restricted[w.nodes.hash(rec.From)] || w.restricted[w.nodes.hash(rec.To)] {
+		_, wasVX := w.vx[w.edges.hash(rec.ID)]
+		_, fromR := w.class[w.nodes.hash(rec.From)]
+		_, toR := w.class[w.nodes.hash(rec.To)]
+		if wasVX || restricted(props) || fromR || toR { // vx is never cleared, as in Write
 			props["vx"] = true
-			w.mixed[rec.From], w.mixed[rec.To] = true, true
+			w.vx[w.edges.hash(rec.ID)] = vxEdge{rec.From, rec.To, classString(props)}
 		}
 		if err := w.edges.put(rec.ID, props); err != nil {
 			return graph.WriteResult{}, err
@@ -229,15 +238,22 @@ func (w *ImportWriter) Close() error {
 	return nil
 }
 
-// markMixed rewrites the rows of the nodes with a restricted relationship
-// or neighbour with vmix set, in ID order (a deterministic file).
+// markMixed rewrites the rows of the nodes with a vx relationship with
+// vmix and their degree tables (visdeg.go), in ID order (a deterministic
+// file): the tables Write's statement computes, from the final classes.
 func (w *ImportWriter) markMixed() error {
-	ids := make([]string, 0, len(w.mixed))
-	for id := range w.mixed {
-		ids = append(ids, id)
+	pairs := map[string]map[string]int64{}
+	add := func(id, pair string) {
+		if pairs[id] == nil {
+			pairs[id] = map[string]int64{}
+		}
+		pairs[id][pair]++
 	}
-	slices.Sort(ids)
-	for _, id := range ids {
+	for _, e := range w.vx {
+		add(e.from, e.class+"#"+w.class[w.nodes.hash(e.to)])
+		add(e.to, e.class+"#"+w.class[w.nodes.hash(e.from)])
+	}
+	for _, id := range slices.Sorted(maps.Keys(pairs)) {
 		rec, err := w.nodes.lookup(id, func(m map[string]any) (any, error) { return decodeNode(m) })
 		if err != nil {
 			return err
@@ -247,7 +263,12 @@ func (w *ImportWriter) markMixed() error {
 		if err != nil {
 			return internal(err, "encode node")
 		}
-		props[":LABEL"], props["vmix"] = "Node;"+nodeLabels[n.Kind], true
+		ps := slices.Sorted(maps.Keys(pairs[id]))
+		cs := make([]int64, len(ps))
+		for i, p := range ps {
+			cs[i] = pairs[id][p]
+		}
+		props[":LABEL"], props["vmix"], props["vdp"], props["vdc"] = "Node;"+nodeLabels[n.Kind], true, ps, cs
 		if err := w.nodes.put(id, props); err != nil {
 			return err
 		}
@@ -367,6 +388,12 @@ func appendField(b []byte, v any, typ string) ([]byte, error) {
 		// The zone ID, not only the offset: Write stores Go's UTC times as
 		// datetimes in the zone UTC, and the rows must give the same values.
 		return append(v.UTC().AppendFormat(b, time.RFC3339Nano), "[UTC]"...), nil
+	case []int64:
+		var parts []string
+		for _, x := range v {
+			parts = append(parts, strconv.FormatInt(x, 10))
+		}
+		return appendQuoted(b, strings.Join(parts, string(arrayDelimiter))), nil
 	case []string:
 		for _, s := range v {
 			if strings.ContainsRune(s, arrayDelimiter) {
@@ -444,6 +471,16 @@ func readRow(r *bufio.Reader, columns []string) (map[string]any, error) {
 			m[name] = i
 		case "boolean":
 			m[name] = s == "true"
+		case "long[]":
+			var l []any
+			for _, x := range strings.Split(s, string(arrayDelimiter)) {
+				i, err := strconv.ParseInt(x, 10, 64)
+				if err != nil {
+					return nil, fmt.Errorf("column %s: %w", c, err)
+				}
+				l = append(l, i)
+			}
+			m[name] = l
 		case "double":
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {

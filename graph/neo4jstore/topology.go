@@ -28,6 +28,12 @@ func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), err
 	t := &topology{s: s, nodeH: map[string]uint32{}, edgeH: map[string]uint32{}, info: map[uint32]investigate.NodeInfo{}}
 	t.w = viewerOf(ctx)
 	t.q = topoStatements(t.w)
+	if len(t.w.sharedFacts()) > 0 {
+		err := s.read(ctx, "topology.grants", func(tx neo4j.ManagedTransaction) error { return t.w.withNear(ctx, tx) })
+		if err != nil {
+			return nil, nil, err
+		}
+	}
 	return t, func() {}, nil
 }
 

@@ -210,6 +210,11 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 			p.Nodes, p.Edges = []*graph.Node{ends[q.From]}, []*graph.Edge{}
 			return nil
 		}
+		if q.HubDegree > 0 {
+			if err := w.withNear(ctx, tx); err != nil {
+				return err
+			}
+		}
 		recs, err := run(ctx, tx, find, w.params(map[string]any{"from": q.From, "to": q.To, "hub": q.HubDegree}))
 		if err != nil {
 			return err
@@ -273,7 +278,13 @@ func pathWhere(w *viewer, hubs bool) string {
 		conds = append(conds, "all(x IN relationships(path) WHERE "+w.pred("x")+")", "all(x IN nodes(path) WHERE "+w.pred("x")+")")
 	}
 	if hubs {
-		conds = append(conds, "all(n IN nodes(path) WHERE n = a OR n = b OR "+w.degree("n")+" <= $hub)")
+		// A viewer's degree is at most everyone's: most nodes pass on
+		// the degree store alone.
+		deg := w.degree("n") + " <= $hub"
+		if w.filtered() {
+			deg = "COUNT { (n)-->() } + COUNT { (n)<--() } <= $hub OR " + deg
+		}
+		conds = append(conds, "all(n IN nodes(path) WHERE n = a OR n = b OR "+deg+")")
 	}
 	if len(conds) == 0 {
 		return ""

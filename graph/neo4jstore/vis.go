@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/visibility"
 )
@@ -92,6 +94,10 @@ type viewer struct {
 	v      visibility.Viewer
 	own    []any          // $vk
 	shared map[string]any // $vshared: fact ID → []any of key prefixes
+	// near ($vnear) lists the nodes whose degree a grant may change,
+	// counted directly; nearAll: every vmix node is (see visdeg.go).
+	near    []any
+	nearAll bool
 }
 
 // viewerOf returns the viewer ctx carries, compiled into parameters; nil
@@ -150,6 +156,14 @@ func carriedPrefixes(g visibility.Grant) []any {
 	return out
 }
 
+// sharedFacts is $vshared: empty for a trusted caller.
+func (w *viewer) sharedFacts() map[string]any {
+	if w == nil {
+		return nil
+	}
+	return w.shared
+}
+
 // signedOut reports a viewer who sees nothing.
 func (w *viewer) signedOut() bool { return w != nil && !w.v.SignedIn() }
 
@@ -169,6 +183,14 @@ func (w *viewer) pred(x string) string {
 		"any(p IN coalesce($vshared[" + x + ".id], []) WHERE k STARTS WITH p)))"
 }
 
+// ownPred is pred without the grants: what x's classes alone say.
+func (w *viewer) ownPred(x string) string {
+	if w == nil || w.signedOut() || len(w.shared) == 0 {
+		return w.pred(x)
+	}
+	return (&viewer{v: w.v, own: w.own}).pred(x)
+}
+
 // and joins pred of each variable with AND.
 func (w *viewer) and(xs ...string) string {
 	if w == nil {
@@ -183,9 +205,10 @@ func (w *viewer) and(xs ...string) string {
 
 // degree is the Cypher expression of node n's degree (edge ends, a
 // self-loop twice) as w sees it: from the degree store unless n has a
-// relationship some viewer does not see (vmix), then counted over the
-// visible relationships to visible neighbours. x and y name the
-// subqueries' variables.
+// relationship some viewer does not see (vmix); then the stored degree
+// less the ends of the pairs of classes w does not see (visdeg.go), or,
+// for a node next to a fact of w's grants or without a table, counted
+// over the visible relationships to visible neighbours.
 func (w *viewer) degree(n string) string {
 	all := "COUNT { (" + n + ")-->() } + COUNT { (" + n + ")<--() }"
 	if w == nil {
@@ -195,14 +218,47 @@ func (w *viewer) degree(n string) string {
 		return "0"
 	}
 	p := w.and("dx", "dy")
-	return "CASE WHEN " + n + ".vmix IS NULL THEN " + all + " ELSE COUNT { (" + n + ")-[dx]->(dy) WHERE " + p + " } + " +
-		"COUNT { (" + n + ")<-[dx]-(dy) WHERE " + p + " } END"
+	count := "COUNT { (" + n + ")-[dx]->(dy) WHERE " + p + " } + COUNT { (" + n + ")<-[dx]-(dy) WHERE " + p + " }"
+	exact := n + ".vdp IS NULL"
+	switch {
+	case w.nearAll:
+		exact = "true"
+	case len(w.shared) > 0:
+		exact += " OR " + n + ".id IN $vnear"
+	}
+	hidden := "reduce(s = 0, i IN range(0, size(" + n + ".vdp) - 1) | s + CASE WHEN all(c IN split(" + n + ".vdp[i], '#') " +
+		"WHERE c = '' OR any(k IN split(c, ',') WHERE k <> '' AND k IN $vk)) THEN 0 ELSE " + n + ".vdc[i] END)"
+	return "CASE WHEN " + n + ".vmix IS NULL THEN " + all + " WHEN " + exact + " THEN " + count + " ELSE " + all + " - " + hidden + " END"
 }
+
+// withNear fills w's near nodes when it has grants (visdeg.go).
+func (w *viewer) withNear(ctx context.Context, tx neo4j.ManagedTransaction) error {
+	if w == nil || len(w.shared) == 0 || w.near != nil || w.nearAll {
+		return nil
+	}
+	ids, all, err := near(ctx, tx, w, maxNear)
+	if err != nil {
+		return err
+	}
+	w.near, w.nearAll = ids, all
+	if w.near == nil {
+		w.near = []any{}
+	}
+	return nil
+}
+
+// maxNear bounds the nodes a viewer's grants put next to: past it, every
+// mixed node's degree is counted (correct, slower).
+const maxNear = 100_000
 
 // params adds w's parameters to p and returns p.
 func (w *viewer) params(p map[string]any) map[string]any {
 	if w != nil {
 		p["vk"], p["vshared"] = w.own, w.shared
+		p["vnear"] = w.near
+		if p["vnear"] == nil {
+			p["vnear"] = []any{}
+		}
 	}
 	return p
 }

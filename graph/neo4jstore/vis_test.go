@@ -12,6 +12,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/storetest"
+	"github.com/redthread-dev/redthread/graph/synth"
 	"github.com/redthread-dev/redthread/graph/visibility"
 )
 
@@ -122,7 +123,7 @@ func visState(ctx context.Context, t *testing.T, s *Store) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := s.read(ctx, "test", func(tx neo4j.ManagedTransaction) error {
-		recs, err := run(ctx, tx, "MATCH (n:Node) RETURN n.id AS id, [n.vpub, n.vk, n.vpart, n.vmix] AS v UNION ALL "+
+		recs, err := run(ctx, tx, "MATCH (n:Node) RETURN n.id AS id, [n.vpub, n.vk, n.vpart, n.vmix, n.vdp, n.vdc] AS v UNION ALL "+
 			"MATCH ()-[r]->() RETURN r.id AS id, [r.vpub, r.vk, r.vpart, r.vx] AS v", nil)
 		for _, r := range recs {
 			out[r.Values[0].(string)] = fmt.Sprint(r.Values[1])
@@ -147,11 +148,11 @@ func TestVisibilityMigratesOlderRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := visState(ctx, t, s)
-	if want[storetest.W(2)] != "[<nil> [A|fiu|] <nil> true]" || !strings.HasSuffix(want[graph.EdgeID(graph.EdgeTransfer, storetest.W(1), storetest.W(2), "k12")], " true]") {
+	if want[storetest.W(2)] != "[<nil> [A|fiu|] <nil> true [#] [1]]" || !strings.HasSuffix(want[graph.EdgeID(graph.EdgeTransfer, storetest.W(1), storetest.W(2), "k12")], " true]") {
 		t.Fatalf("written: %v", want)
 	}
 	for _, q := range []string{
-		"MATCH (n:Node) REMOVE n.vpub, n.vk, n.vpart, n.vmix",
+		"MATCH (n:Node) REMOVE n.vpub, n.vk, n.vpart, n.vmix, n.vdp, n.vdc",
 		"MATCH ()-[r]->() REMOVE r.vpub, r.vk, r.vpart, r.vx",
 		"MERGE (m:" + schemaLabel + " {name: 'graph'}) SET m.version = 2 REMOVE m.vis",
 	} {
@@ -204,7 +205,7 @@ func TestVisibilityNarrowedSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := visState(ctx, t, s)
-	if e13 := graph.EdgeID(graph.EdgeTransfer, storetest.W(1), storetest.W(3), "k13"); !strings.HasSuffix(st[e13], " true]") || !strings.HasSuffix(st[storetest.W(1)], " true]") {
+	if e13 := graph.EdgeID(graph.EdgeTransfer, storetest.W(1), storetest.W(3), "k13"); !strings.HasSuffix(st[e13], " true]") || !strings.Contains(st[storetest.W(1)], " true [") {
 		t.Fatalf("after narrowing: %v", st)
 	}
 	after, err := s.Stats(c)
@@ -224,4 +225,95 @@ func TestVisibilityNarrowedSource(t *testing.T) {
 	if err != nil || info[0].Degree != 0 {
 		t.Errorf("c's degree of the public wallet: %+v %v, want 0", info, err)
 	}
+}
+
+// TestViewerDegreeTable: a viewer's degree from the tables (visdeg.go)
+// equals the count of the relationships they see to nodes they see, for
+// every node of a marked graph and every viewer, after writes that add
+// marked records, narrow a public one and widen a restricted one.
+func TestViewerDegreeTable(t *testing.T) {
+	ctx := context.Background()
+	s := openEmpty(t, testConfig(t))
+	marks := []graph.Source{
+		{Dataset: "pub"}, {Dataset: "amber", Agency: "a", Marking: graph.TLPAmber},
+		{Dataset: "strict", Agency: "b", Marking: graph.TLPAmberStrict}, {Dataset: "red", Agency: "a", User: "ared", Marking: graph.TLPRed},
+	}
+	mark := func(id string, i int) []graph.Source {
+		h := 0
+		for _, c := range id {
+			h = h*31 + int(c)
+		}
+		src := marks[(h%7+7)%7%len(marks)]
+		src.Record = fmt.Sprint(i)
+		return []graph.Source{src}
+	}
+	var ids []string
+	for b := range synth.NewGen(5, 60, 400).Batches(200) {
+		for i := range b.Nodes {
+			id, _, _ := graph.NodeID(b.Nodes[i].Kind, b.Nodes[i].Key)
+			b.Nodes[i].Sources = mark(id, 0)
+			ids = append(ids, id)
+		}
+		for i := range b.Edges {
+			e := &b.Edges[i]
+			e.Sources = mark(graph.EdgeID(e.Kind, e.From, e.To, e.Key), 0)
+		}
+		if _, err := s.Write(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	viewers := []visibility.Viewer{{Agency: "a", User: "ua"}, {Agency: "a", User: "ared"}, {Agency: "b", User: "ub"}, {Agency: "c", User: "uc"}}
+	check := func(when string) {
+		t.Helper()
+		for _, v := range viewers {
+			w := viewerOf(visibility.WithViewer(ctx, v))
+			exact := &viewer{v: w.v, own: w.own, shared: w.shared, nearAll: true}
+			q := "MATCH (m:Node) RETURN m.id, " + w.degree("m") + ", " + exact.degree("m") + ", m.vmix IS NOT NULL"
+			mixed := 0
+			err := s.read(ctx, "test", func(tx neo4j.ManagedTransaction) error {
+				recs, err := run(ctx, tx, q, w.params(map[string]any{}))
+				for _, r := range recs {
+					if r.Values[1] != r.Values[2] {
+						t.Errorf("%s: viewer %s/%s, %s: degree %v from the table, %v counted", when, v.Agency, v.User, r.Values[0], r.Values[1], r.Values[2])
+					}
+					if r.Values[3] == true {
+						mixed++
+					}
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mixed == 0 {
+				t.Fatalf("%s: no mixed node: the test tests nothing", when)
+			}
+		}
+	}
+	check("written")
+	// Narrow a public node and widen a restricted one, with the same
+	// sources retrieved again later, and add a source to a third.
+	later := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	var change []graph.Node
+	for _, id := range ids[:40] {
+		n, err := s.Node(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := n.Sources[0]
+		src.RetrievedAt = later
+		// The same source (dataset, record, agency) under another
+		// marking: public to the home agency's AMBER, restricted to
+		// CLEAR.
+		if src.Marking == graph.TLPClear {
+			src.Marking = graph.TLPAmber
+		} else {
+			src.Marking = graph.TLPClear
+		}
+		change = append(change, graph.Node{Kind: n.Kind, Key: n.Key, Label: n.Label, Sources: []graph.Source{src}})
+	}
+	if _, err := s.Write(ctx, graph.Batch{Nodes: change}); err != nil {
+		t.Fatal(err)
+	}
+	check("after narrowing and widening")
 }

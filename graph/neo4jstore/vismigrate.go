@@ -17,7 +17,8 @@ import (
 // (keyset pages on the uniqueness constraints' indexes, migrateBatch at a
 // time, each page its own transaction), computes vpub, vk and vpart from
 // the sources in d for the records without them, then sets vx and vmix
-// from the endpoints, and finally marks the schema node vis. An
+// from the endpoints and the degree tables (visdeg.go), and finally marks
+// the schema node vis. An
 // interrupted migration resumes from the start on the next open (pages
 // already done cost a read). An empty database, and one made by the
 // offline importer (whose rows carry the properties), are marked without
@@ -61,6 +62,9 @@ func (s *Store) migrateVis(ctx context.Context) error {
 			return fmt.Errorf("neo4j visibility migration: %w", err)
 		}
 		e += c
+	}
+	if err := s.migrateDegrees(ctx); err != nil {
+		return fmt.Errorf("neo4j visibility migration: %w", err)
 	}
 	if err := s.autocommit(ctx, "MATCH (m:"+schemaLabel+" {name: 'graph'}) SET m.vis = true", nil); err != nil {
 		return fmt.Errorf("neo4j visibility migration: %w", err)
@@ -160,5 +164,40 @@ func (s *Store) migrateEdges(ctx context.Context, k graph.EdgeKind) (int, error)
 			return count, err
 		}
 		after, count = last, count+len(rows)
+	}
+}
+
+// migrateDegrees builds the degree tables of the vmix nodes (visdeg.go).
+func (s *Store) migrateDegrees(ctx context.Context) error {
+	after := ""
+	for {
+		var last string
+		err := s.write(ctx, "migrate.degrees", func(tx neo4j.ManagedTransaction) error {
+			last = ""
+			recs, err := run(ctx, tx, "MATCH (n:Node) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $n RETURN n.id, n.vmix IS NOT NULL",
+				map[string]any{"after": after, "n": migrateBatch})
+			if err != nil {
+				return err
+			}
+			var ids []any
+			for _, r := range recs {
+				last = r.Values[0].(string)
+				if r.Values[1] == true {
+					ids = append(ids, last)
+				}
+			}
+			if len(ids) == 0 {
+				return nil
+			}
+			res, err := tx.Run(ctx, recomputeDegrees, map[string]any{"ids": ids})
+			if err == nil {
+				_, err = res.Consume(ctx)
+			}
+			return err
+		})
+		if err != nil || last == "" {
+			return err
+		}
+		after = last
 	}
 }
