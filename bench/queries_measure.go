@@ -9,6 +9,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
+	"github.com/redthread-dev/redthread/graph/visibility"
 )
 
 // qrow is one measured operation of one system.
@@ -19,6 +20,7 @@ type qrow struct {
 	d      []time.Duration
 
 	found, truncated, timedOut, errs int
+	hidden                           int // NOT_FOUND for a viewer (-visibility), not timed
 
 	size     int    // sum over found answers of sizeOf
 	sizeOf   string // what size counts: hops, paths, sinks
@@ -64,41 +66,60 @@ type answer struct {
 // the answers; a query that hits the deadline counts as timed out with the
 // time it took.
 func measure(ctx context.Context, query, system, impl, sizeOf string, n int, timeout time.Duration, f func(ctx context.Context, i int) answer) *qrow {
-	r := &qrow{query: query, system: system, impl: impl, sizeOf: sizeOf, d: make([]time.Duration, 0, n)}
+	r := newRow(query, system, impl, sizeOf, n)
 	for i := range n {
 		if ctx.Err() != nil {
 			break // interrupted: the caller returns ctx.Err()
 		}
-		qctx, cancel := context.WithTimeout(ctx, timeout)
-		start := time.Now()
-		a := f(qctx, i)
-		r.d = append(r.d, time.Since(start))
-		cancel()
-		switch {
-		case a.err != nil && graph.ErrorCode(a.err) == graph.CodeTimeout:
-			r.timedOut++
-		case a.err != nil:
-			r.errs++
-			if r.firstErr == "" {
-				r.firstErr = a.err.Error()
-			}
-		default:
-			if a.found {
-				r.found++
-				r.size += a.size
-			}
-			if a.truncated {
-				r.truncated++
-			}
-			if a.hubbed {
-				r.hubbed++
-			}
+		r.run(ctx, timeout, i, f)
+	}
+	r.done()
+	return r
+}
+
+func newRow(query, system, impl, sizeOf string, n int) *qrow {
+	return &qrow{query: query, system: system, impl: impl, sizeOf: sizeOf, d: make([]time.Duration, 0, n)}
+}
+
+// run times f(i) under its own deadline and counts its answer.
+func (r *qrow) run(ctx context.Context, timeout time.Duration, i int, f func(ctx context.Context, i int) answer) {
+	qctx, cancel := context.WithTimeout(ctx, timeout)
+	start := time.Now()
+	a := f(qctx, i)
+	took := time.Since(start)
+	cancel()
+	if _, viewer := visibility.FromContext(ctx); viewer && graph.ErrorCode(a.err) == graph.CodeNotFound {
+		r.hidden++ // an endpoint the viewer does not see: counted apart
+		return
+	}
+	r.d = append(r.d, took)
+	switch {
+	case a.err != nil && graph.ErrorCode(a.err) == graph.CodeTimeout:
+		r.timedOut++
+	case a.err != nil:
+		r.errs++
+		if r.firstErr == "" {
+			r.firstErr = a.err.Error()
+		}
+	default:
+		if a.found {
+			r.found++
+			r.size += a.size
+		}
+		if a.truncated {
+			r.truncated++
+		}
+		if a.hubbed {
+			r.hubbed++
 		}
 	}
+}
+
+// done sorts the times and logs the row.
+func (r *qrow) done() {
 	slices.Sort(r.d)
 	fmt.Fprintf(os.Stderr, "bench: %s / %s: p50 %s p99 %s max %s, %d found, %d truncated, %d timed out, %d errors\n",
-		query, system, fmtDur(r.pct(50)), fmtDur(r.pct(99)), fmtDur(r.pct(100)), r.found, r.truncated, r.timedOut, r.errs)
-	return r
+		r.query, r.system, fmtDur(r.pct(50)), fmtDur(r.pct(99)), fmtDur(r.pct(100)), r.found, r.truncated, r.timedOut, r.errs)
 }
 
 // queryStore measures every query on one store: its native shortest path

@@ -108,3 +108,27 @@ func TestVisibilityRebuilt(t *testing.T) {
 		}
 	}
 }
+
+// TestUnownedRestrictedIsLocal: a restricted source without an agency,
+// loaded before agencies existed, is the home agency's: the demo analyst
+// of "local" sees it, another agency does not, in records, searches and
+// counts alike.
+func TestUnownedRestrictedIsLocal(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	n := graph.Node{Kind: graph.KindPerson, Key: "old-persona", Label: "Old Persona", Sources: []graph.Source{{Dataset: "legacy", Marking: graph.TLPAmber}}}
+	if _, err := s.Write(context.Background(), graph.Batch{Nodes: []graph.Node{n}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		agency string
+		want   int64
+	}{{visibility.HomeAgency, 1}, {"other", 0}} {
+		ctx := visibility.WithViewer(context.Background(), visibility.Viewer{Agency: c.agency, User: "u"})
+		_, err := s.Node(ctx, "person:old-persona")
+		st, _ := s.Stats(ctx)
+		res, _ := s.Search(ctx, graph.SearchQuery{Text: "old persona"})
+		if (err == nil) != (c.want == 1) || st.Nodes != c.want || int64(len(res.Hits)) != c.want {
+			t.Errorf("agency %s: node error %v, %d nodes counted, %d hits; want %d", c.agency, err, st.Nodes, len(res.Hits), c.want)
+		}
+	}
+}
