@@ -94,9 +94,10 @@ type viewer struct {
 	v      visibility.Viewer
 	own    []any          // $vk
 	shared map[string]any // $vshared: fact ID → []any of key prefixes
-	// near ($vnear) lists the nodes whose degree a grant may change,
-	// counted directly; nearAll: every vmix node is (see visdeg.go).
-	near    []any
+	// near ($vnear, a map to true for a lookup per node) holds the nodes
+	// whose degree a grant may change, counted directly; nearAll: every
+	// vmix node is (see visdeg.go).
+	near    map[string]any
 	nearAll bool
 }
 
@@ -224,7 +225,7 @@ func (w *viewer) degree(n string) string {
 	case w.nearAll:
 		exact = "true"
 	case len(w.shared) > 0:
-		exact += " OR " + n + ".id IN $vnear"
+		exact += " OR $vnear[" + n + ".id] IS NOT NULL"
 	}
 	hidden := "reduce(s = 0, i IN range(0, size(" + n + ".vdp) - 1) | s + CASE WHEN all(c IN split(" + n + ".vdp[i], '#') " +
 		"WHERE c = '' OR any(k IN split(c, ',') WHERE k <> '' AND k IN $vk)) THEN 0 ELSE " + n + ".vdc[i] END)"
@@ -240,9 +241,9 @@ func (w *viewer) withNear(ctx context.Context, tx neo4j.ManagedTransaction) erro
 	if err != nil {
 		return err
 	}
-	w.near, w.nearAll = ids, all
-	if w.near == nil {
-		w.near = []any{}
+	w.near, w.nearAll = make(map[string]any, len(ids)), all
+	for _, id := range ids {
+		w.near[id.(string)] = true
 	}
 	return nil
 }
@@ -256,8 +257,8 @@ func (w *viewer) params(p map[string]any) map[string]any {
 	if w != nil {
 		p["vk"], p["vshared"] = w.own, w.shared
 		p["vnear"] = w.near
-		if p["vnear"] == nil {
-			p["vnear"] = []any{}
+		if w.near == nil {
+			p["vnear"] = map[string]any{}
 		}
 	}
 	return p

@@ -248,6 +248,7 @@ func TestViewerDegreeTable(t *testing.T) {
 		return []graph.Source{src}
 	}
 	var ids []string
+	facts := map[string]struct{}{}
 	for b := range synth.NewGen(5, 60, 400).Batches(200) {
 		for i := range b.Nodes {
 			id, _, _ := graph.NodeID(b.Nodes[i].Kind, b.Nodes[i].Key)
@@ -257,12 +258,19 @@ func TestViewerDegreeTable(t *testing.T) {
 		for i := range b.Edges {
 			e := &b.Edges[i]
 			e.Sources = mark(graph.EdgeID(e.Kind, e.From, e.To, e.Key), 0)
+			if len(facts) < 40 {
+				facts[graph.EdgeID(e.Kind, e.From, e.To, e.Key)] = struct{}{}
+			}
 		}
 		if _, err := s.Write(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 	}
-	viewers := []visibility.Viewer{{Agency: "a", User: "ua"}, {Agency: "a", User: "ared"}, {Agency: "b", User: "ub"}, {Agency: "c", User: "uc"}}
+	for _, id := range ids[10:30] {
+		facts[id] = struct{}{}
+	}
+	viewers := []visibility.Viewer{{Agency: "a", User: "ua"}, {Agency: "a", User: "ared"}, {Agency: "b", User: "ub"}, {Agency: "c", User: "uc"},
+		{Agency: "c", User: "uc", Grants: []visibility.Grant{{Owner: "a", Cap: graph.TLPRed, Named: true, Facts: facts}}}}
 	check := func(when string) {
 		t.Helper()
 		for _, v := range viewers {
@@ -271,6 +279,9 @@ func TestViewerDegreeTable(t *testing.T) {
 			q := "MATCH (m:Node) RETURN m.id, " + w.degree("m") + ", " + exact.degree("m") + ", m.vmix IS NOT NULL"
 			mixed := 0
 			err := s.read(ctx, "test", func(tx neo4j.ManagedTransaction) error {
+				if err := w.withNear(ctx, tx); err != nil {
+					return err
+				}
 				recs, err := run(ctx, tx, q, w.params(map[string]any{}))
 				for _, r := range recs {
 					if r.Values[1] != r.Values[2] {
