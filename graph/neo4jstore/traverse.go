@@ -211,7 +211,7 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 			return nil
 		}
 		if q.HubDegree > 0 {
-			if err := w.withNear(ctx, tx); err != nil {
+			if err := w.withGrants(ctx, tx); err != nil {
 				return err
 			}
 		}
@@ -282,7 +282,7 @@ func pathWhere(w *viewer, hubs bool) string {
 		// the degree store alone.
 		deg := w.degree("n") + " <= $hub"
 		if w.filtered() {
-			deg = "COUNT { (n)-->() } + COUNT { (n)<--() } <= $hub OR " + deg
+			deg = "CASE WHEN COUNT { (n)-->() } + COUNT { (n)<--() } <= $hub THEN true ELSE " + deg + " END"
 		}
 		conds = append(conds, "all(n IN nodes(path) WHERE n = a OR n = b OR "+deg+")")
 	}

@@ -94,11 +94,11 @@ type viewer struct {
 	v      visibility.Viewer
 	own    []any          // $vk
 	shared map[string]any // $vshared: fact ID → []any of key prefixes
-	// near ($vnear, a map to true for a lookup per node) holds the nodes
-	// whose degree a grant may change, counted directly; nearAll: every
-	// vmix node is (see visdeg.go).
-	near    map[string]any
-	nearAll bool
+	// extra ($vextra) holds, per node, the relationship ends w sees
+	// only through a grant, which the degree tables leave out; extraAll:
+	// too many to list, every vmix node's degree is counted (visdeg.go).
+	extra    map[string]any
+	extraAll bool
 }
 
 // viewerOf returns the viewer ctx carries, compiled into parameters; nil
@@ -220,45 +220,43 @@ func (w *viewer) degree(n string) string {
 	}
 	p := w.and("dx", "dy")
 	count := "COUNT { (" + n + ")-[dx]->(dy) WHERE " + p + " } + COUNT { (" + n + ")<-[dx]-(dy) WHERE " + p + " }"
-	exact := n + ".vdp IS NULL"
+	exact, extra := n+".vdp IS NULL", ""
 	switch {
-	case w.nearAll:
+	case w.extraAll:
 		exact = "true"
 	case len(w.shared) > 0:
-		exact += " OR $vnear[" + n + ".id] IS NOT NULL"
+		extra = " + coalesce($vextra[" + n + ".id], 0)"
 	}
 	hidden := "reduce(s = 0, i IN range(0, size(" + n + ".vdp) - 1) | s + CASE WHEN all(c IN split(" + n + ".vdp[i], '#') " +
 		"WHERE c = '' OR any(k IN split(c, ',') WHERE k <> '' AND k IN $vk)) THEN 0 ELSE " + n + ".vdc[i] END)"
-	return "CASE WHEN " + n + ".vmix IS NULL THEN " + all + " WHEN " + exact + " THEN " + count + " ELSE " + all + " - " + hidden + " END"
+	return "CASE WHEN " + n + ".vmix IS NULL THEN " + all + " WHEN " + exact + " THEN " + count + " ELSE " + all + " - " + hidden + extra + " END"
 }
 
-// withNear fills w's near nodes when it has grants (visdeg.go).
-func (w *viewer) withNear(ctx context.Context, tx neo4j.ManagedTransaction) error {
-	if w == nil || len(w.shared) == 0 || w.near != nil || w.nearAll {
+// withGrants fills w's degree corrections for its grants (visdeg.go).
+func (w *viewer) withGrants(ctx context.Context, tx neo4j.ManagedTransaction) error {
+	if w == nil || len(w.shared) == 0 || w.extra != nil || w.extraAll {
 		return nil
 	}
-	ids, all, err := near(ctx, tx, w, maxNear)
+	extra, all, err := extraEnds(ctx, tx, w, maxGrantEdges)
 	if err != nil {
 		return err
 	}
-	w.near, w.nearAll = make(map[string]any, len(ids)), all
-	for _, id := range ids {
-		w.near[id.(string)] = true
-	}
+	w.extra, w.extraAll = extra, all
 	return nil
 }
 
-// maxNear bounds the nodes a viewer's grants put next to: past it, every
-// mixed node's degree is counted (correct, slower).
-const maxNear = 100_000
+// maxGrantEdges bounds the relationships of a viewer's shared nodes read
+// for the degree corrections: past it, every mixed node's degree is
+// counted (correct, slower).
+const maxGrantEdges = 100_000
 
 // params adds w's parameters to p and returns p.
 func (w *viewer) params(p map[string]any) map[string]any {
 	if w != nil {
 		p["vk"], p["vshared"] = w.own, w.shared
-		p["vnear"] = w.near
-		if w.near == nil {
-			p["vnear"] = map[string]any{}
+		p["vextra"] = w.extra
+		if w.extra == nil {
+			p["vextra"] = map[string]any{}
 		}
 	}
 	return p

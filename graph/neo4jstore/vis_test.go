@@ -22,7 +22,7 @@ func explain(ctx context.Context, t *testing.T, s *Store, q string, params map[s
 	var plan []string
 	err := s.read(ctx, "test", func(tx neo4j.ManagedTransaction) error {
 		plan = nil
-		res, err := tx.Run(ctx, "CYPHER replan=force EXPLAIN "+q, params)
+		res, err := tx.Run(ctx, "CYPHER replan=force EXPLAIN "+strings.TrimPrefix(q, "PROFILE "), params)
 		if err != nil {
 			return err
 		}
@@ -275,11 +275,11 @@ func TestViewerDegreeTable(t *testing.T) {
 		t.Helper()
 		for _, v := range viewers {
 			w := viewerOf(visibility.WithViewer(ctx, v))
-			exact := &viewer{v: w.v, own: w.own, shared: w.shared, nearAll: true}
+			exact := &viewer{v: w.v, own: w.own, shared: w.shared, extraAll: true}
 			q := "MATCH (m:Node) RETURN m.id, " + w.degree("m") + ", " + exact.degree("m") + ", m.vmix IS NOT NULL"
 			mixed := 0
 			err := s.read(ctx, "test", func(tx neo4j.ManagedTransaction) error {
-				if err := w.withNear(ctx, tx); err != nil {
+				if err := w.withGrants(ctx, tx); err != nil {
 					return err
 				}
 				recs, err := run(ctx, tx, q, w.params(map[string]any{}))

@@ -109,57 +109,59 @@ func classChanged(a, b map[string]any) bool {
 	return restricted(a) != restricted(b) || classString(a) != classString(b)
 }
 
-// near returns the IDs of the nodes whose degree a grant of w may change
-// (the ends of the edges its cases hold, the nodes they hold and the
-// neighbours of those the viewer does not see by their own standing), to
-// be counted directly; all reports that there are too many to list (then
-// every vmix node is counted directly).
-func near(ctx context.Context, tx neo4j.ManagedTransaction, w *viewer, limit int) (ids []any, all bool, err error) {
-	set := map[string]bool{}
+// extraEnds returns, per node, the ends of relationships that w sees only
+// through a grant (the relationship or its other end is carried, not seen
+// by w's own standing): what the table, which knows classes and not
+// grants, leaves out of w's degree. Such a relationship is in a shared
+// case or touches a node that is; both are read from the case's side. all
+// reports that the shared nodes have more than limit relationships (then
+// every vmix node's degree is counted).
+func extraEnds(ctx context.Context, tx neo4j.ManagedTransaction, w *viewer, limit int) (map[string]any, bool, error) {
+	byKind := map[string][]any{}
 	var nodes []any
 	for f := range w.shared {
-		if _, ok := edgeKindOfID(f); ok {
-			for _, id := range edgeEnds(f) {
-				set[id] = true
-			}
-			continue
+		if k, ok := edgeKindOfID(f); ok {
+			byKind[relTypes[k]] = append(byKind[relTypes[k]], f)
+		} else {
+			nodes = append(nodes, f)
 		}
-		set[f] = true
-		nodes = append(nodes, f)
 	}
-	if len(nodes) > 0 {
-		recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (s:Node {id: id}) WHERE NOT "+w.ownPred("s")+" MATCH (s)--(x) "+
-			"WITH DISTINCT x.id AS x LIMIT $max RETURN x", w.params(map[string]any{"ids": nodes, "max": limit + 1}))
+	flags := " WITH x, startNode(x) AS a, endNode(x) AS b RETURN elementId(x), a.id, b.id, " +
+		w.pred("x") + ", " + w.pred("a") + ", " + w.pred("b") + ", " + w.ownPred("x") + ", " + w.ownPred("a") + ", " + w.ownPred("b")
+	queries := []string{"UNWIND $ids AS id MATCH (m:Node {id: id}) WHERE NOT " + w.ownPred("m") + " MATCH (m)-[x]-() WITH DISTINCT x LIMIT $max" + flags}
+	params := []map[string]any{{"ids": nodes, "max": limit + 1}}
+	for _, t := range slices.Sorted(maps.Keys(byKind)) {
+		queries = append(queries, "UNWIND $ids AS id MATCH ()-[x:"+t+" {id: id}]->()"+flags)
+		params = append(params, map[string]any{"ids": byKind[t]})
+	}
+	seen := map[string]bool{}
+	extra := map[string]any{}
+	for i, q := range queries {
+		recs, err := run(ctx, tx, q, w.params(params[i]))
 		if err != nil {
 			return nil, false, err
 		}
-		if len(recs) > limit {
+		if i == 0 && len(recs) > limit {
 			return nil, true, nil
 		}
 		for _, r := range recs {
-			set[r.Values[0].(string)] = true
+			v := r.Values
+			if seen[v[0].(string)] {
+				continue
+			}
+			seen[v[0].(string)] = true
+			a, b := v[1].(string), v[2].(string)
+			see := func(x, other int) bool { return v[x] == true && v[other] == true }
+			own := func(x, other int) bool { return v[x] == true && v[other] == true }
+			if see(3, 5) && !own(6, 8) { // a's end: the relationship and b
+				extra[a] = asInt(extra[a]) + 1
+			}
+			if see(3, 4) && !own(6, 7) { // b's end
+				extra[b] = asInt(extra[b]) + 1
+			}
 		}
 	}
-	for _, id := range slices.Sorted(maps.Keys(set)) {
-		ids = append(ids, id)
-	}
-	return ids, false, nil
-}
-
-// edgeEnds returns the endpoint IDs an edge ID ("from>KIND>to#key") may
-// name: node IDs never contain '>', but a node ID may contain '#', so every
-// reading of the tail is a candidate (a node too many is only counted
-// directly).
-func edgeEnds(id string) []string {
-	from, rest, _ := strings.Cut(id, ">")
-	_, rest, _ = strings.Cut(rest, ">")
-	out := []string{from, rest}
-	for i := range len(rest) {
-		if rest[i] == '#' {
-			out = append(out, rest[:i])
-		}
-	}
-	return out
+	return extra, false, nil
 }
 
 // visPropsOf is visProps returning p.
