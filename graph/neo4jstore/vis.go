@@ -207,9 +207,10 @@ func (w *viewer) and(xs ...string) string {
 // degree is the Cypher expression of node n's degree (edge ends, a
 // self-loop twice) as w sees it: from the degree store unless n has a
 // relationship some viewer does not see (vmix); then the stored degree
-// less the ends of the pairs of classes w does not see (visdeg.go), or,
-// for a node next to a fact of w's grants or without a table, counted
-// over the visible relationships to visible neighbours.
+// less the ends of the pairs of classes w does not see (visdeg.go) plus
+// those w sees only through a grant (withGrants must have run), or, for a
+// node without a table, counted over the visible relationships to
+// visible neighbours.
 func (w *viewer) degree(n string) string {
 	all := "COUNT { (" + n + ")-->() } + COUNT { (" + n + ")<--() }"
 	if w == nil {
