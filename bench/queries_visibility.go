@@ -8,8 +8,8 @@ package main
 // four viewers see it: nobody in particular (a trusted caller, unfiltered:
 // the reference), a user of a, a user of c (CLEAR only), and c with a
 // grant of a 500-fact case from a. Pairs whose endpoints the viewer does
-// not see are answered NOT_FOUND and counted apart. Embedded store only:
-// Neo4j's filter is measured by its own part.
+// not see are answered NOT_FOUND and counted apart. The embedded store here;
+// Neo4j's side, unless -neo4j=false: queries_visibility_neo4j.go.
 
 import (
 	"context"
@@ -189,7 +189,10 @@ func runVisibility(ctx context.Context, out io.Writer, c config, dir string, gen
 	fmt.Fprintf(out, "graph: synth.NewGen(seed %d, %d wallets, %d transfers), marked: 10%% of transfers and 2%% of wallets AMBER of a, 1%% of transfers AMBER+STRICT of b, 0.1%% RED to a user of a\n",
 		c.seed, gen.Wallets(), c.transfers)
 	fmt.Fprintf(out, "queries: %d random wallet pairs (seed %d), deadline %s; machine %s/%s, %d CPUs, %s\n\n", c.queries, c.seed, c.q.timeout, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-	return printVisibility(out, r, rows)
+	if err := printVisibility(out, r, rows); err != nil || !c.neo4j {
+		return err
+	}
+	return runVisibilityNeo4j(ctx, out, c, dir, gen, want, viewers, pairs) // queries_visibility_neo4j.go
 }
 
 // visQuery is one of the queries of §8.

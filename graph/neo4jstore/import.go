@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,7 +35,17 @@ type ImportWriter struct {
 	nodes  *csvTable
 	edges  *csvTable
 	closed bool
+	// class holds the class strings of the nodes whose last row is not
+	// public, by hash, and vx the relationships marked vx (vis.go), by
+	// hash: what Write's statements read from the endpoints in Cypher;
+	// Close marks the nodes they touch vmix with their degree tables
+	// (visdeg.go).
+	class map[[2]uint64]string
+	vx    map[[2]uint64]vxEdge
 }
+
+// vxEdge is what the degree tables need of a vx relationship.
+type vxEdge struct{ from, to, class string }
 
 // Files of an import directory. importArgs holds the importer's options,
 // one per line, for picocli's @file expansion.
@@ -50,8 +61,10 @@ const (
 // property. IDs share one ID space, Node, which the id column also stores
 // as the property id.
 var (
-	nodeColumns = []string{"id:ID(Node)", ":LABEL", "kind", "label", "marking", "agencies:string[]", "search_text", "search_tokens", "seen:long", "d"}
-	edgeColumns = []string{":START_ID(Node)", ":END_ID(Node)", ":TYPE", "id", "marking", "agencies:string[]", "asset", "amount:double", "valueUSD:double", "time:datetime", "seen:long", "d"}
+	nodeColumns = []string{"id:ID(Node)", ":LABEL", "kind", "label", "marking", "vpub:boolean", "vk:string[]", "vpart:boolean", "vmix:boolean",
+		"vdp:string[]", "vdc:long[]", "search_text", "search_tokens", "seen:long", "d"}
+	edgeColumns = []string{":START_ID(Node)", ":END_ID(Node)", ":TYPE", "id", "marking", "vpub:boolean", "vk:string[]", "vpart:boolean", "vx:boolean",
+		"asset", "amount:double", "valueUSD:double", "time:datetime", "seen:long", "d"}
 )
 
 // NewImportWriter creates the CSV files in dir, which must not hold an
@@ -65,7 +78,7 @@ func NewImportWriter(dir string) (*ImportWriter, error) {
 			return nil, fmt.Errorf("import directory %s already holds %s: choose an empty directory", dir, name)
 		}
 	}
-	w := &ImportWriter{dir: dir}
+	w := &ImportWriter{dir: dir, class: map[[2]uint64]string{}, vx: map[[2]uint64]vxEdge{}}
 	var err error
 	if w.nodes, err = newCSVTable(filepath.Join(dir, importNodes), nodeColumns); err != nil {
 		return nil, err
@@ -122,6 +135,11 @@ func (w *ImportWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteRes
 		if err := w.nodes.put(rec.ID, props); err != nil {
 			return graph.WriteResult{}, err
 		}
+		if h := w.nodes.hash(rec.ID); restricted(props) {
+			w.class[h] = classString(props)
+		} else {
+			delete(w.class, h)
+		}
 	}
 	edges, edgeIdx, edgeRej := p.foldEdges()
 	for j, e := range edges {
@@ -159,6 +177,13 @@ func (w *ImportWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteRes
 			return graph.WriteResult{}, internal(err, "encode edge")
 		}
 		props[":START_ID(Node)"], props[":END_ID(Node)"], props[":TYPE"] = rec.From, rec.To, relTypes[rec.Kind]
+		_, wasVX := w.vx[w.edges.hash(rec.ID)]
+		_, fromR := w.class[w.nodes.hash(rec.From)]
+		_, toR := w.class[w.nodes.hash(rec.To)]
+		if wasVX || restricted(props) || fromR || toR { // vx is never cleared, as in Write
+			props["vx"] = true
+			w.vx[w.edges.hash(rec.ID)] = vxEdge{rec.From, rec.To, classString(props)}
+		}
 		if err := w.edges.put(rec.ID, props); err != nil {
 			return graph.WriteResult{}, err
 		}
@@ -184,12 +209,15 @@ func (w *ImportWriter) Close() error {
 		return nil
 	}
 	w.closed = true
+	if err := w.markMixed(); err != nil {
+		return err
+	}
 	errN := w.nodes.finish()
 	errE := w.edges.finish()
 	if err := errors.Join(errN, errE); err != nil {
 		return err
 	}
-	schema := fmt.Sprintf("name:ID(%s),version:long,:LABEL\n\"graph\",%d,%s\n", schemaLabel, schemaVersion, schemaLabel)
+	schema := fmt.Sprintf("name:ID(%s),version:long,vis:boolean,:LABEL\n\"graph\",%d,true,%s\n", schemaLabel, schemaVersion, schemaLabel)
 	if err := os.WriteFile(filepath.Join(w.dir, importSchema), []byte(schema), 0o644); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
@@ -210,7 +238,46 @@ func (w *ImportWriter) Close() error {
 	return nil
 }
 
-// arrayDelimiter separates the items of a list property (agencies).
+// markMixed rewrites the rows of the nodes with a vx relationship with
+// vmix and their degree tables (visdeg.go), in ID order (a deterministic
+// file): the tables Write's statement computes, from the final classes.
+func (w *ImportWriter) markMixed() error {
+	pairs := map[string]map[string]int64{}
+	add := func(id, pair string) {
+		if pairs[id] == nil {
+			pairs[id] = map[string]int64{}
+		}
+		pairs[id][pair]++
+	}
+	for _, e := range w.vx {
+		add(e.from, e.class+"#"+w.class[w.nodes.hash(e.to)])
+		add(e.to, e.class+"#"+w.class[w.nodes.hash(e.from)])
+	}
+	for _, id := range slices.Sorted(maps.Keys(pairs)) {
+		rec, err := w.nodes.lookup(id, func(m map[string]any) (any, error) { return decodeNode(m) })
+		if err != nil {
+			return err
+		}
+		n := rec.(*graph.Node)
+		props, err := nodeProps(n)
+		if err != nil {
+			return internal(err, "encode node")
+		}
+		ps := slices.Sorted(maps.Keys(pairs[id]))
+		cs := make([]int64, len(ps))
+		for i, p := range ps {
+			cs[i] = pairs[id][p]
+		}
+		props[":LABEL"], props["vmix"], props["vdp"], props["vdc"] = "Node;"+nodeLabels[n.Kind], true, ps, cs
+		if err := w.nodes.put(id, props); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// arrayDelimiter separates the items of a list property (vk; visKey
+// escapes it).
 const arrayDelimiter = ';'
 
 // csvTable is one CSV file of rows keyed by record ID.
@@ -315,10 +382,18 @@ func appendField(b []byte, v any, typ string) ([]byte, error) {
 		return strconv.AppendFloat(b, v, 'g', -1, 64), nil
 	case int64:
 		return strconv.AppendInt(b, v, 10), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
 	case time.Time:
 		// The zone ID, not only the offset: Write stores Go's UTC times as
 		// datetimes in the zone UTC, and the rows must give the same values.
 		return append(v.UTC().AppendFormat(b, time.RFC3339Nano), "[UTC]"...), nil
+	case []int64:
+		var parts []string
+		for _, x := range v {
+			parts = append(parts, strconv.FormatInt(x, 10))
+		}
+		return appendQuoted(b, strings.Join(parts, string(arrayDelimiter))), nil
 	case []string:
 		for _, s := range v {
 			if strings.ContainsRune(s, arrayDelimiter) {
@@ -394,6 +469,18 @@ func readRow(r *bufio.Reader, columns []string) (map[string]any, error) {
 				return nil, fmt.Errorf("column %s: %w", c, err)
 			}
 			m[name] = i
+		case "boolean":
+			m[name] = s == "true"
+		case "long[]":
+			var l []any
+			for _, x := range strings.Split(s, string(arrayDelimiter)) {
+				i, err := strconv.ParseInt(x, 10, 64)
+				if err != nil {
+					return nil, fmt.Errorf("column %s: %w", c, err)
+				}
+				l = append(l, i)
+			}
+			m[name] = l
 		case "double":
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {

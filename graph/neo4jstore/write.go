@@ -177,6 +177,11 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 	if err != nil {
 		return res, err
 	}
+	ew.deg.add(nw.changed...)
+	ew.deg.changed = nw.changed
+	if err := ew.deg.run(ctx, tx); err != nil {
+		return res, err
+	}
 	edgeRej = append(edgeRej, rej...)
 	if err := writePrices(ctx, tx, p.prices, &res); err != nil {
 		return res, err
@@ -266,6 +271,11 @@ func mergeStored[R any](rec, old *R, ok bool, merge func(old, rec *R) (*R, error
 type nodeWrites struct {
 	create map[graph.NodeKind][]any
 	update []any
+	// restrict holds the IDs of updated nodes that were public and no
+	// longer are (a source retrieved again under a stricter marking):
+	// their relationships become vx and their neighbours vmix (vis.go).
+	restrict []any
+	changed  []string // nodes whose class changed (visdeg.go)
 }
 
 // classifyNodes merges nodes into their stored versions and sorts them
@@ -289,6 +299,14 @@ func classifyNodes(nodes []*graph.Node, stored map[string]*graph.Node, res *grap
 		if ok {
 			w.update = append(w.update, row)
 			res.NodesUpdated++
+			old := map[string]any{}
+			visProps(old, stored[n.ID].Sources)
+			if restricted(row) && !restricted(old) {
+				w.restrict = append(w.restrict, n.ID)
+			}
+			if classChanged(old, row) {
+				w.changed = append(w.changed, n.ID)
+			}
 		} else {
 			w.create[n.Kind] = append(w.create[n.Kind], row)
 			res.NodesCreated++
@@ -313,6 +331,12 @@ func (w nodeWrites) write(ctx context.Context, tx neo4j.ManagedTransaction) erro
 			return err
 		}
 	}
+	if len(w.restrict) > 0 {
+		q := "UNWIND $rows AS id MATCH (n:Node {id: id})-[r]-(m) SET r.vx = true, n.vmix = true, m.vmix = true"
+		if err := exec(ctx, tx, q, w.restrict, -1, nil); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -323,6 +347,7 @@ type edgeWrites struct {
 	create  map[graph.EdgeKind][]any
 	createJ map[graph.EdgeKind][]int
 	update  map[graph.EdgeKind][]any
+	deg     degreeWork // ends whose degree table may change (visdeg.go)
 }
 
 // classifyEdges merges edges into their stored versions and sorts them
@@ -346,6 +371,9 @@ func classifyEdges(edges []*graph.Edge, stored map[string]*graph.Edge, res *grap
 		if ok {
 			w.update[e.Kind] = append(w.update[e.Kind], props)
 			res.EdgesUpdated++
+			if ov := map[string]any{}; classChanged(props, visPropsOf(ov, old.Sources)) {
+				w.deg.add(e.From, e.To)
+			}
 		} else {
 			props["from"], props["to"] = e.From, e.To
 			w.create[e.Kind] = append(w.create[e.Kind], props)
@@ -359,11 +387,11 @@ func classifyEdges(edges []*graph.Edge, stored map[string]*graph.Edge, res *grap
 // write creates then updates the edges of each type, type after type, and
 // returns the rejections of the edges it could not create for a missing
 // endpoint, uncounting them from res.
-func (w edgeWrites) write(ctx context.Context, tx neo4j.ManagedTransaction, edges []*graph.Edge, edgeIdx [][]int, res *graph.WriteResult) ([]graph.Rejection, error) {
+func (w *edgeWrites) write(ctx context.Context, tx neo4j.ManagedTransaction, edges []*graph.Edge, edgeIdx [][]int, res *graph.WriteResult) ([]graph.Rejection, error) {
 	var rej []graph.Rejection
 	for _, k := range graph.EdgeKinds() {
 		if rows := w.create[k]; len(rows) > 0 {
-			r, err := createEdges(ctx, tx, k, rows, edges, w.createJ[k], edgeIdx)
+			r, err := createEdges(ctx, tx, k, rows, edges, w.createJ[k], edgeIdx, &w.deg)
 			if err != nil {
 				return nil, err
 			}
@@ -373,7 +401,10 @@ func (w edgeWrites) write(ctx context.Context, tx neo4j.ManagedTransaction, edge
 			}
 		}
 		if rows := w.update[k]; len(rows) > 0 {
-			q := fmt.Sprintf("UNWIND $rows AS row MATCH ()-[r:%s {id: row.id}]->() SET %s, %s", relTypes[k], propSets("r", edgeKeys[1:]), propNulls("r", legacyEdgeKeys))
+			// A relationship that becomes restricted becomes vx (vis.go).
+			q := fmt.Sprintf("UNWIND $rows AS row MATCH (a)-[r:%s {id: row.id}]->(b) SET %s, %s "+
+				"FOREACH (_ IN CASE WHEN row.vpub IS NULL AND r.vx IS NULL THEN [1] ELSE [] END | SET r.vx = true, a.vmix = true, b.vmix = true)",
+				relTypes[k], propSets("r", edgeKeys[1:]), propNulls("r", legacyEdgeKeys))
 			if err := exec(ctx, tx, q, rows, -1, nil); err != nil {
 				return nil, err
 			}
@@ -385,12 +416,17 @@ func (w edgeWrites) write(ctx context.Context, tx neo4j.ManagedTransaction, edge
 // createEdges creates the edges of kind k whose rows are rows and which
 // are edges[js]; it returns the rejections of those with a missing
 // endpoint, one slice per edge (see danglingEdges).
-func createEdges(ctx context.Context, tx neo4j.ManagedTransaction, k graph.EdgeKind, rows []any, edges []*graph.Edge, js []int, edgeIdx [][]int) ([][]graph.Rejection, error) {
+func createEdges(ctx context.Context, tx neo4j.ManagedTransaction, k graph.EdgeKind, rows []any, edges []*graph.Edge, js []int, edgeIdx [][]int, deg *degreeWork) ([][]graph.Rejection, error) {
 	// MATCH drops the rows whose endpoints are missing: an edge stored
 	// already has both, and so do edges whose endpoints are nodes of this
 	// batch (written before).
-	q := fmt.Sprintf("UNWIND $rows AS row MATCH (a:Node {id: row.from}) MATCH (b:Node {id: row.to}) CREATE (a)-[r:%s {%s}]->(b)", relTypes[k], propMap(edgeKeys))
-	got, err := execCount(ctx, tx, q, rows, func(c neo4j.Counters) int { return c.RelationshipsCreated() })
+	// An edge that is restricted or touches a restricted node is vx, and
+	// makes its endpoints vmix (vis.go): a record without vpub is
+	// restricted, or of an older schema (the same, conservatively).
+	q := fmt.Sprintf("UNWIND $rows AS row MATCH (a:Node {id: row.from}) MATCH (b:Node {id: row.to}) CREATE (a)-[r:%s {%s}]->(b) "+
+		"WITH a, r, b WHERE r.vpub IS NULL OR a.vpub IS NULL OR b.vpub IS NULL SET r.vx = true, a.vmix = true, b.vmix = true RETURN a.id, b.id",
+		relTypes[k], propMap(edgeKeys))
+	got, err := execEnds(ctx, tx, q, rows, deg)
 	if err != nil {
 		return nil, err
 	}
@@ -482,20 +518,6 @@ func propNulls(v string, keys []string) string {
 		parts[i] = v + "." + k + " = null"
 	}
 	return strings.Join(parts, ", ")
-}
-
-// execCount runs a write statement over rows and returns the number of
-// entities it created, as counted by created.
-func execCount(ctx context.Context, tx neo4j.ManagedTransaction, cypher string, rows []any, created func(neo4j.Counters) int) (int, error) {
-	res, err := tx.Run(ctx, cypher, map[string]any{"rows": rows})
-	if err != nil {
-		return 0, err
-	}
-	sum, err := res.Consume(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return created(sum.Counters()), nil
 }
 
 // exec runs a write statement over rows; when want >= 0 it checks that
