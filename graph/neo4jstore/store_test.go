@@ -16,6 +16,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
+	"github.com/redthread-dev/redthread/graph/neo4jstore/neo4jtest"
 	"github.com/redthread-dev/redthread/graph/storetest"
 )
 
@@ -26,15 +27,8 @@ import (
 // test fails, unless REDTHREAD_SKIP_NEO4J=1 asks explicitly for a skip.
 func testConfig(tb testing.TB) Config {
 	tb.Helper()
-	uri := os.Getenv("NEO4J_URI")
-	if uri == "" {
-		if os.Getenv("REDTHREAD_SKIP_NEO4J") == "1" {
-			tb.Skip("REDTHREAD_SKIP_NEO4J=1: Neo4j tests skipped")
-		}
-		tb.Fatal("NEO4J_URI is not set: these tests need a real Neo4j 5. Start one with `make neo4j` " +
-			"(or scripts/neo4j.sh start) and export the NEO4J_URI it prints (also in .neo4j/env); " +
-			"set REDTHREAD_SKIP_NEO4J=1 to skip them deliberately")
-	}
+	// These tests empty the database: nobody else's test may run meanwhile.
+	uri := neo4jtest.Exclusive(tb)
 	return Config{URI: uri, User: os.Getenv("NEO4J_USER"), Password: os.Getenv("NEO4J_PASSWORD"), ConnectTimeout: 10 * time.Second}
 }
 

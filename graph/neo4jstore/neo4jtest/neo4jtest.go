@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -41,24 +42,58 @@ func Shared(tb testing.TB) string { return lock(tb, syscall.LOCK_SH) }
 // empty it or count everything in it. It returns the URI.
 func Exclusive(tb testing.TB) string { return lock(tb, syscall.LOCK_EX) }
 
+// held is this process's hold on one lock file. Locks are per process
+// (flock's are per open file, so two holds in one process would wait for
+// each other): tests and subtests of one package share the hold, counted.
+type held struct {
+	f     *os.File
+	how   int
+	count int
+}
+
+// process is the one process-wide table of holds: the lock it stands for
+// is process-wide too.
+var process = struct {
+	sync.Mutex
+	m map[string]*held
+}{m: map[string]*held{}}
+
 func lock(tb testing.TB, how int) string {
 	tb.Helper()
 	uri := URI(tb)
 	sum := sha256.Sum256([]byte(uri))
 	path := filepath.Join(os.TempDir(), "redthread-neo4j-"+hex.EncodeToString(sum[:8])+".lock")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		tb.Fatalf("neo4jtest: lock file: %v", err)
+	process.Lock()
+	defer process.Unlock()
+	h := process.m[path]
+	if h == nil {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			tb.Fatalf("neo4jtest: lock file: %v", err)
+		}
+		h = &held{f: f}
 	}
-	// Blocks until granted: the wait counts against go test's -timeout,
-	// which is sized for the whole suite.
-	if err := syscall.Flock(int(f.Fd()), how); err != nil {
-		f.Close()
-		tb.Fatalf("neo4jtest: lock: %v", err)
+	// Blocks until granted (an upgrade from shared too): the wait counts
+	// against go test's -timeout, which is sized for the whole suite.
+	if h.how != syscall.LOCK_EX && h.how != how {
+		if err := syscall.Flock(int(h.f.Fd()), how); err != nil {
+			if h.count == 0 {
+				h.f.Close()
+			}
+			tb.Fatalf("neo4jtest: lock: %v", err)
+		}
+		h.how = how
 	}
+	h.count++
+	process.m[path] = h
 	tb.Cleanup(func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
+		process.Lock()
+		defer process.Unlock()
+		if h.count--; h.count == 0 {
+			_ = syscall.Flock(int(h.f.Fd()), syscall.LOCK_UN)
+			h.f.Close()
+			delete(process.m, path)
+		}
 	})
 	return uri
 }

@@ -28,7 +28,8 @@ func TestExclusiveWaitsForShared(t *testing.T) {
 		t.Fatalf("Exclusive was granted while Shared was held (child ended: %v)", err)
 	case <-time.After(500 * time.Millisecond):
 	}
-	Shared(t) // a second shared holder is granted at once
+	Shared(t)    // a second hold in this process is granted at once,
+	Exclusive(t) // even a stronger one (the child waits on shared first)
 	cmd.Process.Kill()
 	<-done
 }
