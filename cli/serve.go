@@ -10,6 +10,7 @@ import (
 
 	"log/slog"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/state"
@@ -81,6 +82,9 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 	cfg.QueryTimeout = *timeout
 	cfg.ComplexityLimit = *complexity
 	cfg.Identity = ids
+	if p, ok := store.(state.Provider); ok {
+		cfg.Audit = audit.New(p.State(), nil, logger)
+	}
 	cfg.SecureCookies = *secureCookies
 	if err := limits.apply(&cfg); err != nil {
 		return err

@@ -61,6 +61,8 @@ type User struct {
 	CreatedAt time.Time
 	// HasPassword is false for a user who has only been sent a sign-in link.
 	HasPassword bool
+	// LastSignInAt is when the user last started a session (zero: never).
+	LastSignInAt time.Time
 }
 
 // Token is an API token as listed: never its secret.

@@ -182,6 +182,13 @@ func (s *Service) startSession(ctx context.Context, u userRecord, now time.Time)
 		return Session{}, "", storeErr(err)
 	}
 	s.opt.Logger.Info("signed in", "agency", u.Agency, "user", u.ID)
+	// The time is for admins' user lists; failing to write it only loses it.
+	if _, err := s.modifyUser(ctx, u.Agency, u.ID, func(r *userRecord) (bool, error) {
+		r.LastSignInAt = now
+		return true, nil
+	}); err != nil {
+		s.opt.Logger.Warn("last sign-in not recorded", "agency", u.Agency, "user", u.ID, "err", err)
+	}
 	return s.session(id, rec), cookie, nil
 }
 

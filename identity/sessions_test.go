@@ -18,10 +18,16 @@ func TestSignInAndSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	ana := mustUser(t, s, "fiu", "ana@fiu.example", RoleViewer)
+	if !ana.LastSignInAt.IsZero() {
+		t.Fatalf("a new user has signed in at %v", ana.LastSignInAt)
+	}
 
 	sess, cookie, err := s.SignIn(ctx, " ANA@fiu.example", pw, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if u, err := s.User(ctx, "fiu", ana.ID); err != nil || !u.LastSignInAt.Equal(sess.CreatedAt) {
+		t.Fatalf("last sign-in %v, want the session's start %v (%v)", u.LastSignInAt, sess.CreatedAt, err)
 	}
 	if !strings.HasPrefix(cookie, "rs_") || sess.ID != secretHash(cookie) || len(sess.CSRF) != 52 || sess.User != ana.ID ||
 		!sess.ExpiresAt.Equal(clk.now().Add(time.Hour)) || !sess.AbsoluteExpiresAt.Equal(clk.now().Add(3*time.Hour)) {

@@ -22,11 +22,12 @@ type userRecord struct {
 	PasswordHash string    `json:"passwordHash,omitempty"`
 	Disabled     bool      `json:"disabled,omitempty"`
 	CreatedAt    time.Time `json:"createdAt"`
+	LastSignInAt time.Time `json:"lastSignInAt,omitzero"`
 }
 
 func (r userRecord) user() User {
 	return User{ID: r.ID, Agency: r.Agency, Email: r.Email, Role: r.Role, Disabled: r.Disabled,
-		CreatedAt: r.CreatedAt, HasPassword: r.PasswordHash != ""}
+		CreatedAt: r.CreatedAt, HasPassword: r.PasswordHash != "", LastSignInAt: r.LastSignInAt}
 }
 
 // emailRecord claims an email for one user.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/visibility"
 )
@@ -29,6 +30,7 @@ type sessionKey struct{}
 // any handler runs. Public routes pass without credentials.
 func (s *Server) authenticate(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(audit.WithAddr(r.Context(), clientKey(r)))
 		if publicRoute(r) || s.preflight(r) {
 			// Nobody signed in: a viewer that sees nothing, should a
 			// public route ever reach a store.
@@ -59,7 +61,9 @@ func (s *Server) authenticate(h http.Handler) http.Handler {
 				s.credentialError(w, r, err)
 				return
 			}
-			h.ServeHTTP(w, r.WithContext(s.withViewer(r.Context(), p)))
+			ctx := s.withViewer(r.Context(), p)
+			s.recordTokenUse(ctx, p)
+			h.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		c, err := r.Cookie(SessionCookie)

@@ -80,7 +80,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	} else {
 		sess, cookie, err = s.identity.SignIn(r.Context(), in.Email, in.Password, clientKey(r))
 	}
+	how := "password"
+	if r.URL.Path == "/auth/signin-link" {
+		how = "link"
+	}
 	if err != nil {
+		if c := graph.ErrorCode(err); c == graph.CodeUnauthenticated || c == graph.CodeTooMany {
+			s.recordSignInFailure(r.Context(), in.Email, how, c == graph.CodeTooMany)
+		}
 		s.signInError(w, r, err)
 		return
 	}
@@ -93,6 +100,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.credentialError(w, r, err)
 		return
 	}
+	s.recordSignIn(r.Context(), p, how)
 	s.writeSession(w, r, p, &sess)
 }
 

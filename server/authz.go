@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/server/gql/model"
@@ -25,6 +26,24 @@ func requires(ctx context.Context, _ any, next graphql.Resolver, role model.Role
 		return nil, err
 	}
 	return next(ctx)
+}
+
+// auditedRequires is requires recording each refusal in the audit log
+// (the operation's field as its target).
+func auditedRequires(log *audit.Log) func(context.Context, any, graphql.Resolver, model.Role, *model.Scope) (any, error) {
+	return func(ctx context.Context, obj any, next graphql.Resolver, role model.Role, scope *model.Scope) (any, error) {
+		if p, ok := identity.PrincipalFrom(ctx); ok && log != nil {
+			if err := allowed(p, identity.Role(strings.ToLower(string(role))), scope); err != nil {
+				e := audit.Event(ctx, "forbidden", "")
+				if fc := graphql.GetFieldContext(ctx); fc != nil {
+					e.Target = fc.Field.Name
+				}
+				e.Outcome, e.Detail = audit.Denied, graph.ErrorMessage(err)
+				_ = log.Record(ctx, e)
+			}
+		}
+		return requires(ctx, obj, next, role, scope)
+	}
 }
 
 // allowed checks a principal against a role and an optional scope.

@@ -28,9 +28,10 @@ import (
 // caches, limits, admission, deadlines, budgets and error presentation.
 func graphqlHandler(store investigate.Store, cfg Config, admit *admission.Controller, pool *budget.Pool, logger *slog.Logger) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: store, Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases},
+		Resolvers: &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: store, Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases,
+			Audit: cfg.Audit, Identity: cfg.Identity},
 		Complexity: gql.Complexity(cfg.Limits, cfg.Investigate),
-		Directives: generated.DirectiveRoot{Requires: requires},
+		Directives: generated.DirectiveRoot{Requires: auditedRequires(cfg.Audit)},
 	})
 	srv := handler.New(schema)
 	mem := &memoryReturner{large: budget.Limits{Nodes: 50_000, Edges: 250_000, Bytes: 16 << 20}, interval: 2 * time.Second}

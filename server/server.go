@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/budget"
@@ -56,6 +57,10 @@ type Config struct {
 	// stop (to go on at the next start, when it keeps a state directory)
 	// and their progress streams end.
 	Jobs *jobs.Manager
+	// Audit records sign-ins, token use, case views and exports, ingests,
+	// judgements and admin changes; nil records nothing (and the auditLog
+	// query answers UNAVAILABLE).
+	Audit *audit.Log
 	// Cases keeps investigators' saved views; nil disables the case API.
 	// The caller closes it.
 	Cases gql.CaseStore
@@ -173,6 +178,9 @@ type Server struct {
 	admit    *admission.Controller
 	budget   *budget.Pool
 	identity *identity.Service
+	audit    *audit.Log
+	// tokenUses keeps token use entries to one per token a minute.
+	tokenUses *useThrottle
 	// bearerFails limits failed bearer credentials per client address.
 	bearerFails *failLimiter
 }
@@ -207,6 +215,8 @@ func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 		admit:       admission.New(cfg.Admission, runtime.GOMAXPROCS(0)),
 		budget:      budget.NewPool(cfg.ServerBudget),
 		identity:    cfg.Identity,
+		audit:       cfg.Audit,
+		tokenUses:   newUseThrottle(time.Minute, maxThrottled, nil),
 		bearerFails: newFailLimiter(bearerFailBurst, bearerFailRefill, nil),
 	}
 	s.handler = s.routes(store, assets, built)

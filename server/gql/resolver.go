@@ -7,8 +7,10 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
+	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 )
 
@@ -42,6 +44,12 @@ type Resolver struct {
 	Cases CaseStore
 	// Jobs runs ingest jobs for the API; nil when the store is read-only.
 	Jobs *jobs.Manager
+	// Audit records case views and exports, ingests, judgements and admin
+	// changes; nil records nothing.
+	Audit *audit.Log
+	// Identity manages agencies, users and tokens for the admin API; nil
+	// disables it.
+	Identity *identity.Service
 	// CaseFacts reads the facts of a case to export; nil reads them from
 	// Store, unfiltered (storeCaseFacts).
 	CaseFacts CaseFacts

@@ -39,27 +39,47 @@ func (r *entityResolver) Risk(ctx context.Context, obj *model.Entity) (*model.Ri
 
 // SaveCase is the resolver for the saveCase field.
 func (r *mutationResolver) SaveCase(ctx context.Context, id *string, name string, view any, expectedVersion *int) (*model.Case, error) {
-	return r.saveCase(ctx, id, name, view, expectedVersion)
+	c, err := r.saveCase(ctx, id, name, view, expectedVersion)
+	target := ""
+	if id != nil {
+		target = *id
+	} else if c != nil {
+		target = c.ID()
+	}
+	r.audited(ctx, "case.save", target, "", err)
+	return c, err
 }
 
 // DeleteCase is the resolver for the deleteCase field.
 func (r *mutationResolver) DeleteCase(ctx context.Context, id string) (bool, error) {
-	return r.deleteCase(ctx, id)
+	ok, err := r.deleteCase(ctx, id)
+	r.audited(ctx, "case.delete", id, "", err)
+	return ok, err
 }
 
 // ImportCaseStix is the resolver for the importCaseStix field.
 func (r *mutationResolver) ImportCaseStix(ctx context.Context, bundle string, name *string) (*model.StixImport, error) {
-	return r.importCaseStix(ctx, bundle, name)
+	imp, err := r.importCaseStix(ctx, bundle, name)
+	target := ""
+	if imp != nil && imp.Case != nil {
+		target = imp.Case.ID()
+	}
+	r.audited(ctx, "case.import", target, "stix", err)
+	return imp, err
 }
 
 // ConfirmSameAs is the resolver for the confirmSameAs field.
 func (r *mutationResolver) ConfirmSameAs(ctx context.Context, a string, b string, reason string) (*model.SameAsJudgement, error) {
-	return r.judge(ctx, a, b, investigate.JudgementSame, reason)
+	j, err := r.judge(ctx, a, b, investigate.JudgementSame, reason)
+	r.audited(ctx, "judgement", a+" "+b, "same", err)
+	return j, err
 }
 
 // RejectSameAs is the resolver for the rejectSameAs field.
 func (r *mutationResolver) RejectSameAs(ctx context.Context, a string, b string, reason string) (*model.SameAsJudgement, error) {
-	return r.judge(ctx, a, b, investigate.JudgementDifferent, reason)
+	j, err := r.judge(ctx, a, b, investigate.JudgementDifferent, reason)
+	r.audited(ctx, "judgement", a+" "+b, "different", err)
+	return j, err
 }
 
 // StartIngest is the resolver for the startIngest field.
@@ -73,6 +93,7 @@ func (r *mutationResolver) StartIngest(ctx context.Context, format string, path 
 		return nil, err
 	}
 	j, err := m.Start(ctx, req)
+	r.audited(ctx, "ingest.start", j.ID, "format "+req.Format, err)
 	if err != nil {
 		return nil, fmt.Errorf("startIngest: %w", err)
 	}
@@ -86,10 +107,46 @@ func (r *mutationResolver) CancelIngest(ctx context.Context, id string) (*model.
 		return nil, err
 	}
 	j, err := m.Cancel(id)
+	r.audited(ctx, "ingest.cancel", id, "", err)
 	if err != nil {
 		return nil, fmt.Errorf("cancelIngest: %w", err)
 	}
 	return model.NewIngestJob(j), nil
+}
+
+// AddAgency is the resolver for the addAgency field.
+func (r *mutationResolver) AddAgency(ctx context.Context, id string, name string) (*model.Agency, error) {
+	return r.addAgency(ctx, id, name)
+}
+
+// AddUser is the resolver for the addUser field.
+func (r *mutationResolver) AddUser(ctx context.Context, email string, role model.Role, agency *string) (*model.AddedUser, error) {
+	return r.addUser(ctx, email, role, agency)
+}
+
+// SetUserRole is the resolver for the setUserRole field.
+func (r *mutationResolver) SetUserRole(ctx context.Context, id string, role model.Role, agency *string) (*model.AgencyUser, error) {
+	return r.setUserRole(ctx, id, role, agency)
+}
+
+// SetUserDisabled is the resolver for the setUserDisabled field.
+func (r *mutationResolver) SetUserDisabled(ctx context.Context, id string, disabled bool, agency *string) (*model.AgencyUser, error) {
+	return r.setUserDisabled(ctx, id, disabled, agency)
+}
+
+// EndUserSessions is the resolver for the endUserSessions field.
+func (r *mutationResolver) EndUserSessions(ctx context.Context, id string, agency *string) (int, error) {
+	return r.endUserSessions(ctx, id, agency)
+}
+
+// CreateAPIToken is the resolver for the createApiToken field.
+func (r *mutationResolver) CreateAPIToken(ctx context.Context, userID *string, agency *string, scopes []model.Scope, expiresIn *string) (*model.CreatedAPIToken, error) {
+	return r.createAPIToken(ctx, userID, agency, scopes, expiresIn)
+}
+
+// RevokeAPIToken is the resolver for the revokeApiToken field.
+func (r *mutationResolver) RevokeAPIToken(ctx context.Context, id string) (*model.APIToken, error) {
+	return r.revokeAPIToken(ctx, id)
 }
 
 // Stats is the resolver for the stats field.
@@ -170,7 +227,9 @@ func (r *queryResolver) Edges(ctx context.Context, ids []string) ([]*model.Edge,
 
 // Case is the resolver for the case field.
 func (r *queryResolver) Case(ctx context.Context, id string) (*model.Case, error) {
-	return r.getCase(ctx, id)
+	c, err := r.getCase(ctx, id)
+	r.audited(ctx, "case.view", id, "", err)
+	return c, err
 }
 
 // Cases is the resolver for the cases field.
@@ -180,7 +239,9 @@ func (r *queryResolver) Cases(ctx context.Context, first *int) ([]*model.Case, e
 
 // ExportCaseStix is the resolver for the exportCaseStix field.
 func (r *queryResolver) ExportCaseStix(ctx context.Context, id string) (string, error) {
-	return r.exportCaseStix(ctx, id)
+	b, err := r.exportCaseStix(ctx, id)
+	r.audited(ctx, "case.export", id, "stix", err)
+	return b, err
 }
 
 // Edge is the resolver for the edge field.
@@ -415,6 +476,26 @@ func (r *queryResolver) Communities(ctx context.Context, ids []string, edgeKinds
 		return nil, err
 	}
 	return model.NewCommunities(res), nil
+}
+
+// Agencies is the resolver for the agencies field.
+func (r *queryResolver) Agencies(ctx context.Context) ([]*model.Agency, error) {
+	return r.agencies(ctx)
+}
+
+// Users is the resolver for the users field.
+func (r *queryResolver) Users(ctx context.Context, agency *string) ([]*model.AgencyUser, error) {
+	return r.users(ctx, agency)
+}
+
+// APITokens is the resolver for the apiTokens field.
+func (r *queryResolver) APITokens(ctx context.Context, agency *string) ([]*model.APIToken, error) {
+	return r.apiTokens(ctx, agency)
+}
+
+// AuditLog is the resolver for the auditLog field.
+func (r *queryResolver) AuditLog(ctx context.Context, agency *string, action *string, actor *string, outcome *model.AuditOutcome, since *time.Time, until *time.Time, first *int, after *string) (*model.AuditPage, error) {
+	return r.auditLog(ctx, agency, action, actor, outcome, since, until, first, after)
 }
 
 // IngestProgress is the resolver for the ingestProgress field.

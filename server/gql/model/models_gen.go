@@ -14,6 +14,13 @@ import (
 	"github.com/redthread-dev/redthread/ingest/jobs"
 )
 
+// A user just added.
+type AddedUser struct {
+	User *AgencyUser `json:"user"`
+	// The one-time sign-in link's path on this server (`/signin#link=…`), valid for 24 hours; shown once, pass it to the user only.
+	SignInPath string `json:"signInPath"`
+}
+
 // An explained address cluster.
 type AddressCluster struct {
 	Members []*ClusterMember `json:"members"`
@@ -32,6 +39,46 @@ type AddressCluster struct {
 	Reason         *string         `json:"reason,omitempty"`
 }
 
+// An agency (tenant) of the deployment.
+type Agency struct {
+	// The slug that --agency and every record name.
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// A user of an agency.
+type AgencyUser struct {
+	ID     string `json:"id"`
+	Agency string `json:"agency"`
+	Email  string `json:"email"`
+	Role   Role   `json:"role"`
+	// A disabled user's password, sessions and tokens stop working at once.
+	Disabled bool `json:"disabled"`
+	// False for a user who has only been sent a sign-in link.
+	HasPassword bool      `json:"hasPassword"`
+	CreatedAt   time.Time `json:"createdAt"`
+	// When the user last signed in; null: never.
+	LastSignInAt *time.Time `json:"lastSignInAt,omitempty"`
+}
+
+// An API token; its secret is never shown again after createApiToken.
+type APIToken struct {
+	ID     string `json:"id"`
+	Agency string `json:"agency"`
+	// The ID of the user it acts as.
+	UserID string `json:"userId"`
+	// That user's email.
+	User      string    `json:"user"`
+	Scopes    []Scope   `json:"scopes"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	// Null: never used. Updated at most once a minute.
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	// Null: live.
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+}
+
 // An amount of one asset. The asset is USD for a transfer known only by its USD
 // value, and "unknown asset" for an amount without an asset.
 type AssetAmount struct {
@@ -45,6 +92,31 @@ type Attribution struct {
 	Wallet     string `json:"wallet"`
 	Edge       *Edge  `json:"edge"`
 	Confidence int    `json:"confidence"`
+}
+
+// One entry of an agency's append-only audit log.
+type AuditEntry struct {
+	// The entry's number in its agency's log.
+	Seq int       `json:"seq"`
+	At  time.Time `json:"at"`
+	// Who: a user's email, `admin-token` (the deployment administrator), or `token:ID`.
+	Actor string `json:"actor"`
+	// What, such as signin, signin.failed, token.use, case.view, case.export, ingest.start, judgement, user.add.
+	Action string `json:"action"`
+	// What it was done to: a case, job, user or token ID, an email.
+	Target  string       `json:"target"`
+	Outcome AuditOutcome `json:"outcome"`
+	// A short note (never a secret): how, the error's code, through which token.
+	Detail string `json:"detail"`
+	// The client's address.
+	Addr string `json:"addr"`
+}
+
+// A page of audit entries, newest first.
+type AuditPage struct {
+	Entries []*AuditEntry `json:"entries"`
+	// Pass as `after` for older entries; null at the end. A page with rare matches may be short and still have one: each page reads at most 5,000 entries of the log.
+	Next *string `json:"next,omitempty"`
 }
 
 // A wallet of a cluster and why it belongs.
@@ -89,6 +161,13 @@ type Counterparty struct {
 	Received float64 `json:"received"`
 	// Value it sent to the cluster.
 	Sent float64 `json:"sent"`
+}
+
+// A token just created.
+type CreatedAPIToken struct {
+	Token *APIToken `json:"token"`
+	// The bearer token (`Authorization: Bearer …`): shown once, stored hashed.
+	Secret string `json:"secret"`
 }
 
 // Exposure of a wallet to risk categories.
@@ -613,6 +692,63 @@ type TaintedTransfer struct {
 	UsdFrom *investigate.USDSource `json:"usdFrom,omitempty"`
 	// The close that valued it, when the price table did.
 	Price *PriceClose `json:"price,omitempty"`
+}
+
+type AuditOutcome string
+
+const (
+	AuditOutcomeOk     AuditOutcome = "OK"
+	AuditOutcomeDenied AuditOutcome = "DENIED"
+	AuditOutcomeFailed AuditOutcome = "FAILED"
+)
+
+var AllAuditOutcome = []AuditOutcome{
+	AuditOutcomeOk,
+	AuditOutcomeDenied,
+	AuditOutcomeFailed,
+}
+
+func (e AuditOutcome) IsValid() bool {
+	switch e {
+	case AuditOutcomeOk, AuditOutcomeDenied, AuditOutcomeFailed:
+		return true
+	}
+	return false
+}
+
+func (e AuditOutcome) String() string {
+	return string(e)
+}
+
+func (e *AuditOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuditOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuditOutcome", str)
+	}
+	return nil
+}
+
+func (e AuditOutcome) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuditOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuditOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // The code of an error in `extensions.code`: what a client can act on without

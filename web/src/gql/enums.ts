@@ -203,6 +203,13 @@ export const Scope = {
 } as const;
 
 export type Scope = typeof Scope[keyof typeof Scope];
+export const AuditOutcome = {
+  Ok: 'OK',
+  Denied: 'DENIED',
+  Failed: 'FAILED'
+} as const;
+
+export type AuditOutcome = typeof AuditOutcome[keyof typeof AuditOutcome];
 /** Where an ingest job is in its life. */
 export const IngestState = {
   Queued: 'QUEUED',
