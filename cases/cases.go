@@ -32,6 +32,7 @@ import (
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/state"
+	"github.com/redthread-dev/redthread/graph/visibility"
 )
 
 // Limits on what one case may hold.
@@ -55,6 +56,10 @@ const saveAttempts = 8
 type Case struct {
 	ID   string
 	Name string
+	// Agency owns the case: only its users list, read, save and delete it
+	// (others reach it only through a share). Cases saved before cases
+	// had owners belong to visibility.HomeAgency.
+	Agency string
 	// View is the client's JSON object, as sent.
 	View json.RawMessage
 	// Version counts the saves that changed it, from 1; an update may name
@@ -77,6 +82,10 @@ type Draft struct {
 	// fails with CONFLICT: someone else saved the case meanwhile.
 	ExpectedVersion *int
 	By              string
+	// Agency owns a new case when the context carries no viewer (a trusted
+	// caller); with a viewer, the viewer's agency owns it. Empty: the home
+	// agency.
+	Agency string
 }
 
 // Store is the case store over a record store.
@@ -112,6 +121,7 @@ func (s *Store) Close() error { return nil }
 type record struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
+	Agency    string    `json:"agency,omitempty"` // empty: visibility.HomeAgency (a case older than owners)
 	Version   int       `json:"version"`
 	Nodes     int       `json:"nodes"`
 	CreatedAt time.Time `json:"createdAt"`
@@ -123,7 +133,7 @@ type record struct {
 }
 
 func (r record) toCase(view json.RawMessage) Case {
-	return Case{ID: r.ID, Name: r.Name, View: view, Version: r.Version, Nodes: r.Nodes,
+	return Case{ID: r.ID, Name: r.Name, Agency: cmp.Or(r.Agency, visibility.HomeAgency), View: view, Version: r.Version, Nodes: r.Nodes,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy}
 }
 
@@ -160,8 +170,14 @@ func (s *Store) Save(ctx context.Context, d Draft) (Case, error) {
 		if id, err = newID(); err != nil {
 			return Case{}, err
 		}
-		out = record{ID: id, Name: name, Version: 1, Nodes: nodes, CreatedAt: now, UpdatedAt: now, CreatedBy: by, UpdatedBy: by}
-		err = s.write(ctx, &out, view, state.Absent)
+		agency, ok := callerAgency(ctx)
+		if !ok {
+			agency = cmp.Or(d.Agency, visibility.HomeAgency)
+		}
+		out = record{ID: id, Name: name, Agency: agency, Version: 1, Nodes: nodes, CreatedAt: now, UpdatedAt: now, CreatedBy: by, UpdatedBy: by}
+		if err = s.write(ctx, &out, view, state.Absent); err == nil {
+			s.Note(ctx, id, Change{At: now, By: by, Agency: agency, Action: ActionCreated, Detail: name})
+		}
 	} else {
 		out, err = s.update(ctx, d, name, by, view, nodes, now)
 	}
@@ -176,7 +192,7 @@ func (s *Store) Save(ctx context.Context, d Draft) (Case, error) {
 func (s *Store) update(ctx context.Context, d Draft, name, by string, view []byte, nodes int, now time.Time) (record, error) {
 	hash := viewHash(view)
 	for attempt := 1; ; attempt++ {
-		cur, sv, err := s.summary(ctx, d.ID)
+		cur, sv, err := s.owned(ctx, d.ID)
 		if err != nil {
 			return record{}, err
 		}
@@ -195,6 +211,7 @@ func (s *Store) update(ctx context.Context, d Draft, name, by string, view []byt
 		switch {
 		case err == nil:
 			s.dropView(ctx, cur.ViewKey)
+			s.noteSave(ctx, cur, out)
 			return out, nil
 		case errors.Is(err, state.ErrConflict) && attempt < saveAttempts:
 			continue
@@ -264,13 +281,24 @@ func validID(id string) bool {
 	return state.CheckKey("id", id) == nil && !strings.Contains(id, "/")
 }
 
-// Get returns one case, or NOT_FOUND.
+// Get returns one case of the caller's agency (any case for a trusted
+// caller), or NOT_FOUND: another agency's case is answered as a missing one.
 func (s *Store) Get(ctx context.Context, id string) (Case, error) {
+	return s.get(ctx, id, s.owned)
+}
+
+// Shared returns one case whoever owns it, for a share's recipient (package
+// cases/shares checks the share before it asks).
+func (s *Store) Shared(ctx context.Context, id string) (Case, error) {
+	return s.get(ctx, id, s.summary)
+}
+
+func (s *Store) get(ctx context.Context, id string, summary func(context.Context, string) (record, state.Version, error)) (Case, error) {
 	if err := ctx.Err(); err != nil {
 		return Case{}, err
 	}
 	for attempt := 1; ; attempt++ {
-		r, _, err := s.summary(ctx, id)
+		r, _, err := summary(ctx, id)
 		if err != nil {
 			return Case{}, err
 		}
@@ -285,12 +313,13 @@ func (s *Store) Get(ctx context.Context, id string) (Case, error) {
 	}
 }
 
-// List returns up to limit cases (0: all), most recently saved first,
-// without their views.
+// List returns up to limit cases of the caller's agency (every case for a
+// trusted caller; 0: all), most recently saved first, without their views.
 func (s *Store) List(ctx context.Context, limit int) ([]Case, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	agency, scoped := callerAgency(ctx)
 	var out []Case
 	for after := ""; ; {
 		page, err := s.st.List(ctx, collCases, "", after, state.MaxList)
@@ -302,7 +331,9 @@ func (s *Store) List(ctx context.Context, limit int) ([]Case, error) {
 			if err := json.Unmarshal(rec.Value, &r); err != nil {
 				return nil, fmt.Errorf("list cases: case %s: stored record: %w", rec.Key, err)
 			}
-			out = append(out, r.toCase(nil))
+			if c := r.toCase(nil); !scoped || c.Agency == agency {
+				out = append(out, c)
+			}
 		}
 		if len(page) < state.MaxList {
 			break
@@ -321,15 +352,21 @@ func (s *Store) List(ctx context.Context, limit int) ([]Case, error) {
 	return out, nil
 }
 
-// Delete removes a case; deleting one that does not exist is NOT_FOUND.
+// Delete removes a case of the caller's agency; deleting one that does not
+// exist (or is another agency's) is NOT_FOUND. Its history stays in its
+// log (logs are append-only); nothing reads it once the case is gone.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if !validID(id) {
-		return notFound(id)
+	_, version, err := s.owned(ctx, id)
+	if err != nil {
+		return err
 	}
-	err := s.st.Delete(ctx, collCases, id, state.AnyVersion)
+	err = s.st.Delete(ctx, collCases, id, version)
+	if errors.Is(err, state.ErrConflict) {
+		return graph.Errorf(graph.CodeConflict, "case %s: saved while it was being deleted: try again", id)
+	}
 	if errors.Is(err, state.ErrNotFound) {
 		return notFound(id)
 	}

@@ -40,6 +40,7 @@ Usage:
   redthread user add --agency AGENCY --role viewer|analyst|admin EMAIL   (and: user list --agency AGENCY)
   redthread token create --agency AGENCY --user EMAIL [--scope read] [--expires 720h]
   redthread token revoke ID                       (and: token list --agency AGENCY [--user EMAIL])
+  redthread sharekey rotate|list                  (share links' signing keys)
   redthread version
 
 The Neo4j store reads --neo4j-uri, --neo4j-user, --neo4j-password and
@@ -71,6 +72,8 @@ func (m Main) Run(ctx context.Context, args []string) int {
 		err = m.neo4jImport(ctx, args[1:])
 	case "agency", "user", "token":
 		err = m.admin(ctx, args[0], args[1:])
+	case "sharekey":
+		err = m.shareKey(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(m.Stdout, "redthread", version())
 	case "help", "-h", "--help":

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/state"
 	"github.com/redthread-dev/redthread/identity"
@@ -122,6 +123,7 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 			return fmt.Errorf("cases: %w", err)
 		}
 		cfg.Cases = cs
+		cfg.Shares = shares.New(p.State(), cs, ids, shares.Options{Logger: logger})
 	}
 	for _, o := range strings.Split(*cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {

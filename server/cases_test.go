@@ -48,28 +48,40 @@ func TestCases(t *testing.T) {
 		t.Fatalf("saved %+v", c)
 	}
 
+	// Cases belong to the saver's agency (issue 17): the table runs as the
+	// analyst of fiu; the administrator token's agency (local) reaches none
+	// of fiu's cases, each answered as a missing one.
 	tests := []struct {
 		name  string
 		query string
 		vars  map[string]any
 		want  string // JSON data, or
 		code  string // an error code
+		other bool   // asked by the administrator token (agency local)
 	}{
+		{"another agency's case is null", `query($id: ID!) { case(id: $id) { name } }`, map[string]any{"id": c.ID}, `{"case":null}`, "", true},
+		{"another agency lists none", `{ cases { name } }`, nil, `{"cases":[]}`, "", true},
+		{"another agency cannot save it", save, map[string]any{"id": c.ID, "name": "taken", "view": view}, "", "NOT_FOUND", true},
+		{"another agency cannot delete it", `mutation($id: ID!) { deleteCase(id: $id) }`, map[string]any{"id": c.ID}, "", "NOT_FOUND", true},
 		{"reopen", `query($id: ID!) { case(id: $id) { name version view } }`, map[string]any{"id": c.ID},
-			`{"case":{"name":"Coincheck laundering","version":1,"view":{"v":1,"nodes":[{"id":"threat_group:lazarus-group","x":1.5,"y":-2}],"edges":[],"filters":{}}}}`, ""},
-		{"list without views", `{ cases { name nodeCount view } }`, nil, `{"cases":[{"name":"Coincheck laundering","nodeCount":1,"view":null}]}`, ""},
-		{"update", save, map[string]any{"id": c.ID, "name": "Coincheck → Russia", "view": view, "v": 1}, "", ""},
-		{"stale update", save, map[string]any{"id": c.ID, "name": "stale", "view": view, "v": 1}, "", "CONFLICT"},
-		{"not an object", save, map[string]any{"name": "x", "view": []any{1}}, "", "INVALID_ARGUMENT"},
-		{"empty name", save, map[string]any{"name": " ", "view": view}, "", "INVALID_ARGUMENT"},
-		{"unknown case", `{ case(id: "nosuch") { id } }`, nil, `{"case":null}`, ""},
-		{"delete", `mutation($id: ID!) { deleteCase(id: $id) }`, map[string]any{"id": c.ID}, `{"deleteCase":true}`, ""},
-		{"delete again", `mutation($id: ID!) { deleteCase(id: $id) }`, map[string]any{"id": c.ID}, "", "NOT_FOUND"},
-		{"gone", `{ cases { id } }`, nil, `{"cases":[]}`, ""},
+			`{"case":{"name":"Coincheck laundering","version":1,"view":{"v":1,"nodes":[{"id":"threat_group:lazarus-group","x":1.5,"y":-2}],"edges":[],"filters":{}}}}`, "", false},
+		{"list without views", `{ cases { name nodeCount view } }`, nil, `{"cases":[{"name":"Coincheck laundering","nodeCount":1,"view":null}]}`, "", false},
+		{"update", save, map[string]any{"id": c.ID, "name": "Coincheck → Russia", "view": view, "v": 1}, "", "", false},
+		{"stale update", save, map[string]any{"id": c.ID, "name": "stale", "view": view, "v": 1}, "", "CONFLICT", false},
+		{"not an object", save, map[string]any{"name": "x", "view": []any{1}}, "", "INVALID_ARGUMENT", false},
+		{"empty name", save, map[string]any{"name": " ", "view": view}, "", "INVALID_ARGUMENT", false},
+		{"unknown case", `{ case(id: "nosuch") { id } }`, nil, `{"case":null}`, "", false},
+		{"delete", `mutation($id: ID!) { deleteCase(id: $id) }`, map[string]any{"id": c.ID}, `{"deleteCase":true}`, "", false},
+		{"delete again", `mutation($id: ID!) { deleteCase(id: $id) }`, map[string]any{"id": c.ID}, "", "NOT_FOUND", false},
+		{"gone", `{ cases { id } }`, nil, `{"cases":[]}`, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := query(t, ts, tt.query, tt.vars)
+			token := analyst
+			if tt.other {
+				token = ""
+			}
+			res := queryAs(t, ts, token, tt.query, tt.vars)
 			if tt.code != "" {
 				if res.code() != tt.code {
 					t.Fatalf("code %q (%v), want %s", res.code(), res.Errors, tt.code)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/budget"
 	"github.com/redthread-dev/redthread/graph/investigate"
@@ -64,6 +65,9 @@ type Config struct {
 	// Cases keeps investigators' saved views; nil disables the case API.
 	// The caller closes it.
 	Cases gql.CaseStore
+	// Shares shares cases between agencies (signed links, grants on the
+	// recipients' requests); nil disables sharing.
+	Shares *shares.Service
 	// UploadTimeout bounds the time to receive one multipart request
 	// (uploads for startIngest), in place of the server's read timeout.
 	UploadTimeout time.Duration
@@ -181,6 +185,7 @@ type Server struct {
 	audit    *audit.Log
 	// tokenUses keeps token use entries to one per token a minute.
 	tokenUses *useThrottle
+	shares   *shares.Service
 	// bearerFails limits failed bearer credentials per client address.
 	bearerFails *failLimiter
 }
@@ -217,6 +222,7 @@ func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 		identity:    cfg.Identity,
 		audit:       cfg.Audit,
 		tokenUses:   newUseThrottle(time.Minute, maxThrottled, nil),
+		shares:      cfg.Shares,
 		bearerFails: newFailLimiter(bearerFailBurst, bearerFailRefill, nil),
 	}
 	s.handler = s.routes(store, assets, built)

@@ -2,19 +2,43 @@ package server
 
 import (
 	"context"
+	"time"
 
+	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph/visibility"
 	"github.com/redthread-dev/redthread/identity"
+	"github.com/redthread-dev/redthread/server/gql"
 )
 
+// grantsTimeout bounds reading the shares that reach a request's caller.
+const grantsTimeout = 5 * time.Second
+
 // viewerOf is who the stores filter for on a request by p: the principal's
-// agency and user. Shares that reach the principal add their grants here
-// (issue 17's share links).
-func (s *Server) viewerOf(_ context.Context, p identity.Principal) visibility.Viewer {
-	return visibility.Viewer{Agency: p.Agency, User: p.User, DeploymentAdmin: p.DeploymentAdmin}
+// agency and user, with the grants of the live shares they have opened
+// (at most shares.MaxGrants). The shares are read from the record store on
+// every request, never kept, so that a revocation acts on the next request
+// on every server; a failure to read them grants nothing (fail closed).
+func (s *Server) viewerOf(ctx context.Context, p identity.Principal) visibility.Viewer {
+	v := visibility.Viewer{Agency: p.Agency, User: p.User, DeploymentAdmin: p.DeploymentAdmin}
+	if s.shares == nil || p.Agency == "" {
+		return v
+	}
+	ctx, cancel := context.WithTimeout(ctx, grantsTimeout)
+	defer cancel()
+	grants, err := s.shares.Grants(ctx, shares.RecipientOf(p, ""))
+	if err != nil {
+		s.logger.WarnContext(ctx, "shares not read: the request gets none of their grants", "agency", p.Agency, "err", err)
+		return v
+	}
+	v.Grants = grants
+	return v
 }
 
-// withViewer puts p's viewer into ctx beside the principal.
+// withViewer puts p's viewer into ctx beside the principal, and the
+// client's address for the share links' rate limit.
 func (s *Server) withViewer(ctx context.Context, p identity.Principal) context.Context {
+	if info := requestInfoFrom(ctx); info != nil {
+		ctx = gql.WithClientAddr(ctx, info.client)
+	}
 	return visibility.WithViewer(identity.WithPrincipal(ctx, p), s.viewerOf(ctx, p))
 }

@@ -17,6 +17,8 @@ type CaseStore interface {
 	Get(ctx context.Context, id string) (cases.Case, error)
 	List(ctx context.Context, limit int) ([]cases.Case, error)
 	Delete(ctx context.Context, id string) error
+	// History is the case's changes and comments, for its agency's users.
+	History(ctx context.Context, id string) ([]cases.Change, error)
 }
 
 // Bounds of the case list.

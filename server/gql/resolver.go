@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/redthread-dev/redthread/audit"
+	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/identity"
@@ -50,6 +51,8 @@ type Resolver struct {
 	// Identity manages agencies, users and tokens for the admin API; nil
 	// disables it.
 	Identity *identity.Service
+	// Shares shares cases with other agencies; nil when Cases is.
+	Shares *shares.Service
 	// CaseFacts reads the facts of a case to export; nil reads them from
 	// Store, unfiltered (storeCaseFacts).
 	CaseFacts CaseFacts

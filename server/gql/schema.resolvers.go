@@ -17,6 +17,21 @@ import (
 	"github.com/redthread-dev/redthread/server/gql/model"
 )
 
+// Comments is the resolver for the comments field.
+func (r *caseResolver) Comments(ctx context.Context, obj *model.Case) ([]*model.CaseComment, error) {
+	return r.caseComments(ctx, obj)
+}
+
+// History is the resolver for the history field.
+func (r *caseResolver) History(ctx context.Context, obj *model.Case) ([]*model.CaseChange, error) {
+	return r.caseChanges(ctx, obj)
+}
+
+// Shares is the resolver for the shares field.
+func (r *caseResolver) Shares(ctx context.Context, obj *model.Case) ([]*model.Share, error) {
+	return r.caseShares(ctx, obj)
+}
+
 // FromNode is the resolver for the fromNode field.
 func (r *edgeResolver) FromNode(ctx context.Context, obj *model.Edge) (model.Node, error) {
 	return r.loadNode(ctx, obj.From())
@@ -112,6 +127,21 @@ func (r *mutationResolver) CancelIngest(ctx context.Context, id string) (*model.
 		return nil, fmt.Errorf("cancelIngest: %w", err)
 	}
 	return model.NewIngestJob(j), nil
+}
+
+// ShareCase is the resolver for the shareCase field.
+func (r *mutationResolver) ShareCase(ctx context.Context, caseID string, agency string, users []string, cap *graph.Marking, expiresIn *string, allowComments *bool) (*model.ShareLink, error) {
+	return r.shareCase(ctx, caseID, agency, users, cap, expiresIn, allowComments)
+}
+
+// RevokeShare is the resolver for the revokeShare field.
+func (r *mutationResolver) RevokeShare(ctx context.Context, id string) (*model.Share, error) {
+	return r.revokeShare(ctx, id)
+}
+
+// CommentOnShare is the resolver for the commentOnShare field.
+func (r *mutationResolver) CommentOnShare(ctx context.Context, token string, text string) (*model.CaseComment, error) {
+	return r.commentOnShare(ctx, token, text)
 }
 
 // AddAgency is the resolver for the addAgency field.
@@ -478,6 +508,21 @@ func (r *queryResolver) Communities(ctx context.Context, ids []string, edgeKinds
 	return model.NewCommunities(res), nil
 }
 
+// Shares is the resolver for the shares field.
+func (r *queryResolver) Shares(ctx context.Context, caseID string) ([]*model.Share, error) {
+	return r.listShares(ctx, caseID)
+}
+
+// PreviewShare is the resolver for the previewShare field.
+func (r *queryResolver) PreviewShare(ctx context.Context, caseID string, agency string, users []string, cap *graph.Marking) (*model.SharedCase, error) {
+	return r.previewShare(ctx, caseID, agency, users, cap)
+}
+
+// OpenShare is the resolver for the openShare field.
+func (r *queryResolver) OpenShare(ctx context.Context, token string) (*model.SharedCase, error) {
+	return r.openShare(ctx, token)
+}
+
 // Agencies is the resolver for the agencies field.
 func (r *queryResolver) Agencies(ctx context.Context) ([]*model.Agency, error) {
 	return r.agencies(ctx)
@@ -523,6 +568,9 @@ func (r *walletResolver) Risk(ctx context.Context, obj *model.Wallet) (*model.Ri
 	return r.risk(ctx, obj.ID())
 }
 
+// Case returns generated.CaseResolver implementation.
+func (r *Resolver) Case() generated.CaseResolver { return &caseResolver{r} }
+
 // Edge returns generated.EdgeResolver implementation.
 func (r *Resolver) Edge() generated.EdgeResolver { return &edgeResolver{r} }
 
@@ -542,6 +590,7 @@ func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subsc
 func (r *Resolver) Wallet() generated.WalletResolver { return &walletResolver{r} }
 
 type (
+	caseResolver         struct{ *Resolver }
 	edgeResolver         struct{ *Resolver }
 	entityResolver       struct{ *Resolver }
 	mutationResolver     struct{ *Resolver }

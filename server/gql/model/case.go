@@ -29,3 +29,9 @@ func (c *Case) View() any {
 	}
 	return json.RawMessage(c.c.View)
 }
+
+// Agency owns the case.
+func (c *Case) Agency() string { return c.c.Agency }
+
+// Raw returns the wrapped case.
+func (c *Case) Raw() cases.Case { return c.c }

@@ -621,6 +621,32 @@ type SameAsJudgement struct {
 	Edge string `json:"edge"`
 }
 
+// A new share and its link.
+type ShareLink struct {
+	Share *Share `json:"share"`
+	// The signed token, shown once: it is not stored.
+	Token string `json:"token"`
+	// Where a browser opens it: /shared#link=TOKEN.
+	URL string `json:"url"`
+}
+
+// A case as its recipient sees it.
+type SharedCase struct {
+	Share *Share `json:"share"`
+	// The case with its view redacted: withheld nodes (and their notes), edges, and paths starting or ending at them left out.
+	Case *Case `json:"case"`
+	// Facts of the case the recipient does not see.
+	Withheld int `json:"withheld"`
+	// "N facts withheld under the sharing agency's markings" when any are; null otherwise.
+	Notice *string `json:"notice,omitempty"`
+	// Comments made through this share, oldest first.
+	Comments []*CaseComment `json:"comments"`
+	// The case's visible nodes, each as the recipient sees it.
+	Nodes []Node `json:"nodes"`
+	// The case's visible edges (both ends visible), each as the recipient sees it.
+	Edges []*Edge `json:"edges"`
+}
+
 // A number of skipped input items sharing a reason.
 type SkipCount struct {
 	// Why the reader passed over them, such as `zero value` or `coinbase input`.
