@@ -34,6 +34,11 @@ type ImportWriter struct {
 	nodes  *csvTable
 	edges  *csvTable
 	closed bool
+	// restricted holds the hashes of the nodes whose last row is not
+	// public, mixed the IDs of those to mark vmix at Close (vis.go):
+	// what Write's statements read from the endpoints in Cypher.
+	restricted map[[2]uint64]bool
+	mixed      map[string]bool
 }
 
 // Files of an import directory. importArgs holds the importer's options,
@@ -50,8 +55,10 @@ const (
 // property. IDs share one ID space, Node, which the id column also stores
 // as the property id.
 var (
-	nodeColumns = []string{"id:ID(Node)", ":LABEL", "kind", "label", "marking", "agencies:string[]", "search_text", "search_tokens", "seen:long", "d"}
-	edgeColumns = []string{":START_ID(Node)", ":END_ID(Node)", ":TYPE", "id", "marking", "agencies:string[]", "asset", "amount:double", "valueUSD:double", "time:datetime", "seen:long", "d"}
+	nodeColumns = []string{"id:ID(Node)", ":LABEL", "kind", "label", "marking", "vpub:boolean", "vk:string[]", "vpart:boolean", "vmix:boolean",
+		"search_text", "search_tokens", "seen:long", "d"}
+	edgeColumns = []string{":START_ID(Node)", ":END_ID(Node)", ":TYPE", "id", "marking", "vpub:boolean", "vk:string[]", "vpart:boolean", "vx:boolean",
+		"asset", "amount:double", "valueUSD:double", "time:datetime", "seen:long", "d"}
 )
 
 // NewImportWriter creates the CSV files in dir, which must not hold an
@@ -65,7 +72,7 @@ func NewImportWriter(dir string) (*ImportWriter, error) {
 			return nil, fmt.Errorf("import directory %s already holds %s: choose an empty directory", dir, name)
 		}
 	}
-	w := &ImportWriter{dir: dir}
+	w := &ImportWriter{dir: dir, restricted: map[[2]uint64]bool{}, mixed: map[string]bool{}}
 	var err error
 	if w.nodes, err = newCSVTable(filepath.Join(dir, importNodes), nodeColumns); err != nil {
 		return nil, err
@@ -122,6 +129,11 @@ func (w *ImportWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteRes
 		if err := w.nodes.put(rec.ID, props); err != nil {
 			return graph.WriteResult{}, err
 		}
+		if h := w.nodes.hash(rec.ID); restricted(props) {
+			w.restricted[h] = true
+		} else {
+			delete(w.restricted, h)
+		}
 	}
 	edges, edgeIdx, edgeRej := p.foldEdges()
 	for j, e := range edges {
@@ -159,6 +171,10 @@ func (w *ImportWriter) Write(ctx context.Context, b graph.Batch) (graph.WriteRes
 			return graph.WriteResult{}, internal(err, "encode edge")
 		}
 		props[":START_ID(Node)"], props[":END_ID(Node)"], props[":TYPE"] = rec.From, rec.To, relTypes[rec.Kind]
+		if restricted(props) || w.restricted[w.nodes.hash(rec.From)] || w.restricted[w.nodes.hash(rec.To)] {
+			props["vx"] = true
+			w.mixed[rec.From], w.mixed[rec.To] = true, true
+		}
 		if err := w.edges.put(rec.ID, props); err != nil {
 			return graph.WriteResult{}, err
 		}
@@ -184,12 +200,15 @@ func (w *ImportWriter) Close() error {
 		return nil
 	}
 	w.closed = true
+	if err := w.markMixed(); err != nil {
+		return err
+	}
 	errN := w.nodes.finish()
 	errE := w.edges.finish()
 	if err := errors.Join(errN, errE); err != nil {
 		return err
 	}
-	schema := fmt.Sprintf("name:ID(%s),version:long,:LABEL\n\"graph\",%d,%s\n", schemaLabel, schemaVersion, schemaLabel)
+	schema := fmt.Sprintf("name:ID(%s),version:long,vis:boolean,:LABEL\n\"graph\",%d,true,%s\n", schemaLabel, schemaVersion, schemaLabel)
 	if err := os.WriteFile(filepath.Join(w.dir, importSchema), []byte(schema), 0o644); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
@@ -210,7 +229,34 @@ func (w *ImportWriter) Close() error {
 	return nil
 }
 
-// arrayDelimiter separates the items of a list property (agencies).
+// markMixed rewrites the rows of the nodes with a restricted relationship
+// or neighbour with vmix set, in ID order (a deterministic file).
+func (w *ImportWriter) markMixed() error {
+	ids := make([]string, 0, len(w.mixed))
+	for id := range w.mixed {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		rec, err := w.nodes.lookup(id, func(m map[string]any) (any, error) { return decodeNode(m) })
+		if err != nil {
+			return err
+		}
+		n := rec.(*graph.Node)
+		props, err := nodeProps(n)
+		if err != nil {
+			return internal(err, "encode node")
+		}
+		props[":LABEL"], props["vmix"] = "Node;"+nodeLabels[n.Kind], true
+		if err := w.nodes.put(id, props); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// arrayDelimiter separates the items of a list property (vk; visKey
+// escapes it).
 const arrayDelimiter = ';'
 
 // csvTable is one CSV file of rows keyed by record ID.
@@ -315,6 +361,8 @@ func appendField(b []byte, v any, typ string) ([]byte, error) {
 		return strconv.AppendFloat(b, v, 'g', -1, 64), nil
 	case int64:
 		return strconv.AppendInt(b, v, 10), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
 	case time.Time:
 		// The zone ID, not only the offset: Write stores Go's UTC times as
 		// datetimes in the zone UTC, and the rows must give the same values.
@@ -394,6 +442,8 @@ func readRow(r *bufio.Reader, columns []string) (map[string]any, error) {
 				return nil, fmt.Errorf("column %s: %w", c, err)
 			}
 			m[name] = i
+		case "boolean":
+			m[name] = s == "true"
 		case "double":
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {

@@ -23,11 +23,12 @@ func (s *Store) ListNodes(ctx context.Context, q graph.ListQuery) (graph.ListRes
 	if err := s.begin(ctx); err != nil {
 		return res, err
 	}
+	w := viewerOf(ctx)
 	err := s.read(ctx, "list nodes", func(tx neo4j.ManagedTransaction) error {
 		recs, err := run(ctx, tx,
-			"UNWIND $prefixes AS p MATCH (n:Node) WHERE n.id STARTS WITH p AND n.id > $after "+
+			"UNWIND $prefixes AS p MATCH (n:Node) WHERE n.id STARTS WITH p AND n.id > $after AND "+w.pred("n")+" "+
 				"RETURN n.id AS id, properties(n) AS props ORDER BY id LIMIT $limit",
-			map[string]any{"prefixes": prefixes, "after": q.After, "limit": q.Limit + 1})
+			w.params(map[string]any{"prefixes": prefixes, "after": q.After, "limit": q.Limit + 1}))
 		if err != nil {
 			return err
 		}
@@ -37,7 +38,7 @@ func (s *Store) ListNodes(ctx context.Context, q graph.ListQuery) (graph.ListRes
 			if err != nil {
 				return internal(err, "decode node")
 			}
-			res.Nodes = append(res.Nodes, n)
+			res.Nodes = append(res.Nodes, w.node(n))
 		}
 		return nil
 	})

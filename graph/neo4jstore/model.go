@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -28,11 +27,11 @@ import (
 // schema 1, and has 6 and 3).
 //
 // Node properties: id, kind, label (left out when it is the key),
-// marking, agencies (the sources' agencies, when any), search_text
+// marking, vpub or vk, vpart and vmix (who sees it: vis.go), search_text
 // (search.Fields text: decides match tiers, trigram TEXT index for
 // substring matches), search_tokens (its tokens, space-separated,
 // full-text index), seen, d.
-// Relationship properties: id, marking, agencies, asset, amount, valueUSD,
+// Relationship properties: id, marking, vpub or vk, vpart, vx, asset, amount, valueUSD,
 // time (datetime, so that time windows compare natively), seen, d. The key
 // is the ID's tail and the kind the type. Zero values are left out, like
 // the API's JSON leaves them out.
@@ -77,12 +76,13 @@ var (
 
 // The properties nodeProps and edgeProps may set, id first.
 var (
-	nodeKeys = []string{"id", "kind", "label", "marking", "agencies", "search_text", "search_tokens", "seen", "d"}
-	edgeKeys = []string{"id", "marking", "agencies", "asset", "amount", "valueUSD", "time", "seen", "d"}
-	// Schema 1 properties that schema 2 folds into d: an update sets them
-	// to null, which removes them.
-	legacyNodeKeys = []string{"key", "aliases", "confidence", "sources", "props", "validFrom", "validTo"}
-	legacyEdgeKeys = []string{"key", "txHash", "confidence", "sources", "props", "validFrom", "validTo"}
+	nodeKeys = []string{"id", "kind", "label", "marking", "vpub", "vk", "vpart", "search_text", "search_tokens", "seen", "d"}
+	edgeKeys = []string{"id", "marking", "vpub", "vk", "vpart", "asset", "amount", "valueUSD", "time", "seen", "d"}
+	// Properties of older schemas: those schema 2 folds into d, and
+	// schema 2's agencies (schema 3 has vpub and vk, vis.go). An update
+	// sets them to null, which removes them.
+	legacyNodeKeys = []string{"key", "aliases", "confidence", "sources", "props", "validFrom", "validTo", "agencies"}
+	legacyEdgeKeys = []string{"key", "txHash", "confidence", "sources", "props", "validFrom", "validTo", "agencies"}
 )
 
 // relPattern returns the relationship pattern for a traversal, e.g.
@@ -203,19 +203,6 @@ func topConfidence(src []graph.Source) int {
 	return c
 }
 
-// agencies lists the agencies of src, sorted, or nil when every source is
-// public: a native property for access control to filter on.
-func agencies(src []graph.Source) []string {
-	var out []string
-	for _, s := range src {
-		if s.Agency != "" && !slices.Contains(out, s.Agency) {
-			out = append(out, s.Agency)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 // nodeData is what a node keeps in d.
 type nodeData struct {
 	Aliases    []string     `json:"a,omitempty"`
@@ -276,9 +263,7 @@ func nodeProps(n *graph.Node) (map[string]any, error) {
 	if n.Label != n.Key {
 		p["label"] = n.Label
 	}
-	if a := agencies(n.Sources); a != nil {
-		p["agencies"] = a
-	}
+	visProps(p, n.Sources)
 	setSeen(p, n.Sources)
 	return p, nil
 }
@@ -312,9 +297,7 @@ func edgeProps(e *graph.Edge) (map[string]any, error) {
 		p["valueUSD"] = e.ValueUSD
 	}
 	setTime(p, "time", e.Time)
-	if a := agencies(e.Sources); a != nil {
-		p["agencies"] = a
-	}
+	visProps(p, e.Sources)
 	setSeen(p, e.Sources)
 	return p, nil
 }

@@ -3,6 +3,7 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"unicode/utf8"
 
@@ -34,9 +35,10 @@ func (s *Store) Nodes(ctx context.Context, ids []string) ([]*graph.Node, error) 
 		return out, nil
 	}
 	var byID map[string]*graph.Node
+	w := viewerOf(ctx)
 	err := s.read(ctx, "nodes", func(tx neo4j.ManagedTransaction) error {
 		var err error
-		byID, err = loadNodes(ctx, tx, ids)
+		byID, err = loadNodes(ctx, tx, ids, w)
 		return err
 	})
 	if err != nil {
@@ -48,8 +50,9 @@ func (s *Store) Nodes(ctx context.Context, ids []string) ([]*graph.Node, error) 
 	return out, nil
 }
 
-// loadNodes returns the stored nodes among ids, by ID.
-func loadNodes(ctx context.Context, tx neo4j.ManagedTransaction, ids []string) (map[string]*graph.Node, error) {
+// loadNodes returns the stored nodes among ids that w sees, by ID, as w
+// sees them.
+func loadNodes(ctx context.Context, tx neo4j.ManagedTransaction, ids []string, w *viewer) (map[string]*graph.Node, error) {
 	uniq := make([]any, 0, len(ids))
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -58,7 +61,8 @@ func loadNodes(ctx context.Context, tx neo4j.ManagedTransaction, ids []string) (
 			uniq = append(uniq, id)
 		}
 	}
-	recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN properties(n)", map[string]any{"ids": uniq})
+	recs, err := run(ctx, tx, "UNWIND $ids AS id MATCH (n:Node {id: id}) WHERE "+w.pred("n")+" RETURN properties(n)",
+		w.params(map[string]any{"ids": uniq}))
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +72,9 @@ func loadNodes(ctx context.Context, tx neo4j.ManagedTransaction, ids []string) (
 		if err != nil {
 			return nil, internal(err, "decode node")
 		}
-		out[n.ID] = n
+		if n = w.node(n); n != nil {
+			out[n.ID] = n
+		}
 	}
 	return out, nil
 }
@@ -84,10 +90,11 @@ func (s *Store) Edge(ctx context.Context, id string) (*graph.Edge, error) {
 		return nil, graph.NotFound("edge", id)
 	}
 	var e *graph.Edge
+	w := viewerOf(ctx)
 	err := s.read(ctx, "edge", func(tx neo4j.ManagedTransaction) error {
 		e = nil
-		q := fmt.Sprintf("MATCH (a)-[r:%s {id: $id}]->(b) RETURN a.id, b.id, properties(r)", relTypes[kind])
-		recs, err := run(ctx, tx, q, map[string]any{"id": id})
+		q := fmt.Sprintf("MATCH (a)-[r:%s {id: $id}]->(b) WHERE %s RETURN a.id, b.id, properties(r)", relTypes[kind], w.and("r", "a", "b"))
+		recs, err := run(ctx, tx, q, w.params(map[string]any{"id": id}))
 		if err != nil || len(recs) == 0 {
 			return err
 		}
@@ -96,6 +103,7 @@ func (s *Store) Edge(ctx context.Context, id string) (*graph.Edge, error) {
 		if err != nil {
 			return internal(err, "decode edge")
 		}
+		e = w.edge(e)
 		return nil
 	})
 	if err != nil {
@@ -119,26 +127,42 @@ func (s *Store) Stats(ctx context.Context) (graph.Stats, error) {
 	for _, k := range graph.EdgeKinds() {
 		parts = append(parts, fmt.Sprintf("MATCH ()-[r:%s]->() RETURN 'e' AS what, '%s' AS kind, count(r) AS c", relTypes[k], k))
 	}
+	w := viewerOf(ctx)
+	if w.signedOut() {
+		return st, s.begin(ctx)
+	}
+	if w.filtered() {
+		// What the viewer does not see, among the records some signed-in
+		// user does not see (vk, vx: vis.go), read through their indexes,
+		// and taken off the counts: the work is the restricted part of the
+		// graph, never the whole.
+		parts = append(parts, "MATCH (n:Node) WHERE n.vk IS NOT NULL AND NOT "+w.pred("n")+" RETURN 'n' AS what, n.kind AS kind, -count(n) AS c")
+		for _, k := range graph.EdgeKinds() {
+			parts = append(parts, fmt.Sprintf("MATCH (a)-[r:%s]->(b) WHERE r.vx IS NOT NULL AND NOT (%s) RETURN 'e' AS what, '%s' AS kind, -count(r) AS c",
+				relTypes[k], w.and("r", "a", "b"), k))
+		}
+	}
 	q := strings.Join(parts, " UNION ALL ")
 	err := s.read(ctx, "stats", func(tx neo4j.ManagedTransaction) error {
-		recs, err := run(ctx, tx, q, nil)
+		recs, err := run(ctx, tx, q, w.params(map[string]any{}))
 		if err != nil {
 			return err
 		}
 		st = graph.Stats{NodesByKind: map[graph.NodeKind]int64{}, EdgesByKind: map[graph.EdgeKind]int64{}}
 		for _, r := range recs {
 			c := r.Values[2].(int64)
-			if c == 0 {
-				continue
-			}
+			kind, _ := r.Values[1].(string)
 			if r.Values[0] == "n" {
-				st.NodesByKind[graph.NodeKind(r.Values[1].(string))] = c
+				st.NodesByKind[graph.NodeKind(kind)] += c
 				st.Nodes += c
 			} else {
-				st.EdgesByKind[graph.EdgeKind(r.Values[1].(string))] = c
+				st.EdgesByKind[graph.EdgeKind(kind)] += c
 				st.Edges += c
 			}
 		}
+		// Kinds with no records are left out.
+		maps.DeleteFunc(st.NodesByKind, func(_ graph.NodeKind, c int64) bool { return c == 0 })
+		maps.DeleteFunc(st.EdgesByKind, func(_ graph.EdgeKind, c int64) bool { return c == 0 })
 		return nil
 	})
 	return st, err
@@ -172,9 +196,25 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 	if err := s.begin(ctx); err != nil {
 		return res, err
 	}
-	params := map[string]any{"kinds": kinds, "norm": sq.Norm}
+	w := viewerOf(ctx)
+	if w.signedOut() {
+		// Nobody signed in sees nothing (and "AND false" would leave
+		// the planner no way to honour the text index hint below).
+		return res, nil
+	}
+	params := w.params(map[string]any{"kinds": kinds, "norm": sq.Norm})
+	// A viewer gets the hits they see, ranked on the text of the sources
+	// they see: the index holds every source's text, so a node some of
+	// whose sources the viewer does not see (vpart) comes back whole and
+	// is ranked in Go on its view (searchText); a hidden label or alias
+	// never matches.
+	vis, part := w.pred("n"), "null"
+	if w.filtered() {
+		part = "CASE WHEN n.vpart IS NOT NULL THEN properties(n) END"
+	}
+	ret := " RETURN n.id, n.search_text, " + part + " AS part"
 	upper := "CALL db.index.fulltext.queryNodes('" + indexFulltext + "', $lucene) YIELD node AS n " +
-		"WHERE size($kinds) = 0 OR n.kind IN $kinds RETURN n.id, n.search_text"
+		"WHERE (size($kinds) = 0 OR n.kind IN $kinds) AND " + vis + ret
 	longest := ""
 	for _, t := range sq.Tokens {
 		if utf8.RuneCountInString(t) > utf8.RuneCountInString(longest) {
@@ -183,7 +223,7 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 	}
 	if utf8.RuneCountInString(longest) > maxLuceneToken {
 		// Every upper-tier node contains each query token as a substring.
-		upper = "MATCH (n:Node) WHERE n.search_text CONTAINS $long AND (size($kinds) = 0 OR n.kind IN $kinds) RETURN n.id, n.search_text"
+		upper = "MATCH (n:Node) WHERE n.search_text CONTAINS $long AND (size($kinds) = 0 OR n.kind IN $kinds) AND " + vis + ret
 		params["long"] = longest
 	} else {
 		terms := make([]string, len(sq.Tokens))
@@ -198,7 +238,7 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 		params["from"] = after.ID
 	}
 	lower := "MATCH (n:Node) USING TEXT INDEX n:Node(search_text) WHERE n.search_text CONTAINS $norm AND (size($kinds) = 0 OR n.kind IN $kinds) AND n.id > $from " +
-		"RETURN n.id, n.search_text ORDER BY n.id"
+		"AND " + vis + ret + " ORDER BY n.id"
 
 	err = s.read(ctx, "search", func(tx neo4j.ManagedTransaction) error {
 		top := search.NewTop[struct{}](limit+1, after)
@@ -209,7 +249,10 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 			}
 			for r.Next(ctx) {
 				v := r.Record().Values
-				id, text := v[0].(string), v[1].(string)
+				id, text, err := searchText(v, w)
+				if err != nil {
+					return err
+				}
 				if t := sq.Tier(text); t > search.TierSubstring {
 					top.Offer(search.Hit[struct{}]{Tier: t, ID: id})
 				}
@@ -224,9 +267,12 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 				return err
 			}
 			for !top.Full() && r.Next(ctx) {
-				v := r.Record().Values
-				if sq.Tier(v[1].(string)) == search.TierSubstring {
-					top.Offer(search.Hit[struct{}]{Tier: search.TierSubstring, ID: v[0].(string)})
+				id, text, err := searchText(r.Record().Values, w)
+				if err != nil {
+					return err
+				}
+				if sq.Tier(text) == search.TierSubstring {
+					top.Offer(search.Hit[struct{}]{Tier: search.TierSubstring, ID: id})
 				}
 			}
 			if err := r.Err(); err != nil {
@@ -245,7 +291,7 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 		for i, h := range hits {
 			ids[i] = h.ID
 		}
-		nodes, err := loadNodes(ctx, tx, ids)
+		nodes, err := loadNodes(ctx, tx, ids, w)
 		if err != nil {
 			return err
 		}
@@ -262,4 +308,24 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 		return graph.SearchResult{}, err
 	}
 	return res, nil
+}
+
+// searchText reads a search row (id, search_text, properties of a vpart
+// node or null) and returns the text the viewer's hit is ranked on: that
+// of the sources w sees.
+func searchText(v []any, w *viewer) (id, text string, err error) {
+	id, text = v[0].(string), v[1].(string)
+	m, ok := v[2].(map[string]any)
+	if !ok {
+		return id, text, nil
+	}
+	n, err := decodeNode(m)
+	if err != nil {
+		return "", "", internal(err, "decode node")
+	}
+	if n = w.node(n); n == nil {
+		return id, "", nil
+	}
+	text, _ = search.Fields(n.ID, n.Label, n.Aliases)
+	return id, text, nil
 }

@@ -154,13 +154,17 @@ func (s *Store) createSchema(ctx context.Context) error {
 			"OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace', `fulltext.eventually_consistent`: false}}",
 		// Trigram text index: substring (CONTAINS) candidates.
 		"CREATE TEXT INDEX " + indexText + " IF NOT EXISTS FOR (n:Node) ON (n.search_text)",
+		// The restricted nodes, for Stats (vis.go): the rest are counted
+		// from the label counts.
+		"CREATE INDEX redthread_node_vk IF NOT EXISTS FOR (n:Node) ON (n.vk)",
 	}
 	stmts = append(stmts, priceConstraint)
 	stmts = append(stmts, stateConstraints...)
 	stmts = append(stmts, "CREATE CONSTRAINT redthread_schema_name IF NOT EXISTS FOR (m:"+schemaLabel+") REQUIRE m.name IS UNIQUE")
 	for _, k := range graph.EdgeKinds() {
 		t := relTypes[k]
-		stmts = append(stmts, fmt.Sprintf("CREATE CONSTRAINT redthread_rel_id_%s IF NOT EXISTS FOR ()-[r:%s]-() REQUIRE r.id IS UNIQUE", t, t))
+		stmts = append(stmts, fmt.Sprintf("CREATE CONSTRAINT redthread_rel_id_%s IF NOT EXISTS FOR ()-[r:%s]-() REQUIRE r.id IS UNIQUE", t, t),
+			fmt.Sprintf("CREATE INDEX redthread_rel_vx_%s IF NOT EXISTS FOR ()-[r:%s]-() ON (r.vx)", t, t))
 	}
 	for _, q := range stmts {
 		if err := s.autocommit(ctx, q, nil); err != nil {
@@ -171,6 +175,9 @@ func (s *Store) createSchema(ctx context.Context) error {
 		return err
 	}
 	if err := s.checkSchemaVersion(ctx); err != nil {
+		return err
+	}
+	if err := s.migrateVis(ctx); err != nil {
 		return err
 	}
 	wait := 300
@@ -184,10 +191,12 @@ func (s *Store) createSchema(ctx context.Context) error {
 }
 
 // schemaVersion is the layout of the records this store writes (see
-// model.go); it reads every layout up to it. schemaLabel marks the one
+// model.go); it reads every layout up to it. Schema 3 adds the
+// visibility properties (vis.go), which Open adds to older records
+// (vismigrate.go). schemaLabel marks the one
 // node that records the layout a database holds.
 const (
-	schemaVersion = 2
+	schemaVersion = 3
 	schemaLabel   = "RedthreadSchema"
 )
 
@@ -198,7 +207,7 @@ const (
 func (s *Store) checkSchemaVersion(ctx context.Context) error {
 	var version int64
 	err := s.write(ctx, "schema", func(tx neo4j.ManagedTransaction) error {
-		recs, err := run(ctx, tx, "MERGE (m:"+schemaLabel+" {name: 'graph'}) ON CREATE SET m.version = $v "+
+		recs, err := run(ctx, tx, "MERGE (m:"+schemaLabel+" {name: 'graph'}) ON CREATE SET m.version = $v, m.vis = true "+
 			"SET m.version = CASE WHEN m.version < $v THEN $v ELSE m.version END RETURN m.version",
 			map[string]any{"v": int64(schemaVersion)})
 		if err != nil {

@@ -26,13 +26,20 @@ func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), err
 		return nil, nil, err
 	}
 	t := &topology{s: s, nodeH: map[string]uint32{}, edgeH: map[string]uint32{}, info: map[uint32]investigate.NodeInfo{}}
+	t.w = viewerOf(ctx)
+	t.q = topoStatements(t.w)
 	return t, func() {}, nil
 }
 
 // topology interns node and edge IDs into dense handles. The mutex guards
 // the tables only: a query may call it from several goroutines.
 type topology struct {
-	s     *Store
+	s *Store
+	// w is the viewer the topology was opened for (nil: a trusted
+	// caller), q its statements: every primitive sees only what w sees,
+	// and degrees are w's.
+	w     *viewer
+	q     topoQueries
 	mu    sync.Mutex
 	nodes []string
 	nodeH map[string]uint32
@@ -123,7 +130,7 @@ func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) 
 	found := map[string]bool{}
 	err := t.s.read(ctx, "topology.resolve", func(tx neo4j.ManagedTransaction) error {
 		clear(found)
-		recs, err := run(ctx, tx, topoResolve, map[string]any{"ids": ask})
+		recs, err := run(ctx, tx, t.q.resolve, t.w.params(map[string]any{"ids": ask}))
 		for _, r := range recs {
 			found[r.Values[0].(string)] = true
 		}
@@ -147,32 +154,55 @@ func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) 
 // Times and first-seen times are whole unix seconds, as in investigate.Arc
 // and as the embedded store keeps them: in 32 unsigned bits, so that a time
 // outside (1970, 2106] reads as unknown (0) in both stores (maxUnix).
-const (
-	maxUnix     = 1<<32 - 1
-	topoResolve = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id"
-	topoEdges   = "UNWIND range(0, size($eids) - 1) AS i WITH i, $eids[i] AS eid MATCH (a)-[r]->(b) WHERE elementId(r) = eid " +
-		"RETURN i, a.id, b.id, type(r), properties(r)"
-	// Both counts are answered from the node's degree store, without
-	// visiting a relationship; a self-loop counts twice, once per end, as
-	// in the embedded store's adjacency.
-	topoDescribe = "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id}) " +
-		"RETURN i, n.kind, COUNT { (n)-->() } + COUNT { (n)<--() }, n.seen"
-	// topoExpand states investigate.Filter.Pass in Cypher (%s is the
-	// relationship pattern, from relPattern): the window applies to
-	// relationships with a time, the minimum to those with a value, the
-	// as-of date to those with a seen; a null parameter is an open bound.
-	// Times compare as Arc.Time does, in whole seconds (epochSeconds rounds
-	// down, like Go's Unix): a transfer at 12:00:00.5 is inside a window
-	// that ends at 12:00:00 in both stores.
-	topoExpand = "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id})%s(m) " +
-		"WITH i, n, r, m, r.time.epochSeconds AS t, r.valueUSD AS v, r.seen AS seen " +
-		"WITH i, n, r, m, v, CASE WHEN 0 < t <= 4294967295 THEN t ELSE 0 END AS t, CASE WHEN 0 < seen <= 4294967295 THEN seen ELSE 0 END AS seen " +
-		"WHERE (t = 0 OR (($since IS NULL OR t >= $since) AND ($until IS NULL OR t <= $until))) " +
-		"AND ($min IS NULL OR v IS NULL OR v = 0 OR v >= $min) " +
-		"AND ($asOf IS NULL OR seen = 0 OR seen <= $asOf) " +
-		"RETURN i, elementId(r), type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen, " +
-		"m.kind, COUNT { (m)-->() } + COUNT { (m)<--() }, m.seen"
-)
+const maxUnix = 1<<32 - 1
+
+// topoQueries are a topology's statements for its viewer.
+type topoQueries struct {
+	resolve, edges, describe, expand string
+}
+
+// topoStatements returns the statements for w. For a trusted caller they
+// are those from before visibility; a viewer adds the predicates of
+// vis.go to every node and relationship reached, counts degrees over what
+// they see, and gets the properties of the records only some of whose
+// sources they see (vpart), whose time, value and first seen are then
+// theirs, computed in Go (partArc, partSeen).
+func topoStatements(w *viewer) topoQueries {
+	edgePart, nodePart, window := "null", "null", ""
+	if w.filtered() {
+		edgePart = "CASE WHEN r.vpart IS NOT NULL THEN properties(r) END"
+		nodePart = "CASE WHEN m.vpart IS NOT NULL THEN properties(m) END"
+		window = "r.vpart IS NOT NULL OR "
+	}
+	return topoQueries{
+		resolve: "UNWIND $ids AS id MATCH (n:Node {id: id}) WHERE " + w.pred("n") + " RETURN n.id",
+		edges: "UNWIND range(0, size($eids) - 1) AS i WITH i, $eids[i] AS eid MATCH (a)-[r]->(b) WHERE elementId(r) = eid AND " + w.and("r", "a", "b") + " " +
+			"RETURN i, a.id, b.id, type(r), properties(r)",
+		// Both counts are answered from the node's degree store, without
+		// visiting a relationship, but for a viewer's mixed nodes
+		// (viewer.degree); a self-loop counts twice, once per end, as in
+		// the embedded store's adjacency.
+		describe: "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id}) WITH i, n AS m " +
+			"RETURN i, m.kind, " + w.degree("m") + ", m.seen, " + nodePart + " AS mpart",
+		// expand states investigate.Filter.Pass in Cypher (%s is the
+		// relationship pattern, from relPattern): the window applies to
+		// relationships with a time, the minimum to those with a value,
+		// the as-of date to those with a seen; a null parameter is an open
+		// bound. Times compare as Arc.Time does, in whole seconds
+		// (epochSeconds rounds down, like Go's Unix): a transfer at
+		// 12:00:00.5 is inside a window that ends at 12:00:00 in both
+		// stores. A viewer's vpart rows pass here and are tested in Go.
+		expand: "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id})%s(m) " +
+			"WHERE " + w.and("r", "m") + " " +
+			"WITH i, n, r, m, r.time.epochSeconds AS t, r.valueUSD AS v, r.seen AS seen " +
+			"WITH i, n, r, m, v, CASE WHEN 0 < t <= 4294967295 THEN t ELSE 0 END AS t, CASE WHEN 0 < seen <= 4294967295 THEN seen ELSE 0 END AS seen " +
+			"WHERE " + window + "((t = 0 OR (($since IS NULL OR t >= $since) AND ($until IS NULL OR t <= $until))) " +
+			"AND ($min IS NULL OR v IS NULL OR v = 0 OR v >= $min) " +
+			"AND ($asOf IS NULL OR seen = 0 OR seen <= $asOf)) " +
+			"RETURN i, elementId(r), type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen, " +
+			"m.kind, " + w.degree("m") + ", m.seen, " + edgePart + " AS rpart, " + nodePart + " AS mpart",
+	}
+}
 
 // unixSeconds reads an optional time in unix seconds as the statements do.
 func unixSeconds(v any) int64 {
@@ -211,7 +241,7 @@ func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.
 	got := make([]bool, len(ids))
 	err = t.s.read(ctx, "topology.describe", func(tx neo4j.ManagedTransaction) error {
 		clear(got)
-		res, err := tx.Run(ctx, topoDescribe, map[string]any{"ids": ids})
+		res, err := tx.Run(ctx, t.q.describe, t.w.params(map[string]any{"ids": ids}))
 		if err != nil {
 			return err
 		}
@@ -219,7 +249,11 @@ func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.
 			v := res.Record().Values
 			i := int(v[0].(int64))
 			kind, _ := v[1].(string)
-			info[i] = investigate.NodeInfo{ID: ids[i].(string), Kind: graph.NodeKind(kind), Degree: int(v[2].(int64)), Seen: unixSeconds(v[3])}
+			seen, err := t.partSeen(v[3], v[4])
+			if err != nil {
+				return err
+			}
+			info[i] = investigate.NodeInfo{ID: ids[i].(string), Kind: graph.NodeKind(kind), Degree: int(v[2].(int64)), Seen: seen}
 			got[i] = true
 		}
 		return res.Err()
@@ -283,7 +317,8 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 	for i, id := range ids {
 		self[i] = t.internNode(id.(string))
 	}
-	q := fmt.Sprintf(topoExpand, pat)
+	q := fmt.Sprintf(t.q.expand, pat)
+	t.w.params(params)
 	arcs := make([][]investigate.Arc, len(ids))
 	err = t.s.read(ctx, "topology.expand", func(tx neo4j.ManagedTransaction) error {
 		clear(arcs)
@@ -304,6 +339,21 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 			a := investigate.Arc{Edge: t.internEdge(v[1].(string), kind), Kind: kind,
 				Time: asInt(v[5]), Value: asFloat(v[6]), Amount: asFloat(v[7]), Seen: asInt(v[9])}
 			a.Asset, _ = v[8].(string)
+			from, to := ids[i].(string), mid
+			if !v[4].(bool) {
+				from, to = to, from
+			}
+			if pass, err := t.partArc(&a, v[13], from, to, f); err != nil || !pass {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			seen, err := t.partSeen(v[12], v[14])
+			if err != nil {
+				return err
+			}
+			learnt := []any{v[10], v[11], seen}
 			if mid == ids[i] {
 				// A self-loop: an undirected pattern may meet it from both
 				// ends.
@@ -313,10 +363,10 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 				a.From, a.To = u, u
 			} else if w := t.internNode(mid); v[4].(bool) {
 				a.From, a.To = u, w
-				t.learn(w, mid, v[10:13])
+				t.learn(w, mid, learnt)
 			} else {
 				a.From, a.To = w, u
-				t.learn(w, mid, v[10:13])
+				t.learn(w, mid, learnt)
 			}
 			arcs[i] = append(arcs[i], a)
 		}
@@ -340,7 +390,7 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 func (t *topology) learn(h uint32, id string, v []any) {
 	kind, _ := v[0].(string)
 	t.mu.Lock()
-	t.info[h] = investigate.NodeInfo{ID: id, Kind: graph.NodeKind(kind), Degree: int(asInt(v[1])), Seen: unixSeconds(v[2])}
+	t.info[h] = investigate.NodeInfo{ID: id, Kind: graph.NodeKind(kind), Degree: int(asInt(v[1])), Seen: v[2].(int64)}
 	t.mu.Unlock()
 }
 
@@ -364,7 +414,7 @@ func (t *topology) Nodes(ctx context.Context, nodes []uint32) ([]*graph.Node, er
 	var byID map[string]*graph.Node
 	err = t.s.read(ctx, "topology.nodes", func(tx neo4j.ManagedTransaction) error {
 		var err error
-		byID, err = loadNodes(ctx, tx, strs)
+		byID, err = loadNodes(ctx, tx, strs, t.w)
 		return err
 	})
 	if err != nil {
@@ -407,7 +457,7 @@ func (t *topology) Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, er
 	got := make([]*graph.Edge, len(eids))
 	err := t.s.read(ctx, "topology.edges", func(tx neo4j.ManagedTransaction) error {
 		clear(got)
-		res, err := tx.Run(ctx, topoEdges, map[string]any{"eids": eids})
+		res, err := tx.Run(ctx, t.q.edges, t.w.params(map[string]any{"eids": eids}))
 		if err != nil {
 			return err
 		}
@@ -417,7 +467,7 @@ func (t *topology) Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, er
 			if err != nil {
 				return internal(err, "decode edge")
 			}
-			got[int(v[0].(int64))] = e
+			got[int(v[0].(int64))] = t.w.edge(e)
 		}
 		return res.Err()
 	})

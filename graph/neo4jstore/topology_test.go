@@ -17,6 +17,7 @@ import (
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/storetest"
 	"github.com/redthread-dev/redthread/graph/synth"
+	"github.com/redthread-dev/redthread/graph/visibility"
 )
 
 // The topology tests write one graph into Neo4j and into the embedded
@@ -814,25 +815,39 @@ func TestTopologyPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if !strings.Contains(topoExpand, "<= "+strconv.Itoa(maxUnix)+" ") {
-		t.Fatalf("topoExpand does not bound times by maxUnix (%d)", maxUnix)
-	}
 	pat, err := relPattern(graph.Both, []graph.EdgeKind{graph.EdgeTransfer, graph.EdgeDepositedAt}, "r", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		q    string
-		want []string
-	}{
-		{topoResolve, []string{"NodeUniqueIndexSeek"}},
-		{topoDescribe, []string{"NodeUniqueIndexSeek", "getDegree"}},
-		{fmt.Sprintf(topoExpand, pat), []string{"NodeUniqueIndexSeek", "Expand(All)"}},
-		{topoEdges, []string{"RelationshipByElementIdSeek"}},
-	} {
+	// A trusted caller's statements, and a viewer's with a grant.
+	v := visibility.Viewer{Agency: "fiu", User: "u1", Grants: []visibility.Grant{{Owner: "police", Facts: map[string]struct{}{"x": {}}}}}
+	for _, w := range []*viewer{nil, viewerOf(visibility.WithViewer(ctx, v))} {
+		q := topoStatements(w)
+		if !strings.Contains(q.expand, "<= "+strconv.Itoa(maxUnix)+" ") {
+			t.Fatalf("expand does not bound times by maxUnix (%d)", maxUnix)
+		}
+		checkPlans(ctx, t, s, w, []planCase{
+			{q.resolve, []string{"NodeUniqueIndexSeek"}},
+			{q.describe, []string{"NodeUniqueIndexSeek", "getDegree"}},
+			{fmt.Sprintf(q.expand, pat), []string{"NodeUniqueIndexSeek", "Expand(All)"}},
+			{q.edges, []string{"RelationshipByElementIdSeek"}},
+		})
+	}
+}
+
+type planCase struct {
+	q    string
+	want []string
+}
+
+// checkPlans checks that each statement's plan has the operators it
+// wants and neither a scan nor an Eager.
+func checkPlans(ctx context.Context, t *testing.T, s *Store, w *viewer, cases []planCase) {
+	t.Helper()
+	for _, c := range cases {
 		var plan []string
 		err := s.read(ctx, "test", func(tx neo4j.ManagedTransaction) error {
-			res, err := tx.Run(ctx, "CYPHER replan=force EXPLAIN "+c.q, map[string]any{"ids": []any{"x"}, "eids": []any{"x"}, "since": 1, "until": 2, "min": 1.5, "asOf": 3})
+			res, err := tx.Run(ctx, "CYPHER replan=force EXPLAIN "+c.q, w.params(map[string]any{"ids": []any{"x"}, "eids": []any{"x"}, "since": 1, "until": 2, "min": 1.5, "asOf": 3}))
 			if err != nil {
 				return err
 			}

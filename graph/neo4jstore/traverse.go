@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -34,14 +35,17 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 	if err := s.begin(ctx); err != nil {
 		return sub, err
 	}
-	level := "UNWIND $frontier AS fid MATCH (a:Node {id: fid})" + pat + "(m) WHERE NOT m.id IN $seen " +
+	// A viewer expands over the relationships and to the nodes they see;
+	// counts and limits are over those only.
+	w := viewerOf(ctx)
+	level := "UNWIND $frontier AS fid MATCH (a:Node {id: fid})" + pat + "(m) WHERE NOT m.id IN $seen AND " + w.and("r", "m") + " " +
 		"WITH DISTINCT m.id AS mid ORDER BY mid WITH collect(mid) AS found RETURN size(found), found[..$k]"
-	edges := "UNWIND $inner AS sid MATCH (a:Node {id: sid})" + pat + "(b) WHERE b.id IN $all " +
+	edges := "UNWIND $inner AS sid MATCH (a:Node {id: sid})" + pat + "(b) WHERE b.id IN $all AND " + w.pred("r") + " " +
 		"WITH DISTINCT r ORDER BY r.id LIMIT $max RETURN startNode(r).id, endNode(r).id, type(r), properties(r)"
 
 	err = s.read(ctx, "neighbors", func(tx neo4j.ManagedTransaction) error {
 		sub = graph.Subgraph{}
-		start, err := loadNodes(ctx, tx, []string{q.ID})
+		start, err := loadNodes(ctx, tx, []string{q.ID}, w)
 		if err != nil {
 			return err
 		}
@@ -55,7 +59,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 		var more, visitLimit bool
 		for d := 1; d <= depth && len(frontier) > 0; d++ {
 			room := limit - (len(ids) - 1)
-			recs, err := run(ctx, tx, level, map[string]any{"frontier": frontier, "seen": seen, "k": room + 1})
+			recs, err := run(ctx, tx, level, w.params(map[string]any{"frontier": frontier, "seen": seen, "k": room + 1}))
 			if err != nil {
 				return err
 			}
@@ -93,7 +97,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 		for i, id := range ids {
 			all[i] = id
 		}
-		recs, err := run(ctx, tx, edges, map[string]any{"inner": inner, "all": all, "max": s.limits.MaxEdges + 1})
+		recs, err := run(ctx, tx, edges, w.params(map[string]any{"inner": inner, "all": all, "max": s.limits.MaxEdges + 1}))
 		if err != nil {
 			return err
 		}
@@ -105,10 +109,10 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 			}
 			sub.Reason += fmt.Sprintf("more than %d edges among the neighbours; kept the first in ID order", s.limits.MaxEdges)
 		}
-		if sub.Edges, err = decodeEdges(recs); err != nil {
+		if sub.Edges, err = decodeEdges(recs, w); err != nil {
 			return err
 		}
-		nodes, err := loadNodes(ctx, tx, ids)
+		nodes, err := loadNodes(ctx, tx, ids, w)
 		if err != nil {
 			return err
 		}
@@ -121,8 +125,9 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 	return sub, nil
 }
 
-// decodeEdges decodes records of (from, to, type, properties).
-func decodeEdges(recs []*neo4j.Record) ([]*graph.Edge, error) {
+// decodeEdges decodes records of (from, to, type, properties), as w sees
+// them (the statements return only those w sees).
+func decodeEdges(recs []*neo4j.Record, w *viewer) ([]*graph.Edge, error) {
 	out := make([]*graph.Edge, len(recs))
 	for i, r := range recs {
 		v := r.Values
@@ -130,7 +135,9 @@ func decodeEdges(recs []*neo4j.Record) ([]*graph.Edge, error) {
 		if err != nil {
 			return nil, internal(err, "decode edge")
 		}
-		out[i] = e
+		if out[i] = w.edge(e); out[i] == nil {
+			return nil, internal(fmt.Errorf("edge %q is not visible", e.ID), "decode edge")
+		}
 	}
 	return out, nil
 }
@@ -178,19 +185,20 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	// Neo4j checks it during its search (a condition on a slice of the
 	// path would make it enumerate paths); the degree counts edge ends,
 	// as the embedded store does.
-	hubs := ""
-	if q.HubDegree > 0 {
-		hubs = "WHERE all(n IN nodes(path) WHERE n = a OR n = b OR COUNT { (n)-->() } + COUNT { (n)<--() } <= $hub) "
-	}
+	// A viewer's degree decides who is a hub (vis.go), and their
+	// visibility is stated as universal predicates on the path's
+	// relationships and nodes, which Neo4j evaluates during its
+	// bidirectional search (TestShortestPathPlanKeepsVisibilityInside).
+	w := viewerOf(ctx)
 	find := "MATCH (a:Node {id: $from}) MATCH (b:Node {id: $to}) " +
-		"MATCH path = shortestPath((a)" + pathPat + "(b)) " + hubs + "RETURN [n IN nodes(path) | n.id]"
+		"MATCH path = shortestPath((a)" + pathPat + "(b)) " + pathWhere(w, q.HubDegree > 0) + "RETURN [n IN nodes(path) | n.id]"
 	steps := "UNWIND range(0, size($ids) - 2) AS i MATCH (x:Node {id: $ids[i]})" + stepPat + "(y:Node {id: $ids[i + 1]}) " +
-		"WITH i, r ORDER BY i, r.id WITH i, collect(r)[0] AS r " +
+		"WHERE " + w.pred("r") + " WITH i, r ORDER BY i, r.id WITH i, collect(r)[0] AS r " +
 		"RETURN startNode(r).id, endNode(r).id, type(r), properties(r) ORDER BY i"
 
 	err = s.read(ctx, "shortestPath", func(tx neo4j.ManagedTransaction) error {
 		p = graph.Path{}
-		ends, err := loadNodes(ctx, tx, []string{q.From, q.To})
+		ends, err := loadNodes(ctx, tx, []string{q.From, q.To}, w)
 		if err != nil {
 			return err
 		}
@@ -203,7 +211,7 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 			p.Nodes, p.Edges = []*graph.Node{ends[q.From]}, []*graph.Edge{}
 			return nil
 		}
-		recs, err := run(ctx, tx, find, map[string]any{"from": q.From, "to": q.To, "hub": q.HubDegree})
+		recs, err := run(ctx, tx, find, w.params(map[string]any{"from": q.From, "to": q.To, "hub": q.HubDegree}))
 		if err != nil {
 			return err
 		}
@@ -224,17 +232,17 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 			ids = append(ids, id.(string))
 			anyIDs = append(anyIDs, id)
 		}
-		recs, err = run(ctx, tx, steps, map[string]any{"ids": anyIDs})
+		recs, err = run(ctx, tx, steps, w.params(map[string]any{"ids": anyIDs}))
 		if err != nil {
 			return err
 		}
 		if len(recs) != len(ids)-1 {
 			return internal(fmt.Errorf("%d edges for a path of %d nodes", len(recs), len(ids)), "shortest path")
 		}
-		if p.Edges, err = decodeEdges(recs); err != nil {
+		if p.Edges, err = decodeEdges(recs, w); err != nil {
 			return err
 		}
-		nodes, err := loadNodes(ctx, tx, ids)
+		nodes, err := loadNodes(ctx, tx, ids, w)
 		if err != nil {
 			return err
 		}
@@ -245,4 +253,25 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 		return graph.Path{}, err
 	}
 	return p, nil
+}
+
+// pathWhere is the WHERE clause of ShortestPath's search: w's visibility
+// on every relationship and every node (the ends are visible already),
+// and, with hubs, a degree bound (w's degree) on every node but the ends.
+// The hub condition is stated on every node so that Neo4j checks it
+// during its search (a condition on a slice of the path would make it
+// enumerate paths); the degree counts edge ends, as the embedded store
+// does.
+func pathWhere(w *viewer, hubs bool) string {
+	var conds []string
+	if w.filtered() {
+		conds = append(conds, "all(x IN relationships(path) WHERE "+w.pred("x")+")", "all(x IN nodes(path) WHERE "+w.pred("x")+")")
+	}
+	if hubs {
+		conds = append(conds, "all(n IN nodes(path) WHERE n = a OR n = b OR "+w.degree("n")+" <= $hub)")
+	}
+	if len(conds) == 0 {
+		return ""
+	}
+	return "WHERE " + strings.Join(conds, " AND ") + " "
 }

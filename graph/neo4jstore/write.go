@@ -266,6 +266,10 @@ func mergeStored[R any](rec, old *R, ok bool, merge func(old, rec *R) (*R, error
 type nodeWrites struct {
 	create map[graph.NodeKind][]any
 	update []any
+	// restrict holds the IDs of updated nodes that were public and no
+	// longer are (a source retrieved again under a stricter marking):
+	// their relationships become vx and their neighbours vmix (vis.go).
+	restrict []any
 }
 
 // classifyNodes merges nodes into their stored versions and sorts them
@@ -289,6 +293,11 @@ func classifyNodes(nodes []*graph.Node, stored map[string]*graph.Node, res *grap
 		if ok {
 			w.update = append(w.update, row)
 			res.NodesUpdated++
+			if old := map[string]any{}; restricted(row) {
+				if visProps(old, stored[n.ID].Sources); !restricted(old) {
+					w.restrict = append(w.restrict, n.ID)
+				}
+			}
 		} else {
 			w.create[n.Kind] = append(w.create[n.Kind], row)
 			res.NodesCreated++
@@ -310,6 +319,12 @@ func (w nodeWrites) write(ctx context.Context, tx neo4j.ManagedTransaction) erro
 	if len(w.update) > 0 {
 		q := "UNWIND $rows AS row MATCH (n:Node {id: row.id}) SET " + propSets("n", nodeKeys[1:]) + ", " + propNulls("n", legacyNodeKeys)
 		if err := exec(ctx, tx, q, w.update, -1, nil); err != nil {
+			return err
+		}
+	}
+	if len(w.restrict) > 0 {
+		q := "UNWIND $rows AS id MATCH (n:Node {id: id})-[r]-(m) SET r.vx = true, n.vmix = true, m.vmix = true"
+		if err := exec(ctx, tx, q, w.restrict, -1, nil); err != nil {
 			return err
 		}
 	}
@@ -373,7 +388,10 @@ func (w edgeWrites) write(ctx context.Context, tx neo4j.ManagedTransaction, edge
 			}
 		}
 		if rows := w.update[k]; len(rows) > 0 {
-			q := fmt.Sprintf("UNWIND $rows AS row MATCH ()-[r:%s {id: row.id}]->() SET %s, %s", relTypes[k], propSets("r", edgeKeys[1:]), propNulls("r", legacyEdgeKeys))
+			// A relationship that becomes restricted becomes vx (vis.go).
+			q := fmt.Sprintf("UNWIND $rows AS row MATCH (a)-[r:%s {id: row.id}]->(b) SET %s, %s "+
+				"FOREACH (_ IN CASE WHEN row.vpub IS NULL AND r.vx IS NULL THEN [1] ELSE [] END | SET r.vx = true, a.vmix = true, b.vmix = true)",
+				relTypes[k], propSets("r", edgeKeys[1:]), propNulls("r", legacyEdgeKeys))
 			if err := exec(ctx, tx, q, rows, -1, nil); err != nil {
 				return nil, err
 			}
@@ -389,7 +407,12 @@ func createEdges(ctx context.Context, tx neo4j.ManagedTransaction, k graph.EdgeK
 	// MATCH drops the rows whose endpoints are missing: an edge stored
 	// already has both, and so do edges whose endpoints are nodes of this
 	// batch (written before).
-	q := fmt.Sprintf("UNWIND $rows AS row MATCH (a:Node {id: row.from}) MATCH (b:Node {id: row.to}) CREATE (a)-[r:%s {%s}]->(b)", relTypes[k], propMap(edgeKeys))
+	// An edge that is restricted or touches a restricted node is vx, and
+	// makes its endpoints vmix (vis.go): a record without vpub is
+	// restricted, or of an older schema (the same, conservatively).
+	q := fmt.Sprintf("UNWIND $rows AS row MATCH (a:Node {id: row.from}) MATCH (b:Node {id: row.to}) CREATE (a)-[r:%s {%s}]->(b) "+
+		"WITH a, r, b WHERE r.vpub IS NULL OR a.vpub IS NULL OR b.vpub IS NULL SET r.vx = true, a.vmix = true, b.vmix = true",
+		relTypes[k], propMap(edgeKeys))
 	got, err := execCount(ctx, tx, q, rows, func(c neo4j.Counters) int { return c.RelationshipsCreated() })
 	if err != nil {
 		return nil, err

@@ -93,6 +93,7 @@ func baseCases() []suiteCase {
 		{"ShortestPathInvalid", testShortestPathInvalid},
 		{"Cancelled", testCancelled},
 		{"StixRoundTrip", testStixRoundTrip},
+		{"Visibility", testVisibility},
 	}
 }
 
