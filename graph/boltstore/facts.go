@@ -117,7 +117,8 @@ func (x *index) ctxSeen(ref uint64) uint32 {
 }
 
 // readSeen reads a body's sources (after its flags) and returns their
-// first-seen time without decoding props or building sources.
+// first-seen time without decoding props or building sources; x.refs holds
+// their contexts after.
 func (x *index) readSeen(r *reader, flags uint64) uint32 {
 	if flags&fProps != 0 {
 		r.bytes()
@@ -132,12 +133,14 @@ func (x *index) readSeen(r *reader, flags uint64) uint32 {
 	r.marking()
 	n := r.uvarint()
 	var first uint32
+	x.refs = x.refs[:0]
 	for range n {
 		ref := r.uvarint()
 		if r.err != nil || ref >= uint64(len(x.srcs.list)) {
 			r.fail()
 			return 0
 		}
+		x.refs = append(x.refs, ref)
 		r.bytes()
 		r.bytes()
 		r.bytes()
@@ -146,6 +149,44 @@ func (x *index) readSeen(r *reader, flags uint64) uint32 {
 		}
 	}
 	return first
+}
+
+// readEdgeVis reads a stored edge's facts and visibility, decoding the
+// whole record only when its sources differ in visibility.
+func (x *index) readEdgeVis(v []byte) (edgeFact, visDraft, error) {
+	f, err := x.readEdgeFact(v)
+	if err != nil {
+		return f, visDraft{}, err
+	}
+	class, mixed := x.refsClass(x.refs)
+	if !mixed {
+		return f, visDraft{class: class}, nil
+	}
+	refs := append([]uint64(nil), x.refs...)
+	e, err := decodeEdge(x.srcs, x.ids, v)
+	if err != nil {
+		return f, visDraft{}, err
+	}
+	return f, edgeDraft(e, func(i int) uint32 { return x.ctxSeen(refs[i]) }), nil
+}
+
+// readNodeVis is readEdgeVis for a node: its first-seen time and
+// visibility.
+func (x *index) readNodeVis(id string, v []byte) (uint32, visDraft, error) {
+	seen, err := x.readNodeSeen(v)
+	if err != nil {
+		return 0, visDraft{}, err
+	}
+	class, mixed := x.refsClass(x.refs)
+	if !mixed {
+		return seen, visDraft{class: class}, nil
+	}
+	refs := append([]uint64(nil), x.refs...)
+	n, err := decodeNode(x.srcs, id, v)
+	if err != nil {
+		return 0, visDraft{}, err
+	}
+	return seen, nodeDraft(n, func(i int) uint32 { return x.ctxSeen(refs[i]) }), nil
 }
 
 // readEdgeFact reads a stored edge's facts.

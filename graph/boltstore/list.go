@@ -26,9 +26,13 @@ func (s *Store) ListNodes(ctx context.Context, q graph.ListQuery) (graph.ListRes
 	}
 	defer s.mu.RUnlock()
 	x := s.idx
+	w, err := s.seerOf(ctx)
+	if err != nil {
+		return res, err
+	}
 	var idx []uint32
 	for i, k := range x.nkind {
-		if kinds&(1<<k) != 0 && x.ids[i] > q.After {
+		if kinds&(1<<k) != 0 && x.ids[i] > q.After && w.node(uint32(i)) {
 			idx = append(idx, uint32(i))
 		}
 	}
@@ -47,8 +51,8 @@ func (s *Store) ListNodes(ctx context.Context, q graph.ListQuery) (graph.ListRes
 	if len(idx) > q.Limit {
 		idx, res.HasMore = idx[:q.Limit], true
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		nodes, err := s.loadNodes(tx, idx)
+	err = s.db.View(func(tx *bolt.Tx) error {
+		nodes, err := s.loadNodes(tx, idx, w)
 		res.Nodes = nodes
 		return err
 	})

@@ -28,13 +28,23 @@ func (s *Store) Nodes(ctx context.Context, ids []string) ([]*graph.Node, error) 
 		return nil, err
 	}
 	defer s.mu.RUnlock()
+	w, err := s.seerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*graph.Node, len(ids))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		var err error
 		for i, id := range ids {
+			// The index says whether the viewer sees it before the file
+			// is read: a hidden node costs what a missing one does.
+			if u, ok := s.idx.byID[id]; !ok || !w.node(u) {
+				continue
+			}
 			if out[i], err = getNode(tx, s.idx, id); err != nil {
 				return err
 			}
+			out[i] = w.viewNode(out[i])
 		}
 		return nil
 	})
@@ -47,10 +57,18 @@ func (s *Store) Edge(ctx context.Context, id string) (*graph.Edge, error) {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
+	w, err := s.seerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var e *graph.Edge
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
+	err = s.db.View(func(tx *bolt.Tx) error {
+		n, ok, err := findEdgeByID(tx, s.idx, id)
+		if err != nil || !ok || !w.edge(n) {
+			return err
+		}
 		e, err = getEdge(tx, s.idx, id)
+		e = w.viewEdge(e)
 		return err
 	})
 	if err == nil && e == nil {
@@ -119,8 +137,9 @@ func edgeID(tx *bolt.Tx, x *index, e uint32) (string, error) {
 	return id, nil
 }
 
-// loadNodes reads the payloads of nodes by index, in order.
-func (s *Store) loadNodes(tx *bolt.Tx, idx []uint32) ([]*graph.Node, error) {
+// loadNodes reads the payloads of nodes by index, in order, as the viewer
+// sees them; the caller found them visible.
+func (s *Store) loadNodes(tx *bolt.Tx, idx []uint32, w *seer) ([]*graph.Node, error) {
 	out := make([]*graph.Node, len(idx))
 	for i, u := range idx {
 		n, err := getNode(tx, s.idx, s.idx.ids[u])
@@ -130,13 +149,16 @@ func (s *Store) loadNodes(tx *bolt.Tx, idx []uint32) ([]*graph.Node, error) {
 		if n == nil {
 			return nil, internal(nil, "node "+s.idx.ids[u]+" indexed but not stored")
 		}
-		out[i] = n
+		if out[i] = w.viewNode(n); out[i] == nil {
+			return nil, internal(nil, "node "+s.idx.ids[u]+" loaded for a viewer who does not see it")
+		}
 	}
 	return out, nil
 }
 
-// loadEdges reads the payloads of edges by index, in order.
-func loadEdges(tx *bolt.Tx, x *index, idx []uint32) ([]*graph.Edge, error) {
+// loadEdges reads the payloads of edges by index, in order, as the viewer
+// sees them; the caller found them visible.
+func loadEdges(tx *bolt.Tx, x *index, idx []uint32, w *seer) ([]*graph.Edge, error) {
 	out := make([]*graph.Edge, len(idx))
 	for i, e := range idx {
 		v, err := edgeValue(tx, e)
@@ -145,6 +167,9 @@ func loadEdges(tx *bolt.Tx, x *index, idx []uint32) ([]*graph.Edge, error) {
 		}
 		if out[i], err = decodeEdge(x.srcs, x.ids, v); err != nil {
 			return nil, internal(err, "decode edge")
+		}
+		if out[i] = w.viewEdge(out[i]); out[i] == nil {
+			return nil, internal(nil, "edge loaded for a viewer who does not see it")
 		}
 	}
 	return out, nil
@@ -157,6 +182,10 @@ func (s *Store) Stats(ctx context.Context) (graph.Stats, error) {
 		return graph.Stats{}, err
 	}
 	defer s.mu.RUnlock()
+	w, err := s.seerOf(ctx)
+	if err != nil || w != nil {
+		return w.stats(s.idx), err
+	}
 	st := graph.Stats{NodesByKind: map[graph.NodeKind]int64{}, EdgesByKind: map[graph.EdgeKind]int64{}}
 	for i, c := range s.idx.nodesByKind {
 		if c > 0 {
@@ -193,8 +222,16 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 	}
 	defer s.mu.RUnlock()
 	x := s.idx
-	keep := func(i uint32) bool { return kinds == 0 || kinds&(1<<x.nkind[i]) != 0 }
-	hits := x.search.find(sq, after, limit+1, x.ids, keep)
+	w, err := s.seerOf(ctx)
+	if err != nil {
+		return res, err
+	}
+	keep := func(i uint32) bool { return (kinds == 0 || kinds&(1<<x.nkind[i]) != 0) && w.node(i) }
+	text := func(i uint32) string { return x.search.text[i] }
+	if w != nil && len(x.vis.nmixed) > 0 {
+		text = func(i uint32) string { return w.searchText(x, i) }
+	}
+	hits := x.search.find(sq, after, limit+1, x.ids, keep, text)
 	if err := ctx.Err(); err != nil {
 		return res, timeout(err)
 	}
@@ -206,7 +243,7 @@ func (s *Store) Search(ctx context.Context, q graph.SearchQuery) (graph.SearchRe
 		idx[i] = h.Ref
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
-		nodes, err := s.loadNodes(tx, idx)
+		nodes, err := s.loadNodes(tx, idx, w)
 		for i, n := range nodes {
 			res.Hits = append(res.Hits, graph.SearchHit{
 				Node:   n,

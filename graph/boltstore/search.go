@@ -127,12 +127,17 @@ func (s *searchIndex) sortPending() {
 	s.sorted, s.pending = merged, nil
 }
 
-// find returns up to k hits ranking after `after` (nil: from the top) whose
-// kinds pass keep, best first; ids orders ties.
-func (s *searchIndex) find(q search.Query, after *search.Cursor, k int, ids []string, keep func(uint32) bool) []search.Hit[uint32] {
+// find returns up to k hits ranking after `after` (nil: from the top) that
+// keep accepts, best first; ids orders ties. text gives a node's text as
+// the viewer sees it (s.text, but for a node whose sources differ in
+// visibility): postings hold every source's words and only nominate.
+func (s *searchIndex) find(q search.Query, after *search.Cursor, k int, ids []string, keep func(uint32) bool, text func(uint32) string) []search.Hit[uint32] {
 	top := search.NewTop[uint32](k, after)
 	for _, i := range s.candidates(q) {
-		if t := q.Tier(s.text[i]); t > search.TierSubstring && keep(i) {
+		if !keep(i) {
+			continue
+		}
+		if t := q.Tier(text(i)); t > search.TierSubstring {
 			top.Offer(search.Hit[uint32]{Tier: t, ID: ids[i], Ref: i})
 		}
 	}
@@ -144,7 +149,7 @@ func (s *searchIndex) find(q search.Query, after *search.Cursor, k int, ids []st
 	// they matched nothing better, so skip none of them.
 	for i := range s.text {
 		n := uint32(i)
-		if strings.Contains(s.text[i], q.Norm) && keep(n) && q.Tier(s.text[i]) == search.TierSubstring {
+		if strings.Contains(s.text[i], q.Norm) && keep(n) && q.Tier(text(n)) == search.TierSubstring {
 			top.Offer(search.Hit[uint32]{Tier: search.TierSubstring, ID: ids[i], Ref: n})
 		}
 	}

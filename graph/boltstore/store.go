@@ -224,6 +224,8 @@ type index struct {
 	cospend *algo.UnionFind
 	srcSeen []uint32  // first-seen time per source context, for rebuild
 	seenC   seenCache // job times parsed while rebuilding
+	refs    []uint64  // a record's source contexts, while rebuilding
+	vis     *visIndex // who sees what (vis.go)
 }
 
 func newIndex(edges int) *index {
@@ -238,6 +240,7 @@ func newIndex(edges int) *index {
 		edgesByKind: make([]int64, len(edgeKinds)),
 		facts:       newFacts(),
 		cospend:     algo.NewUnionFind(0),
+		vis:         newVisIndex(),
 	}
 }
 
@@ -255,6 +258,7 @@ func (x *index) addNodeFields(id string, kind graph.NodeKind, text string, toks 
 	k := nodeKindCode(kind)
 	x.nkind = append(x.nkind, k)
 	x.nodesByKind[k]++
+	x.addNodeVis(k)
 	x.search.setFields(i, text, toks)
 	x.facts.nseen = append(x.facts.nseen, 0)
 	x.cospend.Add()
@@ -269,6 +273,7 @@ func (x *index) addEdge(f, t uint32, kind uint8, h uint64, ef edgeFact) error {
 	}
 	x.eids.insert(h, x.g.AddEdge(f, t, kind))
 	x.edgesByKind[kind]++
+	x.addEdgeVis(f, t, kind)
 	x.facts.addEdge(ef)
 	if kind == inputCode {
 		x.cospend.Union(f, t)
@@ -280,7 +285,7 @@ func (x *index) addEdge(f, t uint32, kind uint8, h uint64, ef edgeFact) error {
 var inputCode, _ = edgeKindCode(graph.EdgeInput)
 
 func (x *index) memoryBytes() (topology, search int) {
-	topology = x.g.MemoryBytes() + cap(x.nkind) + 8*cap(x.merged) + x.eids.memoryBytes() + x.facts.memoryBytes() + 8*x.cospend.Len()
+	topology = x.g.MemoryBytes() + cap(x.nkind) + 8*cap(x.merged) + x.eids.memoryBytes() + x.facts.memoryBytes() + 8*x.cospend.Len() + x.vis.memoryBytes()
 	for _, id := range x.ids {
 		topology += 2*len(id) + 16 + 4 + 48 // slice entry, map key, value, map overhead
 	}
@@ -302,6 +307,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 			kind graph.NodeKind
 			head nodeHead
 			seen uint32
+			vis  visDraft
 			set  bool
 		}
 		stubs := make([]stub, nb.Sequence())
@@ -322,11 +328,11 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 			if int(h.num) >= len(stubs) || stubs[h.num].set {
 				return fmt.Errorf("node %q: number %d reused or beyond the sequence %d", id, h.num, len(stubs))
 			}
-			seen, err := x.readNodeSeen(v)
+			seen, vd, err := x.readNodeVis(id, v)
 			if err != nil {
 				return fmt.Errorf("node %q: %w", id, err)
 			}
-			stubs[h.num] = stub{id, kind, h, seen, true}
+			stubs[h.num] = stub{id, kind, h, seen, vd, true}
 			return nil
 		})
 		if err != nil {
@@ -337,7 +343,9 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 		}
 		for i := range stubs {
 			st := &stubs[i]
-			x.facts.nseen[x.addNode(st.id, st.kind, st.head.label, st.head.aliases)] = st.seen
+			u := x.addNode(st.id, st.kind, st.head.label, st.head.aliases)
+			x.facts.nseen[u] = st.seen
+			x.setNodeVis(u, st.vis)
 			*st = stub{} // let the collector have it
 		}
 		want := uint64(1)
@@ -359,11 +367,15 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 			if err != nil {
 				return fmt.Errorf("edge %d: %w", want-1, err)
 			}
-			ef, err := x.readEdgeFact(v)
+			ef, vd, err := x.readEdgeVis(v)
 			if err != nil {
 				return fmt.Errorf("edge %d: %w", want-1, err)
 			}
-			return x.addEdge(h.from, h.to, h.kind, x.eids.hash(h), ef)
+			if err := x.addEdge(h.from, h.to, h.kind, x.eids.hash(h), ef); err != nil {
+				return err
+			}
+			x.setEdgeVis(uint32(want-2), vd)
+			return nil
 		})
 	})
 	if err != nil {

@@ -21,13 +21,21 @@ func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), err
 	if err := s.begin(ctx); err != nil {
 		return nil, nil, err
 	}
+	w, err := s.seerOf(ctx)
+	if err != nil {
+		s.mu.RUnlock()
+		return nil, nil, err
+	}
 	var once sync.Once
-	return &topology{s: s, x: s.idx}, func() { once.Do(s.mu.RUnlock) }, nil
+	return &topology{s: s, x: s.idx, w: w}, func() { once.Do(s.mu.RUnlock) }, nil
 }
 
+// topology answers for the viewer of the context it was opened with
+// (compiled once, in w): every primitive shows only what they see.
 type topology struct {
 	s    *Store
 	x    *index
+	w    *seer // nil: a trusted caller
 	arcs []algo.Arc
 }
 
@@ -35,8 +43,8 @@ func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) 
 	out := make([]uint32, len(ids))
 	for i, id := range ids {
 		u, ok := t.x.byID[id]
-		if !ok {
-			u = investigate.None
+		if !ok || !t.w.node(u) {
+			u = investigate.None // hidden is missing
 		}
 		out[i] = u
 	}
@@ -50,7 +58,7 @@ func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.
 		if int(u) >= len(x.ids) {
 			return nil, graph.Errorf(graph.CodeInvalid, "unknown node handle %d", u)
 		}
-		out[i] = investigate.NodeInfo{ID: x.ids[u], Kind: nodeKinds[x.nkind[u]], Degree: x.g.Degree(u, algo.Both), Seen: int64(x.facts.nseen[u])}
+		out[i] = investigate.NodeInfo{ID: x.ids[u], Kind: nodeKinds[x.nkind[u]], Degree: t.w.degree(x, u), Seen: int64(t.w.nodeSeen(x, u))}
 	}
 	return out, nil
 }
@@ -82,6 +90,9 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 		}
 		start := len(all)
 		for _, a := range t.arcs {
+			if !t.w.arc(a.Edge, a.Node) {
+				continue // not there for this viewer: no work, no limit
+			}
 			src, dst, kind := x.g.Edge(a.Edge)
 			if dir == algo.Both && src == dst && listed(all[start:], a.Edge) {
 				continue // a self-loop shows up from both ends; list it once
@@ -90,6 +101,10 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 				Edge: a.Edge, From: src, To: dst, Kind: edgeKinds[kind],
 				Time: int64(fa.etime[a.Edge]), Value: fa.evalue[a.Edge], Amount: fa.eamount[a.Edge],
 				Asset: fa.assets[fa.easset[a.Edge]], Seen: int64(fa.eseen[a.Edge]),
+			}
+			if ef, ok := t.w.edgeFact(x, a.Edge); ok {
+				// the values of the sources the viewer sees
+				arc.Time, arc.Value, arc.Amount, arc.Asset, arc.Seen = int64(ef.time), ef.value, ef.amount, ef.asset, int64(ef.seen)
 			}
 			if f.Pass(&arc) {
 				all = append(all, arc)
@@ -116,7 +131,7 @@ func (t *topology) Nodes(ctx context.Context, nodes []uint32) ([]*graph.Node, er
 	var out []*graph.Node
 	err := t.s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		out, err = t.s.loadNodes(tx, nodes)
+		out, err = t.s.loadNodes(tx, nodes, t.w)
 		return err
 	})
 	return out, err
@@ -131,7 +146,7 @@ func (t *topology) Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, er
 	var out []*graph.Edge
 	err := t.s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		out, err = loadEdges(tx, t.x, edges)
+		out, err = loadEdges(tx, t.x, edges, t.w)
 		return err
 	})
 	return out, err

@@ -91,12 +91,16 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 	}
 	defer s.mu.RUnlock()
 	x := s.idx
+	w, err := s.seerOf(ctx)
+	if err != nil {
+		return sub, err
+	}
 	start, ok := x.byID[q.ID]
-	if !ok {
+	if !ok || !w.node(start) {
 		return sub, graph.NotFound("node", q.ID)
 	}
 	lv, err := algo.Levels(ctx, x.g, start, algo.LevelsOptions{
-		Dir: dir, Mask: mask, MaxDepth: depth, Want: limit, MaxVisited: s.limits.MaxVisited,
+		Dir: dir, Mask: mask, MaxDepth: depth, Want: limit, MaxVisited: s.limits.MaxVisited, Arc: w.arcFilter(),
 	})
 	if err != nil {
 		return sub, mapErr(err)
@@ -123,7 +127,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 		}
 		arcs = x.g.AppendArcs(arcs[:0], u, dir, mask)
 		for _, a := range arcs {
-			if _, ok := dist[a.Node]; ok {
+			if _, ok := dist[a.Node]; ok && w.arc(a.Edge, a.Node) {
 				cand = append(cand, a.Edge)
 			}
 		}
@@ -159,10 +163,10 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 			sorted[i] = cand[j]
 		}
 		var err error
-		if sub.Nodes, err = s.loadNodes(tx, nodes); err != nil {
+		if sub.Nodes, err = s.loadNodes(tx, nodes, w); err != nil {
 			return err
 		}
-		sub.Edges, err = loadEdges(tx, s.idx, sorted)
+		sub.Edges, err = loadEdges(tx, s.idx, sorted, w)
 		return err
 	})
 	if err != nil {
@@ -194,22 +198,27 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	}
 	defer s.mu.RUnlock()
 	x := s.idx
+	w, err := s.seerOf(ctx)
+	if err != nil {
+		return p, err
+	}
 	from, ok := x.byID[q.From]
-	if !ok {
+	if !ok || !w.node(from) {
 		return p, graph.NotFound("node", q.From)
 	}
 	to, ok := x.byID[q.To]
-	if !ok {
+	if !ok || !w.node(to) {
 		return p, graph.NotFound("node", q.To)
 	}
 	hubs := 0
 	opts := algo.PathOptions{
 		Dir: dir, Mask: mask, MaxHops: hops, MaxVisited: s.limits.MaxVisited,
 		Less: func(a, b uint32) bool { return x.ids[a] < x.ids[b] },
+		Arc:  w.arcFilter(),
 	}
 	if q.HubDegree > 0 {
 		opts.Pass = func(u uint32) bool {
-			if x.g.Degree(u, algo.Both) > q.HubDegree {
+			if w.degree(x, u) > q.HubDegree {
 				hubs++
 				return false
 			}
@@ -235,13 +244,16 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		if p.Nodes, err = s.loadNodes(tx, res.Nodes); err != nil {
+		if p.Nodes, err = s.loadNodes(tx, res.Nodes, w); err != nil {
 			return err
 		}
 		chosen := make([]uint32, 0, len(res.Nodes)-1)
 		for i := 0; i+1 < len(res.Nodes); i++ {
 			best, bestID := algo.None, ""
 			for _, e := range x.g.EdgesBetween(res.Nodes[i], res.Nodes[i+1], dir, mask) {
+				if !w.edge(e) {
+					continue
+				}
 				id, err := edgeID(tx, s.idx, e)
 				if err != nil {
 					return err
@@ -252,7 +264,7 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 			}
 			chosen = append(chosen, best)
 		}
-		p.Edges, err = loadEdges(tx, s.idx, chosen)
+		p.Edges, err = loadEdges(tx, s.idx, chosen, w)
 		return err
 	})
 	if err != nil {

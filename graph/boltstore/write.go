@@ -51,17 +51,20 @@ type newEdge struct {
 	kind     uint8
 	hash     uint64 // of its identity, for idx.eids
 	fact     edgeFact
+	vis      visDraft
 }
 
 // factUpdate is a stored edge whose facts a merge changed.
 type factUpdate struct {
 	edge uint32
 	fact edgeFact
+	vis  visDraft
 }
 
 // seenUpdate is a node's first-seen time after the batch.
 type seenUpdate struct {
 	num, seen uint32
+	vis       visDraft
 }
 
 // batchTx is one batch's write transaction: the records it puts, and what
@@ -219,7 +222,7 @@ func (w *batchTx) updateNode(i int, n *graph.Node, key, old []byte) error {
 		return internal(err, "put node")
 	}
 	w.res.NodesUpdated++
-	w.seenUpd = append(w.seenUpd, seenUpdate{num, w.seenC.of(rec.Sources)})
+	w.seenUpd = append(w.seenUpd, seenUpdate{num, w.seenC.of(rec.Sources), nodeDraft(rec, w.seenOf(rec.Sources))})
 	if rec.Label != stored.Label || !slices.Equal(rec.Aliases, stored.Aliases) {
 		w.changes = append(w.changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: rec.Label, aliases: rec.Aliases})
 	}
@@ -245,7 +248,7 @@ func (w *batchTx) createNode(i int, n *graph.Node, key []byte) error {
 		return internal(err, "put node")
 	}
 	w.res.NodesCreated++
-	w.seenUpd = append(w.seenUpd, seenUpdate{num, w.seenC.of(n.Sources)})
+	w.seenUpd = append(w.seenUpd, seenUpdate{num, w.seenC.of(n.Sources), nodeDraft(n, w.seenOf(n.Sources))})
 	w.changes = append(w.changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: n.Label, aliases: n.Aliases, created: true})
 	return nil
 }
@@ -316,7 +319,7 @@ func (w *batchTx) updateEdge(e *graph.Edge, h edgeHead, hh uint64) (bool, error)
 	if err := w.eb.Put(seqKey(uint64(ei)+1), val); err != nil {
 		return false, internal(err, "put edge")
 	}
-	w.factUpd = append(w.factUpd, factUpdate{ei, factOf(rec, w.seenC.of(rec.Sources))})
+	w.factUpd = append(w.factUpd, factUpdate{ei, factOf(rec, w.seenC.of(rec.Sources)), edgeDraft(rec, w.seenOf(rec.Sources))})
 	w.res.EdgesUpdated++
 	return true, nil
 }
@@ -337,9 +340,15 @@ func (w *batchTx) createEdge(e *graph.Edge, h edgeHead, hh uint64) error {
 	if err := w.eb.Put(seqKey(seq), val); err != nil {
 		return internal(err, "put edge")
 	}
-	w.created = append(w.created, newEdge{h.from, h.to, h.kind, hh, factOf(e, w.seenC.of(e.Sources))})
+	w.created = append(w.created, newEdge{h.from, h.to, h.kind, hh, factOf(e, w.seenC.of(e.Sources)), edgeDraft(e, w.seenOf(e.Sources))})
 	w.res.EdgesCreated++
 	return nil
+}
+
+// seenOf gives the first-seen time of source i of src, for visibility
+// drafts (asked only for records whose sources differ in visibility).
+func (w *batchTx) seenOf(src []graph.Source) func(i int) uint32 {
+	return func(i int) uint32 { return w.seenC.of(src[i : i+1]) }
 }
 
 // remember records that each of the batch's nodes is merged into its
@@ -398,15 +407,18 @@ func (w *batchTx) apply() error {
 	w.remember()
 	for _, u := range w.seenUpd {
 		idx.facts.nseen[u.num] = u.seen
+		idx.setNodeVis(u.num, u.vis)
 	}
 	for _, u := range w.factUpd {
 		idx.facts.setEdge(u.edge, u.fact)
+		idx.setEdgeVis(u.edge, u.vis)
 	}
 	for _, e := range w.created {
 		if err := idx.addEdge(e.from, e.to, e.kind, e.hash, e.fact); err != nil {
 			// Committed but not indexable: only a bug can get here.
 			return internal(err, "index edge")
 		}
+		idx.setEdgeVis(uint32(idx.g.NumEdges()-1), e.vis)
 	}
 	idx.g.MaybeCompact()
 	return nil

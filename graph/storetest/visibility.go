@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/visibility"
 )
 
@@ -16,9 +17,24 @@ import (
 // visibility_fixture.go; each answer is what the rules give that viewer,
 // and its JSON holds none of what they do not see.
 func testVisibility(t *testing.T, e env) {
+	WriteVisibilityFixture(t, e.s)
+	visMatrix(t, e)
+}
+
+// WriteVisibilityFixture writes the access matrix's graph into s.
+func WriteVisibilityFixture(t *testing.T, s graph.Store) {
+	t.Helper()
 	for _, b := range visFixture() {
-		write(t, e.s, b)
+		write(t, s, b)
 	}
+}
+
+// VisibilityMatrix runs the access matrix on s, which holds the fixture
+// (WriteVisibilityFixture): for a store to check that what it keeps in
+// memory to filter is the same after it reopens its file.
+func VisibilityMatrix(t *testing.T, s investigate.Store) { visMatrix(t, env{s: s, caps: Full()}) }
+
+func visMatrix(t *testing.T, e env) {
 	for _, name := range visViewerNames {
 		t.Run(name, func(t *testing.T) {
 			ctx := visCtx(context.Background(), name)

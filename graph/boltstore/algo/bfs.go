@@ -40,6 +40,10 @@ type LevelsOptions struct {
 	// MaxVisited stops the search once it has discovered that many nodes;
 	// zero means no limit.
 	MaxVisited int
+	// Arc, when set, reports whether arc e to node other exists for the
+	// query (a viewer's visibility): an arc it refuses is not followed and
+	// counts toward no limit. Nil follows every arc.
+	Arc func(e, other uint32) bool
 }
 
 // LevelsResult is the outcome of Levels.
@@ -79,7 +83,7 @@ func Levels(ctx context.Context, g Adjacency, start uint32, opts LevelsOptions) 
 				return res, err
 			}
 			for _, a := range arcs {
-				if _, ok := seen[a.Node]; ok {
+				if _, ok := seen[a.Node]; ok || opts.Arc != nil && !opts.Arc(a.Edge, a.Node) {
 					continue
 				}
 				if probe {

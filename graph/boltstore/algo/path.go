@@ -24,6 +24,9 @@ type PathOptions struct {
 	// may); nil means every node. Nodes it refuses are reached but never
 	// expanded, and never a meeting point.
 	Pass func(u uint32) bool
+	// Arc is LevelsOptions.Arc: arcs it refuses do not exist for the
+	// search.
+	Arc func(e, other uint32) bool
 }
 
 // PathResult is the outcome of ShortestPath.
@@ -93,6 +96,9 @@ func ShortestPath(ctx context.Context, g Adjacency, src, dst uint32, opts PathOp
 			}
 			for _, a := range arcs {
 				v := a.Node
+				if opts.Arc != nil && !opts.Arc(a.Edge, v) {
+					continue
+				}
 				if vis, ok := s.seen[v]; ok {
 					if vis.depth == d && less(u, vis.parent) {
 						s.seen[v] = visit{u, d}

@@ -1,0 +1,300 @@
+package boltstore
+
+import (
+	"context"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/boltstore/algo"
+	"github.com/redthread-dev/redthread/graph/search"
+	"github.com/redthread-dev/redthread/graph/visibility"
+)
+
+// seer is the context's viewer compiled against the index for one read:
+// nil for a trusted caller, which sees everything. Its methods take the
+// store's read lock as held.
+type seer struct {
+	v    visibility.Viewer
+	view *visibility.View
+	x    *index
+	pub  bool // sees public facts: anyone signed in
+	// The facts the viewer's grants name, by handle: a fact outside them
+	// is seen by its class alone.
+	nShared map[uint32]string
+	eShared map[uint32]string
+}
+
+// seerOf compiles ctx's viewer, or returns nil for a trusted caller. The
+// caller holds the read lock.
+func (s *Store) seerOf(ctx context.Context) (*seer, error) {
+	v, ok := visibility.FromContext(ctx)
+	if !ok {
+		return nil, nil
+	}
+	x := s.idx
+	w := &seer{v: v, view: visibility.Compile(v, x.vis.classes), x: x}
+	w.pub = w.view.SeesClass(0)
+	shared := w.view.SharedFacts()
+	if len(shared) == 0 {
+		return w, nil
+	}
+	w.nShared, w.eShared = map[uint32]string{}, map[uint32]string{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, id := range shared {
+			if u, ok := x.byID[id]; ok {
+				w.nShared[u] = id
+				continue
+			}
+			e, ok, err := findEdgeByID(tx, x, id)
+			if err != nil {
+				return err
+			}
+			if ok {
+				w.eShared[e] = id
+			}
+		}
+		return nil
+	})
+	return w, err
+}
+
+// findEdgeByID returns the number of the edge with ID id.
+func findEdgeByID(tx *bolt.Tx, x *index, id string) (uint32, bool, error) {
+	from, kind, to, key, ok := parseEdgeID(id)
+	code, known := edgeKindCode(kind)
+	f, ok1 := x.byID[from]
+	t, ok2 := x.byID[to]
+	if !ok || !known || !ok1 || !ok2 {
+		return 0, false, nil
+	}
+	h := edgeHead{from: f, to: t, kind: code, key: key}
+	e, v, err := x.findEdge(tx.Bucket(bucketEdges), x.eids.hash(h), h)
+	if err != nil {
+		return 0, false, internal(err, "find edge "+id)
+	}
+	return e, v != nil, nil
+}
+
+func (w *seer) seesClass(c uint32, shared map[uint32]string, h uint32) bool {
+	if w.view.SeesClass(c) {
+		return true
+	}
+	if id, ok := shared[h]; ok {
+		return w.view.Sees(c, id)
+	}
+	return false
+}
+
+// node reports whether the viewer sees node u.
+func (w *seer) node(u uint32) bool {
+	return w == nil || w.seesClass(w.x.vis.nclass[u], w.nShared, u)
+}
+
+// edgeClass reports whether the viewer sees one of edge e's sources
+// (whether they see its ends is arc's and edge's business).
+func (w *seer) edgeClass(e uint32) bool {
+	return w == nil || w.seesClass(w.x.vis.eclass[e], w.eShared, e)
+}
+
+// arc reports whether the viewer sees edge e from a node they see to
+// other: two loads and a test for public facts.
+func (w *seer) arc(e, other uint32) bool {
+	if w == nil {
+		return true
+	}
+	vi := w.x.vis
+	if vi.eclass[e]|vi.nclass[other] == 0 {
+		return w.pub
+	}
+	return w.edgeClass(e) && w.node(other)
+}
+
+// edge reports whether the viewer sees edge e and both its ends.
+func (w *seer) edge(e uint32) bool {
+	if w == nil {
+		return true
+	}
+	f, t, _ := w.x.g.Edge(e)
+	return w.edgeClass(e) && w.node(f) && w.node(t)
+}
+
+// arcFilter is arc for the algorithms, nil for a trusted caller.
+func (w *seer) arcFilter() func(e, other uint32) bool {
+	if w == nil {
+		return nil
+	}
+	return w.arc
+}
+
+func (w *seer) granted() bool { return w != nil && len(w.nShared)+len(w.eShared) > 0 }
+
+// degree returns the number of arc ends at u the viewer sees: the stored
+// degree for a pure node; for a mixed one, less the ends of pairs of
+// classes they do not see (or, with grants, a count of the arcs).
+func (w *seer) degree(x *index, u uint32) int {
+	d := x.g.Degree(u, algo.Both)
+	if w == nil {
+		return d
+	}
+	pairs := x.vis.pairs[u]
+	if len(pairs) == 0 {
+		return d
+	}
+	if w.granted() {
+		d = 0
+		for _, a := range x.g.AppendArcs(nil, u, algo.Both, 0) {
+			if w.arc(a.Edge, a.Node) {
+				d++
+			}
+		}
+		return d
+	}
+	for k, c := range pairs {
+		if !w.view.SeesClass(uint32(k>>32)) || !w.view.SeesClass(uint32(k)) {
+			d -= int(c)
+		}
+	}
+	return d
+}
+
+// sourceSees returns the predicate graph.ViewNode takes for a stub whose
+// sources are numbered: the viewer sees source i of fact id when they see
+// its class.
+func (w *seer) sourceSees(classes []uint32, shared map[uint32]string, h uint32) func(graph.Source) bool {
+	return func(s graph.Source) bool {
+		i, err := strconv.Atoi(s.Record)
+		return err == nil && i < len(classes) && w.seesClass(classes[i], shared, h)
+	}
+}
+
+// firstSeen is the earliest first-seen time of the sources the viewer sees.
+func firstSeen(seen []uint32, see func(graph.Source) bool) uint32 {
+	var first uint32
+	for i, t := range seen {
+		if see(graph.Source{Record: strconv.Itoa(i)}) && t != 0 && (first == 0 || t < first) {
+			first = t
+		}
+	}
+	return first
+}
+
+// nodeSeen is node u's first-seen time for the viewer.
+func (w *seer) nodeSeen(x *index, u uint32) uint32 {
+	m := x.vis.nmixed[u]
+	if w == nil || m == nil {
+		return x.facts.nseen[u]
+	}
+	return firstSeen(m.seen, w.sourceSees(m.classes, w.nShared, u))
+}
+
+// edgeFact is edge e's facts for the viewer: a mixed edge's values are
+// those of the sources they see.
+func (w *seer) edgeFact(x *index, e uint32) (edgeFact, bool) {
+	if w == nil || len(x.vis.emixed) == 0 {
+		return edgeFact{}, false
+	}
+	m := x.vis.emixed[e]
+	if m == nil {
+		return edgeFact{}, false
+	}
+	see := w.sourceSees(m.classes, w.eShared, e)
+	v := graph.ViewEdge(m.stub, see)
+	if v == nil {
+		return edgeFact{}, false
+	}
+	return factOf(v, firstSeen(m.seen, see)), true
+}
+
+// searchText is node i's search text for the viewer: a mixed node's is
+// that of the label and aliases of the sources they see.
+func (w *seer) searchText(x *index, i uint32) string {
+	m := x.vis.nmixed[i]
+	if w == nil || m == nil {
+		return x.search.text[i]
+	}
+	v := graph.ViewNode(m.stub, w.sourceSees(m.classes, w.nShared, i))
+	if v == nil {
+		return ""
+	}
+	if v == m.stub {
+		return x.search.text[i]
+	}
+	text, _ := search.Fields(v.ID, v.Label, v.Aliases)
+	return text
+}
+
+// viewNode redacts a loaded record for the viewer (nil: not seen).
+func (w *seer) viewNode(n *graph.Node) *graph.Node {
+	if w == nil || n == nil {
+		return n
+	}
+	return visibility.Node(w.v, n)
+}
+
+// viewEdge redacts a loaded edge for the viewer; its ends are the
+// caller's question.
+func (w *seer) viewEdge(e *graph.Edge) *graph.Edge {
+	if w == nil || e == nil {
+		return e
+	}
+	return visibility.Edge(w.v, e)
+}
+
+// stats counts what the viewer sees: the counts of the classes they see,
+// summed, and the facts their grants carry besides (bounded by the cases).
+func (w *seer) stats(x *index) graph.Stats {
+	st := graph.Stats{NodesByKind: map[graph.NodeKind]int64{}, EdgesByKind: map[graph.EdgeKind]int64{}}
+	addNode := func(k uint8, n int64) {
+		if n != 0 {
+			st.NodesByKind[nodeKinds[k]] += n
+			st.Nodes += n
+		}
+	}
+	addEdge := func(k uint8, n int64) {
+		if n != 0 {
+			st.EdgesByKind[edgeKinds[k]] += n
+			st.Edges += n
+		}
+	}
+	own := w.view.SeesClass
+	for c, counts := range x.vis.nkinds {
+		if own(uint32(c)) {
+			for k, n := range counts {
+				addNode(uint8(k), n)
+			}
+		}
+	}
+	for cl, counts := range x.vis.ekinds {
+		if own(cl.e) && own(cl.from) && own(cl.to) {
+			for k, n := range counts {
+				addEdge(uint8(k), n)
+			}
+		}
+	}
+	if !w.granted() {
+		return st
+	}
+	// Facts seen through a grant and not by the viewer's own standing: the
+	// shared nodes, the shared edges and the edges at shared nodes.
+	edges := map[uint32]bool{}
+	for u := range w.nShared {
+		if !own(x.vis.nclass[u]) && w.node(u) {
+			addNode(x.nkind[u], 1)
+		}
+		for _, a := range x.g.AppendArcs(nil, u, algo.Both, 0) {
+			edges[a.Edge] = true
+		}
+	}
+	for e := range w.eShared {
+		edges[e] = true
+	}
+	for e := range edges {
+		f, t, k := x.g.Edge(e)
+		if !(own(x.vis.eclass[e]) && own(x.vis.nclass[f]) && own(x.vis.nclass[t])) && w.edge(e) {
+			addEdge(k, 1)
+		}
+	}
+	return st
+}
