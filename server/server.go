@@ -185,7 +185,7 @@ type Server struct {
 	audit    *audit.Log
 	// tokenUses keeps token use entries to one per token a minute.
 	tokenUses *useThrottle
-	shares   *shares.Service
+	shares    *shares.Service
 	// bearerFails limits failed bearer credentials per client address.
 	bearerFails *failLimiter
 }
