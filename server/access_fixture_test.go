@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
@@ -35,6 +37,8 @@ type accessFixture struct {
 	pw     string
 	// caseID is a's case over facts of every marking (caseCases).
 	caseID, caseName string
+	// shareClock is the share service's time (links expire by it).
+	shareClock *clock
 }
 
 // accessStore opens the store under test and its record store.
@@ -153,6 +157,7 @@ func newAccessFixture(t *testing.T, open accessStore) *accessFixture {
 	}
 
 	f.g = newAccessGraph(sfx, f.agency["a"], f.agency["b"], users["a.red"].ID, users["b.red"].ID)
+	f.g.id["agencyB"] = f.agency["b"] // for twins: b is answered as an agency that does not exist
 	for _, b := range f.g.batches() {
 		res, err := store.Write(ctx, b) // a trusted in-process writer: no viewer
 		if err != nil {
@@ -169,6 +174,9 @@ func newAccessFixture(t *testing.T, open accessStore) *accessFixture {
 	t.Cleanup(func() { _ = cs.Close() })
 	cfg := server.DefaultConfig()
 	cfg.Identity, cfg.Cases = ids, cs
+	cfg.Audit = audit.New(rec, nil, testLogger(t))
+	f.shareClock = &clock{t: time.Now()}
+	cfg.Shares = shares.New(rec, cs, ids, shares.Options{Logger: testLogger(t), Now: f.shareClock.now})
 	cfg.CORSOrigins = []string{partnerOrigin}
 	f.ts = httptest.NewServer(server.New(store, cfg, testLogger(t)).Handler())
 	t.Cleanup(f.ts.Close)

@@ -59,9 +59,9 @@ func graphCases(f *accessFixture) []accessCase {
 		{name: "hidden edge: edge", as: "c.analyst", query: qEdge, vars: v("id", id("xh1")), twin: "xh1", check: wantNull("edge")},
 		{name: "open edge to a hidden node: edge", as: "c.analyst", query: qEdge, vars: v("id", id("ph1")), twin: "ph1", check: wantNull("edge")},
 		{name: "hidden node: edges", as: "c.analyst", query: `query($ids: [ID!]!) { edges(ids: $ids) { ` + edgeFields + ` } }`, vars: v("ids", []string{id("px"), id("xh2")}), twin: "xh2"},
-		{name: "hidden node: neighbors", as: "c.analyst", query: qNeighbors, vars: v("id", id("h2")), twin: "h2"},
-		{name: "hidden node: shortestPath to it", as: "c.analyst", query: qShortest, vars: v("from", id("x"), "to", id("h3")), twin: "h3"},
-		{name: "hidden node: paths from it", as: "c.analyst", query: qPaths, vars: v("from", id("h3"), "to", id("q")), twin: "h3"},
+		{name: "hidden node: neighbors", as: "c.analyst", query: qNeighbors, vars: v("id", id("h2")), twin: "h2", code: "NOT_FOUND"},
+		{name: "hidden node: shortestPath to it", as: "c.analyst", query: qShortest, vars: v("from", id("x"), "to", id("h3")), twin: "h3", code: "NOT_FOUND"},
+		{name: "hidden node: paths from it", as: "c.analyst", query: qPaths, vars: v("from", id("h3"), "to", id("q")), twin: "h3", code: "NOT_FOUND"},
 
 		// A hub only through hidden edges.
 		{name: "hub: neighbors within the limit are not truncated", as: "c.analyst", query: qNeighbors, vars: v("id", id("x"), "limit", 2),

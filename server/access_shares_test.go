@@ -11,7 +11,8 @@ import (
 )
 
 // Share links (contract-s3.md "Shares"): a.red shares a's case, which
-// holds facts of every marking, with agency c.
+// holds facts of every marking, with agency c (cap AMBER: s1, s3, s4)
+// and with c.named (cap RED: s2).
 
 const (
 	qShare = `mutation($case: ID!, $agency: String!, $users: [String!], $cap: Marking, $exp: String) {
@@ -26,9 +27,9 @@ const (
 type shareLink struct{ id, token string }
 
 // shareCase shares a's case as a.red; the error is what went wrong.
-func (f *accessFixture) shareCase(t *testing.T, agency string, users []string, exp string) (shareLink, string) {
+func (f *accessFixture) shareCase(t *testing.T, agency string, users []string, cap, exp string) (shareLink, string) {
 	t.Helper()
-	vars := map[string]any{"case": f.caseID, "agency": f.agency[agency], "cap": "TLP_RED"}
+	vars := map[string]any{"case": f.caseID, "agency": f.agency[agency], "cap": cap}
 	if users != nil {
 		vars["users"] = users
 	}
@@ -50,14 +51,19 @@ func (f *accessFixture) shareCase(t *testing.T, agency string, users []string, e
 	return shareLink{r.Data.ShareCase.Share.ID, r.Data.ShareCase.Token}, ""
 }
 
-// grant is the oracle's view of c's users through a live share of a's case.
+// grant is the oracle's view of c's users through a live share of a's
+// case: cap AMBER for the agency, RED for a named user.
 func (f *accessFixture) grant(user string, named bool) *who {
 	facts := map[string]bool{}
 	for _, n := range append(append([]string{}, caseNodes...), caseEdges...) {
 		facts[f.id(n)] = true
 	}
 	w := f.who[user]
-	w.grant = &grantModel{owner: f.agency["a"], cap: graph.TLPRed, named: named, facts: facts}
+	cap := graph.TLPAmber
+	if named {
+		cap = graph.TLPRed
+	}
+	w.grant = &grantModel{owner: f.agency["a"], cap: cap, named: named, facts: facts}
 	return &w
 }
 
@@ -70,32 +76,38 @@ func (f *accessFixture) runShares(t *testing.T) int {
 		for _, mk := range []struct {
 			l     *shareLink
 			users []string
+			cap   string
 			exp   string
-		}{{&s1, nil, ""}, {&s2, []string{f.email["c.named"]}, ""}, {&s3, nil, "1s"}, {&s4, nil, ""}} {
+		}{{&s1, nil, "TLP_AMBER", ""}, {&s2, []string{f.email["c.named"]}, "TLP_RED", ""}, {&s3, nil, "TLP_AMBER", "1m"}, {&s4, nil, "TLP_AMBER", ""}} {
 			var why string
-			if *mk.l, why = f.shareCase(t, "c", mk.users, mk.exp); why != "" && failed == "" {
+			if *mk.l, why = f.shareCase(t, "c", mk.users, mk.cap, mk.exp); why != "" && failed == "" {
 				failed = why
 			}
 		}
 		if failed != "" {
 			t.Fatalf("shareCase failed (the shares part has not landed?): %s", failed)
 		}
-		time.Sleep(1500 * time.Millisecond) // s3 expires
+		f.shareClock.add(2 * time.Minute) // s3 expires; the others last days
 	})
 	with := func(l *shareLink, edit func(string) string) func() map[string]any {
 		return func() map[string]any { return map[string]any{"token": edit(l.token)} }
 	}
 	same := func(tok string) string { return tok }
 	cOpen := f.grant("c.analyst", false)
-	var denied string // the first denial's answer: every other must be it
+	var denied string // the first denial's message: every other must be it
 	deny := func(t *testing.T, _ *accessFixture, body string) {
-		if c := errorCode(body); c != "NOT_FOUND" && c != "FORBIDDEN" {
+		var r gqlResponse
+		if err := json.Unmarshal([]byte(body), &r); err != nil || len(r.Errors) != 1 || string(r.Data) != "null" {
+			t.Fatalf("want one error and no data: %s", clip(body))
+		}
+		if c := r.code(); c != "NOT_FOUND" && c != "FORBIDDEN" {
 			t.Errorf("code %q, want NOT_FOUND or FORBIDDEN: %s", c, clip(body))
 		}
+		msg := r.code() + ": " + r.Errors[0].Message
 		if denied == "" {
-			denied = body
-		} else if body != denied {
-			t.Errorf("a denial that says why:\n%s\nwhere another said\n%s", clip(body), clip(denied))
+			denied = msg
+		} else if msg != denied {
+			t.Errorf("a denial that says why: %q where another said %q", msg, denied)
 		}
 	}
 	type step struct {
@@ -104,7 +116,7 @@ func (f *accessFixture) runShares(t *testing.T) int {
 		before func(t *testing.T)
 	}
 	caseVar := func() map[string]any {
-		return map[string]any{"case": f.caseID, "agency": f.agency["c"], "cap": "TLP_RED"}
+		return map[string]any{"case": f.caseID, "agency": f.agency["c"], "cap": "TLP_AMBER"}
 	}
 	node := func(name string) func() map[string]any {
 		return func() map[string]any { return map[string]any{"id": f.id(name)} }
@@ -122,12 +134,12 @@ func (f *accessFixture) runShares(t *testing.T) int {
 		{accessCase: accessCase{name: "share: RED fact of the case, user not named", as: "c.analyst", query: qNode, view: cOpen, twin: "ra", check: wantNull("node")}, vars: node("ra")},
 		{accessCase: accessCase{name: "share: a fact outside the case", as: "c.analyst", query: qNode, view: cOpen, twin: "ao", check: wantNull("node")}, vars: node("ao")},
 		{accessCase: accessCase{name: "share: RED in a share naming another user", as: "c.analyst", query: qOpen, view: cOpen, status: -1, code: "*"}, vars: with(&s2, same)},
-		{accessCase: accessCase{name: "share: RED in a share naming the user (control)", as: "c.named", query: qOpen, view: f.grant("c.named", true), check: wantContains("Redco")}, vars: with(&s2, same)},
+		{accessCase: accessCase{name: "share: RED in a share naming the user (control)", as: "c.named", query: qOpen, view: f.grant("c.named", true), check: wantContains(f.id("ra"))}, vars: with(&s2, same)},
 		{accessCase: accessCase{name: "share: opened before revocation (control)", as: "c.analyst", query: qOpen, view: cOpen, check: wantContains(f.caseID)}, vars: with(&s4, same)},
 		{accessCase: accessCase{name: "share: revoked by the owner (control)", as: "a.red", query: qRevoke, check: wantContains("revokedAt")}, vars: func() map[string]any { return map[string]any{"id": s4.id} }},
 		{accessCase: accessCase{name: "share: replayed after revocation", as: "c.analyst", query: qOpen, status: -1, code: "*", check: deny}, vars: with(&s4, same)},
-		{accessCase: accessCase{name: "share: another agency revokes it", as: "b.admin", query: qRevoke, status: -1, code: "*", check: deny}, vars: func() map[string]any { return map[string]any{"id": s1.id} }},
-		{accessCase: accessCase{name: "share: another agency lists the case's shares", as: "b.analyst", query: `query($case: ID!) { shares(caseId: $case) { id agency users } }`, twin: "case"},
+		{accessCase: accessCase{name: "share: another agency revokes it", as: "b.admin", query: qRevoke, code: "NOT_FOUND"}, vars: func() map[string]any { return map[string]any{"id": s1.id} }},
+		{accessCase: accessCase{name: "share: another agency lists the case's shares", as: "b.analyst", query: `query($case: ID!) { shares(caseId: $case) { id agency users } }`, twin: "case", code: "NOT_FOUND"},
 			vars: func() map[string]any { return map[string]any{"case": f.caseID} }},
 		{accessCase: accessCase{name: "share: another agency shares the case", as: "b.analyst", query: qShare, twin: "case", code: "NOT_FOUND"}, vars: func() map[string]any {
 			return map[string]any{"case": f.caseID, "agency": f.agency["b"]}
