@@ -37,7 +37,11 @@ type accessCase struct {
 	absent []string
 	// twin names a hidden fact in the request: the answer must be the
 	// answer for an ID that does not exist, byte for byte but the ID.
-	twin  string
+	twin string
+	// like names a fact in the request and a visible one the viewer
+	// reaches nothing from or through: the answers must be alike but for
+	// those IDs (a path through hidden facts answered as no path at all).
+	like  [2]string
 	check func(t *testing.T, f *accessFixture, body string)
 }
 
@@ -81,6 +85,13 @@ func (f *accessFixture) run(t *testing.T, c accessCase) {
 		b := strings.ReplaceAll(other, missing, "<ID>")
 		if a != b {
 			t.Errorf("a hidden ID is answered unlike a missing one:\nhidden:  %s\nmissing: %s", clip(a), clip(b))
+		}
+	}
+	if c.like[0] != "" {
+		asked, other := f.id(c.like[0]), f.id(c.like[1])
+		_, b := f.send(t, c, strings.NewReplacer(asked, other))
+		if x, y := strings.ReplaceAll(body, asked, "<ID>"), strings.ReplaceAll(b, other, "<ID>"); x != y {
+			t.Errorf("the answer differs from that for %s, which reaches nothing:\n%s\n%s", c.like[1], clip(x), clip(y))
 		}
 	}
 	if c.check != nil && !t.Failed() {
@@ -138,7 +149,7 @@ func (f *accessFixture) scan(t *testing.T, c accessCase, body string) {
 		}
 	}
 	if len(found) > 0 {
-		t.Errorf("the answer holds hidden facts: %s", strings.Join(found, "; "))
+		t.Errorf("the answer holds hidden facts: %s\nin %s", strings.Join(found, "; "), clip(body))
 	}
 }
 
