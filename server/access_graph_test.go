@@ -22,7 +22,7 @@ import (
 //	label: e1 (CLEAR "Frontco…"; b's AMBER+STRICT "Shadowname…", alias, registry) ─CONTROLS→ w3 ─SANCTIONED_BY(STRICT b)→ s1 (STRICT b)
 //	hub:   p ─T→ x ─T→ q (CLEAR); x ─T(AMBER b)→ h1, h2, h3 (AMBER b); p ─T(CLEAR)→ h1 (an open edge to a hidden node)
 //	search: m1 "Marlin…" (CLEAR), m2 "Marlin…x" (AMBER b)
-//	flow:  f ─T 5 ETH→ g ─DEPOSITED_AT→ svcf (exchange); f ─T 77.125 ETH (STRICT b)→ g2 ─DEPOSITED_AT→ svcm (gambling)
+//	flow:  f ─T 5 ETH (b's STRICT record: 66.625 ETH)→ g ─DEPOSITED_AT→ svcf (exchange); f ─T 77.125 ETH (STRICT b)→ g2 ─DEPOSITED_AT→ svcm (gambling)
 //	co-spend: u1 ─INPUT→ t1 ←INPUT(STRICT b)─ u2 (STRICT b)
 //	persona: per1 ─USES→ id1 ←USES(STRICT b)─ per2 (STRICT b)
 //	same-as: acme1 (CLEAR "Acme… Group"), acme2 (STRICT b "ACME… GROUP LLC")
@@ -147,6 +147,10 @@ func newAccessGraph(sfx, agencyA, agencyB, redUserA, redUserB string) *accessGra
 	entity("svcf", sPub, graph.KindService, sfx+"-openex", "Openex"+S+" Exchange", nil, graph.Props{"category": "exchange"})
 	entity("svcm", sPub, graph.KindService, sfx+"-mixco", "Mixco"+S+" Casino", nil, graph.Props{"category": "gambling"})
 	transfer("fg", sPub, "f", "g", 5, t0)
+	// b's AMBER+STRICT record of the same transfer says more was sent.
+	fg := g.edges[len(g.edges)-1].e
+	fg.Amount, fg.Props = 66.625, graph.Props{"memo": "strictmemo-" + sfx}
+	g.edge("fg", sStrictB, fg)
 	transfer("fg2", sStrictB, "f", "g2", 77.125, t0)
 	link("gsvcf", sPub, graph.EdgeDepositedAt, "g", "svcf")
 	link("g2svcm", sPub, graph.EdgeDepositedAt, "g2", "svcm")

@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"encoding/base64"
+	"regexp"
 	"strconv"
 	"strings"
+	"testing"
 
 	"github.com/redthread-dev/redthread/graph"
 )
@@ -121,9 +124,11 @@ func (g *accessGraph) hidden(w who) []needle {
 		add(vis, what, propStrings(n.n.Props)...)
 	}
 	for _, e := range g.edges {
-		vis := edges[e.e.ID]
+		// This source's claim is seen when the source is and the edge is.
+		vis := edges[e.e.ID] && seesSource(w, e.e.Sources[0], e.e.ID)
 		what := "edge " + e.name + " (" + string(e.src) + ")"
-		add(vis, what, e.e.ID, e.e.TxHash, e.e.Sources[0].Dataset)
+		add(edges[e.e.ID], what, e.e.ID)
+		add(vis, what, e.e.TxHash, e.e.Sources[0].Dataset)
 		add(vis, what, propStrings(e.e.Props)...)
 		if a := strconv.FormatFloat(e.e.Amount, 'f', -1, 64); len(a) >= 6 {
 			add(vis, what, a)
@@ -156,9 +161,30 @@ func propStrings(p graph.Props) []string {
 	return out
 }
 
-// leaks returns the needles body holds (case-insensitively).
+// opaque finds strings that may be base64 (cursors, tokens).
+var opaque = regexp.MustCompile(`[A-Za-z0-9+/_-]{12,}={0,2}`)
+
+// decoded appends to body what its base64 strings decode to, so that a
+// cursor holding a hidden ID is found as the ID would be.
+func decoded(body string) string {
+	var b strings.Builder
+	b.WriteString(body)
+	for _, m := range opaque.FindAllString(body, -1) {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			if d, err := enc.DecodeString(m); err == nil {
+				b.WriteString("\n")
+				b.Write(d)
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+// leaks returns the needles body holds (case-insensitively), also inside
+// base64 strings.
 func leaks(body string, needles []needle) []needle {
-	lb := strings.ToLower(body)
+	lb := strings.ToLower(decoded(body))
 	var out []needle
 	for _, n := range needles {
 		if strings.Contains(lb, strings.ToLower(n.text)) {
@@ -166,4 +192,16 @@ func leaks(body string, needles []needle) []needle {
 		}
 	}
 	return out
+}
+
+// TestAccessScanDecodes: the scan finds an ID inside a search cursor.
+func TestAccessScanDecodes(t *testing.T) {
+	cursor := base64.RawURLEncoding.EncodeToString([]byte("s1:3:organization:hidden-one"))
+	body := `{"edges":[{"cursor":"` + cursor + `"}]}`
+	if got := leaks(body, []needle{{"organization:hidden-one", "x"}}); len(got) != 1 {
+		t.Fatalf("the ID in %s was not found", body)
+	}
+	if got := leaks(body, []needle{{"organization:other", "x"}}); len(got) != 0 {
+		t.Fatalf("found %v", got)
+	}
 }
