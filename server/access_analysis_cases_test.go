@@ -15,7 +15,7 @@ const (
 )
 
 // analysisCases: the investigation engine's answers over hidden facts.
-func analysisCases(f *accessFixture) []accessCase {
+func analysisCases(_ *testing.T, f *accessFixture) []accessCase {
 	v := func(k string, x any) map[string]any { return map[string]any{k: x} }
 	id := f.id
 	return []accessCase{

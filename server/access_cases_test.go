@@ -69,7 +69,7 @@ func caseCases(t *testing.T, f *accessFixture) []accessCase {
 			vars: v("id", f.g.id["ccase"]), check: wantContains("Frontco")},
 		{name: "hidden label: case load", as: "c.viewer", query: `query($id: ID!) { case(id: $id) { view nodeCount } nodes(ids: ["` + f.id("e1") + `"]) { ` + nodeFields + ` } }`,
 			vars: v("id", f.g.id["ccase"]), check: wantContains("Frontco")},
-		{name: "saveCase drops facts the author cannot see", as: "c.analyst", send: func(t *testing.T, f *accessFixture) (int, string) {
+		{name: "saveCase drops facts the author cannot see", as: "c.analyst", send: func(t *testing.T, f *accessFixture, _ *strings.Replacer) (int, string) {
 			st, body := f.gql(t, "c.analyst", qSave, map[string]any{"name": "Probe" + f.g.sfx, "view": f.caseView([]string{"x", "h1", "sa"}, []string{"xh1"})})
 			if st != http.StatusOK {
 				return st, body
@@ -83,15 +83,15 @@ func caseCases(t *testing.T, f *accessFixture) []accessCase {
 }
 
 // authCases: credentials, roles, scopes, CORS, CSRF and admin reach.
-func authCases(f *accessFixture) []accessCase {
+func authCases(_ *testing.T, f *accessFixture) []accessCase {
 	save := `mutation($view: JSON!) { saveCase(name: "w", view: $view) { id } }`
 	view := map[string]any{"view": f.caseView([]string{"w1"}, nil)}
 	same := `mutation($a: ID!, $b: ID!) { confirmSameAs(a: $a, b: $b, reason: "x") { edge } }`
 	sameVars := map[string]any{"a": f.id("m1"), "b": f.id("acme1")}
 	ingest := `mutation { startIngest(format: "native", path: "x.jsonl") { id } }`
 	node := `{"query":"{ node(id: \"` + f.id("h1") + `\") { id label } }"}`
-	hdr := func(kv ...string) func(t *testing.T, f *accessFixture) (int, string) {
-		return func(t *testing.T, f *accessFixture) (int, string) {
+	hdr := func(kv ...string) func(t *testing.T, f *accessFixture, _ *strings.Replacer) (int, string) {
+		return func(t *testing.T, f *accessFixture, _ *strings.Replacer) (int, string) {
 			h := map[string]string{"Content-Type": "application/json"}
 			for i := 0; i+1 < len(kv); i += 2 {
 				h[kv[i]] = kv[i+1]
@@ -121,7 +121,7 @@ func authCases(f *accessFixture) []accessCase {
 		{name: "malformed credentials: empty bearer", send: hdr("Authorization", "Bearer "), status: 401, code: "UNAUTHENTICATED", check: is401},
 		{name: "malformed credentials: tampered token", send: hdr("Authorization", "Bearer "+tamper(f.tok["a.analyst"])), status: 401, code: "UNAUTHENTICATED", check: is401},
 		{name: "CORS: preflight from an unknown origin", send: preflight("https://evil.example"), status: 401, code: "UNAUTHENTICATED", check: noCORS},
-		{name: "CORS: request from an unknown origin", as: "b.analyst", send: func(t *testing.T, f *accessFixture) (int, string) {
+		{name: "CORS: request from an unknown origin", as: "b.analyst", send: func(t *testing.T, f *accessFixture, _ *strings.Replacer) (int, string) {
 			return corsPost(t, f, "b.analyst", "https://evil.example")
 		}, check: noCORS},
 		{name: "CORS: preflight from the partner (control)", send: preflight(partnerOrigin), status: 204, check: func(t *testing.T, _ *accessFixture, body string) {
@@ -147,8 +147,8 @@ func authCases(f *accessFixture) []accessCase {
 
 // the401 is in authn_test.go.
 
-func preflight(origin string) func(t *testing.T, f *accessFixture) (int, string) {
-	return func(t *testing.T, f *accessFixture) (int, string) {
+func preflight(origin string) func(t *testing.T, f *accessFixture, _ *strings.Replacer) (int, string) {
+	return func(t *testing.T, f *accessFixture, _ *strings.Replacer) (int, string) {
 		resp, body := raw(t, http.MethodOptions, f.ts.URL+"/graphql", map[string]string{
 			"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"}, "")
 		return resp.StatusCode, body + corsHeaders(resp)
@@ -180,8 +180,8 @@ func noCORS(t *testing.T, _ *accessFixture, body string) {
 
 // csrf posts saveCase over a.analyst's cookie session with the CSRF
 // header ("right": the session's; "": none) and Origin given.
-func csrf(token, origin string) func(t *testing.T, f *accessFixture) (int, string) {
-	return func(t *testing.T, f *accessFixture) (int, string) {
+func csrf(token, origin string) func(t *testing.T, f *accessFixture, _ *strings.Replacer) (int, string) {
+	return func(t *testing.T, f *accessFixture, _ *strings.Replacer) (int, string) {
 		cookie, right := f.signIn(t, "a.analyst")
 		h := map[string]string{"Cookie": cookie, "Content-Type": "application/json"}
 		switch token {

@@ -17,6 +17,7 @@ import (
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
 	"github.com/redthread-dev/redthread/graph/state"
 	"github.com/redthread-dev/redthread/identity"
+	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
 )
 
@@ -37,6 +38,7 @@ type accessFixture struct {
 	pw     string
 	// caseID is a's case over facts of every marking (caseCases).
 	caseID, caseName string
+	importDir        string // the ingest jobs' import directory
 	// shareClock is the share service's time (links expire by it).
 	shareClock *clock
 }
@@ -175,6 +177,13 @@ func newAccessFixture(t *testing.T, open accessStore) *accessFixture {
 	cfg := server.DefaultConfig()
 	cfg.Identity, cfg.Cases = ids, cs
 	cfg.Audit = audit.New(rec, nil, testLogger(t))
+	f.importDir = t.TempDir()
+	jm, err := jobs.New(store, jobs.Config{ImportDir: f.importDir, StateDir: t.TempDir(), SameAs: store, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(jm.Close)
+	cfg.Jobs = jm
 	f.shareClock = &clock{t: time.Now()}
 	cfg.Shares = shares.New(rec, cs, ids, shares.Options{Logger: testLogger(t), Now: f.shareClock.now})
 	cfg.CORSOrigins = []string{partnerOrigin}

@@ -23,7 +23,7 @@ const (
 )
 
 // graphCases: node look-ups, neighbourhoods, paths, search and counts.
-func graphCases(f *accessFixture) []accessCase {
+func graphCases(_ *testing.T, f *accessFixture) []accessCase {
 	v := func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
