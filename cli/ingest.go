@@ -32,10 +32,15 @@ func (m Main) ingest(ctx context.Context, args []string) (err error) {
 	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "warn"), "debug, info, warn or error")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the job to this file (go tool pprof)")
 	maxValue := m.maxValueSizeFlag(fs)
+	stampF := m.stampFlags(fs)
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
 	valueLimit, err := maxValue.limit()
+	if err != nil {
+		return err
+	}
+	stamp, err := stampF.check()
 	if err != nil {
 		return err
 	}
@@ -73,10 +78,14 @@ func (m Main) ingest(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	defer closeInto(&err, "store", store)
+	if stamp, err = stampF.resolve(ctx, store, stamp); err != nil {
+		return err
+	}
 
 	rec := sameasjob.Record(store)
 	res, err := ingest.Run(ctx, rec, sources, ingest.Options{
 		JobID:         *job,
+		Stamp:         stamp,
 		BatchSize:     *batch,
 		MaxValueBytes: valueLimit,
 		Checkpoint:    ckpt,

@@ -45,6 +45,8 @@ type checkpoint struct {
 	Version int     `json:"version"`
 	Job     string  `json:"job"`
 	Inputs  []input `json:"inputs"`
+	// Stamp is the job's; a checkpoint of another stamp is another job's.
+	Stamp Stamp `json:"stamp,omitzero"`
 
 	Phase         string    `json:"phase"`              // "reading" or "linking"
 	Source        int       `json:"source"`             // index of the source being read
@@ -319,8 +321,8 @@ func (j *job) openCheckpoint(ctx context.Context, sources []Source) error {
 	if err != nil {
 		return fmt.Errorf("%w (remove it to start over)", err)
 	}
-	if ck != nil && (!sameInputs(ck.Inputs, inputs) || j.opts.JobID != "" && ck.Job != j.opts.JobID) {
-		j.opts.Logger.WarnContext(ctx, "checkpoint taken on other inputs or another job: starting over", "checkpoint", path, "job", ck.Job)
+	if ck != nil && (!sameInputs(ck.Inputs, inputs) || j.opts.JobID != "" && ck.Job != j.opts.JobID || ck.Stamp != j.opts.Stamp) {
+		j.opts.Logger.WarnContext(ctx, "checkpoint taken on other inputs, another job or another agency, user or marking: starting over", "checkpoint", path, "job", ck.Job)
 		if err := RemoveCheckpoint(path); err != nil {
 			return err
 		}
@@ -375,7 +377,7 @@ func (j *job) save(c cut) error {
 		entries = append(entries, journalEntry{Defer: &deferJSON{Edge: j.deferred[i], File: j.deferPos[i].File, Line: j.deferPos[i].Line}})
 	}
 	ck := &checkpoint{
-		Version: checkpointVersion, Job: j.opts.JobID, Inputs: j.inputs,
+		Version: checkpointVersion, Job: j.opts.JobID, Inputs: j.inputs, Stamp: j.opts.Stamp,
 		Phase: c.phase, Source: c.cur, SourceRecords: c.curRecords, DoneBytes: c.doneBytes, Linked: c.linked,
 		Records: c.records, Rejected: j.res.Rejected, Bytes: c.bytes, Nodes: j.res.Nodes, Edges: j.res.Edges, Prices: j.res.Prices,
 		Reported: len(j.res.Report), Deferred: j.journaled + len(j.deferred) - j.newDeferred,

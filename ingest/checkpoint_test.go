@@ -203,6 +203,8 @@ func TestCheckpointOtherInputs(t *testing.T) {
 			}
 		}},
 		{"other job", func(t *testing.T, path string, o *ingest.Options) { o.JobID = "job-other" }},
+		{"other agency", func(t *testing.T, path string, o *ingest.Options) { o.Stamp.Agency = "cyber" }},
+		{"other marking", func(t *testing.T, path string, o *ingest.Options) { o.Stamp.Marking = graph.TLPRed }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -140,7 +140,8 @@ func (j *job) wait() error {
 	return nil
 }
 
-// stamp sets Source.Job on every source that has none. Rerunning a job on
+// stamp sets Source.Job on every source that has none, and the job's
+// Stamp (agency, user, default marking) on every source. Rerunning a job on
 // identical input still leaves the store unchanged: graph.MergeNode and
 // MergeEdge keep the earlier job of a source that differs only in its job.
 func (j *job) stamp(b *batch) {
@@ -151,22 +152,21 @@ func (j *job) stamp(b *batch) {
 		b.edges[i].Sources = j.stampSources(b.edges[i].Sources)
 	}
 	for i := range b.prices {
-		if b.prices[i].Source.Job == "" {
-			b.prices[i].Source.Job = j.opts.JobID
-		}
+		b.prices[i].Source = j.opts.Stamp.apply(b.prices[i].Source, j.opts.JobID)
 	}
 }
 
 func (j *job) stampSources(in []graph.Source) []graph.Source {
 	var out []graph.Source // copied on first change: the record's slice may be shared with its reader
 	for i, s := range in {
-		if s.Job != "" {
+		st := j.opts.Stamp.apply(s, j.opts.JobID)
+		if st == s {
 			continue
 		}
 		if out == nil {
 			out = slices.Clone(in)
 		}
-		out[i].Job = j.opts.JobID
+		out[i] = st
 	}
 	if out == nil {
 		return in

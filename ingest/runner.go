@@ -29,6 +29,9 @@ type Options struct {
 	// JobID is stamped into Source.Job of every source that carries no job;
 	// empty means NewJobID.
 	JobID string
+	// Stamp is the agency, user and default marking stamped into every
+	// source (stamp.go); the zero Stamp stamps none.
+	Stamp Stamp
 	// BatchSize is the number of records per Write; 0 means DefaultBatchSize.
 	BatchSize int
 	// Progress, when set, is called at most once per ProgressInterval while
@@ -113,6 +116,9 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if err := opts.Stamp.Check(); err != nil {
+		return Result{}, fmt.Errorf("ingest job: %w", err)
 	}
 	j := &job{w: w, opts: opts, start: opts.Now(), files: map[string]int{}}
 	if opts.Checkpoint != "" {
@@ -310,6 +316,9 @@ func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err er
 	r, err := j.open(ctx, s, at)
 	if err != nil {
 		return &SourceError{File: s.Name(), Err: err}
+	}
+	if d, ok := r.(MarkingDefaulter); ok && j.opts.Stamp.Marking != "" {
+		d.SetDefaultMarking(j.opts.Stamp.Marking)
 	}
 	j.reader = r
 	if c, ok := r.(io.Closer); ok {

@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"time"
+
+	"github.com/redthread-dev/redthread/graph"
 )
 
 // Position is where a record starts in its input: the byte offset of its
@@ -185,6 +187,14 @@ func (s *bytesSource) Open(ctx context.Context) (Reader, error) {
 func (s *bytesSource) Fingerprint() (string, error) {
 	h := sha256.Sum256(s.data)
 	return fmt.Sprintf("size=%d sha256=%s", len(s.data), hex.EncodeToString(h[:16])), nil
+}
+
+// SetDefaultMarking passes the job's default marking on to the format's
+// Reader when it takes one (MarkingDefaulter).
+func (r *streamReader) SetDefaultMarking(m graph.Marking) {
+	if d, ok := r.Reader.(MarkingDefaulter); ok {
+		d.SetDefaultMarking(m)
+	}
 }
 
 // streamReader adds byte counting and closing to a format's Reader, so that

@@ -23,6 +23,8 @@ type adminFixture struct {
 	tok   map[string]string // fiu-admin, fiu-analyst, fiu-viewer, cyber-admin, cyber-analyst
 	users map[string]string // user IDs by the same names
 	pw    string
+	imp   string // the import directory of ingest jobs
+	store *boltstore.Store
 }
 
 func newAdminFixture(t *testing.T) adminFixture {
@@ -64,7 +66,8 @@ func newAdminFixture(t *testing.T) adminFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cs.Close() })
-	jm, err := jobs.New(store, jobs.Config{ImportDir: t.TempDir()})
+	f.imp, f.store = t.TempDir(), store
+	jm, err := jobs.New(store, jobs.Config{ImportDir: f.imp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +131,9 @@ func TestAdminAPI(t *testing.T) {
 		t.Fatalf("signing in with the link: %d %s", resp.StatusCode, body)
 	}
 	newID := added.AddUser.User.ID
-	var after struct{ Users []struct{ ID, LastSignInAt string } }
+	var after struct {
+		Users []struct{ ID, LastSignInAt string }
+	}
 	decodeData(t, f.gql(t, admin, `{ users { id lastSignInAt } }`, nil, ""), &after)
 	for _, u := range after.Users {
 		if u.ID == newID && u.LastSignInAt == "" {

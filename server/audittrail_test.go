@@ -55,9 +55,9 @@ func TestAuditTrail(t *testing.T) {
 
 	fiu := f.entries(t, "fiu")
 	tests := []struct {
-		name                            string
+		name                           string
 		action, outcome, actor, target string
-		want                            int
+		want                           int
 	}{
 		{"sign-in", "signin", "ok", "analyst@fiu.example", "analyst@fiu.example", 1},
 		{"failed sign-in", "signin.failed", "failed", "analyst@fiu.example", "analyst@fiu.example", 1},

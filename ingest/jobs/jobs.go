@@ -101,6 +101,10 @@ type Input struct {
 type Job struct {
 	ID, Format string
 	Inputs     []Input
+	// Stamp is the agency, user and default marking stamped into every
+	// source the job writes; kept with the job, so a resumed job stamps
+	// the same.
+	Stamp      ingest.Stamp
 	State      State
 	Progress   ingest.Progress
 	Rejected   int
@@ -132,6 +136,9 @@ type Request struct {
 	Format  string
 	Paths   []string
 	Uploads []Upload
+	// Stamp is who the job writes for (an API job: the principal's agency
+	// and user).
+	Stamp ingest.Stamp
 }
 
 // Upload is a file sent by the client.
@@ -266,6 +273,9 @@ func (m *Manager) Start(ctx context.Context, req Request) (Job, error) {
 	if !ok {
 		return Job{}, graph.Errorf(graph.CodeInvalid, "unknown format %q: the formats are %s", req.Format, strings.Join(formats.Names(), ", "))
 	}
+	if err := req.Stamp.Check(); err != nil {
+		return Job{}, err
+	}
 	switch n := len(req.Paths) + len(req.Uploads); {
 	case n == 0:
 		return Job{}, graph.Errorf(graph.CodeInvalid, "no files: give paths in the import directory or upload files")
@@ -315,7 +325,7 @@ func (m *Manager) Start(ctx context.Context, req Request) (Job, error) {
 	}
 	m.seq++
 	j := &job{
-		Job:    Job{ID: id, Format: req.Format, Inputs: inputs, State: Queued, Created: m.cfg.Now()},
+		Job:    Job{ID: id, Format: req.Format, Inputs: inputs, Stamp: req.Stamp, State: Queued, Created: m.cfg.Now()},
 		seq:    m.seq,
 		format: f, paths: paths, subs: map[chan Job]struct{}{},
 	}

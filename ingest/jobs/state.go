@@ -51,6 +51,7 @@ type record struct {
 	ID         string             `json:"id"`
 	Format     string             `json:"format"`
 	Inputs     []Input            `json:"inputs"`
+	Stamp      ingest.Stamp       `json:"stamp,omitzero"`
 	State      State              `json:"state"`
 	Error      string             `json:"error,omitempty"`
 	ErrorCode  graph.Code         `json:"errorCode,omitempty"`
@@ -76,7 +77,7 @@ type rejection struct {
 
 func recordOf(j *job) record {
 	r := record{
-		Version: recordVersion, Seq: j.seq, ID: j.ID, Format: j.Format, Inputs: j.Inputs,
+		Version: recordVersion, Seq: j.seq, ID: j.ID, Format: j.Format, Inputs: j.Inputs, Stamp: j.Stamp,
 		State: j.State, Error: j.Error, ErrorCode: j.ErrorCode, Progress: j.Progress, Rejected: j.Rejected,
 		Skipped: j.Skipped, Resumed: j.Resumed, SameAs: j.SameAs, Created: j.Created, Started: j.Started, Finished: j.Finished,
 	}
@@ -88,7 +89,7 @@ func recordOf(j *job) record {
 
 func (r record) job() *job {
 	j := &job{Job: Job{
-		ID: r.ID, Format: r.Format, Inputs: r.Inputs, State: r.State, Error: r.Error, ErrorCode: r.ErrorCode,
+		ID: r.ID, Format: r.Format, Inputs: r.Inputs, Stamp: r.Stamp, State: r.State, Error: r.Error, ErrorCode: r.ErrorCode,
 		Progress: r.Progress, Rejected: r.Rejected, Skipped: r.Skipped, Resumed: r.Resumed, SameAs: r.SameAs,
 		Created: r.Created, Started: r.Started, Finished: r.Finished,
 	}, seq: r.Seq, subs: map[chan Job]struct{}{}}

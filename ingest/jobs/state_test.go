@@ -68,9 +68,12 @@ func TestRestartResumes(t *testing.T) {
 	imp, state := t.TempDir(), t.TempDir()
 	write(t, filepath.Join(imp, "a.jsonl"), evidence(60))
 	write(t, filepath.Join(imp, "b.jsonl"), evidence(5))
+	// The jobs write for an agency and a user: the resumed job must stamp
+	// what it writes after the restart as the clean run does.
+	stamp := ingest.Stamp{Agency: "fiu", User: "u1", Marking: graph.TLPAmber}
 	start := func(m *jobs.Manager, path string) jobs.Job {
 		t.Helper()
-		j, err := m.Start(t.Context(), jobs.Request{Format: "native", Paths: []string{path}})
+		j, err := m.Start(t.Context(), jobs.Request{Format: "native", Paths: []string{path}, Stamp: stamp})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,6 +117,20 @@ func TestRestartResumes(t *testing.T) {
 	}
 	if g, w := digest(t, store), digest(t, cleanStore); g.SHA256 != w.SHA256 || g.Nodes != w.Nodes || g.Edges != w.Edges {
 		t.Errorf("resumed store %+v, clean %+v", g, w)
+	}
+	if ga.Stamp != stamp {
+		t.Errorf("the resumed job's stamp is %+v, want %+v", ga.Stamp, stamp)
+	}
+	res, err := store.ListNodes(t.Context(), graph.ListQuery{Kinds: []graph.NodeKind{graph.KindPerson}, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range res.Nodes {
+		for _, s := range n.Sources {
+			if s.Agency != "fiu" || s.User != "u1" || s.Marking != graph.TLPAmber {
+				t.Fatalf("node %s: source %+v, not stamped by its job", n.ID, s)
+			}
+		}
 	}
 	if left, _ := os.ReadDir(filepath.Join(state, "jobs", "checkpoints")); len(left) > 0 {
 		t.Errorf("checkpoints left: %v", left)

@@ -150,6 +150,7 @@ func (m *Manager) ingest(ctx context.Context, j *job, w ingest.Writer, sources [
 	names := j.names()
 	opts := ingest.Options{
 		JobID:         j.ID,
+		Stamp:         j.Stamp,
 		BatchSize:     m.cfg.BatchSize,
 		MaxReport:     m.cfg.MaxRejections,
 		MaxValueBytes: m.cfg.MaxValueBytes,

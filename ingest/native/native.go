@@ -46,7 +46,15 @@ func FormatAt(r io.Reader, name string, at ingest.Position) ingest.Reader {
 // Reader reads native records from a stream.
 type Reader struct {
 	lines *ingest.Lines // counts lines and the offset of the next unread line
+	// marking is given to records that carry none, on the record or on a
+	// source (ingest.MarkingDefaulter); empty leaves them to
+	// graph.PrepareNode's TLP:CLEAR.
+	marking graph.Marking
 }
+
+// SetDefaultMarking sets the marking of records that carry none: the
+// job's (redthread ingest --marking, startIngest's marking).
+func (r *Reader) SetDefaultMarking(m graph.Marking) { r.marking = m }
 
 var errTooLong = errors.New("line too long")
 
@@ -71,7 +79,7 @@ func (r *Reader) Next() (ingest.Record, error) {
 	if err != nil {
 		return ingest.Record{}, err
 	}
-	return parseLine(line, r.lines.Pos())
+	return parseLine(line, r.lines.Pos(), r.marking)
 }
 
 // fieldError is an error about one field; its path becomes
@@ -89,8 +97,8 @@ func ferr(field, format string, args ...any) error {
 }
 
 // parseLine decodes and validates one record.
-func parseLine(line []byte, pos ingest.Pos) (ingest.Record, error) {
-	rec, id, err := parseRecord(line, pos)
+func parseLine(line []byte, pos ingest.Pos, marking graph.Marking) (ingest.Record, error) {
+	rec, id, err := parseRecord(line, pos, marking)
 	if err != nil {
 		re := &ingest.RecordError{Pos: pos, ID: id, Err: err}
 		var fe *fieldError
@@ -144,7 +152,7 @@ type sourceJSON struct {
 // parseRecord decodes a line in one pass into recordJSON. Only when that
 // fails does it decode again field by field (decodeError), to say which
 // field is wrong: the fast path keeps loading large files cheap.
-func parseRecord(line []byte, pos ingest.Pos) (ingest.Record, string, error) {
+func parseRecord(line []byte, pos ingest.Pos, marking graph.Marking) (ingest.Record, string, error) {
 	var rj recordJSON
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
@@ -160,6 +168,10 @@ func parseRecord(line []byte, pos ingest.Pos) (ingest.Record, string, error) {
 	}
 	if err := duplicateKey(line); err != nil {
 		return ingest.Record{}, "", err
+	}
+	if rj.Marking == "" {
+		// The record's marking is the default of its unmarked sources.
+		rj.Marking = string(marking)
 	}
 	switch rj.Type {
 	case "node":

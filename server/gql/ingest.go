@@ -7,6 +7,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/identity"
+	"github.com/redthread-dev/redthread/ingest"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server/gql/model"
 )
@@ -24,8 +26,19 @@ func (r *Resolver) jobs() (*jobs.Manager, error) {
 }
 
 // ingestRequest maps startIngest's arguments.
-func ingestRequest(format string, path *string, paths []string, uploads []*graphql.Upload) (jobs.Request, error) {
-	req := jobs.Request{Format: format, Paths: paths}
+//
+// The job writes for the caller: their agency owns what it loads (over any
+// agency the input claims) and they are its user; unmarked sources get
+// marking, TLP:AMBER by default (the agency's own data stays within it
+// unless the caller says otherwise).
+func ingestRequest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload, marking *graph.Marking) (jobs.Request, error) {
+	req := jobs.Request{Format: format, Paths: paths, Stamp: ingest.Stamp{Marking: graph.TLPAmber}}
+	if p, ok := identity.PrincipalFrom(ctx); ok {
+		req.Stamp.Agency, req.Stamp.User = p.Agency, p.User
+	}
+	if marking != nil {
+		req.Stamp.Marking = *marking
+	}
 	if path != nil {
 		if len(paths) > 0 {
 			return req, graph.Errorf(graph.CodeInvalid, "give path or paths, not both")

@@ -98,12 +98,12 @@ func (r *mutationResolver) RejectSameAs(ctx context.Context, a string, b string,
 }
 
 // StartIngest is the resolver for the startIngest field.
-func (r *mutationResolver) StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload) (*model.IngestJob, error) {
+func (r *mutationResolver) StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload, marking *graph.Marking) (*model.IngestJob, error) {
 	m, err := r.jobs()
 	if err != nil {
 		return nil, err
 	}
-	req, err := ingestRequest(format, path, paths, uploads)
+	req, err := ingestRequest(ctx, format, path, paths, uploads, marking)
 	if err != nil {
 		return nil, err
 	}

@@ -396,7 +396,7 @@ type ComplexityRoot struct {
 		SetUserDisabled func(childComplexity int, id string, disabled bool, agency *string) int
 		SetUserRole     func(childComplexity int, id string, role model.Role, agency *string) int
 		ShareCase       func(childComplexity int, caseID string, agency string, users []string, cap *graph.Marking, expiresIn *string, allowComments *bool) int
-		StartIngest     func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload) int
+		StartIngest     func(childComplexity int, format string, path *string, paths []string, uploads []*graphql.Upload, marking *graph.Marking) int
 	}
 
 	NameMatch struct {
@@ -695,7 +695,7 @@ type MutationResolver interface {
 	ImportCaseStix(ctx context.Context, bundle string, name *string) (*model.StixImport, error)
 	ConfirmSameAs(ctx context.Context, a string, b string, reason string) (*model.SameAsJudgement, error)
 	RejectSameAs(ctx context.Context, a string, b string, reason string) (*model.SameAsJudgement, error)
-	StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload) (*model.IngestJob, error)
+	StartIngest(ctx context.Context, format string, path *string, paths []string, uploads []*graphql.Upload, marking *graph.Marking) (*model.IngestJob, error)
 	CancelIngest(ctx context.Context, id string) (*model.IngestJob, error)
 	ShareCase(ctx context.Context, caseID string, agency string, users []string, cap *graph.Marking, expiresIn *string, allowComments *bool) (*model.ShareLink, error)
 	RevokeShare(ctx context.Context, id string) (*model.Share, error)
@@ -2388,7 +2388,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.StartIngest(childComplexity, args["format"].(string), args["path"].(*string), args["paths"].([]string), args["uploads"].([]*graphql.Upload)), true
+		return e.ComplexityRoot.Mutation.StartIngest(childComplexity, args["format"].(string), args["path"].(*string), args["paths"].([]string), args["uploads"].([]*graphql.Upload), args["marking"].(*graph.Marking)), true
 
 	case "NameMatch.a":
 		if e.ComplexityRoot.NameMatch.A == nil {
@@ -5010,6 +5010,11 @@ type Mutation {
   Jobs run one at a time; the job is returned QUEUED or RUNNING. A job the
   server stopped during (a crash, a restart) goes on from its last
   checkpoint when the server starts again, under the same ID.
+
+  What the job loads belongs to the caller's agency and names the caller as
+  its user (the recipient of its TLP:RED facts), whatever agency the input
+  claims; sources the input leaves unmarked get ` + "`" + `marking` + "`" + ` (README,
+  "Markings of what is loaded").
   """
   startIngest(
     "Input format, such as ` + "`" + `native` + "`" + ` (JSON lines) or ` + "`" + `stix` + "`" + `; INVALID_ARGUMENT for an unknown one."
@@ -5020,6 +5025,8 @@ type Mutation {
     paths: [String!]
     "Files sent with the request (multipart), read after ` + "`" + `path` + "`" + ` and ` + "`" + `paths` + "`" + `."
     uploads: [Upload!]
+    "The marking of sources the input leaves unmarked (native records without one); formats that mark their sources keep theirs (STIX its markings, public datasets TLP_CLEAR). Default: TLP_AMBER, the caller's agency only."
+    marking: Marking
   ): IngestJob! @requires(role: ANALYST, scope: INGEST)
 
   "Stop a queued or running job (between two batches: what was written stays written); a finished job is returned unchanged."
@@ -7003,6 +7010,14 @@ func (ec *executionContext) field_Mutation_startIngest_args(ctx context.Context,
 		return nil, err
 	}
 	args["uploads"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "marking",
+		func(ctx context.Context, v any) (*graph.Marking, error) {
+			return ec.unmarshalOMarking2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐMarking(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["marking"] = arg4
 	return args, nil
 }
 
@@ -14291,7 +14306,7 @@ func (ec *executionContext) _Mutation_startIngest(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().StartIngest(ctx, fc.Args["format"].(string), fc.Args["path"].(*string), fc.Args["paths"].([]string), fc.Args["uploads"].([]*graphql.Upload))
+			return ec.Resolvers.Mutation().StartIngest(ctx, fc.Args["format"].(string), fc.Args["path"].(*string), fc.Args["paths"].([]string), fc.Args["uploads"].([]*graphql.Upload), fc.Args["marking"].(*graph.Marking))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
