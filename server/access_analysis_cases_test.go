@@ -73,7 +73,7 @@ func wantNoFlag(kind string) func(*testing.T, *accessFixture, string) {
 
 func wantNoCategory(cat string) func(*testing.T, *accessFixture, string) {
 	return func(t *testing.T, _ *accessFixture, body string) {
-		if contains(body, `"`+cat+`"`) {
+		if holds(body, `"`+cat+`"`) {
 			t.Errorf("category %s: %s", cat, clip(body))
 		}
 	}

@@ -115,7 +115,7 @@ func wantLabel(field, prefix string) func(*testing.T, *accessFixture, string) {
 
 func wantContains(s string) func(*testing.T, *accessFixture, string) {
 	return func(t *testing.T, _ *accessFixture, body string) {
-		if !contains(body, s) {
+		if !holds(body, s) {
 			t.Errorf("want %q in %s", s, clip(body))
 		}
 	}

@@ -214,7 +214,7 @@ func sameSet(got, want []string) bool {
 	return true
 }
 
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
+func holds(s, sub string) bool { return strings.Contains(s, sub) }
 
 // rewrite applies r to s; a nil r leaves s.
 func rewrite(r *strings.Replacer, s string) string {

@@ -28,8 +28,8 @@ import (
 // caches, limits, admission, deadlines, budgets and error presentation.
 func graphqlHandler(store investigate.Store, cfg Config, admit *admission.Controller, pool *budget.Pool, logger *slog.Logger) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers: &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: store, Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases,
-			Audit: cfg.Audit, Identity: cfg.Identity, Shares: cfg.Shares},
+		Resolvers: &gql.Resolver{Store: store, Limits: cfg.Limits, Investigate: cfg.Investigate.OrDefaults(), Writer: store, Logger: logger, Jobs: cfg.Jobs, Cases: cfg.Cases, Shares: cfg.Shares,
+			Audit: cfg.Audit, Identity: cfg.Identity},
 		Complexity: gql.Complexity(cfg.Limits, cfg.Investigate),
 		Directives: generated.DirectiveRoot{Requires: auditedRequires(cfg.Audit)},
 	})

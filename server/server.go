@@ -182,10 +182,10 @@ type Server struct {
 	admit    *admission.Controller
 	budget   *budget.Pool
 	identity *identity.Service
+	shares   *shares.Service
 	audit    *audit.Log
 	// tokenUses keeps token use entries to one per token a minute.
 	tokenUses *useThrottle
-	shares    *shares.Service
 	// bearerFails limits failed bearer credentials per client address.
 	bearerFails *failLimiter
 }
@@ -220,9 +220,9 @@ func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 		admit:       admission.New(cfg.Admission, runtime.GOMAXPROCS(0)),
 		budget:      budget.NewPool(cfg.ServerBudget),
 		identity:    cfg.Identity,
+		shares:      cfg.Shares,
 		audit:       cfg.Audit,
 		tokenUses:   newUseThrottle(time.Minute, maxThrottled, nil),
-		shares:      cfg.Shares,
 		bearerFails: newFailLimiter(bearerFailBurst, bearerFailRefill, nil),
 	}
 	s.handler = s.routes(store, assets, built)

@@ -7,7 +7,6 @@ import (
 	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph/visibility"
 	"github.com/redthread-dev/redthread/identity"
-	"github.com/redthread-dev/redthread/server/gql"
 )
 
 // grantsTimeout bounds reading the shares that reach a request's caller.
@@ -34,11 +33,7 @@ func (s *Server) viewerOf(ctx context.Context, p identity.Principal) visibility.
 	return v
 }
 
-// withViewer puts p's viewer into ctx beside the principal, and the
-// client's address for the share links' rate limit.
+// withViewer puts p's viewer into ctx beside the principal.
 func (s *Server) withViewer(ctx context.Context, p identity.Principal) context.Context {
-	if info := requestInfoFrom(ctx); info != nil {
-		ctx = gql.WithClientAddr(ctx, info.client)
-	}
 	return visibility.WithViewer(identity.WithPrincipal(ctx, p), s.viewerOf(ctx, p))
 }

@@ -45,14 +45,14 @@ type Resolver struct {
 	Cases CaseStore
 	// Jobs runs ingest jobs for the API; nil when the store is read-only.
 	Jobs *jobs.Manager
+	// Shares shares cases with other agencies; nil when Cases is.
+	Shares *shares.Service
 	// Audit records case views and exports, ingests, judgements and admin
 	// changes; nil records nothing.
 	Audit *audit.Log
 	// Identity manages agencies, users and tokens for the admin API; nil
 	// disables it.
 	Identity *identity.Service
-	// Shares shares cases with other agencies; nil when Cases is.
-	Shares *shares.Service
 	// CaseFacts reads the facts of a case to export; nil reads them from
 	// Store, unfiltered (storeCaseFacts).
 	CaseFacts CaseFacts

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redthread-dev/redthread/audit"
 	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/cases/shares"
 	"github.com/redthread-dev/redthread/graph"
@@ -19,19 +20,6 @@ import (
 // SharedPath is where a browser opens a share link: SharedPath#link=TOKEN.
 const SharedPath = "/shared"
 
-type clientAddrKey struct{}
-
-// WithClientAddr records the client's address for the share links' rate
-// limit (the HTTP layer knows it; resolvers do not).
-func WithClientAddr(ctx context.Context, addr string) context.Context {
-	return context.WithValue(ctx, clientAddrKey{}, addr)
-}
-
-func clientAddr(ctx context.Context) string {
-	a, _ := ctx.Value(clientAddrKey{}).(string)
-	return a
-}
-
 func (r *Resolver) shareService() (*shares.Service, error) {
 	if r.Shares == nil {
 		return nil, graph.Errorf(graph.CodeUnavailable, "this server shares no cases: its graph store keeps no records")
@@ -42,7 +30,7 @@ func (r *Resolver) shareService() (*shares.Service, error) {
 // recipient is who the request runs as, for a share link.
 func recipient(ctx context.Context) shares.Recipient {
 	p, _ := identity.PrincipalFrom(ctx)
-	return shares.RecipientOf(p, clientAddr(ctx))
+	return shares.RecipientOf(p, audit.AddrFrom(ctx))
 }
 
 // parseExpiry reads a share's lifetime: a Go duration (72h) or whole days
@@ -77,6 +65,7 @@ func (r *Resolver) shareCase(ctx context.Context, caseID, agency string, users [
 		req.Cap = *cap
 	}
 	sh, token, err := svc.Create(ctx, req)
+	r.auditShare(ctx, "share.create", sh, "case "+req.Case+" to "+agency, err)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +79,7 @@ func (r *Resolver) revokeShare(ctx context.Context, id string) (*model.Share, er
 		return nil, err
 	}
 	sh, err := svc.Revoke(ctx, strings.TrimSpace(id), actor(ctx))
+	r.auditShare(ctx, "share.revoke", sh, "", err)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +113,7 @@ func (r *Resolver) previewShare(ctx context.Context, caseID, agency string, user
 		req.Cap = *cap
 	}
 	sh, c, err := svc.Preview(ctx, req)
+	r.audited(ctx, "share.preview", caseID, "as "+agency, err)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +133,7 @@ func (r *Resolver) openShare(ctx context.Context, token string) (*model.SharedCa
 	}
 	who := recipient(ctx)
 	sh, err := svc.Open(ctx, token, who)
+	r.auditShare(ctx, "share.open", sh, "", err)
 	if err != nil {
 		return nil, err
 	}
@@ -164,11 +156,34 @@ func (r *Resolver) commentOnShare(ctx context.Context, token, text string) (*mod
 		return nil, err
 	}
 	c, sh, err := svc.Comment(ctx, token, recipient(ctx), text)
+	r.auditShare(ctx, "share.comment", sh, "", err)
 	if err != nil {
 		return nil, err
 	}
 	r.Logger.InfoContext(ctx, "comment on a shared case", "case", sh.Case, "share", sh.ID, "by", c.By)
 	return model.NewCaseComment(c), nil
+}
+
+// auditShare records a share's creation, opening, comment or revocation
+// in the actor's agency's audit log and, when it held, in the other
+// side's too: the sharing and the receiving agency both see what happened
+// to the share. A link that did not hold names no share.
+func (r *Resolver) auditShare(ctx context.Context, action string, sh shares.Share, detail string, err error) {
+	target := "share:" + sh.ID
+	if sh.ID == "" {
+		target = "share link"
+	}
+	r.audited(ctx, action, target, detail, err)
+	if r.Audit == nil || err != nil || sh.ID == "" {
+		return
+	}
+	e := audit.Event(ctx, action, target)
+	other := sh.Agency
+	if e.Agency == sh.Agency {
+		other = sh.Owner
+	}
+	e.Agency, e.Detail = other, joinDetail(e.Detail, joinDetail("case "+sh.Case, detail))
+	_ = r.Audit.Record(ctx, e)
 }
 
 // sharedCase is case c as viewer v (the recipient) sees it through share
