@@ -55,6 +55,7 @@ type queryConfig struct {
 	nxN       int
 	nxVersion string
 	python    string
+	vis       bool
 }
 
 func (q *queryConfig) flags() {
@@ -69,6 +70,7 @@ func (q *queryConfig) flags() {
 	flag.IntVar(&q.nxN, "networkx-n", 0, "-queries: queries per operation on networkx, the first of the same pairs (0: -n)")
 	flag.StringVar(&q.nxVersion, "networkx-version", "3.6.1", "-queries: networkx version installed from PyPI")
 	flag.StringVar(&q.python, "python", "python3", "-queries: Python that creates the venv")
+	flag.BoolVar(&q.vis, "visibility", false, "-queries: measure shortest path, k shortest paths and money flow on a marked graph as viewers of several agencies see it, against the unfiltered engine (embedded store; docs/design/visibility.md §8)")
 }
 
 // graphMark names the graph a directory holds, so a later run reuses it
@@ -79,6 +81,8 @@ type graphMark struct {
 	Transfers int   `json:"transfers"`
 	Nodes     int   `json:"nodes"`
 	Edges     int   `json:"edges"`
+	// Visibility: the records are marked (-visibility).
+	Visibility bool `json:"visibility,omitempty"`
 }
 
 func readMark(path string) (graphMark, bool) {
@@ -138,6 +142,9 @@ func runQueries(ctx context.Context, out io.Writer, c config) (err error) {
 	began := time.Now()
 	gen := synth.NewGen(c.seed, c.wallets, c.transfers)
 	want := graphMark{Seed: c.seed, Wallets: c.wallets, Transfers: c.transfers, Nodes: gen.Nodes(), Edges: gen.Edges()}
+	if q.vis {
+		return runVisibility(ctx, out, c, dir, gen, want)
+	}
 	r := &qreport{}
 	r.header = append(r.header,
 		fmt.Sprintf("graph: synth.NewGen(seed %d, %d wallets, %d transfers): %d nodes, %d edges (%d transfers, %d DEPOSITED_AT)",

@@ -24,6 +24,11 @@ type seer struct {
 	// is seen by its class alone.
 	nShared map[uint32]string
 	eShared map[uint32]string
+	// granted holds the nodes where a grant may add arcs to what the
+	// viewer's classes show (shared nodes, their neighbours, the ends of
+	// shared edges), worked out at the first degree asked.
+	grantedAt map[uint32]bool
+	arcs      []algo.Arc
 }
 
 // seerOf compiles ctx's viewer, or returns nil for a trusted caller. The
@@ -36,28 +41,63 @@ func (s *Store) seerOf(ctx context.Context) (*seer, error) {
 	x := s.idx
 	w := &seer{v: v, view: visibility.Compile(v, x.vis.classes), x: x}
 	w.pub = w.view.SeesClass(0)
-	shared := w.view.SharedFacts()
-	if len(shared) == 0 {
+	n := 0
+	if v.SignedIn() {
+		for _, g := range v.Grants {
+			n += len(g.Facts)
+		}
+	}
+	if n == 0 {
 		return w, nil
 	}
-	w.nShared, w.eShared = map[uint32]string{}, map[uint32]string{}
+	w.nShared, w.eShared = make(map[uint32]string, n), make(map[uint32]string, n)
+	var unknown []string
+	for id := range sharedFacts(v.Grants) {
+		if u, ok := x.byID[id]; ok {
+			w.nShared[u] = id
+		} else if e, ok := s.sharedEdges.Load(id); ok {
+			w.eShared[e.(uint32)] = id
+		} else {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) == 0 {
+		return w, nil
+	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		for _, id := range shared {
-			if u, ok := x.byID[id]; ok {
-				w.nShared[u] = id
-				continue
-			}
+		for _, id := range unknown {
 			e, ok, err := findEdgeByID(tx, x, id)
 			if err != nil {
 				return err
 			}
 			if ok {
 				w.eShared[e] = id
+				s.sharedEdges.Store(id, e)
 			}
 		}
 		return nil
 	})
 	return w, err
+}
+
+// sharedFacts yields the IDs the grants name, each once.
+func sharedFacts(gs []visibility.Grant) func(yield func(string) bool) {
+	return func(yield func(string) bool) {
+		for i, g := range gs {
+			for id := range g.Facts {
+				dup := false
+				for _, h := range gs[:i] {
+					_, dup = h.Facts[id]
+					if dup {
+						break
+					}
+				}
+				if !dup && !yield(id) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // findEdgeByID returns the number of the edge with ID id.
@@ -142,9 +182,10 @@ func (w *seer) degree(x *index, u uint32) int {
 	if len(pairs) == 0 {
 		return d
 	}
-	if w.granted() {
+	if w.granted() && w.grantAt(u) {
 		d = 0
-		for _, a := range x.g.AppendArcs(nil, u, algo.Both, 0) {
+		w.arcs = x.g.AppendArcs(w.arcs[:0], u, algo.Both, 0)
+		for _, a := range w.arcs {
 			if w.arc(a.Edge, a.Node) {
 				d++
 			}
@@ -157,6 +198,28 @@ func (w *seer) degree(x *index, u uint32) int {
 		}
 	}
 	return d
+}
+
+// grantAt reports whether a grant may show arcs at u that the viewer's
+// classes do not: bounded by the shared cases and their nodes' degrees,
+// once per query.
+func (w *seer) grantAt(u uint32) bool {
+	if w.grantedAt == nil {
+		x := w.x
+		w.grantedAt = map[uint32]bool{}
+		for v := range w.nShared {
+			w.grantedAt[v] = true
+			w.arcs = x.g.AppendArcs(w.arcs[:0], v, algo.Both, 0)
+			for _, a := range w.arcs {
+				w.grantedAt[a.Node] = true
+			}
+		}
+		for e := range w.eShared {
+			f, t, _ := x.g.Edge(e)
+			w.grantedAt[f], w.grantedAt[t] = true, true
+		}
+	}
+	return w.grantedAt[u]
 }
 
 // sourceSees returns the predicate graph.ViewNode takes for a stub whose

@@ -57,6 +57,12 @@ type Store struct {
 	mu     sync.RWMutex // guards idx and closed
 	idx    *index
 	closed bool
+
+	// sharedEdges remembers edge ID → number for the facts of grants
+	// (seerOf), so a query does not read the file for each edge of a
+	// shared case: only found edges, which are never renumbered nor
+	// removed.
+	sharedEdges sync.Map
 }
 
 var _ graph.Store = (*Store)(nil)

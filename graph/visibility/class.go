@@ -157,7 +157,11 @@ type View struct {
 
 // Compile builds v's view of the classes in c: O(classes × keys).
 func Compile(v Viewer, c *Classes) *View {
-	w := &View{own: make([]bool, c.Len()), grants: v.Grants, byFact: map[string][]int{}}
+	facts := 0
+	for _, g := range v.Grants {
+		facts += len(g.Facts)
+	}
+	w := &View{own: make([]bool, c.Len()), grants: v.Grants, byFact: make(map[string][]int, facts)}
 	w.carries = make([][]bool, len(v.Grants))
 	for id, keys := range c.list {
 		for _, k := range keys {
@@ -171,6 +175,7 @@ func Compile(v Viewer, c *Classes) *View {
 		w.grants, w.carries = nil, nil
 		return w
 	}
+	backing := make([]int, 0, facts)
 	for gi, g := range v.Grants {
 		w.carries[gi] = make([]bool, c.Len())
 		for id, keys := range c.list {
@@ -182,7 +187,14 @@ func Compile(v Viewer, c *Classes) *View {
 			}
 		}
 		for f := range g.Facts {
-			w.byFact[f] = append(w.byFact[f], gi)
+			if l, ok := w.byFact[f]; ok {
+				w.byFact[f] = append(l, gi)
+				continue
+			}
+			// one backing array for the common case of a fact in one grant:
+			// a query compiles this, and a case holds hundreds of facts
+			backing = append(backing, gi)
+			w.byFact[f] = backing[len(backing)-1 : len(backing) : len(backing)]
 		}
 	}
 	return w
