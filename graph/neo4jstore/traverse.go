@@ -190,8 +190,7 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	// relationships and nodes, which Neo4j evaluates during its
 	// bidirectional search (TestShortestPathPlanKeepsVisibilityInside).
 	w := viewerOf(ctx)
-	find := "MATCH (a:Node {id: $from}) MATCH (b:Node {id: $to}) " +
-		"MATCH path = shortestPath((a)" + pathPat + "(b)) " + pathWhere(w, q.HubDegree > 0) + "RETURN [n IN nodes(path) | n.id]"
+	find := findPath(w, pathPat, q.HubDegree > 0)
 	steps := "UNWIND range(0, size($ids) - 2) AS i MATCH (x:Node {id: $ids[i]})" + stepPat + "(y:Node {id: $ids[i + 1]}) " +
 		"WHERE " + w.pred("r") + " WITH i, r ORDER BY i, r.id WITH i, collect(r)[0] AS r " +
 		"RETURN startNode(r).id, endNode(r).id, type(r), properties(r) ORDER BY i"
@@ -253,6 +252,12 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 		return graph.Path{}, err
 	}
 	return p, nil
+}
+
+// findPath is ShortestPath's search statement.
+func findPath(w *viewer, pathPat string, hubs bool) string {
+	return "MATCH (a:Node {id: $from}) MATCH (b:Node {id: $to}) " +
+		"MATCH path = shortestPath((a)" + pathPat + "(b)) " + pathWhere(w, hubs) + "RETURN [n IN nodes(path) | n.id]"
 }
 
 // pathWhere is the WHERE clause of ShortestPath's search: w's visibility

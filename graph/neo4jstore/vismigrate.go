@@ -19,9 +19,9 @@ import (
 // the sources in d for the records without them, then sets vx and vmix
 // from the endpoints, and finally marks the schema node vis. An
 // interrupted migration resumes from the start on the next open (pages
-// already done cost a read). A new database, and one made by the offline
-// importer (whose rows carry the properties), are marked at creation and
-// never walked.
+// already done cost a read). An empty database, and one made by the
+// offline importer (whose rows carry the properties), are marked without
+// a walk.
 
 const migrateBatch = 5000
 
@@ -35,6 +35,18 @@ func (s *Store) migrateVis(ctx context.Context) error {
 	})
 	if err != nil || done {
 		return err
+	}
+	var empty bool
+	err = s.read(ctx, "schema", func(tx neo4j.ManagedTransaction) error {
+		recs, err := run(ctx, tx, "OPTIONAL MATCH (n:Node) WITH n LIMIT 1 RETURN n IS NULL", nil)
+		empty = len(recs) > 0 && recs[0].Values[0] == true
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if empty {
+		return s.autocommit(ctx, "MATCH (m:"+schemaLabel+" {name: 'graph'}) SET m.vis = true", nil)
 	}
 	start := time.Now()
 	s.log.Info("neo4j: adding visibility properties to records of an older schema")
