@@ -42,7 +42,7 @@ func (f *accessFixture) writeIngestFiles(t *testing.T, dir string) (aFile, cFile
 	a, c := f.agency["a"], f.agency["c"]
 	f.g.sources["ingA"] = graph.Source{Dataset: "mx-ingest-" + sfx, Marking: graph.TLPAmber, Agency: a}
 	f.g.sources["ingRed"] = graph.Source{Dataset: "mx-ingestred-" + sfx, Marking: graph.TLPRed, Agency: a, User: f.who["a.analyst"].user}
-	f.g.sources["ingC"] = graph.Source{Dataset: "mx-cjob-" + sfx, Marking: graph.TLPClear, Agency: c}
+	f.g.sources["ingC"] = graph.Source{Dataset: "mx-cjob-" + sfx, Marking: graph.TLPAmber, Agency: c} // startIngest defaults to AMBER
 	f.g.node("ing", "ingA", graph.Node{Kind: graph.KindOrganization, Key: sfx + "-ingested", Label: "Ingestedco" + S + " Claimed", Props: graph.Props{"note": "ingestprop-" + sfx}})
 	f.g.node("ingred", "ingRed", graph.Node{Kind: graph.KindOrganization, Key: sfx + "-ingestedred", Label: "Ingestred" + S + " Mine"})
 	f.g.node("ingc", "ingC", graph.Node{Kind: graph.KindOrganization, Key: sfx + "-acme-inc", Label: "Acme" + S + " Group Inc"})
