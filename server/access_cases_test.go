@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -129,6 +130,22 @@ func authCases(_ *testing.T, f *accessFixture) []accessCase {
 				t.Errorf("the configured origin got no CORS grant: %s", body)
 			}
 		}},
+		{name: "disabled user: sign-in", send: func(t *testing.T, f *accessFixture, _ *strings.Replacer) (int, string) {
+			resp, body := raw(t, http.MethodPost, f.ts.URL+"/auth/signin", map[string]string{"Content-Type": "application/json"},
+				`{"email":"`+f.email["a.disabled"]+`","password":"`+f.pw+`"}`)
+			_, wrong := raw(t, http.MethodPost, f.ts.URL+"/auth/signin", map[string]string{"Content-Type": "application/json"},
+				`{"email":"`+f.email["a.analyst"]+`","password":"not the password"}`)
+			if body != wrong {
+				t.Errorf("a disabled user's sign-in %q differs from a wrong password's %q", body, wrong)
+			}
+			return resp.StatusCode, body
+		}, status: 401, code: "*"},
+		{name: "cookie session: a GET query of a hidden node", as: "c.analyst", send: func(t *testing.T, f *accessFixture, r *strings.Replacer) (int, string) {
+			cookie, _ := f.signIn(t, "c.analyst")
+			q := url.QueryEscape(`{ node(id: "` + rewrite(r, f.id("h3")) + `") { ` + nodeFields + ` } neighbors(id: "` + f.id("x") + `") { nodes { id label } edges { id } truncated } }`)
+			resp, body := raw(t, http.MethodGet, f.ts.URL+"/graphql?query="+q, map[string]string{"Cookie": cookie}, "")
+			return resp.StatusCode, body
+		}, twin: "h3", check: wantContains(`"node":null`)},
 		{name: "CSRF: cookie session, no header", as: "a.analyst", send: csrf("", ""), status: 403, code: "FORBIDDEN"},
 		{name: "CSRF: cookie session, wrong header", as: "a.analyst", send: csrf("wrong", ""), status: 403, code: "FORBIDDEN"},
 		{name: "CSRF: cookie session, another origin", as: "a.analyst", send: csrf("right", "https://evil.example"), status: 403, code: "FORBIDDEN"},
