@@ -22,7 +22,10 @@ import { createGraph, highlightPath, type RGraph } from "./graphModel";
 import { LayoutController } from "./layout";
 import { applyTheme, currentTheme, storedTheme } from "./theme";
 import type { GNode } from "./types";
-import { caseBarView } from "./ui/caseBar";
+import { caseBarView, sharedBarView } from "./ui/caseBar";
+import { openShared } from "./controllers/shared";
+import { linkToken, ShareApi } from "./shareApi";
+import { openShareDialog } from "./ui/shareDialog";
 import { renderAccount } from "./ui/accountBar";
 import { Account, signInURL } from "./auth";
 import { openCasesDialog } from "./ui/casesDialog";
@@ -69,6 +72,7 @@ export class App {
   readonly edits: EditsController;
   readonly cases: CaseController;
   readonly risk: RiskController;
+  readonly shareApi: ShareApi;
 
   private readonly requests: Requests;
   private readonly notify = new Notices(byId("notices"));
@@ -139,13 +143,17 @@ export class App {
     });
     this.risk = new RiskController({ graph, client, requests, notify, layout, effects });
     const camera = this.canvas.sigma.getCamera();
+    this.shareApi = new ShareApi(client);
+    // /shared#link=TOKEN: a case shared with this reader's agency, read-only;
+    // the URL keeps its link (the view is not written into it).
+    const sharedToken = window.location.pathname.endsWith("/shared") ? (linkToken(window.location.hash) ?? "") : null;
     this.cases = new CaseController({
       graph, client, requests, notify, layout, effects, camera,
       selection: this.selection,
       filters: this.filters,
       trace: this.trace,
-      url: browserUrl(),
-      bar: caseBarView(byId("case-bar"), () => void this.cases.openDialog()),
+      url: sharedToken === null ? browserUrl() : { replaceHash: () => undefined },
+      bar: sharedToken === null ? caseBarView(byId("case-bar"), () => void this.cases.openDialog(), () => { this.openShareDialog(); }) : sharedBarView(byId("case-bar")),
       openDialog: (deps) => openCasesDialog(document.body, { client, imported: () => void this.status.load(), ...deps }),
       askBeforeClear: (c) => askBeforeClear(document.body, c),
     });
@@ -194,8 +202,30 @@ export class App {
     this.filters.refreshTimeline();
     this.refresh();
     void this.status.load();
+    this.openFromUrl(sharedToken);
+  }
+
+  /** Opens what the URL names: a shared case (its link's token), or a case or view. */
+  private openFromUrl(sharedToken: string | null): void {
+    if (sharedToken !== null) {
+      const panel = h("section", { class: "panel shared", "data-testid": "shared-panel", "aria-label": "Shared case" });
+      byId("details").before(panel);
+      void openShared({ api: this.shareApi, token: sharedToken, panel, show: (view, data) => this.cases.showShared(view, data) });
+      return;
+    }
     void this.cases.openFromUrl(window.location.hash);
     window.addEventListener("hashchange", () => { this.cases.hashChanged(window.location.hash); });
+  }
+
+  /** The share dialog of the open case (a saved case of this reader's agency). */
+  openShareDialog(): void {
+    const { id, name } = this.cases;
+    if (id === undefined || name === undefined) return;
+    void openShareDialog(document.body, {
+      api: this.shareApi, caseId: id, caseName: name,
+      absolute: (url) => new URL(url, window.location.origin).href,
+      copy: (text) => navigator.clipboard.writeText(text),
+    });
   }
 
   /** True when no request is in flight and the layout is not moving nodes. */

@@ -7,7 +7,7 @@ import { applyCaseView, captureView, decodeHash, encodeViewToHash, validateCaseV
 import { assignBadges } from "../badges";
 import { mergeSubgraph, type RGraph } from "../graphModel";
 import { fetchView } from "../session";
-import type { SavedCase } from "../types";
+import type { GEdge, GNode, SavedCase } from "../types";
 import type { CasesDialogDeps } from "../ui/casesDialog";
 import type { PathView } from "../ui/pathPanel";
 import type { ViewFilters } from "../visibility";
@@ -101,6 +101,11 @@ export class CaseController {
   private urlTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly d: CaseDeps) {}
+
+  /** The open case's ID, if a case is open. */
+  get id(): string | undefined {
+    return this.open?.id;
+  }
 
   /** The open case's name, if a case is open. */
   get name(): string | undefined {
@@ -257,11 +262,20 @@ export class CaseController {
     this.d.bar.render({ name: c ? c.name : null, dirty: c !== null && this.lastHash !== `#case=${c.id}`, note: this.linkNote });
   }
 
-  /** Puts a saved view on the canvas from fresh API data, then re-runs its path search. */
-  private async applyView(view: CaseView): Promise<void> {
+  /**
+   * Puts a shared case on the canvas (the shared view, /shared#link=…) from
+   * the facts its link answered, redacted for this reader; it is not an
+   * open case of theirs, so there is nothing to save.
+   */
+  async showShared(view: CaseView, data: { nodes: GNode[]; edges: GEdge[] }): Promise<void> {
+    await this.d.requests.run("Opening the shared case", async () => { await this.applyView(view, data); });
+  }
+
+  /** Puts a saved view on the canvas from fresh API data (or the data given), then re-runs its path search. */
+  private async applyView(view: CaseView, data?: { nodes: GNode[]; edges: GEdge[] }): Promise<void> {
     const { graph, selection, trace } = this.d;
     this.d.layout.stop();
-    const { nodes, edges } = await fetchView(this.d.client, view.nodes.map((n) => n.id), view.edges);
+    const { nodes, edges } = data ?? await fetchView(this.d.client, view.nodes.map((n) => n.id), view.edges);
     const r = applyCaseView(graph, view, { nodes, edges });
     assignBadges(graph);
     this.d.filters.restore(view.filters);

@@ -46,6 +46,14 @@ type Documents = {
     "mutation DeleteCase($id: ID!) { deleteCase(id: $id) }": typeof types.DeleteCaseDocument,
     "query ExportCaseStix($id: ID!) { exportCaseStix(id: $id) }": typeof types.ExportCaseStixDocument,
     "\n  mutation ImportCaseStix($bundle: String!) {\n    importCaseStix(bundle: $bundle) { case { ...CaseFields } nodes edges skipped }\n  }\n": typeof types.ImportCaseStixDocument,
+    "\n  fragment ShareFields on Share {\n    id caseId agency owner users cap allowComments createdAt createdBy expiresAt revokedAt openedAt\n  }\n": typeof types.ShareFieldsFragmentDoc,
+    "\n  fragment SharedCaseFields on SharedCase {\n    share { ...ShareFields }\n    case { id name agency view version }\n    withheld notice\n    comments { id by agency at text }\n    nodes { ...NodeFields }\n    edges { ...EdgeFields }\n  }\n": typeof types.SharedCaseFieldsFragmentDoc,
+    "\n  query PreviewShare($caseId: ID!, $agency: String!, $users: [String!], $cap: Marking) {\n    previewShare(caseId: $caseId, agency: $agency, users: $users, cap: $cap) { ...SharedCaseFields }\n  }\n": typeof types.PreviewShareDocument,
+    "\n  query OpenShare($token: String!) { openShare(token: $token) { ...SharedCaseFields } }\n": typeof types.OpenShareDocument,
+    "\n  query CaseSharing($id: ID!) {\n    case(id: $id) { id agency shares { ...ShareFields } comments { id by agency at text } }\n  }\n": typeof types.CaseSharingDocument,
+    "\n  mutation ShareCase($caseId: ID!, $agency: String!, $users: [String!], $cap: Marking, $expiresIn: String, $allowComments: Boolean) {\n    shareCase(caseId: $caseId, agency: $agency, users: $users, cap: $cap, expiresIn: $expiresIn, allowComments: $allowComments) {\n      token url share { ...ShareFields }\n    }\n  }\n": typeof types.ShareCaseDocument,
+    "\n  mutation RevokeShare($id: ID!) { revokeShare(id: $id) { ...ShareFields } }\n": typeof types.RevokeShareDocument,
+    "\n  mutation CommentOnShare($token: String!, $text: String!) { commentOnShare(token: $token, text: $text) { id by agency at text } }\n": typeof types.CommentOnShareDocument,
 };
 const documents: Documents = {
     "\n  fragment SourceFields on Source { dataset record job retrievedAt url excerpt confidence marking illustrative }\n": types.SourceFieldsFragmentDoc,
@@ -78,6 +86,14 @@ const documents: Documents = {
     "mutation DeleteCase($id: ID!) { deleteCase(id: $id) }": types.DeleteCaseDocument,
     "query ExportCaseStix($id: ID!) { exportCaseStix(id: $id) }": types.ExportCaseStixDocument,
     "\n  mutation ImportCaseStix($bundle: String!) {\n    importCaseStix(bundle: $bundle) { case { ...CaseFields } nodes edges skipped }\n  }\n": types.ImportCaseStixDocument,
+    "\n  fragment ShareFields on Share {\n    id caseId agency owner users cap allowComments createdAt createdBy expiresAt revokedAt openedAt\n  }\n": types.ShareFieldsFragmentDoc,
+    "\n  fragment SharedCaseFields on SharedCase {\n    share { ...ShareFields }\n    case { id name agency view version }\n    withheld notice\n    comments { id by agency at text }\n    nodes { ...NodeFields }\n    edges { ...EdgeFields }\n  }\n": types.SharedCaseFieldsFragmentDoc,
+    "\n  query PreviewShare($caseId: ID!, $agency: String!, $users: [String!], $cap: Marking) {\n    previewShare(caseId: $caseId, agency: $agency, users: $users, cap: $cap) { ...SharedCaseFields }\n  }\n": types.PreviewShareDocument,
+    "\n  query OpenShare($token: String!) { openShare(token: $token) { ...SharedCaseFields } }\n": types.OpenShareDocument,
+    "\n  query CaseSharing($id: ID!) {\n    case(id: $id) { id agency shares { ...ShareFields } comments { id by agency at text } }\n  }\n": types.CaseSharingDocument,
+    "\n  mutation ShareCase($caseId: ID!, $agency: String!, $users: [String!], $cap: Marking, $expiresIn: String, $allowComments: Boolean) {\n    shareCase(caseId: $caseId, agency: $agency, users: $users, cap: $cap, expiresIn: $expiresIn, allowComments: $allowComments) {\n      token url share { ...ShareFields }\n    }\n  }\n": types.ShareCaseDocument,
+    "\n  mutation RevokeShare($id: ID!) { revokeShare(id: $id) { ...ShareFields } }\n": types.RevokeShareDocument,
+    "\n  mutation CommentOnShare($token: String!, $text: String!) { commentOnShare(token: $token, text: $text) { id by agency at text } }\n": types.CommentOnShareDocument,
 };
 
 /**
@@ -200,6 +216,38 @@ export function graphql(source: "query ExportCaseStix($id: ID!) { exportCaseStix
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ImportCaseStix($bundle: String!) {\n    importCaseStix(bundle: $bundle) { case { ...CaseFields } nodes edges skipped }\n  }\n"): typeof import('./graphql').ImportCaseStixDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ShareFields on Share {\n    id caseId agency owner users cap allowComments createdAt createdBy expiresAt revokedAt openedAt\n  }\n"): typeof import('./graphql').ShareFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SharedCaseFields on SharedCase {\n    share { ...ShareFields }\n    case { id name agency view version }\n    withheld notice\n    comments { id by agency at text }\n    nodes { ...NodeFields }\n    edges { ...EdgeFields }\n  }\n"): typeof import('./graphql').SharedCaseFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PreviewShare($caseId: ID!, $agency: String!, $users: [String!], $cap: Marking) {\n    previewShare(caseId: $caseId, agency: $agency, users: $users, cap: $cap) { ...SharedCaseFields }\n  }\n"): typeof import('./graphql').PreviewShareDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OpenShare($token: String!) { openShare(token: $token) { ...SharedCaseFields } }\n"): typeof import('./graphql').OpenShareDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CaseSharing($id: ID!) {\n    case(id: $id) { id agency shares { ...ShareFields } comments { id by agency at text } }\n  }\n"): typeof import('./graphql').CaseSharingDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ShareCase($caseId: ID!, $agency: String!, $users: [String!], $cap: Marking, $expiresIn: String, $allowComments: Boolean) {\n    shareCase(caseId: $caseId, agency: $agency, users: $users, cap: $cap, expiresIn: $expiresIn, allowComments: $allowComments) {\n      token url share { ...ShareFields }\n    }\n  }\n"): typeof import('./graphql').ShareCaseDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeShare($id: ID!) { revokeShare(id: $id) { ...ShareFields } }\n"): typeof import('./graphql').RevokeShareDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CommentOnShare($token: String!, $text: String!) { commentOnShare(token: $token, text: $text) { id by agency at text } }\n"): typeof import('./graphql').CommentOnShareDocument;
 
 
 export function graphql(source: string) {

@@ -412,6 +412,70 @@ export type ImportCaseStixMutationVariables = Exact<{
 
 export type ImportCaseStixMutation = { importCaseStix: { nodes: number, edges: number, skipped: Array<string>, case: { id: string, name: string, version: number, nodeCount: number, createdAt: string, updatedAt: string, createdBy: string | null, updatedBy: string | null, view: JSONValue | null } } };
 
+export type ShareFieldsFragment = { id: string, caseId: string, agency: string, owner: string, users: Array<string>, cap: Marking, allowComments: boolean, createdAt: string, createdBy: string, expiresAt: string, revokedAt: string | null, openedAt: string | null };
+
+export type SharedCaseFieldsFragment = { withheld: number, notice: string | null, share: { id: string, caseId: string, agency: string, owner: string, users: Array<string>, cap: Marking, allowComments: boolean, createdAt: string, createdBy: string, expiresAt: string, revokedAt: string | null, openedAt: string | null }, case: { id: string, name: string, agency: string, view: JSONValue | null, version: number }, comments: Array<{ id: string, by: string, agency: string, at: string, text: string }>, nodes: Array<
+    | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+    | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+  >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> };
+
+export type PreviewShareQueryVariables = Exact<{
+  caseId: string;
+  agency: string;
+  users?: Array<string> | null | undefined;
+  cap?: Marking | null | undefined;
+}>;
+
+
+export type PreviewShareQuery = { previewShare: { withheld: number, notice: string | null, share: { id: string, caseId: string, agency: string, owner: string, users: Array<string>, cap: Marking, allowComments: boolean, createdAt: string, createdBy: string, expiresAt: string, revokedAt: string | null, openedAt: string | null }, case: { id: string, name: string, agency: string, view: JSONValue | null, version: number }, comments: Array<{ id: string, by: string, agency: string, at: string, text: string }>, nodes: Array<
+      | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+    >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> } };
+
+export type OpenShareQueryVariables = Exact<{
+  token: string;
+}>;
+
+
+export type OpenShareQuery = { openShare: { withheld: number, notice: string | null, share: { id: string, caseId: string, agency: string, owner: string, users: Array<string>, cap: Marking, allowComments: boolean, createdAt: string, createdBy: string, expiresAt: string, revokedAt: string | null, openedAt: string | null }, case: { id: string, name: string, agency: string, view: JSONValue | null, version: number }, comments: Array<{ id: string, by: string, agency: string, at: string, text: string }>, nodes: Array<
+      | { __typename: 'Wallet', chain: string, address: string, id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+      | { __typename: 'Entity', id: string, kind: NodeKind, key: string, label: string, aliases: Array<string>, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, degree: number, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }
+    >, edges: Array<{ id: string, kind: EdgeKind, from: string, to: string, amount: number | null, asset: string | null, valueUSD: number | null, time: string | null, txHash: string | null, confidence: number, marking: Marking, validFrom: string | null, validTo: string | null, illustrativeShare: IllustrativeShare, properties: Array<{ key: string, value: JSONValue | null }>, sources: Array<{ dataset: string, record: string | null, job: string | null, retrievedAt: string | null, url: string | null, excerpt: string | null, confidence: number, marking: Marking, illustrative: boolean }> }> } };
+
+export type CaseSharingQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CaseSharingQuery = { case: { id: string, agency: string, shares: Array<{ id: string, caseId: string, agency: string, owner: string, users: Array<string>, cap: Marking, allowComments: boolean, createdAt: string, createdBy: string, expiresAt: string, revokedAt: string | null, openedAt: string | null }>, comments: Array<{ id: string, by: string, agency: string, at: string, text: string }> } | null };
+
+export type ShareCaseMutationVariables = Exact<{
+  caseId: string;
+  agency: string;
+  users?: Array<string> | null | undefined;
+  cap?: Marking | null | undefined;
+  expiresIn?: string | null | undefined;
+  allowComments?: boolean | null | undefined;
+}>;
+
+
+export type ShareCaseMutation = { shareCase: { token: string, url: string, share: { id: string, caseId: string, agency: string, owner: string, users: Array<string>, cap: Marking, allowComments: boolean, createdAt: string, createdBy: string, expiresAt: string, revokedAt: string | null, openedAt: string | null } } };
+
+export type RevokeShareMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RevokeShareMutation = { revokeShare: { id: string, caseId: string, agency: string, owner: string, users: Array<string>, cap: Marking, allowComments: boolean, createdAt: string, createdBy: string, expiresAt: string, revokedAt: string | null, openedAt: string | null } };
+
+export type CommentOnShareMutationVariables = Exact<{
+  token: string;
+  text: string;
+}>;
+
+
+export type CommentOnShareMutation = { commentOnShare: { id: string, by: string, agency: string, at: string, text: string } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -430,6 +494,82 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const RiskFieldsFragmentDoc = new TypedDocumentString(`
+    fragment RiskFields on Risk {
+  flags {
+    kind
+    reason
+    category
+    via
+    share
+    asset
+    nodes
+    edges
+  }
+  truncated
+  reason
+}
+    `, {"fragmentName":"RiskFields"}) as unknown as TypedDocumentString<RiskFieldsFragment, unknown>;
+export const JudgementFieldsFragmentDoc = new TypedDocumentString(`
+    fragment JudgementFields on SameAsJudgement {
+  decision
+  by
+  reason
+  at
+  edge
+}
+    `, {"fragmentName":"JudgementFields"}) as unknown as TypedDocumentString<JudgementFieldsFragment, unknown>;
+export const PersonaLinkFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PersonaLinkFields on PersonaLink {
+  a
+  b
+  score
+  evidence {
+    identifier
+    type
+    weight
+    edges
+  }
+  judgement {
+    ...JudgementFields
+  }
+}
+    fragment JudgementFields on SameAsJudgement {
+  decision
+  by
+  reason
+  at
+  edge
+}`, {"fragmentName":"PersonaLinkFields"}) as unknown as TypedDocumentString<PersonaLinkFieldsFragment, unknown>;
+export const CaseFieldsFragmentDoc = new TypedDocumentString(`
+    fragment CaseFields on Case {
+  id
+  name
+  version
+  nodeCount
+  createdAt
+  updatedAt
+  createdBy
+  updatedBy
+  view
+}
+    `, {"fragmentName":"CaseFields"}) as unknown as TypedDocumentString<CaseFieldsFragment, unknown>;
+export const ShareFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ShareFields on Share {
+  id
+  caseId
+  agency
+  owner
+  users
+  cap
+  allowComments
+  createdAt
+  createdBy
+  expiresAt
+  revokedAt
+  openedAt
+}
+    `, {"fragmentName":"ShareFields"}) as unknown as TypedDocumentString<ShareFieldsFragment, unknown>;
 export const SourceFieldsFragmentDoc = new TypedDocumentString(`
     fragment SourceFields on Source {
   dataset
@@ -515,66 +655,107 @@ export const EdgeFieldsFragmentDoc = new TypedDocumentString(`
   marking
   illustrative
 }`, {"fragmentName":"EdgeFields"}) as unknown as TypedDocumentString<EdgeFieldsFragment, unknown>;
-export const RiskFieldsFragmentDoc = new TypedDocumentString(`
-    fragment RiskFields on Risk {
-  flags {
-    kind
-    reason
-    category
-    via
-    share
-    asset
-    nodes
-    edges
+export const SharedCaseFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SharedCaseFields on SharedCase {
+  share {
+    ...ShareFields
   }
-  truncated
-  reason
-}
-    `, {"fragmentName":"RiskFields"}) as unknown as TypedDocumentString<RiskFieldsFragment, unknown>;
-export const JudgementFieldsFragmentDoc = new TypedDocumentString(`
-    fragment JudgementFields on SameAsJudgement {
-  decision
-  by
-  reason
-  at
-  edge
-}
-    `, {"fragmentName":"JudgementFields"}) as unknown as TypedDocumentString<JudgementFieldsFragment, unknown>;
-export const PersonaLinkFieldsFragmentDoc = new TypedDocumentString(`
-    fragment PersonaLinkFields on PersonaLink {
-  a
-  b
-  score
-  evidence {
-    identifier
-    type
-    weight
-    edges
+  case {
+    id
+    name
+    agency
+    view
+    version
   }
-  judgement {
-    ...JudgementFields
+  withheld
+  notice
+  comments {
+    id
+    by
+    agency
+    at
+    text
+  }
+  nodes {
+    ...NodeFields
+  }
+  edges {
+    ...EdgeFields
   }
 }
-    fragment JudgementFields on SameAsJudgement {
-  decision
-  by
-  reason
-  at
-  edge
-}`, {"fragmentName":"PersonaLinkFields"}) as unknown as TypedDocumentString<PersonaLinkFieldsFragment, unknown>;
-export const CaseFieldsFragmentDoc = new TypedDocumentString(`
-    fragment CaseFields on Case {
+    fragment SourceFields on Source {
+  dataset
+  record
+  job
+  retrievedAt
+  url
+  excerpt
+  confidence
+  marking
+  illustrative
+}
+fragment NodeFields on Node {
+  __typename
   id
-  name
-  version
-  nodeCount
-  createdAt
-  updatedAt
-  createdBy
-  updatedBy
-  view
+  kind
+  key
+  label
+  aliases
+  confidence
+  marking
+  validFrom
+  validTo
+  degree
+  illustrativeShare
+  properties {
+    key
+    value
+  }
+  sources {
+    ...SourceFields
+  }
+  ... on Wallet {
+    chain
+    address
+  }
 }
-    `, {"fragmentName":"CaseFields"}) as unknown as TypedDocumentString<CaseFieldsFragment, unknown>;
+fragment EdgeFields on Edge {
+  id
+  kind
+  from
+  to
+  amount
+  asset
+  valueUSD
+  time
+  txHash
+  confidence
+  marking
+  validFrom
+  validTo
+  illustrativeShare
+  properties {
+    key
+    value
+  }
+  sources {
+    ...SourceFields
+  }
+}
+fragment ShareFields on Share {
+  id
+  caseId
+  agency
+  owner
+  users
+  cap
+  allowComments
+  createdAt
+  createdBy
+  expiresAt
+  revokedAt
+  openedAt
+}`, {"fragmentName":"SharedCaseFields"}) as unknown as TypedDocumentString<SharedCaseFieldsFragment, unknown>;
 export const StatsDocument = new TypedDocumentString(`
     query Stats {
   stats {
@@ -1560,3 +1741,308 @@ export const ImportCaseStixDocument = new TypedDocumentString(`
   updatedBy
   view
 }`) as unknown as TypedDocumentString<ImportCaseStixMutation, ImportCaseStixMutationVariables>;
+export const PreviewShareDocument = new TypedDocumentString(`
+    query PreviewShare($caseId: ID!, $agency: String!, $users: [String!], $cap: Marking) {
+  previewShare(caseId: $caseId, agency: $agency, users: $users, cap: $cap) {
+    ...SharedCaseFields
+  }
+}
+    fragment SourceFields on Source {
+  dataset
+  record
+  job
+  retrievedAt
+  url
+  excerpt
+  confidence
+  marking
+  illustrative
+}
+fragment NodeFields on Node {
+  __typename
+  id
+  kind
+  key
+  label
+  aliases
+  confidence
+  marking
+  validFrom
+  validTo
+  degree
+  illustrativeShare
+  properties {
+    key
+    value
+  }
+  sources {
+    ...SourceFields
+  }
+  ... on Wallet {
+    chain
+    address
+  }
+}
+fragment EdgeFields on Edge {
+  id
+  kind
+  from
+  to
+  amount
+  asset
+  valueUSD
+  time
+  txHash
+  confidence
+  marking
+  validFrom
+  validTo
+  illustrativeShare
+  properties {
+    key
+    value
+  }
+  sources {
+    ...SourceFields
+  }
+}
+fragment ShareFields on Share {
+  id
+  caseId
+  agency
+  owner
+  users
+  cap
+  allowComments
+  createdAt
+  createdBy
+  expiresAt
+  revokedAt
+  openedAt
+}
+fragment SharedCaseFields on SharedCase {
+  share {
+    ...ShareFields
+  }
+  case {
+    id
+    name
+    agency
+    view
+    version
+  }
+  withheld
+  notice
+  comments {
+    id
+    by
+    agency
+    at
+    text
+  }
+  nodes {
+    ...NodeFields
+  }
+  edges {
+    ...EdgeFields
+  }
+}`) as unknown as TypedDocumentString<PreviewShareQuery, PreviewShareQueryVariables>;
+export const OpenShareDocument = new TypedDocumentString(`
+    query OpenShare($token: String!) {
+  openShare(token: $token) {
+    ...SharedCaseFields
+  }
+}
+    fragment SourceFields on Source {
+  dataset
+  record
+  job
+  retrievedAt
+  url
+  excerpt
+  confidence
+  marking
+  illustrative
+}
+fragment NodeFields on Node {
+  __typename
+  id
+  kind
+  key
+  label
+  aliases
+  confidence
+  marking
+  validFrom
+  validTo
+  degree
+  illustrativeShare
+  properties {
+    key
+    value
+  }
+  sources {
+    ...SourceFields
+  }
+  ... on Wallet {
+    chain
+    address
+  }
+}
+fragment EdgeFields on Edge {
+  id
+  kind
+  from
+  to
+  amount
+  asset
+  valueUSD
+  time
+  txHash
+  confidence
+  marking
+  validFrom
+  validTo
+  illustrativeShare
+  properties {
+    key
+    value
+  }
+  sources {
+    ...SourceFields
+  }
+}
+fragment ShareFields on Share {
+  id
+  caseId
+  agency
+  owner
+  users
+  cap
+  allowComments
+  createdAt
+  createdBy
+  expiresAt
+  revokedAt
+  openedAt
+}
+fragment SharedCaseFields on SharedCase {
+  share {
+    ...ShareFields
+  }
+  case {
+    id
+    name
+    agency
+    view
+    version
+  }
+  withheld
+  notice
+  comments {
+    id
+    by
+    agency
+    at
+    text
+  }
+  nodes {
+    ...NodeFields
+  }
+  edges {
+    ...EdgeFields
+  }
+}`) as unknown as TypedDocumentString<OpenShareQuery, OpenShareQueryVariables>;
+export const CaseSharingDocument = new TypedDocumentString(`
+    query CaseSharing($id: ID!) {
+  case(id: $id) {
+    id
+    agency
+    shares {
+      ...ShareFields
+    }
+    comments {
+      id
+      by
+      agency
+      at
+      text
+    }
+  }
+}
+    fragment ShareFields on Share {
+  id
+  caseId
+  agency
+  owner
+  users
+  cap
+  allowComments
+  createdAt
+  createdBy
+  expiresAt
+  revokedAt
+  openedAt
+}`) as unknown as TypedDocumentString<CaseSharingQuery, CaseSharingQueryVariables>;
+export const ShareCaseDocument = new TypedDocumentString(`
+    mutation ShareCase($caseId: ID!, $agency: String!, $users: [String!], $cap: Marking, $expiresIn: String, $allowComments: Boolean) {
+  shareCase(
+    caseId: $caseId
+    agency: $agency
+    users: $users
+    cap: $cap
+    expiresIn: $expiresIn
+    allowComments: $allowComments
+  ) {
+    token
+    url
+    share {
+      ...ShareFields
+    }
+  }
+}
+    fragment ShareFields on Share {
+  id
+  caseId
+  agency
+  owner
+  users
+  cap
+  allowComments
+  createdAt
+  createdBy
+  expiresAt
+  revokedAt
+  openedAt
+}`) as unknown as TypedDocumentString<ShareCaseMutation, ShareCaseMutationVariables>;
+export const RevokeShareDocument = new TypedDocumentString(`
+    mutation RevokeShare($id: ID!) {
+  revokeShare(id: $id) {
+    ...ShareFields
+  }
+}
+    fragment ShareFields on Share {
+  id
+  caseId
+  agency
+  owner
+  users
+  cap
+  allowComments
+  createdAt
+  createdBy
+  expiresAt
+  revokedAt
+  openedAt
+}`) as unknown as TypedDocumentString<RevokeShareMutation, RevokeShareMutationVariables>;
+export const CommentOnShareDocument = new TypedDocumentString(`
+    mutation CommentOnShare($token: String!, $text: String!) {
+  commentOnShare(token: $token, text: $text) {
+    id
+    by
+    agency
+    at
+    text
+  }
+}
+    `) as unknown as TypedDocumentString<CommentOnShareMutation, CommentOnShareMutationVariables>;

@@ -4,7 +4,7 @@
 import type { CaseBarView } from "../controllers/cases";
 import { clear, h } from "./dom";
 
-export function caseBarView(root: HTMLElement, openCases: () => void): CaseBarView {
+export function caseBarView(root: HTMLElement, openCases: () => void, openShare?: () => void): CaseBarView {
   return {
     render: (s) => {
       clear(root);
@@ -19,6 +19,18 @@ export function caseBarView(root: HTMLElement, openCases: () => void): CaseBarVi
         ),
         h("button", { type: "button", class: "small", "data-testid": "cases-open", title: "Save or open cases (Ctrl+S)", onclick: openCases }, "Cases…"),
       );
+      if (openShare && s.name !== null) {
+        root.append(h("button", { type: "button", class: "small", "data-testid": "share-open", title: "Share this case with another agency", onclick: openShare }, "Share…"));
+      }
+    },
+  };
+}
+
+/** The case bar of the shared view: the shared case, read-only, no cases to save or open. */
+export function sharedBarView(root: HTMLElement): CaseBarView {
+  return {
+    render: () => {
+      root.replaceChildren(h("span", { class: "case-info" }, h("span", { class: "case-name", "data-testid": "case-name" }, "Shared case (read-only)")));
     },
   };
 }
