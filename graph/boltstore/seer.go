@@ -355,7 +355,7 @@ func (w *seer) stats(x *index) graph.Stats {
 	}
 	for e := range edges {
 		f, t, k := x.g.Edge(e)
-		if !(own(x.vis.eclass[e]) && own(x.vis.nclass[f]) && own(x.vis.nclass[t])) && w.edge(e) {
+		if (!own(x.vis.eclass[e]) || !own(x.vis.nclass[f]) || !own(x.vis.nclass[t])) && w.edge(e) {
 			addEdge(k, 1)
 		}
 	}

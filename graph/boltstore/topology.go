@@ -155,7 +155,9 @@ func (t *topology) Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, er
 // CoSpendSet returns a label shared by exactly the nodes of u's co-spend
 // set (wallets and the transactions they are inputs of), kept by union-find
 // as INPUT edges are written, and the set's size. It serves cluster totals
-// and recall measurements without walking the set.
+// and recall measurements without walking the set. The sets are global,
+// every viewer's INPUT edges at once: no answer to a viewer reads them
+// (investigate.Cluster walks the viewer's arcs).
 func (t *topology) CoSpendSet(u uint32) (label uint32, size int) {
 	r := t.x.cospend.Root(u) // Find would compress paths: a write under a read lock
 	return r, t.x.cospend.RootSize(r)

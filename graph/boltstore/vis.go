@@ -27,9 +27,9 @@ type visIndex struct {
 	// class), leaving out the public pair (0, 0): a node without an entry
 	// is pure, and everyone who sees it sees its stored degree.
 	pairs  map[uint32]map[uint64]int32
-	nkinds [][]int64                 // class → node kind code → nodes
-	ekinds map[edgeClasses][]int64   // classes → edge kind code → edges
-	refKey map[uint64]visibility.Key // source context → its key, for rebuild
+	nkinds [][]int64               // class → node kind code → nodes
+	ekinds map[edgeClasses][]int64 // classes → edge kind code → edges
+	refKey []visibility.Key        // source context → its key, for rebuild
 }
 
 // edgeClasses are an edge's class and its endpoints': an edge is counted
@@ -56,7 +56,7 @@ func newVisIndex() *visIndex {
 	return &visIndex{
 		classes: visibility.NewClasses(), nmixed: map[uint32]*mixedNode{}, emixed: map[uint32]*mixedEdge{},
 		pairs: map[uint32]map[uint64]int32{}, nkinds: [][]int64{make([]int64, len(nodeKinds))},
-		ekinds: map[edgeClasses][]int64{}, refKey: map[uint64]visibility.Key{},
+		ekinds: map[edgeClasses][]int64{},
 	}
 }
 
@@ -268,12 +268,10 @@ func (x *index) setEdgeVis(e uint32, d visDraft) {
 
 // refKeyOf returns the key of dictionary context ref, remembered.
 func (x *index) refKeyOf(ref uint64) visibility.Key {
-	k, ok := x.vis.refKey[ref]
-	if !ok {
-		k = visibility.KeyOf(x.srcs.list[ref].source())
-		x.vis.refKey[ref] = k
+	for len(x.vis.refKey) < len(x.srcs.list) {
+		x.vis.refKey = append(x.vis.refKey, visibility.KeyOf(x.srcs.list[len(x.vis.refKey)].source()))
 	}
-	return k
+	return x.vis.refKey[ref]
 }
 
 // refsMixed reports whether the sources with contexts refs differ in

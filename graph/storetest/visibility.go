@@ -48,13 +48,13 @@ func visMatrix(t *testing.T, e env) {
 					}
 				}
 			}
-			visRecords(t, e, ctx, name, scan)
-			visStats(t, e, ctx, name, scan)
-			visSearch(t, e, ctx, name, scan)
-			visList(t, e, ctx, name, scan)
-			visNeighbors(t, e, ctx, name, scan)
-			visShortestPath(t, e, ctx, name, scan)
-			visEngine(t, e, ctx, name, scan)
+			visRecords(ctx, t, e, name, scan)
+			visStats(ctx, t, e, name, scan)
+			visSearch(ctx, t, e, name, scan)
+			visList(ctx, t, e, name, scan)
+			visNeighbors(ctx, t, e, name, scan)
+			visShortestPath(ctx, t, e, name, scan)
+			visEngine(ctx, t, e, name, scan)
 		})
 	}
 }
@@ -72,7 +72,7 @@ func visNotFound(t *testing.T, what string, err error, kind, id string) {
 
 // visRecords: Node, Nodes and Edge give every seen fact as the viewer's
 // redaction of the whole record, and every other one as missing.
-func visRecords(t *testing.T, e env, ctx context.Context, name string, scan visScan) {
+func visRecords(ctx context.Context, t *testing.T, e env, name string, scan visScan) {
 	bg := context.Background()
 	v, filtered := visibility.FromContext(ctx)
 	var ids []string
@@ -144,7 +144,7 @@ func visRecords(t *testing.T, e env, ctx context.Context, name string, scan visS
 }
 
 // visStats: the counts are those of the facts the viewer sees.
-func visStats(t *testing.T, e env, ctx context.Context, name string, scan visScan) {
+func visStats(ctx context.Context, t *testing.T, e env, name string, scan visScan) {
 	want := graph.Stats{NodesByKind: map[graph.NodeKind]int64{}, EdgesByKind: map[graph.EdgeKind]int64{}}
 	for _, n := range visNodeSpecs() {
 		if visSeen(name, n.name) {
@@ -184,7 +184,7 @@ func visSameCounts[K comparable](a, b map[K]int64) bool {
 
 // visSearch: a hidden label, alias or identifier never matches; pages and
 // HasMore count the viewer's hits only.
-func visSearch(t *testing.T, e env, ctx context.Context, name string, scan visScan) {
+func visSearch(ctx context.Context, t *testing.T, e env, name string, scan visScan) {
 	for _, c := range []struct {
 		text string
 		want map[string]string // viewer → hits by short name, sorted; absent: none
@@ -228,7 +228,7 @@ func visSearch(t *testing.T, e env, ctx context.Context, name string, scan visSc
 }
 
 // visList: paging through wallets gives the viewer's wallets.
-func visList(t *testing.T, e env, ctx context.Context, name string, scan visScan) {
+func visList(ctx context.Context, t *testing.T, e env, name string, scan visScan) {
 	var want, got []string
 	for _, n := range visNodeSpecs() {
 		if n.n.Kind == graph.KindWallet && visSeen(name, n.name) {
@@ -259,7 +259,7 @@ func visList(t *testing.T, e env, ctx context.Context, name string, scan visScan
 
 // visNeighbors: the neighbourhood of the hub and of P1 holds what the
 // viewer sees; a hidden start is missing.
-func visNeighbors(t *testing.T, e env, ctx context.Context, name string, scan visScan) {
+func visNeighbors(ctx context.Context, t *testing.T, e env, name string, scan visScan) {
 	for _, c := range []struct{ start, nodes, edges string }{
 		{"H", "H HA HB L3 L4 L5 L6 L7", "th1 th2 thl3 thl4 thl5 thl6 thl7"},
 		{"P1", "P1 P2 P4", "t12 t14"},
@@ -288,7 +288,7 @@ func visNeighbors(t *testing.T, e env, ctx context.Context, name string, scan vi
 
 // visShortestPath: the store's shortest path crosses only what the viewer
 // sees, and hub flags come from the viewer's degrees.
-func visShortestPath(t *testing.T, e env, ctx context.Context, name string, scan visScan) {
+func visShortestPath(ctx context.Context, t *testing.T, e env, name string, scan visScan) {
 	for _, c := range []struct {
 		from, to  string
 		hubDegree int

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
@@ -66,6 +67,10 @@ func visQueries() []visQuery {
 		}, visSigned("routes=1 sent=10 F1>F2:10 F2>F3:8", map[string]string{
 			vAll: "routes=2 sent=1510 F1>F3:500 | F1>F2:10 F2>F3:777.25", vB: "routes=2 sent=1510 F1>F3:500 | F1>F2:10 F2>F3:8",
 			vA: "routes=1 sent=10 F1>F2:10 F2>F3:777.25", vRed: "routes=1 sent=10 F1>F2:10 F2>F3:777.25"})},
+		{"paths as of a time only a's source was seen by", func(ctx context.Context, t investigate.Topology) (any, string, error) {
+			r, err := investigate.Paths(ctx, t, investigate.PathsQuery{From: visID["F2"], To: visID["F3"], MaxHops: 1, AsOf: visT0.Add(36 * time.Hour).Unix()}, investigate.Limits{})
+			return r, visPaths(r.Paths), err
+		}, visSigned("", map[string]string{vAll: "F2 F3", vA: "F2 F3", vRed: "F2 F3"})},
 		{"moneyFlow from a hidden wallet", func(ctx context.Context, t investigate.Topology) (any, string, error) {
 			r, err := investigate.Flow(ctx, t, investigate.FlowQuery{From: []string{visID["F4"]}}, investigate.Limits{})
 			return r, fmt.Sprintf("routes=%d", r.RouteCount), err
@@ -169,7 +174,7 @@ func visStubs(ids []string) []*graph.Node {
 // visEngine runs every investigation query as the viewer, through a
 // topology the store opened for them, and the same-actor candidates
 // through the store.
-func visEngine(t *testing.T, e env, ctx context.Context, name string, scan visScan) {
+func visEngine(ctx context.Context, t *testing.T, e env, name string, scan visScan) {
 	ctx = context.WithValue(ctx, visViewerName{}, name)
 	for _, q := range visQueries() {
 		top, release, err := e.s.Topology(ctx)

@@ -202,6 +202,13 @@ func visEdgeSpecs() []visEdgeSpec {
 	for i := 3; i <= 7; i++ {
 		es = append(es, tr(fmt.Sprintf("thl%d", i), seenA, "H", fmt.Sprintf("L%d", i), 1, 0, visPub))
 	}
+	// tf23's public source was retrieved after a's (visSecretTransfer): as
+	// of a time between them, the transfer exists for a only.
+	for i := range es {
+		if es[i].name == "tf23" {
+			es[i].src = []graph.Source{{Dataset: "fixture", RetrievedAt: visT0.Add(48 * time.Hour)}}
+		}
+	}
 	for i := range es {
 		if es[i].kind != graph.EdgeTransfer {
 			es[i].key = ""
@@ -214,7 +221,7 @@ func visEdgeSpecs() []visEdgeSpec {
 // earlier time, which must not shape anyone else's flow.
 func visSecretTransfer() graph.Edge {
 	e := visEdge(visEdgeSpec{name: "tf23", from: "F2", to: "F3", key: "tf23", kind: graph.EdgeTransfer,
-		src: []graph.Source{{Dataset: "aintel", Agency: "a", Marking: graph.TLPAmber}}, amount: 777.25, at: visT0.Add(90 * time.Minute)})
+		src: []graph.Source{{Dataset: "aintel", Agency: "a", Marking: graph.TLPAmber, RetrievedAt: visT0.Add(24 * time.Hour)}}, amount: 777.25, at: visT0.Add(90 * time.Minute)})
 	e.Props = graph.Props{"memo": "aintel-memo"}
 	return e
 }
