@@ -19,6 +19,7 @@ const (
 	qShortestEngine = `query($from: ID!, $to: ID!) { shortestPath(from: $from, to: $to, direction: BOTH, since: "2000-01-01T00:00:00Z") { nodes { id label } edges { id txHash } length truncated reason } }`
 	qPaths          = `query($from: ID!, $to: ID!, $hub: Int) { paths(from: $from, to: $to, hubDegree: $hub) { paths { nodes { id label } edges { id txHash amount } length } skippedHubs truncated reason } }`
 	qSearch         = `query($q: String!, $first: Int) { search(query: $q, first: $first) { edges { cursor score node { id label aliases } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`
+	qAsOf           = `query($id: ID!) { neighbors(id: $id, direction: BOTH, asOf: "2025-03-01T00:00:00Z") { nodes { ` + nodeFields + ` } edges { ` + edgeFields + ` } truncated reason } }`
 	qRisk           = `query($id: ID!) { node(id: $id) { id label risk { flags { kind reason category via nodes edges } truncated reason } } }`
 )
 
@@ -72,6 +73,10 @@ func graphCases(_ *testing.T, f *accessFixture) []accessCase {
 		{name: "hub: shortestPath passes a node that is a hub only through hidden edges", as: "c.analyst", query: qShortest, vars: v("from", id("p"), "to", id("q"), "hub", 2), check: wantLength("shortestPath", 2)},
 		{name: "hub: paths skip no hub", as: "c.analyst", query: qPaths, vars: v("from", id("p"), "to", id("q"), "hub", 2), check: wantContains(`"skippedHubs":[]`)},
 		{name: "hub: b's path skips it (control)", as: "b.analyst", query: qPaths, vars: v("from", id("p"), "to", id("q"), "hub", 2), check: wantContains(id("x"))},
+
+		// First seen by a hidden source.
+		{name: "as of: a transfer only a hidden source had seen", as: "c.analyst", query: qAsOf, vars: v("id", id("k1")), check: wantSubgraph(f, []string{"k1"}, nil)},
+		{name: "as of: b had seen it (control)", as: "b.analyst", query: qAsOf, vars: v("id", id("k1")), check: wantSubgraph(f, []string{"k1", "k2"}, []string{"k1k2"})},
 
 		// Counts.
 		{name: "stats count visible facts only", as: "c.analyst", query: `{ stats { nodes edges nodesByKind { kind count } edgesByKind { kind count } } }`, check: wantStats},

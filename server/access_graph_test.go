@@ -23,6 +23,7 @@ import (
 //	hub:   p ─T→ x ─T→ q (CLEAR); x ─T(AMBER b)→ h1, h2, h3 (AMBER b); p ─T(CLEAR)→ h1 (an open edge to a hidden node)
 //	search: m1 "Marlin…" (CLEAR), m2 "Marlin…x" (AMBER b)
 //	flow:  f ─T 5 ETH (b's STRICT record: 66.625 ETH)→ g ─DEPOSITED_AT→ svcf (exchange); f ─T 77.125 ETH (STRICT b)→ g2 ─DEPOSITED_AT→ svcm (gambling)
+//	as of:  k1 ─T→ k2, seen publicly in June 2025, by b's STRICT record in January
 //	co-spend: u1 ─INPUT→ t1 ←INPUT(STRICT b)─ u2 (STRICT b)
 //	persona: per1 ─USES→ id1 ←USES(STRICT b)─ per2 (STRICT b)
 //	same-as: acme1 (CLEAR "Acme… Group"), acme2 (STRICT b "ACME… GROUP LLC")
@@ -42,6 +43,9 @@ const (
 	sAmberB  src = "amberB"
 	sStrictB src = "strictB"
 	sRedB    src = "redB"
+	// Sources first retrieved at given dates (asOf).
+	sPubLate     src = "pubLate"
+	sStrictEarly src = "strictEarly"
 )
 
 // fxNode and fxEdge are one source's assertion of a fact, named for the
@@ -90,6 +94,9 @@ func newAccessGraph(sfx, agencyA, agencyB, redUserA, redUserB string) *accessGra
 		sStrictB: mk(graph.TLPAmberStrict, agencyB, "", "bstrict"),
 		sRedB:    mk(graph.TLPRed, agencyB, redUserB, "bred"),
 	}
+	late, early := mk(graph.TLPClear, "", "", "publate"), mk(graph.TLPAmberStrict, agencyB, "", "bstrictearly")
+	late.RetrievedAt, early.RetrievedAt = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	g.sources[sPubLate], g.sources[sStrictEarly] = late, early
 	S := strings.ToUpper(sfx[:1]) + sfx[1:]
 	wallet := func(name string, s src, label string, props graph.Props) {
 		g.node(name, s, graph.Node{Kind: graph.KindWallet, Key: "eth:0x" + randHex(20), Label: label, Props: props})
@@ -155,6 +162,13 @@ func newAccessGraph(sfx, agencyA, agencyB, redUserA, redUserB string) *accessGra
 	link("gsvcf", sPub, graph.EdgeDepositedAt, "g", "svcf")
 	link("g2svcm", sPub, graph.EdgeDepositedAt, "g2", "svcm")
 
+	// A transfer first seen, before June, only by b's record.
+	wallet("k1", sPub, "Seenk1"+S, nil)
+	wallet("k2", sPub, "Seenk2"+S, nil)
+	transfer("k1k2", sPubLate, "k1", "k2", 4.25, t0)
+	k := g.edges[len(g.edges)-1].e
+	g.edge("k1k2", sStrictEarly, k)
+
 	// Co-spend.
 	wallet("u1", sPub, "Coinu1"+S, nil)
 	wallet("u2", sStrictB, "Coinu2"+S+" Hidden", nil)
@@ -206,7 +220,7 @@ func (g *accessGraph) edge(name string, s src, e graph.Edge) {
 // batches returns the graph as one batch per source, its nodes first,
 // then one per source of edges (so every edge's endpoints exist).
 func (g *accessGraph) batches() []graph.Batch {
-	order := []src{sPub, sGreenA, sAmberA, sStrictA, sRedA, sAmberB, sStrictB, sRedB}
+	order := []src{sPub, sGreenA, sAmberA, sStrictA, sRedA, sAmberB, sStrictB, sRedB, sPubLate, sStrictEarly}
 	var out []graph.Batch
 	for _, edges := range []bool{false, true} {
 		for _, s := range order {

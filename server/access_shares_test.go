@@ -118,24 +118,28 @@ func (f *accessFixture) runShares(t *testing.T) int {
 		return func() map[string]any { return map[string]any{"id": f.id(name)} }
 	}
 	steps := []step{
-		{accessCase: accessCase{name: "share: preview as the recipient", as: "a.red", query: qPreview, view: &who{agency: f.agency["c"], grant: cOpen.grant}, check: wantWithheld}, vars: caseVar},
+		{accessCase: accessCase{name: "share: preview as the recipient", as: "a.red", query: qPreview, view: &who{agency: f.agency["c"], grant: cOpen.grant}, check: wantShared(&who{agency: f.agency["c"], grant: cOpen.grant})}, vars: caseVar},
 		{accessCase: accessCase{name: "share: opened without credentials", query: qOpen, status: 401, code: "UNAUTHENTICATED"}, vars: with(&s1, same)},
 		{accessCase: accessCase{name: "share: a valid link used by the wrong agency", as: "b.analyst", query: qOpen, status: -1, code: "*", check: deny}, vars: with(&s1, same)},
 		{accessCase: accessCase{name: "share: tampered link", as: "c.analyst", query: qOpen, status: -1, code: "*", check: deny}, vars: with(&s1, tamperMAC)},
 		{accessCase: accessCase{name: "share: tampered link, last character", as: "c.analyst", query: qOpen, status: -1, code: "*", check: deny}, vars: with(&s1, tamperLast)},
 		{accessCase: accessCase{name: "share: truncated link", as: "c.analyst", query: qOpen, status: -1, code: "*", check: deny}, vars: with(&s1, func(s string) string { return s[:max(0, len(s)-6)] })},
 		{accessCase: accessCase{name: "share: expired link", as: "c.analyst", query: qOpen, status: -1, code: "*", check: deny}, vars: with(&s3, same)},
-		{accessCase: accessCase{name: "share: AMBER+STRICT and unnamed RED facts withheld from the shared case", as: "c.analyst", query: qOpen, view: cOpen, check: wantWithheld}, vars: with(&s1, same)},
+		{accessCase: accessCase{name: "share: AMBER+STRICT and unnamed RED facts withheld from the shared case", as: "c.analyst", query: qOpen, view: cOpen, check: wantShared(cOpen)}, vars: with(&s1, same)},
 		{accessCase: accessCase{name: "share: the case's AMBER fact reaches the recipient (control)", as: "c.analyst", query: qNode, view: cOpen, check: wantLabel("node", "Amberco")}, vars: node("am")},
 		{accessCase: accessCase{name: "share: AMBER+STRICT fact of the case by ID", as: "c.analyst", query: qNode, view: cOpen, twin: "sa", check: wantNull("node")}, vars: node("sa")},
 		{accessCase: accessCase{name: "share: RED fact of the case, user not named", as: "c.analyst", query: qNode, view: cOpen, twin: "ra", check: wantNull("node")}, vars: node("ra")},
 		{accessCase: accessCase{name: "share: a fact outside the case", as: "c.analyst", query: qNode, view: cOpen, twin: "ao", check: wantNull("node")}, vars: node("ao")},
+		{accessCase: accessCase{name: "share: the shared case is not among the recipient's cases", as: "c.analyst", query: `{ cases(first: 100) { id name } }`, view: cOpen, absent: []string{"case"}},
+			vars: func() map[string]any { return nil }},
+		{accessCase: accessCase{name: "share: the shared case by ID, outside its link", as: "c.analyst", query: `query($id: ID!) { case(id: $id) { id name view nodeCount } }`, view: cOpen, twin: "case"},
+			vars: func() map[string]any { return map[string]any{"id": f.caseID} }},
 		{accessCase: accessCase{name: "share: the recipient exports the shared case", as: "c.analyst", query: `query($id: ID!) { exportCaseStix(id: $id) }`, view: cOpen, status: -1, code: "*"},
 			vars: func() map[string]any { return map[string]any{"id": f.caseID} }},
 		{accessCase: accessCase{name: "share: the recipient searches the shared case's facts", as: "c.viewer", query: qSearch, view: f.grant("c.viewer", false), check: wantHits(f, []string{"am"}, false)},
 			vars: func() map[string]any { return map[string]any{"q": "amberco" + f.g.sfx, "first": 5} }},
 		{accessCase: accessCase{name: "share: RED in a share naming another user", as: "c.analyst", query: qOpen, view: cOpen, status: -1, code: "*"}, vars: with(&s2, same)},
-		{accessCase: accessCase{name: "share: RED in a share naming the user (control)", as: "c.named", query: qOpen, view: f.grant("c.named", true), check: wantContains(f.id("ra"))}, vars: with(&s2, same)},
+		{accessCase: accessCase{name: "share: RED in a share naming the user (control)", as: "c.named", query: qOpen, view: f.grant("c.named", true), check: wantShared(f.grant("c.named", true))}, vars: with(&s2, same)},
 		{accessCase: accessCase{name: "share: opened before revocation (control)", as: "c.analyst", query: qOpen, view: cOpen, check: wantContains(f.caseID)}, vars: with(&s4, same)},
 		{accessCase: accessCase{name: "share: revoked by the owner (control)", as: "a.red", query: qRevoke, check: wantContains("revokedAt")}, vars: func() map[string]any { return map[string]any{"id": s4.id} }},
 		{accessCase: accessCase{name: "share: replayed after revocation", as: "c.analyst", query: qOpen, status: -1, code: "*", check: deny}, vars: with(&s4, same)},
@@ -213,4 +217,51 @@ func tamperLast(tok string) string {
 		return tok[:len(tok)-1] + "A"
 	}
 	return tok[:len(tok)-1] + string(b64url[i^1])
+}
+
+// wantShared: the shared case holds exactly the case's facts w sees,
+// counts only those, and says how many were withheld.
+func wantShared(w *who) func(*testing.T, *accessFixture, string) {
+	return func(t *testing.T, f *accessFixture, body string) {
+		wantWithheld(t, f, body)
+		var d map[string]struct {
+			Case struct {
+				View struct {
+					Nodes []idObj
+					Edges []string
+				}
+				NodeCount int
+			}
+			Withheld int
+		}
+		data(t, body, &d)
+		nodes, edges := f.g.visibleNodes(*w), f.g.visibleEdges(*w)
+		var wantN, wantE []string
+		hidden := 0
+		for _, n := range caseNodes {
+			if nodes[f.id(n)] {
+				wantN = append(wantN, f.id(n))
+			} else {
+				hidden++
+			}
+		}
+		for _, e := range caseEdges {
+			if edges[f.id(e)] {
+				wantE = append(wantE, f.id(e))
+			} else {
+				hidden++
+			}
+		}
+		for k, s := range d {
+			if !sameSet(idsOf(s.Case.View.Nodes), wantN) || !sameSet(s.Case.View.Edges, wantE) {
+				t.Errorf("%s: the case's view holds %v and %v, want %v and %v", k, idsOf(s.Case.View.Nodes), s.Case.View.Edges, wantN, wantE)
+			}
+			if s.Case.NodeCount != len(wantN) {
+				t.Errorf("%s: nodeCount %d counts nodes withheld: the recipient sees %d", k, s.Case.NodeCount, len(wantN))
+			}
+			if s.Withheld != hidden {
+				t.Errorf("%s: withheld %d, want %d", k, s.Withheld, hidden)
+			}
+		}
+	}
 }
