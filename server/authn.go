@@ -61,7 +61,7 @@ func (s *Server) authenticate(h http.Handler) http.Handler {
 				s.credentialError(w, r, err)
 				return
 			}
-			ctx := s.withViewer(r.Context(), p)
+			ctx := s.withViewer(r.Context(), p, readsStores(r))
 			s.recordTokenUse(ctx, p)
 			h.ServeHTTP(w, r.WithContext(ctx))
 			return
@@ -92,7 +92,7 @@ func (s *Server) authenticate(h http.Handler) http.Handler {
 				return
 			}
 		}
-		ctx := s.withViewer(r.Context(), p)
+		ctx := s.withViewer(r.Context(), p, readsStores(r))
 		h.ServeHTTP(w, r.WithContext(withSession(ctx, sess)))
 	})
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/redthread-dev/redthread/cases/shares"
@@ -17,23 +18,29 @@ const grantsTimeout = 5 * time.Second
 // (at most shares.MaxGrants). The shares are read from the record store on
 // every request, never kept, so that a revocation acts on the next request
 // on every server; a failure to read them grants nothing (fail closed).
-func (s *Server) viewerOf(ctx context.Context, p identity.Principal) visibility.Viewer {
+func (s *Server) viewerOf(ctx context.Context, p identity.Principal, grants bool) visibility.Viewer {
 	v := visibility.Viewer{Agency: p.Agency, User: p.User, DeploymentAdmin: p.DeploymentAdmin}
-	if s.shares == nil || p.Agency == "" {
+	if !grants || s.shares == nil || p.Agency == "" {
 		return v
 	}
 	ctx, cancel := context.WithTimeout(ctx, grantsTimeout)
 	defer cancel()
-	grants, err := s.shares.Grants(ctx, shares.RecipientOf(p, ""))
+	gs, err := s.shares.Grants(ctx, shares.RecipientOf(p, ""))
 	if err != nil {
 		s.logger.WarnContext(ctx, "shares not read: the request gets none of their grants", "agency", p.Agency, "err", err)
 		return v
 	}
-	v.Grants = grants
+	v.Grants = gs
 	return v
 }
 
-// withViewer puts p's viewer into ctx beside the principal.
-func (s *Server) withViewer(ctx context.Context, p identity.Principal) context.Context {
-	return visibility.WithViewer(identity.WithPrincipal(ctx, p), s.viewerOf(ctx, p))
+// withViewer puts p's viewer into ctx beside the principal; with its
+// shares' grants when the request may read the stores.
+func (s *Server) withViewer(ctx context.Context, p identity.Principal, grants bool) context.Context {
+	return visibility.WithViewer(identity.WithPrincipal(ctx, p), s.viewerOf(ctx, p, grants))
 }
+
+// readsStores reports whether r may read the graph stores: the API. Pages,
+// assets and the sign-in routes never do, so their requests skip reading
+// the shares that reach the caller.
+func readsStores(r *http.Request) bool { return r.URL.Path == "/graphql" }
