@@ -196,20 +196,29 @@ func visEngine(ctx context.Context, t *testing.T, e env, name string, scan visSc
 			t.Errorf("%s: %q, want %q", q.name, got, q.want[name])
 		}
 	}
-	res, err := investigate.SameAsCandidates(ctx, e.s, investigate.SameAsQuery{}, investigate.Limits{})
-	if err != nil {
-		t.Fatalf("sameAsCandidates: %v", err)
-	}
-	scan("sameAsCandidates", res)
-	var pairs []string
-	for _, c := range res.Candidates {
-		pairs = append(pairs, visName[c.A.ID]+" "+visName[c.B.ID])
-	}
 	want := ""
 	if name == vAll || name == vB {
 		want = "X TG"
 	}
-	if got := strings.Join(pairs, ", "); got != want {
-		t.Errorf("sameAsCandidates: %q, want %q", got, want)
+	for what, run := range map[string]func() (investigate.SameAsResult, error){
+		"sameAsCandidates": func() (investigate.SameAsResult, error) {
+			return investigate.SameAsCandidates(ctx, e.s, investigate.SameAsQuery{}, investigate.Limits{})
+		},
+		"sameAsCandidatesOf": func() (investigate.SameAsResult, error) {
+			return investigate.SameAsCandidatesOf(ctx, e.s, []string{visID["X"], visID["P2"]}, investigate.Limits{})
+		},
+	} {
+		res, err := run()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		scan(what, res)
+		var pairs []string
+		for _, c := range res.Candidates {
+			pairs = append(pairs, visName[c.A.ID]+" "+visName[c.B.ID])
+		}
+		if got := strings.Join(pairs, ", "); got != want {
+			t.Errorf("%s: %q, want %q", what, got, want)
+		}
 	}
 }
