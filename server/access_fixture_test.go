@@ -15,6 +15,7 @@ import (
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/graph/investigate"
 	"github.com/redthread-dev/redthread/graph/neo4jstore"
+	"github.com/redthread-dev/redthread/graph/neo4jstore/neo4jtest"
 	"github.com/redthread-dev/redthread/graph/state"
 	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/ingest/jobs"
@@ -55,17 +56,12 @@ func embeddedAccessStore(t *testing.T) (investigate.Store, state.Store, bool) {
 	return st, st.State(), true
 }
 
-// neo4jAccessStore opens the test Neo4j. It does not empty the database
-// (other packages' tests may use it at the same time): the fixture's
-// names carry the run's suffix, and counts are compared between viewers.
+// neo4jAccessStore opens the test Neo4j. It does not empty the database:
+// the fixture's names carry the run's suffix, and counts are compared
+// between viewers, so it holds the database alone meanwhile (no other
+// test's writes between two counts).
 func neo4jAccessStore(t *testing.T) (investigate.Store, state.Store, bool) {
-	uri := os.Getenv("NEO4J_URI")
-	if uri == "" {
-		if os.Getenv("REDTHREAD_SKIP_NEO4J") == "1" {
-			t.Skip("REDTHREAD_SKIP_NEO4J=1: Neo4j tests skipped")
-		}
-		t.Fatal("NEO4J_URI is not set: this test needs a real Neo4j 5 (make neo4j); set REDTHREAD_SKIP_NEO4J=1 to skip it")
-	}
+	uri := neo4jtest.Exclusive(t)
 	cfg := neo4jstore.Config{URI: uri, User: os.Getenv("NEO4J_USER"), Password: os.Getenv("NEO4J_PASSWORD"), ConnectTimeout: 10 * time.Second}
 	st, err := neo4jstore.Open(t.Context(), cfg)
 	if err != nil {
