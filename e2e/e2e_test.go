@@ -176,7 +176,7 @@ func (s *server) query(q string, vars map[string]any, out any) {
 	s.t.Helper()
 	data, errs := s.try(q, vars)
 	if len(errs) > 0 {
-		s.t.Fatalf("GraphQL errors: %+v", errs)
+		s.t.Fatalf("GraphQL errors: %+v\nserver log (last 4 KiB):\n%s", errs, s.logTail(4096))
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		s.t.Fatalf("decode data: %v\n%s", err, data)
@@ -415,4 +415,13 @@ func TestIngestReportsMalformedLine(t *testing.T) {
 	if got := s.stats(); got != (stats{Nodes: 2, Edges: 1}) {
 		t.Fatalf("stats %+v, want the 2 good nodes and 1 edge", got)
 	}
+}
+
+// logTail is the end of the server's log, for a failure's message.
+func (s *server) logTail(n int) string {
+	b := s.logs.Bytes()
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
 }

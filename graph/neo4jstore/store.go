@@ -22,6 +22,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 
 	"github.com/redthread-dev/redthread/graph"
+	"github.com/redthread-dev/redthread/graph/visibility"
 )
 
 // Config says where Neo4j is and how to use it. Zero values mean defaults.
@@ -187,7 +188,17 @@ func (s *Store) createSchema(ctx context.Context) error {
 	if err := s.autocommit(ctx, "CALL db.awaitIndexes($seconds)", map[string]any{"seconds": wait}); err != nil {
 		return fmt.Errorf("neo4j schema: waiting for indexes: %w", err)
 	}
+	s.warm(ctx)
 	return nil
+}
+
+// warm has Neo4j plan the statement every signed-in page load asks first
+// (a viewer's Stats): on a freshly started database planning it takes
+// seconds, which belong to opening the store, not to the first request.
+// A failure only means the first request plans it.
+func (s *Store) warm(ctx context.Context) {
+	v := visibility.WithViewer(ctx, visibility.Viewer{Agency: "redthread-warm-up", User: "redthread-warm-up"})
+	_, _ = s.Stats(v)
 }
 
 // schemaVersion is the layout of the records this store writes (see

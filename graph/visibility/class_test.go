@@ -97,5 +97,8 @@ func TestViewerContext(t *testing.T) {
 		if !ok || got.Agency != v.Agency || got.User != v.User {
 			t.Errorf("WithViewer(%+v): got %+v, %v", v, got, ok)
 		}
+		if _, ok := FromContext(WithoutViewer(WithViewer(ctx, v))); ok {
+			t.Errorf("WithoutViewer(WithViewer(%+v)) still carries a viewer", v)
+		}
 	}
 }
