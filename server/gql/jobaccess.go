@@ -6,6 +6,7 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/visibility"
 	"github.com/redthread-dev/redthread/ingest/jobs"
+	"github.com/redthread-dev/redthread/server/gql/model"
 )
 
 // An ingest job belongs to the agency it writes for: its name, files,
@@ -51,4 +52,15 @@ func cancelJob(ctx context.Context, m *jobs.Manager, id string) (jobs.Job, error
 		return jobs.Job{}, err
 	}
 	return m.Cancel(id)
+}
+
+// seenJobs is m.Jobs for ctx's viewer.
+func seenJobs(ctx context.Context, m *jobs.Manager) []*model.IngestJob {
+	out := []*model.IngestJob{}
+	for _, j := range m.Jobs() {
+		if jobSeen(ctx, j) {
+			out = append(out, model.NewIngestJob(j))
+		}
+	}
+	return out
 }

@@ -207,13 +207,7 @@ func (r *queryResolver) IngestJobs(ctx context.Context) ([]*model.IngestJob, err
 	if err != nil {
 		return nil, err
 	}
-	out := []*model.IngestJob{}
-	for _, j := range m.Jobs() {
-		if jobSeen(ctx, j) {
-			out = append(out, model.NewIngestJob(j))
-		}
-	}
-	return out, nil
+	return seenJobs(ctx, m), nil
 }
 
 // Node is the resolver for the node field.

@@ -78,7 +78,7 @@ func lock(tb testing.TB, how int) string {
 	if h.how != syscall.LOCK_EX && h.how != how {
 		if err := syscall.Flock(int(h.f.Fd()), how); err != nil {
 			if h.count == 0 {
-				h.f.Close()
+				_ = h.f.Close()
 			}
 			tb.Fatalf("neo4jtest: lock: %v", err)
 		}
@@ -91,7 +91,7 @@ func lock(tb testing.TB, how int) string {
 		defer process.Unlock()
 		if h.count--; h.count == 0 {
 			_ = syscall.Flock(int(h.f.Fd()), syscall.LOCK_UN)
-			h.f.Close()
+			_ = h.f.Close()
 			delete(process.m, path)
 		}
 	})

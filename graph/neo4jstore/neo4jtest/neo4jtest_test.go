@@ -30,7 +30,7 @@ func TestExclusiveWaitsForShared(t *testing.T) {
 	}
 	Shared(t)    // a second hold in this process is granted at once,
 	Exclusive(t) // even a stronger one (the child waits on shared first)
-	cmd.Process.Kill()
+	_ = cmd.Process.Kill()
 	<-done
 }
 
