@@ -63,6 +63,7 @@ type Store struct {
 	// shared case: only found edges, which are never renumbered nor
 	// removed.
 	sharedEdges sync.Map
+	grantViews  *grantViews
 }
 
 var _ graph.Store = (*Store)(nil)
@@ -92,7 +93,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults()}
+	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), grantViews: newGrantViews()}
 	if err := s.init(); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
 	}
@@ -232,6 +233,7 @@ type index struct {
 	seenC   seenCache // job times parsed while rebuilding
 	refs    []uint64  // a record's source contexts, while rebuilding
 	vis     *visIndex // who sees what (vis.go)
+	gen     uint64    // bumped by every write applied: the version cached views were compiled for
 }
 
 func newIndex(edges int) *index {

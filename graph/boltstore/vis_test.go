@@ -188,4 +188,27 @@ func TestGrantDegree(t *testing.T) {
 		}
 		release()
 	}
+	// The same grant after a write: the viewer compiled for it before is
+	// not reused.
+	degreeOf := func(node string) int {
+		ctx := visibility.WithViewer(context.Background(), visibility.Viewer{Agency: "c", User: "u", Grants: grant(id(2))})
+		top, release, err := s.Topology(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		hs, _ := top.Resolve(ctx, []string{node})
+		info, err := top.Describe(ctx, hs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info[0].Degree
+	}
+	before := degreeOf(id(101))
+	if _, err := s.Write(context.Background(), graph.Batch{Edges: []graph.Edge{{Kind: graph.EdgeTransfer, From: id(2), To: id(101), Key: "s2", Sources: []graph.Source{pub}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if after := degreeOf(id(101)); before != 0 || after != 1 {
+		t.Errorf("degree of %s through the shared node: %d, then %d after a write; want 0 then 1", id(101), before, after)
+	}
 }
