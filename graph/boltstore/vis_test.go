@@ -212,3 +212,42 @@ func TestGrantDegree(t *testing.T) {
 		t.Errorf("degree of %s through the shared node: %d, then %d after a write; want 0 then 1", id(101), before, after)
 	}
 }
+
+// TestGrantViewsConcurrent: readers with one grant share its compiled view
+// (run under -race).
+func TestGrantViewsConcurrent(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	storetest.WriteVisibilityFixture(t, s)
+	hub := "wallet:eth:0x" + fmt.Sprintf("%040x", 0x510)
+	facts := map[string]struct{}{"wallet:eth:0x" + fmt.Sprintf("%040x", 0x513): {}}
+	v := visibility.Viewer{Agency: "c", User: "uc", Grants: []visibility.Grant{{Owner: "a", Cap: graph.TLPAmber, Facts: facts}}}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			ctx := visibility.WithViewer(context.Background(), v)
+			for range 50 {
+				top, release, err := s.Topology(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				hs, _ := top.Resolve(ctx, []string{hub})
+				info, err := top.Describe(ctx, hs)
+				release()
+				if err == nil && info[0].Degree != 3 { // HA, HB and the shared leaf
+					err = fmt.Errorf("hub degree %d, want 3", info[0].Degree)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
