@@ -2,6 +2,8 @@ package boltstore
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,6 +30,7 @@ type seer struct {
 	// classes (grantExtra), worked out when the grants are compiled.
 	extra     map[uint32]int
 	bigShared []uint32
+	arcBudget int // grantArcBudget; smaller in tests
 	arcs      []algo.Arc
 }
 
@@ -72,7 +75,7 @@ func (s *Store) seerOf(ctx context.Context) (*seer, error) {
 // handles, and what they add to degrees worked out.
 func (s *Store) compileGrants(v visibility.Viewer, n int) (*seer, error) {
 	x := s.idx
-	w := &seer{v: v, view: visibility.Compile(v, x.vis.classes), x: x}
+	w := &seer{v: v, view: visibility.Compile(v, x.vis.classes), x: x, arcBudget: s.grantArcBudget}
 	w.pub = w.view.SeesClass(0)
 	w.nShared, w.eShared = make(map[uint32]string, n), make(map[uint32]string, n)
 	var unknown []string
@@ -218,10 +221,10 @@ func (w *seer) degree(x *index, u uint32) int {
 	return d
 }
 
-// grantSmallDegree bounds the degree of a shared node whose arcs
-// grantExtra walks once per query; a larger shared node (an exchange's hot
-// wallet in a case) is tested pair by pair instead.
-const grantSmallDegree = 256
+// grantArcBudget bounds the arcs of shared nodes that compiling a grant
+// walks (once per version of the index, grantViews); the shared nodes past
+// it (exchanges' hot wallets in a case) are tested pair by pair instead.
+const grantArcBudget = 1 << 20
 
 // grantExtra counts the arcs at u that the viewer sees through a grant
 // only: over a shared edge, or to a shared node their classes do not show.
@@ -259,13 +262,16 @@ func (w *seer) initExtra() {
 		add(f, e, t)
 		add(t, e, f)
 	}
-	for v := range w.nShared {
+	budget := w.arcBudget
+	for _, v := range slices.Sorted(maps.Keys(w.nShared)) { // the same split whatever the map's order
 		if w.view.SeesClass(x.vis.nclass[v]) {
 			continue // its arcs are counted by their classes already
 		}
-		if x.g.Degree(v, algo.Both) > grantSmallDegree {
+		if d := x.g.Degree(v, algo.Both); d > budget {
 			w.bigShared = append(w.bigShared, v)
 			continue
+		} else {
+			budget -= d
 		}
 		w.arcs = x.g.AppendArcs(w.arcs[:0], v, algo.Both, 0)
 		for _, a := range w.arcs {

@@ -62,8 +62,9 @@ type Store struct {
 	// (seerOf), so a query does not read the file for each edge of a
 	// shared case: only found edges, which are never renumbered nor
 	// removed.
-	sharedEdges sync.Map
-	grantViews  *grantViews
+	sharedEdges    sync.Map
+	grantViews     *grantViews
+	grantArcBudget int // see the constant
 }
 
 var _ graph.Store = (*Store)(nil)
@@ -93,7 +94,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), grantViews: newGrantViews()}
+	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), grantViews: newGrantViews(), grantArcBudget: grantArcBudget}
 	if err := s.init(); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
 	}

@@ -134,10 +134,12 @@ func TestUnownedRestrictedIsLocal(t *testing.T) {
 }
 
 // TestGrantDegree: a grant adds to a viewer's degrees exactly the arcs it
-// shows, whether the shared node is small (its neighbours listed once per
-// query) or a hub beyond grantSmallDegree (tested pair by pair).
+// shows, whether the shared node's arcs fit the compile's budget (walked
+// once) or not (tested pair by pair): here a budget of 256 arcs.
 func TestGrantDegree(t *testing.T) {
 	s := open(t, t.TempDir(), Options{})
+	const grantSmallDegree = 256
+	s.grantArcBudget = grantSmallDegree
 	w := func(n int, src graph.Source) graph.Node {
 		return graph.Node{Kind: graph.KindWallet, Key: "eth:0x" + fmt.Sprintf("%040x", n), Sources: []graph.Source{src}}
 	}
