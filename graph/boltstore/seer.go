@@ -2,6 +2,8 @@ package boltstore
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,22 +27,23 @@ type seer struct {
 	nShared map[uint32]string
 	eShared map[uint32]string
 	// extra counts, per node, the arcs a grant shows beyond the viewer's
-	// classes (grantExtra), worked out at the first degree asked.
+	// classes (grantExtra), worked out when the grants are compiled.
 	extra     map[uint32]int
 	bigShared []uint32
+	arcBudget int // grantArcBudget; smaller in tests
 	arcs      []algo.Arc
 }
 
 // seerOf compiles ctx's viewer, or returns nil for a trusted caller. The
-// caller holds the read lock.
+// caller holds the read lock. A viewer with grants is compiled once per
+// version of the index (grantViews): the same share reaches every request
+// of its recipient, and its case's facts cost a look-up each.
 func (s *Store) seerOf(ctx context.Context) (*seer, error) {
 	v, ok := visibility.FromContext(ctx)
 	if !ok {
 		return nil, nil
 	}
 	x := s.idx
-	w := &seer{v: v, view: visibility.Compile(v, x.vis.classes), x: x}
-	w.pub = w.view.SeesClass(0)
 	n := 0
 	if v.SignedIn() {
 		for _, g := range v.Grants {
@@ -48,8 +51,32 @@ func (s *Store) seerOf(ctx context.Context) (*seer, error) {
 		}
 	}
 	if n == 0 {
+		w := &seer{v: v, view: visibility.Compile(v, x.vis.classes), x: x}
+		w.pub = w.view.SeesClass(0)
 		return w, nil
 	}
+	key := s.grantViews.key(v)
+	if w := s.grantViews.get(key, x.gen); w != nil {
+		c := *w // shares the compiled maps, read-only; a buffer of its own
+		c.v, c.arcs = v, nil
+		return &c, nil
+	}
+	w, err := s.compileGrants(v, n)
+	if err != nil {
+		return nil, err
+	}
+	s.grantViews.put(key, x.gen, w)
+	c := *w
+	c.arcs = nil
+	return &c, nil
+}
+
+// compileGrants compiles a viewer with grants: their facts resolved to
+// handles, and what they add to degrees worked out.
+func (s *Store) compileGrants(v visibility.Viewer, n int) (*seer, error) {
+	x := s.idx
+	w := &seer{v: v, view: visibility.Compile(v, x.vis.classes), x: x, arcBudget: s.grantArcBudget}
+	w.pub = w.view.SeesClass(0)
 	w.nShared, w.eShared = make(map[uint32]string, n), make(map[uint32]string, n)
 	var unknown []string
 	for id := range sharedFacts(v.Grants) {
@@ -60,9 +87,6 @@ func (s *Store) seerOf(ctx context.Context) (*seer, error) {
 		} else {
 			unknown = append(unknown, id)
 		}
-	}
-	if len(unknown) == 0 {
-		return w, nil
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		for _, id := range unknown {
@@ -77,7 +101,11 @@ func (s *Store) seerOf(ctx context.Context) (*seer, error) {
 		}
 		return nil
 	})
-	return w, err
+	if err != nil {
+		return nil, err
+	}
+	w.initExtra()
+	return w, nil
 }
 
 // sharedFacts yields the IDs the grants name, each once.
@@ -193,57 +221,65 @@ func (w *seer) degree(x *index, u uint32) int {
 	return d
 }
 
-// grantSmallDegree bounds the degree of a shared node whose arcs
-// grantExtra walks once per query; a larger shared node (an exchange's hot
-// wallet in a case) is tested pair by pair instead.
-const grantSmallDegree = 256
+// grantArcBudget bounds the arcs of shared nodes that compiling a grant
+// walks (once per version of the index, grantViews); the shared nodes past
+// it (exchanges' hot wallets in a case) are tested pair by pair instead.
+const grantArcBudget = 1 << 20
 
 // grantExtra counts the arcs at u that the viewer sees through a grant
 // only: over a shared edge, or to a shared node their classes do not show.
-// Worked out once per query from the shared side, bounded by the cases and
+// Worked out once per compiled grant from the shared side, bounded by the cases and
 // their small nodes' degrees; shared hubs are tested against u alone.
 func (w *seer) grantExtra(u uint32) int {
 	x := w.x
-	own := func(e, other uint32) bool {
-		return w.view.SeesClass(x.vis.eclass[e]) && w.view.SeesClass(x.vis.nclass[other])
-	}
-	if w.extra == nil {
-		w.extra = map[uint32]int{}
-		add := func(at, e, other uint32) {
-			if !own(e, other) && w.arc(e, other) {
-				w.extra[at]++
-			}
-		}
-		for e := range w.eShared {
-			f, t, _ := x.g.Edge(e)
-			add(f, e, t)
-			add(t, e, f)
-		}
-		for v := range w.nShared {
-			if w.view.SeesClass(x.vis.nclass[v]) {
-				continue // its arcs are counted by their classes already
-			}
-			if x.g.Degree(v, algo.Both) > grantSmallDegree {
-				w.bigShared = append(w.bigShared, v)
-				continue
-			}
-			w.arcs = x.g.AppendArcs(w.arcs[:0], v, algo.Both, 0)
-			for _, a := range w.arcs {
-				if _, shared := w.eShared[a.Edge]; !shared {
-					add(a.Node, a.Edge, v)
-				}
-			}
-		}
-	}
 	n := w.extra[u]
 	for _, v := range w.bigShared {
 		for _, e := range x.g.EdgesBetween(u, v, algo.Both, 0) {
-			if _, shared := w.eShared[e]; !shared && !own(e, v) && w.arc(e, v) {
+			if _, shared := w.eShared[e]; !shared && !w.ownArc(e, v) && w.arc(e, v) {
 				n++
 			}
 		}
 	}
 	return n
+}
+
+// ownArc reports whether the viewer sees arc e to other by their classes.
+func (w *seer) ownArc(e, other uint32) bool {
+	return w.view.SeesClass(w.x.vis.eclass[e]) && w.view.SeesClass(w.x.vis.nclass[other])
+}
+
+// initExtra works out grantExtra's counts from the shared side.
+func (w *seer) initExtra() {
+	x := w.x
+	w.extra = map[uint32]int{}
+	add := func(at, e, other uint32) {
+		if !w.ownArc(e, other) && w.arc(e, other) {
+			w.extra[at]++
+		}
+	}
+	for e := range w.eShared {
+		f, t, _ := x.g.Edge(e)
+		add(f, e, t)
+		add(t, e, f)
+	}
+	budget := w.arcBudget
+	for _, v := range slices.Sorted(maps.Keys(w.nShared)) { // the same split whatever the map's order
+		if w.view.SeesClass(x.vis.nclass[v]) {
+			continue // its arcs are counted by their classes already
+		}
+		if d := x.g.Degree(v, algo.Both); d > budget {
+			w.bigShared = append(w.bigShared, v)
+			continue
+		} else {
+			budget -= d
+		}
+		w.arcs = x.g.AppendArcs(w.arcs[:0], v, algo.Both, 0)
+		for _, a := range w.arcs {
+			if _, shared := w.eShared[a.Edge]; !shared {
+				add(a.Node, a.Edge, v)
+			}
+		}
+	}
 }
 
 // sourceSees returns the predicate graph.ViewNode takes for a stub whose
