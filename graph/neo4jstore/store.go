@@ -53,6 +53,8 @@ type Store struct {
 	// wmu serialises this store's writers, which read, merge in Go and
 	// write back (see Write).
 	wmu sync.Mutex
+	// grants caches the degree corrections of viewers' grants (visdeg.go).
+	grants grantCache
 }
 
 var _ graph.Store = (*Store)(nil)
