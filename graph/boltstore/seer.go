@@ -2,6 +2,8 @@ package boltstore
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
@@ -24,23 +26,24 @@ type seer struct {
 	// is seen by its class alone.
 	nShared map[uint32]string
 	eShared map[uint32]string
-	// granted holds the nodes where a grant may add arcs to what the
-	// viewer's classes show (shared nodes, their neighbours, the ends of
-	// shared edges), worked out at the first degree asked.
-	grantedAt map[uint32]bool
+	// extra counts, per node, the arcs a grant shows beyond the viewer's
+	// classes (grantExtra), worked out when the grants are compiled.
+	extra     map[uint32]int
+	bigShared []uint32
+	arcBudget int // grantArcBudget; smaller in tests
 	arcs      []algo.Arc
 }
 
 // seerOf compiles ctx's viewer, or returns nil for a trusted caller. The
-// caller holds the read lock.
+// caller holds the read lock. A viewer with grants is compiled once per
+// version of the index (grantViews): the same share reaches every request
+// of its recipient, and its case's facts cost a look-up each.
 func (s *Store) seerOf(ctx context.Context) (*seer, error) {
 	v, ok := visibility.FromContext(ctx)
 	if !ok {
 		return nil, nil
 	}
 	x := s.idx
-	w := &seer{v: v, view: visibility.Compile(v, x.vis.classes), x: x}
-	w.pub = w.view.SeesClass(0)
 	n := 0
 	if v.SignedIn() {
 		for _, g := range v.Grants {
@@ -48,8 +51,32 @@ func (s *Store) seerOf(ctx context.Context) (*seer, error) {
 		}
 	}
 	if n == 0 {
+		w := &seer{v: v, view: visibility.Compile(v, x.vis.classes), x: x}
+		w.pub = w.view.SeesClass(0)
 		return w, nil
 	}
+	key := s.grantViews.key(v)
+	if w := s.grantViews.get(key, x.gen); w != nil {
+		c := *w // shares the compiled maps, read-only; a buffer of its own
+		c.v, c.arcs = v, nil
+		return &c, nil
+	}
+	w, err := s.compileGrants(v, n)
+	if err != nil {
+		return nil, err
+	}
+	s.grantViews.put(key, x.gen, w)
+	c := *w
+	c.arcs = nil
+	return &c, nil
+}
+
+// compileGrants compiles a viewer with grants: their facts resolved to
+// handles, and what they add to degrees worked out.
+func (s *Store) compileGrants(v visibility.Viewer, n int) (*seer, error) {
+	x := s.idx
+	w := &seer{v: v, view: visibility.Compile(v, x.vis.classes), x: x, arcBudget: s.grantArcBudget}
+	w.pub = w.view.SeesClass(0)
 	w.nShared, w.eShared = make(map[uint32]string, n), make(map[uint32]string, n)
 	var unknown []string
 	for id := range sharedFacts(v.Grants) {
@@ -60,9 +87,6 @@ func (s *Store) seerOf(ctx context.Context) (*seer, error) {
 		} else {
 			unknown = append(unknown, id)
 		}
-	}
-	if len(unknown) == 0 {
-		return w, nil
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		for _, id := range unknown {
@@ -77,7 +101,11 @@ func (s *Store) seerOf(ctx context.Context) (*seer, error) {
 		}
 		return nil
 	})
-	return w, err
+	if err != nil {
+		return nil, err
+	}
+	w.initExtra()
+	return w, nil
 }
 
 // sharedFacts yields the IDs the grants name, each once.
@@ -172,7 +200,7 @@ func (w *seer) granted() bool { return w != nil && len(w.nShared)+len(w.eShared)
 
 // degree returns the number of arc ends at u the viewer sees: the stored
 // degree for a pure node; for a mixed one, less the ends of pairs of
-// classes they do not see (or, with grants, a count of the arcs).
+// classes they do not see, plus what their grants show (grantExtra).
 func (w *seer) degree(x *index, u uint32) int {
 	d := x.g.Degree(u, algo.Both)
 	if w == nil {
@@ -182,44 +210,76 @@ func (w *seer) degree(x *index, u uint32) int {
 	if len(pairs) == 0 {
 		return d
 	}
-	if w.granted() && w.grantAt(u) {
-		d = 0
-		w.arcs = x.g.AppendArcs(w.arcs[:0], u, algo.Both, 0)
-		for _, a := range w.arcs {
-			if w.arc(a.Edge, a.Node) {
-				d++
-			}
-		}
-		return d
-	}
 	for k, c := range pairs {
 		if !w.view.SeesClass(uint32(k>>32)) || !w.view.SeesClass(uint32(k)) {
 			d -= int(c)
 		}
 	}
+	if w.granted() {
+		d += w.grantExtra(u)
+	}
 	return d
 }
 
-// grantAt reports whether a grant may show arcs at u that the viewer's
-// classes do not: bounded by the shared cases and their nodes' degrees,
-// once per query.
-func (w *seer) grantAt(u uint32) bool {
-	if w.grantedAt == nil {
-		x := w.x
-		w.grantedAt = map[uint32]bool{}
-		for v := range w.nShared {
-			w.grantedAt[v] = true
-			w.arcs = x.g.AppendArcs(w.arcs[:0], v, algo.Both, 0)
-			for _, a := range w.arcs {
-				w.grantedAt[a.Node] = true
+// grantArcBudget bounds the arcs of shared nodes that compiling a grant
+// walks (once per version of the index, grantViews); the shared nodes past
+// it (exchanges' hot wallets in a case) are tested pair by pair instead.
+const grantArcBudget = 1 << 20
+
+// grantExtra counts the arcs at u that the viewer sees through a grant
+// only: over a shared edge, or to a shared node their classes do not show.
+// Worked out once per compiled grant from the shared side, bounded by the cases and
+// their small nodes' degrees; shared hubs are tested against u alone.
+func (w *seer) grantExtra(u uint32) int {
+	x := w.x
+	n := w.extra[u]
+	for _, v := range w.bigShared {
+		for _, e := range x.g.EdgesBetween(u, v, algo.Both, 0) {
+			if _, shared := w.eShared[e]; !shared && !w.ownArc(e, v) && w.arc(e, v) {
+				n++
 			}
 		}
-		for e := range w.eShared {
-			f, t, _ := x.g.Edge(e)
-			w.grantedAt[f], w.grantedAt[t] = true, true
+	}
+	return n
+}
+
+// ownArc reports whether the viewer sees arc e to other by their classes.
+func (w *seer) ownArc(e, other uint32) bool {
+	return w.view.SeesClass(w.x.vis.eclass[e]) && w.view.SeesClass(w.x.vis.nclass[other])
+}
+
+// initExtra works out grantExtra's counts from the shared side.
+func (w *seer) initExtra() {
+	x := w.x
+	w.extra = map[uint32]int{}
+	add := func(at, e, other uint32) {
+		if !w.ownArc(e, other) && w.arc(e, other) {
+			w.extra[at]++
 		}
 	}
-	return w.grantedAt[u]
+	for e := range w.eShared {
+		f, t, _ := x.g.Edge(e)
+		add(f, e, t)
+		add(t, e, f)
+	}
+	budget := w.arcBudget
+	for _, v := range slices.Sorted(maps.Keys(w.nShared)) { // the same split whatever the map's order
+		if w.view.SeesClass(x.vis.nclass[v]) {
+			continue // its arcs are counted by their classes already
+		}
+		if d := x.g.Degree(v, algo.Both); d > budget {
+			w.bigShared = append(w.bigShared, v)
+			continue
+		} else {
+			budget -= d
+		}
+		w.arcs = x.g.AppendArcs(w.arcs[:0], v, algo.Both, 0)
+		for _, a := range w.arcs {
+			if _, shared := w.eShared[a.Edge]; !shared {
+				add(a.Node, a.Edge, v)
+			}
+		}
+	}
 }
 
 // sourceSees returns the predicate graph.ViewNode takes for a stub whose

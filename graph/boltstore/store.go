@@ -62,7 +62,9 @@ type Store struct {
 	// (seerOf), so a query does not read the file for each edge of a
 	// shared case: only found edges, which are never renumbered nor
 	// removed.
-	sharedEdges sync.Map
+	sharedEdges    sync.Map
+	grantViews     *grantViews
+	grantArcBudget int // see the constant
 }
 
 var _ graph.Store = (*Store)(nil)
@@ -92,7 +94,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults()}
+	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), grantViews: newGrantViews(), grantArcBudget: grantArcBudget}
 	if err := s.init(); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
 	}
@@ -232,6 +234,7 @@ type index struct {
 	seenC   seenCache // job times parsed while rebuilding
 	refs    []uint64  // a record's source contexts, while rebuilding
 	vis     *visIndex // who sees what (vis.go)
+	gen     uint64    // bumped by every write applied: the version cached views were compiled for
 }
 
 func newIndex(edges int) *index {

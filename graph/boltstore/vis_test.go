@@ -132,3 +132,124 @@ func TestUnownedRestrictedIsLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestGrantDegree: a grant adds to a viewer's degrees exactly the arcs it
+// shows, whether the shared node's arcs fit the compile's budget (walked
+// once) or not (tested pair by pair): here a budget of 256 arcs.
+func TestGrantDegree(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	const grantSmallDegree = 256
+	s.grantArcBudget = grantSmallDegree
+	w := func(n int, src graph.Source) graph.Node {
+		return graph.Node{Kind: graph.KindWallet, Key: "eth:0x" + fmt.Sprintf("%040x", n), Sources: []graph.Source{src}}
+	}
+	id := func(n int) string { return "wallet:eth:0x" + fmt.Sprintf("%040x", n) }
+	amber := graph.Source{Dataset: "a-intel", Agency: "a", Marking: graph.TLPAmber}
+	pub := graph.Source{Dataset: "chain"}
+	b := graph.Batch{Nodes: []graph.Node{w(1, amber), w(2, amber)}}
+	for i := range grantSmallDegree + 44 {
+		b.Nodes = append(b.Nodes, w(100+i, pub))
+		b.Edges = append(b.Edges, graph.Edge{Kind: graph.EdgeTransfer, From: id(1), To: id(100 + i), Key: fmt.Sprint("h", i), Sources: []graph.Source{pub}})
+	}
+	b.Edges = append(b.Edges, graph.Edge{Kind: graph.EdgeTransfer, From: id(2), To: id(100), Key: "s", Sources: []graph.Source{pub}},
+		graph.Edge{Kind: graph.EdgeTransfer, From: id(100), To: id(101), Key: "x", Sources: []graph.Source{amber}})
+	if _, err := s.Write(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	grant := func(ids ...string) []visibility.Grant {
+		facts := map[string]struct{}{}
+		for _, i := range ids {
+			facts[i] = struct{}{}
+		}
+		return []visibility.Grant{{Owner: "a", Facts: facts}}
+	}
+	hubN := grantSmallDegree + 44
+	for _, c := range []struct {
+		name   string
+		grants []visibility.Grant
+		want   map[string]int // node → degree
+	}{
+		{"no grant", nil, map[string]int{id(100): 0, id(101): 0}},
+		{"the hub shared", grant(id(1)), map[string]int{id(1): hubN, id(100): 1, id(101): 1}},
+		{"the small node shared", grant(id(2)), map[string]int{id(2): 1, id(100): 1, id(101): 0}},
+		{"both", grant(id(1), id(2)), map[string]int{id(1): hubN, id(2): 1, id(100): 2, id(101): 1}},
+		{"an edge shared", grant(graph.EdgeID(graph.EdgeTransfer, id(100), id(101), "x")), map[string]int{id(100): 1, id(101): 1, id(102): 0}},
+		{"an edge and its hub shared", grant(id(1), graph.EdgeID(graph.EdgeTransfer, id(100), id(101), "x")), map[string]int{id(1): hubN, id(100): 2, id(101): 2}},
+	} {
+		ctx := visibility.WithViewer(context.Background(), visibility.Viewer{Agency: "c", User: "u", Grants: c.grants})
+		top, release, err := s.Topology(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for node, want := range c.want {
+			hs, _ := top.Resolve(ctx, []string{node})
+			info, err := top.Describe(ctx, hs)
+			if err != nil || info[0].Degree != want {
+				t.Errorf("%s: degree of %s %+v %v, want %d", c.name, node, info, err, want)
+			}
+		}
+		release()
+	}
+	// The same grant after a write: the viewer compiled for it before is
+	// not reused.
+	degreeOf := func(node string) int {
+		ctx := visibility.WithViewer(context.Background(), visibility.Viewer{Agency: "c", User: "u", Grants: grant(id(2))})
+		top, release, err := s.Topology(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		hs, _ := top.Resolve(ctx, []string{node})
+		info, err := top.Describe(ctx, hs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info[0].Degree
+	}
+	before := degreeOf(id(101))
+	if _, err := s.Write(context.Background(), graph.Batch{Edges: []graph.Edge{{Kind: graph.EdgeTransfer, From: id(2), To: id(101), Key: "s2", Sources: []graph.Source{pub}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if after := degreeOf(id(101)); before != 0 || after != 1 {
+		t.Errorf("degree of %s through the shared node: %d, then %d after a write; want 0 then 1", id(101), before, after)
+	}
+}
+
+// TestGrantViewsConcurrent: readers with one grant share its compiled view
+// (run under -race).
+func TestGrantViewsConcurrent(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	storetest.WriteVisibilityFixture(t, s)
+	hub := "wallet:eth:0x" + fmt.Sprintf("%040x", 0x510)
+	facts := map[string]struct{}{"wallet:eth:0x" + fmt.Sprintf("%040x", 0x513): {}}
+	v := visibility.Viewer{Agency: "c", User: "uc", Grants: []visibility.Grant{{Owner: "a", Cap: graph.TLPAmber, Facts: facts}}}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			ctx := visibility.WithViewer(context.Background(), v)
+			for range 50 {
+				top, release, err := s.Topology(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				hs, _ := top.Resolve(ctx, []string{hub})
+				info, err := top.Describe(ctx, hs)
+				release()
+				if err == nil && info[0].Degree != 3 { // HA, HB and the shared leaf
+					err = fmt.Errorf("hub degree %d, want 3", info[0].Degree)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -394,6 +394,7 @@ func (w *batchTx) commit(ctx context.Context) error {
 // holds the store's lock, so readers see the whole batch or none of it.
 func (w *batchTx) apply() error {
 	idx := w.idx
+	idx.gen++
 	w.enc.commit()
 	for _, c := range w.changes {
 		if !c.created {
