@@ -217,7 +217,7 @@ func (w *ImportWriter) Close() error {
 	if err := errors.Join(errN, errE); err != nil {
 		return err
 	}
-	schema := fmt.Sprintf("name:ID(%s),version:long,vis:boolean,:LABEL\n\"graph\",%d,true,%s\n", schemaLabel, schemaVersion, schemaLabel)
+	schema := fmt.Sprintf("name:ID(%s),version:long,vis:boolean,gen:long,:LABEL\n\"graph\",%d,true,0,%s\n", schemaLabel, schemaVersion, schemaLabel)
 	if err := os.WriteFile(filepath.Join(w.dir, importSchema), []byte(schema), 0o644); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}

@@ -54,6 +54,8 @@ type Store struct {
 	// wmu serialises this store's writers, which read, merge in Go and
 	// write back (see Write).
 	wmu sync.Mutex
+	// grants caches the degree corrections of viewers' grants (visdeg.go).
+	grants grantCache
 }
 
 var _ graph.Store = (*Store)(nil)
@@ -219,7 +221,7 @@ func (s *Store) checkSchemaVersion(ctx context.Context) error {
 	var version int64
 	err := s.write(ctx, "schema", func(tx neo4j.ManagedTransaction) error {
 		recs, err := run(ctx, tx, "MERGE (m:"+schemaLabel+" {name: 'graph'}) ON CREATE SET m.version = $v "+
-			"SET m.version = CASE WHEN m.version < $v THEN $v ELSE m.version END RETURN m.version",
+			"SET m.version = CASE WHEN m.version < $v THEN $v ELSE m.version END, m.gen = coalesce(m.gen, 0) RETURN m.version",
 			map[string]any{"v": int64(schemaVersion)})
 		if err != nil {
 			return err

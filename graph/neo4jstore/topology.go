@@ -29,7 +29,7 @@ func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), err
 	t.w = viewerOf(ctx)
 	t.q = topoStatements(t.w)
 	if len(t.w.sharedFacts()) > 0 {
-		err := s.read(ctx, "topology.grants", func(tx neo4j.ManagedTransaction) error { return t.w.withGrants(ctx, tx) })
+		err := s.read(ctx, "topology.grants", func(tx neo4j.ManagedTransaction) error { return t.w.withGrants(ctx, tx, &s.grants) })
 		if err != nil {
 			return nil, nil, err
 		}

@@ -211,7 +211,7 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 			return nil
 		}
 		if q.HubDegree > 0 {
-			if err := w.withGrants(ctx, tx); err != nil {
+			if err := w.withGrants(ctx, tx, &s.grants); err != nil {
 				return err
 			}
 		}

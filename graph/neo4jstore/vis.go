@@ -234,11 +234,11 @@ func (w *viewer) degree(n string) string {
 }
 
 // withGrants fills w's degree corrections for its grants (visdeg.go).
-func (w *viewer) withGrants(ctx context.Context, tx neo4j.ManagedTransaction) error {
+func (w *viewer) withGrants(ctx context.Context, tx neo4j.ManagedTransaction, c *grantCache) error {
 	if w == nil || len(w.shared) == 0 || w.extra != nil || w.extraAll {
 		return nil
 	}
-	extra, all, err := extraEnds(ctx, tx, w, maxGrantEdges)
+	extra, all, err := c.extraEnds(ctx, tx, w, maxGrantEdges)
 	if err != nil {
 		return err
 	}

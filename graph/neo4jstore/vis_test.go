@@ -230,10 +230,16 @@ func TestVisibilityNarrowedSource(t *testing.T) {
 // TestViewerDegreeTable: a viewer's degree from the tables (visdeg.go)
 // equals the count of the relationships they see to nodes they see, for
 // every node of a marked graph and every viewer, after writes that add
-// marked records, narrow a public one and widen a restricted one.
+// marked records, narrow a public one and widen a restricted one (with
+// the store's grant cache, which the writes must invalidate).
 func TestViewerDegreeTable(t *testing.T) {
 	ctx := context.Background()
 	s := openEmpty(t, testConfig(t))
+	// The schema node openEmpty wiped, so that the grant cache (visdeg.go)
+	// works, and is shown to follow writes.
+	if err := s.autocommit(ctx, "MERGE (m:"+schemaLabel+" {name: 'graph'}) SET m.version = $v, m.vis = true, m.gen = 0", map[string]any{"v": schemaVersion}); err != nil {
+		t.Fatal(err)
+	}
 	marks := []graph.Source{
 		{Dataset: "pub"}, {Dataset: "amber", Agency: "a", Marking: graph.TLPAmber},
 		{Dataset: "strict", Agency: "b", Marking: graph.TLPAmberStrict}, {Dataset: "red", Agency: "a", User: "ared", Marking: graph.TLPRed},
@@ -279,7 +285,7 @@ func TestViewerDegreeTable(t *testing.T) {
 			q := "MATCH (m:Node) RETURN m.id, " + w.degree("m") + ", " + exact.degree("m") + ", m.vmix IS NOT NULL"
 			mixed := 0
 			err := s.read(ctx, "test", func(tx neo4j.ManagedTransaction) error {
-				if err := w.withGrants(ctx, tx); err != nil {
+				if err := w.withGrants(ctx, tx, &s.grants); err != nil {
 					return err
 				}
 				recs, err := run(ctx, tx, q, w.params(map[string]any{}))

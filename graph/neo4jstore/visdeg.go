@@ -2,9 +2,12 @@ package neo4jstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -190,4 +193,72 @@ func execEnds(ctx context.Context, tx neo4j.ManagedTransaction, cypher string, r
 		return 0, err
 	}
 	return sum.Counters().RelationshipsCreated(), nil
+}
+
+// grantCache keeps extraEnds' answers per viewer standing and grant set,
+// for the graph generation they were read at: the schema node's gen,
+// which every write transaction that changes the graph bumps (on any
+// server), so an answer is reused until the graph changes. A database
+// without gen (written before it existed, or wiped) caches nothing.
+type grantCache struct {
+	mu sync.Mutex
+	m  map[string]grantEntry
+}
+
+type grantEntry struct {
+	gen   int64
+	extra map[string]any
+	all   bool
+}
+
+// maxGrantCache bounds the cached grant sets; past it the cache starts
+// anew.
+const maxGrantCache = 256
+
+// bumpGeneration is the statement a changing write ends with.
+const bumpGeneration = "MATCH (m:" + schemaLabel + " {name: 'graph'}) SET m.gen = coalesce(m.gen, 0) + 1"
+
+// fingerprint names what extraEnds reads for w: its own keys and, per
+// shared fact, the prefixes carried.
+func (w *viewer) fingerprint() string {
+	h := sha256.New()
+	for _, k := range w.own {
+		fmt.Fprintf(h, "%q,", k)
+	}
+	for _, f := range slices.Sorted(maps.Keys(w.shared)) {
+		fmt.Fprintf(h, "|%q:%q", f, w.shared[f])
+	}
+	return string(h.Sum(nil))
+}
+
+// extraEndsCached is extraEnds through the cache c.
+func (c *grantCache) extraEnds(ctx context.Context, tx neo4j.ManagedTransaction, w *viewer, limit int) (map[string]any, bool, error) {
+	recs, err := run(ctx, tx, "MATCH (m:"+schemaLabel+" {name: 'graph'}) RETURN m.gen", nil)
+	if err != nil {
+		return nil, false, err
+	}
+	gen, ok := int64(-1), len(recs) > 0
+	if ok {
+		gen, ok = recs[0].Values[0].(int64)
+	}
+	key := w.fingerprint()
+	if ok {
+		c.mu.Lock()
+		e, hit := c.m[key]
+		c.mu.Unlock()
+		if hit && e.gen == gen {
+			return e.extra, e.all, nil
+		}
+	}
+	extra, all, err := extraEnds(ctx, tx, w, limit)
+	if err != nil || !ok {
+		return extra, all, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxGrantCache {
+		c.m = map[string]grantEntry{}
+	}
+	c.m[key] = grantEntry{gen, extra, all}
+	c.mu.Unlock()
+	return extra, all, nil
 }

@@ -189,6 +189,11 @@ func (s *Store) writeTx(ctx context.Context, tx neo4j.ManagedTransaction, p *pre
 	// Rejections in batch order: nodes, then edges by index.
 	slices.SortStableFunc(edgeRej, func(a, b graph.Rejection) int { return a.Index - b.Index })
 	res.Rejected = append(res.Rejected, edgeRej...)
+	if res.NodesCreated+res.NodesUpdated+res.EdgesCreated+res.EdgesUpdated > 0 {
+		if err := exec(ctx, tx, bumpGeneration, nil, -1, nil); err != nil { // visdeg.go
+			return res, err
+		}
+	}
 	return res, nil
 }
 
