@@ -31,7 +31,7 @@ func TestExclusiveWaitsForShared(t *testing.T) {
 	Shared(t)    // a second hold in this process is granted at once,
 	Exclusive(t) // even a stronger one (the child waits on shared first)
 	_ = cmd.Process.Kill()
-	<-done
+	t.Logf("child ended: %v", <-done)
 }
 
 func TestSkip(t *testing.T) {
