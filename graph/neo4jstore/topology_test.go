@@ -845,30 +845,7 @@ type planCase struct {
 func checkPlans(ctx context.Context, t *testing.T, s *Store, w *viewer, cases []planCase) {
 	t.Helper()
 	for _, c := range cases {
-		var plan []string
-		err := s.read(ctx, "test", func(tx neo4j.ManagedTransaction) error {
-			res, err := tx.Run(ctx, "CYPHER replan=force EXPLAIN "+c.q, w.params(map[string]any{"ids": []any{"x"}, "eids": []any{"x"}, "since": 1, "until": 2, "min": 1.5, "asOf": 3}))
-			if err != nil {
-				return err
-			}
-			sum, err := res.Consume(ctx)
-			if err != nil {
-				return err
-			}
-			var walk func(p neo4j.Plan)
-			walk = func(p neo4j.Plan) {
-				plan = append(plan, fmt.Sprint(p.Operator(), " ", p.Arguments()["Details"]))
-				for _, ch := range p.Children() {
-					walk(ch)
-				}
-			}
-			walk(sum.Plan())
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := strings.Join(plan, "\n")
+		text := explain(ctx, t, s, c.q, w.params(map[string]any{"ids": []any{"x"}, "eids": []any{"x"}, "since": 1, "until": 2, "min": 1.5, "asOf": 3}))
 		for _, w := range c.want {
 			if !strings.Contains(text, w) {
 				t.Errorf("plan of %s lacks %s:\n%s", c.q, w, text)
