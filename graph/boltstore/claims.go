@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/redthread-dev/redthread/graph"
 )
@@ -57,14 +58,8 @@ func (e *encoder) appendNodeClaims(b []byte, n *graph.Node) ([]byte, error) {
 			b = appendStr(b, a)
 		}
 		var err error
-		if b, err = appendOptProps(b, &e.scratch, c.Props); err != nil {
+		if b, err = e.appendClaimTail(b, c.Props, c.ValidFrom, c.ValidTo); err != nil {
 			return nil, err
-		}
-		if !c.ValidFrom.IsZero() {
-			b = appendTime(b, c.ValidFrom)
-		}
-		if !c.ValidTo.IsZero() {
-			b = appendTime(b, c.ValidTo)
 		}
 	}
 	return b, nil
@@ -76,12 +71,8 @@ func readNodeClaims(r *reader, flags uint64, n *graph.Node) {
 		n.Claims = graph.LegacyNodeClaims(n)
 		return
 	}
-	count := r.uvarint()
-	switch {
-	case count == 0:
-		return
-	case count != uint64(len(n.Sources)):
-		r.fail()
+	count, ok := claimCount(r, len(n.Sources))
+	if !ok {
 		return
 	}
 	n.Claims = make([]graph.NodeClaim, count)
@@ -97,13 +88,7 @@ func readNodeClaims(r *reader, flags uint64, n *graph.Node) {
 		for range na {
 			c.Aliases = append(c.Aliases, r.str())
 		}
-		c.Props = readOptProps(r, cf)
-		if cf&fValidFrom != 0 {
-			c.ValidFrom = r.time()
-		}
-		if cf&fValidTo != 0 {
-			c.ValidTo = r.time()
-		}
+		c.Props, c.ValidFrom, c.ValidTo = readClaimTail(r, cf)
 	}
 }
 
@@ -137,14 +122,8 @@ func (e *encoder) appendEdgeClaims(b []byte, ed *graph.Edge) ([]byte, error) {
 			b = appendStr(b, c.TxHash)
 		}
 		var err error
-		if b, err = appendOptProps(b, &e.scratch, c.Props); err != nil {
+		if b, err = e.appendClaimTail(b, c.Props, c.ValidFrom, c.ValidTo); err != nil {
 			return nil, err
-		}
-		if !c.ValidFrom.IsZero() {
-			b = appendTime(b, c.ValidFrom)
-		}
-		if !c.ValidTo.IsZero() {
-			b = appendTime(b, c.ValidTo)
 		}
 	}
 	return b, nil
@@ -156,12 +135,8 @@ func readEdgeClaims(r *reader, flags uint64, ed *graph.Edge) {
 		ed.Claims = graph.LegacyEdgeClaims(ed)
 		return
 	}
-	count := r.uvarint()
-	switch {
-	case count == 0:
-		return
-	case count != uint64(len(ed.Sources)):
-		r.fail()
+	count, ok := claimCount(r, len(ed.Sources))
+	if !ok {
 		return
 	}
 	ed.Claims = make([]graph.EdgeClaim, count)
@@ -183,12 +158,48 @@ func readEdgeClaims(r *reader, flags uint64, ed *graph.Edge) {
 		if cf&fTxHash != 0 {
 			c.TxHash = r.str()
 		}
-		c.Props = readOptProps(r, cf)
-		if cf&fValidFrom != 0 {
-			c.ValidFrom = r.time()
-		}
-		if cf&fValidTo != 0 {
-			c.ValidTo = r.time()
-		}
+		c.Props, c.ValidFrom, c.ValidTo = readClaimTail(r, cf)
 	}
+}
+
+// claimCount reads how many claims follow: none (nil claims) or one per
+// source; another number is corrupt.
+func claimCount(r *reader, sources int) (int, bool) {
+	count := r.uvarint()
+	switch {
+	case count == 0:
+		return 0, false
+	case count != uint64(sources):
+		r.fail()
+		return 0, false
+	}
+	return sources, true
+}
+
+// appendClaimTail encodes what node and edge claims end with alike: the
+// properties and validity their flags announce.
+func (e *encoder) appendClaimTail(b []byte, p graph.Props, from, to time.Time) ([]byte, error) {
+	b, err := appendOptProps(b, &e.scratch, p)
+	if err != nil {
+		return nil, err
+	}
+	if !from.IsZero() {
+		b = appendTime(b, from)
+	}
+	if !to.IsZero() {
+		b = appendTime(b, to)
+	}
+	return b, nil
+}
+
+// readClaimTail decodes appendClaimTail's bytes under flags cf.
+func readClaimTail(r *reader, cf uint64) (p graph.Props, from, to time.Time) {
+	p = readOptProps(r, cf)
+	if cf&fValidFrom != 0 {
+		from = r.time()
+	}
+	if cf&fValidTo != 0 {
+		to = r.time()
+	}
+	return p, from, to
 }
