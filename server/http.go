@@ -150,6 +150,7 @@ func healthz(store investigate.Store) http.Handler {
 // requestInfo collects what the request log needs from deeper layers. It
 // is written and read on the request's goroutine only.
 type requestInfo struct {
+	id        string // the request ID (X-Request-Id)
 	operation string
 	client    string // the admission key: the client's address
 	class     string // the admission lane the operation ran in
@@ -210,7 +211,8 @@ func (w *statusWriter) FlushError() error {
 func (s *Server) logRequests(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{client: clientKey(r)}
+		info := &requestInfo{id: requestIDOf(r), client: clientKey(r)}
+		w.Header().Set(requestIDHeader, info.id)
 		sw := &statusWriter{ResponseWriter: w}
 		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
 		if sw.status == 0 {
@@ -235,7 +237,7 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 		if info.class != "" {
 			attrs = append(attrs, slog.String("lane", info.class))
 		}
-		attrs = append(attrs, slog.String("client", info.client))
+		attrs = append(attrs, slog.String("client", info.client), slog.String("request_id", info.id))
 		s.logger.LogAttrs(r.Context(), level, "http request", attrs...)
 	})
 }
