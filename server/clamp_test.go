@@ -232,3 +232,51 @@ func TestCostOnEveryAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestComplexityRefusalNamesField: a refusal for complexity names the
+// field (its response path) and the argument that cost the most.
+func TestComplexityRefusalNamesField(t *testing.T) {
+	ts := start(t, openStore(t), server.DefaultConfig())
+	flow := `moneyFlow(from: ["` + idIncident + `"], limit: 1) { taint }`
+	persona := `personaCluster(id: "` + idPerson + `", maxMembers: 10000) { members { id } links { evidence { identifier } judgement { by } } rejected { a } }`
+	tests := []struct {
+		name, query     string
+		field, argument any
+		message         string
+	}{
+		{"a persona cluster's members", `{ f1: ` + flow + ` f2: ` + flow + ` f3: ` + flow + ` p: ` + persona + ` }`, "p", "maxMembers",
+			"; the costliest field is p: personaCluster(maxMembers: 10000) at 90001: ask for fewer maxMembers"},
+		{"by default", `{ f1: ` + flow + ` f2: ` + flow + ` f3: ` + flow + ` f4: ` + flow + ` personaCluster(id: "` + idPerson + `") { members { id } links { a } rejected { a } } }`,
+			"personaCluster", "maxMembers", "; the costliest field is personaCluster (maxMembers by default) at 70001: ask for fewer maxMembers"},
+		{"nested list", `{ f1: ` + flow + ` f2: ` + flow + ` f3: ` + flow + ` f4: ` + flow + ` m: moneyFlow(from: ["` + idIncident + `"]) { routes { hops { from } } } }`,
+			"m", "limit", "ask for fewer limit"},
+		{"no argument lowers it", aliasedField(5, flow), "a0", nil, "; the costliest field is a0: moneyFlow at 40002, the work it may do: send fewer such fields in one operation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, out := send(t, ts, http.MethodPost, tt.query, nil)
+			if len(out.Errors) != 1 {
+				t.Fatalf("errors %+v, want one", out.Errors)
+			}
+			e := out.Errors[0]
+			x := e.Extensions
+			if x["code"] != "COMPLEXITY_LIMIT_EXCEEDED" || x["field"] != tt.field || x["argument"] != tt.argument || x["limit"] != float64(200_000) {
+				t.Errorf("extensions %v, want field %v, argument %v, limit 200000", x, tt.field, tt.argument)
+			}
+			c, _ := x["complexity"].(float64)
+			if c <= 200_000 || !strings.HasPrefix(e.Message, "complexity ") || !strings.Contains(e.Message, " is above the limit 200000") || !strings.Contains(e.Message, tt.message) {
+				t.Errorf("message %q (complexity %v), want it to say %q", e.Message, c, tt.message)
+			}
+		})
+	}
+}
+
+func aliasedField(n int, field string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		b.WriteString(" a" + string(rune('0'+i)) + ": " + field)
+	}
+	b.WriteString(" }")
+	return b.String()
+}
