@@ -88,7 +88,8 @@ type Subgraph struct {
 	Nodes     []*Node
 	Edges     []*Edge
 	Truncated bool
-	Reason    string // why it was truncated, for people
+	Reason    string  // why it was truncated, for people
+	Causes    []Cause // why, for programs: one per sentence of Reason
 }
 
 // PathQuery asks for a shortest path.
@@ -110,8 +111,9 @@ type PathQuery struct {
 type Path struct {
 	Nodes     []*Node
 	Edges     []*Edge
-	Truncated bool   // the search stopped at a limit before it could rule a path out
-	Reason    string // why it was truncated
+	Truncated bool    // the search stopped at a limit before it could rule a path out
+	Reason    string  // why it was truncated
+	Causes    []Cause // why, for programs
 }
 
 // Length is the number of edges in the path.

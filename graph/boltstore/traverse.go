@@ -115,9 +115,9 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 	}
 	switch {
 	case lv.VisitLimit:
-		sub.Truncated, sub.Reason = true, fmt.Sprintf("the search visited %d nodes, its limit; the farthest level is incomplete", s.limits.MaxVisited)
+		sub.Cut(graph.CauseVisitLimit, fmt.Sprintf("the search visited %d nodes, its limit; the farthest level is incomplete", s.limits.MaxVisited))
 	case lv.More:
-		sub.Truncated, sub.Reason = true, fmt.Sprintf("more than %d neighbours within %d hops; kept the nearest, in ID order", limit, depth)
+		sub.Cut(graph.CauseNodeLimit, fmt.Sprintf("more than %d neighbours within %d hops; kept the nearest, in ID order", limit, depth))
 	}
 	var cand []uint32
 	var arcs []algo.Arc
@@ -152,11 +152,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 		slices.SortFunc(order, func(a, b int) int { return strings.Compare(ids[a], ids[b]) })
 		if len(order) > s.limits.MaxEdges {
 			order = order[:s.limits.MaxEdges]
-			sub.Truncated = true
-			if sub.Reason != "" {
-				sub.Reason += "; "
-			}
-			sub.Reason += fmt.Sprintf("more than %d edges among the neighbours; kept the first in ID order", s.limits.MaxEdges)
+			sub.Cut(graph.CauseEdgeLimit, fmt.Sprintf("more than %d edges among the neighbours; kept the first in ID order", s.limits.MaxEdges))
 		}
 		sorted := make([]uint32, len(order))
 		for i, j := range order {
@@ -231,13 +227,13 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	}
 	switch {
 	case res.Nodes == nil && hubs > 0:
-		p.Truncated, p.Reason = true, fmt.Sprintf("no path within %d hops avoiding nodes with more than %d edges (hubs); raise hubDegree to pass through them", hops, q.HubDegree)
+		p.Cut(graph.CauseHubSkipped, fmt.Sprintf("no path within %d hops avoiding nodes with more than %d edges (hubs); raise hubDegree to pass through them", hops, q.HubDegree))
 		return p, nil
 	case res.VisitLimit:
-		p.Truncated, p.Reason = true, fmt.Sprintf("the search visited %d nodes, its limit, without finding a path", s.limits.MaxVisited)
+		p.Cut(graph.CauseVisitLimit, fmt.Sprintf("the search visited %d nodes, its limit, without finding a path", s.limits.MaxVisited))
 		return p, nil
 	case res.Nodes == nil && clamped && res.HopLimit:
-		p.Truncated, p.Reason = true, fmt.Sprintf("no path within %d hops, the server's limit; a longer one may exist", hops)
+		p.Cut(graph.CauseHopLimit, fmt.Sprintf("no path within %d hops, the server's limit; a longer one may exist", hops))
 		return p, nil
 	case res.Nodes == nil:
 		return p, nil

@@ -129,7 +129,7 @@ func Cluster(ctx context.Context, t Topology, q ClusterQuery, l Limits) (Cluster
 				}
 				if len(member) >= maxMembers {
 					full = true
-					res.Add("the cluster has more than %d members; kept the nearest", maxMembers)
+					res.Add(graph.CauseMemberLimit, "the cluster has more than %d members; kept the nearest", maxMembers)
 					return
 				}
 				member[w] = &ClusterMember{ID: v.id(w), Hops: hops, Via: v.id(tx), Partner: v.id(via[tx]), Heuristic: h}

@@ -70,7 +70,7 @@ func Communities(ctx context.Context, t Topology, q CommunitiesQuery, l Limits) 
 	}
 	ids := slices.Compact(slices.Sorted(slices.Values(q.IDs)))
 	if len(ids) > l.MaxSubgraph {
-		res.Add("the subgraph has %d nodes: communities were computed for the %d with the least IDs, the server's limit", len(ids), l.MaxSubgraph)
+		res.Add(graph.CauseSubgraphLimit, "the subgraph has %d nodes: communities were computed for the %d with the least IDs, the server's limit", len(ids), l.MaxSubgraph)
 		ids = ids[:l.MaxSubgraph]
 	}
 

@@ -156,7 +156,7 @@ func exposureSide(ctx context.Context, v *view, start uint32, dir graph.Directio
 		for _, u := range frontier {
 			if u != start && v.info[u].Degree > hub {
 				side.Unattributed += mass[u]
-				v.trunc.Add("value through wallets with more than %d edges (hubs) is left unattributed", hub)
+				v.trunc.Add(graph.CauseHubSkipped, "value through wallets with more than %d edges (hubs) is left unattributed", hub)
 				continue
 			}
 			nodes = append(nodes, u)

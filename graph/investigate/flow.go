@@ -170,10 +170,10 @@ func Flow(ctx context.Context, t Topology, q FlowQuery, l Limits) (FlowResult, e
 	case err != nil:
 		return res, err
 	case clamped:
-		res.Add("routes longer than %d transfers, the server's limit, were not followed", hops)
+		res.Add(graph.CauseHopLimit, "routes longer than %d transfers, the server's limit, were not followed", hops)
 	}
 	if len(fs.hubs) > 0 {
-		res.Add("%d wallets with more than %d edges were reached but not followed (hubs); raise hubDegree to follow them", len(fs.hubs), fs.hub)
+		res.Add(graph.CauseHubSkipped, "%d wallets with more than %d edges were reached but not followed (hubs); raise hubDegree to follow them", len(fs.hubs), fs.hub)
 	}
 	if err := fs.replay(ctx); err != nil {
 		return res, err
@@ -204,7 +204,7 @@ func routeLimit(limit int, l Limits, trunc *Truncation) (int, error) {
 	case limit == 0:
 		return 100, nil
 	case limit > l.MaxRoutes:
-		trunc.Add("at most %d routes are returned, the server's limit", l.MaxRoutes)
+		trunc.Add(graph.CauseRouteLimit, "at most %d routes are returned, the server's limit", l.MaxRoutes)
 		return l.MaxRoutes, nil
 	}
 	return limit, nil

@@ -107,7 +107,7 @@ func (fs *flowSearch) tainted(res *FlowResult, limit int) []*flowStep {
 		return cmp.Or(compareParts(res.RankedBy, res.AssetOrder, taintedPart(a), taintedPart(b)), compareArcs(fs.v, a.arc, b.arc))
 	})
 	if len(tainted) > 10*limit {
-		res.Add("%d transfers carried tainted value; listed the %d that carried the most", len(tainted), 10*limit)
+		res.Add(graph.CauseListLimit, "%d transfers carried tainted value; listed the %d that carried the most", len(tainted), 10*limit)
 		tainted = tainted[:10*limit]
 	}
 	return tainted

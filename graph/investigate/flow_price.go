@@ -105,7 +105,7 @@ func (fs *flowSearch) price(ctx context.Context, res *FlowResult, limit int) err
 	res.PricedFromTable = valued
 	res.Valuation = valuation(fromTransfer, valued, res.Prices, missing)
 	if len(res.Prices) > 10*limit {
-		res.Add("%d price-table closes valued the flow; listed the first %d by asset and day", len(res.Prices), 10*limit)
+		res.Add(graph.CauseListLimit, "%d price-table closes valued the flow; listed the first %d by asset and day", len(res.Prices), 10*limit)
 		res.Prices = slices.Clone(res.Prices[:10*limit]) // hops keep pointers into the whole list
 	}
 	return nil

@@ -44,7 +44,7 @@ func (fs *flowSearch) routes(ctx context.Context, res *FlowResult, sinks *flowSi
 	}
 	res.RouteCount = w.count
 	if w.count >= w.cap {
-		res.Add("more than %d routes; counts are lower bounds", w.cap)
+		res.Add(graph.CauseRouteCountLimit, "more than %d routes; counts are lower bounds", w.cap)
 	}
 	routes := fs.fold(w.found)
 	last := func(r foundRoute) Part { return taintedPart(r.steps[len(r.steps)-1]) }
@@ -53,7 +53,7 @@ func (fs *flowSearch) routes(ctx context.Context, res *FlowResult, sinks *flowSi
 	})
 	if len(routes) > limit {
 		routes = routes[:limit]
-		res.Add("%d routes found; kept the %d that deliver the most", w.count, limit)
+		res.Add(graph.CauseRouteLimit, "%d routes found; kept the %d that deliver the most", w.count, limit)
 	}
 	return routes, nil
 }

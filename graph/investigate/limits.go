@@ -121,14 +121,16 @@ func (l Limits) MemberBound(n int) int {
 }
 
 // Truncation says whether and why an answer is incomplete. Reasons are for
-// people; a query collects every reason that applied.
+// people, Causes for programs (Causes[i] is the cause of Reasons[i]); a
+// query collects every reason that applied.
 type Truncation struct {
 	Truncated bool
 	Reasons   []string
+	Causes    []graph.Cause
 }
 
-// Add records a reason once.
-func (t *Truncation) Add(format string, args ...any) {
+// Add records a reason, and its cause, once.
+func (t *Truncation) Add(cause graph.Cause, format string, args ...any) {
 	r := fmt.Sprintf(format, args...)
 	for _, x := range t.Reasons {
 		if x == r {
@@ -137,6 +139,18 @@ func (t *Truncation) Add(format string, args ...any) {
 	}
 	t.Truncated = true
 	t.Reasons = append(t.Reasons, r)
+	t.Causes = append(t.Causes, cause)
+}
+
+// Merge records the reasons of u, with their causes.
+func (t *Truncation) Merge(u Truncation) {
+	for i, r := range u.Reasons {
+		c := graph.Cause("")
+		if i < len(u.Causes) {
+			c = u.Causes[i]
+		}
+		t.Add(c, "%s", r)
+	}
 }
 
 // errBudget stops a search that has used its allowance; the caller turns it
@@ -183,7 +197,7 @@ func (b *budget) visit(n int) error {
 		b.opNodes += chunk
 	}
 	if b.visited > b.maxVisited {
-		b.trunc.Add("the query visited %d nodes, its limit", b.maxVisited)
+		b.trunc.Add(graph.CauseVisitLimit, "the query visited %d nodes, its limit", b.maxVisited)
 		return errBudget
 	}
 	return nil
@@ -200,7 +214,7 @@ func (b *budget) read(n int) error {
 		b.opArcs += chunk
 	}
 	if b.arcs > b.maxArcs {
-		b.trunc.Add("the query read %d edges, its limit", b.maxArcs)
+		b.trunc.Add(graph.CauseArcLimit, "the query read %d edges, its limit", b.maxArcs)
 		return errBudget
 	}
 	if err := b.ctx.Err(); err != nil {

@@ -104,7 +104,7 @@ func Nearest(ctx context.Context, t Topology, q NearestQuery, l Limits) (PathsRe
 	k := max(q.Limit, 1)
 	if k > l.MaxPaths {
 		k = l.MaxPaths
-		res.Add("at most %d paths are returned, the server's limit", l.MaxPaths)
+		res.Add(graph.CausePathLimit, "at most %d paths are returned, the server's limit", l.MaxPaths)
 	}
 	v := newView(ctx, t, l, &res.Truncation)
 	v.asOf = q.AsOf
@@ -120,12 +120,12 @@ func Nearest(ctx context.Context, t Topology, q NearestQuery, l Limits) (PathsRe
 	switch {
 	case len(found) > k:
 		found = found[:k]
-		res.Add("more than %d matches at the same distance; kept the first %d in ID order", k, k)
+		res.Add(graph.CausePathLimit, "more than %d matches at the same distance; kept the first %d in ID order", k, k)
 	case err == nil && len(found) < k && clamped && ns.depth == hops:
-		res.Add("paths longer than %d hops, the server's limit, were not searched", hops)
+		res.Add(graph.CauseHopLimit, "paths longer than %d hops, the server's limit, were not searched", hops)
 	}
 	if len(ns.hubs) > 0 && len(found) < k {
-		res.Add("%d nodes with more than %d edges (hubs) were not passed through; raise hubDegree to follow them", len(ns.hubs), ns.hub)
+		res.Add(graph.CauseHubSkipped, "%d nodes with more than %d edges (hubs) were not passed through; raise hubDegree to follow them", len(ns.hubs), ns.hub)
 	}
 	for _, h := range ns.sortedHubs() {
 		if len(res.SkippedHubs) == 20 {

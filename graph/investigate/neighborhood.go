@@ -50,7 +50,7 @@ func Neighborhood(ctx context.Context, t Topology, q NeighborhoodQuery, l Limits
 		return res, err
 	}
 	if clamped {
-		res.Add("depth is at most %d", l.MaxHops)
+		res.Add(graph.CauseHopLimit, "depth is at most %d", l.MaxHops)
 	}
 	start := hs[0]
 	in := map[uint32]bool{start: true}
@@ -82,7 +82,7 @@ func Neighborhood(ctx context.Context, t Topology, q NeighborhoodQuery, l Limits
 		v.sortByID(next)
 		if room := q.Limit - (len(order) - 1); q.Limit > 0 && len(next) > room {
 			if !full {
-				res.Add("more than %d neighbours: the first %d by distance and ID are shown", q.Limit, q.Limit)
+				res.Add(graph.CauseNodeLimit, "more than %d neighbours: the first %d by distance and ID are shown", q.Limit, q.Limit)
 			}
 			full = true
 			next = next[:max(room, 0)]
@@ -122,7 +122,7 @@ func Neighborhood(ctx context.Context, t Topology, q NeighborhoodQuery, l Limits
 	}
 	slices.SortFunc(res.Edges, func(a, b *graph.Edge) int { return cmp.Compare(a.ID, b.ID) })
 	if q.MaxEdges > 0 && len(res.Edges) > q.MaxEdges {
-		res.Add("more than %d edges: the first %d by ID are shown", q.MaxEdges, q.MaxEdges)
+		res.Add(graph.CauseEdgeLimit, "more than %d edges: the first %d by ID are shown", q.MaxEdges, q.MaxEdges)
 		res.Edges = res.Edges[:q.MaxEdges]
 	}
 	return res, nil

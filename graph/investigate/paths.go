@@ -73,7 +73,7 @@ func Paths(ctx context.Context, t Topology, q PathsQuery, l Limits) (PathsResult
 	k := max(q.Limit, 1)
 	if k > l.MaxPaths {
 		k = l.MaxPaths
-		res.Add("at most %d paths are returned, the server's limit", l.MaxPaths)
+		res.Add(graph.CausePathLimit, "at most %d paths are returned, the server's limit", l.MaxPaths)
 	}
 	v := newView(ctx, t, l, &res.Truncation)
 	v.asOf = q.AsOf
@@ -88,10 +88,10 @@ func Paths(ctx context.Context, t Topology, q PathsQuery, l Limits) (PathsResult
 	}
 	if q.All && len(found) > k {
 		found = found[:k]
-		res.Add("more than %d paths within %d hops; kept the shortest, in ID order", k, hops)
+		res.Add(graph.CausePathLimit, "more than %d paths within %d hops; kept the shortest, in ID order", k, hops)
 	}
 	if len(ps.hubs) > 0 && len(found) < k {
-		res.Add("%d nodes with more than %d edges (hubs) were not passed through; raise hubDegree to follow them", len(ps.hubs), ps.hub)
+		res.Add(graph.CauseHubSkipped, "%d nodes with more than %d edges (hubs) were not passed through; raise hubDegree to follow them", len(ps.hubs), ps.hub)
 	}
 	for _, h := range ps.sortedHubs() {
 		if len(res.SkippedHubs) == 20 {
@@ -130,7 +130,7 @@ func (ps *pathSearch) search(ctx context.Context, hops int, clamped bool, k int,
 	for found == nil || len(found) < k || (ps.q.All && len(found) <= k) {
 		if ps.fwd.depth+ps.bwd.depth >= hops {
 			if clamped && len(found) < k {
-				res.Add("paths longer than %d hops, the server's limit, were not searched", hops)
+				res.Add(graph.CauseHopLimit, "paths longer than %d hops, the server's limit, were not searched", hops)
 			}
 			break
 		}

@@ -288,7 +288,7 @@ func (ps *personaSearch) walk(ctx context.Context, start uint32) error {
 		}
 		ps.v.sortByID(next)
 		if room := ps.maxMembers - len(ps.members); len(next) > room {
-			ps.v.trunc.Add("the cluster reached %d members, its limit", ps.maxMembers)
+			ps.v.trunc.Add(graph.CauseMemberLimit, "the cluster reached %d members, its limit", ps.maxMembers)
 			next = next[:room]
 		}
 		if err := ps.v.b.visit(len(next)); err != nil {
@@ -519,7 +519,7 @@ func personaScore(evidence []pendingEvidence) float64 {
 func (ps *personaSearch) answer(ctx context.Context, res *PersonaClusterResult) error {
 	v := ps.v
 	if ps.tooLarge > 0 {
-		res.Add("%d identifiers with more than %d edges were not expanded (weak hubs)", ps.tooLarge, ps.hubDegree)
+		res.Add(graph.CauseHubSkipped, "%d identifiers with more than %d edges were not expanded (weak hubs)", ps.tooLarge, ps.hubDegree)
 	}
 	var kept []*pairLink
 	var edges []uint32

@@ -80,11 +80,11 @@ type NodeRisk struct {
 // riskNotes collects the truncation of each node's answer.
 type riskNotes map[uint32]*Truncation
 
-func (n riskNotes) add(u uint32, format string, args ...any) {
+func (n riskNotes) add(u uint32, cause graph.Cause, format string, args ...any) {
 	if n[u] == nil {
 		n[u] = &Truncation{}
 	}
-	n[u].Add(format, args...)
+	n[u].Add(cause, format, args...)
 }
 
 // riskStep is one edge of a flag's path, from the node nearer the flagged
@@ -245,7 +245,7 @@ func riskOwnership(ctx context.Context, v *view, starts []uint32, notes riskNote
 		arcs := second[i]
 		if len(arcs) > RiskFanout {
 			for _, b := range behind[m] {
-				notes.add(b.node, riskCapNote, RiskFanout)
+				notes.add(b.node, graph.CauseFanoutLimit, riskCapNote, RiskFanout)
 			}
 			arcs = arcs[:RiskFanout]
 		}
@@ -274,7 +274,7 @@ func capArcs(notes riskNotes, u uint32, arcs []Arc) []Arc {
 	if len(arcs) <= RiskFanout {
 		return arcs
 	}
-	notes.add(u, riskCapNote, RiskFanout)
+	notes.add(u, graph.CauseFanoutLimit, riskCapNote, RiskFanout)
 	return arcs[:RiskFanout]
 }
 
@@ -459,7 +459,7 @@ func riskExposure(ctx context.Context, v *view, starts []uint32, hub int, thresh
 		switch {
 		case v.info[u].Kind != graph.KindWallet:
 		case v.info[u].Degree > hub:
-			notes.add(u, "exposure is not computed for wallets with more than %d edges (hubs)", hub)
+			notes.add(u, graph.CauseHubSkipped, "exposure is not computed for wallets with more than %d edges (hubs)", hub)
 		default:
 			wallets = append(wallets, u)
 		}

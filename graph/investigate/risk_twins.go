@@ -59,7 +59,7 @@ func riskTwins(ctx context.Context, v *view, starts []uint32, behind map[uint32]
 		for _, tw := range twins[x] {
 			arcs := of[tw.node]
 			if len(arcs) > RiskFanout {
-				notes.add(x, riskCapNote, RiskFanout)
+				notes.add(x, graph.CauseFanoutLimit, riskCapNote, RiskFanout)
 				arcs = arcs[:RiskFanout]
 			}
 			if isStart[x] {

@@ -116,7 +116,7 @@ func SameAsCandidates(ctx context.Context, st SameAsStore, q SameAsQuery, l Limi
 	}
 	pairs, matches, hubs := matchNames(ents, after, nil)
 	if hubs > 0 {
-		res.Add("%d names shared by more than %d entities were not matched on", hubs, SameAsNameHub)
+		res.Add(graph.CauseNameHub, "%d names shared by more than %d entities were not matched on", hubs, SameAsNameHub)
 	}
 	// Opened after the listing: a view holds the store's read lock, which
 	// ListNodes takes too, and a read lock taken twice can deadlock behind a writer.
@@ -174,7 +174,7 @@ func listEntities(ctx context.Context, ls SameAsStore, kinds []graph.NodeKind, m
 		}
 		for _, n := range page.Nodes {
 			if len(out) == max {
-				trunc.Add("only the first %d entities were read", max)
+				trunc.Add(graph.CauseVisitLimit, "only the first %d entities were read", max)
 				return out, nil
 			}
 			if notAnActor(n) {

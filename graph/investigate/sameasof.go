@@ -53,7 +53,7 @@ func SameAsCandidatesOf(ctx context.Context, st SameAsLookupStore, ids []string,
 	}
 	pairs, matches, hubs := matchNames(ents, [2]string{}, focused)
 	if hubs > 0 {
-		res.Add("%d names shared by more than %d entities were not matched on", hubs, SameAsNameHub)
+		res.Add(graph.CauseNameHub, "%d names shared by more than %d entities were not matched on", hubs, SameAsNameHub)
 	}
 	t, release, err := st.Topology(ctx)
 	if err != nil {
@@ -114,7 +114,7 @@ func sameAsNamesakes(ctx context.Context, st SameAsLookupStore, folded string, b
 		return err
 	}
 	if page.HasMore {
-		trunc.Add("a name matched more than %d entities: only the best %d were compared", len(page.Hits), len(page.Hits))
+		trunc.Add(graph.CauseMatchLimit, "a name matched more than %d entities: only the best %d were compared", len(page.Hits), len(page.Hits))
 	}
 	for _, h := range page.Hits {
 		if h.Node != nil && !notAnActor(h.Node) && byID[h.Node.ID] == nil {

@@ -89,9 +89,9 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 		}
 		switch {
 		case visitLimit:
-			sub.Truncated, sub.Reason = true, fmt.Sprintf("the search visited %d nodes, its limit; the farthest level is incomplete", s.limits.MaxVisited)
+			sub.Cut(graph.CauseVisitLimit, fmt.Sprintf("the search visited %d nodes, its limit; the farthest level is incomplete", s.limits.MaxVisited))
 		case more:
-			sub.Truncated, sub.Reason = true, fmt.Sprintf("more than %d neighbours within %d hops; kept the nearest, in ID order", limit, depth)
+			sub.Cut(graph.CauseNodeLimit, fmt.Sprintf("more than %d neighbours within %d hops; kept the nearest, in ID order", limit, depth))
 		}
 		all := make([]any, len(ids))
 		for i, id := range ids {
@@ -103,11 +103,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 		}
 		if len(recs) > s.limits.MaxEdges {
 			recs = recs[:s.limits.MaxEdges]
-			sub.Truncated = true
-			if sub.Reason != "" {
-				sub.Reason += "; "
-			}
-			sub.Reason += fmt.Sprintf("more than %d edges among the neighbours; kept the first in ID order", s.limits.MaxEdges)
+			sub.Cut(graph.CauseEdgeLimit, fmt.Sprintf("more than %d edges among the neighbours; kept the first in ID order", s.limits.MaxEdges))
 		}
 		if sub.Edges, err = decodeEdges(recs, w); err != nil {
 			return err
@@ -224,9 +220,9 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 			case q.HubDegree > 0:
 				// Neo4j does not tell whether a hub was in the way: say
 				// that one may have been.
-				p.Truncated, p.Reason = true, fmt.Sprintf("no path within %d hops avoiding nodes with more than %d edges (hubs); raise hubDegree to pass through them", hops, q.HubDegree)
+				p.Cut(graph.CauseHubSkipped, fmt.Sprintf("no path within %d hops avoiding nodes with more than %d edges (hubs); raise hubDegree to pass through them", hops, q.HubDegree))
 			case clamped:
-				p.Truncated, p.Reason = true, fmt.Sprintf("no path within %d hops, the server's limit; a longer one may exist", hops)
+				p.Cut(graph.CauseHopLimit, fmt.Sprintf("no path within %d hops, the server's limit; a longer one may exist", hops))
 			}
 			return nil
 		}

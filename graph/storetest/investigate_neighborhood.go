@@ -61,6 +61,7 @@ func testNeighborhood(t *testing.T, e env) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			checkCauses(t, res.Truncation)
 			if !slices.Equal(nodeIDs(res.Nodes), tt.nodes) || len(res.Edges) != tt.edges || res.Truncated != tt.trunc {
 				t.Errorf("nodes %v, %d edges %v, truncated %v %v; want %v, %d edges, truncated %v",
 					nodeIDs(res.Nodes), len(res.Edges), edgeIDs(res.Edges), res.Truncated, res.Reasons, tt.nodes, tt.edges, tt.trunc)

@@ -62,6 +62,7 @@ func testPaths(t *testing.T, e env) {
 					}
 				}
 			}
+			checkCauses(t, res.Truncation)
 			if !slices.EqualFunc(got, tt.want, slices.Equal) || !slices.Equal(res.SkippedHubs, tt.hubs) || res.Truncated != tt.trunc {
 				t.Errorf("paths %v hubs %v truncated %v (%v), want %v %v %v", got, res.SkippedHubs, res.Truncated, res.Reasons, tt.want, tt.hubs, tt.trunc)
 			}

@@ -64,6 +64,10 @@ func testNeighbors(t *testing.T, e env) {
 			if sub.Truncated != tt.truncated || sub.Truncated != (sub.Reason != "") {
 				t.Fatalf("truncated %v (reason %q), want %v", sub.Truncated, sub.Reason, tt.truncated)
 			}
+			// Every store gives the same cause: here, only the limit cuts.
+			if want := causesIf(tt.truncated, graph.CauseNodeLimit); !slices.Equal(sub.Causes, want) {
+				t.Fatalf("causes %v, want %v", sub.Causes, want)
+			}
 		})
 	}
 }
@@ -151,8 +155,8 @@ func testShortestPathHubs(t *testing.T, e env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Nodes) != 0 || !p.Truncated || !strings.Contains(p.Reason, "hubDegree") {
-		t.Fatalf("path %q truncated %v (%q): want none, cut short by hubs", nodeIDs(p.Nodes), p.Truncated, p.Reason)
+	if len(p.Nodes) != 0 || !p.Truncated || !strings.Contains(p.Reason, "hubDegree") || !slices.Equal(p.Causes, []graph.Cause{graph.CauseHubSkipped}) {
+		t.Fatalf("path %q truncated %v (%q, %v): want none, cut short by hubs", nodeIDs(p.Nodes), p.Truncated, p.Reason, p.Causes)
 	}
 	_, err = e.s.ShortestPath(context.Background(), graph.PathQuery{From: fa, To: fe, HubDegree: -1})
 	wantCode(t, "negative hub degree", err, graph.CodeInvalid)
@@ -192,4 +196,12 @@ func testShortestPathInvalid(t *testing.T, e env) {
 		_, err := e.s.ShortestPath(ctx, q)
 		wantCode(t, name, err, graph.CodeInvalid)
 	}
+}
+
+// causesIf is []graph.Cause{c} when truncated, else none.
+func causesIf(truncated bool, c graph.Cause) []graph.Cause {
+	if truncated {
+		return []graph.Cause{c}
+	}
+	return nil
 }

@@ -108,7 +108,7 @@ func Review(ctx context.Context, st investigate.SameAsLookupStore, r *Recorder, 
 	ids, over := r.IDs()
 	var s Summary
 	if over {
-		s.Add("the job wrote more than %d actors: the first %d were looked up", MaxRecorded, MaxRecorded)
+		s.Add(graph.CauseRecordLimit, "the job wrote more than %d actors: the first %d were looked up", MaxRecorded, MaxRecorded)
 	}
 	if len(ids) == 0 {
 		return s, nil
@@ -117,9 +117,7 @@ func Review(ctx context.Context, st investigate.SameAsLookupStore, r *Recorder, 
 	if err != nil {
 		return s, fmt.Errorf("same-actor candidates of the job: %w", err)
 	}
-	for _, x := range res.Reasons {
-		s.Add("%s", x)
-	}
+	s.Merge(res.Truncation)
 	s.Candidates = len(res.Candidates)
 	for _, c := range res.Candidates {
 		if c.Judgement != nil {

@@ -57,7 +57,7 @@ func (r *Resolver) filteredNeighbors(ctx context.Context, q graph.NeighborQuery,
 		return nil, err
 	}
 	r.prime(ctx, res.Nodes)
-	return model.NewSubgraph(graph.Subgraph{Nodes: res.Nodes, Edges: res.Edges, Truncated: res.Truncated, Reason: strings.Join(res.Reasons, "; ")}), nil
+	return model.NewSubgraph(graph.Subgraph{Nodes: res.Nodes, Edges: res.Edges, Truncated: res.Truncated, Reason: strings.Join(res.Reasons, "; "), Causes: res.Causes}), nil
 }
 
 // edgeFetchers bounds the concurrent lookups of one edges query: a remote

@@ -58,6 +58,8 @@ type ComplexityRoot struct {
 		LastActivity   func(childComplexity int) int
 		Members        func(childComplexity int) int
 		Reason         func(childComplexity int) int
+		ReasonCode     func(childComplexity int) int
+		ReasonCodes    func(childComplexity int) int
 		Received       func(childComplexity int) int
 		Sent           func(childComplexity int) int
 		Size           func(childComplexity int) int
@@ -167,6 +169,8 @@ type ComplexityRoot struct {
 		Hidden      func(childComplexity int) int
 		Modularity  func(childComplexity int) int
 		Reason      func(childComplexity int) int
+		ReasonCode  func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
 		Truncated   func(childComplexity int) int
 	}
 
@@ -229,10 +233,12 @@ type ComplexityRoot struct {
 	}
 
 	Exposure struct {
-		Reason    func(childComplexity int) int
-		Received  func(childComplexity int) int
-		Sent      func(childComplexity int) int
-		Truncated func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		ReasonCode  func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
+		Received    func(childComplexity int) int
+		Sent        func(childComplexity int) int
+		Truncated   func(childComplexity int) int
 	}
 
 	ExposureRoute struct {
@@ -346,12 +352,14 @@ type ComplexityRoot struct {
 	}
 
 	IngestSameActors struct {
-		Candidates func(childComplexity int) int
-		Pairs      func(childComplexity int) int
-		Reason     func(childComplexity int) int
-		Summary    func(childComplexity int) int
-		ToReview   func(childComplexity int) int
-		Truncated  func(childComplexity int) int
+		Candidates  func(childComplexity int) int
+		Pairs       func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		ReasonCode  func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
+		Summary     func(childComplexity int) int
+		ToReview    func(childComplexity int) int
+		Truncated   func(childComplexity int) int
 	}
 
 	KindCount struct {
@@ -366,6 +374,8 @@ type ComplexityRoot struct {
 		Prices          func(childComplexity int) int
 		RankedBy        func(childComplexity int) int
 		Reason          func(childComplexity int) int
+		ReasonCode      func(childComplexity int) int
+		ReasonCodes     func(childComplexity int) int
 		RouteCount      func(childComplexity int) int
 		Routes          func(childComplexity int) int
 		Sinks           func(childComplexity int) int
@@ -425,27 +435,33 @@ type ComplexityRoot struct {
 	}
 
 	Path struct {
-		Edges     func(childComplexity int) int
-		Length    func(childComplexity int) int
-		Nodes     func(childComplexity int) int
-		Reason    func(childComplexity int) int
-		Truncated func(childComplexity int) int
+		Edges       func(childComplexity int) int
+		Length      func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		ReasonCode  func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
+		Truncated   func(childComplexity int) int
 	}
 
 	PathList struct {
 		Paths       func(childComplexity int) int
 		Reason      func(childComplexity int) int
+		ReasonCode  func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
 		SkippedHubs func(childComplexity int) int
 		Truncated   func(childComplexity int) int
 	}
 
 	PersonaCluster struct {
-		Links     func(childComplexity int) int
-		Members   func(childComplexity int) int
-		Reason    func(childComplexity int) int
-		Rejected  func(childComplexity int) int
-		Start     func(childComplexity int) int
-		Truncated func(childComplexity int) int
+		Links       func(childComplexity int) int
+		Members     func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		ReasonCode  func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
+		Rejected    func(childComplexity int) int
+		Start       func(childComplexity int) int
+		Truncated   func(childComplexity int) int
 	}
 
 	PersonaEvidence struct {
@@ -529,9 +545,11 @@ type ComplexityRoot struct {
 	}
 
 	Risk struct {
-		Flags     func(childComplexity int) int
-		Reason    func(childComplexity int) int
-		Truncated func(childComplexity int) int
+		Flags       func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		ReasonCode  func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
+		Truncated   func(childComplexity int) int
 	}
 
 	RiskFlag struct {
@@ -560,6 +578,8 @@ type ComplexityRoot struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
 		Reason      func(childComplexity int) int
+		ReasonCode  func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
 		Truncated   func(childComplexity int) int
 	}
 
@@ -634,10 +654,12 @@ type ComplexityRoot struct {
 	}
 
 	Subgraph struct {
-		Edges     func(childComplexity int) int
-		Nodes     func(childComplexity int) int
-		Reason    func(childComplexity int) int
-		Truncated func(childComplexity int) int
+		Edges       func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		ReasonCode  func(childComplexity int) int
+		ReasonCodes func(childComplexity int) int
+		Truncated   func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -814,6 +836,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AddressCluster.Reason(childComplexity), true
+	case "AddressCluster.reasonCode":
+		if e.ComplexityRoot.AddressCluster.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.ReasonCode(childComplexity), true
+	case "AddressCluster.reasonCodes":
+		if e.ComplexityRoot.AddressCluster.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddressCluster.ReasonCodes(childComplexity), true
 	case "AddressCluster.received":
 		if e.ComplexityRoot.AddressCluster.Received == nil {
 			break
@@ -1264,6 +1298,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Communities.Reason(childComplexity), true
+	case "Communities.reasonCode":
+		if e.ComplexityRoot.Communities.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Communities.ReasonCode(childComplexity), true
+	case "Communities.reasonCodes":
+		if e.ComplexityRoot.Communities.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Communities.ReasonCodes(childComplexity), true
 	case "Communities.truncated":
 		if e.ComplexityRoot.Communities.Truncated == nil {
 			break
@@ -1540,6 +1586,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Exposure.Reason(childComplexity), true
+	case "Exposure.reasonCode":
+		if e.ComplexityRoot.Exposure.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exposure.ReasonCode(childComplexity), true
+	case "Exposure.reasonCodes":
+		if e.ComplexityRoot.Exposure.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Exposure.ReasonCodes(childComplexity), true
 	case "Exposure.received":
 		if e.ComplexityRoot.Exposure.Received == nil {
 			break
@@ -2067,6 +2125,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestSameActors.Reason(childComplexity), true
+	case "IngestSameActors.reasonCode":
+		if e.ComplexityRoot.IngestSameActors.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActors.ReasonCode(childComplexity), true
+	case "IngestSameActors.reasonCodes":
+		if e.ComplexityRoot.IngestSameActors.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestSameActors.ReasonCodes(childComplexity), true
 	case "IngestSameActors.summary":
 		if e.ComplexityRoot.IngestSameActors.Summary == nil {
 			break
@@ -2135,6 +2205,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MoneyFlow.Reason(childComplexity), true
+	case "MoneyFlow.reasonCode":
+		if e.ComplexityRoot.MoneyFlow.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.ReasonCode(childComplexity), true
+	case "MoneyFlow.reasonCodes":
+		if e.ComplexityRoot.MoneyFlow.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.ReasonCodes(childComplexity), true
 	case "MoneyFlow.routeCount":
 		if e.ComplexityRoot.MoneyFlow.RouteCount == nil {
 			break
@@ -2496,6 +2578,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Path.Reason(childComplexity), true
+	case "Path.reasonCode":
+		if e.ComplexityRoot.Path.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.ReasonCode(childComplexity), true
+	case "Path.reasonCodes":
+		if e.ComplexityRoot.Path.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.ReasonCodes(childComplexity), true
 	case "Path.truncated":
 		if e.ComplexityRoot.Path.Truncated == nil {
 			break
@@ -2515,6 +2609,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PathList.Reason(childComplexity), true
+	case "PathList.reasonCode":
+		if e.ComplexityRoot.PathList.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathList.ReasonCode(childComplexity), true
+	case "PathList.reasonCodes":
+		if e.ComplexityRoot.PathList.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathList.ReasonCodes(childComplexity), true
 	case "PathList.skippedHubs":
 		if e.ComplexityRoot.PathList.SkippedHubs == nil {
 			break
@@ -2546,6 +2652,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PersonaCluster.Reason(childComplexity), true
+	case "PersonaCluster.reasonCode":
+		if e.ComplexityRoot.PersonaCluster.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaCluster.ReasonCode(childComplexity), true
+	case "PersonaCluster.reasonCodes":
+		if e.ComplexityRoot.PersonaCluster.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonaCluster.ReasonCodes(childComplexity), true
 	case "PersonaCluster.rejected":
 		if e.ComplexityRoot.PersonaCluster.Rejected == nil {
 			break
@@ -3052,6 +3170,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Risk.Reason(childComplexity), true
+	case "Risk.reasonCode":
+		if e.ComplexityRoot.Risk.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Risk.ReasonCode(childComplexity), true
+	case "Risk.reasonCodes":
+		if e.ComplexityRoot.Risk.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Risk.ReasonCodes(childComplexity), true
 	case "Risk.truncated":
 		if e.ComplexityRoot.Risk.Truncated == nil {
 			break
@@ -3175,6 +3305,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SameAsCandidates.Reason(childComplexity), true
+	case "SameAsCandidates.reasonCode":
+		if e.ComplexityRoot.SameAsCandidates.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidates.ReasonCode(childComplexity), true
+	case "SameAsCandidates.reasonCodes":
+		if e.ComplexityRoot.SameAsCandidates.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SameAsCandidates.ReasonCodes(childComplexity), true
 	case "SameAsCandidates.truncated":
 		if e.ComplexityRoot.SameAsCandidates.Truncated == nil {
 			break
@@ -3484,6 +3626,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subgraph.Reason(childComplexity), true
+	case "Subgraph.reasonCode":
+		if e.ComplexityRoot.Subgraph.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subgraph.ReasonCode(childComplexity), true
+	case "Subgraph.reasonCodes":
+		if e.ComplexityRoot.Subgraph.ReasonCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subgraph.ReasonCodes(childComplexity), true
 	case "Subgraph.truncated":
 		if e.ComplexityRoot.Subgraph.Truncated == nil {
 			break
@@ -4097,6 +4251,46 @@ type Query {
   ): Communities!
 }
 
+"""
+Why an answer was truncated, for programs (beside ` + "`" + `reason` + "`" + `, its sentence for
+people). Each value is one cause a store or the investigation engine
+reports; an answer cut for several reasons lists each in ` + "`" + `reasonCodes` + "`" + `.
+"""
+enum TruncationReason {
+  "More nodes than the query's limit (neighbours beyond ` + "`" + `limit` + "`" + `)."
+  NODE_LIMIT
+  "More edges than a subgraph may hold (the server's edge limit, 20000 by default)."
+  EDGE_LIMIT
+  "The search discovered as many nodes as it may (or read as many entities): farther ones were not considered."
+  VISIT_LIMIT
+  "The search read as many edges as it may."
+  ARC_LIMIT
+  "Longer paths, routes or depths than the server's hop limit were not searched."
+  HOP_LIMIT
+  "Nodes with more edges than ` + "`" + `hubDegree` + "`" + ` (hubs) were not passed through, or value through them was left unattributed."
+  HUB_SKIPPED
+  "More paths or matches than were returned (` + "`" + `limit` + "`" + `, at most the server's)."
+  PATH_LIMIT
+  "More money-flow routes than were listed (` + "`" + `limit` + "`" + `, at most the server's)."
+  ROUTE_LIMIT
+  "Routes were counted up to a cap: route counts are lower bounds."
+  ROUTE_COUNT_LIMIT
+  "The cluster has more members than were kept (` + "`" + `maxMembers` + "`" + `)."
+  MEMBER_LIMIT
+  "A list of the answer (tainted transfers, price closes) holds only its first elements."
+  LIST_LIMIT
+  "More nodes were given than the computation takes (communities)."
+  SUBGRAPH_LIMIT
+  "Names shared by too many entities were not matched on."
+  NAME_HUB
+  "A name matched more entities than were compared."
+  MATCH_LIMIT
+  "Only the first edges of a node were read (risk: 32 a node a hop)."
+  FANOUT_LIMIT
+  "An ingest job wrote more entities than were looked up."
+  RECORD_LIMIT
+}
+
 "Personas one person may be behind, with the evidence."
 type PersonaCluster {
   start: ID!
@@ -4108,6 +4302,10 @@ type PersonaCluster {
   rejected: [PersonaLink!]!
   truncated: Boolean!
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
 }
 
 "A persona of a cluster."
@@ -4157,6 +4355,10 @@ type SameAsCandidates {
   endCursor: String
   truncated: Boolean!
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
 }
 
 "Two entities from different sources that name one actor alike, a before b by ID."
@@ -4200,6 +4402,10 @@ type Communities {
   hidden: [ID!]!
   truncated: Boolean!
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
 }
 
 "A community of a subgraph."
@@ -4261,6 +4467,10 @@ type PathList {
   skippedHubs: [ID!]!
   truncated: Boolean!
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
 }
 
 """
@@ -4305,6 +4515,10 @@ type MoneyFlow {
   tainted: [TaintedTransfer!]!
   truncated: Boolean!
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
   "The price table's closes that valued transfers without a USD value of their own (amount × the asset's close on the transfer's UTC day), by asset and day, each citing its source."
   prices: [PriceClose!]!
   "Transfers of the flow valued from the price table."
@@ -4444,6 +4658,10 @@ type AddressCluster {
   counterparties: [Counterparty!]!
   truncated: Boolean!
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
 }
 
 "A wallet of a cluster and why it belongs."
@@ -4483,6 +4701,10 @@ type Exposure {
   sent: ExposureSide
   truncated: Boolean!
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
 }
 
 """
@@ -4700,6 +4922,10 @@ type Risk {
   "Some evidence went unread (a hub's exposure, a node with very many ownership edges)."
   truncated: Boolean!
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
 }
 
 "What a risk flag says of a node."
@@ -4910,6 +5136,10 @@ type Subgraph {
   truncated: Boolean!
   "Why the answer was truncated."
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
 }
 
 "A path: ` + "`" + `edges[i]` + "`" + ` joins ` + "`" + `nodes[i]` + "`" + ` and ` + "`" + `nodes[i+1]` + "`" + `. Empty when no path exists within the bound."
@@ -4921,6 +5151,10 @@ type Path {
   "True when the search hit a limit before it could rule a path out."
   truncated: Boolean!
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
 }
 
 "A page of nodes (Relay connection)."
@@ -5269,6 +5503,10 @@ type IngestSameActors {
   summary: String
   truncated: Boolean!
   reason: String
+  "Why the answer was truncated, for programs: the cause of the first sentence of ` + "`" + `reason` + "`" + `; null when not truncated."
+  reasonCode: TruncationReason
+  "Every cause, one per sentence of ` + "`" + `reason` + "`" + `, in its order; empty when not truncated."
+  reasonCodes: [TruncationReason!]!
 }
 
 "A same-actor candidate an ingest job reports, a before b by ID."
@@ -5379,6 +5617,10 @@ func (ec *executionContext) childFields_AddressCluster(ctx context.Context, fiel
 		return ec.fieldContext_AddressCluster_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_AddressCluster_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_AddressCluster_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_AddressCluster_reasonCodes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AddressCluster", field.Name)
 }
@@ -5591,6 +5833,10 @@ func (ec *executionContext) childFields_Communities(ctx context.Context, field g
 		return ec.fieldContext_Communities_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_Communities_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_Communities_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_Communities_reasonCodes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Communities", field.Name)
 }
@@ -5687,6 +5933,10 @@ func (ec *executionContext) childFields_Exposure(ctx context.Context, field grap
 		return ec.fieldContext_Exposure_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_Exposure_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_Exposure_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_Exposure_reasonCodes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Exposure", field.Name)
 }
@@ -5925,6 +6175,10 @@ func (ec *executionContext) childFields_IngestSameActors(ctx context.Context, fi
 		return ec.fieldContext_IngestSameActors_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_IngestSameActors_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_IngestSameActors_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_IngestSameActors_reasonCodes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IngestSameActors", field.Name)
 }
@@ -5969,6 +6223,10 @@ func (ec *executionContext) childFields_MoneyFlow(ctx context.Context, field gra
 		return ec.fieldContext_MoneyFlow_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_MoneyFlow_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_MoneyFlow_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_MoneyFlow_reasonCodes(ctx, field)
 	case "prices":
 		return ec.fieldContext_MoneyFlow_prices(ctx, field)
 	case "pricedFromTable":
@@ -6041,6 +6299,10 @@ func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.
 		return ec.fieldContext_Path_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_Path_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_Path_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_Path_reasonCodes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Path", field.Name)
 }
@@ -6055,6 +6317,10 @@ func (ec *executionContext) childFields_PathList(ctx context.Context, field grap
 		return ec.fieldContext_PathList_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_PathList_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_PathList_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_PathList_reasonCodes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PathList", field.Name)
 }
@@ -6073,6 +6339,10 @@ func (ec *executionContext) childFields_PersonaCluster(ctx context.Context, fiel
 		return ec.fieldContext_PersonaCluster_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_PersonaCluster_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_PersonaCluster_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_PersonaCluster_reasonCodes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonaCluster", field.Name)
 }
@@ -6181,6 +6451,10 @@ func (ec *executionContext) childFields_Risk(ctx context.Context, field graphql.
 		return ec.fieldContext_Risk_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_Risk_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_Risk_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_Risk_reasonCodes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Risk", field.Name)
 }
@@ -6239,6 +6513,10 @@ func (ec *executionContext) childFields_SameAsCandidates(ctx context.Context, fi
 		return ec.fieldContext_SameAsCandidates_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_SameAsCandidates_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_SameAsCandidates_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_SameAsCandidates_reasonCodes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SameAsCandidates", field.Name)
 }
@@ -6393,6 +6671,10 @@ func (ec *executionContext) childFields_Subgraph(ctx context.Context, field grap
 		return ec.fieldContext_Subgraph_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_Subgraph_reason(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_Subgraph_reasonCode(ctx, field)
+	case "reasonCodes":
+		return ec.fieldContext_Subgraph_reasonCodes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Subgraph", field.Name)
 }
@@ -8489,6 +8771,52 @@ func (ec *executionContext) fieldContext_AddressCluster_reason(_ context.Context
 	return graphql.NewScalarFieldContext("AddressCluster", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _AddressCluster_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddressCluster", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _AddressCluster_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.AddressCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddressCluster_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddressCluster_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddressCluster", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
 func (ec *executionContext) _Agency_id(ctx context.Context, field graphql.CollectedField, obj *model.Agency) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10162,6 +10490,52 @@ func (ec *executionContext) fieldContext_Communities_reason(_ context.Context, f
 	return graphql.NewScalarFieldContext("Communities", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Communities_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.Communities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Communities_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Communities_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Communities", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _Communities_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.Communities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Communities_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Communities_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Communities", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
 func (ec *executionContext) _Community_id(ctx context.Context, field graphql.CollectedField, obj *model.Community) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11331,6 +11705,52 @@ func (ec *executionContext) _Exposure_reason(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Exposure_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Exposure", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Exposure_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.Exposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exposure_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Exposure_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exposure", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _Exposure_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.Exposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Exposure_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Exposure_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Exposure", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
 }
 
 func (ec *executionContext) _ExposureRoute_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ExposureRoute) (ret graphql.Marshaler) {
@@ -13464,6 +13884,52 @@ func (ec *executionContext) fieldContext_IngestSameActors_reason(_ context.Conte
 	return graphql.NewScalarFieldContext("IngestSameActors", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _IngestSameActors_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActors_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActors_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActors", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _IngestSameActors_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.IngestSameActors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestSameActors_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestSameActors_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestSameActors", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
 func (ec *executionContext) _KindCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13875,6 +14341,52 @@ func (ec *executionContext) _MoneyFlow_reason(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_MoneyFlow_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _MoneyFlow_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
 }
 
 func (ec *executionContext) _MoneyFlow_prices(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
@@ -15559,6 +16071,52 @@ func (ec *executionContext) fieldContext_Path_reason(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Path", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Path_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Path_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _Path_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
 func (ec *executionContext) _PathList_paths(ctx context.Context, field graphql.CollectedField, obj *model.PathList) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15658,6 +16216,52 @@ func (ec *executionContext) _PathList_reason(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_PathList_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PathList", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PathList_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.PathList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathList_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PathList_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathList", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _PathList_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.PathList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathList_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathList_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathList", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
 }
 
 func (ec *executionContext) _PersonaCluster_start(ctx context.Context, field graphql.CollectedField, obj *model.PersonaCluster) (ret graphql.Marshaler) {
@@ -15823,6 +16427,52 @@ func (ec *executionContext) _PersonaCluster_reason(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_PersonaCluster_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonaCluster", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaCluster_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.PersonaCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaCluster_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaCluster_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaCluster", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _PersonaCluster_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.PersonaCluster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonaCluster_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonaCluster_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonaCluster", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
 }
 
 func (ec *executionContext) _PersonaEvidence_identifier(ctx context.Context, field graphql.CollectedField, obj *model.PersonaEvidence) (ret graphql.Marshaler) {
@@ -17948,6 +18598,52 @@ func (ec *executionContext) fieldContext_Risk_reason(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Risk", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Risk_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.Risk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Risk_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Risk_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Risk", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _Risk_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.Risk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Risk_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Risk_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Risk", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
 func (ec *executionContext) _RiskFlag_kind(ctx context.Context, field graphql.CollectedField, obj *model.RiskFlag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18451,6 +19147,52 @@ func (ec *executionContext) _SameAsCandidates_reason(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_SameAsCandidates_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SameAsCandidates", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsCandidates_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidates_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidates_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsCandidates", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _SameAsCandidates_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.SameAsCandidates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SameAsCandidates_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SameAsCandidates_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SameAsCandidates", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
 }
 
 func (ec *executionContext) _SameAsJudgement_decision(ctx context.Context, field graphql.CollectedField, obj *model.SameAsJudgement) (ret graphql.Marshaler) {
@@ -19700,6 +20442,52 @@ func (ec *executionContext) _Subgraph_reason(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Subgraph_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subgraph", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Subgraph_reasonCode(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subgraph_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+			return ec.marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subgraph_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subgraph", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
+}
+
+func (ec *executionContext) _Subgraph_reasonCodes(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subgraph_reasonCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+			return ec.marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subgraph_reasonCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subgraph", field, false, false, errors.New("field of type TruncationReason does not have child fields"))
 }
 
 func (ec *executionContext) _Subscription_ingestProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -21547,6 +22335,16 @@ func (ec *executionContext) _AddressCluster(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "reasonCode":
+			out.Values[i] = ec._AddressCluster_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._AddressCluster_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22392,6 +23190,16 @@ func (ec *executionContext) _Communities(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "reasonCode":
+			out.Values[i] = ec._Communities_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._Communities_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22955,6 +23763,16 @@ func (ec *executionContext) _Exposure(ctx context.Context, sel ast.SelectionSet,
 		case "reason":
 			out.Values[i] = ec._Exposure_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCode":
+			out.Values[i] = ec._Exposure_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._Exposure_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -23750,6 +24568,16 @@ func (ec *executionContext) _IngestSameActors(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "reasonCode":
+			out.Values[i] = ec._IngestSameActors_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._IngestSameActors_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23894,6 +24722,16 @@ func (ec *executionContext) _MoneyFlow(ctx context.Context, sel ast.SelectionSet
 		case "reason":
 			out.Values[i] = ec._MoneyFlow_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCode":
+			out.Values[i] = ec._MoneyFlow_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._MoneyFlow_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "prices":
@@ -24326,6 +25164,16 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "reasonCode":
+			out.Values[i] = ec._Path_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._Path_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24377,6 +25225,16 @@ func (ec *executionContext) _PathList(ctx context.Context, sel ast.SelectionSet,
 		case "reason":
 			out.Values[i] = ec._PathList_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCode":
+			out.Values[i] = ec._PathList_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._PathList_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -24440,6 +25298,16 @@ func (ec *executionContext) _PersonaCluster(ctx context.Context, sel ast.Selecti
 		case "reason":
 			out.Values[i] = ec._PersonaCluster_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCode":
+			out.Values[i] = ec._PersonaCluster_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._PersonaCluster_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -25549,6 +26417,16 @@ func (ec *executionContext) _Risk(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "reasonCode":
+			out.Values[i] = ec._Risk_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._Risk_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25746,6 +26624,16 @@ func (ec *executionContext) _SameAsCandidates(ctx context.Context, sel ast.Selec
 		case "reason":
 			out.Values[i] = ec._SameAsCandidates_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCode":
+			out.Values[i] = ec._SameAsCandidates_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._SameAsCandidates_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -26293,6 +27181,16 @@ func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet,
 		case "reason":
 			out.Values[i] = ec._Subgraph_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCode":
+			out.Values[i] = ec._Subgraph_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reasonCodes":
+			out.Values[i] = ec._Subgraph_reasonCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -28713,6 +29611,92 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNTruncationReason2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx context.Context, v any) (graph.Cause, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNTruncationReason2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTruncationReason2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx context.Context, sel ast.SelectionSet, v graph.Cause) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNTruncationReason2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNTruncationReason2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause = map[string]graph.Cause{
+		"NODE_LIMIT":        graph.CauseNodeLimit,
+		"EDGE_LIMIT":        graph.CauseEdgeLimit,
+		"VISIT_LIMIT":       graph.CauseVisitLimit,
+		"ARC_LIMIT":         graph.CauseArcLimit,
+		"HOP_LIMIT":         graph.CauseHopLimit,
+		"HUB_SKIPPED":       graph.CauseHubSkipped,
+		"PATH_LIMIT":        graph.CausePathLimit,
+		"ROUTE_LIMIT":       graph.CauseRouteLimit,
+		"ROUTE_COUNT_LIMIT": graph.CauseRouteCountLimit,
+		"MEMBER_LIMIT":      graph.CauseMemberLimit,
+		"LIST_LIMIT":        graph.CauseListLimit,
+		"SUBGRAPH_LIMIT":    graph.CauseSubgraphLimit,
+		"NAME_HUB":          graph.CauseNameHub,
+		"MATCH_LIMIT":       graph.CauseMatchLimit,
+		"FANOUT_LIMIT":      graph.CauseFanoutLimit,
+		"RECORD_LIMIT":      graph.CauseRecordLimit,
+	}
+	marshalNTruncationReason2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause = map[graph.Cause]string{
+		graph.CauseNodeLimit:       "NODE_LIMIT",
+		graph.CauseEdgeLimit:       "EDGE_LIMIT",
+		graph.CauseVisitLimit:      "VISIT_LIMIT",
+		graph.CauseArcLimit:        "ARC_LIMIT",
+		graph.CauseHopLimit:        "HOP_LIMIT",
+		graph.CauseHubSkipped:      "HUB_SKIPPED",
+		graph.CausePathLimit:       "PATH_LIMIT",
+		graph.CauseRouteLimit:      "ROUTE_LIMIT",
+		graph.CauseRouteCountLimit: "ROUTE_COUNT_LIMIT",
+		graph.CauseMemberLimit:     "MEMBER_LIMIT",
+		graph.CauseListLimit:       "LIST_LIMIT",
+		graph.CauseSubgraphLimit:   "SUBGRAPH_LIMIT",
+		graph.CauseNameHub:         "NAME_HUB",
+		graph.CauseMatchLimit:      "MATCH_LIMIT",
+		graph.CauseFanoutLimit:     "FANOUT_LIMIT",
+		graph.CauseRecordLimit:     "RECORD_LIMIT",
+	}
+)
+
+func (ec *executionContext) unmarshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx context.Context, v any) ([]graph.Cause, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]graph.Cause, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTruncationReason2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNTruncationReason2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCauseᚄ(ctx context.Context, sel ast.SelectionSet, v []graph.Cause) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTruncationReason2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {
 	res, err := model.UnmarshalUpload(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -29521,6 +30505,64 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	res := model.MarshalTime(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx context.Context, v any) (*graph.Cause, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause(ctx context.Context, sel ast.SelectionSet, v *graph.Cause) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause[*v])
+	return res
+}
+
+var (
+	unmarshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause = map[string]graph.Cause{
+		"NODE_LIMIT":        graph.CauseNodeLimit,
+		"EDGE_LIMIT":        graph.CauseEdgeLimit,
+		"VISIT_LIMIT":       graph.CauseVisitLimit,
+		"ARC_LIMIT":         graph.CauseArcLimit,
+		"HOP_LIMIT":         graph.CauseHopLimit,
+		"HUB_SKIPPED":       graph.CauseHubSkipped,
+		"PATH_LIMIT":        graph.CausePathLimit,
+		"ROUTE_LIMIT":       graph.CauseRouteLimit,
+		"ROUTE_COUNT_LIMIT": graph.CauseRouteCountLimit,
+		"MEMBER_LIMIT":      graph.CauseMemberLimit,
+		"LIST_LIMIT":        graph.CauseListLimit,
+		"SUBGRAPH_LIMIT":    graph.CauseSubgraphLimit,
+		"NAME_HUB":          graph.CauseNameHub,
+		"MATCH_LIMIT":       graph.CauseMatchLimit,
+		"FANOUT_LIMIT":      graph.CauseFanoutLimit,
+		"RECORD_LIMIT":      graph.CauseRecordLimit,
+	}
+	marshalOTruncationReason2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐCause = map[graph.Cause]string{
+		graph.CauseNodeLimit:       "NODE_LIMIT",
+		graph.CauseEdgeLimit:       "EDGE_LIMIT",
+		graph.CauseVisitLimit:      "VISIT_LIMIT",
+		graph.CauseArcLimit:        "ARC_LIMIT",
+		graph.CauseHopLimit:        "HOP_LIMIT",
+		graph.CauseHubSkipped:      "HUB_SKIPPED",
+		graph.CausePathLimit:       "PATH_LIMIT",
+		graph.CauseRouteLimit:      "ROUTE_LIMIT",
+		graph.CauseRouteCountLimit: "ROUTE_COUNT_LIMIT",
+		graph.CauseMemberLimit:     "MEMBER_LIMIT",
+		graph.CauseListLimit:       "LIST_LIMIT",
+		graph.CauseSubgraphLimit:   "SUBGRAPH_LIMIT",
+		graph.CauseNameHub:         "NAME_HUB",
+		graph.CauseMatchLimit:      "MATCH_LIMIT",
+		graph.CauseFanoutLimit:     "FANOUT_LIMIT",
+		graph.CauseRecordLimit:     "RECORD_LIMIT",
+	}
+)
 
 func (ec *executionContext) unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, v any) ([]*graphql.Upload, error) {
 	if v == nil {

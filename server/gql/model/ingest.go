@@ -64,7 +64,7 @@ func newIngestSameActors(s *sameasjob.Summary) *IngestSameActors {
 	}
 	out := &IngestSameActors{
 		Candidates: s.Candidates, ToReview: s.Unjudged, Pairs: make([]*IngestSameActorPair, len(s.Pairs)),
-		Summary: optString(s.String()), Truncated: s.Truncated, Reason: reason(s.Truncation),
+		Summary: optString(s.String()), Truncated: s.Truncated, Reason: reason(s.Truncation), ReasonCode: reasonCode(s.Causes), ReasonCodes: reasonCodes(s.Causes),
 	}
 	for i, p := range s.Pairs {
 		out.Pairs[i] = &IngestSameActorPair{A: p.A, B: p.B, LabelA: p.LabelA, LabelB: p.LabelB}

@@ -14,6 +14,28 @@ import (
 
 func reason(t investigate.Truncation) *string { return optString(strings.Join(t.Reasons, "; ")) }
 
+// reasonCode is the cause of the first reason of a truncation, nil when
+// there is none.
+func reasonCode(cs []graph.Cause) *graph.Cause {
+	for _, c := range cs {
+		if c != "" {
+			return &c
+		}
+	}
+	return nil
+}
+
+// reasonCodes is every known cause of a truncation, in order; never nil.
+func reasonCodes(cs []graph.Cause) []graph.Cause {
+	out := make([]graph.Cause, 0, len(cs))
+	for _, c := range cs {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func optUnix(sec int64) *time.Time {
 	if sec == 0 {
 		return nil
@@ -26,9 +48,9 @@ func optID(s string) *string { return optString(s) }
 
 // NewPathList maps a paths answer.
 func NewPathList(r investigate.PathsResult) *PathList {
-	out := &PathList{Paths: []*Path{}, SkippedHubs: nonNilStrings(r.SkippedHubs), Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	out := &PathList{Paths: []*Path{}, SkippedHubs: nonNilStrings(r.SkippedHubs), Truncated: r.Truncated, Reason: reason(r.Truncation), ReasonCode: reasonCode(r.Causes), ReasonCodes: reasonCodes(r.Causes)}
 	for _, p := range r.Paths {
-		out.Paths = append(out.Paths, &Path{Nodes: nonNil(p.Nodes), Edges: NewEdges(p.Edges), Length: len(p.Edges)})
+		out.Paths = append(out.Paths, &Path{Nodes: nonNil(p.Nodes), Edges: NewEdges(p.Edges), Length: len(p.Edges), ReasonCodes: []graph.Cause{}})
 	}
 	return out
 }
@@ -36,7 +58,7 @@ func NewPathList(r investigate.PathsResult) *PathList {
 // NewShortestPath maps a one-path answer to the Path type, empty when no
 // path was found.
 func NewShortestPath(r investigate.PathsResult) *Path {
-	p := &Path{Nodes: []Node{}, Edges: []*Edge{}, Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	p := &Path{Nodes: []Node{}, Edges: []*Edge{}, Truncated: r.Truncated, Reason: reason(r.Truncation), ReasonCode: reasonCode(r.Causes), ReasonCodes: reasonCodes(r.Causes)}
 	if len(r.Paths) > 0 {
 		p.Nodes, p.Edges, p.Length = nonNil(r.Paths[0].Nodes), NewEdges(r.Paths[0].Edges), len(r.Paths[0].Edges)
 	}
@@ -48,7 +70,7 @@ func NewShortestPath(r investigate.PathsResult) *Path {
 func NewMoneyFlow(r investigate.FlowResult) *MoneyFlow {
 	out := &MoneyFlow{Taint: r.Taint, Sources: nonNil(r.Sources), SourceValue: usdOf(r.Sent), SourceAmounts: assetAmounts(r.Sent, r.AssetOrder),
 		Priced: r.Priced, RankedBy: r.RankedBy, AssetOrder: nonNilStrings(r.AssetOrder), Sinks: []*FlowSink{}, Routes: []*FlowRoute{}, Tainted: []*TaintedTransfer{},
-		RouteCount: r.RouteCount, Truncated: r.Truncated, Reason: reason(r.Truncation),
+		RouteCount: r.RouteCount, Truncated: r.Truncated, Reason: reason(r.Truncation), ReasonCode: reasonCode(r.Causes), ReasonCodes: reasonCodes(r.Causes),
 		Prices: []*PriceClose{}, PricedFromTable: r.PricedFromTable, Valuation: r.Valuation}
 	for i := range r.Prices {
 		out.Prices = append(out.Prices, NewPriceClose(&r.Prices[i]))
@@ -148,7 +170,7 @@ func assetAmounts(v investigate.Value, order []string) []*AssetAmount {
 // NewAddressCluster maps a cluster answer.
 func NewAddressCluster(r investigate.ClusterResult) *AddressCluster {
 	out := &AddressCluster{Size: len(r.Members), Received: r.Received, Sent: r.Sent, FirstActivity: optUnix(r.First), LastActivity: optUnix(r.Last),
-		Members: []*ClusterMember{}, Attributions: []*Attribution{}, Counterparties: []*Counterparty{}, Truncated: r.Truncated, Reason: reason(r.Truncation)}
+		Members: []*ClusterMember{}, Attributions: []*Attribution{}, Counterparties: []*Counterparty{}, Truncated: r.Truncated, Reason: reason(r.Truncation), ReasonCode: reasonCode(r.Causes), ReasonCodes: reasonCodes(r.Causes)}
 	for _, m := range r.Members {
 		cm := &ClusterMember{ID: m.ID, Hops: m.Hops, Via: optID(m.Via), Partner: optID(m.Partner)}
 		if m.Heuristic != "" {
@@ -168,7 +190,7 @@ func NewAddressCluster(r investigate.ClusterResult) *AddressCluster {
 
 // NewExposure maps an exposure answer.
 func NewExposure(r investigate.ExposureResult) *Exposure {
-	return &Exposure{Received: exposureSide(r.Received), Sent: exposureSide(r.Sent), Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	return &Exposure{Received: exposureSide(r.Received), Sent: exposureSide(r.Sent), Truncated: r.Truncated, Reason: reason(r.Truncation), ReasonCode: reasonCode(r.Causes), ReasonCodes: reasonCodes(r.Causes)}
 }
 
 func exposureSide(s *investigate.ExposureSide) *ExposureSide {
@@ -189,7 +211,7 @@ func exposureSide(s *investigate.ExposureSide) *ExposureSide {
 // NewCommunities maps a communities answer.
 func NewCommunities(r investigate.CommunitiesResult) *Communities {
 	out := &Communities{Components: append([][]string{}, r.Components...), Communities: []*Community{}, Modularity: r.Modularity, Hidden: nonNilStrings(r.Hidden),
-		Truncated: r.Truncated, Reason: reason(r.Truncation)}
+		Truncated: r.Truncated, Reason: reason(r.Truncation), ReasonCode: reasonCode(r.Causes), ReasonCodes: reasonCodes(r.Causes)}
 	for _, c := range r.Communities {
 		out.Communities = append(out.Communities, &Community{ID: c.ID, Members: c.Members, InternalEdges: c.InternalEdges, TotalDegree: c.TotalDegree})
 	}
@@ -206,7 +228,7 @@ func nonNilStrings(s []string) []string {
 // NewPersonaCluster maps a persona-cluster answer.
 func NewPersonaCluster(r investigate.PersonaClusterResult) *PersonaCluster {
 	out := &PersonaCluster{Start: r.Start, Members: []*PersonaMember{}, Links: personaLinks(r.Links), Rejected: personaLinks(r.Rejected),
-		Truncated: r.Truncated, Reason: reason(r.Truncation)}
+		Truncated: r.Truncated, Reason: reason(r.Truncation), ReasonCode: reasonCode(r.Causes), ReasonCodes: reasonCodes(r.Causes)}
 	for _, m := range r.Members {
 		out.Members = append(out.Members, &PersonaMember{ID: m.ID, Label: m.Label, Hops: m.Hops})
 	}
@@ -239,7 +261,7 @@ func NewJudgement(j *investigate.JudgementInfo) *SameAsJudgement {
 
 // NewSameAsCandidates maps a page of same-actor candidates.
 func NewSameAsCandidates(r investigate.SameAsResult) *SameAsCandidates {
-	out := &SameAsCandidates{Candidates: []*SameAsCandidate{}, HasNextPage: r.HasMore, Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	out := &SameAsCandidates{Candidates: []*SameAsCandidate{}, HasNextPage: r.HasMore, Truncated: r.Truncated, Reason: reason(r.Truncation), ReasonCode: reasonCode(r.Causes), ReasonCodes: reasonCodes(r.Causes)}
 	for _, c := range r.Candidates {
 		sc := &SameAsCandidate{
 			A: NewNode(c.A), B: NewNode(c.B), DatasetsA: strings0(c.DatasetsA), DatasetsB: strings0(c.DatasetsB),

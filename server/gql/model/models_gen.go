@@ -37,6 +37,10 @@ type AddressCluster struct {
 	Counterparties []*Counterparty `json:"counterparties"`
 	Truncated      bool            `json:"truncated"`
 	Reason         *string         `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 }
 
 // An agency (tenant) of the deployment.
@@ -142,6 +146,10 @@ type Communities struct {
 	Hidden    []string `json:"hidden"`
 	Truncated bool     `json:"truncated"`
 	Reason    *string  `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 }
 
 // A community of a subgraph.
@@ -176,6 +184,10 @@ type Exposure struct {
 	Sent      *ExposureSide `json:"sent,omitempty"`
 	Truncated bool          `json:"truncated"`
 	Reason    *string       `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 }
 
 // A route contributing to an exposure share.
@@ -360,6 +372,10 @@ type IngestSameActors struct {
 	Summary   *string `json:"summary,omitempty"`
 	Truncated bool    `json:"truncated"`
 	Reason    *string `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 }
 
 // A count for one kind.
@@ -396,6 +412,10 @@ type MoneyFlow struct {
 	Tainted   []*TaintedTransfer `json:"tainted"`
 	Truncated bool               `json:"truncated"`
 	Reason    *string            `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 	// The price table's closes that valued transfers without a USD value of their own (amount × the asset's close on the transfer's UTC day), by asset and day, each citing its source.
 	Prices []*PriceClose `json:"prices"`
 	// Transfers of the flow valued from the price table.
@@ -462,6 +482,10 @@ type Path struct {
 	// True when the search hit a limit before it could rule a path out.
 	Truncated bool    `json:"truncated"`
 	Reason    *string `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 }
 
 // Paths, shortest first.
@@ -471,6 +495,10 @@ type PathList struct {
 	SkippedHubs []string `json:"skippedHubs"`
 	Truncated   bool     `json:"truncated"`
 	Reason      *string  `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 }
 
 // Personas one person may be behind, with the evidence.
@@ -484,6 +512,10 @@ type PersonaCluster struct {
 	Rejected  []*PersonaLink `json:"rejected"`
 	Truncated bool           `json:"truncated"`
 	Reason    *string        `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 }
 
 // One shared identifier (or other fact) behind a persona link.
@@ -565,6 +597,10 @@ type Risk struct {
 	// Some evidence went unread (a hub's exposure, a node with very many ownership edges).
 	Truncated bool    `json:"truncated"`
 	Reason    *string `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 }
 
 // One reason to look twice at a node, with the path that justifies it.
@@ -609,6 +645,10 @@ type SameAsCandidates struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 	Truncated bool    `json:"truncated"`
 	Reason    *string `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 }
 
 // An analyst's judgement that two personas are, or are not, one person.
@@ -702,6 +742,10 @@ type Subgraph struct {
 	Truncated bool `json:"truncated"`
 	// Why the answer was truncated.
 	Reason *string `json:"reason,omitempty"`
+	// Why the answer was truncated, for programs: the cause of the first sentence of `reason`; null when not truncated.
+	ReasonCode *graph.Cause `json:"reasonCode,omitempty"`
+	// Every cause, one per sentence of `reason`, in its order; empty when not truncated.
+	ReasonCodes []graph.Cause `json:"reasonCodes"`
 }
 
 type Subscription struct {

@@ -38,21 +38,23 @@ func NewNodeConnection(res graph.SearchResult, paged bool) *NodeConnection {
 // NewSubgraph maps a neighbourhood.
 func NewSubgraph(s graph.Subgraph) *Subgraph {
 	return &Subgraph{
-		Nodes:     nonNil(s.Nodes),
-		Edges:     NewEdges(s.Edges),
-		Truncated: s.Truncated,
-		Reason:    optString(s.Reason),
+		Nodes:      nonNil(s.Nodes),
+		Edges:      NewEdges(s.Edges),
+		Truncated:  s.Truncated,
+		Reason:     optString(s.Reason),
+		ReasonCode: reasonCode(s.Causes), ReasonCodes: reasonCodes(s.Causes),
 	}
 }
 
 // NewPath maps a path; an empty path has length 0.
 func NewPath(p graph.Path) *Path {
 	return &Path{
-		Nodes:     nonNil(p.Nodes),
-		Edges:     NewEdges(p.Edges),
-		Length:    p.Length(),
-		Truncated: p.Truncated,
-		Reason:    optString(p.Reason),
+		Nodes:      nonNil(p.Nodes),
+		Edges:      NewEdges(p.Edges),
+		Length:     p.Length(),
+		Truncated:  p.Truncated,
+		Reason:     optString(p.Reason),
+		ReasonCode: reasonCode(p.Causes), ReasonCodes: reasonCodes(p.Causes),
 	}
 }
 

@@ -4,7 +4,7 @@ import "github.com/redthread-dev/redthread/graph/investigate"
 
 // NewRisk maps one node's risk answer.
 func NewRisk(r investigate.NodeRisk) *Risk {
-	out := &Risk{Flags: []*RiskFlag{}, Truncated: r.Truncated, Reason: reason(r.Truncation)}
+	out := &Risk{Flags: []*RiskFlag{}, Truncated: r.Truncated, Reason: reason(r.Truncation), ReasonCode: reasonCode(r.Causes), ReasonCodes: reasonCodes(r.Causes)}
 	for _, f := range r.Flags {
 		rf := &RiskFlag{Kind: f.Kind, Reason: f.Reason, Via: f.Via, Nodes: nonNilStrings(f.Nodes), Edges: nonNilStrings(f.Edges)}
 		if f.Category != "" {

@@ -31,6 +31,47 @@ export const ErrorCode = {
 } as const;
 
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
+/**
+ * Why an answer was truncated, for programs (beside `reason`, its sentence for
+ * people). Each value is one cause a store or the investigation engine
+ * reports; an answer cut for several reasons lists each in `reasonCodes`.
+ */
+export const TruncationReason = {
+  /** More nodes than the query's limit (neighbours beyond `limit`). */
+  NodeLimit: 'NODE_LIMIT',
+  /** More edges than a subgraph may hold (the server's edge limit, 20000 by default). */
+  EdgeLimit: 'EDGE_LIMIT',
+  /** The search discovered as many nodes as it may (or read as many entities): farther ones were not considered. */
+  VisitLimit: 'VISIT_LIMIT',
+  /** The search read as many edges as it may. */
+  ArcLimit: 'ARC_LIMIT',
+  /** Longer paths, routes or depths than the server's hop limit were not searched. */
+  HopLimit: 'HOP_LIMIT',
+  /** Nodes with more edges than `hubDegree` (hubs) were not passed through, or value through them was left unattributed. */
+  HubSkipped: 'HUB_SKIPPED',
+  /** More paths or matches than were returned (`limit`, at most the server's). */
+  PathLimit: 'PATH_LIMIT',
+  /** More money-flow routes than were listed (`limit`, at most the server's). */
+  RouteLimit: 'ROUTE_LIMIT',
+  /** Routes were counted up to a cap: route counts are lower bounds. */
+  RouteCountLimit: 'ROUTE_COUNT_LIMIT',
+  /** The cluster has more members than were kept (`maxMembers`). */
+  MemberLimit: 'MEMBER_LIMIT',
+  /** A list of the answer (tainted transfers, price closes) holds only its first elements. */
+  ListLimit: 'LIST_LIMIT',
+  /** More nodes were given than the computation takes (communities). */
+  SubgraphLimit: 'SUBGRAPH_LIMIT',
+  /** Names shared by too many entities were not matched on. */
+  NameHub: 'NAME_HUB',
+  /** A name matched more entities than were compared. */
+  MatchLimit: 'MATCH_LIMIT',
+  /** Only the first edges of a node were read (risk: 32 a node a hop). */
+  FanoutLimit: 'FANOUT_LIMIT',
+  /** An ingest job wrote more entities than were looked up. */
+  RecordLimit: 'RECORD_LIMIT'
+} as const;
+
+export type TruncationReason = typeof TruncationReason[keyof typeof TruncationReason];
 /** A same-as decision. */
 export const SameAsDecision = {
   Same: 'SAME',
