@@ -3893,7 +3893,12 @@ and their identifiers, threat groups, incidents and sanctions.
 
 Every list is bounded; answers say when they were truncated and why.
 Arguments beyond the server's limits are clamped to them, not refused (the
-limits quoted below are the defaults). IDs that are not well-formed are
+limits quoted below are the defaults); every argument answered with another
+value than the one asked (clamped, or a value that stands for a default) is
+reported in the response's ` + "`" + `extensions.warnings` + "`" + `: ` + "`" + `{code: ARGUMENT_CLAMPED,
+path, argument, asked, used, message}` + "`" + `, the path the field's in the response
+(aliases as written). Every response's ` + "`" + `extensions.cost` + "`" + ` says what the
+operation cost: ` + "`" + `{complexity, limit, elapsedMs}` + "`" + ` (README, "Cost model"). IDs that are not well-formed are
 refused with INVALID_ARGUMENT; well-formed IDs are normalised, so
 ` + "`" + `wallet:ETH:0xABC…` + "`" + ` finds ` + "`" + `wallet:eth:0xabc…` + "`" + `.
 
@@ -3904,7 +3909,8 @@ GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, LIMIT_EXCEEDED (a
 document over a shape limit: size, tokens, fields, aliases, fragments,
 directives), COMPLEXITY_LIMIT_EXCEEDED (every alias priced; list fields
 cost their element cost times their ` + "`" + `first` + "`" + `/` + "`" + `limit` + "`" + `/` + "`" + `ids` + "`" + ` size, searches
-the work they may do), DEPTH_LIMIT_EXCEEDED (fields nested more than 12
+the work they may do; ` + "`" + `extensions` + "`" + ` gives ` + "`" + `complexity` + "`" + `, ` + "`" + `limit` + "`" + `, and the
+` + "`" + `field` + "`" + ` and ` + "`" + `argument` + "`" + ` that cost the most), DEPTH_LIMIT_EXCEEDED (fields nested more than 12
 levels, introspection aside) or PERSISTED_QUERY_NOT_FOUND (automatic
 persisted queries); over HTTP they answer 400 when the client accepts
 ` + "`" + `application/graphql-response+json` + "`" + `. A busy server answers 503
@@ -3992,7 +3998,7 @@ type Query {
 
   "Saved cases, most recently saved first, without their views."
   cases(
-    "At most this many (default 100; clamped to 1–1000)."
+    "At most this many (default 100; clamped to 1–1000). Clamped values are reported in extensions.warnings."
     first: Int
   ): [Case!]!
 
@@ -4017,7 +4023,7 @@ type Query {
     query: String!
     "Only nodes of these kinds."
     kinds: [NodeKind!]
-    "Page size (default 20; clamped to 1–100)."
+    "Page size (default 20; clamped to 1–100). Clamped values are reported in extensions.warnings."
     first: Int
     "Cursor of the last edge of the previous page."
     after: String
@@ -4027,7 +4033,7 @@ type Query {
   neighbors(
     "The node to start from."
     id: ID!
-    "Hops from the node (default 1; clamped to 1–3)."
+    "Hops from the node (default 1; clamped to 1–3). Clamped values are reported in extensions.warnings."
     depth: Int
     "Which way to follow edges (default BOTH)."
     direction: Direction
@@ -4043,7 +4049,7 @@ type Query {
     minAmount: Float
     "Ignore facts first seen after this date."
     asOf: Time
-    "At most this many nodes besides the start (default 200; clamped to 1–5000)."
+    "At most this many nodes besides the start (default 200; clamped to 1–5000). Clamped values are reported in extensions.warnings."
     limit: Int
   ): Subgraph!
 
@@ -4060,7 +4066,7 @@ type Query {
     from: ID!
     "The node the path ends at."
     to: ID!
-    "Longest path to look for (default 6; clamped to 1–12)."
+    "Longest path to look for (default 6; clamped to 1–12). Clamped values are reported in extensions.warnings."
     maxHops: Int
     "OUT follows edges forward from ` + "`" + `from` + "`" + `; BOTH ignores their direction (default OUT)."
     direction: Direction
@@ -4076,7 +4082,7 @@ type Query {
     asOf: Time
     "What the path does at services (default THROUGH)."
     services: ServicePolicy
-    "Degree above which a node is not passed through (default 1000; -1 for the server's maximum)."
+    "Degree above which a node is not passed through (default 1000; -1 for the server's maximum, 100000; clamped to it). Clamped values are reported in extensions.warnings."
     hubDegree: Int
   ): Path!
 
@@ -4084,9 +4090,9 @@ type Query {
   paths(
     from: ID!
     to: ID!
-    "Longest path (default 6; clamped to 1–12)."
+    "Longest path (default 6; clamped to 1–12). Clamped values are reported in extensions.warnings."
     maxHops: Int
-    "How many paths (default 5; at most the server's limit, 100)."
+    "How many paths (default 5; clamped to 1–100, the server's limit). Clamped values are reported in extensions.warnings."
     limit: Int
     "All simple paths up to maxHops, shortest first, instead of the k shortest."
     all: Boolean
@@ -4098,6 +4104,7 @@ type Query {
     minAmount: Float
     asOf: Time
     services: ServicePolicy
+    "Degree above which a node is not passed through (default 1000; -1 for the server's maximum, 100000; clamped to it). Clamped values are reported in extensions.warnings."
     hubDegree: Int
   ): PathList!
 
@@ -4116,9 +4123,9 @@ type Query {
     from: ID!
     "What to look for: exactly one field."
     target: NearestTarget!
-    "Longest path (default 6; clamped to 1–12)."
+    "Longest path (default 6; clamped to 1–12). Clamped values are reported in extensions.warnings."
     maxHops: Int
-    "How many matches, a path to each (default 5; at most the server's limit, 100)."
+    "How many matches, a path to each (default 5; clamped to 1–100, the server's limit). Clamped values are reported in extensions.warnings."
     limit: Int
     "Default BOTH. A designation or an attribution is an edge out of the entity: IN cannot reach one."
     direction: Direction
@@ -4128,7 +4135,7 @@ type Query {
     until: Time
     minAmount: Float
     asOf: Time
-    "Degree above which a node is not passed through (default 1000; -1 for the server's maximum)."
+    "Degree above which a node is not passed through (default 1000; -1 for the server's maximum, 100000; clamped to it). Clamped values are reported in extensions.warnings."
     hubDegree: Int
   ): PathList!
 
@@ -4143,7 +4150,7 @@ type Query {
     from: [ID!]!
     "Sinks: wallets or services (default: any service not followed through)."
     to: [ID!]
-    "Transfers on a route (default 6; clamped to 1–12)."
+    "Transfers on a route (default 6, also for 0; clamped to 1–12). Clamped values are reported in extensions.warnings."
     maxHops: Int
     since: Time
     until: Time
@@ -4153,10 +4160,10 @@ type Query {
     taint: TaintModel
     "Service categories followed through rather than stopped at (default bridge and mixer)."
     through: [String!]
-    "Routes listed (default 100; at most 1000)."
+    "Routes listed (default 100, also for 0; clamped to 1000). Clamped values are reported in extensions.warnings."
     limit: Int
     asOf: Time
-    "Degree above which a wallet is not followed (default 1000)."
+    "Degree above which a wallet is not followed (default 1000; -1 for the server's maximum, 100000; clamped to it). Clamped values are reported in extensions.warnings."
     hubDegree: Int
     "How sinks and routes are ordered (default: USD when every tainted transfer has a USD value, else ASSET)."
     rankBy: FlowRanking
@@ -4172,7 +4179,7 @@ type Query {
     from: Time
     "Last day, inclusive (its UTC day); default open."
     to: Time
-    "Page size (default 100; 1–1000)."
+    "Page size (default 100; clamped to 1–1000). Clamped values are reported in extensions.warnings."
     first: Int
     "Cursor of the last close of the previous page (its day)."
     after: String
@@ -4183,9 +4190,9 @@ type Query {
     id: ID!
     "Default CO_SPEND."
     heuristics: [ClusterHeuristic!]
-    "Default and maximum 10000."
+    "Default and maximum 10000 (0 or less asks for the default; more is clamped). Clamped values are reported in extensions.warnings."
     maxMembers: Int
-    "Counterparties listed (default 10)."
+    "Counterparties listed (default 10, also for 0 or less). Clamped values are reported in extensions.warnings."
     counterparties: Int
     asOf: Time
   ): AddressCluster!
@@ -4193,13 +4200,14 @@ type Query {
   "The share of value a wallet received from, and sent to, each risk category within some hops, with the routes that contribute most."
   exposure(
     id: ID!
-    "Default 3."
+    "Default 3 (also for 0); clamped to 1–12. Clamped values are reported in extensions.warnings."
     maxHops: Int
     "IN: received from; OUT: sent to; default BOTH."
     direction: Direction
     since: Time
     until: Time
     asOf: Time
+    "Degree above which a node is not passed through (default 1000; -1 for the server's maximum, 100000; clamped to it). Clamped values are reported in extensions.warnings."
     hubDegree: Int
   ): Exposure!
 
@@ -4212,9 +4220,9 @@ type Query {
   personaCluster(
     "A PERSON node."
     id: ID!
-    "Links scoring below this are not followed (default 0.5)."
+    "Links scoring below this are not followed (default 0.5, also for 0). Clamped values are reported in extensions.warnings."
     minScore: Float
-    "Default and maximum 10000."
+    "Default and maximum 10000 (0 or less asks for the default; more is clamped). Clamped values are reported in extensions.warnings."
     maxMembers: Int
     asOf: Time
   ): PersonaCluster!
@@ -4245,7 +4253,7 @@ type Query {
     ids: [ID!]!
     "Edges considered (default all)."
     edgeKinds: [EdgeKind!]
-    "Louvain resolution: above 1 more, smaller communities (default 1)."
+    "Louvain resolution: above 1 more, smaller communities (default 1, also for 0). Clamped values are reported in extensions.warnings."
     resolution: Float
     asOf: Time
   ): Communities!
