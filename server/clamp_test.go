@@ -94,6 +94,13 @@ func TestClampWarnings(t *testing.T) {
 		query string
 		want  []w
 	}{
+		// Hostile values: the extremes of a GraphQL Int, and variables.
+		{"extreme values", `{ neighbors(id: "` + idLazarus + `", depth: 2147483647, limit: -2147483648) { truncated } }`,
+			[]w{{"neighbors", "depth", 2147483647, 3}, {"neighbors", "limit", -2147483648, 1}}},
+		{"from variables", `query($d: Int, $h: Int) { neighbors(id: "` + idLazarus + `", depth: $d) { truncated } shortestPath(from: "` + idA + `", to: "` + idC + `", hubDegree: $h) { length } }`,
+			[]w{{"neighbors", "depth", 9, 3}, {"shortestPath", "hubDegree", -2147483648, 100000}}},
+		{"aliases, each its own", `{ s2: search(query: "a", first: 101) { pageInfo { hasNextPage } } s1: search(query: "b", first: 102) { pageInfo { hasNextPage } } s3: search(query: "c", first: 100) { pageInfo { hasNextPage } } }`,
+			[]w{{"s1", "first", 102, 100}, {"s2", "first", 101, 100}}},
 		{"search first above", `{ search(query: "lazarus", first: 1000) { edges { cursor } } }`, []w{{"search", "first", 1000, 100}}},
 		{"search first zero", `{ search(query: "lazarus", first: 0) { edges { cursor } } }`, []w{{"search", "first", 0, 1}}},
 		{"search within", `{ search(query: "lazarus", first: 5) { edges { cursor } } }`, nil},
@@ -134,7 +141,8 @@ func TestClampWarnings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, out := send(t, ts, http.MethodPost, tt.query, nil)
+			vars := map[string]map[string]any{"from variables": {"d": 9, "h": -2147483648}}[tt.name]
+			_, out := send(t, ts, http.MethodPost, tt.query, vars)
 			if tt.name != "refused field" && len(out.Errors) > 0 {
 				t.Fatalf("errors: %+v", out.Errors)
 			}

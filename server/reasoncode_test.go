@@ -82,7 +82,7 @@ func TestReasonCodes(t *testing.T) {
 			if f.ReasonCodes == nil {
 				t.Fatalf("reasonCodes null: %s", out.Data)
 			}
-			if !slices.Equal(f.ReasonCodes, tt.want) && !(len(f.ReasonCodes) == 0 && tt.want == nil) {
+			if !slices.Equal(f.ReasonCodes, tt.want) && (len(f.ReasonCodes) != 0 || tt.want != nil) {
 				t.Errorf("reasonCodes %v (reason %v), want %v", f.ReasonCodes, deref(f.Reason), tt.want)
 			}
 			if tt.want == nil {

@@ -85,7 +85,7 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	}
 	c.Query.ShortestPath = func(child int, _, _ string, maxHops *int, _ *graph.Direction, _ []graph.EdgeKind, since, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, _ *int) int {
 		work := engine
-		if since == nil && until == nil && minAmount == nil && asOf == nil && services == nil {
+		if storePath(since, until, minAmount, asOf, services) {
 			work = store // as the resolver decides
 		}
 		return plus(work, scaled(child, PathHops(l, maxHops)+1))

@@ -275,11 +275,13 @@ var _ interface {
 // ExtensionName is gqlgen's, so that extension.GetComplexityStats reads ours.
 func (*CostLimit) ExtensionName() string { return "ComplexityLimit" }
 
+// Validate keeps the schema to price against.
 func (c *CostLimit) Validate(es graphql.ExecutableSchema) error {
 	c.es = es
 	return nil
 }
 
+// MutateOperationContext prices the operation and refuses it over the limit.
 func (c *CostLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	pr := PriceOperation(ctx, c.es, opCtx.Operation, opCtx.Variables)
 	opCtx.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: pr.Total, ComplexityLimit: c.Limit})

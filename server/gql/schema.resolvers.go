@@ -334,7 +334,7 @@ func (r *queryResolver) ShortestPath(ctx context.Context, from string, to string
 	if err != nil {
 		return nil, err
 	}
-	if since == nil && until == nil && minAmount == nil && asOf == nil && services == nil {
+	if storePath(since, until, minAmount, asOf, services) {
 		// Nothing only the engine can do: the store's own search, one
 		// query on Neo4j.
 		p, err := r.Store.ShortestPath(ctx, graph.PathQuery{From: q.From, To: q.To, MaxHops: PathHops(r.Limits, maxHops),
