@@ -240,7 +240,7 @@ func TestHTTP(t *testing.T) {
 		{name: "GraphiQL for a browser", server: ts, method: "GET", path: "/graphql", header: map[string]string{"Accept": "text/html,application/xhtml+xml"},
 			wantStatus: 200, wantType: "text/html", wantBody: "graphiql"},
 		{name: "GraphQL over GET", server: ts, method: "GET", path: statsQuery, header: map[string]string{"Accept": "application/json"},
-			wantStatus: 200, wantType: "application/json", wantBody: `{"data":{"stats":{"nodes":7}}}`},
+			wantStatus: 200, wantType: "application/json", wantBody: `{"data":{"stats":{"nodes":7}},"extensions":{"cost":{"complexity":1,`},
 		{name: "POST answers application/json by default", server: ts, method: "POST", path: "/graphql",
 			header: map[string]string{"Content-Type": "application/json"}, body: `{"query":"{ stats { nodes } }"}`,
 			wantStatus: 200, wantType: "application/json", wantBody: `"nodes":7`},
