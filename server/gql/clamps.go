@@ -157,9 +157,12 @@ func storePath(since, until *time.Time, minAmount *float64, asOf *time.Time, ser
 func ReportClamps(l graph.Limits, il investigate.Limits) graphql.FieldMiddleware {
 	ints := clampRules(l, il)
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
-		res, err := next(ctx)
 		fc := graphql.GetFieldContext(ctx)
-		if err != nil || fc == nil || fc.Object != "Query" {
+		if fc == nil || fc.Object != "Query" {
+			return next(ctx) // every field passes here: only Query's have rules
+		}
+		res, err := next(ctx)
+		if err != nil {
 			return res, err
 		}
 		name := fc.Field.Name
