@@ -108,6 +108,10 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	c.Query.Prices = func(child int, _ string, _, _ *time.Time, first *int, _ *string) int {
 		return scaled(child, pricesPage(first))
 	}
+	// A page of saved cases: at most `first`.
+	c.Query.Cases = func(child int, first *int) int {
+		return scaled(child, clamp(first, defaultCaseList, 1, maxCaseList))
+	}
 	c.MoneyFlow.Tainted = func(child int) int { return scaled(child, 10) }
 	// Closes: one per asset and day the flow's transfers span; priced like
 	// the tainted transfers, ten per route asked.

@@ -91,6 +91,8 @@ func TestComplexityScalesLists(t *testing.T) {
 		{"persona members", c.Query.PersonaCluster(2, "x", nil, ptr(1_000_000), nil), engine + 1 + 2*il.MaxMembers},
 		{"communities", c.Query.Communities(2, []string{"a", "b", "c"}, nil, nil, nil), engine + 1 + 2*3},
 		{"exposure hops", c.Query.Exposure(2, "x", ptr(4), nil, nil, nil, nil, nil), engine + 1 + 2*3*4},
+		{"cases default page", c.Query.Cases(2, nil), 1 + 2*defaultCaseList},
+		{"cases clamped page", c.Query.Cases(2, ptr(5000)), 1 + 2*maxCaseList},
 		{"saturates", scaled(math.MaxInt/2, 3), math.MaxInt},
 		{"sum saturates", plus(math.MaxInt-1, engine), math.MaxInt},
 	}
