@@ -49,10 +49,12 @@ const (
 )
 
 // Causes lists every cause, for the check against the schema.
-var Causes = []Cause{
-	CauseNodeLimit, CauseEdgeLimit, CauseVisitLimit, CauseArcLimit, CauseHopLimit, CauseHubSkipped,
-	CausePathLimit, CauseRouteLimit, CauseRouteCountLimit, CauseMemberLimit, CauseListLimit,
-	CauseSubgraphLimit, CauseNameHub, CauseMatchLimit, CauseFanoutLimit, CauseRecordLimit,
+func Causes() []Cause {
+	return []Cause{
+		CauseNodeLimit, CauseEdgeLimit, CauseVisitLimit, CauseArcLimit, CauseHopLimit, CauseHubSkipped,
+		CausePathLimit, CauseRouteLimit, CauseRouteCountLimit, CauseMemberLimit, CauseListLimit,
+		CauseSubgraphLimit, CauseNameHub, CauseMatchLimit, CauseFanoutLimit, CauseRecordLimit,
+	}
 }
 
 // Cut marks s truncated for cause, adding reason to its sentence.

@@ -16,7 +16,7 @@ func checkCauses(t *testing.T, tr investigate.Truncation) {
 		t.Errorf("causes %v for reasons %q: want one each", tr.Causes, tr.Reasons)
 	}
 	for _, c := range tr.Causes {
-		if !slices.Contains(graph.Causes, c) {
+		if !slices.Contains(graph.Causes(), c) {
 			t.Errorf("cause %q is not a known one (reasons %q)", c, tr.Reasons)
 		}
 	}

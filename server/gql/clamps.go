@@ -100,19 +100,21 @@ func clampRules(l graph.Limits, il investigate.Limits) map[string]map[string]bou
 }
 
 // floatRules are the Float arguments for which a value stands for another.
-var floatRules = map[string]map[string]floatBound{
-	"personaCluster": {"minScore": func(v float64) (float64, string) {
-		if v == 0 {
-			return investigate.DefaultPersonaMinScore, whyDefault
-		}
-		return v, ""
-	}},
-	"communities": {"resolution": func(v float64) (float64, string) {
-		if v == 0 {
-			return 1, whyDefault
-		}
-		return v, ""
-	}},
+func floatRules() map[string]map[string]floatBound {
+	return map[string]map[string]floatBound{
+		"personaCluster": {"minScore": func(v float64) (float64, string) {
+			if v == 0 {
+				return investigate.DefaultPersonaMinScore, whyDefault
+			}
+			return v, ""
+		}},
+		"communities": {"resolution": func(v float64) (float64, string) {
+			if v == 0 {
+				return 1, whyDefault
+			}
+			return v, ""
+		}},
+	}
 }
 
 func defaultIfZero(v int) string {
@@ -155,7 +157,7 @@ func storePath(since, until *time.Time, minAmount *float64, asOf *time.Time, ser
 // resolved without error, adds a warning for each of its arguments
 // answered with another value than the one asked.
 func ReportClamps(l graph.Limits, il investigate.Limits) graphql.FieldMiddleware {
-	ints := clampRules(l, il)
+	ints, floats := clampRules(l, il), floatRules()
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
 		if fc == nil || fc.Object != "Query" {
@@ -173,7 +175,7 @@ func ReportClamps(l graph.Limits, il investigate.Limits) graphql.FieldMiddleware
 				}
 			}
 		}
-		for a, b := range floatRules[name] {
+		for a, b := range floats[name] {
 			if v := arg[float64](fc.Args, a); v != nil {
 				if used, why := b(*v); used != *v {
 					warn(ctx, clampWarning(fc.Path(), a, *v, used, why))
