@@ -45,8 +45,6 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	maxBody := byteSize(server.DefaultMaxBodyBytes)
-	fs.Var(&maxBody, "max-body-bytes", "largest GraphQL request body, variables included (and each JSON part of an upload), such as 9MiB; 16KiB to 32MiB; larger ones get 413")
 	fs.Var(&maxUpload, "max-upload-size", "largest upload startIngest accepts in one request, all files together, such as 1GiB or 500MB; 0 disables uploads [$REDTHREAD_MAX_UPLOAD_SIZE]")
 	if err := m.parse(fs, args); err != nil {
 		return err
@@ -89,7 +87,6 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 		cfg.Audit = audit.New(p.State(), nil, logger)
 	}
 	cfg.SecureCookies = *secureCookies
-	cfg.MaxBodyBytes = int64(maxBody)
 	if err := limits.apply(&cfg); err != nil {
 		return err
 	}
