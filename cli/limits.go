@@ -41,7 +41,7 @@ func (m Main) serverLimitFlags(fs *flag.FlagSet) (*serverLimits, error) {
 		}
 	}
 	l.maxBody = byteSize(server.DefaultMaxBodyBytes)
-	fs.Var(&l.maxBody, "max-body-bytes", "largest GraphQL request body, variables included (and each JSON part of an upload), such as 9MiB; 16KiB to 32MiB; larger ones get 413")
+	fs.Var(&l.maxBody, "max-body-bytes", "largest GraphQL request body, variables included (and each JSON part of an upload), such as 10MiB; 16KiB to 32MiB; larger ones get 413")
 	fs.Var(&l.memory, "memory-limit", "the Go runtime's soft memory limit, such as 1GiB; ignored when GOMEMLIMIT is set; 0 for none [$REDTHREAD_MEMORY_LIMIT]")
 	return l, nil
 }

@@ -43,7 +43,7 @@ func TestServerLimitFlags(t *testing.T) {
 			}
 		}},
 		{name: "body limit by default fits a case view", check: func(t *testing.T, cfg server.Config) {
-			if cfg.MaxBodyBytes != server.DefaultMaxBodyBytes || cfg.MaxBodyBytes < 9<<20 {
+			if cfg.MaxBodyBytes != server.DefaultMaxBodyBytes || cfg.MaxBodyBytes < 10<<20 {
 				t.Errorf("max body bytes = %d, want %d", cfg.MaxBodyBytes, server.DefaultMaxBodyBytes)
 			}
 		}},

@@ -1,17 +1,21 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/cases/casestix"
 	"github.com/redthread-dev/redthread/server"
 	"github.com/redthread-dev/redthread/server/admission"
 )
@@ -186,6 +190,83 @@ func TestGraphQLOverHTTPBodyLimit(t *testing.T) {
 	})
 }
 
+// TestBodyLimitFitsCaseLimits: the default body limit holds what the case
+// API accepts: a case view of cases.MaxViewBytes (saveCase's view, a JSON
+// object) and a STIX bundle of casestix.MaxBundleBytes (importCaseStix's
+// bundle, a JSON string, so escaped once more).
+func TestBodyLimitFitsCaseLimits(t *testing.T) {
+	st := openStore(t)
+	cs, err := cases.Open(t.Context(), st.State(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	cfg := server.DefaultConfig()
+	cfg.Cases = cs
+	ts := start(t, st, cfg)
+
+	t.Run("a case view at its limit", func(t *testing.T) {
+		// The most nodes and edges a view may hold, with positions, and
+		// analysts' notes to just under the byte limit.
+		nodes, edges := make([]map[string]any, 20_000), make([]string, 20_000)
+		for i := range nodes {
+			nodes[i] = map[string]any{"id": realisticWallet(i), "x": -1234.567, "y": 8901.234}
+			edges[i] = realisticWallet(i) + ">TRANSFER>" + realisticWallet(i+1) + "#eth:0x" + strings.Repeat("5f", 32) + ":" + strconv.Itoa(i)
+		}
+		view := map[string]any{"v": 1, "nodes": nodes, "edges": edges, "groups": []any{}, "filters": map[string]any{}}
+		b, _ := json.Marshal(view)
+		note := strings.Repeat("Peel chain hop seen in the exchange's deposit records. ", 18)
+		var notes []map[string]any
+		for n := len(b); n+len(note)+40 < cases.MaxViewBytes; n += len(note) + 40 {
+			notes = append(notes, map[string]any{"node": realisticWallet(len(notes)), "text": note})
+		}
+		view["notes"] = notes
+		b, _ = json.Marshal(view)
+		body, _ := json.Marshal(map[string]any{"query": `mutation($v: JSON!) { saveCase(name: "at the limit", view: $v) { id } }`, "variables": map[string]any{"v": view}})
+		t.Logf("a view of %.2f MiB (limit %d MiB) is a body of %.2f MiB (limit %d MiB)",
+			float64(len(b))/(1<<20), cases.MaxViewBytes>>20, float64(len(body))/(1<<20), server.DefaultMaxBodyBytes>>20)
+		resp, out := post(t, ts, gqlJSON, map[string]any{"query": `mutation($v: JSON!) { saveCase(name: "at the limit", view: $v) { id } }`, "variables": map[string]any{"v": view}})
+		if resp.StatusCode != 200 || len(out.Errors) > 0 {
+			t.Fatalf("status %d, errors %+v", resp.StatusCode, out.Errors)
+		}
+	})
+	t.Run("a STIX bundle at its limit", func(t *testing.T) {
+		raw, err := os.ReadFile(stixFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var real struct {
+			Objects []json.RawMessage `json:"objects"`
+		}
+		if err := json.Unmarshal(raw, &real); err != nil {
+			t.Fatal(err)
+		}
+		// ATT&CK's own objects, over and over, to just under the limit.
+		var bundle bytes.Buffer
+		bundle.WriteString(`{"type":"bundle","id":"bundle--0b1c8c8e-3c55-4a53-9d0e-6f1c7d2f41a7","objects":[`)
+		for i := 0; ; i++ {
+			o := real.Objects[i%len(real.Objects)]
+			if bundle.Len()+len(o)+3 > casestix.MaxBundleBytes {
+				break
+			}
+			if i > 0 {
+				bundle.WriteByte(',')
+			}
+			bundle.Write(o)
+		}
+		bundle.WriteString(`]}`)
+		body, _ := json.Marshal(map[string]any{"query": `mutation($b: String!) { importCaseStix(bundle: $b) { nodes } }`, "variables": map[string]any{"b": bundle.String()}})
+		t.Logf("a bundle of %.2f MiB (limit %d MiB) is a body of %.2f MiB (limit %d MiB)",
+			float64(bundle.Len())/(1<<20), casestix.MaxBundleBytes>>20, float64(len(body))/(1<<20), server.DefaultMaxBodyBytes>>20)
+		resp, out := post(t, ts, gqlJSON, map[string]any{"query": `mutation($b: String!) { importCaseStix(bundle: $b) { nodes } }`, "variables": map[string]any{"b": bundle.String()}})
+		// The bundle repeats its objects, so the import refuses it; the
+		// transport must not.
+		if resp.StatusCode == http.StatusRequestEntityTooLarge || out.code() == "LIMIT_EXCEEDED" {
+			t.Fatalf("status %d, errors %+v", resp.StatusCode, out.Errors)
+		}
+	})
+}
+
 // realisticWallet is an Ethereum wallet ID as the store writes them.
 func realisticWallet(i int) string { return fmt.Sprintf("wallet:eth:0x%040x", i*7919) }
 
@@ -216,7 +297,7 @@ func TestGraphQLOverHTTPRefusals(t *testing.T) {
 		{name: "405 POST /healthz", path: "/healthz", body: okQuery, status: 405, ctype: jsonMT, code: "BAD_REQUEST", data: dataAbsent,
 			hdr: map[string]string{"Allow": "GET, HEAD"}},
 		{name: "406", header: accept("text/csv"), body: okQuery, status: 406, ctype: jsonMT, code: "BAD_REQUEST", data: dataAbsent},
-		{name: "413", header: accept(gqlJSON), body: padded(9<<20 + 1), status: 413, ctype: gqlJSON, code: "LIMIT_EXCEEDED", msg: "9 MiB", data: dataAbsent},
+		{name: "413", header: accept(gqlJSON), body: padded(int(server.DefaultMaxBodyBytes) + 1), status: 413, ctype: gqlJSON, code: "LIMIT_EXCEEDED", msg: "10 MiB", data: dataAbsent},
 		{name: "415", header: map[string]string{"Content-Type": "text/plain"}, body: okQuery, status: 415, ctype: jsonMT, code: "BAD_REQUEST", data: dataAbsent},
 	})
 
