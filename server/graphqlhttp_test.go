@@ -197,7 +197,7 @@ func TestGraphQLOverHTTPAccept(t *testing.T) {
 		ok("a browser's Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", jsonMT),
 		ok("application/json refused by q=0, the rest by */*", "application/json;q=0, */*", gqlJSON),
 		ok("malformed ranges are skipped", "garbage;;;, application/json", jsonMT),
-		ok("several Accept lines join", "text/plain, application/json", jsonMT),
+		ok("an unknown type beside a known one", "text/plain, application/json", jsonMT),
 		notAcceptable("text/html only", "text/html"),
 		notAcceptable("application/xml", "application/xml"),
 		notAcceptable("q=0 for the only type", "application/json;q=0"),
@@ -223,6 +223,20 @@ func TestGraphQLOverHTTPAccept(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || !strings.HasPrefix(ct, "text/event-stream") || !strings.Contains(string(body), `"nodes":7`) {
 			t.Fatalf("status %d, Content-Type %q, body %.200s", resp.StatusCode, ct, body)
+		}
+	})
+	t.Run("two Accept lines are one list", func(t *testing.T) {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+"/graphql", strings.NewReader(okQuery))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Add("Accept", "text/html")
+		req.Header.Add("Accept", gqlJSON+";q=0.5")
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); resp.StatusCode != 200 || mt != gqlJSON {
+			t.Fatalf("status %d, Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	})
 	t.Run("a browser opening /graphql gets GraphiQL", func(t *testing.T) {
