@@ -16,6 +16,7 @@ import (
 
 	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/cases/casestix"
+	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
 	"github.com/redthread-dev/redthread/server/admission"
 )
@@ -407,4 +408,43 @@ func TestGraphQLOverHTTPAdmission(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGraphQLOverHTTPUploads: a multipart request follows the same rules:
+// request errors by media type without data, its JSON parts bounded by
+// the body limit.
+func TestGraphQLOverHTTPUploads(t *testing.T) {
+	st := openStore(t)
+	jm, err := jobs.New(st, jobs.Config{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(jm.Close)
+	cfg := server.DefaultConfig()
+	cfg.Jobs, cfg.MaxBodyBytes = jm, 64<<10
+	ts := start(t, st, cfg)
+	multipart := func(query string, vars map[string]any) (ctype, body string) {
+		var buf bytes.Buffer
+		ctype, write := multipartBody(t, &buf, query, vars, []upFile{{path: "u.0", name: "x.jsonl", content: strings.NewReader("{}\n")}})
+		if err := write(); err != nil {
+			t.Fatal(err)
+		}
+		return ctype, buf.String()
+	}
+	upload := `mutation($u: [Upload!]) { startIngest(format: "native", uploads: $u) { id } }`
+	invalidType, invalid := multipart(`mutation($u: [Upload!]) { startIngest(format: "native", uploads: $u) { nope } }`, map[string]any{"u": []any{nil}})
+	bigType, big := multipart(upload, map[string]any{"u": []any{nil}, "pad": strings.Repeat("x", 64<<10)})
+	hdr := func(ctype, acc string) map[string]string {
+		return map[string]string{"Content-Type": ctype, "GraphQL-Require-Preflight": "1", "Accept": acc}
+	}
+	runCases(t, ts.Client(), ts.URL, []httpCase{
+		{name: "validation failure, application/json", header: hdr(invalidType, "application/json"), body: invalid,
+			status: 200, ctype: jsonMT, code: "GRAPHQL_VALIDATION_FAILED", data: dataAbsent},
+		{name: "validation failure, graphql-response+json", header: hdr(invalidType, gqlJSON), body: invalid,
+			status: 400, ctype: gqlJSON, code: "GRAPHQL_VALIDATION_FAILED", data: dataAbsent},
+		{name: "operations part over the body limit", header: hdr(bigType, gqlJSON), body: big,
+			status: 413, code: "LIMIT_EXCEEDED", msg: "64 KiB", data: dataAbsent},
+		{name: "406 before a byte is read", header: hdr(bigType, "text/html"), body: big,
+			status: 406, ctype: jsonMT, code: "BAD_REQUEST", data: dataAbsent},
+	})
 }

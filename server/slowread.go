@@ -193,7 +193,7 @@ func formatRate(bytesPerSecond int64) string {
 func hangUp(w http.ResponseWriter, e *uploadError) {
 	body := errorJSON(e.code, e.msg, w.Header().Get(requestIDHeader))
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", jsonType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Connection", "close")
 	w.WriteHeader(e.status)

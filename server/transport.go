@@ -114,11 +114,12 @@ func operationStatus(resp *graphql.Response) int {
 // requestErrorStatus is the status of a GraphQL request error (raised
 // before execution: a document that does not parse or validate, an
 // operation that cannot be determined, variables that do not coerce, a
-// limit): 429 or 503 when admission turned the operation away, else 400
-// under application/graphql-response+json and 200 under legacy
-// application/json, as GraphQL over HTTP has it.
-func requestErrorStatus(r *http.Request, answer answerType) int {
+// limit): 429 or 503 with Retry-After when admission turned the operation
+// away, else 400 under application/graphql-response+json and 200 under
+// legacy application/json, as GraphQL over HTTP has it.
+func requestErrorStatus(w http.ResponseWriter, r *http.Request, answer answerType) int {
 	if info := requestInfoFrom(r.Context()); info != nil && info.refusal != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(info.refusal.RetryAfterSeconds()))
 		return info.refusal.Status
 	}
 	if answer == answerGraphQL {
@@ -127,14 +128,10 @@ func requestErrorStatus(r *http.Request, answer answerType) int {
 	return http.StatusOK
 }
 
-// refuse answers an operation refused before it ran, with Retry-After
-// when admission turned it away. The answer has no data entry: none
-// exists before execution.
+// refuse answers an operation refused before it ran. The answer has no
+// data entry: none exists before execution.
 func (t httpTransport) refuse(w http.ResponseWriter, r *http.Request, answer answerType, resp *graphql.Response) {
-	if info := requestInfoFrom(r.Context()); info != nil && info.refusal != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(info.refusal.RetryAfterSeconds()))
-	}
-	t.write(w, r, answer.contentType(), requestErrorStatus(r, answer), resp, false)
+	t.write(w, r, answer.contentType(), requestErrorStatus(w, r, answer), resp, false)
 }
 
 // operationErrors words gqlgen's "operation X not found" as what it means

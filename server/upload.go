@@ -137,7 +137,7 @@ func (t uploadTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	if opErr != nil {
 		// A request error: no data entry, GraphQL over HTTP's status.
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), operationErrors(params, opCtx, opErr))
-		w.WriteHeader(requestErrorStatus(r, answer))
+		w.WriteHeader(requestErrorStatus(w, r, answer))
 		_ = json.NewEncoder(w).Encode(answerBody{Errors: resp.Errors, Extensions: resp.Extensions})
 		return
 	}
