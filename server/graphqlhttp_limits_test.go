@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/graph/boltstore"
+	"github.com/redthread-dev/redthread/identity"
 	"github.com/redthread-dev/redthread/cases/casestix"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
@@ -307,6 +309,28 @@ func TestGraphQLOverHTTPRefusals(t *testing.T) {
 		req.Host = "attacker.example"
 		req.Header.Set("Content-Type", "application/json")
 		checkRefusal(t, ts.Client(), req, 421, "FORBIDDEN")
+	})
+	t.Run("503 when credentials cannot be checked, with Retry-After", func(t *testing.T) {
+		idStore, err := boltstore.Open(t.Context(), t.TempDir(), boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := identity.New(idStore.State(), identity.Options{Argon2: server.CheapArgon2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := server.DefaultConfig()
+		c.Identity = ids
+		broken := start(t, openStore(t), c)
+		token := server.NewTestToken(t, ids, "fiu", "ana@fiu.example", "analyst", "read")
+		_ = idStore.Close() // the identity store fails from now on
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, broken.URL+"/graphql", strings.NewReader(okQuery))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		a := checkRefusal(t, anonymous, req, 503, "UNAVAILABLE")
+		if a.resp.Header.Get("Retry-After") == "" {
+			t.Error("503 without Retry-After")
+		}
 	})
 	t.Run("a client's request ID comes back in the error", func(t *testing.T) {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+"/graphql", strings.NewReader(gqlParse))

@@ -133,6 +133,9 @@ func writeErrorAs(w http.ResponseWriter, contentType string, status int, code gr
 	h := w.Header()
 	body := errorJSON(code, msg, h.Get(requestIDHeader))
 	h.Set("Content-Type", contentType)
+	if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && h.Get("Retry-After") == "" {
+		h.Set("Retry-After", "1") // every 429 and 503 says when to come back
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
