@@ -15,9 +15,9 @@ import (
 	"testing"
 
 	"github.com/redthread-dev/redthread/cases"
+	"github.com/redthread-dev/redthread/cases/casestix"
 	"github.com/redthread-dev/redthread/graph/boltstore"
 	"github.com/redthread-dev/redthread/identity"
-	"github.com/redthread-dev/redthread/cases/casestix"
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
 	"github.com/redthread-dev/redthread/server/admission"
