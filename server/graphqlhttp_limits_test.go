@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redthread-dev/redthread/cases"
 	"github.com/redthread-dev/redthread/cases/casestix"
@@ -206,6 +207,7 @@ func TestBodyLimitFitsCaseLimits(t *testing.T) {
 	t.Cleanup(func() { _ = cs.Close() })
 	cfg := server.DefaultConfig()
 	cfg.Cases = cs
+	cfg.QueryTimeout = 2 * time.Minute // the subject is the body limit, not the speed of an 8 MiB save
 	ts := start(t, st, cfg)
 
 	t.Run("a case view at its limit", func(t *testing.T) {
