@@ -15,12 +15,14 @@ import (
 
 // serverLimits are the serve flags that protect the server from hostile
 // requests and from crowds: who may call it (Host names), how much runs at
-// once, how long a write may stall and how much memory the process aims at.
+// once, how long a write may stall, how large a request body may be and
+// how much memory the process aims at.
 type serverLimits struct {
 	allowedHosts *string
 	heavy        *int
 	perClient    *int
 	writeStall   *time.Duration
+	maxBody      byteSize
 	memory       byteSize
 }
 
@@ -38,6 +40,8 @@ func (m Main) serverLimitFlags(fs *flag.FlagSet) (*serverLimits, error) {
 			return nil, usageErrorf("$REDTHREAD_MEMORY_LIMIT: %v", err)
 		}
 	}
+	l.maxBody = byteSize(server.DefaultMaxBodyBytes)
+	fs.Var(&l.maxBody, "max-body-bytes", "largest GraphQL request body, variables included (and each JSON part of an upload), such as 10MiB; 16KiB to 32MiB; larger ones get 413")
 	fs.Var(&l.memory, "memory-limit", "the Go runtime's soft memory limit, such as 1GiB; ignored when GOMEMLIMIT is set; 0 for none [$REDTHREAD_MEMORY_LIMIT]")
 	return l, nil
 }
@@ -67,6 +71,7 @@ func (l *serverLimits) apply(cfg *server.Config) error {
 		return usageErrorf("--write-stall must be positive")
 	}
 	cfg.WriteStall = *l.writeStall
+	cfg.MaxBodyBytes = int64(l.maxBody)
 	// The runtime collects harder as the heap nears the limit, so memory
 	// freed by a large answer is reused rather than added to.
 	if os.Getenv("GOMEMLIMIT") == "" && l.memory > 0 {

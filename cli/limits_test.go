@@ -42,6 +42,22 @@ func TestServerLimitFlags(t *testing.T) {
 				t.Errorf("allowed hosts = %q", cfg.AllowedHosts)
 			}
 		}},
+		{name: "body limit by default fits a case view", check: func(t *testing.T, cfg server.Config) {
+			if cfg.MaxBodyBytes != server.DefaultMaxBodyBytes || cfg.MaxBodyBytes < 10<<20 {
+				t.Errorf("max body bytes = %d, want %d", cfg.MaxBodyBytes, server.DefaultMaxBodyBytes)
+			}
+		}},
+		{name: "body limit set", args: []string{"--max-body-bytes", "2MiB"}, check: func(t *testing.T, cfg server.Config) {
+			if cfg.MaxBodyBytes != 2<<20 || cfg.Validate() != nil {
+				t.Errorf("max body bytes = %d (%v), want 2 MiB", cfg.MaxBodyBytes, cfg.Validate())
+			}
+		}},
+		{name: "body limit out of range", args: []string{"--max-body-bytes", "1GiB"}, check: func(t *testing.T, cfg server.Config) {
+			if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--max-body-bytes") {
+				t.Errorf("1 GiB body limit: Validate = %v, want an error naming the flag", err)
+			}
+		}},
+		{name: "body limit not a size", args: []string{"--max-body-bytes", "lots"}, wantErr: "want a size"},
 		{name: "no hosts", args: []string{"--allowed-hosts", " , "}, wantErr: "at least one host"},
 		{name: "negative heavy", args: []string{"--heavy-queries", "-1"}, wantErr: "cannot be negative"},
 		{name: "zero write stall", args: []string{"--write-stall", "0s"}, wantErr: "must be positive"},

@@ -131,7 +131,7 @@ func (m Main) serve(ctx context.Context, args []string) (err error) {
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		return usageErrorf("--cors-origins: %v", graph.ErrorMessage(err))
+		return usageErrorf("%s", graph.ErrorMessage(err)) // it names the setting
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

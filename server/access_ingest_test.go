@@ -120,6 +120,6 @@ func progress(as string) func(t *testing.T, f *accessFixture, _ *strings.Replace
 				break
 			}
 		}
-		return resp.StatusCode, out.String()
+		return resp.StatusCode, withoutRequestID(resp, out.String())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -14,13 +15,42 @@ import (
 )
 
 // errorPresenter shows each error once, as its domain code in
-// extensions.code and its user-facing message. Causes never reach clients;
-// internal ones are logged instead. gqlgen's own request errors (parse,
-// validation, limits) carry no cause and pass through with their codes.
+// extensions.code and its user-facing message, with the request's ID in
+// extensions.requestId. Causes never reach clients; internal ones are
+// logged instead. gqlgen's own request errors (parse, validation, limits)
+// carry no cause and pass through with their codes.
 func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	present := presentError(logger)
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := present(ctx, err)
+		if id := RequestID(ctx); id != "" && out != nil {
+			out = withExtension(out, "requestId", id)
+		}
+		return out
+	}
+}
+
+// withExtension returns a copy of e with extensions[key] = value: gqlgen's
+// errors may be shared (a cached document's), so they are not changed.
+func withExtension(e *gqlerror.Error, key string, value any) *gqlerror.Error {
+	c := *e
+	c.Extensions = maps.Clone(e.Extensions)
+	if c.Extensions == nil {
+		c.Extensions = map[string]any{}
+	}
+	c.Extensions[key] = value
+	return &c
+}
+
+func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			if _, ok := gqlErr.Extensions["code"]; !ok {
+				// gqlgen's few uncoded request errors (persisted
+				// query extension data): the request is malformed.
+				return withExtension(gqlErr, "code", string(graph.CodeBadRequest))
+			}
 			return gqlErr
 		}
 		cause := err

@@ -38,10 +38,10 @@ func graphqlHandler(store investigate.Store, cfg Config, admit *admission.Contro
 	// OPTIONS answers preflights that CORS did not (no CORS configured).
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodGet, http.MethodPost}})
 	// Multipart requests: startIngest's uploads.
-	srv.AddTransport(uploadTransport{jobs: cfg.Jobs, timeout: cfg.UploadTimeout, idleTimeout: cfg.UploadIdleTimeout, minRate: cfg.UploadMinRate, write: cfg.QueryTimeout + 30*time.Second, logger: logger})
+	srv.AddTransport(uploadTransport{jobs: cfg.Jobs, maxJSON: cfg.MaxBodyBytes, timeout: cfg.UploadTimeout, idleTimeout: cfg.UploadIdleTimeout, minRate: cfg.UploadMinRate, write: cfg.QueryTimeout + 30*time.Second, logger: logger})
 	// GET, POST and server-sent events (ingest progress), every refusal
 	// coded and every write bounded.
-	srv.AddTransport(httpTransport{admit: admit, writeStall: cfg.WriteStall, keepAlive: cfg.StreamKeepAlive, logger: logger})
+	srv.AddTransport(httpTransport{admit: admit, maxBody: cfg.MaxBodyBytes, writeStall: cfg.WriteStall, keepAlive: cfg.StreamKeepAlive, logger: logger})
 
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)

@@ -39,15 +39,23 @@ func (s *Server) routes(store investigate.Store, assets fs.FS, built bool) http.
 		case http.MethodGet, http.MethodPost, http.MethodOptions:
 		default:
 			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			writeGraphQLError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "GraphQL is served over GET and POST")
+			writeGraphQLError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "GraphQL is served over GET (queries) and POST")
 			return
 		}
+		// The answer's media type, before any work: GraphQL over HTTP
+		// recommends 406 when the client accepts none of them.
+		answer, acceptable := negotiate(r)
+		if !acceptable && r.Method != http.MethodOptions {
+			writeGraphQLError(w, http.StatusNotAcceptable, graph.CodeBadRequest, notAcceptable)
+			return
+		}
+		upload := (uploadTransport{}).Supports(r)
 		// Uploads are only for startIngest: a principal who may not ingest
 		// is refused before a byte of them is read.
-		if (uploadTransport{}).Supports(r) {
+		if upload {
 			p, _ := identity.PrincipalFrom(r.Context())
 			if err := allowed(p, identity.RoleAnalyst, ptr(model.ScopeIngest)); err != nil {
-				writeGraphQLError(w, http.StatusForbidden, graph.CodeForbidden, graph.ErrorMessage(err))
+				writeErrorAs(w, answer.contentType(), http.StatusForbidden, graph.CodeForbidden, graph.ErrorMessage(err))
 				return
 			}
 		}
@@ -55,14 +63,14 @@ func (s *Server) routes(store investigate.Store, assets fs.FS, built bool) http.
 		info := requestInfoFrom(r.Context())
 		leave, err := s.admit.Enter(info.client)
 		if err != nil {
-			writeRefusal(w, err)
+			writeRefusal(w, answer.contentType(), err)
 			return
 		}
 		defer leave()
 		defer releaseSlot(r.Context())
 		// Parsing, validation and admission count against the operation's
 		// deadline too; streams and uploads set their own.
-		if !acceptsEventStream(r) && !(uploadTransport{}).Supports(r) {
+		if answer != answerStream && !upload {
 			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.QueryTimeout)
 			defer cancel()
 			r = r.WithContext(ctx)
@@ -72,9 +80,10 @@ func (s *Server) routes(store investigate.Store, assets fs.FS, built bool) http.
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", s.cors(endpoint))
-	mux.Handle("/graphql/", http.NotFoundHandler())
+	mux.Handle("/graphql/", notFound())
 	mux.Handle("GET /healthz", healthz(store))
-	mux.Handle("/healthz/", http.NotFoundHandler())
+	mux.Handle("/healthz", methodNotAllowed("GET, HEAD"))
+	mux.Handle("/healthz/", notFound())
 	mux.Handle("/auth/", s.cors(s.authRoutes()))
 	mux.Handle("/", uiHandler(assets, built))
 	return s.logRequests(s.securityHeaders(s.allowHosts(s.authenticate(mux))))
@@ -106,22 +115,58 @@ func acceptsHTML(r *http.Request) bool {
 	return false
 }
 
+// notAcceptable is the message of a 406.
+const notAcceptable = "the Accept header allows none of the media types of GraphQL answers: " +
+	"application/graphql-response+json, application/json (and text/event-stream for a POST)"
+
 // writeGraphQLError answers an HTTP-level refusal in the shape of a
-// GraphQL response, like every other error the server gives.
+// GraphQL response, like every other error the server gives, as
+// application/json.
 func writeGraphQLError(w http.ResponseWriter, status int, code graph.Code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
+	writeErrorAs(w, jsonType, status, code, msg)
+}
+
+// writeErrorAs is writeGraphQLError in the given media type. The error
+// carries the request's ID, as set in the X-Request-Id header by the
+// outermost handler.
+func writeErrorAs(w http.ResponseWriter, contentType string, status int, code graph.Code, msg string) {
+	h := w.Header()
+	body := errorJSON(code, msg, h.Get(requestIDHeader))
+	h.Set("Content-Type", contentType)
+	if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && h.Get("Retry-After") == "" {
+		h.Set("Retry-After", "1") // every 429 and 503 says when to come back
+	}
 	w.WriteHeader(status)
-	_, _ = w.Write(errorJSON(code, msg))
+	_, _ = w.Write(body)
 }
 
 // errorJSON is a GraphQL response holding one coded error: the one shape
 // of every error the HTTP layer writes itself (the error presenter shapes
 // those of operations).
-func errorJSON(code graph.Code, msg string) []byte {
+func errorJSON(code graph.Code, msg, requestID string) []byte {
+	ext := map[string]any{"code": code}
+	if requestID != "" {
+		ext["requestId"] = requestID
+	}
 	b, _ := json.Marshal(map[string]any{
-		"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}},
+		"errors": []any{map[string]any{"message": msg, "extensions": ext}},
 	})
 	return append(b, '\n')
+}
+
+// notFound answers paths under the API's that serve nothing.
+func notFound() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeGraphQLError(w, http.StatusNotFound, graph.CodeNotFound, "no such route: GraphQL is served at /graphql")
+	})
+}
+
+// methodNotAllowed answers a method a route does not serve.
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeGraphQLError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "this route serves only "+allow)
+	})
 }
 
 // healthz answers 200 when the store answers a cheap query in time.

@@ -94,7 +94,25 @@ type Config struct {
 	// StreamKeepAlive is the interval of comment pings on an idle
 	// server-sent event stream.
 	StreamKeepAlive time.Duration
+	// MaxBodyBytes bounds a GraphQL request's body (a POST's JSON, and
+	// each JSON part of an upload), variables included: larger ones get
+	// 413. The default, DefaultMaxBodyBytes, fits a case view of
+	// cases.MaxViewBytes and 20,000 IDs of any kind in nodes(ids:) or
+	// edges(ids:); Validate keeps it within BodyLimitMin and BodyLimitMax.
+	MaxBodyBytes int64
 }
+
+// Bounds of Config.MaxBodyBytes. The default holds an 8 MiB case view
+// (saveCase) or STIX bundle (importCaseStix, whose bundle travels as a
+// JSON string: escaped, ATT&CK's grows by 6.5%), with 2 MiB for the
+// escaping and the rest of the request. A body is held several times over
+// while it is decoded, against the server's allowance for answers in
+// flight (256 MiB): 32 MiB keeps one request to half of it.
+const (
+	DefaultMaxBodyBytes int64 = cases.MaxViewBytes + 2<<20
+	BodyLimitMin        int64 = 16 << 10
+	BodyLimitMax        int64 = 32 << 20
+)
 
 // DefaultConfig returns the configuration the server uses unless told
 // otherwise.
@@ -118,6 +136,7 @@ func DefaultConfig() Config {
 		ServerBudget:    budget.Limits{Nodes: 2_000_000, Edges: 10_000_000, Bytes: 512 << 20},
 		WriteStall:      30 * time.Second,
 		StreamKeepAlive: 10 * time.Second,
+		MaxBodyBytes:    DefaultMaxBodyBytes,
 	}
 }
 
@@ -150,15 +169,15 @@ func (c Config) withDefaults() Config {
 	if c.StreamKeepAlive <= 0 {
 		c.StreamKeepAlive = d.StreamKeepAlive
 	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = d.MaxBodyBytes
+	}
 	return c
 }
 
 const (
-	// maxBodyBytes bounds a GraphQL request, variables included: a case
-	// view of cases.MaxViewBytes with room for the rest.
-	maxBodyBytes    int64 = cases.MaxViewBytes + 1<<20
-	healthTimeout         = 2 * time.Second
-	shutdownTimeout       = 10 * time.Second
+	healthTimeout   = 2 * time.Second
+	shutdownTimeout = 10 * time.Second
 )
 
 func orLimits(l, d budget.Limits) budget.Limits {
@@ -201,8 +220,11 @@ const (
 func (c Config) Validate() error {
 	for _, o := range c.CORSOrigins {
 		if o == "*" {
-			return graph.Errorf(graph.CodeInvalid, "cors origins: * cannot be combined with credentials (cookies, tokens); name the origins")
+			return graph.Errorf(graph.CodeInvalid, "--cors-origins: * cannot be combined with credentials (cookies, tokens); name the origins")
 		}
+	}
+	if n := c.MaxBodyBytes; n != 0 && (n < BodyLimitMin || n > BodyLimitMax) {
+		return graph.Errorf(graph.CodeInvalid, "--max-body-bytes: %d is outside %s to %s", n, humanBytes(BodyLimitMin), humanBytes(BodyLimitMax))
 	}
 	return nil
 }

@@ -191,9 +191,9 @@ func formatRate(bytesPerSecond int64) string {
 // bytes are discarded for lingerTime, and the connection is closed. Over
 // HTTP/2, which cannot be hijacked, the server resets the stream instead.
 func hangUp(w http.ResponseWriter, e *uploadError) {
-	body := errorJSON(e.code, e.msg)
+	body := errorJSON(e.code, e.msg, w.Header().Get(requestIDHeader))
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", jsonType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Connection", "close")
 	w.WriteHeader(e.status)

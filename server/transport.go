@@ -1,22 +1,17 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -34,6 +29,7 @@ import (
 // nothing outlives the request.
 type httpTransport struct {
 	admit      *admission.Controller
+	maxBody    int64         // the largest request body read (Config.MaxBodyBytes)
 	writeStall time.Duration // longest a single write may block on a client that does not read
 	keepAlive  time.Duration // SSE comment pings while a stream is idle
 	logger     *slog.Logger
@@ -53,42 +49,49 @@ func (httpTransport) Supports(r *http.Request) bool {
 
 func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	start := graphql.Now()
-	params, size, status, err := decodeParams(w, r)
+	answer, _ := negotiate(r) // the endpoint answered 406 already
+	contentType := answer.contentType()
+	params, size, err := decodeParams(w, r, t.maxBody)
 	if err != nil {
-		writeGraphQLError(w, status, graph.ErrorCode(err), graph.ErrorMessage(err))
+		re, ok := errors.AsType[*requestError](err)
+		if !ok {
+			re = &requestError{status: http.StatusInternalServerError, code: graph.CodeInternal, msg: "internal error"}
+		}
+		writeErrorAs(w, contentType, re.status, re.code, re.msg)
 		return
 	}
 	// A decoded body takes several times its size in memory: bodies in
 	// flight share the server's allowance with the answers being written.
 	held, err := t.admit.Hold(decodedBytes * size)
 	if err != nil {
-		writeRefusal(w, err)
+		writeRefusal(w, contentType, err)
 		return
 	}
 	defer held()
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	if r.Method == http.MethodPost && acceptsEventStream(r) {
+	if answer == answerStream {
 		t.stream(w, r, exec, params)
 		return
 	}
 
-	contentType := responseType(r)
 	ctx := r.Context()
 	opCtx, opErr := exec.CreateOperationContext(ctx, params)
 	if opErr != nil {
-		t.refuse(w, r, contentType, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), opErr), opErr)
+		opErr = operationErrors(params, opCtx, opErr)
+		t.refuse(w, r, answer, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), opErr))
 		return
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", http.MethodPost)
-		writeGraphQLError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "a GET request may only run a query; send mutations and subscriptions with POST")
+		writeErrorAs(w, contentType, http.StatusMethodNotAllowed, graph.CodeBadRequest,
+			fmt.Sprintf("a GET request may only run a query; send a %s with POST", opCtx.Operation.Operation))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	releaseSlot(r.Context()) // the work is done; only the writing is left
-	t.write(w, r, contentType, operationStatus(resp), resp)
+	t.write(w, r, contentType, operationStatus(resp), resp, true)
 }
 
 // operationStatus is 403 for an operation that was refused as a whole for
@@ -108,34 +111,75 @@ func operationStatus(resp *graphql.Response) int {
 	return http.StatusForbidden
 }
 
-// refuse answers an operation refused before it ran: 429 or 503 with
-// Retry-After when admission turned it away, else GraphQL over HTTP's
-// status for a request error.
-func (t httpTransport) refuse(w http.ResponseWriter, r *http.Request, contentType string, resp *graphql.Response, errs gqlerror.List) {
-	status := http.StatusOK
+// requestErrorStatus is the status of a GraphQL request error (raised
+// before execution: a document that does not parse or validate, an
+// operation that cannot be determined, variables that do not coerce, a
+// limit): 429 or 503 with Retry-After when admission turned the operation
+// away, else 400 under application/graphql-response+json and 200 under
+// legacy application/json, as GraphQL over HTTP has it.
+func requestErrorStatus(w http.ResponseWriter, r *http.Request, answer answerType) int {
 	if info := requestInfoFrom(r.Context()); info != nil && info.refusal != nil {
-		status = info.refusal.Status
 		w.Header().Set("Retry-After", fmt.Sprint(info.refusal.RetryAfterSeconds()))
-	} else if contentType == graphqlResponseJSON {
-		status = http.StatusBadRequest
-	} else if errcode.GetErrorKind(errs) == errcode.KindProtocol {
-		status = http.StatusUnprocessableEntity
+		return info.refusal.Status
 	}
-	t.write(w, r, contentType, status, resp)
+	if answer == answerGraphQL {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
 }
 
-// write encodes resp and writes it within the stall deadline, holding its
-// bytes against the server's allowance for answers being written.
-func (t httpTransport) write(w http.ResponseWriter, r *http.Request, contentType string, status int, resp *graphql.Response) {
-	b, err := json.Marshal(resp)
+// refuse answers an operation refused before it ran. The answer has no
+// data entry: none exists before execution.
+func (t httpTransport) refuse(w http.ResponseWriter, r *http.Request, answer answerType, resp *graphql.Response) {
+	t.write(w, r, answer.contentType(), requestErrorStatus(w, r, answer), resp, false)
+}
+
+// operationErrors words gqlgen's "operation X not found" as what it means
+// to the client: the operation to run cannot be determined.
+func operationErrors(p *graphql.RawParams, opCtx *graphql.OperationContext, errs gqlerror.List) gqlerror.List {
+	out := make(gqlerror.List, len(errs))
+	for i, e := range errs {
+		out[i] = e
+		if e == nil || e.Message != fmt.Sprintf("operation %s not found", p.OperationName) {
+			continue
+		}
+		c := *e
+		switch {
+		case p.OperationName != "":
+			name := p.OperationName
+			if len(name) > 64 {
+				name = name[:64] + "…" // the client's own text: quote a little of it
+			}
+			c.Message = fmt.Sprintf("the document has no operation named %q (operationName)", name)
+		case opCtx != nil && opCtx.Doc != nil && len(opCtx.Doc.Operations) == 0:
+			c.Message = "the document has no operation to run"
+		default:
+			c.Message = "the document has several operations: name the one to run with operationName"
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+// answerBody is an answer with no data entry: a request error's.
+type answerBody struct {
+	Errors     gqlerror.List  `json:"errors,omitempty"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// write encodes resp (with its data entry, or without it for a request
+// error) and writes it within the stall deadline, holding its bytes
+// against the server's allowance for answers being written.
+func (t httpTransport) write(w http.ResponseWriter, r *http.Request, contentType string, status int, resp *graphql.Response, withData bool) {
+	b, err := encodeAnswer(resp, withData)
 	if err != nil {
 		t.logger.ErrorContext(r.Context(), "encode graphql response", "err", err)
-		writeGraphQLError(w, http.StatusInternalServerError, graph.CodeInternal, "internal error")
+		writeErrorAs(w, contentType, http.StatusInternalServerError, graph.CodeInternal, "internal error")
 		return
 	}
 	release, err := t.admit.Hold(int64(len(b)))
 	if err != nil {
-		writeRefusal(w, err)
+		writeRefusal(w, contentType, err)
 		return
 	}
 	defer release()
@@ -146,126 +190,22 @@ func (t httpTransport) write(w http.ResponseWriter, r *http.Request, contentType
 	_, _ = w.Write(b)
 }
 
+func encodeAnswer(resp *graphql.Response, withData bool) ([]byte, error) {
+	if withData || resp == nil {
+		return json.Marshal(resp)
+	}
+	return json.Marshal(answerBody{Errors: resp.Errors, Extensions: resp.Extensions})
+}
+
 // writeRefusal answers an admission refusal (or another coded error) with
 // its status and Retry-After.
-func writeRefusal(w http.ResponseWriter, err error) {
+func writeRefusal(w http.ResponseWriter, contentType string, err error) {
 	if ref, ok := errors.AsType[*admission.Refusal](err); ok {
 		w.Header().Set("Retry-After", fmt.Sprint(ref.RetryAfterSeconds()))
-		writeGraphQLError(w, ref.Status, ref.Code, ref.Message)
+		writeErrorAs(w, contentType, ref.Status, ref.Code, ref.Message)
 		return
 	}
-	writeGraphQLError(w, http.StatusInternalServerError, graph.ErrorCode(err), graph.ErrorMessage(err))
-}
-
-func responseType(r *http.Request) string {
-	for part := range strings.SplitSeq(r.Header.Get("Accept"), ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch mt {
-		case "application/json", "*/*", "application/*":
-			return "application/json"
-		case graphqlResponseJSON:
-			return graphqlResponseJSON
-		}
-	}
-	return "application/json"
-}
-
-func acceptsEventStream(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
-}
-
-// decodedBytes estimates the memory a JSON body takes once decoded, per
-// byte of it.
-const decodedBytes = 4
-
-// decodeParams reads a GraphQL request from r's query string (GET) or its
-// JSON body (POST), refusing anything else with a coded error. It returns
-// the size of what it read.
-func decodeParams(w http.ResponseWriter, r *http.Request) (p *graphql.RawParams, size int64, status int, err error) {
-	p = &graphql.RawParams{}
-	if r.Method == http.MethodGet {
-		q, err := url.ParseQuery(r.URL.RawQuery)
-		if err != nil {
-			return nil, 0, http.StatusBadRequest, graph.Errorf(graph.CodeBadRequest, "the query string is not valid URL encoding")
-		}
-		p.Query, p.OperationName = q.Get("query"), q.Get("operationName")
-		for _, f := range []struct {
-			name string
-			into *map[string]any
-		}{{"variables", &p.Variables}, {"extensions", &p.Extensions}} {
-			if v := q.Get(f.name); v != "" {
-				if err := decodeJSON(strings.NewReader(v), f.into); err != nil {
-					return nil, 0, http.StatusBadRequest, graph.Errorf(graph.CodeBadRequest, "the %s parameter is not a JSON object: %s", f.name, jsonProblem(err))
-				}
-			}
-		}
-		return p, int64(len(r.URL.RawQuery)), 0, nil
-	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return nil, 0, http.StatusUnsupportedMediaType, graph.Errorf(graph.CodeBadRequest, "a POST request must be application/json (or multipart/form-data for uploads)")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, 0, http.StatusRequestEntityTooLarge, graph.Errorf(graph.CodeLimit, "request body larger than %s", humanBytes(maxBodyBytes))
-		}
-		return nil, 0, http.StatusBadRequest, graph.Errorf(graph.CodeBadRequest, "the request body could not be read to its end")
-	}
-	if err := decodeJSON(bytes.NewReader(body), p); err != nil {
-		return nil, 0, http.StatusBadRequest, graph.Errorf(graph.CodeBadRequest, "the request body is not a GraphQL request: %s", jsonProblem(err))
-	}
-	return p, int64(len(body)), 0, nil
-}
-
-// errTrailing is a body with more than one JSON value.
-var errTrailing = errors.New("trailing data")
-
-func decodeJSON(r io.Reader, v any) error {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errTrailing
-	}
-	return nil
-}
-
-// jsonProblem says what is wrong with a JSON document in our words, never
-// encoding/json's.
-func jsonProblem(err error) string {
-	if e, ok := errors.AsType[*json.SyntaxError](err); ok {
-		return fmt.Sprintf("invalid JSON at byte %d", e.Offset)
-	}
-	if e, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-		want := map[string]string{"query": "a string", "operationName": "a string", "variables": "an object", "extensions": "an object"}[e.Field]
-		if e.Field == "" || want == "" {
-			return "it must be a JSON object with query, operationName, variables and extensions"
-		}
-		return fmt.Sprintf("%q must be %s", e.Field, want)
-	}
-	switch {
-	case errors.Is(err, errTrailing):
-		return "more than one JSON value"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the JSON ends early"
-	}
-	return "invalid JSON"
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
+	writeErrorAs(w, contentType, http.StatusInternalServerError, graph.ErrorCode(err), graph.ErrorMessage(err))
 }
 
 // stream answers over server-sent events: "next" events, then "complete".
@@ -280,7 +220,7 @@ func (t httpTransport) stream(w http.ResponseWriter, r *http.Request, exec graph
 	if opErr != nil {
 		// Refused before it ran: a plain answer with its status, so that
 		// a 429 or 503 reads the same on every transport.
-		t.refuse(w, r, "application/json", exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), opErr), opErr)
+		t.refuse(w, r, answerJSON, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), operationErrors(params, opCtx, opErr)))
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")

@@ -40,6 +40,7 @@ var preflightHeaders = []string{"GraphQL-Require-Preflight", "Apollo-Require-Pre
 // refusal names the part and the reason; Go's error text stays in the log.
 type uploadTransport struct {
 	jobs    *jobs.Manager // nil: uploads disabled
+	maxJSON int64         // the largest operations or map part (Config.MaxBodyBytes); 0: the default
 	timeout time.Duration // to receive the whole request
 	write   time.Duration // to run the operation and answer, once received
 	logger  *slog.Logger
@@ -59,6 +60,14 @@ type uploadTransport struct {
 func (uploadTransport) Supports(r *http.Request) bool {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return err == nil && r.Method == http.MethodPost && mt == "multipart/form-data"
+}
+
+// jsonLimit bounds each JSON part: a GraphQL request's body limit.
+func (t uploadTransport) jsonLimit() int64 {
+	if t.maxJSON > 0 {
+		return t.maxJSON
+	}
+	return DefaultMaxBodyBytes
 }
 
 func (t uploadTransport) pace() pace {
@@ -121,20 +130,15 @@ func (t uploadTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
-	contentType := "application/json"
-	if strings.Contains(r.Header.Get("Accept"), graphqlResponseJSON) {
-		contentType = graphqlResponseJSON
-	}
-	w.Header().Set("Content-Type", contentType)
+	answer, _ := negotiate(r) // the endpoint answered 406 already
+	w.Header().Set("Content-Type", answer.contentType())
 	ctx := r.Context()
 	opCtx, opErr := exec.CreateOperationContext(ctx, params)
 	if opErr != nil {
-		status := http.StatusUnprocessableEntity
-		if contentType == graphqlResponseJSON {
-			status = http.StatusBadRequest
-		}
-		w.WriteHeader(status)
-		writeJSON(w, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), opErr))
+		// A request error: no data entry, GraphQL over HTTP's status.
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), operationErrors(params, opCtx, opErr))
+		w.WriteHeader(requestErrorStatus(w, r, answer))
+		_ = json.NewEncoder(w).Encode(answerBody{Errors: resp.Errors, Extensions: resp.Extensions})
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
@@ -175,7 +179,7 @@ func (t uploadTransport) receive(r *http.Request, body *pacedBody, st *staged) (
 	tooLarge := refuse(http.StatusRequestEntityTooLarge, graph.CodeLimit, "%s", graph.ErrorMessage(jobs.TooLarge(limit)))
 	// Refuse at once what cannot fit: the files plus the two JSON parts
 	// and the multipart framing. The files are counted exactly below.
-	bodyLimit := limit + 2*maxBodyBytes + 1<<20
+	bodyLimit := limit + 2*t.jsonLimit() + 1<<20
 	if r.ContentLength > bodyLimit {
 		return nil, tooLarge
 	}
@@ -184,7 +188,7 @@ func (t uploadTransport) receive(r *http.Request, body *pacedBody, st *staged) (
 	if boundary == "" {
 		return nil, refuse(http.StatusBadRequest, graph.CodeBadRequest, "multipart request: the Content-Type header names no boundary (multipart/form-data; boundary=...)")
 	}
-	mr := newPartReader(http.MaxBytesReader(nil, io.NopCloser(body), bodyLimit), boundary, body, tooLarge)
+	mr := newPartReader(http.MaxBytesReader(nil, io.NopCloser(body), bodyLimit), boundary, body, tooLarge, t.jsonLimit())
 
 	var params graphql.RawParams
 	if err := mr.readJSON("operations", &params, operationsShape); err != nil {

@@ -43,11 +43,12 @@ type partReader struct {
 	body     *pacedBody   // its refusal, once tripped, wins
 	tooLarge *uploadError // the answer past the body's limit
 	parts    int          // found so far
+	maxJSON  int64        // the largest operations or map part
 }
 
-func newPartReader(r io.Reader, boundary string, body *pacedBody, tooLarge *uploadError) *partReader {
+func newPartReader(r io.Reader, boundary string, body *pacedBody, tooLarge *uploadError, maxJSON int64) *partReader {
 	src := newFraming(r, boundary)
-	return &partReader{mr: multipart.NewReader(src, boundary), src: src, body: body, tooLarge: tooLarge}
+	return &partReader{mr: multipart.NewReader(src, boundary), src: src, body: body, tooLarge: tooLarge, maxJSON: maxJSON}
 }
 
 // framing counts the bytes read and fails past stop, which next sets
@@ -147,7 +148,7 @@ func (m *partReader) finish() error {
 }
 
 // readJSON decodes the next part, which must be name, at most
-// maxBodyBytes of JSON of the given shape.
+// maxJSON bytes of JSON of the given shape.
 func (m *partReader) readJSON(name string, v any, shape string) error {
 	at := "at the " + name + " part"
 	part, err := m.next(at)
@@ -163,12 +164,12 @@ func (m *partReader) readJSON(name string, v any, shape string) error {
 		return refuse(http.StatusBadRequest, graph.CodeBadRequest,
 			"multipart request: part %s where the %s part belongs: the GraphQL multipart request spec wants the parts operations, map, then the files", quoted(got), name)
 	}
-	data, err := io.ReadAll(io.LimitReader(part, maxBodyBytes+1))
+	data, err := io.ReadAll(io.LimitReader(part, m.maxJSON+1))
 	if err != nil {
 		return m.refusal(err, "in the "+name+" part")
 	}
-	if int64(len(data)) > maxBodyBytes {
-		return refuse(http.StatusRequestEntityTooLarge, graph.CodeLimit, "multipart request: the %s part is larger than %s", name, jobs.FormatBytes(maxBodyBytes))
+	if int64(len(data)) > m.maxJSON {
+		return refuse(http.StatusRequestEntityTooLarge, graph.CodeLimit, "multipart request: the %s part is larger than the limit of %s (the server's --max-body-bytes)", name, jobs.FormatBytes(m.maxJSON))
 	}
 	if problem := decodePart(data, v); problem != "" {
 		if name == "operations" && bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")) {

@@ -152,6 +152,13 @@ func Corpus() []Request {
 	add(Request{Name: "bad URL encoding in GET", Method: http.MethodGet, Path: "/graphql?query=%zz", Status: bad, Code: []string{"BAD_REQUEST"}})
 	add(Request{Name: "mutation over GET", Method: http.MethodGet, Path: "/graphql?query=" + urlEscape(`mutation{saveCase(name:"x",view:{}){id}}`), Status: []int{405, 200, 400}, Code: []string{"BAD_REQUEST", "GRAPHQL_VALIDATION_FAILED"}})
 	add(Request{Name: "PUT", Method: http.MethodPut, Body: gql("stats{nodes}"), Status: []int{405}, Code: []string{"BAD_REQUEST"}})
+	// Issue 18: GraphQL over HTTP's edges.
+	add(Request{Name: "query member twice", Body: []byte(`{"query":"{stats{nodes}}","query":"mutation{deleteCase(id:\"x\")}"}`), Status: bad, Code: []string{"BAD_REQUEST"}})
+	add(Request{Name: "UTF-16 body", Header: map[string]string{"Content-Type": "application/json; charset=utf-16"}, Body: []byte("\xff\xfe{\x00}\x00"), Status: []int{415}, Code: []string{"BAD_REQUEST"}})
+	add(Request{Name: "Accept nothing the server writes", Header: map[string]string{"Content-Type": "application/json", "Accept": "text/html;q=1, application/json;q=0"}, Body: gql("stats{nodes}"), Status: []int{406}, Code: []string{"BAD_REQUEST"}})
+	add(Request{Name: "Accept of 4,000 ranges (40 KB)", Header: map[string]string{"Content-Type": "application/json", "Accept": strings.Repeat("a/b;q=0.5,", 4000)}, Body: gql("stats{nodes}"), Status: []int{406}, Code: []string{"BAD_REQUEST"}})
+	add(Request{Name: "query twice in GET", Method: http.MethodGet, Path: "/graphql?query=%7Bstats%7Bnodes%7D%7D&query=" + urlEscape(`mutation{deleteCase(id:"x")}`), Status: bad, Code: []string{"BAD_REQUEST"}})
+	add(Request{Name: "a batch of 10,000 operations", Body: []byte("[" + strings.Repeat(`{"query":"{stats{nodes}}"},`, 9_999) + `{"query":"{stats{nodes}}"}]`), Status: bad, Code: []string{"BAD_REQUEST"}})
 	add(Request{Name: "Upload variable sent as JSON", Body: mustJSON(map[string]any{
 		"query":     `mutation($f: [Upload!]){ startIngest(format: "ofac-csv", uploads: $f){ id } }`,
 		"variables": map[string]any{"f": []any{"x"}},

@@ -3942,7 +3942,7 @@ one list.
 enum ErrorCode {
   "An argument is not well-formed or not allowed: an ID that is not one, a time that is not RFC 3339, a file where none belongs."
   INVALID_ARGUMENT
-  "What the operation names does not exist."
+  "What the operation names does not exist; also a path under /graphql/ that serves nothing (HTTP 404)."
   NOT_FOUND
   "The operation would pass a limit: a document over a shape limit, or an answer past its memory budget (the message names the limit)."
   LIMIT_EXCEEDED
@@ -3956,7 +3956,7 @@ enum ErrorCode {
   FORBIDDEN
   "The client has too many requests in flight (HTTP 429 with ` + "`" + `Retry-After` + "`" + `)."
   TOO_MANY_REQUESTS
-  "The HTTP request is not a GraphQL request (HTTP 400 or 415)."
+  "The HTTP request is not a GraphQL request the server reads: malformed, or a batch (HTTP 400); a mutation over GET, or a method not served (405); an Accept header it cannot answer (406); a body that is not UTF-8 application/json (415)."
   BAD_REQUEST
   "Something failed inside the server; the message says no more, the server's log does."
   INTERNAL

@@ -8,7 +8,7 @@
 export const ErrorCode = {
   /** An argument is not well-formed or not allowed: an ID that is not one, a time that is not RFC 3339, a file where none belongs. */
   InvalidArgument: 'INVALID_ARGUMENT',
-  /** What the operation names does not exist. */
+  /** What the operation names does not exist; also a path under /graphql/ that serves nothing (HTTP 404). */
   NotFound: 'NOT_FOUND',
   /** The operation would pass a limit: a document over a shape limit, or an answer past its memory budget (the message names the limit). */
   LimitExceeded: 'LIMIT_EXCEEDED',
@@ -22,7 +22,7 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   /** The client has too many requests in flight (HTTP 429 with `Retry-After`). */
   TooManyRequests: 'TOO_MANY_REQUESTS',
-  /** The HTTP request is not a GraphQL request (HTTP 400 or 415). */
+  /** The HTTP request is not a GraphQL request the server reads: malformed, or a batch (HTTP 400); a mutation over GET, or a method not served (405); an Accept header it cannot answer (406); a body that is not UTF-8 application/json (415). */
   BadRequest: 'BAD_REQUEST',
   /** Something failed inside the server; the message says no more, the server's log does. */
   Internal: 'INTERNAL',
