@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +28,10 @@ import (
 	"github.com/redthread-dev/redthread/ingest/jobs"
 	"github.com/redthread-dev/redthread/server"
 )
+
+// showDocAnswers logs every example's answer (go test ./server -run TestDocExamples -v -args -docs.show),
+// for whoever writes an example.
+var showDocAnswers = flag.Bool("docs.show", false, "log the answer of every documentation example")
 
 // docWorld is the server the examples of one file run against: the demo
 // case in a real embedded store, with cases, shares, audit and ingest
@@ -133,6 +138,9 @@ func (w *docWorld) runOp(t *testing.T, o docOp) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if *showDocAnswers {
+		t.Logf("%s: %.2000s", o.where(), raw)
+	}
 	var ans docAnswer
 	if err := json.Unmarshal(raw, &ans); err != nil {
 		t.Errorf("%s: HTTP %d, not JSON: %.300s", o.where(), resp.StatusCode, raw)
@@ -228,6 +236,9 @@ func (w *docWorld) runSh(t *testing.T, b docBlock) {
 		}
 	}
 	out, err := cmd.CombinedOutput()
+	if *showDocAnswers {
+		t.Logf("%s: %.2000s", b.where(), out)
+	}
 	if err != nil {
 		t.Errorf("%s: %v\n%s", b.where(), err, out)
 		return
