@@ -25,6 +25,7 @@ import (
 //	```sh                          run with bash when it calls curl: $TOKEN, $ADMIN_TOKEN and captures set
 //	```sh files=DIR/a.csv,b.csv    … with those files (paths from the repository root) in its directory
 //	```sh expect=TEXT              … and its output (headers with -i) must hold TEXT (URL-escaped)
+//	```python                      run with python (requests) when it calls the API, TOKEN set, each requests.post checked
 
 // docBlock is one fenced block of a documentation file.
 type docBlock struct {

@@ -208,11 +208,11 @@ func (w *docWorld) keep(t *testing.T, o docOp, ans docAnswer) {
 	}
 }
 
-// runSh runs a curl block with bash in a directory of its own, the
+// runSh runs a curl block with bash (a Python block with python) in a directory of its own, the
 // server's URL in place of 127.0.0.1:8080 and the tokens and captures in
 // the environment; its output must hold no GraphQL error (or the one it
 // expects).
-func (w *docWorld) runSh(t *testing.T, b docBlock) {
+func (w *docWorld) runSh(t *testing.T, b docBlock, python string) {
 	t.Helper()
 	dir := t.TempDir()
 	if files := b.attrs["files"]; files != "" {
@@ -228,6 +228,9 @@ func (w *docWorld) runSh(t *testing.T, b docBlock) {
 	}
 	script := strings.ReplaceAll(b.text, "http://127.0.0.1:8080", w.ts.URL)
 	cmd := exec.CommandContext(t.Context(), "bash", "-e", "-o", "pipefail", "-c", script)
+	if b.lang == "python" {
+		cmd = exec.CommandContext(t.Context(), python, "-c", pythonPrelude+script)
+	}
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TOKEN="+w.tokens[""], "ADMIN_TOKEN="+server.TestAdminToken, "PARTNER_TOKEN="+w.tokens["partner"])
 	for k, v := range w.capture {
@@ -257,7 +260,7 @@ func (w *docWorld) runSh(t *testing.T, b docBlock) {
 	if want != "" && !bytes.Contains(bytes.ToLower(out), []byte(strings.ToLower(want))) {
 		t.Errorf("%s: output lacks %q:\n%s", b.where(), want, out)
 	}
-	if bytes.Contains(out, []byte(`"errors"`)) || !bytes.Contains(out, []byte(`"data"`)) {
+	if b.lang != "python" && (bytes.Contains(out, []byte(`"errors"`)) || !bytes.Contains(out, []byte(`"data"`))) {
 		t.Errorf("%s: example fails:\n%s", b.where(), out)
 	}
 	w.keepSh(t, b, out)
@@ -278,14 +281,51 @@ func (w *docWorld) keepSh(t *testing.T, b docBlock, out []byte) {
 	w.keep(t, docOp{block: b, line: b.line}, ans)
 }
 
+// pythonPrelude runs before a Python example: TOKEN as the example's
+// reader sets it, and every requests.post checked for errors and null data.
+const pythonPrelude = `import os, requests
+TOKEN = os.environ["TOKEN"]
+_post = requests.post
+def _checked(*args, **kwargs):
+    r = _post(*args, **kwargs)
+    body = r.json()
+    if body.get("errors") or body.get("data") is None:
+        raise SystemExit("example fails: HTTP %d %s" % (r.status_code, r.text[:600]))
+    return r
+requests.post = _checked
+`
+
+// exampleRunners finds curl, and a Python with requests for the Python
+// examples (make pyenv's .venv has it): missing under CI, or curl
+// anywhere, fails; a missing Python elsewhere skips them, saying so.
+func exampleRunners(t *testing.T) (python string) {
+	t.Helper()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is needed to run the documentation's curl examples")
+	}
+	for _, p := range []string{"../.venv/bin/python", "python3"} {
+		if exec.CommandContext(t.Context(), p, "-c", "import requests").Run() == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Python with requests for the documentation's Python examples: make pyenv")
+	}
+	t.Log("the documentation's Python examples are not run: no Python with requests (make pyenv)")
+	return ""
+}
+
+// isPythonBlock: a Python block that calls the API.
+func isPythonBlock(b docBlock) bool {
+	return b.lang == "python" && strings.Contains(b.text, "127.0.0.1:8080")
+}
+
 // TestDocExamples runs every example of README.md and docs/**/*.md
 // against the demo case, file by file, each file on a fresh server and in
 // the order it is written (a mutation's effect is what the next example
 // sees).
 func TestDocExamples(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatal("curl is needed to run the documentation's curl examples")
-	}
+	python := exampleRunners(t)
 	for _, file := range docFiles(t) {
 		blocks := readBlocks(t, "..", file)
 		if !slices.ContainsFunc(blocks, func(b docBlock) bool { return b.lang == "graphql" || isCurlBlock(b) }) {
@@ -300,7 +340,9 @@ func TestDocExamples(t *testing.T) {
 						w.runOp(t, o)
 					}
 				case isCurlBlock(b):
-					w.runSh(t, b)
+					w.runSh(t, b, "")
+				case isPythonBlock(b) && python != "":
+					w.runSh(t, b, python)
 				}
 			}
 		})
