@@ -7,21 +7,27 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 )
 
-// confidenceLevels is GraphSense's confidence taxonomy
-// (graphsense-tagpack-tool src/tagpack/db/confidence.csv, id → level).
+// confidenceLevels is GraphSense's whole confidence taxonomy, id → level:
+// graphsense-tagpack-tool src/tagpack/db/confidence.csv at commit
+// fcddd3ad04a4a22f008f2ab492160e4b8674dec2 (github.com/graphsense/graphsense-tagpack-tool),
+// the table the TagPack validator checks `confidence` against. Its levels
+// are already on Redthread's 0–100 scale (Source.confidence), so each maps
+// to its own number; a level added there is rejected here until it is added.
 var confidenceLevels = map[string]int{
-	"override":              100,
-	"ownership":             100,
-	"manual_transaction":    90,
-	"service_api":           70,
-	"authority_data":        60,
-	"trusted_provider":      50,
-	"service_data":          50,
-	"forensic":              50,
-	"untrusted_transaction": 40,
-	"web_crawl":             20,
-	"heuristic":             10,
-	"unknown":               5,
+	"override":               100, // manual cluster tag
+	"ownership":              100, // the creator holds the private key
+	"ledger_immanent":        100, // read from the ledger itself
+	"manual_transaction":     90,  // the creator moved funds between known services
+	"service_api":            70,  // a trusted service provider's API
+	"forensic_investigation": 70,  // a known victim's or perpetrator's address from an investigation
+	"authority_data":         60,  // public authorities (OFAC)
+	"trusted_provider":       50,  // trusted third parties (a spam trap)
+	"service_data":           50,  // a known service's own file
+	"forensic":               50,  // somewhat trusted reports (academic papers)
+	"untrusted_transaction":  40,  // a third party moved funds between known services
+	"web_crawl":              20,  // crawls and data dumps
+	"heuristic":              10,  // best effort
+	"unknown":                5,   // unknown source and reliability
 }
 
 // confidence maps a level name, or a number 0–100, to Redthread's scale;

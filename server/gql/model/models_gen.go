@@ -708,7 +708,11 @@ type Source struct {
 	URL *string `json:"url,omitempty"`
 	// The passage the fact rests on.
 	Excerpt *string `json:"excerpt,omitempty"`
-	// 0–100 (GraphSense scale: ownership 100, authority 60, forensic 50, heuristic 10, unknown 5).
+	// 0–100, GraphSense's confidence scale (graphsense-tagpack-tool confidence.csv):
+	// override, ownership and ledger_immanent 100; manual_transaction 90;
+	// service_api and forensic_investigation 70; authority_data 60;
+	// trusted_provider, service_data and forensic 50; untrusted_transaction 40;
+	// web_crawl 20; heuristic 10; unknown 5.
 	Confidence int           `json:"confidence"`
 	Marking    graph.Marking `json:"marking"`
 	// True when the fact is synthetic, standing in for what the source leaves out.
