@@ -25,8 +25,10 @@ type extResponse struct {
 			Limit      *int     `json:"limit"`
 			ElapsedMs  *float64 `json:"elapsedMs"`
 		} `json:"cost"`
-		Warnings []warning `json:"warnings"`
+		Warnings  []warning `json:"warnings"`
+		RequestID string    `json:"requestId"`
 	} `json:"extensions"`
+	header http.Header
 }
 
 type warning struct {
@@ -64,6 +66,7 @@ func send(t *testing.T, ts *httptest.Server, method, q string, vars map[string]a
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("decode %s: %v", raw, err)
 	}
+	out.header = resp.Header
 	return resp.StatusCode, out
 }
 
@@ -223,6 +226,9 @@ func TestCostOnEveryAnswer(t *testing.T) {
 				}
 			} else if tt.code != "" {
 				t.Fatalf("no error, want %s", tt.code)
+			}
+			if id := out.header.Get("X-Request-Id"); id == "" || out.Extensions.RequestID != id {
+				t.Errorf("extensions.requestId %q, want the X-Request-Id %q", out.Extensions.RequestID, id)
 			}
 			cost := out.Extensions.Cost
 			if cost == nil || cost.Complexity == nil || cost.Limit == nil || cost.ElapsedMs == nil {

@@ -20,7 +20,9 @@ type Cost struct {
 	ElapsedMs  float64 `json:"elapsedMs"`
 }
 
-// reportCost adds extensions.cost to every answer, and extensions.warnings
+// reportCost adds extensions.cost and extensions.requestId (the
+// X-Request-Id, so a notebook's logged answer names its request) to every
+// answer, and extensions.warnings
 // when the operation's fields reported any (gql.ReportClamps). It runs
 // outermost, so that refusals carry them too.
 func reportCost(limit int) graphql.ResponseMiddleware {
@@ -44,6 +46,9 @@ func reportCost(limit int) graphql.ResponseMiddleware {
 			resp.Extensions = map[string]any{}
 		}
 		resp.Extensions["cost"] = cost
+		if id := RequestID(ctx); id != "" {
+			resp.Extensions["requestId"] = id
+		}
 		if w := warnings.List(); w != nil {
 			resp.Extensions["warnings"] = w
 		}

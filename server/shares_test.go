@@ -43,8 +43,15 @@ const (
 )
 
 func shareBatch(redUser string) graph.Batch {
+	// A RED record names its user: Neo4j keeps the wallets between runs,
+	// and a source already stored under the same record keeps the user of
+	// the run that first wrote it, whom this run's analyst is not.
 	src := func(m graph.Marking, user string) []graph.Source {
-		return []graph.Source{{Dataset: "fiu-case-files", Record: string(m), Confidence: 80, Marking: m, Agency: "fiu", User: user}}
+		rec := string(m)
+		if user != "" {
+			rec += "/" + user
+		}
+		return []graph.Source{{Dataset: "fiu-case-files", Record: rec, Confidence: 80, Marking: m, Agency: "fiu", User: user}}
 	}
 	wallet := func(id, label string, m graph.Marking, user string) graph.Node {
 		return graph.Node{Kind: graph.KindWallet, Key: strings.TrimPrefix(id, "wallet:"), Label: label, Sources: src(m, user)}
