@@ -75,7 +75,7 @@ func TestComplexityScalesLists(t *testing.T) {
 		{"neighbors filtered", c.Query.Neighbors(5, ptr("x"), nil, ptr(2), nil, nil, nil, since, nil, nil, nil, ptr(50)), engine + 1 + 5*50},
 		{"neighbors of several", c.Query.Neighbors(5, nil, []string{"a", "b"}, nil, nil, nil, nil, nil, nil, nil, nil, ptr(50)), engine + 1 + 5*52},
 		{"nodeList default", c.Query.NodeList(5, nil, nil, nil), 1 + 5*100},
-		{"nodeList huge first", c.Query.NodeList(5, nil, ptr(1 << 40), nil), 1 + 5*1000},
+		{"nodeList huge first", c.Query.NodeList(5, nil, ptr(1<<40), nil), 1 + 5*1000},
 		{"path hops", c.Query.ShortestPath(2, "a", "b", ptr(3), nil, nil, nil, nil, nil, nil, nil, nil), store + 1 + 2*4},
 		{"path as of", c.Query.ShortestPath(2, "a", "b", ptr(3), nil, nil, nil, nil, nil, since, nil, nil), engine + 1 + 2*4},
 		{"k paths", c.Query.Paths(2, "a", "b", ptr(3), ptr(10), nil, nil, nil, nil, nil, nil, nil, nil, nil), engine + 1 + 2*4*10},

@@ -108,4 +108,3 @@ func parseTransferCursor(s string) (investigate.TransferCursor, error) {
 	}
 	return investigate.TransferCursor{Time: t, ID: id}, nil
 }
-
