@@ -70,7 +70,7 @@ func (r *Resolver) bulkNodes(ctx context.Context, ids []string) ([]model.Node, e
 	if err := chargeAnswer(ctx, "nodes", ns, nil); err != nil {
 		return nil, err
 	}
-	r.prime(ctx, ns)
+	r.warm(ctx, ns, nil)
 	for j, n := range ns {
 		out[at[j]] = model.NewNode(n)
 	}
@@ -133,7 +133,7 @@ func (r *Resolver) nodeList(ctx context.Context, kind *graph.NodeKind, first *in
 	if err := chargeAnswer(ctx, "nodeList", res.Nodes, nil); err != nil {
 		return nil, err
 	}
-	r.prime(ctx, res.Nodes)
+	r.warm(ctx, res.Nodes, nil)
 	c := &model.NodeConnection{Edges: make([]*model.NodeEdge, 0, len(res.Nodes)),
 		PageInfo: &model.PageInfo{HasNextPage: res.HasMore, HasPreviousPage: after != nil}}
 	for _, n := range res.Nodes {
