@@ -24,6 +24,9 @@ const (
 	MaxPage     = 1000
 	// MaxBulkIDs bounds neighbors(ids) and transfers(wallets).
 	MaxBulkIDs = 1000
+	// MaxItemErrors bounds the per-item errors of nodes(ids): 20,000
+	// malformed IDs must not make a response of 20,000 errors.
+	MaxItemErrors = 100
 	// SearchCountCap: search's totalCount stops counting there (ten pages
 	// of the largest search page), so a broad word costs a bounded read.
 	SearchCountCap = 1000
@@ -50,14 +53,21 @@ func (r *Resolver) bulkNodes(ctx context.Context, ids []string) ([]model.Node, e
 	}
 	norm := make([]string, 0, len(ids))
 	at := make([]int, 0, len(ids))
+	bad := 0
 	for i, id := range ids {
 		n, err := nodeID(id)
 		if err != nil {
-			addItemError(ctx, i, graph.WrapError(graph.CodeInvalid, err, "ids[%d]: %s", i, graph.ErrorMessage(err)))
+			if bad++; bad <= MaxItemErrors {
+				addItemError(ctx, i, graph.WrapError(graph.CodeInvalid, err, "ids[%d]: %s", i, graph.ErrorMessage(err)))
+			}
 			continue
 		}
 		norm = append(norm, n)
 		at = append(at, i)
+	}
+	if bad > MaxItemErrors {
+		graphql.AddError(ctx, &gqlerror.Error{Err: graph.Errorf(graph.CodeInvalid, "ids: %d more malformed IDs (null), not listed one by one", bad-MaxItemErrors),
+			Message: "", Path: graphql.GetPath(ctx)})
 	}
 	out := make([]model.Node, len(ids))
 	if len(norm) == 0 {
