@@ -18,17 +18,20 @@ import (
 // Bulk reads for notebooks and partner tools: nodes by ID with per-item
 // errors, listing by kind, several neighbourhoods at once.
 
+// Bounds of the bulk and listing fields.
 const (
-	// DefaultPage and MaxPage bound nodeList's and transfers' pages.
+	// DefaultPage is the page size of nodeList and transfers without first.
 	DefaultPage = 100
-	MaxPage     = 1000
+	// MaxPage is the largest page of nodeList and transfers.
+	MaxPage = 1000
 	// MaxBulkIDs bounds neighbors(ids) and transfers(wallets).
 	MaxBulkIDs = 1000
 	// MaxItemErrors bounds the per-item errors of nodes(ids): 20,000
 	// malformed IDs must not make a response of 20,000 errors.
 	MaxItemErrors = 100
-	// SearchCountCap: search's totalCount stops counting there (ten pages
-	// of the largest search page), so a broad word costs a bounded read.
+	// SearchCountCap is where search's totalCount stops counting (ten
+	// pages of the largest search page), so a broad word costs a bounded
+	// read.
 	SearchCountCap = 1000
 )
 
