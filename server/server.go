@@ -94,6 +94,12 @@ type Config struct {
 	// StreamKeepAlive is the interval of comment pings on an idle
 	// server-sent event stream.
 	StreamKeepAlive time.Duration
+	// ShutdownTimeout is how long Serve waits for requests in flight once
+	// its context ends; those still running then are cut off.
+	ShutdownTimeout time.Duration
+	// MetricsToken, when set, is a bearer token that may read /metrics
+	// besides the deployment administrator's (a Prometheus scraper).
+	MetricsToken string
 }
 
 // DefaultConfig returns the configuration the server uses unless told
@@ -118,6 +124,7 @@ func DefaultConfig() Config {
 		ServerBudget:    budget.Limits{Nodes: 2_000_000, Edges: 10_000_000, Bytes: 512 << 20},
 		WriteStall:      30 * time.Second,
 		StreamKeepAlive: 10 * time.Second,
+		ShutdownTimeout: 10 * time.Second,
 	}
 }
 
@@ -150,15 +157,17 @@ func (c Config) withDefaults() Config {
 	if c.StreamKeepAlive <= 0 {
 		c.StreamKeepAlive = d.StreamKeepAlive
 	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = d.ShutdownTimeout
+	}
 	return c
 }
 
 const (
 	// maxBodyBytes bounds a GraphQL request, variables included: a case
 	// view of cases.MaxViewBytes with room for the rest.
-	maxBodyBytes    int64 = cases.MaxViewBytes + 1<<20
-	healthTimeout         = 2 * time.Second
-	shutdownTimeout       = 10 * time.Second
+	maxBodyBytes  int64 = cases.MaxViewBytes + 1<<20
+	healthTimeout       = 2 * time.Second
 )
 
 func orLimits(l, d budget.Limits) budget.Limits {
@@ -188,6 +197,7 @@ type Server struct {
 	tokenUses *useThrottle
 	// bearerFails limits failed bearer credentials per client address.
 	bearerFails *failLimiter
+	metrics     *metrics
 }
 
 // Failed bearer credentials a client address may send at once, and how
@@ -213,6 +223,7 @@ func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	logger = slog.New(LogHandler(logger.Handler()))
 	cfg = cfg.withDefaults()
 	assets, built := web.Assets()
 	s := &Server{
@@ -225,7 +236,8 @@ func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 		tokenUses:   newUseThrottle(time.Minute, maxThrottled, nil),
 		bearerFails: newFailLimiter(bearerFailBurst, bearerFailRefill, nil),
 	}
-	s.handler = s.routes(store, assets, built)
+	s.metrics = newMetrics(cfg, s.admit)
+	s.handler = s.routes(timedStore{Store: store, m: s.metrics}, assets, built)
 	return s
 }
 
@@ -236,7 +248,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Admission() *admission.Controller { return s.admit }
 
 // Serve answers requests on ln until ctx is cancelled, then shuts down
-// gracefully: in-flight requests get shutdownTimeout to finish.
+// gracefully: it stops accepting connections, running ingest jobs stop at
+// their checkpoint (to resume at the next start), and requests in flight
+// get Config.ShutdownTimeout to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.cfg.Validate(); err != nil {
 		return err
@@ -260,10 +274,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
+	s.logger.Info("shutting down: finishing requests in flight", "timeout", s.cfg.ShutdownTimeout)
 	if s.cfg.Jobs != nil {
 		s.cfg.Jobs.Close()
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		_ = srv.Close()
