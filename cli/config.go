@@ -183,17 +183,21 @@ type configEntry struct {
 // else it runs to the end of the line or to a " #" comment. It is a subset
 // of TOML for flat files, so editors highlight it.
 func readConfig(path string) (map[string]configEntry, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	defer func() { _ = f.Close() }() // read-only
-	fi, err := f.Stat()
+	// Checked before opening: opening a FIFO blocks until a writer comes.
+	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("config %s: not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	if opened, err := f.Stat(); err != nil || !os.SameFile(fi, opened) {
+		return nil, fmt.Errorf("config %s: changed while opened", path)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
 	if err != nil {
