@@ -262,7 +262,10 @@ func newIdentityCollector(ids *identity.Service) *identityCollector {
 	return &identityCollector{ids: ids}
 }
 
-func (c *identityCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sessionsDesc; ch <- tokensDesc }
+func (c *identityCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- sessionsDesc
+	ch <- tokensDesc
+}
 
 func (c *identityCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
