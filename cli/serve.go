@@ -52,7 +52,7 @@ func (m Main) serveFlags(fs *flag.FlagSet) *serveOpts {
 	o.debugAddr = m.debugFlag(fs)
 	o.importDir = fs.String("import-dir", "", "directory whose files the startIngest mutation may load (default: none, server-side files disabled)")
 	o.stateDir = fs.String("state-dir", "", "directory of the server's state: ingest jobs, their checkpoints and uploads, under jobs/ (saved cases live in the graph store; a cases.db found here, from an earlier version, is imported once) (default: the --data directory, with either store)")
-	o.adminToken = fs.String("admin-token", "", "the deployment administrator's bearer token, at least 32 characters (prefer $REDTHREAD_ADMIN_TOKEN or the config file: a flag shows in ps); empty: none")
+	o.adminToken = fs.String("admin-token", "", "the deployment administrator's bearer token, 24 to 512 characters (prefer $REDTHREAD_ADMIN_TOKEN or the config file: a flag shows in ps); empty: none")
 	o.metricsAddr = fs.String("metrics-addr", "", "listen address of a separate /metrics listener, without authentication (a bare :PORT listens on loopback); empty: /metrics on the main listener only, for the admin token or --metrics-token")
 	o.metricsToken = fs.String("metrics-token", "", "a bearer token that may read /metrics on the main listener (for a Prometheus scraper), besides the admin token")
 	o.shutdownWait = fs.Duration("shutdown-timeout", server.DefaultConfig().ShutdownTimeout, "how long a shutdown (SIGINT, SIGTERM) waits for requests in flight; a second signal exits at once")
