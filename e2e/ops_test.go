@@ -185,9 +185,28 @@ func TestServeConfigurationAndMetrics(t *testing.T) {
 	if resp, err := authClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
+	// A line logged deep in a request (identity's failed sign-in) carries
+	// the request's ID too.
+	req, _ = http.NewRequest(http.MethodPost, s.url+"/auth/signin", strings.NewReader(`{"email":"nobody@example.org","password":"wrong wrong wrong"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-Id", "e2e-signin-7")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
 	s.stop()
-	if !strings.Contains(s.logs.String(), `"request_id":"e2e-trace-42"`) {
-		t.Errorf("no log line with the request ID")
+	found := map[string]string{}
+	for l := range strings.SplitSeq(strings.TrimSpace(s.logs.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil {
+			if id, _ := m["request_id"].(string); id != "" {
+				found[m["msg"].(string)+" "+id] = l
+			}
+		}
+	}
+	for _, want := range []string{"http request e2e-trace-42", "sign-in failed e2e-signin-7", "http request e2e-signin-7"} {
+		if found[want] == "" {
+			t.Errorf("no %q log line with its request ID", want)
+		}
 	}
 }
 
