@@ -176,6 +176,9 @@ func (s *Server) metricsRoute() http.Handler {
 			case err == nil:
 				writeGraphQLError(w, http.StatusForbidden, graph.CodeForbidden, "metrics are for the deployment administrator")
 				return
+			case graph.ErrorCode(err) != graph.CodeUnauthenticated:
+				s.credentialError(w, r, err) // 503: the credential could not be checked
+				return
 			}
 		}
 		if ok {

@@ -54,7 +54,7 @@ type Config struct {
 	// did not come over TLS (TLS ends at a proxy in front).
 	SecureCookies bool
 	// Jobs runs the API's ingest jobs; nil disables them. Serve closes it
-	// when its context ends, before the HTTP shutdown, so that running jobs
+	// when its context ends, beside the HTTP shutdown, so that running jobs
 	// stop (to go on at the next start, when it keeps a state directory)
 	// and their progress streams end.
 	Jobs *jobs.Manager
@@ -275,9 +275,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.logger.Info("shutting down: finishing requests in flight", "timeout", s.cfg.ShutdownTimeout)
-	if s.cfg.Jobs != nil {
-		s.cfg.Jobs.Close()
-	}
+	// The jobs stop beside the HTTP shutdown, which stops accepting at
+	// once: their progress streams end as they do, so the requests that
+	// watch them finish too.
+	jobsClosed := make(chan struct{})
+	go func() {
+		defer close(jobsClosed)
+		if s.cfg.Jobs != nil {
+			s.cfg.Jobs.Close()
+		}
+	}()
+	defer func() { <-jobsClosed }()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
