@@ -164,6 +164,11 @@ func (o *serveOpts) config(store graph.Store, ids *identity.Service, logger *slo
 		return cfg, usageErrorf("--metrics-token: at least 32 characters")
 	}
 	cfg.MetricsToken = *o.metricsToken
+	if a := *o.metricsAddr; a != "" {
+		if _, err := debugListenAddr(a); err != nil {
+			return cfg, usageErrorf("--metrics-addr: %v", err)
+		}
+	}
 	if err := o.limits.apply(&cfg); err != nil {
 		return cfg, err
 	}

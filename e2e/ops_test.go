@@ -305,3 +305,42 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("second signal: %v after %v, want exit 130 at once\n%s", err, time.Since(start), s.logs)
 	}
 }
+
+// TestServeRefusesBadSettings: a bad value from a flag, the environment or
+// the configuration file stops serve before it listens, with exit status 2
+// and a message naming the setting (and the file's line).
+func TestServeRefusesBadSettings(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "bad.conf")
+	if err := os.WriteFile(conf, []byte("addr = 127.0.0.1:0\nwrite-stall = forever\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bin2 := filepath.Join(dir, "binary.conf")
+	if err := os.WriteFile(bin2, []byte("\x7fELF\x02\x01\x01\x00\x00\x00"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"short metrics token", nil, []string{"--metrics-token", "short"}, "--metrics-token: at least 32 characters"},
+		{"zero shutdown timeout", []string{"REDTHREAD_SHUTDOWN_TIMEOUT=0s"}, nil, "--shutdown-timeout must be positive"},
+		{"metrics address", nil, []string{"--metrics-addr", "nonsense"}, "--metrics-addr"},
+		{"env of the wrong type", []string{"REDTHREAD_PER_CLIENT=many"}, nil, "$REDTHREAD_PER_CLIENT: invalid value for --per-client"},
+		{"file of the wrong type", nil, []string{"--config", conf}, conf + ":2: invalid value for write-stall"},
+		{"binary file", []string{"REDTHREAD_CONFIG=" + bin2}, nil, bin2 + ":1: not text"},
+		{"log format", nil, []string{"--log-format", "xml"}, "--log-format \"xml\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data")}, tt.args...)
+			code, stdout, stderr := run(t, bin, tt.env, args...)
+			if code != 2 || !strings.Contains(stderr, tt.want) || strings.Contains(stdout, "listening") {
+				t.Errorf("exit %d, stderr %q, stdout %q; want 2 and %q", code, stderr, stdout, tt.want)
+			}
+		})
+	}
+}
