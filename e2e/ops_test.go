@@ -196,6 +196,9 @@ func TestServeConfigurationAndMetrics(t *testing.T) {
 	s.stop()
 	found := map[string]string{}
 	for l := range strings.SplitSeq(strings.TrimSpace(s.logs.String()), "\n") {
+		if strings.Count(l, `"request_id"`) > 1 {
+			t.Errorf("request_id given twice: %s", l)
+		}
 		var m map[string]any
 		if json.Unmarshal([]byte(l), &m) == nil {
 			if id, _ := m["request_id"].(string); id != "" {

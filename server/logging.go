@@ -10,7 +10,9 @@ import (
 type requestIDHandler struct{ slog.Handler }
 
 // LogHandler wraps h so that a record logged with a request's context
-// carries request_id. Wrapping twice adds it once.
+// carries request_id. Wrapping twice adds it once (the CLI wraps the
+// process logger, New the server's). Under a group (WithGroup) the
+// attribute lands in the group; Redthread's loggers use none.
 func LogHandler(h slog.Handler) slog.Handler {
 	if _, ok := h.(requestIDHandler); ok {
 		return h
