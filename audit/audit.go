@@ -99,7 +99,7 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 	}
 	err := l.record(ctx, e)
 	if err != nil {
-		l.logger.Error("audit: entry not recorded", "agency", clean(e.Agency, 64), "action", clean(e.Action, MaxAction),
+		l.logger.ErrorContext(ctx, "audit: entry not recorded", "agency", clean(e.Agency, 64), "action", clean(e.Action, MaxAction),
 			"actor", clean(e.Actor, MaxActor), "target", clean(e.Target, MaxTarget), "err", err)
 	}
 	return err

@@ -240,7 +240,7 @@ func (r reader) scan(ctx context.Context, q Query, first int, before int64) (Pag
 			scanned++
 			e, err := decode(es[i].Seq, es[i].Value)
 			if err != nil {
-				r.l.logger.Warn("audit: unreadable entry skipped", "log", r.log, "seq", es[i].Seq, "err", err)
+				r.l.logger.WarnContext(ctx, "audit: unreadable entry skipped", "log", r.log, "seq", es[i].Seq, "err", err)
 				continue
 			}
 			if !q.Since.IsZero() && e.At.Before(q.Since) {

@@ -42,11 +42,12 @@ token create prints the token alone on stdout: it is shown only once.
 
 // admin runs the agency, user and token commands.
 func (m Main) admin(ctx context.Context, noun string, args []string) (err error) {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, adminUsage)
-		if len(args) == 0 {
-			return exitCode(ExitUsage)
-		}
+		return exitCode(ExitUsage)
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(m.Stdout, adminUsage)
 		return nil
 	}
 	verb := args[0]
@@ -61,7 +62,7 @@ func (m Main) admin(ctx context.Context, noun string, args []string) (err error)
 	}
 	c := &adminCmd{fs: m.newFlagSet(noun + " " + verb), verb: verb}
 	c.sf = m.storeFlags(c.fs)
-	c.logLevel = c.fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "warn"), "debug, info, warn or error")
+	c.logLevel = c.fs.String("log-level", "warn", "debug, info, warn or error")
 	c.args = args[1:]
 	return codedError(verb, run(ctx, c))
 }
@@ -189,7 +190,7 @@ func (m Main) agencyList(ctx context.Context, c *adminCmd) (err error) {
 func (m Main) userAdd(ctx context.Context, c *adminCmd) (err error) {
 	agency := c.fs.String("agency", "", "the user's agency (required)")
 	role := c.fs.String("role", "", "viewer, analyst or admin (required)")
-	base := c.fs.String("base-url", m.env("REDTHREAD_URL", "http://127.0.0.1:8080"), "the server's address, for the sign-in link [$REDTHREAD_URL]")
+	base := c.fs.String("base-url", "http://127.0.0.1:8080", "the server's address, for the sign-in link")
 	pos, err := m.adminParse(c, 1, "one EMAIL")
 	if err != nil {
 		return err
@@ -245,7 +246,7 @@ func (m Main) userChange(ctx context.Context, c *adminCmd) (err error) {
 	case "role":
 		role = c.fs.String("role", "", "viewer, analyst or admin (required)")
 	case "link":
-		base = c.fs.String("base-url", m.env("REDTHREAD_URL", "http://127.0.0.1:8080"), "the server's address, for the sign-in link [$REDTHREAD_URL]")
+		base = c.fs.String("base-url", "http://127.0.0.1:8080", "the server's address, for the sign-in link")
 	}
 	pos, err := m.adminParse(c, 1, "one EMAIL")
 	if err != nil {

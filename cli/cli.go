@@ -11,6 +11,10 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/redthread-dev/redthread/server"
 )
 
 // Exit codes.
@@ -42,13 +46,18 @@ Usage:
   redthread token revoke ID                       (and: token list --agency AGENCY [--user EMAIL])
   redthread sharekey rotate|list                  (share links' signing keys)
   redthread version
+  redthread help [COMMAND [VERB]]                  (a command's help, flags and environment)
 
-The Neo4j store reads --neo4j-uri, --neo4j-user, --neo4j-password and
---neo4j-database, or NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE.
+Every flag is also set by the environment variable REDTHREAD_<FLAG> (dashes
+as underscores: --max-upload-size is REDTHREAD_MAX_UPLOAD_SIZE) and by a
+configuration file (--config FILE or REDTHREAD_CONFIG; "key = value" lines,
+keys are flag names). A flag wins over the environment, which wins over
+the file. The Neo4j store also reads NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD
+and NEO4J_DATABASE.
 
 The admin commands (agency, user, token) take serve's store flags: run
-"redthread agency -h" for them. Run "redthread COMMAND -h" for a command's
-flags.
+"redthread help user add" for them. Run "redthread help COMMAND" for a
+command's flags.
 `
 
 // Run runs the command in args and returns the process exit code.
@@ -60,28 +69,11 @@ func (m Main) Run(ctx context.Context, args []string) int {
 		fmt.Fprint(m.Stderr, usage)
 		return ExitUsage
 	}
-	var err error
-	switch args[0] {
-	case "serve":
-		err = m.serve(ctx, args[1:])
-	case "ingest":
-		err = m.ingest(ctx, args[1:])
-	case "generate":
-		err = m.generate(ctx, args[1:])
-	case "neo4j-import":
-		err = m.neo4jImport(ctx, args[1:])
-	case "agency", "user", "token":
-		err = m.admin(ctx, args[0], args[1:])
-	case "sharekey":
-		err = m.shareKey(ctx, args[1:])
-	case "version":
-		fmt.Fprintln(m.Stdout, "redthread", version())
-	case "help", "-h", "--help":
-		fmt.Fprint(m.Stdout, usage)
-	default:
+	if !known(args[0]) {
 		fmt.Fprintf(m.Stderr, "redthread: unknown command %q\n\n%s", args[0], usage)
 		return ExitUsage
 	}
+	err := m.dispatch(ctx, args[0], args[1:])
 	var ec exitCode
 	switch {
 	case err == nil:
@@ -96,6 +88,41 @@ func (m Main) Run(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(m.Stderr, "redthread %s: %v\n", args[0], err)
 	return ExitFailure
+}
+
+func known(cmd string) bool {
+	switch cmd {
+	case "serve", "ingest", "generate", "neo4j-import", "agency", "user", "token", "sharekey", "version", "help", "-h", "--help":
+		return true
+	}
+	return false
+}
+
+// dispatch runs command cmd with its arguments.
+func (m Main) dispatch(ctx context.Context, cmd string, args []string) error {
+	switch cmd {
+	case "serve":
+		return m.serve(ctx, args)
+	case "ingest":
+		return m.ingest(ctx, args)
+	case "generate":
+		return m.generate(ctx, args)
+	case "neo4j-import":
+		return m.neo4jImport(ctx, args)
+	case "agency", "user", "token":
+		return m.admin(ctx, cmd, args)
+	case "sharekey":
+		return m.shareKey(ctx, args)
+	case "version":
+		fmt.Fprintln(m.Stdout, "redthread", version())
+		return nil
+	case "help":
+		return m.help(ctx, args)
+	case "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	return usageErrorf("unknown command %q", cmd)
 }
 
 // exitCode is an error that only sets the exit status; the command has
@@ -119,45 +146,65 @@ func usageErrorf(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
-// newFlagSet returns a flag set that reports errors as usage errors and
-// prints its help to stderr.
+// newFlagSet returns a flag set that reports errors as usage errors, with
+// the --config flag every command takes.
 func (m Main) newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("redthread "+name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
+	// parse prints help itself: to stdout when asked, a hint on an error.
+	fs.Usage = func() {}
+	addConfigFlag(fs)
 	return fs
 }
 
+// parse parses args, then sets the flags they left unset from the
+// environment and the configuration file (config.go).
 func (m Main) parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			m.printHelp(m.Stdout, fs)
 			return err
 		}
-		return exitCode(ExitUsage) // flag has printed the error and usage
+		// flag has printed the error.
+		fmt.Fprintf(m.Stderr, "Run \"redthread help %s\" for usage.\n", strings.TrimPrefix(fs.Name(), "redthread "))
+		return exitCode(ExitUsage)
 	}
-	return nil
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	var known func(string) bool
+	if fs.Name() != "redthread serve" {
+		known = m.serveKeys()
+	}
+	return m.configure(fs, explicit, known)
 }
 
-// env returns the environment variable name or def.
-func (m Main) env(name, def string) string {
-	if v := m.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-// logger builds the process logger: text on stderr by default, JSON when
-// asked (for log shippers).
+// logger builds the process logger on stderr: text, JSON, or auto (text
+// on a terminal, JSON for a log shipper). Records logged with a request's
+// context carry its request_id.
 func (m Main) logger(level, format string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", level)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
-	switch strings.ToLower(format) {
-	case "text", "":
-		return slog.New(slog.NewTextHandler(m.Stderr, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(m.Stderr, opts)), nil
+	f := strings.ToLower(format)
+	if f == "auto" {
+		f = "json"
+		if m.stderrIsTerminal() {
+			f = "text"
+		}
 	}
-	return nil, usageErrorf("--log-format %q: want text or json", format)
+	switch f {
+	case "text", "":
+		return slog.New(server.LogHandler(slog.NewTextHandler(m.Stderr, opts))), nil
+	case "json":
+		return slog.New(server.LogHandler(slog.NewJSONHandler(m.Stderr, opts))), nil
+	}
+	return nil, usageErrorf("--log-format %q: want text, json or auto", format)
+}
+
+// stderrIsTerminal reports whether stderr is a terminal.
+func (m Main) stderrIsTerminal() bool {
+	f, ok := m.Stderr.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(f.Fd()))
 }

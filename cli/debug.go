@@ -16,8 +16,8 @@ import (
 // debugFlag adds --debug-addr to a command's flags: where the debug
 // listener (runtime vars and pprof) answers; empty keeps it off.
 func (m Main) debugFlag(fs *flag.FlagSet) *string {
-	return fs.String("debug-addr", m.env("REDTHREAD_DEBUG_ADDR", ""),
-		"listen address of the debug listener: /debug/vars (goroutines, rss_bytes, memstats) and /debug/pprof/; a bare :PORT listens on loopback; empty: off [$REDTHREAD_DEBUG_ADDR]")
+	return fs.String("debug-addr", "",
+		"listen address of the debug listener: /debug/vars (goroutines, rss_bytes, memstats) and /debug/pprof/; a bare :PORT listens on loopback; empty: off")
 }
 
 // startDebug serves server.DebugHandler on addr, apart from the public

@@ -29,7 +29,7 @@ func (m Main) ingest(ctx context.Context, args []string) (err error) {
 	job := fs.String("job", "", "job ID stamped into the sources of what is loaded (default: generated)")
 	checkpoint := fs.String("checkpoint", "", "checkpoint file, saved after every committed batch so that a killed job resumes (default: one per store, format and input files, under the embedded store's data directory or .redthread-ingest/); none disables")
 	resume := fs.Bool("resume", true, "resume from the checkpoint when it was taken on the same inputs; false starts over")
-	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "warn"), "debug, info, warn or error")
+	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the job to this file (go tool pprof)")
 	maxValue := m.maxValueSizeFlag(fs)
 	stampF := m.stampFlags(fs)

@@ -26,24 +26,19 @@ type serverLimits struct {
 	memory       byteSize
 }
 
-func (m Main) serverLimitFlags(fs *flag.FlagSet) (*serverLimits, error) {
+func (m Main) serverLimitFlags(fs *flag.FlagSet) *serverLimits {
 	l := &serverLimits{
-		allowedHosts: fs.String("allowed-hosts", m.env("REDTHREAD_ALLOWED_HOSTS", strings.Join(server.DefaultAllowedHosts(), ",")),
-			"comma-separated Host names the server answers to (\"*.example.org\" for subdomains, \"*\" for any); others get 421, against DNS rebinding [$REDTHREAD_ALLOWED_HOSTS]"),
+		allowedHosts: fs.String("allowed-hosts", strings.Join(server.DefaultAllowedHosts(), ","),
+			"comma-separated Host names the server answers to (\"*.example.org\" for subdomains, \"*\" for any); others get 421, against DNS rebinding"),
 		heavy:      fs.Int("heavy-queries", 0, "path, flow and cluster queries running at once (default: half the cores, at least 1); more wait briefly, then get 503"),
 		perClient:  fs.Int("per-client", 0, "requests one client address may have in flight (default 16); more get 429"),
 		writeStall: fs.Duration("write-stall", server.DefaultConfig().WriteStall, "longest a write may wait on a client that does not read before the connection is closed"),
 		memory:     byteSize(1 << 30),
 	}
-	if v := m.env("REDTHREAD_MEMORY_LIMIT", ""); v != "" {
-		if err := l.memory.Set(v); err != nil {
-			return nil, usageErrorf("$REDTHREAD_MEMORY_LIMIT: %v", err)
-		}
-	}
 	l.maxBody = byteSize(server.DefaultMaxBodyBytes)
 	fs.Var(&l.maxBody, "max-body-bytes", "largest GraphQL request body, variables included (and each JSON part of an upload), such as 10MiB; 16KiB to 32MiB; larger ones get 413")
-	fs.Var(&l.memory, "memory-limit", "the Go runtime's soft memory limit, such as 1GiB; ignored when GOMEMLIMIT is set; 0 for none [$REDTHREAD_MEMORY_LIMIT]")
-	return l, nil
+	fs.Var(&l.memory, "memory-limit", "the Go runtime's soft memory limit, such as 1GiB; ignored when GOMEMLIMIT is set; 0 for none")
+	return l
 }
 
 // apply sets cfg's limits and the process's soft memory limit.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"flag"
 	"io"
 	"runtime"
 	"strings"
@@ -66,11 +65,11 @@ func TestServerLimitFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return tt.env[k] }}
-			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-			fs.SetOutput(io.Discard)
-			l, err := m.serverLimitFlags(fs)
-			if err == nil {
-				if err = fs.Parse(tt.args); err == nil {
+			fs := m.newFlagSet("serve")
+			l := m.serverLimitFlags(fs)
+			err := m.parse(fs, tt.args)
+			{
+				if err == nil {
 					cfg := server.DefaultConfig()
 					// No memory limit here: the test must not change the
 					// test binary's runtime settings.

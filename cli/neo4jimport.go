@@ -19,7 +19,7 @@ func (m Main) neo4jImport(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "directory to write the CSV files and the importer's options to (created; must not hold an import)")
 	batch := fs.Int("batch-size", ingest.DefaultBatchSize, "records validated and merged at a time")
 	job := fs.String("job", "", "job ID stamped into the sources of what is loaded (default: generated)")
-	logLevel := fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "warn"), "debug, info, warn or error")
+	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}

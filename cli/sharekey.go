@@ -24,11 +24,12 @@ the new key on their next share.
 
 // shareKey runs the sharekey commands.
 func (m Main) shareKey(ctx context.Context, args []string) (err error) {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, shareKeyUsage)
-		if len(args) == 0 {
-			return exitCode(ExitUsage)
-		}
+		return exitCode(ExitUsage)
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(m.Stdout, shareKeyUsage)
 		return nil
 	}
 	verb := args[0]
@@ -37,7 +38,7 @@ func (m Main) shareKey(ctx context.Context, args []string) (err error) {
 	}
 	c := &adminCmd{fs: m.newFlagSet("sharekey " + verb), verb: verb}
 	c.sf = m.storeFlags(c.fs)
-	c.logLevel = c.fs.String("log-level", m.env("REDTHREAD_LOG_LEVEL", "warn"), "debug, info, warn or error")
+	c.logLevel = c.fs.String("log-level", "warn", "debug, info, warn or error")
 	c.args = args[1:]
 	if _, err := m.adminParse(c, 0, ""); err != nil {
 		return err

@@ -23,12 +23,12 @@ type storeFlags struct {
 
 func (m Main) storeFlags(fs *flag.FlagSet) *storeFlags {
 	sf := &storeFlags{limits: graph.DefaultLimits()}
-	fs.StringVar(&sf.kind, "store", m.env("REDTHREAD_STORE", "embedded"), "graph store: embedded or neo4j [$REDTHREAD_STORE]")
-	fs.StringVar(&sf.dir, "data", m.env("REDTHREAD_DATA", ".redthread-data"), "data directory of the embedded store [$REDTHREAD_DATA]")
-	fs.StringVar(&sf.neo4j.URI, "neo4j-uri", m.env("NEO4J_URI", "bolt://127.0.0.1:7687"), "Neo4j URI: bolt://, neo4j://, neo4j+s:// for Aura [$NEO4J_URI]")
-	fs.StringVar(&sf.neo4j.User, "neo4j-user", m.env("NEO4J_USER", ""), "Neo4j user; empty for a server without auth [$NEO4J_USER]")
-	fs.StringVar(&sf.neo4j.Password, "neo4j-password", m.env("NEO4J_PASSWORD", ""), "Neo4j password [$NEO4J_PASSWORD]")
-	fs.StringVar(&sf.neo4j.Database, "neo4j-database", m.env("NEO4J_DATABASE", "neo4j"), "Neo4j database [$NEO4J_DATABASE]")
+	fs.StringVar(&sf.kind, "store", "embedded", "graph store: embedded or neo4j")
+	fs.StringVar(&sf.dir, "data", ".redthread-data", "data directory of the embedded store")
+	fs.StringVar(&sf.neo4j.URI, "neo4j-uri", "bolt://127.0.0.1:7687", "Neo4j URI: bolt://, neo4j://, neo4j+s:// for Aura")
+	fs.StringVar(&sf.neo4j.User, "neo4j-user", "", "Neo4j user; empty for a server without auth")
+	fs.StringVar(&sf.neo4j.Password, "neo4j-password", "", "Neo4j password")
+	fs.StringVar(&sf.neo4j.Database, "neo4j-database", "neo4j", "Neo4j database")
 	fs.DurationVar(&sf.neo4j.ConnectTimeout, "neo4j-connect-timeout", time.Minute, "how long to keep retrying an unreachable Neo4j at start")
 	return sf
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -31,12 +30,13 @@ func TestMaxValueSizeFlag(t *testing.T) {
 			}
 			return ""
 		}}
-		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs := m.newFlagSet("ingest")
 		v := m.maxValueSizeFlag(fs)
-		if err := fs.Parse(tt.args); err != nil {
-			t.Fatal(err)
+		err := m.parse(fs, tt.args)
+		got := 0
+		if err == nil {
+			got, err = v.limit()
 		}
-		got, err := v.limit()
 		if got != tt.want || (err != nil) != tt.err {
 			t.Errorf("env %q, args %q: %d, %v; want %d (error %v)", tt.env, tt.args, got, err, tt.want, tt.err)
 		}

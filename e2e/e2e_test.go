@@ -45,11 +45,15 @@ type server struct {
 	// demo receives the sign-in line serve --demo prints: URL, email and
 	// password.
 	demo chan []string
+	// metrics receives the /metrics URL serve --metrics-addr prints.
+	metrics chan string
 }
 
 var demoLine = regexp.MustCompile(`sign in at (\S+) as (\S+) with password (\S+)`)
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+var metricsLine = regexp.MustCompile(`metrics listener on (http://\S+)`)
 
 // adminToken is the REDTHREAD_ADMIN_TOKEN of every server the tests start:
 // their requests send it (authClient).
@@ -86,7 +90,7 @@ func serve(t *testing.T, bin, data string, extra ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
-	s := &server{t: t, cmd: cmd, logs: logs, demo: make(chan []string, 1)}
+	s := &server{t: t, cmd: cmd, logs: logs, demo: make(chan []string, 1), metrics: make(chan string, 1)}
 	t.Cleanup(func() { s.stop() })
 
 	urlc := make(chan string, 1)
@@ -98,6 +102,9 @@ func serve(t *testing.T, bin, data string, extra ...string) *server {
 			}
 			if m := demoLine.FindStringSubmatch(sc.Text()); m != nil {
 				s.demo <- m[1:]
+			}
+			if m := metricsLine.FindStringSubmatch(sc.Text()); m != nil {
+				s.metrics <- m[1]
 			}
 		}
 		close(urlc)

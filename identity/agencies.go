@@ -40,7 +40,7 @@ func (s *Service) AddAgency(ctx context.Context, id, name string) (Agency, error
 	if err != nil {
 		return Agency{}, err
 	}
-	s.opt.Logger.Info("agency added", "agency", id)
+	s.opt.Logger.InfoContext(ctx, "agency added", "agency", id)
 	return rec.agency(), nil
 }
 

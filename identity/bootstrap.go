@@ -33,7 +33,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken string) error {
 	}
 	h := secretHash(adminToken)
 	s.boot.Store(&h)
-	s.opt.Logger.Info("bootstrap administrator token enabled", "agency", LocalAgency)
+	s.opt.Logger.InfoContext(ctx, "bootstrap administrator token enabled", "agency", LocalAgency)
 	return nil
 }
 

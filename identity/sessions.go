@@ -74,7 +74,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, remote string) (S
 	ok := s.verify(password, hash)
 	if !ok || !found || u.PasswordHash == "" || u.Disabled {
 		s.limiter.fail(account, remote, now)
-		s.opt.Logger.Info("sign-in failed", "remote", remote)
+		s.opt.Logger.InfoContext(ctx, "sign-in failed", "remote", remote)
 		return Session{}, "", graph.Errorf(graph.CodeUnauthenticated, "wrong email or password")
 	}
 	s.limiter.succeed(account)
@@ -181,13 +181,13 @@ func (s *Service) startSession(ctx context.Context, u userRecord, now time.Time)
 	if _, err := s.put(ctx, colSessions, id, rec, state.Absent); err != nil {
 		return Session{}, "", storeErr(err)
 	}
-	s.opt.Logger.Info("signed in", "agency", u.Agency, "user", u.ID)
+	s.opt.Logger.InfoContext(ctx, "signed in", "agency", u.Agency, "user", u.ID)
 	// The time is for admins' user lists; failing to write it only loses it.
 	if _, err := s.modifyUser(ctx, u.Agency, u.ID, func(r *userRecord) (bool, error) {
 		r.LastSignInAt = now
 		return true, nil
 	}); err != nil {
-		s.opt.Logger.Warn("last sign-in not recorded", "agency", u.Agency, "user", u.ID, "err", err)
+		s.opt.Logger.WarnContext(ctx, "last sign-in not recorded", "agency", u.Agency, "user", u.ID, "err", err)
 	}
 	return s.session(id, rec), cookie, nil
 }
@@ -270,7 +270,7 @@ func (s *Service) touchSession(ctx context.Context, id string, r sessionRecord, 
 	})
 	if err != nil {
 		if !errors.Is(err, context.Canceled) && graph.ErrorCode(err) != graph.CodeUnauthenticated {
-			s.opt.Logger.Warn("session activity not recorded", "err", err)
+			s.opt.Logger.WarnContext(ctx, "session activity not recorded", "err", err)
 		}
 		return r
 	}
@@ -319,7 +319,7 @@ func (s *Service) EndSessionsOf(ctx context.Context, agency, userID string) (int
 			return 0, err
 		}
 	}
-	s.opt.Logger.Info("sessions ended", "agency", agency, "user", userID, "sessions", len(keys))
+	s.opt.Logger.InfoContext(ctx, "sessions ended", "agency", agency, "user", userID, "sessions", len(keys))
 	return len(keys), nil
 }
 

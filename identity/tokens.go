@@ -91,7 +91,7 @@ func (s *Service) CreateToken(ctx context.Context, agency, userID string, scopes
 	if _, err := s.put(ctx, colTokens, id, rec, state.Absent); err != nil {
 		return Token{}, "", storeErr(err)
 	}
-	s.opt.Logger.Info("token created", "agency", agency, "user", userID, "token", id, "scopes", scopes, "expires", rec.ExpiresAt)
+	s.opt.Logger.InfoContext(ctx, "token created", "agency", agency, "user", userID, "token", id, "scopes", scopes, "expires", rec.ExpiresAt)
 	return rec.token(), tokenPrefix + id + "_" + secret, nil
 }
 
@@ -130,7 +130,7 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	s.opt.Logger.Info("token revoked", "agency", t.Agency, "user", t.User, "token", id)
+	s.opt.Logger.InfoContext(ctx, "token revoked", "agency", t.Agency, "user", t.User, "token", id)
 	return t.token(), nil
 }
 
@@ -247,7 +247,7 @@ func (s *Service) touchToken(ctx context.Context, id string, now time.Time) {
 		return true, nil
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
-		s.opt.Logger.Warn("token last use not recorded", "token", id, "err", err)
+		s.opt.Logger.WarnContext(ctx, "token last use not recorded", "token", id, "err", err)
 	}
 }
 

@@ -102,7 +102,7 @@ func (s *Service) AddUser(ctx context.Context, nu NewUser) (User, string, error)
 		return User{}, "", errors.Join(graph.Errorf(graph.CodeConflict, "email %q is already a user", email),
 			s.del(ctx, colUsers, userKey(agency, rec.ID)))
 	}
-	s.opt.Logger.Info("user added", "agency", agency, "user", rec.ID, "role", role)
+	s.opt.Logger.InfoContext(ctx, "user added", "agency", agency, "user", rec.ID, "role", role)
 	var link string
 	if nu.Password == "" {
 		if link, err = s.SignInLink(ctx, agency, rec.ID); err != nil {
@@ -254,7 +254,7 @@ func (s *Service) SetRole(ctx context.Context, agency, id string, role Role) (Us
 		return changed, nil
 	})
 	if err == nil {
-		s.opt.Logger.Info("user role set", "agency", agency, "user", id, "role", role)
+		s.opt.Logger.InfoContext(ctx, "user role set", "agency", agency, "user", id, "role", role)
 	}
 	return u, err
 }
@@ -277,7 +277,7 @@ func (s *Service) setDisabled(ctx context.Context, agency, id string, disabled b
 		return changed, nil
 	})
 	if err == nil {
-		s.opt.Logger.Info("user disabled set", "agency", agency, "user", id, "disabled", disabled)
+		s.opt.Logger.InfoContext(ctx, "user disabled set", "agency", agency, "user", id, "disabled", disabled)
 	}
 	return u, err
 }

@@ -118,7 +118,7 @@ func (s *Server) credentialError(w http.ResponseWriter, r *http.Request, err err
 		s.refuseUnauthenticated(w, r)
 		return
 	}
-	s.logger.Warn("credentials not checked", "err", err)
+	s.logger.WarnContext(r.Context(), "credentials not checked", "err", err)
 	writeGraphQLError(w, http.StatusServiceUnavailable, graph.CodeUnavailable, "credentials could not be checked; try again")
 }
 

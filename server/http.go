@@ -86,7 +86,12 @@ func (s *Server) routes(store investigate.Store, assets fs.FS, built bool) http.
 	mux.Handle("/healthz/", notFound())
 	mux.Handle("/auth/", s.cors(s.authRoutes()))
 	mux.Handle("/", uiHandler(assets, built))
-	return s.logRequests(s.securityHeaders(s.allowHosts(s.authenticate(mux))))
+	// /metrics checks its own credentials (the metrics token is no
+	// identity token); everything else goes through authenticate.
+	top := http.NewServeMux()
+	top.Handle("/metrics", s.metricsRoute())
+	top.Handle("/", s.authenticate(mux))
+	return s.logRequests(s.securityHeaders(s.allowHosts(top)))
 }
 
 // cors lets the configured origins call the API from a browser, with
@@ -259,10 +264,13 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 		info := &requestInfo{id: requestIDOf(r), client: clientKey(r)}
 		w.Header().Set(requestIDHeader, info.id)
 		sw := &statusWriter{ResponseWriter: w}
-		h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
+		h.ServeHTTP(sw, r.WithContext(ctx))
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
+		elapsed := time.Since(start)
+		s.metrics.observe(r.URL.Path, info, sw.status, elapsed)
 		level := slog.LevelInfo
 		switch {
 		case sw.status >= 500:
@@ -274,7 +282,7 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", elapsed),
 		}
 		if info.operation != "" {
 			attrs = append(attrs, slog.String("operation", info.operation))
@@ -282,8 +290,9 @@ func (s *Server) logRequests(h http.Handler) http.Handler {
 		if info.class != "" {
 			attrs = append(attrs, slog.String("lane", info.class))
 		}
-		attrs = append(attrs, slog.String("client", info.client), slog.String("request_id", info.id))
-		s.logger.LogAttrs(r.Context(), level, "http request", attrs...)
+		attrs = append(attrs, slog.String("client", info.client))
+		// The handler adds request_id from ctx (LogHandler).
+		s.logger.LogAttrs(ctx, level, "http request", attrs...)
 	})
 }
 

@@ -54,7 +54,7 @@ type Config struct {
 	// did not come over TLS (TLS ends at a proxy in front).
 	SecureCookies bool
 	// Jobs runs the API's ingest jobs; nil disables them. Serve closes it
-	// when its context ends, before the HTTP shutdown, so that running jobs
+	// when its context ends, beside the HTTP shutdown, so that running jobs
 	// stop (to go on at the next start, when it keeps a state directory)
 	// and their progress streams end.
 	Jobs *jobs.Manager
@@ -100,6 +100,12 @@ type Config struct {
 	// cases.MaxViewBytes and 20,000 IDs of any kind in nodes(ids:) or
 	// edges(ids:); Validate keeps it within BodyLimitMin and BodyLimitMax.
 	MaxBodyBytes int64
+	// ShutdownTimeout is how long Serve waits for requests in flight once
+	// its context ends; those still running then are cut off.
+	ShutdownTimeout time.Duration
+	// MetricsToken, when set, is a bearer token that may read /metrics
+	// besides the deployment administrator's (a Prometheus scraper).
+	MetricsToken string
 }
 
 // Bounds of Config.MaxBodyBytes. The default holds an 8 MiB case view
@@ -137,6 +143,7 @@ func DefaultConfig() Config {
 		WriteStall:      30 * time.Second,
 		StreamKeepAlive: 10 * time.Second,
 		MaxBodyBytes:    DefaultMaxBodyBytes,
+		ShutdownTimeout: 10 * time.Second,
 	}
 }
 
@@ -172,12 +179,14 @@ func (c Config) withDefaults() Config {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = d.MaxBodyBytes
 	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = d.ShutdownTimeout
+	}
 	return c
 }
 
 const (
-	healthTimeout   = 2 * time.Second
-	shutdownTimeout = 10 * time.Second
+	healthTimeout = 2 * time.Second
 )
 
 func orLimits(l, d budget.Limits) budget.Limits {
@@ -207,6 +216,7 @@ type Server struct {
 	tokenUses *useThrottle
 	// bearerFails limits failed bearer credentials per client address.
 	bearerFails *failLimiter
+	metrics     *metrics
 }
 
 // Failed bearer credentials a client address may send at once, and how
@@ -235,6 +245,7 @@ func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	logger = slog.New(LogHandler(logger.Handler()))
 	cfg = cfg.withDefaults()
 	assets, built := web.Assets()
 	s := &Server{
@@ -247,7 +258,8 @@ func New(store investigate.Store, cfg Config, logger *slog.Logger) *Server {
 		tokenUses:   newUseThrottle(time.Minute, maxThrottled, nil),
 		bearerFails: newFailLimiter(bearerFailBurst, bearerFailRefill, nil),
 	}
-	s.handler = s.routes(store, assets, built)
+	s.metrics = newMetrics(cfg, s.admit)
+	s.handler = s.routes(timedStore{Store: store, m: s.metrics}, assets, built)
 	return s
 }
 
@@ -258,7 +270,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Admission() *admission.Controller { return s.admit }
 
 // Serve answers requests on ln until ctx is cancelled, then shuts down
-// gracefully: in-flight requests get shutdownTimeout to finish.
+// gracefully: it stops accepting connections, running ingest jobs stop at
+// their checkpoint (to resume at the next start), and requests in flight
+// get Config.ShutdownTimeout to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.cfg.Validate(); err != nil {
 		return err
@@ -282,10 +296,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
-	if s.cfg.Jobs != nil {
-		s.cfg.Jobs.Close()
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	s.logger.Info("shutting down: finishing requests in flight", "timeout", s.cfg.ShutdownTimeout)
+	// The jobs stop beside the HTTP shutdown, which stops accepting at
+	// once: their progress streams end as they do, so the requests that
+	// watch them finish too.
+	jobsClosed := make(chan struct{})
+	go func() {
+		defer close(jobsClosed)
+		if s.cfg.Jobs != nil {
+			s.cfg.Jobs.Close()
+		}
+	}()
+	defer func() { <-jobsClosed }()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		_ = srv.Close()

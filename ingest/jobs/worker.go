@@ -71,6 +71,9 @@ func (m *Manager) run(ctx context.Context, j *job) {
 		m.mu.Unlock()
 		return
 	}
+	// stopping ends when the Manager closes (a shutdown), unlike the job's
+	// own context, which Cancel ends too.
+	stopping := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	j.cancel = cancel
@@ -124,8 +127,10 @@ func (m *Manager) run(ctx context.Context, j *job) {
 		m.finish(j, Succeeded, "", "")
 		m.removeCheckpoint(j)
 		log.Info("ingest job finished", "records", res.Records, "rejected", res.Rejected, "skipped", j.Progress.Skipped)
-	case errors.Is(err, context.Canceled) && m.closed && m.state != nil:
-		// Left RUNNING on disk with its checkpoint: the next start resumes it.
+	case m.closed && m.state != nil && stopping.Err() != nil:
+		// Left RUNNING on disk with its checkpoint: the next start resumes
+		// it. Whatever the error: a store cut off mid-write by the shutdown
+		// may report a lost connection rather than the cancellation.
 		j.cancel = nil
 		m.release(j)
 		log.Info("ingest job interrupted by the shutdown: it resumes from its checkpoint when the server starts again", "records", res.Records)

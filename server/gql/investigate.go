@@ -131,7 +131,7 @@ func (r *Resolver) judge(ctx context.Context, a, b string, d investigate.Judgeme
 	if err := graph.PrepareEdge(&stored); err != nil {
 		return nil, err
 	}
-	r.Logger.Info("same-as judgement", "a", ids[0], "b", ids[1], "decision", d, "by", by)
+	r.Logger.InfoContext(ctx, "same-as judgement", "a", ids[0], "b", ids[1], "decision", d, "by", by)
 	return &model.SameAsJudgement{Decision: model.SameAsDecision(d), By: by, Reason: reason, At: at, Edge: stored.ID}, nil
 }
 

@@ -82,7 +82,7 @@ func NewPath(p graph.Path) *Path {
 		Truncated:  p.Truncated,
 		Reason:     optString(p.Reason),
 		ReasonCode: reasonCode(p.Causes), ReasonCodes: reasonCodes(p.Causes),
-		Hops:       pathHops(p),
+		Hops: pathHops(p),
 	}
 }
 
