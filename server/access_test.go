@@ -51,7 +51,7 @@ func runAccess(t *testing.T, open accessStore) {
 	// Each table is built when its turn comes: caseCases saves cases and
 	// ingestCases runs jobs, which must not change what earlier cases count.
 	n := 0
-	for _, table := range []func(*testing.T, *accessFixture) []accessCase{graphCases, analysisCases, caseCases, authCases, ingestCases} {
+	for _, table := range []func(*testing.T, *accessFixture) []accessCase{graphCases, bulkCases, analysisCases, caseCases, authCases, ingestCases} {
 		for _, c := range table(t, f) {
 			n++
 			t.Run(c.name, func(t *testing.T) { f.run(t, c) })

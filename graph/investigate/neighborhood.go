@@ -18,7 +18,11 @@ import (
 // node at distance < Depth (in the filter's direction) and reach a returned
 // node, in ID order, at most MaxEdges of them.
 type NeighborhoodQuery struct {
-	ID     string
+	ID string
+	// IDs, when set, are several starts instead of ID: one subgraph, the
+	// union of their neighbourhoods, Limit counted besides all the starts
+	// (which come first, in ID order).
+	IDs    []string
 	Depth  int    // hops; 0 means 1
 	Filter Filter // direction, edge kinds, time window, minimum USD value, as-of
 	// NodeKinds: only nodes of these kinds are reached (and passed
@@ -41,7 +45,11 @@ func Neighborhood(ctx context.Context, t Topology, q NeighborhoodQuery, l Limits
 	l = l.OrDefaults()
 	var res NeighborhoodResult
 	v := newView(ctx, t, l, &res.Truncation)
-	hs, err := v.resolve(ctx, []string{q.ID}, q.Filter.AsOf)
+	ids := q.IDs
+	if len(ids) == 0 {
+		ids = []string{q.ID}
+	}
+	hs, err := v.resolve(ctx, ids, q.Filter.AsOf)
 	if err != nil {
 		return res, err
 	}
@@ -52,11 +60,18 @@ func Neighborhood(ctx context.Context, t Topology, q NeighborhoodQuery, l Limits
 	if clamped {
 		res.Add("depth is at most %d", l.MaxHops)
 	}
-	start := hs[0]
-	in := map[uint32]bool{start: true}
-	order := []uint32{start}
+	in := map[uint32]bool{}
+	var order []uint32
+	for _, h := range hs {
+		if !in[h] {
+			in[h] = true
+			order = append(order, h)
+		}
+	}
+	v.sortByID(order)
+	starts := len(order)
 	var arcs []Arc // arcs read from returned nodes at distance < depth
-	frontier := []uint32{start}
+	frontier := slices.Clone(order)
 	full := false
 	for d := 1; d <= depth && len(frontier) > 0; d++ {
 		lists, err := v.expandAny(ctx, frontier, q.Filter)
@@ -80,7 +95,7 @@ func Neighborhood(ctx context.Context, t Topology, q NeighborhoodQuery, l Limits
 			}
 		}
 		v.sortByID(next)
-		if room := q.Limit - (len(order) - 1); q.Limit > 0 && len(next) > room {
+		if room := q.Limit - (len(order) - starts); q.Limit > 0 && len(next) > room {
 			if !full {
 				res.Add("more than %d neighbours: the first %d by distance and ID are shown", q.Limit, q.Limit)
 			}

@@ -11,7 +11,7 @@ import (
 )
 
 func neighborhoodCases() []suiteCase {
-	return []suiteCase{{"Neighborhood", testNeighborhood}}
+	return []suiteCase{{"Neighborhood", testNeighborhood}, {"NeighborhoodOfSeveral", testNeighborhoodOfSeveral}, {"Transfers", testTransfers}}
 }
 
 // testNeighborhood runs filtered expansions on the money fixture (see

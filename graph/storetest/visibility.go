@@ -255,6 +255,15 @@ func visList(ctx context.Context, t *testing.T, e env, name string, scan visScan
 	if !slices.Equal(got, want) {
 		t.Errorf("ListNodes: %v, want %v", got, want)
 	}
+	// The count a listing shows (nodeList's totalCount) is the store's
+	// count by kind: hidden nodes are neither listed nor counted.
+	st, err := e.s.Stats(ctx)
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	if n := st.NodesByKind[graph.KindWallet]; n != int64(len(want)) {
+		t.Errorf("Stats counts %d wallets, the listing has %d", n, len(want))
+	}
 }
 
 // visNeighbors: the neighbourhood of the hub and of P1 holds what the

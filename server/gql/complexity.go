@@ -70,12 +70,22 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	c.Query.Search = func(child int, _ string, _ []graph.NodeKind, first *int, _ *string) int {
 		return scaled(child, SearchSize(l, first))
 	}
-	c.Query.Neighbors = func(child int, _ string, _ *int, _ *graph.Direction, _ []graph.EdgeKind, nodeKinds []graph.NodeKind, since, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) int {
+	c.Query.Neighbors = func(child int, _ *string, ids []string, _ *int, _ *graph.Direction, _ []graph.EdgeKind, nodeKinds []graph.NodeKind, since, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) int {
 		work := store
-		if (neighborArgs{nodeKinds, since, until, minAmount, asOf}).any() {
-			work = engine // filters: the engine answers (filteredNeighbors)
+		if ids != nil || (neighborArgs{nodeKinds, since, until, minAmount, asOf}).any() {
+			work = engine // several starts or filters: the engine answers (filteredNeighbors)
 		}
-		return plus(work, scaled(child, NeighborLimit(l, limit)))
+		return plus(work, scaled(child, NeighborLimit(l, limit)+min(len(ids), MaxBulkIDs)))
+	}
+	// A page of nodes by kind; its totalCount reads the store's counts,
+	// or for a search up to SearchCountCap matches, ten to a unit.
+	c.Query.NodeList = func(child int, _ *graph.NodeKind, first *int, _ *string) int {
+		return scaled(child, clamp(first, DefaultPage, 1, MaxPage))
+	}
+	c.NodeConnection.TotalCount = func(int) int { return ceilDiv(SearchCountCap, 10) }
+	// Transfers read at most MaxTransferEnds arcs, then answer a page.
+	c.Query.Transfers = func(child int, _ []string, _ *graph.Direction, _, _ *time.Time, _ *float64, _ *string, first *int, _ *string) int {
+		return plus(ceilDiv(investigate.MaxTransferEnds, arcsPerUnit), scaled(child, clamp(first, DefaultPage, 1, MaxPage)))
 	}
 	c.Query.ShortestPath = func(child int, _, _ string, maxHops *int, _ *graph.Direction, _ []graph.EdgeKind, since, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, _ *int) int {
 		work := engine
@@ -112,6 +122,8 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	free := func(int) int { return 0 }
 	c.Wallet.IllustrativeShare, c.Entity.IllustrativeShare, c.Edge.IllustrativeShare = free, free, free
 	c.FlowRoute.Hops = func(child int) int { return scaled(child, 2*il.MaxHops) }
+	// A route's hops as flat records, like FlowRoute.hops.
+	c.MoneyFlow.HopRecords = func(child int) int { return scaled(child, 2*il.MaxHops) }
 	c.Query.Cluster = func(child int, _ string, _ []investigate.Heuristic, maxMembers, counterparties *int, _ *time.Time) int {
 		return plus(engine, scaled(child, clamp(maxMembers, il.MaxMembers, 1, il.MaxMembers)+max(intOr(counterparties, 10), 1)))
 	}

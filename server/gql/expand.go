@@ -25,6 +25,35 @@ func (r *Resolver) degree(ctx context.Context, id string) (int, error) {
 	return ds[0], nil
 }
 
+// neighbors answers the neighbors field: one start through the store's
+// own search unless a filter needs the engine; several (ids) through the
+// engine, one subgraph for all of them.
+func (r *Resolver) neighbors(ctx context.Context, id *string, ids []string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, a neighborArgs, limit *int) (*model.Subgraph, error) {
+	start, starts, err := neighborStarts(id, ids)
+	if err != nil {
+		return nil, err
+	}
+	q := graph.NeighborQuery{
+		ID:        start,
+		Depth:     NeighborDepth(r.Limits, depth),
+		Direction: directionOr(direction, graph.Both),
+		EdgeKinds: edgeKinds,
+		Limit:     NeighborLimit(r.Limits, limit),
+	}
+	if starts != nil || a.any() {
+		return r.filteredNeighbors(ctx, q, starts, a)
+	}
+	sub, err := r.Store.Neighbors(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("neighbors of %s: %w", start, err)
+	}
+	if err := chargeAnswer(ctx, "neighbors of "+start, sub.Nodes, sub.Edges); err != nil {
+		return nil, err
+	}
+	r.prime(ctx, sub.Nodes)
+	return model.NewSubgraph(sub), nil
+}
+
 // neighborArgs are the neighbors field's filters beyond the store's own.
 type neighborArgs struct {
 	nodeKinds    []graph.NodeKind
@@ -39,16 +68,21 @@ func (a neighborArgs) any() bool {
 
 // filteredNeighbors answers neighbors with filters through the engine,
 // which follows the store's own rules (graph.NeighborQuery).
-func (r *Resolver) filteredNeighbors(ctx context.Context, q graph.NeighborQuery, a neighborArgs) (*model.Subgraph, error) {
+// ids, when set, are several starts instead of q.ID.
+func (r *Resolver) filteredNeighbors(ctx context.Context, q graph.NeighborQuery, ids []string, a neighborArgs) (*model.Subgraph, error) {
 	if a.since != nil && a.until != nil && a.until.Before(*a.since) {
 		return nil, graph.Errorf(graph.CodeInvalid, "until (%s) is before since (%s)", a.until.Format(time.RFC3339), a.since.Format(time.RFC3339))
 	}
 	if a.minAmount != nil && *a.minAmount < 0 {
 		return nil, graph.Errorf(graph.CodeInvalid, "minAmount cannot be negative")
 	}
-	res, err := investigateWith(ctx, r, "neighbors of "+q.ID, func(t investigate.Topology, l investigate.Limits) (investigate.NeighborhoodResult, error) {
+	what := "neighbors of " + q.ID
+	if ids != nil {
+		what = fmt.Sprintf("neighbors of %d nodes", len(ids))
+	}
+	res, err := investigateWith(ctx, r, what, func(t investigate.Topology, l investigate.Limits) (investigate.NeighborhoodResult, error) {
 		return investigate.Neighborhood(ctx, t, investigate.NeighborhoodQuery{
-			ID: q.ID, Depth: q.Depth, NodeKinds: a.nodeKinds, Limit: q.Limit, MaxEdges: r.Limits.OrDefaults().MaxEdges,
+			ID: q.ID, IDs: ids, Depth: q.Depth, NodeKinds: a.nodeKinds, Limit: q.Limit, MaxEdges: r.Limits.OrDefaults().MaxEdges,
 			Filter: investigate.Filter{Dir: q.Direction, Kinds: q.EdgeKinds, Since: unix(a.since), Until: unix(a.until),
 				MinValue: floatOr(a.minAmount, 0), AsOf: unix(a.asOf)},
 		}, l)

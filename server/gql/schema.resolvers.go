@@ -228,21 +228,12 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
-	if max := r.Limits.OrDefaults().MaxEdges; len(ids) > max {
-		return nil, graph.Errorf(graph.CodeLimit, "%d node IDs asked, at most %d", len(ids), max)
-	}
-	ids, err := nodeIDs(ids)
-	if err != nil {
-		return nil, err
-	}
-	ns, err := r.Store.Nodes(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("nodes: %w", err)
-	}
-	if err := chargeAnswer(ctx, "nodes", ns, nil); err != nil {
-		return nil, err
-	}
-	return model.NewNodes(ns), nil
+	return r.bulkNodes(ctx, ids)
+}
+
+// NodeList is the resolver for the nodeList field.
+func (r *queryResolver) NodeList(ctx context.Context, kind *graph.NodeKind, first *int, after *string) (*model.NodeConnection, error) {
+	return r.nodeList(ctx, kind, first, after)
 }
 
 // Edges is the resolver for the edges field.
@@ -298,34 +289,17 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []graph.
 	if err := chargeSearch(ctx, "search", res); err != nil {
 		return nil, err
 	}
-	return model.NewNodeConnection(res, q.After != ""), nil
+	return model.NewNodeConnection(res, q.After != "").Counted(func(ctx context.Context) (int, error) { return r.searchCount(ctx, q) }), nil
 }
 
 // Neighbors is the resolver for the neighbors field.
-func (r *queryResolver) Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) (*model.Subgraph, error) {
-	id, err := nodeID(id)
-	if err != nil {
-		return nil, err
-	}
-	q := graph.NeighborQuery{
-		ID:        id,
-		Depth:     NeighborDepth(r.Limits, depth),
-		Direction: directionOr(direction, graph.Both),
-		EdgeKinds: edgeKinds,
-		Limit:     NeighborLimit(r.Limits, limit),
-	}
-	if a := (neighborArgs{nodeKinds, since, until, minAmount, asOf}); a.any() {
-		return r.filteredNeighbors(ctx, q, a)
-	}
-	sub, err := r.Store.Neighbors(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("neighbors of %s: %w", id, err)
-	}
-	if err := chargeAnswer(ctx, "neighbors of "+id, sub.Nodes, sub.Edges); err != nil {
-		return nil, err
-	}
-	r.prime(ctx, sub.Nodes)
-	return model.NewSubgraph(sub), nil
+func (r *queryResolver) Neighbors(ctx context.Context, id *string, ids []string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) (*model.Subgraph, error) {
+	return r.neighbors(ctx, id, ids, depth, direction, edgeKinds, neighborArgs{nodeKinds, since, until, minAmount, asOf}, limit)
+}
+
+// Transfers is the resolver for the transfers field.
+func (r *queryResolver) Transfers(ctx context.Context, wallets []string, direction *graph.Direction, since *time.Time, until *time.Time, minAmount *float64, asset *string, first *int, after *string) (*model.EdgeConnection, error) {
+	return r.transfers(ctx, wallets, direction, transferArgs{since, until, minAmount, asset}, first, after)
 }
 
 // ShortestPath is the resolver for the shortestPath field.

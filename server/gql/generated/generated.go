@@ -201,6 +201,7 @@ type ComplexityRoot struct {
 		Kind              func(childComplexity int) int
 		Marking           func(childComplexity int) int
 		Properties        func(childComplexity int) int
+		Props             func(childComplexity int) int
 		Sources           func(childComplexity int) int
 		Time              func(childComplexity int) int
 		To                func(childComplexity int) int
@@ -209,6 +210,17 @@ type ComplexityRoot struct {
 		ValidFrom         func(childComplexity int) int
 		ValidTo           func(childComplexity int) int
 		ValueUsd          func(childComplexity int) int
+	}
+
+	EdgeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EdgeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -222,6 +234,7 @@ type ComplexityRoot struct {
 		Label             func(childComplexity int) int
 		Marking           func(childComplexity int) int
 		Properties        func(childComplexity int) int
+		Props             func(childComplexity int) int
 		Risk              func(childComplexity int) int
 		Sources           func(childComplexity int) int
 		ValidFrom         func(childComplexity int) int
@@ -265,6 +278,23 @@ type ComplexityRoot struct {
 		To            func(childComplexity int) int
 		UsdFrom       func(childComplexity int) int
 		Value         func(childComplexity int) int
+	}
+
+	FlowHopRecord struct {
+		Amount        func(childComplexity int) int
+		Asset         func(childComplexity int) int
+		Edge          func(childComplexity int) int
+		From          func(childComplexity int) int
+		Hop           func(childComplexity int) int
+		Route         func(childComplexity int) int
+		Service       func(childComplexity int) int
+		Sink          func(childComplexity int) int
+		TaintedAmount func(childComplexity int) int
+		TaintedUsd    func(childComplexity int) int
+		Time          func(childComplexity int) int
+		To            func(childComplexity int) int
+		UsdFrom       func(childComplexity int) int
+		ValueUsd      func(childComplexity int) int
 	}
 
 	FlowRoute struct {
@@ -361,6 +391,7 @@ type ComplexityRoot struct {
 
 	MoneyFlow struct {
 		AssetOrder      func(childComplexity int) int
+		HopRecords      func(childComplexity int) int
 		Priced          func(childComplexity int) int
 		PricedFromTable func(childComplexity int) int
 		Prices          func(childComplexity int) int
@@ -407,8 +438,9 @@ type ComplexityRoot struct {
 	}
 
 	NodeConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	NodeEdge struct {
@@ -426,10 +458,24 @@ type ComplexityRoot struct {
 
 	Path struct {
 		Edges     func(childComplexity int) int
+		Hops      func(childComplexity int) int
 		Length    func(childComplexity int) int
 		Nodes     func(childComplexity int) int
 		Reason    func(childComplexity int) int
 		Truncated func(childComplexity int) int
+	}
+
+	PathHop struct {
+		Amount   func(childComplexity int) int
+		Asset    func(childComplexity int) int
+		Edge     func(childComplexity int) int
+		Forward  func(childComplexity int) int
+		From     func(childComplexity int) int
+		Index    func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Time     func(childComplexity int) int
+		To       func(childComplexity int) int
+		ValueUsd func(childComplexity int) int
 	}
 
 	PathList struct {
@@ -503,8 +549,9 @@ type ComplexityRoot struct {
 		IngestJobs       func(childComplexity int) int
 		MoneyFlow        func(childComplexity int, from []string, to []string, maxHops *int, since *time.Time, until *time.Time, minAmount *float64, taint *investigate.TaintModel, through []string, limit *int, asOf *time.Time, hubDegree *int, rankBy *investigate.RankBy, rankAsset *string) int
 		Nearest          func(childComplexity int, from string, target model.NearestTarget, maxHops *int, limit *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, hubDegree *int) int
-		Neighbors        func(childComplexity int, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) int
+		Neighbors        func(childComplexity int, id *string, ids []string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) int
 		Node             func(childComplexity int, id string) int
+		NodeList         func(childComplexity int, kind *graph.NodeKind, first *int, after *string) int
 		Nodes            func(childComplexity int, ids []string) int
 		OpenShare        func(childComplexity int, token string) int
 		Paths            func(childComplexity int, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
@@ -516,6 +563,7 @@ type ComplexityRoot struct {
 		Shares           func(childComplexity int, caseID string) int
 		ShortestPath     func(childComplexity int, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) int
 		Stats            func(childComplexity int) int
+		Transfers        func(childComplexity int, wallets []string, direction *graph.Direction, since *time.Time, until *time.Time, minAmount *float64, asset *string, first *int, after *string) int
 		Users            func(childComplexity int, agency *string) int
 	}
 
@@ -665,6 +713,7 @@ type ComplexityRoot struct {
 		Label             func(childComplexity int) int
 		Marking           func(childComplexity int) int
 		Properties        func(childComplexity int) int
+		Props             func(childComplexity int) int
 		Risk              func(childComplexity int) int
 		Sources           func(childComplexity int) int
 		ValidFrom         func(childComplexity int) int
@@ -714,13 +763,15 @@ type QueryResolver interface {
 	IngestJobs(ctx context.Context) ([]*model.IngestJob, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
+	NodeList(ctx context.Context, kind *graph.NodeKind, first *int, after *string) (*model.NodeConnection, error)
 	Edges(ctx context.Context, ids []string) ([]*model.Edge, error)
 	Case(ctx context.Context, id string) (*model.Case, error)
 	Cases(ctx context.Context, first *int) ([]*model.Case, error)
 	ExportCaseStix(ctx context.Context, id string) (string, error)
 	Edge(ctx context.Context, id string) (*model.Edge, error)
 	Search(ctx context.Context, query string, kinds []graph.NodeKind, first *int, after *string) (*model.NodeConnection, error)
-	Neighbors(ctx context.Context, id string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) (*model.Subgraph, error)
+	Neighbors(ctx context.Context, id *string, ids []string, depth *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, nodeKinds []graph.NodeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, limit *int) (*model.Subgraph, error)
+	Transfers(ctx context.Context, wallets []string, direction *graph.Direction, since *time.Time, until *time.Time, minAmount *float64, asset *string, first *int, after *string) (*model.EdgeConnection, error)
 	ShortestPath(ctx context.Context, from string, to string, maxHops *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.Path, error)
 	Paths(ctx context.Context, from string, to string, maxHops *int, limit *int, all *bool, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, services *investigate.ServicePolicy, hubDegree *int) (*model.PathList, error)
 	Nearest(ctx context.Context, from string, target model.NearestTarget, maxHops *int, limit *int, direction *graph.Direction, edgeKinds []graph.EdgeKind, since *time.Time, until *time.Time, minAmount *float64, asOf *time.Time, hubDegree *int) (*model.PathList, error)
@@ -1400,6 +1451,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Edge.Properties(childComplexity), true
+	case "Edge.props":
+		if e.ComplexityRoot.Edge.Props == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Edge.Props(childComplexity), true
 	case "Edge.sources":
 		if e.ComplexityRoot.Edge.Sources == nil {
 			break
@@ -1448,6 +1505,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Edge.ValueUsd(childComplexity), true
+
+	case "EdgeConnection.edges":
+		if e.ComplexityRoot.EdgeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EdgeConnection.Edges(childComplexity), true
+	case "EdgeConnection.pageInfo":
+		if e.ComplexityRoot.EdgeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EdgeConnection.PageInfo(childComplexity), true
+	case "EdgeConnection.totalCount":
+		if e.ComplexityRoot.EdgeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EdgeConnection.TotalCount(childComplexity), true
+
+	case "EdgeEdge.cursor":
+		if e.ComplexityRoot.EdgeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EdgeEdge.Cursor(childComplexity), true
+	case "EdgeEdge.node":
+		if e.ComplexityRoot.EdgeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EdgeEdge.Node(childComplexity), true
 
 	case "Entity.aliases":
 		if e.ComplexityRoot.Entity.Aliases == nil {
@@ -1509,6 +1598,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.Properties(childComplexity), true
+	case "Entity.props":
+		if e.ComplexityRoot.Entity.Props == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entity.Props(childComplexity), true
 	case "Entity.risk":
 		if e.ComplexityRoot.Entity.Risk == nil {
 			break
@@ -1682,6 +1777,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlowHop.Value(childComplexity), true
+
+	case "FlowHopRecord.amount":
+		if e.ComplexityRoot.FlowHopRecord.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.Amount(childComplexity), true
+	case "FlowHopRecord.asset":
+		if e.ComplexityRoot.FlowHopRecord.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.Asset(childComplexity), true
+	case "FlowHopRecord.edge":
+		if e.ComplexityRoot.FlowHopRecord.Edge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.Edge(childComplexity), true
+	case "FlowHopRecord.from":
+		if e.ComplexityRoot.FlowHopRecord.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.From(childComplexity), true
+	case "FlowHopRecord.hop":
+		if e.ComplexityRoot.FlowHopRecord.Hop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.Hop(childComplexity), true
+	case "FlowHopRecord.route":
+		if e.ComplexityRoot.FlowHopRecord.Route == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.Route(childComplexity), true
+	case "FlowHopRecord.service":
+		if e.ComplexityRoot.FlowHopRecord.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.Service(childComplexity), true
+	case "FlowHopRecord.sink":
+		if e.ComplexityRoot.FlowHopRecord.Sink == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.Sink(childComplexity), true
+	case "FlowHopRecord.taintedAmount":
+		if e.ComplexityRoot.FlowHopRecord.TaintedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.TaintedAmount(childComplexity), true
+	case "FlowHopRecord.taintedUSD":
+		if e.ComplexityRoot.FlowHopRecord.TaintedUsd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.TaintedUsd(childComplexity), true
+	case "FlowHopRecord.time":
+		if e.ComplexityRoot.FlowHopRecord.Time == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.Time(childComplexity), true
+	case "FlowHopRecord.to":
+		if e.ComplexityRoot.FlowHopRecord.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.To(childComplexity), true
+	case "FlowHopRecord.usdFrom":
+		if e.ComplexityRoot.FlowHopRecord.UsdFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.UsdFrom(childComplexity), true
+	case "FlowHopRecord.valueUSD":
+		if e.ComplexityRoot.FlowHopRecord.ValueUsd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowHopRecord.ValueUsd(childComplexity), true
 
 	case "FlowRoute.alike":
 		if e.ComplexityRoot.FlowRoute.Alike == nil {
@@ -2105,6 +2285,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MoneyFlow.AssetOrder(childComplexity), true
+	case "MoneyFlow.hopRecords":
+		if e.ComplexityRoot.MoneyFlow.HopRecords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyFlow.HopRecords(childComplexity), true
 	case "MoneyFlow.priced":
 		if e.ComplexityRoot.MoneyFlow.Priced == nil {
 			break
@@ -2427,6 +2613,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NodeConnection.PageInfo(childComplexity), true
+	case "NodeConnection.totalCount":
+		if e.ComplexityRoot.NodeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeConnection.TotalCount(childComplexity), true
 
 	case "NodeEdge.cursor":
 		if e.ComplexityRoot.NodeEdge.Cursor == nil {
@@ -2478,6 +2670,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Path.Edges(childComplexity), true
+	case "Path.hops":
+		if e.ComplexityRoot.Path.Hops == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Hops(childComplexity), true
 	case "Path.length":
 		if e.ComplexityRoot.Path.Length == nil {
 			break
@@ -2502,6 +2700,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Path.Truncated(childComplexity), true
+
+	case "PathHop.amount":
+		if e.ComplexityRoot.PathHop.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.Amount(childComplexity), true
+	case "PathHop.asset":
+		if e.ComplexityRoot.PathHop.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.Asset(childComplexity), true
+	case "PathHop.edge":
+		if e.ComplexityRoot.PathHop.Edge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.Edge(childComplexity), true
+	case "PathHop.forward":
+		if e.ComplexityRoot.PathHop.Forward == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.Forward(childComplexity), true
+	case "PathHop.from":
+		if e.ComplexityRoot.PathHop.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.From(childComplexity), true
+	case "PathHop.index":
+		if e.ComplexityRoot.PathHop.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.Index(childComplexity), true
+	case "PathHop.kind":
+		if e.ComplexityRoot.PathHop.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.Kind(childComplexity), true
+	case "PathHop.time":
+		if e.ComplexityRoot.PathHop.Time == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.Time(childComplexity), true
+	case "PathHop.to":
+		if e.ComplexityRoot.PathHop.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.To(childComplexity), true
+	case "PathHop.valueUSD":
+		if e.ComplexityRoot.PathHop.ValueUsd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.ValueUsd(childComplexity), true
 
 	case "PathList.paths":
 		if e.ComplexityRoot.PathList.Paths == nil {
@@ -2863,7 +3122,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Neighbors(childComplexity, args["id"].(string), args["depth"].(*int), args["direction"].(*graph.Direction), args["edgeKinds"].([]graph.EdgeKind), args["nodeKinds"].([]graph.NodeKind), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["asOf"].(*time.Time), args["limit"].(*int)), true
+		return e.ComplexityRoot.Query.Neighbors(childComplexity, args["id"].(*string), args["ids"].([]string), args["depth"].(*int), args["direction"].(*graph.Direction), args["edgeKinds"].([]graph.EdgeKind), args["nodeKinds"].([]graph.NodeKind), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["asOf"].(*time.Time), args["limit"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2875,6 +3134,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodeList":
+		if e.ComplexityRoot.Query.NodeList == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodeList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NodeList(childComplexity, args["kind"].(*graph.NodeKind), args["first"].(*int), args["after"].(*string)), true
 	case "Query.nodes":
 		if e.ComplexityRoot.Query.Nodes == nil {
 			break
@@ -2991,6 +3261,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Stats(childComplexity), true
+	case "Query.transfers":
+		if e.ComplexityRoot.Query.Transfers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_transfers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Transfers(childComplexity, args["wallets"].([]string), args["direction"].(*graph.Direction), args["since"].(*time.Time), args["until"].(*time.Time), args["minAmount"].(*float64), args["asset"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -3606,6 +3887,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Wallet.Properties(childComplexity), true
+	case "Wallet.props":
+		if e.ComplexityRoot.Wallet.Props == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Wallet.Props(childComplexity), true
 	case "Wallet.risk":
 		if e.ComplexityRoot.Wallet.Risk == nil {
 			break
@@ -3827,8 +4114,28 @@ type Query {
     id: ID!
   ): Node
 
-  "Several nodes by ID, in the order asked; null where one does not exist (at most the server's edge limit, 20000 by default, and what the complexity limit allows with the fields asked)."
+  """
+  Several nodes by ID, in the order asked; null where one does not exist or is
+  not visible to the caller. A malformed ID is null too, with an
+  INVALID_ARGUMENT error whose path is ["nodes", its index]: the other items
+  are answered. At most the server's edge limit (20000 by default) and what
+  the complexity limit allows with the fields asked.
+  """
   nodes(ids: [ID!]!): [Node]!
+
+  """
+  The nodes of a kind (or of every kind), in ID order, that the caller sees:
+  page with ` + "`" + `after` + "`" + ` set to the last page's endCursor. totalCount counts the
+  visible nodes of the kind, from the counts the store keeps (stats).
+  """
+  nodeList(
+    "Only nodes of this kind (default every kind)."
+    kind: NodeKind
+    "Page size (default 100; 1–1000, INVALID_ARGUMENT outside)."
+    first: Int
+    "endCursor of the previous page; INVALID_ARGUMENT when it is not one."
+    after: String
+  ): NodeConnection!
 
   "Several edges by ID, in the order asked; null where one does not exist (at most the server's edge limit, 20000 by default)."
   edges(ids: [ID!]!): [Edge]!
@@ -3869,10 +4176,16 @@ type Query {
     after: String
   ): NodeConnection!
 
-  "The neighbourhood of a node, breadth-first, with the edges that reach it."
+  """
+  The neighbourhood of a node, or of several at once (` + "`" + `ids` + "`" + `): breadth-first,
+  with the edges that reach it. With ` + "`" + `ids` + "`" + `, one subgraph: the union of the
+  neighbourhoods, ` + "`" + `limit` + "`" + ` counted over the whole answer.
+  """
   neighbors(
-    "The node to start from."
-    id: ID!
+    "The node to start from: exactly one of id and ids."
+    id: ID
+    "The nodes to start from, at most 1000 (duplicates count once): exactly one of id and ids; NOT_FOUND when one does not exist."
+    ids: [ID!]
     "Hops from the node (default 1; clamped to 1–3)."
     depth: Int
     "Which way to follow edges (default BOTH)."
@@ -3892,6 +4205,33 @@ type Query {
     "At most this many nodes besides the start (default 200; clamped to 1–5000)."
     limit: Int
   ): Subgraph!
+
+  """
+  The TRANSFER edges of any of the wallets, ordered by time (unix seconds;
+  transfers without a time first) then edge ID. A transfer between two of the
+  wallets is listed once. Wallets that do not exist or are not visible add
+  nothing. The wallets together may have at most 100000 edge ends
+  (LIMIT_EXCEEDED otherwise: page a hot wallet on its own with since/until
+  through neighbors, or use moneyFlow).
+  """
+  transfers(
+    "Wallet IDs, at most 1000 (duplicates count once); INVALID_ARGUMENT naming wallets[i] for one that is not a wallet ID."
+    wallets: [ID!]!
+    "Relative to the wallets: OUT sent by one, IN received by one (default BOTH)."
+    direction: Direction
+    "Only transfers with a time at or after this (transfers without a time pass)."
+    since: Time
+    "Only transfers with a time at or before this."
+    until: Time
+    "Only transfers worth at least this many USD (transfers without a USD value pass), as neighbors."
+    minAmount: Float
+    "Only transfers of this asset (case-insensitive, e.g. ETH)."
+    asset: String
+    "Page size (default 100; 1–1000, INVALID_ARGUMENT outside)."
+    first: Int
+    "endCursor of the previous page; INVALID_ARGUMENT when it is not one."
+    after: String
+  ): EdgeConnection!
 
   """
   A shortest path between two nodes, or an empty path when none exists within
@@ -4311,6 +4651,35 @@ type MoneyFlow {
   pricedFromTable: Int!
   "For people: where the answer's USD values came from (the transfers', the price table's, which table) and which assets had no close on which days."
   valuation: String!
+  "The hops of the listed routes as flat records (for a table): one per hop of each route, route by route."
+  hopRecords: [FlowHopRecord!]!
+}
+
+"One hop of a money-flow route as a flat record; amounts are in the hop's asset, never summed across assets."
+type FlowHopRecord {
+  "The route's index in routes."
+  route: Int!
+  "The hop's index in the route."
+  hop: Int!
+  from: ID!
+  to: ID!
+  "The transfer's edge ID; null for a crossing inside a service."
+  edge: ID
+  "The service crossed; null for a transfer."
+  service: ID
+  time: Time
+  asset: String
+  "The transfer's amount; null for a crossing."
+  amount: Float
+  "The tainted part of the amount; null for a crossing."
+  taintedAmount: Float
+  "The transfer's USD value; null for a crossing or a transfer without one."
+  valueUSD: Float
+  "The tainted part in USD; null for a crossing or a transfer without a USD value."
+  taintedUSD: Float
+  usdFrom: UsdSource
+  "The route's sink."
+  sink: ID!
 }
 
 "A page of the price table's closes of one asset."
@@ -4632,6 +5001,8 @@ interface Node {
   label: String!
   aliases: [String!]!
   properties: [Property!]!
+  "The properties as one JSON object {key: value} (the same as properties)."
+  props: JSON!
   sources: [Source!]!
   "Highest confidence among the sources."
   confidence: Int!
@@ -4655,6 +5026,8 @@ type Wallet implements Node {
   label: String!
   aliases: [String!]!
   properties: [Property!]!
+  "The properties as one JSON object {key: value} (the same as properties)."
+  props: JSON!
   sources: [Source!]!
   confidence: Int!
   marking: Marking!
@@ -4680,6 +5053,8 @@ type Entity implements Node {
   label: String!
   aliases: [String!]!
   properties: [Property!]!
+  "The properties as one JSON object {key: value} (the same as properties)."
+  props: JSON!
   sources: [Source!]!
   confidence: Int!
   marking: Marking!
@@ -4891,6 +5266,8 @@ type Edge {
   time: Time
   txHash: String
   properties: [Property!]!
+  "The properties as one JSON object {key: value} (the same as properties)."
+  props: JSON!
   sources: [Source!]!
   "How much of the edge rests on illustrative (synthetic) sources: NONE, SOME or ALL (a generated fact)."
   illustrativeShare: IllustrativeShare!
@@ -4921,12 +5298,53 @@ type Path {
   "True when the search hit a limit before it could rule a path out."
   truncated: Boolean!
   reason: String
+  "The path as flat records, one per edge (for a table): hop i joins nodes[i] and nodes[i+1]."
+  hops: [PathHop!]!
+}
+
+"One hop of a path as a flat record."
+type PathHop {
+  "Position in the path, from 0."
+  index: Int!
+  "The node the hop leaves (nodes[index])."
+  from: ID!
+  "The node the hop reaches (nodes[index+1])."
+  to: ID!
+  "The edge's ID."
+  edge: ID!
+  kind: EdgeKind!
+  "True when the edge points from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + `; false when the path walks it backwards."
+  forward: Boolean!
+  time: Time
+  amount: Float
+  asset: String
+  valueUSD: Float
 }
 
 "A page of nodes (Relay connection)."
 type NodeConnection {
   edges: [NodeEdge!]!
   pageInfo: PageInfo!
+  """
+  The nodes of the whole listing the caller sees, not only this page. For
+  nodeList the visible nodes of the kind; for search the visible matches,
+  counted up to 1000 (1000 means 1000 or more).
+  """
+  totalCount: Int!
+}
+
+"A page of edges (Relay connection)."
+type EdgeConnection {
+  edges: [EdgeEdge!]!
+  pageInfo: PageInfo!
+  "The edges of the whole listing, not only this page."
+  totalCount: Int!
+}
+
+"An edge in a connection, with its cursor."
+type EdgeEdge {
+  cursor: String!
+  node: Edge!
 }
 
 "A node in a connection, with its cursor and relevance."
@@ -5657,6 +6075,8 @@ func (ec *executionContext) childFields_Edge(ctx context.Context, field graphql.
 		return ec.fieldContext_Edge_txHash(ctx, field)
 	case "properties":
 		return ec.fieldContext_Edge_properties(ctx, field)
+	case "props":
+		return ec.fieldContext_Edge_props(ctx, field)
 	case "sources":
 		return ec.fieldContext_Edge_sources(ctx, field)
 	case "illustrativeShare":
@@ -5675,6 +6095,28 @@ func (ec *executionContext) childFields_Edge(ctx context.Context, field graphql.
 		return ec.fieldContext_Edge_toNode(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Edge", field.Name)
+}
+
+func (ec *executionContext) childFields_EdgeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EdgeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EdgeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EdgeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EdgeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EdgeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EdgeEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EdgeEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EdgeEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Exposure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5753,6 +6195,40 @@ func (ec *executionContext) childFields_FlowHop(ctx context.Context, field graph
 		return ec.fieldContext_FlowHop_price(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FlowHop", field.Name)
+}
+
+func (ec *executionContext) childFields_FlowHopRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "route":
+		return ec.fieldContext_FlowHopRecord_route(ctx, field)
+	case "hop":
+		return ec.fieldContext_FlowHopRecord_hop(ctx, field)
+	case "from":
+		return ec.fieldContext_FlowHopRecord_from(ctx, field)
+	case "to":
+		return ec.fieldContext_FlowHopRecord_to(ctx, field)
+	case "edge":
+		return ec.fieldContext_FlowHopRecord_edge(ctx, field)
+	case "service":
+		return ec.fieldContext_FlowHopRecord_service(ctx, field)
+	case "time":
+		return ec.fieldContext_FlowHopRecord_time(ctx, field)
+	case "asset":
+		return ec.fieldContext_FlowHopRecord_asset(ctx, field)
+	case "amount":
+		return ec.fieldContext_FlowHopRecord_amount(ctx, field)
+	case "taintedAmount":
+		return ec.fieldContext_FlowHopRecord_taintedAmount(ctx, field)
+	case "valueUSD":
+		return ec.fieldContext_FlowHopRecord_valueUSD(ctx, field)
+	case "taintedUSD":
+		return ec.fieldContext_FlowHopRecord_taintedUSD(ctx, field)
+	case "usdFrom":
+		return ec.fieldContext_FlowHopRecord_usdFrom(ctx, field)
+	case "sink":
+		return ec.fieldContext_FlowHopRecord_sink(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FlowHopRecord", field.Name)
 }
 
 func (ec *executionContext) childFields_FlowRoute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5975,6 +6451,8 @@ func (ec *executionContext) childFields_MoneyFlow(ctx context.Context, field gra
 		return ec.fieldContext_MoneyFlow_pricedFromTable(ctx, field)
 	case "valuation":
 		return ec.fieldContext_MoneyFlow_valuation(ctx, field)
+	case "hopRecords":
+		return ec.fieldContext_MoneyFlow_hopRecords(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MoneyFlow", field.Name)
 }
@@ -5999,6 +6477,8 @@ func (ec *executionContext) childFields_NodeConnection(ctx context.Context, fiel
 		return ec.fieldContext_NodeConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_NodeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NodeConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NodeConnection", field.Name)
 }
@@ -6041,8 +6521,36 @@ func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.
 		return ec.fieldContext_Path_truncated(ctx, field)
 	case "reason":
 		return ec.fieldContext_Path_reason(ctx, field)
+	case "hops":
+		return ec.fieldContext_Path_hops(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Path", field.Name)
+}
+
+func (ec *executionContext) childFields_PathHop(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_PathHop_index(ctx, field)
+	case "from":
+		return ec.fieldContext_PathHop_from(ctx, field)
+	case "to":
+		return ec.fieldContext_PathHop_to(ctx, field)
+	case "edge":
+		return ec.fieldContext_PathHop_edge(ctx, field)
+	case "kind":
+		return ec.fieldContext_PathHop_kind(ctx, field)
+	case "forward":
+		return ec.fieldContext_PathHop_forward(ctx, field)
+	case "time":
+		return ec.fieldContext_PathHop_time(ctx, field)
+	case "amount":
+		return ec.fieldContext_PathHop_amount(ctx, field)
+	case "asset":
+		return ec.fieldContext_PathHop_asset(ctx, field)
+	case "valueUSD":
+		return ec.fieldContext_PathHop_valueUSD(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PathHop", field.Name)
 }
 
 func (ec *executionContext) childFields_PathList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7557,85 +8065,123 @@ func (ec *executionContext) field_Query_neighbors_args(ctx context.Context, rawA
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["depth"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+	args["depth"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
 		func(ctx context.Context, v any) (*graph.Direction, error) {
 			return ec.unmarshalODirection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐDirection(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["direction"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "edgeKinds",
+	args["direction"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "edgeKinds",
 		func(ctx context.Context, v any) ([]graph.EdgeKind, error) {
 			return ec.unmarshalOEdgeKind2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐEdgeKindᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["edgeKinds"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "nodeKinds",
+	args["edgeKinds"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "nodeKinds",
 		func(ctx context.Context, v any) ([]graph.NodeKind, error) {
 			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKindᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["nodeKinds"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+	args["nodeKinds"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "since",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["since"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+	args["since"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "until",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["until"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "minAmount",
+	args["until"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "minAmount",
 		func(ctx context.Context, v any) (*float64, error) {
 			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["minAmount"] = arg7
-	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	args["minAmount"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg8
-	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+	args["asOf"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["limit"] = arg9
+	args["limit"] = arg10
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodeList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (*graph.NodeKind, error) {
+			return ec.unmarshalONodeKind2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐNodeKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -8086,6 +8632,76 @@ func (ec *executionContext) field_Query_shortestPath_args(ctx context.Context, r
 		return nil, err
 	}
 	args["hubDegree"] = arg10
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_transfers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "wallets",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["wallets"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*graph.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "minAmount",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minAmount"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "asset",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asset"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg7
 	return args, nil
 }
 
@@ -10663,6 +11279,29 @@ func (ec *executionContext) fieldContext_Edge_properties(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Edge_props(ctx context.Context, field graphql.CollectedField, obj *model.Edge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Edge_props(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Props(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Edge_props(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Edge", field, true, false, errors.New("field of type JSON does not have child fields"))
+}
+
 func (ec *executionContext) _Edge_sources(ctx context.Context, field graphql.CollectedField, obj *model.Edge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10874,6 +11513,148 @@ func (ec *executionContext) fieldContext_Edge_toNode(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _EdgeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EdgeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EdgeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EdgeEdge) graphql.Marshaler {
+			return ec.marshalNEdgeEdge2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdgeEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EdgeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EdgeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EdgeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EdgeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.EdgeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EdgeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EdgeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EdgeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EdgeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.EdgeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EdgeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EdgeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EdgeConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _EdgeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EdgeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EdgeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EdgeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EdgeEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EdgeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.EdgeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EdgeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Edge) graphql.Marshaler {
+			return ec.marshalNEdge2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdge(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EdgeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EdgeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Edge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Entity_id(ctx context.Context, field graphql.CollectedField, obj *model.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11019,6 +11800,29 @@ func (ec *executionContext) fieldContext_Entity_properties(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Entity_props(ctx context.Context, field graphql.CollectedField, obj *model.Entity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_props(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Props(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_props(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entity", field, true, false, errors.New("field of type JSON does not have child fields"))
 }
 
 func (ec *executionContext) _Entity_sources(ctx context.Context, field graphql.CollectedField, obj *model.Entity) (ret graphql.Marshaler) {
@@ -11845,6 +12649,328 @@ func (ec *executionContext) fieldContext_FlowHop_price(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _FlowHopRecord_route(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_route(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Route, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_route(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_hop(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_hop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hop, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_hop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_from(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_to(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_edge(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_edge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_edge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_service(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_time(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_time(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Time, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_asset(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_amount(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_taintedAmount(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_taintedAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaintedAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_taintedAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_valueUSD(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_valueUSD(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueUsd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_valueUSD(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_taintedUSD(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_taintedUSD(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaintedUsd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_taintedUSD(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_usdFrom(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_usdFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsdFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *investigate.USDSource) graphql.Marshaler {
+			return ec.marshalOUsdSource2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐUSDSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_usdFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type UsdSource does not have child fields"))
+}
+
+func (ec *executionContext) _FlowHopRecord_sink(ctx context.Context, field graphql.CollectedField, obj *model.FlowHopRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowHopRecord_sink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sink, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowHopRecord_sink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowHopRecord", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _FlowRoute_hops(ctx context.Context, field graphql.CollectedField, obj *model.FlowRoute) (ret graphql.Marshaler) {
@@ -13955,6 +15081,38 @@ func (ec *executionContext) fieldContext_MoneyFlow_valuation(_ context.Context, 
 	return graphql.NewScalarFieldContext("MoneyFlow", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _MoneyFlow_hopRecords(ctx context.Context, field graphql.CollectedField, obj *model.MoneyFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyFlow_hopRecords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HopRecords, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FlowHopRecord) graphql.Marshaler {
+			return ec.marshalNFlowHopRecord2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowHopRecordᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyFlow_hopRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoneyFlow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlowHopRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_saveCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15256,6 +16414,29 @@ func (ec *executionContext) fieldContext_NodeConnection_pageInfo(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _NodeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.NodeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeConnection", field, true, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _NodeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NodeEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15557,6 +16738,268 @@ func (ec *executionContext) _Path_reason(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Path_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Path", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Path_hops(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_hops(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hops, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PathHop) graphql.Marshaler {
+			return ec.marshalNPathHop2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPathHopᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_hops(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Path",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PathHop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PathHop_index(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PathHop_edge(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_edge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_edge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PathHop_kind(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.EdgeKind) graphql.Marshaler {
+			return ec.marshalNEdgeKind2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐEdgeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, errors.New("field of type EdgeKind does not have child fields"))
+}
+
+func (ec *executionContext) _PathHop_forward(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_forward(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Forward, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_forward(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PathHop_time(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_time(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Time, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PathHop_amount(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PathHop_asset(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PathHop_valueUSD(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_valueUSD(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueUsd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_valueUSD(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
 func (ec *executionContext) _PathList_paths(ctx context.Context, field graphql.CollectedField, obj *model.PathList) (ret graphql.Marshaler) {
@@ -16540,6 +17983,50 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_nodeList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodeList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NodeList(ctx, fc.Args["kind"].(*graph.NodeKind), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodeConnection) graphql.Marshaler {
+			return ec.marshalNNodeConnection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐNodeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodeList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodeList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_edges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16814,7 +18301,7 @@ func (ec *executionContext) _Query_neighbors(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Neighbors(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["direction"].(*graph.Direction), fc.Args["edgeKinds"].([]graph.EdgeKind), fc.Args["nodeKinds"].([]graph.NodeKind), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["minAmount"].(*float64), fc.Args["asOf"].(*time.Time), fc.Args["limit"].(*int))
+			return ec.Resolvers.Query().Neighbors(ctx, fc.Args["id"].(*string), fc.Args["ids"].([]string), fc.Args["depth"].(*int), fc.Args["direction"].(*graph.Direction), fc.Args["edgeKinds"].([]graph.EdgeKind), fc.Args["nodeKinds"].([]graph.NodeKind), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["minAmount"].(*float64), fc.Args["asOf"].(*time.Time), fc.Args["limit"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Subgraph) graphql.Marshaler {
@@ -16842,6 +18329,50 @@ func (ec *executionContext) fieldContext_Query_neighbors(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_neighbors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_transfers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_transfers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Transfers(ctx, fc.Args["wallets"].([]string), fc.Args["direction"].(*graph.Direction), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["minAmount"].(*float64), fc.Args["asset"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EdgeConnection) graphql.Marshaler {
+			return ec.marshalNEdgeConnection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdgeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_transfers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EdgeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_transfers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20035,6 +21566,29 @@ func (ec *executionContext) fieldContext_Wallet_properties(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Wallet_props(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Wallet_props(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Props(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Wallet_props(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Wallet", field, true, false, errors.New("field of type JSON does not have child fields"))
+}
+
 func (ec *executionContext) _Wallet_sources(ctx context.Context, field graphql.CollectedField, obj *model.Wallet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22629,6 +24183,11 @@ func (ec *executionContext) _Edge(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "props":
+			out.Values[i] = ec._Edge_props(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sources":
 			out.Values[i] = ec._Edge_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22756,6 +24315,97 @@ func (ec *executionContext) _Edge(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var edgeConnectionImplementors = []string{"EdgeConnection"}
+
+func (ec *executionContext) _EdgeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EdgeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, edgeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EdgeConnection")
+		case "edges":
+			out.Values[i] = ec._EdgeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EdgeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EdgeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var edgeEdgeImplementors = []string{"EdgeEdge"}
+
+func (ec *executionContext) _EdgeEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EdgeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, edgeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EdgeEdge")
+		case "cursor":
+			out.Values[i] = ec._EdgeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EdgeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var entityImplementors = []string{"Entity", "Node"}
 
 func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, obj *model.Entity) graphql.Marshaler {
@@ -22795,6 +24445,11 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "properties":
 			out.Values[i] = ec._Entity_properties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "props":
+			out.Values[i] = ec._Entity_props(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -23187,6 +24842,109 @@ func (ec *executionContext) _FlowHop(ctx context.Context, sel ast.SelectionSet, 
 		case "price":
 			out.Values[i] = ec._FlowHop_price(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var flowHopRecordImplementors = []string{"FlowHopRecord"}
+
+func (ec *executionContext) _FlowHopRecord(ctx context.Context, sel ast.SelectionSet, obj *model.FlowHopRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, flowHopRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FlowHopRecord")
+		case "route":
+			out.Values[i] = ec._FlowHopRecord_route(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hop":
+			out.Values[i] = ec._FlowHopRecord_hop(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._FlowHopRecord_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._FlowHopRecord_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edge":
+			out.Values[i] = ec._FlowHopRecord_edge(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "service":
+			out.Values[i] = ec._FlowHopRecord_service(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "time":
+			out.Values[i] = ec._FlowHopRecord_time(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "asset":
+			out.Values[i] = ec._FlowHopRecord_asset(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._FlowHopRecord_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "taintedAmount":
+			out.Values[i] = ec._FlowHopRecord_taintedAmount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "valueUSD":
+			out.Values[i] = ec._FlowHopRecord_valueUSD(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "taintedUSD":
+			out.Values[i] = ec._FlowHopRecord_taintedUSD(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "usdFrom":
+			out.Values[i] = ec._FlowHopRecord_usdFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sink":
+			out.Values[i] = ec._FlowHopRecord_sink(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -23911,6 +25669,11 @@ func (ec *executionContext) _MoneyFlow(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "hopRecords":
+			out.Values[i] = ec._MoneyFlow_hopRecords(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24160,13 +25923,51 @@ func (ec *executionContext) _NodeConnection(ctx context.Context, sel ast.Selecti
 		case "edges":
 			out.Values[i] = ec._NodeConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._NodeConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NodeConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24323,6 +26124,94 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "reason":
 			out.Values[i] = ec._Path_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hops":
+			out.Values[i] = ec._Path_hops(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pathHopImplementors = []string{"PathHop"}
+
+func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *model.PathHop) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PathHop")
+		case "index":
+			out.Values[i] = ec._PathHop_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._PathHop_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._PathHop_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edge":
+			out.Values[i] = ec._PathHop_edge(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._PathHop_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "forward":
+			out.Values[i] = ec._PathHop_forward(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "time":
+			out.Values[i] = ec._PathHop_time(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._PathHop_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "asset":
+			out.Values[i] = ec._PathHop_asset(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "valueUSD":
+			out.Values[i] = ec._PathHop_valueUSD(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -24896,6 +26785,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "nodeList":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_nodeList(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "edges":
 			field := field
 
@@ -25038,6 +26949,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_neighbors(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "transfers":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_transfers(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -26436,6 +28369,11 @@ func (ec *executionContext) _Wallet(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "props":
+			out.Values[i] = ec._Wallet_props(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sources":
 			out.Values[i] = ec._Wallet_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27406,6 +29344,42 @@ func (ec *executionContext) marshalNEdge2ᚖgithubᚗcomᚋredthreadᚑdevᚋred
 	return ec._Edge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEdgeConnection2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdgeConnection(ctx context.Context, sel ast.SelectionSet, v *model.EdgeConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EdgeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEdgeEdge2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdgeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EdgeEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEdgeEdge2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdgeEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEdgeEdge2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐEdgeEdge(ctx context.Context, sel ast.SelectionSet, v *model.EdgeEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EdgeEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNEdgeKind2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐEdgeKind(ctx context.Context, v any) (graph.EdgeKind, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNEdgeKind2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚐEdgeKind[tmp]
@@ -27568,6 +29542,32 @@ func (ec *executionContext) marshalNFlowHop2ᚖgithubᚗcomᚋredthreadᚑdevᚋ
 		return graphql.Null
 	}
 	return ec._FlowHop(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFlowHopRecord2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowHopRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FlowHopRecord) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFlowHopRecord2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowHopRecord(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFlowHopRecord2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐFlowHopRecord(ctx context.Context, sel ast.SelectionSet, v *model.FlowHopRecord) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._FlowHopRecord(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFlowRanking2githubᚗcomᚋredthreadᚑdevᚋredthreadᚋgraphᚋinvestigateᚐRankBy(ctx context.Context, v any) (investigate.RankBy, error) {
@@ -28134,6 +30134,32 @@ func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋredthreadᚑdevᚋred
 		return graphql.Null
 	}
 	return ec._Path(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPathHop2ᚕᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PathHop) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPathHop2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPathHop(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPathHop2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPathHop(ctx context.Context, sel ast.SelectionSet, v *model.PathHop) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PathHop(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPathList2ᚖgithubᚗcomᚋredthreadᚑdevᚋredthreadᚋserverᚋgqlᚋmodelᚐPathList(ctx context.Context, sel ast.SelectionSet, v *model.PathList) graphql.Marshaler {

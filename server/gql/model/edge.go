@@ -38,6 +38,7 @@ func (e *Edge) ValueUsd() *float64      { return optFloat(e.e.ValueUSD) }
 func (e *Edge) Time() *time.Time        { return optTime(e.e.Time) }
 func (e *Edge) TxHash() *string         { return optString(e.e.TxHash) }
 func (e *Edge) Properties() []*Property { return properties(e.e.Props) }
+func (e *Edge) Props() any              { return props(e.e.Props) }
 func (e *Edge) Sources() []*Source      { return sources(e.e.Sources) }
 func (e *Edge) Confidence() int         { return confidence(e.e.Confidence) }
 func (e *Edge) Marking() graph.Marking  { return marking(e.e.Marking) }

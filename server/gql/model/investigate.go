@@ -28,7 +28,8 @@ func optID(s string) *string { return optString(s) }
 func NewPathList(r investigate.PathsResult) *PathList {
 	out := &PathList{Paths: []*Path{}, SkippedHubs: nonNilStrings(r.SkippedHubs), Truncated: r.Truncated, Reason: reason(r.Truncation)}
 	for _, p := range r.Paths {
-		out.Paths = append(out.Paths, &Path{Nodes: nonNil(p.Nodes), Edges: NewEdges(p.Edges), Length: len(p.Edges)})
+		out.Paths = append(out.Paths, &Path{Nodes: nonNil(p.Nodes), Edges: NewEdges(p.Edges), Length: len(p.Edges),
+			Hops: pathHops(graph.Path{Nodes: p.Nodes, Edges: p.Edges})})
 	}
 	return out
 }
@@ -80,6 +81,31 @@ func NewMoneyFlow(r investigate.FlowResult) *MoneyFlow {
 			fr.Hops = append(fr.Hops, fh)
 		}
 		out.Routes = append(out.Routes, fr)
+	}
+	out.HopRecords = flowHopRecords(out.Routes)
+	return out
+}
+
+// flowHopRecords flattens the routes' hops into one record each, amounts
+// in the hop's own asset.
+func flowHopRecords(routes []*FlowRoute) []*FlowHopRecord {
+	out := []*FlowHopRecord{}
+	for r, rt := range routes {
+		for h, fh := range rt.Hops {
+			rec := &FlowHopRecord{Route: r, Hop: h, From: fh.From, To: fh.To, Service: fh.Service, Time: fh.Time,
+				ValueUsd: fh.Value, TaintedUsd: fh.Tainted, UsdFrom: fh.UsdFrom, Sink: rt.Sink}
+			if fh.Edge != nil {
+				id := fh.Edge.ID()
+				rec.Edge = &id
+			}
+			if a := fh.Amount; a != nil {
+				rec.Asset, rec.Amount = &a.Asset, &a.Amount
+			}
+			if a := fh.TaintedAmount; a != nil {
+				rec.TaintedAmount = &a.Amount
+			}
+			out = append(out, rec)
+		}
 	}
 	return out
 }

@@ -170,6 +170,20 @@ type CreatedAPIToken struct {
 	Secret string `json:"secret"`
 }
 
+// A page of edges (Relay connection).
+type EdgeConnection struct {
+	Edges    []*EdgeEdge `json:"edges"`
+	PageInfo *PageInfo   `json:"pageInfo"`
+	// The edges of the whole listing, not only this page.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge in a connection, with its cursor.
+type EdgeEdge struct {
+	Cursor string `json:"cursor"`
+	Node   *Edge  `json:"node"`
+}
+
 // Exposure of a wallet to risk categories.
 type Exposure struct {
 	Received  *ExposureSide `json:"received,omitempty"`
@@ -222,6 +236,33 @@ type FlowHop struct {
 	UsdFrom *investigate.USDSource `json:"usdFrom,omitempty"`
 	// The close that valued the transfer, when the price table did.
 	Price *PriceClose `json:"price,omitempty"`
+}
+
+// One hop of a money-flow route as a flat record; amounts are in the hop's asset, never summed across assets.
+type FlowHopRecord struct {
+	// The route's index in routes.
+	Route int `json:"route"`
+	// The hop's index in the route.
+	Hop  int    `json:"hop"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	// The transfer's edge ID; null for a crossing inside a service.
+	Edge *string `json:"edge,omitempty"`
+	// The service crossed; null for a transfer.
+	Service *string    `json:"service,omitempty"`
+	Time    *time.Time `json:"time,omitempty"`
+	Asset   *string    `json:"asset,omitempty"`
+	// The transfer's amount; null for a crossing.
+	Amount *float64 `json:"amount,omitempty"`
+	// The tainted part of the amount; null for a crossing.
+	TaintedAmount *float64 `json:"taintedAmount,omitempty"`
+	// The transfer's USD value; null for a crossing or a transfer without one.
+	ValueUsd *float64 `json:"valueUSD,omitempty"`
+	// The tainted part in USD; null for a crossing or a transfer without a USD value.
+	TaintedUsd *float64               `json:"taintedUSD,omitempty"`
+	UsdFrom    *investigate.USDSource `json:"usdFrom,omitempty"`
+	// The route's sink.
+	Sink string `json:"sink"`
 }
 
 // A time-respecting route from a source to a sink.
@@ -402,6 +443,8 @@ type MoneyFlow struct {
 	PricedFromTable int `json:"pricedFromTable"`
 	// For people: where the answer's USD values came from (the transfers', the price table's, which table) and which assets had no close on which days.
 	Valuation string `json:"valuation"`
+	// The hops of the listed routes as flat records (for a table): one per hop of each route, route by route.
+	HopRecords []*FlowHopRecord `json:"hopRecords"`
 }
 
 type Mutation struct {
@@ -432,12 +475,6 @@ type NearestTarget struct {
 	ThreatGroup *string `json:"threatGroup,omitempty"`
 }
 
-// A page of nodes (Relay connection).
-type NodeConnection struct {
-	Edges    []*NodeEdge `json:"edges"`
-	PageInfo *PageInfo   `json:"pageInfo"`
-}
-
 // A node in a connection, with its cursor and relevance.
 type NodeEdge struct {
 	Cursor string  `json:"cursor"`
@@ -462,6 +499,27 @@ type Path struct {
 	// True when the search hit a limit before it could rule a path out.
 	Truncated bool    `json:"truncated"`
 	Reason    *string `json:"reason,omitempty"`
+	// The path as flat records, one per edge (for a table): hop i joins nodes[i] and nodes[i+1].
+	Hops []*PathHop `json:"hops"`
+}
+
+// One hop of a path as a flat record.
+type PathHop struct {
+	// Position in the path, from 0.
+	Index int `json:"index"`
+	// The node the hop leaves (nodes[index]).
+	From string `json:"from"`
+	// The node the hop reaches (nodes[index+1]).
+	To string `json:"to"`
+	// The edge's ID.
+	Edge string         `json:"edge"`
+	Kind graph.EdgeKind `json:"kind"`
+	// True when the edge points from `from` to `to`; false when the path walks it backwards.
+	Forward  bool       `json:"forward"`
+	Time     *time.Time `json:"time,omitempty"`
+	Amount   *float64   `json:"amount,omitempty"`
+	Asset    *string    `json:"asset,omitempty"`
+	ValueUsd *float64   `json:"valueUSD,omitempty"`
 }
 
 // Paths, shortest first.

@@ -161,3 +161,14 @@ func optFloat(f float64) *float64 {
 	}
 	return &f
 }
+
+// Props is the node's properties as one JSON object (never null).
+func (b base) Props() any { return props(b.n.Props) }
+
+// props returns p as a JSON object, empty rather than null.
+func props(p graph.Props) any {
+	if p == nil {
+		return map[string]any{}
+	}
+	return map[string]any(p)
+}

@@ -1,6 +1,10 @@
 package model
 
-import "github.com/redthread-dev/redthread/graph"
+import (
+	"context"
+
+	"github.com/redthread-dev/redthread/graph"
+)
 
 // NewStats maps store counts, listing every known kind in a fixed order
 // (zero counts included) so clients can rely on the shape.
@@ -13,6 +17,29 @@ func NewStats(s graph.Stats) *Stats {
 		out.EdgesByKind = append(out.EdgesByKind, &KindCount{Kind: string(k), Count: int(s.EdgesByKind[k])})
 	}
 	return out
+}
+
+// NodeConnection is a page of nodes (Relay connection). Its totalCount is
+// counted only when a client asks for it: counting search matches costs
+// store reads that a page alone does not.
+type NodeConnection struct {
+	Edges    []*NodeEdge `json:"edges"`
+	PageInfo *PageInfo   `json:"pageInfo"`
+	count    func(ctx context.Context) (int, error)
+}
+
+// Counted sets how TotalCount counts, and returns c.
+func (c *NodeConnection) Counted(count func(ctx context.Context) (int, error)) *NodeConnection {
+	c.count = count
+	return c
+}
+
+// TotalCount counts the whole listing; 0 for a connection without a count.
+func (c *NodeConnection) TotalCount(ctx context.Context) (int, error) {
+	if c.count == nil {
+		return 0, nil
+	}
+	return c.count(ctx)
 }
 
 // NewNodeConnection maps a page of search hits to a Relay connection;
@@ -53,7 +80,22 @@ func NewPath(p graph.Path) *Path {
 		Length:    p.Length(),
 		Truncated: p.Truncated,
 		Reason:    optString(p.Reason),
+		Hops:      pathHops(p),
 	}
+}
+
+// pathHops flattens a path into one record per edge.
+func pathHops(p graph.Path) []*PathHop {
+	out := make([]*PathHop, 0, len(p.Edges))
+	for i, e := range p.Edges {
+		if e == nil || i+1 >= len(p.Nodes) || p.Nodes[i] == nil || p.Nodes[i+1] == nil {
+			continue
+		}
+		out = append(out, &PathHop{Index: i, From: p.Nodes[i].ID, To: p.Nodes[i+1].ID, Edge: e.ID, Kind: e.Kind,
+			Forward: e.From == p.Nodes[i].ID, Time: optTime(e.Time), Amount: optFloat(e.Amount),
+			Asset: optString(e.Asset), ValueUsd: optFloat(e.ValueUSD)})
+	}
+	return out
 }
 
 // nonNil wraps nodes for lists whose elements the schema declares non-null.
