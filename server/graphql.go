@@ -56,11 +56,14 @@ func graphqlHandler(store investigate.Store, cfg Config, admit *admission.Contro
 	// After persisted queries resolve the text, before gqlgen parses it.
 	srv.Use(shapeGuard{limits: cfg.Shape, cache: cache})
 	srv.Use(depthLimit{max: cfg.DepthLimit})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(&gql.CostLimit{Limit: cfg.ComplexityLimit})
 	// Last: an operation waits for a slot only once it is known to be
 	// acceptable, and its cost chooses the lane.
 	srv.Use(admitter{ctl: admit, heavyCost: gql.StoreWork(cfg.Limits) + heavyCost})
 
+	// Outermost: every answer, refusals included, says what it cost and
+	// what it answered differently from what was asked.
+	srv.AroundResponses(reportCost(cfg.ComplexityLimit))
 	// One deadline, one memory budget and one node loader per operation.
 	// Execution happens inside the response handler, so that is where
 	// they must live.
@@ -87,6 +90,7 @@ func graphqlHandler(store investigate.Store, cfg Config, admit *admission.Contro
 		}
 		return resp
 	})
+	srv.AroundFields(gql.ReportClamps(cfg.Limits, cfg.Investigate))
 	// A resolver that starts after the deadline fails at once instead of
 	// calling the store.
 	srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {

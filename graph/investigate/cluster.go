@@ -84,10 +84,7 @@ func Cluster(ctx context.Context, t Topology, q ClusterQuery, l Limits) (Cluster
 	if len(heur) == 0 {
 		heur[CoSpend] = true
 	}
-	maxMembers := q.MaxMembers
-	if maxMembers <= 0 || maxMembers > l.MaxMembers {
-		maxMembers = l.MaxMembers
-	}
+	maxMembers := l.MemberBound(q.MaxMembers)
 	top := q.Counterparties
 	if top <= 0 {
 		top = 10

@@ -85,6 +85,41 @@ func (l Limits) hub(n int) int {
 	return n
 }
 
+// The bounds below are what a query asking for n runs with, as the
+// queries compute them; the server reports the arguments they change
+// (extensions.warnings) with the same functions.
+
+// HopBound is the hop bound of a query asking for n hops (0: the
+// default; negative ones are refused before).
+func (l Limits) HopBound(n int) int {
+	h, _, _ := l.OrDefaults().hops(max(n, 0))
+	return h
+}
+
+// HubBound is the hub degree of a query asking for n (0: the default;
+// negative: the largest allowed).
+func (l Limits) HubBound(n int) int { return l.OrDefaults().hub(n) }
+
+// PathBound is the number of paths a paths or nearest query asking for n
+// returns at most.
+func (l Limits) PathBound(n int) int { return min(max(n, 1), l.OrDefaults().MaxPaths) }
+
+// RouteBound is the number of routes a money flow asking for n lists at
+// most (0: 100; negative ones are refused before).
+func (l Limits) RouteBound(n int) int {
+	r, _ := routeLimit(max(n, 0), l.OrDefaults(), &Truncation{})
+	return r
+}
+
+// MemberBound is the member limit of an address or persona cluster asking
+// for n (0 or negative: the maximum).
+func (l Limits) MemberBound(n int) int {
+	if m := l.OrDefaults().MaxMembers; n <= 0 || n > m {
+		return m
+	}
+	return n
+}
+
 // Truncation says whether and why an answer is incomplete. Reasons are for
 // people; a query collects every reason that applied.
 type Truncation struct {

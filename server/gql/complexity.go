@@ -11,17 +11,23 @@ import (
 	"github.com/redthread-dev/redthread/server/gql/model"
 )
 
-// Pricing (docs/investigate.md, "What a query costs"). An operation costs
-// the sum of its fields, every alias counted, so N aliases of a field cost
-// N times one. A field costs:
+// Pricing (README "Cost model", docs/investigate.md "What a query
+// costs"). A unit is about one element of an answer: a node, edge, member,
+// route or hop built, held and encoded. An operation costs the sum of its
+// fields, every alias counted, so N aliases of a field cost N times one
+// (PriceOperation walks it). A field costs:
 //
-//   - its answer: the cost of its selection times the most elements its
-//     lists may return, clamped as the resolvers clamp them (gqlgen's
-//     default counts a list as one element);
+//   - an object: 1 plus its selection. A scalar or enum field costs
+//     nothing: its value comes with the object that holds it, already
+//     read (the walker prices it 0). Those whose resolver reads more are
+//     priced: degree 1 (a batched count), risk RiskWork;
+//   - a list: its selection (at least 1) times the most elements it may
+//     return, clamped as the resolvers clamp them (gqlgen's default
+//     counts a list as one element);
 //   - and, for a field that searches the graph, the work the search may do
 //     under the server's limits. An investigation (graph/investigate) may
 //     discover Limits.MaxVisited nodes and read Limits.MaxArcs arcs:
-//     MaxVisited/8 + MaxArcs/80, 25,000 + 25,000 = 50,000 at the default
+//     MaxVisited/10 + MaxArcs/100, 20,000 + 20,000 = 40,000 at the default
 //     limits. The store's own breadth-first search (neighbors, shortestPath
 //     without filters) may discover graph.Limits.MaxVisited nodes, at a
 //     fifth of the memory each: MaxVisited/40, 50,000 at the default.
@@ -121,6 +127,10 @@ func Complexity(l graph.Limits, il investigate.Limits) generated.ComplexityRoot 
 	// prices every field 1).
 	free := func(int) int { return 0 }
 	c.Wallet.IllustrativeShare, c.Entity.IllustrativeShare, c.Edge.IllustrativeShare = free, free, free
+	// A node's degree is counted through the operation's loader, a batch
+	// of nodes a store round trip: one unit, as an element.
+	one := func(int) int { return 1 }
+	c.Wallet.Degree, c.Entity.Degree = one, one
 	c.FlowRoute.Hops = func(child int) int { return scaled(child, 2*il.MaxHops) }
 	// A route's hops as flat records, like FlowRoute.hops.
 	c.MoneyFlow.HopRecords = func(child int) int { return scaled(child, 2*il.MaxHops) }

@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/99designs/gqlgen/complexity"
 	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/redthread-dev/redthread/graph"
 	"github.com/redthread-dev/redthread/graph/investigate"
@@ -36,7 +39,7 @@ func cost(t *testing.T, query string, vars map[string]any) int {
 	if len(doc.Operations) != 1 {
 		t.Fatalf("%d operations in %s", len(doc.Operations), query)
 	}
-	return complexity.Calculate(context.Background(), es, doc.Operations[0], vars)
+	return PriceOperation(context.Background(), es, doc.Operations[0], vars).Total
 }
 
 // aliased repeats field n times under aliases a0, a1, ...
@@ -293,4 +296,41 @@ func webDocuments(t *testing.T) map[string]string {
 		docs[m[1]] = text
 	}
 	return docs
+}
+
+// TestDocumentedQueriesWithinLimit prices every GraphQL operation of the
+// README's and docs/'s ```graphql blocks as written (placeholders such as
+// "person:…" are strings; `{…}` stands for an object): each must pass.
+func TestDocumentedQueriesWithinLimit(t *testing.T) {
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)```graphql\n(.*?)```")
+	priced := 0
+	for _, f := range append(files, "../../README.md") {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range block.FindAllStringSubmatch(string(src), -1) {
+			text := strings.ReplaceAll(m[1], "{…}", "{}")
+			doc, perr := parser.ParseQuery(&ast.Source{Input: text})
+			if perr != nil {
+				continue // a signature, not an operation
+			}
+			for _, op := range doc.Operations {
+				var b strings.Builder
+				formatter.NewFormatter(&b).FormatQueryDocument(&ast.QueryDocument{Operations: ast.OperationList{op}, Fragments: doc.Fragments})
+				priced++
+				got := cost(t, b.String(), nil)
+				if got > defaultComplexityLimit {
+					t.Errorf("%s: costs %d, over the limit of %d:\n%s", filepath.Base(f), got, defaultComplexityLimit, b.String())
+				}
+			}
+		}
+	}
+	if priced < 15 {
+		t.Errorf("priced %d documented operations, want the README's and docs' (at least 15)", priced)
+	}
 }
