@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 import liveserver
+from redthread import documents
 from redthread import (AuthError, Client, InvalidArgumentError, LimitError, NotFoundError, RateLimitedError,
                        RedthreadError, RedthreadWarning, TimeoutError)
 
@@ -153,3 +154,15 @@ def test_429_is_retried_after_retry_after(own_server):
                    headers={"Authorization": "Bearer rt_bad_0123456789"})
     with Client(srv.url, srv.admin_token, max_retries=5, max_retry_wait=0.5) as c, pytest.raises(RateLimitedError):
         c.stats()
+
+
+def test_bulk_halves_a_chunk_over_the_complexity_limit(own_server):
+    srv = own_server("--max-complexity", "2000")
+    ids = [f"wallet:eth:0x{i:040x}" for i in range(3000)]
+    ids[2999] = "threat_group:lazarus-group"
+    with Client(srv.url, srv.admin_token) as c:
+        with pytest.raises(LimitError):  # one call of 3,000 is refused...
+            c.execute(documents.NODES, {"ids": ids})
+        got = c.nodes(ids, chunk_size=3000)  # ...so the client halves its chunks until they are taken
+    assert len(got) == 3000 and got.nodes[2999]["id"] == "threat_group:lazarus-group"
+    assert all(n is None for n in got.nodes[:2999])

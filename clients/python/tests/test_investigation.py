@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import liveserver
-from redthread import Client, NotFoundError, props
+from redthread import Client, NotFoundError, RedthreadWarning, props
 
 LAZARUS = "threat_group:lazarus-group"
 COINCHECK = "incident:coincheck-theft"
@@ -211,3 +211,50 @@ def test_scenario_money_flow_one_column_per_asset(scenario_server: liveserver.Se
         assert isinstance(sinks, pd.DataFrame)
         prices = list(c.iter_prices("ETH", page_size=50))
         assert len(prices) > 50 and [p["day"] for p in prices] == sorted(p["day"] for p in prices)
+
+
+def test_nodes_per_item_errors(rt: Client):
+    ids = [LAZARUS, "not an id", COINCHECK] * 2
+    with pytest.warns(RedthreadWarning, match="INVALID_ARGUMENT"):
+        got = rt.nodes(ids, chunk_size=3)
+    assert [n and n["id"] for n in got] == [LAZARUS, None, COINCHECK] * 2
+    assert sorted(e["path"] for e in got.errors) == [["nodes", 1], ["nodes", 4]]  # indexes in the whole list
+    assert all(e["extensions"]["code"] == "INVALID_ARGUMENT" for e in got.errors)
+
+
+def test_search_total_count_and_neighbors_of_many(rt: Client):
+    page = rt.search("wallet", first=2)
+    assert page.total_count is not None and page.total_count >= len(list(rt.iter_search("wallet")))
+    one = rt.neighbors(LAZARUS, limit=100)
+    two = rt.neighbors(COINCHECK, limit=100)
+    both = rt.neighbors(ids=[LAZARUS, COINCHECK], limit=200)
+    assert {n["id"] for n in both.nodes} >= {n["id"] for n in one.nodes + two.nodes} - {LAZARUS, COINCHECK}
+    assert {e["id"] for e in both.edges} == {e["id"] for e in one.edges + two.edges}
+    with pytest.raises(ValueError):
+        rt.neighbors(LAZARUS, ids=[COINCHECK])
+
+
+def test_path_hops_from_server(rt: Client):
+    p = rt.shortest_path(LAZARUS, EXCHANGE, direction="BOTH", max_hops=12)
+    assert p.server_hops and p.hops == p.server_hops
+    from redthread.results import path_hops
+    assert path_hops({"nodes": p.nodes, "edges": p.edges}) == p.server_hops  # the client's own flattening agrees
+
+
+def test_scenario_listing_and_transfers(scenario_server: liveserver.Server):
+    tok = liveserver.add_analyst(scenario_server.url, "local").token
+    with Client(scenario_server.url, tok) as c:
+        first = c.node_list("WALLET", first=10)
+        wallets = [n["id"] for n in c.iter_node_list("WALLET", page_size=1000)]
+        assert len(wallets) == first.total_count == len(set(wallets)) and wallets == sorted(wallets)
+        assert len(wallets) > 5000
+        some = wallets[:5000]
+        edges = c.transfers(some)  # five calls of 1,000 wallets, each paged
+        ids = [e["id"] for e in edges]
+        assert len(ids) == len(set(ids)) > 1000
+        mine = set(some)
+        assert all(e["kind"] == "TRANSFER" and (e["from"] in mine or e["to"] in mine) for e in edges)
+        for w in some[::500]:
+            assert {e["id"] for e in c.transfers([w])} <= set(ids)
+        got = c.nodes(wallets[:20_000], chunk_size=20_000)
+        assert [n["id"] for n in got] == wallets[:20_000]

@@ -31,7 +31,7 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 def _path(p: dict[str, Any], r: Response) -> Path:
     return Path(nodes=p["nodes"], edges=p["edges"], length=p["length"], truncated=p["truncated"],
-                reason=p.get("reason"), response=r)
+                reason=p.get("reason"), response=r, server_hops=p.get("hops"))
 
 
 def _pathlist(d: dict[str, Any], r: Response) -> PathList:
@@ -179,14 +179,24 @@ class Client:
                        since: Optional[str] = None, until: Optional[str] = None, min_amount: Optional[float] = None,
                        asset: Optional[str] = None, page_size: int = MAX_PAGE) -> Iterator[Edge]:
         """TRANSFER edges of the wallets, any number of them: calls of at most
-        1,000 wallets, each paged through (an edge between two wallets of
-        different calls is yielded once)."""
+        1,000 wallets, each paged through; a group the server finds too big
+        (LIMIT_EXCEEDED: too many edge ends) is split in two. An edge
+        between wallets of different calls is yielded once."""
         seen: set[str] = set()
-        for chunk in _chunks(list(dict.fromkeys(wallets)), MAX_WALLETS):
+        groups: list[list[str]] = [list(c) for c in _chunks(list(dict.fromkeys(wallets)), MAX_WALLETS)]
+        while groups:
+            group = groups.pop(0)
             after: Optional[str] = None
             while True:
-                r = self._run(D.TRANSFERS, wallets=list(chunk), direction=direction, since=since, until=until,
-                              minAmount=min_amount, asset=asset, first=page_size, after=after)
+                try:
+                    r = self._run(D.TRANSFERS, wallets=group, direction=direction, since=since, until=until,
+                                  minAmount=min_amount, asset=asset, first=page_size, after=after)
+                except LimitError:
+                    if len(group) == 1:
+                        raise
+                    half = len(group) // 2
+                    groups[:0] = [group[:half], group[half:]]
+                    break
                 c = r.data["transfers"]
                 for e in c["edges"]:
                     if e["node"]["id"] not in seen:
@@ -289,11 +299,8 @@ class Client:
                       hubDegree=hub_degree, rankBy=rank_by, rankAsset=rank_asset)
         return MoneyFlow(r.data["moneyFlow"], r)
 
-    def cluster(self, id: str, *, heuristics: Optional[Sequence[str]] = None, max_members: Optional[int] = 1000,
+    def cluster(self, id: str, *, heuristics: Optional[Sequence[str]] = None, max_members: Optional[int] = None,
                 counterparties: Optional[int] = None, as_of: Optional[str] = None) -> Cluster:
-        # max_members: 1,000 by default (the server's own default, 10,000
-        # members, prices the answer over the complexity limit); the answer
-        # says when it was cut (truncated, reason).
         r = self._run(D.CLUSTER, id=id, heuristics=heuristics, maxMembers=max_members,
                       counterparties=counterparties, asOf=as_of)
         return Cluster(r.data["cluster"], r)
@@ -305,7 +312,7 @@ class Client:
                       asOf=as_of, hubDegree=hub_degree)
         return Exposure(r.data["exposure"], r)
 
-    def persona_cluster(self, id: str, *, min_score: Optional[float] = None, max_members: Optional[int] = 1000,
+    def persona_cluster(self, id: str, *, min_score: Optional[float] = None, max_members: Optional[int] = None,
                         as_of: Optional[str] = None) -> PersonaCluster:
         r = self._run(D.PERSONA_CLUSTER, id=id, minScore=min_score, maxMembers=max_members, asOf=as_of)
         return PersonaCluster(r.data["personaCluster"], r)

@@ -2,16 +2,13 @@
 
 Each is checked against the server's schema by the tests
 (tests/test_schema.py): a document that no longer validates fails them.
-``PENDING`` names the documents that read fields of the issue-18
-contract not yet in the schema this client was built against.
 """
 
 from __future__ import annotations
 
 NODE_FIELDS = """
 fragment RtNode on Node {
-  id kind key label aliases confidence marking degree illustrativeShare validFrom validTo
-  properties { key value }
+  id kind key label aliases confidence marking degree illustrativeShare validFrom validTo props
   ... on Wallet { chain address }
 }"""
 
@@ -20,12 +17,14 @@ fragment RtSource on Source { dataset record job retrievedAt url excerpt confide
 
 EDGE_FIELDS = """
 fragment RtEdge on Edge {
-  id kind from to amount asset valueUSD time txHash confidence marking illustrativeShare
-  properties { key value }
+  id kind from to amount asset valueUSD time txHash confidence marking illustrativeShare props
 }"""
 
 PATH_FIELDS = """
-fragment RtPath on Path { length truncated reason nodes { ...RtNode } edges { ...RtEdge } }"""
+fragment RtPath on Path {
+  length truncated reason nodes { ...RtNode } edges { ...RtEdge }
+  hops { index from to edge kind forward time amount asset valueUSD }
+}"""
 
 STATS = """query Stats { stats { nodes edges nodesByKind { kind count } edgesByKind { kind count } } }"""
 
@@ -45,7 +44,7 @@ EDGES = """query Edges($ids: [ID!]!) { edges(ids: $ids) { ...RtEdge } }""" + EDG
 
 SEARCH = """query Search($query: String!, $kinds: [NodeKind!], $first: Int, $after: String) {
   search(query: $query, kinds: $kinds, first: $first, after: $after) {
-    edges { cursor score node { ...RtNode } }
+    totalCount edges { cursor score node { ...RtNode } }
     pageInfo { hasNextPage endCursor }
   }
 }""" + NODE_FIELDS
@@ -102,6 +101,7 @@ MONEY_FLOW = """query MoneyFlow($from: [ID!]!, $to: [ID!], $maxHops: Int, $since
     routes { value amount AMOUNT sink alike usdFrom
              hops { from to edge { id } service time value tainted amount AMOUNT taintedAmount AMOUNT
                     usdFrom price PRICE } }
+    hopRecords { route hop from to edge service time asset amount taintedAmount valueUSD taintedUSD usdFrom sink }
   }
 }""".replace("AMOUNT", _AMOUNT).replace("PRICE", _PRICE)
 
@@ -243,7 +243,7 @@ INGEST_JOB = """query IngestJob($id: ID!) {
   }
 }"""
 
-# Documents over the issue-18 contract's bulk fields (branch s4-bulk).
+# Bulk and listing (issue 18).
 NODE_LIST = """query NodeList($kind: NodeKind, $first: Int, $after: String) {
   nodeList(kind: $kind, first: $first, after: $after) {
     totalCount edges { cursor node { ...RtNode } } pageInfo { hasNextPage endCursor }
@@ -271,7 +271,3 @@ ALL: dict[str, str] = {
     for name, value in dict(globals()).items()
     if name.isupper() and isinstance(value, str) and value.lstrip().startswith(("query", "mutation"))
 }
-
-# Documents that need a field of the contract not in main's schema yet:
-# the schema test validates them once the schema has the field.
-PENDING: dict[str, str] = {"NODE_LIST": "nodeList", "TRANSFERS": "transfers", "NEIGHBORS_MANY": "neighbors(ids)"}

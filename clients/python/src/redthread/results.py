@@ -213,9 +213,12 @@ class Path(_Meta):
     reason: Optional[str]
     response: Response = field(repr=False)
 
+    server_hops: Optional[list[PathHop]] = field(default=None, repr=False)
+
     @property
     def hops(self) -> list[PathHop]:
-        return path_hops({"nodes": self.nodes, "edges": self.edges})
+        """Path.hops: the server's flat records (or built from nodes and edges)."""
+        return path_hops({"nodes": self.nodes, "edges": self.edges, "hops": self.server_hops})
 
     def to_df(self) -> "pd.DataFrame":
         """One row per hop: index, from, to, edge, kind, forward, time, amount, asset, valueUSD."""
