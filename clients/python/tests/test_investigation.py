@@ -258,3 +258,14 @@ def test_scenario_listing_and_transfers(scenario_server: liveserver.Server):
             assert {e["id"] for e in c.transfers([w])} <= set(ids)
         got = c.nodes(wallets[:20_000], chunk_size=20_000)
         assert [n["id"] for n in got] == wallets[:20_000]
+
+
+def test_readme_example_runs(server: liveserver.Server, analyst: liveserver.Identity, capsys):
+    readme = (liveserver.REPO / "README.md").read_text()
+    section = readme.split("\n## Python client\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "http://127.0.0.1:8080" in code
+    env: dict = {"TOKEN": analyst.token}
+    exec(compile(code.replace("http://127.0.0.1:8080", server.url), "README.md", "exec"), env)
+    assert "service:unnamed-russian-exchange" in capsys.readouterr().out
+    assert env["g"].number_of_nodes() > 1 and not env["links"].empty and len(env["every"]) > 20
