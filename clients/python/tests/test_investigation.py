@@ -149,11 +149,6 @@ def test_persona_cluster_with_evidence(rt: Client):
     assert len(pc.members_df()) == len(pc["members"])
 
 
-def test_same_as_candidates_pages(rt: Client):
-    every = list(rt.iter_same_as_candidates(page_size=1))
-    assert every == rt.same_as_candidates(first=len(every) or 1).value["candidates"] or len(every) > 100
-
-
 def test_cases_shared_between_agencies(server: liveserver.Server, rt: Client):
     other = liveserver.add_analyst(server.url, f"partner-{server.store}-{id(rt) % 9973}", new_agency=True)
     view = {"v": 1, "nodes": [{"id": COINCHECK, "x": 0, "y": 0}, {"id": LAZARUS, "x": 10, "y": 0}],

@@ -91,7 +91,10 @@ class Transport:
             self.http.close()
 
     def execute(self, document: str, variables: dict[str, Any] | None = None,
-                operation_name: str | None = None, *, stacklevel: int = 3) -> Response:
+                operation_name: str | None = None, *, stacklevel: int = 3,
+                uploads: list[tuple[str, bytes]] | None = None) -> Response:
+        """POST one operation. ``uploads`` (file name, content) go as a GraphQL
+        multipart request, bound to the list variable ``uploads``."""
         payload: dict[str, Any] = {"query": document}
         if variables:
             payload["variables"] = {k: v for k, v in variables.items() if v is not None}
@@ -101,7 +104,7 @@ class Transport:
         while True:
             try:
                 t0 = time.perf_counter()
-                resp = self.http.post(self.url, json=payload, headers=self.headers)
+                resp = self._post(payload, uploads)
                 elapsed = (time.perf_counter() - t0) * 1000
             except httpx.TimeoutException as exc:
                 raise E.TimeoutError(f"no answer from {self.url} within the client's timeout",
@@ -116,6 +119,17 @@ class Transport:
                 time.sleep(retry_after)
                 continue
             return self._answer(resp, retry_after, elapsed, stacklevel)
+
+    def _post(self, payload: dict[str, Any], uploads: list[tuple[str, bytes]] | None) -> httpx.Response:
+        if not uploads:
+            return self.http.post(self.url, json=payload, headers=self.headers)
+        payload = {**payload, "variables": {**payload.get("variables", {}), "uploads": [None] * len(uploads)}}
+        form = {"operations": json.dumps(payload),
+                "map": json.dumps({str(i): [f"variables.uploads.{i}"] for i in range(len(uploads))})}
+        files = [(str(i), (name, content)) for i, (name, content) in enumerate(uploads)]
+        # The header keeps other web pages from posting files through a browser: the server requires it.
+        return self.http.post(self.url, data=form, files=files,
+                              headers={**self.headers, "GraphQL-Require-Preflight": "1"})
 
     def _answer(self, resp: httpx.Response, retry_after: float | None, elapsed: float,
                 stacklevel: int) -> Response:

@@ -3,13 +3,16 @@ bulk helpers that split requests under the server's limits."""
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path as FilePath
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
 
 import httpx
 
 from . import documents as D
 from ._transport import Response, Transport
-from .errors import LimitError
+from .errors import LimitError, NotFoundError, TimeoutError
 from .results import (Cluster, Communities, Exposure, MoneyFlow, NodeList, Path, PathList, PersonaCluster,
                       SearchPage, SharedCase, Subgraph, Value)
 from .types import AuditEntry, Case, Edge, Node, PriceClose
@@ -437,3 +440,27 @@ class Client:
 
     def ingest_job(self, id: str) -> Optional[dict[str, Any]]:
         return self._run(D.INGEST_JOB, id=id).data["ingestJob"]
+
+    def start_ingest(self, format: str, files: Sequence[str | os.PathLike[str]] = (), *,
+                     paths: Optional[Sequence[str]] = None, marking: Optional[str] = None) -> dict[str, Any]:
+        """Load files into the graph: local ``files`` uploaded with the request,
+        and/or ``paths`` inside the server's --import-dir. Returns the job
+        (QUEUED or RUNNING): wait_ingest follows it."""
+        uploads = [(FilePath(f).name, FilePath(f).read_bytes()) for f in files]
+        r = self._t.execute(D.START_INGEST, {"format": format, "paths": paths, "marking": marking},
+                            stacklevel=3, uploads=uploads or None)
+        return r.data["startIngest"]
+
+    def wait_ingest(self, id: str, *, timeout: float = 600, poll: float = 0.2) -> dict[str, Any]:
+        """Poll an ingest job until it ends; the finished job (state
+        SUCCEEDED, FAILED or CANCELLED: check it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.ingest_job(id)
+            if job is None:
+                raise NotFoundError(f"ingest job {id} is not known to this server", code="NOT_FOUND")
+            if job["state"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                return job
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"ingest job {id} still {job['state']} after {timeout:g} s", code="TIMEOUT")
+            time.sleep(poll)

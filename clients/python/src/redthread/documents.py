@@ -235,13 +235,18 @@ CREATE_API_TOKEN = ("mutation CreateApiToken($userId: ID, $agency: ID, $scopes: 
                     " secret token { " + _TOKEN + " } } }")
 REVOKE_API_TOKEN = "mutation RevokeApiToken($id: ID!) { revokeApiToken(id: $id) { " + _TOKEN + " } }"
 
-INGEST_JOB = """query IngestJob($id: ID!) {
-  ingestJob(id: $id) {
+_JOB = """{
     id format state error errorCode rejected skipped created started finished
     inputs { name uploaded bytes }
-    progress { phase records nodesCreated edgesCreated elapsedSeconds }
-  }
-}"""
+    progress { phase records nodesCreated nodesUpdated nodesUnchanged edgesCreated edgesUpdated edgesUnchanged
+               elapsedSeconds }
+    rejections { file line field recordId code reason }
+  }"""
+
+INGEST_JOB = "query IngestJob($id: ID!) { ingestJob(id: $id) " + _JOB + " }"
+
+START_INGEST = ("mutation StartIngest($format: String!, $paths: [String!], $uploads: [Upload!], $marking: Marking) {"
+                " startIngest(format: $format, paths: $paths, uploads: $uploads, marking: $marking) " + _JOB + " }")
 
 # Bulk and listing (issue 18).
 NODE_LIST = """query NodeList($kind: NodeKind, $first: Int, $after: String) {
