@@ -69,7 +69,8 @@ $(PYENV_STAMP):
 # (clients/python/requirements-test.txt). The tests start bin/redthread
 # themselves, on the embedded store and on the test Neo4j (under the Go
 # tests' lock); the notebook runs headless (nbclient) against a server its
-# runner starts, and any failing cell fails the target.
+# runner starts, and any failing cell fails the target. mypy checks the
+# client's types first.
 PYCLIENT_VENV  := .venv-client
 PYCLIENT_REQS  := clients/python/requirements-test.txt
 PYCLIENT_STAMP := $(PYCLIENT_VENV)/.installed
@@ -81,6 +82,7 @@ $(PYCLIENT_STAMP): $(PYCLIENT_REQS)
 
 test-python: build neo4j-for-tests $(PYCLIENT_STAMP) ## the Python client's tests (live server, both stores) and the example notebook, headless
 	$(PYCLIENT_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --force-reinstall ./clients/python
+	$(PYCLIENT_VENV)/bin/mypy --ignore-missing-imports clients/python/src/redthread
 	@uri="$${NEO4J_URI:-$$(sed -n 's/^NEO4J_URI=//p' $(NEO4J_ENV))}"; \
 	  if [ -z "$$uri" ]; then echo "test-python: no Neo4j: $(NEO4J_ENV) holds no NEO4J_URI (see $(NEO4J_SH) status)" >&2; exit 1; fi; \
 	  echo "NEO4J_URI=$$uri pytest clients/python/tests"; \
