@@ -97,6 +97,15 @@ func TestInvestigationAgrees(t *testing.T) {
 				return investigate.Exposure(ctx, top, investigate.ExposureQuery{ID: from, MaxHops: 3}, l)
 			}},
 		)
+		// Transfers of several wallets, page by page, and their
+		// neighbourhoods in one subgraph.
+		several := []string{from, to, pick()}
+		qs = append(qs,
+			query{"transfers " + from, func(top investigate.Topology) (any, error) { return transferPages(ctx, top, several) }},
+			query{"neighborhood of several " + from, func(top investigate.Topology) (any, error) {
+				return investigate.Neighborhood(ctx, top, investigate.NeighborhoodQuery{IDs: several, Depth: 2, Limit: 200, MaxEdges: 2000}, l)
+			}},
+		)
 		if strings.HasPrefix(from, "wallet:btc:") {
 			cq := investigate.ClusterQuery{ID: from, Heuristics: []investigate.Heuristic{investigate.CoSpend, investigate.OneTimeChange}}
 			qs = append(qs, query{"cluster " + from, func(top investigate.Topology) (any, error) { return investigate.Cluster(ctx, top, cq, l) }})
@@ -152,4 +161,19 @@ func TestInvestigationAgrees(t *testing.T) {
 	if nonEmpty < len(qs)/3 {
 		t.Errorf("only %d of %d answers say anything: the comparison proves little", nonEmpty, len(qs))
 	}
+}
+
+// transferPages reads every transfer of wallets, seven to a page.
+func transferPages(ctx context.Context, top investigate.Topology, wallets []string) ([]investigate.TransfersResult, error) {
+	var pages []investigate.TransfersResult
+	var after *investigate.TransferCursor
+	for range 200 {
+		res, err := investigate.Transfers(ctx, top, investigate.TransfersQuery{Wallets: wallets, First: 7, After: after})
+		if err != nil || !res.HasMore {
+			return append(pages, res), err
+		}
+		pages = append(pages, res)
+		after = &res.Cursors[len(res.Cursors)-1]
+	}
+	return pages, nil
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // ListNodes implements graph.Store. IDs embed the kind, so each kind is a
-// range of the ID index: one range seek per kind, merged in ID order.
+// range of the ID index: one range seek per kind, at most a page read from
+// each, merged in ID order.
 func (s *Store) ListNodes(ctx context.Context, q graph.ListQuery) (graph.ListResult, error) {
 	var res graph.ListResult
 	if err := graph.CheckList(q); err != nil {
@@ -26,7 +27,10 @@ func (s *Store) ListNodes(ctx context.Context, q graph.ListQuery) (graph.ListRes
 	w := viewerOf(ctx)
 	err := s.read(ctx, "list nodes", func(tx neo4j.ManagedTransaction) error {
 		recs, err := run(ctx, tx,
-			"UNWIND $prefixes AS p MATCH (n:Node) WHERE n.id STARTS WITH p AND n.id > $after AND "+w.pred("n")+" "+
+			// Each kind's range read in index order up to the page, so a
+			// page never sorts a whole kind.
+			"UNWIND $prefixes AS p CALL (p) { MATCH (n:Node) WHERE n.id STARTS WITH p AND n.id > $after AND "+w.pred("n")+" "+
+				"RETURN n ORDER BY n.id LIMIT $limit } "+
 				"RETURN n.id AS id, properties(n) AS props ORDER BY id LIMIT $limit",
 			w.params(map[string]any{"prefixes": prefixes, "after": q.After, "limit": q.Limit + 1}))
 		if err != nil {

@@ -18,14 +18,20 @@ import (
 // Bulk reads for notebooks and partner tools: nodes by ID with per-item
 // errors, listing by kind, several neighbourhoods at once.
 
+// Bounds of the bulk and listing fields.
 const (
-	// DefaultPage and MaxPage bound nodeList's and transfers' pages.
+	// DefaultPage is the page size of nodeList and transfers without first.
 	DefaultPage = 100
-	MaxPage     = 1000
+	// MaxPage is the largest page of nodeList and transfers.
+	MaxPage = 1000
 	// MaxBulkIDs bounds neighbors(ids) and transfers(wallets).
 	MaxBulkIDs = 1000
-	// SearchCountCap: search's totalCount stops counting there (ten pages
-	// of the largest search page), so a broad word costs a bounded read.
+	// MaxItemErrors bounds the per-item errors of nodes(ids): 20,000
+	// malformed IDs must not make a response of 20,000 errors.
+	MaxItemErrors = 100
+	// SearchCountCap is where search's totalCount stops counting (ten
+	// pages of the largest search page), so a broad word costs a bounded
+	// read.
 	SearchCountCap = 1000
 )
 
@@ -50,14 +56,21 @@ func (r *Resolver) bulkNodes(ctx context.Context, ids []string) ([]model.Node, e
 	}
 	norm := make([]string, 0, len(ids))
 	at := make([]int, 0, len(ids))
+	bad := 0
 	for i, id := range ids {
 		n, err := nodeID(id)
 		if err != nil {
-			addItemError(ctx, i, graph.WrapError(graph.CodeInvalid, err, "ids[%d]: %s", i, graph.ErrorMessage(err)))
+			if bad++; bad <= MaxItemErrors {
+				addItemError(ctx, i, graph.WrapError(graph.CodeInvalid, err, "ids[%d]: %s", i, graph.ErrorMessage(err)))
+			}
 			continue
 		}
 		norm = append(norm, n)
 		at = append(at, i)
+	}
+	if bad > MaxItemErrors {
+		graphql.AddError(ctx, &gqlerror.Error{Err: graph.Errorf(graph.CodeInvalid, "ids: %d more malformed IDs (null), not listed one by one", bad-MaxItemErrors),
+			Message: "", Path: graphql.GetPath(ctx)})
 	}
 	out := make([]model.Node, len(ids))
 	if len(norm) == 0 {
@@ -70,7 +83,7 @@ func (r *Resolver) bulkNodes(ctx context.Context, ids []string) ([]model.Node, e
 	if err := chargeAnswer(ctx, "nodes", ns, nil); err != nil {
 		return nil, err
 	}
-	r.prime(ctx, ns)
+	r.warm(ctx, ns, nil)
 	for j, n := range ns {
 		out[at[j]] = model.NewNode(n)
 	}
@@ -133,7 +146,7 @@ func (r *Resolver) nodeList(ctx context.Context, kind *graph.NodeKind, first *in
 	if err := chargeAnswer(ctx, "nodeList", res.Nodes, nil); err != nil {
 		return nil, err
 	}
-	r.prime(ctx, res.Nodes)
+	r.warm(ctx, res.Nodes, nil)
 	c := &model.NodeConnection{Edges: make([]*model.NodeEdge, 0, len(res.Nodes)),
 		PageInfo: &model.PageInfo{HasNextPage: res.HasMore, HasPreviousPage: after != nil}}
 	for _, n := range res.Nodes {

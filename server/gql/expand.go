@@ -50,7 +50,7 @@ func (r *Resolver) neighbors(ctx context.Context, id *string, ids []string, dept
 	if err := chargeAnswer(ctx, "neighbors of "+start, sub.Nodes, sub.Edges); err != nil {
 		return nil, err
 	}
-	r.prime(ctx, sub.Nodes)
+	r.warm(ctx, sub.Nodes, sub.Edges)
 	return model.NewSubgraph(sub), nil
 }
 
@@ -90,7 +90,7 @@ func (r *Resolver) filteredNeighbors(ctx context.Context, q graph.NeighborQuery,
 	if err != nil {
 		return nil, err
 	}
-	r.prime(ctx, res.Nodes)
+	r.warm(ctx, res.Nodes, res.Edges)
 	return model.NewSubgraph(graph.Subgraph{Nodes: res.Nodes, Edges: res.Edges, Truncated: res.Truncated, Reason: strings.Join(res.Reasons, "; ")}), nil
 }
 

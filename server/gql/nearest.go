@@ -46,7 +46,7 @@ func (r *Resolver) nearest(ctx context.Context, q investigate.NearestQuery) (*mo
 	if err != nil {
 		return nil, err
 	}
-	return model.NewPathList(res), nil
+	return r.pathList(ctx, res), nil
 }
 
 // named prefixes an argument's error with the argument's name, keeping its code.

@@ -348,7 +348,7 @@ func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxHo
 	if err != nil {
 		return nil, err
 	}
-	return model.NewPathList(res), nil
+	return r.pathList(ctx, res), nil
 }
 
 // Nearest is the resolver for the nearest field.
@@ -388,7 +388,7 @@ func (r *queryResolver) MoneyFlow(ctx context.Context, from []string, to []strin
 	if err != nil {
 		return nil, err
 	}
-	return model.NewMoneyFlow(res), nil
+	return r.flowAnswer(ctx, res), nil
 }
 
 // Prices is the resolver for the prices field.
@@ -409,7 +409,7 @@ func (r *queryResolver) Cluster(ctx context.Context, id string, heuristics []inv
 	if err != nil {
 		return nil, err
 	}
-	return model.NewAddressCluster(res), nil
+	return r.clusterAnswer(ctx, res), nil
 }
 
 // Exposure is the resolver for the exposure field.

@@ -35,6 +35,7 @@ func (r *Resolver) transfers(ctx context.Context, wallets []string, direction *g
 	if err := chargeAnswer(ctx, "transfers", nil, res.Edges); err != nil {
 		return nil, err
 	}
+	r.warm(ctx, nil, res.Edges)
 	c := &model.EdgeConnection{Edges: make([]*model.EdgeEdge, 0, len(res.Edges)), TotalCount: res.Total,
 		PageInfo: &model.PageInfo{HasNextPage: res.HasMore, HasPreviousPage: after != nil}}
 	for i, e := range res.Edges {

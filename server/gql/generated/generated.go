@@ -4117,8 +4117,9 @@ type Query {
   """
   Several nodes by ID, in the order asked; null where one does not exist or is
   not visible to the caller. A malformed ID is null too, with an
-  INVALID_ARGUMENT error whose path is ["nodes", its index]: the other items
-  are answered. At most the server's edge limit (20000 by default) and what
+  INVALID_ARGUMENT error whose path is ["nodes", its index] (for the first
+  100; one more error at ["nodes"] counts the rest): the other items are
+  answered. At most the server's edge limit (20000 by default) and what
   the complexity limit allows with the fields asked.
   """
   nodes(ids: [ID!]!): [Node]!
