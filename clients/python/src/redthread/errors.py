@@ -8,6 +8,7 @@ it can act on: a bad argument, a missing node, a limit, a busy server.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Sequence
 
 
@@ -90,9 +91,10 @@ class RateLimitedError(RedthreadError):
         self.retry_after = retry_after
 
 
-class TimeoutError(RedthreadError):  # noqa: A001 - the family's name; builtins' stays reachable
+class TimeoutError(RedthreadError, builtins.TimeoutError):  # noqa: A001
     """TIMEOUT: the operation ran past the server's deadline, or no answer came
-    within the client's timeout (status None)."""
+    within the client's timeout (status None). Also a builtins.TimeoutError,
+    so that code catching the builtin catches it too."""
 
 
 class ConflictError(RedthreadError):
