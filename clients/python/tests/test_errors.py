@@ -166,3 +166,26 @@ def test_bulk_halves_a_chunk_over_the_complexity_limit(own_server):
         got = c.nodes(ids, chunk_size=3000)  # ...so the client halves its chunks until they are taken
     assert len(got) == 3000 and got.nodes[2999]["id"] == "threat_group:lazarus-group"
     assert all(n is None for n in got.nodes[:2999])
+
+
+def test_bad_enum_variable_is_invalid_argument(rt: Client):
+    with pytest.raises(InvalidArgumentError) as e:
+        rt.money_flow(["incident:coincheck-theft"], taint="BOGUS")
+    assert e.value.status == 400 and "BOGUS" in e.value.message
+
+
+def test_repeated_ids_are_each_answered(rt: Client):
+    ids = ["threat_group:lazarus-group"] * 5 + ["incident:coincheck-theft"] * 5
+    got = rt.nodes(ids, chunk_size=3)
+    assert [n["id"] for n in got] == ids
+
+
+def test_upload_over_the_limit_is_refused(own_server, tmp_path):
+    srv = own_server("--max-upload-size", "1MB")
+    f = tmp_path / "big.jsonl"
+    f.write_text('{"type": "node", "kind": "ORGANIZATION", "key": "k", "label": "x"}\n' * 40_000)  # 2.6 MB
+    with Client(srv.url, srv.admin_token) as c:
+        with pytest.raises(LimitError) as e:
+            c.start_ingest("native", [f])
+        assert e.value.code == "LIMIT_EXCEEDED" and e.value.status == 413
+        assert c.execute("{ ingestJobs { id } }").data["ingestJobs"] == []  # nothing kept
