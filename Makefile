@@ -24,7 +24,7 @@ GO_SOURCES   := $(shell find . -name '*.go' -not -path './web/node_modules/*' 2>
 GO_PACKAGES   = $$($(GO) list ./... | grep -v /node_modules/)
 WEB_SOURCES  := $(shell find web/src web/index.html web/bench.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
-.PHONY: run build web test test-go test-web test-e2e pyenv lint generate check-generated check-tidy bench bench-web chromium clean help \
+.PHONY: run build web test test-go test-web test-e2e test-python pyenv lint generate check-generated check-tidy bench bench-web chromium clean help \
         neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop fuzz test-kill-m load soak
 
 help: ## list targets
@@ -46,7 +46,7 @@ web: web/dist/index.html ## build the web UI into web/dist
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 	cd web && $(NPM) run build
 
-test: lint pyenv test-go test-web test-e2e ## run every test
+test: lint pyenv test-go test-web test-e2e test-python ## run every test
 
 # The OASIS STIX validator, from PyPI into .venv: the STIX export's tests
 # (cases/casestix) run it and fail without it under CI. 3.3.2, not 3.3.1:
@@ -63,6 +63,31 @@ $(PYENV_STAMP):
 	.venv/bin/pip install --quiet --disable-pip-version-check '$(STIX2_VALIDATOR)'
 	@test -x .venv/bin/stix2_validator
 	@touch $@
+
+# The Python client (clients/python) and its notebook, in .venv-client: the
+# client and its test, notebook and bench dependencies, every one pinned
+# (clients/python/requirements-test.txt). The tests start bin/redthread
+# themselves, on the embedded store and on the test Neo4j (under the Go
+# tests' lock); the notebook runs headless (nbclient) against a server its
+# runner starts, and any failing cell fails the target. mypy checks the
+# client's types first.
+PYCLIENT_VENV  := .venv-client
+PYCLIENT_REQS  := clients/python/requirements-test.txt
+PYCLIENT_STAMP := $(PYCLIENT_VENV)/.installed
+
+$(PYCLIENT_STAMP): $(PYCLIENT_REQS)
+	$(PYTHON) -m venv $(PYCLIENT_VENV)
+	$(PYCLIENT_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(PYCLIENT_REQS)
+	@touch $@
+
+test-python: build neo4j-for-tests $(PYCLIENT_STAMP) ## the Python client's tests (live server, both stores) and the example notebook, headless
+	$(PYCLIENT_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --force-reinstall ./clients/python
+	$(PYCLIENT_VENV)/bin/mypy --ignore-missing-imports clients/python/src/redthread
+	@uri="$${NEO4J_URI:-$$(sed -n 's/^NEO4J_URI=//p' $(NEO4J_ENV))}"; \
+	  if [ -z "$$uri" ]; then echo "test-python: no Neo4j: $(NEO4J_ENV) holds no NEO4J_URI (see $(NEO4J_SH) status)" >&2; exit 1; fi; \
+	  echo "NEO4J_URI=$$uri pytest clients/python/tests"; \
+	  NEO4J_URI="$$uri" REDTHREAD_BIN=$(CURDIR)/$(BIN) $(PYCLIENT_VENV)/bin/pytest -q -p no:cacheprovider clients/python/tests
+	REDTHREAD_BIN=$(CURDIR)/$(BIN) $(PYCLIENT_VENV)/bin/python examples/notebooks/run.py
 
 # golangci-lint at a pinned version, built once into bin/ (.golangci.yml says
 # which linters and why). gofmt and go vet run inside it.
