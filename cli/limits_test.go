@@ -64,7 +64,9 @@ func TestServerLimitFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return tt.env[k] }}
+			// A flag that does not parse is reported on stderr (exit 2).
+			var stderr strings.Builder
+			m := Main{Stdout: io.Discard, Stderr: &stderr, Getenv: func(k string) string { return tt.env[k] }}
 			fs := m.newFlagSet("serve")
 			l := m.serverLimitFlags(fs)
 			err := m.parse(fs, tt.args)
@@ -80,8 +82,8 @@ func TestServerLimitFlags(t *testing.T) {
 					}
 				}
 			}
-			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
-				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error()+stderr.String(), tt.wantErr)) {
+				t.Fatalf("err = %v (stderr %q), want %q", err, stderr.String(), tt.wantErr)
 			}
 		})
 	}
