@@ -41,7 +41,7 @@ type server struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	url  string
-	logs *bytes.Buffer
+	logs *logBuffer
 	// demo receives the sign-in line serve --demo prints: URL, email and
 	// password.
 	demo chan []string
@@ -81,7 +81,7 @@ func serve(t *testing.T, bin, data string, extra ...string) *server {
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "REDTHREAD_ADMIN_TOKEN="+adminToken)
-	logs := new(bytes.Buffer)
+	logs := new(logBuffer)
 	cmd.Stderr = logs
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
