@@ -81,6 +81,7 @@ func newDocWorld(t *testing.T) *docWorld {
 	cfg.Identity, cfg.Cases, cfg.Jobs = ids, cs, jm
 	cfg.Shares = shares.New(st.State(), cs, ids, shares.Options{})
 	cfg.Audit = audit.New(st.State(), nil, nil)
+	cfg.MetricsToken = docMetricsToken
 	return &docWorld{
 		ts:      start(t, st, cfg),
 		tokens:  map[string]string{"": analyst, "analyst": analyst, "admin": server.TestAdminToken, "partner": partner},
@@ -232,7 +233,8 @@ func (w *docWorld) runSh(t *testing.T, b docBlock, python string) {
 		cmd = exec.CommandContext(t.Context(), python, "-c", pythonPrelude+script)
 	}
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TOKEN="+w.tokens[""], "ADMIN_TOKEN="+server.TestAdminToken, "PARTNER_TOKEN="+w.tokens["partner"])
+	cmd.Env = append(os.Environ(), "TOKEN="+w.tokens[""], "ADMIN_TOKEN="+server.TestAdminToken, "PARTNER_TOKEN="+w.tokens["partner"],
+		"REDTHREAD_METRICS_TOKEN="+docMetricsToken)
 	for k, v := range w.capture {
 		if s, ok := v.(string); ok {
 			cmd.Env = append(cmd.Env, k+"="+s)
@@ -260,7 +262,9 @@ func (w *docWorld) runSh(t *testing.T, b docBlock, python string) {
 	if want != "" && !bytes.Contains(bytes.ToLower(out), []byte(strings.ToLower(want))) {
 		t.Errorf("%s: output lacks %q:\n%s", b.where(), want, out)
 	}
-	if b.lang != "python" && (bytes.Contains(out, []byte(`"errors"`)) || !bytes.Contains(out, []byte(`"data"`))) {
+	// A block that calls the GraphQL API must get data and no error.
+	graphQL := strings.Contains(b.text, "/graphql")
+	if b.lang != "python" && graphQL && (bytes.Contains(out, []byte(`"errors"`)) || !bytes.Contains(out, []byte(`"data"`))) {
 		t.Errorf("%s: example fails:\n%s", b.where(), out)
 	}
 	w.keepSh(t, b, out)
@@ -280,6 +284,10 @@ func (w *docWorld) keepSh(t *testing.T, b docBlock, out []byte) {
 	}
 	w.keep(t, docOp{block: b, line: b.line}, ans)
 }
+
+// docMetricsToken is the examples' server's --metrics-token, in the
+// environment as README's scraper example reads it.
+const docMetricsToken = "doc-metrics-token-0123456789abcdef0123"
 
 // pythonPrelude runs before a Python example: TOKEN as the example's
 // reader sets it, and every requests.post checked for errors and null data.
@@ -303,7 +311,11 @@ func exampleRunners(t *testing.T) (python string) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("curl is needed to run the documentation's curl examples")
 	}
-	for _, p := range []string{"../.venv/bin/python", "python3"} {
+	venv, err := filepath.Abs("../.venv/bin/python") // a block runs in a directory of its own
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{venv, "python3"} {
 		if exec.CommandContext(t.Context(), p, "-c", "import requests").Run() == nil {
 			return p
 		}
@@ -315,9 +327,12 @@ func exampleRunners(t *testing.T) (python string) {
 	return ""
 }
 
-// isPythonBlock: a Python block that calls the API.
+// isPythonBlock: a Python block that calls the API over requests. One
+// that uses the redthread client is run by the client's own tests
+// (clients/python/tests/test_investigation.py), where it is installed.
 func isPythonBlock(b docBlock) bool {
-	return b.lang == "python" && strings.Contains(b.text, "127.0.0.1:8080")
+	client := strings.Contains(b.text, "from redthread") || strings.Contains(b.text, "import redthread")
+	return b.lang == "python" && strings.Contains(b.text, "127.0.0.1:8080") && !client
 }
 
 // TestDocExamples runs every example of README.md and docs/**/*.md
