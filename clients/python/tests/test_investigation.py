@@ -84,6 +84,17 @@ def test_neighbors_to_networkx(rt: Client):
     assert len(sg.to_df()) == len(sg.edges)
 
 
+def test_truncation_reason_codes(rt: Client):
+    """A cut answer says why for programs too: reason_codes beside reason."""
+    whole = rt.neighbors(LAZARUS, depth=2, limit=5000)
+    assert not whole.truncated and whole.reason_codes == []
+    cut = rt.neighbors(LAZARUS, depth=2, limit=1)
+    assert cut.truncated and cut.reason
+    assert cut.reason_codes == ["NODE_LIMIT"], cut.reason_codes
+    many = rt.neighbors(ids=[LAZARUS, "incident:coincheck-theft"], depth=2, limit=1)
+    assert many.truncated and "NODE_LIMIT" in many.reason_codes
+
+
 def test_shortest_path_and_paths(rt: Client):
     p = rt.shortest_path(LAZARUS, EXCHANGE, direction="BOTH", max_hops=12)
     assert p.length > 0 and p.nodes[0]["id"] == LAZARUS and p.nodes[-1]["id"] == EXCHANGE

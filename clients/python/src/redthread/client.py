@@ -34,12 +34,14 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 def _path(p: dict[str, Any], r: Response) -> Path:
     return Path(nodes=p["nodes"], edges=p["edges"], length=p["length"], truncated=p["truncated"],
-                reason=p.get("reason"), response=r, server_hops=p.get("hops"))
+                reason=p.get("reason"), response=r, server_hops=p.get("hops"),
+                reason_codes=list(p.get("reasonCodes") or []))
 
 
 def _pathlist(d: dict[str, Any], r: Response) -> PathList:
     return PathList(paths=[_path(p, r) for p in d["paths"]], skipped_hubs=d["skippedHubs"],
-                    truncated=d["truncated"], reason=d.get("reason"), response=r)
+                    truncated=d["truncated"], reason=d.get("reason"), response=r,
+                    reason_codes=list(d.get("reasonCodes") or []))
 
 
 class Client:
@@ -244,10 +246,10 @@ class Client:
         if id is not None:
             r = self._run(D.NEIGHBORS, id=id, **args)
             s = r.data["neighbors"]
-            return Subgraph(s["nodes"], s["edges"], s["truncated"], s.get("reason"), r)
+            return Subgraph(s["nodes"], s["edges"], s["truncated"], s.get("reason"), r, list(s.get("reasonCodes") or []))
         nodes: dict[str, Node] = {}
         edges: dict[str, Edge] = {}
-        truncated, reasons = False, []
+        truncated, reasons, codes = False, [], []
         r = Response(data={})
         for chunk in _chunks(list(dict.fromkeys(ids or [])), MAX_WALLETS):
             r = self._run(D.NEIGHBORS_MANY, ids=list(chunk), **args)
@@ -257,7 +259,8 @@ class Client:
             truncated |= s["truncated"]
             if s.get("reason"):
                 reasons.append(s["reason"])
-        return Subgraph(list(nodes.values()), list(edges.values()), truncated, "; ".join(reasons) or None, r)
+            codes += [c for c in s.get("reasonCodes") or [] if c not in codes]
+        return Subgraph(list(nodes.values()), list(edges.values()), truncated, "; ".join(reasons) or None, r, codes)
 
     def shortest_path(self, from_: str, to: str, *, max_hops: Optional[int] = None, direction: Optional[str] = None,
                       edge_kinds: Optional[Sequence[str]] = None, since: Optional[str] = None,

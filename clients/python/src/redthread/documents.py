@@ -22,7 +22,7 @@ fragment RtEdge on Edge {
 
 PATH_FIELDS = """
 fragment RtPath on Path {
-  length truncated reason nodes { ...RtNode } edges { ...RtEdge }
+  length truncated reason reasonCode reasonCodes nodes { ...RtNode } edges { ...RtEdge }
   hops { index from to edge kind forward time amount asset valueUSD }
 }"""
 
@@ -32,7 +32,7 @@ NODE = """query Node($id: ID!) {
   node(id: $id) {
     ...RtNode
     sources { ...RtSource }
-    risk { flags { kind reason category via share asset nodes edges } truncated reason }
+    risk { flags { kind reason category via share asset nodes edges } truncated reason reasonCode reasonCodes }
   }
 }""" + NODE_FIELDS + SOURCE_FIELDS
 
@@ -53,7 +53,7 @@ NEIGHBORS = """query Neighbors($id: ID!, $depth: Int, $direction: Direction, $ed
     $nodeKinds: [NodeKind!], $since: Time, $until: Time, $minAmount: Float, $asOf: Time, $limit: Int) {
   neighbors(id: $id, depth: $depth, direction: $direction, edgeKinds: $edgeKinds, nodeKinds: $nodeKinds,
             since: $since, until: $until, minAmount: $minAmount, asOf: $asOf, limit: $limit) {
-    nodes { ...RtNode } edges { ...RtEdge } truncated reason
+    nodes { ...RtNode } edges { ...RtEdge } truncated reason reasonCode reasonCodes
   }
 }""" + NODE_FIELDS + EDGE_FIELDS
 
@@ -71,7 +71,7 @@ PATHS = """query Paths($from: ID!, $to: ID!, $maxHops: Int, $limit: Int, $all: B
   paths(from: $from, to: $to, maxHops: $maxHops, limit: $limit, all: $all, direction: $direction,
         edgeKinds: $edgeKinds, since: $since, until: $until, minAmount: $minAmount, asOf: $asOf,
         services: $services, hubDegree: $hubDegree) {
-    paths { ...RtPath } skippedHubs truncated reason
+    paths { ...RtPath } skippedHubs truncated reason reasonCode reasonCodes
   }
 }""" + PATH_FIELDS + NODE_FIELDS + EDGE_FIELDS
 
@@ -80,7 +80,7 @@ NEAREST = """query Nearest($from: ID!, $target: NearestTarget!, $maxHops: Int, $
   nearest(from: $from, target: $target, maxHops: $maxHops, limit: $limit, direction: $direction,
           edgeKinds: $edgeKinds, since: $since, until: $until, minAmount: $minAmount, asOf: $asOf,
           hubDegree: $hubDegree) {
-    paths { ...RtPath } skippedHubs truncated reason
+    paths { ...RtPath } skippedHubs truncated reason reasonCode reasonCodes
   }
 }""" + PATH_FIELDS + NODE_FIELDS + EDGE_FIELDS
 
@@ -93,7 +93,7 @@ MONEY_FLOW = """query MoneyFlow($from: [ID!]!, $to: [ID!], $maxHops: Int, $since
   moneyFlow(from: $from, to: $to, maxHops: $maxHops, since: $since, until: $until, minAmount: $minAmount,
             taint: $taint, through: $through, limit: $limit, asOf: $asOf, hubDegree: $hubDegree,
             rankBy: $rankBy, rankAsset: $rankAsset) {
-    taint sourceValue stolen priced rankedBy assetOrder routeCount truncated reason pricedFromTable valuation
+    taint sourceValue stolen priced rankedBy assetOrder routeCount truncated reason reasonCode reasonCodes pricedFromTable valuation
     sources { id kind label }
     sourceAmounts AMOUNT
     sinks { node { id kind label } category wallets valueUSD amounts AMOUNT unpriced routes
@@ -115,7 +115,7 @@ CLUSTER = """query Cluster($id: ID!, $heuristics: [ClusterHeuristic!], $maxMembe
     $asOf: Time) {
   cluster(id: $id, heuristics: $heuristics, maxMembers: $maxMembers, counterparties: $counterparties,
           asOf: $asOf) {
-    size received sent firstActivity lastActivity truncated reason
+    size received sent firstActivity lastActivity truncated reason reasonCode reasonCodes
     members { id hops via partner heuristic }
     attributions { entity { id kind label } wallet edge { id } confidence }
     counterparties { id service category received sent }
@@ -126,7 +126,7 @@ EXPOSURE = """query Exposure($id: ID!, $maxHops: Int, $direction: Direction, $si
     $asOf: Time, $hubDegree: Int) {
   exposure(id: $id, maxHops: $maxHops, direction: $direction, since: $since, until: $until, asOf: $asOf,
            hubDegree: $hubDegree) {
-    received { ...RtSide } sent { ...RtSide } truncated reason
+    received { ...RtSide } sent { ...RtSide } truncated reason reasonCode reasonCodes
   }
 }
 fragment RtSide on ExposureSide {
@@ -135,7 +135,7 @@ fragment RtSide on ExposureSide {
 
 PERSONA_CLUSTER = """query PersonaCluster($id: ID!, $minScore: Float, $maxMembers: Int, $asOf: Time) {
   personaCluster(id: $id, minScore: $minScore, maxMembers: $maxMembers, asOf: $asOf) {
-    start truncated reason
+    start truncated reason reasonCode reasonCodes
     members { id label hops }
     links { ...RtLink }
     rejected { ...RtLink }
@@ -148,7 +148,7 @@ fragment RtLink on PersonaLink {
 
 SAME_AS_CANDIDATES = """query SameAsCandidates($kinds: [NodeKind!], $first: Int, $after: String) {
   sameAsCandidates(kinds: $kinds, first: $first, after: $after) {
-    hasNextPage endCursor truncated reason
+    hasNextPage endCursor truncated reason reasonCode reasonCodes
     candidates {
       cursor datasetsA datasetsB
       a { id kind label } b { id kind label }
@@ -160,7 +160,7 @@ SAME_AS_CANDIDATES = """query SameAsCandidates($kinds: [NodeKind!], $first: Int,
 
 COMMUNITIES = """query Communities($ids: [ID!]!, $edgeKinds: [EdgeKind!], $resolution: Float, $asOf: Time) {
   communities(ids: $ids, edgeKinds: $edgeKinds, resolution: $resolution, asOf: $asOf) {
-    components modularity hidden truncated reason
+    components modularity hidden truncated reason reasonCode reasonCodes
     communities { id members internalEdges totalDegree }
   }
 }"""
@@ -267,7 +267,7 @@ NEIGHBORS_MANY = """query NeighborsMany($ids: [ID!], $depth: Int, $direction: Di
     $nodeKinds: [NodeKind!], $since: Time, $until: Time, $minAmount: Float, $asOf: Time, $limit: Int) {
   neighbors(ids: $ids, depth: $depth, direction: $direction, edgeKinds: $edgeKinds, nodeKinds: $nodeKinds,
             since: $since, until: $until, minAmount: $minAmount, asOf: $asOf, limit: $limit) {
-    nodes { ...RtNode } edges { ...RtEdge } truncated reason
+    nodes { ...RtNode } edges { ...RtEdge } truncated reason reasonCode reasonCodes
   }
 }""" + NODE_FIELDS + EDGE_FIELDS
 

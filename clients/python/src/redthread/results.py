@@ -175,6 +175,8 @@ class Subgraph(_Meta):
     truncated: bool
     reason: Optional[str]
     response: Response = field(repr=False)
+    # Why it was cut, for programs: TruncationReason values (NODE_LIMIT…), one per cause.
+    reason_codes: list[str] = field(default_factory=list)
 
     def to_networkx(self) -> "nx.MultiDiGraph":
         """A MultiDiGraph: node and edge attributes from their fields and props; edge keys are edge IDs."""
@@ -212,6 +214,8 @@ class Path(_Meta):
     truncated: bool
     reason: Optional[str]
     response: Response = field(repr=False)
+    # Why it was cut, for programs: TruncationReason values, one per cause.
+    reason_codes: list[str] = field(default_factory=list)
 
     server_hops: Optional[list[PathHop]] = field(default=None, repr=False)
 
@@ -235,6 +239,8 @@ class PathList(_Meta):
     truncated: bool
     reason: Optional[str]
     response: Response = field(repr=False)
+    # Why it was cut, for programs: TruncationReason values, one per cause.
+    reason_codes: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[Path]:
         return iter(self.paths)
