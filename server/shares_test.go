@@ -44,8 +44,9 @@ const (
 
 func shareBatch(redUser string) graph.Batch {
 	// A RED record names its user: Neo4j keeps the wallets between runs,
-	// and a source already stored under the same record keeps the user of
-	// the run that first wrote it, whom this run's analyst is not.
+	// and sources of one dataset, record and agency are one source, of
+	// which the merge keeps one user by a fixed order (graph.mergeSources):
+	// often an earlier run's, whom this run's analyst is not.
 	src := func(m graph.Marking, user string) []graph.Source {
 		rec := string(m)
 		if user != "" {
