@@ -8,6 +8,8 @@ package main
 //   - Neo4j (unless -neo4j=false): the same, the engine through the store's
 //     Topology; the graph is loaded the offline way (CSV, Neo4j's
 //     importer), the fastest path the bench knows;
+//   - the reference: a bidirectional BFS over CSR int32 arrays of the
+//     exported edge list, the same pairs, the limit the store aims at;
 //   - networkx from PyPI, in a venv, on the same graph exported as an edge
 //     list: bidirectional shortest paths for the same pairs, and weakly
 //     connected components of the whole graph, against the embedded
@@ -20,6 +22,7 @@ package main
 //
 // Files: queries.go runs the mode; queries_embedded.go and queries_neo4j.go
 // give each store the graph, queries_networkx.go runs networkx on it,
+// queries_reference.go times the plain CSR search that is the limit,
 // queries_measure.go times the stores' queries and queries_report.go prints
 // the table.
 
@@ -176,6 +179,9 @@ func runQueries(ctx context.Context, out io.Writer, c config) (err error) {
 
 	r.rows = append(r.rows, queryStore(ctx, "embedded", emb, pairs, c)...)
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := runReference(ctx, r, c, edgesPath, nodes, handles); err != nil {
 		return err
 	}
 
