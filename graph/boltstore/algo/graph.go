@@ -14,6 +14,7 @@ package algo
 
 import (
 	"slices"
+	"sync"
 )
 
 // None marks the absence of a node or edge index.
@@ -99,6 +100,9 @@ type Graph struct {
 	outNext        []uint32 // per edge added since compaction: the previous one of the same node
 	inNext         []uint32
 	compactMinimum int
+	// scratch pools ShortestPath's visit state (*pathScratch), so searches
+	// reuse their arrays instead of allocating per call or per node.
+	scratch sync.Pool
 }
 
 // NewGraph returns an empty graph with capacity hints.
