@@ -125,10 +125,25 @@ type pathScratch struct {
 // getScratch takes a scratch space sized for g and starts a new epoch in it.
 func (g *Graph) getScratch() *pathScratch {
 	sc, _ := g.scratch.Get().(*pathScratch)
+	return sc.reset(g.nodes)
+}
+
+// scratchFor is getScratch for any adjacency, and a put that returns it to
+// the pool when g is a *Graph.
+func scratchFor(g Adjacency) (*pathScratch, func()) {
+	if gr, ok := g.(*Graph); ok {
+		sc := gr.getScratch()
+		return sc, func() { gr.scratch.Put(sc) }
+	}
+	return (*pathScratch)(nil).reset(g.NumNodes()), func() {}
+}
+
+// reset sizes sc (nil: a new one) for n nodes and starts a new epoch.
+func (sc *pathScratch) reset(n int) *pathScratch {
 	if sc == nil {
 		sc = &pathScratch{}
 	}
-	if n := g.nodes; len(sc.side[0].mark) < n {
+	if len(sc.side[0].mark) < n {
 		n += n / 8 // room for the nodes written next
 		for i := range sc.side {
 			sc.side[i].mark, sc.side[i].depth = make([]uint32, n), make([]uint32, n)
