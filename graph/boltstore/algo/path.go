@@ -206,16 +206,16 @@ func (p *pathSearch) level(s, other *searchSide) (done bool, err error) {
 // arcs follows the arcs of u in one adjacency (CSR row, then the edges
 // added since compaction); it reports whether MaxVisited stopped it.
 func (p *pathSearch) arcs(s, other *searchSide, u, d uint32, off, adj, head, next, end []uint32) bool {
-	g := p.g
+	g, ep, mark := p.g, p.sc.epoch, s.mark
 	if int(u) < g.csrNodes {
 		for _, e := range adj[off[u]:off[u+1]] {
-			if p.visit(s, other, e, end[e], d) {
+			if v := end[e]; mark[v] != ep && p.visit(s, other, e, v, d) { // the seen test inline: most arcs fail it
 				return true
 			}
 		}
 	}
 	for e := head[u]; e != None; e = next[int(e)-g.csrEdges] {
-		if p.visit(s, other, e, end[e], d) {
+		if v := end[e]; mark[v] != ep && p.visit(s, other, e, v, d) {
 			return true
 		}
 	}
@@ -225,9 +225,6 @@ func (p *pathSearch) arcs(s, other *searchSide, u, d uint32, off, adj, head, nex
 // visit discovers v over edge e at distance d on side s.
 func (p *pathSearch) visit(s, other *searchSide, e, v, d uint32) bool {
 	ep := p.sc.epoch
-	if s.mark[v] == ep {
-		return false
-	}
 	o := p.opts
 	if o.Mask != 0 && o.Mask&(1<<p.g.kind[e]) == 0 || o.Arc != nil && !o.Arc(e, v) {
 		return false
