@@ -188,12 +188,12 @@ func (p *pathSearch) level(s, other *searchSide) (done bool, err error) {
 			return false, err
 		}
 		if s.dir&Out != 0 {
-			if p.arcs(s, other, u, d, g.outOff, g.outAdj, g.outHead, g.outNext, g.dst) {
+			if p.arcs(s, other, u, d, g.outOff, g.outAdj, g.outNbr, g.outHead, g.outNext, g.dst) {
 				return true, nil
 			}
 		}
 		if s.dir&In != 0 {
-			if p.arcs(s, other, u, d, g.inOff, g.inAdj, g.inHead, g.inNext, g.src) {
+			if p.arcs(s, other, u, d, g.inOff, g.inAdj, g.inNbr, g.inHead, g.inNext, g.src) {
 				return true, nil
 			}
 		}
@@ -205,11 +205,12 @@ func (p *pathSearch) level(s, other *searchSide) (done bool, err error) {
 
 // arcs follows the arcs of u in one adjacency (CSR row, then the edges
 // added since compaction); it reports whether MaxVisited stopped it.
-func (p *pathSearch) arcs(s, other *searchSide, u, d uint32, off, adj, head, next, end []uint32) bool {
+func (p *pathSearch) arcs(s, other *searchSide, u, d uint32, off, adj, nbr, head, next, end []uint32) bool {
 	g, ep, mark := p.g, p.sc.epoch, s.mark
 	if int(u) < g.csrNodes {
-		for _, e := range adj[off[u]:off[u+1]] {
-			if v := end[e]; mark[v] != ep && p.visit(s, other, e, v, d) { // the seen test inline: most arcs fail it
+		lo, hi := off[u], off[u+1]
+		for i, v := range nbr[lo:hi] {
+			if mark[v] != ep && p.visit(s, other, adj[int(lo)+i], v, d) { // the seen test inline: most arcs fail it
 				return true
 			}
 		}
