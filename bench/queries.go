@@ -59,6 +59,7 @@ type queryConfig struct {
 	nxVersion string
 	python    string
 	vis       bool
+	engine    bool
 }
 
 func (q *queryConfig) flags() {
@@ -73,6 +74,7 @@ func (q *queryConfig) flags() {
 	flag.IntVar(&q.nxN, "networkx-n", 0, "-queries: queries per operation on networkx, the first of the same pairs (0: -n)")
 	flag.StringVar(&q.nxVersion, "networkx-version", "3.6.1", "-queries: networkx version installed from PyPI")
 	flag.StringVar(&q.python, "python", "python3", "-queries: Python that creates the venv")
+	flag.BoolVar(&q.engine, "engine", true, "-queries: measure the investigate engine's queries too (false: the stores' native shortest paths and the reference only)")
 	flag.BoolVar(&q.vis, "visibility", false, "-queries: measure shortest path, k shortest paths and money flow on a marked graph as viewers of several agencies see it, against the unfiltered engine (embedded store; docs/design/visibility.md §8)")
 }
 
