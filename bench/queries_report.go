@@ -102,6 +102,8 @@ func fmtDur(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "0"
+	case d < 100*time.Microsecond: // the reference's p50 is a few µs
+		return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond))
 	case d < 10*time.Millisecond:
 		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
 	case d < time.Second:
