@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/bits"
@@ -20,12 +21,12 @@ func readIndex(r *snapReader) (*index, error) {
 	}
 	x := newIndex(0)
 	x.ids = r.strs()
-	x.nkind = r.bytes()
+	x.nkind = bytes.Clone(r.bytes()) // never keep the file's buffer alive
 	ga := algo.Arrays{Nodes: int(min(r.u64(), 1<<32))}
-	ga.Src, ga.Dst, ga.Kind = r.u32s(), r.u32s(), r.bytes()
+	ga.Src, ga.Dst, ga.Kind = r.u32s(), r.u32s(), bytes.Clone(r.bytes())
 	fa := x.facts
 	fa.nseen, fa.etime, fa.eseen = r.u32s(), r.u32s(), r.u32s()
-	fa.evalue, fa.eamount, fa.easset = r.f64s(), r.f64s(), r.bytes()
+	fa.evalue, fa.eamount, fa.easset = r.f64s(), r.f64s(), bytes.Clone(r.bytes())
 	assets := r.strs()
 	x.eids.slots = r.u64s()
 	sx := x.search
