@@ -173,7 +173,21 @@ func (x *index) writeSnapshot(w *snapWriter) error {
 // loadSnapshot reads the snapshot for stamp st, or says why it cannot be
 // used. The source dictionary is read from bbolt (it is small).
 func (s *Store) loadSnapshot(st stamp) (*index, error) {
-	b, err := os.ReadFile(s.db.Path() + snapSuffix)
+	path := s.db.Path() + snapSuffix
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := os.Stat(s.db.Path())
+	if err != nil {
+		return nil, err
+	}
+	// The index is smaller than the records it is built from: a larger
+	// file is not read into memory.
+	if fi.Size() > 2*db.Size()+1<<20 {
+		return nil, fmt.Errorf("%d bytes for a data file of %d: too large", fi.Size(), db.Size())
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -167,6 +167,13 @@ func TestSnapshotRefused(t *testing.T) {
 			}
 			return reseal(b)
 		}},
+		{"oversized", "too large", func(t *testing.T, dir string, b []byte) []byte {
+			fi, err := os.Stat(dir + "/" + FileName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return append(b, make([]byte, 2*fi.Size()+1<<20)...)
+		}},
 		{"another store", "another store", func(t *testing.T, _ string, _ []byte) []byte {
 			b, err := os.ReadFile(snapOf(closed(t, 7)))
 			if err != nil {
