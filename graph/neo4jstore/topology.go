@@ -17,10 +17,9 @@ var _ investigate.Opener = (*Store)(nil)
 // Topology implements investigate.Opener. Handles number the nodes and
 // edges the topology has seen so far, in the order it saw them; each of its
 // calls is one Cypher query for the whole batch (none when there is nothing
-// to ask), in its own read transaction with the store's timeout and error
-// mapping. Nothing is held between calls, so release does nothing, and a
-// call sees what was written before it (the embedded store's view is one
-// snapshot; Redthread never deletes, so a handle stays valid).
+// to ask), all in one read transaction with the store's timeout and error
+// mapping (topotx.go), which release ends. Redthread never deletes, so a
+// handle stays valid.
 func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, nil, err
@@ -34,7 +33,7 @@ func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), err
 			return nil, nil, err
 		}
 	}
-	return t, func() {}, nil
+	return t, t.release(ctx), nil
 }
 
 // topology interns node and edge IDs into dense handles. The mutex guards
@@ -44,9 +43,12 @@ type topology struct {
 	// w is the viewer the topology was opened for (nil: a trusted
 	// caller), q its statements: every primitive sees only what w sees,
 	// and degrees are w's.
-	w     *viewer
-	q     topoQueries
-	mu    sync.Mutex
+	w  *viewer
+	q  topoQueries
+	mu sync.Mutex
+	// txMu guards held, the transaction the topology's statements run in.
+	txMu  sync.Mutex
+	held  topoTx
 	nodes []string
 	nodeH map[string]uint32
 	edges []edgeRef
@@ -133,12 +135,17 @@ func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) 
 	if len(ask) == 0 {
 		return out, nil
 	}
-	found := map[string]bool{}
-	err := t.s.read(ctx, "topology.resolve", func(tx neo4j.ManagedTransaction) error {
+	found := map[string][]any{}
+	err := t.read(ctx, "topology.resolve", func(tx neo4j.ManagedTransaction) error {
 		clear(found)
 		recs, err := run(ctx, tx, t.q.resolve, t.w.params(map[string]any{"ids": ask}))
 		for _, r := range recs {
-			found[r.Values[0].(string)] = true
+			v := r.Values
+			seen, err := t.partSeen(v[3], v[4])
+			if err != nil {
+				return err
+			}
+			found[v[0].(string)] = []any{v[1], v[2], seen}
 		}
 		return err
 	})
@@ -146,8 +153,9 @@ func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) 
 		return nil, err
 	}
 	for i, id := range ids {
-		if out[i] == investigate.None && found[id] {
+		if learnt, ok := found[id]; ok && out[i] == investigate.None {
 			out[i] = t.internNode(id)
+			t.learn(out[i], id, learnt)
 		}
 	}
 	return out, nil
@@ -181,7 +189,10 @@ func topoStatements(w *viewer) topoQueries {
 		window = "r.vpart IS NOT NULL OR "
 	}
 	return topoQueries{
-		resolve: "UNWIND $ids AS id MATCH (n:Node {id: id}) WHERE " + w.pred("n") + " RETURN n.id",
+		// resolve also says what describe would, since the engine
+		// describes every node it resolves: one round trip fewer.
+		resolve: "UNWIND $ids AS id MATCH (m:Node {id: id}) WHERE " + w.pred("m") + " " +
+			"RETURN m.id, m.kind, " + w.degree("m") + ", m.seen, " + nodePart + " AS mpart",
 		edges: "UNWIND range(0, size($eids) - 1) AS i WITH i, $eids[i] AS eid MATCH (a)-[r]->(b) WHERE elementId(r) = eid AND " + w.and("r", "a", "b") + " " +
 			"RETURN i, a.id, b.id, type(r), properties(r)",
 		// Both counts are answered from the node's degree store, without
@@ -245,7 +256,7 @@ func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.
 	}
 	info := make([]investigate.NodeInfo, len(ids))
 	got := make([]bool, len(ids))
-	err = t.s.read(ctx, "topology.describe", func(tx neo4j.ManagedTransaction) error {
+	err = t.read(ctx, "topology.describe", func(tx neo4j.ManagedTransaction) error {
 		clear(got)
 		res, err := tx.Run(ctx, t.q.describe, t.w.params(map[string]any{"ids": ids}))
 		if err != nil {
@@ -326,7 +337,7 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 	q := fmt.Sprintf(t.q.expand, pat)
 	t.w.params(params)
 	arcs := make([][]investigate.Arc, len(ids))
-	err = t.s.read(ctx, "topology.expand", func(tx neo4j.ManagedTransaction) error {
+	err = t.read(ctx, "topology.expand", func(tx neo4j.ManagedTransaction) error {
 		clear(arcs)
 		res, err := tx.Run(ctx, q, params)
 		if err != nil {
@@ -418,7 +429,7 @@ func (t *topology) Nodes(ctx context.Context, nodes []uint32) ([]*graph.Node, er
 		strs[i] = id.(string)
 	}
 	var byID map[string]*graph.Node
-	err = t.s.read(ctx, "topology.nodes", func(tx neo4j.ManagedTransaction) error {
+	err = t.read(ctx, "topology.nodes", func(tx neo4j.ManagedTransaction) error {
 		var err error
 		byID, err = loadNodes(ctx, tx, strs, t.w)
 		return err
@@ -461,7 +472,7 @@ func (t *topology) Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, er
 	}
 	t.mu.Unlock()
 	got := make([]*graph.Edge, len(eids))
-	err := t.s.read(ctx, "topology.edges", func(tx neo4j.ManagedTransaction) error {
+	err := t.read(ctx, "topology.edges", func(tx neo4j.ManagedTransaction) error {
 		clear(got)
 		res, err := tx.Run(ctx, t.q.edges, t.w.params(map[string]any{"eids": eids}))
 		if err != nil {
