@@ -3,7 +3,6 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -24,7 +23,8 @@ func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), err
 	if err := s.begin(ctx); err != nil {
 		return nil, nil, err
 	}
-	t := &topology{s: s, nodeH: map[string]uint32{}, edgeH: map[string]uint32{}, info: map[uint32]investigate.NodeInfo{}}
+	t := &topology{s: s, nodeH: map[string]uint32{}, edgeH: map[string]uint32{}, info: map[uint32]investigate.NodeInfo{},
+		ahead: map[aheadKey]map[uint32][]investigate.Arc{}}
 	t.w = viewerOf(ctx)
 	t.q = topoStatements(t.w)
 	if len(t.w.sharedFacts()) > 0 {
@@ -56,6 +56,8 @@ type topology struct {
 	// info holds what Expand learnt of the nodes it reached, so that
 	// Describe, which the engine calls on them next, costs no round trip.
 	info map[uint32]investigate.NodeInfo
+	// ahead holds the arcs read ahead (topoahead.go), by filter and node.
+	ahead map[aheadKey]map[uint32][]investigate.Arc
 }
 
 // edgeRef is an interned relationship: its element ID and kind.
@@ -172,7 +174,7 @@ const maxUnix = 1<<32 - 1
 
 // topoQueries are a topology's statements for its viewer.
 type topoQueries struct {
-	resolve, edges, describe, expand string
+	resolve, edges, describe, expand, expandAhead string
 }
 
 // topoStatements returns the statements for w. For a trusted caller they
@@ -188,6 +190,7 @@ func topoStatements(w *viewer) topoQueries {
 		nodePart = "CASE WHEN m.vpart IS NOT NULL THEN properties(m) END"
 		window = "r.vpart IS NOT NULL OR "
 	}
+	expandTail := expandTail(w, edgePart, nodePart, window)
 	return topoQueries{
 		// resolve also says what describe would, since the engine
 		// describes every node it resolves: one round trip fewer.
@@ -209,16 +212,29 @@ func topoStatements(w *viewer) topoQueries {
 		// (epochSeconds rounds down, like Go's Unix): a transfer at
 		// 12:00:00.5 is inside a window that ends at 12:00:00 in both
 		// stores. A viewer's vpart rows pass here and are tested in Go.
-		expand: "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id})%s(m) " +
-			"WHERE " + w.and("r", "m") + " " +
-			"WITH i, n, r, m, r.time.epochSeconds AS t, r.valueUSD AS v, r.seen AS seen " +
-			"WITH i, n, r, m, v, CASE WHEN 0 < t <= 4294967295 THEN t ELSE 0 END AS t, CASE WHEN 0 < seen <= 4294967295 THEN seen ELSE 0 END AS seen " +
-			"WHERE " + window + "((t = 0 OR (($since IS NULL OR t >= $since) AND ($until IS NULL OR t <= $until))) " +
-			"AND ($min IS NULL OR v IS NULL OR v = 0 OR v >= $min) " +
-			"AND ($asOf IS NULL OR seen = 0 OR seen <= $asOf)) " +
-			"RETURN i, elementId(r), type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen, " +
-			"m.kind, " + w.degree("m") + ", m.seen, " + edgePart + " AS rpart, " + nodePart + " AS mpart",
+		expand: "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id})%s(m) " + expandTail,
+		// expandAhead is expand for the batch and, read ahead, the
+		// neighbours it reaches through a relationship of the pattern that
+		// have at most $ahead edge ends (topoahead.go); a row's i is then
+		// the ID of the node it expands. The first %s is the pattern with
+		// r0 for r.
+		expandAhead: "UNWIND $ids AS id MATCH (n0:Node {id: id}) " +
+			"OPTIONAL MATCH (n0)%s(x) WHERE " + w.and("r0", "x") + " AND COUNT { (x)--() } <= $ahead " +
+			"UNWIND [n0, x] AS n WITH DISTINCT n WHERE n IS NOT NULL WITH n, n.id AS i MATCH (n)%s(m) " + expandTail,
 	}
+}
+
+// expandTail is what expand and expandAhead share: from the relationship r
+// between a node n and its neighbour m, the filter and the row.
+func expandTail(w *viewer, edgePart, nodePart, window string) string {
+	return "WHERE " + w.and("r", "m") + " " +
+		"WITH i, n, r, m, r.time.epochSeconds AS t, r.valueUSD AS v, r.seen AS seen " +
+		"WITH i, n, r, m, v, CASE WHEN 0 < t <= 4294967295 THEN t ELSE 0 END AS t, CASE WHEN 0 < seen <= 4294967295 THEN seen ELSE 0 END AS seen " +
+		"WHERE " + window + "((t = 0 OR (($since IS NULL OR t >= $since) AND ($until IS NULL OR t <= $until))) " +
+		"AND ($min IS NULL OR v IS NULL OR v = 0 OR v >= $min) " +
+		"AND ($asOf IS NULL OR seen = 0 OR seen <= $asOf)) " +
+		"RETURN i, elementId(r), type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen, " +
+		"m.kind, " + w.degree("m") + ", m.seen, " + edgePart + " AS rpart, " + nodePart + " AS mpart"
 }
 
 // unixSeconds reads an optional time in unix seconds as the statements do.
@@ -286,119 +302,6 @@ func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.
 		}
 		out[restAt[k]] = info[j]
 		t.info[rest[k]] = info[j]
-	}
-	return out, nil
-}
-
-// Expand implements investigate.Topology with one query for the batch:
-// kinds and direction pick the relationship pattern, the rest of the
-// filter is parameters.
-func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Filter) ([][]investigate.Arc, error) {
-	kinds := make([]graph.EdgeKind, 0, len(f.Kinds))
-	for _, k := range f.Kinds {
-		if !slices.Contains(kinds, k) {
-			kinds = append(kinds, k)
-		}
-	}
-	slices.Sort(kinds) // one query text, one cached plan, per set of kinds
-	pat, err := relPattern(f.Dir, kinds, "r", "")
-	if err != nil {
-		return nil, err
-	}
-	if err := t.s.begin(ctx); err != nil {
-		return nil, err
-	}
-	ids, pos, err := t.nodeIDs(nodes)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]investigate.Arc, len(nodes))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	params := map[string]any{"ids": ids, "since": nil, "until": nil, "min": nil, "asOf": nil}
-	if f.Since != 0 {
-		params["since"] = f.Since
-	}
-	if f.Until != 0 {
-		params["until"] = f.Until
-	}
-	if f.MinValue > 0 {
-		params["min"] = f.MinValue
-	}
-	if f.AsOf != 0 {
-		params["asOf"] = f.AsOf
-	}
-	// Node handles of the batch, so that rows need not intern them again.
-	self := make([]uint32, len(ids))
-	for i, id := range ids {
-		self[i] = t.internNode(id.(string))
-	}
-	q := fmt.Sprintf(t.q.expand, pat)
-	t.w.params(params)
-	arcs := make([][]investigate.Arc, len(ids))
-	err = t.read(ctx, "topology.expand", func(tx neo4j.ManagedTransaction) error {
-		clear(arcs)
-		res, err := tx.Run(ctx, q, params)
-		if err != nil {
-			return err
-		}
-		for res.Next(ctx) {
-			v := res.Record().Values
-			i := int(v[0].(int64))
-			typ := v[2].(string)
-			kind, ok := edgeKindOf[typ]
-			if !ok {
-				return internal(fmt.Errorf("relationship type %q is not an edge kind", typ), "topology.expand")
-			}
-			mid := v[3].(string)
-			u := self[i]
-			a := investigate.Arc{Edge: t.internEdge(v[1].(string), kind), Kind: kind,
-				Time: asInt(v[5]), Value: asFloat(v[6]), Amount: asFloat(v[7]), Seen: asInt(v[9])}
-			a.Asset, _ = v[8].(string)
-			from, to := ids[i].(string), mid
-			if !v[4].(bool) {
-				from, to = to, from
-			}
-			if pass, err := t.partArc(&a, v[13], from, to, f); err != nil || !pass {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			seen, err := t.partSeen(v[12], v[14])
-			if err != nil {
-				return err
-			}
-			learnt := []any{v[10], v[11], seen}
-			if mid == ids[i] {
-				// A self-loop: an undirected pattern may meet it from both
-				// ends.
-				if slices.ContainsFunc(arcs[i], func(b investigate.Arc) bool { return b.Edge == a.Edge }) {
-					continue
-				}
-				a.From, a.To = u, u
-			} else if w := t.internNode(mid); v[4].(bool) {
-				a.From, a.To = u, w
-				t.learn(w, mid, learnt)
-			} else {
-				a.From, a.To = w, u
-				t.learn(w, mid, learnt)
-			}
-			arcs[i] = append(arcs[i], a)
-		}
-		return res.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	used := make([]bool, len(ids))
-	for i, j := range pos {
-		if used[j] {
-			out[i] = slices.Clone(arcs[j]) // a repeated node gets its own slice
-		} else {
-			out[i], used[j] = arcs[j], true
-		}
 	}
 	return out, nil
 }
