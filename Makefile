@@ -24,7 +24,7 @@ GO_SOURCES   := $(shell find . -name '*.go' -not -path './web/node_modules/*' 2>
 GO_PACKAGES   = $$($(GO) list ./... | grep -v /node_modules/)
 WEB_SOURCES  := $(shell find web/src web/index.html web/bench.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
-.PHONY: run build web test test-go test-web test-e2e test-python pyenv lint generate check-generated check-tidy bench bench-web chromium clean help \
+.PHONY: run build web test test-go test-web test-e2e test-python pyenv lint generate check-generated check-tidy bench bench-go bench-web chromium clean help \
         neo4j neo4j-stop neo4j-status neo4j-for-tests neo4j-test-stop fuzz test-kill-m load soak
 
 help: ## list targets
@@ -173,10 +173,21 @@ FUZZTIME ?= 10s
 fuzz: ## run every parser's and decoder's fuzz target for FUZZTIME (default 10s) each
 	@GO="$(GO)" FUZZTIME="$(FUZZTIME)" scripts/fuzz.sh
 
-bench: ## benchmarks: Go testing.B, then the bench/ table (demo case; 1 M generated transfers in both stores)
+# The issue-19 table: each part writes its own section of BENCH_OUT, with the command, the
+# commit and the machine; every ratio in it is between rows of one part, measured in one run.
+BENCH_OUT   ?= bench/RESULTS.md
+BENCH_LARGE ?= -transfers 5000000 -wallets 1250000
+BENCH_DATA  ?= bin/benchdata
+bench: build chromium ## the speed table into bench/RESULTS.md: ingest and open at 5 M transfers, queries at 1 M (both stores, networkx, reference) and 5 M, the canvas
+	$(GO) run ./bench $(BENCH_LARGE) -out $(BENCH_OUT) -section ingest-5m -title "Ingest and open, 5 M transfers"
+	$(GO) run ./bench -queries -data $(BENCH_DATA)/1m -out $(BENCH_OUT) -section queries-1m -title "Investigation queries, 1 M transfers"
+	$(GO) run ./bench -queries -neo4j=false -networkx=false $(BENCH_LARGE) -data $(BENCH_DATA)/5m -out $(BENCH_OUT) -section queries-5m -title "Investigation queries, 5 M transfers, embedded"
+	began="$$(date -u +%Y-%m-%dT%H:%M:%SZ)" && (cd web && CHROMIUM=$(CHROMIUM) node bench/render.mjs) > bin/render.txt && \
+		$(GO) run ./bench/section -out $(BENCH_OUT) -section browser -title "Rendering in Chromium (SwiftShader)" -command "node web/bench/render.mjs" -began "$$began" < bin/render.txt
+
+bench-go: ## Go testing.B benchmarks of the stores and the ingest readers (with the test Neo4j)
 	$(NEO4J_TEST) $(NEO4J_SH) start >/dev/null
 	NEO4J_URI="$$(sed -n 's/^NEO4J_URI=//p' $(NEO4J_ENV))" $(GO) test -run '^$$' -bench . -benchmem ./graph/... ./ingest/...
-	$(GO) run ./bench
 
 LOAD_FLAGS ?=
 load: build ## load test: 50 and 200 clients, alone and with 5 heavy, 60 s each, embedded store and Neo4j; into bench/LOAD.md

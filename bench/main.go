@@ -66,6 +66,7 @@ type config struct {
 	neo4jURI           string
 	neo4jImport        bool
 	q                  queryConfig // -queries mode
+	results            resultsConfig
 }
 
 func main() {
@@ -80,15 +81,29 @@ func main() {
 	flag.StringVar(&c.neo4jURI, "neo4j-uri", os.Getenv("REDTHREAD_BENCH_NEO4J_URI"), "an empty Neo4j to measure (default: start one)")
 	flag.BoolVar(&c.neo4jImport, "neo4j-import", true, "measure the offline import into a new Neo4j database too (starts one with scripts/neo4j.sh)")
 	c.q.flags()
+	c.results.flags()
 	flag.Parse()
 	runner := run
 	if c.q.on {
 		runner = runQueries
 	}
-	if err := runner(context.Background(), os.Stdout, c); err != nil {
+	if err := runBench(context.Background(), runner, c); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// runBench runs one kind of measurement and keeps its table in -out.
+func runBench(ctx context.Context, runner func(context.Context, io.Writer, config) error, c config) error {
+	if err := c.results.check(); err != nil {
+		return err
+	}
+	began := time.Now()
+	var buf bytes.Buffer
+	if err := runner(ctx, io.MultiWriter(os.Stdout, &buf), c); err != nil {
+		return err
+	}
+	return c.results.write(buf.String(), began)
 }
 
 type table struct{ rows [][4]string }

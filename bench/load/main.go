@@ -29,15 +29,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
-)
 
-// sectionName is what fits an HTML comment's marker (no "--").
-var sectionName = regexp.MustCompile(`^[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*$`)
+	"github.com/redthread-dev/redthread/bench/internal/mdsection"
+)
 
 // sampleEvery is how often the server's RSS and goroutines are read.
 const sampleEvery = time.Second
@@ -88,7 +86,7 @@ func main() {
 	}
 	c.serverArgs = strings.Fields(serverArgs)
 	c.pace.seed = c.seed
-	if !sectionName.MatchString(c.section) {
+	if !mdsection.Valid(c.section) {
 		fatal(errors.New("-section: want a name such as baseline, after-neo4j or soak"))
 	}
 	if c.title == "" {
@@ -196,11 +194,7 @@ func run(ctx context.Context, c config, command string) error {
 	if c.out == "" {
 		return errors.Join(failed...)
 	}
-	doc, err := os.ReadFile(c.out)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	if err := os.WriteFile(c.out, []byte(replaceSection(string(doc), c.section, md)), 0o644); err != nil {
+	if err := mdsection.Update(c.out, "load", c.section, md); err != nil {
 		return err
 	}
 	logf("wrote section %q of %s", c.section, c.out)

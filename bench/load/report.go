@@ -221,26 +221,6 @@ func (r report) writeCurve(b *strings.Builder, store string, samples []sample) {
 	}
 }
 
-// replaceSection puts body between the markers of section name in doc,
-// replacing what was there, or appends the section when doc has none:
-// each kind of run (baseline, after, soak) keeps its own part of LOAD.md.
-func replaceSection(doc, name, body string) string {
-	begin, end := "<!-- load:"+name+" -->", "<!-- /load:"+name+" -->"
-	section := begin + "\n" + strings.TrimSpace(body) + "\n" + end
-	i := strings.Index(doc, begin)
-	j := strings.Index(doc, end)
-	if i < 0 || j < i {
-		if doc != "" && !strings.HasSuffix(doc, "\n") {
-			doc += "\n"
-		}
-		if doc != "" {
-			doc += "\n"
-		}
-		return doc + section + "\n"
-	}
-	return doc[:i] + section + doc[j+len(end):]
-}
-
 // fmtDur writes a latency in milliseconds, or seconds past 10 s.
 func fmtDur(d time.Duration) string {
 	ms := float64(d) / float64(time.Millisecond)

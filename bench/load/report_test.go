@@ -7,31 +7,6 @@ import (
 	"time"
 )
 
-func TestReplaceSection(t *testing.T) {
-	tests := []struct {
-		name, doc, section, body, want string
-	}{
-		{"new file", "", "baseline", "B1\n", "<!-- load:baseline -->\nB1\n<!-- /load:baseline -->\n"},
-		{"appended after the text", "# Load\nintro", "baseline", "B1",
-			"# Load\nintro\n\n<!-- load:baseline -->\nB1\n<!-- /load:baseline -->\n"},
-		{"replaced in place, the rest kept",
-			"# Load\n<!-- load:baseline -->\nold\n<!-- /load:baseline -->\nnotes\n<!-- load:after -->\nA\n<!-- /load:after -->\n",
-			"baseline", "new",
-			"# Load\n<!-- load:baseline -->\nnew\n<!-- /load:baseline -->\nnotes\n<!-- load:after -->\nA\n<!-- /load:after -->\n"},
-		{"another section left alone",
-			"<!-- load:after -->\nA\n<!-- /load:after -->\n", "soak", "S",
-			"<!-- load:after -->\nA\n<!-- /load:after -->\n\n<!-- load:soak -->\nS\n<!-- /load:soak -->\n"},
-		{"a prefix of a name is another name",
-			"<!-- load:after2 -->\nX\n<!-- /load:after2 -->\n", "after", "A",
-			"<!-- load:after2 -->\nX\n<!-- /load:after2 -->\n\n<!-- load:after -->\nA\n<!-- /load:after -->\n"},
-	}
-	for _, tt := range tests {
-		if got := replaceSection(tt.doc, tt.section, tt.body); got != tt.want {
-			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
-		}
-	}
-}
-
 func TestMeans(t *testing.T) {
 	tests := []struct {
 		in   []float64
