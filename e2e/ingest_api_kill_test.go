@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -192,24 +190,11 @@ func TestAPIIngestSurvivesKill(t *testing.T) {
 		t.Skip("loads tens of thousands of records three times")
 	}
 	bin := binary(t)
-	gen := t.TempDir()
-	if out, err := exec.Command(bin, "generate", "--scale", "S", "--seed", "3", "--out", gen).CombinedOutput(); err != nil {
-		t.Fatalf("generate: %v\n%s", err, out)
-	}
-	files := []string{filepath.Join(gen, "eth", "transactions.csv"), filepath.Join(gen, "eth", "token_transfers.csv")}
-
-	cleanData := t.TempDir()
-	cs := serve(t, bin, cleanData)
-	clean := cs.waitJob(cs.upload("etl-eth", files...).ID)
-	cs.stop()
-	if clean.State != "SUCCEEDED" || clean.Skipped == 0 || clean.Progress.Records < 10_000 {
-		t.Fatalf("clean run: %+v; want SUCCEEDED, some skipped rows and 10k+ records", clean)
-	}
-	t.Logf("clean run: %d records, %d skipped, %d nodes, %d edges", clean.Progress.Records, clean.Skipped, clean.nodes(), clean.edges())
+	clean := runCleanIngest(t, bin, 3)
 
 	data := t.TempDir()
 	s := serve(t, bin, data)
-	job := s.upload("etl-eth", files...)
+	job := s.upload("etl-eth", clean.files...)
 	var kills []killState
 	// Kill past a third of the records, right after a checkpoint, then past
 	// half, some way into the next batch.
@@ -217,7 +202,7 @@ func TestAPIIngestSurvivesKill(t *testing.T) {
 		frac  int
 		delay time.Duration
 	}{{3, 0}, {2, 40 * time.Millisecond}} {
-		target := clean.Progress.Records / k.frac
+		target := clean.job.Progress.Records / k.frac
 		at := s.waitCheckpoint(data, job.ID, func(st killState) bool { return st.Records >= target })
 		time.Sleep(k.delay) //nolint:forbidigo // kills at a different point of the write
 		logs := s.kill()
@@ -253,24 +238,11 @@ func TestAPIIngestSurvivesKill(t *testing.T) {
 		t.Errorf("resumed job: %s, resumed %d times, last at record %d; want SUCCEEDED, %d times, at record %d or later",
 			got.State, got.Resumed, got.Progress.ResumedAt, len(kills), kills[len(kills)-1].Records)
 	}
-	if got.Progress.Records != clean.Progress.Records || got.Rejected != clean.Rejected || got.nodes() != clean.nodes() || got.edges() != clean.edges() ||
-		got.Skipped != clean.Skipped || !maps.Equal(got.skips(), clean.skips()) {
-		t.Errorf("killed and resumed: %d records, %d rejected, %d nodes, %d edges, skipped %v\nclean run:          %d records, %d rejected, %d nodes, %d edges, skipped %v",
-			got.Progress.Records, got.Rejected, got.nodes(), got.edges(), got.skips(),
-			clean.Progress.Records, clean.Rejected, clean.nodes(), clean.edges(), clean.skips())
-	}
-	want, have := digest(t, cleanData), digest(t, data)
-	if have.Nodes != want.Nodes || have.Edges != want.Edges || have.SHA256 != want.SHA256 {
-		t.Errorf("killed and resumed: %d nodes, %d edges, sha256 %s\nclean run:          %d nodes, %d edges, sha256 %s",
-			have.Nodes, have.Edges, have.SHA256, want.Nodes, want.Edges, want.SHA256)
-	}
-	if !slices.Equal(have.Jobs, []string{job.ID}) {
-		t.Errorf("records carry jobs %v, want only %s", have.Jobs, job.ID)
-	}
+	clean.checkSameAsClean(t, "killed and resumed", got, data)
 	if left, _ := filepath.Glob(filepath.Join(data, "jobs", "checkpoints", "*")); len(left) > 0 {
 		t.Errorf("checkpoint files left after the job succeeded: %v", left)
 	}
-	if stored, _ := filepath.Glob(filepath.Join(data, "jobs", "uploads", job.ID, "*")); len(stored) != len(files) {
-		t.Errorf("uploads of a job still listed: %v, want its %d files", stored, len(files))
+	if stored, _ := filepath.Glob(filepath.Join(data, "jobs", "uploads", job.ID, "*")); len(stored) != len(clean.files) {
+		t.Errorf("uploads of a job still listed: %v, want its %d files", stored, len(clean.files))
 	}
 }

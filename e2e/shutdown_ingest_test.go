@@ -1,10 +1,6 @@
 package e2e
 
 import (
-	"maps"
-	"os/exec"
-	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,24 +19,12 @@ func TestIngestJobSurvivesGracefulShutdown(t *testing.T) {
 		t.Skip("loads tens of thousands of records twice")
 	}
 	bin := binary(t)
-	gen := t.TempDir()
-	if out, err := exec.Command(bin, "generate", "--scale", "S", "--seed", "5", "--out", gen).CombinedOutput(); err != nil {
-		t.Fatalf("generate: %v\n%s", err, out)
-	}
-	files := []string{filepath.Join(gen, "eth", "transactions.csv"), filepath.Join(gen, "eth", "token_transfers.csv")}
-
-	cleanData := t.TempDir()
-	cs := serve(t, bin, cleanData)
-	clean := cs.waitJob(cs.upload("etl-eth", files...).ID)
-	cs.stop()
-	if clean.State != "SUCCEEDED" || clean.Progress.Records < 10_000 {
-		t.Fatalf("clean run: %+v", clean)
-	}
+	clean := runCleanIngest(t, bin, 5)
 
 	data := t.TempDir()
 	s := serve(t, bin, data)
-	job := s.upload("etl-eth", files...)
-	at := s.waitCheckpoint(data, job.ID, func(st killState) bool { return st.Records >= clean.Progress.Records/3 })
+	job := s.upload("etl-eth", clean.files...)
+	at := s.waitCheckpoint(data, job.ID, func(st killState) bool { return st.Records >= clean.job.Progress.Records/3 })
 	time.Sleep(30 * time.Millisecond) //nolint:forbidigo // stop some way into the next batch
 	start := time.Now()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -67,18 +51,5 @@ func TestIngestJobSurvivesGracefulShutdown(t *testing.T) {
 		t.Errorf("resumed job: %s, resumed %d times at record %d; want SUCCEEDED, once, at %d or later",
 			got.State, got.Resumed, got.Progress.ResumedAt, at.Records)
 	}
-	if got.Progress.Records != clean.Progress.Records || got.Rejected != clean.Rejected || got.nodes() != clean.nodes() ||
-		got.edges() != clean.edges() || got.Skipped != clean.Skipped || !maps.Equal(got.skips(), clean.skips()) {
-		t.Errorf("stopped and resumed: %d records, %d rejected, %d nodes, %d edges, skipped %v\nclean run:           %d records, %d rejected, %d nodes, %d edges, skipped %v",
-			got.Progress.Records, got.Rejected, got.nodes(), got.edges(), got.skips(),
-			clean.Progress.Records, clean.Rejected, clean.nodes(), clean.edges(), clean.skips())
-	}
-	want, have := digest(t, cleanData), digest(t, data)
-	if have.Nodes != want.Nodes || have.Edges != want.Edges || have.SHA256 != want.SHA256 {
-		t.Errorf("stopped and resumed: %d nodes, %d edges, sha256 %s\nclean run:           %d nodes, %d edges, sha256 %s",
-			have.Nodes, have.Edges, have.SHA256, want.Nodes, want.Edges, want.SHA256)
-	}
-	if !slices.Equal(have.Jobs, []string{job.ID}) {
-		t.Errorf("records carry jobs %v, want only %s", have.Jobs, job.ID)
-	}
+	clean.checkSameAsClean(t, "stopped and resumed", got, data)
 }
