@@ -148,17 +148,7 @@ func TestGraphQLOverHTTPBodyLimit(t *testing.T) {
 			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, small.URL+"/graphql", body)
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", gqlJSON)
-			resp, err := small.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			raw, _ := io.ReadAll(resp.Body)
-			a := answer{resp: resp, raw: raw}
-			if err := json.Unmarshal(raw, &a.body); err != nil {
-				t.Fatalf("%v: %.200s", err, raw)
-			}
-			_ = json.Unmarshal(a.body["errors"], &a.errors)
+			a := do(t, small.Client(), req)
 			a.check(t, c.want)
 		})
 	}
@@ -380,17 +370,7 @@ func TestGraphQLOverHTTPRefusals(t *testing.T) {
 // carrying the request's ID.
 func checkRefusal(t *testing.T, client *http.Client, req *http.Request, status int, code string) answer {
 	t.Helper()
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{resp: resp, raw: raw}
-	if err := json.Unmarshal(raw, &a.body); err != nil {
-		t.Fatalf("not JSON: %.200s", raw)
-	}
-	_ = json.Unmarshal(a.body["errors"], &a.errors)
+	a := do(t, client, req)
 	a.check(t, httpCase{status: status, code: code, data: dataAbsent})
 	return a
 }

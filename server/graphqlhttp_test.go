@@ -80,6 +80,13 @@ func exchange(t *testing.T, client *http.Client, base string, c httpCase) answer
 		}
 		req.Header.Set(k, v)
 	}
+	return do(t, client, req)
+}
+
+// do sends req and decodes the answer, which must be a JSON object whose
+// errors, if any, are GraphQL errors.
+func do(t *testing.T, client *http.Client, req *http.Request) answer {
+	t.Helper()
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
