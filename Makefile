@@ -184,7 +184,7 @@ bench: build chromium ## the speed table into bench/RESULTS.md: ingest and open 
 	$(GO) run ./bench -queries -visibility -neo4j=false -data $(BENCH_DATA)/1m-marked -out $(BENCH_OUT) -section visibility-1m -title "Investigation queries with the visibility filter, 1 M transfers, embedded"
 	$(GO) run ./bench -queries -neo4j=false -networkx=false $(BENCH_LARGE) -data $(BENCH_DATA)/5m -out $(BENCH_OUT) -section queries-5m -title "Investigation queries, 5 M transfers, embedded"
 	began="$$(date -u +%Y-%m-%dT%H:%M:%SZ)" && (cd web && CHROMIUM=$(CHROMIUM) node bench/render.mjs) > bin/render.txt && \
-		$(GO) run ./bench/section -out $(BENCH_OUT) -section browser -title "Rendering in Chromium (SwiftShader)" -command "node web/bench/render.mjs" -began "$$began" < bin/render.txt
+		$(GO) run ./bench/section -markdown -out $(BENCH_OUT) -section browser -title "Rendering in Chromium (SwiftShader)" -command "node web/bench/render.mjs" -began "$$began" < bin/render.txt
 
 bench-go: ## Go testing.B benchmarks of the stores and the ingest readers (with the test Neo4j)
 	$(NEO4J_TEST) $(NEO4J_SH) start >/dev/null

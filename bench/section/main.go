@@ -26,14 +26,22 @@ func main() {
 	title := flag.String("title", "", "the section's heading (default: its name)")
 	command := flag.String("command", "", "the command that made the table (required)")
 	began := flag.String("began", "", "when that command started, RFC 3339 (default: now)")
+	markdown := flag.Bool("markdown", false, "the table is markdown already: written as it is, not fenced as text")
 	flag.Parse()
-	if err := run(os.Stdin, *out, *sec, *title, *command, *began); err != nil {
+	write := results.Write
+	if *markdown {
+		write = results.WriteMarkdown
+	}
+	if err := run(os.Stdin, write, *out, *sec, *title, *command, *began); err != nil {
 		fmt.Fprintln(os.Stderr, "section:", err)
 		os.Exit(2)
 	}
 }
 
-func run(in io.Reader, out, sec, title, command, began string) error {
+// writer is results.Write or results.WriteMarkdown.
+type writer func(path, sec, title, command string, began time.Time, table string) error
+
+func run(in io.Reader, write writer, out, sec, title, command, began string) error {
 	if out == "" || command == "" || !mdsection.Valid(sec) {
 		return errors.New("want -out FILE -section NAME -command CMD (a name such as browser)")
 	}
@@ -55,5 +63,5 @@ func run(in io.Reader, out, sec, title, command, began string) error {
 	if len(table) == 0 {
 		return errors.New("no table on stdin: the benchmark printed nothing")
 	}
-	return results.Write(out, sec, title, command, at, string(table))
+	return write(out, sec, title, command, at, string(table))
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/redthread-dev/redthread/bench/internal/results"
 )
 
 func TestRun(t *testing.T) {
@@ -25,7 +27,7 @@ func TestRun(t *testing.T) {
 		{"oversized", strings.Repeat("x", maxTable+1), "browser", "c", "", "over"},
 	}
 	for _, tt := range tests {
-		err := run(strings.NewReader(tt.in), md, tt.sec, "", tt.command, tt.began)
+		err := run(strings.NewReader(tt.in), results.Write, md, tt.sec, "", tt.command, tt.began)
 		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 			t.Errorf("%s: error %v, want %q", tt.name, err, tt.wantErr)
 		}
@@ -38,5 +40,19 @@ func TestRun(t *testing.T) {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("file lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+func TestRunMarkdown(t *testing.T) {
+	md := filepath.Join(t.TempDir(), "R.md")
+	if err := run(strings.NewReader("| a |\n| --- |\n| 1 |\n"), results.WriteMarkdown, md, "browser", "", "node x.mjs", ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "\n| a |\n| --- |\n| 1 |\n<!-- /bench:browser -->") || strings.Contains(string(got), "```") {
+		t.Errorf("the markdown table is not written as it is:\n%s", got)
 	}
 }

@@ -20,6 +20,15 @@ import (
 // (fenced as text) under a heading title, saying that command made it,
 // starting at began.
 func Write(path, sec, title, command string, began time.Time, table string) error {
+	return write(path, sec, title, command, began, "```text\n"+strings.TrimRight(table, "\n")+"\n```")
+}
+
+// WriteMarkdown is Write for a table already in markdown: not fenced.
+func WriteMarkdown(path, sec, title, command string, began time.Time, table string) error {
+	return write(path, sec, title, command, began, strings.TrimRight(table, "\n"))
+}
+
+func write(path, sec, title, command string, began time.Time, table string) error {
 	if title == "" {
 		title = sec
 	}
@@ -28,7 +37,7 @@ func Write(path, sec, title, command string, began time.Time, table string) erro
 	fmt.Fprintf(&b, "`%s` — %s, %s; commit %s.\n\n", command,
 		began.UTC().Format("2006-01-02 15:04 MST"), time.Since(began).Round(time.Second), commit())
 	fmt.Fprintf(&b, "Machine: %s.\n\n", Machine())
-	fmt.Fprintf(&b, "```text\n%s\n```\n", strings.TrimRight(table, "\n"))
+	fmt.Fprintf(&b, "%s\n", table)
 	return mdsection.Update(path, "bench", sec, b.String())
 }
 
