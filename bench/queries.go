@@ -196,7 +196,7 @@ func runQueries(ctx context.Context, out io.Writer, c config) (err error) {
 	}
 
 	if c.neo4j {
-		neo, stop, err := openNeo4j(ctx, r, c, dir, gen, want, quiet)
+		neo, uri, stop, err := openNeo4j(ctx, r, c, dir, gen, want, quiet)
 		if stop != nil {
 			defer stop()
 		}
@@ -212,6 +212,11 @@ func runQueries(ctx context.Context, out io.Writer, c config) (err error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		floor, err := neo4jFloor(ctx, uri, n, q.timeout)
+		if err != nil {
+			return fmt.Errorf("neo4j: %w", err)
+		}
+		r.rows = append(r.rows, floor)
 	} else {
 		r.notes = append(r.notes, "neo4j: not measured (-neo4j=false)")
 	}

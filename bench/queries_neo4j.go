@@ -19,7 +19,7 @@ import (
 // -neo4j-uri (which must hold it already), else the bench's own in
 // dir/neo4j-data, loaded with the offline importer unless a previous run
 // left it there, and started on -neo4j-port.
-func openNeo4j(ctx context.Context, r *qreport, c config, dir string, gen *synth.Gen, want graphMark, quiet *slog.Logger) (*neo4jstore.Store, func(), error) {
+func openNeo4j(ctx context.Context, r *qreport, c config, dir string, gen *synth.Gen, want graphMark, quiet *slog.Logger) (*neo4jstore.Store, string, func(), error) {
 	var stop func()
 	uri := c.neo4jURI
 	if uri == "" {
@@ -27,10 +27,10 @@ func openNeo4j(ctx context.Context, r *qreport, c config, dir string, gen *synth
 		env := []string{"NEO4J_DATA_DIR=" + data, "NEO4J_TMP_DATA=0", "NEO4J_PORT=" + strconv.Itoa(c.q.neo4jPort)}
 		if m, ok := readMark(markPath); !ok || m != want {
 			if err := removeMark(markPath); err != nil {
-				return nil, nil, err
+				return nil, "", nil, err
 			}
 			if err := importNeo4j(ctx, r, dir, data, env, gen, want); err != nil {
-				return nil, nil, err
+				return nil, "", nil, err
 			}
 		} else {
 			r.notes = append(r.notes, "neo4j: reused the database in "+data)
@@ -38,30 +38,30 @@ func openNeo4j(ctx context.Context, r *qreport, c config, dir string, gen *synth
 		start := time.Now()
 		s, u, err := startNeo4j(dir, "neo4j", env)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", nil, err
 		}
 		stop, uri = s, u
 		neo, err := neo4jstore.Open(ctx, neo4jstore.Config{URI: uri, Logger: quiet, ConnectTimeout: time.Minute})
 		if err != nil {
-			return nil, stop, err
+			return nil, "", stop, err
 		}
 		r.shot("start Neo4j on its database", "neo4j", time.Since(start), "scripts/neo4j.sh start and neo4jstore.Open (indexes online) at "+uri)
 		if err := checkNeo4j(ctx, neo, want); err != nil {
-			return nil, stop, errors.Join(err, neo.Close())
+			return nil, "", stop, errors.Join(err, neo.Close())
 		}
 		if err := writeMark(markPath, want); err != nil {
-			return nil, stop, errors.Join(err, neo.Close())
+			return nil, "", stop, errors.Join(err, neo.Close())
 		}
-		return neo, stop, nil
+		return neo, uri, stop, nil
 	}
 	neo, err := neo4jstore.Open(ctx, neo4jstore.Config{URI: uri, Logger: quiet, ConnectTimeout: time.Minute})
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, err
 	}
 	if err := checkNeo4j(ctx, neo, want); err != nil {
-		return nil, nil, errors.Join(fmt.Errorf("%s: %w (with -queries, -neo4j-uri names a database that holds the generated graph already)", uri, err), neo.Close())
+		return nil, "", nil, errors.Join(fmt.Errorf("%s: %w (with -queries, -neo4j-uri names a database that holds the generated graph already)", uri, err), neo.Close())
 	}
-	return neo, nil, nil
+	return neo, uri, nil, nil
 }
 
 func checkNeo4j(ctx context.Context, neo *neo4jstore.Store, want graphMark) error {
