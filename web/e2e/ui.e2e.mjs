@@ -102,6 +102,30 @@ async function main() {
     await waitIdle();
     assert((await page.getByTestId("error-notice").count()) === 0, "an error is still shown after a successful retry");
 
+    state.step = "a server error names its request";
+    // An error the real server answers shows its code and the request's ID,
+    // the one in X-Request-Id that the server's logs carry.
+    await page.route("**/graphql", (route) => {
+      const body = route.request().postData() ?? "";
+      if (!body.includes("query Neighbors")) return route.continue();
+      const req = JSON.parse(body);
+      req.variables.id = "not an id";
+      return route.continue({ postData: JSON.stringify(req) });
+    });
+    const answered = page.waitForResponse((r) => r.url().endsWith("/graphql") && (r.request().postData() ?? "").includes("query Neighbors"));
+    await details.getByTestId("details-expand").click();
+    await page.getByTestId("expand-confirm").click();
+    const headerId = (await answered).headers()["x-request-id"] ?? "";
+    const srvErr = page.getByTestId("error-notice");
+    await srvErr.waitFor();
+    const shownId = await srvErr.getByTestId("error-request-id").innerText();
+    assert(headerId !== "" && shownId === headerId, `the error notice shows request ${shownId}, the server answered X-Request-Id ${headerId}`);
+    assert((await srvErr.getByTestId("error-code").innerText()) !== "NETWORK", `a server error is not a network failure: ${await srvErr.innerText()}`);
+    await shot("05b-server-error");
+    await page.unroute("**/graphql");
+    await srvErr.getByRole("button", { name: "Dismiss message" }).click();
+    await srvErr.waitFor({ state: "detached" });
+
     state.step = "search the Russian exchange";
     await page.getByTestId("search-input").fill("Russian");
     const exHit = page.getByTestId("search-result").filter({ hasText: /Russian/i }).filter({ hasText: /service/i }).first();

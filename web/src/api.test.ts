@@ -6,13 +6,13 @@ interface Call {
   init: RequestInit;
 }
 
-function fakeFetch(status: number, body: string, contentType = "application/graphql-response+json"): { fetch: FetchFn; calls: Call[] } {
+function fakeFetch(status: number, body: string, contentType = "application/graphql-response+json", headers: Record<string, string> = {}): { fetch: FetchFn; calls: Call[] } {
   const calls: Call[] = [];
   return {
     calls,
     fetch: (url, init) => {
       calls.push({ url, init });
-      return Promise.resolve(new Response(body, { status, headers: { "Content-Type": contentType } }));
+      return Promise.resolve(new Response(body, { status, headers: { "Content-Type": contentType, ...headers } }));
     },
   };
 }
@@ -114,6 +114,24 @@ describe("RedthreadClient", () => {
     expect(err).toMatchObject({ message: "node not found: x", code: "NOT_FOUND", status: 200, path: ["neighbors"] });
   });
 
+  it("keeps the server's request ID on an error, from the header or the error, and only a well-formed one", async () => {
+    const err = (id?: string) => JSON.stringify({ errors: [{ message: "no", extensions: { code: "NOT_FOUND", ...(id === undefined ? {} : { requestId: id }) } }] });
+    const tests: { name: string; status: number; body: string; headers: Record<string, string>; want: string | undefined }[] = [
+      { name: "header", status: 200, body: err(), headers: { "X-Request-Id": "01JZ7-abc" }, want: "01JZ7-abc" },
+      { name: "extensions", status: 400, body: err("req.42"), headers: {}, want: "req.42" },
+      { name: "header first", status: 200, body: err("other"), headers: { "X-Request-Id": "hdr" }, want: "hdr" },
+      { name: "HTTP failure", status: 502, body: "bad gateway", headers: { "X-Request-Id": "gw1" }, want: "gw1" },
+      { name: "markup refused", status: 200, body: err("<img src=x onerror=alert(1)>"), headers: {}, want: undefined },
+      { name: "oversized refused", status: 200, body: err("x".repeat(65)), headers: {}, want: undefined },
+      { name: "none", status: 200, body: err(), headers: {}, want: undefined },
+    ];
+    for (const tt of tests) {
+      const f = fakeFetch(tt.status, tt.body, "application/graphql-response+json", tt.headers);
+      const got = await new RedthreadClient({ fetch: f.fetch }).stats().catch((e: unknown) => e);
+      expect(got, tt.name).toBeInstanceOf(ApiError);
+      expect((got as ApiError).requestId, tt.name).toBe(tt.want);
+    }
+  });
   it("reads errors from non-2xx GraphQL responses (GraphQL over HTTP)", async () => {
     const body = { errors: [{ message: "limit must be at most 5000", extensions: { code: "INVALID_ARGUMENT" } }] };
     const c = new RedthreadClient({ fetch: fakeFetch(400, JSON.stringify(body)).fetch });

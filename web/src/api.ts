@@ -7,6 +7,7 @@ import { graphql } from "./gql";
 import type { ErrorCode as SchemaErrorCode } from "./gql/enums";
 import type { NearestTarget, TypedDocumentString } from "./gql/graphql";
 import type { FlowOptions, NeighborOptions, PathOptions } from "./apiOptions";
+import { ApiError, requestIdOf, type GraphQLErrorBody } from "./apiError";
 import type {
   AddressCluster,
   ClusterHeuristic,
@@ -39,26 +40,7 @@ export type ErrorCode =
   | "BAD_RESPONSE"
   | (string & {});
 
-/** A failed request: the first GraphQL error's message and code, or a transport failure. */
-export class ApiError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number | undefined;
-  readonly path: readonly (string | number)[] | undefined;
-
-  constructor(message: string, code: ErrorCode, status?: number, path?: readonly (string | number)[]) {
-    super(message);
-    this.name = "ApiError";
-    this.code = code;
-    this.status = status;
-    this.path = path;
-  }
-}
-
-interface GraphQLErrorBody {
-  message?: unknown;
-  path?: unknown;
-  extensions?: { code?: unknown } | null;
-}
+export { ApiError };
 
 interface GraphQLResponseBody<T> {
   data?: T | null;
@@ -341,6 +323,8 @@ export class RedthreadClient {
         res.ok ? "The server sent a response that is not GraphQL JSON." : `HTTP ${res.status} ${res.statusText}${snippet ? `: ${snippet}` : ""}`,
         res.ok ? "BAD_RESPONSE" : "HTTP",
         res.status,
+        undefined,
+        requestIdOf(res, undefined),
       );
     }
     const first = body.errors?.[0];
@@ -349,10 +333,10 @@ export class RedthreadClient {
       const rawCode = first.extensions?.code;
       const code = typeof rawCode === "string" ? rawCode : res.ok ? "INTERNAL" : "HTTP";
       const path = Array.isArray(first.path) ? (first.path as (string | number)[]) : undefined;
-      throw new ApiError(message, code, res.status, path);
+      throw new ApiError(message, code, res.status, path, requestIdOf(res, first));
     }
-    if (!res.ok) throw new ApiError(`HTTP ${res.status} ${res.statusText}`, "HTTP", res.status);
-    if (body.data == null) throw new ApiError("The response has no data.", "BAD_RESPONSE", res.status);
+    if (!res.ok) throw new ApiError(`HTTP ${res.status} ${res.statusText}`, "HTTP", res.status, undefined, requestIdOf(res, undefined));
+    if (body.data == null) throw new ApiError("The response has no data.", "BAD_RESPONSE", res.status, undefined, requestIdOf(res, undefined));
     return body.data;
   }
 

@@ -1,5 +1,6 @@
 // Loading, warning and error messages over the canvas. An error shows the
-// GraphQL message and code and offers a retry.
+// GraphQL message and code, the request's ID when the server gave one, and
+// offers a retry.
 import { ApiError } from "../api";
 import { clear, h } from "./dom";
 
@@ -7,8 +8,8 @@ export interface NoticeHandle {
   dismiss(): void;
 }
 
-export function describeError(err: unknown): { message: string; code: string } {
-  if (err instanceof ApiError) return { message: err.message, code: err.code };
+export function describeError(err: unknown): { message: string; code: string; requestId?: string } {
+  if (err instanceof ApiError) return err.requestId ? { message: err.message, code: err.code, requestId: err.requestId } : { message: err.message, code: err.code };
   if (err instanceof Error) return { message: err.message, code: "CLIENT" };
   return { message: String(err), code: "CLIENT" };
 }
@@ -35,8 +36,12 @@ export class Notices {
   }
 
   error(what: string, err: unknown, retry?: () => void): NoticeHandle {
-    const { message, code } = describeError(err);
-    const body = [h("strong", {}, `${what} failed: `), message, " ", h("code", { "data-testid": "error-code" }, code)];
+    const { message, code, requestId } = describeError(err);
+    const body: (Node | string)[] = [h("strong", {}, `${what} failed: `), message, " ", h("code", { "data-testid": "error-code" }, code)];
+    if (requestId) {
+      // The ID the server's logs carry, for a report to the operators.
+      body.push(h("span", { class: "notice-request" }, " · request ", h("code", { "data-testid": "error-request-id", title: "Quote this ID when you report the error" }, requestId)));
+    }
     return this.closable("error", body, "error-notice", retry);
   }
 
