@@ -177,13 +177,15 @@ fuzz: ## run every parser's and decoder's fuzz target for FUZZTIME (default 10s)
 # commit and the machine; every ratio in it is between rows of one part, measured in one run.
 BENCH_OUT   ?= bench/RESULTS.md
 BENCH_LARGE ?= -transfers 5000000 -wallets 1250000
+BENCH_MEDIUM ?=
 BENCH_DATA  ?= bin/benchdata
+BENCH_WEB   ?=
 bench: build chromium ## the speed table into bench/RESULTS.md: ingest and open at 5 M transfers, queries at 1 M (both stores, networkx, reference; and filtered) and 5 M, the canvas
 	$(GO) run ./bench $(BENCH_LARGE) -out $(BENCH_OUT) -section ingest-5m -title "Ingest and open, 5 M transfers"
-	$(GO) run ./bench -queries -data $(BENCH_DATA)/1m -out $(BENCH_OUT) -section queries-1m -title "Investigation queries, 1 M transfers"
-	$(GO) run ./bench -queries -visibility -neo4j=false -data $(BENCH_DATA)/1m-marked -out $(BENCH_OUT) -section visibility-1m -title "Investigation queries with the visibility filter, 1 M transfers, embedded"
+	$(GO) run ./bench -queries $(BENCH_MEDIUM) -data $(BENCH_DATA)/1m -out $(BENCH_OUT) -section queries-1m -title "Investigation queries, 1 M transfers"
+	$(GO) run ./bench -queries -visibility -neo4j=false $(BENCH_MEDIUM) -data $(BENCH_DATA)/1m-marked -out $(BENCH_OUT) -section visibility-1m -title "Investigation queries with the visibility filter, 1 M transfers, embedded"
 	$(GO) run ./bench -queries -neo4j=false -networkx=false $(BENCH_LARGE) -data $(BENCH_DATA)/5m -out $(BENCH_OUT) -section queries-5m -title "Investigation queries, 5 M transfers, embedded"
-	began="$$(date -u +%Y-%m-%dT%H:%M:%SZ)" && (cd web && CHROMIUM=$(CHROMIUM) node bench/render.mjs) > bin/render.txt && \
+	began="$$(date -u +%Y-%m-%dT%H:%M:%SZ)" && (cd web && CHROMIUM=$(CHROMIUM) node bench/render.mjs $(BENCH_WEB)) > bin/render.txt && \
 		$(GO) run ./bench/section -markdown -out $(BENCH_OUT) -section browser -title "Rendering in Chromium (SwiftShader)" -command "node web/bench/render.mjs" -began "$$began" < bin/render.txt
 
 bench-go: ## Go testing.B benchmarks of the stores and the ingest readers (with the test Neo4j)

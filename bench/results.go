@@ -36,5 +36,17 @@ func (r *resultsConfig) write(table string, began time.Time) error {
 	if r.out == "" {
 		return nil
 	}
-	return results.Write(r.out, r.section, r.title, "go run ./bench "+strings.Join(os.Args[1:], " "), began, table)
+	return results.Write(r.out, r.section, r.title, "go run ./bench "+shellJoin(os.Args[1:]), began, table)
+}
+
+// shellJoin writes args as a shell would need them to run again.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`;&|<>()*?[]#~") {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
 }
