@@ -178,14 +178,24 @@ func loadEdges(tx *bolt.Tx, x *index, idx []uint32, w *seer) ([]*graph.Edge, err
 		if err != nil {
 			return nil, err
 		}
-		if out[i], err = decodeEdge(x.srcs, x.ids, v); err != nil {
-			return nil, internal(err, "decode edge")
-		}
-		if out[i] = w.viewEdge(out[i]); out[i] == nil {
-			return nil, internal(nil, "edge loaded for a viewer who does not see it")
+		if out[i], err = viewEdgeValue(x, v, w); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// viewEdgeValue decodes a stored edge value as the viewer sees it; the
+// caller found the edge visible.
+func viewEdgeValue(x *index, v []byte, w *seer) (*graph.Edge, error) {
+	e, err := decodeEdge(x.srcs, x.ids, v)
+	if err != nil {
+		return nil, internal(err, "decode edge")
+	}
+	if e = w.viewEdge(e); e == nil {
+		return nil, internal(nil, "edge loaded for a viewer who does not see it")
+	}
+	return e, nil
 }
 
 // Stats implements graph.Store. Kinds with no records are left out of the
