@@ -254,7 +254,8 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 
 // pathEdges describes the edges of a path through nodes: between each pair,
 // the visible edge with the least ID, read once (a choice between parallel
-// edges reads their values once, and the chosen one is decoded from its).
+// edges reads their values once, and the chosen one is decoded from the
+// value already read).
 func pathEdges(tx *bolt.Tx, x *index, nodes []uint32, dir algo.Dir, mask algo.KindMask, w *seer) ([]*graph.Edge, error) {
 	b := tx.Bucket(bucketEdges)
 	out := make([]*graph.Edge, 0, len(nodes)-1)
