@@ -79,7 +79,13 @@ func (s *Store) Edge(ctx context.Context, id string) (*graph.Edge, error) {
 
 // getNode returns the node stored under id, or nil.
 func getNode(tx *bolt.Tx, x *index, id string) (*graph.Node, error) {
-	v := tx.Bucket(bucketNodes).Get([]byte(id))
+	return nodeIn(tx.Bucket(bucketNodes), x, id)
+}
+
+// nodeIn is getNode in the nodes bucket b, opened once by a caller that
+// reads several.
+func nodeIn(b *bolt.Bucket, x *index, id string) (*graph.Node, error) {
+	v := b.Get([]byte(id))
 	if v == nil {
 		return nil, nil
 	}
@@ -116,7 +122,12 @@ func getEdge(tx *bolt.Tx, x *index, id string) (*graph.Edge, error) {
 
 // edgeValue returns the stored value of the edge with dense index e.
 func edgeValue(tx *bolt.Tx, e uint32) ([]byte, error) {
-	v := tx.Bucket(bucketEdges).Get(seqKey(uint64(e) + 1))
+	return edgeValueIn(tx.Bucket(bucketEdges), e)
+}
+
+// edgeValueIn is edgeValue in the edges bucket b.
+func edgeValueIn(b *bolt.Bucket, e uint32) ([]byte, error) {
+	v := b.Get(seqKey(uint64(e) + 1))
 	if v == nil {
 		return nil, internal(fmt.Errorf("edge %d indexed but not stored", e), "edge lookup")
 	}
@@ -141,8 +152,9 @@ func edgeID(tx *bolt.Tx, x *index, e uint32) (string, error) {
 // sees them; the caller found them visible.
 func (s *Store) loadNodes(tx *bolt.Tx, idx []uint32, w *seer) ([]*graph.Node, error) {
 	out := make([]*graph.Node, len(idx))
+	b := tx.Bucket(bucketNodes)
 	for i, u := range idx {
-		n, err := getNode(tx, s.idx, s.idx.ids[u])
+		n, err := nodeIn(b, s.idx, s.idx.ids[u])
 		if err != nil {
 			return nil, err
 		}
@@ -160,19 +172,30 @@ func (s *Store) loadNodes(tx *bolt.Tx, idx []uint32, w *seer) ([]*graph.Node, er
 // sees them; the caller found them visible.
 func loadEdges(tx *bolt.Tx, x *index, idx []uint32, w *seer) ([]*graph.Edge, error) {
 	out := make([]*graph.Edge, len(idx))
+	b := tx.Bucket(bucketEdges)
 	for i, e := range idx {
-		v, err := edgeValue(tx, e)
+		v, err := edgeValueIn(b, e)
 		if err != nil {
 			return nil, err
 		}
-		if out[i], err = decodeEdge(x.srcs, x.ids, v); err != nil {
-			return nil, internal(err, "decode edge")
-		}
-		if out[i] = w.viewEdge(out[i]); out[i] == nil {
-			return nil, internal(nil, "edge loaded for a viewer who does not see it")
+		if out[i], err = viewEdgeValue(x, v, w); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// viewEdgeValue decodes a stored edge value as the viewer sees it; the
+// caller found the edge visible.
+func viewEdgeValue(x *index, v []byte, w *seer) (*graph.Edge, error) {
+	e, err := decodeEdge(x.srcs, x.ids, v)
+	if err != nil {
+		return nil, internal(err, "decode edge")
+	}
+	if e = w.viewEdge(e); e == nil {
+		return nil, internal(nil, "edge loaded for a viewer who does not see it")
+	}
+	return e, nil
 }
 
 // Stats implements graph.Store. Kinds with no records are left out of the

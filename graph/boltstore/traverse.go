@@ -243,22 +243,7 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 		if p.Nodes, err = s.loadNodes(tx, res.Nodes, w); err != nil {
 			return err
 		}
-		chosen := make([]uint32, 0, len(res.Nodes)-1)
-		var cand []uint32
-		for i := 0; i+1 < len(res.Nodes); i++ {
-			cand = cand[:0]
-			for _, e := range x.g.EdgesBetween(res.Nodes[i], res.Nodes[i+1], dir, mask) {
-				if w.edge(e) {
-					cand = append(cand, e)
-				}
-			}
-			best, err := leastEdgeID(tx, x, cand)
-			if err != nil {
-				return err
-			}
-			chosen = append(chosen, best)
-		}
-		p.Edges, err = loadEdges(tx, s.idx, chosen, w)
+		p.Edges, err = pathEdges(tx, x, res.Nodes, dir, mask, w)
 		return err
 	})
 	if err != nil {
@@ -267,20 +252,56 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	return p, nil
 }
 
-// leastEdgeID returns the edge of cand with the least ID, reading IDs from
-// bbolt only when there is a choice (parallel edges).
-func leastEdgeID(tx *bolt.Tx, x *index, cand []uint32) (uint32, error) {
-	if len(cand) == 1 {
-		return cand[0], nil
-	}
-	best, bestID := algo.None, ""
-	for _, e := range cand {
-		id, err := edgeID(tx, x, e)
-		if err != nil {
-			return 0, err
+// pathEdges describes the edges of a path through nodes: between each pair,
+// the visible edge with the least ID, read once (a choice between parallel
+// edges reads their values once, and the chosen one is decoded from the
+// value already read).
+func pathEdges(tx *bolt.Tx, x *index, nodes []uint32, dir algo.Dir, mask algo.KindMask, w *seer) ([]*graph.Edge, error) {
+	b := tx.Bucket(bucketEdges)
+	out := make([]*graph.Edge, 0, len(nodes)-1)
+	var cand []uint32
+	for i := 0; i+1 < len(nodes); i++ {
+		cand = cand[:0]
+		for _, e := range x.g.EdgesBetween(nodes[i], nodes[i+1], dir, mask) {
+			if w.edge(e) {
+				cand = append(cand, e)
+			}
 		}
-		if best == algo.None || id < bestID {
-			best, bestID = e, id
+		v, err := leastEdge(b, x, cand)
+		if err != nil {
+			return nil, err
+		}
+		e, err := viewEdgeValue(x, v, w)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// leastEdge returns the stored value of the edge of cand with the least ID,
+// comparing IDs only when there is a choice (parallel edges).
+func leastEdge(b *bolt.Bucket, x *index, cand []uint32) ([]byte, error) {
+	switch len(cand) {
+	case 0:
+		return nil, internal(nil, "a path step without a visible edge")
+	case 1:
+		return edgeValueIn(b, cand[0])
+	}
+	var best []byte
+	bestID := ""
+	for _, e := range cand {
+		v, err := edgeValueIn(b, e)
+		if err != nil {
+			return nil, err
+		}
+		id, err := edgeIDOf(x.ids, v)
+		if err != nil {
+			return nil, internal(err, "edge lookup")
+		}
+		if best == nil || id < bestID {
+			best, bestID = v, id
 		}
 	}
 	return best, nil

@@ -234,6 +234,9 @@ func (g *Graph) appendArcs(buf []Arc, u uint32, mask KindMask, off, adj, nbr, he
 			}
 		}
 	}
+	if !g.hasTail() {
+		return buf
+	}
 	for e := head[u]; e != None; e = next[int(e)-g.csrEdges] {
 		if mask.Has(g.kind[e]) {
 			buf = append(buf, Arc{Edge: e, Node: other[e]})
@@ -241,6 +244,10 @@ func (g *Graph) appendArcs(buf []Arc, u uint32, mask KindMask, off, adj, nbr, he
 	}
 	return buf
 }
+
+// hasTail reports whether edges were added since the last compaction: when
+// none were, a traversal need not read a node's list heads.
+func (g *Graph) hasTail() bool { return len(g.src) > g.csrEdges }
 
 // Degree returns the number of edges at u in direction dir, of any kind.
 func (g *Graph) Degree(u uint32, dir Dir) int {
@@ -259,6 +266,9 @@ func (g *Graph) degree(u uint32, off, head, next []uint32) int {
 	if int(u) < g.csrNodes {
 		d = int(off[u+1] - off[u])
 	}
+	if !g.hasTail() {
+		return d
+	}
 	for e := head[u]; e != None; e = next[int(e)-g.csrEdges] {
 		d++
 	}
@@ -267,20 +277,41 @@ func (g *Graph) degree(u uint32, off, head, next []uint32) int {
 
 // EdgesBetween returns the edges that a traversal in direction dir may take
 // from u straight to v, with kinds the mask selects, in ascending edge index
-// order. It scans the endpoint with the smaller degree.
+// order. It scans the endpoint with the smaller degree, in place.
 func (g *Graph) EdgesBetween(u, v uint32, dir Dir, mask KindMask) []uint32 {
 	from, to, d := u, v, dir
 	if g.Degree(v, dir.Reverse()) < g.Degree(u, dir) {
 		from, to, d = v, u, dir.Reverse()
 	}
 	var out []uint32
-	for _, a := range g.AppendArcs(nil, from, d, mask) {
-		if a.Node == to {
-			out = append(out, a.Edge)
-		}
+	if d&Out != 0 {
+		out = g.edgesTo(out, from, to, mask, g.outOff, g.outAdj, g.outNbr, g.outHead, g.outNext, g.dst)
+	}
+	if d&In != 0 {
+		out = g.edgesTo(out, from, to, mask, g.inOff, g.inAdj, g.inNbr, g.inHead, g.inNext, g.src)
 	}
 	slices.Sort(out)
 	return slices.Compact(out) // a self-loop shows up twice under Both
+}
+
+// edgesTo appends the edges of one adjacency of u that lead to v.
+func (g *Graph) edgesTo(out []uint32, u, v uint32, mask KindMask, off, adj, nbr, head, next, end []uint32) []uint32 {
+	if int(u) < g.csrNodes {
+		lo, hi := off[u], off[u+1]
+		for i, w := range nbr[lo:hi] {
+			if w == v && mask.Has(g.kind[adj[int(lo)+i]]) {
+				out = append(out, adj[int(lo)+i])
+			}
+		}
+	}
+	if g.hasTail() {
+		for e := head[u]; e != None; e = next[int(e)-g.csrEdges] {
+			if end[e] == v && mask.Has(g.kind[e]) {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
 }
 
 // MemoryBytes estimates the heap held by the graph's arrays.

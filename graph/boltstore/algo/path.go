@@ -119,7 +119,6 @@ type pathScratch struct {
 	epoch uint32
 	side  [2]searchSide
 	meets []uint32
-	arcs  []Arc
 }
 
 // getScratch takes a scratch space sized for g and starts a new epoch in it.
@@ -215,6 +214,9 @@ func (p *pathSearch) arcs(s, other *searchSide, u, d uint32, off, adj, nbr, head
 			}
 		}
 	}
+	if !g.hasTail() {
+		return false
+	}
 	for e := head[u]; e != None; e = next[int(e)-g.csrEdges] {
 		if v := end[e]; mark[v] != ep && p.visit(s, other, e, v, d) {
 			return true
@@ -263,19 +265,50 @@ func (p *pathSearch) join(m uint32) []uint32 {
 
 // parent is v's predecessor on side s: the least node (by Less) one level
 // nearer the side's end, expanded (Pass), with an arc to v the search
-// follows — the node the level-by-level search would have kept.
+// follows — the node the level-by-level search would have kept. It reads
+// v's neighbour arrays in place and looks at an arc's edge only for a
+// neighbour at the right depth: a hub on the path costs one pass over its
+// neighbours, not a copy of its arcs.
 func (p *pathSearch) parent(s *searchSide, v uint32) uint32 {
-	ep, want := p.sc.epoch, s.depth[v]-1
-	best := None
-	p.sc.arcs = p.g.AppendArcs(p.sc.arcs[:0], v, s.dir.Reverse(), p.opts.Mask)
-	for _, a := range p.sc.arcs {
-		u := a.Node
-		if s.mark[u] != ep || s.depth[u] != want || best != None && !p.opts.Less(u, best) {
-			continue
+	g, best := p.g, None
+	rev := s.dir.Reverse()
+	if rev&Out != 0 {
+		best = p.parentIn(s, v, best, g.outOff, g.outAdj, g.outNbr, g.outHead, g.outNext, g.dst)
+	}
+	if rev&In != 0 {
+		best = p.parentIn(s, v, best, g.inOff, g.inAdj, g.inNbr, g.inHead, g.inNext, g.src)
+	}
+	return best
+}
+
+// parentIn is parent over one adjacency of v (CSR row, then the edges added
+// since compaction), starting from the best candidate so far.
+func (p *pathSearch) parentIn(s *searchSide, v, best uint32, off, adj, nbr, head, next, end []uint32) uint32 {
+	g, ep, want, mark, depth := p.g, p.sc.epoch, s.depth[v]-1, s.mark, s.depth
+	if int(v) < g.csrNodes {
+		lo, hi := off[v], off[v+1]
+		for i, u := range nbr[lo:hi] {
+			if mark[u] == ep && depth[u] == want && p.better(u, best, adj[int(lo)+i], v) {
+				best = u
+			}
 		}
-		if p.pass(u) && (p.opts.Arc == nil || p.opts.Arc(a.Edge, v)) {
-			best = u
+	}
+	if g.hasTail() {
+		for e := head[v]; e != None; e = next[int(e)-g.csrEdges] {
+			if u := end[e]; mark[u] == ep && depth[u] == want && p.better(u, best, e, v) {
+				best = u
+			}
 		}
 	}
 	return best
+}
+
+// better reports whether u, one level nearer over edge e to v, is a
+// predecessor of v the search follows and precedes best.
+func (p *pathSearch) better(u, best, e, v uint32) bool {
+	o := p.opts
+	if best != None && !o.Less(u, best) {
+		return false
+	}
+	return o.Mask.Has(p.g.kind[e]) && p.pass(u) && (o.Arc == nil || o.Arc(e, v))
 }
