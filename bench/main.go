@@ -65,7 +65,7 @@ type config struct {
 	neo4j              bool
 	neo4jURI           string
 	neo4jImport        bool
-	runnerOnly         bool // measure ingest through the runner alone
+	runnerOnly         bool        // measure ingest through the runner alone
 	q                  queryConfig // -queries mode
 }
 
