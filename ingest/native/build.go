@@ -43,11 +43,12 @@ func buildNode(rj *recordJSON) (*graph.Node, error) {
 	if n.ID != "" && n.ID != id {
 		return n, ferr("id", "%q does not match kind %s and key %q (want %q)", n.ID, n.Kind, key, id)
 	}
-	n.ID = id
+	n.ID, n.Key = id, key
 	if err := common(rj, &n.Confidence, &n.Marking, &n.ValidFrom, &n.ValidTo, &n.Sources); err != nil {
 		return n, err
 	}
-	if err := graph.PrepareNode(n); err != nil {
+	// The key is normalised already (NodeID above): not again.
+	if err := graph.PrepareNodeKnown(n, func(c string) bool { return c == id }); err != nil {
 		return n, err
 	}
 	return n, nil
@@ -123,7 +124,8 @@ func buildEdge(rj *recordJSON) (*graph.Edge, error) {
 	if err := common(rj, &e.Confidence, &e.Marking, &e.ValidFrom, &e.ValidTo, &e.Sources); err != nil {
 		return e, err
 	}
-	if err := graph.PrepareEdge(e); err != nil {
+	// The endpoints came out of NodeID above: not normalised again.
+	if err := graph.PrepareEdgeKnown(e, true, true); err != nil {
 		return e, err
 	}
 	return e, nil
