@@ -54,7 +54,7 @@ func buildNode(rj *recordJSON) (*graph.Node, error) {
 	return n, nil
 }
 
-func buildEdge(rj *recordJSON) (*graph.Edge, error) {
+func buildEdge(rj *recordJSON, ends *endpointCache) (*graph.Edge, error) {
 	e := &graph.Edge{ID: rj.ID, Props: rj.Props}
 	if rj.Label != nil {
 		return e, ferr("label", "unknown field in an edge record")
@@ -79,11 +79,7 @@ func buildEdge(rj *recordJSON) (*graph.Edge, error) {
 		}
 		// Normalise the endpoint as its node's key is normalised, so that
 		// an address written in checksum case still meets its wallet.
-		k, key, err := graph.ParseNodeID(*end.in)
-		if err != nil {
-			return e, &fieldError{end.field, err}
-		}
-		id, _, err := graph.NodeID(k, key)
+		id, err := ends.id(*end.in)
 		if err != nil {
 			return e, &fieldError{end.field, err}
 		}
@@ -211,4 +207,39 @@ func parseTimeField(field, s string, v *time.Time) error {
 	}
 	*v = t.UTC()
 	return nil
+}
+
+// endpointCacheSize bounds an endpointCache: a few thousand entries hold
+// the hubs of a transfer file (a third of its endpoints), at about 200
+// bytes each.
+const endpointCacheSize = 4096
+
+// endpointCache remembers the IDs that endpoints, as written, normalise
+// to: a wallet's address is decoded and checksummed once, not with every
+// transfer that names it. Each parsing goroutine has its own; nil
+// remembers nothing. Only valid endpoints are kept, so an invalid one is
+// reported each time, alike.
+type endpointCache struct{ ids map[string]string }
+
+func (c *endpointCache) id(in string) (string, error) {
+	if c != nil {
+		if id, ok := c.ids[in]; ok {
+			return id, nil
+		}
+	}
+	k, key, err := graph.ParseNodeID(in)
+	if err != nil {
+		return "", err
+	}
+	id, _, err := graph.NodeID(k, key)
+	if err != nil {
+		return "", err
+	}
+	if c != nil {
+		if c.ids == nil || len(c.ids) >= endpointCacheSize {
+			c.ids = make(map[string]string, endpointCacheSize) // the hubs come back at once
+		}
+		c.ids[in] = id
+	}
+	return id, nil
 }
