@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/redthread-dev/redthread/graph"
@@ -39,19 +40,22 @@ func benchRunner(ctx context.Context, t *table, tmp string, c config, quiet *slo
 		return err
 	}
 	defer closeInto(&err, "runner store", s)
+	cpu0 := cpuTime()
 	res, err := ingest.Run(ctx, s, []ingest.Source{native.File(file)},
 		ingest.Options{Logger: quiet, Checkpoint: filepath.Join(tmp, "runner.ckpt")})
 	if err != nil {
 		return err
 	}
+	cpu := cpuTime() - cpu0
 	if res.Rejected > 0 || res.Edges.Created != gen.Edges() {
 		return fmt.Errorf("runner: %d rejected, %d of %d edges created (first rejection: %v)", res.Rejected, res.Edges.Created, gen.Edges(), firstReport(res))
 	}
 	el := res.Elapsed
 	t.add(fmt.Sprintf("embedded, %s transfers", short(c.transfers)), "ingest through the runner (native JSON lines, checkpointed)",
 		rate(float64(res.Records), el, "records/s"),
-		fmt.Sprintf("%d nodes + %d edges in %s = %.0f edges/s; %s MiB file; bench process peak RSS %s",
-			gen.Nodes(), gen.Edges(), el.Round(time.Millisecond), float64(gen.Edges())/el.Seconds(), mib(res.Bytes), peakRSS()))
+		fmt.Sprintf("%d nodes + %d edges in %s = %.0f edges/s; CPU %.1f s (%.1f µs a record); %s MiB file; bench process peak RSS %s",
+			gen.Nodes(), gen.Edges(), el.Round(time.Millisecond), float64(gen.Edges())/el.Seconds(),
+			cpu.Seconds(), float64(cpu.Microseconds())/float64(res.Records), mib(res.Bytes), peakRSS()))
 	return nil
 }
 
@@ -60,6 +64,16 @@ func firstReport(res ingest.Result) error {
 		return nil
 	}
 	return &res.Report[0]
+}
+
+// cpuTime is the CPU time the process has used, user and system: on a
+// shared machine, the cost of a run that its wall time only bounds.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.0f", float64(n)/(1<<20)) }
