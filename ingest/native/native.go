@@ -150,20 +150,11 @@ type sourceJSON struct {
 // field is wrong: the fast path keeps loading large files cheap.
 func parseRecord(line []byte, pos ingest.Pos, marking graph.Marking, ends *endpointCache) (ingest.Record, string, error) {
 	var rj recordJSON
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&rj)
-	if err == nil && len(bytes.TrimSpace(line[dec.InputOffset():])) > 0 {
-		err = errors.New("invalid JSON: data after the object")
-	}
-	if err != nil {
-		if derr := decodeError(line); derr != nil {
-			return ingest.Record{}, "", derr
+	if !fastDecode(line, &rj) {
+		rj = recordJSON{}
+		if err := decodeJSON(line, &rj); err != nil {
+			return ingest.Record{}, "", err
 		}
-		return ingest.Record{}, "", jsonError(err)
-	}
-	if err := duplicateKey(line); err != nil {
-		return ingest.Record{}, "", err
 	}
 	if rj.Marking == "" {
 		// The record's marking is the default of its unmarked sources.
@@ -180,6 +171,24 @@ func parseRecord(line []byte, pos ingest.Pos, marking graph.Marking, ends *endpo
 		return ingest.Record{}, "", ferr("type", `missing: want "node" or "edge"`)
 	}
 	return ingest.Record{}, "", ferr("type", `%q: want "node" or "edge"`, rj.Type)
+}
+
+// decodeJSON decodes a line that fastDecode gave up on with encoding/json,
+// refusing unknown and repeated fields and data after the object.
+func decodeJSON(line []byte, rj *recordJSON) error {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(rj)
+	if err == nil && len(bytes.TrimSpace(line[dec.InputOffset():])) > 0 {
+		err = errors.New("invalid JSON: data after the object")
+	}
+	if err != nil {
+		if derr := decodeError(line); derr != nil {
+			return derr
+		}
+		return jsonError(err)
+	}
+	return duplicateKey(line)
 }
 
 // ReadAll reads every record of r, for tests and small files: the records,
