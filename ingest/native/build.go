@@ -209,10 +209,10 @@ func parseTimeField(field, s string, v *time.Time) error {
 	return nil
 }
 
-// endpointCacheSize bounds an endpointCache: a few thousand entries hold
-// the hubs of a transfer file (a third of its endpoints), at about 200
-// bytes each.
-const endpointCacheSize = 4096
+// endpointCacheSize bounds an endpointCache: the hubs of a transfer file
+// (a third of its endpoints) and its more active wallets, at about 150
+// bytes each (an endpoint already normalised shares its input's bytes).
+const endpointCacheSize = 1 << 15
 
 // endpointCache remembers the IDs that endpoints, as written, normalise
 // to: a wallet's address is decoded and checksummed once, not with every
@@ -235,9 +235,12 @@ func (c *endpointCache) id(in string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if id == in {
+		id = in // one copy of the bytes, for the cache and the record
+	}
 	if c != nil {
 		if c.ids == nil || len(c.ids) >= endpointCacheSize {
-			c.ids = make(map[string]string, endpointCacheSize) // the hubs come back at once
+			c.ids = make(map[string]string) // the hubs come back at once
 		}
 		c.ids[in] = id
 	}

@@ -17,20 +17,10 @@ import (
 func fastDecode(line []byte, rj *recordJSON) bool {
 	d := fastDec{b: line}
 	var seen uint32
-	ok := d.object(func(key string) bool {
-		bit, ok := recordBits[key]
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return d.recordField(key, rj)
-	})
+	ok := d.object(func(key string) bool { return d.recordField(key, rj, &seen) })
 	d.space()
 	return ok && d.i == len(d.b)
 }
-
-var recordBits = bits("type", "id", "kind", "key", "props", "sources", "confidence", "marking", "validFrom", "validTo",
-	"label", "aliases", "from", "to", "amount", "asset", "valueUSD", "time", "txHash")
 
 var sourceBits = bits("dataset", "record", "job", "retrievedAt", "url", "excerpt", "confidence", "marking", "agency", "illustrative")
 
@@ -42,46 +32,56 @@ func bits(names ...string) map[string]uint32 {
 	return m
 }
 
-func (d *fastDec) recordField(key string, rj *recordJSON) bool {
+// recordField decodes the value of the record's field key, once: seen
+// holds a bit per field met.
+func (d *fastDec) recordField(key string, rj *recordJSON, seen *uint32) bool {
+	var bit uint32
+	var decode func() bool
 	switch key {
 	case "type":
-		return d.str(&rj.Type)
+		bit, decode = 1<<0, func() bool { return d.str(&rj.Type) }
 	case "id":
-		return d.str(&rj.ID)
+		bit, decode = 1<<1, func() bool { return d.str(&rj.ID) }
 	case "kind":
-		return d.str(&rj.Kind)
+		bit, decode = 1<<2, func() bool { return d.str(&rj.Kind) }
 	case "key":
-		return d.strPtr(&rj.Key)
+		bit, decode = 1<<3, func() bool { return d.strPtr(&rj.Key) }
 	case "sources":
-		return d.sources(&rj.Sources)
+		bit, decode = 1<<5, func() bool { return d.sources(&rj.Sources) }
 	case "confidence":
-		return d.num(&rj.Confidence)
+		bit, decode = 1<<6, func() bool { return d.num(&rj.Confidence) }
 	case "marking":
-		return d.str(&rj.Marking)
+		bit, decode = 1<<7, func() bool { return d.str(&rj.Marking) }
 	case "validFrom":
-		return d.str(&rj.ValidFrom)
+		bit, decode = 1<<8, func() bool { return d.str(&rj.ValidFrom) }
 	case "validTo":
-		return d.str(&rj.ValidTo)
+		bit, decode = 1<<9, func() bool { return d.str(&rj.ValidTo) }
 	case "label":
-		return d.strPtr(&rj.Label)
+		bit, decode = 1<<10, func() bool { return d.strPtr(&rj.Label) }
 	case "aliases":
-		return d.strings(&rj.Aliases)
+		bit, decode = 1<<11, func() bool { return d.strings(&rj.Aliases) }
 	case "from":
-		return d.strPtr(&rj.From)
+		bit, decode = 1<<12, func() bool { return d.strPtr(&rj.From) }
 	case "to":
-		return d.strPtr(&rj.To)
+		bit, decode = 1<<13, func() bool { return d.strPtr(&rj.To) }
 	case "amount":
-		return d.numPtr(&rj.Amount)
+		bit, decode = 1<<14, func() bool { return d.numPtr(&rj.Amount) }
 	case "asset":
-		return d.strPtr(&rj.Asset)
+		bit, decode = 1<<15, func() bool { return d.strPtr(&rj.Asset) }
 	case "valueUSD":
-		return d.numPtr(&rj.ValueUSD)
+		bit, decode = 1<<16, func() bool { return d.numPtr(&rj.ValueUSD) }
 	case "time":
-		return d.strPtr(&rj.Time)
+		bit, decode = 1<<17, func() bool { return d.strPtr(&rj.Time) }
 	case "txHash":
-		return d.strPtr(&rj.TxHash)
+		bit, decode = 1<<18, func() bool { return d.strPtr(&rj.TxHash) }
+	default:
+		return false // props, and anything new: encoding/json
 	}
-	return false // props, and anything new: encoding/json
+	if *seen&bit != 0 {
+		return false
+	}
+	*seen |= bit
+	return decode()
 }
 
 func (d *fastDec) sourceField(key string, s *sourceJSON) bool {
