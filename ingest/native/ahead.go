@@ -75,6 +75,9 @@ func (r *Reader) fill() {
 	a := &r.ahead
 	a.pos, a.filled = r.lines.Position(), true
 	a.items, a.next, a.arena = a.items[:0], 0, a.arena[:0]
+	if cap(a.arena) > 2*aheadBytes {
+		a.arena = nil // grown by a long line: not kept for the next chunk
+	}
 	size := 0
 	for len(a.items) < aheadLines && (len(a.items) == 0 || size < aheadBytes) {
 		line, err := r.lines.Next()
