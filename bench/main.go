@@ -65,6 +65,7 @@ type config struct {
 	neo4j              bool
 	neo4jURI           string
 	neo4jImport        bool
+	runnerOnly         bool        // measure ingest through the runner alone
 	q                  queryConfig // -queries mode
 	results            resultsConfig
 }
@@ -80,14 +81,26 @@ func main() {
 	flag.BoolVar(&c.neo4j, "neo4j", true, "measure the Neo4j store too")
 	flag.StringVar(&c.neo4jURI, "neo4j-uri", os.Getenv("REDTHREAD_BENCH_NEO4J_URI"), "an empty Neo4j to measure (default: start one)")
 	flag.BoolVar(&c.neo4jImport, "neo4j-import", true, "measure the offline import into a new Neo4j database too (starts one with scripts/neo4j.sh)")
+	flag.BoolVar(&c.runnerOnly, "runner-only", false, "measure only the embedded ingest through the runner (with -cpuprofile, -memprofile to profile it)")
+	prof := profileFlags()
 	c.q.flags()
 	c.results.flags()
 	flag.Parse()
 	runner := run
-	if c.q.on {
+	switch {
+	case c.q.on:
 		runner = runQueries
+	case c.runnerOnly:
+		runner = runRunnerOnly
 	}
+	stop, err := prof.start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	defer stop()
 	if err := runBench(context.Background(), runner, c); err != nil {
+		stop()
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -148,6 +161,9 @@ func run(ctx context.Context, out io.Writer, c config) (err error) {
 	}
 	if err := benchReopen(ctx, t, filepath.Join(tmp, "gen"), quiet); err != nil {
 		return err
+	}
+	if err := benchRunner(ctx, t, tmp, c, quiet); err != nil {
+		return fmt.Errorf("runner: %w", err)
 	}
 
 	if c.neo4j {

@@ -72,7 +72,7 @@ func NormalizeAddress(chain, addr string) (string, error) {
 	case chain == "BCH" && isCashAddr(a):
 		return normalizeCashAddr(a)
 	case base58Versions[chain] != nil:
-		if hrp, ok := bech32HRPs[chain]; ok && strings.HasPrefix(strings.ToLower(a), hrp+"1") {
+		if hrp, ok := bech32HRPs[chain]; ok && hasBech32Prefix(a, hrp) {
 			return normalizeBech32(hrp, a)
 		}
 		if err := checkBase58(a, base58Versions[chain]); err != nil {
@@ -81,6 +81,20 @@ func NormalizeAddress(chain, addr string) (string, error) {
 		return a, nil
 	}
 	return a, nil
+}
+
+// hasBech32Prefix reports whether a starts with hrp and the separator '1',
+// in either case, without lower-casing a copy of every base58 address.
+func hasBech32Prefix(a, hrp string) bool {
+	if len(a) <= len(hrp) || a[len(hrp)] != '1' {
+		return false
+	}
+	for i := range len(hrp) {
+		if c := a[i] | 0x20; c != hrp[i] || a[i] < 'A' {
+			return false
+		}
+	}
+	return true
 }
 
 func normalizeEVM(a string) (string, error) {
@@ -136,35 +150,49 @@ func checkBase58(a string, versions []byte) error {
 	return nil
 }
 
-// base58Decode decodes s with schoolbook base conversion on a byte slice:
-// ingest validates every address it sees, and math/big made this the
-// hottest function of an ingest profile.
+// base58Decode decodes s with schoolbook base conversion on 32-bit limbs:
+// ingest validates every address it sees, and a byte at a time (math/big
+// before that) made this the hottest function of an ingest profile.
 func base58Decode(s string) ([]byte, error) {
 	zeros := 0
 	for zeros < len(s) && s[zeros] == '1' {
 		zeros++
 	}
-	// log(58)/log(256) ≈ 0.733 bytes per character.
-	out := make([]byte, len(s)*733/1000+1)
-	high := len(out) - 1
+	// log(58)/log(256) ≈ 0.733 bytes per character, in big-endian limbs;
+	// an address fits the array, a longer input gets a slice.
+	var buf [8]uint32
+	limbs := buf[:]
+	if n := (len(s)*733/1000 + 4) / 4; n > len(buf) {
+		limbs = make([]uint32, n)
+	}
+	high := len(limbs) - 1 // the first limb written so far; lower ones are 0
 	for i := zeros; i < len(s); i++ {
-		c := int(base58Index[s[i]])
-		if c < 0 {
+		c := uint64(base58Index[s[i]])
+		if base58Index[s[i]] < 0 {
 			return nil, fmt.Errorf("character %q is not base58", rune(s[i]))
 		}
-		j := len(out) - 1
-		for ; j > high || c != 0; j-- {
-			c += 58 * int(out[j])
-			out[j] = byte(c)
-			c >>= 8
+		j := len(limbs) - 1
+		for ; j >= high || c != 0; j-- {
+			c += 58 * uint64(limbs[j])
+			limbs[j] = uint32(c)
+			c >>= 32
 		}
-		high = j
+		high = j + 1
 	}
-	first := 0
-	for first < len(out) && out[first] == 0 {
-		first++
+	out := make([]byte, 0, zeros+4*len(limbs))
+	out = append(out, make([]byte, zeros)...)
+	lead := true
+	for _, l := range limbs {
+		for shift := 24; shift >= 0; shift -= 8 {
+			b := byte(l >> shift)
+			if lead && b == 0 {
+				continue
+			}
+			lead = false
+			out = append(out, b)
+		}
 	}
-	return append(make([]byte, zeros, zeros+len(out)-first), out[first:]...), nil
+	return out, nil
 }
 
 // base58Index maps a byte to its base58 digit, or -1.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -247,6 +248,24 @@ func TestBase58RoundTrip(t *testing.T) {
 	if _, err := base58Decode("1é"); err == nil {
 		t.Fatal("non-ASCII accepted")
 	}
+	// Every length up to and beyond an address's, with and without leading
+	// zero bytes (the '1's), against base58Encode (math/big).
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := range 80 {
+		for range 20 {
+			raw := make([]byte, n)
+			for i := range raw {
+				raw[i] = byte(r.IntN(256))
+			}
+			for i := 0; i < len(raw) && r.IntN(3) == 0; i++ {
+				raw[i] = 0
+			}
+			got, err := base58Decode(base58Encode(raw))
+			if err != nil || !bytes.Equal(got, raw) {
+				t.Fatalf("%x: decoded %x, %v", raw, got, err)
+			}
+		}
+	}
 }
 
 func BenchmarkNormalizeAddressBase58(b *testing.B) {
@@ -301,6 +320,21 @@ func TestPrepareNodeKnown(t *testing.T) {
 		errA, errB := PrepareNode(&a), PrepareNodeKnown(&b, known)
 		if fmt.Sprint(errA) != fmt.Sprint(errB) || fmt.Sprint(a) != fmt.Sprint(b) {
 			t.Errorf("%s %q: PrepareNode %+v, %v; PrepareNodeKnown %+v, %v", n.Kind, n.Key, a, errA, b, errB)
+		}
+	}
+}
+
+func TestBech32PrefixAnyCase(t *testing.T) {
+	for _, c := range []struct {
+		a, hrp string
+		want   bool
+	}{
+		{"bc1qar0", "bc", true}, {"BC1QAR0", "bc", true}, {"Bc1q", "bc", true},
+		{"bc", "bc", false}, {"bc2q", "bc", false}, {"1A1z", "bc", false},
+		{"ltc1q", "ltc", true}, {"LTC1Q", "ltc", true}, {"lt1q", "ltc", false}, {"\x02c1q", "bc", false},
+	} {
+		if got := hasBech32Prefix(c.a, c.hrp); got != c.want {
+			t.Errorf("hasBech32Prefix(%q, %q) = %v, want %v", c.a, c.hrp, got, c.want)
 		}
 	}
 }

@@ -392,15 +392,26 @@ func (j *job) add(rec Record) {
 		j.batch.prices = append(j.batch.prices, *rec.Price)
 		j.batch.pricePos = append(j.batch.pricePos, rec.Pos)
 	case rec.Node != nil && rec.Edge == nil && rec.Price == nil:
+		if j.batch.nodes == nil {
+			j.batch.nodes, j.batch.nodePos = make([]graph.Node, 0, j.batchCap()), make([]Pos, 0, j.batchCap())
+		}
 		j.batch.nodes = append(j.batch.nodes, *rec.Node)
 		j.batch.nodePos = append(j.batch.nodePos, rec.Pos)
 	case rec.Edge != nil && rec.Node == nil && rec.Price == nil:
+		if j.batch.edges == nil {
+			j.batch.edges, j.batch.edgePos = make([]graph.Edge, 0, j.batchCap()), make([]Pos, 0, j.batchCap())
+		}
 		j.batch.edges = append(j.batch.edges, *rec.Edge)
 		j.batch.edgePos = append(j.batch.edgePos, rec.Pos)
 	default:
 		j.reject(RecordError{Pos: rec.Pos, Err: errors.New("record must hold exactly one node, edge or price")})
 	}
 }
+
+// batchCap is the capacity a batch's nodes or edges start with: a full
+// batch, so that filling it copies no record, up to a bound, so that a
+// large BatchSize costs memory only as records come.
+func (j *job) batchCap() int { return min(j.opts.BatchSize, 16_384) }
 
 // reject notes a record rejected while reading; it is reported when the
 // batch being read is applied.

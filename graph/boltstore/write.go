@@ -180,18 +180,26 @@ func (w *batchTx) putNode(i int, n *graph.Node) error {
 	if !w.enc.usedPending { // else the bytes may mean another record later
 		w.hashes[i] = maphash.Bytes(idx.mergeSeed, in) | 1 // never 0, which means none
 	}
+	num, stored := idx.byID[n.ID]
 	// The node as it comes was merged into its record already: its
 	// merge cannot change the record.
-	if num, ok := idx.byID[n.ID]; ok && w.hashes[i] != 0 && idx.merged[num] == w.hashes[i] {
+	if stored && w.hashes[i] != 0 && idx.merged[num] == w.hashes[i] {
 		w.nums[i] = num
 		w.res.NodesUnchanged++
 		return nil
 	}
 	key := []byte(n.ID)
-	if old := w.nb.Get(key); old != nil {
-		return w.updateNode(i, n, key, old)
+	if !stored {
+		// The index holds every stored node (readers answer from it):
+		// a node it lacks is new, and looking for it in the file is a
+		// descent of the B+tree for nothing.
+		return w.createNode(i, n, key)
 	}
-	return w.createNode(i, n, key)
+	old := w.nb.Get(key)
+	if old == nil {
+		return internal(fmt.Errorf("node %s indexed but not stored", n.ID), "write")
+	}
+	return w.updateNode(i, n, key, old)
 }
 
 // updateNode merges n into its stored record old.

@@ -435,7 +435,8 @@ func (r *Reader) emit(c common, pos ingest.Pos, key, asset string, amount float6
 			continue
 		}
 		n := &graph.Node{Kind: graph.KindWallet, Key: w, Sources: src(w)}
-		if err := graph.PrepareNode(n); err != nil {
+		// w came out of walletKey, normalised: not normalised again.
+		if err := graph.PrepareNodeKnown(n, func(id string) bool { return strings.TrimPrefix(id, "wallet:") == w }); err != nil {
 			return err
 		}
 		if len(r.seen) >= maxSeen {
@@ -448,7 +449,8 @@ func (r *Reader) emit(c common, pos ingest.Pos, key, asset string, amount float6
 		Kind: graph.EdgeTransfer, From: "wallet:" + c.from, To: "wallet:" + c.to, Key: key,
 		Amount: amount, Asset: asset, Time: c.time, TxHash: c.hash, Props: props, Sources: src(key),
 	}
-	if err := graph.PrepareEdge(e); err != nil {
+	// The endpoints are IDs of normalised wallet keys (walletKey).
+	if err := graph.PrepareEdgeKnown(e, true, true); err != nil {
 		return err
 	}
 	r.queue.Push(ingest.Record{Edge: e, Pos: pos})

@@ -43,17 +43,18 @@ func buildNode(rj *recordJSON) (*graph.Node, error) {
 	if n.ID != "" && n.ID != id {
 		return n, ferr("id", "%q does not match kind %s and key %q (want %q)", n.ID, n.Kind, key, id)
 	}
-	n.ID = id
+	n.ID, n.Key = id, key
 	if err := common(rj, &n.Confidence, &n.Marking, &n.ValidFrom, &n.ValidTo, &n.Sources); err != nil {
 		return n, err
 	}
-	if err := graph.PrepareNode(n); err != nil {
+	// The key is normalised already (NodeID above): not again.
+	if err := graph.PrepareNodeKnown(n, func(c string) bool { return c == id }); err != nil {
 		return n, err
 	}
 	return n, nil
 }
 
-func buildEdge(rj *recordJSON) (*graph.Edge, error) {
+func buildEdge(rj *recordJSON, ends *endpointCache) (*graph.Edge, error) {
 	e := &graph.Edge{ID: rj.ID, Props: rj.Props}
 	if rj.Label != nil {
 		return e, ferr("label", "unknown field in an edge record")
@@ -78,11 +79,7 @@ func buildEdge(rj *recordJSON) (*graph.Edge, error) {
 		}
 		// Normalise the endpoint as its node's key is normalised, so that
 		// an address written in checksum case still meets its wallet.
-		k, key, err := graph.ParseNodeID(*end.in)
-		if err != nil {
-			return e, &fieldError{end.field, err}
-		}
-		id, _, err := graph.NodeID(k, key)
+		id, err := ends.id(*end.in)
 		if err != nil {
 			return e, &fieldError{end.field, err}
 		}
@@ -123,7 +120,8 @@ func buildEdge(rj *recordJSON) (*graph.Edge, error) {
 	if err := common(rj, &e.Confidence, &e.Marking, &e.ValidFrom, &e.ValidTo, &e.Sources); err != nil {
 		return e, err
 	}
-	if err := graph.PrepareEdge(e); err != nil {
+	// The endpoints came out of NodeID above: not normalised again.
+	if err := graph.PrepareEdgeKnown(e, true, true); err != nil {
 		return e, err
 	}
 	return e, nil
@@ -209,4 +207,42 @@ func parseTimeField(field, s string, v *time.Time) error {
 	}
 	*v = t.UTC()
 	return nil
+}
+
+// endpointCacheSize bounds an endpointCache: the hubs of a transfer file
+// (a third of its endpoints) and its more active wallets, at about 150
+// bytes each (an endpoint already normalised shares its input's bytes).
+const endpointCacheSize = 1 << 15
+
+// endpointCache remembers the IDs that endpoints, as written, normalise
+// to: a wallet's address is decoded and checksummed once, not with every
+// transfer that names it. Each parsing goroutine has its own; nil
+// remembers nothing. Only valid endpoints are kept, so an invalid one is
+// reported each time, alike.
+type endpointCache struct{ ids map[string]string }
+
+func (c *endpointCache) id(in string) (string, error) {
+	if c != nil {
+		if id, ok := c.ids[in]; ok {
+			return id, nil
+		}
+	}
+	k, key, err := graph.ParseNodeID(in)
+	if err != nil {
+		return "", err
+	}
+	id, _, err := graph.NodeID(k, key)
+	if err != nil {
+		return "", err
+	}
+	if id == in {
+		id = in // one copy of the bytes, for the cache and the record
+	}
+	if c != nil {
+		if c.ids == nil || len(c.ids) >= endpointCacheSize {
+			c.ids = make(map[string]string) // the hubs come back at once
+		}
+		c.ids[in] = id
+	}
+	return id, nil
 }

@@ -187,17 +187,21 @@ func sourceError(raw json.RawMessage) error {
 
 // duplicateKey reports a key given twice in the record or in one of its
 // sources, which encoding/json would silently resolve as last-one-wins.
-// line is valid JSON (the fast path decoded it).
+// line is valid JSON (the fast path decoded it). It runs on every line:
+// keys are slices of line (unescaped only when they hold an escape) kept
+// on one stack shared by the open objects, so a line allocates nothing.
 func duplicateKey(line []byte) error {
 	type frame struct {
 		object bool
 		track  bool   // an object whose keys are checked
-		prefix string // field path prefix of its keys
-		key    string // object: last key; array: the key it is the value of
-		keys   []string
-		n      int // array: elements seen
+		source int    // a tracked source object: its index in "sources"; else -1
+		key    []byte // object: last key; array: the key it is the value of
+		keys   int    // object: where its keys start on the key stack
+		n      int    // array: elements seen
 	}
-	var stack []*frame
+	var frameBuf [8]frame
+	var keyBuf [24][]byte
+	stack, keys := frameBuf[:0], keyBuf[:0]
 	expectKey := false
 	for i := 0; i < len(line); i++ {
 		switch line[i] {
@@ -210,26 +214,32 @@ func duplicateKey(line []byte) error {
 				}
 			}
 			if expectKey && len(stack) > 0 {
-				top := stack[len(stack)-1]
-				key := string(line[i+1 : j])
+				top := &stack[len(stack)-1]
+				key := line[i+1 : j]
 				if esc {
-					_ = json.Unmarshal(line[i:j+1], &key) // valid JSON: cannot fail
+					var k string
+					_ = json.Unmarshal(line[i:j+1], &k) // valid JSON: cannot fail
+					key = []byte(k)
 				}
-				if top.track && slices.Contains(top.keys, key) {
-					return &fieldError{top.prefix + key, errors.New("given twice")}
+				if top.track && slices.ContainsFunc(keys[top.keys:], func(k []byte) bool { return bytes.Equal(k, key) }) {
+					prefix := ""
+					if top.source >= 0 {
+						prefix = "sources[" + strconv.Itoa(top.source) + "]."
+					}
+					return &fieldError{prefix + string(key), errors.New("given twice")}
 				}
-				top.keys = append(top.keys, key)
+				keys = append(keys, key)
 				top.key = key
 				expectKey = false
 			}
 			i = j
 		case '{':
-			f := &frame{object: true}
+			f := frame{object: true, source: -1, keys: len(keys)}
 			switch {
 			case len(stack) == 0:
 				f.track = true
-			case len(stack) == 2 && !stack[1].object && stack[1].key == "sources":
-				f.track, f.prefix = true, "sources["+strconv.Itoa(stack[1].n)+"]."
+			case len(stack) == 2 && !stack[1].object && string(stack[1].key) == "sources":
+				f.track, f.source = true, stack[1].n
 			}
 			if len(stack) > 0 && !stack[len(stack)-1].object {
 				stack[len(stack)-1].n++
@@ -237,7 +247,7 @@ func duplicateKey(line []byte) error {
 			stack = append(stack, f)
 			expectKey = true
 		case '[':
-			f := &frame{}
+			f := frame{source: -1, keys: len(keys)}
 			if len(stack) > 0 {
 				f.key = stack[len(stack)-1].key
 			}
@@ -247,6 +257,7 @@ func duplicateKey(line []byte) error {
 			stack = append(stack, f)
 		case '}', ']':
 			if len(stack) > 0 {
+				keys = keys[:stack[len(stack)-1].keys]
 				stack = stack[:len(stack)-1]
 			}
 		case ',':

@@ -50,6 +50,8 @@ type Reader struct {
 	// source (ingest.MarkingDefaulter); empty leaves them to
 	// graph.PrepareNode's TLP:CLEAR.
 	marking graph.Marking
+	ahead   ahead            // records parsed ahead (ahead.go)
+	ends    []*endpointCache // one per parsing goroutine
 }
 
 // SetDefaultMarking sets the marking of records that carry none: the
@@ -67,20 +69,14 @@ func NewReader(r io.Reader, name string) *Reader {
 }
 
 // Position is where the line after the last one read starts.
-func (r *Reader) Position() ingest.Position { return r.lines.Position() }
+func (r *Reader) Position() ingest.Position { return r.position() }
 
 // Next returns the next record, a *ingest.RecordError for a malformed line
 // (call Next again to go on), io.EOF at the end, or a read error. Blank
 // lines and comments ("//") are skipped. Records are returned prepared
 // (graph.PrepareNode/PrepareEdge): IDs filled in, keys and endpoint IDs
 // normalised.
-func (r *Reader) Next() (ingest.Record, error) {
-	line, err := r.lines.Next()
-	if err != nil {
-		return ingest.Record{}, err
-	}
-	return parseLine(line, r.lines.Pos(), r.marking)
-}
+func (r *Reader) Next() (ingest.Record, error) { return r.next() }
 
 // fieldError is an error about one field; its path becomes
 // RecordError.Field.
@@ -97,8 +93,8 @@ func ferr(field, format string, args ...any) error {
 }
 
 // parseLine decodes and validates one record.
-func parseLine(line []byte, pos ingest.Pos, marking graph.Marking) (ingest.Record, error) {
-	rec, id, err := parseRecord(line, pos, marking)
+func parseLine(line []byte, pos ingest.Pos, marking graph.Marking, ends *endpointCache) (ingest.Record, error) {
+	rec, id, err := parseRecord(line, pos, marking, ends)
 	if err != nil {
 		re := &ingest.RecordError{Pos: pos, ID: id, Err: err}
 		var fe *fieldError
@@ -152,22 +148,13 @@ type sourceJSON struct {
 // parseRecord decodes a line in one pass into recordJSON. Only when that
 // fails does it decode again field by field (decodeError), to say which
 // field is wrong: the fast path keeps loading large files cheap.
-func parseRecord(line []byte, pos ingest.Pos, marking graph.Marking) (ingest.Record, string, error) {
+func parseRecord(line []byte, pos ingest.Pos, marking graph.Marking, ends *endpointCache) (ingest.Record, string, error) {
 	var rj recordJSON
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&rj)
-	if err == nil && len(bytes.TrimSpace(line[dec.InputOffset():])) > 0 {
-		err = errors.New("invalid JSON: data after the object")
-	}
-	if err != nil {
-		if derr := decodeError(line); derr != nil {
-			return ingest.Record{}, "", derr
+	if !fastDecode(line, &rj) {
+		rj = recordJSON{}
+		if err := decodeJSON(line, &rj); err != nil {
+			return ingest.Record{}, "", err
 		}
-		return ingest.Record{}, "", jsonError(err)
-	}
-	if err := duplicateKey(line); err != nil {
-		return ingest.Record{}, "", err
 	}
 	if rj.Marking == "" {
 		// The record's marking is the default of its unmarked sources.
@@ -178,12 +165,30 @@ func parseRecord(line []byte, pos ingest.Pos, marking graph.Marking) (ingest.Rec
 		n, err := buildNode(&rj)
 		return ingest.Record{Node: n, Pos: pos}, n.ID, err
 	case "edge":
-		e, err := buildEdge(&rj)
+		e, err := buildEdge(&rj, ends)
 		return ingest.Record{Edge: e, Pos: pos}, e.ID, err
 	case "":
 		return ingest.Record{}, "", ferr("type", `missing: want "node" or "edge"`)
 	}
 	return ingest.Record{}, "", ferr("type", `%q: want "node" or "edge"`, rj.Type)
+}
+
+// decodeJSON decodes a line that fastDecode gave up on with encoding/json,
+// refusing unknown and repeated fields and data after the object.
+func decodeJSON(line []byte, rj *recordJSON) error {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(rj)
+	if err == nil && len(bytes.TrimSpace(line[dec.InputOffset():])) > 0 {
+		err = errors.New("invalid JSON: data after the object")
+	}
+	if err != nil {
+		if derr := decodeError(line); derr != nil {
+			return derr
+		}
+		return jsonError(err)
+	}
+	return duplicateKey(line)
 }
 
 // ReadAll reads every record of r, for tests and small files: the records,
