@@ -154,7 +154,7 @@ func exposureSide(ctx context.Context, v *view, start uint32, dir graph.Directio
 	for level := 0; level < hops && len(frontier) > 0; level++ {
 		var nodes []uint32
 		for _, u := range frontier {
-			if u != start && v.info[u].Degree > hub {
+			if u != start && v.info.of(u).Degree > hub {
 				side.Unattributed += mass[u]
 				v.trunc.Add(graph.CauseHubSkipped, "value through wallets with more than %d edges (hubs) is left unattributed", hub)
 				continue
@@ -200,7 +200,7 @@ func exposureSide(ctx context.Context, v *view, start uint32, dir graph.Directio
 					continue
 				}
 				c := m * value(&a) / total
-				if cat := categoryOf(v.class[w]); cat != "" {
+				if cat := categoryOf(v.classOf(w)); cat != "" {
 					s := byCat[cat]
 					if s == nil {
 						s = &ExposureShare{Category: cat}

@@ -77,7 +77,7 @@ func (fs *flowSearch) sinks() *flowSinks {
 		}
 		s := sinks.by[sk]
 		if s == nil {
-			s = &FlowSink{Category: fs.v.class[st.to].category, First: st.arc.Time, Last: st.arc.Time}
+			s = &FlowSink{Category: fs.v.classOf(st.to).category, First: st.arc.Time, Last: st.arc.Time}
 			sinks.by[sk] = s
 			sinks.wallets[sk] = map[uint32]bool{}
 			sinks.order = append(sinks.order, sk)

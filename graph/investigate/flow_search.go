@@ -66,7 +66,7 @@ func (fs *flowSearch) resolveEnds(ctx context.Context, res *FlowResult) error {
 	}
 	var entities []uint32
 	for _, u := range from {
-		if v.info[u].Kind == graph.KindWallet {
+		if v.info.of(u).Kind == graph.KindWallet {
 			fs.addSource(u)
 		} else {
 			entities = append(entities, u)
@@ -86,7 +86,7 @@ func (fs *flowSearch) resolveEnds(ctx context.Context, res *FlowResult) error {
 		return err
 	}
 	for _, u := range to {
-		if v.info[u].Kind == graph.KindService {
+		if v.info.of(u).Kind == graph.KindService {
 			fs.sinkSvc[u] = true
 		} else {
 			fs.sinkNode[u] = u
@@ -105,11 +105,11 @@ func (fs *flowSearch) addEntitySources(ctx context.Context, entities []uint32, r
 	}
 	for i, e := range entities {
 		for _, a := range lists[i] {
-			if w := a.To; v.info[w].Kind == graph.KindWallet {
+			if w := a.To; v.info.of(w).Kind == graph.KindWallet {
 				fs.addSource(w)
 			}
 		}
-		if v.info[e].Kind == graph.KindIncident {
+		if v.info.of(e).Kind == graph.KindIncident {
 			ns, err := v.nodes(ctx, []uint32{e})
 			if err != nil {
 				return err
@@ -134,7 +134,7 @@ func (fs *flowSearch) sinkOf(u uint32) uint32 {
 	if s, ok := fs.sinkNode[u]; ok {
 		return s
 	}
-	c := fs.v.class[u]
+	c := fs.v.classOf(u)
 	if !c.isService() {
 		return None
 	}
@@ -152,7 +152,7 @@ func (fs *flowSearch) sinkOf(u uint32) uint32 {
 
 // crossing reports whether u is a wallet of a service followed through.
 func (fs *flowSearch) crossing(u uint32) (uint32, bool) {
-	c := fs.v.class[u]
+	c := fs.v.classOf(u)
 	if !c.isService() || fs.sinkOf(u) != None || !fs.through[c.category] {
 		return None, false
 	}
@@ -202,7 +202,7 @@ func (fs *flowSearch) expandable(frontier []uint32) []uint32 {
 		_, crossing := fs.crossing(u)
 		switch {
 		case fs.sinkOf(u) != None && !fs.isSource[u]:
-		case fs.v.info[u].Degree > fs.hub && !fs.isSource[u] && !crossing:
+		case fs.v.info.of(u).Degree > fs.hub && !fs.isSource[u] && !crossing:
 			fs.hubs[u] = true
 		default:
 			nodes = append(nodes, u)
@@ -289,7 +289,7 @@ func (fs *flowSearch) loadMembers(ctx context.Context, reached []uint32) error {
 	var ws []uint32
 	for i, svc := range cross {
 		for _, a := range lists[i] {
-			if v.info[a.To].Kind == graph.KindWallet {
+			if v.info.of(a.To).Kind == graph.KindWallet {
 				fs.members[svc] = append(fs.members[svc], a.To)
 				ws = append(ws, a.To)
 			}
