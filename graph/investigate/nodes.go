@@ -107,3 +107,147 @@ func (v *view) setClass(u uint32, c class) {
 	}
 	v.class.list[i], v.class.done[i] = c, true
 }
+
+// arrivals is when money flow first reached each node, by local number
+// (see nodeTable), and the level that last improved it.
+type arrivals struct {
+	time    []int64
+	reached []bool
+	level   []uint32
+}
+
+func (r *arrivals) grow(v *view, u uint32) int {
+	i := int(v.info.local(u))
+	if n := len(v.info.infos); i >= 0 && len(r.time) < n {
+		r.time = append(r.time, make([]int64, n-len(r.time))...)
+		r.reached = append(r.reached, make([]bool, n-len(r.reached))...)
+		r.level = append(r.level, make([]uint32, n-len(r.level))...)
+	}
+	return i
+}
+
+// get returns u's arrival and whether u was reached.
+func (r *arrivals) get(v *view, u uint32) (int64, bool) {
+	if i := v.info.local(u); i >= 0 && int(i) < len(r.time) && r.reached[i] {
+		return r.time[i], true
+	}
+	return 0, false
+}
+
+// at returns u's arrival, 0 when u was not reached.
+func (r *arrivals) at(v *view, u uint32) int64 {
+	t, _ := r.get(v, u)
+	return t
+}
+
+// set records u's arrival and returns the level that last improved it.
+func (r *arrivals) set(v *view, u uint32, t int64) uint32 {
+	i := r.grow(v, u)
+	if i < 0 {
+		return 0
+	}
+	r.time[i], r.reached[i] = t, true
+	return r.level[i]
+}
+
+func (r *arrivals) mark(v *view, u uint32, level uint32) {
+	if i := r.grow(v, u); i >= 0 {
+		r.level[i] = level
+	}
+}
+
+// levelArrays is exposure's per-node state, by local number.
+type levelArrays struct {
+	mass, next, bestIn []float64
+	nextAt, bestAt     []uint32 // the level that wrote next, bestIn
+	route              [][]uint32
+	level              uint32
+}
+
+func (a *levelArrays) slot(v *view, u uint32) int {
+	i := int(v.info.local(u))
+	if n := len(v.info.infos); i >= 0 && len(a.mass) < n {
+		k := n - len(a.mass)
+		a.mass = append(a.mass, make([]float64, k)...)
+		a.next = append(a.next, make([]float64, k)...)
+		a.bestIn = append(a.bestIn, make([]float64, k)...)
+		a.nextAt = append(a.nextAt, make([]uint32, k)...)
+		a.bestAt = append(a.bestAt, make([]uint32, k)...)
+		a.route = append(a.route, make([][]uint32, k)...)
+	}
+	return i
+}
+
+func (a *levelArrays) set(v *view, u uint32, mass float64, route []uint32) {
+	if i := a.slot(v, u); i >= 0 {
+		a.mass[i], a.route[i] = mass, route
+	}
+}
+
+func (a *levelArrays) massOf(v *view, u uint32) float64 {
+	if i := a.slot(v, u); i >= 0 {
+		return a.mass[i]
+	}
+	return 0
+}
+
+func (a *levelArrays) routeOf(v *view, u uint32) []uint32 {
+	if i := a.slot(v, u); i >= 0 {
+		return a.route[i]
+	}
+	return nil
+}
+
+func (a *levelArrays) setRoute(v *view, u uint32, r []uint32) {
+	if i := a.slot(v, u); i >= 0 {
+		a.route[i] = r
+	}
+}
+
+// add adds c to what the level gives u; true the first time this level.
+func (a *levelArrays) add(v *view, u uint32, c float64) bool {
+	i := a.slot(v, u)
+	if i < 0 {
+		return false
+	}
+	first := a.nextAt[i] != a.level
+	if first {
+		a.nextAt[i], a.next[i] = a.level, 0
+	}
+	a.next[i] += c
+	return first
+}
+
+// better reports whether c beats the level's best contribution to u, and
+// makes it the best when it does.
+func (a *levelArrays) better(v *view, u uint32, c float64) bool {
+	i := a.slot(v, u)
+	if i < 0 {
+		return false
+	}
+	if a.bestAt[i] != a.level {
+		a.bestAt[i], a.bestIn[i] = a.level, 0
+	}
+	if c > a.bestIn[i] {
+		a.bestIn[i] = c
+		return true
+	}
+	return false
+}
+
+func (a *levelArrays) nextOf(v *view, u uint32) float64 {
+	if i := a.slot(v, u); i >= 0 && a.nextAt[i] == a.level {
+		return a.next[i]
+	}
+	return 0
+}
+
+// advance makes the level's masses the next level's: order lists the
+// nodes it gave mass to. Mass of nodes not in order is never read again
+// (only frontier nodes are).
+func (a *levelArrays) advance(v *view, order []uint32) {
+	for _, u := range order {
+		i := a.slot(v, u)
+		a.mass[i] = a.next[i]
+	}
+}

@@ -162,7 +162,9 @@ func (ps *pathSearch) grow(ctx context.Context) (bool, error) {
 	if err := ps.v.b.visit(len(next)); err != nil {
 		return false, err
 	}
-	ps.v.sortByID(next)
+	// next stays in the order reached: record picks parents by ID itself
+	// and the local graph is sorted where searched (sortAdj), so no level
+	// is sorted by ID (most of a wide search's time).
 	s.frontier, s.depth = next, s.depth+1
 	return true, nil
 }
@@ -223,7 +225,7 @@ func (ps *pathSearch) expandSide(ctx context.Context, s *pside) ([]uint32, [][]A
 func (ps *pathSearch) record(s, other *pside, nodes []uint32, lists [][]Arc) ([]uint32, error) {
 	var next []uint32
 	ps.meets = ps.meets[:0]
-	for i, u := range nodes { // in ID order: the first to reach a node is the least
+	for i, u := range nodes {
 		if err := ps.v.b.tick(len(lists[i]) + 1); err != nil {
 			return nil, err
 		}
@@ -248,14 +250,22 @@ func (ps *pathSearch) record(s, other *pside, nodes []uint32, lists [][]Arc) ([]
 						ps.meets = append(ps.meets, w)
 					}
 				}
-			} else if ps.single {
-				if pl := s.parentOf(w); pl.node == u && compareArcs(ps.v, a, pl.arc) < 0 {
-					s.setParent(w, parentLink{u, a}) // the least of parallel arcs
-				}
+			} else if d, _ := s.distance(w); ps.single && d == s.depth+1 && ps.lessParent(u, a, s.parentOf(w)) {
+				s.setParent(w, parentLink{u, a})
 			}
 		}
 	}
 	return next, nil
+}
+
+// lessParent reports whether reaching a node from u over a is to be
+// preferred to pl, a link of the same level: the least node of the level
+// before, then the least of its parallel arcs.
+func (ps *pathSearch) lessParent(u uint32, a Arc, pl parentLink) bool {
+	if pl.node != u {
+		return ps.v.byID(u, pl.node) < 0
+	}
+	return compareArcs(ps.v, a, pl.arc) < 0
 }
 
 func (ps *pathSearch) addStep(u, w uint32, a Arc) {
