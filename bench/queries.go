@@ -8,6 +8,8 @@ package main
 //   - Neo4j (unless -neo4j=false): the same, the engine through the store's
 //     Topology; the graph is loaded the offline way (CSV, Neo4j's
 //     importer), the fastest path the bench knows;
+//   - the reference: a bidirectional BFS over CSR int32 arrays of the
+//     exported edge list, the same pairs, the limit the store aims at;
 //   - networkx from PyPI, in a venv, on the same graph exported as an edge
 //     list: bidirectional shortest paths for the same pairs, and weakly
 //     connected components of the whole graph, against the embedded
@@ -20,6 +22,7 @@ package main
 //
 // Files: queries.go runs the mode; queries_embedded.go and queries_neo4j.go
 // give each store the graph, queries_networkx.go runs networkx on it,
+// queries_reference.go times the plain CSR search that is the limit,
 // queries_measure.go times the stores' queries and queries_report.go prints
 // the table.
 
@@ -56,6 +59,7 @@ type queryConfig struct {
 	nxVersion string
 	python    string
 	vis       bool
+	engine    bool
 }
 
 func (q *queryConfig) flags() {
@@ -70,6 +74,7 @@ func (q *queryConfig) flags() {
 	flag.IntVar(&q.nxN, "networkx-n", 0, "-queries: queries per operation on networkx, the first of the same pairs (0: -n)")
 	flag.StringVar(&q.nxVersion, "networkx-version", "3.6.1", "-queries: networkx version installed from PyPI")
 	flag.StringVar(&q.python, "python", "python3", "-queries: Python that creates the venv")
+	flag.BoolVar(&q.engine, "engine", true, "-queries: measure the investigate engine's queries too (false: the stores' native shortest paths and the reference only)")
 	flag.BoolVar(&q.vis, "visibility", false, "-queries: measure shortest path, k shortest paths and money flow on a marked graph as viewers of several agencies see it, against the unfiltered engine (embedded store; docs/design/visibility.md §8)")
 }
 
@@ -176,6 +181,9 @@ func runQueries(ctx context.Context, out io.Writer, c config) (err error) {
 
 	r.rows = append(r.rows, queryStore(ctx, "embedded", emb, pairs, c)...)
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := runReference(ctx, r, c, edgesPath, nodes, handles); err != nil {
 		return err
 	}
 

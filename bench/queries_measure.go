@@ -143,6 +143,9 @@ func queryStore(ctx context.Context, name string, s investigate.Store, pairs [][
 			return answer{found: len(p.Nodes) > 0, truncated: p.Truncated, size: p.Length(), err: err}
 		}))
 	}
+	if !q.engine {
+		return rows
+	}
 	engine := func(query, impl, sizeOf string, f func(ctx context.Context, top investigate.Topology, i int) answer) *qrow {
 		return measure(ctx, query, name+", "+impl, impl, sizeOf, n, q.timeout, func(ctx context.Context, i int) answer {
 			top, release, err := s.Topology(ctx)

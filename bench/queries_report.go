@@ -37,8 +37,8 @@ func (r *qreport) print(w io.Writer) error {
 		for _, row := range byQuery[query] {
 			ratio := ""
 			impl := row.impl
-			if impl == "networkx" {
-				impl = "native" // networkx, like Store.ShortestPath, goes through hubs
+			if impl == "networkx" || impl == "reference" {
+				impl = "native" // networkx and the reference, like Store.ShortestPath, go through hubs
 			}
 			if b := base[row.query+"|"+impl]; b != nil && !strings.HasPrefix(row.system, "embedded") && b.pct(50) > 0 {
 				ratio = fmt.Sprintf("%.1f× / %.1f×", float64(row.pct(50))/float64(b.pct(50)), float64(row.pct(99))/float64(b.pct(99)))
@@ -47,6 +47,9 @@ func (r *qreport) print(w io.Writer) error {
 				}
 			}
 			note := row.note
+			if b := base[row.query+"|"+impl]; row.impl == "reference" && b != nil && b.found != row.found {
+				note = join(fmt.Sprintf("FOUND DIFFERS from %s (%d)", b.system, b.found), note)
+			}
 			if row.found > 0 && row.sizeOf != "" {
 				note = join(fmt.Sprintf("mean %.1f %s", float64(row.size)/float64(row.found), row.sizeOf), note)
 			}
@@ -99,6 +102,8 @@ func fmtDur(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "0"
+	case d < 100*time.Microsecond: // the reference's p50 is a few µs
+		return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond))
 	case d < 10*time.Millisecond:
 		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
 	case d < time.Second:

@@ -103,30 +103,39 @@ func BenchmarkStore(b *testing.B) {
 	}
 
 	ctx := context.Background()
-	b.Run("open", func(b *testing.B) {
-		for b.Loop() {
-			s, err := Open(ctx, dir, Options{})
+	// open/rebuild reads every record, as a store without a current
+	// snapshot does; open/snapshot reads the snapshot Close wrote.
+	for _, mode := range []struct {
+		name string
+		opts Options
+	}{{"rebuild", Options{NoSnapshot: true}}, {"snapshot", Options{}}} {
+		b.Run("open/"+mode.name, func(b *testing.B) {
+			for b.Loop() {
+				s, err := Open(ctx, dir, mode.opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+			b.StopTimer()
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			s, err := Open(ctx, dir, mode.opts)
 			if err != nil {
 				b.Fatal(err)
 			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			topo, search := s.IndexMemory()
+			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "heap-MB")
+			b.ReportMetric(float64(topo)/1e6, "topology-MB")
+			b.ReportMetric(float64(search)/1e6, "search-MB")
 			s.Close()
-		}
-		b.StopTimer()
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		s, err := Open(ctx, dir, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		topo, search := s.IndexMemory()
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "heap-MB")
-		b.ReportMetric(float64(topo)/1e6, "topology-MB")
-		b.ReportMetric(float64(search)/1e6, "search-MB")
-		s.Close()
-	})
+		})
+	}
 
 	s, err := Open(ctx, dir, Options{})
 	if err != nil {

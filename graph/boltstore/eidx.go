@@ -2,12 +2,15 @@ package boltstore
 
 import (
 	"encoding/binary"
-	"hash/maphash"
 	"math/bits"
+	"math/rand/v2"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // edgeIndex maps edge identities (edgeHead) to dense edge indices. It lives only in memory
-// and is rebuilt on open with the topology: a B+tree keyed by hashed IDs
+// and is rebuilt on open with the topology (or read from the snapshot,
+// seed and all): a B+tree keyed by hashed IDs
 // on disk took random inserts all over the tree, so every commit rewrote
 // most of its pages.
 //
@@ -20,7 +23,7 @@ import (
 // edge costs 8/0.75 ≈ 10.7 to 21.3 bytes (the table doubles), and, with no
 // pointers, nothing to the garbage collector. Edges are never deleted.
 type edgeIndex struct {
-	seed  maphash.Seed // per process: the table is never stored
+	seed  uint64 // random per index, stored with it in the snapshot
 	slots []uint64
 	shift uint // 64 - log2(len(slots))
 	n     int
@@ -29,7 +32,7 @@ type edgeIndex struct {
 const minEdgeSlots = 1 << 10
 
 func newEdgeIndex(capacity int) *edgeIndex {
-	x := &edgeIndex{seed: maphash.MakeSeed()}
+	x := &edgeIndex{seed: rand.Uint64()}
 	x.alloc(slotsFor(capacity))
 	return x
 }
@@ -49,11 +52,12 @@ func (x *edgeIndex) alloc(size int) {
 // determine its ID, and hashing them needs no ID to be built.
 func (x *edgeIndex) hash(h edgeHead) uint64 {
 	var buf [64]byte
-	b := binary.LittleEndian.AppendUint32(buf[:0], h.from)
+	b := binary.LittleEndian.AppendUint64(buf[:0], x.seed)
+	b = binary.LittleEndian.AppendUint32(b, h.from)
 	b = binary.LittleEndian.AppendUint32(b, h.to)
 	b = append(b, h.kind)
 	b = append(b, h.key...)
-	return maphash.Bytes(x.seed, b)
+	return xxhash.Sum64(b)
 }
 
 // home returns the first slot to probe for a tag.

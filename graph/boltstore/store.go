@@ -44,6 +44,9 @@ type Options struct {
 	// LockTimeout bounds the wait for the file lock held by another
 	// process; zero means one second.
 	LockTimeout time.Duration
+	// NoSnapshot neither reads nor writes the topology snapshot beside
+	// the file (snapshot.go): every Open rebuilds from bbolt.
+	NoSnapshot bool
 }
 
 // Store implements graph.Store on bbolt.
@@ -51,6 +54,7 @@ type Store struct {
 	db     *bolt.DB
 	log    *slog.Logger
 	limits graph.Limits
+	snap   bool // keep the topology snapshot
 
 	wmu sync.Mutex // serialises writers, who alone mutate idx
 
@@ -94,17 +98,44 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), grantViews: newGrantViews(), grantArcBudget: grantArcBudget}
-	if err := s.init(); err != nil {
+	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), snap: !opts.NoSnapshot, grantViews: newGrantViews(), grantArcBudget: grantArcBudget}
+	idx, how, err := s.load(ctx)
+	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
 	}
-	idx, err := s.rebuild(ctx)
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("open %s: rebuild index: %w", path, err), db.Close())
-	}
 	s.idx = idx
-	log.Info("graph store opened", "path", path, "nodes", len(idx.ids), "edges", idx.g.NumEdges(), "took", time.Since(start))
+	log.Info("graph store opened", "path", path, "nodes", len(idx.ids), "edges", idx.g.NumEdges(), "index", how, "took", time.Since(start))
 	return s, nil
+}
+
+// load checks the file and returns its index: from the snapshot when it is
+// current, else rebuilt from the records; how says which.
+func (s *Store) load(ctx context.Context) (idx *index, how string, err error) {
+	st, err := s.readStamp() // before init, whose writes do not touch the index
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.init(); err != nil {
+		return nil, "", err
+	}
+	if st.id == nil {
+		if err := s.db.Update(ensureStoreID); err != nil {
+			return nil, "", fmt.Errorf("store ID: %w", err)
+		}
+	} else if s.snap {
+		idx, err = s.loadSnapshot(st)
+		switch {
+		case err == nil:
+			return idx, "snapshot", nil
+		case !errors.Is(err, os.ErrNotExist):
+			s.log.Warn("topology snapshot not used: rebuilding from the data file", "reason", err)
+		}
+	}
+	idx, err = s.rebuild(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("rebuild index: %w", err)
+	}
+	return idx, "rebuilt", nil
 }
 
 // init checks the schema version, creating the buckets in an empty file.
@@ -143,6 +174,9 @@ func (s *Store) init() error {
 		if err := createNewerBuckets(tx); err != nil {
 			return err
 		}
+		if err := ensureStoreID(tx); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketMeta).Put(keySchema, []byte(schemaVersion))
 	})
 }
@@ -157,6 +191,14 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.snap {
+		start := time.Now()
+		if err := s.saveSnapshot(); err != nil {
+			s.log.Warn("topology snapshot not written: the next open rebuilds", "reason", err)
+		} else {
+			s.log.Info("topology snapshot written", "took", time.Since(start))
+		}
+	}
 	return s.db.Close()
 }
 

@@ -244,19 +244,17 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 			return err
 		}
 		chosen := make([]uint32, 0, len(res.Nodes)-1)
+		var cand []uint32
 		for i := 0; i+1 < len(res.Nodes); i++ {
-			best, bestID := algo.None, ""
+			cand = cand[:0]
 			for _, e := range x.g.EdgesBetween(res.Nodes[i], res.Nodes[i+1], dir, mask) {
-				if !w.edge(e) {
-					continue
+				if w.edge(e) {
+					cand = append(cand, e)
 				}
-				id, err := edgeID(tx, s.idx, e)
-				if err != nil {
-					return err
-				}
-				if best == algo.None || id < bestID {
-					best, bestID = e, id
-				}
+			}
+			best, err := leastEdgeID(tx, x, cand)
+			if err != nil {
+				return err
 			}
 			chosen = append(chosen, best)
 		}
@@ -267,4 +265,23 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 		return graph.Path{}, err
 	}
 	return p, nil
+}
+
+// leastEdgeID returns the edge of cand with the least ID, reading IDs from
+// bbolt only when there is a choice (parallel edges).
+func leastEdgeID(tx *bolt.Tx, x *index, cand []uint32) (uint32, error) {
+	if len(cand) == 1 {
+		return cand[0], nil
+	}
+	best, bestID := algo.None, ""
+	for _, e := range cand {
+		id, err := edgeID(tx, x, e)
+		if err != nil {
+			return 0, err
+		}
+		if best == algo.None || id < bestID {
+			best, bestID = e, id
+		}
+	}
+	return best, nil
 }

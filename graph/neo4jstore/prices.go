@@ -125,7 +125,7 @@ func (t *topology) Prices(ctx context.Context, keys []graph.PriceKey) ([]graph.P
 		return nil, nil
 	}
 	var out []graph.Price
-	err := t.s.read(ctx, "prices", func(tx neo4j.ManagedTransaction) error {
+	err := t.read(ctx, "prices", func(tx neo4j.ManagedTransaction) error {
 		var err error
 		out, err = loadPrices(ctx, tx, keys)
 		return err

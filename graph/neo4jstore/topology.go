@@ -3,7 +3,6 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -17,15 +16,15 @@ var _ investigate.Opener = (*Store)(nil)
 // Topology implements investigate.Opener. Handles number the nodes and
 // edges the topology has seen so far, in the order it saw them; each of its
 // calls is one Cypher query for the whole batch (none when there is nothing
-// to ask), in its own read transaction with the store's timeout and error
-// mapping. Nothing is held between calls, so release does nothing, and a
-// call sees what was written before it (the embedded store's view is one
-// snapshot; Redthread never deletes, so a handle stays valid).
+// to ask), all in one read transaction with the store's timeout and error
+// mapping (topotx.go), which release ends. Redthread never deletes, so a
+// handle stays valid.
 func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, nil, err
 	}
-	t := &topology{s: s, nodeH: map[string]uint32{}, edgeH: map[string]uint32{}, info: map[uint32]investigate.NodeInfo{}}
+	t := &topology{s: s, nodeH: map[string]uint32{}, edgeH: map[string]uint32{}, info: map[uint32]investigate.NodeInfo{},
+		ahead: map[aheadKey]map[uint32][]investigate.Arc{}}
 	t.w = viewerOf(ctx)
 	t.q = topoStatements(t.w)
 	if len(t.w.sharedFacts()) > 0 {
@@ -34,7 +33,7 @@ func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), err
 			return nil, nil, err
 		}
 	}
-	return t, func() {}, nil
+	return t, t.release(ctx), nil
 }
 
 // topology interns node and edge IDs into dense handles. The mutex guards
@@ -44,9 +43,12 @@ type topology struct {
 	// w is the viewer the topology was opened for (nil: a trusted
 	// caller), q its statements: every primitive sees only what w sees,
 	// and degrees are w's.
-	w     *viewer
-	q     topoQueries
-	mu    sync.Mutex
+	w  *viewer
+	q  topoQueries
+	mu sync.Mutex
+	// txMu guards held, the transaction the topology's statements run in.
+	txMu  sync.Mutex
+	held  topoTx
 	nodes []string
 	nodeH map[string]uint32
 	edges []edgeRef
@@ -54,6 +56,8 @@ type topology struct {
 	// info holds what Expand learnt of the nodes it reached, so that
 	// Describe, which the engine calls on them next, costs no round trip.
 	info map[uint32]investigate.NodeInfo
+	// ahead holds the arcs read ahead (topoahead.go), by filter and node.
+	ahead map[aheadKey]map[uint32][]investigate.Arc
 }
 
 // edgeRef is an interned relationship: its element ID and kind.
@@ -133,12 +137,17 @@ func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) 
 	if len(ask) == 0 {
 		return out, nil
 	}
-	found := map[string]bool{}
-	err := t.s.read(ctx, "topology.resolve", func(tx neo4j.ManagedTransaction) error {
+	found := map[string][]any{}
+	err := t.read(ctx, "topology.resolve", func(tx neo4j.ManagedTransaction) error {
 		clear(found)
 		recs, err := run(ctx, tx, t.q.resolve, t.w.params(map[string]any{"ids": ask}))
 		for _, r := range recs {
-			found[r.Values[0].(string)] = true
+			v := r.Values
+			seen, err := t.partSeen(v[3], v[4])
+			if err != nil {
+				return err
+			}
+			found[v[0].(string)] = []any{v[1], v[2], seen}
 		}
 		return err
 	})
@@ -146,8 +155,9 @@ func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) 
 		return nil, err
 	}
 	for i, id := range ids {
-		if out[i] == investigate.None && found[id] {
+		if learnt, ok := found[id]; ok && out[i] == investigate.None {
 			out[i] = t.internNode(id)
+			t.learn(out[i], id, learnt)
 		}
 	}
 	return out, nil
@@ -164,7 +174,7 @@ const maxUnix = 1<<32 - 1
 
 // topoQueries are a topology's statements for its viewer.
 type topoQueries struct {
-	resolve, edges, describe, expand string
+	resolve, edges, describe, expand, expandAhead string
 }
 
 // topoStatements returns the statements for w. For a trusted caller they
@@ -180,8 +190,12 @@ func topoStatements(w *viewer) topoQueries {
 		nodePart = "CASE WHEN m.vpart IS NOT NULL THEN properties(m) END"
 		window = "r.vpart IS NOT NULL OR "
 	}
+	expandTail := expandTail(w, edgePart, nodePart, window)
 	return topoQueries{
-		resolve: "UNWIND $ids AS id MATCH (n:Node {id: id}) WHERE " + w.pred("n") + " RETURN n.id",
+		// resolve also says what describe would, since the engine
+		// describes every node it resolves: one round trip fewer.
+		resolve: "UNWIND $ids AS id MATCH (m:Node {id: id}) WHERE " + w.pred("m") + " " +
+			"RETURN m.id, m.kind, " + w.degree("m") + ", m.seen, " + nodePart + " AS mpart",
 		edges: "UNWIND range(0, size($eids) - 1) AS i WITH i, $eids[i] AS eid MATCH (a)-[r]->(b) WHERE elementId(r) = eid AND " + w.and("r", "a", "b") + " " +
 			"RETURN i, a.id, b.id, type(r), properties(r)",
 		// Both counts are answered from the node's degree store, without
@@ -198,16 +212,29 @@ func topoStatements(w *viewer) topoQueries {
 		// (epochSeconds rounds down, like Go's Unix): a transfer at
 		// 12:00:00.5 is inside a window that ends at 12:00:00 in both
 		// stores. A viewer's vpart rows pass here and are tested in Go.
-		expand: "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id})%s(m) " +
-			"WHERE " + w.and("r", "m") + " " +
-			"WITH i, n, r, m, r.time.epochSeconds AS t, r.valueUSD AS v, r.seen AS seen " +
-			"WITH i, n, r, m, v, CASE WHEN 0 < t <= 4294967295 THEN t ELSE 0 END AS t, CASE WHEN 0 < seen <= 4294967295 THEN seen ELSE 0 END AS seen " +
-			"WHERE " + window + "((t = 0 OR (($since IS NULL OR t >= $since) AND ($until IS NULL OR t <= $until))) " +
-			"AND ($min IS NULL OR v IS NULL OR v = 0 OR v >= $min) " +
-			"AND ($asOf IS NULL OR seen = 0 OR seen <= $asOf)) " +
-			"RETURN i, elementId(r), type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen, " +
-			"m.kind, " + w.degree("m") + ", m.seen, " + edgePart + " AS rpart, " + nodePart + " AS mpart",
+		expand: "UNWIND range(0, size($ids) - 1) AS i WITH i, $ids[i] AS id MATCH (n:Node {id: id})%s(m) " + expandTail,
+		// expandAhead is expand for the batch and, read ahead, the
+		// neighbours it reaches through a relationship of the pattern that
+		// have at most $ahead edge ends (topoahead.go); a row's i is then
+		// the ID of the node it expands. The first %s is the pattern with
+		// r0 for r.
+		expandAhead: "UNWIND $ids AS id MATCH (n0:Node {id: id}) " +
+			"OPTIONAL MATCH (n0)%s(x) WHERE " + w.and("r0", "x") + " AND COUNT { (x)--() } <= $ahead " +
+			"UNWIND [n0, x] AS n WITH DISTINCT n WHERE n IS NOT NULL WITH n, n.id AS i MATCH (n)%s(m) " + expandTail,
 	}
+}
+
+// expandTail is what expand and expandAhead share: from the relationship r
+// between a node n and its neighbour m, the filter and the row.
+func expandTail(w *viewer, edgePart, nodePart, window string) string {
+	return "WHERE " + w.and("r", "m") + " " +
+		"WITH i, n, r, m, r.time.epochSeconds AS t, r.valueUSD AS v, r.seen AS seen " +
+		"WITH i, n, r, m, v, CASE WHEN 0 < t <= 4294967295 THEN t ELSE 0 END AS t, CASE WHEN 0 < seen <= 4294967295 THEN seen ELSE 0 END AS seen " +
+		"WHERE " + window + "((t = 0 OR (($since IS NULL OR t >= $since) AND ($until IS NULL OR t <= $until))) " +
+		"AND ($min IS NULL OR v IS NULL OR v = 0 OR v >= $min) " +
+		"AND ($asOf IS NULL OR seen = 0 OR seen <= $asOf)) " +
+		"RETURN i, elementId(r), type(r), m.id, startNode(r) = n, t, v, r.amount, r.asset, seen, " +
+		"m.kind, " + w.degree("m") + ", m.seen, " + edgePart + " AS rpart, " + nodePart + " AS mpart"
 }
 
 // unixSeconds reads an optional time in unix seconds as the statements do.
@@ -245,7 +272,7 @@ func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.
 	}
 	info := make([]investigate.NodeInfo, len(ids))
 	got := make([]bool, len(ids))
-	err = t.s.read(ctx, "topology.describe", func(tx neo4j.ManagedTransaction) error {
+	err = t.read(ctx, "topology.describe", func(tx neo4j.ManagedTransaction) error {
 		clear(got)
 		res, err := tx.Run(ctx, t.q.describe, t.w.params(map[string]any{"ids": ids}))
 		if err != nil {
@@ -279,119 +306,6 @@ func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.
 	return out, nil
 }
 
-// Expand implements investigate.Topology with one query for the batch:
-// kinds and direction pick the relationship pattern, the rest of the
-// filter is parameters.
-func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Filter) ([][]investigate.Arc, error) {
-	kinds := make([]graph.EdgeKind, 0, len(f.Kinds))
-	for _, k := range f.Kinds {
-		if !slices.Contains(kinds, k) {
-			kinds = append(kinds, k)
-		}
-	}
-	slices.Sort(kinds) // one query text, one cached plan, per set of kinds
-	pat, err := relPattern(f.Dir, kinds, "r", "")
-	if err != nil {
-		return nil, err
-	}
-	if err := t.s.begin(ctx); err != nil {
-		return nil, err
-	}
-	ids, pos, err := t.nodeIDs(nodes)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]investigate.Arc, len(nodes))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	params := map[string]any{"ids": ids, "since": nil, "until": nil, "min": nil, "asOf": nil}
-	if f.Since != 0 {
-		params["since"] = f.Since
-	}
-	if f.Until != 0 {
-		params["until"] = f.Until
-	}
-	if f.MinValue > 0 {
-		params["min"] = f.MinValue
-	}
-	if f.AsOf != 0 {
-		params["asOf"] = f.AsOf
-	}
-	// Node handles of the batch, so that rows need not intern them again.
-	self := make([]uint32, len(ids))
-	for i, id := range ids {
-		self[i] = t.internNode(id.(string))
-	}
-	q := fmt.Sprintf(t.q.expand, pat)
-	t.w.params(params)
-	arcs := make([][]investigate.Arc, len(ids))
-	err = t.s.read(ctx, "topology.expand", func(tx neo4j.ManagedTransaction) error {
-		clear(arcs)
-		res, err := tx.Run(ctx, q, params)
-		if err != nil {
-			return err
-		}
-		for res.Next(ctx) {
-			v := res.Record().Values
-			i := int(v[0].(int64))
-			typ := v[2].(string)
-			kind, ok := edgeKindOf[typ]
-			if !ok {
-				return internal(fmt.Errorf("relationship type %q is not an edge kind", typ), "topology.expand")
-			}
-			mid := v[3].(string)
-			u := self[i]
-			a := investigate.Arc{Edge: t.internEdge(v[1].(string), kind), Kind: kind,
-				Time: asInt(v[5]), Value: asFloat(v[6]), Amount: asFloat(v[7]), Seen: asInt(v[9])}
-			a.Asset, _ = v[8].(string)
-			from, to := ids[i].(string), mid
-			if !v[4].(bool) {
-				from, to = to, from
-			}
-			if pass, err := t.partArc(&a, v[13], from, to, f); err != nil || !pass {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			seen, err := t.partSeen(v[12], v[14])
-			if err != nil {
-				return err
-			}
-			learnt := []any{v[10], v[11], seen}
-			if mid == ids[i] {
-				// A self-loop: an undirected pattern may meet it from both
-				// ends.
-				if slices.ContainsFunc(arcs[i], func(b investigate.Arc) bool { return b.Edge == a.Edge }) {
-					continue
-				}
-				a.From, a.To = u, u
-			} else if w := t.internNode(mid); v[4].(bool) {
-				a.From, a.To = u, w
-				t.learn(w, mid, learnt)
-			} else {
-				a.From, a.To = w, u
-				t.learn(w, mid, learnt)
-			}
-			arcs[i] = append(arcs[i], a)
-		}
-		return res.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	used := make([]bool, len(ids))
-	for i, j := range pos {
-		if used[j] {
-			out[i] = slices.Clone(arcs[j]) // a repeated node gets its own slice
-		} else {
-			out[i], used[j] = arcs[j], true
-		}
-	}
-	return out, nil
-}
-
 // learn keeps what an Expand row says of the node it reached.
 func (t *topology) learn(h uint32, id string, v []any) {
 	kind, _ := v[0].(string)
@@ -418,7 +332,7 @@ func (t *topology) Nodes(ctx context.Context, nodes []uint32) ([]*graph.Node, er
 		strs[i] = id.(string)
 	}
 	var byID map[string]*graph.Node
-	err = t.s.read(ctx, "topology.nodes", func(tx neo4j.ManagedTransaction) error {
+	err = t.read(ctx, "topology.nodes", func(tx neo4j.ManagedTransaction) error {
 		var err error
 		byID, err = loadNodes(ctx, tx, strs, t.w)
 		return err
@@ -461,7 +375,7 @@ func (t *topology) Edges(ctx context.Context, edges []uint32) ([]*graph.Edge, er
 	}
 	t.mu.Unlock()
 	got := make([]*graph.Edge, len(eids))
-	err := t.s.read(ctx, "topology.edges", func(tx neo4j.ManagedTransaction) error {
+	err := t.read(ctx, "topology.edges", func(tx neo4j.ManagedTransaction) error {
 		clear(got)
 		res, err := tx.Run(ctx, t.q.edges, t.w.params(map[string]any{"eids": eids}))
 		if err != nil {

@@ -643,6 +643,61 @@ func TestTopologyAgreesWithEmbeddedStore(t *testing.T) {
 		t.Fatalf("the queries compared only %d arcs", arcs)
 	}
 	t.Logf("compared %d arcs", arcs)
+
+	// Read-ahead (topoahead.go): a light node alone, then the nodes it
+	// reaches, which Neo4j answers from what it read with the first call.
+	neo := stores[0].top.(*topology)
+	served := 0
+	for q := range 60 {
+		f := investigate.Filter{Dir: dirs[r.IntN(len(dirs))], Kinds: kinds[r.IntN(2)]}
+		if r.IntN(2) == 0 {
+			f.Since = base + r.Int64N(span)
+		}
+		f.MinValue = []float64{0, 0, 10}[r.IntN(3)]
+		if r.IntN(3) == 0 {
+			f.AsOf = base + r.Int64N(span)
+		}
+		id := ref.nodeList[r.IntN(len(ref.nodeList))]
+		next := []string{}
+		for _, a := range ref.expand(id, f) {
+			if a.From == id {
+				next = append(next, a.To)
+			} else {
+				next = append(next, a.From)
+			}
+		}
+		for _, ids := range [][]string{{id}, next} {
+			if len(ids) == 0 {
+				continue
+			}
+			if slices.Equal(ids, next) {
+				for _, h := range resolve(t, neo, ids...) {
+					if _, ok := neo.ahead[neoAheadKey(f)][h]; ok {
+						served++
+					}
+				}
+			}
+			for _, st := range stores {
+				got := st.expandKeys(t, ids, f)
+				for i, x := range ids {
+					if want := ref.expand(x, f); !slices.Equal(got[i], want) {
+						t.Fatalf("read-ahead %d, %s: Expand(%s, %+v): %d arcs, want %d\n got %+v\nwant %+v", q, st.name, x, f, len(got[i]), len(want), got[i], want)
+					}
+				}
+			}
+		}
+	}
+	if served < 20 {
+		t.Fatalf("only %d nodes were answered from arcs read ahead", served)
+	}
+	t.Logf("%d nodes answered from arcs read ahead", served)
+}
+
+// neoAheadKey is the read-ahead key of f, as Expand makes it.
+func neoAheadKey(f investigate.Filter) aheadKey {
+	kinds := slices.Clone(f.Kinds)
+	slices.Sort(kinds)
+	return aheadKey{dir: f.Dir, kinds: fmt.Sprint(kinds), since: f.Since, until: f.Until, asOf: f.AsOf, minValue: f.MinValue}
 }
 
 // TestTopologySeen checks the stored first-seen times: set on creation,
@@ -819,6 +874,10 @@ func TestTopologyPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pat0, err := relPattern(graph.Both, []graph.EdgeKind{graph.EdgeTransfer, graph.EdgeDepositedAt}, "r0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A trusted caller's statements, and a viewer's with a grant.
 	v := visibility.Viewer{Agency: "fiu", User: "u1", Grants: []visibility.Grant{{Owner: "police", Facts: map[string]struct{}{"x": {}}}}}
 	for _, w := range []*viewer{nil, viewerOf(visibility.WithViewer(ctx, v))} {
@@ -830,6 +889,7 @@ func TestTopologyPlans(t *testing.T) {
 			{q.resolve, []string{"NodeUniqueIndexSeek"}},
 			{q.describe, []string{"NodeUniqueIndexSeek", "getDegree"}},
 			{fmt.Sprintf(q.expand, pat), []string{"NodeUniqueIndexSeek", "Expand(All)"}},
+			{fmt.Sprintf(q.expandAhead, pat0, pat), []string{"NodeUniqueIndexSeek", "Expand(All)", "getDegree"}},
 			{q.edges, []string{"RelationshipByElementIdSeek"}},
 		})
 	}
@@ -845,7 +905,7 @@ type planCase struct {
 func checkPlans(ctx context.Context, t *testing.T, s *Store, w *viewer, cases []planCase) {
 	t.Helper()
 	for _, c := range cases {
-		text := explain(ctx, t, s, c.q, w.params(map[string]any{"ids": []any{"x"}, "eids": []any{"x"}, "since": 1, "until": 2, "min": 1.5, "asOf": 3}))
+		text := explain(ctx, t, s, c.q, w.params(map[string]any{"ids": []any{"x"}, "eids": []any{"x"}, "since": 1, "until": 2, "min": 1.5, "asOf": 3, "ahead": 64}))
 		for _, w := range c.want {
 			if !strings.Contains(text, w) {
 				t.Errorf("plan of %s lacks %s:\n%s", c.q, w, text)

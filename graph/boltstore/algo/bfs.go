@@ -65,8 +65,13 @@ type LevelsResult struct {
 // the level that brings the count past Want, or, when the levels so far hold
 // exactly Want nodes, as soon as it sees one more node.
 func Levels(ctx context.Context, g Adjacency, start uint32, opts LevelsOptions) (LevelsResult, error) {
+	// Seen nodes are stamped with the scratch's epoch, never put in a map.
 	res := LevelsResult{Levels: [][]uint32{{start}}}
-	seen := map[uint32]struct{}{start: {}}
+	sc, put := scratchFor(g)
+	defer put()
+	ep, mark := sc.epoch, sc.side[0].mark
+	mark[start] = ep
+	seen := 1
 	tk := ticker{ctx: ctx}
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("traversal interrupted: %w", err)
@@ -83,18 +88,19 @@ func Levels(ctx context.Context, g Adjacency, start uint32, opts LevelsOptions) 
 				return res, err
 			}
 			for _, a := range arcs {
-				if _, ok := seen[a.Node]; ok || opts.Arc != nil && !opts.Arc(a.Edge, a.Node) {
+				if mark[a.Node] == ep || opts.Arc != nil && !opts.Arc(a.Edge, a.Node) {
 					continue
 				}
 				if probe {
 					res.More = true
 					return res, nil
 				}
-				if opts.MaxVisited > 0 && len(seen) >= opts.MaxVisited {
+				if opts.MaxVisited > 0 && seen >= opts.MaxVisited {
 					res.VisitLimit = true
 					break level
 				}
-				seen[a.Node] = struct{}{}
+				mark[a.Node] = ep
+				seen++
 				next = append(next, a.Node)
 			}
 		}

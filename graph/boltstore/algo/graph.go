@@ -14,6 +14,7 @@ package algo
 
 import (
 	"slices"
+	"sync"
 )
 
 // None marks the absence of a node or edge index.
@@ -73,8 +74,8 @@ type Adjacency interface {
 // Graph is a directed multigraph held as parallel arrays: edge endpoints and
 // kinds, a CSR (compressed sparse row) adjacency over the edges present at
 // the last compaction, and singly linked lists threaded through the edges
-// added since. Memory is about 9 bytes per edge in the arrays plus 8 per edge
-// of adjacency (4 out, 4 in) and 16 per node, with no pointers per edge or
+// added since. Memory is about 9 bytes per edge in the arrays plus 16 per
+// edge of adjacency (edge and neighbour, out and in) and 16 per node, with no pointers per edge or
 // per node, so tens of millions of edges stay cheap for the garbage
 // collector. Adding an edge is O(1); Compact folds the linked lists into the
 // CSR, and MaybeCompact does so when they have grown to a fraction of it,
@@ -90,15 +91,22 @@ type Graph struct {
 	// CSR over edges [0, csrEdges): the edges leaving node u are
 	// outAdj[outOff[u]:outOff[u+1]], in edge index order; nodes added after
 	// the compaction have no CSR row.
-	csrEdges       int
-	outOff, inOff  []uint32
-	outAdj, inAdj  []uint32
+	csrEdges      int
+	outOff, inOff []uint32
+	outAdj, inAdj []uint32
+	// outNbr[i] is the node outAdj[i] leads to (inNbr likewise), so a
+	// traversal reads neighbours in order instead of one random load per
+	// arc into dst or src; derived from the arrays above by Compact.
+	outNbr, inNbr  []uint32
 	csrNodes       int
 	outHead        []uint32 // per node: latest edge added since compaction, or None
 	inHead         []uint32
 	outNext        []uint32 // per edge added since compaction: the previous one of the same node
 	inNext         []uint32
 	compactMinimum int
+	// scratch pools ShortestPath's visit state (*pathScratch), so searches
+	// reuse their arrays instead of allocating per call or per node.
+	scratch sync.Pool
 }
 
 // NewGraph returns an empty graph with capacity hints.
@@ -168,6 +176,8 @@ func (g *Graph) Compact() {
 	n, m := g.nodes, len(g.src)
 	g.outOff, g.outAdj = buildCSR(g.outOff, g.outAdj, g.src, n)
 	g.inOff, g.inAdj = buildCSR(g.inOff, g.inAdj, g.dst, n)
+	g.outNbr = neighbours(g.outNbr, g.outAdj, g.dst)
+	g.inNbr = neighbours(g.inNbr, g.inAdj, g.src)
 	g.csrEdges, g.csrNodes = m, n
 	for i := range g.outHead {
 		g.outHead[i], g.inHead[i] = None, None
@@ -193,24 +203,34 @@ func buildCSR(off, adj, key []uint32, n int) ([]uint32, []uint32) {
 	return off, adj
 }
 
+// neighbours returns end[adj[i]] for every i, in buf's space.
+func neighbours(buf, adj, end []uint32) []uint32 {
+	buf = slices.Grow(buf[:0], len(adj))[:len(adj)]
+	for i, e := range adj {
+		buf[i] = end[e]
+	}
+	return buf
+}
+
 // AppendArcs implements Adjacency. Arcs come CSR first (edge index order),
 // then the edges added since compaction, newest first; callers that need a
 // particular order sort.
 func (g *Graph) AppendArcs(buf []Arc, u uint32, dir Dir, mask KindMask) []Arc {
 	if dir&Out != 0 {
-		buf = g.appendArcs(buf, u, mask, g.outOff, g.outAdj, g.outHead, g.outNext, g.dst)
+		buf = g.appendArcs(buf, u, mask, g.outOff, g.outAdj, g.outNbr, g.outHead, g.outNext, g.dst)
 	}
 	if dir&In != 0 {
-		buf = g.appendArcs(buf, u, mask, g.inOff, g.inAdj, g.inHead, g.inNext, g.src)
+		buf = g.appendArcs(buf, u, mask, g.inOff, g.inAdj, g.inNbr, g.inHead, g.inNext, g.src)
 	}
 	return buf
 }
 
-func (g *Graph) appendArcs(buf []Arc, u uint32, mask KindMask, off, adj, head, next, other []uint32) []Arc {
+func (g *Graph) appendArcs(buf []Arc, u uint32, mask KindMask, off, adj, nbr, head, next, other []uint32) []Arc {
 	if int(u) < g.csrNodes {
-		for _, e := range adj[off[u]:off[u+1]] {
+		lo, hi := off[u], off[u+1]
+		for i, e := range adj[lo:hi] {
 			if mask.Has(g.kind[e]) {
-				buf = append(buf, Arc{Edge: e, Node: other[e]})
+				buf = append(buf, Arc{Edge: e, Node: nbr[int(lo)+i]})
 			}
 		}
 	}
@@ -265,6 +285,6 @@ func (g *Graph) EdgesBetween(u, v uint32, dir Dir, mask KindMask) []uint32 {
 
 // MemoryBytes estimates the heap held by the graph's arrays.
 func (g *Graph) MemoryBytes() int {
-	return 4*(cap(g.src)+cap(g.dst)+cap(g.outOff)+cap(g.inOff)+cap(g.outAdj)+cap(g.inAdj)+
+	return 4*(cap(g.src)+cap(g.dst)+cap(g.outOff)+cap(g.inOff)+cap(g.outAdj)+cap(g.inAdj)+cap(g.outNbr)+cap(g.inNbr)+
 		cap(g.outHead)+cap(g.inHead)+cap(g.outNext)+cap(g.inNext)) + cap(g.kind)
 }
