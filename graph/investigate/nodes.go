@@ -4,9 +4,13 @@ package investigate
 // are dense numbers for both stores (see Topology), so a slot array indexed
 // by handle finds a node's entry in one load, where a map cost a hash and a
 // probe per arc end; the entries themselves sit in the query's own dense
-// numbering, in the order the query first saw them.
+// numbering, in the order the query first saw them. The slot array is
+// stamped with an epoch: an Arrays topology lends one from a pool (see
+// Scratch), sized to the graph but not cleared per query; otherwise it is
+// the query's own, grown to the handles seen (Neo4j numbers only those).
 type nodeTable struct {
-	slot  []int32 // handle → local number + 1; 0: not seen
+	slot  []uint64 // handle → epoch<<32 | local number + 1
+	epoch uint32   // ≥ 1
 	infos []NodeInfo
 	zero  NodeInfo // what an unseen node reads as
 	// asked[i] == batch: entry i is in the batch being described, so a
@@ -18,7 +22,9 @@ type nodeTable struct {
 // local returns u's local number, or -1 when the query has not seen u.
 func (t *nodeTable) local(u uint32) int32 {
 	if int64(u) < int64(len(t.slot)) {
-		return t.slot[u] - 1
+		if x := t.slot[u]; uint32(x>>32) == t.epoch {
+			return int32(uint32(x)) - 1
+		}
 	}
 	return -1
 }
@@ -64,12 +70,12 @@ func (t *nodeTable) add(u uint32) int32 {
 	}
 	if int64(u) >= int64(len(t.slot)) {
 		n := max(int(u)+1, 2*len(t.slot), 1024)
-		t.slot = append(t.slot, make([]int32, n-len(t.slot))...)
+		t.slot = append(t.slot, make([]uint64, n-len(t.slot))...)
 	}
 	t.infos = append(t.infos, NodeInfo{})
 	t.asked = append(t.asked, 0)
 	i := int32(len(t.infos) - 1)
-	t.slot[u] = i + 1
+	t.slot[u] = uint64(t.epoch)<<32 | uint64(i+1)
 	return i
 }
 

@@ -23,10 +23,21 @@ type view struct {
 	asOf     int64             // the query's as-of cut-off, for classify
 	ctx      context.Context
 	edgeIDs  map[uint32]string // edge IDs read to break ties (compareArcs)
+	// arrays is t when it holds the graph in memory (nil otherwise), and
+	// sc the scratch it lent this view.
+	arrays Arrays
+	sc     *Scratch
 }
 
 func newView(ctx context.Context, t Topology, l Limits, trunc *Truncation) *view {
-	return &view{t: t, b: newBudget(ctx, l, trunc), trunc: trunc, ctx: ctx, edgeIDs: map[uint32]string{}}
+	v := &view{t: t, b: newBudget(ctx, l, trunc), trunc: trunc, ctx: ctx, edgeIDs: map[uint32]string{}}
+	v.info.epoch = 1
+	if a, ok := t.(Arrays); ok {
+		v.arrays, v.sc = a, a.Scratch()
+		v.sc.reset(a.NumNodes())
+		v.info.slot, v.info.epoch = v.sc.slot, v.sc.epoch
+	}
+	return v
 }
 
 // describe makes sure nodes are described, in one batch for those not yet.
@@ -201,7 +212,9 @@ func (v *view) expandAny(ctx context.Context, nodes []uint32, f Filter) ([][]Arc
 func (v *view) order(ctx context.Context, nodes []uint32, lists [][]Arc) error {
 	for i, list := range lists {
 		u := nodes[i]
-		byFacts := func(a, b Arc) int { return cmp.Or(v.byID(a.Other(u), b.Other(u)), compareFacts(v, a, b)) }
+		byFacts := func(a, b Arc) int {
+			return thenBy(v.byID(a.Other(u), b.Other(u)), func() int { return compareFacts(v, a, b) })
+		}
 		slices.SortFunc(list, byFacts)
 		lists[i] = list
 	}
@@ -237,7 +250,9 @@ func (v *view) order(ctx context.Context, nodes []uint32, lists [][]Arc) error {
 	}
 	for _, i := range again {
 		u := nodes[i]
-		slices.SortFunc(lists[i], func(a, b Arc) int { return cmp.Or(v.byID(a.Other(u), b.Other(u)), compareArcs(v, a, b)) })
+		slices.SortFunc(lists[i], func(a, b Arc) int {
+			return thenBy(v.byID(a.Other(u), b.Other(u)), func() int { return compareArcs(v, a, b) })
+		})
 	}
 	return nil
 }
