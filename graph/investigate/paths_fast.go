@@ -16,6 +16,7 @@ type fastSide struct {
 	frontier []uint32
 	next     []uint32
 	depth    int
+	weight   int // the frontier's degrees summed; -1: not yet
 	ends     ArcEndFunc
 	back     ArcEndFunc // the arcs into a node, for its parent
 	f        Filter
@@ -66,7 +67,7 @@ func (ps *pathSearch) newFast() (*fastSearch, error) {
 		if s.back, err = a.ArcEnds(back); err != nil {
 			return nil, err
 		}
-		s.frontier = append(s.frontier, end)
+		s.frontier, s.weight = append(s.frontier, end), -1
 		fs.reach(s, end, 0)
 	}
 	return fs, nil
@@ -181,18 +182,21 @@ func (fs *fastSearch) grow() (bool, error) {
 		return false, err
 	}
 	s.frontier, s.next = s.next, s.frontier
-	s.depth++
+	s.depth, s.weight = s.depth+1, -1
 	return true, nil
 }
 
-// lighter is pathSearch.lighter.
+// lighter is pathSearch.lighter, each frontier weighed once (the side
+// that does not grow keeps its frontier and its weight).
 func (fs *fastSearch) lighter() (s, other *fastSide) {
 	weight := func(s *fastSide) int {
-		w := 0
-		for _, u := range s.frontier {
-			w += fs.a.Degree(u)
+		if s.weight < 0 {
+			s.weight = 0
+			for _, u := range s.frontier {
+				s.weight += fs.a.Degree(u)
+			}
 		}
-		return w
+		return s.weight
 	}
 	fwd, bwd := &fs.side[0], &fs.side[1]
 	if len(bwd.frontier) > 0 && (len(fwd.frontier) == 0 || weight(bwd) < weight(fwd)) {
