@@ -47,6 +47,8 @@ type Scratch struct {
 	ends   []ArcEnd
 	meets  []uint32
 	levels [2][2][]uint32
+	// expandSome's buffer
+	classEnds []ArcEnd
 }
 
 // reset sizes sc for n handles and starts a new epoch.
