@@ -69,6 +69,9 @@ type Store struct {
 	sharedEdges    sync.Map
 	grantViews     *grantViews
 	grantArcBudget int // see the constant
+	// scratch pools the per-node arrays topologies lend the engine
+	// (*investigate.Scratch), so a query allocates none sized to the graph.
+	scratch sync.Pool
 }
 
 var _ graph.Store = (*Store)(nil)

@@ -27,7 +27,16 @@ func (s *Store) Topology(ctx context.Context) (investigate.Topology, func(), err
 		return nil, nil, err
 	}
 	var once sync.Once
-	return &topology{s: s, x: s.idx, w: w}, func() { once.Do(s.mu.RUnlock) }, nil
+	t := &topology{s: s, x: s.idx, w: w}
+	return t, func() {
+		once.Do(func() {
+			for _, sc := range t.scratch {
+				s.scratch.Put(sc)
+			}
+			t.scratch = nil
+			s.mu.RUnlock()
+		})
+	}, nil
 }
 
 // topology answers for the viewer of the context it was opened with
@@ -37,6 +46,9 @@ type topology struct {
 	x    *index
 	w    *seer // nil: a trusted caller
 	arcs []algo.Arc
+	// scratch lent to the engine (investigate.Arrays), returned to the
+	// store's pool at release.
+	scratch []*investigate.Scratch
 }
 
 func (t *topology) Resolve(ctx context.Context, ids []string) ([]uint32, error) {
@@ -73,7 +85,6 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 		return nil, err
 	}
 	x := t.x
-	fa := x.facts
 	out := make([][]investigate.Arc, len(nodes))
 	var all []investigate.Arc // one backing array for the batch's lists
 	work := 0
@@ -93,19 +104,10 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 			if !t.w.arc(a.Edge, a.Node) {
 				continue // not there for this viewer: no work, no limit
 			}
-			src, dst, kind := x.g.Edge(a.Edge)
-			if dir == algo.Both && src == dst && listed(all[start:], a.Edge) {
+			if dir == algo.Both && a.Node == u && listed(all[start:], a.Edge) {
 				continue // a self-loop shows up from both ends; list it once
 			}
-			arc := investigate.Arc{
-				Edge: a.Edge, From: src, To: dst, Kind: edgeKinds[kind],
-				Time: int64(fa.etime[a.Edge]), Value: fa.evalue[a.Edge], Amount: fa.eamount[a.Edge],
-				Asset: fa.assets[fa.easset[a.Edge]], Seen: int64(fa.eseen[a.Edge]),
-			}
-			if ef, ok := t.w.edgeFact(x, a.Edge); ok {
-				// the values of the sources the viewer sees
-				arc.Time, arc.Value, arc.Amount, arc.Asset, arc.Seen = int64(ef.time), ef.value, ef.amount, ef.asset, int64(ef.seen)
-			}
+			arc := t.arc(a.Edge)
 			if f.Pass(&arc) {
 				all = append(all, arc)
 			}
@@ -120,6 +122,22 @@ func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Fil
 		at += n
 	}
 	return out, nil
+}
+
+// arc is edge e's facts as the viewer sees them.
+func (t *topology) arc(e uint32) investigate.Arc {
+	x, fa := t.x, t.x.facts
+	src, dst, kind := x.g.Edge(e)
+	arc := investigate.Arc{
+		Edge: e, From: src, To: dst, Kind: edgeKinds[kind],
+		Time: int64(fa.etime[e]), Value: fa.evalue[e], Amount: fa.eamount[e],
+		Asset: fa.assets[fa.easset[e]], Seen: int64(fa.eseen[e]),
+	}
+	if ef, ok := t.w.edgeFact(x, e); ok {
+		// the values of the sources the viewer sees
+		arc.Time, arc.Value, arc.Amount, arc.Asset, arc.Seen = int64(ef.time), ef.value, ef.amount, ef.asset, int64(ef.seen)
+	}
+	return arc
 }
 
 func (t *topology) Nodes(ctx context.Context, nodes []uint32) ([]*graph.Node, error) {

@@ -12,9 +12,23 @@ func value(a *Arc) float64 {
 }
 
 // compareFacts orders arcs by what both stores know of them in memory.
+// Each key is compared only when the ones before tie (cmp.Or would work
+// out every one, IDs included, on every comparison of a sort).
 func compareFacts(v *view, a, b Arc) int {
-	return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Time, b.Time), cmp.Compare(a.Value, b.Value),
-		cmp.Compare(a.Amount, b.Amount), cmp.Compare(v.id(a.From), v.id(b.From)), cmp.Compare(v.id(a.To), v.id(b.To)))
+	if c := cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Time, b.Time), cmp.Compare(a.Value, b.Value),
+		cmp.Compare(a.Amount, b.Amount)); c != 0 {
+		return c
+	}
+	return thenBy(v.byID(a.From, b.From), func() int { return v.byID(a.To, b.To) })
+}
+
+// thenBy is c, or when c is 0 what next says: cmp.Or for a key costly to
+// work out.
+func thenBy(c int, next func() int) int {
+	if c != 0 {
+		return c
+	}
+	return next()
 }
 
 // compareArcs orders arcs by what both stores know of them; parallel edges

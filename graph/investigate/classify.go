@@ -26,15 +26,14 @@ var classKinds = []graph.EdgeKind{graph.EdgeControls, graph.EdgeDepositedAt, gra
 // them: their ownership and sanction edges, their controllers' sanction
 // edges, and the categories of the services found.
 func (v *view) classify(ctx context.Context, nodes []uint32) error {
-	if v.class == nil {
-		v.class = map[uint32]class{}
+	if v.category == nil {
 		v.category = map[uint32]string{}
 	}
 	var todo []uint32
 	for _, u := range nodes {
-		if _, ok := v.class[u]; !ok {
+		if !v.classified(u) {
 			todo = append(todo, u)
-			v.class[u] = class{service: None, incident: None}
+			v.setClass(u, class{service: None, incident: None})
 		}
 	}
 	if len(todo) == 0 {
@@ -43,15 +42,15 @@ func (v *view) classify(ctx context.Context, nodes []uint32) error {
 	if err := v.describe(ctx, todo); err != nil {
 		return err
 	}
-	lists, err := v.expand(ctx, todo, Filter{Kinds: classKinds, AsOf: v.asOf})
+	lists, err := v.expandSome(ctx, todo, Filter{Kinds: classKinds, AsOf: v.asOf})
 	if err != nil {
 		return err
 	}
 	controllers := map[uint32][]uint32{} // controller → nodes it controls
 	var ctrl, services []uint32
 	for i, u := range todo {
-		c := v.class[u]
-		if v.info[u].Kind == graph.KindService {
+		c := v.classOf(u)
+		if v.info.of(u).Kind == graph.KindService {
 			c.service = u
 		}
 		for _, a := range lists[i] {
@@ -59,12 +58,12 @@ func (v *view) classify(ctx context.Context, nodes []uint32) error {
 			switch {
 			case a.Kind == graph.EdgeSanctionedBy && a.From == u:
 				c.sanctioned = true
-			case a.Kind == graph.EdgeStole && a.To == u && v.info[o].Kind == graph.KindIncident:
+			case a.Kind == graph.EdgeStole && a.To == u && v.info.of(o).Kind == graph.KindIncident:
 				if c.incident == None || v.id(o) < v.id(c.incident) {
 					c.incident = o
 				}
-			case a.Kind == graph.EdgeControls && a.To == u && v.info[o].Kind == graph.KindService,
-				a.Kind == graph.EdgeDepositedAt && a.From == u && v.info[o].Kind == graph.KindService:
+			case a.Kind == graph.EdgeControls && a.To == u && v.info.of(o).Kind == graph.KindService,
+				a.Kind == graph.EdgeDepositedAt && a.From == u && v.info.of(o).Kind == graph.KindService:
 				if c.service == None || v.id(o) < v.id(c.service) {
 					c.service = o
 				}
@@ -81,7 +80,7 @@ func (v *view) classify(ctx context.Context, nodes []uint32) error {
 				services = append(services, c.service)
 			}
 		}
-		v.class[u] = c
+		v.setClass(u, c)
 	}
 	if len(ctrl) > 0 {
 		lists, err := v.expand(ctx, ctrl, Filter{Dir: graph.Out, Kinds: []graph.EdgeKind{graph.EdgeSanctionedBy}, AsOf: v.asOf})
@@ -93,9 +92,9 @@ func (v *view) classify(ctx context.Context, nodes []uint32) error {
 				continue
 			}
 			for _, u := range controllers[o] {
-				c := v.class[u]
+				c := v.classOf(u)
 				c.sanctioned = true
-				v.class[u] = c
+				v.setClass(u, c)
 			}
 		}
 	}
@@ -111,11 +110,48 @@ func (v *view) classify(ctx context.Context, nodes []uint32) error {
 		}
 	}
 	for _, u := range todo {
-		c := v.class[u]
+		c := v.classOf(u)
 		if c.service != None {
 			c.category = v.category[c.service]
-			v.class[u] = c
+			v.setClass(u, c)
 		}
 	}
 	return nil
+}
+
+// expandSome is expand for a filter few nodes have arcs under (most
+// wallets have no ownership, sanction or loot edge): on an Arrays
+// topology it reads whole arcs only at the nodes that have some, where
+// expand built and sorted a list for each; the lists, the arcs charged to
+// the budget and the nodes described are the same.
+func (v *view) expandSome(ctx context.Context, nodes []uint32, f Filter) ([][]Arc, error) {
+	if v.arrays == nil {
+		return v.expand(ctx, nodes, f)
+	}
+	ends, err := v.arrays.ArcEnds(f)
+	if err != nil {
+		return nil, err
+	}
+	var some []uint32
+	var at []int
+	buf := v.sc.classEnds[:0]
+	for i, u := range nodes {
+		if buf = ends(buf[:0], u); len(buf) > 0 {
+			some = append(some, u)
+			at = append(at, i)
+		}
+	}
+	v.sc.classEnds = buf[:0]
+	lists := make([][]Arc, len(nodes))
+	if len(some) == 0 {
+		return lists, nil
+	}
+	got, err := v.expand(ctx, some, f)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range at {
+		lists[i] = got[j]
+	}
+	return lists, nil
 }

@@ -95,8 +95,8 @@ func Cluster(ctx context.Context, t Topology, q ClusterQuery, l Limits) (Cluster
 	if err != nil {
 		return res, err
 	}
-	if v.info[start[0]].Kind != graph.KindWallet {
-		return res, graph.Errorf(graph.CodeInvalid, "%s is a %s: address clusters are of wallets", q.ID, v.info[start[0]].Kind)
+	if v.info.of(start[0]).Kind != graph.KindWallet {
+		return res, graph.Errorf(graph.CodeInvalid, "%s is a %s: address clusters are of wallets", q.ID, v.info.of(start[0]).Kind)
 	}
 	member := map[uint32]*ClusterMember{start[0]: {ID: q.ID}}
 	order := []uint32{start[0]}
@@ -267,7 +267,7 @@ func describeCluster(ctx context.Context, v *view, members []uint32, member map[
 	}
 	for _, o := range cpOrder {
 		c := cps[o]
-		if cl := v.class[o]; cl.isService() {
+		if cl := v.classOf(o); cl.isService() {
 			c.Service, c.Category = v.id(cl.service), cl.category
 		}
 		res.Counterparties = append(res.Counterparties, *c)

@@ -81,7 +81,7 @@ func Communities(ctx context.Context, t Topology, q CommunitiesQuery, l Limits) 
 	}
 	nodes := hs[:0:0]
 	for i, h := range hs {
-		if q.AsOf != 0 && v.info[h].Seen > q.AsOf {
+		if q.AsOf != 0 && v.info.of(h).Seen > q.AsOf {
 			res.Hidden = append(res.Hidden, ids[i])
 			continue
 		}

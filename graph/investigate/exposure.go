@@ -126,8 +126,11 @@ type contribution struct {
 func exposureSide(ctx context.Context, v *view, start uint32, dir graph.Direction, hops, hub int, q ExposureQuery) (*ExposureSide, error) {
 	side := &ExposureSide{}
 	f := Filter{Dir: dir, Kinds: []graph.EdgeKind{graph.EdgeTransfer}, Since: q.Since, Until: q.Until, AsOf: q.AsOf}
-	mass := map[uint32]float64{start: -1} // -1: the start, which passes on what it moved
-	best := map[uint32][]uint32{start: {start}}
+	// Per node, by local number (see nodeTable): the mass it passes on,
+	// the mass the level gives it, the best contribution of the level and
+	// the route of that contribution; stamps say which level wrote them.
+	var lv levelArrays
+	lv.set(v, start, -1, []uint32{start}) // -1: the start, which passes on what it moved
 	byCat := map[string]*ExposureShare{}
 	contribs := map[string][]contribution{}
 	frontier := []uint32{start}
@@ -154,8 +157,8 @@ func exposureSide(ctx context.Context, v *view, start uint32, dir graph.Directio
 	for level := 0; level < hops && len(frontier) > 0; level++ {
 		var nodes []uint32
 		for _, u := range frontier {
-			if u != start && v.info[u].Degree > hub {
-				side.Unattributed += mass[u]
+			if u != start && v.info.of(u).Degree > hub {
+				side.Unattributed += lv.massOf(v, u)
 				v.trunc.Add(graph.CauseHubSkipped, "value through wallets with more than %d edges (hubs) is left unattributed", hub)
 				continue
 			}
@@ -176,9 +179,8 @@ func exposureSide(ctx context.Context, v *view, start uint32, dir graph.Directio
 		if err := v.classify(ctx, reached); err != nil {
 			return side, err
 		}
-		next := map[uint32]float64{}
 		var order []uint32
-		bestIn := map[uint32]float64{}
+		lv.level++
 		for i, u := range nodes {
 			total := 0.0
 			for _, a := range lists[i] {
@@ -186,7 +188,7 @@ func exposureSide(ctx context.Context, v *view, start uint32, dir graph.Directio
 					total += value(&a)
 				}
 			}
-			m := mass[u]
+			m := lv.massOf(v, u)
 			if m < 0 {
 				side.Total, m = total, total
 			}
@@ -200,23 +202,21 @@ func exposureSide(ctx context.Context, v *view, start uint32, dir graph.Directio
 					continue
 				}
 				c := m * value(&a) / total
-				if cat := categoryOf(v.class[w]); cat != "" {
+				if cat := categoryOf(v.classOf(w)); cat != "" {
 					s := byCat[cat]
 					if s == nil {
 						s = &ExposureShare{Category: cat}
 						byCat[cat] = s
 					}
 					s.Value += c
-					contribs[cat] = append(contribs[cat], contribution{append(slices.Clone(best[u]), w), c})
+					contribs[cat] = append(contribs[cat], contribution{append(slices.Clone(lv.routeOf(v, u)), w), c})
 					continue
 				}
-				if _, ok := next[w]; !ok {
+				if lv.add(v, w, c) {
 					order = append(order, w)
 				}
-				next[w] += c
-				if c > bestIn[w] {
-					bestIn[w] = c
-					best[w] = append(slices.Clone(best[u]), w)
+				if lv.better(v, w, c) {
+					lv.setRoute(v, w, append(slices.Clone(lv.routeOf(v, u)), w))
 				}
 			}
 		}
@@ -225,11 +225,12 @@ func exposureSide(ctx context.Context, v *view, start uint32, dir graph.Directio
 		}
 		if level == hops-1 {
 			for _, w := range order {
-				side.Unattributed += next[w]
+				side.Unattributed += lv.nextOf(v, w)
 			}
 		}
 		v.sortByID(order)
-		mass, frontier = next, order
+		lv.advance(v, order)
+		frontier = order
 	}
 	return side, nil
 }

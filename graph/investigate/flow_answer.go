@@ -24,7 +24,9 @@ func (fs *flowSearch) answer(ctx context.Context, res *FlowResult, limit int) (F
 	// Steps came in the stores' adjacency order: put them in one both
 	// share, so that sums add up in the same order to the last bit.
 	slices.SortFunc(fs.steps, func(a, b *flowStep) int {
-		return cmp.Or(cmp.Compare(a.arc.Time, b.arc.Time), v.byID(a.from, b.from), v.byID(a.to, b.to), compareArcs(v, a.arc, b.arc))
+		return thenBy(cmp.Compare(a.arc.Time, b.arc.Time), func() int {
+			return thenBy(v.byID(a.from, b.from), func() int { return thenBy(v.byID(a.to, b.to), func() int { return compareArcs(v, a.arc, b.arc) }) })
+		})
 	})
 	for _, st := range fs.steps {
 		if p, ok := stepPart(st, 1); ok && fs.isSource[st.from] {
@@ -77,7 +79,7 @@ func (fs *flowSearch) sinks() *flowSinks {
 		}
 		s := sinks.by[sk]
 		if s == nil {
-			s = &FlowSink{Category: fs.v.class[st.to].category, First: st.arc.Time, Last: st.arc.Time}
+			s = &FlowSink{Category: fs.v.classOf(st.to).category, First: st.arc.Time, Last: st.arc.Time}
 			sinks.by[sk] = s
 			sinks.wallets[sk] = map[uint32]bool{}
 			sinks.order = append(sinks.order, sk)
@@ -104,7 +106,7 @@ func (fs *flowSearch) tainted(res *FlowResult, limit int) []*flowStep {
 		}
 	}
 	slices.SortFunc(tainted, func(a, b *flowStep) int {
-		return cmp.Or(compareParts(res.RankedBy, res.AssetOrder, taintedPart(a), taintedPart(b)), compareArcs(fs.v, a.arc, b.arc))
+		return thenBy(compareParts(res.RankedBy, res.AssetOrder, taintedPart(a), taintedPart(b)), func() int { return compareArcs(fs.v, a.arc, b.arc) })
 	})
 	if len(tainted) > 10*limit {
 		res.Add(graph.CauseListLimit, "%d transfers carried tainted value; listed the %d that carried the most", len(tainted), 10*limit)

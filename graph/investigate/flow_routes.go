@@ -101,7 +101,7 @@ func (w *routeWalk) walk(ctx context.Context, u uint32, t int64) error {
 	fs, v := w.fs, w.fs.v
 	list := fs.out[u]
 	slices.SortFunc(list, func(a, b *flowStep) int {
-		return cmp.Or(cmp.Compare(a.arc.Time, b.arc.Time), v.byID(a.to, b.to), compareArcs(v, a.arc, b.arc))
+		return thenBy(cmp.Compare(a.arc.Time, b.arc.Time), func() int { return thenBy(v.byID(a.to, b.to), func() int { return compareArcs(v, a.arc, b.arc) }) })
 	})
 	for _, st := range list {
 		if w.onPath[st.to] || (st.arc.Edge != None && st.arc.Time != 0 && st.arc.Time < t) || st.taint <= 0 && st.arc.Edge != None {

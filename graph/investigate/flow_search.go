@@ -35,7 +35,7 @@ type flowSearch struct {
 	isSource map[uint32]bool
 	sinkNode map[uint32]uint32 // explicit sink wallets → sink (itself or its service)
 	sinkSvc  map[uint32]bool   // explicit sink services
-	arrival  map[uint32]int64
+	arrival  arrivals
 	steps    []*flowStep
 	out      map[uint32][]*flowStep
 	members  map[uint32][]uint32 // followed-through service → its wallets
@@ -50,7 +50,7 @@ func newFlowSearch(v *view, q FlowQuery, l Limits) *flowSearch {
 	}
 	fs := &flowSearch{v: v, q: q, l: l, hub: l.hub(q.HubDegree), through: map[string]bool{},
 		isSource: map[uint32]bool{}, sinkNode: map[uint32]uint32{}, sinkSvc: map[uint32]bool{},
-		arrival: map[uint32]int64{}, out: map[uint32][]*flowStep{}, have: map[flowKey]*flowStep{}, members: map[uint32][]uint32{}, hubs: map[uint32]bool{}}
+		out: map[uint32][]*flowStep{}, have: map[flowKey]*flowStep{}, members: map[uint32][]uint32{}, hubs: map[uint32]bool{}}
 	for _, c := range through {
 		fs.through[c] = true
 	}
@@ -66,7 +66,7 @@ func (fs *flowSearch) resolveEnds(ctx context.Context, res *FlowResult) error {
 	}
 	var entities []uint32
 	for _, u := range from {
-		if v.info[u].Kind == graph.KindWallet {
+		if v.info.of(u).Kind == graph.KindWallet {
 			fs.addSource(u)
 		} else {
 			entities = append(entities, u)
@@ -86,7 +86,7 @@ func (fs *flowSearch) resolveEnds(ctx context.Context, res *FlowResult) error {
 		return err
 	}
 	for _, u := range to {
-		if v.info[u].Kind == graph.KindService {
+		if v.info.of(u).Kind == graph.KindService {
 			fs.sinkSvc[u] = true
 		} else {
 			fs.sinkNode[u] = u
@@ -105,11 +105,11 @@ func (fs *flowSearch) addEntitySources(ctx context.Context, entities []uint32, r
 	}
 	for i, e := range entities {
 		for _, a := range lists[i] {
-			if w := a.To; v.info[w].Kind == graph.KindWallet {
+			if w := a.To; v.info.of(w).Kind == graph.KindWallet {
 				fs.addSource(w)
 			}
 		}
-		if v.info[e].Kind == graph.KindIncident {
+		if v.info.of(e).Kind == graph.KindIncident {
 			ns, err := v.nodes(ctx, []uint32{e})
 			if err != nil {
 				return err
@@ -134,7 +134,7 @@ func (fs *flowSearch) sinkOf(u uint32) uint32 {
 	if s, ok := fs.sinkNode[u]; ok {
 		return s
 	}
-	c := fs.v.class[u]
+	c := fs.v.classOf(u)
 	if !c.isService() {
 		return None
 	}
@@ -152,7 +152,7 @@ func (fs *flowSearch) sinkOf(u uint32) uint32 {
 
 // crossing reports whether u is a wallet of a service followed through.
 func (fs *flowSearch) crossing(u uint32) (uint32, bool) {
-	c := fs.v.class[u]
+	c := fs.v.classOf(u)
 	if !c.isService() || fs.sinkOf(u) != None || !fs.through[c.category] {
 		return None, false
 	}
@@ -162,8 +162,8 @@ func (fs *flowSearch) crossing(u uint32) (uint32, bool) {
 // flowLevel is what one level of explore reached: the nodes reached
 // earlier than before, in the order first reached.
 type flowLevel struct {
-	next     []uint32
-	improved map[uint32]bool
+	next  []uint32
+	level uint32 // stamps improved
 }
 
 // explore finds the flow region level by level.
@@ -174,11 +174,11 @@ func (fs *flowSearch) explore(ctx context.Context, hops int) error {
 	}
 	frontier := slices.Clone(fs.sources)
 	for _, s := range fs.sources {
-		fs.arrival[s] = math.MinInt64
+		fs.arrival.set(fs.v, s, math.MinInt64)
 	}
 	f := Filter{Dir: graph.Out, Kinds: []graph.EdgeKind{graph.EdgeTransfer}, Since: fs.q.Since, Until: fs.q.Until, MinValue: fs.q.MinValue, AsOf: fs.q.AsOf}
 	for level := 0; level < hops && len(frontier) > 0; level++ {
-		lv := &flowLevel{improved: map[uint32]bool{}}
+		lv := &flowLevel{level: uint32(level) + 1}
 		if err := fs.transfers(ctx, fs.expandable(frontier), f, lv); err != nil {
 			return err
 		}
@@ -202,7 +202,7 @@ func (fs *flowSearch) expandable(frontier []uint32) []uint32 {
 		_, crossing := fs.crossing(u)
 		switch {
 		case fs.sinkOf(u) != None && !fs.isSource[u]:
-		case fs.v.info[u].Degree > fs.hub && !fs.isSource[u] && !crossing:
+		case fs.v.info.of(u).Degree > fs.hub && !fs.isSource[u] && !crossing:
 			fs.hubs[u] = true
 		default:
 			nodes = append(nodes, u)
@@ -233,7 +233,7 @@ func (fs *flowSearch) transfers(ctx context.Context, nodes []uint32, f Filter, l
 			return err
 		}
 		for _, a := range lists[i] {
-			if a.From != u || a.To == u || a.Time < fs.arrival[u] && a.Time != 0 {
+			if a.From != u || a.To == u || a.Time < fs.arrival.at(fs.v, u) && a.Time != 0 {
 				continue
 			}
 			fs.addStep(&flowStep{from: u, to: a.To, arc: a, service: None})
@@ -252,15 +252,14 @@ func (fs *flowSearch) transfers(ctx context.Context, nodes []uint32, f Filter, l
 // reach records that w is reached at time t; when that is earlier than
 // before, w joins the next level.
 func (fs *flowSearch) reach(lv *flowLevel, w uint32, t int64) {
-	if old, ok := fs.arrival[w]; !ok || t < old {
+	if old, ok := fs.arrival.get(fs.v, w); !ok || t < old {
 		if !ok {
 			if err := fs.v.b.visit(1); err != nil {
 				return // transfers reads the budget when the level is done
 			}
 		}
-		fs.arrival[w] = t
-		if !lv.improved[w] {
-			lv.improved[w] = true
+		if fs.arrival.set(fs.v, w, t) != lv.level {
+			fs.arrival.mark(fs.v, w, lv.level)
 			lv.next = append(lv.next, w)
 		}
 	}
@@ -289,7 +288,7 @@ func (fs *flowSearch) loadMembers(ctx context.Context, reached []uint32) error {
 	var ws []uint32
 	for i, svc := range cross {
 		for _, a := range lists[i] {
-			if v.info[a.To].Kind == graph.KindWallet {
+			if v.info.of(a.To).Kind == graph.KindWallet {
 				fs.members[svc] = append(fs.members[svc], a.To)
 				ws = append(ws, a.To)
 			}
@@ -311,8 +310,8 @@ func (fs *flowSearch) crossings(lv *flowLevel) {
 			if m == w {
 				continue
 			}
-			fs.addStep(&flowStep{from: w, to: m, arc: Arc{Edge: None, From: w, To: m, Time: fs.arrival[w]}, service: svc})
-			fs.reach(lv, m, fs.arrival[w])
+			fs.addStep(&flowStep{from: w, to: m, arc: Arc{Edge: None, From: w, To: m, Time: fs.arrival.at(fs.v, w)}, service: svc})
+			fs.reach(lv, m, fs.arrival.at(fs.v, w))
 		}
 	}
 }

@@ -115,7 +115,11 @@ func (fs *flowSearch) events(inflow []Arc) []flowEvent {
 		}
 	}
 	slices.SortFunc(evs, func(a, b flowEvent) int {
-		return cmp.Or(cmp.Compare(a.arc.Time, b.arc.Time), v.byID(a.arc.From, b.arc.From), v.byID(a.arc.To, b.arc.To), compareArcs(v, a.arc, b.arc))
+		return thenBy(cmp.Compare(a.arc.Time, b.arc.Time), func() int {
+			return thenBy(v.byID(a.arc.From, b.arc.From), func() int {
+				return thenBy(v.byID(a.arc.To, b.arc.To), func() int { return compareArcs(v, a.arc, b.arc) })
+			})
+		})
 	})
 	return evs
 }

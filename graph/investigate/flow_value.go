@@ -254,15 +254,35 @@ func compareValues(by RankBy, order []string, a, b Value) int {
 	return 0
 }
 
-// compareParts orders two one-asset values as compareValues does.
+// compareParts orders two one-asset values as compareValues does, without
+// building their Values (sorting a wide flow's transfers compares many).
 func compareParts(by RankBy, order []string, a, b Part) int {
-	return compareValues(by, order, valueOf(a), valueOf(b))
+	if by == RankUSD {
+		switch {
+		case a.Priced && b.Priced:
+			if c := cmp.Compare(b.USD, a.USD); c != 0 {
+				return c
+			}
+		case a.Priced:
+			return -1
+		case b.Priced:
+			return 1
+		}
+	}
+	for _, asset := range order {
+		if c := cmp.Compare(b.amountOf(asset), a.amountOf(asset)); c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
-func valueOf(p Part) Value {
-	var v Value
-	v.add(p)
-	return v
+// amountOf is the part's amount of asset, as its Value's Amounts holds it.
+func (p Part) amountOf(asset string) float64 {
+	if p.Asset == asset {
+		return 0 + p.Amount
+	}
+	return 0
 }
 
 // amount writes an amount of an asset for people: 963.8, 2, 12.4 k.

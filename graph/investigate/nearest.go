@@ -191,7 +191,7 @@ func (ns *nearestSearch) grow(ctx context.Context) ([]uint32, error) {
 	v := ns.v
 	var nodes []uint32
 	for _, u := range ns.frontier {
-		if u != ns.from && v.info[u].Degree > ns.hub {
+		if u != ns.from && v.info.of(u).Degree > ns.hub {
 			ns.hubs[u] = true
 			continue
 		}
@@ -251,7 +251,7 @@ func (ns *nearestSearch) split(ctx context.Context, next []uint32, byEvidence ma
 	if t.Program != "" {
 		var load []uint32
 		for _, w := range next {
-			if _, ok := byEvidence[w]; ok && v.info[w].Kind == graph.KindSanction {
+			if _, ok := byEvidence[w]; ok && v.info.of(w).Kind == graph.KindSanction {
 				load = append(load, w)
 			}
 		}
@@ -269,12 +269,12 @@ func (ns *nearestSearch) split(ctx context.Context, next []uint32, byEvidence ma
 		ok := false
 		switch {
 		case t.Kind != "":
-			ok = v.info[w].Kind == t.Kind
+			ok = v.info.of(w).Kind == t.Kind
 		case t.Category != "":
-			ok = strings.EqualFold(v.class[w].category, t.Category)
+			ok = strings.EqualFold(v.classOf(w).category, t.Category)
 		default:
 			pl, reached := byEvidence[w]
-			ok = reached && v.info[w].Kind == t.evidenceKind() &&
+			ok = reached && v.info.of(w).Kind == t.evidenceKind() &&
 				(t.Program == "" || slices.ContainsFunc(programs[w], func(p string) bool { return strings.EqualFold(p, t.Program) })) &&
 				(t.ThreatGroup == "" || v.id(w) == t.ThreatGroup)
 			if ok {

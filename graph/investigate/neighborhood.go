@@ -87,7 +87,7 @@ func Neighborhood(ctx context.Context, t Topology, q NeighborhoodQuery, l Limits
 			for _, a := range list {
 				arcs = append(arcs, a)
 				o := a.Other(frontier[i])
-				if in[o] || seen[o] || !kindIn(v.info[o].Kind, q.NodeKinds) {
+				if in[o] || seen[o] || !kindIn(v.info.of(o).Kind, q.NodeKinds) {
 					continue
 				}
 				seen[o] = true

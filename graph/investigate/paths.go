@@ -82,7 +82,7 @@ func Paths(ctx context.Context, t Topology, q PathsQuery, l Limits) (PathsResult
 		return res, err
 	}
 	ps := newPathSearch(v, q, l, ends[0], ends[1], k)
-	found, err := ps.search(ctx, hops, clamped, k, &res)
+	found, err := ps.run(ctx, hops, clamped, k, &res)
 	if err != nil {
 		return PathsResult{}, err
 	}
@@ -117,6 +117,28 @@ func checkPathsQuery(q PathsQuery) error {
 		return graph.Errorf(graph.CodeInvalid, "limit cannot be negative")
 	}
 	return nil
+}
+
+// run searches on the topology's arrays when it can (see fastSearch), else
+// through the Topology's primitives; the answers are the same.
+func (ps *pathSearch) run(ctx context.Context, hops int, clamped bool, k int, res *PathsResult) ([][]step, error) {
+	if !ps.fastable() {
+		return ps.search(ctx, hops, clamped, k, res)
+	}
+	fs, err := ps.newFast()
+	if err != nil {
+		return nil, err
+	}
+	found, err := fs.search(ctx, hops, clamped, res)
+	fs.done()
+	if err != nil {
+		return nil, err
+	}
+	hubs := make([]uint32, 0, len(ps.hubs))
+	for h := range ps.hubs {
+		hubs = append(hubs, h)
+	}
+	return found, ps.v.describe(ctx, hubs) // named in the answer, in ID order
 }
 
 // search grows the two sides until they hold the paths wanted (k, or with

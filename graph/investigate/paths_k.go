@@ -44,7 +44,9 @@ func (ps *pathSearch) sortAdj() {
 		return
 	}
 	for u, list := range ps.adj {
-		slices.SortFunc(list, func(a, b step) int { return cmp.Or(ps.v.byID(a.to, b.to), compareArcs(ps.v, a.arc, b.arc)) })
+		slices.SortFunc(list, func(a, b step) int {
+			return thenBy(ps.v.byID(a.to, b.to), func() int { return compareArcs(ps.v, a.arc, b.arc) })
+		})
 		ps.adj[u] = list
 	}
 	ps.sortedAdj = true

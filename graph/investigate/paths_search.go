@@ -17,13 +17,58 @@ type step struct {
 type stepKey struct{ edge, from uint32 }
 
 // pside is one side of the search: how far each node it reached is from
-// its end, and the nodes to expand next.
+// its end, and the nodes to expand next. Distances and parent links are
+// arrays in the view's local numbering (every node reached is described
+// before it is recorded), not maps: a search reads them once per arc.
 type pside struct {
+	v        *view
 	dir      graph.Direction
-	dist     map[uint32]int
+	dist     []int32 // local number → distance + 1; 0: not reached
+	reached  []uint32
 	frontier []uint32
 	depth    int
-	parent   map[uint32]parentLink // single searches only
+	parent   []parentLink // single searches only; node None: none
+}
+
+func newPside(v *view, dir graph.Direction, end uint32) *pside {
+	s := &pside{v: v, dir: dir, frontier: []uint32{end}}
+	s.reach(end, 0)
+	return s
+}
+
+// distance returns how far u is from the side's end, and whether the side
+// reached u.
+func (s *pside) distance(u uint32) (int, bool) {
+	i := s.v.info.local(u)
+	if i < 0 || int(i) >= len(s.dist) || s.dist[i] == 0 {
+		return 0, false
+	}
+	return int(s.dist[i]) - 1, true
+}
+
+func (s *pside) reach(u uint32, d int) {
+	i := int(s.v.info.local(u))
+	if i >= len(s.dist) {
+		s.dist = append(s.dist, make([]int32, max(i+1, len(s.v.info.infos))-len(s.dist))...)
+	}
+	s.dist[i] = int32(d) + 1
+	s.reached = append(s.reached, u)
+}
+
+// parentOf returns how the side first reached u; node None when it did not.
+func (s *pside) parentOf(u uint32) parentLink {
+	if i := s.v.info.local(u); i >= 0 && int(i) < len(s.parent) {
+		return s.parent[i]
+	}
+	return parentLink{node: None}
+}
+
+func (s *pside) setParent(u uint32, pl parentLink) {
+	i := int(s.v.info.local(u))
+	for len(s.parent) <= i {
+		s.parent = append(s.parent, parentLink{node: None})
+	}
+	s.parent[i] = pl
 }
 
 // pathSearch explores the region around two nodes breadth-first from both
@@ -65,8 +110,8 @@ func newPathSearch(v *view, q PathsQuery, l Limits, from, to uint32, k int) *pat
 	return &pathSearch{
 		v: v, q: q, hub: l.hub(q.HubDegree), from: from, to: to,
 		f:   Filter{Kinds: q.Kinds, Since: q.Since, Until: q.Until, MinValue: q.MinValue, AsOf: q.AsOf},
-		fwd: &pside{dir: dir, dist: map[uint32]int{from: 0}, frontier: []uint32{from}, parent: map[uint32]parentLink{}},
-		bwd: &pside{dir: reverse(dir), dist: map[uint32]int{to: 0}, frontier: []uint32{to}, parent: map[uint32]parentLink{}},
+		fwd: newPside(v, dir, from),
+		bwd: newPside(v, reverse(dir), to),
 		adj: map[uint32][]step{}, radj: map[uint32][]uint32{}, have: map[stepKey]bool{}, hubs: map[uint32]bool{},
 		single: k == 1 && !q.All,
 	}
@@ -77,12 +122,12 @@ func (ps *pathSearch) expandable(u uint32) bool {
 	if u == ps.from || u == ps.to {
 		return true
 	}
-	if ps.v.info[u].Degree > ps.hub {
+	if ps.v.info.of(u).Degree > ps.hub {
 		ps.hubs[u] = true
 		return false
 	}
 	if ps.classifies() {
-		return !ps.v.class[u].isService()
+		return !ps.v.classOf(u).isService()
 	}
 	return true
 }
@@ -117,7 +162,9 @@ func (ps *pathSearch) grow(ctx context.Context) (bool, error) {
 	if err := ps.v.b.visit(len(next)); err != nil {
 		return false, err
 	}
-	ps.v.sortByID(next)
+	// next stays in the order reached: record picks parents by ID itself
+	// and the local graph is sorted where searched (sortAdj), so no level
+	// is sorted by ID (most of a wide search's time).
 	s.frontier, s.depth = next, s.depth+1
 	return true, nil
 }
@@ -128,7 +175,7 @@ func (ps *pathSearch) lighter() (s, other *pside) {
 	weight := func(s *pside) int {
 		w := 0
 		for _, u := range s.frontier {
-			w += ps.v.info[u].Degree
+			w += ps.v.info.of(u).Degree
 		}
 		return w
 	}
@@ -178,13 +225,13 @@ func (ps *pathSearch) expandSide(ctx context.Context, s *pside) ([]uint32, [][]A
 func (ps *pathSearch) record(s, other *pside, nodes []uint32, lists [][]Arc) ([]uint32, error) {
 	var next []uint32
 	ps.meets = ps.meets[:0]
-	for i, u := range nodes { // in ID order: the first to reach a node is the least
+	for i, u := range nodes {
 		if err := ps.v.b.tick(len(lists[i]) + 1); err != nil {
 			return nil, err
 		}
 		for _, a := range lists[i] {
 			w := a.Other(u)
-			if ps.q.Services == ServicesAvoid && w != ps.from && w != ps.to && ps.v.class[w].isService() {
+			if ps.q.Services == ServicesAvoid && w != ps.from && w != ps.to && ps.v.classOf(w).isService() {
 				continue
 			}
 			if !ps.single {
@@ -194,21 +241,31 @@ func (ps *pathSearch) record(s, other *pside, nodes []uint32, lists [][]Arc) ([]
 					ps.addStep(w, u, a)
 				}
 			}
-			if _, ok := s.dist[w]; !ok {
-				s.dist[w] = s.depth + 1
+			if _, ok := s.distance(w); !ok {
+				s.reach(w, s.depth+1)
 				next = append(next, w)
 				if ps.single {
-					s.parent[w] = parentLink{u, a}
-					if _, ok := other.dist[w]; ok {
+					s.setParent(w, parentLink{u, a})
+					if _, ok := other.distance(w); ok {
 						ps.meets = append(ps.meets, w)
 					}
 				}
-			} else if pl, ok := s.parent[w]; ps.single && ok && pl.node == u && compareArcs(ps.v, a, pl.arc) < 0 {
-				s.parent[w] = parentLink{u, a} // the least of parallel arcs
+			} else if d, _ := s.distance(w); ps.single && d == s.depth+1 && ps.lessParent(u, a, s.parentOf(w)) {
+				s.setParent(w, parentLink{u, a})
 			}
 		}
 	}
 	return next, nil
+}
+
+// lessParent reports whether reaching a node from u over a is to be
+// preferred to pl, a link of the same level: the least node of the level
+// before, then the least of its parallel arcs.
+func (ps *pathSearch) lessParent(u uint32, a Arc, pl parentLink) bool {
+	if pl.node != u {
+		return ps.v.byID(u, pl.node) < 0
+	}
+	return compareArcs(ps.v, a, pl.arc) < 0
 }
 
 func (ps *pathSearch) addStep(u, w uint32, a Arc) {
@@ -239,7 +296,9 @@ func (ps *pathSearch) joinMeets(ctx context.Context) ([]step, error) {
 		if !ps.passable(m) && m != ps.to {
 			continue
 		}
-		n := ps.fwd.dist[m] + ps.bwd.dist[m]
+		df, _ := ps.fwd.distance(m)
+		db, _ := ps.bwd.distance(m)
+		n := df + db
 		if best == None || n < bestLen || (n == bestLen && ps.v.byID(m, best) < 0) {
 			best, bestLen = m, n
 		}
@@ -249,13 +308,13 @@ func (ps *pathSearch) joinMeets(ctx context.Context) ([]step, error) {
 	}
 	var path []step
 	for w := best; w != ps.from; {
-		pl := ps.fwd.parent[w]
+		pl := ps.fwd.parentOf(w)
 		path = append(path, step{pl.arc.Edge, w, pl.arc})
 		w = pl.node
 	}
 	slices.Reverse(path)
 	for w := best; w != ps.to; {
-		pl := ps.bwd.parent[w]
+		pl := ps.bwd.parentOf(w)
 		path = append(path, step{pl.arc.Edge, pl.node, pl.arc})
 		w = pl.node
 	}
@@ -264,12 +323,12 @@ func (ps *pathSearch) joinMeets(ctx context.Context) ([]step, error) {
 
 // met reports whether the two sides share a node.
 func (ps *pathSearch) met() bool {
-	small, big := ps.fwd.dist, ps.bwd.dist
-	if len(big) < len(small) {
+	small, big := ps.fwd, ps.bwd
+	if len(big.reached) < len(small.reached) {
 		small, big = big, small
 	}
-	for u := range small {
-		if _, ok := big[u]; ok {
+	for _, u := range small.reached {
+		if _, ok := big.distance(u); ok {
 			return true
 		}
 	}

@@ -193,7 +193,7 @@ func PersonaCluster(ctx context.Context, t Topology, q PersonaQuery, l Limits) (
 		return res, err
 	}
 	start := hs[0]
-	if k := ps.v.info[start].Kind; k != graph.KindPerson {
+	if k := ps.v.info.of(start).Kind; k != graph.KindPerson {
 		return res, graph.Errorf(graph.CodeInvalid, "persona clusters start at a PERSON node; %s is a %s", q.Start, k)
 	}
 	ps.hops[start] = 0
@@ -321,7 +321,7 @@ func (ps *personaSearch) expand(ctx context.Context, personas []uint32) ([]*pair
 	for i, u := range personas {
 		for _, a := range lists[i] {
 			o := a.Other(u)
-			switch kind := v.info[o].Kind; {
+			switch kind := v.info.of(o).Kind; {
 			case a.Kind == graph.EdgeSameAs && kind == graph.KindPerson && o != u:
 				p := ps.pairOf(u, o)
 				if !slices.Contains(ps.sameAs[p], a.Edge) {
@@ -396,7 +396,7 @@ func (ps *personaSearch) expandItems(ctx context.Context, items []uint32) error 
 	v := ps.v
 	var todo []uint32
 	for _, it := range items {
-		if v.info[it].Kind == graph.KindIdentifier && v.info[it].Degree > ps.hubDegree {
+		if v.info.of(it).Kind == graph.KindIdentifier && v.info.of(it).Degree > ps.hubDegree {
 			ps.tooLarge++
 			continue
 		}
@@ -409,7 +409,7 @@ func (ps *personaSearch) expandItems(ctx context.Context, items []uint32) error 
 	for i, it := range todo {
 		si := ps.items[it]
 		for _, a := range lists[i] {
-			if a.To == it && v.info[a.From].Kind == graph.KindPerson {
+			if a.To == it && v.info.of(a.From).Kind == graph.KindPerson {
 				si.users[a.From] = append(si.users[a.From], a.Edge)
 			}
 		}

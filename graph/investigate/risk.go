@@ -138,7 +138,7 @@ func Risk(ctx context.Context, t Topology, q RiskQuery, l Limits) (RiskResult, e
 	if err := v.describe(ctx, starts); err != nil {
 		return res, err
 	}
-	starts = slices.DeleteFunc(starts, func(u uint32) bool { return q.AsOf != 0 && v.info[u].Seen > q.AsOf })
+	starts = slices.DeleteFunc(starts, func(u uint32) bool { return q.AsOf != 0 && v.info.of(u).Seen > q.AsOf })
 	slices.Sort(starts)
 	starts = slices.Compact(starts)
 	drafts, behind, err := riskOwnership(ctx, v, starts, notes)
@@ -187,7 +187,7 @@ func riskOwnership(ctx context.Context, v *view, starts []uint32, notes riskNote
 	drafts := riskDrafts{}
 	add := drafts.add
 	for _, u := range starts {
-		switch v.info[u].Kind {
+		switch v.info.of(u).Kind {
 		case graph.KindThreatGroup:
 			add(u, riskDraft{kind: RiskAttributed, via: u, reason: func(label func(uint32) string) string {
 				return "is the threat group " + label(u)
@@ -214,7 +214,7 @@ func riskOwnership(ctx context.Context, v *view, starts []uint32, notes riskNote
 		for _, a := range capArcs(notes, u, append(out[i], in[i]...)) {
 			o := a.Other(u)
 			step := []riskStep{{a, o}}
-			switch ok := v.info[o].Kind; {
+			switch ok := v.info.of(o).Kind; {
 			case a.Kind == graph.EdgeSanctionedBy:
 				add(u, riskDraft{kind: RiskSanctioned, via: o, path: step})
 			case a.Kind == graph.EdgeAttributedTo:
@@ -227,7 +227,7 @@ func riskOwnership(ctx context.Context, v *view, starts []uint32, notes riskNote
 			case a.Kind == graph.EdgeStole && ok == graph.KindIncident:
 				add(u, riskDraft{kind: RiskStolenFunds, via: o, path: step})
 			}
-			if a.Kind == graph.EdgeControls || (a.Kind == graph.EdgeStole && v.info[o].Kind == graph.KindIncident) {
+			if a.Kind == graph.EdgeControls || (a.Kind == graph.EdgeStole && v.info.of(o).Kind == graph.KindIncident) {
 				if _, seen := behind[o]; !seen {
 					mids = append(mids, o)
 				}
@@ -457,8 +457,8 @@ func riskExposure(ctx context.Context, v *view, starts []uint32, hub int, thresh
 	var wallets []uint32
 	for _, u := range starts {
 		switch {
-		case v.info[u].Kind != graph.KindWallet:
-		case v.info[u].Degree > hub:
+		case v.info.of(u).Kind != graph.KindWallet:
+		case v.info.of(u).Degree > hub:
 			notes.add(u, graph.CauseHubSkipped, "exposure is not computed for wallets with more than %d edges (hubs)", hub)
 		default:
 			wallets = append(wallets, u)
@@ -489,9 +489,9 @@ func riskExposure(ctx context.Context, v *view, starts []uint32, hub int, thresh
 				continue
 			}
 			total[a.Asset] += a.Amount
-			c := v.class[a.Other(u)]
+			c := v.classOf(a.Other(u))
 			cat := exposureCategory(c)
-			if cat == "" || (c.isService() && c.service == v.class[u].service) {
+			if cat == "" || (c.isService() && c.service == v.classOf(u).service) {
 				continue
 			}
 			k := [2]string{cat, a.Asset}

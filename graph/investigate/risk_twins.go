@@ -63,10 +63,10 @@ func riskTwins(ctx context.Context, v *view, starts []uint32, behind map[uint32]
 				arcs = arcs[:RiskFanout]
 			}
 			if isStart[x] {
-				twinDrafts(drafts, x, nil, tw, arcs, v.info[tw.node].Kind)
+				twinDrafts(drafts, x, nil, tw, arcs, v.info.of(tw.node).Kind)
 			}
 			for _, b := range behind[x] {
-				twinDrafts(drafts, b.node, &riskStep{b.arc, x}, tw, arcs, v.info[tw.node].Kind)
+				twinDrafts(drafts, b.node, &riskStep{b.arc, x}, tw, arcs, v.info.of(tw.node).Kind)
 			}
 		}
 	}

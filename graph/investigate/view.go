@@ -14,28 +14,38 @@ import (
 // query's work against its budget.
 type view struct {
 	t     Topology
-	info  map[uint32]NodeInfo
+	info  nodeTable
 	b     *budget
 	trunc *Truncation
 	// class and category are filled by classify.
-	class    map[uint32]class
+	class    classes
 	category map[uint32]string // service node → category
 	asOf     int64             // the query's as-of cut-off, for classify
 	ctx      context.Context
 	edgeIDs  map[uint32]string // edge IDs read to break ties (compareArcs)
+	// arrays is t when it holds the graph in memory (nil otherwise), and
+	// sc the scratch it lent this view.
+	arrays Arrays
+	sc     *Scratch
 }
 
 func newView(ctx context.Context, t Topology, l Limits, trunc *Truncation) *view {
-	return &view{t: t, info: map[uint32]NodeInfo{}, b: newBudget(ctx, l, trunc), trunc: trunc, ctx: ctx, edgeIDs: map[uint32]string{}}
+	v := &view{t: t, b: newBudget(ctx, l, trunc), trunc: trunc, ctx: ctx, edgeIDs: map[uint32]string{}}
+	v.info.epoch = 1
+	if a, ok := t.(Arrays); ok {
+		v.arrays, v.sc = a, a.Scratch()
+		v.sc.reset(a.NumNodes())
+		v.info.slot, v.info.epoch = v.sc.slot, v.sc.epoch
+	}
+	return v
 }
 
 // describe makes sure nodes are described, in one batch for those not yet.
 func (v *view) describe(ctx context.Context, nodes []uint32) error {
 	var missing []uint32
-	asked := map[uint32]bool{}
+	v.info.batch++
 	for i, u := range nodes {
-		if _, ok := v.info[u]; !ok && !asked[u] {
-			asked[u] = true
+		if v.info.ask(u) {
 			missing = append(missing, u)
 		}
 		if i&0xfff == 0 {
@@ -52,7 +62,7 @@ func (v *view) describe(ctx context.Context, nodes []uint32) error {
 		return err
 	}
 	for i, u := range missing {
-		v.info[u] = infos[i]
+		*v.info.of(u) = infos[i]
 	}
 	return v.b.tick(len(missing))
 }
@@ -84,10 +94,10 @@ func (v *view) edges(ctx context.Context, hs []uint32) ([]*graph.Edge, error) {
 }
 
 // id returns a described node's ID.
-func (v *view) id(u uint32) string { return v.info[u].ID }
+func (v *view) id(u uint32) string { return v.info.of(u).ID }
 
 // byID orders described nodes by ID.
-func (v *view) byID(a, b uint32) int { return cmp.Compare(v.info[a].ID, v.info[b].ID) }
+func (v *view) byID(a, b uint32) int { return cmp.Compare(v.info.of(a).ID, v.info.of(b).ID) }
 
 // sortByID sorts described nodes by ID, looking each ID up once.
 func (v *view) sortByID(nodes []uint32) {
@@ -101,7 +111,7 @@ func (v *view) sortByID(nodes []uint32) {
 	}
 	ks := make([]keyed, len(nodes))
 	for i, u := range nodes {
-		ks[i] = keyed{v.info[u].ID, u}
+		ks[i] = keyed{v.info.of(u).ID, u}
 	}
 	slices.SortFunc(ks, func(a, b keyed) int { return cmp.Compare(a.id, b.id) })
 	for i := range ks {
@@ -143,7 +153,7 @@ func (v *view) resolve(ctx context.Context, ids []string, asOf int64) ([]uint32,
 		return nil, err
 	}
 	for i, h := range hs {
-		if asOf != 0 && v.info[h].Seen > asOf {
+		if asOf != 0 && v.info.of(h).Seen > asOf {
 			return nil, graph.NotFound("node", ids[i])
 		}
 	}
@@ -189,7 +199,7 @@ func (v *view) expandAny(ctx context.Context, nodes []uint32, f Filter) ([][]Arc
 	for i, list := range lists {
 		u := nodes[i]
 		if f.AsOf != 0 {
-			list = slices.DeleteFunc(list, func(a Arc) bool { return v.info[a.Other(u)].Seen > f.AsOf })
+			list = slices.DeleteFunc(list, func(a Arc) bool { return v.info.of(a.Other(u)).Seen > f.AsOf })
 		}
 		lists[i] = list
 	}
@@ -202,7 +212,9 @@ func (v *view) expandAny(ctx context.Context, nodes []uint32, f Filter) ([][]Arc
 func (v *view) order(ctx context.Context, nodes []uint32, lists [][]Arc) error {
 	for i, list := range lists {
 		u := nodes[i]
-		byFacts := func(a, b Arc) int { return cmp.Or(v.byID(a.Other(u), b.Other(u)), compareFacts(v, a, b)) }
+		byFacts := func(a, b Arc) int {
+			return thenBy(v.byID(a.Other(u), b.Other(u)), func() int { return compareFacts(v, a, b) })
+		}
 		slices.SortFunc(list, byFacts)
 		lists[i] = list
 	}
@@ -238,7 +250,9 @@ func (v *view) order(ctx context.Context, nodes []uint32, lists [][]Arc) error {
 	}
 	for _, i := range again {
 		u := nodes[i]
-		slices.SortFunc(lists[i], func(a, b Arc) int { return cmp.Or(v.byID(a.Other(u), b.Other(u)), compareArcs(v, a, b)) })
+		slices.SortFunc(lists[i], func(a, b Arc) int {
+			return thenBy(v.byID(a.Other(u), b.Other(u)), func() int { return compareArcs(v, a, b) })
+		})
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 // graph; the answers expected are the same for every store.
 func investigateCases() []suiteCase {
 	var out []suiteCase
-	for _, group := range [][]suiteCase{pathCases(), nearestCases(), flowCases(), clusterCases(), communityCases(), personaCases(), sameAsCases(), hubCases(), neighborhoodCases(), riskCases()} {
+	for _, group := range [][]suiteCase{pathCases(), arraysCases(), nearestCases(), flowCases(), clusterCases(), communityCases(), personaCases(), sameAsCases(), hubCases(), neighborhoodCases(), riskCases()} {
 		out = append(out, group...)
 	}
 	return out

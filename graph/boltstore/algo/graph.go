@@ -249,6 +249,36 @@ func (g *Graph) appendArcs(buf []Arc, u uint32, mask KindMask, off, adj, nbr, he
 // none were, a traversal need not read a node's list heads.
 func (g *Graph) hasTail() bool { return len(g.src) > g.csrEdges }
 
+// Row returns u's CSR row in direction d (Out or In): its edges and, at the
+// same index, the node each leads to; callers read it in place. The edges
+// added since compaction are not in it (AppendRecent).
+func (g *Graph) Row(u uint32, d Dir) (edges, nbrs []uint32) {
+	if int(u) >= g.csrNodes {
+		return nil, nil
+	}
+	if d == Out {
+		lo, hi := g.outOff[u], g.outOff[u+1]
+		return g.outAdj[lo:hi], g.outNbr[lo:hi]
+	}
+	lo, hi := g.inOff[u], g.inOff[u+1]
+	return g.inAdj[lo:hi], g.inNbr[lo:hi]
+}
+
+// AppendRecent is AppendArcs for the edges added since compaction only, in
+// direction d (Out or In).
+func (g *Graph) AppendRecent(buf []Arc, u uint32, d Dir, mask KindMask) []Arc {
+	head, next, other := g.outHead, g.outNext, g.dst
+	if d == In {
+		head, next, other = g.inHead, g.inNext, g.src
+	}
+	for e := head[u]; e != None; e = next[int(e)-g.csrEdges] {
+		if mask.Has(g.kind[e]) {
+			buf = append(buf, Arc{Edge: e, Node: other[e]})
+		}
+	}
+	return buf
+}
+
 // Degree returns the number of edges at u in direction dir, of any kind.
 func (g *Graph) Degree(u uint32, dir Dir) int {
 	d := 0
