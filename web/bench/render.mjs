@@ -21,7 +21,7 @@
 // has no GPU here, so WebGL runs on SwiftShader (CPU) and absolute numbers
 // are far below a desktop GPU's.
 // Environment: CHROMIUM (default /usr/bin/chromium).
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
     dist: { type: "string", default: join(webDir, "dist") },
     label: { type: "string", default: "" },
+    shots: { type: "string", default: "" },
   },
 });
 const dist = resolve(args.dist);
@@ -103,7 +104,13 @@ async function main() {
         return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : "unknown";
       });
       if (!args.json) process.stderr.write(`${nodes === 0 ? "empty canvas" : `${nodes} nodes`}… `);
-      const r = await page.evaluate((o) => window.__bench.run(o), { nodes, seed, panMs, layoutCapMs });
+      // --shots DIR: the app's canvas at its first frame and once the layout has settled (or stopped).
+      const shoot = args.shots !== "" && nodes > 0;
+      if (shoot) {
+        mkdirSync(args.shots, { recursive: true });
+        await page.exposeFunction("__benchShot", (name) => page.screenshot({ path: join(args.shots, `${nodes}-${name}.png`) }));
+      }
+      const r = await page.evaluate((o) => window.__bench.run(o), { nodes, seed, panMs, layoutCapMs, shots: shoot });
       await page.close();
       if (errors.length > 0) throw new Error(`page errors at ${nodes} nodes:\n${errors.join("\n")}`);
       if (!args.json) process.stderr.write("done\n");

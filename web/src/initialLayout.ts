@@ -43,7 +43,12 @@ function adjacency(n: number, index: Map<string, number>, edges: readonly Pick<G
   return { off, adj };
 }
 
-/** Label propagation: each node takes the label most of its neighbours carry (ties keep the current label, else the smallest). */
+/** A cheap integer hash: ties between labels are broken by it, not by the smallest label (which floods). */
+function mix(label: number, node: number): number {
+  return Math.imul(label ^ Math.imul(node, 0x9e3779b1), 0x85ebca6b) >>> 0;
+}
+
+/** Label propagation: each node takes the label most of its neighbours carry (ties keep the current label, else a hashed pick). */
 export function communities(n: number, off: Int32Array, adj: Int32Array): Int32Array {
   const label = new Int32Array(n);
   for (let i = 0; i < n; i++) label[i] = i;
@@ -65,7 +70,7 @@ export function communities(n: number, off: Int32Array, adj: Int32Array): Int32A
       let bestCount = count[own] ?? 0;
       for (const l of touched) {
         const c = count[l] ?? 0;
-        if (c > bestCount || (c === bestCount && best !== own && l < best)) {
+        if (c > bestCount || (c === bestCount && best !== own && mix(l, i) < mix(best, i))) {
           best = l;
           bestCount = c;
         }

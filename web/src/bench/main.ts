@@ -20,6 +20,8 @@ interface BenchOptions {
   panMs: number;
   /** The layout is stopped after this long even if it has not settled. */
   layoutCapMs: number;
+  /** Screenshots of the first frame and the settled layout (render.mjs --shots). */
+  shots?: boolean;
 }
 
 interface BenchResult {
@@ -156,11 +158,11 @@ async function pan(sigma: ReturnType<typeof createCanvas>["sigma"], ms: number):
  */
 async function bare(graph: RGraph, panMs: number): Promise<NonNullable<BenchResult["bare"]>> {
   const plain = new Graph({ type: "directed", multi: true, allowSelfLoops: true });
-  graph.forEachNode((id, a) => plain.addNode(id, { x: a.x, y: a.y, size: a.size, color: a.color, label: a.label }));
-  graph.forEachEdge((id, a, s, t) => plain.addDirectedEdgeWithKey(id, s, t, { size: a.size, color: a.color }));
+  graph.forEachNode((id, a) => plain.addNode(id, { x: a.x, y: a.y, size: a.size, color: a.color, label: a.label, type: "circle" }));
+  graph.forEachEdge((id, a, s, t) => plain.addDirectedEdgeWithKey(id, s, t, { size: a.size, color: a.color, type: "line" }));
   await frame();
   const t0 = performance.now();
-  const sigma = new Sigma(plain, byId("canvas"));
+  const sigma = new Sigma(plain, byId("canvas"), { defaultNodeType: "circle", defaultEdgeType: "line" });
   await frame();
   await frame();
   const firstFrameMs = performance.now() - t0;
@@ -189,8 +191,13 @@ async function run(o: BenchOptions): Promise<BenchResult> {
   await frame();
   await frame();
   const firstFrameMs = performance.now() - t0;
+  const shot = async (name: string) => {
+    if (o.shots) await (window as unknown as { __benchShot: (n: string) => Promise<void> }).__benchShot(name);
+  };
+  await shot("first-frame");
   const layout = o.nodes > 0 ? await settle(graph, o.layoutCapMs) : { ms: null, steps: 0, last: null };
   await sleep(300);
+  await shot("settled");
   const p = await pan(canvas.sigma, o.panMs);
   canvas.kill();
   return {
