@@ -92,7 +92,7 @@ async function main() {
     for (const nodes of [0, ...sizes]) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       const errors = [];
-      page.on("pageerror", (err) => errors.push(err.message));
+      page.on("pageerror", (err) => errors.push(err.stack ?? err.message));
       page.on("console", (msg) => {
         if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
       });

@@ -168,6 +168,7 @@ async function bare(graph: RGraph, panMs: number): Promise<NonNullable<BenchResu
   const firstFrameMs = performance.now() - t0;
   await sleep(300);
   const p = await pan(sigma as unknown as Parameters<typeof pan>[0], panMs);
+  await sleep(500);
   sigma.kill();
   return { firstFrameMs, panFps: p.fps, panP95Ms: p.p95, panMoves: p.moved };
 }
@@ -199,6 +200,8 @@ async function run(o: BenchOptions): Promise<BenchResult> {
   await sleep(300);
   await shot("settled");
   const p = await pan(canvas.sigma, o.panMs);
+  // After a drag sigma redraws once its move timer ends (hideEdgesOnMove): killing it before then throws.
+  await sleep(500);
   canvas.kill();
   return {
     nodes: graph.order,
