@@ -269,6 +269,23 @@ export function mergeSubgraph(
   sub: { nodes: readonly GNode[]; edges: readonly GEdge[] },
   opts: { anchor?: string } = {},
 ): MergeResult {
+  // A big batch is announced, so that listeners that do work per added item (sigma) can wait for its end.
+  const bulk = sub.nodes.length + sub.edges.length >= BULK_MIN_ITEMS;
+  const bus = graph as unknown as { emit(ev: string): void };
+  if (bulk) bus.emit(BULK_START);
+  try {
+    return mergeInto(graph, sub, opts);
+  } finally {
+    if (bulk) bus.emit(BULK_END);
+  }
+}
+
+/** From this many nodes and edges on, mergeSubgraph is a bulk change (BULK_START … BULK_END on the graph). */
+export const BULK_MIN_ITEMS = 500;
+export const BULK_START = "bulkStart";
+export const BULK_END = "bulkEnd";
+
+function mergeInto(graph: RGraph, sub: { nodes: readonly GNode[]; edges: readonly GEdge[] }, opts: { anchor?: string }): MergeResult {
   const fresh: GNode[] = [];
   const seen = new Set<string>();
   for (const n of sub.nodes) {

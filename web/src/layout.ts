@@ -3,7 +3,10 @@
 // the layout stops using the CPU: new nodes start near where they belong
 // (graphModel.placeNewNodes, initialLayout.ts) and a short run tidies the
 // whole picture. The worker iterates at its own pace; the page draws its
-// newest positions once per animation frame.
+// newest positions when it can afford to: every redraw of a big graph costs
+// the CPU that the worker needs (without a GPU, a full redraw of 10 k nodes
+// takes about a second), so positions go on the graph at most a third of
+// the time (RENDER_GAP times the last redraw's cost apart).
 import { graphToByteArrays } from "graphology-layout-forceatlas2/helpers";
 import type { RGraph } from "./graphModel";
 import { layoutSettings, SETTLED, type LayoutRequest, type LayoutSnapshot } from "./layoutSettle";
@@ -15,6 +18,9 @@ export interface LayoutProgress {
   settled: boolean;
 }
 
+/** Wait this many times the last redraw's cost before the next one. */
+const RENDER_GAP = 2;
+
 const POSITION_HINTS = { attributes: ["x", "y"] as ("x" | "y")[] };
 const STRUCTURE_EVENTS = ["nodeAdded", "edgeAdded", "nodeDropped", "edgeDropped", "cleared", "edgesCleared"] as const;
 
@@ -24,11 +30,20 @@ export class LayoutController {
   private active = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private frame: number | undefined;
+  private wait: ReturnType<typeof setTimeout> | undefined;
+  private nextApplyAt = 0;
   private pending: LayoutSnapshot | null = null;
   private readonly listeners = new Set<(running: boolean) => void>();
+  private restarting = false;
   private readonly restart = () => {
-    // The node and edge matrices are the graph's at the start: a changed graph needs a fresh run.
-    if (this.active) this.post();
+    // The node and edge matrices are the graph's at the start: a changed graph needs a fresh run
+    // (one per batch of changes, not one per added node).
+    if (!this.active || this.restarting) return;
+    this.restarting = true;
+    queueMicrotask(() => {
+      this.restarting = false;
+      if (this.active) this.post();
+    });
   };
   progress: LayoutProgress = { steps: 0, movement: Infinity, settled: false };
 
@@ -61,6 +76,8 @@ export class LayoutController {
       this.run++;
       if (this.frame !== undefined) cancelAnimationFrame(this.frame);
       this.frame = undefined;
+      clearTimeout(this.wait);
+      this.wait = undefined;
       this.pending = null;
     }
     this.notify();
@@ -104,7 +121,23 @@ export class LayoutController {
   private receive(s: LayoutSnapshot): void {
     if (!this.active || s.id !== this.run) return;
     this.pending = s;
-    this.frame ??= requestAnimationFrame(() => {
+    this.schedule();
+  }
+
+  /** Applies the newest snapshot on the next frame, once the last redraw has been paid for (the settled one at once). */
+  private schedule(): void {
+    if (this.frame !== undefined || this.wait !== undefined) return;
+    const delay = this.nextApplyAt - performance.now();
+    // Infinity: the last redraw is still being timed, and its timer calls back.
+    if (delay === Infinity && this.pending?.settled !== true) return;
+    if (delay > 0 && this.pending?.settled !== true) {
+      this.wait = setTimeout(() => {
+        this.wait = undefined;
+        this.schedule();
+      }, delay);
+      return;
+    }
+    this.frame = requestAnimationFrame(() => {
       this.frame = undefined;
       this.apply();
     });
@@ -124,6 +157,19 @@ export class LayoutController {
       return a;
     }, POSITION_HINTS);
     this.progress = { steps: s.steps, movement: s.movement, settled: s.settled };
-    if (s.settled) this.stop();
+    if (s.settled) {
+      this.stop();
+      return;
+    }
+    // sigma redraws on the next frame; the frame after it tells what the redraw cost.
+    const t = performance.now();
+    this.nextApplyAt = Infinity;
+    requestAnimationFrame(() => {
+      requestAnimationFrame(() => {
+        const now = performance.now();
+        this.nextApplyAt = now + RENDER_GAP * (now - t);
+        if (this.pending) this.schedule();
+      });
+    });
   }
 }

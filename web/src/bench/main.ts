@@ -22,6 +22,8 @@ interface BenchOptions {
   layoutCapMs: number;
   /** Screenshots of the first frame and the settled layout (render.mjs --shots). */
   shots?: boolean;
+  /** The main thread is being profiled until the first frame (render.mjs --profile). */
+  profile?: boolean;
 }
 
 interface BenchResult {
@@ -31,6 +33,10 @@ interface BenchResult {
   firstFrameMs: number;
   /** Of which mergeSubgraph (with badges and edge widths). */
   mergeMs: number;
+  /** Where the first frame's time goes: generating the data (not counted), the graph (mergeSubgraph with placement, sigma mounted), badges, sigma's refresh (indexing and issuing the draw), the frames after (the draw itself: WebGL on SwiftShader). */
+  phases: { genMs: number; graphMs: number; badgesMs: number; sigmaMs: number; framesMs: number };
+  /** From starting the layout to its first step on the graph (null: none). */
+  layoutFirstStepMs: number | null;
   /** Until the layout settled (null: stopped at the cap). */
   layoutSettleMs: number | null;
   /** Layout steps taken until then. */
@@ -80,7 +86,7 @@ function positions(graph: RGraph): Float32Array {
  * puts every step on the graph (graphology's supervisor, before) is measured
  * here, a step per bulk position update, with the same criterion.
  */
-async function settle(graph: RGraph, capMs: number): Promise<{ ms: number | null; steps: number; last: number | null }> {
+async function settle(graph: RGraph, capMs: number): Promise<{ ms: number | null; firstStepMs: number | null; steps: number; last: number | null }> {
   const layout = new LayoutController(graph);
   const own = (layout as { progress?: { steps: number; movement: number; settled: boolean } });
   const meter = new SettleMeter(SETTLED);
@@ -94,17 +100,19 @@ async function settle(graph: RGraph, capMs: number): Promise<{ ms: number | null
   };
   if (own.progress === undefined) graph.on("eachNodeAttributesUpdated", step);
   const t0 = performance.now();
+  let firstStepMs: number | null = null;
   layout.runFor(capMs);
   try {
     for (;;) {
       await sleep(SETTLE_POLL_MS);
       const p = own.progress;
-      if (p?.settled) return { ms: performance.now() - t0, steps: p.steps, last: p.movement };
-      if (mark.settledAt !== null) return { ms: mark.settledAt - t0, steps: meter.steps, last: meter.last };
+      if (firstStepMs === null && (p ? p.steps : meter.steps) > 0) firstStepMs = performance.now() - t0;
+      if (p?.settled) return { ms: performance.now() - t0, firstStepMs, steps: p.steps, last: p.movement };
+      if (mark.settledAt !== null) return { ms: mark.settledAt - t0, firstStepMs, steps: meter.steps, last: meter.last };
       if (!layout.running) {
         const steps = p ? p.steps : meter.steps;
         const last = p ? p.movement : meter.last;
-        return { ms: null, steps, last: Number.isFinite(last) ? last : null };
+        return { ms: null, firstStepMs, steps, last: Number.isFinite(last) ? last : null };
       }
     }
   } finally {
@@ -174,13 +182,11 @@ async function bare(graph: RGraph, panMs: number): Promise<NonNullable<BenchResu
 }
 
 async function run(o: BenchOptions): Promise<BenchResult> {
+  const g0 = performance.now();
   const sub = benchSubgraph(o.nodes, o.seed);
-  await frame();
-  const t0 = performance.now();
+  const genMs = performance.now() - g0;
+  // As in the app: the canvas is mounted at start-up on the empty graph (its glyphs load then); a subgraph arrives later.
   const graph = createGraph();
-  mergeSubgraph(graph, sub);
-  assignBadges(graph);
-  const mergeMs = performance.now() - t0;
   const canvas = createCanvas(
     byId("canvas"),
     graph,
@@ -188,15 +194,28 @@ async function run(o: BenchOptions): Promise<BenchResult> {
     () => NO_SELECTION,
     () => null,
   );
-  // sigma renders in its constructor; the frame is on screen by the next animation frame after that.
+  await sleep(300);
+  await frame();
+  const t0 = performance.now();
+  mergeSubgraph(graph, sub);
+  const t1 = performance.now();
+  assignBadges(graph);
+  const mergeMs = performance.now() - t0;
+  // The app's refresh after a merge: sigma re-reads the graph and renders at once.
+  const t2 = performance.now();
+  canvas.refresh();
+  const sigmaMs = performance.now() - t2;
+  // The frame is on screen by the next animation frame after that.
   await frame();
   await frame();
   const firstFrameMs = performance.now() - t0;
+  const phases = { genMs, graphMs: t1 - t0, badgesMs: mergeMs - (t1 - t0), sigmaMs, framesMs: firstFrameMs - mergeMs - sigmaMs };
   const shot = async (name: string) => {
     if (o.shots) await (window as unknown as { __benchShot: (n: string) => Promise<void> }).__benchShot(name);
   };
+  if (o.profile) await (window as unknown as { __benchProfileStop: () => Promise<void> }).__benchProfileStop();
   await shot("first-frame");
-  const layout = o.nodes > 0 ? await settle(graph, o.layoutCapMs) : { ms: null, steps: 0, last: null };
+  const layout = o.nodes > 0 ? await settle(graph, o.layoutCapMs) : { ms: null, firstStepMs: null, steps: 0, last: null };
   await sleep(300);
   await shot("settled");
   const p = await pan(canvas.sigma, o.panMs);
@@ -208,6 +227,8 @@ async function run(o: BenchOptions): Promise<BenchResult> {
     edges: graph.size,
     firstFrameMs,
     mergeMs,
+    phases,
+    layoutFirstStepMs: layout.firstStepMs,
     layoutSettleMs: layout.ms,
     layoutSteps: layout.steps,
     layoutLastMovement: layout.last,
