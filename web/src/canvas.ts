@@ -15,7 +15,7 @@ import { createNodeCompoundProgram, NodeCircleProgram, type NodeProgramType } fr
 import type { ProgramDefinition } from "sigma/rendering";
 import type { Settings } from "sigma/settings";
 import type { EdgeDisplayData, NodeDisplayData, RenderParams } from "sigma/types";
-import type { EdgeAttrs, NodeAttrs, RGraph } from "./graphModel";
+import { BULK_END, BULK_START, type EdgeAttrs, type NodeAttrs, type RGraph } from "./graphModel";
 import { createHoverCard, type HoverCard } from "./hoverCard";
 import { edgeNear, PIN_RING, reduceEdge, reduceNode, type DrawnEdge } from "./canvasLook";
 import type { FlowLabels } from "./flowLabels";
@@ -35,6 +35,22 @@ const MIN_GLYPH_RADIUS = 6;
  * keeps its edges in view while panning.
  */
 const HIDE_ON_MOVE_EDGES = 10_000;
+
+/** Past this many nodes, nodes are drawn smaller (nodeScale). */
+const FULL_SIZE_NODES = 1000;
+/** The smallest share of their size that nodes are drawn at. */
+const MIN_NODE_SCALE = 0.35;
+
+/**
+ * Node sizes are screen pixels, whatever the graph's size: at 10 k nodes
+ * fitted to the screen, full-size discs would cover one another and the
+ * drawing would be one blot (and costly to fill without a GPU). Past
+ * FULL_SIZE_NODES they shrink with the square root of the count, down to
+ * MIN_NODE_SCALE; zooming in enlarges them as usual.
+ */
+export function nodeScale(order: number): number {
+  return order <= FULL_SIZE_NODES ? 1 : Math.max(MIN_NODE_SCALE, Math.sqrt(FULL_SIZE_NODES / order));
+}
 
 export type Selection = { type: "node"; id: string } | { type: "edge"; id: string } | null;
 
@@ -217,6 +233,7 @@ export function createCanvas(
     const d = reduceNode(id, attrs, palette, focused, pathLabel);
     // Past a few hundred nodes only the best connected keep a label (a path's and the focused nodes' are forced).
     if (!focused && !pathLabel && d.label && cull.hides(id)) d.label = null;
+    if (d.size !== undefined) d.size *= nodeScale(graph.order);
     return d;
   };
   const edgeReducer = (id: string, attrs: EdgeAttrs) => {
@@ -224,14 +241,14 @@ export function createCanvas(
     return reduceEdge(graph, id, attrs, palette, getSelected().has(id), emphasis, kept === null ? undefined : (kept.edges.get(id) ?? null));
   };
 
-  const sigma = new Sigma<NodeAttrs, EdgeAttrs>(graph, container, sigmaSettings(palette, labels, nodeReducer, edgeReducer));
+  // Tuned for the graph's size from the start: a setSettings now would schedule a second full render.
+  const big = () => graph.size > HIDE_ON_MOVE_EDGES;
+  const sigma = new Sigma<NodeAttrs, EdgeAttrs>(graph, container, { ...sigmaSettings(palette, labels, nodeReducer, edgeReducer), hideEdgesOnMove: big(), hideLabelsOnMove: big() });
   sigma.on("beforeRender", labels.reset);
 
   const tuneForSize = () => {
-    const big = graph.size > HIDE_ON_MOVE_EDGES;
-    if (sigma.getSetting("hideEdgesOnMove") !== big) sigma.setSettings({ hideEdgesOnMove: big, hideLabelsOnMove: big });
+    if (sigma.getSetting("hideEdgesOnMove") !== big()) sigma.setSettings({ hideEdgesOnMove: big(), hideLabelsOnMove: big() });
   };
-  tuneForSize();
 
   const host = container.parentElement ?? container;
   const card = createHoverCard(host, sigma);
@@ -263,13 +280,9 @@ export function createCanvas(
 
   wireEvents({ sigma, graph, container, handlers, card, setHovered });
 
-  // Sigma only follows window resizes; the canvas also changes size when the
-  // legend or the timeline under it appears or wraps.
-  const observer = new ResizeObserver(() => {
-    sigma.resize();
-    sigma.refresh();
-  });
-  observer.observe(container);
+  const stopBulk = pauseDuringBulk(sigma, graph);
+
+  const observer = followResize(sigma, container);
 
   return {
     sigma,
@@ -288,11 +301,53 @@ export function createCanvas(
       sigma.setSettings({ labelColor: { color: palette.label }, edgeLabelColor: { color: palette.edgeLabel } });
     },
     kill: () => {
+      stopBulk();
       observer.disconnect();
       card.destroy();
       sigma.kill();
     },
   };
+}
+
+/**
+ * sigma reprocesses a node or edge per graph event; during a bulk merge
+ * (thousands of events) it stops listening, and re-reads the whole graph
+ * once at the end (a full refresh, on the next frame or when the app
+ * refreshes first). Returns the function that stops this.
+ */
+function pauseDuringBulk(sigma: Sigma<NodeAttrs, EdgeAttrs>, graph: RGraph): () => void {
+  const listening = sigma as unknown as { bindGraphHandlers(): void; unbindGraphHandlers(): void };
+  const bus = graph as unknown as { on(ev: string, fn: () => void): void; off(ev: string, fn: () => void): void };
+  const bulkStart = () => { listening.unbindGraphHandlers(); };
+  const bulkEnd = () => {
+    listening.bindGraphHandlers();
+    sigma.scheduleRefresh();
+  };
+  bus.on(BULK_START, bulkStart);
+  bus.on(BULK_END, bulkEnd);
+  return () => {
+    bus.off(BULK_START, bulkStart);
+    bus.off(BULK_END, bulkEnd);
+  };
+}
+
+/**
+ * Sigma only follows window resizes; the canvas also changes size when the
+ * legend or the timeline under it appears or wraps. The observer's first
+ * call (on observe) and calls without a change of size are no news: a full
+ * render of a big graph costs seconds without a GPU.
+ */
+function followResize(sigma: Sigma<NodeAttrs, EdgeAttrs>, container: HTMLElement): ResizeObserver {
+  let size = { width: container.offsetWidth, height: container.offsetHeight };
+  const observer = new ResizeObserver(() => {
+    const now = { width: container.offsetWidth, height: container.offsetHeight };
+    if (now.width === size.width && now.height === size.height) return;
+    size = now;
+    sigma.resize();
+    sigma.refresh();
+  });
+  observer.observe(container);
+  return observer;
 }
 
 interface EventDeps {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  BULK_END,
+  BULK_MIN_ITEMS,
+  BULK_START,
   DEFAULT_SPACING,
   clearHighlight,
   createGraph,
@@ -26,6 +29,36 @@ function dist(a: { x: number; y: number }, b: { x: number; y: number }): number 
 }
 
 describe("mergeSubgraph", () => {
+  it("announces a big batch, all its additions between one bulk start and one bulk end, and a small one not", () => {
+    const cases = [
+      { name: "big", nodes: BULK_MIN_ITEMS, want: ["start", ...Array<string>(BULK_MIN_ITEMS).fill("add"), "end"] },
+      { name: "small", nodes: 3, want: ["add", "add", "add"] },
+    ];
+    for (const c of cases) {
+      const g = createGraph();
+      const seen: string[] = [];
+      const bus = g as unknown as { on(ev: string, fn: () => void): void };
+      bus.on(BULK_START, () => seen.push("start"));
+      bus.on(BULK_END, () => seen.push("end"));
+      g.on("nodeAdded", () => seen.push("add"));
+      const nodes = Array.from({ length: c.nodes }, (_, i) => node(`wallet:eth:0x${i}`, "WALLET"));
+      mergeSubgraph(g, { nodes, edges: [] });
+      expect(seen, c.name).toEqual(c.want);
+    }
+  });
+
+  it("ends a bulk batch even when the merge throws", () => {
+    const g = createGraph();
+    let ends = 0;
+    (g as unknown as { on(ev: string, fn: () => void): void }).on(BULK_END, () => ends++);
+    g.on("nodeAdded", () => {
+      throw new Error("listener failed");
+    });
+    const nodes = Array.from({ length: BULK_MIN_ITEMS }, (_, i) => node(`wallet:eth:0x${i}`, "WALLET"));
+    expect(() => mergeSubgraph(g, { nodes, edges: [] })).toThrow("listener failed");
+    expect(ends).toBe(1);
+  });
+
   it("adds nodes and edges with kind colours and data", () => {
     const g = createGraph();
     const r = mergeSubgraph(g, {

@@ -2,6 +2,7 @@
 // answers without duplicates, placing new nodes, highlighting a path. No DOM
 // here, so everything is unit-tested in Node.
 import Graph from "graphology";
+import { packByCommunity } from "./initialLayout";
 import { edgeColor, edgeSize, nodeColor, nodeSize } from "./style";
 import type { EdgeKind, GEdge, GNode, NodeKind, Path, Risk } from "./types";
 
@@ -126,12 +127,16 @@ function hashAngle(id: string): number {
   return ((h >>> 0) / 4294967296) * 2 * Math.PI;
 }
 
+/** From this many unanchored new nodes on, they are packed by community rather than spread on one spiral. */
+export const PACK_MIN_NODES = 100;
+
 /**
  * Positions for nodes that are not yet on the canvas. Each new node goes next
  * to the already placed nodes it is linked to (by `edges`), spread on a
  * sunflower spiral around them so that siblings do not overlap; a node linked
  * to nothing placed goes around `fallback`, or beside the drawing when there
- * is no fallback. Deterministic.
+ * is no fallback; a big batch of such nodes is packed by community instead
+ * (initialLayout.ts). Deterministic.
  */
 export function placeNewNodes(
   graph: RGraph,
@@ -218,6 +223,12 @@ export function placeNewNodes(
         key = "beside";
       }
     }
+    if (pending.length >= PACK_MIN_NODES) {
+      // A big batch with nothing to hang on: a structured first picture (initialLayout.ts).
+      const shift = key === "beside" ? spacing * Math.sqrt(pending.length) : 0;
+      for (const [id, p] of packByCommunity(pending, edges, { x: centre.x + shift, y: centre.y }, spacing)) out.set(id, p);
+      return out;
+    }
     for (const [i, id] of pending.entries()) {
       // The very first node of an empty canvas sits exactly at the centre.
       if (key === "origin" && i === 0) out.set(id, { ...centre });
@@ -258,6 +269,23 @@ export function mergeSubgraph(
   sub: { nodes: readonly GNode[]; edges: readonly GEdge[] },
   opts: { anchor?: string } = {},
 ): MergeResult {
+  // A big batch is announced, so that listeners that do work per added item (sigma) can wait for its end.
+  const bulk = sub.nodes.length + sub.edges.length >= BULK_MIN_ITEMS;
+  const bus = graph as unknown as { emit(ev: string): void };
+  if (bulk) bus.emit(BULK_START);
+  try {
+    return mergeInto(graph, sub, opts);
+  } finally {
+    if (bulk) bus.emit(BULK_END);
+  }
+}
+
+/** From this many nodes and edges on, mergeSubgraph is a bulk change (BULK_START … BULK_END on the graph). */
+export const BULK_MIN_ITEMS = 500;
+export const BULK_START = "bulkStart";
+export const BULK_END = "bulkEnd";
+
+function mergeInto(graph: RGraph, sub: { nodes: readonly GNode[]; edges: readonly GEdge[] }, opts: { anchor?: string }): MergeResult {
   const fresh: GNode[] = [];
   const seen = new Set<string>();
   for (const n of sub.nodes) {

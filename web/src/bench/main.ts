@@ -3,10 +3,13 @@
 // edge widths, createCanvas — and measures the first frame, the ForceAtlas2
 // layout until it settles, and frames per second while the camera pans.
 import "../styles.css";
+import Graph from "graphology";
+import Sigma from "sigma";
 import { assignBadges } from "../badges";
 import { createCanvas } from "../canvas";
 import { createGraph, mergeSubgraph, type RGraph } from "../graphModel";
 import { LayoutController } from "../layout";
+import { movementPerStep, SettleMeter, SETTLED } from "../layoutSettle";
 import { byId } from "../ui/dom";
 import { benchSubgraph } from "./data";
 
@@ -17,6 +20,10 @@ interface BenchOptions {
   panMs: number;
   /** The layout is stopped after this long even if it has not settled. */
   layoutCapMs: number;
+  /** Screenshots of the first frame and the settled layout (render.mjs --shots). */
+  shots?: boolean;
+  /** The main thread is being profiled until the first frame (render.mjs --profile). */
+  profile?: boolean;
 }
 
 interface BenchResult {
@@ -26,93 +33,88 @@ interface BenchResult {
   firstFrameMs: number;
   /** Of which mergeSubgraph (with badges and edge widths). */
   mergeMs: number;
+  /** Where the first frame's time goes: generating the data (not counted), the graph (mergeSubgraph with placement, sigma mounted), badges, sigma's refresh (indexing and issuing the draw), the frames after (the draw itself: WebGL on SwiftShader). */
+  phases: { genMs: number; graphMs: number; badgesMs: number; sigmaMs: number; framesMs: number };
+  /** From starting the layout to its first step on the graph (null: none). */
+  layoutFirstStepMs: number | null;
   /** Until the layout settled (null: stopped at the cap). */
   layoutSettleMs: number | null;
-  layoutSamples: number;
-  /** The last sample's mean movement, as a share of the diagonal (null: no sample). */
+  /** Layout steps taken until then. */
+  layoutSteps: number;
+  /** The last step's mean movement, as a share of the diagonal (null: no step). */
   layoutLastMovement: number | null;
   panFrames: number;
   panFps: number;
   panP95Ms: number;
   /** Camera updates during the pan (a check that the drag did pan). */
   panMoves: number;
+  /** The same graph, at the same positions, in a bare sigma (default settings: circle nodes, line edges, no reducers). */
+  bare: { firstFrameMs: number; panFps: number; panP95Ms: number; panMoves: number } | null;
 }
 
 const NO_SELECTION: ReadonlySet<string> = new Set();
-/** Layout sampling period, and the settling criterion: mean node movement over one period, as a share of the drawing's diagonal. */
-const SAMPLE_MS = 500;
-const SETTLED_SHARE = 0.01;
-
-function frame(): Promise<number> {
-  return new Promise((r) => requestAnimationFrame(r));
-}
+/**
+ * Settled: the mean distance a node moves in one layout step, averaged over
+ * the last SETTLED.window steps, is below SETTLED.share of the drawing's
+ * diagonal (layoutSettle.ts; the app's layout stops there by itself).
+ */
+const SETTLE_POLL_MS = 50;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function positions(graph: RGraph): Float64Array {
-  const out = new Float64Array(graph.order * 2);
+function frame(): Promise<number> {
+  return new Promise((r) => requestAnimationFrame(r));
+}
+
+function positions(graph: RGraph): Float32Array {
+  // The layout matrix's shape (x, y every 10 floats), for movementPerStep.
+  const out = new Float32Array(graph.order * 10);
   let i = 0;
   graph.forEachNode((_id, a) => {
-    out[i++] = a.x;
-    out[i++] = a.y;
+    out[i] = a.x;
+    out[i + 1] = a.y;
+    i += 10;
   });
   return out;
 }
 
-/** Mean movement per node between two samples, relative to the bounding box's diagonal. */
-function movement(a: Float64Array, b: Float64Array): number {
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  let sum = 0;
-  for (let i = 0; i < b.length; i += 2) {
-    const x = b[i] ?? 0;
-    const y = b[i + 1] ?? 0;
-    sum += Math.hypot(x - (a[i] ?? 0), y - (a[i + 1] ?? 0));
-    minX = Math.min(minX, x);
-    maxX = Math.max(maxX, x);
-    minY = Math.min(minY, y);
-    maxY = Math.max(maxY, y);
-  }
-  const diag = Math.hypot(maxX - minX, maxY - minY) || 1;
-  return sum / (b.length / 2) / diag;
-}
-
 /**
- * Runs the layout (the app's LayoutController) until the mean node movement
- * over SAMPLE_MS drops below SETTLED_SHARE twice in a row, or the cap.
- * Periods in which no layout step reached the graph (the page busy drawing)
- * are not samples.
+ * Runs the layout (the app's LayoutController) until it settles, or the
+ * cap. A controller that reports its own steps (progress) is read; one that
+ * puts every step on the graph (graphology's supervisor, before) is measured
+ * here, a step per bulk position update, with the same criterion.
  */
-async function settle(graph: RGraph, capMs: number): Promise<{ ms: number | null; samples: number; last: number | null }> {
+async function settle(graph: RGraph, capMs: number): Promise<{ ms: number | null; firstStepMs: number | null; steps: number; last: number | null }> {
   const layout = new LayoutController(graph);
-  // ForceAtlas2 hands each step's positions to the graph in one bulk update.
-  let steps = 0;
-  const step = () => steps++;
-  graph.on("eachNodeAttributesUpdated", step);
-  const t0 = performance.now();
-  layout.runFor(capMs);
+  const own = (layout as { progress?: { steps: number; movement: number; settled: boolean } });
+  const meter = new SettleMeter(SETTLED);
   let prev = positions(graph);
-  let calm = 0;
-  let samples = 0;
-  let last: number | null = null;
+  const mark: { settledAt: number | null } = { settledAt: null };
+  const step = () => {
+    const next = positions(graph);
+    meter.add(movementPerStep(prev, next));
+    prev = next;
+    if (mark.settledAt === null && meter.settled) mark.settledAt = performance.now();
+  };
+  if (own.progress === undefined) graph.on("eachNodeAttributesUpdated", step);
+  const t0 = performance.now();
+  let firstStepMs: number | null = null;
+  layout.runFor(capMs);
   try {
-    while (layout.running) {
-      await sleep(SAMPLE_MS);
-      // A period without a layout step (the page busy drawing) says nothing.
-      if (steps === 0) continue;
-      steps = 0;
-      const next = positions(graph);
-      samples++;
-      last = movement(prev, next);
-      calm = last < SETTLED_SHARE ? calm + 1 : 0;
-      prev = next;
-      if (calm >= 2) return { ms: performance.now() - t0, samples, last };
+    for (;;) {
+      await sleep(SETTLE_POLL_MS);
+      const p = own.progress;
+      if (firstStepMs === null && (p ? p.steps : meter.steps) > 0) firstStepMs = performance.now() - t0;
+      if (p?.settled) return { ms: performance.now() - t0, firstStepMs, steps: p.steps, last: p.movement };
+      if (mark.settledAt !== null) return { ms: mark.settledAt - t0, firstStepMs, steps: meter.steps, last: meter.last };
+      if (!layout.running) {
+        const steps = p ? p.steps : meter.steps;
+        const last = p ? p.movement : meter.last;
+        return { ms: null, firstStepMs, steps, last: Number.isFinite(last) ? last : null };
+      }
     }
-    return { ms: null, samples, last };
   } finally {
     graph.off("eachNodeAttributesUpdated", step);
     layout.kill();
@@ -157,14 +159,34 @@ async function pan(sigma: ReturnType<typeof createCanvas>["sigma"], ms: number):
   };
 }
 
-async function run(o: BenchOptions): Promise<BenchResult> {
-  const sub = benchSubgraph(o.nodes, o.seed);
+/**
+ * The same nodes and edges at the same places in a sigma with its default
+ * settings (the circle node program, line edges) and nothing of the app:
+ * what sigma itself costs, for the app's pan fps to be a ratio of.
+ */
+async function bare(graph: RGraph, panMs: number): Promise<NonNullable<BenchResult["bare"]>> {
+  const plain = new Graph({ type: "directed", multi: true, allowSelfLoops: true });
+  graph.forEachNode((id, a) => plain.addNode(id, { x: a.x, y: a.y, size: a.size, color: a.color, label: a.label, type: "circle" }));
+  graph.forEachEdge((id, a, s, t) => plain.addDirectedEdgeWithKey(id, s, t, { size: a.size, color: a.color, type: "line" }));
   await frame();
   const t0 = performance.now();
+  const sigma = new Sigma(plain, byId("canvas"), { defaultNodeType: "circle", defaultEdgeType: "line" });
+  await frame();
+  await frame();
+  const firstFrameMs = performance.now() - t0;
+  await sleep(300);
+  const p = await pan(sigma as unknown as Parameters<typeof pan>[0], panMs);
+  await sleep(500);
+  sigma.kill();
+  return { firstFrameMs, panFps: p.fps, panP95Ms: p.p95, panMoves: p.moved };
+}
+
+async function run(o: BenchOptions): Promise<BenchResult> {
+  const g0 = performance.now();
+  const sub = benchSubgraph(o.nodes, o.seed);
+  const genMs = performance.now() - g0;
+  // As in the app: the canvas is mounted at start-up on the empty graph (its glyphs load then); a subgraph arrives later.
   const graph = createGraph();
-  mergeSubgraph(graph, sub);
-  assignBadges(graph);
-  const mergeMs = performance.now() - t0;
   const canvas = createCanvas(
     byId("canvas"),
     graph,
@@ -172,26 +194,49 @@ async function run(o: BenchOptions): Promise<BenchResult> {
     () => NO_SELECTION,
     () => null,
   );
-  // sigma renders in its constructor; the frame is on screen by the next animation frame after that.
+  await sleep(300);
+  await frame();
+  const t0 = performance.now();
+  mergeSubgraph(graph, sub);
+  const t1 = performance.now();
+  assignBadges(graph);
+  const mergeMs = performance.now() - t0;
+  // The app's refresh after a merge: sigma re-reads the graph and renders at once.
+  const t2 = performance.now();
+  canvas.refresh();
+  const sigmaMs = performance.now() - t2;
+  // The frame is on screen by the next animation frame after that.
   await frame();
   await frame();
   const firstFrameMs = performance.now() - t0;
-  const layout = o.nodes > 0 ? await settle(graph, o.layoutCapMs) : { ms: null, samples: 0, last: null };
+  const phases = { genMs, graphMs: t1 - t0, badgesMs: mergeMs - (t1 - t0), sigmaMs, framesMs: firstFrameMs - mergeMs - sigmaMs };
+  const shot = async (name: string) => {
+    if (o.shots) await (window as unknown as { __benchShot: (n: string) => Promise<void> }).__benchShot(name);
+  };
+  if (o.profile) await (window as unknown as { __benchProfileStop: () => Promise<void> }).__benchProfileStop();
+  await shot("first-frame");
+  const layout = o.nodes > 0 ? await settle(graph, o.layoutCapMs) : { ms: null, firstStepMs: null, steps: 0, last: null };
   await sleep(300);
+  await shot("settled");
   const p = await pan(canvas.sigma, o.panMs);
+  // After a drag sigma redraws once its move timer ends (hideEdgesOnMove): killing it before then throws.
+  await sleep(500);
   canvas.kill();
   return {
     nodes: graph.order,
     edges: graph.size,
     firstFrameMs,
     mergeMs,
+    phases,
+    layoutFirstStepMs: layout.firstStepMs,
     layoutSettleMs: layout.ms,
-    layoutSamples: layout.samples,
+    layoutSteps: layout.steps,
     layoutLastMovement: layout.last,
     panFrames: p.frames,
     panFps: p.fps,
     panP95Ms: p.p95,
     panMoves: p.moved,
+    bare: o.nodes > 0 ? await bare(graph, o.panMs) : null,
   };
 }
 
