@@ -177,7 +177,7 @@ fuzz: ## run every parser's and decoder's fuzz target for FUZZTIME (default 10s)
 # commit and the machine; every ratio in it is between rows of one part, measured in one run.
 BENCH_OUT   ?= bench/RESULTS.md
 BENCH_LARGE ?= -transfers 5000000 -wallets 1250000
-BENCH_MEDIUM ?=
+BENCH_MEDIUM ?= -neo4j-n 200
 BENCH_DATA  ?= bin/benchdata
 BENCH_WEB   ?=
 bench: build chromium ## the speed table into bench/RESULTS.md: ingest and open at 5 M transfers, queries at 1 M (both stores, networkx, reference; and filtered) and 5 M, the canvas

@@ -121,6 +121,9 @@ func openMarked(ctx context.Context, r *qreport, dir string, c config, gen *synt
 		}
 	} else {
 		r.notes = append(r.notes, "embedded: reused the marked store in "+path)
+		if _, err := warmFiles(path); err != nil { // as openEmbedded does
+			return nil, nil, errors.Join(err, s.Close())
+		}
 	}
 	return s, caseFacts.facts, nil
 }
