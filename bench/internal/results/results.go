@@ -41,15 +41,16 @@ func write(path, sec, title, command string, began time.Time, table string) erro
 	return mdsection.Update(path, "bench", sec, b.String())
 }
 
-// commit names the checked-out revision (with "+changes" when the tree
-// differs from it), or "unknown" outside a git work tree.
+// commit names the checked-out revision (with "+changes" when a file other
+// than markdown differs from it: this file itself is written by the run),
+// or "unknown" outside a git work tree.
 func commit() string {
 	rev, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
 		return "unknown"
 	}
 	c := strings.TrimSpace(string(rev))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)*.md").Output(); err == nil && len(st) > 0 {
 		c += "+changes"
 	}
 	return c
