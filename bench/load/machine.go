@@ -1,23 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"debug/buildinfo"
-	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redthread-dev/redthread/bench/internal/results"
 )
 
 // machine describes where a report was measured.
 type machine struct {
 	cpus      int
-	cpuModel  string
-	memory    string
-	kernel    string
+	hardware  string // results.Hardware: CPUs, memory, kernel
 	goVersion string // the server binary's toolchain
 	commit    string // what the server binary was built from
 	date      time.Time
@@ -26,18 +22,10 @@ type machine struct {
 func describeMachine(bin, commit string) machine {
 	m := machine{
 		cpus:      runtime.NumCPU(),
-		cpuModel:  procField("/proc/cpuinfo", "model name"),
-		memory:    "unknown",
-		kernel:    "unknown",
+		hardware:  results.Hardware(),
 		goVersion: runtime.Version(),
 		commit:    commit,
 		date:      time.Now().UTC(),
-	}
-	if kb, err := strconv.ParseInt(strings.TrimSuffix(procField("/proc/meminfo", "MemTotal"), " kB"), 10, 64); err == nil {
-		m.memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.kernel = runtime.GOOS + " " + strings.TrimSpace(string(b))
 	}
 	if info, err := buildinfo.ReadFile(bin); err == nil {
 		m.goVersion = info.GoVersion
@@ -79,22 +67,4 @@ func gitCommit() string {
 		c += " (working tree)"
 	}
 	return c
-}
-
-// procField returns the value of the first "key: value" line of a /proc
-// file, or "unknown".
-func procField(path, key string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return "unknown"
-	}
-	defer func() { _ = f.Close() }() // read-only: nothing to lose
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == key {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
 }

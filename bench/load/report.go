@@ -41,7 +41,7 @@ func (r report) markdown() string {
 	m := r.machine
 	fmt.Fprintf(&b, "## %s\n\n", r.title)
 	fmt.Fprintf(&b, "- Server: `redthread serve` built from %s with %s.\n", m.commit, m.goVersion)
-	fmt.Fprintf(&b, "- Machine: %d CPUs (%s), %s memory, %s; measured %s.\n", m.cpus, m.cpuModel, m.memory, m.kernel, m.date.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "- Machine: %s; measured %s.\n", m.hardware, m.date.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "- Data: scenario %s (seed %d), generated and ingested with the binary.\n", r.scale, r.seed)
 	fmt.Fprintf(&b, "- Clients: closed-loop (send, read the whole answer, think %s, send again); %s warm-up not counted; %s; request timeout %s.\n",
 		r.pace.think, r.pace.warmup, retryPolicy(r.pace.retryAfterCap), r.pace.requestTimeout)

@@ -46,7 +46,7 @@ func TestMarkdownRun(t *testing.T) {
 			cpu: time.Duration(i) * 1500 * time.Millisecond, busy: time.Duration(i) * 2500 * time.Millisecond})
 	}
 	r := report{
-		title: "Baseline", machine: machine{cpus: 2, cpuModel: "Test CPU", memory: "8.0 GiB", kernel: "linux 6", goVersion: "go1.26", commit: "abc1234"},
+		title: "Baseline", machine: machine{cpus: 2, hardware: "2 CPUs (Test CPU), 8.0 GiB, linux 6 linux/amd64", goVersion: "go1.26", commit: "abc1234"},
 		scale: "S", seed: 1, pace: pacing{warmup: 5 * time.Second, duration: 30 * time.Second, retryAfterCap: 5 * time.Second, requestTimeout: time.Minute},
 		mix: defaultMix, curveEvery: 10 * time.Second, command: "load -runs 50",
 		runs: []runReport{{store: "embedded", spec: runSpec{50, 2}, size: graphSize{10, 20}, rows: rec.summarize(mixOps, 30*time.Second),

@@ -56,8 +56,13 @@ func commit() string {
 	return c
 }
 
-// Machine describes the CPU, the memory, the kernel and the Go version.
+// Machine describes the hardware and the Go version the bench runs with.
 func Machine() string {
+	return Hardware() + ", " + runtime.Version()
+}
+
+// Hardware describes the CPUs, the memory and the kernel.
+func Hardware() string {
 	model := procField("/proc/cpuinfo", "model name")
 	mem := "unknown memory"
 	if kb, err := strconv.ParseInt(strings.TrimSuffix(procField("/proc/meminfo", "MemTotal"), " kB"), 10, 64); err == nil {
@@ -67,7 +72,7 @@ func Machine() string {
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		kernel = strings.TrimSpace(string(b))
 	}
-	return fmt.Sprintf("%d CPUs (%s), %s, %s %s/%s, %s", runtime.NumCPU(), model, mem, runtime.GOOS, kernel, runtime.GOARCH, runtime.Version())
+	return fmt.Sprintf("%d CPUs (%s), %s, %s %s/%s", runtime.NumCPU(), model, mem, runtime.GOOS, kernel, runtime.GOARCH)
 }
 
 // procField reads "key : value" from a /proc file; "unknown" when absent.
