@@ -37,6 +37,17 @@ func kindMask(kinds []graph.EdgeKind) (algo.KindMask, error) {
 	return algo.MaskOf(codes...), nil
 }
 
+// dirMask maps a query's direction and edge kinds: the checks every
+// traversal opens with.
+func dirMask(d graph.Direction, kinds []graph.EdgeKind) (algo.Dir, algo.KindMask, error) {
+	dir, err := direction(d)
+	if err != nil {
+		return 0, 0, err
+	}
+	mask, err := kindMask(kinds)
+	return dir, mask, err
+}
+
 // byID orders node indices by node ID.
 func (x *index) byIDCmp(a, b uint32) int {
 	switch {
@@ -74,11 +85,7 @@ func (x *index) smallest(level []uint32, k int) []uint32 {
 // graph.NeighborQuery. An empty Direction means BOTH.
 func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Subgraph, error) {
 	var sub graph.Subgraph
-	dir, err := direction(q.Direction)
-	if err != nil {
-		return sub, err
-	}
-	mask, err := kindMask(q.EdgeKinds)
+	dir, mask, err := dirMask(q.Direction, q.EdgeKinds)
 	if err != nil {
 		return sub, err
 	}
@@ -177,11 +184,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 // parallel edges it takes the least edge ID. An empty Direction means BOTH.
 func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path, error) {
 	var p graph.Path
-	dir, err := direction(q.Direction)
-	if err != nil {
-		return p, err
-	}
-	mask, err := kindMask(q.EdgeKinds)
+	dir, mask, err := dirMask(q.Direction, q.EdgeKinds)
 	if err != nil {
 		return p, err
 	}
