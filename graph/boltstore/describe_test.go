@@ -200,7 +200,7 @@ func TestDescribeBudget(t *testing.T) {
 		t.Fatalf("table of %d bytes for a budget of 600", len(d.arena))
 	}
 	viewers := map[string]context.Context{
-		"trusted": ctx,
+		"trusted":  ctx,
 		"agency a": visibility.WithViewer(ctx, visibility.Viewer{Agency: "a", User: "ua"}),
 		"agency b": visibility.WithViewer(ctx, visibility.Viewer{Agency: "b", User: "ub"}),
 	}
