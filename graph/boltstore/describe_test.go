@@ -181,6 +181,17 @@ func TestDescribeCoherent(t *testing.T) {
 		t.Error("p8 is described from the stale snapshot after gaining props")
 	}
 	s.Close()
+	// A snapshot of the format before the table is rebuilt, table and all.
+	b := readFile(t, snap)
+	copy(b, "RTSNAP01")
+	writeFile(t, snap, b)
+	s = reopenSays(t, dir, "rebuilt", "not a snapshot of this format")
+	// since the first count p0 gained a second source, p8 came and gained
+	// props, the edge p7 → p8 came
+	if n, e := describedAgree(t, s); n != n0-1 || e != e0+1 {
+		t.Errorf("%d nodes and %d edges described after rebuilding from an old snapshot, want %d and %d", n, e, n0-1, e0+1)
+	}
+	s.Close()
 }
 
 // TestDescribeBudget compares paths described from memory with paths read
