@@ -51,6 +51,14 @@ const (
 
 func newDescTable() *descTable { return &descTable{budget: defaultDescribeBudget} }
 
+// trim gives back the room append left at the end of the arena (up to
+// as much again after a rebuild).
+func (d *descTable) trim() {
+	if cap(d.arena) > len(d.arena)+len(d.arena)/8 {
+		d.arena = append([]byte(nil), d.arena...)
+	}
+}
+
 // drop forgets every entry.
 func (d *descTable) drop() {
 	for i := range d.noff {

@@ -458,6 +458,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 		return nil, mapErr(err)
 	}
 	x.g.Compact()
+	x.desc.trim()
 	x.search.sortPending() // no reader yet: no lock needed
 	return x, nil
 }
