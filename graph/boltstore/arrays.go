@@ -36,11 +36,7 @@ func (t *topology) ID(u uint32) string { return t.x.ids[u] }
 // test for a public fact), and an arc's facts only when f has a condition
 // on them.
 func (t *topology) ArcEnds(f investigate.Filter) (investigate.ArcEndFunc, error) {
-	dir, err := direction(f.Dir)
-	if err != nil {
-		return nil, err
-	}
-	mask, err := kindMask(f.Kinds)
+	dir, mask, err := dirMask(f.Dir, f.Kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -90,11 +86,7 @@ func (t *topology) ArcEnds(f investigate.Filter) (investigate.ArcEndFunc, error)
 }
 
 func (t *topology) Between(ctx context.Context, u, v uint32, f investigate.Filter) ([]investigate.Arc, error) {
-	dir, err := direction(f.Dir)
-	if err != nil {
-		return nil, err
-	}
-	mask, err := kindMask(f.Kinds)
+	dir, mask, err := dirMask(f.Dir, f.Kinds)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,9 @@ func readIndex(r *snapReader) (*index, error) {
 	for i := range sx.postings {
 		sx.postings[i] = r.u32s()
 	}
+	d := x.desc
+	d.noff, d.eoff, d.arena = r.u32s(), r.u32s(), bytes.Clone(r.bytes())
+	d.dead = int(min(r.u64(), uint64(len(d.arena))))
 	x.vis.nclass, x.vis.eclass = r.u32s(), r.u32s()
 	if r.err != nil {
 		return nil, r.err
@@ -48,6 +51,9 @@ func readIndex(r *snapReader) (*index, error) {
 	}
 	if len(fa.etime) != m || len(fa.eseen) != m || len(fa.evalue) != m || len(fa.eamount) != m || len(fa.easset) != m || len(x.vis.eclass) != m {
 		return nil, fmt.Errorf("edge arrays disagree on the edge count %d", m)
+	}
+	if err := d.check(n, m); err != nil {
+		return nil, err
 	}
 	g, err := algo.FromArrays(ga, len(edgeKinds))
 	if err != nil {

@@ -28,7 +28,8 @@ import (
 // the arrays rather than stored, so there is less to trust.
 
 // snapMagic starts a snapshot file; the digit is the format version.
-var snapMagic = []byte("RTSNAP01")
+// Version 2 added the description table (descTable).
+var snapMagic = []byte("RTSNAP02")
 
 // keyStoreID names the store in the meta bucket.
 var keyStoreID = []byte("store-id")
@@ -165,6 +166,10 @@ func (x *index) writeSnapshot(w *snapWriter) error {
 	for _, p := range x.search.postings {
 		w.u32s(p)
 	}
+	w.u32s(x.desc.noff)
+	w.u32s(x.desc.eoff)
+	w.bytes(x.desc.arena)
+	w.u64(uint64(x.desc.dead))
 	w.u32s(x.vis.nclass)
 	w.u32s(x.vis.eclass)
 	return nil
@@ -213,6 +218,9 @@ func (s *Store) loadSnapshot(st stamp) (*index, error) {
 	x, err := readIndex(r)
 	if err != nil {
 		return nil, err
+	}
+	if x.desc.budget = s.descBudget; len(x.desc.arena) > s.descBudget {
+		x.desc.drop() // written under a larger budget
 	}
 	err = s.db.View(func(tx *bolt.Tx) error { return x.srcs.load(tx.Bucket(bucketSources)) })
 	return x, err

@@ -47,6 +47,10 @@ type Options struct {
 	// NoSnapshot neither reads nor writes the topology snapshot beside
 	// the file (snapshot.go): every Open rebuilds from bbolt.
 	NoSnapshot bool
+	// DescribeBudget bounds the bytes of the table that describes common
+	// records from memory (describe.go); zero means 1 GiB, negative none
+	// (every record read from the file). Past it records read from the file.
+	DescribeBudget int
 }
 
 // Store implements graph.Store on bbolt.
@@ -55,6 +59,8 @@ type Store struct {
 	log    *slog.Logger
 	limits graph.Limits
 	snap   bool // keep the topology snapshot
+	// descBudget is Options.DescribeBudget resolved
+	descBudget int
 
 	wmu sync.Mutex // serialises writers, who alone mutate idx
 
@@ -102,6 +108,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), snap: !opts.NoSnapshot, grantViews: newGrantViews(), grantArcBudget: grantArcBudget}
+	switch b := opts.DescribeBudget; {
+	case b == 0:
+		s.descBudget = defaultDescribeBudget
+	case b < 0:
+		s.descBudget = 0
+	default:
+		s.descBudget = min(b, int(descNone)) // offsets are uint32
+	}
 	idx, how, err := s.load(ctx)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
@@ -275,11 +289,12 @@ type index struct {
 	// (INPUT edges), so wallets spent together in one transaction share a
 	// set: the co-spend address clusters, kept as edges arrive.
 	cospend *algo.UnionFind
-	srcSeen []uint32  // first-seen time per source context, for rebuild
-	seenC   seenCache // job times parsed while rebuilding
-	refs    []uint64  // a record's source contexts, while rebuilding
-	vis     *visIndex // who sees what (vis.go)
-	gen     uint64    // bumped by every write applied: the version cached views were compiled for
+	srcSeen []uint32   // first-seen time per source context, for rebuild
+	seenC   seenCache  // job times parsed while rebuilding
+	refs    []uint64   // a record's source contexts, while rebuilding
+	vis     *visIndex  // who sees what (vis.go)
+	gen     uint64     // bumped by every write applied: the version cached views were compiled for
+	desc    *descTable // the common records, described from memory (describe.go)
 }
 
 func newIndex(edges int) *index {
@@ -295,6 +310,7 @@ func newIndex(edges int) *index {
 		facts:       newFacts(),
 		cospend:     algo.NewUnionFind(0),
 		vis:         newVisIndex(),
+		desc:        newDescTable(),
 	}
 }
 
@@ -315,6 +331,7 @@ func (x *index) addNodeFields(id string, kind graph.NodeKind, text string, toks 
 	x.addNodeVis(k)
 	x.search.setFields(i, text, toks)
 	x.facts.nseen = append(x.facts.nseen, 0)
+	x.desc.addNode()
 	x.cospend.Add()
 	return i
 }
@@ -329,6 +346,7 @@ func (x *index) addEdge(f, t uint32, kind uint8, h uint64, ef edgeFact) error {
 	x.edgesByKind[kind]++
 	x.addEdgeVis(f, t, kind)
 	x.facts.addEdge(ef)
+	x.desc.addEdge()
 	if kind == inputCode {
 		x.cospend.Union(f, t)
 	}
@@ -339,7 +357,7 @@ func (x *index) addEdge(f, t uint32, kind uint8, h uint64, ef edgeFact) error {
 var inputCode, _ = edgeKindCode(graph.EdgeInput)
 
 func (x *index) memoryBytes() (topology, search int) {
-	topology = x.g.MemoryBytes() + cap(x.nkind) + 8*cap(x.merged) + x.eids.memoryBytes() + x.facts.memoryBytes() + 8*x.cospend.Len() + x.vis.memoryBytes()
+	topology = x.g.MemoryBytes() + cap(x.nkind) + 8*cap(x.merged) + x.eids.memoryBytes() + x.facts.memoryBytes() + 8*x.cospend.Len() + x.vis.memoryBytes() + x.desc.memoryBytes()
 	for _, id := range x.ids {
 		topology += 2*len(id) + 16 + 4 + 48 // slice entry, map key, value, map overhead
 	}
@@ -352,6 +370,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 	var x *index
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		x = newIndex(int(tx.Bucket(bucketEdges).Sequence()))
+		x.desc.budget = s.descBudget
 		if err := x.srcs.load(tx.Bucket(bucketSources)); err != nil {
 			return err
 		}
@@ -363,6 +382,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 			seen uint32
 			vis  visDraft
 			set  bool
+			val  []byte // valid until the transaction ends
 		}
 		stubs := make([]stub, nb.Sequence())
 		n := 0
@@ -386,7 +406,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 			if err != nil {
 				return fmt.Errorf("node %q: %w", id, err)
 			}
-			stubs[h.num] = stub{id, kind, h, seen, vd, true}
+			stubs[h.num] = stub{id, kind, h, seen, vd, true, v}
 			return nil
 		})
 		if err != nil {
@@ -400,6 +420,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 			u := x.addNode(st.id, st.kind, st.head.label, st.head.aliases)
 			x.facts.nseen[u] = st.seen
 			x.setNodeVis(u, st.vis)
+			x.desc.setNode(u, st.val)
 			*st = stub{} // let the collector have it
 		}
 		want := uint64(1)
@@ -429,6 +450,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 				return err
 			}
 			x.setEdgeVis(uint32(want-2), vd)
+			x.desc.setEdge(x, uint32(want-2), v)
 			return nil
 		})
 	})
@@ -436,6 +458,7 @@ func (s *Store) rebuild(ctx context.Context) (*index, error) {
 		return nil, mapErr(err)
 	}
 	x.g.Compact()
+	x.desc.trim()
 	x.search.sortPending() // no reader yet: no lock needed
 	return x, nil
 }

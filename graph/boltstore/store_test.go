@@ -39,6 +39,13 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) investigate.Store { return open(t, t.TempDir(), Options{}) })
 }
 
+// TestConformanceSmallDescribe runs the suite with a description table too
+// small for most records, so paths mix records described from memory with
+// records read from the file.
+func TestConformanceSmallDescribe(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) investigate.Store { return open(t, t.TempDir(), Options{DescribeBudget: 400}) })
+}
+
 func mustWrite(t *testing.T, s graph.Store, b graph.Batch) graph.WriteResult {
 	t.Helper()
 	res, err := s.Write(context.Background(), b)

@@ -76,11 +76,7 @@ func (t *topology) Describe(ctx context.Context, nodes []uint32) ([]investigate.
 }
 
 func (t *topology) Expand(ctx context.Context, nodes []uint32, f investigate.Filter) ([][]investigate.Arc, error) {
-	dir, err := direction(f.Dir)
-	if err != nil {
-		return nil, err
-	}
-	mask, err := kindMask(f.Kinds)
+	dir, mask, err := dirMask(f.Dir, f.Kinds)
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,17 @@ func kindMask(kinds []graph.EdgeKind) (algo.KindMask, error) {
 	return algo.MaskOf(codes...), nil
 }
 
+// dirMask maps a query's direction and edge kinds: the checks every
+// traversal opens with.
+func dirMask(d graph.Direction, kinds []graph.EdgeKind) (algo.Dir, algo.KindMask, error) {
+	dir, err := direction(d)
+	if err != nil {
+		return 0, 0, err
+	}
+	mask, err := kindMask(kinds)
+	return dir, mask, err
+}
+
 // byID orders node indices by node ID.
 func (x *index) byIDCmp(a, b uint32) int {
 	switch {
@@ -74,11 +85,7 @@ func (x *index) smallest(level []uint32, k int) []uint32 {
 // graph.NeighborQuery. An empty Direction means BOTH.
 func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Subgraph, error) {
 	var sub graph.Subgraph
-	dir, err := direction(q.Direction)
-	if err != nil {
-		return sub, err
-	}
-	mask, err := kindMask(q.EdgeKinds)
+	dir, mask, err := dirMask(q.Direction, q.EdgeKinds)
 	if err != nil {
 		return sub, err
 	}
@@ -177,11 +184,7 @@ func (s *Store) Neighbors(ctx context.Context, q graph.NeighborQuery) (graph.Sub
 // parallel edges it takes the least edge ID. An empty Direction means BOTH.
 func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path, error) {
 	var p graph.Path
-	dir, err := direction(q.Direction)
-	if err != nil {
-		return p, err
-	}
-	mask, err := kindMask(q.EdgeKinds)
+	dir, mask, err := dirMask(q.Direction, q.EdgeKinds)
 	if err != nil {
 		return p, err
 	}
@@ -238,46 +241,10 @@ func (s *Store) ShortestPath(ctx context.Context, q graph.PathQuery) (graph.Path
 	case res.Nodes == nil:
 		return p, nil
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		if p.Nodes, err = s.loadNodes(tx, res.Nodes, w); err != nil {
-			return err
-		}
-		p.Edges, err = pathEdges(tx, x, res.Nodes, dir, mask, w)
-		return err
-	})
-	if err != nil {
+	if p.Nodes, p.Edges, err = s.describePath(res.Nodes, dir, mask, w); err != nil {
 		return graph.Path{}, err
 	}
 	return p, nil
-}
-
-// pathEdges describes the edges of a path through nodes: between each pair,
-// the visible edge with the least ID, read once (a choice between parallel
-// edges reads their values once, and the chosen one is decoded from the
-// value already read).
-func pathEdges(tx *bolt.Tx, x *index, nodes []uint32, dir algo.Dir, mask algo.KindMask, w *seer) ([]*graph.Edge, error) {
-	b := tx.Bucket(bucketEdges)
-	out := make([]*graph.Edge, 0, len(nodes)-1)
-	var cand []uint32
-	for i := 0; i+1 < len(nodes); i++ {
-		cand = cand[:0]
-		for _, e := range x.g.EdgesBetween(nodes[i], nodes[i+1], dir, mask) {
-			if w.edge(e) {
-				cand = append(cand, e)
-			}
-		}
-		v, err := leastEdge(b, x, cand)
-		if err != nil {
-			return nil, err
-		}
-		e, err := viewEdgeValue(x, v, w)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
 }
 
 // leastEdge returns the stored value of the edge of cand with the least ID,

@@ -83,6 +83,15 @@ type batchTx struct {
 	seenUpd []seenUpdate
 	factUpd []factUpdate
 	created []newEdge
+	// the stored values put, for the described records (descTable)
+	nodeVals []numVal
+	edgeVals []numVal
+}
+
+// numVal is a record's number and the value put under it.
+type numVal struct {
+	num uint32
+	val []byte
 }
 
 // Write implements graph.Store. The whole batch is one bbolt transaction;
@@ -229,6 +238,7 @@ func (w *batchTx) updateNode(i int, n *graph.Node, key, old []byte) error {
 	if err := w.nb.Put(key, val); err != nil {
 		return internal(err, "put node")
 	}
+	w.nodeVals = append(w.nodeVals, numVal{num, val})
 	w.res.NodesUpdated++
 	w.seenUpd = append(w.seenUpd, seenUpdate{num, w.seenC.of(rec.Sources), nodeDraft(rec, w.seenOf(rec.Sources))})
 	if rec.Label != stored.Label || !slices.Equal(rec.Aliases, stored.Aliases) {
@@ -255,6 +265,7 @@ func (w *batchTx) createNode(i int, n *graph.Node, key []byte) error {
 	if err := w.nb.Put(key, val); err != nil {
 		return internal(err, "put node")
 	}
+	w.nodeVals = append(w.nodeVals, numVal{num, val})
 	w.res.NodesCreated++
 	w.seenUpd = append(w.seenUpd, seenUpdate{num, w.seenC.of(n.Sources), nodeDraft(n, w.seenOf(n.Sources))})
 	w.changes = append(w.changes, searchChange{id: n.ID, num: num, kind: n.Kind, label: n.Label, aliases: n.Aliases, created: true})
@@ -327,6 +338,7 @@ func (w *batchTx) updateEdge(e *graph.Edge, h edgeHead, hh uint64) (bool, error)
 	if err := w.eb.Put(seqKey(uint64(ei)+1), val); err != nil {
 		return false, internal(err, "put edge")
 	}
+	w.edgeVals = append(w.edgeVals, numVal{ei, val})
 	w.factUpd = append(w.factUpd, factUpdate{ei, factOf(rec, w.seenC.of(rec.Sources)), edgeDraft(rec, w.seenOf(rec.Sources))})
 	w.res.EdgesUpdated++
 	return true, nil
@@ -348,6 +360,7 @@ func (w *batchTx) createEdge(e *graph.Edge, h edgeHead, hh uint64) error {
 	if err := w.eb.Put(seqKey(seq), val); err != nil {
 		return internal(err, "put edge")
 	}
+	w.edgeVals = append(w.edgeVals, numVal{uint32(seq - 1), val})
 	w.created = append(w.created, newEdge{h.from, h.to, h.kind, hh, factOf(e, w.seenC.of(e.Sources)), edgeDraft(e, w.seenOf(e.Sources))})
 	w.res.EdgesCreated++
 	return nil
@@ -428,6 +441,14 @@ func (w *batchTx) apply() error {
 			return internal(err, "index edge")
 		}
 		idx.setEdgeVis(uint32(idx.g.NumEdges()-1), e.vis)
+	}
+	// After the facts: an edge's entry leans on them. Source contexts are
+	// committed (enc.commit), so the values' references hold.
+	for _, nv := range w.nodeVals {
+		idx.desc.setNode(nv.num, nv.val)
+	}
+	for _, ev := range w.edgeVals {
+		idx.desc.setEdge(idx, ev.num, ev.val)
 	}
 	idx.g.MaybeCompact()
 	return nil
