@@ -1,9 +1,10 @@
 // The WebGL programs the canvas draws with, and when they draw less. Without
 // a GPU (SwiftShader) every pass over every node or edge costs, so:
-// - while the camera moves, at any size, nothing is drawn into the picking
-//   buffers (which item is under the pointer: nobody points while panning)
-//   and the glyphs are not drawn; the canvas redraws in full once the camera
-//   is still (redrawWhenStill);
+// - while the camera moves, at any size, the glyphs and labels are not
+//   drawn, nor, while the user drags or zooms, is anything drawn into the
+//   picking buffers (which item is under the pointer: nobody clicks while
+//   panning); the canvas redraws in full once the camera is still
+//   (redrawWhenStill);
 // - on a lean canvas (more than LEAN_EDGES edges) ordinary edges are 1-pixel
 //   lines without arrowheads, no edge is drawn into the picking buffer (a
 //   click beside an edge still picks it: canvas.ts, edgeNear), glyphs and
@@ -46,8 +47,17 @@ export function isLean(edges: number): boolean {
 
 /** Whether sigma is moving the camera (its own test for hideEdgesOnMove). */
 export function moving(sigma: AnySigma): boolean {
+  return sigma.getCamera().isAnimated() || steering(sigma);
+}
+
+/**
+ * Whether the user is moving the camera (dragging the stage, turning the
+ * wheel): nobody clicks meanwhile, so nothing need be pickable. A camera
+ * animation (fitting the view) is not enough: a click may land during one.
+ */
+function steering(sigma: AnySigma): boolean {
   const mouse = sigma.getMouseCaptor();
-  return sigma.getCamera().isAnimated() || mouse.isMoving || mouse.draggedEvents > 0 || mouse.currentWheelDirection !== 0;
+  return mouse.isMoving || mouse.draggedEvents > 0 || mouse.currentWheelDirection !== 0;
 }
 
 function lean(sigma: AnySigma): boolean {
@@ -112,8 +122,8 @@ function quiet<T extends Ctor<Renders>>(Base: T, skipPick: (s: AnySigma) => bool
   return Quiet;
 }
 
-/** Edges go into the picking buffer only when edge events are on and the camera is still. */
-const skipEdgePick = (s: AnySigma) => !s.getSetting("enableEdgeEvents") || moving(s);
+/** Edges go into the picking buffer only when edge events are on and the user is not moving the camera. */
+const skipEdgePick = (s: AnySigma) => !s.getSetting("enableEdgeEvents") || steering(s);
 const leanMoving = (s: AnySigma) => lean(s) && moving(s);
 
 function edgeProgram(Base: Ctor<Renders>): EdgeProgramType<NodeAttrs, EdgeAttrs> {
@@ -163,7 +173,7 @@ const SKIP = "gl_Position = vec4(0.0, 0.0, 2.0, 1.0);";
  * over all nodes, so what a pass draws lands on every node of the passes
  * before it; hence:
  * 1. discs (sigma's circle program), which also answer picking (which node is
- *    under the pointer; not drawn there while the camera moves);
+ *    under the pointer; not drawn there while the user moves the camera);
  * 2. glyphs: each node's disc again, in its colour, with its glyph (white in
  *    the SVG), shrunk inside its rings (glyphScale). Redrawing the disc keeps
  *    discs in order where nodes overlap; a bare glyph overlay put the glyphs
@@ -246,7 +256,7 @@ export function nodeProgram(): NodeProgramType<NodeAttrs, EdgeAttrs> {
       super.render(params);
     }
   }
-  const Discs = quiet(base(NodeCircleProgram), moving) as unknown as NodeProgramType<NodeAttrs, EdgeAttrs>;
+  const Discs = quiet(base(NodeCircleProgram), steering) as unknown as NodeProgramType<NodeAttrs, EdgeAttrs>;
   iconProgram = createNodeCompoundProgram<NodeAttrs, EdgeAttrs>([Discs, GlyphPass, RingPass]);
   return iconProgram;
 }
