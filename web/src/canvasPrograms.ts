@@ -224,6 +224,11 @@ export function nodeProgram(): NodeProgramType<NodeAttrs, EdgeAttrs> {
       glyphs.processVisibleItem.call(this, nodeIndex, offset, data);
       data.size = size;
     }
+    override process(nodeIndex: number, offset: number, data: NodeDisplayData): void {
+      // A lean canvas never draws this pass (dropping edges to leave it is a full refresh, which fills it).
+      if (this.all && lean(this.sigma)) return;
+      super.process(nodeIndex, offset, data);
+    }
     override render(params: RenderParams): void {
       if (this.all && (lean(this.sigma) || moving(this.sigma))) return;
       super.render(params);
@@ -250,6 +255,10 @@ export function nodeProgram(): NodeProgramType<NodeAttrs, EdgeAttrs> {
     getDefinition(): ProgramDefinition {
       // a_borderColor_1 and _2: the pin ring and the outer badge ring.
       return patchVertex(rings.getDefinition.call(this), `#ifndef PICKING_MODE\n  if (a_borderColor_1.a == 0.0 && a_borderColor_2.a == 0.0) ${SKIP}\n  #endif`);
+    }
+    override process(nodeIndex: number, offset: number, data: NodeDisplayData): void {
+      if (this.all && lean(this.sigma)) return;
+      super.process(nodeIndex, offset, data);
     }
     override render(params: RenderParams): void {
       if (this.all && lean(this.sigma)) return;
