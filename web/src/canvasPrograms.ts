@@ -1,7 +1,7 @@
 // The WebGL programs the canvas draws with, and when they draw less. Without
 // a GPU (SwiftShader) every pass over every node or edge costs, so:
-// - while the camera moves, at any size, the glyphs and labels are not
-//   drawn, nor, while the user drags or zooms, is anything drawn into the
+// - while the camera moves, at any size, the glyphs, arrowheads and labels
+//   are not drawn, nor, while the user drags or zooms, is anything drawn into the
 //   picking buffers (which item is under the pointer: nobody clicks while
 //   panning); the canvas redraws in full once the camera is still
 //   (redrawWhenStill);
@@ -126,20 +126,21 @@ function quiet<T extends Ctor<Renders>>(Base: T, skipPick: (s: AnySigma) => bool
 const skipEdgePick = (s: AnySigma) => !s.getSetting("enableEdgeEvents") || steering(s);
 const leanMoving = (s: AnySigma) => lean(s) && moving(s);
 
-function edgeProgram(Base: Ctor<Renders>): EdgeProgramType<NodeAttrs, EdgeAttrs> {
-  return quiet(Base, skipEdgePick, leanMoving) as unknown as EdgeProgramType<NodeAttrs, EdgeAttrs>;
+function edgeProgram(Base: Ctor<Renders>, skipAll = leanMoving): EdgeProgramType<NodeAttrs, EdgeAttrs> {
+  return quiet(Base, skipEdgePick, skipAll) as unknown as EdgeProgramType<NodeAttrs, EdgeAttrs>;
 }
 
 /**
  * The edge programs: arrows (sigma's own, as two passes that skip picking
- * and lean moves), "hair" 1-pixel lines for ordinary edges of a lean canvas,
+ * and lean moves; the heads are not drawn while the camera moves, at any
+ * size: about a tenth more frames while panning 1 k nodes), "hair" 1-pixel lines for ordinary edges of a lean canvas,
  * and "above", arrows drawn after the hair lines for the edges that must
  * stand out on a lean canvas. sigma draws programs in the order of their
  * keys after its defaults (arrow, line), so "above" comes last.
  */
 export function edgePrograms(): Record<string, EdgeProgramType<NodeAttrs, EdgeAttrs>> {
   const arrow = () =>
-    createEdgeCompoundProgram<NodeAttrs, EdgeAttrs>([edgeProgram(base(EdgeClampedProgram)), edgeProgram(base(EdgeArrowHeadProgram))]);
+    createEdgeCompoundProgram<NodeAttrs, EdgeAttrs>([edgeProgram(base(EdgeClampedProgram)), edgeProgram(base(EdgeArrowHeadProgram), moving)]);
   return { arrow: arrow(), hair: edgeProgram(base(EdgeLineProgram)), above: arrow() };
 }
 
