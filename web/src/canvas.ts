@@ -8,16 +8,14 @@
 // badged nodes (@sigma/node-border). Reducers run for every node and edge on
 // each full refresh — every ForceAtlas2 step — so they allocate nothing but
 // label strings, and look up nothing in the graph but the edge's ends.
-import { createNodeBorderProgram } from "@sigma/node-border";
-import { createNodeImageProgram } from "@sigma/node-image";
 import Sigma from "sigma";
-import { createNodeCompoundProgram, NodeCircleProgram, type NodeProgramType } from "sigma/rendering";
-import type { ProgramDefinition } from "sigma/rendering";
 import type { Settings } from "sigma/settings";
-import type { EdgeDisplayData, NodeDisplayData, RenderParams } from "sigma/types";
-import { BULK_END, BULK_START, type EdgeAttrs, type NodeAttrs, type RGraph } from "./graphModel";
+import type { EdgeDisplayData, NodeDisplayData } from "sigma/types";
+import { pauseDuringBulk } from "./bulkPause";
+import type { EdgeAttrs, NodeAttrs, RGraph } from "./graphModel";
 import { createHoverCard, type HoverCard } from "./hoverCard";
-import { edgeNear, PIN_RING, reduceEdge, reduceNode, type DrawnEdge } from "./canvasLook";
+import { edgeNear, reduceEdge, reduceNode, type DrawnEdge } from "./canvasLook";
+import { edgePrograms, edgeType, isLean, nodeProgram, redrawWhenStill } from "./canvasPrograms";
 import type { FlowLabels } from "./flowLabels";
 import { LabelCull } from "./labelCull";
 import { createLabelDrawers, type LabelDrawers } from "./labels";
@@ -26,15 +24,6 @@ import { currentTheme } from "./theme";
 
 /** A hovered or focused node with more edges than this gets no edge labels: they would pile up. */
 const MAX_LABELLED_EDGES = 16;
-/** Glyphs are drawn on nodes at least this big on screen (radius, px): smaller ones would be a blur. */
-const MIN_GLYPH_RADIUS = 6;
-/**
- * With more edges than this, edges and labels are not drawn while the
- * camera moves: panning stays fluid on weak GPUs (edges are most of what is
- * drawn), and a canvas of a few thousand edges — most investigations —
- * keeps its edges in view while panning.
- */
-const HIDE_ON_MOVE_EDGES = 10_000;
 
 /** Past this many nodes, nodes are drawn smaller (nodeScale). */
 const FULL_SIZE_NODES = 1000;
@@ -78,111 +67,6 @@ export interface Canvas {
   /** Switches the drawing's colours (labels, dimming, rings, hover boxes) to a theme. */
   setTheme(t: Theme): void;
   kill(): void;
-}
-
-// One program class for all canvases: its texture of glyphs is shared, so a
-// second canvas (or re-mounting) does not load them again. Created on first
-// use, since building it needs WebGL.
-let iconProgram: NodeProgramType<NodeAttrs, EdgeAttrs> | undefined;
-
-type GlyphData = NodeDisplayData & { glyphScale?: number };
-type ProgramInternals = {
-  getDefinition: (this: unknown) => ProgramDefinition;
-  processVisibleItem: (this: unknown, nodeIndex: number, offset: number, data: GlyphData) => void;
-};
-
-/** Whether sigma is moving the camera (its own test for hideEdgesOnMove). */
-function moving(sigma: Sigma<NodeAttrs, EdgeAttrs>): boolean {
-  const mouse = sigma.getMouseCaptor();
-  return sigma.getCamera().isAnimated() || mouse.isMoving || mouse.draggedEvents > 0 || mouse.currentWheelDirection !== 0;
-}
-
-/** A vertex shader with `statement` added at the end of main(). */
-function patchVertex(def: ProgramDefinition, statement: string): ProgramDefinition {
-  return { ...def, VERTEX_SHADER_SOURCE: def.VERTEX_SHADER_SOURCE.replace(/\}\s*$/, `  ${statement}\n}`) };
-}
-
-/** Moves a node's triangle out of the clip volume: nothing is rasterised. */
-const SKIP = "gl_Position = vec4(0.0, 0.0, 2.0, 1.0);";
-
-/**
- * The node program. sigma draws a compound program pass by pass, each pass
- * over all nodes, so what a pass draws lands on every node of the passes
- * before it; hence:
- * 1. discs (sigma's circle program), which also answer picking (which node is
- *    under the pointer);
- * 2. glyphs: each node's disc again, in its colour, with its glyph (white in
- *    the SVG), shrunk inside its rings (glyphScale). Redrawing the disc keeps
- *    discs in order where nodes overlap; a bare glyph overlay put the glyphs
- *    of nodes below over the discs of nodes above. Skipped in the vertex
- *    shader for nodes under MIN_GLYPH_RADIUS on screen (a blur, and texture
- *    lookups for nothing), and, like edges, not drawn while the camera moves
- *    on a big canvas (hideEdgesOnMove, see tuneForSize): sampling the texture
- *    is most of the cost of a node without a GPU;
- * 3. rings of pinned and badged nodes — pin ring, two badge rings, a gap in
- *    the background colour so a red ring shows on a red disc — last, so a
- *    badge stays visible even under a neighbour. Skipped in the vertex
- *    shader for nodes without any (their pin and outer ring colours are NONE).
- * Passes 2 and 3 stay out of the picking buffer.
- */
-function nodeProgram(): NodeProgramType<NodeAttrs, EdgeAttrs> {
-  if (iconProgram) return iconProgram;
-  const Glyphs = createNodeImageProgram<NodeAttrs, EdgeAttrs>({
-    drawingMode: "background",
-    keepWithinCircle: true,
-    padding: 0.22,
-    colorAttribute: "color",
-    imageAttribute: "image",
-    correctCentering: false,
-    size: { mode: "force", value: 96 },
-    // 18 glyphs of 96 px fit twice over; the default (4096²) costs 64 MB.
-    maxTextureSize: 1024,
-    // Glyphs load together on the first refresh: one texture upload, soon.
-    debounceTimeout: 50,
-  });
-  const glyphs = Glyphs.prototype as unknown as ProgramInternals;
-  class GlyphPass extends Glyphs {
-    private readonly sigma: Sigma<NodeAttrs, EdgeAttrs>;
-    constructor(gl: WebGLRenderingContext, _picking: WebGLFramebuffer | null, renderer: Sigma<NodeAttrs, EdgeAttrs>) {
-      super(gl, null, renderer);
-      this.sigma = renderer;
-    }
-    getDefinition(): ProgramDefinition {
-      // keepWithinCircle: the program's u_sizeRatio is sigma's, so this is the on-screen radius.
-      return patchVertex(glyphs.getDefinition.call(this), `if (a_size / u_sizeRatio < ${MIN_GLYPH_RADIUS.toFixed(1)}) ${SKIP}`);
-    }
-    processVisibleItem(nodeIndex: number, offset: number, data: GlyphData): void {
-      const size = data.size;
-      data.size = size * (data.glyphScale ?? 1);
-      glyphs.processVisibleItem.call(this, nodeIndex, offset, data);
-      data.size = size;
-    }
-    override render(params: RenderParams): void {
-      if (this.sigma.getSetting("hideEdgesOnMove") && moving(this.sigma)) return;
-      super.render(params);
-    }
-  }
-  const Rings = createNodeBorderProgram<NodeAttrs, EdgeAttrs>({
-    borders: [
-      { size: { value: PIN_RING }, color: { attribute: "pinColor" } },
-      { size: { value: 0.12 }, color: { attribute: "ringOuter" } },
-      { size: { value: 0.1 }, color: { attribute: "ringInner" } },
-      { size: { value: 0.06 }, color: { attribute: "ringGap" } },
-      { size: { fill: true }, color: { transparent: true } },
-    ],
-  });
-  const rings = Rings.prototype as unknown as ProgramInternals;
-  class RingPass extends Rings {
-    constructor(gl: WebGLRenderingContext, _picking: WebGLFramebuffer | null, renderer: Sigma<NodeAttrs, EdgeAttrs>) {
-      super(gl, null, renderer);
-    }
-    getDefinition(): ProgramDefinition {
-      // a_borderColor_1 and _2: the pin ring and the outer badge ring.
-      return patchVertex(rings.getDefinition.call(this), `#ifndef PICKING_MODE\n  if (a_borderColor_1.a == 0.0 && a_borderColor_2.a == 0.0) ${SKIP}\n  #endif`);
-    }
-  }
-  iconProgram = createNodeCompoundProgram<NodeAttrs, EdgeAttrs>([NodeCircleProgram, GlyphPass, RingPass]);
-  return iconProgram;
 }
 
 function modifiers(e: MouseEvent | TouchEvent): ClickModifiers {
@@ -238,16 +122,21 @@ export function createCanvas(
   };
   const edgeReducer = (id: string, attrs: EdgeAttrs) => {
     const kept = getFlowLabels();
-    return reduceEdge(graph, id, attrs, palette, getSelected().has(id), emphasis, kept === null ? undefined : (kept.edges.get(id) ?? null));
+    const d = reduceEdge(graph, id, attrs, palette, getSelected().has(id), emphasis, kept === null ? undefined : (kept.edges.get(id) ?? null));
+    d.type = edgeType(lean, d.zIndex ?? 0);
+    return d;
   };
 
   // Tuned for the graph's size from the start: a setSettings now would schedule a second full render.
-  const big = () => graph.size > HIDE_ON_MOVE_EDGES;
-  const sigma = new Sigma<NodeAttrs, EdgeAttrs>(graph, container, { ...sigmaSettings(palette, labels, nodeReducer, edgeReducer), hideEdgesOnMove: big(), hideLabelsOnMove: big() });
+  // A lean canvas (canvasPrograms.ts) has no edge events: a click beside an edge still picks it (clickStage).
+  let lean = isLean(graph.size);
+  const sigma = new Sigma<NodeAttrs, EdgeAttrs>(graph, container, { ...sigmaSettings(palette, labels, nodeReducer, edgeReducer), enableEdgeEvents: !lean });
   sigma.on("beforeRender", labels.reset);
+  const stopStill = redrawWhenStill(sigma);
 
   const tuneForSize = () => {
-    if (sigma.getSetting("hideEdgesOnMove") !== big()) sigma.setSettings({ hideEdgesOnMove: big(), hideLabelsOnMove: big() });
+    lean = isLean(graph.size);
+    if (sigma.getSetting("enableEdgeEvents") === lean) sigma.setSettings({ enableEdgeEvents: !lean });
   };
 
   const host = container.parentElement ?? container;
@@ -301,33 +190,12 @@ export function createCanvas(
       sigma.setSettings({ labelColor: { color: palette.label }, edgeLabelColor: { color: palette.edgeLabel } });
     },
     kill: () => {
+      stopStill();
       stopBulk();
       observer.disconnect();
       card.destroy();
       sigma.kill();
     },
-  };
-}
-
-/**
- * sigma reprocesses a node or edge per graph event; during a bulk merge
- * (thousands of events) it stops listening, and re-reads the whole graph
- * once at the end (a full refresh, on the next frame or when the app
- * refreshes first). Returns the function that stops this.
- */
-function pauseDuringBulk(sigma: Sigma<NodeAttrs, EdgeAttrs>, graph: RGraph): () => void {
-  const listening = sigma as unknown as { bindGraphHandlers(): void; unbindGraphHandlers(): void };
-  const bus = graph as unknown as { on(ev: string, fn: () => void): void; off(ev: string, fn: () => void): void };
-  const bulkStart = () => { listening.unbindGraphHandlers(); };
-  const bulkEnd = () => {
-    listening.bindGraphHandlers();
-    sigma.scheduleRefresh();
-  };
-  bus.on(BULK_START, bulkStart);
-  bus.on(BULK_END, bulkEnd);
-  return () => {
-    bus.off(BULK_START, bulkStart);
-    bus.off(BULK_END, bulkEnd);
   };
 }
 
@@ -439,10 +307,13 @@ function sigmaSettings(
 ): Partial<Settings<NodeAttrs, EdgeAttrs>> {
   return {
   nodeProgramClasses: { icon: nodeProgram() },
+  edgeProgramClasses: edgePrograms(),
   defaultNodeType: "icon",
   defaultEdgeType: "arrow",
   renderEdgeLabels: true,
-  enableEdgeEvents: true,
+  // Labels are not drawn while the camera moves (nor are glyphs and picking: canvasPrograms.ts); edges are, but on a lean canvas.
+  hideLabelsOnMove: true,
+  hideEdgesOnMove: false,
   zIndex: true,
   labelFont: FONT,
   labelSize: 13,

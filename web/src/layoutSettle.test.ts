@@ -45,8 +45,8 @@ describe("SettleMeter", () => {
 });
 
 describe("layoutSettings", () => {
-  it("keeps the small-graph settings and goes coarser past 2000 nodes", () => {
-    expect(layoutSettings(100)).toMatchObject({ slowDown: 6, barnesHutTheta: 0.6, barnesHutOptimize: true, strongGravityMode: true });
-    expect(layoutSettings(10_000)).toMatchObject({ slowDown: 2, barnesHutTheta: 1.2 });
+  it("keeps the small-graph settings and goes coarser, with weaker gravity and stronger repulsion, past 2000 nodes", () => {
+    expect(layoutSettings(100)).toMatchObject({ gravity: 0.2, scalingRatio: 10, slowDown: 6, barnesHutTheta: 0.6, barnesHutOptimize: true, strongGravityMode: true });
+    expect(layoutSettings(10_000)).toMatchObject({ gravity: 0.05, scalingRatio: 30, slowDown: 1.5, barnesHutTheta: 1.5, strongGravityMode: true, linLogMode: false });
   });
 });

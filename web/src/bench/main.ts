@@ -7,7 +7,7 @@ import Graph from "graphology";
 import Sigma from "sigma";
 import { assignBadges } from "../badges";
 import { createCanvas } from "../canvas";
-import { createGraph, mergeSubgraph, type RGraph } from "../graphModel";
+import { clearHighlight, createGraph, highlightPath, mergeSubgraph, type RGraph } from "../graphModel";
 import { LayoutController } from "../layout";
 import { movementPerStep, SettleMeter, SETTLED } from "../layoutSettle";
 import { byId } from "../ui/dom";
@@ -52,7 +52,6 @@ interface BenchResult {
   bare: { firstFrameMs: number; panFps: number; panP95Ms: number; panMoves: number } | null;
 }
 
-const NO_SELECTION: ReadonlySet<string> = new Set();
 /**
  * Settled: the mean distance a node moves in one layout step, averaged over
  * the last SETTLED.window steps, is below SETTLED.share of the drawing's
@@ -181,17 +180,55 @@ async function bare(graph: RGraph, panMs: number): Promise<NonNullable<BenchResu
   return { firstFrameMs, panFps: p.fps, panP95Ms: p.p95, panMoves: p.moved };
 }
 
+/**
+ * For --shots: what the investigator must still see on a big canvas — a
+ * highlighted path (the first wallet's out-edges followed for up to 8 hops),
+ * its last node selected and its first hovered — shot as "path", then undone.
+ */
+async function showPath(graph: RGraph, canvas: ReturnType<typeof createCanvas>, selected: Set<string>, shot: (name: string) => Promise<void>): Promise<void> {
+  const nodeIds: string[] = [];
+  const edgeIds: string[] = [];
+  let at = graph.findNode((_id, a) => a.kind === "WALLET");
+  while (at !== undefined && nodeIds.length < 9 && !nodeIds.includes(at)) {
+    nodeIds.push(at);
+    const from: string = at;
+    const e = graph.findOutEdge(from, (_e, _a, _s, t) => t !== from && !nodeIds.includes(t));
+    if (e === undefined) break;
+    edgeIds.push(e);
+    at = graph.target(e);
+  }
+  highlightPath(graph, { nodeIds, edgeIds });
+  const last = nodeIds.at(-1);
+  if (last !== undefined) selected.add(last);
+  canvas.refresh();
+  await frame();
+  const first = nodeIds[0];
+  const layer = canvas.sigma.getCanvases().mouse;
+  if (first !== undefined && layer) {
+    const p = canvas.sigma.graphToViewport(graph.getNodeAttributes(first));
+    const box = layer.getBoundingClientRect();
+    layer.dispatchEvent(new MouseEvent("mousemove", { clientX: box.left + p.x, clientY: box.top + p.y, bubbles: true }));
+  }
+  await sleep(500);
+  await shot("path");
+  clearHighlight(graph);
+  selected.clear();
+  canvas.refresh();
+  await sleep(300);
+}
+
 async function run(o: BenchOptions): Promise<BenchResult> {
   const g0 = performance.now();
   const sub = benchSubgraph(o.nodes, o.seed);
   const genMs = performance.now() - g0;
   // As in the app: the canvas is mounted at start-up on the empty graph (its glyphs load then); a subgraph arrives later.
   const graph = createGraph();
+  const selected = new Set<string>();
   const canvas = createCanvas(
     byId("canvas"),
     graph,
     { clickNode: () => undefined, doubleClickNode: () => undefined, clickEdge: () => undefined, clickStage: () => undefined, dragged: () => undefined, dragStart: () => undefined },
-    () => NO_SELECTION,
+    () => selected,
     () => null,
   );
   await sleep(300);
@@ -218,6 +255,7 @@ async function run(o: BenchOptions): Promise<BenchResult> {
   const layout = o.nodes > 0 ? await settle(graph, o.layoutCapMs) : { ms: null, firstStepMs: null, steps: 0, last: null };
   await sleep(300);
   await shot("settled");
+  if (o.shots && o.nodes > 0) await showPath(graph, canvas, selected, shot);
   const p = await pan(canvas.sigma, o.panMs);
   // After a drag sigma redraws once its move timer ends (hideEdgesOnMove): killing it before then throws.
   await sleep(500);
