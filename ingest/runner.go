@@ -20,6 +20,13 @@ type Writer interface {
 	Write(ctx context.Context, b graph.Batch) (graph.WriteResult, error)
 }
 
+// PreparedWriter is a Writer that takes the records a format prepared as
+// they are (graph.PreparedBatch), without validating them again; the
+// runner writes through it when the store has it. The embedded store does.
+type PreparedWriter interface {
+	WritePrepared(ctx context.Context, b *graph.PreparedBatch) (graph.WriteResult, error)
+}
+
 // DefaultBatchSize is the number of records written in one store transaction
 // unless Options say otherwise.
 const DefaultBatchSize = 5000
@@ -264,8 +271,10 @@ func (j *job) run(ctx context.Context, sources []Source) (err error) {
 	j.deferred, j.deferPos, j.newDeferred = nil, nil, 0
 	for i := linked; i < len(edges); i += j.opts.BatchSize {
 		end := min(i+j.opts.BatchSize, len(edges))
-		j.batch.edges = append(j.batch.edges, edges[i:end]...)
-		j.batch.edgePos = append(j.batch.edgePos, pos[i:end]...)
+		for k := i; k < end; k++ {
+			j.batch.b.AddEdge(&edges[k], graph.Prepared{}) // the job's own: validated again
+			j.batch.edgePos = append(j.batch.edgePos, pos[k])
+		}
 		j.linked = end // saved by flush once the batch is committed
 		if err := j.flush(ctx, true); err != nil {
 			return err
@@ -389,20 +398,18 @@ func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err er
 func (j *job) add(rec Record) {
 	switch {
 	case rec.Price != nil && rec.Node == nil && rec.Edge == nil:
-		j.batch.prices = append(j.batch.prices, *rec.Price)
+		j.batch.b.Prices = append(j.batch.b.Prices, *rec.Price)
 		j.batch.pricePos = append(j.batch.pricePos, rec.Pos)
 	case rec.Node != nil && rec.Edge == nil && rec.Price == nil:
-		if j.batch.nodes == nil {
-			j.batch.nodes, j.batch.nodePos = make([]graph.Node, 0, j.batchCap()), make([]Pos, 0, j.batchCap())
+		if j.batch.nodePos == nil {
+			j.batch.nodePos = make([]Pos, 0, j.batchCap())
 		}
-		j.batch.nodes = append(j.batch.nodes, *rec.Node)
-		j.batch.nodePos = append(j.batch.nodePos, rec.Pos)
+		j.batch.addNode(rec.Node, rec.Prepared, rec.Pos)
 	case rec.Edge != nil && rec.Node == nil && rec.Price == nil:
-		if j.batch.edges == nil {
-			j.batch.edges, j.batch.edgePos = make([]graph.Edge, 0, j.batchCap()), make([]Pos, 0, j.batchCap())
+		if j.batch.edgePos == nil {
+			j.batch.edgePos = make([]Pos, 0, j.batchCap())
 		}
-		j.batch.edges = append(j.batch.edges, *rec.Edge)
-		j.batch.edgePos = append(j.batch.edgePos, rec.Pos)
+		j.batch.addEdge(rec.Edge, rec.Prepared, rec.Pos)
 	default:
 		j.reject(RecordError{Pos: rec.Pos, Err: errors.New("record must hold exactly one node, edge or price")})
 	}

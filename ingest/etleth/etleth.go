@@ -436,24 +436,26 @@ func (r *Reader) emit(c common, pos ingest.Pos, key, asset string, amount float6
 		}
 		n := &graph.Node{Kind: graph.KindWallet, Key: w, Sources: src(w)}
 		// w came out of walletKey, normalised: not normalised again.
-		if err := graph.PrepareNodeKnown(n, func(id string) bool { return strings.TrimPrefix(id, "wallet:") == w }); err != nil {
+		p, err := graph.SealNode(n, func(id string) bool { return strings.TrimPrefix(id, "wallet:") == w })
+		if err != nil {
 			return err
 		}
 		if len(r.seen) >= maxSeen {
 			clear(r.seen)
 		}
 		r.seen[w] = struct{}{}
-		r.queue.Push(ingest.Record{Node: n, Pos: pos})
+		r.queue.Push(ingest.Record{Node: n, Pos: pos, Prepared: p})
 	}
 	e := &graph.Edge{
 		Kind: graph.EdgeTransfer, From: "wallet:" + c.from, To: "wallet:" + c.to, Key: key,
 		Amount: amount, Asset: asset, Time: c.time, TxHash: c.hash, Props: props, Sources: src(key),
 	}
 	// The endpoints are IDs of normalised wallet keys (walletKey).
-	if err := graph.PrepareEdgeKnown(e, true, true); err != nil {
+	p, err := graph.SealEdge(e, true, true)
+	if err != nil {
 		return err
 	}
-	r.queue.Push(ingest.Record{Edge: e, Pos: pos})
+	r.queue.Push(ingest.Record{Edge: e, Pos: pos, Prepared: p})
 	return nil
 }
 
