@@ -24,17 +24,19 @@ func (p Prepared) Of(rec any) bool {
 	return false
 }
 
-// SealNode prepares n (PrepareNodeKnown) and returns the proof of it.
+// SealNode prepares n (PrepareNodeKnown) and returns the proof of it. The
+// caller gives n up, with its sources, which are prepared in place.
 func SealNode(n *Node, known func(id string) bool) (Prepared, error) {
-	if err := PrepareNodeKnown(n, known); err != nil {
+	if err := prepareNode(n, known, true); err != nil {
 		return Prepared{}, err
 	}
 	return Prepared{node: n}, nil
 }
 
-// SealEdge prepares e (PrepareEdgeKnown) and returns the proof of it.
+// SealEdge prepares e (PrepareEdgeKnown) and returns the proof of it; as
+// with SealNode, e's sources are prepared in place.
 func SealEdge(e *Edge, fromKnown, toKnown bool) (Prepared, error) {
-	if err := PrepareEdgeKnown(e, fromKnown, toKnown); err != nil {
+	if err := prepareEdge(e, fromKnown, toKnown, true); err != nil {
 		return Prepared{}, err
 	}
 	return Prepared{edge: e}, nil
