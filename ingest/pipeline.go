@@ -161,9 +161,44 @@ func (j *job) wait() error {
 			return fmt.Errorf("write batch: store rejected record %d of a batch of %d nodes and %d edges", rj.Index, len(nodes), len(edges))
 		}
 	}
-	if err := j.save(in.at); err != nil {
+	if err := j.saveAfter(in.at, false); err != nil {
 		return err
 	}
 	j.progress(false)
 	return nil
+}
+
+// Syncer is a Writer whose commits may wait for a Sync to be durable (an
+// embedded store opened with group commit). The runner syncs before each
+// checkpoint, so that no checkpoint is ahead of what is durable.
+type Syncer interface {
+	Sync() error
+}
+
+// saveAfter takes the checkpoint at c once a batch is committed: after
+// every batch, or with Options.GroupCommit after every GroupCommit-th (and
+// when force is set), syncing the store first.
+func (j *job) saveAfter(c cut, force bool) error {
+	j.unsaved, j.lastCut = j.unsaved+1, c
+	if !force && j.opts.GroupCommit > 1 && j.unsaved < j.opts.GroupCommit {
+		return nil
+	}
+	if s, ok := j.w.(Syncer); ok {
+		if err := s.Sync(); err != nil {
+			return fmt.Errorf("sync the store: %w", err)
+		}
+	}
+	j.unsaved = 0
+	return j.save(c)
+}
+
+// saveLast takes the checkpoint of the last committed batch when group
+// commit left it unsaved, so a job that stops (done, failed or cancelled)
+// leaves a checkpoint of everything it wrote.
+func (j *job) saveLast() error {
+	if j.unsaved == 0 {
+		return nil
+	}
+	j.unsaved-- // saveAfter counts the batch again
+	return j.saveAfter(j.lastCut, true)
 }

@@ -66,8 +66,15 @@ type Options struct {
 	// end, so that a crash in between finds the job resumable rather than
 	// done but unrecorded.
 	KeepCheckpoint bool
-	Logger         *slog.Logger     // nil discards
-	Now            func() time.Time // clock, for tests; nil means time.Now
+	// GroupCommit, above 1, takes a checkpoint after every GroupCommit
+	// batches rather than after each, and syncs the store (Syncer) before
+	// it: with a store that commits without waiting for the disk
+	// (boltstore.Options.GroupCommit), one wait covers that many batches.
+	// A killed job resumes from its last checkpoint and writes the
+	// batches after it again, which changes nothing already stored.
+	GroupCommit int
+	Logger      *slog.Logger     // nil discards
+	Now         func() time.Time // clock, for tests; nil means time.Now
 }
 
 // Counts says what the store did with records of one sort.
@@ -157,6 +164,9 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 	opts.Logger.DebugContext(ctx, "ingest job started", "job", opts.JobID, "sources", len(sources), "bytes", j.total)
 
 	err := j.run(ctx, sources)
+	if serr := j.saveLast(); err == nil {
+		err = serr
+	}
 	j.res.Skipped = j.skipped()
 	if j.ckpt != nil {
 		if err == nil && !opts.KeepCheckpoint {
@@ -210,6 +220,8 @@ type job struct {
 	// checkpoint state: the source being read, its records done and its
 	// reader; edges written while linking; what the journal holds.
 	ckpt        *checkpointer
+	unsaved     int // committed batches after the last checkpoint (GroupCommit)
+	lastCut     cut // the last committed batch's
 	inputs      []input
 	resume      *checkpoint // the checkpoint this run goes on from
 	cur         int

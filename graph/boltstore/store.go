@@ -47,6 +47,11 @@ type Options struct {
 	// NoSnapshot neither reads nor writes the topology snapshot beside
 	// the file (snapshot.go): every Open rebuilds from bbolt.
 	NoSnapshot bool
+	// GroupCommit commits writes without waiting for the disk: they are
+	// durable once Sync (or Close) returns. For bulk loads whose caller
+	// syncs before it records progress (the ingest runner does); a power
+	// loss between syncs may damage the file, a killed process does not.
+	GroupCommit bool
 }
 
 // Store implements graph.Store on bbolt.
@@ -55,6 +60,7 @@ type Store struct {
 	log    *slog.Logger
 	limits graph.Limits
 	snap   bool // keep the topology snapshot
+	group  bool // Options.GroupCommit: commits are not synced
 
 	wmu sync.Mutex // serialises writers, who alone mutate idx
 
@@ -92,7 +98,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		timeout = time.Second
 	}
 	start := time.Now()
-	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: timeout, FreelistType: bolt.FreelistMapType, PageSize: pageSize})
+	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: timeout, FreelistType: bolt.FreelistMapType, PageSize: pageSize, NoSync: opts.GroupCommit})
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, graph.WrapError(graph.CodeUnavailable, err, "data file %s is locked by another process (waited %s)", path, timeout)
@@ -101,7 +107,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), snap: !opts.NoSnapshot, grantViews: newGrantViews(), grantArcBudget: grantArcBudget}
+	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), snap: !opts.NoSnapshot, group: opts.GroupCommit, grantViews: newGrantViews(), grantArcBudget: grantArcBudget}
 	idx, how, err := s.load(ctx)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
@@ -200,6 +206,11 @@ func (s *Store) Close() error {
 			s.log.Warn("topology snapshot not written: the next open rebuilds", "reason", err)
 		} else {
 			s.log.Info("topology snapshot written", "took", time.Since(start))
+		}
+	}
+	if s.group {
+		if err := s.db.Sync(); err != nil {
+			return errors.Join(internal(err, "sync"), s.db.Close())
 		}
 	}
 	return s.db.Close()

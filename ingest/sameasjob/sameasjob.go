@@ -58,6 +58,14 @@ func (r *Recorder) WritePrepared(ctx context.Context, b *graph.PreparedBatch) (g
 	return res, err
 }
 
+// Sync syncs the store when it is an ingest.Syncer (group commit).
+func (r *Recorder) Sync() error {
+	if s, ok := r.w.(ingest.Syncer); ok {
+		return s.Sync()
+	}
+	return nil
+}
+
 // record keeps the IDs of the actor nodes among the n of a batch that
 // the store did not reject.
 func (r *Recorder) record(res graph.WriteResult, count int, node func(i int) *graph.Node) {
