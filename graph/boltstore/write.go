@@ -274,6 +274,7 @@ func (w *batchTx) createNode(i int, n *graph.Node, key []byte) error {
 // ends[i] holds the stored numbers of edges[i]'s endpoints, algo.None for
 // a node the batch created, found through nodePos.
 func (w *batchTx) putEdges(ctx context.Context, edges []*graph.Edge, ends [][2]uint32, nodePos map[string]int) error {
+	w.created = make([]newEdge, 0, len(edges)) // mostly all new: grown once, not copied as it doubles
 	for i, e := range edges {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return timeout(ctx.Err())

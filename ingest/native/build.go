@@ -195,8 +195,17 @@ func parseTimeField(field, s string, v *time.Time) error {
 	if s == "" {
 		return nil
 	}
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
+	// Only a 10-byte value can be a date: anything longer goes straight
+	// to RFC 3339, without a failed parse's error to allocate.
+	var t time.Time
+	isDate := false
+	if len(s) == len("2006-01-02") {
+		var err error
+		t, err = time.Parse("2006-01-02", s)
+		isDate = err == nil
+	}
+	if !isDate {
+		var err error
 		if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
 			return ferr(field, "%q is neither a date (YYYY-MM-DD) nor an RFC 3339 time", s)
 		}
