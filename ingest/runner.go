@@ -111,8 +111,9 @@ type Result struct {
 // Run reads every source in order, rejects a record holding a value over
 // Options.MaxValueBytes, stamps the job into its sources and writes the
 // records to w in batches, nodes before edges; the store validates them
-// (the formats return them prepared: graph.PrepareNode/PrepareEdge). A
-// record that fails is reported in Result.Report and the job goes on; an edge the store
+// (the formats return them prepared: graph.PrepareNode/PrepareEdge), except
+// the records that come with graph's proof of it (Record.Prepared) when w is
+// a PreparedWriter. A record that fails is reported in Result.Report and the job goes on; an edge the store
 // rejects as NOT_FOUND (an endpoint not loaded yet) is retried after all
 // input is written and only reported if it still dangles, so files load
 // completely in any order.

@@ -157,8 +157,8 @@ func (r *Reader) Skipped() map[string]int { return maps.Clone(r.skipped) }
 // Next returns the next record: the wallets of a row (each the first time
 // it is met), then its TRANSFER edge. A malformed row or header is a
 // *ingest.RecordError (a bad header ends the file); io.EOF is the end; any
-// other error is a read error. Records are prepared
-// (graph.PrepareNode/PrepareEdge).
+// other error is a read error. Records are prepared and sealed
+// (graph.SealNode/SealEdge).
 func (r *Reader) Next() (ingest.Record, error) { return r.queue.Next(r.fill) }
 
 // fill reads the header, or queues the records of the next row and

@@ -74,7 +74,7 @@ func (r *Reader) Position() ingest.Position { return r.position() }
 // Next returns the next record, a *ingest.RecordError for a malformed line
 // (call Next again to go on), io.EOF at the end, or a read error. Blank
 // lines and comments ("//") are skipped. Records are returned prepared
-// (graph.PrepareNode/PrepareEdge): IDs filled in, keys and endpoint IDs
+// and sealed (graph.SealNode/SealEdge): IDs filled in, keys and endpoint IDs
 // normalised.
 func (r *Reader) Next() (ingest.Record, error) { return r.next() }
 
