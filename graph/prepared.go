@@ -55,13 +55,13 @@ type PreparedBatch struct {
 	Prices     []Price
 }
 
-// AddNode appends n, trusted as prepared when p is the proof of n.
+// AddNode appends n (not nil), trusted as prepared when p is its proof.
 func (b *PreparedBatch) AddNode(n *Node, p Prepared) {
 	b.nodes = append(b.nodes, n)
 	b.nodeSealed = append(b.nodeSealed, n != nil && p.node == n)
 }
 
-// AddEdge appends e, trusted as prepared when p is the proof of e.
+// AddEdge appends e (not nil), trusted as prepared when p is its proof.
 func (b *PreparedBatch) AddEdge(e *Edge, p Prepared) {
 	b.edges = append(b.edges, e)
 	b.edgeSealed = append(b.edgeSealed, e != nil && p.edge == e)
