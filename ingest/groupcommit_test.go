@@ -96,3 +96,61 @@ func TestGroupCommitCheckpointNeverAhead(t *testing.T) {
 		t.Errorf("checkpoints at %v records, want 0, 12, 24, 36, 40", w.seen)
 	}
 }
+
+// failAt is the real store failing its n-th write, as a crash would
+// interrupt it.
+type failAt struct {
+	*boltstore.Store
+	n, calls int
+}
+
+func (f *failAt) WritePrepared(ctx context.Context, b *graph.PreparedBatch) (graph.WriteResult, error) {
+	if f.calls++; f.calls == f.n {
+		return graph.WriteResult{}, errors.New("crash")
+	}
+	return f.Store.WritePrepared(ctx, b)
+}
+
+// TestGroupCommitResumesLinking: with group commit, a job stopped while
+// linking resumes with every deferred edge of the batches it had not yet
+// checkpointed: it ends with the graph and report of a run never stopped.
+func TestGroupCommitResumesLinking(t *testing.T) {
+	ctx := context.Background()
+	lines := []string{
+		edgeLine("TRANSFER", w1, w2), // deferred, then linked
+		edgeLine("TRANSFER", w1, "wallet:eth:0x0000000000000000000000000000000000000003"), // dangles
+		nodeLine("WALLET", "eth:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"),
+		nodeLine("WALLET", "eth:0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359"),
+	}
+	open := func(dir string) *boltstore.Store {
+		s, err := boltstore.Open(ctx, dir, boltstore.Options{Logger: slog.New(slog.DiscardHandler), GroupCommit: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	o := opts(2)
+	o.GroupCommit = 100
+	clean, err := ingest.Run(ctx, open(t.TempDir()), []ingest.Source{src("g.jsonl", lines...)}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s := open(dir)
+	o.Checkpoint = filepath.Join(dir, "job.ckpt")
+	// Writes: the two edges (deferred), the two nodes, then linking.
+	if _, err := ingest.Run(ctx, &failAt{Store: s, n: 3}, []ingest.Source{src("g.jsonl", lines...)}, o); err == nil {
+		t.Fatal("the job did not stop at the failed write")
+	}
+	res, err := ingest.Run(ctx, s, []ingest.Source{src("g.jsonl", lines...)}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Resumed || report(res) != report(clean) || clean.Edges.Created != 1 || clean.Rejected != 1 {
+		t.Errorf("resumed %v, report\n%s\nclean run's (%d edges created, %d rejected)\n%s", res.Resumed, report(res), clean.Edges.Created, clean.Rejected, report(clean))
+	}
+	if _, err := s.Edge(ctx, graph.EdgeID(graph.EdgeTransfer, w1, w2, "")); err != nil {
+		t.Errorf("the deferred edge is not stored after the resumed run: %v", err)
+	}
+}

@@ -278,6 +278,11 @@ func (j *job) run(ctx context.Context, sources []Source) (err error) {
 	if err := j.wait(); err != nil { // every deferred edge is known
 		return err
 	}
+	// The deferred edges leave the journal's bookkeeping below: a batch
+	// group commit left unsaved must journal its own first.
+	if err := j.saveLast(); err != nil {
+		return err
+	}
 	j.phase, j.file = "linking", ""
 	j.res.Deferred = len(j.deferred)
 	edges, pos := j.deferred, j.deferPos
