@@ -35,14 +35,14 @@ func benchRunner(ctx context.Context, t *table, tmp string, c config, quiet *slo
 	}
 	defer func() { _ = os.Remove(file) }() // in tmp, removed with it anyway
 	dir := filepath.Join(tmp, "runner")
-	s, err := boltstore.Open(ctx, dir, boltstore.Options{Logger: quiet})
+	s, err := boltstore.Open(ctx, dir, boltstore.Options{Logger: quiet, GroupCommit: c.groupCommit > 0})
 	if err != nil {
 		return err
 	}
 	defer closeInto(&err, "runner store", s)
 	cpu0 := cpuTime()
 	res, err := ingest.Run(ctx, s, []ingest.Source{native.File(file)},
-		ingest.Options{Logger: quiet, Checkpoint: filepath.Join(tmp, "runner.ckpt")})
+		ingest.Options{Logger: quiet, Checkpoint: filepath.Join(tmp, "runner.ckpt"), GroupCommit: c.groupCommit})
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,11 @@ func benchRunner(ctx context.Context, t *table, tmp string, c config, quiet *slo
 		return fmt.Errorf("runner: %d rejected, %d of %d edges created (first rejection: %v)", res.Rejected, res.Edges.Created, gen.Edges(), firstReport(res))
 	}
 	el := res.Elapsed
-	t.add(fmt.Sprintf("embedded, %s transfers", short(c.transfers)), "ingest through the runner (native JSON lines, checkpointed)",
+	what := "ingest through the runner (native JSON lines, checkpointed)"
+	if c.groupCommit > 0 {
+		what = fmt.Sprintf("ingest through the runner (native JSON lines, group commit, checkpointed every %d batches)", c.groupCommit)
+	}
+	t.add(fmt.Sprintf("embedded, %s transfers", short(c.transfers)), what,
 		rate(float64(res.Records), el, "records/s"),
 		fmt.Sprintf("%d nodes + %d edges in %s = %.0f edges/s; CPU %.1f s (%.1f µs a record); %s MiB file; bench process peak RSS %s",
 			gen.Nodes(), gen.Edges(), el.Round(time.Millisecond), float64(gen.Edges())/el.Seconds(),

@@ -66,6 +66,7 @@ type config struct {
 	neo4jURI           string
 	neo4jImport        bool
 	runnerOnly         bool        // measure ingest through the runner alone
+	groupCommit        int         // the runner's checkpoint interval in batches, with the store's group commit (0: off)
 	q                  queryConfig // -queries mode
 	results            resultsConfig
 }
@@ -81,6 +82,7 @@ func main() {
 	flag.BoolVar(&c.neo4j, "neo4j", true, "measure the Neo4j store too")
 	flag.StringVar(&c.neo4jURI, "neo4j-uri", os.Getenv("REDTHREAD_BENCH_NEO4J_URI"), "an empty Neo4j to measure (default: start one)")
 	flag.BoolVar(&c.neo4jImport, "neo4j-import", true, "measure the offline import into a new Neo4j database too (starts one with scripts/neo4j.sh)")
+	flag.IntVar(&c.groupCommit, "group-commit", 0, "ingest through the runner with group commit: a checkpoint and a sync every this many batches (0: every batch, synced)")
 	flag.BoolVar(&c.runnerOnly, "runner-only", false, "measure only the embedded ingest through the runner (with -cpuprofile, -memprofile to profile it)")
 	prof := profileFlags()
 	c.q.flags()

@@ -19,6 +19,9 @@ type storeFlags struct {
 	dir    string
 	neo4j  neo4jstore.Config
 	limits graph.Limits
+	// groupCommit opens the embedded store with boltstore.Options.GroupCommit
+	// (set by commands that sync before they record progress: ingest).
+	groupCommit bool
 }
 
 func (m Main) storeFlags(fs *flag.FlagSet) *storeFlags {
@@ -37,7 +40,7 @@ func (m Main) storeFlags(fs *flag.FlagSet) *storeFlags {
 func (sf *storeFlags) open(ctx context.Context, logger *slog.Logger) (investigate.Store, error) {
 	switch sf.kind {
 	case "embedded":
-		s, err := boltstore.Open(ctx, sf.dir, boltstore.Options{Limits: sf.limits, Logger: logger})
+		s, err := boltstore.Open(ctx, sf.dir, boltstore.Options{Limits: sf.limits, Logger: logger, GroupCommit: sf.groupCommit})
 		if err != nil {
 			return nil, fmt.Errorf("open embedded store in %s: %w", sf.dir, err)
 		}

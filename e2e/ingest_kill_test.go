@@ -169,7 +169,14 @@ func digest(t *testing.T, data string) boltstore.Digest {
 // edges, runs the same command again until it finishes, and checks that the
 // store, the summary and the error report equal those of a run never
 // killed: same node and edge counts, same content digest, one job ID.
-func TestIngestSurvivesKill(t *testing.T) {
+func TestIngestSurvivesKill(t *testing.T) { ingestSurvivesKill(t) }
+
+// TestIngestSurvivesKillGroupCommit is TestIngestSurvivesKill with group
+// commit: killed between the syncs that its checkpoints wait for, the job
+// resumes to the clean run's store and report.
+func TestIngestSurvivesKillGroupCommit(t *testing.T) { ingestSurvivesKill(t, "--group-commit", "3") }
+
+func ingestSurvivesKill(t *testing.T, extra ...string) {
 	if testing.Short() {
 		t.Skip("loads a few hundred thousand records several times")
 	}
@@ -177,7 +184,7 @@ func TestIngestSurvivesKill(t *testing.T) {
 	bin := binary(t)
 	g := synth.NewGen(42, max(*killTransfers/6, 40), *killTransfers)
 	files, nodes, edges := writeKillInput(t, t.TempDir(), g)
-	args := append([]string{"--format", "native", "--batch-size", "5000"}, files...)
+	args := append(append([]string{"--format", "native", "--batch-size", "5000"}, extra...), files...)
 	t.Logf("input: %d nodes, %d edges in %d files (%s)", nodes, edges, len(files), time.Since(start).Round(time.Millisecond))
 
 	cleanData := t.TempDir()

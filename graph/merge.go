@@ -36,6 +36,12 @@ func PrepareNode(n *Node) error { return PrepareNodeKnown(n, nil) }
 // checksumming its address, which readers of transfers send with every
 // transfer. The result is the same as PrepareNode's.
 func PrepareNodeKnown(n *Node, known func(id string) bool) error {
+	return prepareNode(n, known, false)
+}
+
+// prepareNode is PrepareNodeKnown; own says that n's sources are n's own,
+// to be prepared in place rather than copied.
+func prepareNode(n *Node, known func(id string) bool, own bool) error {
 	if !n.Kind.Valid() {
 		return Errorf(CodeInvalid, "unknown node kind %q", n.Kind)
 	}
@@ -60,7 +66,7 @@ func PrepareNodeKnown(n *Node, known func(id string) bool) error {
 		n.Label = key
 	}
 	n.Aliases = normAliases(n.Aliases, n.Label)
-	src, conf, mark, err := prepareSources(n.Sources, n.Confidence, n.Marking)
+	src, conf, mark, err := prepareSources(n.Sources, n.Confidence, n.Marking, own)
 	if err != nil {
 		return err
 	}
@@ -83,6 +89,11 @@ func PrepareEdge(e *Edge) error { return PrepareEdgeKnown(e, false, false) }
 // wallet, decoding and checksumming its address) is skipped; only its kind
 // is parsed. The result is the same as PrepareEdge's.
 func PrepareEdgeKnown(e *Edge, fromKnown, toKnown bool) error {
+	return prepareEdge(e, fromKnown, toKnown, false)
+}
+
+// prepareEdge is PrepareEdgeKnown; own is as for prepareNode.
+func prepareEdge(e *Edge, fromKnown, toKnown, own bool) error {
 	if !e.Kind.Valid() {
 		return Errorf(CodeInvalid, "unknown edge kind %q", e.Kind)
 	}
@@ -119,7 +130,7 @@ func PrepareEdgeKnown(e *Edge, fromKnown, toKnown bool) error {
 	if e.Amount < 0 || e.ValueUSD < 0 {
 		return Errorf(CodeInvalid, "amounts cannot be negative")
 	}
-	src, conf, mark, err := prepareSources(e.Sources, e.Confidence, e.Marking)
+	src, conf, mark, err := prepareSources(e.Sources, e.Confidence, e.Marking, own)
 	if err != nil {
 		return err
 	}
@@ -139,7 +150,9 @@ func endpointID(id string, known bool) (string, NodeKind, error) {
 	return NormalizeNodeID(id)
 }
 
-func prepareSources(in []Source, conf int, mark Marking) ([]Source, int, Marking, error) {
+// prepareSources checks and fills in a record's sources: into a new slice,
+// or into in itself when own says it is the record's own.
+func prepareSources(in []Source, conf int, mark Marking, own bool) ([]Source, int, Marking, error) {
 	if conf < 0 || conf > 100 {
 		return nil, 0, "", Errorf(CodeInvalid, "confidence %d is outside 0–100", conf)
 	}
@@ -149,7 +162,10 @@ func prepareSources(in []Source, conf int, mark Marking) ([]Source, int, Marking
 	if len(in) == 0 {
 		return nil, 0, "", Errorf(CodeInvalid, "a fact needs at least one source")
 	}
-	out := make([]Source, 0, len(in))
+	out := in[:0] // each source is read before its place is written
+	if !own {
+		out = make([]Source, 0, len(in))
+	}
 	for i, s := range in {
 		s.Dataset = strings.TrimSpace(s.Dataset)
 		if s.Dataset == "" {
@@ -170,7 +186,9 @@ func prepareSources(in []Source, conf int, mark Marking) ([]Source, int, Marking
 		s.RetrievedAt = s.RetrievedAt.UTC()
 		out = append(out, s)
 	}
-	out = mergeSources(nil, out)
+	if len(out) > 1 { // one source is merged and sorted already: out is fresh
+		out = mergeSources(nil, out)
+	}
 	c, m := derive(out)
 	return out, c, m, nil
 }

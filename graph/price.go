@@ -68,7 +68,7 @@ func PreparePrice(p *Price) error {
 	if p.Day.Before(firstPriceDay) || p.Day.After(time.Now().UTC().Add(24*time.Hour)) {
 		return Errorf(CodeInvalid, "day: %s is before 2009 or in the future", p.Day.Format(time.DateOnly))
 	}
-	src, _, _, err := prepareSources([]Source{p.Source}, 0, "")
+	src, _, _, err := prepareSources([]Source{p.Source}, 0, "", true)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,10 @@ type Record struct {
 	Edge  *graph.Edge
 	Price *graph.Price // a close of the price table (graph.Price)
 	Pos   Pos
+	// Prepared, when it is the proof of Node or Edge (graph.SealNode,
+	// SealEdge), lets the store take the record as it is, without
+	// validating it again; the reader must not change the record after.
+	Prepared graph.Prepared
 }
 
 // RecordError is a rejected record: malformed in its source, invalid, or

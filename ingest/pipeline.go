@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/redthread-dev/redthread/graph"
 )
@@ -34,16 +33,40 @@ type cut struct {
 }
 
 // batch is the records of one Write with their positions, index for index.
+// Records that came prepared (Record.Prepared) are held as they came;
+// others are copied into vals, so that a reader may reuse its own.
 type batch struct {
-	nodes    []graph.Node
+	b        graph.PreparedBatch
+	nodeVals []graph.Node
+	edgeVals []graph.Edge
 	nodePos  []Pos
-	edges    []graph.Edge
 	edgePos  []Pos
-	prices   []graph.Price
 	pricePos []Pos
 }
 
-func (b *batch) len() int { return len(b.nodes) + len(b.edges) + len(b.prices) }
+func (b *batch) len() int { return b.b.Len() }
+
+// addNode appends n, held as it is when p is its proof of preparation.
+func (b *batch) addNode(n *graph.Node, p graph.Prepared, pos Pos) {
+	if !p.Of(n) {
+		// Pointers into vals stay valid when append moves it: the old
+		// array keeps the value.
+		b.nodeVals = append(b.nodeVals, *n)
+		n = &b.nodeVals[len(b.nodeVals)-1]
+	}
+	b.b.AddNode(n, p)
+	b.nodePos = append(b.nodePos, pos)
+}
+
+// addEdge appends e, held as it is when p is its proof of preparation.
+func (b *batch) addEdge(e *graph.Edge, p graph.Prepared, pos Pos) {
+	if !p.Of(e) {
+		b.edgeVals = append(b.edgeVals, *e)
+		e = &b.edgeVals[len(b.edgeVals)-1]
+	}
+	b.b.AddEdge(e, p)
+	b.edgePos = append(b.edgePos, pos)
+}
 
 // cutNow is the reader's state, for the checkpoint of the batch handed over now.
 func (j *job) cutNow() cut {
@@ -81,10 +104,14 @@ func (j *job) flush(ctx context.Context, final bool) error {
 		close(in.done) // only rejections to report
 		return nil
 	}
-	j.stamp(&in.b)
+	in.b.b.StampSources(func(s graph.Source) graph.Source { return j.opts.Stamp.apply(s, j.opts.JobID) })
 	go func() {
 		defer close(in.done)
-		in.wr, in.err = j.w.Write(ctx, graph.Batch{Nodes: in.b.nodes, Edges: in.b.edges, Prices: in.b.prices})
+		if pw, ok := j.w.(PreparedWriter); ok {
+			in.wr, in.err = pw.WritePrepared(ctx, &in.b.b)
+			return
+		}
+		in.wr, in.err = j.w.Write(ctx, in.b.b.Batch())
 	}()
 	return nil
 }
@@ -107,6 +134,7 @@ func (j *job) wait() error {
 	}
 	j.res.Rejected += in.rejected - len(in.rejects) // met but beyond MaxReport
 	b, wr := &in.b, in.wr
+	nodes, edges, prices := b.b.Nodes(), b.b.Edges(), b.b.Prices
 	j.res.Nodes.Created += wr.NodesCreated
 	j.res.Nodes.Updated += wr.NodesUpdated
 	j.res.Nodes.Unchanged += wr.NodesUnchanged
@@ -118,58 +146,59 @@ func (j *job) wait() error {
 	j.res.Prices.Unchanged += wr.PricesUnchanged
 	for _, rj := range wr.Rejected {
 		switch {
-		case rj.Price && rj.Index >= 0 && rj.Index < len(b.prices):
+		case rj.Price && rj.Index >= 0 && rj.Index < len(prices):
 			j.report(RecordError{Pos: b.pricePos[rj.Index], ID: rj.ID, Err: rj.Err})
-		case rj.Edge && rj.Index >= 0 && rj.Index < len(b.edges):
+		case rj.Edge && rj.Index >= 0 && rj.Index < len(edges):
 			if !in.final && graph.ErrorCode(rj.Err) == graph.CodeNotFound {
-				j.deferred = append(j.deferred, b.edges[rj.Index])
+				j.deferred = append(j.deferred, *edges[rj.Index])
 				j.deferPos = append(j.deferPos, b.edgePos[rj.Index])
 				continue
 			}
-			j.report(RecordError{Pos: b.edgePos[rj.Index], ID: cmp.Or(rj.ID, b.edges[rj.Index].ID), Err: rj.Err})
-		case !rj.Edge && !rj.Price && rj.Index >= 0 && rj.Index < len(b.nodes):
-			j.report(RecordError{Pos: b.nodePos[rj.Index], ID: cmp.Or(rj.ID, b.nodes[rj.Index].ID), Err: rj.Err})
+			j.report(RecordError{Pos: b.edgePos[rj.Index], ID: cmp.Or(rj.ID, edges[rj.Index].ID), Err: rj.Err})
+		case !rj.Edge && !rj.Price && rj.Index >= 0 && rj.Index < len(nodes):
+			j.report(RecordError{Pos: b.nodePos[rj.Index], ID: cmp.Or(rj.ID, nodes[rj.Index].ID), Err: rj.Err})
 		default:
-			return fmt.Errorf("write batch: store rejected record %d of a batch of %d nodes and %d edges", rj.Index, len(b.nodes), len(b.edges))
+			return fmt.Errorf("write batch: store rejected record %d of a batch of %d nodes and %d edges", rj.Index, len(nodes), len(edges))
 		}
 	}
-	if err := j.save(in.at); err != nil {
+	if err := j.saveAfter(in.at, false); err != nil {
 		return err
 	}
 	j.progress(false)
 	return nil
 }
 
-// stamp sets Source.Job on every source that has none, and the job's
-// Stamp (agency, user, default marking) on every source. Rerunning a job on
-// identical input still leaves the store unchanged: graph.MergeNode and
-// MergeEdge keep the earlier job of a source that differs only in its job.
-func (j *job) stamp(b *batch) {
-	for i := range b.nodes {
-		b.nodes[i].Sources = j.stampSources(b.nodes[i].Sources)
-	}
-	for i := range b.edges {
-		b.edges[i].Sources = j.stampSources(b.edges[i].Sources)
-	}
-	for i := range b.prices {
-		b.prices[i].Source = j.opts.Stamp.apply(b.prices[i].Source, j.opts.JobID)
-	}
+// Syncer is a Writer whose commits may wait for a Sync to be durable (an
+// embedded store opened with group commit). The runner syncs before each
+// checkpoint, so that no checkpoint is ahead of what is durable.
+type Syncer interface {
+	Sync() error
 }
 
-func (j *job) stampSources(in []graph.Source) []graph.Source {
-	var out []graph.Source // copied on first change: the record's slice may be shared with its reader
-	for i, s := range in {
-		st := j.opts.Stamp.apply(s, j.opts.JobID)
-		if st == s {
-			continue
-		}
-		if out == nil {
-			out = slices.Clone(in)
-		}
-		out[i] = st
+// saveAfter takes the checkpoint at c once a batch is committed: after
+// every batch, or with Options.GroupCommit after every GroupCommit-th (and
+// when force is set), syncing the store first.
+func (j *job) saveAfter(c cut, force bool) error {
+	j.unsaved, j.lastCut = j.unsaved+1, c
+	if !force && j.opts.GroupCommit > 1 && j.unsaved < j.opts.GroupCommit {
+		return nil
 	}
-	if out == nil {
-		return in
+	if s, ok := j.w.(Syncer); ok {
+		if err := s.Sync(); err != nil {
+			return fmt.Errorf("sync the store: %w", err)
+		}
 	}
-	return out
+	j.unsaved = 0
+	return j.save(c)
+}
+
+// saveLast takes the checkpoint of the last committed batch when group
+// commit left it unsaved, so a job that stops (done, failed or cancelled)
+// leaves a checkpoint of everything it wrote.
+func (j *job) saveLast() error {
+	if j.unsaved == 0 {
+		return nil
+	}
+	j.unsaved-- // saveAfter counts the batch again
+	return j.saveAfter(j.lastCut, true)
 }

@@ -20,6 +20,13 @@ type Writer interface {
 	Write(ctx context.Context, b graph.Batch) (graph.WriteResult, error)
 }
 
+// PreparedWriter is a Writer that takes the records a format prepared as
+// they are (graph.PreparedBatch), without validating them again; the
+// runner writes through it when the store has it. The embedded store does.
+type PreparedWriter interface {
+	WritePrepared(ctx context.Context, b *graph.PreparedBatch) (graph.WriteResult, error)
+}
+
 // DefaultBatchSize is the number of records written in one store transaction
 // unless Options say otherwise.
 const DefaultBatchSize = 5000
@@ -59,8 +66,15 @@ type Options struct {
 	// end, so that a crash in between finds the job resumable rather than
 	// done but unrecorded.
 	KeepCheckpoint bool
-	Logger         *slog.Logger     // nil discards
-	Now            func() time.Time // clock, for tests; nil means time.Now
+	// GroupCommit, above 1, takes a checkpoint after every GroupCommit
+	// batches rather than after each, and syncs the store (Syncer) before
+	// it: with a store that commits without waiting for the disk
+	// (boltstore.Options.GroupCommit), one wait covers that many batches.
+	// A killed job resumes from its last checkpoint and writes the
+	// batches after it again, which changes nothing already stored.
+	GroupCommit int
+	Logger      *slog.Logger     // nil discards
+	Now         func() time.Time // clock, for tests; nil means time.Now
 }
 
 // Counts says what the store did with records of one sort.
@@ -97,8 +111,9 @@ type Result struct {
 // Run reads every source in order, rejects a record holding a value over
 // Options.MaxValueBytes, stamps the job into its sources and writes the
 // records to w in batches, nodes before edges; the store validates them
-// (the formats return them prepared: graph.PrepareNode/PrepareEdge). A
-// record that fails is reported in Result.Report and the job goes on; an edge the store
+// (the formats return them prepared: graph.PrepareNode/PrepareEdge), except
+// the records that come with graph's proof of it (Record.Prepared) when w is
+// a PreparedWriter. A record that fails is reported in Result.Report and the job goes on; an edge the store
 // rejects as NOT_FOUND (an endpoint not loaded yet) is retried after all
 // input is written and only reported if it still dangles, so files load
 // completely in any order.
@@ -150,6 +165,9 @@ func Run(ctx context.Context, w Writer, sources []Source, opts Options) (Result,
 	opts.Logger.DebugContext(ctx, "ingest job started", "job", opts.JobID, "sources", len(sources), "bytes", j.total)
 
 	err := j.run(ctx, sources)
+	if serr := j.saveLast(); err == nil {
+		err = serr
+	}
 	j.res.Skipped = j.skipped()
 	if j.ckpt != nil {
 		if err == nil && !opts.KeepCheckpoint {
@@ -203,6 +221,8 @@ type job struct {
 	// checkpoint state: the source being read, its records done and its
 	// reader; edges written while linking; what the journal holds.
 	ckpt        *checkpointer
+	unsaved     int // committed batches after the last checkpoint (GroupCommit)
+	lastCut     cut // the last committed batch's
 	inputs      []input
 	resume      *checkpoint // the checkpoint this run goes on from
 	cur         int
@@ -258,14 +278,21 @@ func (j *job) run(ctx context.Context, sources []Source) (err error) {
 	if err := j.wait(); err != nil { // every deferred edge is known
 		return err
 	}
+	// The deferred edges leave the journal's bookkeeping below: a batch
+	// group commit left unsaved must journal its own first.
+	if err := j.saveLast(); err != nil {
+		return err
+	}
 	j.phase, j.file = "linking", ""
 	j.res.Deferred = len(j.deferred)
 	edges, pos := j.deferred, j.deferPos
 	j.deferred, j.deferPos, j.newDeferred = nil, nil, 0
 	for i := linked; i < len(edges); i += j.opts.BatchSize {
 		end := min(i+j.opts.BatchSize, len(edges))
-		j.batch.edges = append(j.batch.edges, edges[i:end]...)
-		j.batch.edgePos = append(j.batch.edgePos, pos[i:end]...)
+		for k := i; k < end; k++ {
+			j.batch.b.AddEdge(&edges[k], graph.Prepared{}) // the job's own: validated again
+			j.batch.edgePos = append(j.batch.edgePos, pos[k])
+		}
 		j.linked = end // saved by flush once the batch is committed
 		if err := j.flush(ctx, true); err != nil {
 			return err
@@ -389,20 +416,18 @@ func (j *job) read(ctx context.Context, i int, s Source, at *checkpoint) (err er
 func (j *job) add(rec Record) {
 	switch {
 	case rec.Price != nil && rec.Node == nil && rec.Edge == nil:
-		j.batch.prices = append(j.batch.prices, *rec.Price)
+		j.batch.b.Prices = append(j.batch.b.Prices, *rec.Price)
 		j.batch.pricePos = append(j.batch.pricePos, rec.Pos)
 	case rec.Node != nil && rec.Edge == nil && rec.Price == nil:
-		if j.batch.nodes == nil {
-			j.batch.nodes, j.batch.nodePos = make([]graph.Node, 0, j.batchCap()), make([]Pos, 0, j.batchCap())
+		if j.batch.nodePos == nil {
+			j.batch.nodePos = make([]Pos, 0, j.batchCap())
 		}
-		j.batch.nodes = append(j.batch.nodes, *rec.Node)
-		j.batch.nodePos = append(j.batch.nodePos, rec.Pos)
+		j.batch.addNode(rec.Node, rec.Prepared, rec.Pos)
 	case rec.Edge != nil && rec.Node == nil && rec.Price == nil:
-		if j.batch.edges == nil {
-			j.batch.edges, j.batch.edgePos = make([]graph.Edge, 0, j.batchCap()), make([]Pos, 0, j.batchCap())
+		if j.batch.edgePos == nil {
+			j.batch.edgePos = make([]Pos, 0, j.batchCap())
 		}
-		j.batch.edges = append(j.batch.edges, *rec.Edge)
-		j.batch.edgePos = append(j.batch.edgePos, rec.Pos)
+		j.batch.addEdge(rec.Edge, rec.Prepared, rec.Pos)
 	default:
 		j.reject(RecordError{Pos: rec.Pos, Err: errors.New("record must hold exactly one node, edge or price")})
 	}

@@ -51,6 +51,11 @@ type Options struct {
 	// records from memory (describe.go); zero means 1 GiB, negative none
 	// (every record read from the file). Past it records read from the file.
 	DescribeBudget int
+	// GroupCommit commits writes without waiting for the disk: they are
+	// durable once Sync (or Close) returns. For bulk loads whose caller
+	// syncs before it records progress (the ingest runner does); a power
+	// loss between syncs may damage the file, a killed process does not.
+	GroupCommit bool
 }
 
 // Store implements graph.Store on bbolt.
@@ -61,6 +66,7 @@ type Store struct {
 	snap   bool // keep the topology snapshot
 	// descBudget is Options.DescribeBudget resolved
 	descBudget int
+	group      bool // Options.GroupCommit: commits are not synced
 
 	wmu sync.Mutex // serialises writers, who alone mutate idx
 
@@ -98,7 +104,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		timeout = time.Second
 	}
 	start := time.Now()
-	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: timeout, FreelistType: bolt.FreelistMapType, PageSize: pageSize})
+	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: timeout, FreelistType: bolt.FreelistMapType, PageSize: pageSize, NoSync: opts.GroupCommit})
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, graph.WrapError(graph.CodeUnavailable, err, "data file %s is locked by another process (waited %s)", path, timeout)
@@ -107,7 +113,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), snap: !opts.NoSnapshot, grantViews: newGrantViews(), grantArcBudget: grantArcBudget}
+	s := &Store{db: db, log: log, limits: opts.Limits.OrDefaults(), snap: !opts.NoSnapshot, group: opts.GroupCommit, grantViews: newGrantViews(), grantArcBudget: grantArcBudget}
 	switch b := opts.DescribeBudget; {
 	case b == 0:
 		s.descBudget = defaultDescribeBudget
@@ -214,6 +220,11 @@ func (s *Store) Close() error {
 			s.log.Warn("topology snapshot not written: the next open rebuilds", "reason", err)
 		} else {
 			s.log.Info("topology snapshot written", "took", time.Since(start))
+		}
+	}
+	if s.group {
+		if err := s.db.Sync(); err != nil {
+			return errors.Join(internal(err, "sync"), s.db.Close())
 		}
 	}
 	return s.db.Close()

@@ -98,6 +98,15 @@ type numVal struct {
 // when nothing in it changes a record the transaction is rolled back, so
 // rewriting a batch leaves the file byte for byte as it was.
 func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, error) {
+	// Copied: validating normalises records in place, and the caller's
+	// batch is the caller's.
+	return s.WritePrepared(ctx, unsealed(b))
+}
+
+// WritePrepared is Write for a batch whose records may come prepared
+// (graph.PreparedBatch): those are not validated again; every other record
+// is, as Write validates it. The batch's records may be changed.
+func (s *Store) WritePrepared(ctx context.Context, b *graph.PreparedBatch) (graph.WriteResult, error) {
 	var res graph.WriteResult
 	if err := ctx.Err(); err != nil {
 		return res, timeout(err)
@@ -114,8 +123,8 @@ func (s *Store) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, er
 	// safe until we take s.mu to apply the batch.
 	idx := s.idx
 
-	nodes, nodePos := prepareNodes(idx, b.Nodes, &res)
-	edges, ends := prepareEdges(idx, b.Edges, nodePos, &res)
+	nodes, nodePos := prepareNodes(idx, b, &res)
+	edges, ends := prepareEdges(idx, b, nodePos, &res)
 	prices, prej := graph.PreparePrices(b.Prices)
 	res.Rejected = append(res.Rejected, prej...)
 
@@ -276,6 +285,7 @@ func (w *batchTx) createNode(i int, n *graph.Node, key []byte) error {
 // ends[i] holds the stored numbers of edges[i]'s endpoints, algo.None for
 // a node the batch created, found through nodePos.
 func (w *batchTx) putEdges(ctx context.Context, edges []*graph.Edge, ends [][2]uint32, nodePos map[string]int) error {
+	w.created = make([]newEdge, 0, len(edges)) // mostly all new: grown once, not copied as it doubles
 	for i, e := range edges {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return timeout(ctx.Err())
@@ -474,111 +484,4 @@ func parallel(n int, fn func(lo, hi int)) {
 		wg.Go(func() { fn(lo, hi) })
 	}
 	wg.Wait()
-}
-
-// prepareNodes validates the batch's nodes and merges repeats of one ID in
-// order. It returns the unique nodes and the position of each ID.
-func prepareNodes(idx *index, in []graph.Node, res *graph.WriteResult) ([]*graph.Node, map[string]int) {
-	prep := slices.Clone(in)
-	errs := make([]error, len(in))
-	// Only this writer mutates idx.byID, and not before commit: the
-	// workers may read it.
-	known := func(id string) bool { _, ok := idx.byID[id]; return ok }
-	parallel(len(in), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			errs[i] = graph.PrepareNodeKnown(&prep[i], known)
-		}
-	})
-	pos := make(map[string]int, len(in))
-	out := make([]*graph.Node, 0, len(in))
-	for i := range prep {
-		n := &prep[i]
-		if errs[i] != nil {
-			res.Rejected = append(res.Rejected, graph.Rejection{Index: i, ID: n.ID, Err: errs[i]})
-			continue
-		}
-		if j, ok := pos[n.ID]; ok {
-			m, err := graph.MergeNode(out[j], n)
-			if err != nil {
-				res.Rejected = append(res.Rejected, graph.Rejection{Index: i, ID: n.ID, Err: err})
-				continue
-			}
-			out[j] = m
-			continue
-		}
-		pos[n.ID] = len(out)
-		out = append(out, n)
-	}
-	return out, pos
-}
-
-// prepareEdge validates e and returns the numbers of its endpoints, as
-// node gives them.
-func prepareEdge(e *graph.Edge, node func(id string) (uint32, bool)) ([2]uint32, error) {
-	// Endpoints are mostly IDs of stored or batch nodes as they are: those
-	// need no normalising, nor a second look-up.
-	f, fromOK := node(e.From)
-	t, toOK := node(e.To)
-	if err := graph.PrepareEdgeKnown(e, fromOK, toOK); err != nil {
-		return [2]uint32{}, err
-	}
-	var ok bool
-	if !fromOK {
-		if f, ok = node(e.From); !ok { // normalised
-			return [2]uint32{}, graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.From)
-		}
-	}
-	if !toOK {
-		if t, ok = node(e.To); !ok {
-			return [2]uint32{}, graph.Errorf(graph.CodeNotFound, "edge %s: node %q exists neither in the store nor in the batch", e.ID, e.To)
-		}
-	}
-	return [2]uint32{f, t}, nil
-}
-
-// prepareEdges validates the batch's edges, rejects those with an endpoint
-// neither stored nor among the batch's valid nodes, and merges repeats. For
-// each edge returned it gives the numbers of its endpoints among the stored
-// nodes, algo.None for nodes the batch creates.
-func prepareEdges(idx *index, in []graph.Edge, nodePos map[string]int, res *graph.WriteResult) ([]*graph.Edge, [][2]uint32) {
-	node := func(id string) (uint32, bool) {
-		if u, ok := idx.byID[id]; ok {
-			return u, true
-		}
-		_, ok := nodePos[id]
-		return algo.None, ok
-	}
-	prep := slices.Clone(in)
-	errs := make([]error, len(in))
-	allEnds := make([][2]uint32, len(in))
-	// Only this writer mutates idx.byID, and not before commit: the
-	// workers may read it.
-	parallel(len(in), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			allEnds[i], errs[i] = prepareEdge(&prep[i], node)
-		}
-	})
-	pos := make(map[string]int, len(in))
-	out := make([]*graph.Edge, 0, len(in))
-	ends := make([][2]uint32, 0, len(in))
-	for i := range prep {
-		e := &prep[i]
-		if errs[i] != nil {
-			res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: errs[i]})
-			continue
-		}
-		if j, ok := pos[e.ID]; ok {
-			m, err := graph.MergeEdge(out[j], e)
-			if err != nil {
-				res.Rejected = append(res.Rejected, graph.Rejection{Edge: true, Index: i, ID: e.ID, Err: err})
-				continue
-			}
-			out[j] = m
-			continue
-		}
-		pos[e.ID] = len(out)
-		out = append(out, e)
-		ends = append(ends, allEnds[i])
-	}
-	return out, ends
 }

@@ -123,9 +123,10 @@ type Reader struct {
 	done    bool
 
 	queue   ingest.Queue // records of the current row not yet returned
+	ahead   ahead        // rows read and converted ahead (ahead.go)
 	seen    map[string]struct{}
 	skipped map[string]int
-	pow10   map[int]*big.Int
+	pow10   *[maxDecimals + 1]*big.Int // read-only: rows convert on several CPUs
 }
 
 // NewReader returns a Reader of r; name is the file name in error reports,
@@ -143,7 +144,7 @@ func NewReader(r io.Reader, name string, opts Options) *Reader {
 	}
 	return &Reader{
 		csv: cr, name: name, dataset: DatasetPrefix + filepath.Base(name), tokens: tokens,
-		seen: map[string]struct{}{}, skipped: map[string]int{}, pow10: map[int]*big.Int{},
+		seen: map[string]struct{}{}, skipped: map[string]int{}, pow10: powersOf10(),
 	}
 }
 
@@ -156,8 +157,8 @@ func (r *Reader) Skipped() map[string]int { return maps.Clone(r.skipped) }
 // Next returns the next record: the wallets of a row (each the first time
 // it is met), then its TRANSFER edge. A malformed row or header is a
 // *ingest.RecordError (a bad header ends the file); io.EOF is the end; any
-// other error is a read error. Records are prepared
-// (graph.PrepareNode/PrepareEdge).
+// other error is a read error. Records are prepared and sealed
+// (graph.SealNode/SealEdge).
 func (r *Reader) Next() (ingest.Record, error) { return r.queue.Next(r.fill) }
 
 // fill reads the header, or queues the records of the next row and
@@ -174,30 +175,7 @@ func (r *Reader) fill() error {
 		}
 		return nil
 	}
-	row, err := r.csv.Read()
-	if err == io.EOF {
-		r.done = true
-		return io.EOF
-	}
-	var perr *csv.ParseError
-	var tl *ingest.RowTooLargeError
-	switch {
-	case errors.As(err, &perr) && errors.As(perr.Err, &tl):
-		pos := ingest.Pos{File: r.name, Line: perr.StartLine}
-		field := ""
-		if tl.Field < len(r.names) {
-			field = r.names[tl.Field]
-		}
-		return &ingest.RecordError{Pos: pos, Field: field, Err: tl.Err}
-	case errors.As(err, &perr):
-		pos := ingest.Pos{File: r.name, Line: perr.StartLine}
-		return &ingest.RecordError{Pos: pos, Err: fmt.Errorf("malformed CSV: %w", perr.Err)}
-	}
-	if err != nil {
-		return fmt.Errorf("read %s: %w", r.name, err)
-	}
-	line, _ := r.csv.FieldPos(0) // only valid after a successful Read
-	return r.row(row, ingest.Pos{File: r.name, Line: line})
+	return r.nextRow()
 }
 
 // header reads line 1 and finds the columns; the file's kind follows from
@@ -273,21 +251,26 @@ func (e *fieldError) Error() string { return e.col + ": " + e.err.Error() }
 
 func colErr(col string, err error) error { return &fieldError{col, err} }
 
-// row maps one CSV row to its records, or returns a *RecordError.
-func (r *Reader) row(row []string, pos ingest.Pos) error {
+// convert works out what row makes (its transfer, a skip, or a
+// *RecordError) without changing the Reader: rows convert on several CPUs.
+func (r *Reader) convert(row []string, out *converted) {
 	if len(row) != r.width { // checked here, not by encoding/csv, to go on after it
-		return ingest.Errorf(pos, "", "row has %d fields, the header %d", len(row), r.width)
+		out.err = ingest.Errorf(out.pos, "", "row has %d fields, the header %d", len(row), r.width)
+		return
 	}
 	var err error
 	if r.kind == Transactions {
-		err = r.transaction(row, pos)
+		err = r.transaction(row, out)
 	} else {
-		err = r.tokenTransfer(row, pos)
+		err = r.tokenTransfer(row, out)
 	}
-	if err == nil {
-		return nil
+	if err != nil {
+		out.err = rowError(err, out.pos)
 	}
-	r.queue.Reset()
+}
+
+// rowError is err as the *RecordError of the row at pos.
+func rowError(err error, pos ingest.Pos) error {
 	var fe *fieldError
 	if errors.As(err, &fe) {
 		return &ingest.RecordError{Pos: pos, Field: fe.col, Err: fe.err}
@@ -358,7 +341,7 @@ func parseFlag(s string) (bool, error) {
 	return false, fmt.Errorf("%q: want true, false or empty", s)
 }
 
-func (r *Reader) transaction(row []string, pos ingest.Pos) error {
+func (r *Reader) transaction(row []string, out *converted) error {
 	c, err := r.common(row, r.col.hash, "hash")
 	if err != nil {
 		return err
@@ -375,23 +358,23 @@ func (r *Reader) transaction(row []string, pos ingest.Pos) error {
 	}
 	switch {
 	case c.to == "":
-		r.skipped[SkipContractCreation]++
+		out.skip = SkipContractCreation
 		return nil
 	case failed:
-		r.skipped[SkipFailed]++
+		out.skip = SkipFailed
 		return nil
 	case c.value.Sign() == 0:
-		r.skipped[SkipZeroValue]++
+		out.skip = SkipZeroValue
 		return nil
 	}
 	props := graph.Props{"valueRaw": c.value.String()}
 	if c.haveBlock {
 		props["blockNumber"] = c.block
 	}
-	return r.emit(c, pos, c.hash, "ETH", r.scale(c.value, 18), props)
+	return r.transfer(c, out, c.hash, "ETH", r.scale(c.value, 18), props)
 }
 
-func (r *Reader) tokenTransfer(row []string, pos ingest.Pos) error {
+func (r *Reader) tokenTransfer(row []string, out *converted) error {
 	token, err := normalizeEVM(row[r.col.token])
 	if err != nil {
 		return colErr("token_address", err)
@@ -408,7 +391,7 @@ func (r *Reader) tokenTransfer(row []string, pos ingest.Pos) error {
 		return colErr("log_index", err)
 	}
 	if c.value.Sign() == 0 {
-		r.skipped[SkipZeroValue]++
+		out.skip = SkipZeroValue
 		return nil
 	}
 	props := graph.Props{"valueRaw": c.value.String(), "tokenAddress": token, "logIndex": logIndex}
@@ -416,44 +399,58 @@ func (r *Reader) tokenTransfer(row []string, pos ingest.Pos) error {
 		props["blockNumber"] = c.block
 	}
 	asset, amount := "ERC20:"+strings.ToUpper(token), 0.0
-	if t, ok := r.tokens[token]; ok && t.Symbol != "" && t.Decimals >= 0 && t.Decimals <= 77 {
+	if t, ok := r.tokens[token]; ok && t.Symbol != "" && t.Decimals >= 0 && t.Decimals <= maxDecimals {
 		asset, amount = t.Symbol, r.scale(c.value, t.Decimals)
 	} else {
 		amount = r.scale(c.value, 0)
 	}
-	return r.emit(c, pos, c.hash+":"+strconv.FormatInt(logIndex, 10), asset, amount, props)
+	return r.transfer(c, out, c.hash+":"+strconv.FormatInt(logIndex, 10), asset, amount, props)
 }
 
-// emit queues the wallets not yet emitted and the TRANSFER edge.
-func (r *Reader) emit(c common, pos ingest.Pos, key, asset string, amount float64, props graph.Props) error {
-	src := func(record string) []graph.Source {
-		return []graph.Source{{Dataset: r.dataset, Record: record, Confidence: graph.ConfidenceOwnership, Marking: graph.TLPClear,
-			Illustrative: c.illustrative}}
+// sources is the source list of a record of this file.
+func (r *Reader) sources(record string, illustrative bool) []graph.Source {
+	return []graph.Source{{Dataset: r.dataset, Record: record, Confidence: graph.ConfidenceOwnership, Marking: graph.TLPClear,
+		Illustrative: illustrative}}
+}
+
+// transfer makes the row's TRANSFER edge, prepared; emit queues it after
+// the wallets it joins.
+func (r *Reader) transfer(c common, out *converted, key, asset string, amount float64, props graph.Props) error {
+	e := &graph.Edge{
+		Kind: graph.EdgeTransfer, From: "wallet:" + c.from, To: "wallet:" + c.to, Key: key,
+		Amount: amount, Asset: asset, Time: c.time, TxHash: c.hash, Props: props, Sources: r.sources(key, c.illustrative),
 	}
-	for _, w := range [2]string{c.from, c.to} {
+	// The endpoints are IDs of normalised wallet keys (walletKey).
+	p, err := graph.SealEdge(e, true, true)
+	if err != nil {
+		return err
+	}
+	out.from, out.to, out.illustrative, out.edge, out.proof = c.from, c.to, c.illustrative, e, p
+	return nil
+}
+
+// emit queues the wallets of a converted row not yet emitted, then its
+// TRANSFER edge. Rows are emitted in order: which wallets are new
+// depends on the rows before.
+func (r *Reader) emit(cv *converted) error {
+	for _, w := range [2]string{cv.from, cv.to} {
 		if _, ok := r.seen[w]; ok {
 			continue
 		}
-		n := &graph.Node{Kind: graph.KindWallet, Key: w, Sources: src(w)}
+		n := &graph.Node{Kind: graph.KindWallet, Key: w, Sources: r.sources(w, cv.illustrative)}
 		// w came out of walletKey, normalised: not normalised again.
-		if err := graph.PrepareNodeKnown(n, func(id string) bool { return strings.TrimPrefix(id, "wallet:") == w }); err != nil {
-			return err
+		p, err := graph.SealNode(n, func(id string) bool { return strings.TrimPrefix(id, "wallet:") == w })
+		if err != nil {
+			r.queue.Reset()
+			return rowError(err, cv.pos)
 		}
 		if len(r.seen) >= maxSeen {
 			clear(r.seen)
 		}
 		r.seen[w] = struct{}{}
-		r.queue.Push(ingest.Record{Node: n, Pos: pos})
+		r.queue.Push(ingest.Record{Node: n, Pos: cv.pos, Prepared: p})
 	}
-	e := &graph.Edge{
-		Kind: graph.EdgeTransfer, From: "wallet:" + c.from, To: "wallet:" + c.to, Key: key,
-		Amount: amount, Asset: asset, Time: c.time, TxHash: c.hash, Props: props, Sources: src(key),
-	}
-	// The endpoints are IDs of normalised wallet keys (walletKey).
-	if err := graph.PrepareEdgeKnown(e, true, true); err != nil {
-		return err
-	}
-	r.queue.Push(ingest.Record{Edge: e, Pos: pos})
+	r.queue.Push(ingest.Record{Edge: cv.edge, Pos: cv.pos, Prepared: cv.proof})
 	return nil
 }
 
@@ -465,12 +462,7 @@ func (r *Reader) scale(v *big.Int, decimals int) float64 {
 		f, _ := new(big.Float).SetInt(v).Float64()
 		return f
 	}
-	d, ok := r.pow10[decimals]
-	if !ok {
-		d = new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(decimals)), nil)
-		r.pow10[decimals] = d
-	}
-	f, _ := new(big.Rat).SetFrac(v, d).Float64()
+	f, _ := new(big.Rat).SetFrac(v, r.pow10[decimals]).Float64()
 	return f
 }
 

@@ -8,7 +8,7 @@ import (
 	"github.com/redthread-dev/redthread/graph"
 )
 
-func buildNode(rj *recordJSON) (*graph.Node, error) {
+func buildNode(rj *recordJSON) (*graph.Node, graph.Prepared, error) {
 	n := &graph.Node{ID: rj.ID, Props: rj.Props}
 	for _, f := range []struct {
 		name    string
@@ -16,7 +16,7 @@ func buildNode(rj *recordJSON) (*graph.Node, error) {
 	}{{"from", rj.From != nil}, {"to", rj.To != nil}, {"amount", rj.Amount != nil}, {"asset", rj.Asset != nil},
 		{"valueUSD", rj.ValueUSD != nil}, {"time", rj.Time != nil}, {"txHash", rj.TxHash != nil}} {
 		if f.present {
-			return n, ferr(f.name, "unknown field in a node record")
+			return n, graph.Prepared{}, ferr(f.name, "unknown field in a node record")
 		}
 	}
 	if rj.Label != nil {
@@ -28,46 +28,44 @@ func buildNode(rj *recordJSON) (*graph.Node, error) {
 	n.Kind = graph.NodeKind(rj.Kind)
 	if !n.Kind.Valid() {
 		if rj.Kind == "" {
-			return n, ferr("kind", "missing")
+			return n, graph.Prepared{}, ferr("kind", "missing")
 		}
-		return n, ferr("kind", "unknown node kind %q", rj.Kind)
+		return n, graph.Prepared{}, ferr("kind", "unknown node kind %q", rj.Kind)
 	}
 	if rj.Key == nil {
-		return n, ferr("key", "missing")
+		return n, graph.Prepared{}, ferr("key", "missing")
 	}
 	n.Key = *rj.Key
 	id, key, err := graph.NodeID(n.Kind, n.Key)
 	if err != nil {
-		return n, &fieldError{"key", err}
+		return n, graph.Prepared{}, &fieldError{"key", err}
 	}
 	if n.ID != "" && n.ID != id {
-		return n, ferr("id", "%q does not match kind %s and key %q (want %q)", n.ID, n.Kind, key, id)
+		return n, graph.Prepared{}, ferr("id", "%q does not match kind %s and key %q (want %q)", n.ID, n.Kind, key, id)
 	}
 	n.ID, n.Key = id, key
 	if err := common(rj, &n.Confidence, &n.Marking, &n.ValidFrom, &n.ValidTo, &n.Sources); err != nil {
-		return n, err
+		return n, graph.Prepared{}, err
 	}
 	// The key is normalised already (NodeID above): not again.
-	if err := graph.PrepareNodeKnown(n, func(c string) bool { return c == id }); err != nil {
-		return n, err
-	}
-	return n, nil
+	p, err := graph.SealNode(n, func(c string) bool { return c == id })
+	return n, p, err
 }
 
-func buildEdge(rj *recordJSON, ends *endpointCache) (*graph.Edge, error) {
+func buildEdge(rj *recordJSON, ends *endpointCache) (*graph.Edge, graph.Prepared, error) {
 	e := &graph.Edge{ID: rj.ID, Props: rj.Props}
 	if rj.Label != nil {
-		return e, ferr("label", "unknown field in an edge record")
+		return e, graph.Prepared{}, ferr("label", "unknown field in an edge record")
 	}
 	if rj.Aliases != nil {
-		return e, ferr("aliases", "unknown field in an edge record")
+		return e, graph.Prepared{}, ferr("aliases", "unknown field in an edge record")
 	}
 	e.Kind = graph.EdgeKind(rj.Kind)
 	if !e.Kind.Valid() {
 		if rj.Kind == "" {
-			return e, ferr("kind", "missing")
+			return e, graph.Prepared{}, ferr("kind", "missing")
 		}
-		return e, ferr("kind", "unknown edge kind %q", rj.Kind)
+		return e, graph.Prepared{}, ferr("kind", "unknown edge kind %q", rj.Kind)
 	}
 	for _, end := range []struct {
 		field string
@@ -75,13 +73,13 @@ func buildEdge(rj *recordJSON, ends *endpointCache) (*graph.Edge, error) {
 		out   *string
 	}{{"from", rj.From, &e.From}, {"to", rj.To, &e.To}} {
 		if end.in == nil || *end.in == "" {
-			return e, ferr(end.field, "missing: want a node ID such as wallet:eth:0x… or threat_group:lazarus-group")
+			return e, graph.Prepared{}, ferr(end.field, "missing: want a node ID such as wallet:eth:0x… or threat_group:lazarus-group")
 		}
 		// Normalise the endpoint as its node's key is normalised, so that
 		// an address written in checksum case still meets its wallet.
 		id, err := ends.id(*end.in)
 		if err != nil {
-			return e, &fieldError{end.field, err}
+			return e, graph.Prepared{}, &fieldError{end.field, err}
 		}
 		*end.out = id
 	}
@@ -89,12 +87,12 @@ func buildEdge(rj *recordJSON, ends *endpointCache) (*graph.Edge, error) {
 		e.Key = *rj.Key
 	}
 	if strings.ContainsAny(e.Key, ">#\n") {
-		return e, ferr("key", "%q contains a reserved character ('>', '#' or a newline)", e.Key)
+		return e, graph.Prepared{}, ferr("key", "%q contains a reserved character ('>', '#' or a newline)", e.Key)
 	}
 	if rj.TxHash != nil {
 		e.TxHash = *rj.TxHash
 		if strings.ContainsAny(e.TxHash, ">#\n") && strings.TrimSpace(e.Key) == "" {
-			return e, ferr("txHash", "%q contains a reserved character ('>', '#' or a newline)", e.TxHash)
+			return e, graph.Prepared{}, ferr("txHash", "%q contains a reserved character ('>', '#' or a newline)", e.TxHash)
 		}
 	}
 	for _, a := range []struct {
@@ -104,7 +102,7 @@ func buildEdge(rj *recordJSON, ends *endpointCache) (*graph.Edge, error) {
 	}{{"amount", rj.Amount, &e.Amount}, {"valueUSD", rj.ValueUSD, &e.ValueUSD}} {
 		if a.in != nil {
 			if *a.in < 0 {
-				return e, ferr(a.field, "cannot be negative")
+				return e, graph.Prepared{}, ferr(a.field, "cannot be negative")
 			}
 			*a.out = *a.in
 		}
@@ -114,17 +112,15 @@ func buildEdge(rj *recordJSON, ends *endpointCache) (*graph.Edge, error) {
 	}
 	if rj.Time != nil {
 		if err := parseTimeField("time", *rj.Time, &e.Time); err != nil {
-			return e, err
+			return e, graph.Prepared{}, err
 		}
 	}
 	if err := common(rj, &e.Confidence, &e.Marking, &e.ValidFrom, &e.ValidTo, &e.Sources); err != nil {
-		return e, err
+		return e, graph.Prepared{}, err
 	}
 	// The endpoints came out of NodeID above: not normalised again.
-	if err := graph.PrepareEdgeKnown(e, true, true); err != nil {
-		return e, err
-	}
-	return e, nil
+	p, err := graph.SealEdge(e, true, true)
+	return e, p, err
 }
 
 // common checks and converts the fields nodes and edges share.
@@ -199,8 +195,17 @@ func parseTimeField(field, s string, v *time.Time) error {
 	if s == "" {
 		return nil
 	}
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
+	// Only a 10-byte value can be a date: anything longer goes straight
+	// to RFC 3339, without a failed parse's error to allocate.
+	var t time.Time
+	isDate := false
+	if len(s) == len("2006-01-02") {
+		var err error
+		t, err = time.Parse("2006-01-02", s)
+		isDate = err == nil
+	}
+	if !isDate {
+		var err error
 		if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
 			return ferr(field, "%q is neither a date (YYYY-MM-DD) nor an RFC 3339 time", s)
 		}

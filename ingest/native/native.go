@@ -74,7 +74,7 @@ func (r *Reader) Position() ingest.Position { return r.position() }
 // Next returns the next record, a *ingest.RecordError for a malformed line
 // (call Next again to go on), io.EOF at the end, or a read error. Blank
 // lines and comments ("//") are skipped. Records are returned prepared
-// (graph.PrepareNode/PrepareEdge): IDs filled in, keys and endpoint IDs
+// and sealed (graph.SealNode/SealEdge): IDs filled in, keys and endpoint IDs
 // normalised.
 func (r *Reader) Next() (ingest.Record, error) { return r.next() }
 
@@ -162,11 +162,11 @@ func parseRecord(line []byte, pos ingest.Pos, marking graph.Marking, ends *endpo
 	}
 	switch rj.Type {
 	case "node":
-		n, err := buildNode(&rj)
-		return ingest.Record{Node: n, Pos: pos}, n.ID, err
+		n, p, err := buildNode(&rj)
+		return ingest.Record{Node: n, Pos: pos, Prepared: p}, n.ID, err
 	case "edge":
-		e, err := buildEdge(&rj, ends)
-		return ingest.Record{Edge: e, Pos: pos}, e.ID, err
+		e, p, err := buildEdge(&rj, ends)
+		return ingest.Record{Edge: e, Pos: pos, Prepared: p}, e.ID, err
 	case "":
 		return ingest.Record{}, "", ferr("type", `missing: want "node" or "edge"`)
 	}

@@ -41,6 +41,34 @@ func Record(w ingest.Writer) *Recorder { return &Recorder{w: w, ids: map[string]
 // Write writes b to the store, then records its actor nodes.
 func (r *Recorder) Write(ctx context.Context, b graph.Batch) (graph.WriteResult, error) {
 	res, err := r.w.Write(ctx, b)
+	r.record(res, len(b.Nodes), func(i int) *graph.Node { return &b.Nodes[i] })
+	return res, err
+}
+
+// WritePrepared is Write for a prepared batch (ingest.PreparedWriter),
+// passed on as it is when the store takes one.
+func (r *Recorder) WritePrepared(ctx context.Context, b *graph.PreparedBatch) (graph.WriteResult, error) {
+	pw, ok := r.w.(ingest.PreparedWriter)
+	if !ok {
+		return r.Write(ctx, b.Batch())
+	}
+	res, err := pw.WritePrepared(ctx, b)
+	nodes := b.Nodes()
+	r.record(res, len(nodes), func(i int) *graph.Node { return nodes[i] })
+	return res, err
+}
+
+// Sync syncs the store when it is an ingest.Syncer (group commit).
+func (r *Recorder) Sync() error {
+	if s, ok := r.w.(ingest.Syncer); ok {
+		return s.Sync()
+	}
+	return nil
+}
+
+// record keeps the IDs of the actor nodes among the n of a batch that
+// the store did not reject.
+func (r *Recorder) record(res graph.WriteResult, count int, node func(i int) *graph.Node) {
 	rejected := map[int]bool{}
 	for _, x := range res.Rejected {
 		if !x.Edge {
@@ -49,8 +77,8 @@ func (r *Recorder) Write(ctx context.Context, b graph.Batch) (graph.WriteResult,
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i := range b.Nodes {
-		n := &b.Nodes[i]
+	for i := range count {
+		n := node(i)
 		if rejected[i] || !slices.Contains(investigate.SameAsKinds, n.Kind) {
 			continue
 		}
@@ -67,7 +95,6 @@ func (r *Recorder) Write(ctx context.Context, b graph.Batch) (graph.WriteResult,
 		}
 		r.ids[id] = struct{}{}
 	}
-	return res, err
 }
 
 // IDs returns the actor IDs recorded, sorted, and whether some were left
