@@ -31,6 +31,15 @@ func (t *topology) Seen(u uint32) int64 { return int64(t.w.nodeSeen(t.x, u)) }
 
 func (t *topology) ID(u uint32) string { return t.x.ids[u] }
 
+func (t *topology) Time(e uint32) int64 {
+	if ef, ok := t.w.edgeFact(t.x, e); ok {
+		return int64(ef.time)
+	}
+	return int64(t.x.facts.etime[e])
+}
+
+func (t *topology) Arc(e uint32) investigate.Arc { return t.arc(e) }
+
 // ArcEnds reads the CSR rows in place: kind by the mask (a load only when
 // it selects), visibility by the viewer's compiled classes (two loads and a
 // test for a public fact), and an arc's facts only when f has a condition
@@ -66,6 +75,9 @@ func (t *topology) ArcEnds(f investigate.Filter) (investigate.ArcEndFunc, error)
 	}
 	plain := w == nil && !facts // a trusted caller, no condition on facts: the row as it is
 	return func(buf []investigate.ArcEnd, u uint32) []investigate.ArcEnd {
+		if !x.g.MayHave(u, mask) {
+			return buf // no edge of the kinds at u: most wallets, for ownership kinds
+		}
 		for _, d := range dirs {
 			edges, nbrs := x.g.Row(u, d)
 			loops := d == algo.In && dir == algo.Both

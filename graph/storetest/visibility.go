@@ -58,6 +58,7 @@ func visMatrix(t *testing.T, e env) {
 			if found := agreeOnArrays(ctx, t, e, visArraysIDs(), []investigate.PathsQuery{{}, {HubDegree: 4}, {HubDegree: 1}}); (found > 0) != (name != vNone) {
 				t.Errorf("%d single paths found on arrays", found)
 			}
+			agreeFlowOnArrays(ctx, t, e, visArraysIDs())
 		})
 	}
 }

@@ -104,6 +104,10 @@ type Graph struct {
 	outNext        []uint32 // per edge added since compaction: the previous one of the same node
 	inNext         []uint32
 	compactMinimum int
+	// kinds[u] has bit k set when an edge of kind k ends at u (either
+	// end, any viewer): a search for a few kinds skips the rows of the
+	// many nodes that have none without reading them.
+	kinds []KindMask
 	// scratch pools ShortestPath's visit state (*pathScratch), so searches
 	// reuse their arrays instead of allocating per call or per node.
 	scratch sync.Pool
@@ -117,6 +121,7 @@ func NewGraph(nodes, edges int) *Graph {
 		kind:           make([]uint8, 0, edges),
 		outHead:        make([]uint32, 0, nodes),
 		inHead:         make([]uint32, 0, nodes),
+		kinds:          make([]KindMask, 0, nodes),
 		compactMinimum: 1 << 16,
 	}
 }
@@ -131,6 +136,7 @@ func (g *Graph) NumEdges() int { return len(g.src) }
 func (g *Graph) AddNode() uint32 {
 	g.outHead = append(g.outHead, None)
 	g.inHead = append(g.inHead, None)
+	g.kinds = append(g.kinds, 0)
 	g.nodes++
 	return uint32(g.nodes - 1)
 }
@@ -145,6 +151,8 @@ func (g *Graph) AddEdge(src, dst uint32, kind uint8) uint32 {
 	g.src = append(g.src, src)
 	g.dst = append(g.dst, dst)
 	g.kind = append(g.kind, kind)
+	g.kinds[src] |= 1 << kind
+	g.kinds[dst] |= 1 << kind
 	g.outNext = append(g.outNext, g.outHead[src])
 	g.outHead[src] = e
 	g.inNext = append(g.inNext, g.inHead[dst])
@@ -159,6 +167,12 @@ func (g *Graph) Edge(e uint32) (src, dst uint32, kind uint8) {
 
 // Kind returns the kind of edge e.
 func (g *Graph) Kind(e uint32) uint8 { return g.kind[e] }
+
+// MayHave reports whether u may have edges of a kind mask selects: false
+// only when no edge of those kinds ends at u.
+func (g *Graph) MayHave(u uint32, mask KindMask) bool {
+	return mask == 0 || int(u) >= len(g.kinds) || g.kinds[u]&mask != 0
+}
 
 // MaybeCompact compacts when the edges added since the last compaction
 // outnumber half of those in the CSR (and a minimum), so the cost of
@@ -347,5 +361,5 @@ func (g *Graph) edgesTo(out []uint32, u, v uint32, mask KindMask, off, adj, nbr,
 // MemoryBytes estimates the heap held by the graph's arrays.
 func (g *Graph) MemoryBytes() int {
 	return 4*(cap(g.src)+cap(g.dst)+cap(g.outOff)+cap(g.inOff)+cap(g.outAdj)+cap(g.inAdj)+cap(g.outNbr)+cap(g.inNbr)+
-		cap(g.outHead)+cap(g.inHead)+cap(g.outNext)+cap(g.inNext)) + cap(g.kind)
+		cap(g.outHead)+cap(g.inHead)+cap(g.outNext)+cap(g.inNext)) + cap(g.kind) + 8*cap(g.kinds)
 }
