@@ -44,6 +44,7 @@ func testPathsOnArrays(t *testing.T, e env) {
 		{MinValue: 100}, {AsOf: mT0.Add(-time.Hour).Unix()},
 		{Limit: 5}, {Limit: 5, HubDegree: 2}, {Limit: 3, All: true}, {Limit: 5, Since: mT0.Add(time.Hour).Unix()},
 		{Services: investigate.ServicesStop}, {Services: investigate.ServicesAvoid},
+		{Services: investigate.ServicesStop, HubDegree: 2}, {Services: investigate.ServicesAvoid, HubDegree: 2},
 		{Services: investigate.ServicesStop, Limit: 5}, {Services: investigate.ServicesAvoid, Limit: 5, HubDegree: 2},
 	}
 	ctx := context.Background()

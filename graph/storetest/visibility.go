@@ -55,7 +55,8 @@ func visMatrix(t *testing.T, e env) {
 			visNeighbors(ctx, t, e, name, scan)
 			visShortestPath(ctx, t, e, name, scan)
 			visEngine(ctx, t, e, name, scan)
-			if found := agreeOnArrays(ctx, t, e, visArraysIDs(), []investigate.PathsQuery{{}, {HubDegree: 4}, {HubDegree: 1}}); (found > 0) != (name != vNone) {
+			if found := agreeOnArrays(ctx, t, e, visArraysIDs(), []investigate.PathsQuery{{}, {HubDegree: 4}, {HubDegree: 1},
+				{Services: investigate.ServicesStop}, {Services: investigate.ServicesAvoid, HubDegree: 1}, {Limit: 3}}); (found > 0) != (name != vNone) {
 				t.Errorf("%d single paths found on arrays", found)
 			}
 			agreeFlowOnArrays(ctx, t, e, visArraysIDs())
