@@ -12,48 +12,20 @@ func (fs *flowSearch) transfersOnArrays(ctx context.Context, nodes []uint32, f F
 		return fs.levelDone()
 	}
 	a := v.arrays
-	ends, err := a.ArcEnds(f)
+	lists, err := v.expandEnds(ctx, nodes, f, v.sc.flowEnds)
+	defer func() { v.sc.flowEnds = lists.ends[:0] }()
 	if err != nil {
 		return err
 	}
-	buf := v.sc.flowEnds[:0]
-	at := make([]int, len(nodes)+1)
-	for i, u := range nodes {
-		buf = ends(buf, u)
-		at[i+1] = len(buf)
-	}
-	defer func() { v.sc.flowEnds = buf[:0] }()
-	if err := v.b.read(len(buf)); err != nil {
-		return err
-	}
-	reached := make([]uint32, len(buf))
-	for i, e := range buf {
+	reached := make([]uint32, len(lists.ends))
+	for i, e := range lists.ends {
 		reached[i] = e.Node
-	}
-	if err := v.describe(ctx, reached); err != nil {
-		return err
-	}
-	if f.AsOf != 0 { // expandAny's cut-off, list by list
-		reached = reached[:0]
-		kept := buf[:0]
-		for i := range nodes {
-			lo := len(kept)
-			for _, e := range buf[at[i]:at[i+1]] {
-				if v.info.of(e.Node).Seen <= f.AsOf {
-					kept = append(kept, e)
-					reached = append(reached, e.Node)
-				}
-			}
-			at[i] = lo
-		}
-		at[len(nodes)] = len(kept)
-		buf = kept
 	}
 	if err := v.classify(ctx, reached); err != nil {
 		return err
 	}
 	for i, u := range nodes {
-		list := buf[at[i]:at[i+1]]
+		list := lists.of(i)
 		if err := v.b.tick(len(list) + 1); err != nil {
 			return err
 		}

@@ -41,7 +41,7 @@ func (ps *pathSearch) sortAdj() {
 	}
 	for _, list := range ps.adj {
 		slices.SortFunc(list, func(a, b step) int {
-			return thenBy(ps.v.byID(a.to, b.to), func() int { return compareArcs(ps.v, a.arc, b.arc) })
+			return thenBy(ps.v.byID(a.to, b.to), func() int { return compareArcs(ps.v, ps.arcOf(a), ps.arcOf(b)) })
 		})
 	}
 	ps.sortedAdj = true
@@ -112,7 +112,7 @@ func (ps *pathSearch) comparePaths(a, b []step) int {
 		}
 	}
 	for i := range a {
-		if c := compareArcs(ps.v, a[i].arc, b[i].arc); c != 0 {
+		if c := compareArcs(ps.v, ps.arcOf(a[i]), ps.arcOf(b[i])); c != 0 {
 			return c
 		}
 	}

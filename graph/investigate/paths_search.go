@@ -97,6 +97,9 @@ type pathSearch struct {
 	// without building the local graph (most of a search's time).
 	single bool
 	meets  []uint32 // nodes both sides reached, found by the last grow
+	// lazy: the local graph's steps were read in place (growEnds), their
+	// arcs left to arcOf.
+	lazy bool
 }
 
 // parentLink is how a side first reached a node: from the least node of
@@ -155,13 +158,20 @@ func (ps *pathSearch) grow(ctx context.Context) (bool, error) {
 	if len(s.frontier) == 0 {
 		return false, nil
 	}
-	nodes, lists, err := ps.expandSide(ctx, s)
-	if err != nil {
-		return false, err
-	}
-	next, err := ps.record(s, other, nodes, lists)
-	if err != nil {
-		return false, err
+	var next []uint32
+	if ps.v.arrays != nil && !ps.single {
+		var err error
+		if next, err = ps.growEnds(ctx, s); err != nil {
+			return false, err
+		}
+	} else {
+		nodes, lists, err := ps.expandSide(ctx, s)
+		if err != nil {
+			return false, err
+		}
+		if next, err = ps.record(s, other, nodes, lists); err != nil {
+			return false, err
+		}
 	}
 	if err := ps.v.b.visit(len(next)); err != nil {
 		return false, err
@@ -278,11 +288,16 @@ func (ps *pathSearch) addStep(u, w uint32, a Arc) {
 		return
 	}
 	ps.have[k] = true
+	ps.link(u, w, step{a.Edge, w, a})
+}
+
+// link adds step st from u to w to the local graph.
+func (ps *pathSearch) link(u, w uint32, st step) {
 	i, j := ps.slot(u), ps.slot(w)
 	if len(ps.adj[i]) == 0 {
 		ps.adjNodes = append(ps.adjNodes, u)
 	}
-	ps.adj[i] = append(ps.adj[i], step{a.Edge, w, a})
+	ps.adj[i] = append(ps.adj[i], st)
 	ps.radj[j] = append(ps.radj[j], u)
 	ps.sortedAdj = false
 }
