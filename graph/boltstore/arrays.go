@@ -10,6 +10,18 @@ import (
 
 var _ investigate.Arrays = (*topology)(nil)
 
+// sparseKinds are the edge kinds few nodes have and the engine's class
+// lookups ask every node for (ownership, sanctions, loot): the graph keeps
+// per-node lists of them (algo.Graph.SetSparse), so the lookup at a hot
+// wallet does not scan its transfers.
+var sparseKinds = func() algo.KindMask {
+	m, err := kindMask([]graph.EdgeKind{graph.EdgeControls, graph.EdgeDepositedAt, graph.EdgeSanctionedBy, graph.EdgeStole})
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()
+
 // The engine's in-place access (investigate.Arrays): the same facts as
 // Describe and Expand, read from the index's arrays one node or arc at a
 // time, without building NodeInfo or Arc values.
@@ -30,6 +42,15 @@ func (t *topology) Degree(u uint32) int { return t.w.degree(t.x, u) }
 func (t *topology) Seen(u uint32) int64 { return int64(t.w.nodeSeen(t.x, u)) }
 
 func (t *topology) ID(u uint32) string { return t.x.ids[u] }
+
+func (t *topology) Time(e uint32) int64 {
+	if ef, ok := t.w.edgeFact(t.x, e); ok {
+		return int64(ef.time)
+	}
+	return int64(t.x.facts.etime[e])
+}
+
+func (t *topology) Arc(e uint32) investigate.Arc { return t.arc(e) }
 
 // ArcEnds reads the CSR rows in place: kind by the mask (a load only when
 // it selects), visibility by the viewer's compiled classes (two loads and a
@@ -61,10 +82,23 @@ func (t *topology) ArcEnds(f investigate.Filter) (investigate.ArcEndFunc, error)
 		return true
 	}
 	plain := w == nil && !facts // a trusted caller, no condition on facts: the row as it is
+	sparse := x.g.SparseOnly(mask)
 	return func(buf []investigate.ArcEnd, u uint32) []investigate.ArcEnd {
+		if !x.g.MayHave(u, mask) {
+			return buf // no edge of the kinds at u: most wallets, for ownership kinds
+		}
 		for _, d := range dirs {
-			edges, nbrs := x.g.Row(u, d)
 			loops := d == algo.In && dir == algo.Both
+			if sparse { // the few edges of these kinds at u, from its list
+				t.arcs = x.g.AppendArcs(t.arcs[:0], u, d, mask)
+				for _, a := range t.arcs {
+					if plain && (a.Node != u || !loops) || !plain && keep(u, a.Edge, a.Node, d) {
+						buf = append(buf, investigate.ArcEnd{Edge: a.Edge, Node: a.Node})
+					}
+				}
+				continue
+			}
+			edges, nbrs := x.g.Row(u, d)
 			for i, v := range nbrs {
 				e := edges[i]
 				if mask != 0 && !mask.Has(x.g.Kind(e)) {

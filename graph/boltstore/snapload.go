@@ -59,6 +59,7 @@ func readIndex(r *snapReader) (*index, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.SetSparse(sparseKinds)
 	x.g = g
 	for _, step := range []func() error{
 		func() error { return x.loadNodes() },

@@ -309,9 +309,11 @@ type index struct {
 }
 
 func newIndex(edges int) *index {
+	g := algo.NewGraph(0, 0)
+	g.SetSparse(sparseKinds)
 	return &index{
 		byID:        map[string]uint32{},
-		g:           algo.NewGraph(0, 0),
+		g:           g,
 		eids:        newEdgeIndex(edges),
 		search:      newSearchIndex(),
 		srcs:        newSourceDict(),

@@ -31,6 +31,10 @@ type Arrays interface {
 	Degree(u uint32) int
 	Seen(u uint32) int64
 	ID(u uint32) string
+	// Time is edge e's time as Expand lists it (0 without one), and Arc
+	// its whole arc as Expand lists it; e is an edge an ArcEndFunc listed.
+	Time(e uint32) int64
+	Arc(e uint32) Arc
 	// Between returns the arcs at u that Expand would list under f and
 	// that reach v.
 	Between(ctx context.Context, u, v uint32, f Filter) ([]Arc, error)
@@ -49,6 +53,8 @@ type Scratch struct {
 	levels [2][2][]uint32
 	// expandSome's buffer
 	classEnds []ArcEnd
+	// money flow's and exposure's arc buffer
+	flowEnds []ArcEnd
 }
 
 // reset sizes sc for n handles and starts a new epoch.

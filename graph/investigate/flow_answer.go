@@ -99,15 +99,24 @@ func (fs *flowSearch) sinks() *flowSinks {
 // tainted returns the region's transfers that carried tainted value, most
 // first under the ranking, at most ten per route asked (which it notes).
 func (fs *flowSearch) tainted(res *FlowResult, limit int) []*flowStep {
-	var tainted []*flowStep
+	// Each step's part worked out once, not at every comparison.
+	type ranked struct {
+		st *flowStep
+		p  Part
+	}
+	var rs []ranked
 	for _, st := range fs.steps {
 		if st.arc.Edge != None && st.taint > 0 {
-			tainted = append(tainted, st)
+			rs = append(rs, ranked{st, taintedPart(st)})
 		}
 	}
-	slices.SortFunc(tainted, func(a, b *flowStep) int {
-		return thenBy(compareParts(res.RankedBy, res.AssetOrder, taintedPart(a), taintedPart(b)), func() int { return compareArcs(fs.v, a.arc, b.arc) })
+	slices.SortFunc(rs, func(a, b ranked) int {
+		return thenBy(compareParts(res.RankedBy, res.AssetOrder, a.p, b.p), func() int { return compareArcs(fs.v, a.st.arc, b.st.arc) })
 	})
+	tainted := make([]*flowStep, len(rs))
+	for i, r := range rs {
+		tainted[i] = r.st
+	}
 	if len(tainted) > 10*limit {
 		res.Add(graph.CauseListLimit, "%d transfers carried tainted value; listed the %d that carried the most", len(tainted), 10*limit)
 		tainted = tainted[:10*limit]

@@ -215,6 +215,9 @@ func (fs *flowSearch) expandable(frontier []uint32) []uint32 {
 // earlier than the node was reached) to the region.
 func (fs *flowSearch) transfers(ctx context.Context, nodes []uint32, f Filter, lv *flowLevel) error {
 	v := fs.v
+	if v.arrays != nil {
+		return fs.transfersOnArrays(ctx, nodes, f, lv)
+	}
 	lists, err := v.expandAny(ctx, nodes, f) // answer and replay sort what they use
 	if err != nil {
 		return err
@@ -240,10 +243,16 @@ func (fs *flowSearch) transfers(ctx context.Context, nodes []uint32, f Filter, l
 			fs.reach(lv, a.To, a.Time)
 		}
 	}
-	if err := v.b.failed(); err != nil {
-		return err // the operation's budget, which reach cannot return
+	return fs.levelDone()
+}
+
+// levelDone returns what the budget says once a level is read: reach
+// counts inside loops that cannot return an error.
+func (fs *flowSearch) levelDone() error {
+	if err := fs.v.b.failed(); err != nil {
+		return err // the operation's budget
 	}
-	if v.b.visited > v.b.maxVisited {
+	if fs.v.b.visited > fs.v.b.maxVisited {
 		return errBudget
 	}
 	return nil

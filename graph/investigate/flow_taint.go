@@ -114,14 +114,29 @@ func (fs *flowSearch) events(inflow []Arc) []flowEvent {
 			evs = append(evs, flowEvent{a, nil})
 		}
 	}
-	slices.SortFunc(evs, func(a, b flowEvent) int {
-		return thenBy(cmp.Compare(a.arc.Time, b.arc.Time), func() int {
-			return thenBy(v.byID(a.arc.From, b.arc.From), func() int {
-				return thenBy(v.byID(a.arc.To, b.arc.To), func() int { return compareArcs(v, a.arc, b.arc) })
-			})
+	// Sorted as small keys (time, index), the events moved once at the end.
+	type key struct {
+		t int64
+		i int32
+	}
+	keys := make([]key, len(evs))
+	for i := range evs {
+		keys[i] = key{evs[i].arc.Time, int32(i)}
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if x.t != y.t {
+			return cmp.Compare(x.t, y.t)
+		}
+		a, b := &evs[x.i].arc, &evs[y.i].arc
+		return thenBy(v.byID(a.From, b.From), func() int {
+			return thenBy(v.byID(a.To, b.To), func() int { return compareArcs(v, *a, *b) })
 		})
 	})
-	return evs
+	out := make([]flowEvent, len(evs))
+	for i, k := range keys {
+		out[i] = evs[k.i]
+	}
+	return out
 }
 
 // poolOf returns u's pool, its service's for a wallet of a service

@@ -39,10 +39,10 @@ type fastSearch struct {
 	meets []uint32
 }
 
-// fastable reports whether the search can run on arrays: a single path
-// through services like any node, on an Arrays topology.
+// fastable reports whether the search can run on arrays: a single path,
+// on an Arrays topology.
 func (ps *pathSearch) fastable() bool {
-	return ps.single && ps.v.arrays != nil && !ps.classifies() && ps.q.Services != ServicesAvoid
+	return ps.single && ps.v.arrays != nil
 }
 
 func (ps *pathSearch) newFast() (*fastSearch, error) {
@@ -104,7 +104,7 @@ func (fs *fastSearch) expandable(u uint32) bool {
 		ps.hubs[u] = true
 		return false
 	}
-	return true
+	return !ps.classifies() || !ps.v.classOf(u).isService()
 }
 
 // search is pathSearch.search for one path.
@@ -121,7 +121,7 @@ func (fs *fastSearch) search(ctx context.Context, hops int, clamped bool, res *P
 			}
 			return nil, nil
 		}
-		grew, err := fs.grow()
+		grew, err := fs.grow(ctx)
 		if errors.Is(err, errBudget) {
 			return nil, nil
 		}
@@ -140,11 +140,15 @@ func (fs *fastSearch) search(ctx context.Context, hops int, clamped bool, res *P
 // the budget before its nodes. It records arcs as it reads them: when the
 // budget refuses the level the search ends with no path, and what the
 // level recorded is never read.
-func (fs *fastSearch) grow() (bool, error) {
+func (fs *fastSearch) grow(ctx context.Context) (bool, error) {
 	v := fs.ps.v
 	s, other := fs.lighter()
 	if len(s.frontier) == 0 {
 		return false, nil
+	}
+	avoid, err := fs.classifyLevel(ctx, s)
+	if err != nil {
+		return false, err
 	}
 	fs.meets = fs.meets[:0]
 	s.next = s.next[:0]
@@ -164,6 +168,9 @@ func (fs *fastSearch) grow() (bool, error) {
 		for _, a := range fs.buf {
 			w := a.Node
 			if uint32(s.dist[w]>>32) == fs.epoch || asOf != 0 && fs.a.Seen(w) > asOf {
+				continue
+			}
+			if avoid && w != fs.ps.from && w != fs.ps.to && v.classOf(w).isService() {
 				continue
 			}
 			s.dist[w] = d
@@ -205,11 +212,46 @@ func (fs *fastSearch) lighter() (s, other *fastSide) {
 	return fwd, bwd
 }
 
+// classifyLevel classifies what the service policy needs before side s
+// grows, as pathSearch.expandSide does: the frontier, and under AVOID the
+// far ends of the arcs of the nodes expanded. It reports whether arcs to
+// services are to be left out (AVOID).
+func (fs *fastSearch) classifyLevel(ctx context.Context, s *fastSide) (bool, error) {
+	ps := fs.ps
+	if !ps.classifies() {
+		return false, nil
+	}
+	if err := ps.v.classify(ctx, s.frontier); err != nil {
+		return false, err
+	}
+	if ps.q.Services != ServicesAvoid {
+		return false, nil
+	}
+	var ends []uint32
+	for _, u := range s.frontier {
+		if !fs.expandable(u) {
+			continue
+		}
+		fs.buf = s.ends(fs.buf[:0], u)
+		for _, a := range fs.buf {
+			if asOf := ps.f.AsOf; asOf == 0 || fs.a.Seen(a.Node) <= asOf { // expandAny's cut-off
+				ends = append(ends, a.Node)
+			}
+		}
+	}
+	return true, ps.v.classify(ctx, ends)
+}
+
 // join is pathSearch.joinMeets with parents found once the sides met.
 func (fs *fastSearch) join(ctx context.Context) ([]step, error) {
 	ps := fs.ps
 	if len(fs.meets) == 0 {
 		return nil, nil
+	}
+	if ps.classifies() {
+		if err := ps.v.classify(ctx, fs.meets); err != nil {
+			return nil, err
+		}
 	}
 	fwd, bwd := &fs.side[0], &fs.side[1]
 	best, bestLen := None, 0

@@ -30,11 +30,7 @@ func (ps *pathSearch) prepare(ctx context.Context) error {
 	if !ps.classifies() {
 		return nil
 	}
-	var nodes []uint32
-	for u := range ps.adj {
-		nodes = append(nodes, u)
-	}
-	return ps.v.classify(ctx, nodes)
+	return ps.v.classify(ctx, ps.adjNodes)
 }
 
 // sortAdj puts each node's steps in the canonical order searches follow:
@@ -43,11 +39,10 @@ func (ps *pathSearch) sortAdj() {
 	if ps.sortedAdj {
 		return
 	}
-	for u, list := range ps.adj {
+	for _, list := range ps.adj {
 		slices.SortFunc(list, func(a, b step) int {
-			return thenBy(ps.v.byID(a.to, b.to), func() int { return compareArcs(ps.v, a.arc, b.arc) })
+			return thenBy(ps.v.byID(a.to, b.to), func() int { return compareArcs(ps.v, ps.arcOf(a), ps.arcOf(b)) })
 		})
-		ps.adj[u] = list
 	}
 	ps.sortedAdj = true
 }
@@ -70,10 +65,11 @@ func (ps *pathSearch) bfs(src uint32, maxLen int, banNode map[uint32]bool, banSt
 			if !ps.passable(u) {
 				continue
 			}
-			if ps.v.b.tick(len(ps.adj[u])+1) != nil {
+			steps := ps.stepsOf(u)
+			if ps.v.b.tick(len(steps)+1) != nil {
 				return nil // out of time: kShortest reports it at its next check
 			}
-			for _, s := range ps.adj[u] {
+			for _, s := range steps {
 				if seen[s.to] || banNode[s.to] || banStep[stepKey{s.edge, u}] {
 					continue
 				}
@@ -116,7 +112,7 @@ func (ps *pathSearch) comparePaths(a, b []step) int {
 		}
 	}
 	for i := range a {
-		if c := compareArcs(ps.v, a[i].arc, b[i].arc); c != 0 {
+		if c := compareArcs(ps.v, ps.arcOf(a[i]), ps.arcOf(b[i])); c != 0 {
 			return c
 		}
 	}
@@ -212,7 +208,7 @@ func (ps *pathSearch) allSimple(ctx context.Context, maxLen, want int) ([][]step
 		if u == ps.to || !ps.passable(u) {
 			return nil
 		}
-		for _, s := range ps.adj[u] {
+		for _, s := range ps.stepsOf(u) {
 			d, ok := toEnd[s.to]
 			if !ok || d > left-1 || onPath[s.to] {
 				continue
@@ -243,7 +239,7 @@ func (ps *pathSearch) distancesToEnd() map[uint32]int {
 	for d := 1; len(level) > 0; d++ {
 		var next []uint32
 		for _, w := range level {
-			for _, u := range ps.radj[w] {
+			for _, u := range ps.predsOf(w) {
 				if _, ok := toEnd[u]; !ok {
 					toEnd[u] = d
 					next = append(next, u)

@@ -78,14 +78,18 @@ func (s *pside) setParent(u uint32, pl parentLink) {
 // at position i on such a path is within a of the start or within b of the
 // end, and so is each edge), so paths are computed exactly in memory.
 type pathSearch struct {
-	v         *view
-	q         PathsQuery
-	f         Filter
-	hub       int
-	from, to  uint32
-	fwd, bwd  *pside
-	adj       map[uint32][]step
-	radj      map[uint32][]uint32 // predecessors, for distances to the end
+	v        *view
+	q        PathsQuery
+	f        Filter
+	hub      int
+	from, to uint32
+	fwd, bwd *pside
+	// The local graph by local number (see nodeTable: every node it
+	// holds is described): steps out of a node, its predecessors (for
+	// distances to the end), and the nodes with steps, in the order added.
+	adj       [][]step
+	radj      [][]uint32
+	adjNodes  []uint32
 	have      map[stepKey]bool
 	hubs      map[uint32]bool
 	sortedAdj bool
@@ -93,6 +97,9 @@ type pathSearch struct {
 	// without building the local graph (most of a search's time).
 	single bool
 	meets  []uint32 // nodes both sides reached, found by the last grow
+	// lazy: the local graph's steps were read in place (growEnds), their
+	// arcs left to arcOf.
+	lazy bool
 }
 
 // parentLink is how a side first reached a node: from the least node of
@@ -109,10 +116,10 @@ func newPathSearch(v *view, q PathsQuery, l Limits, from, to uint32, k int) *pat
 	}
 	return &pathSearch{
 		v: v, q: q, hub: l.hub(q.HubDegree), from: from, to: to,
-		f:   Filter{Kinds: q.Kinds, Since: q.Since, Until: q.Until, MinValue: q.MinValue, AsOf: q.AsOf},
-		fwd: newPside(v, dir, from),
-		bwd: newPside(v, reverse(dir), to),
-		adj: map[uint32][]step{}, radj: map[uint32][]uint32{}, have: map[stepKey]bool{}, hubs: map[uint32]bool{},
+		f:    Filter{Kinds: q.Kinds, Since: q.Since, Until: q.Until, MinValue: q.MinValue, AsOf: q.AsOf},
+		fwd:  newPside(v, dir, from),
+		bwd:  newPside(v, reverse(dir), to),
+		have: map[stepKey]bool{}, hubs: map[uint32]bool{},
 		single: k == 1 && !q.All,
 	}
 }
@@ -151,13 +158,20 @@ func (ps *pathSearch) grow(ctx context.Context) (bool, error) {
 	if len(s.frontier) == 0 {
 		return false, nil
 	}
-	nodes, lists, err := ps.expandSide(ctx, s)
-	if err != nil {
-		return false, err
-	}
-	next, err := ps.record(s, other, nodes, lists)
-	if err != nil {
-		return false, err
+	var next []uint32
+	if ps.v.arrays != nil && !ps.single {
+		var err error
+		if next, err = ps.growEnds(ctx, s); err != nil {
+			return false, err
+		}
+	} else {
+		nodes, lists, err := ps.expandSide(ctx, s)
+		if err != nil {
+			return false, err
+		}
+		if next, err = ps.record(s, other, nodes, lists); err != nil {
+			return false, err
+		}
 	}
 	if err := ps.v.b.visit(len(next)); err != nil {
 		return false, err
@@ -274,9 +288,44 @@ func (ps *pathSearch) addStep(u, w uint32, a Arc) {
 		return
 	}
 	ps.have[k] = true
-	ps.adj[u] = append(ps.adj[u], step{a.Edge, w, a})
-	ps.radj[w] = append(ps.radj[w], u)
+	ps.link(u, w, step{a.Edge, w, a})
+}
+
+// link adds step st from u to w to the local graph.
+func (ps *pathSearch) link(u, w uint32, st step) {
+	i, j := ps.slot(u), ps.slot(w)
+	if len(ps.adj[i]) == 0 {
+		ps.adjNodes = append(ps.adjNodes, u)
+	}
+	ps.adj[i] = append(ps.adj[i], st)
+	ps.radj[j] = append(ps.radj[j], u)
 	ps.sortedAdj = false
+}
+
+// slot returns u's local number, the local graph's arrays grown to hold it.
+func (ps *pathSearch) slot(u uint32) int {
+	i := int(ps.v.info.local(u))
+	if n := len(ps.v.info.infos); len(ps.adj) < n {
+		ps.adj = append(ps.adj, make([][]step, n-len(ps.adj))...)
+		ps.radj = append(ps.radj, make([][]uint32, n-len(ps.radj))...)
+	}
+	return i
+}
+
+// stepsOf returns the local graph's steps out of u.
+func (ps *pathSearch) stepsOf(u uint32) []step {
+	if i := ps.v.info.local(u); i >= 0 && int(i) < len(ps.adj) {
+		return ps.adj[i]
+	}
+	return nil
+}
+
+// predsOf returns the local graph's predecessors of u.
+func (ps *pathSearch) predsOf(u uint32) []uint32 {
+	if i := ps.v.info.local(u); i >= 0 && int(i) < len(ps.radj) {
+		return ps.radj[i]
+	}
+	return nil
 }
 
 // joinMeets returns the canonical shortest path through the nodes both

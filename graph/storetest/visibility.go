@@ -55,9 +55,15 @@ func visMatrix(t *testing.T, e env) {
 			visNeighbors(ctx, t, e, name, scan)
 			visShortestPath(ctx, t, e, name, scan)
 			visEngine(ctx, t, e, name, scan)
-			if found := agreeOnArrays(ctx, t, e, visArraysIDs(), []investigate.PathsQuery{{}, {HubDegree: 4}, {HubDegree: 1}}); (found > 0) != (name != vNone) {
+			queries := []investigate.PathsQuery{{}, {HubDegree: 4}, {HubDegree: 1}}
+			if hasArrays(t, e) {
+				queries = append(queries, investigate.PathsQuery{Services: investigate.ServicesStop},
+					investigate.PathsQuery{Services: investigate.ServicesAvoid, HubDegree: 1}, investigate.PathsQuery{Limit: 3})
+			}
+			if found := agreeOnArrays(ctx, t, e, visArraysIDs(), queries); (found > 0) != (name != vNone) {
 				t.Errorf("%d single paths found on arrays", found)
 			}
+			agreeFlowOnArrays(ctx, t, e, visArraysIDs())
 		})
 	}
 }

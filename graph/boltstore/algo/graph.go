@@ -104,6 +104,16 @@ type Graph struct {
 	outNext        []uint32 // per edge added since compaction: the previous one of the same node
 	inNext         []uint32
 	compactMinimum int
+	// kinds[u] has bit k set when an edge of kind k ends at u (either
+	// end, any viewer): a search for a few kinds skips the rows of the
+	// many nodes that have none without reading them.
+	kinds []KindMask
+	// sparse[u] lists, in edge index order, the edges at u (either end)
+	// of the kinds sparseMask selects: kinds few nodes have and many
+	// lookups ask for (ownership, sanctions), which AppendArcs then reads
+	// from the list instead of scanning a hot wallet's whole row.
+	sparseMask KindMask
+	sparse     map[uint32][]uint32
 	// scratch pools ShortestPath's visit state (*pathScratch), so searches
 	// reuse their arrays instead of allocating per call or per node.
 	scratch sync.Pool
@@ -117,6 +127,7 @@ func NewGraph(nodes, edges int) *Graph {
 		kind:           make([]uint8, 0, edges),
 		outHead:        make([]uint32, 0, nodes),
 		inHead:         make([]uint32, 0, nodes),
+		kinds:          make([]KindMask, 0, nodes),
 		compactMinimum: 1 << 16,
 	}
 }
@@ -131,6 +142,7 @@ func (g *Graph) NumEdges() int { return len(g.src) }
 func (g *Graph) AddNode() uint32 {
 	g.outHead = append(g.outHead, None)
 	g.inHead = append(g.inHead, None)
+	g.kinds = append(g.kinds, 0)
 	g.nodes++
 	return uint32(g.nodes - 1)
 }
@@ -145,6 +157,11 @@ func (g *Graph) AddEdge(src, dst uint32, kind uint8) uint32 {
 	g.src = append(g.src, src)
 	g.dst = append(g.dst, dst)
 	g.kind = append(g.kind, kind)
+	g.kinds[src] |= 1 << kind
+	g.kinds[dst] |= 1 << kind
+	if g.sparseMask&(1<<kind) != 0 {
+		g.addSparse(src, dst, e)
+	}
 	g.outNext = append(g.outNext, g.outHead[src])
 	g.outHead[src] = e
 	g.inNext = append(g.inNext, g.inHead[dst])
@@ -159,6 +176,12 @@ func (g *Graph) Edge(e uint32) (src, dst uint32, kind uint8) {
 
 // Kind returns the kind of edge e.
 func (g *Graph) Kind(e uint32) uint8 { return g.kind[e] }
+
+// MayHave reports whether u may have edges of a kind mask selects: false
+// only when no edge of those kinds ends at u.
+func (g *Graph) MayHave(u uint32, mask KindMask) bool {
+	return mask == 0 || int(u) >= len(g.kinds) || g.kinds[u]&mask != 0
+}
 
 // MaybeCompact compacts when the edges added since the last compaction
 // outnumber half of those in the CSR (and a minimum), so the cost of
@@ -212,10 +235,72 @@ func neighbours(buf, adj, end []uint32) []uint32 {
 	return buf
 }
 
+// SetSparse makes AppendArcs read edges of kinds only mask selects from
+// per-node lists (see Graph.sparse), built here from the edges so far and
+// kept by AddEdge; the arcs and their order are the same.
+func (g *Graph) SetSparse(mask KindMask) {
+	g.sparseMask, g.sparse = mask, map[uint32][]uint32{}
+	for e, k := range g.kind {
+		if mask&(1<<k) != 0 {
+			g.addSparse(g.src[e], g.dst[e], uint32(e))
+		}
+	}
+}
+
+func (g *Graph) addSparse(src, dst, e uint32) {
+	g.sparse[src] = append(g.sparse[src], e)
+	if dst != src {
+		g.sparse[dst] = append(g.sparse[dst], e)
+	}
+}
+
+// appendSparse is appendArcs over u's sparse list, in appendArcs's order:
+// the CSR's edges in index order, then the later ones newest first.
+func (g *Graph) appendSparse(buf []Arc, u uint32, mask KindMask, d Dir) []Arc {
+	list := g.sparse[u]
+	end, other := g.src, g.dst
+	if d == In {
+		end, other = g.dst, g.src
+	}
+	csr := len(list)
+	for i, e := range list {
+		if int(e) >= g.csrEdges {
+			csr = i
+			break
+		}
+	}
+	for _, e := range list[:csr] {
+		if end[e] == u && mask.Has(g.kind[e]) {
+			buf = append(buf, Arc{Edge: e, Node: other[e]})
+		}
+	}
+	for i := len(list) - 1; i >= csr; i-- {
+		if e := list[i]; end[e] == u && mask.Has(g.kind[e]) {
+			buf = append(buf, Arc{Edge: e, Node: other[e]})
+		}
+	}
+	return buf
+}
+
+// SparseOnly reports whether mask selects only kinds kept in the sparse
+// lists (see SetSparse): AppendArcs then reads the lists, not the rows.
+func (g *Graph) SparseOnly(mask KindMask) bool {
+	return mask != 0 && g.sparseMask != 0 && mask&^g.sparseMask == 0
+}
+
 // AppendArcs implements Adjacency. Arcs come CSR first (edge index order),
 // then the edges added since compaction, newest first; callers that need a
 // particular order sort.
 func (g *Graph) AppendArcs(buf []Arc, u uint32, dir Dir, mask KindMask) []Arc {
+	if g.SparseOnly(mask) {
+		if dir&Out != 0 {
+			buf = g.appendSparse(buf, u, mask, Out)
+		}
+		if dir&In != 0 {
+			buf = g.appendSparse(buf, u, mask, In)
+		}
+		return buf
+	}
 	if dir&Out != 0 {
 		buf = g.appendArcs(buf, u, mask, g.outOff, g.outAdj, g.outNbr, g.outHead, g.outNext, g.dst)
 	}
@@ -347,5 +432,5 @@ func (g *Graph) edgesTo(out []uint32, u, v uint32, mask KindMask, off, adj, nbr,
 // MemoryBytes estimates the heap held by the graph's arrays.
 func (g *Graph) MemoryBytes() int {
 	return 4*(cap(g.src)+cap(g.dst)+cap(g.outOff)+cap(g.inOff)+cap(g.outAdj)+cap(g.inAdj)+cap(g.outNbr)+cap(g.inNbr)+
-		cap(g.outHead)+cap(g.inHead)+cap(g.outNext)+cap(g.inNext)) + cap(g.kind)
+		cap(g.outHead)+cap(g.inHead)+cap(g.outNext)+cap(g.inNext)) + cap(g.kind) + 8*cap(g.kinds)
 }

@@ -39,6 +39,11 @@ func FromArrays(a Arrays, kinds int) (*Graph, error) {
 	g.src, g.dst, g.kind, g.nodes = a.Src, a.Dst, a.Kind, a.Nodes
 	g.outHead = make([]uint32, a.Nodes)
 	g.inHead = make([]uint32, a.Nodes)
+	g.kinds = make([]KindMask, a.Nodes)
+	for e := range m {
+		g.kinds[a.Src[e]] |= 1 << a.Kind[e]
+		g.kinds[a.Dst[e]] |= 1 << a.Kind[e]
+	}
 	g.Compact() // sets the heads to None
 	return g, nil
 }
