@@ -8,16 +8,9 @@ import "context"
 // only when the local graph's order needs it (arcOf).
 func (ps *pathSearch) growEnds(ctx context.Context, s *pside) ([]uint32, error) {
 	v := ps.v
-	if ps.classifies() {
-		if err := v.classify(ctx, s.frontier); err != nil {
-			return nil, err
-		}
-	}
-	var nodes []uint32
-	for _, u := range s.frontier {
-		if ps.expandable(u) {
-			nodes = append(nodes, u)
-		}
+	nodes, err := ps.expandableFrontier(ctx, s)
+	if err != nil {
+		return nil, err
 	}
 	f := ps.f
 	f.Dir = s.dir

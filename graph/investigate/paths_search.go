@@ -199,12 +199,12 @@ func (ps *pathSearch) lighter() (s, other *pside) {
 	return ps.fwd, ps.bwd
 }
 
-// expandSide reads the arcs of the side's frontier nodes that search may
-// continue from; it returns those nodes and their arcs.
-func (ps *pathSearch) expandSide(ctx context.Context, s *pside) ([]uint32, [][]Arc, error) {
+// expandableFrontier classifies the side's frontier when the query needs
+// classes, and returns the nodes search may continue from.
+func (ps *pathSearch) expandableFrontier(ctx context.Context, s *pside) ([]uint32, error) {
 	if ps.classifies() {
 		if err := ps.v.classify(ctx, s.frontier); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	var nodes []uint32
@@ -212,6 +212,16 @@ func (ps *pathSearch) expandSide(ctx context.Context, s *pside) ([]uint32, [][]A
 		if ps.expandable(u) {
 			nodes = append(nodes, u)
 		}
+	}
+	return nodes, nil
+}
+
+// expandSide reads the arcs of the side's frontier nodes that search may
+// continue from; it returns those nodes and their arcs.
+func (ps *pathSearch) expandSide(ctx context.Context, s *pside) ([]uint32, [][]Arc, error) {
+	nodes, err := ps.expandableFrontier(ctx, s)
+	if err != nil {
+		return nil, nil, err
 	}
 	f := ps.f
 	f.Dir = s.dir
